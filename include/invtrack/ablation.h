@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/ablation.h - switching protocol rules off, to prove tests see it.
+ *
+ * Only a build configured with -Dablations=true compiles the switches in;
+ * in a normal build every check is the constant false and leaves no trace on
+ * the fast path, and invt_ablate() answers -EOPNOTSUPP.
+ */
+#ifndef INVTRACK_ABLATION_H
+#define INVTRACK_ABLATION_H
+
+#include <stdbool.h>
+
+struct invt_ctx;
+
+/**
+ * enum invt_ablation - a protocol rule that can be switched off.
+ * @INVT_ABLATE_BARRIER: "barrier": the fast path's full barrier between the
+ *	caller's PTE stores and the load of the array.
+ * @INVT_ABLATE_TWO_PHASE: "two-phase": the old domain drops the device's
+ *	entries before the new domain publishes its own.
+ * @INVT_ABLATE_TAG_FLUSH: "tag-flush": no flush when a tag's last user
+ *	leaves; the tag is released dirty.
+ * @INVT_ABLATE_ATC_ORDER: "atc-order": ATC invalidations not separated
+ *	from the IOTLB invalidations by a completion command.
+ * @INVT_ABLATE_CONFIG_INVAL: "config-inval": no configuration cache
+ *	invalidation after a configuration change (arch drivers).
+ * @INVT_ABLATE_NR: number of rules.
+ */
+enum invt_ablation {
+	INVT_ABLATE_BARRIER,
+	INVT_ABLATE_TWO_PHASE,
+	INVT_ABLATE_TAG_FLUSH,
+	INVT_ABLATE_ATC_ORDER,
+	INVT_ABLATE_CONFIG_INVAL,
+	INVT_ABLATE_NR,
+};
+
+/**
+ * invt_ablate() - switch one rule off in @ctx, by name.
+ * @ctx: the context.
+ * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval".
+ *
+ * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
+ */
+int invt_ablate(struct invt_ctx *ctx, const char *rule);
+
+/**
+ * invt_ablation_name() - the name of a rule.
+ * @rule: an enum invt_ablation.
+ *
+ * Return: the name, or NULL when out of range.
+ */
+const char *invt_ablation_name(int rule);
+
+/**
+ * invt_ablations_built() - whether this build can switch rules off.
+ *
+ * Return: true in a -Dablations=true build.
+ */
+bool invt_ablations_built(void);
+
+/*
+ * Protocol points where test builds call ctx->hook (to inject delays and
+ * widen race windows).  Normal builds compile the calls out.
+ */
+enum invt_hook_point {
+	INVT_HOOK_PREPARE_PUBLISHED,	/* new array published, config not yet installed */
+	INVT_HOOK_TWO_PHASE_GAP,	/* ablated two-phase: old left, new not published */
+	INVT_HOOK_COMMIT_BEFORE_UNREF,	/* ATC cleaned, old entries still live */
+	INVT_HOOK_INVALIDATE_LOADED,	/* fast path: array loaded, commands not built */
+};
+
+#endif /* INVTRACK_ABLATION_H */

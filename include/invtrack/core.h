@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/core.h - instances, devices, domains, the attach protocol and the
+ * flush engine.
+ *
+ * Objects are embedded in the driver's own structures (container_of) and
+ * initialised by the core; the core allocates only invalidation arrays,
+ * per-attachment entry lists and tag bitmaps.
+ *
+ * Locking, outermost first:
+ *	ctx->lock		the context's lists of instances and domains
+ *	domain->lock		writers of the domain's array, its tag bindings
+ *	domain->atc_lock	(write side) detach quiescence
+ *	tag_space->lock		the tag bitmap
+ *	device->lock		the device's attachment table (held briefly)
+ * ctx->lock nests outside domain locks only in invt_iommu_unregister().
+ * A replace never holds two domain locks at once: prepare locks only the new
+ * domain, commit only the old one.  Attach operations on one (device, ssid)
+ * are serialised by the caller (as Linux's group mutex does); a second
+ * prepare on a (device, ssid) with a transaction open fails with -EBUSY.
+ */
+#ifndef INVTRACK_CORE_H
+#define INVTRACK_CORE_H
+
+#include <invtrack/compat.h>
+#include <invtrack/invs.h>
+#include <invtrack/list.h>
+
+struct invt_batch;
+struct invt_iommu;
+
+/**
+ * struct invt_ctx - one system: its instances, domains and test switches.
+ * @lock: protects @iommus, @domains and @next_domain_id.
+ * @iommus: registered instances (struct invt_iommu.node).
+ * @domains: initialised domains (struct invt_domain.node).
+ * @next_domain_id: id given to the next domain.
+ * @ablations: protocol rules switched off (ablation builds only; see
+ *	<invtrack/ablation.h>).  Always 0 in a normal build.
+ * @hook: test builds only: called at protocol points to inject delays.
+ * @hook_arg: argument of @hook.
+ */
+struct invt_ctx {
+	invt_mutex_t lock;
+	struct invt_list iommus;
+	struct invt_list domains;
+	uint32_t next_domain_id;
+	unsigned long ablations;
+	void (*hook)(void *arg, int point);
+	void *hook_arg;
+};
+
+/** invt_ctx_init() - initialise an empty context. @ctx: the context. */
+void invt_ctx_init(struct invt_ctx *ctx);
+
+/**
+ * invt_ctx_destroy() - release a context.
+ * @ctx: the context; every domain and instance must be gone.
+ *
+ * Waits for pending RCU callbacks, so that leak checkers see them freed.
+ * Return: 0, or -EBUSY when domains or instances remain.
+ */
+int invt_ctx_destroy(struct invt_ctx *ctx);
+
+/**
+ * struct invt_tag_space - allocator of IOTLB tags in [@min, @max].
+ * @lock: protects @bitmap.
+ * @min: lowest tag.
+ * @max: highest tag.
+ * @bitmap: bit (tag - min) set while the tag is held.
+ *
+ * An instance names one space for stage-1 tags and one for stage-2 tags;
+ * they may be the same space (VT-d DIDs) and may be shared by several
+ * instances (RISC-V PSCIDs are global).  A domain holds one tag per space
+ * it is attached through, however many instances share that space.
+ */
+struct invt_tag_space {
+	invt_mutex_t lock;
+	uint32_t min;
+	uint32_t max;
+	unsigned long *bitmap;
+};
+
+/**
+ * invt_tag_space_init() - set up a tag space.
+ * @ts: the space.
+ * @min: lowest tag handed out.
+ * @max: highest tag handed out (>= @min, < UINT32_MAX).
+ *
+ * Return: 0, -EINVAL for a bad range, -ENOMEM.
+ */
+int invt_tag_space_init(struct invt_tag_space *ts, uint32_t min, uint32_t max);
+
+/** invt_tag_space_destroy() - free a tag space's bitmap. @ts: the space. */
+void invt_tag_space_destroy(struct invt_tag_space *ts);
+
+/**
+ * invt_tag_space_used() - tags currently held.
+ * @ts: the space.
+ *
+ * Return: the number of tags allocated and not yet released.
+ */
+unsigned int invt_tag_space_used(struct invt_tag_space *ts);
+
+/**
+ * struct invt_range - what to invalidate.
+ * @start: first byte.
+ * @last: last byte (inclusive, so a range may end at the top of the space).
+ * @leaf: only leaf entries changed; walk caches may be kept.
+ * @all: everything of the tag; @start, @last and @leaf are ignored.
+ */
+struct invt_range {
+	uint64_t start;
+	uint64_t last;
+	bool leaf;
+	bool all;
+};
+
+/**
+ * struct invt_iommu_ops - what the flush engine needs from an arch driver.
+ * @build: append to @b the commands that invalidate @r for entry @inv
+ *	(range policy and encoding are the arch's).  Uses invt_batch_reserve().
+ * @build_sync: append a completion command (CMD_SYNC, wait descriptor,
+ *	IOFENCE.C) to @b.
+ * @submit: write @b's commands to the queue in one go and ring the
+ *	doorbell (waiting for space when the queue is full).  Returns a token
+ *	naming the last completion command written, for @wait.
+ * @wait: wait until the completion named by @token is done.  Must not
+ *	return before every command queued before it has taken effect.
+ *
+ * All four run on the invalidation fast path: no allocation, no sleeping
+ * lock in the common case.
+ */
+struct invt_iommu_ops {
+	void (*build)(struct invt_batch *b, const struct invt_inv *inv,
+		      const struct invt_range *r);
+	void (*build_sync)(struct invt_batch *b);
+	uint64_t (*submit)(struct invt_batch *b);
+	void (*wait)(struct invt_iommu *iommu, uint64_t token);
+};
+
+/*
+ * INVT_IOMMU_SYNC_ORDERS: commands queued after a completion command do not
+ * start before it completes (SMMUv3 CMD_SYNC, IHI0070 §4.7.3).  The engine
+ * then queues every phase of an instance at once, separated by syncs, and
+ * waits once.  Without it (RISC-V IOFENCE.C) it waits after each phase.
+ */
+#define INVT_IOMMU_SYNC_ORDERS (1u << 0)
+
+/**
+ * struct invt_iommu - one IOMMU instance.
+ * @id: small integer, unique in the context; orders arrays.
+ * @ops: the arch driver's operations.
+ * @flags: INVT_IOMMU_* capabilities.
+ * @tags: tag spaces for stage-1 ([0]) and stage-2 ([1]) tags.
+ * @ctx: the context, set by invt_iommu_register().
+ * @node: in ctx->iommus.
+ * @nr_attached: attachments on devices of this instance (atomic).
+ */
+struct invt_iommu {
+	uint32_t id;
+	const struct invt_iommu_ops *ops;
+	unsigned int flags;
+	struct invt_tag_space *tags[2];
+	struct invt_ctx *ctx;
+	struct invt_list node;
+	int nr_attached;
+};
+
+/**
+ * invt_iommu_register() - make an instance usable.
+ * @ctx: the context.
+ * @iommu: id, ops, flags and tags filled in by the driver.
+ *
+ * Return: 0, -EINVAL for missing ops or tag spaces, -EEXIST for a taken id.
+ */
+int invt_iommu_register(struct invt_ctx *ctx, struct invt_iommu *iommu);
+
+/**
+ * invt_iommu_unregister() - remove an instance.
+ * @iommu: the instance; no device of it may be attached.
+ *
+ * Removes the instance's (trash) entries from every domain's array, then
+ * waits one grace period so that no reader still holds an array naming it;
+ * the caller may free @iommu on return.  Sleeps: never call it from a
+ * read-side critical section or with a lock readers take.
+ *
+ * Return: 0, -EBUSY while attached, -ENOMEM when an array could not be
+ * rebuilt (nothing is unregistered; try again).
+ */
+int invt_iommu_unregister(struct invt_iommu *iommu);
+
+#define INVT_BATCH_BYTES 1024
+
+/**
+ * struct invt_batch - commands for one instance, built on the stack.
+ * @iommu: the instance.
+ * @used: bytes of @buf holding commands.
+ * @cmds: commands in @buf (syncs included).
+ * @syncs: completion commands in @buf.
+ * @token: what @iommu->ops->submit returned last (0 before any submit).
+ * @submitted: commands submitted from this batch so far.
+ * @buf: command bytes, in the arch's queue format.
+ */
+struct invt_batch {
+	struct invt_iommu *iommu;
+	uint32_t used;
+	uint32_t cmds;
+	uint32_t syncs;
+	uint64_t token;
+	uint32_t submitted;
+	uint8_t buf[INVT_BATCH_BYTES] __attribute__((aligned(16)));
+};
+
+/**
+ * invt_batch_init() - empty a batch for @iommu.
+ * @b: the batch.
+ * @iommu: the instance it is for.
+ */
+void invt_batch_init(struct invt_batch *b, struct invt_iommu *iommu);
+
+/**
+ * invt_batch_reserve() - room for one command of @bytes bytes.
+ * @b: the batch.
+ * @bytes: command size, at most INVT_BATCH_BYTES.
+ *
+ * Submits the batch first when it is full.  Counts the command.
+ * Return: where to write the command.
+ */
+void *invt_batch_reserve(struct invt_batch *b, size_t bytes);
+
+/**
+ * invt_batch_submit() - submit what the batch holds, if anything.
+ * @b: the batch.
+ *
+ * Return: the token of the last completion command submitted so far.
+ */
+uint64_t invt_batch_submit(struct invt_batch *b);
+
+struct invt_domain;
+
+/**
+ * struct invt_attachment - one (device, ssid) slot.
+ * @domain: the domain the device uses at this ssid, or NULL (blocked).
+ * @entries: the entries this attachment added to its domain's array.
+ * @busy: a transaction is open on this slot.
+ */
+struct invt_attachment {
+	struct invt_domain *domain;
+	struct invt_invs *entries;
+	bool busy;
+};
+
+#define INVT_MAX_SIDS 4
+
+/**
+ * struct invt_device - an endpoint behind one instance.
+ * @iommu: its instance.
+ * @sids: stream IDs (SMMUv3 SID, VT-d RID, RISC-V device_id).
+ * @nr_sids: entries in @sids, 1..INVT_MAX_SIDS.
+ * @ats: ATS is enabled: attachments add ATC entries.
+ * @nr_ssids: ssids 0..@nr_ssids-1 may be attached (0 is the RID).
+ * @lock: protects @att.
+ * @att: one slot per ssid.
+ */
+struct invt_device {
+	struct invt_iommu *iommu;
+	uint32_t sids[INVT_MAX_SIDS];
+	unsigned int nr_sids;
+	bool ats;
+	uint32_t nr_ssids;
+	invt_mutex_t lock;
+	struct invt_attachment *att;
+};
+
+/**
+ * invt_device_init() - set up a device.
+ * @dev: the device.
+ * @iommu: its registered instance.
+ * @sids: its stream IDs.
+ * @nr_sids: 1..INVT_MAX_SIDS.
+ * @nr_ssids: 1 (no PASID) or more.
+ * @ats: whether ATS is enabled.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int invt_device_init(struct invt_device *dev, struct invt_iommu *iommu, const uint32_t *sids,
+		     unsigned int nr_sids, uint32_t nr_ssids, bool ats);
+
+/**
+ * invt_device_destroy() - release a device.
+ * @dev: the device; every ssid must be detached.
+ *
+ * Return: 0, or -EBUSY while attached.
+ */
+int invt_device_destroy(struct invt_device *dev);
+
+/**
+ * enum invt_domain_type - what kind of page table a domain is.
+ * @INVT_DOMAIN_S1: stage-1 (tagged by ASID / DID+PASID / PSCID).
+ * @INVT_DOMAIN_S2: stage-2 (VMID / DID / GSCID); may be a nest parent.
+ * @INVT_DOMAIN_NESTED: a guest-owned stage-1 table over an S2 parent.  Its
+ *	attachments add entries to the parent's array: the parent's stage-2
+ *	tag, the stage-1 clear of the VM, and full ATC invalidation.
+ */
+enum invt_domain_type {
+	INVT_DOMAIN_S1,
+	INVT_DOMAIN_S2,
+	INVT_DOMAIN_NESTED,
+};
+
+/**
+ * struct invt_tag_binding - a domain's tag in one tag space.
+ * @space: the tag space.
+ * @tag: the tag.
+ * @users: attachments using it (under the domain's lock).
+ */
+struct invt_tag_binding {
+	struct invt_tag_space *space;
+	uint32_t tag;
+	unsigned int users;
+};
+
+/**
+ * struct invt_domain - an I/O page table's invalidation state.
+ * @ctx: the context.
+ * @id: unique id in the context.
+ * @type: an enum invt_domain_type.
+ * @parent: the nest parent (NESTED only).
+ * @invs: the invalidation array, published under RCU.
+ * @lock: serialises writers of @invs, @bindings and @nr_children.
+ * @atc_lock: read-held by invalidators walking an array with ATC entries;
+ *	write-cycled after ATC entries are dropped (detach quiescence).
+ * @bindings: tags held, one per tag space (under @lock).
+ * @nr_bindings: entries in @bindings.
+ * @cap_bindings: room in @bindings.
+ * @nr_children: nested domains over this one (under ctx->lock).
+ * @nr_attached: attachments using this domain (atomic).
+ * @node: in ctx->domains.
+ */
+struct invt_domain {
+	struct invt_ctx *ctx;
+	uint32_t id;
+	enum invt_domain_type type;
+	struct invt_domain *parent;
+	struct invt_invs *invs;
+	invt_mutex_t lock;
+	invt_rwlock_t atc_lock;
+	struct invt_tag_binding *bindings;
+	unsigned int nr_bindings;
+	unsigned int cap_bindings;
+	unsigned int nr_children;
+	int nr_attached;
+	struct invt_list node;
+};
+
+/**
+ * invt_domain_init() - set up a domain with an empty array.
+ * @ctx: the context.
+ * @dom: the domain.
+ * @type: its type.
+ * @parent: the S2 nest parent for NESTED, NULL otherwise.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int invt_domain_init(struct invt_ctx *ctx, struct invt_domain *dom, enum invt_domain_type type,
+		     struct invt_domain *parent);
+
+/**
+ * invt_domain_destroy() - release a domain.
+ * @dom: the domain: no attachment may use it, no nested domain over it.
+ *
+ * The array is freed after a grace period.
+ * Return: 0, or -EBUSY.
+ */
+int invt_domain_destroy(struct invt_domain *dom);
+
+/**
+ * invt_domain_invs_get() - a private copy of the live entries (tests, tools).
+ * @dom: the domain (for NESTED, its parent's array).
+ *
+ * Return: a new array to free with invt_invs_free(), or NULL (-ENOMEM).
+ */
+struct invt_invs *invt_domain_invs_get(struct invt_domain *dom);
+
+/**
+ * struct invt_attach - one attach / detach / replace transaction.
+ * @dev: the device.
+ * @ssid: its ssid.
+ * @old: the domain it leaves (NULL when it was blocked).
+ * @new: the domain it joins (NULL for a detach).
+ * @add: entries added to @new's array by prepare.
+ * @old_left: test builds: the old domain was already left (ablation).
+ *
+ * The caller owns it; the core fills it in prepare and empties it in commit
+ * or abort.
+ */
+struct invt_attach {
+	struct invt_device *dev;
+	uint32_t ssid;
+	struct invt_domain *old;
+	struct invt_domain *new;
+	struct invt_invs *add;
+	bool old_left;
+};
+
+/**
+ * invt_attach_prepare() - step 1 of attach, detach (@new NULL) or replace.
+ * @tx: the transaction, filled in here.
+ * @dev: the device.
+ * @ssid: its ssid (0 for the RID attachment).
+ * @new: the domain to use, or NULL to block.
+ *
+ * Allocates @new's tag on the device's instance if this is @new's first
+ * attachment there, merges the attachment's entries into @new's array and
+ * publishes it.  From here until commit both domains invalidate for the
+ * device.  On return the caller installs the configuration (STE/CD, context
+ * or PASID entry, DC/PC) and invalidates the configuration cache, then calls
+ * invt_attach_commit(), or invt_attach_abort() if installing failed.
+ *
+ * Context: may sleep (domain lock).  The only step that can fail.
+ * Return: 0; -EINVAL (bad ssid, nested domain without parent, unregistered
+ * instance), -EBUSY (a transaction is open on this slot), -ENOMEM, -ENOSPC
+ * (no free tag).  On error nothing changed.
+ */
+int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_t ssid,
+			struct invt_domain *new);
+
+/**
+ * invt_attach_commit() - step 3: the device now uses tx->new.
+ * @tx: a prepared transaction.
+ *
+ * Invalidates the device's ATC for the ssid (ATS devices), drops the old
+ * attachment's entries from the old domain's array, flushes every tag whose
+ * last user left and only then releases it, and waits until no invalidator
+ * can still send ATC invalidations for the old attachment.  Never fails.
+ */
+void invt_attach_commit(struct invt_attach *tx);
+
+/**
+ * invt_attach_abort() - undo a prepare whose configuration was not installed.
+ * @tx: a prepared transaction.
+ *
+ * Never fails; the device keeps using tx->old.
+ */
+void invt_attach_abort(struct invt_attach *tx);
+
+/**
+ * invt_attach() - prepare and commit with nothing installed in between.
+ * @dev: the device.
+ * @ssid: its ssid.
+ * @new: domain, or NULL to detach.
+ *
+ * For tests and tools without a configuration to install.
+ * Return: as invt_attach_prepare().
+ */
+int invt_attach(struct invt_device *dev, uint32_t ssid, struct invt_domain *new);
+
+/**
+ * invt_device_domain() - the domain a (device, ssid) uses.
+ * @dev: the device.
+ * @ssid: its ssid.
+ *
+ * Return: the domain, or NULL when blocked or @ssid is out of range.
+ */
+struct invt_domain *invt_device_domain(struct invt_device *dev, uint32_t ssid);
+
+/**
+ * invt_domain_invalidate() - invalidate [@iova, @iova + @size) everywhere.
+ * @dom: an S1 or S2 domain (a nest parent's invalidation covers its nested
+ *	domains' stage-1 entries through IOTLB_S2_S1_CLEAR).
+ * @iova: first byte.
+ * @size: bytes, at least 1; the range may end exactly at 2^64.
+ * @leaf: only leaf entries changed.
+ *
+ * The caller has already cleared the page-table entries.  Full barrier,
+ * then, under RCU, per instance of the array: phase 1 IOTLB commands, phase 2
+ * stage-1 clear of a nest parent, phase 3 ATC commands, each non-empty phase
+ * followed by a completion command; every instance's phase is issued before
+ * any is waited on.  No allocation; a lock only when the array holds ATC
+ * entries (see struct invt_domain.atc_lock).  Returns once every cache is
+ * clean: the freed memory may be reused.
+ *
+ * Context: the calling thread is registered with RCU.
+ * Return: 0, or -EINVAL (size 0, range past 2^64, nested domain).
+ */
+int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size, bool leaf);
+
+/**
+ * invt_domain_invalidate_all() - invalidate everything of @dom.
+ * @dom: an S1 or S2 domain.
+ *
+ * Return: 0, or -EINVAL for a nested domain.
+ */
+int invt_domain_invalidate_all(struct invt_domain *dom);
+
+/**
+ * invt_invs_flush() - run the flush engine on an array.
+ * @ctx: the context (ablations).
+ * @invs: a sorted array, held under RCU or private.
+ * @r: the range.
+ *
+ * The engine itself, exposed for benchmarks and for tools that build their
+ * own arrays.
+ */
+void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
+		     const struct invt_range *r);
+
+/**
+ * invt_rcu_register_thread() - register the calling thread as an RCU reader.
+ *
+ * Every thread that invalidates must be registered (liburcu memb flavor).
+ */
+void invt_rcu_register_thread(void);
+
+/** invt_rcu_unregister_thread() - undo invt_rcu_register_thread(). */
+void invt_rcu_unregister_thread(void);
+
+#endif /* INVTRACK_CORE_H */

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * attach.c - attach, detach and replace as one two-phase protocol.
+ *
+ *   prepare  (may fail)   the new domain's array gains the attachment's
+ *                         entries and is published; full barrier
+ *   caller                installs the configuration, invalidates the
+ *                         configuration cache and waits
+ *   commit   (never fails) the device's ATC is cleaned; the old domain's
+ *                         array loses the old entries; tags whose last user
+ *                         left are flushed, then released; ATC quiescence
+ *
+ * From prepare to commit both domains invalidate for the device, so at no
+ * instant can the hardware use a domain whose invalidations skip it.
+ */
+#include "internal.h"
+
+static bool type_is_atc(uint8_t type)
+{
+	return type == INVT_INV_ATC || type == INVT_INV_ATC_FULL;
+}
+
+static struct invt_tag_space *domain_tag_space(struct invt_iommu *iommu,
+					       const struct invt_domain *dom)
+{
+	return iommu->tags[dom->type == INVT_DOMAIN_S1 ? 0 : 1];
+}
+
+static struct invt_tag_binding *binding_find(struct invt_domain *owner,
+					     const struct invt_tag_space *ts)
+{
+	unsigned int i;
+
+	for (i = 0; i < owner->nr_bindings; i++)
+		if (owner->bindings[i].space == ts)
+			return &owner->bindings[i];
+	return NULL;
+}
+
+/*
+ * The owner's binding in @ts, created with a fresh tag if there is none.
+ * *@created tells whether it was.  Caller holds owner->lock.
+ */
+static int binding_get(struct invt_domain *owner, struct invt_tag_space *ts,
+		       struct invt_tag_binding **out, bool *created)
+{
+	struct invt_tag_binding *b = binding_find(owner, ts);
+	uint32_t tag;
+	int ret;
+
+	*created = false;
+	if (b) {
+		*out = b;
+		return 0;
+	}
+	if (owner->nr_bindings == owner->cap_bindings) {
+		unsigned int cap = owner->cap_bindings ? 2 * owner->cap_bindings : 2;
+		struct invt_tag_binding *nb = invt_zalloc(cap * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		if (owner->nr_bindings)
+			memcpy(nb, owner->bindings, owner->nr_bindings * sizeof(*nb));
+		invt_free(owner->bindings);
+		owner->bindings = nb;
+		owner->cap_bindings = cap;
+	}
+	ret = invt_tag_get(ts, &tag);
+	if (ret)
+		return ret;
+	b = &owner->bindings[owner->nr_bindings++];
+	b->space = ts;
+	b->tag = tag;
+	b->users = 0;
+	*created = true;
+	*out = b;
+	return 0;
+}
+
+/* Drop one user of @b; at 0 the tag goes back (the caller flushed it). */
+static void binding_put(struct invt_domain *owner, struct invt_tag_binding *b)
+{
+	if (--b->users)
+		return;
+	invt_tag_put(b->space, b->tag);
+	*b = owner->bindings[--owner->nr_bindings];
+}
+
+static size_t entries_count(const struct invt_device *dev, const struct invt_domain *dom)
+{
+	size_t n = dom->type == INVT_DOMAIN_NESTED ? 2 : 1;
+
+	return n + (dev->ats ? dev->nr_sids : 0);
+}
+
+/* Insert @e into the sorted @invs (room is there). */
+static void entries_insert(struct invt_invs *invs, const struct invt_inv *e)
+{
+	size_t i = invs->num_invs++;
+
+	while (i && invt_invs_cmp(&invs->inv[i - 1], e) > 0) {
+		invs->inv[i] = invs->inv[i - 1];
+		i--;
+	}
+	invs->inv[i] = *e;
+}
+
+/*
+ * The sorted entries an attachment of (@dev, @ssid) to @dom needs, with the
+ * tag @tag: its stage's IOTLB tag; for a nested domain the parent's stage-2
+ * tag and the stage-1 clear of the VM; one ATC entry per SID when ATS is on
+ * (the whole ATC when nested: the guest's PASIDs are not known).
+ */
+static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, uint32_t ssid,
+			 const struct invt_domain *dom, uint32_t tag)
+{
+	struct invt_inv e = { .iommu = dev->iommu, .id = tag, .users = 1 };
+	unsigned int i;
+
+	invs->num_invs = 0;
+	switch (dom->type) {
+	case INVT_DOMAIN_S1:
+		e.type = INVT_INV_IOTLB_S1;
+		entries_insert(invs, &e);
+		break;
+	case INVT_DOMAIN_S2:
+		e.type = INVT_INV_IOTLB_S2;
+		entries_insert(invs, &e);
+		break;
+	case INVT_DOMAIN_NESTED:
+		e.type = INVT_INV_IOTLB_S2;
+		entries_insert(invs, &e);
+		e.type = INVT_INV_IOTLB_S2_S1_CLEAR;
+		entries_insert(invs, &e);
+		break;
+	}
+	for (i = 0; dev->ats && i < dev->nr_sids; i++) {
+		e.type = dom->type == INVT_DOMAIN_NESTED ? INVT_INV_ATC_FULL : INVT_INV_ATC;
+		e.id = dev->sids[i];
+		e.ssid = dom->type == INVT_DOMAIN_NESTED ? 0 : ssid;
+		entries_insert(invs, &e);
+	}
+	invs->has_atc = dev->ats;
+}
+
+static const struct invt_range range_all = { .all = true };
+
+/*
+ * Flush, on the device's instance, the entries of @del chosen by @want: a
+ * private sorted array handed to the flush engine, which skips users == 0.
+ */
+static void entries_flush(struct invt_ctx *ctx, struct invt_invs *del,
+			  bool (*want)(const struct invt_inv *e))
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < del->num_invs; i++) {
+		del->inv[i].users = want(&del->inv[i]);
+		any |= del->inv[i].users;
+	}
+	if (any)
+		invt_invs_flush(ctx, del, &range_all);
+}
+
+static bool want_atc(const struct invt_inv *e)
+{
+	return type_is_atc(e->type);
+}
+
+/* After unref: users == 0 marks the entries whose last user left. */
+static bool want_dead_iotlb(const struct invt_inv *e)
+{
+	return !e->users && !type_is_atc(e->type);
+}
+
+/*
+ * Remove the attachment's entries @del from @dom's array (for a nested
+ * domain, its parent's).  @clean_atc: first invalidate the device's ATC for
+ * them (commit: the device left @dom; not needed on abort, it never used
+ * it).  Never fails.  Frees @del.
+ */
+static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struct invt_invs *del,
+			 bool clean_atc)
+{
+	struct invt_domain *owner = invt_invs_owner(dom);
+	struct invt_ctx *ctx = owner->ctx;
+	struct invt_tag_binding *b;
+	struct invt_invs *purged;
+	bool atc_dead = false;
+	size_t i, zeroed;
+
+	/*
+	 * The device now uses another configuration, so nothing refills its ATC
+	 * from @dom; what it holds from @dom goes now.  @dom's array still holds
+	 * the entries, so invalidations of @dom keep covering the device until
+	 * the unref below.
+	 */
+	if (clean_atc && dev->ats)
+		entries_flush(ctx, del, want_atc);
+	invt_hook(ctx, INVT_HOOK_COMMIT_BEFORE_UNREF);
+
+	invt_mutex_lock(&owner->lock);
+	for (i = 0; i < del->num_invs; i++)
+		del->inv[i].users = 1;
+	zeroed = invt_invs_unref(owner->invs, del);
+	for (i = 0; zeroed && i < del->num_invs; i++)
+		atc_dead |= !del->inv[i].users && type_is_atc(del->inv[i].type);
+
+	/*
+	 * "A tag no array holds is clean in the IOTLB": flush and wait for each
+	 * entry whose last user left, before its tag can be released below.
+	 */
+	if (zeroed && !invt_ablated(ctx, INVT_ABLATE_TAG_FLUSH))
+		entries_flush(ctx, del, want_dead_iotlb);
+
+	b = binding_find(owner, domain_tag_space(dev->iommu, dom));
+	INVT_DEBUG_ASSERT(b);
+	if (b)
+		binding_put(owner, b);
+
+	/*
+	 * Detach quiescence: an invalidator that may have seen the ATC entry
+	 * live holds atc_lock for reading (it took it before loading the array
+	 * it walks); taking it for writing waits for all of them.  Invalidators
+	 * that take it after us see the entry as trash: our unref's stores are
+	 * ordered before their loads by the lock (write_unlock -> read_lock).
+	 */
+	if (atc_dead) {
+		invt_write_lock(&owner->atc_lock);
+		invt_write_unlock(&owner->atc_lock);
+	}
+
+	purged = invt_invs_purge(owner->invs);
+	if (purged) {
+		struct invt_invs *old = owner->invs;
+
+		invt_rcu_assign_pointer(owner->invs, purged);
+		invt_invs_free_rcu(old);
+	}
+	invt_mutex_unlock(&owner->lock);
+
+	__atomic_fetch_sub(&dom->nr_attached, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&dev->iommu->nr_attached, 1, __ATOMIC_RELEASE);
+	invt_invs_free(del);
+}
+
+/* Merge the attachment's entries into @dom's array and publish it. */
+static int domain_join(struct invt_domain *dom, struct invt_device *dev, uint32_t ssid,
+		       struct invt_invs **entries)
+{
+	struct invt_domain *owner = invt_invs_owner(dom);
+	struct invt_tag_binding *b;
+	struct invt_invs *add, *merged, *old;
+	bool created;
+	int ret;
+
+	add = invt_invs_alloc(entries_count(dev, dom));
+	if (!add)
+		return -ENOMEM;
+
+	invt_mutex_lock(&owner->lock);
+	ret = binding_get(owner, domain_tag_space(dev->iommu, dom), &b, &created);
+	if (ret)
+		goto out_unlock;
+	entries_fill(add, dev, ssid, dom, b->tag);
+	ret = invt_invs_merge(owner->invs, add, &merged);
+	if (ret) {
+		if (created) {
+			/* Never used: the tag goes back unflushed, the binding with it. */
+			invt_tag_put(b->space, b->tag);
+			owner->nr_bindings--;
+		}
+		goto out_unlock;
+	}
+	b->users++;
+	old = owner->invs;
+	invt_rcu_assign_pointer(owner->invs, merged);
+	invt_invs_free_rcu(old);
+	__atomic_fetch_add(&dom->nr_attached, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&dev->iommu->nr_attached, 1, __ATOMIC_RELAXED);
+	invt_mutex_unlock(&owner->lock);
+	*entries = add;
+	return 0;
+
+out_unlock:
+	invt_mutex_unlock(&owner->lock);
+	invt_invs_free(add);
+	return ret;
+}
+
+static void slot_release(struct invt_device *dev, uint32_t ssid, struct invt_domain *dom,
+			 struct invt_invs *entries)
+{
+	invt_mutex_lock(&dev->lock);
+	dev->att[ssid].domain = dom;
+	dev->att[ssid].entries = entries;
+	dev->att[ssid].busy = false;
+	invt_mutex_unlock(&dev->lock);
+}
+
+int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_t ssid,
+			struct invt_domain *new)
+{
+	struct invt_ctx *ctx;
+	int ret;
+
+	if (ssid >= dev->nr_ssids || !dev->iommu->ctx)
+		return -EINVAL;
+	if (new && new->ctx != dev->iommu->ctx)
+		return -EINVAL;
+	ctx = dev->iommu->ctx;
+
+	invt_mutex_lock(&dev->lock);
+	if (dev->att[ssid].busy) {
+		invt_mutex_unlock(&dev->lock);
+		return -EBUSY;
+	}
+	dev->att[ssid].busy = true;
+	tx->dev = dev;
+	tx->ssid = ssid;
+	tx->old = dev->att[ssid].domain;
+	tx->new = new;
+	tx->add = NULL;
+	tx->old_left = false;
+	invt_mutex_unlock(&dev->lock);
+
+	if (invt_ablated(ctx, INVT_ABLATE_TWO_PHASE) && tx->old) {
+		/* The bug being modelled: the old domain lets go first. */
+		domain_leave(tx->old, dev, dev->att[ssid].entries, true);
+		dev->att[ssid].entries = NULL;
+		tx->old_left = true;
+		invt_hook(ctx, INVT_HOOK_TWO_PHASE_GAP);
+	}
+
+	if (new) {
+		ret = domain_join(new, dev, ssid, &tx->add);
+		if (ret) {
+			slot_release(dev, ssid, tx->old, dev->att[ssid].entries);
+			return ret;
+		}
+	}
+
+	/*
+	 * Full barrier: the array published above is visible before the caller
+	 * installs the configuration that lets the hardware walk the table.
+	 * Pairs with the barrier at the top of the invalidation fast path
+	 * (flush.c, domain_flush): without both, an invalidator could load the
+	 * array from before this attach while the newly attached hardware reads
+	 * a PTE from before that invalidator cleared it (store buffering).
+	 */
+	invt_smp_mb();
+	invt_hook(ctx, INVT_HOOK_PREPARE_PUBLISHED);
+	return 0;
+}
+
+void invt_attach_commit(struct invt_attach *tx)
+{
+	struct invt_device *dev = tx->dev;
+
+	if (tx->old && !tx->old_left)
+		domain_leave(tx->old, dev, dev->att[tx->ssid].entries, true);
+	slot_release(dev, tx->ssid, tx->new, tx->add);
+}
+
+void invt_attach_abort(struct invt_attach *tx)
+{
+	struct invt_device *dev = tx->dev;
+
+	if (tx->new)
+		domain_leave(tx->new, dev, tx->add, false);
+	slot_release(dev, tx->ssid, tx->old, dev->att[tx->ssid].entries);
+}
+
+int invt_attach(struct invt_device *dev, uint32_t ssid, struct invt_domain *new)
+{
+	struct invt_attach tx;
+	int ret = invt_attach_prepare(&tx, dev, ssid, new);
+
+	if (!ret)
+		invt_attach_commit(&tx);
+	return ret;
+}

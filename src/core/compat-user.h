@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * compat-user.h - the core's environment in userspace: liburcu (memb flavor),
+ * pthreads, malloc with fault injection.  The core includes only this file
+ * and <invtrack/compat.h> for environment-specific services; a kernel build
+ * replaces this file (docs/core.md, "Porting").
+ */
+#ifndef INVT_COMPAT_USER_H
+#define INVT_COMPAT_USER_H
+
+#include <assert.h>
+#include <invtrack/compat.h>
+#include <invtrack/fault.h>
+#include <stdlib.h>
+#include <string.h>
+#include <urcu/urcu-memb.h>
+
+/* ------------------------------------------------------------ allocation */
+
+/* May fail on purpose: see invt_fault_inject() in <invtrack/fault.h>. */
+void *invt_zalloc(size_t size);
+void invt_free(void *p);
+
+/* ------------------------------------------------------------ assertions */
+
+#ifdef NDEBUG
+#define INVT_DEBUG_ASSERT(cond) ((void)0)
+#else
+#define INVT_DEBUG_ASSERT(cond) assert(cond)
+#endif
+
+/* ------------------------------------------------------------------ locks */
+
+static inline void invt_mutex_init(invt_mutex_t *m)
+{
+	pthread_mutex_init(m, NULL);
+}
+
+static inline void invt_mutex_destroy(invt_mutex_t *m)
+{
+	pthread_mutex_destroy(m);
+}
+
+static inline void invt_mutex_lock(invt_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+}
+
+static inline void invt_mutex_unlock(invt_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+}
+
+/*
+ * Writer-preferring, so that a writer waiting for quiescence (detach) does
+ * not starve behind a stream of readers.
+ */
+static inline void invt_rwlock_init(invt_rwlock_t *l)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(l, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+static inline void invt_rwlock_destroy(invt_rwlock_t *l)
+{
+	pthread_rwlock_destroy(l);
+}
+
+static inline void invt_read_lock(invt_rwlock_t *l)
+{
+	pthread_rwlock_rdlock(l);
+}
+
+static inline void invt_read_unlock(invt_rwlock_t *l)
+{
+	pthread_rwlock_unlock(l);
+}
+
+static inline void invt_write_lock(invt_rwlock_t *l)
+{
+	pthread_rwlock_wrlock(l);
+}
+
+static inline void invt_write_unlock(invt_rwlock_t *l)
+{
+	pthread_rwlock_unlock(l);
+}
+
+/* -------------------------------------------------------------------- RCU */
+
+/*
+ * ThreadSanitizer does not see liburcu's ordering (the library is not
+ * instrumented).  Under TSan, publication uses __atomic release/acquire,
+ * which TSan understands, and grace periods are annotated: every read-side
+ * critical section releases invt_tsan_gp on exit, and code running after a
+ * grace period (a call_rcu callback, synchronize_rcu's return) acquires it,
+ * so the frees that follow happen after every reader TSan saw.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define INVT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define INVT_TSAN 1
+#endif
+#endif
+
+#ifdef INVT_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+extern char invt_tsan_gp;
+#define invt_tsan_gp_release() __tsan_release(&invt_tsan_gp)
+#define invt_tsan_gp_acquire() __tsan_acquire(&invt_tsan_gp)
+/* Pairs with the release in invt_rcu_assign_pointer(): readers see the
+ * initialised array, never its zeroed allocation. */
+#define invt_rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#else
+#define invt_tsan_gp_release() ((void)0)
+#define invt_tsan_gp_acquire() ((void)0)
+/* Address dependency ordering; pairs with invt_rcu_assign_pointer(). */
+#define invt_rcu_dereference(p) rcu_dereference(p)
+#endif
+
+/*
+ * Release store: the array's contents are visible before its pointer.
+ * Pairs with invt_rcu_dereference().
+ */
+#define invt_rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
+typedef struct rcu_head invt_rcu_head_t;
+
+static inline void invt_rcu_read_lock(void)
+{
+	urcu_memb_read_lock();
+}
+
+static inline void invt_rcu_read_unlock(void)
+{
+	invt_tsan_gp_release();
+	urcu_memb_read_unlock();
+}
+
+static inline void invt_synchronize_rcu(void)
+{
+	urcu_memb_synchronize_rcu();
+	invt_tsan_gp_acquire();
+}
+
+/* The callback runs on liburcu's worker thread after a grace period. */
+static inline void invt_call_rcu(invt_rcu_head_t *head, void (*fn)(invt_rcu_head_t *))
+{
+	urcu_memb_call_rcu(head, fn);
+}
+
+#endif /* INVT_COMPAT_USER_H */

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * flush.c - the invalidation fast path.
+ *
+ * An array is sorted by instance, then by type in phase order, so each
+ * instance's entries form one run, and within it the entries of each phase
+ * are contiguous.  For every instance the engine builds the commands of a
+ * phase into a batch on the stack, ends it with a completion command and
+ * submits it; it waits only once every instance had its phase submitted, so
+ * the instances' waits overlap.  Instances whose completion command orders
+ * later commands (INVT_IOMMU_SYNC_ORDERS) get all three phases, separated by
+ * completion commands, in one submission and one wait.
+ *
+ * Nothing here allocates, sleeps or takes a lock, except the domain's ATC
+ * lock (read side) while an array holds ATC entries.
+ */
+#include "internal.h"
+
+/* Instances whose completions are awaited together; more are waited in groups. */
+#define INVT_MAX_PENDING 16
+
+struct pending {
+	struct invt_iommu *iommu;
+	uint64_t token;
+};
+
+void invt_batch_init(struct invt_batch *b, struct invt_iommu *iommu)
+{
+	b->iommu = iommu;
+	b->used = 0;
+	b->cmds = 0;
+	b->syncs = 0;
+	b->token = 0;
+	b->submitted = 0;
+}
+
+uint64_t invt_batch_submit(struct invt_batch *b)
+{
+	if (!b->used)
+		return b->token;
+	b->token = b->iommu->ops->submit(b);
+	b->submitted += b->cmds;
+	b->used = 0;
+	b->cmds = 0;
+	return b->token;
+}
+
+void *invt_batch_reserve(struct invt_batch *b, size_t bytes)
+{
+	void *p;
+
+	INVT_DEBUG_ASSERT(bytes && bytes <= INVT_BATCH_BYTES);
+	if (b->used + bytes > INVT_BATCH_BYTES)
+		invt_batch_submit(b);
+	p = b->buf + b->used;
+	b->used += bytes;
+	b->cmds++;
+	return p;
+}
+
+static uint32_t batch_total(const struct invt_batch *b)
+{
+	return b->submitted + b->cmds;
+}
+
+static void batch_sync(struct invt_batch *b)
+{
+	b->iommu->ops->build_sync(b);
+	b->syncs++;
+}
+
+/* End of the run of entries of the instance of inv[i]. */
+static size_t run_end(const struct invt_invs *invs, size_t i, size_t n)
+{
+	const struct invt_iommu *iommu = invs->inv[i].iommu;
+
+	while (i < n && invs->inv[i].iommu == iommu)
+		i++;
+	return i;
+}
+
+/*
+ * Build the commands of @phase for the live entries in [@i, @end).
+ * Return: whether any command was built.
+ */
+static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size_t i,
+			size_t end, enum invt_phase phase, const struct invt_range *r)
+{
+	uint32_t before = batch_total(b);
+
+	for (; i < end; i++) {
+		const struct invt_inv *inv = &invs->inv[i];
+
+		/* Relaxed: see <invtrack/invs.h>, reader rules. */
+		if (invt_inv_phase(inv->type) != phase || !INVT_READ_ONCE(inv->users))
+			continue;
+		b->iommu->ops->build(b, inv, r);
+	}
+	return batch_total(b) != before;
+}
+
+/*
+ * Queue the work of one instance for pass @pass; return whether a
+ * completion was queued (then *@token names it).
+ */
+static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, size_t i,
+			   size_t end, int pass, const struct invt_range *r, uint64_t *token)
+{
+	struct invt_batch b;
+	int phase;
+
+	invt_batch_init(&b, invs->inv[i].iommu);
+	if ((b.iommu->flags & INVT_IOMMU_SYNC_ORDERS) && pass == 0) {
+		/* Each phase behind the previous phase's sync: one wait for all. */
+		for (phase = 0; phase < INVT_NR_PHASES; phase++)
+			if (build_phase(&b, invs, i, end, phase, r) &&
+			    !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER))
+				batch_sync(&b);
+	} else if (!(b.iommu->flags & INVT_IOMMU_SYNC_ORDERS)) {
+		if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER)) {
+			/* Ablated: every phase in pass 0, one completion. */
+			for (phase = 0; pass == 0 && phase < INVT_NR_PHASES; phase++)
+				build_phase(&b, invs, i, end, phase, r);
+		} else {
+			if (build_phase(&b, invs, i, end, pass, r))
+				batch_sync(&b);
+		}
+	}
+	if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER) && batch_total(&b) && !b.syncs)
+		batch_sync(&b);
+	if (!batch_total(&b))
+		return false;
+	*token = invt_batch_submit(&b);
+	return true;
+}
+
+static void wait_all(struct pending *p, unsigned int *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		p[i].iommu->ops->wait(p[i].iommu, p[i].token);
+	*n = 0;
+}
+
+void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
+		     const struct invt_range *r)
+{
+	/* Loaded once: unref may lower it under us (see <invtrack/invs.h>). */
+	size_t n = INVT_READ_ONCE(invs->num_invs), i, end;
+	struct pending pend[INVT_MAX_PENDING];
+	unsigned int npend = 0;
+	bool later_passes = false;
+	int pass;
+
+	/*
+	 * Pass k issues phase k to every instance without SYNC_ORDERS (and, in
+	 * pass 0, everything to the others), then waits for all of them.
+	 */
+	for (pass = 0; pass < INVT_NR_PHASES; pass++) {
+		for (i = 0; i < n; i = end) {
+			uint64_t token;
+
+			end = run_end(invs, i, n);
+			if (!invs->inv[i].iommu)
+				continue;
+			later_passes |= !(invs->inv[i].iommu->flags & INVT_IOMMU_SYNC_ORDERS);
+			if (!flush_instance(ctx, invs, i, end, pass, r, &token))
+				continue;
+			pend[npend].iommu = invs->inv[i].iommu;
+			pend[npend].token = token;
+			if (++npend == INVT_MAX_PENDING)
+				wait_all(pend, &npend);
+		}
+		wait_all(pend, &npend);
+		if (!later_passes)
+			break;
+	}
+}
+
+static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
+{
+	struct invt_ctx *ctx = dom->ctx;
+	const struct invt_invs *invs;
+	bool atc_locked = false;
+
+	/*
+	 * Full barrier: the caller's PTE stores are visible before the array is
+	 * loaded.  Pairs with the barrier in invt_attach_prepare() after it
+	 * publishes an array: with both, either this load sees the new
+	 * attachment or the new attachment's hardware sees the cleared PTE.
+	 * Without this one, x86 may satisfy the load below from before the
+	 * stores leave the store buffer (the store-buffering pattern).
+	 */
+	if (!invt_ablated(ctx, INVT_ABLATE_BARRIER))
+		invt_smp_mb();
+
+	invt_rcu_read_lock();
+	invs = invt_rcu_dereference(dom->invs);
+	if (invs->has_atc) {
+		/*
+		 * ATC entries: hold the read side while walking, and walk an array
+		 * loaded after taking it, so that a detach's write_lock/unlock
+		 * (attach.c, domain_leave) waits for every walk that may still
+		 * see its ATC entry live.
+		 */
+		invt_read_lock(&dom->atc_lock);
+		atc_locked = true;
+		invs = invt_rcu_dereference(dom->invs);
+	}
+	invt_hook(ctx, INVT_HOOK_INVALIDATE_LOADED);
+	invt_invs_flush(ctx, invs, r);
+	if (atc_locked)
+		invt_read_unlock(&dom->atc_lock);
+	invt_rcu_read_unlock();
+}
+
+int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size, bool leaf)
+{
+	struct invt_range r = { .start = iova, .leaf = leaf };
+
+	if (!size || size - 1 > UINT64_MAX - iova || dom->type == INVT_DOMAIN_NESTED)
+		return -EINVAL;
+	r.last = iova + (size - 1);
+	domain_flush(dom, &r);
+	return 0;
+}
+
+int invt_domain_invalidate_all(struct invt_domain *dom)
+{
+	if (dom->type == INVT_DOMAIN_NESTED)
+		return -EINVAL;
+	domain_flush(dom, &(const struct invt_range){ .all = true });
+	return 0;
+}

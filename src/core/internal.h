@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * internal.h - what the core's files share and nothing else sees.
+ */
+#ifndef INVT_CORE_INTERNAL_H
+#define INVT_CORE_INTERNAL_H
+
+#include <invtrack/ablation.h>
+#include <invtrack/core.h>
+
+#include "compat-user.h"
+
+/* An array with the RCU head that frees it, hidden before it. */
+struct invt_invs_box {
+	invt_rcu_head_t rcu;
+	struct invt_invs invs; /* last: ends in a flexible array */
+};
+
+/* Free @invs after a grace period (it was published). */
+void invt_invs_free_rcu(struct invt_invs *invs);
+
+#ifdef INVT_ABLATIONS
+static inline bool invt_ablated(const struct invt_ctx *ctx, enum invt_ablation rule)
+{
+	return INVT_READ_ONCE(ctx->ablations) & (1ul << rule);
+}
+
+static inline void invt_hook(const struct invt_ctx *ctx, enum invt_hook_point point)
+{
+	if (ctx->hook)
+		ctx->hook(ctx->hook_arg, point);
+}
+#else
+#define invt_ablated(ctx, rule) ((void)(ctx), false)
+#define invt_hook(ctx, point) ((void)(ctx))
+#endif
+
+/* Flush phases of one instance, in the order they must complete. */
+enum invt_phase {
+	INVT_PHASE_IOTLB,
+	INVT_PHASE_S1_CLEAR,
+	INVT_PHASE_ATC,
+	INVT_NR_PHASES,
+};
+
+static inline enum invt_phase invt_inv_phase(uint8_t type)
+{
+	switch (type) {
+	case INVT_INV_IOTLB_S1:
+	case INVT_INV_IOTLB_S2:
+		return INVT_PHASE_IOTLB;
+	case INVT_INV_IOTLB_S2_S1_CLEAR:
+		return INVT_PHASE_S1_CLEAR;
+	default:
+		return INVT_PHASE_ATC;
+	}
+}
+
+/* The domain whose array an attachment to @dom changes. */
+static inline struct invt_domain *invt_invs_owner(struct invt_domain *dom)
+{
+	return dom && dom->type == INVT_DOMAIN_NESTED ? dom->parent : dom;
+}
+
+int invt_tag_get(struct invt_tag_space *ts, uint32_t *tag);
+void invt_tag_put(struct invt_tag_space *ts, uint32_t tag);
+
+#endif /* INVT_CORE_INTERNAL_H */

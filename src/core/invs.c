@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * invs.c - invalidation arrays: order, merge, unref, purge.
+ *
+ * Pure functions on arrays; the locking and publication around them live in
+ * attach.c.  See <invtrack/invs.h> for the contract.
+ */
+#include <invtrack/core.h>
+
+#include "compat-user.h"
+#include "internal.h"
+
+static struct invt_invs_box *invs_box(const struct invt_invs *invs)
+{
+	return invt_container_of(invs, struct invt_invs_box, invs);
+}
+
+struct invt_invs *invt_invs_alloc(size_t n)
+{
+	struct invt_invs_box *box;
+
+	if (n > (SIZE_MAX - sizeof(*box)) / sizeof(struct invt_inv))
+		return NULL;
+	box = invt_zalloc(sizeof(*box) + n * sizeof(struct invt_inv));
+	if (!box)
+		return NULL;
+	box->invs.num_invs = n;
+	return &box->invs;
+}
+
+void invt_invs_free(struct invt_invs *invs)
+{
+	if (invs)
+		invt_free(invs_box(invs));
+}
+
+static void invs_free_rcu_cb(invt_rcu_head_t *head)
+{
+	invt_tsan_gp_acquire();
+	invt_free(invt_container_of(head, struct invt_invs_box, rcu));
+}
+
+void invt_invs_free_rcu(struct invt_invs *invs)
+{
+	if (invs)
+		invt_call_rcu(&invs_box(invs)->rcu, invs_free_rcu_cb);
+}
+
+static int cmp_u32(uint32_t a, uint32_t b)
+{
+	return (a > b) - (a < b);
+}
+
+static bool type_is_atc(uint8_t type)
+{
+	return type == INVT_INV_ATC || type == INVT_INV_ATC_FULL;
+}
+
+int invt_invs_cmp(const struct invt_inv *a, const struct invt_inv *b)
+{
+	int r;
+
+	if (a->iommu != b->iommu) {
+		if (!a->iommu)
+			return -1;
+		if (!b->iommu)
+			return 1;
+		r = cmp_u32(a->iommu->id, b->iommu->id);
+		if (r)
+			return r;
+	}
+	r = cmp_u32(a->type, b->type);
+	if (r)
+		return r;
+	r = cmp_u32(a->id, b->id);
+	if (r || !type_is_atc(a->type))
+		return r;
+	return cmp_u32(a->ssid, b->ssid);
+}
+
+/*
+ * Index of the entry of @invs[0..n) equal to @key, or of the first entry
+ * after it (n when none), by binary search.  Trash keeps its key and place,
+ * so the array stays sorted whatever the users counts are.
+ */
+static size_t invs_lower_bound(const struct invt_inv *inv, size_t n,
+			       const struct invt_inv *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (invt_invs_cmp(&inv[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct invt_inv *invs_find(struct invt_invs *invs, const struct invt_inv *key)
+{
+	size_t n = invs->num_invs;
+	size_t i = invs_lower_bound(invs->inv, n, key);
+
+	if (i < n && !invt_invs_cmp(&invs->inv[i], key))
+		return &invs->inv[i];
+	return NULL;
+}
+
+static bool inv_live(const struct invt_inv *inv)
+{
+	return INVT_READ_ONCE(inv->users) > 0;
+}
+
+/* Whether @add[i] equals a live entry of @invs or an earlier @add entry. */
+static bool add_is_known(const struct invt_invs *invs, const struct invt_invs *add, size_t i)
+{
+	const struct invt_inv *e = invs_find((struct invt_invs *)invs, &add->inv[i]);
+	size_t j;
+
+	if (e && inv_live(e))
+		return true;
+	for (j = 0; j < i; j++)
+		if (!invt_invs_cmp(&add->inv[j], &add->inv[i]))
+			return true;
+	return false;
+}
+
+static void invs_set_has_atc(struct invt_invs *invs)
+{
+	size_t i;
+
+	invs->has_atc = 0;
+	for (i = 0; i < invs->num_invs; i++)
+		if (type_is_atc(invs->inv[i].type))
+			invs->has_atc = 1;
+}
+
+int invt_invs_merge(const struct invt_invs *invs, const struct invt_invs *add,
+		    struct invt_invs **out)
+{
+	size_t live = invs->num_invs - invs->num_trashes;
+	size_t n = live, i, j;
+	struct invt_invs *m;
+
+	/* Pass 1: count exactly, so that pass 2 cannot fail. */
+	for (i = 0; i < add->num_invs; i++)
+		if (!add_is_known(invs, add, i))
+			n++;
+	m = invt_invs_alloc(n);
+	if (!m)
+		return -ENOMEM;
+
+	/* Pass 2: the live entries, already sorted... */
+	for (i = 0, j = 0; i < invs->num_invs; i++) {
+		if (!inv_live(&invs->inv[i]))
+			continue;
+		m->inv[j] = invs->inv[i];
+		m->inv[j].users = INVT_READ_ONCE(invs->inv[i].users);
+		j++;
+	}
+	INVT_DEBUG_ASSERT(j == live);
+	m->num_invs = j;
+	/* ...then each added entry, inserted in place or counted. */
+	for (i = 0; i < add->num_invs; i++) {
+		struct invt_inv *e = invs_find(m, &add->inv[i]);
+		size_t at;
+
+		if (e) {
+			e->users++;
+			continue;
+		}
+		at = invs_lower_bound(m->inv, m->num_invs, &add->inv[i]);
+		memmove(&m->inv[at + 1], &m->inv[at], (m->num_invs - at) * sizeof(m->inv[0]));
+		m->inv[at] = add->inv[i];
+		m->inv[at].users = 1;
+		m->num_invs++;
+	}
+	INVT_DEBUG_ASSERT(m->num_invs == n);
+	invs_set_has_atc(m);
+	*out = m;
+	return 0;
+}
+
+size_t invt_invs_unref(struct invt_invs *invs, struct invt_invs *del)
+{
+	size_t zeroed = 0, i, n;
+
+	for (i = 0; i < del->num_invs; i++) {
+		struct invt_inv *e = invs_find(invs, &del->inv[i]);
+		int users;
+
+		if (!e || !inv_live(e)) {
+			INVT_DEBUG_ASSERT(!"invt_invs_unref: no live entry matches");
+			del->inv[i].users = 1;
+			continue;
+		}
+		users = e->users - 1;
+		/*
+		 * Relaxed: readers only need to see either value; a reader that
+		 * still sees users > 0 may issue one more command for the entry,
+		 * which the callers allow for (attach.c flushes and quiesces after
+		 * unref, never before).
+		 */
+		INVT_WRITE_ONCE(e->users, users);
+		if (!users) {
+			invs->num_trashes++;
+			zeroed++;
+		}
+		del->inv[i].users = users ? 1 : 0;
+	}
+
+	/* Cut trailing trash; readers never walk past the num_invs they loaded. */
+	n = invs->num_invs;
+	while (n && !invs->inv[n - 1].users) {
+		n--;
+		invs->num_trashes--;
+	}
+	INVT_WRITE_ONCE(invs->num_invs, n);
+	return zeroed;
+}
+
+struct invt_invs *invt_invs_purge(const struct invt_invs *invs)
+{
+	struct invt_invs *p;
+	size_t i, j;
+
+	if (!invs->num_trashes)
+		return NULL;
+	p = invt_invs_alloc(invs->num_invs - invs->num_trashes);
+	if (!p)
+		return NULL;
+	for (i = 0, j = 0; i < invs->num_invs; i++)
+		if (inv_live(&invs->inv[i]))
+			p->inv[j++] = invs->inv[i];
+	invs_set_has_atc(p);
+	return p;
+}
