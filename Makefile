@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# make test       install missing build packages (as root), build, run every test
+# make sanitize   unit + stress tests under ASan+UBSan and under TSan
+# make ablations  the test-only build with protocol rules switchable; ablation tests
+# make bench      release build, then bench/fastpath
+# make run        the CLI (not written yet: see README)
+
+BUILD ?= build
+MESON_FLAGS ?=
+PACKAGES := gcc meson ninja-build pkg-config liburcu-dev libcmocka-dev
+SAN_STRESS_SECONDS ?= 3
+
+.PHONY: all deps build test sanitize asan tsan ablations bench run clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || \
+			missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+		else \
+			echo "missing build packages; run as root:"; \
+			echo "  apt-get install -y$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+
+# $(1): build directory, $(2): meson options
+define setup
+	@if [ ! -f $(1)/build.ninja ]; then meson setup $(1) $(2); fi
+	ninja -C $(1)
+endef
+
+build: deps
+	$(call setup,$(BUILD),$(MESON_FLAGS))
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs
+
+asan: deps
+	$(call setup,build-asan,-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dstress_seconds=$(SAN_STRESS_SECONDS))
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-asan --print-errorlogs --suite unit --suite stress --suite bench
+
+tsan: deps
+	$(call setup,build-tsan,-Db_sanitize=thread -Db_lundef=false \
+		-Dstress_seconds=$(SAN_STRESS_SECONDS))
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		setarch $$(uname -m) -R meson test -C build-tsan --print-errorlogs \
+		--suite unit --suite stress
+
+sanitize: asan tsan
+
+ablations: deps
+	$(call setup,build-ablations,-Dablations=true)
+	meson test -C build-ablations --print-errorlogs
+
+bench: deps
+	$(call setup,build-release,--buildtype=release)
+	./build-release/bench/fastpath
+
+run: build
+	@echo "invtrack: the 'invtrack run' command arrives with the CLI issue (#4)."
+	@echo "Until then: 'make test' runs every test, 'make bench' the fast-path benchmark."
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan build-ablations build-release
