@@ -10,6 +10,7 @@
 #define INVTRACK_ABLATION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct invt_ctx;
 
@@ -59,6 +60,27 @@ const char *invt_ablation_name(int rule);
  * Return: true in a -Dablations=true build.
  */
 bool invt_ablations_built(void);
+
+/**
+ * invt_sb_store() - a store the emulated store buffer may hold back.
+ * @p: where to store.
+ * @v: the value.
+ *
+ * x86 lets a store wait in the store buffer while later loads go ahead: the
+ * reordering the fast-path barrier forbids.  Real hardware keeps that window
+ * to nanoseconds, too short for a test to hit reliably, so ablation builds
+ * emulate it: the store is queued in the calling thread's buffer and done by
+ * its next full barrier (invt_smp_mb()), lock acquisition, or
+ * invt_sb_drain().  In a normal build it is a relaxed atomic store.
+ */
+void invt_sb_store(uint64_t *p, uint64_t v);
+
+/**
+ * invt_sb_drain() - perform the calling thread's buffered stores, in order.
+ *
+ * A no-op in a normal build.
+ */
+void invt_sb_drain(void);
 
 /*
  * Protocol points where test builds call ctx->hook (to inject delays and

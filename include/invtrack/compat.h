@@ -40,13 +40,21 @@ typedef pthread_rwlock_t invt_rwlock_t;
 #define invt_load_acquire(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define invt_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
+#ifdef INVT_ABLATIONS
+void invt_sb_drain(void);
+#endif
+
 /*
  * Full barrier: orders earlier loads and stores against later loads and
  * stores, store->load included (an mfence or locked instruction on x86).
- * Callers say which barrier theirs pairs with.
+ * Callers say which barrier theirs pairs with.  In ablation builds it also
+ * empties the calling thread's emulated store buffer (see invt_sb_store()).
  */
 static inline void invt_smp_mb(void)
 {
+#ifdef INVT_ABLATIONS
+	invt_sb_drain();
+#endif
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 

@@ -4,6 +4,8 @@
  */
 #include "compat-user.h"
 
+#include <invtrack/ablation.h>
+
 #ifdef INVT_TSAN
 /* Synchronisation object of the grace-period annotation (see compat-user.h). */
 char invt_tsan_gp;
@@ -40,3 +42,40 @@ void invt_free(void *p)
 {
 	free(p);
 }
+
+#ifdef INVT_ABLATIONS
+/* The emulated store buffer of each thread (see invt_sb_store()). */
+#define SB_DEPTH 16
+static __thread struct {
+	uint64_t *p[SB_DEPTH];
+	uint64_t v[SB_DEPTH];
+	unsigned int n;
+} sb;
+
+void invt_sb_drain(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < sb.n; i++)
+		__atomic_store_n(sb.p[i], sb.v[i], __ATOMIC_RELAXED);
+	sb.n = 0;
+}
+
+void invt_sb_store(uint64_t *p, uint64_t v)
+{
+	if (sb.n == SB_DEPTH)
+		invt_sb_drain();
+	sb.p[sb.n] = p;
+	sb.v[sb.n] = v;
+	sb.n++;
+}
+#else
+void invt_sb_store(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+void invt_sb_drain(void)
+{
+}
+#endif

@@ -41,8 +41,19 @@ static inline void invt_mutex_destroy(invt_mutex_t *m)
 	pthread_mutex_destroy(m);
 }
 
+/*
+ * Lock acquisition is a locked instruction on x86: in ablation builds it
+ * empties the emulated store buffer as the real one would be emptied.
+ */
+#ifdef INVT_ABLATIONS
+#define invt_lock_drains() invt_sb_drain()
+#else
+#define invt_lock_drains() ((void)0)
+#endif
+
 static inline void invt_mutex_lock(invt_mutex_t *m)
 {
+	invt_lock_drains();
 	pthread_mutex_lock(m);
 }
 
@@ -72,6 +83,7 @@ static inline void invt_rwlock_destroy(invt_rwlock_t *l)
 
 static inline void invt_read_lock(invt_rwlock_t *l)
 {
+	invt_lock_drains();
 	pthread_rwlock_rdlock(l);
 }
 
@@ -82,6 +94,7 @@ static inline void invt_read_unlock(invt_rwlock_t *l)
 
 static inline void invt_write_lock(invt_rwlock_t *l)
 {
+	invt_lock_drains();
 	pthread_rwlock_wrlock(l);
 }
 
