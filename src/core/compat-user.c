@@ -4,11 +4,42 @@
  */
 #include "compat-user.h"
 
+#include <unistd.h>
+
 #include <invtrack/ablation.h>
 
 #ifdef INVT_TSAN
 /* Synchronisation object of the grace-period annotation (see compat-user.h). */
 char invt_tsan_gp;
+#endif
+
+#ifdef INVT_TSAN
+struct rcu_sentinel {
+	invt_rcu_head_t head;
+	int done;
+};
+
+static void rcu_sentinel_cb(invt_rcu_head_t *head)
+{
+	struct rcu_sentinel *s = invt_container_of(head, struct rcu_sentinel, head);
+
+	/* Pairs with the acquire in invt_rcu_barrier(): earlier callbacks are done. */
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+}
+
+void invt_rcu_barrier(void)
+{
+	struct rcu_sentinel s = { .done = 0 };
+
+	invt_call_rcu(&s.head, rcu_sentinel_cb);
+	while (!__atomic_load_n(&s.done, __ATOMIC_ACQUIRE))
+		usleep(100);
+}
+#else
+void invt_rcu_barrier(void)
+{
+	urcu_memb_barrier();
+}
 #endif
 
 /* Per-thread fault injection state: countdown to the failing allocation. */

@@ -111,7 +111,8 @@ static inline void invt_write_unlock(invt_rwlock_t *l)
  * which TSan understands, and grace periods are annotated: every read-side
  * critical section releases invt_tsan_gp on exit, and code running after a
  * grace period (a call_rcu callback, synchronize_rcu's return) acquires it,
- * so the frees that follow happen after every reader TSan saw.
+ * so the frees that follow happen after every reader TSan saw.  call_rcu
+ * releases it too, for the writer's own accesses before the call.
  */
 #if defined(__SANITIZE_THREAD__)
 #define INVT_TSAN 1
@@ -162,10 +163,24 @@ static inline void invt_synchronize_rcu(void)
 	invt_tsan_gp_acquire();
 }
 
-/* The callback runs on liburcu's worker thread after a grace period. */
+/*
+ * The callback runs on liburcu's worker thread after a grace period.  Under
+ * TSan the caller's own accesses to the object (made before it was
+ * unpublished) are released here; the callback acquires them.
+ */
 static inline void invt_call_rcu(invt_rcu_head_t *head, void (*fn)(invt_rcu_head_t *))
 {
+	invt_tsan_gp_release();
 	urcu_memb_call_rcu(head, fn);
 }
+
+/*
+ * Wait until every callback queued by invt_call_rcu() so far has run.
+ * liburcu's own barrier hands its completion between threads through
+ * uninstrumented code, which TSan reports as a race inside liburcu; TSan
+ * builds queue a sentinel instead (callbacks of liburcu's default queue run
+ * in order) and wait for it with instrumented acquire/release.
+ */
+void invt_rcu_barrier(void);
 
 #endif /* INVT_COMPAT_USER_H */

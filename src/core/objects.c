@@ -17,7 +17,7 @@ int invt_ctx_destroy(struct invt_ctx *ctx)
 	if (!invt_list_empty(&ctx->iommus) || !invt_list_empty(&ctx->domains))
 		return -EBUSY;
 	/* Run the pending call_rcu frees, so that leak checkers see them. */
-	urcu_memb_barrier();
+	invt_rcu_barrier();
 	invt_mutex_destroy(&ctx->lock);
 	return 0;
 }
