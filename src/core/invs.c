@@ -186,7 +186,7 @@ int invt_invs_merge(const struct invt_invs *invs, const struct invt_invs *add,
 
 size_t invt_invs_unref(struct invt_invs *invs, struct invt_invs *del)
 {
-	size_t zeroed = 0, i, n;
+	size_t zeroed = 0, i, j, n;
 
 	for (i = 0; i < del->num_invs; i++) {
 		struct invt_inv *e = invs_find(invs, &del->inv[i]);
@@ -208,6 +208,14 @@ size_t invt_invs_unref(struct invt_invs *invs, struct invt_invs *del)
 		if (!users) {
 			invs->num_trashes++;
 			zeroed++;
+			/*
+			 * Earlier del entries equal to this one took users from the
+			 * same entry (it was live for them): its reaching 0 is
+			 * theirs to learn too.
+			 */
+			for (j = 0; j < i; j++)
+				if (!invt_invs_cmp(&del->inv[j], &del->inv[i]))
+					del->inv[j].users = 0;
 		}
 		del->inv[i].users = users ? 1 : 0;
 	}
