@@ -49,7 +49,8 @@ static uint64_t pte = MAPPED;
 static uint64_t a_saw;		/* what A's hardware read this iteration */
 static bool i_covered;		/* I's invalidation targeted the device */
 static uint64_t arrivals;	/* spin barrier */
-static int stop;
+static int stop;		/* set by main */
+static int quit;		/* the invalidator's decision, passed through the barrier */
 static __thread bool is_invalidator;
 
 static uint64_t iterations, forbidden, missed, saw_mapped;
@@ -102,8 +103,11 @@ static void *attacher(void *arg)
 	struct invt_attach tx;
 
 	invt_rcu_register_thread();
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+	for (;;) {
 		spin_barrier(&gen);
+		/* Stored before the invalidator arrived: the barrier orders it. */
+		if (__atomic_load_n(&quit, __ATOMIC_RELAXED))
+			break;
 		if (invt_attach_prepare(&tx, &dev, 0, &dom))
 			abort();
 		/* Installed at once: the hardware walks the table. */
@@ -124,11 +128,16 @@ static void *invalidator(void *arg)
 
 	invt_rcu_register_thread();
 	is_invalidator = true;
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+	for (;;) {
 		unsigned int k = rnd(&s) % 512;
+		int q = __atomic_load_n(&stop, __ATOMIC_RELAXED);
 
+		/* One thread decides when both stop, or one would wait forever. */
+		__atomic_store_n(&quit, q, __ATOMIC_RELAXED);
 		i_covered = false;
 		spin_barrier(&gen);
+		if (q)
+			break;
 		while (k--)
 			__builtin_ia32_pause();
 		/* The unmap's PTE store; the core's barrier must order it before the load. */
@@ -198,7 +207,6 @@ int main(int argc, char **argv)
 		elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	} while (elapsed < seconds && !(ablate && __atomic_load_n(&forbidden, __ATOMIC_RELAXED)));
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	/* The two threads leave together: a barrier they both pass still completes. */
 	pthread_join(ti, NULL);
 	pthread_join(ta, NULL);
 
