@@ -182,7 +182,8 @@ int invt_iommu_register(struct invt_ctx *ctx, struct invt_iommu *iommu);
  *
  * Removes the instance's (trash) entries from every domain's array, then
  * waits one grace period so that no reader still holds an array naming it;
- * the caller may free @iommu on return.  Sleeps: never call it from a
+ * the caller may free @iommu on return.  The caller guarantees that no
+ * attach to a device of @iommu runs concurrently (the devices are gone).  Sleeps: never call it from a
  * read-side critical section or with a lock readers take.
  *
  * Return: 0, -EBUSY while attached, -ENOMEM when an array could not be
@@ -282,7 +283,8 @@ struct invt_device {
  * @nr_ssids: 1 (no PASID) or more.
  * @ats: whether ATS is enabled.
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * Return: 0, -EINVAL (bad counts, duplicate SIDs, unregistered instance),
+ * -ENOMEM.
  */
 int invt_device_init(struct invt_device *dev, struct invt_iommu *iommu, const uint32_t *sids,
 		     unsigned int nr_sids, uint32_t nr_ssids, bool ats);

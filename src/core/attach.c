@@ -231,7 +231,13 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 		invt_write_unlock(&owner->atc_lock);
 	}
 
+	/*
+	 * Purge trash; also rebuild an array whose last ATC entry was cut off
+	 * the end, so that invalidators stop taking atc_lock for it.
+	 */
 	purged = invt_invs_purge(owner->invs);
+	if (!purged && invt_invs_stale_atc(owner->invs))
+		purged = invt_invs_filter(owner->invs, NULL, NULL);
 	if (purged) {
 		struct invt_invs *old = owner->invs;
 

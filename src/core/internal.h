@@ -19,6 +19,17 @@ struct invt_invs_box {
 /* Free @invs after a grace period (it was published). */
 void invt_invs_free_rcu(struct invt_invs *invs);
 
+/*
+ * A new array of the live entries of @invs for which @keep (NULL: all)
+ * returns true, has_atc recomputed; NULL when out of memory.
+ */
+struct invt_invs *invt_invs_filter(const struct invt_invs *invs,
+				   bool (*keep)(const struct invt_inv *inv, const void *arg),
+				   const void *arg);
+
+/* Whether @invs takes the ATC lock (has_atc) without a live ATC entry left. */
+bool invt_invs_stale_atc(const struct invt_invs *invs);
+
 #ifdef INVT_ABLATIONS
 static inline bool invt_ablated(const struct invt_ctx *ctx, enum invt_ablation rule)
 {

@@ -230,19 +230,43 @@ size_t invt_invs_unref(struct invt_invs *invs, struct invt_invs *del)
 	return zeroed;
 }
 
-struct invt_invs *invt_invs_purge(const struct invt_invs *invs)
+struct invt_invs *invt_invs_filter(const struct invt_invs *invs,
+				   bool (*keep)(const struct invt_inv *inv, const void *arg),
+				   const void *arg)
 {
+	size_t n = 0, i, j;
 	struct invt_invs *p;
-	size_t i, j;
 
-	if (!invs->num_trashes)
-		return NULL;
-	p = invt_invs_alloc(invs->num_invs - invs->num_trashes);
+	for (i = 0; i < invs->num_invs; i++)
+		n += inv_live(&invs->inv[i]) && (!keep || keep(&invs->inv[i], arg));
+	p = invt_invs_alloc(n);
 	if (!p)
 		return NULL;
 	for (i = 0, j = 0; i < invs->num_invs; i++)
-		if (inv_live(&invs->inv[i]))
-			p->inv[j++] = invs->inv[i];
+		if (inv_live(&invs->inv[i]) && (!keep || keep(&invs->inv[i], arg))) {
+			p->inv[j] = invs->inv[i];
+			p->inv[j].users = INVT_READ_ONCE(invs->inv[i].users);
+			j++;
+		}
 	invs_set_has_atc(p);
 	return p;
+}
+
+bool invt_invs_stale_atc(const struct invt_invs *invs)
+{
+	size_t i;
+
+	if (!invs->has_atc)
+		return false;
+	for (i = 0; i < invs->num_invs; i++)
+		if (type_is_atc(invs->inv[i].type) && inv_live(&invs->inv[i]))
+			return false;
+	return true;
+}
+
+struct invt_invs *invt_invs_purge(const struct invt_invs *invs)
+{
+	if (!invs->num_trashes)
+		return NULL;
+	return invt_invs_filter(invs, NULL, NULL);
 }

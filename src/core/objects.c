@@ -53,24 +53,9 @@ int invt_iommu_register(struct invt_ctx *ctx, struct invt_iommu *iommu)
 	return 0;
 }
 
-/* A copy of @invs without @iommu's entries, or NULL (-ENOMEM) */
-static struct invt_invs *invs_without(const struct invt_invs *invs, struct invt_iommu *iommu)
+static bool inv_not_of(const struct invt_inv *inv, const void *iommu)
 {
-	size_t i, n = 0;
-	struct invt_invs *out;
-
-	for (i = 0; i < invs->num_invs; i++)
-		n += invs->inv[i].iommu != iommu && invs->inv[i].users;
-	out = invt_invs_alloc(n);
-	if (!out)
-		return NULL;
-	for (i = 0, n = 0; i < invs->num_invs; i++)
-		if (invs->inv[i].iommu != iommu && invs->inv[i].users) {
-			out->inv[n] = invs->inv[i];
-			out->has_atc |= invs->inv[i].type >= INVT_INV_ATC;
-			n++;
-		}
-	return out;
+	return inv->iommu != iommu;
 }
 
 static bool invs_names(const struct invt_invs *invs, const struct invt_iommu *iommu)
@@ -101,7 +86,7 @@ int invt_iommu_unregister(struct invt_iommu *iommu)
 		invt_mutex_lock(&dom->lock);
 		old = dom->invs;
 		if (invs_names(old, iommu)) {
-			clean = invs_without(old, iommu);
+			clean = invt_invs_filter(old, inv_not_of, iommu);
 			if (clean) {
 				invt_rcu_assign_pointer(dom->invs, clean);
 				invt_invs_free_rcu(old);
@@ -127,11 +112,15 @@ int invt_iommu_unregister(struct invt_iommu *iommu)
 int invt_device_init(struct invt_device *dev, struct invt_iommu *iommu, const uint32_t *sids,
 		     unsigned int nr_sids, uint32_t nr_ssids, bool ats)
 {
-	unsigned int i;
+	unsigned int i, j;
 
 	if (!iommu || !iommu->ctx || !nr_sids || nr_sids > INVT_MAX_SIDS || !nr_ssids ||
 	    nr_ssids > (1u << 20))
 		return -EINVAL;
+	for (i = 0; i < nr_sids; i++)
+		for (j = 0; j < i; j++)
+			if (sids[i] == sids[j])
+				return -EINVAL;
 	memset(dev, 0, sizeof(*dev));
 	dev->att = invt_zalloc(nr_ssids * sizeof(*dev->att));
 	if (!dev->att)
@@ -220,20 +209,10 @@ int invt_domain_destroy(struct invt_domain *dom)
 struct invt_invs *invt_domain_invs_get(struct invt_domain *dom)
 {
 	struct invt_domain *owner = invt_invs_owner(dom);
-	const struct invt_invs *invs;
 	struct invt_invs *copy;
 
 	invt_mutex_lock(&owner->lock);
-	invs = owner->invs;
-	copy = invt_invs_alloc(invs->num_invs - invs->num_trashes);
-	if (copy) {
-		size_t i, n = 0;
-
-		for (i = 0; i < invs->num_invs; i++)
-			if (invs->inv[i].users)
-				copy->inv[n++] = invs->inv[i];
-		copy->has_atc = invs->has_atc;
-	}
+	copy = invt_invs_filter(owner->invs, NULL, NULL);
 	invt_mutex_unlock(&owner->lock);
 	return copy;
 }

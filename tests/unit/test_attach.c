@@ -1161,6 +1161,65 @@ static void test_enospc(void **state)
 	world_teardown();
 }
 
+/* ------------------------------------------------ ATC lock, duplicate SIDs */
+
+/*
+ * After the last ATC entry leaves (cut off the end of the array, so there is
+ * no trash to purge), the published array must stop asking invalidators to
+ * take atc_lock.
+ */
+static void test_atc_lock_dropped(void **state)
+{
+	struct invt_ctx ctx;
+	struct invt_recorder rec;
+	struct invt_rec_iommu ri;
+	struct invt_domain dom;
+	struct invt_device ats, plain;
+	uint32_t sid_a = 7, sid_p = 8;
+
+	invt_ctx_init(&ctx);
+	invt_recorder_init(&rec, false);
+	assert_int_equal(invt_rec_iommu_init(&ctx, &ri, &rec, 0, 0, 4, NULL, 4), 0);
+	assert_int_equal(invt_domain_init(&ctx, &dom, INVT_DOMAIN_S1, NULL), 0);
+	assert_int_equal(invt_device_init(&ats, &ri.iommu, &sid_a, 1, 1, true), 0);
+	assert_int_equal(invt_device_init(&plain, &ri.iommu, &sid_p, 1, 1, false), 0);
+
+	assert_int_equal(invt_attach(&plain, 0, &dom), 0);
+	assert_int_equal(invt_attach(&ats, 0, &dom), 0);
+	assert_int_equal(dom.invs->has_atc, 1);
+	assert_int_equal(invt_attach(&ats, 0, NULL), 0);
+	/* IOTLB entry still live (plain), ATC entry gone. */
+	assert_int_equal(dom.invs->num_invs - dom.invs->num_trashes, 1);
+	assert_int_equal(dom.invs->has_atc, 0);
+
+	assert_int_equal(invt_attach(&plain, 0, NULL), 0);
+	assert_int_equal(invt_device_destroy(&ats), 0);
+	assert_int_equal(invt_device_destroy(&plain), 0);
+	assert_int_equal(invt_domain_destroy(&dom), 0);
+	assert_int_equal(invt_rec_iommu_destroy(&ri), 0);
+	assert_int_equal(invt_ctx_destroy(&ctx), 0);
+	invt_recorder_destroy(&rec);
+}
+
+static void test_duplicate_sids(void **state)
+{
+	struct invt_ctx ctx;
+	struct invt_recorder rec;
+	struct invt_rec_iommu ri;
+	struct invt_device dev;
+	uint32_t dup[3] = { 5, 6, 5 }, ok[3] = { 5, 6, 7 };
+
+	invt_ctx_init(&ctx);
+	invt_recorder_init(&rec, false);
+	assert_int_equal(invt_rec_iommu_init(&ctx, &ri, &rec, 0, 0, 4, NULL, 4), 0);
+	assert_int_equal(invt_device_init(&dev, &ri.iommu, dup, 3, 1, true), -EINVAL);
+	assert_int_equal(invt_device_init(&dev, &ri.iommu, ok, 3, 1, true), 0);
+	assert_int_equal(invt_device_destroy(&dev), 0);
+	assert_int_equal(invt_rec_iommu_destroy(&ri), 0);
+	assert_int_equal(invt_ctx_destroy(&ctx), 0);
+	invt_recorder_destroy(&rec);
+}
+
 /* ------------------------------------------------ (f) instance removal */
 
 /* Whether the raw published array of @dom has any entry (live or trash) on @inst. */
@@ -1300,6 +1359,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_errors);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_enospc);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_instance_removal);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_atc_lock_dropped);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_duplicate_sids);
 
 	invt_rcu_register_thread();
 	alarm(TIME_BOUND);
