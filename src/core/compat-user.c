@@ -23,6 +23,7 @@ static void rcu_sentinel_cb(invt_rcu_head_t *head)
 {
 	struct rcu_sentinel *s = invt_container_of(head, struct rcu_sentinel, head);
 
+	invt_tsan_gp_acquire();	/* the caller's initialisation of *s, via call_rcu */
 	/* Pairs with the acquire in invt_rcu_barrier(): earlier callbacks are done. */
 	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 }
