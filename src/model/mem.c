@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * mem.c - simulated physical memory with ownership (see <invtrack/model-mem.h>).
+ *
+ * Frame metadata lives in an array beside the contents; the free list is a
+ * doubly linked list of frame indices (so a contiguous allocation can take
+ * frames out of its middle), LIFO.  All metadata is under mem->lock.
+ *
+ * Contents are written by the pool only with relaxed atomic 64-bit stores
+ * (fill_frame()): a hardware walker or DMA engine may be reading a frame with
+ * atomic loads at the moment it is freed or reallocated (that is exactly the
+ * bug the oracle exists to report), and the model itself must not turn that
+ * into a data race.  Zeroing a table page before it is linked needs nothing
+ * more: src/pt links it with a release store that the walkers' acquire
+ * loads pair with.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <invtrack/model-mem.h>
+
+#define NONE UINT32_MAX
+#define WORDS_PER_FRAME (INVT_MEM_FRAME_SIZE / sizeof(uint64_t))
+
+struct frame_meta {
+	uint8_t state;		/* enum invt_frame_state */
+	bool in_chain;
+	uint32_t domain;
+	uint64_t iova;
+	uint64_t gen;
+	uint64_t alloc_time;
+	uint64_t free_time;
+	uint32_t prev, next;	/* free list, while FREE */
+	uint32_t chain_next;	/* chain, while in_chain */
+};
+
+struct invt_mem {
+	pthread_mutex_t lock;
+	uint64_t base;
+	size_t nr;
+	uint8_t poison;
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
+	uint64_t *contents;		/* nr frames */
+	uint64_t *zero_page;		/* table_va outside the pool */
+	struct frame_meta *meta;
+	uint32_t free_head;
+	uint64_t events;		/* internal clock */
+	unsigned int fail_nth;		/* 0: disarmed */
+	size_t nr_state[4];
+	uint64_t allocs, frees, failed, injected, bad_frees, bad_table_va;
+};
+
+static uint64_t frame_pa(const struct invt_mem *mem, uint32_t i)
+{
+	return mem->base + ((uint64_t)i << INVT_MEM_FRAME_SHIFT);
+}
+
+/* Index of the frame holding @pa, or NONE. */
+static uint32_t frame_idx(const struct invt_mem *mem, uint64_t pa)
+{
+	uint64_t off;
+
+	if (pa < mem->base)
+		return NONE;
+	off = (pa - mem->base) >> INVT_MEM_FRAME_SHIFT;
+	return off < mem->nr ? (uint32_t)off : NONE;
+}
+
+/* Index of the frame starting exactly at @pa, or NONE. */
+static uint32_t frame_idx_exact(const struct invt_mem *mem, uint64_t pa)
+{
+	if (pa & (INVT_MEM_FRAME_SIZE - 1))
+		return NONE;
+	return frame_idx(mem, pa);
+}
+
+static uint64_t *frame_words(const struct invt_mem *mem, uint32_t i)
+{
+	return mem->contents + (size_t)i * WORDS_PER_FRAME;
+}
+
+static void fill_frame(struct invt_mem *mem, uint32_t i, uint8_t byte)
+{
+	uint64_t *w = frame_words(mem, i);
+	uint64_t v = UINT64_C(0x0101010101010101) * byte;
+	size_t k;
+
+	for (k = 0; k < WORDS_PER_FRAME; k++)
+		__atomic_store_n(&w[k], v, __ATOMIC_RELAXED);
+}
+
+/* Called with the lock held. */
+static uint64_t tick(struct invt_mem *mem)
+{
+	if (mem->clock)
+		return mem->clock(mem->clock_arg);
+	return ++mem->events;
+}
+
+static void free_list_push(struct invt_mem *mem, uint32_t i)
+{
+	struct frame_meta *f = &mem->meta[i];
+
+	f->prev = NONE;
+	f->next = mem->free_head;
+	if (mem->free_head != NONE)
+		mem->meta[mem->free_head].prev = i;
+	mem->free_head = i;
+}
+
+static void free_list_del(struct invt_mem *mem, uint32_t i)
+{
+	struct frame_meta *f = &mem->meta[i];
+
+	if (f->prev != NONE)
+		mem->meta[f->prev].next = f->next;
+	else
+		mem->free_head = f->next;
+	if (f->next != NONE)
+		mem->meta[f->next].prev = f->prev;
+	f->prev = f->next = NONE;
+}
+
+int invt_mem_create(const struct invt_mem_config *cfg, struct invt_mem **memp)
+{
+	struct invt_mem *mem;
+	uint64_t base;
+	size_t i;
+
+	if (!cfg || !memp)
+		return -EINVAL;
+	base = cfg->base ? cfg->base : INVT_MEM_DEFAULT_BASE;
+	if ((base & (INVT_MEM_FRAME_SIZE - 1)) || cfg->nr_frames == 0 ||
+	    cfg->nr_frames >= NONE)
+		return -EINVAL;
+	/* The last frame must end at or below 2^64. */
+	if ((uint64_t)cfg->nr_frames > (UINT64_MAX - base) / INVT_MEM_FRAME_SIZE + 1 ||
+	    (uint64_t)cfg->nr_frames > SIZE_MAX / INVT_MEM_FRAME_SIZE)
+		return -EINVAL;
+
+	mem = calloc(1, sizeof(*mem));
+	if (!mem)
+		return -ENOMEM;
+	mem->base = base;
+	mem->nr = cfg->nr_frames;
+	mem->poison = cfg->poison;
+	mem->clock = cfg->clock;
+	mem->clock_arg = cfg->clock_arg;
+	mem->contents = aligned_alloc(INVT_MEM_FRAME_SIZE, mem->nr * INVT_MEM_FRAME_SIZE);
+	mem->zero_page = aligned_alloc(INVT_MEM_FRAME_SIZE, INVT_MEM_FRAME_SIZE);
+	mem->meta = calloc(mem->nr, sizeof(*mem->meta));
+	if (!mem->contents || !mem->zero_page || !mem->meta || pthread_mutex_init(&mem->lock, NULL)) {
+		free(mem->contents);
+		free(mem->zero_page);
+		free(mem->meta);
+		free(mem);
+		return -ENOMEM;
+	}
+	memset(mem->contents, cfg->poison, mem->nr * INVT_MEM_FRAME_SIZE);
+	memset(mem->zero_page, 0, INVT_MEM_FRAME_SIZE);
+	/* Pushed in reverse so that the first allocations get the lowest frames. */
+	mem->free_head = NONE;
+	for (i = mem->nr; i-- > 0;) {
+		mem->meta[i].state = INVT_FRAME_FREE;
+		mem->meta[i].domain = INVT_MEM_NO_DOMAIN;
+		mem->meta[i].chain_next = NONE;
+		free_list_push(mem, (uint32_t)i);
+	}
+	mem->nr_state[INVT_FRAME_FREE] = mem->nr;
+	*memp = mem;
+	return 0;
+}
+
+void invt_mem_destroy(struct invt_mem *mem)
+{
+	if (!mem)
+		return;
+	pthread_mutex_destroy(&mem->lock);
+	free(mem->contents);
+	free(mem->zero_page);
+	free(mem->meta);
+	free(mem);
+}
+
+uint64_t invt_mem_base(const struct invt_mem *mem)
+{
+	return mem->base;
+}
+
+size_t invt_mem_nr_frames(const struct invt_mem *mem)
+{
+	return mem->nr;
+}
+
+uint64_t invt_mem_now(struct invt_mem *mem)
+{
+	uint64_t t;
+
+	pthread_mutex_lock(&mem->lock);
+	t = mem->clock ? mem->clock(mem->clock_arg) : mem->events;
+	pthread_mutex_unlock(&mem->lock);
+	return t;
+}
+
+void invt_mem_fail_nth(struct invt_mem *mem, unsigned int nth)
+{
+	pthread_mutex_lock(&mem->lock);
+	mem->fail_nth = nth;
+	pthread_mutex_unlock(&mem->lock);
+}
+
+static bool alloc_state_ok(enum invt_frame_state state)
+{
+	return state == INVT_FRAME_TABLE || state == INVT_FRAME_DATA || state == INVT_FRAME_OTHER;
+}
+
+/* Called with the lock held: true when this allocation call must fail. */
+static bool inject(struct invt_mem *mem)
+{
+	if (!mem->fail_nth || --mem->fail_nth)
+		return false;
+	mem->injected++;
+	mem->failed++;
+	return true;
+}
+
+/* Called with the lock held, on a frame just taken off the free list. */
+static void take(struct invt_mem *mem, uint32_t i, enum invt_frame_state state, uint32_t domain,
+		 uint64_t iova, uint64_t now)
+{
+	struct frame_meta *f = &mem->meta[i];
+
+	fill_frame(mem, i, 0);
+	f->state = (uint8_t)state;
+	f->domain = state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain;
+	f->iova = state == INVT_FRAME_DATA ? iova : 0;
+	f->alloc_time = now;
+	mem->nr_state[INVT_FRAME_FREE]--;
+	mem->nr_state[state]++;
+	mem->allocs++;
+}
+
+int invt_mem_alloc(struct invt_mem *mem, enum invt_frame_state state, uint32_t domain,
+		   uint64_t iova, uint64_t *pa)
+{
+	uint32_t i;
+
+	if (!alloc_state_ok(state) || !pa)
+		return -EINVAL;
+	if (state == INVT_FRAME_DATA && (iova & (INVT_MEM_FRAME_SIZE - 1)))
+		return -EINVAL;
+	pthread_mutex_lock(&mem->lock);
+	if (inject(mem)) {
+		pthread_mutex_unlock(&mem->lock);
+		return -ENOMEM;
+	}
+	if (mem->free_head == NONE) {
+		mem->failed++;
+		pthread_mutex_unlock(&mem->lock);
+		return -ENOMEM;
+	}
+	i = mem->free_head;
+	free_list_del(mem, i);
+	take(mem, i, state, domain, iova, tick(mem));
+	pthread_mutex_unlock(&mem->lock);
+	*pa = frame_pa(mem, i);
+	return 0;
+}
+
+int invt_mem_alloc_contig(struct invt_mem *mem, size_t nr, enum invt_frame_state state,
+			  uint32_t domain, uint64_t iova, uint64_t *pa)
+{
+	uint64_t bytes, now;
+	size_t start, k;
+
+	if (!alloc_state_ok(state) || !nr || (nr & (nr - 1)) || nr > mem->nr || !pa)
+		return -EINVAL;
+	bytes = (uint64_t)nr << INVT_MEM_FRAME_SHIFT;
+	if (state == INVT_FRAME_DATA && ((iova & (bytes - 1)) || iova + (bytes - 1) < iova))
+		return -EINVAL;
+	if (state != INVT_FRAME_DATA)
+		iova = 0;
+
+	pthread_mutex_lock(&mem->lock);
+	if (inject(mem))
+		goto nomem;
+	/* First frame whose physical address is aligned to the run's size. */
+	start = (size_t)((((mem->base + bytes - 1) & ~(bytes - 1)) - mem->base) >>
+			 INVT_MEM_FRAME_SHIFT);
+	for (; start + nr <= mem->nr && start + nr > start; start += nr) {
+		for (k = 0; k < nr; k++)
+			if (mem->meta[start + k].state != INVT_FRAME_FREE)
+				break;
+		if (k < nr)
+			continue;
+		now = tick(mem);
+		for (k = 0; k < nr; k++) {
+			free_list_del(mem, (uint32_t)(start + k));
+			take(mem, (uint32_t)(start + k), state, domain,
+			     iova + ((uint64_t)k << INVT_MEM_FRAME_SHIFT), now);
+		}
+		pthread_mutex_unlock(&mem->lock);
+		*pa = frame_pa(mem, (uint32_t)start);
+		return 0;
+	}
+	mem->failed++;
+nomem:
+	pthread_mutex_unlock(&mem->lock);
+	return -ENOMEM;
+}
+
+/* Called with the lock held. */
+static bool can_free(const struct invt_mem *mem, uint32_t i)
+{
+	return i != NONE && mem->meta[i].state != INVT_FRAME_FREE && !mem->meta[i].in_chain;
+}
+
+/* Called with the lock held, on a frame can_free() accepted. */
+static void release(struct invt_mem *mem, uint32_t i, uint64_t now)
+{
+	struct frame_meta *f = &mem->meta[i];
+
+	mem->nr_state[f->state]--;
+	mem->nr_state[INVT_FRAME_FREE]++;
+	f->state = INVT_FRAME_FREE;
+	f->domain = INVT_MEM_NO_DOMAIN;
+	f->iova = 0;
+	f->gen++;
+	f->free_time = now;
+	fill_frame(mem, i, mem->poison);
+	free_list_push(mem, i);
+	mem->frees++;
+}
+
+int invt_mem_free(struct invt_mem *mem, uint64_t pa)
+{
+	uint32_t i = frame_idx_exact(mem, pa);
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&mem->lock);
+	if (can_free(mem, i)) {
+		release(mem, i, tick(mem));
+		ret = 0;
+	} else {
+		mem->bad_frees++;
+	}
+	pthread_mutex_unlock(&mem->lock);
+	return ret;
+}
+
+int invt_mem_free_contig(struct invt_mem *mem, uint64_t pa, size_t nr)
+{
+	uint32_t first = frame_idx_exact(mem, pa);
+	uint64_t now;
+	size_t k;
+
+	if (first == NONE || !nr || nr > mem->nr - first) {
+		pthread_mutex_lock(&mem->lock);
+		mem->bad_frees++;
+		pthread_mutex_unlock(&mem->lock);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&mem->lock);
+	for (k = 0; k < nr; k++) {
+		if (!can_free(mem, (uint32_t)(first + k))) {
+			mem->bad_frees++;
+			pthread_mutex_unlock(&mem->lock);
+			return -EINVAL;
+		}
+	}
+	now = tick(mem);
+	for (k = 0; k < nr; k++)
+		release(mem, (uint32_t)(first + k), now);
+	pthread_mutex_unlock(&mem->lock);
+	return 0;
+}
+
+int invt_mem_set_owner(struct invt_mem *mem, uint64_t pa, enum invt_frame_state state,
+		       uint32_t domain, uint64_t iova)
+{
+	uint32_t i = frame_idx_exact(mem, pa);
+	struct frame_meta *f;
+	int ret = -EINVAL;
+
+	if (i == NONE || !alloc_state_ok(state) ||
+	    (state == INVT_FRAME_DATA && (iova & (INVT_MEM_FRAME_SIZE - 1))))
+		return -EINVAL;
+	pthread_mutex_lock(&mem->lock);
+	f = &mem->meta[i];
+	if (f->state != INVT_FRAME_FREE) {
+		mem->nr_state[f->state]--;
+		mem->nr_state[state]++;
+		f->state = (uint8_t)state;
+		f->domain = state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain;
+		f->iova = state == INVT_FRAME_DATA ? iova : 0;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&mem->lock);
+	return ret;
+}
+
+/* Called with the lock held. */
+static void info_of(const struct invt_mem *mem, uint32_t i, struct invt_frame_info *info)
+{
+	const struct frame_meta *f = &mem->meta[i];
+
+	info->state = (enum invt_frame_state)f->state;
+	info->domain = f->domain;
+	info->iova = f->iova;
+	info->gen = f->gen;
+	info->alloc_time = f->alloc_time;
+	info->free_time = f->free_time;
+}
+
+int invt_mem_info(struct invt_mem *mem, uint64_t pa, struct invt_frame_info *info)
+{
+	uint32_t i = frame_idx(mem, pa);
+
+	if (i == NONE)
+		return -EINVAL;
+	pthread_mutex_lock(&mem->lock);
+	info_of(mem, i, info);
+	pthread_mutex_unlock(&mem->lock);
+	return 0;
+}
+
+int invt_mem_ref(struct invt_mem *mem, uint64_t pa, struct invt_frame_ref *ref)
+{
+	struct invt_frame_info info;
+	uint32_t i = frame_idx(mem, pa);
+
+	if (i == NONE) {
+		*ref = (struct invt_frame_ref){ .pa = pa, .state = INVT_FRAME_FREE,
+						.domain = INVT_MEM_NO_DOMAIN };
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&mem->lock);
+	info_of(mem, i, &info);
+	pthread_mutex_unlock(&mem->lock);
+	ref->pa = frame_pa(mem, i);
+	ref->state = info.state;
+	ref->domain = info.domain;
+	ref->iova = info.iova;
+	ref->gen = info.gen;
+	return 0;
+}
+
+enum invt_mem_verdict invt_mem_check(struct invt_mem *mem, const struct invt_frame_ref *ref,
+				     struct invt_frame_info *now)
+{
+	struct invt_frame_info info;
+	uint32_t i = frame_idx_exact(mem, ref->pa);
+
+	if (i == NONE) {
+		if (now)
+			memset(now, 0, sizeof(*now));
+		return INVT_MEM_BAD_REF;
+	}
+	pthread_mutex_lock(&mem->lock);
+	info_of(mem, i, &info);
+	pthread_mutex_unlock(&mem->lock);
+	if (now)
+		*now = info;
+	if (info.gen != ref->gen)
+		return info.state == INVT_FRAME_FREE ? INVT_MEM_FREED : INVT_MEM_REUSED;
+	if (info.state != ref->state || info.domain != ref->domain || info.iova != ref->iova)
+		return INVT_MEM_CHANGED;
+	return INVT_MEM_LIVE;
+}
+
+void *invt_mem_va(struct invt_mem *mem, uint64_t pa)
+{
+	uint32_t i = frame_idx(mem, pa);
+
+	if (i == NONE)
+		return NULL;
+	return (char *)mem->contents + (pa - mem->base);
+}
+
+int invt_mem_read64(struct invt_mem *mem, uint64_t pa, uint64_t *val)
+{
+	uint64_t *p;
+
+	if (pa & 7)
+		return -EFAULT;
+	p = invt_mem_va(mem, pa);
+	if (!p)
+		return -EFAULT;
+	*val = __atomic_load_n(p, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int invt_mem_write64(struct invt_mem *mem, uint64_t pa, uint64_t val)
+{
+	uint64_t *p;
+
+	if (pa & 7)
+		return -EFAULT;
+	p = invt_mem_va(mem, pa);
+	if (!p)
+		return -EFAULT;
+	__atomic_store_n(p, val, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void invt_mem_stats(struct invt_mem *mem, struct invt_mem_stats *st)
+{
+	pthread_mutex_lock(&mem->lock);
+	st->nr_frames = mem->nr;
+	st->nr_free = mem->nr_state[INVT_FRAME_FREE];
+	st->nr_table = mem->nr_state[INVT_FRAME_TABLE];
+	st->nr_data = mem->nr_state[INVT_FRAME_DATA];
+	st->nr_other = mem->nr_state[INVT_FRAME_OTHER];
+	st->allocs = mem->allocs;
+	st->frees = mem->frees;
+	st->failed = mem->failed;
+	st->injected = mem->injected;
+	st->bad_frees = mem->bad_frees;
+	st->bad_table_va = __atomic_load_n(&mem->bad_table_va, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&mem->lock);
+}
+
+void invt_mem_chain_init(struct invt_mem_chain *chain)
+{
+	chain->head = NONE;
+	chain->count = 0;
+}
+
+int invt_mem_chain_add(struct invt_mem *mem, struct invt_mem_chain *chain, uint64_t pa)
+{
+	uint32_t i = frame_idx_exact(mem, pa);
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&mem->lock);
+	if (can_free(mem, i)) {
+		mem->meta[i].in_chain = true;
+		mem->meta[i].chain_next = chain->head;
+		chain->head = i;
+		chain->count++;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&mem->lock);
+	return ret;
+}
+
+size_t invt_mem_chain_free(struct invt_mem *mem, struct invt_mem_chain *chain)
+{
+	size_t n = 0;
+	uint64_t now;
+	uint32_t i;
+
+	pthread_mutex_lock(&mem->lock);
+	now = tick(mem);
+	while ((i = chain->head) != NONE) {
+		chain->head = mem->meta[i].chain_next;
+		mem->meta[i].chain_next = NONE;
+		mem->meta[i].in_chain = false;
+		release(mem, i, now);
+		n++;
+	}
+	chain->count = 0;
+	pthread_mutex_unlock(&mem->lock);
+	return n;
+}
+
+/* ---- struct invt_pt_ops over the pool ---- */
+
+static struct invt_mem_pt_ops *to_mem_ops(struct invt_pt_ops *ops)
+{
+	return (struct invt_mem_pt_ops *)((char *)ops - offsetof(struct invt_mem_pt_ops, ops));
+}
+
+static int mem_alloc_table(struct invt_pt_ops *ops, uint64_t *pa)
+{
+	struct invt_mem_pt_ops *o = to_mem_ops(ops);
+
+	return invt_mem_alloc(o->mem, INVT_FRAME_TABLE, o->domain, 0, pa);
+}
+
+static void mem_free_table(struct invt_pt_ops *ops, uint64_t pa)
+{
+	struct invt_mem_pt_ops *o = to_mem_ops(ops);
+
+	if (invt_mem_free(o->mem, pa))
+		__atomic_fetch_add(&o->errors, 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t *mem_table_va(struct invt_pt_ops *ops, uint64_t pa)
+{
+	struct invt_mem_pt_ops *o = to_mem_ops(ops);
+	struct invt_mem *mem = o->mem;
+	uint32_t i = frame_idx_exact(mem, pa);
+
+	if (i == NONE) {
+		__atomic_fetch_add(&o->errors, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&mem->bad_table_va, 1, __ATOMIC_RELAXED);
+		return mem->zero_page;
+	}
+	return frame_words(mem, i);
+}
+
+void invt_mem_pt_ops_init(struct invt_mem_pt_ops *o, struct invt_mem *mem, uint32_t domain)
+{
+	o->ops.alloc_table = mem_alloc_table;
+	o->ops.free_table = mem_free_table;
+	o->ops.table_va = mem_table_va;
+	o->mem = mem;
+	o->domain = domain;
+	o->errors = 0;
+}
