@@ -509,6 +509,40 @@ void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
 		     const struct invt_range *r);
 
 /**
+ * invt_domain_tag() - the tag a domain holds on an instance.
+ * @dom: an S1 or S2 domain, or a nested one (its parent's stage-2 tag).
+ * @iommu: the instance.
+ * @tag: out: the tag (ASID, VMID, DID, PSCID, GSCID).
+ *
+ * For an arch driver installing a configuration between
+ * invt_attach_prepare() and invt_attach_commit(): the transaction holds the
+ * tag, so it stays valid until the attachment is left.  Takes @dom's lock.
+ *
+ * Return: 0, or -ENOENT when @dom holds no tag in @iommu's space.
+ */
+int invt_domain_tag(struct invt_domain *dom, struct invt_iommu *iommu, uint32_t *tag);
+
+/**
+ * invt_ctx_ablated() - whether a protocol rule is switched off (arch drivers).
+ * @ctx: the context.
+ * @rule: an enum invt_ablation.
+ *
+ * Return: true only in a -Dablations=true build with @rule switched off;
+ * the constant false otherwise, so a normal build keeps no trace of it.
+ */
+static inline bool invt_ctx_ablated(const struct invt_ctx *ctx, int rule)
+{
+#ifdef INVT_ABLATIONS
+	/* Relaxed: set before the threads under test start (invt_ablate()). */
+	return __atomic_load_n(&ctx->ablations, __ATOMIC_RELAXED) & (1ul << rule);
+#else
+	(void)ctx;
+	(void)rule;
+	return false;
+#endif
+}
+
+/**
  * invt_rcu_register_thread() - register the calling thread as an RCU reader.
  *
  * Every thread that invalidates must be registered (liburcu memb flavor).

@@ -312,4 +312,20 @@ int invt_pt_lookup(const struct invt_pt *pt, uint64_t iova, uint64_t *pa, uint64
 int invt_pt_hw_walk(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops, uint64_t root_pa,
 		    uint64_t iova, struct invt_pt_walk *res);
 
+/**
+ * invt_pt_hw_walk_from() - translate from an intermediate table, as a
+ * hardware walk that hit in a walk cache does.
+ * @fmt: the table's format.
+ * @ops: its memory.
+ * @table_pa: a table page at level @lvl (what a walk-cache entry holds).
+ * @lvl: the level of the entries in @table_pa, 0..levels-1.
+ * @iova: the input address.
+ * @res: out: as for invt_pt_hw_walk(); @res->tables starts at @table_pa.
+ *
+ * Return: as invt_pt_hw_walk(); -EINVAL (fault RANGE) for @lvl out of range.
+ */
+int invt_pt_hw_walk_from(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops,
+			 uint64_t table_pa, unsigned int lvl, uint64_t iova,
+			 struct invt_pt_walk *res);
+
 #endif /* INVTRACK_PT_H */

@@ -387,3 +387,19 @@ int invt_attach(struct invt_device *dev, uint32_t ssid, struct invt_domain *new)
 		invt_attach_commit(&tx);
 	return ret;
 }
+
+int invt_domain_tag(struct invt_domain *dom, struct invt_iommu *iommu, uint32_t *tag)
+{
+	struct invt_domain *owner = invt_invs_owner(dom);
+	struct invt_tag_binding *b;
+	int ret = -ENOENT;
+
+	invt_mutex_lock(&owner->lock);
+	b = binding_find(owner, domain_tag_space(iommu, owner));
+	if (b) {
+		*tag = b->tag;
+		ret = 0;
+	}
+	invt_mutex_unlock(&owner->lock);
+	return ret;
+}

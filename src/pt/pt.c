@@ -476,12 +476,22 @@ int invt_pt_unmap(struct invt_pt *pt, uint64_t iova, uint64_t size,
 int invt_pt_hw_walk(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops, uint64_t root_pa,
 		    uint64_t iova, struct invt_pt_walk *res)
 {
-	uint64_t table = root_pa;
-	unsigned int lvl = fmt->levels - 1;
+	return invt_pt_hw_walk_from(fmt, ops, root_pa, fmt->levels - 1, iova, res);
+}
+
+int invt_pt_hw_walk_from(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops,
+			 uint64_t table_pa, unsigned int lvl, uint64_t iova,
+			 struct invt_pt_walk *res)
+{
+	uint64_t table = table_pa;
 	uint64_t pte, size;
 	enum invt_pt_fault fault;
 
 	memset(res, 0, sizeof(*res));
+	if (lvl >= fmt->levels) {
+		res->fault = INVT_PT_FAULT_RANGE;
+		return -EINVAL;
+	}
 	res->level = lvl;
 	if (iova >> fmt->va_bits) {
 		res->fault = INVT_PT_FAULT_RANGE;

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/smmuv3-queue.h - the ARM SMMUv3 Command queue, both sides.
+ *
+ * Three parts, each usable without the others' internals:
+ *
+ *  1. struct invt_smmu_regs: the registers the driver and the modelled
+ *     SMMU share (the "MMIO"): SMMU_CMDQ_BASE, SMMU_CMDQ_PROD,
+ *     SMMU_CMDQ_CONS, SMMU_GERROR and SMMU_GERRORN, laid out as ARM IHI0070
+ *     chapter 6 ("Memory map and registers") describes them, plus the
+ *     model's doorbell.  Queue memory and the register words are all that
+ *     passes between the two sides.
+ *  2. struct invt_smmu_cmdq: the driver's producer (src/arch/smmuv3/queue.c).
+ *     It writes batches of 16-byte commands, publishes SMMU_CMDQ_PROD, waits
+ *     for CMD_SYNC completion by polling SMMU_CMDQ_CONS and recovers from
+ *     command errors.
+ *  3. struct smmu_hw_queue: the model's consumer (src/arch/smmuv3/hw-queue.c).
+ *     It decodes each command with the independent hardware-side decoder
+ *     (src/arch/smmuv3/hw.h) and hands it to an executor (the model's
+ *     caches), inline from the doorbell or on its own thread.
+ *
+ * Queue semantics (IHI0070 §3.5 "Command and Event queues", HARDWARE.md §1
+ * "Command queue"): a queue of 2^LOG2SIZE entries; PROD and CONS hold an
+ * index in bits [LOG2SIZE-1:0] and a wrap flag at bit LOG2SIZE; the queue is
+ * empty when both (index and wrap) are equal, full when the indices are
+ * equal and the wrap flags differ.  A CMD_SYNC is consumed only once every
+ * earlier command is complete.  On a command error the consumer stops with
+ * CONS.RD at the offending command, writes the error to CONS.ERR and
+ * toggles GERROR.CMDQ_ERR; it resumes when software toggles GERRORN.CMDQ_ERR
+ * to match.
+ */
+#ifndef INVTRACK_SMMUV3_QUEUE_H
+#define INVTRACK_SMMUV3_QUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <invtrack/compat.h>
+
+/* ------------------------------------------------------------- registers */
+
+/* Bytes of one Command queue entry (IHI0070 §4.1, "Command format"). */
+#define INVT_SMMU_CMD_BYTES		16
+
+/*
+ * SMMU_CMDQ_BASE (offset 0x90, 64-bit): LOG2SIZE [4:0], ADDR [55:5],
+ * RA [62].  LOG2SIZE may not exceed SMMU_IDR1.CMDQS, itself at most 19.
+ * The base is aligned to the larger of 32 bytes and the queue's size.
+ */
+#define INVT_SMMU_CMDQ_BASE_LOG2SIZE	0x1full
+#define INVT_SMMU_CMDQ_BASE_ADDR	0x00ffffffffffffe0ull
+#define INVT_SMMU_CMDQ_MAX_LOG2SIZE	19
+
+/*
+ * SMMU_CMDQ_PROD (0x98): WR [19:0], the index in [LOG2SIZE-1:0] and the wrap
+ * flag at bit LOG2SIZE.  SMMU_CMDQ_CONS (0x9C): RD [19:0], laid out the
+ * same, and ERR [30:24], the CERROR code of the command at RD while the
+ * queue is stopped on an error.
+ */
+#define INVT_SMMU_CMDQ_CONS_ERR_SHIFT	24
+#define INVT_SMMU_CMDQ_CONS_ERR_MASK	(0x7fu << INVT_SMMU_CMDQ_CONS_ERR_SHIFT)
+
+/* SMMU_CMDQ_CONS.ERR values (IHI0070 chapter 4, command errors). */
+#define INVT_SMMU_CERROR_NONE		0
+#define INVT_SMMU_CERROR_ILL		1	/* illegal command */
+#define INVT_SMMU_CERROR_ABT		2	/* abort on command fetch */
+#define INVT_SMMU_CERROR_ATC_INV_SYNC	3	/* ATS invalidation timed out, on the CMD_SYNC */
+
+/*
+ * SMMU_GERROR (0x60) / SMMU_GERRORN (0x64): CMDQ_ERR is bit 0.  An error is
+ * active while the bit differs between the two registers; the SMMU toggles
+ * GERROR to raise it, software toggles GERRORN to acknowledge.
+ */
+#define INVT_SMMU_GERROR_CMDQ_ERR	(1u << 0)
+
+/* SMMU_STRTAB_BASE ADDR [51:6]; SMMU_STRTAB_BASE_CFG LOG2SIZE [5:0], FMT [17:16]. */
+#define INVT_SMMU_STRTAB_BASE_ADDR	0x000fffffffffffc0ull
+#define INVT_SMMU_STRTAB_CFG_LOG2SIZE	0x3fu
+#define INVT_SMMU_STRTAB_CFG_FMT_SHIFT	16
+
+/**
+ * struct invt_smmu_regs - the registers both sides of the queue see.
+ * @gerror: SMMU_GERROR (0x60); written by the SMMU only.
+ * @gerrorn: SMMU_GERRORN (0x64); written by software only.
+ * @strtab_base: SMMU_STRTAB_BASE (0x80): ADDR [51:6] of the stream table
+ *	(linear format only here); written by software before any STE is used.
+ * @strtab_base_cfg: SMMU_STRTAB_BASE_CFG (0x88): LOG2SIZE [5:0] (the table
+ *	holds 2^LOG2SIZE STEs), FMT [17:16] (0 linear).
+ * @cmdq_base: SMMU_CMDQ_BASE (0x90); ADDR holds the queue memory's address
+ *	(the model's "physical" address space is the host's).
+ * @cmdq_prod: SMMU_CMDQ_PROD (0x98); written by software only.
+ * @cmdq_cons: SMMU_CMDQ_CONS (0x9C); written by the SMMU only.
+ * @doorbell: the model's reaction to a register write, or NULL (a consumer
+ *	thread polls instead).  The driver calls it after writing
+ *	@cmdq_prod or @gerrorn; an inline consumer runs in the calling thread.
+ * @doorbell_arg: argument of @doorbell.
+ *
+ * Every register is accessed with __atomic loads and stores whose order is
+ * named where they are used.  @doorbell and @doorbell_arg are set before
+ * either side starts and never change.  Zeroed registers are the reset
+ * state: empty queue, no error.
+ */
+struct invt_smmu_regs {
+	uint32_t gerror;
+	uint32_t gerrorn;
+	uint64_t strtab_base;
+	uint32_t strtab_base_cfg;
+	uint64_t cmdq_base;
+	uint32_t cmdq_prod;
+	uint32_t cmdq_cons;
+	void (*doorbell)(void *arg);
+	void *doorbell_arg;
+};
+
+/**
+ * invt_smmu_q_idx() - the index part of a PROD or CONS value.
+ * @v: the register value.
+ * @log2size: the queue's LOG2SIZE.
+ *
+ * Return: bits [@log2size-1:0].
+ */
+static inline uint32_t invt_smmu_q_idx(uint32_t v, unsigned int log2size)
+{
+	return v & ((1u << log2size) - 1);
+}
+
+/**
+ * invt_smmu_q_wrp() - the wrap flag of a PROD or CONS value.
+ * @v: the register value.
+ * @log2size: the queue's LOG2SIZE.
+ *
+ * Return: bit @log2size of @v, in place (0 or 1 << @log2size).
+ */
+static inline uint32_t invt_smmu_q_wrp(uint32_t v, unsigned int log2size)
+{
+	return v & (1u << log2size);
+}
+
+/**
+ * invt_smmu_q_used() - entries between CONS and PROD.
+ * @prod: SMMU_CMDQ_PROD.
+ * @cons: SMMU_CMDQ_CONS (ERR is ignored).
+ * @log2size: the queue's LOG2SIZE.
+ *
+ * Return: 0 (empty) to 2^@log2size (full).
+ */
+static inline uint32_t invt_smmu_q_used(uint32_t prod, uint32_t cons, unsigned int log2size)
+{
+	return (prod - cons) & ((2u << log2size) - 1);
+}
+
+/**
+ * invt_smmu_q_empty() - PROD and CONS are equal, index and wrap flag.
+ * @prod: SMMU_CMDQ_PROD.
+ * @cons: SMMU_CMDQ_CONS.
+ * @log2size: the queue's LOG2SIZE.
+ *
+ * Return: true when the queue holds nothing.
+ */
+static inline bool invt_smmu_q_empty(uint32_t prod, uint32_t cons, unsigned int log2size)
+{
+	return invt_smmu_q_idx(prod, log2size) == invt_smmu_q_idx(cons, log2size) &&
+	       invt_smmu_q_wrp(prod, log2size) == invt_smmu_q_wrp(cons, log2size);
+}
+
+/**
+ * invt_smmu_q_full() - equal indices, different wrap flags.
+ * @prod: SMMU_CMDQ_PROD.
+ * @cons: SMMU_CMDQ_CONS.
+ * @log2size: the queue's LOG2SIZE.
+ *
+ * Return: true when every entry holds an unconsumed command.
+ */
+static inline bool invt_smmu_q_full(uint32_t prod, uint32_t cons, unsigned int log2size)
+{
+	return invt_smmu_q_idx(prod, log2size) == invt_smmu_q_idx(cons, log2size) &&
+	       invt_smmu_q_wrp(prod, log2size) != invt_smmu_q_wrp(cons, log2size);
+}
+
+/* ------------------------------------------------------------ driver side */
+
+/* Polls without progress before a wait gives up (-ETIMEDOUT). */
+#define INVT_SMMU_CMDQ_DEFAULT_SPINS	(1u << 24)
+/* Failed CMD_SYNCs remembered for invt_smmu_cmdq_wait(). */
+#define INVT_SMMU_CMDQ_FAIL_LOG		64
+
+/**
+ * typedef invt_smmu_cmdq_err_t - told about each command error recovered.
+ * @arg: the driver's cookie.
+ * @cerror: INVT_SMMU_CERROR_ILL (the command was skipped), _ATC_INV_SYNC
+ *	(@dw is the CMD_SYNC, which is retried) or _ABT (fetch retried).
+ * @index: the command's logical index in the queue (0 for the first command
+ *	ever written at reset).
+ * @dw: the command's two words as the SMMU read them (before any rewrite).
+ *
+ * Called once per error, by whichever thread recovers it: a waiter, a
+ * caller of invt_smmu_cmdq_poll(), or a producer waiting for space (then
+ * with the producer lock held).  It must not use the queue.
+ */
+typedef void (*invt_smmu_cmdq_err_t)(void *arg, unsigned int cerror, uint64_t index,
+				     const uint64_t dw[2]);
+
+/**
+ * struct invt_smmu_cmdq_stats - what happened on a queue; each field atomic.
+ * @cmds: commands written.
+ * @syncs: CMD_SYNCs written.
+ * @full_waits: times a producer found the queue full and had to poll CONS.
+ * @ill: CERROR_ILL recovered (commands skipped).
+ * @abt: CERROR_ABT recovered.
+ * @atc_inv_sync: CERROR_ATC_INV_SYNC recovered (syncs retried).
+ * @timeouts: submits or waits that gave up with -ETIMEDOUT.
+ */
+struct invt_smmu_cmdq_stats {
+	uint64_t cmds;
+	uint64_t syncs;
+	uint64_t full_waits;
+	uint64_t ill;
+	uint64_t abt;
+	uint64_t atc_inv_sync;
+	uint64_t timeouts;
+};
+
+/**
+ * struct invt_smmu_cmdq - the driver's side of one Command queue.
+ * @regs: the SMMU's registers.
+ * @base: queue memory (16 << @log2size bytes, owned by the queue).
+ * @log2size: SMMU_CMDQ_BASE.LOG2SIZE.
+ * @spin_limit: polls without progress before -ETIMEDOUT (read atomically:
+ *	may be changed while the queue is in use).
+ * @on_error: optional error report, see invt_smmu_cmdq_err_t.
+ * @err_arg: argument of @on_error.
+ * @lock: the producer lock: slot reservation, command stores and the
+ *	PROD publication of one batch happen under it, so batches are
+ *	contiguous in the queue.  Never held while waiting for a CMD_SYNC.
+ * @prod: logical producer count (commands ever written); under @lock.
+ * @last_sync: token of the last CMD_SYNC written (0: none); written under
+ *	@lock with sequentially consistent stores, read without it.
+ * @prod_pub: logical value of the last PROD published; atomic.
+ * @cons: logical consumer count, a lower bound of the SMMU's (only ever
+ *	raised, by whoever polls CONS); atomic.
+ * @recovering: a thread owns error recovery (atomic flag).
+ * @err_lock: protects @fail_log and @nr_fail; orders error bookkeeping
+ *	between recovery and producers.
+ * @nr_open: CERROR_ILL recovered whose covering CMD_SYNC (the first one
+ *	after the bad command) was not yet written; atomic.
+ * @fail_max: largest token in @fail_log (acquire/release).
+ * @fail_log: tokens of CMD_SYNCs that failed, ring of the last
+ *	INVT_SMMU_CMDQ_FAIL_LOG.
+ * @nr_fail: entries ever added to @fail_log.
+ * @stats: counters.
+ *
+ * Logical indices are 64-bit counts of commands; the registers hold them
+ * modulo 2^(LOG2SIZE+1) (index and wrap flag).  A token is the logical
+ * index of a CMD_SYNC plus one, which is the logical CONS value at which
+ * that sync has been consumed; token 0 names no sync and is always done.
+ */
+struct invt_smmu_cmdq {
+	struct invt_smmu_regs *regs;
+	uint8_t *base;
+	unsigned int log2size;
+	uint32_t spin_limit;
+	invt_smmu_cmdq_err_t on_error;
+	void *err_arg;
+
+	invt_mutex_t lock;
+	uint64_t prod;
+	uint64_t last_sync;
+	uint64_t prod_pub;
+	uint64_t cons;
+
+	int recovering;
+	invt_mutex_t err_lock;
+	uint32_t nr_open;
+	uint64_t fail_max;
+	uint64_t fail_log[INVT_SMMU_CMDQ_FAIL_LOG];
+	uint64_t nr_fail;
+
+	struct invt_smmu_cmdq_stats stats;
+};
+
+/**
+ * invt_smmu_cmdq_init() - allocate queue memory and program the registers.
+ * @q: the queue.
+ * @regs: the SMMU's registers, with no command error active.
+ * @log2size: 0..INVT_SMMU_CMDQ_MAX_LOG2SIZE.
+ *
+ * Writes SMMU_CMDQ_BASE and adopts the current SMMU_CMDQ_PROD and
+ * SMMU_CMDQ_CONS as logical positions (zero after reset; a test may start
+ * near a wrap).  Call before the consumer runs.
+ *
+ * Return: 0, -EINVAL (bad size, error active), -ENOMEM.
+ */
+int invt_smmu_cmdq_init(struct invt_smmu_cmdq *q, struct invt_smmu_regs *regs,
+			unsigned int log2size);
+
+/**
+ * invt_smmu_cmdq_destroy() - free queue memory; the consumer must be stopped.
+ * @q: the queue.
+ */
+void invt_smmu_cmdq_destroy(struct invt_smmu_cmdq *q);
+
+/**
+ * invt_smmu_cmdq_submit() - write commands to the queue and ring the doorbell.
+ * @q: the queue.
+ * @cmds: @ncmds commands of INVT_SMMU_CMD_BYTES each, in queue format
+ *	(little-endian, as invt_smmu_cmd_encode_le() writes them).
+ * @ncmds: how many; may exceed the queue's size (written as space frees).
+ * @token: receives the token of the last CMD_SYNC in @cmds or, if there is
+ *	none, of the last CMD_SYNC written before (0 if none ever was).
+ *
+ * Under the producer lock: waits for free entries (polling CONS, recovering
+ * command errors it finds), copies what fits, publishes PROD with a release
+ * store and calls the doorbell; repeats until everything is written.  The
+ * batch is contiguous in the queue.  Does not wait for completion.
+ *
+ * Return: 0; -EINVAL for @ncmds == 0; -ETIMEDOUT when no entry freed up
+ * within @q->spin_limit polls, in which case a prefix of @cmds was written
+ * and published and @token names its last CMD_SYNC.
+ */
+int invt_smmu_cmdq_submit(struct invt_smmu_cmdq *q, const void *cmds, uint32_t ncmds,
+			  uint64_t *token);
+
+/**
+ * invt_smmu_cmdq_wait() - wait until a CMD_SYNC was consumed.
+ * @q: the queue.
+ * @token: from invt_smmu_cmdq_submit().
+ *
+ * Polls CONS (acquire) until it is logically past the sync, recovering
+ * command errors on the way (one thread recovers, the others keep polling).
+ * Takes no producer lock.  On return 0 every command written before the
+ * sync has taken effect.
+ *
+ * Return: 0; -EIO when the sync completed but did not cover everything
+ * before it: a command between the previous CMD_SYNC and this one was
+ * CERROR_ILL (skipped), or the sync itself was, or it reported
+ * CERROR_ATC_INV_SYNC (a device did not answer an ATS invalidation) - only
+ * the last INVT_SMMU_CMDQ_FAIL_LOG such syncs are remembered; -ETIMEDOUT
+ * after @q->spin_limit polls without progress.
+ */
+int invt_smmu_cmdq_wait(struct invt_smmu_cmdq *q, uint64_t token);
+
+/**
+ * invt_smmu_cmdq_poll() - refresh CONS and recover an active command error.
+ * @q: the queue.
+ *
+ * What a GERROR interrupt handler does; producers and waiters call the same
+ * code while they poll.
+ *
+ * Return: the logical CONS known after the poll.
+ */
+uint64_t invt_smmu_cmdq_poll(struct invt_smmu_cmdq *q);
+
+/* ---------------------------------------------------------- hardware side */
+
+struct smmu_hw_cmd;	/* src/arch/smmuv3/hw.h */
+
+/**
+ * struct smmu_hw_queue_exec - what the consumer does with each command.
+ * @exec: called for every command decoded, in queue order, from the
+ *	consumer's thread with the consumer's lock held.  @cmd is the decoded
+ *	command, @slot its 16 bytes in queue memory (valid during the call).
+ *	For anything but CMD_SYNC return INVT_SMMU_CERROR_NONE when the
+ *	command took effect, _ILL to reject it (the queue stops on it),
+ *	_ATC_INV_SYNC when an ATC_INV timed out (reported on the next
+ *	CMD_SYNC; the command counts as done), or _ABT (the queue stops on it
+ *	and fetches it again once acknowledged).  For CMD_SYNC it is called
+ *	when the sync completes; its return value is ignored.  May be NULL.
+ * @msi: CMD_SYNC with CS = IRQ: write @data to @addr.  The model makes the
+ *	32-bit write with a release store (pairs with the driver's acquire
+ *	load of the completion word).  May be NULL: no write.
+ * @arg: argument of both.
+ *
+ * Neither may use the driver's queue functions.
+ */
+struct smmu_hw_queue_exec {
+	int (*exec)(void *arg, const struct smmu_hw_cmd *cmd, const void *slot);
+	void (*msi)(void *arg, uint64_t addr, uint32_t data);
+	void *arg;
+};
+
+/* Opcodes, hence entries of the cost table. */
+#define SMMU_HW_QUEUE_NR_OPS	256
+
+/**
+ * enum smmu_hw_queue_mode - how the consumer runs.
+ * @SMMU_HW_QUEUE_INLINE: from the doorbell, in the thread that wrote PROD or
+ *	GERRORN (deterministic).
+ * @SMMU_HW_QUEUE_THREADED: on its own thread, polling PROD; see
+ *	smmu_hw_queue_start().
+ */
+enum smmu_hw_queue_mode {
+	SMMU_HW_QUEUE_INLINE,
+	SMMU_HW_QUEUE_THREADED,
+};
+
+/**
+ * struct smmu_hw_queue - the modelled SMMU's Command queue consumer.
+ * @regs: the registers it shares with the driver.
+ * @feat: SMMU_HW_FEAT_* of the modelled SMMU, for the decoder.
+ * @mode: an enum smmu_hw_queue_mode.
+ * @exec: the executor.
+ * @cost_ns: modelled cost of each opcode in ns; set before the consumer
+ *	first runs.
+ * @clock_ns: modelled time: the sum of the costs of the commands executed
+ *	(atomic; see smmu_hw_queue_clock()).
+ * @lock: one consumer at a time.
+ * @atc_timeout: an ATC_INV timed out since the last CMD_SYNC (under @lock).
+ * @consumed: commands consumed (atomic).
+ * @errors: command errors raised (atomic).
+ * @stop: asks the consumer thread to return (atomic).
+ * @running: a consumer thread exists.
+ * @thread: the consumer thread.
+ */
+struct smmu_hw_queue {
+	struct invt_smmu_regs *regs;
+	unsigned int feat;
+	int mode;
+	struct smmu_hw_queue_exec exec;
+	uint32_t cost_ns[SMMU_HW_QUEUE_NR_OPS];
+	uint64_t clock_ns;
+	invt_mutex_t lock;
+	bool atc_timeout;
+	uint64_t consumed;
+	uint64_t errors;
+	int stop;
+	bool running;
+	pthread_t thread;
+};
+
+/**
+ * smmu_hw_queue_init() - set up a consumer on @regs.
+ * @hq: the consumer.
+ * @regs: the shared registers.
+ * @feat: SMMU_HW_FEAT_* for the decoder.
+ * @exec: the executor (copied).
+ * @mode: an enum smmu_hw_queue_mode; INLINE installs the doorbell in @regs.
+ *
+ * Loads the default cost table: CFGI_* 50 ns, TLBI_* 100 ns, ATC_INV 500 ns,
+ * PRI_RESP and RESUME 50 ns, CMD_SYNC 1000 ns.  The consumer reads
+ * SMMU_CMDQ_BASE each time it runs, so the driver may program it later.
+ */
+void smmu_hw_queue_init(struct smmu_hw_queue *hq, struct invt_smmu_regs *regs, unsigned int feat,
+			const struct smmu_hw_queue_exec *exec, enum smmu_hw_queue_mode mode);
+
+/**
+ * smmu_hw_queue_destroy() - stop the thread if any; remove the doorbell.
+ * @hq: the consumer.
+ */
+void smmu_hw_queue_destroy(struct smmu_hw_queue *hq);
+
+/**
+ * smmu_hw_queue_run() - consume everything available.
+ * @hq: the consumer.
+ *
+ * Unless a command error is active: reads PROD (acquire), then decodes and
+ * executes each command up to it, advancing CONS (release) after each.  A
+ * CMD_SYNC is consumed only after everything before it executed (in order,
+ * synchronously).  Stops at a command error: CONS.RD at the command, ERR
+ * set, GERROR.CMDQ_ERR toggled.  Repeats until PROD does not move.
+ *
+ * Return: commands consumed.
+ */
+unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq);
+
+/**
+ * smmu_hw_queue_start() - start the consumer thread (THREADED mode).
+ * @hq: the consumer.
+ *
+ * Return: 0, -EINVAL (inline mode, already running), or pthread's error.
+ */
+int smmu_hw_queue_start(struct smmu_hw_queue *hq);
+
+/**
+ * smmu_hw_queue_stop() - stop and join the consumer thread, if running.
+ * @hq: the consumer.
+ */
+void smmu_hw_queue_stop(struct smmu_hw_queue *hq);
+
+/**
+ * smmu_hw_queue_clock() - the queue's modelled time.
+ * @hq: the consumer.
+ *
+ * Return: ns of modelled work executed so far.
+ */
+uint64_t smmu_hw_queue_clock(const struct smmu_hw_queue *hq);
+
+#endif /* INVTRACK_SMMUV3_QUEUE_H */
