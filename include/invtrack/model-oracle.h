@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/model-oracle.h - the model's oracle: which translations and
+ * configurations may still be used (userspace).
+ *
+ * ARCHITECTURE.md §8.  The hardware model asks the oracle at every use of a
+ * cached translation or configuration, under the lock of the cache it used
+ * (so no invalidation can slip between the lookup and the check); the
+ * scenario tells it where each attach transaction of a (device, ssid)
+ * stands.  Violations:
+ *
+ *  STALE_TLB	a translation (IOTLB leaf, walk-cache table, ATC) whose
+ *		frame was freed or reassigned since it was filled; or an ATC
+ *		translation filled under an attachment of (device, ssid) that
+ *		has since been replaced or detached (commit returned).
+ *  STALE_CONFIG a configuration (STE/CD, context/PASID entry, DC/PC) cached
+ *		before the (device, ssid)'s last configuration change began,
+ *		used after that change was reported done (its configuration
+ *		invalidation completed).
+ *  WRONG_DOMAIN an IOTLB entry found under the tags of the device's
+ *		configuration but produced by another domain's table than
+ *		the one that configuration points to (a tag reused while
+ *		still cached).  Checked before the frame, since a reused tag
+ *		can hit entries whose frames are still live.
+ *
+ * Attachment bookkeeping per (instance, sid, ssid), from the scenario:
+ *	invt_oracle_attach_begin()	before the core's prepare
+ *	invt_oracle_config_done()	the new configuration is installed and
+ *					its invalidation completed
+ *	invt_oracle_attach_done()	commit returned (or abort: _abort())
+ * An ATC fill records a generation from invt_oracle_atc_gen(): the current
+ * attachment's, or - while a transaction is open and the fill came from the
+ * new domain - the next one's.  At use, an ATC entry is valid while its
+ * generation is the current one, or the next one during a transaction.
+ *
+ * Counters are atomic; the first violations (up to max_reports) are kept
+ * whole for reports, under the oracle's mutex, which is the innermost lock
+ * of the model (never held while calling out).  No global state.
+ */
+#ifndef INVTRACK_MODEL_ORACLE_H
+#define INVTRACK_MODEL_ORACLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <invtrack/model-cache.h>
+#include <invtrack/model-mem.h>
+
+/**
+ * enum invt_violation_kind - what the oracle found.
+ * @INVT_VIOL_STALE_TLB: a translation used after it should be gone.
+ * @INVT_VIOL_STALE_CONFIG: a configuration used after it should be gone.
+ * @INVT_VIOL_WRONG_DOMAIN: a translation of another domain under the tag.
+ * @INVT_VIOL_NR: number of kinds.
+ */
+enum invt_violation_kind {
+	INVT_VIOL_STALE_TLB,
+	INVT_VIOL_STALE_CONFIG,
+	INVT_VIOL_WRONG_DOMAIN,
+	INVT_VIOL_NR,
+};
+
+/* invt_violation.cache for a configuration cache entry. */
+#define INVT_VIOL_CACHE_CONFIG INVT_CACHE_NR_KINDS
+
+/**
+ * struct invt_violation - one violation, for a report.
+ * @kind: an enum invt_violation_kind.
+ * @instance: the instance id.
+ * @sid: the device's stream id.
+ * @ssid: the ssid (0: the RID).
+ * @cache: the cache the stale item came from: an enum invt_cache_kind, or
+ *	INVT_VIOL_CACHE_CONFIG.
+ * @tag_s2: the entry's stage-2 / VM tag (INVT_CACHE_ID_NONE: none).
+ * @tag_s1: the entry's stage-1 tag (INVT_CACHE_ID_NONE: none).
+ * @iova: the address the device accessed.
+ * @pa: the frame the entry leads to (leaf or table), 0 for configurations.
+ * @domain: the domain that produced the entry.
+ * @expected_domain: the domain the configuration points to (WRONG_DOMAIN),
+ *	or the domain of the current attachment; INVT_MEM_NO_DOMAIN if none.
+ * @verdict: an enum invt_mem_verdict for the frame (STALE_TLB by frame).
+ * @freed_at: the memory clock when the frame was freed (0: not freed).
+ * @fill_stamp: the oracle stamp when the entry was filled.
+ * @use_stamp: the oracle stamp at the use.
+ * @why: a short static text saying which rule fired.
+ */
+struct invt_violation {
+	int kind;
+	uint32_t instance;
+	uint32_t sid;
+	uint32_t ssid;
+	unsigned int cache;
+	uint32_t tag_s2;
+	uint32_t tag_s1;
+	uint64_t iova;
+	uint64_t pa;
+	uint32_t domain;
+	uint32_t expected_domain;
+	int verdict;
+	uint64_t freed_at;
+	uint64_t fill_stamp;
+	uint64_t use_stamp;
+	const char *why;
+};
+
+/**
+ * struct invt_oracle_config - creation parameters.
+ * @nr_instances: instance ids 0..@nr_instances-1.
+ * @nr_sids: stream ids 0..@nr_sids-1 on each instance.
+ * @nr_ssids: ssids 0..@nr_ssids-1 (0 is the RID).
+ * @max_reports: violations kept whole (the first ones); 0 means 8.
+ * @seed: the run's seed, repeated in reports.
+ */
+struct invt_oracle_config {
+	unsigned int nr_instances;
+	unsigned int nr_sids;
+	unsigned int nr_ssids;
+	unsigned int max_reports;
+	uint64_t seed;
+};
+
+struct invt_oracle;
+
+/**
+ * struct invt_oracle_stats - the oracle's counters.
+ * @accesses: DMA accesses that translated and were checked.
+ * @faults: accesses that did not translate (unmapped, blocked, aborted).
+ * @violations: per enum invt_violation_kind.
+ * @total: all violations.
+ */
+struct invt_oracle_stats {
+	uint64_t accesses;
+	uint64_t faults;
+	uint64_t violations[INVT_VIOL_NR];
+	uint64_t total;
+};
+
+/**
+ * invt_oracle_create() - an oracle over a memory pool.
+ * @cfg: its parameters (copied).
+ * @mem: the pool whose frames it checks.
+ * @out: receives the oracle.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *mem,
+		       struct invt_oracle **out);
+
+/** invt_oracle_destroy() - free an oracle. @o: the oracle, or NULL. */
+void invt_oracle_destroy(struct invt_oracle *o);
+
+/**
+ * invt_oracle_stamp() - the next value of the oracle's logical clock.
+ * @o: the oracle.
+ *
+ * Monotonic across threads (atomic increment); caches store it at fill.
+ * Return: the stamp.
+ */
+uint64_t invt_oracle_stamp(struct invt_oracle *o);
+
+/**
+ * invt_oracle_attach_begin() - a transaction on (inst, sid, ssid) begins.
+ * @o: the oracle.
+ * @inst: instance id.
+ * @sid: stream id.
+ * @ssid: ssid.
+ * @new_domain: the domain it moves to, or INVT_MEM_NO_DOMAIN (detach).
+ *
+ * Call before the core's prepare, once per SID of the device.
+ * Return: 0, -EINVAL for ids out of range, -EBUSY when one is open.
+ */
+int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid,
+			     uint32_t new_domain);
+
+/**
+ * invt_oracle_config_done() - the new configuration is in use.
+ * @o: the oracle.
+ * @inst: instance id.
+ * @sid: stream id.
+ * @ssid: ssid.
+ *
+ * From now, a configuration cached before the matching _begin() is stale.
+ * Return: 0, -EINVAL (ids, no open transaction).
+ */
+int invt_oracle_config_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid);
+
+/**
+ * invt_oracle_attach_done() - commit returned.
+ * @o: the oracle.
+ * @inst: instance id.
+ * @sid: stream id.
+ * @ssid: ssid.
+ *
+ * The attachment generation advances: ATC entries of the old one are stale.
+ * Return: 0, -EINVAL.
+ */
+int invt_oracle_attach_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid);
+
+/**
+ * invt_oracle_attach_abort() - the transaction was aborted.
+ * @o: the oracle.
+ * @inst: instance id.
+ * @sid: stream id.
+ * @ssid: ssid.
+ *
+ * Return: 0, -EINVAL.
+ */
+int invt_oracle_attach_abort(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid);
+
+/**
+ * invt_oracle_atc_gen() - the generation an ATC fill records.
+ * @o: the oracle.
+ * @inst: instance id.
+ * @sid: stream id.
+ * @ssid: ssid.
+ * @domain: the domain the translation came from.
+ *
+ * Return: the generation (see the header comment).
+ */
+uint64_t invt_oracle_atc_gen(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid,
+			     uint32_t domain);
+
+/**
+ * struct invt_oracle_use - where a use happens.
+ * @instance: instance id.
+ * @sid: stream id.
+ * @ssid: ssid.
+ * @iova: the address accessed.
+ * @cfg_domain: the domain the configuration in use points to, or
+ *	INVT_MEM_NO_DOMAIN.
+ */
+struct invt_oracle_use {
+	uint32_t instance;
+	uint32_t sid;
+	uint32_t ssid;
+	uint64_t iova;
+	uint32_t cfg_domain;
+};
+
+/**
+ * invt_oracle_check_config() - a cached configuration is about to be used.
+ * @o: the oracle.
+ * @use: where.
+ * @fill_stamp: the stamp the configuration cache recorded at fill.
+ *
+ * Return: 0, or INVT_VIOL_STALE_CONFIG + 1 when it was recorded as one.
+ */
+int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use *use,
+			     uint64_t fill_stamp);
+
+/**
+ * invt_oracle_check_tlb() - an IOTLB or walk-cache entry is about to be used.
+ * @o: the oracle.
+ * @use: where; @use->cfg_domain must be set.
+ * @e: the entry (leaf kinds: @e->leaf is checked; walk kinds: @e->table).
+ *
+ * WRONG_DOMAIN when @e->domain differs from @use->cfg_domain, else
+ * STALE_TLB when the frame is no longer what it was at fill.
+ *
+ * Return: 0, or the violation kind + 1.
+ */
+int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *use,
+			  const struct invt_cache_entry *e);
+
+/**
+ * invt_oracle_check_atc() - a device ATC entry is about to be used.
+ * @o: the oracle.
+ * @use: where (@use->cfg_domain is ignored).
+ * @e: the ATC entry (@e->leaf, @e->attach_gen, @e->domain).
+ *
+ * Return: 0, or INVT_VIOL_STALE_TLB + 1.
+ */
+int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *use,
+			  const struct invt_cache_entry *e);
+
+/** invt_oracle_count_access() - one access translated and checked. @o: the oracle. */
+void invt_oracle_count_access(struct invt_oracle *o);
+
+/** invt_oracle_count_fault() - one access faulted (expected). @o: the oracle. */
+void invt_oracle_count_fault(struct invt_oracle *o);
+
+/**
+ * invt_oracle_stats() - the counters.
+ * @o: the oracle.
+ * @st: out.
+ */
+void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st);
+
+/**
+ * invt_oracle_reports() - the first violations, in the order found.
+ * @o: the oracle.
+ * @out: room for @max.
+ * @max: how many to copy.
+ *
+ * Return: how many were copied.
+ */
+size_t invt_oracle_reports(struct invt_oracle *o, struct invt_violation *out, size_t max);
+
+/**
+ * invt_violation_name() - "STALE_TLB", "STALE_CONFIG", "WRONG_DOMAIN".
+ * @kind: an enum invt_violation_kind.
+ *
+ * Return: the name, or "?".
+ */
+const char *invt_violation_name(int kind);
+
+/**
+ * invt_violation_format() - one line describing a violation.
+ * @v: the violation.
+ * @seed: the run's seed, printed for replay.
+ * @buf: where to write.
+ * @len: its size.
+ *
+ * Return: what snprintf returns.
+ */
+int invt_violation_format(const struct invt_violation *v, uint64_t seed, char *buf, size_t len);
+
+#endif /* INVTRACK_MODEL_ORACLE_H */

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/model-smmuv3.h - a modelled SMMUv3 instance (userspace).
+ *
+ * What real hardware is to a driver: registers (struct invt_smmu_regs),
+ * a Command queue consumer that decodes every command with the independent
+ * hardware-side decoder (src/arch/smmuv3/hw.h) and executes it on the
+ * model's caches, and translation of device accesses through them:
+ *
+ *	device access (sid, ssid, iova)
+ *	  ATS device: its ATC (per device) -> on a miss, an ATS translation
+ *	              request through the instance, the result filled in the ATC
+ *	  instance:   configuration cache (STE + CD per (sid, ssid), fetched
+ *	              from model memory through SMMU_STRTAB_BASE and parsed by
+ *	              src/arch/smmuv3/hw-cfg.h) -> IOTLB (S1 / S2 leaves) ->
+ *	              walk cache (last table of a walk) -> page-table walk in
+ *	              model memory (invt_pt_hw_walk)
+ *	every entry used is checked by the oracle under its cache's lock.
+ *
+ * Command semantics (HARDWARE.md §1, table in <invtrack/model-cache.h>):
+ * TLBIs remove IOTLB and walk entries as the spec says (S2_IPA keeps
+ * combined entries, Leaf = 1 keeps walk entries, NH_ASID keeps globals);
+ * CFGI_STE / CFGI_STE_RANGE / CFGI_ALL remove every configuration of the
+ * stream(s), CFGI_CD one (sid, ssid) (ssid 0 with S1DSS 0b10 is CD 0),
+ * CFGI_CD_ALL every CD of the stream; ATC_INV removes entries of the
+ * device's ATC; CMD_SYNC completes once everything before it executed.  The
+ * configuration cache keeps STE and CD resolved together per (sid, ssid),
+ * as QEMU's model does, so CFGI_STE also drops the CDs resolved with it.
+ *
+ * Locking: one mutex per instance (the IOTLB's cache lock) covers the
+ * configuration cache, IOTLB and walk cache: a translation (lookup, walk,
+ * fill, check) and the execution of a command are atomic with respect to
+ * each other.  Each device ATC has its own lock, taken outside the
+ * instance's by an ATS translation, never together by the executor.
+ *
+ * Modes: SMMU_HW_QUEUE_INLINE (the consumer runs from the doorbell, in the
+ * driver's thread: deterministic) or SMMU_HW_QUEUE_THREADED (its own thread
+ * after invt_msmmu_start()).
+ */
+#ifndef INVTRACK_MODEL_SMMUV3_H
+#define INVTRACK_MODEL_SMMUV3_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <invtrack/model-cache.h>
+#include <invtrack/model-mem.h>
+#include <invtrack/model-oracle.h>
+#include <invtrack/smmuv3-queue.h>
+
+struct invt_msmmu;
+
+/* Opcodes counted per instance (the opcode byte). */
+#define INVT_MSMMU_NR_OPS 256
+
+/**
+ * typedef invt_msmmu_trace_t - told about every command the consumer decoded.
+ * @arg: the caller's cookie.
+ * @instance: the instance id.
+ * @dw: the command's two words as read from queue memory.
+ * @cerror: INVT_SMMU_CERROR_NONE, or the error it raised.
+ *
+ * Called from the consumer's thread, in queue order, with the instance's
+ * lock held: it must not call into the model.
+ */
+typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t dw[2],
+				   unsigned int cerror);
+
+/**
+ * struct invt_msmmu_config - a modelled SMMU.
+ * @id: instance id (the oracle's and the core's).
+ * @ril: SMMU_IDR3.RIL (range TLBIs accepted).
+ * @ats: SMMU_IDR0.ATS (ATC_INV accepted, EATS honoured).
+ * @threaded: SMMU_HW_QUEUE_THREADED when true, else INLINE.
+ * @iotlb_sets: IOTLB (leaves and walk entries) sets, a power of two.
+ * @iotlb_ways: ways per set.
+ * @cfg_entries: configuration cache capacity ((sid, ssid) entries); when
+ *	full, a seeded victim is replaced.
+ * @seed: seed of every eviction choice of this instance.
+ * @cost_ns: optional: modelled cost per opcode in ns (INVT_MSMMU_NR_OPS
+ *	entries); NULL keeps the consumer's defaults.
+ * @trace: optional command trace.
+ * @trace_arg: argument of @trace.
+ */
+struct invt_msmmu_config {
+	uint32_t id;
+	bool ril;
+	bool ats;
+	bool threaded;
+	unsigned int iotlb_sets;
+	unsigned int iotlb_ways;
+	unsigned int cfg_entries;
+	uint64_t seed;
+	const uint32_t *cost_ns;
+	invt_msmmu_trace_t trace;
+	void *trace_arg;
+};
+
+/**
+ * struct invt_msmmu_stats - what the instance did; a consistent snapshot.
+ * @consumed: commands consumed.
+ * @errors: command errors raised.
+ * @by_op: commands executed per opcode (errors excluded).
+ * @clock_ns: modelled time of the commands executed.
+ * @translations: translation requests (DMA without ATS, ATS requests).
+ * @walks: page-table walks started (IOTLB misses).
+ * @cfg_fetches: configuration fetches (configuration cache misses).
+ * @iotlb: the IOTLB's counters.
+ */
+struct invt_msmmu_stats {
+	uint64_t consumed;
+	uint64_t errors;
+	uint64_t by_op[INVT_MSMMU_NR_OPS];
+	uint64_t clock_ns;
+	uint64_t translations;
+	uint64_t walks;
+	uint64_t cfg_fetches;
+	struct invt_cache_stats iotlb;
+};
+
+/**
+ * invt_msmmu_create() - a modelled SMMU with reset registers.
+ * @cfg: its parameters (copied).
+ * @mem: model memory: queue memory, stream and CD tables and page tables
+ *	are read from it by physical address.
+ * @oracle: checks every use.
+ * @out: receives the instance.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
+		      struct invt_oracle *oracle, struct invt_msmmu **out);
+
+/**
+ * invt_msmmu_destroy() - stop the consumer and free the instance.
+ * @m: the instance, or NULL.  No device access may be running.
+ */
+void invt_msmmu_destroy(struct invt_msmmu *m);
+
+/**
+ * invt_msmmu_regs() - the registers a driver programs.
+ * @m: the instance.
+ *
+ * Return: the registers (inline mode: their doorbell runs the consumer).
+ */
+struct invt_smmu_regs *invt_msmmu_regs(struct invt_msmmu *m);
+
+/**
+ * invt_msmmu_start() - start the consumer thread (threaded mode).
+ * @m: the instance.
+ *
+ * Return: 0 (also in inline mode, where nothing is started), or an error.
+ */
+int invt_msmmu_start(struct invt_msmmu *m);
+
+/** invt_msmmu_stop() - stop the consumer thread, if any. @m: the instance. */
+void invt_msmmu_stop(struct invt_msmmu *m);
+
+/**
+ * invt_msmmu_add_device() - a device behind the instance.
+ * @m: the instance.
+ * @sid: its stream id.
+ * @atc_entries: ATC capacity for an ATS device (fully associative), 0 for
+ *	a device without ATS.
+ *
+ * Return: 0, -EEXIST, -EINVAL, -ENOMEM.
+ */
+int invt_msmmu_add_device(struct invt_msmmu *m, uint32_t sid, unsigned int atc_entries);
+
+/**
+ * invt_msmmu_dma() - one device access, translated and checked.
+ * @m: the instance.
+ * @sid: the device.
+ * @ssid: 0 (no SubstreamID: the RID) or a PASID.
+ * @iova: the address.
+ * @write: a write (needs write permission) or a read.
+ *
+ * Return: 0 when the access translated (the oracle checked what it used and
+ * counted the access); -EFAULT when it did not (a translation fault,
+ * permission fault, invalid or aborting configuration: counted as a
+ * fault); -ENODEV for an unknown sid.
+ */
+int invt_msmmu_dma(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write);
+
+/**
+ * invt_msmmu_stats() - the instance's counters.
+ * @m: the instance.
+ * @st: out.
+ */
+void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st);
+
+/**
+ * invt_msmmu_set_atc_timeout() - make ATC_INV to a device time out.
+ * @m: the instance.
+ * @sid: the device.
+ * @on: while set, each ATC_INV to it still takes effect but the next
+ *	CMD_SYNC reports CERROR_ATC_INV_SYNC (HARDWARE.md §1).
+ *
+ * Return: 0, -ENODEV.
+ */
+int invt_msmmu_set_atc_timeout(struct invt_msmmu *m, uint32_t sid, bool on);
+
+#endif /* INVTRACK_MODEL_SMMUV3_H */

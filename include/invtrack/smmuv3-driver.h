@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/smmuv3-driver.h - ARM SMMUv3 driver on the invtrack core.
+ *
+ * Ties the pieces of the driver side together: the core's instance
+ * (struct invt_iommu) with SMMUv3 ops (range policy + encoders into a batch,
+ * the Command queue producer, CMD_SYNC completion), a linear stream table
+ * and per-master CD tables in DMA memory the platform supplies, and an
+ * attach transaction that installs STEs and CDs break-before-make between
+ * the core's prepare and commit.
+ *
+ * What the core's entries become (ARCHITECTURE.md §4, HARDWARE.md §1):
+ *	IOTLB_S1 (id = ASID)      TLBI_NH_VA / NH_ASID, VMID 0
+ *	IOTLB_S2 (id = VMID)      TLBI_S2_IPA / S12_VMALL
+ *	IOTLB_S2_S1_CLEAR (VMID)  TLBI_NH_ALL
+ *	ATC (id = SID, ssid)      ATC_INV, SSV = (ssid != 0)
+ *	ATC_FULL (id = SID)       ATC_INV Size 52, SSV = 0
+ *	completion                CMD_SYNC, CS = NONE; waited by polling CONS
+ * Stage-1 streams are tagged with VMID 0 (STE.S2VMID of an S1-only STE), so
+ * stage-2 VMIDs are allocated from 1.  ASIDs are allocated from 1 too.
+ *
+ * Configuration layout:
+ *  - masters without substreams (nr_ssids == 1): the STE holds the RID's
+ *    domain: Config S1 with a one-CD table, S2, or ABORT when detached;
+ *  - masters with substreams: the STE is Config S1 from init on, with a
+ *    linear CD table of 2^S1CDMax CDs and S1DSS = 0b10; ssid 0 (the RID) is
+ *    CD 0, PASIDs are CDs 1..; each attach rewrites one CD.  Such masters
+ *    attach to stage-1 domains only.
+ *  - EATS = 1 on every valid S1/S2 STE of an ATS master.
+ *
+ * Locking: smmu->cfg_lock serialises writers of the stream table and of CD
+ * tables (held across the break-before-make sequence of one structure,
+ * never by invalidators).  The core's rules apply to the rest.
+ */
+#ifndef INVTRACK_SMMUV3_DRIVER_H
+#define INVTRACK_SMMUV3_DRIVER_H
+
+#include <invtrack/core.h>
+#include <invtrack/pt.h>
+#include <invtrack/smmuv3.h>
+#include <invtrack/smmuv3-cfg.h>
+#include <invtrack/smmuv3-queue.h>
+
+/**
+ * struct invt_smmu_mem_ops - DMA-able memory for stream and CD tables.
+ * @alloc: @bytes (a power of two, at least 64) of zeroed memory aligned to
+ *	the larger of @bytes and 64; returns the host pointer and stores the
+ *	physical address the SMMU uses in *@pa; NULL when out of memory.
+ * @free: give back what @alloc returned.
+ * @arg: first argument of both.
+ */
+struct invt_smmu_mem_ops {
+	void *(*alloc)(void *arg, size_t bytes, uint64_t *pa);
+	void (*free)(void *arg, void *va, uint64_t pa, size_t bytes);
+	void *arg;
+};
+
+/**
+ * struct invt_smmu_stats - driver counters; each field atomic.
+ * @submits: batches handed to the Command queue.
+ * @cmds: commands in them, CMD_SYNCs included.
+ * @syncs: CMD_SYNCs in them.
+ * @waits: completions waited for.
+ * @wait_errors: waits that returned an error (-EIO: a command before the
+ *	sync was skipped as CERROR_ILL or an ATC invalidation timed out;
+ *	-ETIMEDOUT).
+ * @submit_errors: submits that returned an error.
+ * @cfg_writes: STE and CD writes (each step of break-before-make counts).
+ */
+struct invt_smmu_stats {
+	uint64_t submits;
+	uint64_t cmds;
+	uint64_t syncs;
+	uint64_t waits;
+	uint64_t wait_errors;
+	uint64_t submit_errors;
+	uint64_t cfg_writes;
+};
+
+/**
+ * struct invt_smmu_config - what invt_smmu_init() needs.
+ * @id: the instance id in the core (orders arrays).
+ * @regs: the SMMU's registers (model or MMIO), with no error active.
+ * @cmdq_log2size: Command queue size, 1..INVT_SMMU_CMDQ_MAX_LOG2SIZE.
+ * @sid_bits: the linear stream table holds 2^@sid_bits STEs, 1..16.
+ * @caps: range invalidation capabilities (RIL, threshold).
+ * @ats: the SMMU supports ATS (IDR0.ATS): ATS masters are allowed.
+ * @asid_bits: ASIDs 1..2^@asid_bits-1 (8 or 16; 0 means 16).
+ * @vmid_bits: VMIDs 1..2^@vmid_bits-1 (8 or 16; 0 means 16).
+ * @mem: memory for the stream table and CD tables (must outlive the SMMU).
+ * @on_error: optional, told about every command error the queue recovers
+ *	(see invt_smmu_cmdq_err_t).
+ * @err_arg: argument of @on_error.
+ */
+struct invt_smmu_config {
+	uint32_t id;
+	struct invt_smmu_regs *regs;
+	unsigned int cmdq_log2size;
+	unsigned int sid_bits;
+	struct invt_smmu_caps caps;
+	bool ats;
+	unsigned int asid_bits;
+	unsigned int vmid_bits;
+	const struct invt_smmu_mem_ops *mem;
+	invt_smmu_cmdq_err_t on_error;
+	void *err_arg;
+};
+
+/**
+ * struct invt_smmu - one SMMUv3 instance, driver side.
+ * @iommu: the core's instance (container_of finds the SMMU from it).
+ * @cmdq: the Command queue producer.
+ * @caps: range invalidation capabilities.
+ * @ats: ATS supported.
+ * @asids: stage-1 tag space (ASIDs).
+ * @vmids: stage-2 tag space (VMIDs).
+ * @mem: DMA memory operations.
+ * @sid_bits: log2 of the number of STEs.
+ * @strtab: the stream table (host pointer), 2^@sid_bits STEs of 8 words.
+ * @strtab_pa: its physical address, as written to SMMU_STRTAB_BASE.
+ * @cfg_lock: serialises writers of the stream table and CD tables.
+ * @stats: counters.
+ */
+struct invt_smmu {
+	struct invt_iommu iommu;
+	struct invt_smmu_cmdq cmdq;
+	struct invt_smmu_caps caps;
+	bool ats;
+	struct invt_tag_space asids;
+	struct invt_tag_space vmids;
+	const struct invt_smmu_mem_ops *mem;
+	unsigned int sid_bits;
+	uint64_t *strtab;
+	uint64_t strtab_pa;
+	invt_mutex_t cfg_lock;
+	struct invt_smmu_stats stats;
+};
+
+/**
+ * invt_smmu_init() - bring up an SMMU and register it with the core.
+ * @smmu: the instance.
+ * @ctx: the core's context.
+ * @cfg: its parameters.
+ *
+ * Allocates the Command queue and a stream table of invalid STEs, programs
+ * SMMU_STRTAB_BASE(_CFG) and SMMU_CMDQ_BASE, issues CFGI_ALL + CMD_SYNC and
+ * waits for it, then registers the instance (flags INVT_IOMMU_SYNC_ORDERS).
+ * The hardware's consumer must be running (or inline) before the call.
+ *
+ * Return: 0; -EINVAL for a bad parameter; -ENOMEM; -EEXIST for a taken id;
+ * an error of the queue.  On error nothing is left allocated.
+ */
+int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct invt_smmu_config *cfg);
+
+/**
+ * invt_smmu_destroy() - unregister and free an SMMU.
+ * @smmu: the instance: no master may be left.
+ *
+ * Return: 0, or -EBUSY (masters left; nothing changed).
+ */
+int invt_smmu_destroy(struct invt_smmu *smmu);
+
+/**
+ * invt_smmu_from_iommu() - the SMMU of a core instance.
+ * @iommu: an instance initialised by invt_smmu_init().
+ *
+ * Return: the SMMU.
+ */
+static inline struct invt_smmu *invt_smmu_from_iommu(struct invt_iommu *iommu)
+{
+	return (struct invt_smmu *)((char *)iommu - __builtin_offsetof(struct invt_smmu, iommu));
+}
+
+/**
+ * struct invt_smmu_domain - an SMMUv3 domain: the core's domain and its table.
+ * @dom: the core's domain.
+ * @pt: the I/O page table (ARM VMSAv8-64 4K, stage 1 or stage 2), owned by
+ *	the caller, who maps and unmaps it and calls invt_domain_invalidate().
+ */
+struct invt_smmu_domain {
+	struct invt_domain dom;
+	struct invt_pt pt;
+};
+
+/**
+ * invt_smmu_domain_init() - a domain with an empty page table.
+ * @d: the domain.
+ * @ctx: the core's context.
+ * @type: INVT_DOMAIN_S1 or INVT_DOMAIN_S2 (nested domains: not yet).
+ * @ops: memory for its table pages.
+ *
+ * Return: 0; -EINVAL; -ENOMEM.  On error nothing is left allocated.
+ */
+int invt_smmu_domain_init(struct invt_smmu_domain *d, struct invt_ctx *ctx,
+			  enum invt_domain_type type, struct invt_pt_ops *ops);
+
+/**
+ * invt_smmu_domain_destroy() - free the table and the core's domain.
+ * @d: the domain: no attachment may use it.
+ *
+ * Return: 0, or -EBUSY (nothing changed).
+ */
+int invt_smmu_domain_destroy(struct invt_smmu_domain *d);
+
+/**
+ * struct invt_smmu_master - an endpoint of an SMMU.
+ * @dev: the core's device.
+ * @smmu: its SMMU.
+ * @cdmax: S1CDMax of its CD table: 0 without substreams.
+ * @cdtab: its CD table (host pointer), or NULL while it has none.
+ * @cdtab_pa: its physical address.
+ * @ste_config: what its STEs hold now (enum invt_smmu_ste_config).
+ * @rid: the domain at ssid 0 as installed (under smmu->cfg_lock).
+ */
+struct invt_smmu_master {
+	struct invt_device dev;
+	struct invt_smmu *smmu;
+	unsigned int cdmax;
+	uint64_t *cdtab;
+	uint64_t cdtab_pa;
+	uint8_t ste_config;
+	struct invt_smmu_domain *rid;
+};
+
+/**
+ * invt_smmu_master_init() - set up a master: core device, STEs, CD table.
+ * @m: the master.
+ * @smmu: its SMMU.
+ * @sids: its StreamIDs, each below 2^sid_bits.
+ * @nr_sids: 1..INVT_MAX_SIDS.
+ * @nr_ssids: 1 (no substreams) or more (up to 2^20): a CD table of
+ *	2^ceil(log2(@nr_ssids)) CDs is allocated and the STEs are made S1.
+ * @ats: ATS enabled (the SMMU must support it).
+ *
+ * STEs start as ABORT (nr_ssids == 1) or S1 with every CD invalid, written
+ * and invalidated (CFGI_STE + CMD_SYNC) before the call returns.
+ *
+ * Return: 0; -EINVAL (bad SIDs, a SID in use, ATS unsupported); -ENOMEM;
+ * a queue error.  On error nothing changed.
+ */
+int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
+			  const uint32_t *sids, unsigned int nr_sids, uint32_t nr_ssids, bool ats);
+
+/**
+ * invt_smmu_master_destroy() - make the STEs invalid and free the CD table.
+ * @m: the master: every ssid detached.
+ *
+ * Return: 0; -EBUSY while attached (nothing changed).
+ */
+int invt_smmu_master_destroy(struct invt_smmu_master *m);
+
+/**
+ * struct invt_smmu_attach - one attach / detach / replace of (master, ssid).
+ * @tx: the core's transaction.
+ * @m: the master.
+ * @ssid: its ssid.
+ * @new: the domain it joins, or NULL (detach: ABORT STE or invalid CD).
+ * @installed: the configuration was written (commit may follow).
+ */
+struct invt_smmu_attach {
+	struct invt_attach tx;
+	struct invt_smmu_master *m;
+	uint32_t ssid;
+	struct invt_smmu_domain *new;
+	bool installed;
+};
+
+/**
+ * invt_smmu_attach_prepare() - core prepare for (@m, @ssid) -> @new.
+ * @a: the transaction, filled in here.
+ * @m: the master.
+ * @ssid: 0 (the RID) or a PASID below the master's nr_ssids.
+ * @new: the domain, or NULL to detach.
+ *
+ * Return: 0; -EINVAL (S2 domain on a master with substreams, bad ssid);
+ * the errors of invt_attach_prepare().  On error nothing changed.
+ */
+int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master *m,
+			     uint32_t ssid, struct invt_smmu_domain *new);
+
+/**
+ * invt_smmu_attach_install() - write the new STE or CD and invalidate it.
+ * @a: a prepared transaction.
+ *
+ * Break-before-make (see <invtrack/smmuv3-cfg.h>) with CFGI_STE / CFGI_CD
+ * on every SID of the master and a CMD_SYNC waited for after each step;
+ * when this returns 0 the SMMU uses the new configuration.  In an ablation
+ * build with "config-inval" switched off, no CFGI is issued.
+ *
+ * Return: 0; a queue error (-EIO, -ETIMEDOUT), after which the caller
+ * calls invt_smmu_attach_abort() (the old configuration is reinstalled).
+ */
+int invt_smmu_attach_install(struct invt_smmu_attach *a);
+
+/**
+ * invt_smmu_attach_commit() - the core's commit; never fails.
+ * @a: an installed transaction.
+ */
+void invt_smmu_attach_commit(struct invt_smmu_attach *a);
+
+/**
+ * invt_smmu_attach_abort() - undo a prepare (and a failed install).
+ * @a: a prepared transaction.
+ */
+void invt_smmu_attach_abort(struct invt_smmu_attach *a);
+
+/**
+ * invt_smmu_attach() - prepare, install and commit (abort on failure).
+ * @m: the master.
+ * @ssid: its ssid.
+ * @new: the domain, or NULL to detach.
+ *
+ * Return: as the steps.
+ */
+int invt_smmu_attach(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_domain *new);
+
+/**
+ * invt_smmu_plan_count() - the minimum commands of an invalidation.
+ * @invs: a sorted array (private copy or read under RCU).
+ * @r: the range.
+ * @cmds: out: commands the flush engine must issue, CMD_SYNCs included.
+ * @syncs: out: of which CMD_SYNCs (one per non-empty phase per instance).
+ *
+ * From invt_smmu_inv_count() per live entry, without building anything:
+ * what tests compare the commands really consumed with.  Entries of
+ * instances that are not SMMUs are ignored.
+ */
+void invt_smmu_plan_count(const struct invt_invs *invs, const struct invt_range *r,
+			  uint64_t *cmds, uint64_t *syncs);
+
+/**
+ * invt_smmu_entry_req() - the SMMUv3 request an array entry becomes.
+ * @inv: the entry (not IOTLB_S2_S1_CLEAR, which is one TLBI_NH_ALL).
+ * @r: the range.
+ * @req: out: the request for invt_smmu_inv_emit() / invt_smmu_inv_count().
+ *
+ * Return: 0, or -EINVAL for IOTLB_S2_S1_CLEAR or an unknown type.
+ */
+int invt_smmu_entry_req(const struct invt_inv *inv, const struct invt_range *r,
+			struct invt_smmu_inv *req);
+
+#endif /* INVTRACK_SMMUV3_DRIVER_H */
