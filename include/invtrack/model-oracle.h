@@ -32,10 +32,22 @@
  * attachment's, or - while a transaction is open and the fill came from the
  * new domain - the next one's.  At use, an ATC entry is valid while its
  * generation is the current one, or the next one during a transaction.
+ * Each transaction gets a generation of its own (an aborted transaction's
+ * is never reused), so an ATC fill from the new domain of an aborted
+ * transaction stays stale for good.
  *
- * Counters are atomic; the first violations (up to max_reports) are kept
- * whole for reports, under the oracle's mutex, which is the innermost lock
- * of the model (never held while calling out).  No global state.
+ * Fill stamps: a cache that fills an entry takes invt_oracle_stamp() after
+ * reading what it caches (configuration words, PTEs), under its lock.  The
+ * stamp is an acquire-release increment, so a fill stamp below a
+ * transaction's begin stamp proves the fill read memory before the
+ * scenario began changing it (see invt_oracle_stamp()).
+ *
+ * The access and fault counters are atomic; violations are counted, and the
+ * first ones (up to max_reports) kept whole for reports, under the oracle's
+ * mutex, which also protects the attachment bookkeeping.  It is the
+ * innermost lock of the model: held for a few loads and stores, never while
+ * calling out (the memory pool's mutex is taken before it, not inside).  No
+ * global state.
  */
 #ifndef INVTRACK_MODEL_ORACLE_H
 #define INVTRACK_MODEL_ORACLE_H
@@ -64,6 +76,9 @@ enum invt_violation_kind {
 /* invt_violation.cache for a configuration cache entry. */
 #define INVT_VIOL_CACHE_CONFIG INVT_CACHE_NR_KINDS
 
+/* invt_oracle_atc_gen() for ids out of range: no attachment ever has it. */
+#define INVT_ORACLE_GEN_INVALID UINT64_MAX
+
 /**
  * struct invt_violation - one violation, for a report.
  * @kind: an enum invt_violation_kind.
@@ -77,10 +92,15 @@ enum invt_violation_kind {
  * @iova: the address the device accessed.
  * @pa: the frame the entry leads to (leaf or table), 0 for configurations.
  * @domain: the domain that produced the entry.
- * @expected_domain: the domain the configuration points to (WRONG_DOMAIN),
- *	or the domain of the current attachment; INVT_MEM_NO_DOMAIN if none.
- * @verdict: an enum invt_mem_verdict for the frame (STALE_TLB by frame).
- * @freed_at: the memory clock when the frame was freed (0: not freed).
+ * @expected_domain: IOTLB and walk-cache checks: the domain the
+ *	configuration in use points to (@use->cfg_domain); ATC and
+ *	configuration checks: the domain of the current attachment (the new
+ *	one once a transaction's configuration is done); INVT_MEM_NO_DOMAIN if
+ *	none.
+ * @verdict: an enum invt_mem_verdict for the frame at @pa, as found at the
+ *	use (STALE_TLB by frame: not INVT_MEM_LIVE); -1 for configurations.
+ * @freed_at: the memory clock when the frame was last freed (FREED, REUSED;
+ *	else 0).
  * @fill_stamp: the oracle stamp when the entry was filled.
  * @use_stamp: the oracle stamp at the use.
  * @why: a short static text saying which rule fired.
@@ -154,7 +174,13 @@ void invt_oracle_destroy(struct invt_oracle *o);
  * invt_oracle_stamp() - the next value of the oracle's logical clock.
  * @o: the oracle.
  *
- * Monotonic across threads (atomic increment); caches store it at fill.
+ * Monotonic across threads: an acquire-release fetch-and-add on one counter,
+ * so all stamps are distinct and totally ordered, starting at 1 (0 is
+ * before every stamp).  A stamp taken after another in happens-before order
+ * is larger; and when a filler's stamp is smaller than a scenario's begin
+ * stamp, everything the filler did before its stamp happens before
+ * everything the scenario does after its begin.  Caches store it at fill.
+ *
  * Return: the stamp.
  */
 uint64_t invt_oracle_stamp(struct invt_oracle *o);
@@ -204,7 +230,12 @@ int invt_oracle_attach_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, 
  * @sid: stream id.
  * @ssid: ssid.
  *
- * Return: 0, -EINVAL.
+ * The old configuration is back: the configuration rule returns to what it
+ * was before the matching _begin() (configurations cached since the last
+ * completed change are legitimate again), the generation stays, and ATC
+ * entries filled from the aborted transaction's new domain become stale.
+ *
+ * Return: 0, -EINVAL (ids, no open transaction).
  */
 int invt_oracle_attach_abort(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid);
 
@@ -216,7 +247,8 @@ int invt_oracle_attach_abort(struct invt_oracle *o, uint32_t inst, uint32_t sid,
  * @ssid: ssid.
  * @domain: the domain the translation came from.
  *
- * Return: the generation (see the header comment).
+ * Return: the generation (see the header comment), or
+ * INVT_ORACLE_GEN_INVALID for ids out of range.
  */
 uint64_t invt_oracle_atc_gen(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid,
 			     uint32_t domain);
@@ -244,7 +276,11 @@ struct invt_oracle_use {
  * @use: where.
  * @fill_stamp: the stamp the configuration cache recorded at fill.
  *
- * Return: 0, or INVT_VIOL_STALE_CONFIG + 1 when it was recorded as one.
+ * STALE_CONFIG when the last configuration change of (instance, sid, ssid)
+ * is done and @fill_stamp is older than its begin.
+ *
+ * Return: 0, INVT_VIOL_STALE_CONFIG + 1 when it was recorded as one, or
+ * -EINVAL (NULL, ids out of range; nothing recorded).
  */
 int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use *use,
 			     uint64_t fill_stamp);
@@ -255,10 +291,12 @@ int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use
  * @use: where; @use->cfg_domain must be set.
  * @e: the entry (leaf kinds: @e->leaf is checked; walk kinds: @e->table).
  *
- * WRONG_DOMAIN when @e->domain differs from @use->cfg_domain, else
- * STALE_TLB when the frame is no longer what it was at fill.
+ * WRONG_DOMAIN when @e->domain differs from @use->cfg_domain (not checked
+ * when that is INVT_MEM_NO_DOMAIN), else STALE_TLB when the frame is no
+ * longer what it was at fill.
  *
- * Return: 0, or the violation kind + 1.
+ * Return: 0, the violation kind + 1, or -EINVAL (NULL, ids out of range,
+ * @e->kind not an IOTLB or walk kind; nothing recorded).
  */
 int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *use,
 			  const struct invt_cache_entry *e);
@@ -269,7 +307,12 @@ int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *u
  * @use: where (@use->cfg_domain is ignored).
  * @e: the ATC entry (@e->leaf, @e->attach_gen, @e->domain).
  *
- * Return: 0, or INVT_VIOL_STALE_TLB + 1.
+ * STALE_TLB when the leaf frame is no longer what it was at fill, or when
+ * @e->attach_gen is neither the current generation nor, during a
+ * transaction, the next one.
+ *
+ * Return: 0, INVT_VIOL_STALE_TLB + 1, or -EINVAL (NULL, ids out of range,
+ * @e->kind not INVT_CACHE_ATC; nothing recorded).
  */
 int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *use,
 			  const struct invt_cache_entry *e);
@@ -281,9 +324,18 @@ void invt_oracle_count_access(struct invt_oracle *o);
 void invt_oracle_count_fault(struct invt_oracle *o);
 
 /**
+ * invt_oracle_seed() - the seed given at creation, for reports.
+ * @o: the oracle.
+ *
+ * Return: the seed.
+ */
+uint64_t invt_oracle_seed(const struct invt_oracle *o);
+
+/**
  * invt_oracle_stats() - the counters.
  * @o: the oracle.
- * @st: out.
+ * @st: out: violations and total consistent with each other (and with
+ *	invt_oracle_reports()); accesses and faults as of the call.
  */
 void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st);
 
