@@ -66,6 +66,9 @@ struct invt_smmu_mem_ops {
  *	-ETIMEDOUT).
  * @submit_errors: submits that returned an error.
  * @cfg_writes: STE and CD writes (each step of break-before-make counts).
+ * @build_errors: entries or syncs the ops could not turn into commands
+ *	(a malformed entry, or a command the encoder rejected); nothing was
+ *	queued for them.
  */
 struct invt_smmu_stats {
 	uint64_t submits;
@@ -75,6 +78,7 @@ struct invt_smmu_stats {
 	uint64_t wait_errors;
 	uint64_t submit_errors;
 	uint64_t cfg_writes;
+	uint64_t build_errors;
 };
 
 /**
@@ -118,7 +122,10 @@ struct invt_smmu_config {
  * @sid_bits: log2 of the number of STEs.
  * @strtab: the stream table (host pointer), 2^@sid_bits STEs of 8 words.
  * @strtab_pa: its physical address, as written to SMMU_STRTAB_BASE.
- * @cfg_lock: serialises writers of the stream table and CD tables.
+ * @cfg_lock: serialises writers of the stream table and CD tables, and
+ *	protects @nr_masters.  Nests outside the domains' locks (the tags are
+ *	read under it).
+ * @nr_masters: masters set up and not destroyed (under @cfg_lock).
  * @stats: counters.
  */
 struct invt_smmu {
@@ -133,6 +140,7 @@ struct invt_smmu {
 	uint64_t *strtab;
 	uint64_t strtab_pa;
 	invt_mutex_t cfg_lock;
+	unsigned int nr_masters;
 	struct invt_smmu_stats stats;
 };
 
@@ -233,7 +241,9 @@ struct invt_smmu_master {
  * @ats: ATS enabled (the SMMU must support it).
  *
  * STEs start as ABORT (nr_ssids == 1) or S1 with every CD invalid, written
- * and invalidated (CFGI_STE + CMD_SYNC) before the call returns.
+ * and invalidated (CFGI_STE + CMD_SYNC) before the call returns.  These
+ * CFGI_STEs (and those of invt_smmu_master_destroy()) have Leaf = 0: CDs
+ * cached under the stream for a previous master go too.
  *
  * Return: 0; -EINVAL (bad SIDs, a SID in use, ATS unsupported); -ENOMEM;
  * a queue error.  On error nothing changed.
@@ -245,7 +255,8 @@ int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
  * invt_smmu_master_destroy() - make the STEs invalid and free the CD table.
  * @m: the master: every ssid detached.
  *
- * Return: 0; -EBUSY while attached (nothing changed).
+ * Return: 0; -EBUSY while attached (nothing changed); a queue error, with
+ * the STEs made valid again and nothing freed (the master stays usable).
  */
 int invt_smmu_master_destroy(struct invt_smmu_master *m);
 
@@ -284,8 +295,11 @@ int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master
  *
  * Break-before-make (see <invtrack/smmuv3-cfg.h>) with CFGI_STE / CFGI_CD
  * on every SID of the master and a CMD_SYNC waited for after each step;
- * when this returns 0 the SMMU uses the new configuration.  In an ablation
- * build with "config-inval" switched off, no CFGI is issued.
+ * when this returns 0 the SMMU uses the new configuration.  A master
+ * without substreams whose STE becomes S1 gets CD 0 written first (the STE
+ * does not reach it yet) and invalidated with CFGI_CD; CD 0 is cleared when
+ * the STE stops being S1.  In an ablation build with "config-inval"
+ * switched off, no CFGI is issued.
  *
  * Return: 0; a queue error (-EIO, -ETIMEDOUT), after which the caller
  * calls invt_smmu_attach_abort() (the old configuration is reinstalled).
@@ -300,7 +314,9 @@ void invt_smmu_attach_commit(struct invt_smmu_attach *a);
 
 /**
  * invt_smmu_attach_abort() - undo a prepare (and a failed install).
- * @a: a prepared transaction.
+ * @a: a prepared transaction, installed or not, or whose install failed at
+ *	any step: the old configuration is written back from there (best
+ *	effort: a queue error now is only counted in the stats).
  */
 void invt_smmu_attach_abort(struct invt_smmu_attach *a);
 
@@ -313,6 +329,22 @@ void invt_smmu_attach_abort(struct invt_smmu_attach *a);
  * Return: as the steps.
  */
 int invt_smmu_attach(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_domain *new);
+
+/**
+ * invt_smmu_submit_wait() - queue commands and wait for the last CMD_SYNC.
+ * @smmu: the instance.
+ * @cmds: @ncmds commands in queue format (invt_smmu_cmd_encode_le()),
+ *	ending with a CMD_SYNC.
+ * @ncmds: how many, at least 1.
+ *
+ * What configuration changes use between their steps; counted in
+ * @smmu->stats like the flush engine's batches.
+ *
+ * Return: 0 once every command took effect; the error of
+ * invt_smmu_cmdq_submit() or invt_smmu_cmdq_wait() (-EINVAL, -EIO,
+ * -ETIMEDOUT).
+ */
+int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncmds);
 
 /**
  * invt_smmu_plan_count() - the minimum commands of an invalidation.

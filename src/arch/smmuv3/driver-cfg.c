@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * driver-cfg.c - ARM SMMUv3 driver: masters, STE and CD installation, and
+ * the attach transaction (see <invtrack/smmuv3-driver.h>).
+ *
+ * Every change of an STE or a CD goes through cfg_install(), which follows
+ * the break-before-make sequence of <invtrack/smmuv3-cfg.h>: a step writes
+ * the slot (the STEs of every SID of the master, or one CD), then queues a
+ * CMD_CFGI per SID and one CMD_SYNC and waits for it.  What is installed is
+ * decided from what memory holds (this file is the only writer, under
+ * smmu->cfg_lock), so the same code moves a slot forward on install and
+ * back on abort, whichever step a failed install stopped at.
+ *
+ * A master without substreams keeps its RID domain in the STE.  Stage 1
+ * uses the master's one-CD table: CD 0 is written while the STE does not
+ * reach it (Config abort or S2) and invalidated with CFGI_CD before the STE
+ * is switched to S1, or changed break-before-make while the STE is S1; when
+ * the STE leaves S1, CD 0 is cleared (unreachable: no CFGI needed, the next
+ * write invalidates).  A master with substreams keeps an S1 STE from init to
+ * destroy and each attach changes one CD.
+ *
+ * Master init and destroy invalidate with CFGI_STE Leaf = 0, which also
+ * drops CDs cached under the stream (from a previous master on the SID);
+ * attach-time STE changes use Leaf = 1, the CDs being invalidated by their
+ * own CFGI_CD.
+ *
+ * Lock order: smmu->cfg_lock, then a domain's lock (invt_domain_tag()),
+ * then the queue's producer lock.  Nothing the flush engine runs takes
+ * cfg_lock.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include <invtrack/ablation.h>
+#include <invtrack/smmuv3-driver.h>
+
+#include "compat-user.h"
+
+#define CMD_BYTES	INVT_SMMU_CMD_BYTES
+#define WORDS		INVT_SMMU_CFG_WORDS
+
+/* V: STE word 0 bit 0 (IHI0070 §5.2), CD word 0 bit 31 (§5.4). */
+#define STE_V		(1ull << 0)
+#define CD_V		(1ull << 31)
+/* STE.Config, word 0 bits [3:1]. */
+#define STE_CONFIG(w0)	(((w0) >> 1) & 7)
+
+/* The fixed translation regime: 48-bit VA / IPA, 4 KiB granule. */
+#define TXSZ_48		16
+#define S2SL0_LEVEL0	2	/* 4K granule: SL0 2 starts at level 0 */
+/* MAIR attribute 0 (the S1 format's AttrIndx 0): Normal, Write-Back RW-allocate. */
+#define MAIR_ATTR0_WB	0xffull
+
+/* One CFGI per SID plus the CMD_SYNC. */
+#define STEP_CMDS	(INVT_MAX_SIDS + 1)
+
+static const uint64_t zero_words[WORDS];
+
+/* Statistics only: relaxed, nothing is ordered by it. */
+static void count_writes(struct invt_smmu *smmu, unsigned int n)
+{
+	__atomic_fetch_add(&smmu->stats.cfg_writes, n, __ATOMIC_RELAXED);
+}
+
+static uint64_t *ste_slot(const struct invt_smmu *smmu, uint32_t sid)
+{
+	return smmu->strtab + (size_t)sid * WORDS;
+}
+
+static uint64_t *cd_slot(const struct invt_smmu_master *m, uint32_t ssid)
+{
+	return m->cdtab + (size_t)ssid * WORDS;
+}
+
+/*
+ * Word @i of a slot as an integer.  Only this file writes slots, under
+ * cfg_lock, so a plain load sees the last store; the SMMU only reads.
+ */
+static uint64_t slot_word(const uint64_t *slot, unsigned int i)
+{
+	return le64toh(slot[i]);
+}
+
+/* ------------------------------------------------------- config steps */
+
+/*
+ * Where a step's invalidations go.
+ * @m: the master, whose SIDs each get one CFGI.
+ * @op: INVT_SMMU_CMD_CFGI_STE or INVT_SMMU_CMD_CFGI_CD.
+ * @ssid: the CD's ssid (CFGI_CD).
+ * @leaf: the CFGI's Leaf bit.
+ * @inval: false in the "config-inval" ablation: no command at all.
+ */
+struct cfg_target {
+	struct invt_smmu_master *m;
+	uint8_t op;
+	uint32_t ssid;
+	bool leaf;
+	bool inval;
+};
+
+/* CFGI on every SID of the master, CMD_SYNC, wait. */
+static int cfg_sync(const struct cfg_target *t)
+{
+	uint8_t buf[STEP_CMDS * CMD_BYTES];
+	struct invt_smmu_cmd c;
+	unsigned int i, n = 0;
+	int ret;
+
+	if (!t->inval)
+		return 0;
+	for (i = 0; i < t->m->dev.nr_sids; i++) {
+		c = (struct invt_smmu_cmd){ .opcode = t->op, .leaf = t->leaf,
+					    .sid = t->m->dev.sids[i] };
+		if (t->op == INVT_SMMU_CMD_CFGI_CD)
+			c.ssid = t->ssid;
+		ret = invt_smmu_cmd_encode_le(&c, buf + n++ * CMD_BYTES);
+		if (ret)
+			return ret;
+	}
+	c = (struct invt_smmu_cmd){ .opcode = INVT_SMMU_CMD_SYNC, .cs = INVT_SMMU_SYNC_CS_NONE };
+	ret = invt_smmu_cmd_encode_le(&c, buf + n++ * CMD_BYTES);
+	if (ret)
+		return ret;
+	return invt_smmu_submit_wait(t->m->smmu, buf, n);
+}
+
+static bool slot_equal(const uint64_t *slot, const uint64_t w[WORDS])
+{
+	unsigned int i;
+
+	for (i = 0; i < WORDS; i++)
+		if (slot_word(slot, i) != w[i])
+			return false;
+	return true;
+}
+
+/*
+ * Make each of @slots hold @w (valid), or be invalid and zeroed when @w is
+ * NULL, break-before-make.  @v is the V bit of the structure.  A valid slot
+ * is broken first (V = 0, CFGI, SYNC); an invalid one whose V = 0 the SMMU
+ * was told about starts with the body.  Slots already holding what is
+ * wanted are left alone.  Stops at the first queue error and returns it.
+ */
+static int cfg_install(const struct cfg_target *t, uint64_t *const *slots, unsigned int n,
+		       const uint64_t *w, uint64_t v)
+{
+	const uint64_t *want = w ? w : zero_words;
+	struct invt_smmu *smmu = t->m->smmu;
+	bool valid = false, same = true;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		valid |= slot_word(slots[i], 0) & v;
+		same &= slot_equal(slots[i], want);
+	}
+	if (same)
+		return 0;
+	if (valid) {
+		for (i = 0; i < n; i++)
+			invt_smmu_cfg_break(slots[i]);
+		count_writes(smmu, n);
+		ret = cfg_sync(t);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < n; i++)
+		invt_smmu_cfg_write_body(slots[i], want);
+	count_writes(smmu, n);
+	/* Invalid: V = 0 is known to the SMMU, the body is IGNORED. */
+	if (!w)
+		return 0;
+	ret = cfg_sync(t);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		invt_smmu_cfg_make_valid(slots[i], w);
+	count_writes(smmu, n);
+	return cfg_sync(t);
+}
+
+/* ------------------------------------------------------ STE and CD words */
+
+static int cd_words(struct invt_smmu *smmu, struct invt_smmu_domain *d, uint64_t w[WORDS])
+{
+	struct invt_smmu_cd cd = {
+		.valid = true,
+		.t0sz = TXSZ_48,
+		.tg0 = INVT_SMMU_TG_4K,
+		.ips = INVT_SMMU_PS_48,
+		.ttb0 = d->pt.root_pa,
+		.mair = MAIR_ATTR0_WB,
+	};
+	uint32_t asid;
+	int ret;
+
+	/* The transaction holds the tag: valid from prepare on. */
+	ret = invt_domain_tag(&d->dom, &smmu->iommu, &asid);
+	if (ret)
+		return ret;
+	cd.asid = asid;
+	return invt_smmu_cd_build(&cd, w);
+}
+
+/* The STE of @m for @config; @d: the S2 domain (Config S2). */
+static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smmu_domain *d,
+		     uint64_t w[WORDS])
+{
+	struct invt_smmu_ste ste = { .valid = true, .config = config };
+	uint32_t vmid;
+	int ret;
+
+	switch (config) {
+	case INVT_SMMU_STE_S1:
+		/* S2VMID 0: stage-1 streams are tagged with VMID 0. */
+		ste.s1cdmax = (uint8_t)m->cdmax;
+		ste.s1ctxptr = m->cdtab_pa;
+		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
+		break;
+	case INVT_SMMU_STE_S2:
+		ret = invt_domain_tag(&d->dom, &m->smmu->iommu, &vmid);
+		if (ret)
+			return ret;
+		ste.s2vmid = vmid;
+		ste.s2t0sz = TXSZ_48;
+		ste.s2sl0 = S2SL0_LEVEL0;
+		ste.s2tg = INVT_SMMU_TG_4K;
+		ste.s2ps = INVT_SMMU_PS_48;
+		ste.s2r = true;
+		ste.s2ttb = d->pt.root_pa;
+		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
+		break;
+	default:
+		break;
+	}
+	return invt_smmu_ste_build(&ste, w);
+}
+
+static void ste_slots(const struct invt_smmu_master *m, uint64_t *slots[INVT_MAX_SIDS])
+{
+	unsigned int i;
+
+	for (i = 0; i < m->dev.nr_sids; i++)
+		slots[i] = ste_slot(m->smmu, m->dev.sids[i]);
+}
+
+/* The STEs are valid with Config S1: the SMMU may fetch CD 0. */
+static bool cd_reachable(const struct invt_smmu_master *m)
+{
+	uint64_t w0 = slot_word(ste_slot(m->smmu, m->dev.sids[0]), 0);
+
+	return (w0 & STE_V) && STE_CONFIG(w0) == INVT_SMMU_STE_S1;
+}
+
+/* Master without substreams: the STE (and CD 0) for RID domain @d. */
+static int rid_install(struct invt_smmu_master *m, struct invt_smmu_domain *d, bool inval)
+{
+	struct cfg_target ste_t = { m, INVT_SMMU_CMD_CFGI_STE, 0, true, inval };
+	struct cfg_target cd_t = { m, INVT_SMMU_CMD_CFGI_CD, 0, true, inval };
+	uint64_t *slots[INVT_MAX_SIDS], *cd0 = cd_slot(m, 0);
+	uint64_t ste[WORDS], cd[WORDS];
+	uint8_t config = INVT_SMMU_STE_ABORT;
+	int ret;
+
+	if (d)
+		config = d->dom.type == INVT_DOMAIN_S1 ? INVT_SMMU_STE_S1 : INVT_SMMU_STE_S2;
+	ret = ste_words(m, config, d, ste);
+	if (ret)
+		return ret;
+	if (config == INVT_SMMU_STE_S1) {
+		ret = cd_words(m->smmu, d, cd);
+		if (ret)
+			return ret;
+		if (cd_reachable(m)) {
+			ret = cfg_install(&cd_t, &cd0, 1, cd, CD_V);
+		} else {
+			/* Unreachable: write whole, drop any cached copy. */
+			invt_smmu_cfg_write(cd0, cd);
+			count_writes(m->smmu, 1);
+			ret = cfg_sync(&cd_t);
+		}
+		if (ret)
+			return ret;
+	}
+	ste_slots(m, slots);
+	ret = cfg_install(&ste_t, slots, m->dev.nr_sids, ste, STE_V);
+	if (ret)
+		return ret;
+	m->ste_config = config;
+	if (config != INVT_SMMU_STE_S1 && !slot_equal(cd0, zero_words)) {
+		/* The STE no longer reaches CD 0 (its CFGI completed). */
+		invt_smmu_cfg_write(cd0, zero_words);
+		count_writes(m->smmu, 1);
+	}
+	return 0;
+}
+
+/* Master with substreams: CD @ssid for @d, or invalid. */
+static int cd_install(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_domain *d,
+		      bool inval)
+{
+	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_CD, ssid, true, inval };
+	uint64_t *slot = cd_slot(m, ssid), cd[WORDS];
+	int ret;
+
+	if (!d)
+		return cfg_install(&t, &slot, 1, NULL, CD_V);
+	ret = cd_words(m->smmu, d, cd);
+	if (ret)
+		return ret;
+	return cfg_install(&t, &slot, 1, cd, CD_V);
+}
+
+/* What (@m, @ssid) must use for @d.  cfg_lock held. */
+static int slot_install(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_domain *d,
+			bool inval)
+{
+	if (m->dev.nr_ssids == 1)
+		return rid_install(m, d, inval);
+	return cd_install(m, ssid, d, inval);
+}
+
+/* ------------------------------------------------------------- masters */
+
+static unsigned int ceil_log2(uint32_t n)
+{
+	return n <= 1 ? 0 : 32 - (unsigned int)__builtin_clz(n - 1);
+}
+
+int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
+			  const uint32_t *sids, unsigned int nr_sids, uint32_t nr_ssids, bool ats)
+{
+	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_STE, 0, false, true };
+	uint64_t *slots[INVT_MAX_SIDS], ste[WORDS];
+	uint8_t config;
+	unsigned int i;
+	size_t bytes;
+	int ret;
+
+	if (!m || !smmu || !sids || !nr_sids || nr_sids > INVT_MAX_SIDS || !nr_ssids ||
+	    nr_ssids > INVT_SMMU_SSID_LIMIT || (ats && !smmu->ats))
+		return -EINVAL;
+	for (i = 0; i < nr_sids; i++)
+		if (sids[i] >> smmu->sid_bits)
+			return -EINVAL;
+
+	memset(m, 0, sizeof(*m));
+	/* Rejects duplicate SIDs. */
+	ret = invt_device_init(&m->dev, &smmu->iommu, sids, nr_sids, nr_ssids, ats);
+	if (ret)
+		return ret;
+	m->smmu = smmu;
+	m->cdmax = ceil_log2(nr_ssids);
+	bytes = (size_t)INVT_SMMU_CFG_BYTES << m->cdmax;
+	m->cdtab = smmu->mem->alloc(smmu->mem->arg, bytes, &m->cdtab_pa);
+	if (!m->cdtab) {
+		ret = -ENOMEM;
+		goto err_dev;
+	}
+	config = nr_ssids == 1 ? INVT_SMMU_STE_ABORT : INVT_SMMU_STE_S1;
+	/* Every CD is invalid (zeroed memory); -EINVAL for an unusable table. */
+	ret = ste_words(m, config, NULL, ste);
+	if (ret)
+		goto err_cdtab;
+
+	invt_mutex_lock(&smmu->cfg_lock);
+	ste_slots(m, slots);
+	for (i = 0; i < nr_sids; i++) {
+		if (slot_word(slots[i], 0) & STE_V) {
+			ret = -EINVAL;	/* the SID belongs to another master */
+			goto err_unlock;
+		}
+	}
+	/* Invalid slots the SMMU knows are invalid: body, CFGI, V, CFGI. */
+	ret = cfg_install(&t, slots, nr_sids, ste, STE_V);
+	if (ret) {
+		/* Best effort: back to invalid, as the SMMU was told last. */
+		cfg_install(&t, slots, nr_sids, NULL, STE_V);
+		goto err_unlock;
+	}
+	m->ste_config = config;
+	smmu->nr_masters++;
+	invt_mutex_unlock(&smmu->cfg_lock);
+	return 0;
+
+err_unlock:
+	invt_mutex_unlock(&smmu->cfg_lock);
+err_cdtab:
+	smmu->mem->free(smmu->mem->arg, m->cdtab, m->cdtab_pa, bytes);
+	m->cdtab = NULL;
+err_dev:
+	invt_device_destroy(&m->dev);
+	return ret;
+}
+
+static bool master_attached(struct invt_smmu_master *m)
+{
+	bool busy = false;
+	uint32_t i;
+
+	invt_mutex_lock(&m->dev.lock);
+	for (i = 0; i < m->dev.nr_ssids && !busy; i++)
+		busy = m->dev.att[i].domain || m->dev.att[i].busy;
+	invt_mutex_unlock(&m->dev.lock);
+	return busy;
+}
+
+int invt_smmu_master_destroy(struct invt_smmu_master *m)
+{
+	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_STE, 0, false, true };
+	struct invt_smmu *smmu = m->smmu;
+	uint64_t *slots[INVT_MAX_SIDS], w[WORDS];
+	unsigned int i, j;
+	int ret;
+
+	if (master_attached(m))
+		return -EBUSY;
+	invt_mutex_lock(&smmu->cfg_lock);
+	ste_slots(m, slots);
+	/* The SIDs' STEs are identical: keep one copy to restore on error. */
+	for (j = 0; j < WORDS; j++)
+		w[j] = slot_word(slots[0], j);
+	ret = cfg_install(&t, slots, m->dev.nr_sids, NULL, STE_V);
+	if (ret) {
+		/* The SMMU may still use the CD table: keep everything. */
+		for (i = 0; i < m->dev.nr_sids; i++)
+			invt_smmu_cfg_make_valid(slots[i], w);
+		cfg_sync(&t);
+		invt_mutex_unlock(&smmu->cfg_lock);
+		return ret;
+	}
+	smmu->nr_masters--;
+	invt_mutex_unlock(&smmu->cfg_lock);
+
+	smmu->mem->free(smmu->mem->arg, m->cdtab, m->cdtab_pa,
+			(size_t)INVT_SMMU_CFG_BYTES << m->cdmax);
+	m->cdtab = NULL;
+	return invt_device_destroy(&m->dev);
+}
+
+/* --------------------------------------------------------------- attach */
+
+int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master *m,
+			     uint32_t ssid, struct invt_smmu_domain *new)
+{
+	if (!a || !m || ssid >= m->dev.nr_ssids)
+		return -EINVAL;
+	if (new && new->dom.type != INVT_DOMAIN_S1 &&
+	    (new->dom.type != INVT_DOMAIN_S2 || m->dev.nr_ssids > 1))
+		return -EINVAL;
+	a->m = m;
+	a->ssid = ssid;
+	a->new = new;
+	a->installed = false;
+	return invt_attach_prepare(&a->tx, &m->dev, ssid, new ? &new->dom : NULL);
+}
+
+static bool config_inval(const struct invt_smmu *smmu)
+{
+	return !invt_ctx_ablated(smmu->iommu.ctx, INVT_ABLATE_CONFIG_INVAL);
+}
+
+int invt_smmu_attach_install(struct invt_smmu_attach *a)
+{
+	struct invt_smmu_master *m = a->m;
+	int ret;
+
+	invt_mutex_lock(&m->smmu->cfg_lock);
+	ret = slot_install(m, a->ssid, a->new, config_inval(m->smmu));
+	if (!ret) {
+		a->installed = true;
+		if (!a->ssid)
+			m->rid = a->new;
+	}
+	invt_mutex_unlock(&m->smmu->cfg_lock);
+	return ret;
+}
+
+void invt_smmu_attach_commit(struct invt_smmu_attach *a)
+{
+	invt_attach_commit(&a->tx);
+}
+
+void invt_smmu_attach_abort(struct invt_smmu_attach *a)
+{
+	struct invt_smmu_master *m = a->m;
+	struct invt_smmu_domain *old = NULL;
+
+	if (a->tx.old)
+		old = invt_container_of(a->tx.old, struct invt_smmu_domain, dom);
+	/*
+	 * Back to the old configuration, from wherever install stopped (a
+	 * no-op when it never ran).  Best effort: a queue error here is
+	 * counted in the stats and nothing more can be done.
+	 */
+	invt_mutex_lock(&m->smmu->cfg_lock);
+	slot_install(m, a->ssid, old, config_inval(m->smmu));
+	if (!a->ssid)
+		m->rid = old;
+	a->installed = false;
+	invt_mutex_unlock(&m->smmu->cfg_lock);
+	invt_attach_abort(&a->tx);
+}
+
+int invt_smmu_attach(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_domain *new)
+{
+	struct invt_smmu_attach a;
+	int ret;
+
+	ret = invt_smmu_attach_prepare(&a, m, ssid, new);
+	if (ret)
+		return ret;
+	ret = invt_smmu_attach_install(&a);
+	if (ret) {
+		invt_smmu_attach_abort(&a);
+		return ret;
+	}
+	invt_smmu_attach_commit(&a);
+	return 0;
+}
