@@ -33,6 +33,11 @@
  * each other.  Each device ATC has its own lock, taken outside the
  * instance's by an ATS translation, never together by the executor.
  *
+ * What the model translates (src/model/smmuv3-xlate.c): linear stream
+ * tables; STE Config S1 with a CD of 4 KiB granule and T0SZ 16, or S2 with
+ * 4 KiB granule, S2T0SZ 16 and a level-0 start.  Abort, bypass (which the
+ * driver never uses) and nested STEs, and any other table format, fault.
+ *
  * Modes: SMMU_HW_QUEUE_INLINE (the consumer runs from the doorbell, in the
  * driver's thread: deterministic) or SMMU_HW_QUEUE_THREADED (its own thread
  * after invt_msmmu_start()).
@@ -61,7 +66,11 @@ struct invt_msmmu;
  * @cerror: INVT_SMMU_CERROR_NONE, or the error it raised.
  *
  * Called from the consumer's thread, in queue order, with the instance's
- * lock held: it must not call into the model.
+ * lock held: it must not call into the model.  Called for each command
+ * the executor runs: an ATC_INV that timed out comes with
+ * CERROR_ATC_INV_SYNC; commands the decoder rejects (CERROR_ILL) and a
+ * CMD_SYNC that reports an ATC timeout never reach the executor and are
+ * not traced (the retried CMD_SYNC is).
  */
 typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t dw[2],
 				   unsigned int cerror);
@@ -100,7 +109,8 @@ struct invt_msmmu_config {
  * struct invt_msmmu_stats - what the instance did; a consistent snapshot.
  * @consumed: commands consumed.
  * @errors: command errors raised.
- * @by_op: commands executed per opcode (errors excluded).
+ * @by_op: commands executed per opcode (errors excluded; an ATC_INV that
+ *	timed out counts: it took effect).
  * @clock_ns: modelled time of the commands executed.
  * @translations: translation requests (DMA without ATS, ATS requests).
  * @walks: page-table walks started (IOTLB misses).
@@ -199,5 +209,18 @@ void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st);
  * Return: 0, -ENODEV.
  */
 int invt_msmmu_set_atc_timeout(struct invt_msmmu *m, uint32_t sid, bool on);
+
+/**
+ * invt_msmmu_iotlb() - the instance's IOTLB and walk cache, for tests and
+ * tools (inspecting entries, inserting ones the translation path does not
+ * make, such as NESTED).
+ * @m: the instance.
+ *
+ * Its lock is the instance lock: with it held, no translation and no
+ * command runs.  Do not call into @m while holding it.
+ *
+ * Return: the cache.
+ */
+struct invt_cache *invt_msmmu_iotlb(struct invt_msmmu *m);
 
 #endif /* INVTRACK_MODEL_SMMUV3_H */

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * smmuv3-xlate.c - translation in the modelled SMMUv3: the configuration
+ * cache, IOTLB, walk cache and device ATCs (<invtrack/model-smmuv3.h>).
+ *
+ * One translation, under the instance lock (the IOTLB's), so that it is
+ * atomic with respect to every command the executor applies:
+ *  1. configuration of (sid, ssid): the configuration cache, or a fetch of
+ *     the STE (SMMU_STRTAB_BASE + 64 * sid) and, with stage 1, of the CD,
+ *     parsed by src/arch/smmuv3/hw-cfg.c.  A cached one is checked by the
+ *     oracle before use (STALE_CONFIG);
+ *  2. the IOTLB: S1 leaves tagged (VMID, ASID), S2 leaves (VMID, NONE);
+ *     a hit is checked (WRONG_DOMAIN, STALE_TLB) and used;
+ *  3. else the walk cache (the last table of an earlier walk, same tags):
+ *     a hit is checked and the walk continues from that table; else the
+ *     walk starts at the root (invt_pt_hw_walk over model memory);
+ *  4. the leaf and the walk entry of its last table are filled in.
+ * An ATS device first looks in its own ATC, under the ATC's lock, which it
+ * keeps across the translation request and the fill.
+ *
+ * What the model supports of the configurations (others fault, counted as
+ * faults): STE Config S1 (0b101) with a CD of 4 KiB granule and T0SZ 16
+ * (48-bit VA: invt_pt_fmt_arm_s1_4k), or S2 (0b110) with 4 KiB granule,
+ * S2T0SZ 16 and a level-0 start (invt_pt_fmt_arm_s2_4k).  Abort, bypass
+ * (which the driver never uses) and nested STEs fault, as do invalid or
+ * ILLEGAL structures; a failed fetch is not cached.  Stream tables are
+ * linear (SMMU_STRTAB_BASE_CFG.FMT 0).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "smmuv3-internal.h"
+
+#define K(kind)		INVT_CACHE_K(INVT_CACHE_##kind)
+/* Stage-1 descriptor bit 11, nG: 0 = global, the leaf matches every ASID. */
+#define ARM_PTE_NG	(UINT64_C(1) << 11)
+/* The granule and start level the model walks (4 KiB, level 0 = our 3). */
+#define MSMMU_GRANULE	12
+#define MSMMU_TXSZ	16
+#define MSMMU_PAGE_MASK	((UINT64_C(1) << MSMMU_GRANULE) - 1)
+
+/**
+ * struct msmmu_xl - what a translation produced.
+ * @base: output address of the leaf's first byte.
+ * @shift: log2 of the leaf's size.
+ * @level: the leaf's level.
+ * @prot: INVT_PT_* it grants.
+ * @domain: the domain that produced it.
+ * @leaf: the leaf frame's reference (from the IOTLB entry, or taken now).
+ * @stale: the oracle recorded a violation on the way.
+ */
+struct msmmu_xl {
+	uint64_t base;
+	unsigned int shift;
+	unsigned int level;
+	unsigned int prot;
+	uint32_t domain;
+	struct invt_frame_ref leaf;
+	bool stale;
+};
+
+unsigned int msmmu_cfg_invalidate_locked(struct invt_msmmu *m,
+					 const struct smmu_hw_cfg_scope *scope)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < m->cfg.cfg_entries; i++) {
+		struct msmmu_cfg *c = &m->cfgc[i];
+
+		if (c->valid && smmu_hw_cfg_in_scope(scope, c->sid, c->ssid)) {
+			c->valid = false;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Stage-1 configuration from the STE's CD.  Return: 0 or -EFAULT. */
+static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uint32_t ssid,
+			struct msmmu_cfg *c)
+{
+	struct smmu_hw_cd cd;
+	uint64_t cd_pa;
+	uint64_t *va;
+
+	if (smmu_hw_cd_locate(ste, ssid != 0, ssid, &cd_pa, NULL))
+		return -EFAULT;		/* event, abort, or stage 1 bypassed */
+	va = invt_mem_va(m->mem, cd_pa);
+	if (!va || smmu_hw_cd_parse(va, ste, &m->idr, &cd, NULL))
+		return -EFAULT;
+	if (cd.epd0 || cd.tg0_granule != MSMMU_GRANULE || cd.t0sz != MSMMU_TXSZ)
+		return -EFAULT;		/* not a table format the model walks */
+	c->asid = cd.asid;
+	c->root = cd.ttb0 & ~MSMMU_PAGE_MASK;
+	return 0;
+}
+
+/*
+ * Fetch and resolve the configuration of (sid, ssid) from memory, as the
+ * SMMU does on a configuration cache miss.  Return: 0 or -EFAULT.
+ */
+static int cfg_fetch(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, struct msmmu_cfg *c)
+{
+	struct invt_frame_info info;
+	struct smmu_hw_ste ste;
+	uint64_t base, *va;
+	uint32_t bcfg;
+	unsigned int log2size;
+
+	m->cfg_fetches++;
+	/*
+	 * Acquire: pairs with the driver's release store of STRTAB_BASE,
+	 * which it writes after STRTAB_BASE_CFG and the table's contents.
+	 * Forbids using a new base with the old size or reading the table
+	 * before its initialisation.  The second acquire keeps the CFG load
+	 * after the BASE load.
+	 */
+	base = __atomic_load_n(&m->regs.strtab_base, __ATOMIC_ACQUIRE);
+	bcfg = __atomic_load_n(&m->regs.strtab_base_cfg, __ATOMIC_ACQUIRE);
+	log2size = bcfg & INVT_SMMU_STRTAB_CFG_LOG2SIZE;
+	if ((bcfg >> INVT_SMMU_STRTAB_CFG_FMT_SHIFT) & 3)
+		return -EFAULT;		/* two-level stream tables: not modelled */
+	if (log2size < 32 && (sid >> log2size))
+		return -EFAULT;		/* beyond the table: C_BAD_STREAMID */
+	va = invt_mem_va(m->mem, (base & INVT_SMMU_STRTAB_BASE_ADDR) + 64 * (uint64_t)sid);
+	if (!va || smmu_hw_ste_parse(va, &m->idr, &ste, NULL))
+		return -EFAULT;		/* outside memory, V == 0, ILLEGAL */
+	if (ste.s1 == ste.s2)
+		return -EFAULT;		/* abort, bypass or nested */
+	memset(c, 0, sizeof(*c));
+	c->sid = sid;
+	c->ssid = ssid;
+	c->s1 = ste.s1;
+	c->eats = ste.eats;
+	c->vmid = ste.s2vmid;
+	if (ste.s1) {
+		if (cfg_fetch_cd(m, &ste, ssid, c))
+			return -EFAULT;
+	} else {
+		if (ssid)
+			return -EFAULT;	/* C_BAD_SUBSTREAMID: stage 1 is off */
+		if (ste.s2_granule != MSMMU_GRANULE || ste.s2t0sz != MSMMU_TXSZ ||
+		    ste.s2_level != 0)
+			return -EFAULT;
+		c->asid = INVT_CACHE_ID_NONE;
+		c->root = ste.s2ttb & ~MSMMU_PAGE_MASK;
+	}
+	c->domain = INVT_MEM_NO_DOMAIN;
+	if (!invt_mem_info(m->mem, c->root, &info) && info.state == INVT_FRAME_TABLE)
+		c->domain = info.domain;
+	/*
+	 * Stamped after the reads: a configuration read before a change began
+	 * always carries an older stamp than the change's, so the oracle
+	 * never calls one that saw the new structures stale.
+	 */
+	c->stamp = invt_oracle_stamp(m->oracle);
+	c->valid = true;
+	return 0;
+}
+
+/*
+ * The configuration of (sid, ssid): cached (checked by the oracle), or
+ * fetched and cached.  Instance lock held.  Return: 0 or -EFAULT.
+ */
+static int cfg_get_locked(struct invt_msmmu *m, struct invt_oracle_use *use,
+			  struct msmmu_cfg *out, bool *stale)
+{
+	unsigned int i, n = m->cfg.cfg_entries, victim = n;
+
+	for (i = 0; i < n; i++) {
+		struct msmmu_cfg *c = &m->cfgc[i];
+
+		if (!c->valid) {
+			if (victim == n)
+				victim = i;
+			continue;
+		}
+		if (c->sid == use->sid && c->ssid == use->ssid) {
+			use->cfg_domain = c->domain;
+			if (invt_oracle_check_config(m->oracle, use, c->stamp) > 0)
+				*stale = true;
+			*out = *c;
+			return 0;
+		}
+	}
+	if (cfg_fetch(m, use->sid, use->ssid, out))
+		return -EFAULT;
+	if (victim == n) {
+		m->cfg_rng += UINT64_C(0x9e3779b97f4a7c15);
+		victim = (unsigned int)(msmmu_mix(m->cfg_rng) % n);
+	}
+	m->cfgc[victim] = *out;
+	use->cfg_domain = out->domain;
+	return 0;
+}
+
+/* Fill the leaf and, unless it came from there, the walk entry. */
+static void fill_locked(struct invt_msmmu *m, const struct msmmu_cfg *c,
+			const struct invt_pt_walk *res, uint64_t iova,
+			const struct invt_cache_entry *from, struct msmmu_xl *xl)
+{
+	struct invt_cache_entry e;
+	unsigned int lvl = res->level, wshift = MSMMU_GRANULE + 9 * (lvl + 1);
+	uint64_t table = res->tables[res->nr_tables - 1], stamp;
+
+	stamp = invt_oracle_stamp(m->oracle);
+	memset(&e, 0, sizeof(e));
+	e.kind = c->s1 ? INVT_CACHE_S1 : INVT_CACHE_S2;
+	e.global = c->s1 && !(res->pte & ARM_PTE_NG);
+	e.shift = (uint8_t)__builtin_ctzll(res->size);
+	e.level = (uint8_t)lvl;
+	e.prot = (uint8_t)res->prot;
+	e.tag_s2 = c->vmid;
+	e.tag_s1 = c->asid;
+	e.sid = INVT_CACHE_ID_NONE;
+	e.ssid = INVT_CACHE_ID_NONE;
+	e.iova = iova & ~(res->size - 1);
+	e.pa = res->oa & ~(res->size - 1);
+	e.domain = c->domain;
+	e.domain_s2 = INVT_MEM_NO_DOMAIN;
+	invt_mem_ref(m->mem, e.pa, &e.leaf);
+	e.fill_time = stamp;
+	invt_cache_insert_locked(m->iotlb, &e, NULL);
+
+	xl->base = e.pa;
+	xl->shift = e.shift;
+	xl->level = lvl;
+	xl->prot = res->prot;
+	xl->domain = c->domain;
+	xl->leaf = e.leaf;
+
+	/* A walk that hit the walk cache keeps that entry as it was filled. */
+	if (from && from->pa == table && from->level == lvl)
+		return;
+	e.kind = c->s1 ? INVT_CACHE_WALK_S1 : INVT_CACHE_WALK_S2;
+	e.global = false;
+	e.shift = (uint8_t)wshift;
+	e.prot = 0;
+	e.iova = iova & ~((UINT64_C(1) << wshift) - 1);
+	e.pa = table;
+	memset(&e.leaf, 0, sizeof(e.leaf));
+	invt_mem_ref(m->mem, table, &e.table);
+	invt_cache_insert_locked(m->iotlb, &e, NULL);
+}
+
+/*
+ * Steps 1-4 under the instance lock.  @ats: an ATS translation request
+ * (needs STE.EATS == 1).  Return: 0 with @xl filled, or -EFAULT; either way
+ * @xl->stale tells whether the oracle recorded a violation.
+ */
+static int translate(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova,
+		     bool ats, struct msmmu_xl *xl)
+{
+	struct invt_oracle_use use = {
+		.instance = m->cfg.id, .sid = sid, .ssid = ssid, .iova = iova,
+		.cfg_domain = INVT_MEM_NO_DOMAIN,
+	};
+	const struct invt_pt_fmt *fmt;
+	struct invt_cache_entry e;
+	struct invt_cache_key key;
+	struct invt_pt_walk res;
+	struct msmmu_cfg c;
+	bool from_walk = false;
+	int ret = -EFAULT;
+
+	memset(xl, 0, sizeof(*xl));
+	invt_cache_lock(m->iotlb);
+	m->translations++;
+	if (cfg_get_locked(m, &use, &c, &xl->stale) || (ats && !c.eats))
+		goto out;
+	key = (struct invt_cache_key){
+		.kinds = c.s1 ? K(S1) : K(S2),
+		.tag_s2 = c.vmid, .tag_s1 = c.asid,
+		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
+		.iova = iova,
+	};
+	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
+		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
+			xl->stale = true;
+		xl->base = e.pa;
+		xl->shift = e.shift;
+		xl->level = e.level;
+		xl->prot = e.prot;
+		xl->domain = e.domain;
+		xl->leaf = e.leaf;
+		ret = 0;
+		goto out;
+	}
+	fmt = c.s1 ? &invt_pt_fmt_arm_s1_4k : &invt_pt_fmt_arm_s2_4k;
+	key.kinds = c.s1 ? K(WALK_S1) : K(WALK_S2);
+	m->walks++;
+	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
+		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
+			xl->stale = true;
+		from_walk = true;
+		ret = invt_pt_hw_walk_from(fmt, &m->ptops.ops, e.pa, e.level, iova, &res);
+	} else {
+		ret = invt_pt_hw_walk(fmt, &m->ptops.ops, c.root, iova, &res);
+	}
+	if (ret) {
+		ret = -EFAULT;
+		goto out;
+	}
+	fill_locked(m, &c, &res, iova, from_walk ? &e : NULL, xl);
+out:
+	invt_cache_unlock(m->iotlb);
+	return ret;
+}
+
+/*
+ * An ATS device: its ATC under its lock; on a miss a translation request
+ * through the instance, whose result is filled in.  Return: as translate().
+ */
+static int atc_translate(struct invt_msmmu *m, struct msmmu_dev *d, uint32_t ssid,
+			 uint64_t iova, struct msmmu_xl *xl)
+{
+	struct invt_oracle_use use = {
+		.instance = m->cfg.id, .sid = d->sid, .ssid = ssid, .iova = iova,
+		.cfg_domain = INVT_MEM_NO_DOMAIN,
+	};
+	struct invt_cache_key key = {
+		.kinds = K(ATC),
+		.tag_s2 = INVT_CACHE_ID_NONE, .tag_s1 = INVT_CACHE_ID_NONE,
+		.sid = d->sid, .ssid = ssid ? ssid : INVT_CACHE_ID_NONE,
+		.iova = iova,
+	};
+	struct invt_cache_entry e;
+	int ret;
+
+	invt_cache_lock(d->atc);
+	if (!invt_cache_lookup_locked(d->atc, &key, &e)) {
+		memset(xl, 0, sizeof(*xl));
+		xl->stale = invt_oracle_check_atc(m->oracle, &use, &e) > 0;
+		xl->base = e.pa;
+		xl->shift = e.shift;
+		xl->level = e.level;
+		xl->prot = e.prot;
+		xl->domain = e.domain;
+		xl->leaf = e.leaf;
+		ret = 0;
+		goto out;
+	}
+	ret = translate(m, d->sid, ssid, iova, true, xl);
+	if (ret)
+		goto out;
+	memset(&e, 0, sizeof(e));
+	e.kind = INVT_CACHE_ATC;
+	e.shift = (uint8_t)xl->shift;
+	e.level = (uint8_t)xl->level;
+	e.prot = (uint8_t)xl->prot;
+	e.tag_s2 = INVT_CACHE_ID_NONE;
+	e.tag_s1 = INVT_CACHE_ID_NONE;
+	e.sid = d->sid;
+	e.ssid = key.ssid;
+	e.iova = iova & ~((UINT64_C(1) << xl->shift) - 1);
+	e.pa = xl->base;
+	e.domain = xl->domain;
+	e.domain_s2 = INVT_MEM_NO_DOMAIN;
+	e.leaf = xl->leaf;
+	e.attach_gen = invt_oracle_atc_gen(m->oracle, m->cfg.id, d->sid, ssid, xl->domain);
+	e.fill_time = invt_oracle_stamp(m->oracle);
+	invt_cache_insert_locked(d->atc, &e, NULL);
+out:
+	invt_cache_unlock(d->atc);
+	return ret;
+}
+
+int invt_msmmu_dma(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)
+{
+	struct msmmu_dev *d = msmmu_find_dev(m, sid);
+	unsigned int need = write ? INVT_PT_WRITE : INVT_PT_READ;
+	struct msmmu_xl xl;
+	int ret;
+
+	if (!d)
+		return -ENODEV;
+	if (d->atc)
+		ret = atc_translate(m, d, ssid, iova, &xl);
+	else
+		ret = translate(m, sid, ssid, iova, false, &xl);
+	/* A violation is the oracle's finding: the access went through. */
+	if (!xl.stale && (ret || (xl.prot & need) != need)) {
+		invt_oracle_count_fault(m->oracle);
+		return -EFAULT;
+	}
+	invt_oracle_count_access(m->oracle);
+	return 0;
+}

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * smmuv3.c - a modelled SMMUv3 instance (<invtrack/model-smmuv3.h>): its
+ * creation, devices, and the Command queue executor.  Translation is in
+ * smmuv3-xlate.c; the shared state and the lock order in smmuv3-internal.h.
+ *
+ * The executor runs in the consumer's thread (the doorbell's caller in
+ * inline mode, the consumer thread otherwise) with the consumer's lock
+ * held.  What each command removes comes from smmu_hw_exec_plan()
+ * (src/arch/smmuv3/hw-exec.c): TLBIs and CFGIs are applied under the
+ * instance lock, so no translation can see half of one; an ATC_INV under
+ * the target device's ATC lock only.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smmuv3-internal.h"
+
+/* Seed salts: each generator of the instance gets its own stream. */
+#define SALT_IOTLB	UINT64_C(0x1071b)
+#define SALT_CFG	UINT64_C(0xcf9)
+#define SALT_ATC	UINT64_C(0xa7c)
+
+struct msmmu_dev *msmmu_find_dev(struct invt_msmmu *m, uint32_t sid)
+{
+	struct msmmu_dev *d = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&m->dev_lock);
+	for (i = 0; i < m->nr_devs; i++) {
+		if (m->devs[i]->sid == sid) {
+			d = m->devs[i];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->dev_lock);
+	return d;
+}
+
+static uint64_t slot_word(const void *slot, unsigned int i)
+{
+	uint64_t v;
+
+	memcpy(&v, (const uint8_t *)slot + 8 * i, sizeof(v));
+	return le64toh(v);	/* §4.1.1: queue entries are little-endian */
+}
+
+/* Count and trace one executed command.  Instance lock held. */
+static void exec_account_locked(struct invt_msmmu *m, const struct smmu_hw_cmd *cmd,
+				const void *slot, unsigned int cerror)
+{
+	uint64_t dw[2];
+
+	m->by_op[cmd->op]++;
+	if (m->cfg.trace) {
+		dw[0] = slot_word(slot, 0);
+		dw[1] = slot_word(slot, 1);
+		m->cfg.trace(m->cfg.trace_arg, m->cfg.id, dw, cerror);
+	}
+}
+
+/* ATC_INV: the device's ATC lock only, then the accounting. */
+static int exec_atc_inv(struct invt_msmmu *m, const struct smmu_hw_exec *plan,
+			const struct smmu_hw_cmd *cmd, const void *slot)
+{
+	struct msmmu_dev *d = msmmu_find_dev(m, plan->sid);
+	int ret = SMMU_HW_CERROR_NONE;
+
+	if (d && d->atc) {
+		invt_cache_lock(d->atc);
+		invt_cache_invalidate_locked(d->atc, &plan->match);
+		invt_cache_unlock(d->atc);
+	}
+	/*
+	 * Relaxed: the flag is a test's fault injection, set before the
+	 * commands it concerns are submitted (the doorbell or PROD's
+	 * release/acquire orders it); no data hangs on it.
+	 */
+	if (d && __atomic_load_n(&d->atc_timeout, __ATOMIC_RELAXED))
+		ret = SMMU_HW_CERROR_ATC_INV_SYNC;
+	invt_cache_lock(m->iotlb);
+	exec_account_locked(m, cmd, slot, ret);
+	invt_cache_unlock(m->iotlb);
+	return ret;
+}
+
+static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot)
+{
+	struct invt_msmmu *m = arg;
+	struct smmu_hw_exec plan;
+
+	if (smmu_hw_exec_plan(cmd, &plan)) {
+		/* Not reachable: the decoder accepts only planned opcodes. */
+		invt_cache_lock(m->iotlb);
+		if (m->cfg.trace) {
+			uint64_t dw[2] = { slot_word(slot, 0), slot_word(slot, 1) };
+
+			m->cfg.trace(m->cfg.trace_arg, m->cfg.id, dw, SMMU_HW_CERROR_ILL);
+		}
+		invt_cache_unlock(m->iotlb);
+		return SMMU_HW_CERROR_ILL;
+	}
+	if (plan.kind == SMMU_HW_EXEC_ATC)
+		return exec_atc_inv(m, &plan, cmd, slot);
+
+	invt_cache_lock(m->iotlb);
+	if (plan.kind == SMMU_HW_EXEC_TLB)
+		invt_cache_invalidate_locked(m->iotlb, &plan.match);
+	else if (plan.kind == SMMU_HW_EXEC_CFG)
+		msmmu_cfg_invalidate_locked(m, &plan.cfg);
+	exec_account_locked(m, cmd, slot, SMMU_HW_CERROR_NONE);
+	invt_cache_unlock(m->iotlb);
+	return SMMU_HW_CERROR_NONE;
+}
+
+int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
+		      struct invt_oracle *oracle, struct invt_msmmu **out)
+{
+	struct smmu_hw_queue_exec exec;
+	struct invt_cache_config cc;
+	unsigned int feat;
+	struct invt_msmmu *m;
+	int ret;
+
+	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
+	    cfg->cfg_entries > MSMMU_MAX_CFG_ENTRIES)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->cfg = *cfg;
+	m->cfg.cost_ns = NULL;		/* copied into the consumer below */
+	m->mem = mem;
+	m->oracle = oracle;
+	cc = (struct invt_cache_config){
+		.name = "iotlb",
+		.nr_sets = cfg->iotlb_sets,
+		.ways = cfg->iotlb_ways,
+		.seed = msmmu_mix(cfg->seed ^ SALT_IOTLB),
+	};
+	ret = invt_cache_create(&cc, &m->iotlb);
+	if (ret)
+		goto err;
+	ret = -ENOMEM;
+	m->cfgc = calloc(cfg->cfg_entries, sizeof(*m->cfgc));
+	if (!m->cfgc)
+		goto err;
+	if (pthread_mutex_init(&m->dev_lock, NULL))
+		goto err;
+	m->cfg_rng = msmmu_mix(cfg->seed ^ SALT_CFG);
+	invt_mem_pt_ops_init(&m->ptops, mem, INVT_MEM_NO_DOMAIN);
+
+	feat = SMMU_HW_FEAT_S1 | SMMU_HW_FEAT_S2;
+	if (cfg->ats)
+		feat |= SMMU_HW_FEAT_ATS;
+	smmu_hw_cfg_idr_init(&m->idr, feat);
+	if (cfg->ril)
+		feat |= SMMU_HW_FEAT_RIL;
+	/*
+	 * CMD_SYNC with CS = IRQ writes nothing (no msi callback): the
+	 * driver's producer polls SMMU_CMDQ_CONS.
+	 */
+	exec = (struct smmu_hw_queue_exec){ .exec = msmmu_exec, .arg = m };
+	smmu_hw_queue_init(&m->hq, &m->regs, feat, &exec,
+			   cfg->threaded ? SMMU_HW_QUEUE_THREADED : SMMU_HW_QUEUE_INLINE);
+	if (cfg->cost_ns)
+		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
+	*out = m;
+	return 0;
+err:
+	free(m->cfgc);
+	invt_cache_destroy(m->iotlb);
+	free(m);
+	return ret;
+}
+
+void invt_msmmu_destroy(struct invt_msmmu *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	smmu_hw_queue_destroy(&m->hq);
+	for (i = 0; i < m->nr_devs; i++) {
+		invt_cache_destroy(m->devs[i]->atc);
+		free(m->devs[i]);
+	}
+	free(m->devs);
+	pthread_mutex_destroy(&m->dev_lock);
+	free(m->cfgc);
+	invt_cache_destroy(m->iotlb);
+	free(m);
+}
+
+struct invt_smmu_regs *invt_msmmu_regs(struct invt_msmmu *m)
+{
+	return &m->regs;
+}
+
+struct invt_cache *invt_msmmu_iotlb(struct invt_msmmu *m)
+{
+	return m->iotlb;
+}
+
+int invt_msmmu_start(struct invt_msmmu *m)
+{
+	if (!m->cfg.threaded)
+		return 0;
+	return smmu_hw_queue_start(&m->hq);
+}
+
+void invt_msmmu_stop(struct invt_msmmu *m)
+{
+	smmu_hw_queue_stop(&m->hq);
+}
+
+int invt_msmmu_add_device(struct invt_msmmu *m, uint32_t sid, unsigned int atc_entries)
+{
+	struct invt_cache_config cc = {
+		.name = "atc",
+		.nr_sets = 1,
+		.ways = atc_entries,
+		.seed = msmmu_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)sid << 20)),
+	};
+	struct msmmu_dev *d, **nd;
+	size_t cap;
+	int ret;
+
+	if (atc_entries && !m->cfg.ats)
+		return -EINVAL;		/* ATS without SMMU_IDR0.ATS */
+	if (atc_entries > INVT_CACHE_MAX_SLOTS)
+		return -EINVAL;
+	if (msmmu_find_dev(m, sid))
+		return -EEXIST;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->sid = sid;
+	if (atc_entries) {
+		ret = invt_cache_create(&cc, &d->atc);
+		if (ret) {
+			free(d);
+			return ret;
+		}
+	}
+	pthread_mutex_lock(&m->dev_lock);
+	ret = 0;
+	for (size_t i = 0; i < m->nr_devs; i++)
+		if (m->devs[i]->sid == sid)
+			ret = -EEXIST;		/* lost a race with another add */
+	if (!ret && m->nr_devs == m->cap_devs) {
+		cap = m->cap_devs ? 2 * m->cap_devs : 8;
+		nd = realloc(m->devs, cap * sizeof(*nd));
+		if (nd) {
+			m->devs = nd;
+			m->cap_devs = cap;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
+	if (!ret)
+		m->devs[m->nr_devs++] = d;
+	pthread_mutex_unlock(&m->dev_lock);
+	if (ret) {
+		invt_cache_destroy(d->atc);
+		free(d);
+	}
+	return ret;
+}
+
+int invt_msmmu_set_atc_timeout(struct invt_msmmu *m, uint32_t sid, bool on)
+{
+	struct msmmu_dev *d = msmmu_find_dev(m, sid);
+
+	if (!d)
+		return -ENODEV;
+	/* Relaxed: see exec_atc_inv(). */
+	__atomic_store_n(&d->atc_timeout, on ? 1 : 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	/*
+	 * The instance's counters are one snapshot (instance lock); the
+	 * consumer's are atomic counters read after it, and the IOTLB's are
+	 * the cache's own snapshot (it takes the same lock, not recursively).
+	 */
+	invt_cache_lock(m->iotlb);
+	memcpy(st->by_op, m->by_op, sizeof(st->by_op));
+	st->translations = m->translations;
+	st->walks = m->walks;
+	st->cfg_fetches = m->cfg_fetches;
+	invt_cache_unlock(m->iotlb);
+	st->consumed = __atomic_load_n(&m->hq.consumed, __ATOMIC_RELAXED);
+	st->errors = __atomic_load_n(&m->hq.errors, __ATOMIC_RELAXED);
+	st->clock_ns = smmu_hw_queue_clock(&m->hq);
+	invt_cache_stats(m->iotlb, &st->iotlb);
+}
