@@ -76,6 +76,36 @@ bool invt_ablations_built(void);
 void invt_sb_store(uint64_t *p, uint64_t v);
 
 /**
+ * invt_sb_pt_enable() - buffer the calling thread's page-table clears.
+ * @on: whether invt_pt_unmap() in this thread sends its PTE clears through
+ *	the emulated store buffer (ablation builds; ignored otherwise).
+ *
+ * Off by default, so that page-table code and its tests keep plain
+ * semantics; a scenario that must observe the "barrier" ablation turns it on
+ * in its unmapping threads, and drains (invt_sb_drain()) before it frees
+ * what an unmap released.
+ */
+void invt_sb_pt_enable(bool on);
+
+/**
+ * invt_sb_pt_enabled() - whether invt_sb_pt_enable(true) is in force.
+ *
+ * Return: the calling thread's setting; false in a normal build.
+ */
+bool invt_sb_pt_enabled(void);
+
+/**
+ * invt_sb_load() - a load that sees the calling thread's buffered stores.
+ * @p: where to load from.
+ * @order: __ATOMIC_RELAXED or __ATOMIC_ACQUIRE, for the load from memory.
+ *
+ * Store-to-load forwarding, as a real store buffer does: the newest value
+ * the calling thread buffered for @p, else the value in memory.  Other
+ * threads keep seeing memory.  In a normal build it is the atomic load.
+ */
+uint64_t invt_sb_load(const uint64_t *p, int order);
+
+/**
  * invt_sb_drain() - perform the calling thread's buffered stores, in order.
  *
  * A no-op in a normal build.

@@ -93,6 +93,29 @@ void invt_sb_drain(void)
 	sb.n = 0;
 }
 
+static __thread bool sb_pt;
+
+void invt_sb_pt_enable(bool on)
+{
+	sb_pt = on;
+}
+
+bool invt_sb_pt_enabled(void)
+{
+	return sb_pt;
+}
+
+uint64_t invt_sb_load(const uint64_t *p, int order)
+{
+	unsigned int i = sb.n;
+
+	while (i--)
+		if (sb.p[i] == p)
+			return sb.v[i];
+	return order == __ATOMIC_ACQUIRE ? __atomic_load_n(p, __ATOMIC_ACQUIRE) :
+					   __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 void invt_sb_store(uint64_t *p, uint64_t v)
 {
 	if (sb.n == SB_DEPTH)
@@ -102,6 +125,22 @@ void invt_sb_store(uint64_t *p, uint64_t v)
 	sb.n++;
 }
 #else
+void invt_sb_pt_enable(bool on)
+{
+	(void)on;
+}
+
+bool invt_sb_pt_enabled(void)
+{
+	return false;
+}
+
+uint64_t invt_sb_load(const uint64_t *p, int order)
+{
+	return order == __ATOMIC_ACQUIRE ? __atomic_load_n(p, __ATOMIC_ACQUIRE) :
+					   __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 void invt_sb_store(uint64_t *p, uint64_t v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);

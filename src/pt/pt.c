@@ -21,36 +21,75 @@
 #include <errno.h>
 #include <string.h>
 
+#include <invtrack/ablation.h>
 #include <invtrack/pt.h>
 
 #include "pt-internal.h"
 
+/*
+ * Ablation builds buffer PTE clears in the emulated store buffer (see
+ * pte_clear()); loads then forward from it, as a real store buffer does for
+ * the storing CPU.
+ */
 static inline uint64_t pte_get(const uint64_t *ptep)
 {
+#ifdef INVT_ABLATIONS
+	return invt_sb_load(ptep, __ATOMIC_RELAXED);
+#else
 	return __atomic_load_n(ptep, __ATOMIC_RELAXED);
+#endif
+}
+
+/*
+ * Stores leave a store buffer in order: a PTE set after buffered clears
+ * (ablation builds) first lets them go, so it can never be overtaken.
+ */
+static inline void pte_sb_flush(void)
+{
+#ifdef INVT_ABLATIONS
+	invt_sb_drain();
+#endif
 }
 
 /* Pairs with the release stores in pte_set_table() and pte_set_leaf(). */
 static inline uint64_t pte_get_acquire(const uint64_t *ptep)
 {
+#ifdef INVT_ABLATIONS
+	return invt_sb_load(ptep, __ATOMIC_ACQUIRE);
+#else
 	return __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
+#endif
 }
 
 /* Pairs with pte_get_acquire(): the zeroed table is visible before its pointer. */
 static inline void pte_set_table(uint64_t *ptep, uint64_t pte)
 {
+	pte_sb_flush();
 	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
 }
 
 /* Pairs with pte_get_acquire(): the caller's writes before the map come first. */
 static inline void pte_set_leaf(uint64_t *ptep, uint64_t pte)
 {
+	pte_sb_flush();
 	__atomic_store_n(ptep, pte, __ATOMIC_RELEASE);
 }
 
-/* Pairs with nothing here; see the top of the file. */
+/*
+ * Pairs with nothing here; see the top of the file.  The caller's full
+ * barrier (invt_domain_invalidate()) orders it before the load of the
+ * domain's array.  Ablation builds can send it through the emulated store
+ * buffer (invt_sb_pt_enable()), so that switching that barrier off is
+ * observable.
+ */
 static inline void pte_clear(uint64_t *ptep)
 {
+#ifdef INVT_ABLATIONS
+	if (invt_sb_pt_enabled()) {
+		invt_sb_store(ptep, 0);
+		return;
+	}
+#endif
 	__atomic_store_n(ptep, 0, __ATOMIC_RELAXED);
 }
 

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/model-scenario.h - a modelled system under load (userspace).
+ *
+ * Builds a whole system from a few parameters - model memory, the oracle,
+ * modelled SMMUv3 instances with their drivers (invt_smmu over the invtrack
+ * core), devices (some with ATS, some with PASIDs), stage-1 and stage-2
+ * domains with ARM page tables in model memory - then runs load on it:
+ *
+ *	map	a 4 KiB page or a 2 MiB block in a domain (fresh frames)
+ *	unmap	a range of a domain: clear PTEs, invt_domain_invalidate() the
+ *		span the page table reports, then free the data frames and the
+ *		table pages it unlinked (only then: the oracle's contract)
+ *	attach / detach / replace  (device, ssid) <-> domain through the
+ *		driver's prepare / install / commit, telling the oracle
+ *	dma	a device access at (ssid, iova), mapped or not, checked
+ *
+ * Inline mode: one thread does everything from one seeded generator, the
+ * command queues are consumed from the doorbell: the same seed gives the
+ * same command stream, and every invalidation's command count is compared
+ * with invt_smmu_plan_count() (the minimum for the policy in force).
+ * Threaded mode: @cpus churn threads (map/unmap/attach), @dma DMA threads and
+ * one consumer thread per instance.
+ */
+#ifndef INVTRACK_MODEL_SCENARIO_H
+#define INVTRACK_MODEL_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <invtrack/model-oracle.h>
+
+/* Limits of the parameters. */
+#define INVT_SCN_MAX_INSTANCES	8
+#define INVT_SCN_MAX_DEVICES	64
+#define INVT_SCN_MAX_DOMAINS	64
+#define INVT_SCN_MAX_PASIDS	64
+#define INVT_SCN_MAX_THREADS	16
+#define INVT_SCN_MAX_REPORTS	8
+
+/**
+ * struct invt_scn_params - what to build and how to load it.
+ * @instances: SMMU instances, 1..INVT_SCN_MAX_INSTANCES.
+ * @devices: devices, spread round-robin over the instances.
+ * @ats_percent: percentage of devices with ATS (every Nth device).
+ * @pasids: ssids (the RID included) of the devices given PASIDs (every other
+ *	device); 1 gives no device PASIDs.
+ * @domains: domains, stage-1 and stage-2 alternately (first S1).
+ * @cpus: threaded mode: churn threads.
+ * @dma: threaded mode: DMA threads.
+ * @ops: stop after this many operations in total (0: no limit).
+ * @seconds: stop after this long (0: no limit); one of @ops and @seconds
+ *	must be set.
+ * @seed: the seed of everything.
+ * @threaded: threaded mode, else inline.
+ * @ril: the SMMUs support range invalidation (SMMU_IDR3.RIL).
+ * @dma_percent: inline mode: share of operations that are DMA accesses.
+ * @ablate: NULL, or a rule for invt_ablate() (ablation builds only).
+ * @delays: inject short delays at the core's protocol points (threaded
+ *	mode, ablation builds: widens the race windows the ablations open).
+ * @stop_on_violation: stop at the first violation.
+ */
+struct invt_scn_params {
+	unsigned int instances;
+	unsigned int devices;
+	unsigned int ats_percent;
+	unsigned int pasids;
+	unsigned int domains;
+	unsigned int cpus;
+	unsigned int dma;
+	uint64_t ops;
+	double seconds;
+	uint64_t seed;
+	bool threaded;
+	bool ril;
+	unsigned int dma_percent;
+	const char *ablate;
+	bool delays;
+	bool stop_on_violation;
+};
+
+/**
+ * invt_scn_defaults() - the default scenario.
+ * @p: filled with: 2 instances, 8 devices (half with ATS), 4 ssids on every
+ *	other device, 6 domains, 2 churn and 2 DMA threads, 10 s, threaded,
+ *	RIL, seed 1.
+ */
+void invt_scn_defaults(struct invt_scn_params *p);
+
+/**
+ * struct invt_scn_result - what happened.
+ * @maps: map operations done.
+ * @unmaps: unmap operations done (that unmapped something).
+ * @attaches: attachments of a blocked (device, ssid).
+ * @detaches: detaches.
+ * @replaces: moves from one domain to another.
+ * @attach_errors: transactions refused (-ENOSPC, -ENOMEM, ...): counted,
+ *	not violations.
+ * @invalidations: invt_domain_invalidate() calls.
+ * @commands: commands consumed by all instances (syncs included).
+ * @syncs: CMD_SYNCs consumed.
+ * @inv_commands: inline mode: commands of the invalidations.
+ * @inv_minimum: inline mode: their minimum, from invt_smmu_plan_count().
+ * @inv_mismatches: inline mode: invalidations whose count differed.
+ * @trace_hash: inline mode: FNV-1a hash of every command consumed, in
+ *	order, with its instance.
+ * @oracle: the oracle's counters (accesses, faults, violations).
+ * @nr_reports: entries of @reports used.
+ * @reports: the first violations.
+ * @elapsed: seconds of load.
+ * @by_op: commands consumed per opcode, all instances.
+ */
+struct invt_scn_result {
+	uint64_t maps;
+	uint64_t unmaps;
+	uint64_t attaches;
+	uint64_t detaches;
+	uint64_t replaces;
+	uint64_t attach_errors;
+	uint64_t invalidations;
+	uint64_t commands;
+	uint64_t syncs;
+	uint64_t inv_commands;
+	uint64_t inv_minimum;
+	uint64_t inv_mismatches;
+	uint64_t trace_hash;
+	struct invt_oracle_stats oracle;
+	unsigned int nr_reports;
+	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
+	double elapsed;
+	uint64_t by_op[256];
+};
+
+/**
+ * invt_scn_run() - build the system, run the load, tear everything down.
+ * @p: the parameters.
+ * @res: out: what happened (zeroed first).
+ * @err: out, optional: on failure, a message saying which parameter or step.
+ * @errlen: size of @err.
+ *
+ * Return: 0 when the run completed (violations are in @res, not an error);
+ * -EINVAL for bad parameters; -EOPNOTSUPP for @p->ablate in a normal build;
+ * -ENOMEM or another error when building the system failed.
+ */
+int invt_scn_run(const struct invt_scn_params *p, struct invt_scn_result *res, char *err,
+		 size_t errlen);
+
+#endif /* INVTRACK_MODEL_SCENARIO_H */

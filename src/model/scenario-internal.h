@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * scenario-internal.h - what scenario.c (building, running) and
+ * scenario-ops.c (the operations) share.
+ */
+#ifndef INVT_SCENARIO_INTERNAL_H
+#define INVT_SCENARIO_INTERNAL_H
+
+#include <pthread.h>
+
+#include <invtrack/ablation.h>
+#include <invtrack/core.h>
+#include <invtrack/model-mem.h>
+#include <invtrack/model-oracle.h>
+#include <invtrack/model-scenario.h>
+#include <invtrack/model-smmuv3.h>
+#include <invtrack/smmuv3-driver.h>
+
+/*
+ * Every domain has the same iova layout, so that a tag reused while cached
+ * hits an entry of another domain at an address the device really uses:
+ * SCN_PAGES 4 KiB slots, SCN_PAGES_PER_REGION to a 2 MiB region (unmapping a
+ * whole region empties its last-level table, which the page table unlinks:
+ * walk-cache invalidation), and SCN_BLOCKS 2 MiB block slots.
+ */
+#define SCN_PAGES		64
+#define SCN_PAGES_PER_REGION	16
+#define SCN_BLOCKS		2
+#define SCN_PAGE_BASE		UINT64_C(0x10000000)
+#define SCN_BLOCK_BASE		UINT64_C(0x40000000)
+#define SCN_SZ_4K		UINT64_C(0x1000)
+#define SCN_SZ_2M		UINT64_C(0x200000)
+#define SCN_BLOCK_FRAMES	512
+#define SCN_SID_BITS		6
+#define SCN_MEM_FRAMES		16384
+#define SCN_ATC_ENTRIES		32
+
+/**
+ * struct scn_domain - a domain and what is mapped in it.
+ * @sd: the driver's domain (core domain + page table).
+ * @ops: page-table memory in the pool, owned by this domain.
+ * @s2: a stage-2 domain.
+ * @lock: serialises map and unmap of the table and protects @page_pa and
+ *	@block_pa (held across an unmap's invalidation).
+ * @page_pa: frame of each 4 KiB slot, 0 when unmapped.
+ * @block_pa: first frame of each 2 MiB slot, 0 when unmapped.
+ * @up: initialised.
+ */
+struct scn_domain {
+	struct invt_smmu_domain sd;
+	struct invt_mem_pt_ops ops;
+	bool s2;
+	pthread_mutex_t lock;
+	uint64_t page_pa[SCN_PAGES];
+	uint64_t block_pa[SCN_BLOCKS];
+	bool up;
+};
+
+/**
+ * struct scn_device - a device and where it is attached.
+ * @m: the driver's master.
+ * @inst: index of its instance.
+ * @sid: its stream id.
+ * @ats: ATS enabled.
+ * @nr_ssids: ssids (1: no PASIDs).
+ * @lock: serialises attach operations on the device (the group mutex a
+ *	real kernel holds); protects writes of @cur.
+ * @cur: domain index at each ssid, -1 when blocked; written under @lock,
+ *	read by DMA threads with relaxed loads (a hint where to aim, nothing
+ *	depends on it being current).
+ * @up: initialised.
+ */
+struct scn_device {
+	struct invt_smmu_master m;
+	unsigned int inst;
+	uint32_t sid;
+	bool ats;
+	uint32_t nr_ssids;
+	pthread_mutex_t lock;
+	int cur[INVT_SCN_MAX_PASIDS];
+	bool up;
+};
+
+/**
+ * struct scn_inst - an instance: the modelled hardware and its driver.
+ * @hw: the modelled SMMU.
+ * @smmu: the driver.
+ * @smmu_up: the driver is initialised.
+ */
+struct scn_inst {
+	struct invt_msmmu *hw;
+	struct invt_smmu smmu;
+	bool smmu_up;
+};
+
+/**
+ * struct scn_gap - inline mode: the attach whose protocol gap the core's
+ *	hook may fill with device activity (see scn_hook()).
+ * @dev: the device, or NULL when no attach is running.
+ * @ssid: its ssid.
+ * @old: index of the domain it leaves.
+ */
+struct scn_gap {
+	struct scn_device *dev;
+	uint32_t ssid;
+	int old;
+};
+
+/**
+ * struct scn - the whole system.
+ * @p: the parameters.
+ * @res: the result being filled (counters updated with atomics).
+ * @ctx: the core's context.
+ * @mem: model memory.
+ * @oracle: the oracle.
+ * @memops: DMA memory for the drivers (pool frames).
+ * @inst: the instances.
+ * @dom: the domains.
+ * @dev: the devices.
+ * @nr_dom: domains.
+ * @nr_dev: devices.
+ * @stop: set when the load must stop (atomic).
+ * @ops_done: operations done (atomic).
+ * @gap: inline mode, see struct scn_gap.
+ * @rng_hook: inline mode: the generator the hook draws from.
+ */
+struct scn {
+	const struct invt_scn_params *p;
+	struct invt_scn_result *res;
+	struct invt_ctx ctx;
+	struct invt_mem *mem;
+	struct invt_oracle *oracle;
+	struct invt_smmu_mem_ops memops;
+	struct scn_inst inst[INVT_SCN_MAX_INSTANCES];
+	struct scn_domain dom[INVT_SCN_MAX_DOMAINS];
+	struct scn_device dev[INVT_SCN_MAX_DEVICES];
+	unsigned int nr_dom;
+	unsigned int nr_dev;
+	int stop;
+	uint64_t ops_done;
+	struct scn_gap gap;
+	uint64_t rng_hook;
+};
+
+/* splitmix64: small, seedable, good enough to pick operations. */
+static inline uint64_t scn_rand(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static inline unsigned int scn_below(uint64_t *s, unsigned int n)
+{
+	return (unsigned int)(scn_rand(s) % n);
+}
+
+static inline void scn_count(uint64_t *counter, uint64_t n)
+{
+	/* Relaxed: statistics, read after the threads are joined. */
+	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+uint64_t scn_slot_iova(unsigned int slot);
+uint64_t scn_block_iova(unsigned int slot);
+
+void scn_op_map(struct scn *s, uint64_t *rng);
+void scn_op_unmap(struct scn *s, uint64_t *rng);
+void scn_op_attach(struct scn *s, uint64_t *rng);
+void scn_op_dma(struct scn *s, uint64_t *rng);
+int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
+void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);
+void scn_hook(void *arg, int point);
+
+#endif /* INVT_SCENARIO_INTERNAL_H */

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * scenario-ops.c - the operations a scenario runs: map, unmap (with its
+ * invalidation), attach / detach / replace, DMA, and what the core's test
+ * hook does at protocol points.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include "scenario-internal.h"
+
+uint64_t scn_slot_iova(unsigned int slot)
+{
+	return SCN_PAGE_BASE + (uint64_t)(slot / SCN_PAGES_PER_REGION) * SCN_SZ_2M +
+	       (uint64_t)(slot % SCN_PAGES_PER_REGION) * SCN_SZ_4K;
+}
+
+uint64_t scn_block_iova(unsigned int slot)
+{
+	return SCN_BLOCK_BASE + (uint64_t)slot * SCN_SZ_2M;
+}
+
+/* ---- map ---- */
+
+void scn_op_map(struct scn *s, uint64_t *rng)
+{
+	struct scn_domain *d = &s->dom[scn_below(rng, s->nr_dom)];
+	uint32_t id = d->sd.dom.id;
+	unsigned int prot = INVT_PT_READ | (scn_below(rng, 4) ? INVT_PT_WRITE : 0);
+	bool block = scn_below(rng, 8) == 0;
+	unsigned int slot = block ? scn_below(rng, SCN_BLOCKS) : scn_below(rng, SCN_PAGES);
+	uint64_t iova = block ? scn_block_iova(slot) : scn_slot_iova(slot);
+	uint64_t *slot_pa = block ? &d->block_pa[slot] : &d->page_pa[slot];
+	uint64_t pa;
+	int ret;
+
+	pthread_mutex_lock(&d->lock);
+	if (*slot_pa)
+		goto out;
+	if (block)
+		ret = invt_mem_alloc_contig(s->mem, SCN_BLOCK_FRAMES, INVT_FRAME_DATA, id, iova, &pa);
+	else
+		ret = invt_mem_alloc(s->mem, INVT_FRAME_DATA, id, iova, &pa);
+	if (ret)
+		goto out;	/* pool exhausted or fragmented: skip */
+	ret = invt_pt_map(&d->sd.pt, iova, pa, block ? SCN_SZ_2M : SCN_SZ_4K, prot);
+	if (ret) {
+		if (block)
+			invt_mem_free_contig(s->mem, pa, SCN_BLOCK_FRAMES);
+		else
+			invt_mem_free(s->mem, pa);
+		goto out;
+	}
+	/* Relaxed: DMA threads read it as a hint (scn_pick_iova()). */
+	__atomic_store_n(slot_pa, pa, __ATOMIC_RELAXED);
+	scn_count(&s->res->maps, 1);
+out:
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* ---- unmap ---- */
+
+struct scn_gather {
+	struct invt_pt_gather g;
+	struct invt_mem *mem;
+	struct invt_mem_chain chain;
+	unsigned int errors;
+};
+
+static void scn_table_unlinked(struct invt_pt_gather *g, uint64_t pa)
+{
+	struct scn_gather *sg = invt_container_of(g, struct scn_gather, g);
+
+	/* The table page waits for the invalidation like the data frames. */
+	if (invt_mem_chain_add(sg->mem, &sg->chain, pa))
+		sg->errors++;
+}
+
+static uint64_t scn_consumed(struct scn *s)
+{
+	struct invt_msmmu_stats st;
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->p->instances; i++) {
+		invt_msmmu_stats(s->inst[i].hw, &st);
+		n += st.consumed;
+	}
+	return n;
+}
+
+/* Put the data frames of every slot inside [iova, last] on the chain. */
+static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *sg,
+			uint64_t iova, uint64_t last)
+{
+	unsigned int i, f;
+
+	for (i = 0; i < SCN_PAGES; i++) {
+		uint64_t a = scn_slot_iova(i);
+
+		if (d->page_pa[i] && a >= iova && a <= last) {
+			if (invt_mem_chain_add(s->mem, &sg->chain, d->page_pa[i]))
+				sg->errors++;
+			__atomic_store_n(&d->page_pa[i], 0, __ATOMIC_RELAXED);
+		}
+	}
+	for (i = 0; i < SCN_BLOCKS; i++) {
+		uint64_t a = scn_block_iova(i);
+
+		if (!d->block_pa[i] || a < iova || a > last)
+			continue;
+		for (f = 0; f < SCN_BLOCK_FRAMES; f++)
+			if (invt_mem_chain_add(s->mem, &sg->chain, d->block_pa[i] + f * SCN_SZ_4K))
+				sg->errors++;
+		d->block_pa[i] = 0;
+	}
+}
+
+/*
+ * Unmap [@iova, @iova + @size) of @d (the caller holds d->lock): clear the
+ * PTEs, invalidate what the page table reports, and only then free the data
+ * frames and unlinked table pages.  Inline mode also checks that the
+ * invalidation cost exactly the minimum for the policy in force.
+ */
+void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size)
+{
+	struct scn_gather sg = { .mem = s->mem, .chain = INVT_MEM_CHAIN_INIT };
+	uint64_t min_cmds = 0, min_syncs = 0, before = 0;
+	bool check = !s->p->threaded && !s->p->ablate;
+	struct invt_range r;
+
+	sg.g.table_unlinked = scn_table_unlinked;
+	if (invt_pt_unmap(&d->sd.pt, iova, size, &sg.g) || !sg.g.size)
+		return;
+	scn_collect(s, d, &sg, sg.g.iova, sg.g.iova + (sg.g.size - 1));
+	r = (struct invt_range){ .start = sg.g.iova, .last = sg.g.iova + (sg.g.size - 1),
+				 .leaf = sg.g.leaf_only };
+	if (check) {
+		struct invt_invs *invs = invt_domain_invs_get(&d->sd.dom);
+
+		if (invs) {
+			invt_smmu_plan_count(invs, &r, &min_cmds, &min_syncs);
+			invt_invs_free(invs);
+		} else {
+			check = false;
+		}
+		before = scn_consumed(s);
+	}
+	invt_domain_invalidate(&d->sd.dom, sg.g.iova, sg.g.size, sg.g.leaf_only);
+	scn_count(&s->res->invalidations, 1);
+	if (check) {
+		uint64_t used = scn_consumed(s) - before;
+
+		s->res->inv_commands += used;
+		s->res->inv_minimum += min_cmds;
+		if (used != min_cmds)
+			s->res->inv_mismatches++;
+	}
+	/*
+	 * The invalidation completed: nothing can use the frames any more.  (An
+	 * ablation build may still hold the PTE clears in this thread's
+	 * emulated store buffer: they must land before the pages are reused.)
+	 */
+	invt_sb_drain();
+	invt_mem_chain_free(s->mem, &sg.chain);
+	scn_count(&s->res->unmaps, 1);
+}
+
+void scn_op_unmap(struct scn *s, uint64_t *rng)
+{
+	struct scn_domain *d = &s->dom[scn_below(rng, s->nr_dom)];
+	unsigned int pick = scn_below(rng, 10), slot, n;
+	uint64_t iova, size;
+
+	if (pick < 7) {
+		iova = scn_slot_iova(scn_below(rng, SCN_PAGES));
+		size = SCN_SZ_4K;
+	} else if (pick < 9) {
+		/* A run inside one region; sometimes the whole region. */
+		slot = scn_below(rng, SCN_PAGES);
+		slot -= slot % SCN_PAGES_PER_REGION;
+		n = scn_below(rng, 2) ? SCN_PAGES_PER_REGION : 1 + scn_below(rng, SCN_PAGES_PER_REGION);
+		slot += scn_below(rng, SCN_PAGES_PER_REGION - n + 1);
+		iova = scn_slot_iova(slot);
+		size = n * SCN_SZ_4K;
+	} else {
+		iova = scn_block_iova(scn_below(rng, SCN_BLOCKS));
+		size = SCN_SZ_2M;
+	}
+	pthread_mutex_lock(&d->lock);
+	scn_unmap_range(s, d, iova, size);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* ---- attach, detach, replace ---- */
+
+/*
+ * Move (@dv, @ssid) to domain index @target (-1: detach), telling the oracle
+ * where the transaction stands.  The caller holds dv->lock.
+ */
+int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target)
+{
+	struct invt_smmu_domain *nd = target >= 0 ? &s->dom[target].sd : NULL;
+	uint32_t nid = nd ? nd->dom.id : INVT_MEM_NO_DOMAIN;
+	struct invt_smmu_attach a;
+	int ret;
+
+	ret = invt_oracle_attach_begin(s->oracle, dv->inst, dv->sid, ssid, nid);
+	if (ret)
+		return ret;
+	if (!s->p->threaded)
+		s->gap = (struct scn_gap){ .dev = dv, .ssid = ssid, .old = dv->cur[ssid] };
+	ret = invt_smmu_attach_prepare(&a, &dv->m, ssid, nd);
+	if (!s->p->threaded)
+		s->gap.dev = NULL;
+	if (ret)
+		goto fail;
+	ret = invt_smmu_attach_install(&a);
+	if (ret) {
+		invt_smmu_attach_abort(&a);
+		goto fail;
+	}
+	invt_oracle_config_done(s->oracle, dv->inst, dv->sid, ssid);
+	invt_smmu_attach_commit(&a);
+	invt_oracle_attach_done(s->oracle, dv->inst, dv->sid, ssid);
+	/* Relaxed: DMA threads only use it to aim (see struct scn_device). */
+	__atomic_store_n(&dv->cur[ssid], target, __ATOMIC_RELAXED);
+	return 0;
+fail:
+	invt_oracle_attach_abort(s->oracle, dv->inst, dv->sid, ssid);
+	scn_count(&s->res->attach_errors, 1);
+	return ret;
+}
+
+void scn_op_attach(struct scn *s, uint64_t *rng)
+{
+	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
+	uint32_t ssid = scn_below(rng, dv->nr_ssids);
+	int cur, target;
+
+	pthread_mutex_lock(&dv->lock);
+	cur = dv->cur[ssid];
+	if (cur >= 0 && scn_below(rng, 5) == 0) {
+		target = -1;
+	} else {
+		target = (int)scn_below(rng, s->nr_dom);
+		/* Devices with PASIDs take stage-1 domains (even indices). */
+		if (dv->nr_ssids > 1)
+			target &= ~1;
+	}
+	if (target != cur && !scn_attach(s, dv, ssid, target)) {
+		if (cur < 0)
+			scn_count(&s->res->attaches, 1);
+		else if (target < 0)
+			scn_count(&s->res->detaches, 1);
+		else
+			scn_count(&s->res->replaces, 1);
+	}
+	pthread_mutex_unlock(&dv->lock);
+}
+
+/* ---- DMA ---- */
+
+static void scn_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova, bool write)
+{
+	invt_msmmu_dma(s->inst[dv->inst].hw, dv->sid, ssid, iova, write);
+}
+
+/* A slot of @d that looks mapped (a racy hint), or any slot. */
+static uint64_t scn_pick_iova(struct scn_domain *d, uint64_t *rng)
+{
+	unsigned int i, slot = scn_below(rng, SCN_PAGES);
+
+	if (!scn_below(rng, 8)) {
+		slot = scn_below(rng, SCN_BLOCKS);
+		return scn_block_iova(slot) + scn_below(rng, SCN_BLOCK_FRAMES) * SCN_SZ_4K;
+	}
+	for (i = 0; d && i < SCN_PAGES; i++) {
+		unsigned int j = (slot + i) % SCN_PAGES;
+
+		/* Relaxed: only where to aim; the oracle judges what happens. */
+		if (__atomic_load_n(&d->page_pa[j], __ATOMIC_RELAXED))
+			return scn_slot_iova(j);
+	}
+	return scn_slot_iova(slot);
+}
+
+/*
+ * Mostly where translations exist (an attached ssid, a mapped page of its
+ * domain), sometimes anywhere: faults are expected and counted.
+ */
+void scn_op_dma(struct scn *s, uint64_t *rng)
+{
+	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
+	uint32_t ssid = scn_below(rng, dv->nr_ssids), i;
+	struct scn_domain *d = NULL;
+	int cur;
+
+	for (i = 0; i < dv->nr_ssids && scn_below(rng, 8); i++) {
+		uint32_t k = (ssid + i) % dv->nr_ssids;
+
+		cur = __atomic_load_n(&dv->cur[k], __ATOMIC_RELAXED);
+		if (cur >= 0) {
+			ssid = k;
+			d = &s->dom[cur];
+			break;
+		}
+	}
+	scn_dma(s, dv, ssid, scn_pick_iova(d, rng), scn_below(rng, 2));
+}
+
+/* ---- the core's hook ---- */
+
+/*
+ * Inline mode, two-phase ablated: the old domain already let go of the
+ * device, whose configuration still points to it.  Fill the device's
+ * caches from a mapped page of the old domain, unmap it (no invalidation
+ * reaches the device any more), and touch it again: the oracle must see the
+ * stale translation.  With the rule in place this gap does not exist.
+ */
+static void scn_gap_burst(struct scn *s, struct scn_gap g)
+{
+	struct scn_domain *d = &s->dom[g.old];
+	unsigned int i, slot = scn_below(&s->rng_hook, SCN_PAGES);
+
+	for (i = 0; i < SCN_PAGES; i++, slot = (slot + 1) % SCN_PAGES)
+		if (d->page_pa[slot])
+			break;
+	if (i == SCN_PAGES)
+		return;
+	scn_dma(s, g.dev, g.ssid, scn_slot_iova(slot), false);
+	pthread_mutex_lock(&d->lock);
+	scn_unmap_range(s, d, scn_slot_iova(slot), SCN_SZ_4K);
+	pthread_mutex_unlock(&d->lock);
+	scn_dma(s, g.dev, g.ssid, scn_slot_iova(slot), false);
+}
+
+/* Threaded mode: widen the window at a protocol point. */
+static void scn_delay(uint64_t *rng)
+{
+	struct timespec ts = { .tv_nsec = 20000 + (long)scn_below(rng, 200000) };
+
+	if (scn_below(rng, 2))
+		sched_yield();
+	else
+		nanosleep(&ts, NULL);
+}
+
+void scn_hook(void *arg, int point)
+{
+	static __thread uint64_t rng;
+	struct scn *s = arg;
+
+	if (!s->p->threaded) {
+		struct scn_gap g = s->gap;
+
+		if (point == INVT_HOOK_TWO_PHASE_GAP && g.dev && g.old >= 0) {
+			s->gap.dev = NULL;	/* no recursion through the burst */
+			scn_gap_burst(s, g);
+		}
+		return;
+	}
+	if (!rng)
+		rng = s->p->seed ^ (uint64_t)(uintptr_t)&rng;
+	if (s->p->delays)
+		scn_delay(&rng);
+}

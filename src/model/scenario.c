@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * scenario.c - build a modelled system, run load on it, tear it down.
+ *
+ * Order of construction (and the reverse for destruction): context, memory,
+ * oracle; per instance the modelled SMMU, then its driver; domains; devices
+ * (the model's device, then the driver's master).  Teardown detaches every
+ * (device, ssid) through the driver first, so the core's objects are empty
+ * when they are destroyed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scenario-internal.h"
+
+void invt_scn_defaults(struct invt_scn_params *p)
+{
+	*p = (struct invt_scn_params){
+		.instances = 2,
+		.devices = 8,
+		.ats_percent = 50,
+		.pasids = 4,
+		.domains = 6,
+		.cpus = 2,
+		.dma = 2,
+		.seconds = 10,
+		.seed = 1,
+		.threaded = true,
+		.ril = true,
+		.dma_percent = 70,
+	};
+}
+
+static double scn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
+{
+	if (p->instances < 1 || p->instances > INVT_SCN_MAX_INSTANCES)
+		return SCN_ERR("instances must be 1..%d", INVT_SCN_MAX_INSTANCES), -EINVAL;
+	if (p->devices < 1 || p->devices > INVT_SCN_MAX_DEVICES)
+		return SCN_ERR("devices must be 1..%d", INVT_SCN_MAX_DEVICES), -EINVAL;
+	if (p->pasids < 1 || p->pasids > INVT_SCN_MAX_PASIDS)
+		return SCN_ERR("pasids must be 1..%d", INVT_SCN_MAX_PASIDS), -EINVAL;
+	if (p->domains < 1 || p->domains > INVT_SCN_MAX_DOMAINS)
+		return SCN_ERR("domains must be 1..%d", INVT_SCN_MAX_DOMAINS), -EINVAL;
+	if (p->ats_percent > 100 || p->dma_percent > 100)
+		return SCN_ERR("percentages must be 0..100"), -EINVAL;
+	if (p->threaded && (p->cpus < 1 || p->cpus > INVT_SCN_MAX_THREADS ||
+			    p->dma > INVT_SCN_MAX_THREADS))
+		return SCN_ERR("cpus must be 1..%d and dma 0..%d", INVT_SCN_MAX_THREADS,
+			       INVT_SCN_MAX_THREADS), -EINVAL;
+	if (!p->ops && !(p->seconds > 0))
+		return SCN_ERR("set ops or seconds"), -EINVAL;
+	if (p->seconds < 0 || p->seconds > 86400)
+		return SCN_ERR("seconds must be 0..86400"), -EINVAL;
+	return 0;
+}
+
+/* ---- DMA memory for the drivers: contiguous OTHER frames of the pool ---- */
+
+static size_t scn_frames(size_t bytes)
+{
+	size_t n = 1;
+
+	while (n * SCN_SZ_4K < bytes)
+		n <<= 1;
+	return n;
+}
+
+static void *scn_dma_alloc(void *arg, size_t bytes, uint64_t *pa)
+{
+	struct scn *s = arg;
+
+	if (invt_mem_alloc_contig(s->mem, scn_frames(bytes), INVT_FRAME_OTHER, 0, 0, pa))
+		return NULL;
+	return invt_mem_va(s->mem, *pa);
+}
+
+static void scn_dma_free(void *arg, void *va, uint64_t pa, size_t bytes)
+{
+	struct scn *s = arg;
+
+	(void)va;
+	invt_mem_free_contig(s->mem, pa, scn_frames(bytes));
+}
+
+/* Inline mode: FNV-1a of the command stream, in consumption order. */
+static void scn_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsigned int cerror)
+{
+	struct scn *s = arg;
+	uint64_t h = s->res->trace_hash, v[4] = { instance, dw[0], dw[1], cerror };
+	unsigned int i, b;
+
+	for (i = 0; i < 4; i++)
+		for (b = 0; b < 64; b += 8) {
+			h ^= (v[i] >> b) & 0xff;
+			h *= UINT64_C(0x100000001b3);
+		}
+	s->res->trace_hash = h;
+}
+
+/* ---- construction ---- */
+
+static int scn_build_instances(struct scn *s, char *err, size_t errlen)
+{
+	const struct invt_scn_params *p = s->p;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < p->instances; i++) {
+		struct invt_msmmu_config mc = {
+			.id = i, .ril = p->ril, .ats = true, .threaded = p->threaded,
+			.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
+			.seed = p->seed * 31 + i,
+			.trace = p->threaded ? NULL : scn_trace, .trace_arg = s,
+		};
+		struct invt_smmu_config dc = {
+			.id = i, .cmdq_log2size = 8, .sid_bits = SCN_SID_BITS,
+			.caps = { .ril = p->ril }, .ats = true, .mem = &s->memops,
+		};
+
+		ret = invt_msmmu_create(&mc, s->mem, s->oracle, &s->inst[i].hw);
+		if (!ret)
+			ret = invt_msmmu_start(s->inst[i].hw);
+		if (ret)
+			return SCN_ERR("instance %u: model: %s", i, strerror(-ret)), ret;
+		dc.regs = invt_msmmu_regs(s->inst[i].hw);
+		ret = invt_smmu_init(&s->inst[i].smmu, &s->ctx, &dc);
+		if (ret)
+			return SCN_ERR("instance %u: driver: %s", i, strerror(-ret)), ret;
+		s->inst[i].smmu_up = true;
+	}
+	return 0;
+}
+
+static int scn_build_domains(struct scn *s, char *err, size_t errlen)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < s->p->domains; i++) {
+		struct scn_domain *d = &s->dom[i];
+
+		d->s2 = i & 1;
+		/* The core numbers domains in order: the tables are owned by that id. */
+		invt_mem_pt_ops_init(&d->ops, s->mem, s->ctx.next_domain_id);
+		ret = invt_smmu_domain_init(&d->sd, &s->ctx, d->s2 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
+					    &d->ops.ops);
+		if (ret)
+			return SCN_ERR("domain %u: %s", i, strerror(-ret)), ret;
+		if (d->sd.dom.id != d->ops.domain)
+			return SCN_ERR("domain %u: unexpected id", i), -EINVAL;
+		pthread_mutex_init(&d->lock, NULL);
+		d->up = true;
+		s->nr_dom++;
+	}
+	return 0;
+}
+
+/* Share @pct of @n spread evenly: does item @k get it? */
+static bool scn_share(unsigned int k, unsigned int pct)
+{
+	return (k + 1) * pct / 100 > k * pct / 100;
+}
+
+static int scn_build_devices(struct scn *s, char *err, size_t errlen)
+{
+	const struct invt_scn_params *p = s->p;
+	unsigned int k, j;
+	int ret;
+
+	for (k = 0; k < p->devices; k++) {
+		struct scn_device *dv = &s->dev[k];
+		struct scn_inst *in;
+
+		dv->inst = k % p->instances;
+		dv->sid = k;
+		dv->ats = scn_share(k, p->ats_percent);
+		dv->nr_ssids = p->pasids > 1 && (k / 2) % 2 == 0 ? p->pasids : 1;
+		for (j = 0; j < INVT_SCN_MAX_PASIDS; j++)
+			dv->cur[j] = -1;
+		in = &s->inst[dv->inst];
+		ret = invt_msmmu_add_device(in->hw, dv->sid, dv->ats ? SCN_ATC_ENTRIES : 0);
+		if (!ret)
+			ret = invt_smmu_master_init(&dv->m, &in->smmu, &dv->sid, 1, dv->nr_ssids,
+						    dv->ats);
+		if (ret)
+			return SCN_ERR("device %u: %s", k, strerror(-ret)), ret;
+		pthread_mutex_init(&dv->lock, NULL);
+		dv->up = true;
+		s->nr_dev++;
+	}
+	return 0;
+}
+
+static int scn_build(struct scn *s, char *err, size_t errlen)
+{
+	const struct invt_scn_params *p = s->p;
+	struct invt_mem_config mc = { .nr_frames = SCN_MEM_FRAMES, .poison = 0 };
+	struct invt_oracle_config oc = {
+		.nr_instances = p->instances, .nr_sids = 1u << SCN_SID_BITS,
+		.nr_ssids = p->pasids, .max_reports = INVT_SCN_MAX_REPORTS, .seed = p->seed,
+	};
+	int ret;
+
+	invt_ctx_init(&s->ctx);
+	if (p->ablate) {
+		ret = invt_ablate(&s->ctx, p->ablate);
+		if (ret)
+			return SCN_ERR("ablate %s: %s", p->ablate,
+				       ret == -EOPNOTSUPP ? "not an ablation build" : "unknown rule"), ret;
+	}
+	s->ctx.hook = scn_hook;
+	s->ctx.hook_arg = s;
+	s->rng_hook = p->seed ^ UINT64_C(0x5eed);
+	s->memops = (struct invt_smmu_mem_ops){ scn_dma_alloc, scn_dma_free, s };
+	ret = invt_mem_create(&mc, &s->mem);
+	if (ret)
+		return SCN_ERR("memory: %s", strerror(-ret)), ret;
+	ret = invt_oracle_create(&oc, s->mem, &s->oracle);
+	if (ret)
+		return SCN_ERR("oracle: %s", strerror(-ret)), ret;
+	ret = scn_build_instances(s, err, errlen);
+	if (!ret)
+		ret = scn_build_domains(s, err, errlen);
+	if (!ret)
+		ret = scn_build_devices(s, err, errlen);
+	return ret;
+}
+
+static void scn_teardown(struct scn *s)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < s->nr_dev; i++) {
+		struct scn_device *dv = &s->dev[i];
+
+		for (j = 0; j < dv->nr_ssids; j++)
+			if (dv->cur[j] >= 0)
+				scn_attach(s, dv, j, -1);
+	}
+	for (i = 0; i < s->nr_dev; i++) {
+		invt_smmu_master_destroy(&s->dev[i].m);
+		pthread_mutex_destroy(&s->dev[i].lock);
+	}
+	for (i = 0; i < s->nr_dom; i++) {
+		struct scn_domain *d = &s->dom[i];
+
+		for (j = 0; j < SCN_PAGES; j++)
+			scn_unmap_range(s, d, scn_slot_iova(j), SCN_SZ_4K);
+		for (j = 0; j < SCN_BLOCKS; j++)
+			scn_unmap_range(s, d, scn_block_iova(j), SCN_SZ_2M);
+		invt_smmu_domain_destroy(&d->sd);
+		pthread_mutex_destroy(&d->lock);
+	}
+	for (i = 0; i < s->p->instances; i++) {
+		if (s->inst[i].smmu_up)
+			invt_smmu_destroy(&s->inst[i].smmu);
+		invt_msmmu_destroy(s->inst[i].hw);
+	}
+	invt_oracle_destroy(s->oracle);
+	invt_mem_destroy(s->mem);
+	invt_ctx_destroy(&s->ctx);
+}
+
+/* ---- load ---- */
+
+static bool scn_done(struct scn *s, double start)
+{
+	if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED))
+		return true;
+	if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
+		return true;
+	if (s->p->stop_on_violation) {
+		struct invt_oracle_stats st;
+
+		invt_oracle_stats(s->oracle, &st);
+		if (st.total)
+			return true;
+	}
+	return s->p->seconds > 0 && scn_now() - start >= s->p->seconds;
+}
+
+static void scn_churn_step(struct scn *s, uint64_t *rng)
+{
+	unsigned int r = scn_below(rng, 10);
+
+	if (r < 4)
+		scn_op_map(s, rng);
+	else if (r < 6)
+		scn_op_unmap(s, rng);
+	else
+		scn_op_attach(s, rng);
+}
+
+static void scn_run_inline(struct scn *s)
+{
+	uint64_t rng = s->p->seed;
+	double start = scn_now();
+
+	/* The calling thread: registered with RCU by invt_scn_run(). */
+	while (!scn_done(s, start)) {
+		if (scn_below(&rng, 100) < s->p->dma_percent)
+			scn_op_dma(s, &rng);
+		else
+			scn_churn_step(s, &rng);
+		s->ops_done++;
+	}
+}
+
+struct scn_thread {
+	struct scn *s;
+	pthread_t tid;
+	uint64_t rng;
+	bool dma;
+};
+
+static void *scn_thread_fn(void *arg)
+{
+	struct scn_thread *t = arg;
+	struct scn *s = t->s;
+	unsigned int n = 0;
+
+	invt_rcu_register_thread();
+	/* The "barrier" ablation is observable only through buffered PTE clears. */
+	if (!t->dma && s->p->ablate && !strcmp(s->p->ablate, "barrier"))
+		invt_sb_pt_enable(true);
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		if (t->dma)
+			scn_op_dma(s, &t->rng);
+		else
+			scn_churn_step(s, &t->rng);
+		scn_count(&s->ops_done, 1);
+		if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
+			break;
+		/* A DMA engine gives the churn threads a chance on 2 cores. */
+		if (t->dma && !(++n & 255))
+			sched_yield();
+	}
+	invt_sb_drain();
+	invt_rcu_unregister_thread();
+	return NULL;
+}
+
+static int scn_run_threaded(struct scn *s)
+{
+	struct scn_thread th[2 * INVT_SCN_MAX_THREADS];
+	unsigned int n = 0, i;
+	double start = scn_now();
+	int ret = 0;
+
+	for (i = 0; i < s->p->cpus + s->p->dma; i++) {
+		th[n] = (struct scn_thread){ .s = s, .rng = s->p->seed * 1000003 + i,
+					     .dma = i >= s->p->cpus };
+		ret = pthread_create(&th[n].tid, NULL, scn_thread_fn, &th[n]);
+		if (ret) {
+			ret = -ret;
+			break;
+		}
+		n++;
+	}
+	while (!ret && !scn_done(s, start)) {
+		struct timespec ts = { .tv_nsec = 5000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	/* Relaxed: the threads poll it; pthread_join orders everything after. */
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++)
+		pthread_join(th[i].tid, NULL);
+	return ret;
+}
+
+static void scn_collect_result(struct scn *s)
+{
+	struct invt_scn_result *res = s->res;
+	struct invt_msmmu_stats st;
+	unsigned int i, op;
+
+	for (i = 0; i < s->p->instances; i++) {
+		invt_msmmu_stats(s->inst[i].hw, &st);
+		res->commands += st.consumed;
+		for (op = 0; op < 256; op++)
+			res->by_op[op] += st.by_op[op];
+	}
+	res->syncs = res->by_op[INVT_SMMU_CMD_SYNC];
+	invt_oracle_stats(s->oracle, &res->oracle);
+	res->nr_reports = invt_oracle_reports(s->oracle, res->reports, INVT_SCN_MAX_REPORTS);
+}
+
+int invt_scn_run(const struct invt_scn_params *p, struct invt_scn_result *res, char *err,
+		 size_t errlen)
+{
+	char dummy[1];
+	struct invt_scn_result saved;
+	struct scn *s;
+	double start;
+	int ret;
+
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	memset(res, 0, sizeof(*res));
+	res->trace_hash = UINT64_C(0xcbf29ce484222325);
+	ret = scn_check(p, err, errlen);
+	if (ret)
+		return ret;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return SCN_ERR("out of memory"), -ENOMEM;
+	s->p = p;
+	s->res = res;
+	invt_rcu_register_thread();
+	ret = scn_build(s, err, errlen);
+	if (!ret) {
+		start = scn_now();
+		if (p->threaded)
+			ret = scn_run_threaded(s);
+		else
+			scn_run_inline(s);
+		res->elapsed = scn_now() - start;
+		if (ret)
+			SCN_ERR("starting threads: %s", strerror(-ret));
+	}
+	/* The model's counters are final once every thread stopped. */
+	if (s->oracle && s->nr_dev == p->devices)
+		scn_collect_result(s);
+	/* What teardown maps, unmaps and detaches is not the load's. */
+	saved = *res;
+	scn_teardown(s);
+	*res = saved;
+	invt_rcu_unregister_thread();
+	free(s);
+	return ret;
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * scenario_check.c - run modelled scenarios and judge them.
+ *
+ *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril]
+ *                  [--min-accesses N] [--twice] [--delays]
+ *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT]]
+ *
+ * Without --ablate: passes when the oracle found no violation, at least
+ * --min-accesses accesses were checked, and (inline mode) every
+ * invalidation cost exactly the minimum of the policy in force; --twice
+ * runs the same seed again and requires the identical command stream.
+ * With --ablate: runs up to --runs seeds (seed, seed+1, ...) with the rule
+ * switched off, each stopping at its first violation; reports how many
+ * runs found the expected class and passes when that share is at least
+ * --min-rate percent (default: any run).  Prints the seed of every failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <invtrack/model-scenario.h>
+
+static void print_result(const char *what, const struct invt_scn_params *p,
+			 const struct invt_scn_result *r)
+{
+	unsigned int i;
+	char line[512];
+
+	printf("%s: seed %llu %s: %llu ops in %.2f s, %llu accesses checked (%.0f/s), "
+	       "%llu faults; map %llu unmap %llu attach %llu detach %llu replace %llu; "
+	       "%llu invalidations, %llu commands (%llu syncs)",
+	       what, (unsigned long long)p->seed, p->threaded ? "threaded" : "inline",
+	       (unsigned long long)(r->maps + r->unmaps + r->attaches + r->detaches +
+				    r->replaces + r->oracle.accesses + r->oracle.faults),
+	       r->elapsed, (unsigned long long)r->oracle.accesses,
+	       r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0,
+	       (unsigned long long)r->oracle.faults, (unsigned long long)r->maps,
+	       (unsigned long long)r->unmaps, (unsigned long long)r->attaches,
+	       (unsigned long long)r->detaches, (unsigned long long)r->replaces,
+	       (unsigned long long)r->invalidations, (unsigned long long)r->commands,
+	       (unsigned long long)r->syncs);
+	if (!p->threaded)
+		printf("; invalidation commands %llu = minimum %llu (%llu mismatches)",
+		       (unsigned long long)r->inv_commands, (unsigned long long)r->inv_minimum,
+		       (unsigned long long)r->inv_mismatches);
+	printf("; violations %llu (stale_tlb %llu, stale_config %llu, wrong_domain %llu)\n",
+	       (unsigned long long)r->oracle.total,
+	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_TLB],
+	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_CONFIG],
+	       (unsigned long long)r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
+	for (i = 0; i < r->nr_reports && i < 3; i++) {
+		invt_violation_format(&r->reports[i], p->seed, line, sizeof(line));
+		printf("  %s\n", line);
+	}
+}
+
+static int run(const struct invt_scn_params *p, struct invt_scn_result *r)
+{
+	char err[256] = "";
+	int ret = invt_scn_run(p, r, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "scenario_check: %s (%s)\n", err, strerror(-ret));
+	return ret;
+}
+
+static int viol_class(const char *name)
+{
+	int k;
+
+	for (k = 0; k < INVT_VIOL_NR; k++)
+		if (!strcmp(name, invt_violation_name(k)))
+			return k;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct invt_scn_params p;
+	struct invt_scn_result r, r2;
+	unsigned long long min_accesses = 0;
+	unsigned int runs = 1, min_rate = 0, hits = 0, i;
+	const char *expect = NULL;
+	bool twice = false;
+	int k, cls = -1;
+
+	invt_scn_defaults(&p);
+	p.threaded = false;
+	p.seconds = 0;
+	p.ops = 100000;
+	for (k = 1; k < argc; k++) {
+		const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
+
+		if (!strcmp(a, "--threaded")) {
+			p.threaded = true;
+		} else if (!strcmp(a, "--no-ril")) {
+			p.ril = false;
+		} else if (!strcmp(a, "--twice")) {
+			twice = true;
+		} else if (!strcmp(a, "--delays")) {
+			p.delays = true;
+		} else if (v && !strcmp(a, "--ops")) {
+			p.ops = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--seconds")) {
+			p.seconds = strtod(v, NULL), k++;
+		} else if (v && !strcmp(a, "--seed")) {
+			p.seed = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--min-accesses")) {
+			min_accesses = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--ablate")) {
+			p.ablate = v, k++;
+		} else if (v && !strcmp(a, "--expect")) {
+			expect = v, k++;
+		} else if (v && !strcmp(a, "--runs")) {
+			runs = strtoul(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--min-rate")) {
+			min_rate = strtoul(v, NULL, 0), k++;
+		} else {
+			fprintf(stderr, "scenario_check: bad argument '%s'\n", a);
+			return 2;
+		}
+	}
+	if (p.ablate) {
+		cls = expect ? viol_class(expect) : -1;
+		if (cls < 0 || !runs) {
+			fprintf(stderr, "scenario_check: --ablate needs --expect CLASS and --runs >= 1\n");
+			return 2;
+		}
+		p.stop_on_violation = true;
+		for (i = 0; i < runs; i++, p.seed++) {
+			if (run(&p, &r))
+				return 1;
+			print_result(p.ablate, &p, &r);
+			hits += r.oracle.violations[cls] > 0;
+		}
+		printf("ablation %s: %s in %u of %u runs (%.0f%%)\n", p.ablate, expect, hits, runs,
+		       100.0 * hits / runs);
+		if (!hits || hits * 100 < min_rate * runs) {
+			printf("FAIL: the oracle did not see %s often enough\n", expect);
+			return 1;
+		}
+		printf("1 passed, 0 failed\n");
+		return 0;
+	}
+	if (run(&p, &r))
+		return 1;
+	print_result("scenario", &p, &r);
+	if (r.oracle.total) {
+		printf("FAIL: violations; replay with --seed %llu\n", (unsigned long long)p.seed);
+		return 1;
+	}
+	if (r.oracle.accesses < min_accesses) {
+		printf("FAIL: %llu accesses checked, fewer than %llu\n",
+		       (unsigned long long)r.oracle.accesses, min_accesses);
+		return 1;
+	}
+	if (!p.threaded && (r.inv_mismatches || r.inv_commands != r.inv_minimum)) {
+		printf("FAIL: invalidations issued more commands than the minimum\n");
+		return 1;
+	}
+	if (twice) {
+		if (run(&p, &r2))
+			return 1;
+		if (r2.trace_hash != r.trace_hash || r2.commands != r.commands ||
+		    r2.oracle.accesses != r.oracle.accesses) {
+			printf("FAIL: same seed, different command stream (%016llx vs %016llx)\n",
+			       (unsigned long long)r.trace_hash, (unsigned long long)r2.trace_hash);
+			return 1;
+		}
+		printf("same seed twice: identical command stream (hash %016llx, %llu commands)\n",
+		       (unsigned long long)r.trace_hash, (unsigned long long)r.commands);
+	}
+	printf("1 passed, 0 failed\n");
+	return 0;
+}
