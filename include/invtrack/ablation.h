@@ -26,6 +26,9 @@ struct invt_ctx;
  *	from the IOTLB invalidations by a completion command.
  * @INVT_ABLATE_CONFIG_INVAL: "config-inval": no configuration cache
  *	invalidation after a configuration change (arch drivers).
+ * @INVT_ABLATE_RECHECK: "recheck": the fast path does not look at the array
+ *	again once its IOTLB invalidations completed, so a device attached
+ *	meanwhile keeps ATC entries refilled from the old IOTLB entries.
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -34,13 +37,15 @@ enum invt_ablation {
 	INVT_ABLATE_TAG_FLUSH,
 	INVT_ABLATE_ATC_ORDER,
 	INVT_ABLATE_CONFIG_INVAL,
+	INVT_ABLATE_RECHECK,
 	INVT_ABLATE_NR,
 };
 
 /**
  * invt_ablate() - switch one rule off in @ctx, by name.
  * @ctx: the context.
- * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval".
+ * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
+ *	"recheck".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */

@@ -479,9 +479,13 @@ struct invt_domain *invt_device_domain(struct invt_device *dev, uint32_t ssid);
  * then, under RCU, per instance of the array: phase 1 IOTLB commands, phase 2
  * stage-1 clear of a nest parent, phase 3 ATC commands, each non-empty phase
  * followed by a completion command; every instance's phase is issued before
- * any is waited on.  No allocation; a lock only when the array holds ATC
- * entries (see struct invt_domain.atc_lock).  Returns once every cache is
- * clean: the freed memory may be reused.
+ * any is waited on.  Then a full barrier and a second look at the array: if
+ * an attachment was published meanwhile, the stage-1-clear and ATC phases of
+ * the newer array are flushed as well (its device may have refilled its ATC
+ * from IOTLB entries that lived until the first flush completed).  No
+ * allocation; a lock only when the array holds ATC entries (see struct
+ * invt_domain.atc_lock).  Returns once every cache is clean: the freed
+ * memory may be reused.
  *
  * Context: the calling thread is registered with RCU.
  * Return: 0, or -EINVAL (size 0, range past 2^64, nested domain).

@@ -17,7 +17,9 @@
  *	              model memory (invt_pt_hw_walk)
  *	every entry used is checked by the oracle under its cache's lock.
  *
- * Command semantics (HARDWARE.md §1, table in <invtrack/model-cache.h>):
+ * Command semantics (HARDWARE.md §1, table in <invtrack/model-cache.h>);
+ * a TLBI takes effect at the next CMD_SYNC (the latest the spec allows),
+ * CFGI and ATC_INV when executed:
  * TLBIs remove IOTLB and walk entries as the spec says (S2_IPA keeps
  * combined entries, Leaf = 1 keeps walk entries, NH_ASID keeps globals);
  * CFGI_STE / CFGI_STE_RANGE / CFGI_ALL remove every configuration of the
@@ -88,6 +90,13 @@ typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t 
  * @seed: seed of every eviction choice of this instance.
  * @cost_ns: optional: modelled cost per opcode in ns (INVT_MSMMU_NR_OPS
  *	entries); NULL keeps the consumer's defaults.
+ * @atc_window: optional: called right after an ATC_INV took effect, from
+ *	the consumer's thread with no model lock held except the consumer's,
+ *	while TLBIs queued before it without a CMD_SYNC in between may still
+ *	be pending (the model applies TLBIs at the next CMD_SYNC).  A scenario
+ *	makes the device access @iova here: a refill of its ATC from a stale
+ *	IOTLB entry is then caught.  It may call invt_msmmu_dma().
+ * @window_arg: first argument of @atc_window.
  * @trace: optional command trace.
  * @trace_arg: argument of @trace.
  */
@@ -101,6 +110,9 @@ struct invt_msmmu_config {
 	unsigned int cfg_entries;
 	uint64_t seed;
 	const uint32_t *cost_ns;
+	void (*atc_window)(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid,
+			   uint64_t iova);
+	void *window_arg;
 	invt_msmmu_trace_t trace;
 	void *trace_arg;
 };

@@ -104,22 +104,23 @@ static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size
  * completion was queued (then *@token names it).
  */
 static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, size_t i,
-			   size_t end, int pass, const struct invt_range *r, uint64_t *token)
+			   size_t end, int pass, int first, const struct invt_range *r,
+			   uint64_t *token)
 {
 	struct invt_batch b;
 	int phase;
 
 	invt_batch_init(&b, invs->inv[i].iommu);
-	if ((b.iommu->flags & INVT_IOMMU_SYNC_ORDERS) && pass == 0) {
+	if ((b.iommu->flags & INVT_IOMMU_SYNC_ORDERS) && pass == first) {
 		/* Each phase behind the previous phase's sync: one wait for all. */
-		for (phase = 0; phase < INVT_NR_PHASES; phase++)
+		for (phase = first; phase < INVT_NR_PHASES; phase++)
 			if (build_phase(&b, invs, i, end, phase, r) &&
 			    !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER))
 				batch_sync(&b);
 	} else if (!(b.iommu->flags & INVT_IOMMU_SYNC_ORDERS)) {
 		if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER)) {
-			/* Ablated: every phase in pass 0, one completion. */
-			for (phase = 0; pass == 0 && phase < INVT_NR_PHASES; phase++)
+			/* Ablated: every phase in the first pass, one completion. */
+			for (phase = first; pass == first && phase < INVT_NR_PHASES; phase++)
 				build_phase(&b, invs, i, end, phase, r);
 		} else {
 			if (build_phase(&b, invs, i, end, pass, r))
@@ -143,8 +144,13 @@ static void wait_all(struct pending *p, unsigned int *n)
 	*n = 0;
 }
 
-void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
-		     const struct invt_range *r)
+/*
+ * Flush phases @first.. of @invs.  Pass k issues phase k to every instance
+ * without SYNC_ORDERS (and, in the first pass, every phase to the others),
+ * then waits for all of them.
+ */
+static void flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs,
+			 const struct invt_range *r, int first)
 {
 	/* Loaded once: unref may lower it under us (see <invtrack/invs.h>). */
 	size_t n = INVT_READ_ONCE(invs->num_invs), i, end;
@@ -153,11 +159,7 @@ void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
 	bool later_passes = false;
 	int pass;
 
-	/*
-	 * Pass k issues phase k to every instance without SYNC_ORDERS (and, in
-	 * pass 0, everything to the others), then waits for all of them.
-	 */
-	for (pass = 0; pass < INVT_NR_PHASES; pass++) {
+	for (pass = first; pass < INVT_NR_PHASES; pass++) {
 		for (i = 0; i < n; i = end) {
 			uint64_t token;
 
@@ -165,7 +167,7 @@ void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
 			if (!invs->inv[i].iommu)
 				continue;
 			later_passes |= !(invs->inv[i].iommu->flags & INVT_IOMMU_SYNC_ORDERS);
-			if (!flush_instance(ctx, invs, i, end, pass, r, &token))
+			if (!flush_instance(ctx, invs, i, end, pass, first, r, &token))
 				continue;
 			pend[npend].iommu = invs->inv[i].iommu;
 			pend[npend].token = token;
@@ -178,10 +180,28 @@ void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
 	}
 }
 
+void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
+		     const struct invt_range *r)
+{
+	flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
+}
+
+/* Whether @invs holds a live entry of a phase after the IOTLB phase. */
+static bool has_later_phase(const struct invt_invs *invs)
+{
+	size_t n = INVT_READ_ONCE(invs->num_invs), i;
+
+	for (i = 0; i < n; i++)
+		if (invt_inv_phase(invs->inv[i].type) != INVT_PHASE_IOTLB &&
+		    INVT_READ_ONCE(invs->inv[i].users))
+			return true;
+	return false;
+}
+
 static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
 {
 	struct invt_ctx *ctx = dom->ctx;
-	const struct invt_invs *invs;
+	const struct invt_invs *invs, *next;
 	bool atc_locked = false;
 
 	/*
@@ -210,6 +230,33 @@ static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	}
 	invt_hook(ctx, INVT_HOOK_INVALIDATE_LOADED);
 	invt_invs_flush(ctx, invs, r);
+
+	/*
+	 * Full barrier, then look at the array again.  The waits above saw
+	 * the IOTLB invalidations complete (acquire on the completion); pairs
+	 * with the barrier in invt_attach_prepare() between publishing an
+	 * array and installing the configuration.  A device attached while
+	 * this flush ran may have refilled its ATC (or, nested, its combined
+	 * stage-1 entries) from IOTLB entries that existed until our IOTLB
+	 * commands completed, and the array loaded above does not name it.
+	 * Its install then came before that completion, so its array is
+	 * visible here: flush the later phases of any newer array.  (Linux
+	 * SMMUv3 reads nr_ats_masters after TLBI + CMD_SYNC and smp_mb() for
+	 * the same reason.)  The common case costs one barrier and one load.
+	 */
+	if (invt_ablated(ctx, INVT_ABLATE_RECHECK))
+		goto out;
+	invt_smp_mb();
+	next = invt_rcu_dereference(dom->invs);
+	if (next != invs && has_later_phase(next)) {
+		if (next->has_atc && !atc_locked) {
+			invt_read_lock(&dom->atc_lock);
+			atc_locked = true;
+			next = invt_rcu_dereference(dom->invs);
+		}
+		flush_phases(ctx, next, r, INVT_PHASE_S1_CLEAR);
+	}
+out:
 	if (atc_locked)
 		invt_read_unlock(&dom->atc_lock);
 	invt_rcu_read_unlock();

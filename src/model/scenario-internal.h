@@ -106,6 +106,20 @@ struct scn_gap {
 	int old;
 };
 
+#define SCN_MAX_PROBES 16
+
+/**
+ * struct scn_probe - an access to repeat after an invalidation.
+ * @dev: the device.
+ * @ssid: its ssid.
+ * @iova: the address.
+ */
+struct scn_probe {
+	struct scn_device *dev;
+	uint32_t ssid;
+	uint64_t iova;
+};
+
 /**
  * struct scn - the whole system.
  * @p: the parameters.
@@ -122,6 +136,9 @@ struct scn_gap {
  * @stop: set when the load must stop (atomic).
  * @ops_done: operations done (atomic).
  * @gap: inline mode, see struct scn_gap.
+ * @probe: inline mode: accesses made while an invalidation was in flight
+ *	(scn_atc_window()), made again once it completed.
+ * @nr_probe: entries of @probe used.
  * @rng_hook: inline mode: the generator the hook draws from.
  */
 struct scn {
@@ -139,6 +156,8 @@ struct scn {
 	int stop;
 	uint64_t ops_done;
 	struct scn_gap gap;
+	struct scn_probe probe[SCN_MAX_PROBES];
+	unsigned int nr_probe;
 	uint64_t rng_hook;
 };
 
@@ -173,5 +192,6 @@ void scn_op_dma(struct scn *s, uint64_t *rng);
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);
 void scn_hook(void *arg, int point);
+void scn_atc_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid, uint64_t iova);
 
 #endif /* INVT_SCENARIO_INTERNAL_H */

@@ -118,6 +118,23 @@ static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *
 	}
 }
 
+static void scn_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova,
+		    bool write);
+
+/*
+ * Inline mode: touch again what devices touched while the invalidation was
+ * in flight.  A translation they cached then from a stale entry now leads
+ * to a freed frame, and the oracle says so.
+ */
+static void scn_reprobe(struct scn *s)
+{
+	unsigned int i, n = s->nr_probe;
+
+	s->nr_probe = 0;
+	for (i = 0; i < n; i++)
+		scn_dma(s, s->probe[i].dev, s->probe[i].ssid, s->probe[i].iova, false);
+}
+
 /*
  * Unmap [@iova, @iova + @size) of @d (the caller holds d->lock): clear the
  * PTEs, invalidate what the page table reports, and only then free the data
@@ -166,6 +183,7 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	invt_sb_drain();
 	invt_mem_chain_free(s->mem, &sg.chain);
 	scn_count(&s->res->unmaps, 1);
+	scn_reprobe(s);
 }
 
 void scn_op_unmap(struct scn *s, uint64_t *rng)
@@ -311,6 +329,32 @@ void scn_op_dma(struct scn *s, uint64_t *rng)
 	scn_dma(s, dv, ssid, scn_pick_iova(d, rng), scn_below(rng, 2));
 }
 
+/*
+ * The modelled SMMU executed an ATC_INV: in inline mode the device asks for
+ * the address again right away (an ATS request while the TLBIs before it may
+ * still be pending) and once more after the invalidation completed; in
+ * threaded mode, with delays, the window is widened for the DMA threads.
+ */
+void scn_atc_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid, uint64_t iova)
+{
+	struct scn *s = arg;
+	struct scn_device *dv;
+
+	if (s->p->threaded) {
+		if (s->p->delays)
+			sched_yield();
+		return;
+	}
+	if (sid >= s->nr_dev || s->dev[sid].inst != instance)
+		return;
+	dv = &s->dev[sid];
+	if (ssid >= dv->nr_ssids)
+		return;
+	scn_dma(s, dv, ssid, iova, false);
+	if (s->nr_probe < SCN_MAX_PROBES)
+		s->probe[s->nr_probe++] = (struct scn_probe){ dv, ssid, iova };
+}
+
 /* ---- the core's hook ---- */
 
 /*
@@ -337,10 +381,16 @@ static void scn_gap_burst(struct scn *s, struct scn_gap g)
 	scn_dma(s, g.dev, g.ssid, scn_slot_iova(slot), false);
 }
 
-/* Threaded mode: widen the window at a protocol point. */
-static void scn_delay(uint64_t *rng)
+/*
+ * Threaded mode: widen the window at a protocol point.  The fast path's
+ * window (array loaded, commands not yet sent) gets the longest sleeps: the
+ * race the barrier closes needs an attach and a walk to fit inside it.
+ */
+static void scn_delay(uint64_t *rng, int point)
 {
-	struct timespec ts = { .tv_nsec = 20000 + (long)scn_below(rng, 200000) };
+	long ns = point == INVT_HOOK_INVALIDATE_LOADED ? 200000 + (long)scn_below(rng, 800000) :
+							 20000 + (long)scn_below(rng, 200000);
+	struct timespec ts = { .tv_nsec = ns };
 
 	if (scn_below(rng, 2))
 		sched_yield();
@@ -365,5 +415,5 @@ void scn_hook(void *arg, int point)
 	if (!rng)
 		rng = s->p->seed ^ (uint64_t)(uintptr_t)&rng;
 	if (s->p->delays)
-		scn_delay(&rng);
+		scn_delay(&rng, point);
 }

@@ -123,6 +123,7 @@ static int scn_build_instances(struct scn *s, char *err, size_t errlen)
 			.id = i, .ril = p->ril, .ats = true, .threaded = p->threaded,
 			.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 			.seed = p->seed * 31 + i,
+			.atc_window = scn_atc_window, .window_arg = s,
 			.trace = p->threaded ? NULL : scn_trace, .trace_arg = s,
 		};
 		struct invt_smmu_config dc = {

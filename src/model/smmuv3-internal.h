@@ -27,6 +27,12 @@
 #include "hw-cfg.h"
 #include "hw-exec.h"
 
+/*
+ * TLB invalidations executed but not yet known complete: they take effect
+ * at the next CMD_SYNC (or when this many wait).
+ */
+#define MSMMU_MAX_PENDING	64u
+
 /* Largest configuration cache: it is searched linearly. */
 #define MSMMU_MAX_CFG_ENTRIES	4096u
 
@@ -88,6 +94,8 @@ struct msmmu_cfg {
  * @walks: page-table walks started (instance lock).
  * @cfg_fetches: configuration fetches (instance lock).
  * @by_op: commands executed per opcode (instance lock).
+ * @pending: TLBI removals waiting for the next CMD_SYNC (consumer lock).
+ * @nr_pending: entries of @pending used (consumer lock).
  * @dev_lock: protects @devs, @nr_devs, @cap_devs.
  * @devs: the devices, in the order added.
  * @nr_devs: how many.
@@ -109,6 +117,9 @@ struct invt_msmmu {
 	uint64_t walks;
 	uint64_t cfg_fetches;
 	uint64_t by_op[INVT_MSMMU_NR_OPS];
+
+	struct invt_cache_match pending[MSMMU_MAX_PENDING];
+	unsigned int nr_pending;
 
 	pthread_mutex_t dev_lock;
 	struct msmmu_dev **devs;

@@ -83,7 +83,24 @@ static int exec_atc_inv(struct invt_msmmu *m, const struct smmu_hw_exec *plan,
 	invt_cache_lock(m->iotlb);
 	exec_account_locked(m, cmd, slot, ret);
 	invt_cache_unlock(m->iotlb);
+	/* Device activity while earlier TLBIs may still be in flight. */
+	if (m->cfg.atc_window)
+		m->cfg.atc_window(m->cfg.window_arg, m->cfg.id, plan->sid,
+				  cmd->ssv ? cmd->ssid : 0, plan->match.start);
 	return ret;
+}
+
+/*
+ * Apply the TLB removals executed since the last CMD_SYNC.  Consumer lock
+ * and instance lock held.
+ */
+static void exec_complete_tlbi_locked(struct invt_msmmu *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_pending; i++)
+		invt_cache_invalidate_locked(m->iotlb, &m->pending[i]);
+	m->nr_pending = 0;
 }
 
 static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot)
@@ -106,9 +123,21 @@ static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot
 		return exec_atc_inv(m, &plan, cmd, slot);
 
 	invt_cache_lock(m->iotlb);
-	if (plan.kind == SMMU_HW_EXEC_TLB)
-		invt_cache_invalidate_locked(m->iotlb, &plan.match);
-	else if (plan.kind == SMMU_HW_EXEC_CFG)
+	if (plan.kind == SMMU_HW_EXEC_TLB) {
+		/*
+		 * A TLBI is only known complete at a later CMD_SYNC (IHI0070
+		 * §4.7.3: invalidations are unordered between syncs), so the
+		 * model applies it as late as the spec allows: at the next
+		 * sync, after any ATC_INV queued behind it without a sync in
+		 * between.  That is what makes a missing TLBI -> SYNC -> ATC_INV
+		 * order observable.
+		 */
+		if (m->nr_pending == MSMMU_MAX_PENDING)
+			exec_complete_tlbi_locked(m);
+		m->pending[m->nr_pending++] = plan.match;
+	} else if (cmd->op == SMMU_HW_OP_SYNC) {
+		exec_complete_tlbi_locked(m);
+	} else if (plan.kind == SMMU_HW_EXEC_CFG)
 		msmmu_cfg_invalidate_locked(m, &plan.cfg);
 	exec_account_locked(m, cmd, slot, SMMU_HW_CERROR_NONE);
 	invt_cache_unlock(m->iotlb);

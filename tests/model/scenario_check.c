@@ -3,6 +3,7 @@
  * scenario_check.c - run modelled scenarios and judge them.
  *
  *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril]
+ *                  [--instances N] [--devices N] [--domains N]
  *                  [--min-accesses N] [--twice] [--delays]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT]]
  *
@@ -107,6 +108,12 @@ int main(int argc, char **argv)
 			p.seconds = strtod(v, NULL), k++;
 		} else if (v && !strcmp(a, "--seed")) {
 			p.seed = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--instances")) {
+			p.instances = strtoul(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--devices")) {
+			p.devices = strtoul(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--domains")) {
+			p.domains = strtoul(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--min-accesses")) {
 			min_accesses = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--ablate")) {
