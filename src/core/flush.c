@@ -186,22 +186,61 @@ void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
 	flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
 }
 
-/* Whether @invs holds a live entry of a phase after the IOTLB phase. */
-static bool has_later_phase(const struct invt_invs *invs)
-{
-	size_t n = INVT_READ_ONCE(invs->num_invs), i;
+/* Late entries the recheck collects on the stack before it flushes @next whole. */
+#define INVT_MAX_LATE 16
 
-	for (i = 0; i < n; i++)
-		if (invt_inv_phase(invs->inv[i].type) != INVT_PHASE_IOTLB &&
-		    INVT_READ_ONCE(invs->inv[i].users))
-			return true;
-	return false;
+/* Room for a private array of INVT_MAX_LATE entries, on the stack. */
+union late_invs {
+	struct invt_invs invs;
+	char room[sizeof(struct invt_invs) + INVT_MAX_LATE * sizeof(struct invt_inv)];
+};
+
+static bool is_late_phase(const struct invt_inv *inv)
+{
+	return invt_inv_phase(inv->type) != INVT_PHASE_IOTLB && INVT_READ_ONCE(inv->users);
+}
+
+/*
+ * The live entries of phases after the IOTLB phase that @next holds and
+ * @old did not hold live: those the first flush may have missed.  Both are
+ * sorted the same way, so one merge walk finds them.  An entry that was live
+ * in @old had its ATC invalidation queued behind our IOTLB completion, so
+ * nothing refilled it from a stale IOTLB entry.  (users only ever falls in
+ * place, so an entry skipped as trash by the flush is trash here too.)
+ * Return: the entries in @late, or NULL when there are more than fit: then
+ * the caller flushes @next's late phases whole.
+ */
+static const struct invt_invs *late_entries(const struct invt_invs *old,
+					    const struct invt_invs *next, union late_invs *late)
+{
+	size_t no = INVT_READ_ONCE(old->num_invs), nn = INVT_READ_ONCE(next->num_invs);
+	size_t i = 0, j, k = 0;
+
+	for (j = 0; j < nn; j++) {
+		const struct invt_inv *e = &next->inv[j];
+		int c = 1;
+
+		if (!is_late_phase(e))
+			continue;
+		while (i < no && (c = invt_invs_cmp(&old->inv[i], e)) < 0)
+			i++;
+		if (i < no && !c && INVT_READ_ONCE(old->inv[i].users))
+			continue;
+		if (k == INVT_MAX_LATE)
+			return NULL;
+		late->invs.inv[k++] = *e;
+	}
+	late->invs.num_invs = k;
+	late->invs.num_trashes = 0;
+	late->invs.has_atc = 0;
+	return &late->invs;
 }
 
 static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
 {
 	struct invt_ctx *ctx = dom->ctx;
-	const struct invt_invs *invs, *next;
+	const struct invt_invs *invs, *next, *late;
+	union late_invs room;
 	bool atc_locked = false;
 
 	/*
@@ -248,13 +287,17 @@ static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
 		goto out;
 	invt_smp_mb();
 	next = invt_rcu_dereference(dom->invs);
-	if (next != invs && has_later_phase(next)) {
+	if (next != invs) {
 		if (next->has_atc && !atc_locked) {
 			invt_read_lock(&dom->atc_lock);
 			atc_locked = true;
 			next = invt_rcu_dereference(dom->invs);
 		}
-		flush_phases(ctx, next, r, INVT_PHASE_S1_CLEAR);
+		late = late_entries(invs, next, &room);
+		if (!late)
+			late = next;
+		if (late->num_invs)
+			flush_phases(ctx, late, r, INVT_PHASE_S1_CLEAR);
 	}
 out:
 	if (atc_locked)
