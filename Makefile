@@ -10,6 +10,8 @@ BUILD ?= build
 MESON_FLAGS ?=
 PACKAGES := gcc meson ninja-build pkg-config liburcu-dev libcmocka-dev
 SAN_STRESS_SECONDS ?= 3
+# A literal comma, for $(call) arguments that contain one.
+comma := ,
 
 .PHONY: all deps build test sanitize asan tsan ablations bench run clean
 
@@ -46,17 +48,18 @@ test: build
 	meson test -C $(BUILD) --print-errorlogs
 
 asan: deps
-	$(call setup,build-asan,-Db_sanitize=address,undefined -Db_lundef=false \
+	$(call setup,build-asan,-Db_sanitize=address$(comma)undefined -Db_lundef=false \
 		-Dstress_seconds=$(SAN_STRESS_SECONDS))
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --print-errorlogs --suite unit --suite stress --suite bench
+		meson test -C build-asan --print-errorlogs --suite unit --suite stress --suite model \
+		--suite bench
 
 tsan: deps
 	$(call setup,build-tsan,-Db_sanitize=thread -Db_lundef=false \
 		-Dstress_seconds=$(SAN_STRESS_SECONDS))
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		setarch $$(uname -m) -R meson test -C build-tsan --print-errorlogs \
-		--suite unit --suite stress
+		--suite unit --suite stress --suite model
 
 sanitize: asan tsan
 

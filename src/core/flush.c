@@ -228,7 +228,10 @@ static const struct invt_invs *late_entries(const struct invt_invs *old,
 			continue;
 		if (k == INVT_MAX_LATE)
 			return NULL;
-		late->invs.inv[k++] = *e;
+		/* Field by field: users is read only with INVT_READ_ONCE. */
+		late->invs.inv[k] = (struct invt_inv){ .iommu = e->iommu, .type = e->type,
+						       .id = e->id, .ssid = e->ssid, .users = 1 };
+		k++;
 	}
 	late->invs.num_invs = k;
 	late->invs.num_trashes = 0;

@@ -128,8 +128,11 @@ static void scn_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_
  */
 static void scn_reprobe(struct scn *s)
 {
-	unsigned int i, n = s->nr_probe;
+	unsigned int i, n;
 
+	if (s->p->threaded)
+		return;		/* probes are taken in inline mode only */
+	n = s->nr_probe;
 	s->nr_probe = 0;
 	for (i = 0; i < n; i++)
 		scn_dma(s, s->probe[i].dev, s->probe[i].ssid, s->probe[i].iova, false);
@@ -306,12 +309,15 @@ static uint64_t scn_pick_iova(struct scn_domain *d, uint64_t *rng)
 }
 
 /*
- * Mostly where translations exist (an attached ssid, a mapped page of its
- * domain), sometimes anywhere: faults are expected and counted.
+ * One access by a device of DMA engine @engine of @nr_engines: mostly where
+ * translations exist (an attached ssid, a mapped page of its domain),
+ * sometimes anywhere: faults are expected and counted.
  */
-void scn_op_dma(struct scn *s, uint64_t *rng)
+void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int nr_engines)
 {
-	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
+	/* Engine e drives the devices e, e + n, e + 2n, ... (inline: n = 1). */
+	unsigned int mine = (s->nr_dev - engine + nr_engines - 1) / nr_engines;
+	struct scn_device *dv = &s->dev[engine + nr_engines * scn_below(rng, mine)];
 	uint32_t ssid = scn_below(rng, dv->nr_ssids), i;
 	struct scn_domain *d = NULL;
 	int cur;

@@ -313,18 +313,24 @@ static void scn_run_inline(struct scn *s)
 	/* The calling thread: registered with RCU by invt_scn_run(). */
 	while (!scn_done(s, start)) {
 		if (scn_below(&rng, 100) < s->p->dma_percent)
-			scn_op_dma(s, &rng);
+			scn_op_dma(s, &rng, 0, 1);
 		else
 			scn_churn_step(s, &rng);
 		s->ops_done++;
 	}
 }
 
+/*
+ * A churn thread, or a DMA engine: engine e of n drives devices e, e + n,
+ * ... (with more engines than devices, several drive the same ones).
+ */
 struct scn_thread {
 	struct scn *s;
 	pthread_t tid;
 	uint64_t rng;
 	bool dma;
+	unsigned int engine;
+	unsigned int nr_engines;
 };
 
 static void *scn_thread_fn(void *arg)
@@ -339,7 +345,7 @@ static void *scn_thread_fn(void *arg)
 		invt_sb_pt_enable(true);
 	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
 		if (t->dma)
-			scn_op_dma(s, &t->rng);
+			scn_op_dma(s, &t->rng, t->engine, t->nr_engines);
 		else
 			scn_churn_step(s, &t->rng);
 		scn_count(&s->ops_done, 1);
@@ -362,8 +368,14 @@ static int scn_run_threaded(struct scn *s)
 	int ret = 0;
 
 	for (i = 0; i < s->p->cpus + s->p->dma; i++) {
+		unsigned int engines = s->p->dma < s->nr_dev ? s->p->dma : s->nr_dev;
+
 		th[n] = (struct scn_thread){ .s = s, .rng = s->p->seed * 1000003 + i,
 					     .dma = i >= s->p->cpus };
+		if (th[n].dma) {
+			th[n].engine = (i - s->p->cpus) % engines;
+			th[n].nr_engines = engines;
+		}
 		ret = pthread_create(&th[n].tid, NULL, scn_thread_fn, &th[n]);
 		if (ret) {
 			ret = -ret;
