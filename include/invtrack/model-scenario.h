@@ -39,6 +39,26 @@
 #define INVT_SCN_MAX_REPORTS	8
 
 /**
+ * struct invt_scn_progress - where a run stands.
+ * @elapsed: seconds since the load started.
+ * @seconds: the run's time limit (0: none).
+ * @ops: operations done.
+ * @ops_limit: the run's operation limit (0: none).
+ * @accesses: DMA accesses checked so far.
+ * @violations: violations so far.
+ * @final: the last call, after the load stopped.
+ */
+struct invt_scn_progress {
+	double elapsed;
+	double seconds;
+	uint64_t ops;
+	uint64_t ops_limit;
+	uint64_t accesses;
+	uint64_t violations;
+	bool final;
+};
+
+/**
  * struct invt_scn_params - what to build and how to load it.
  * @instances: SMMU instances, 1..INVT_SCN_MAX_INSTANCES.
  * @devices: devices, spread round-robin over the instances.
@@ -59,6 +79,17 @@
  * @delays: inject short delays at the core's protocol points (threaded
  *	mode, ablation builds: widens the race windows the ablations open).
  * @stop_on_violation: stop at the first violation.
+ * @cost_ns: optional: modelled cost in ns of each opcode (256 entries, by
+ *	dw0[7:0]) for every instance; NULL keeps the model's defaults.
+ * @progress: optional: called from the running thread about every
+ *	@progress_interval seconds with a snapshot (and once at the end).
+ * @progress_interval: seconds between @progress calls (0 means 0.25).
+ * @progress_arg: first argument of @progress.
+ * @trace: optional: every command as a driver writes it to a queue (the
+ *	words exactly as in queue memory), with a sequence number that is the
+ *	global order of writing; called under the scenario's trace lock, so
+ *	calls never overlap.  Teardown's commands are not traced.
+ * @trace_arg: first argument of @trace.
  */
 struct invt_scn_params {
 	unsigned int instances;
@@ -77,6 +108,12 @@ struct invt_scn_params {
 	const char *ablate;
 	bool delays;
 	bool stop_on_violation;
+	const uint32_t *cost_ns;
+	void (*progress)(void *arg, const struct invt_scn_progress *pr);
+	double progress_interval;
+	void *progress_arg;
+	void (*trace)(void *arg, uint64_t seq, uint32_t instance, const uint64_t dw[2]);
+	void *trace_arg;
 };
 
 /**
@@ -99,9 +136,23 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @invalidations: invt_domain_invalidate() calls.
  * @commands: commands consumed by all instances (syncs included).
  * @syncs: CMD_SYNCs consumed.
- * @inv_commands: inline mode: commands of the invalidations.
- * @inv_minimum: inline mode: their minimum, from invt_smmu_plan_count().
- * @inv_mismatches: inline mode: invalidations whose count differed.
+ * @inv_commands: commands the invalidations submitted (syncs included).
+ * @inv_syncs: of which CMD_SYNCs.
+ * @inv_waits: completions the invalidations waited for.
+ * @inv_minimum: the sum of invt_smmu_plan_count() of each invalidation's
+ *	array, read just before it.  Exact in inline mode; in threaded mode
+ *	concurrent attaches change arrays in between, so it is indicative.
+ * @inv_mismatches: invalidations whose command count differed from it.
+ * @cpu_ns_p50: median CPU time of one invalidation (ns, 1/8 octave bins).
+ * @cpu_ns_p99: 99th percentile of the same.
+ * @modelled_ns_p50: median modelled latency of one invalidation: each
+ *	instance executes its commands back to back at the cost table's
+ *	prices, the instances in parallel (the engine overlaps their waits).
+ * @modelled_ns_p99: 99th percentile of the same.
+ * @modelled_serial_ns: sum over invalidations of the modelled time had the
+ *	instances been waited for one after the other.
+ * @modelled_overlap_ns: the same with the waits overlapped, as done; the
+ *	difference is what overlapping saved.
  * @trace_hash: inline mode: FNV-1a hash of every command consumed, in
  *	order, with its instance.
  * @oracle: the oracle's counters (accesses, faults, violations).
@@ -121,8 +172,16 @@ struct invt_scn_result {
 	uint64_t commands;
 	uint64_t syncs;
 	uint64_t inv_commands;
+	uint64_t inv_syncs;
+	uint64_t inv_waits;
 	uint64_t inv_minimum;
 	uint64_t inv_mismatches;
+	uint64_t cpu_ns_p50;
+	uint64_t cpu_ns_p99;
+	uint64_t modelled_ns_p50;
+	uint64_t modelled_ns_p99;
+	uint64_t modelled_serial_ns;
+	uint64_t modelled_overlap_ns;
 	uint64_t trace_hash;
 	struct invt_oracle_stats oracle;
 	unsigned int nr_reports;
@@ -144,5 +203,25 @@ struct invt_scn_result {
  */
 int invt_scn_run(const struct invt_scn_params *p, struct invt_scn_result *res, char *err,
 		 size_t errlen);
+
+/**
+ * invt_scn_op_name() - the mnemonic of an SMMUv3 opcode.
+ * @op: dw0[7:0].
+ *
+ * Return: e.g. "CMD_TLBI_NH_VA", or NULL for an opcode the model does not
+ * decode.
+ */
+const char *invt_scn_op_name(unsigned int op);
+
+/**
+ * invt_scn_describe() - decode a command as the modelled hardware does.
+ * @dw: its two words.
+ * @buf: receives "MNEMONIC field=value ..." (only the fields the opcode
+ *	carries), or "ILLEGAL why=N" for a command the decoder rejects.
+ * @len: size of @buf.
+ *
+ * Return: the opcode's mnemonic index (dw0[7:0]) when it decoded, or -EINVAL.
+ */
+int invt_scn_describe(const uint64_t dw[2], char *buf, size_t len);
 
 #endif /* INVTRACK_MODEL_SCENARIO_H */

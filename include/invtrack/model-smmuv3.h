@@ -235,4 +235,13 @@ int invt_msmmu_set_atc_timeout(struct invt_msmmu *m, uint32_t sid, bool on);
  */
 struct invt_cache *invt_msmmu_iotlb(struct invt_msmmu *m);
 
+/**
+ * invt_msmmu_cost_ns() - the modelled cost of an opcode.
+ * @m: the instance.
+ * @op: the opcode (dw0[7:0]).
+ *
+ * Return: ns, from the configuration's table or the consumer's defaults.
+ */
+uint32_t invt_msmmu_cost_ns(const struct invt_msmmu *m, uint8_t op);
+
 #endif /* INVTRACK_MODEL_SMMUV3_H */

@@ -81,6 +81,27 @@ struct invt_smmu_stats {
 	uint64_t build_errors;
 };
 
+struct invt_smmu;
+
+/**
+ * struct invt_smmu_hooks - optional observers of an SMMU (tools, tests).
+ * @submitted: @n commands (@cmds, queue format) were handed to the queue,
+ *	by the flush engine or the configuration path; called in the
+ *	submitting thread after the submission.
+ * @waited: a completion was waited for, in the waiting thread.
+ * @written: one command copied into queue memory at logical @index, under
+ *	the producer lock (writing order); it must not use the queue.
+ * @arg: first argument of each.
+ *
+ * Any may be NULL.  They run on the invalidation fast path: keep them short.
+ */
+struct invt_smmu_hooks {
+	void (*submitted)(void *arg, struct invt_smmu *smmu, const void *cmds, uint32_t n);
+	void (*waited)(void *arg, struct invt_smmu *smmu);
+	void (*written)(void *arg, struct invt_smmu *smmu, uint64_t index, const void *slot);
+	void *arg;
+};
+
 /**
  * struct invt_smmu_config - what invt_smmu_init() needs.
  * @id: the instance id in the core (orders arrays).
@@ -95,6 +116,7 @@ struct invt_smmu_stats {
  * @on_error: optional, told about every command error the queue recovers
  *	(see invt_smmu_cmdq_err_t).
  * @err_arg: argument of @on_error.
+ * @hooks: optional observers (copied pointer; must outlive the SMMU).
  */
 struct invt_smmu_config {
 	uint32_t id;
@@ -108,6 +130,7 @@ struct invt_smmu_config {
 	const struct invt_smmu_mem_ops *mem;
 	invt_smmu_cmdq_err_t on_error;
 	void *err_arg;
+	const struct invt_smmu_hooks *hooks;
 };
 
 /**
@@ -127,6 +150,7 @@ struct invt_smmu_config {
  *	read under it).
  * @nr_masters: masters set up and not destroyed (under @cfg_lock).
  * @stats: counters.
+ * @hooks: observers from the configuration, or NULL.
  */
 struct invt_smmu {
 	struct invt_iommu iommu;
@@ -142,6 +166,7 @@ struct invt_smmu {
 	invt_mutex_t cfg_lock;
 	unsigned int nr_masters;
 	struct invt_smmu_stats stats;
+	const struct invt_smmu_hooks *hooks;
 };
 
 /**

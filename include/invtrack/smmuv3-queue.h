@@ -229,6 +229,10 @@ struct invt_smmu_cmdq_stats {
  *	may be changed while the queue is in use).
  * @on_error: optional error report, see invt_smmu_cmdq_err_t.
  * @err_arg: argument of @on_error.
+ * @on_write: optional, called for each command as it is copied into queue
+ *	memory, with its logical index, under the producer lock: a trace in
+ *	writing order.  It must not use the queue.
+ * @write_arg: argument of @on_write.
  * @lock: the producer lock: slot reservation, command stores and the
  *	PROD publication of one batch happen under it, so batches are
  *	contiguous in the queue.  Never held while waiting for a CMD_SYNC.
@@ -261,6 +265,8 @@ struct invt_smmu_cmdq {
 	uint32_t spin_limit;
 	invt_smmu_cmdq_err_t on_error;
 	void *err_arg;
+	void (*on_write)(void *arg, uint64_t index, const void *slot);
+	void *write_arg;
 
 	invt_mutex_t lock;
 	uint64_t prod;

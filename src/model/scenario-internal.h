@@ -108,6 +108,26 @@ struct scn_gap {
 
 #define SCN_MAX_PROBES 16
 
+/* Latency histogram: 8 bins per octave of ns, up to 2^63. */
+#define SCN_HIST_BINS (64 * 8)
+
+struct scn_hist {
+	uint64_t n[SCN_HIST_BINS];
+	uint64_t total;
+};
+
+/*
+ * What the invalidation running on this thread submitted and waited for
+ * (struct invt_smmu_hooks, called in the submitting thread).
+ */
+struct scn_acct {
+	bool on;
+	uint64_t cmds;
+	uint64_t syncs;
+	uint64_t waits;
+	uint64_t modelled[INVT_SCN_MAX_INSTANCES];
+};
+
 /**
  * struct scn_probe - an access to repeat after an invalidation.
  * @dev: the device.
@@ -140,6 +160,14 @@ struct scn_probe {
  *	(scn_atc_window()), made again once it completed.
  * @nr_probe: entries of @probe used.
  * @rng_hook: inline mode: the generator the hook draws from.
+ * @hooks: the drivers' observers (accounting, trace).
+ * @stat_lock: protects @cpu_hist, @mod_hist.
+ * @cpu_hist: CPU time per invalidation.
+ * @mod_hist: modelled latency per invalidation.
+ * @trace_lock: serialises @p->trace calls and @trace_seq.
+ * @trace_seq: next trace sequence number.
+ * @tracing: trace commands now (atomic; off for teardown).
+ * @cost: per instance, the modelled cost of each opcode (read-only).
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -159,6 +187,14 @@ struct scn {
 	struct scn_probe probe[SCN_MAX_PROBES];
 	unsigned int nr_probe;
 	uint64_t rng_hook;
+	struct invt_smmu_hooks hooks;
+	pthread_mutex_t stat_lock;
+	struct scn_hist cpu_hist;
+	struct scn_hist mod_hist;
+	pthread_mutex_t trace_lock;
+	uint64_t trace_seq;
+	int tracing;
+	uint32_t cost[INVT_SCN_MAX_INSTANCES][256];
 };
 
 /* splitmix64: small, seedable, good enough to pick operations. */
@@ -192,6 +228,11 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);
 void scn_hook(void *arg, int point);
+void scn_hist_add(struct scn_hist *h, uint64_t v);
+uint64_t scn_hist_pct(const struct scn_hist *h, unsigned int pct);
+void scn_hooks_init(struct scn *s);
+void scn_acct_begin(void);
+struct scn_acct *scn_acct_end(void);
 void scn_atc_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid, uint64_t iova);
 
 #endif /* INVT_SCENARIO_INTERNAL_H */

@@ -78,19 +78,6 @@ static void scn_table_unlinked(struct invt_pt_gather *g, uint64_t pa)
 		sg->errors++;
 }
 
-static uint64_t scn_consumed(struct scn *s)
-{
-	struct invt_msmmu_stats st;
-	uint64_t n = 0;
-	unsigned int i;
-
-	for (i = 0; i < s->p->instances; i++) {
-		invt_msmmu_stats(s->inst[i].hw, &st);
-		n += st.consumed;
-	}
-	return n;
-}
-
 /* Put the data frames of every slot inside [iova, last] on the chain. */
 static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *sg,
 			uint64_t iova, uint64_t last)
@@ -144,11 +131,46 @@ static void scn_reprobe(struct scn *s)
  * frames and unlinked table pages.  Inline mode also checks that the
  * invalidation cost exactly the minimum for the policy in force.
  */
+static uint64_t scn_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Book one invalidation's measurements. */
+static void scn_account(struct scn *s, const struct scn_acct *a, uint64_t cpu_ns,
+			uint64_t min_cmds, bool check)
+{
+	uint64_t serial = 0, overlap = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->p->instances; i++) {
+		serial += a->modelled[i];
+		if (a->modelled[i] > overlap)
+			overlap = a->modelled[i];
+	}
+	scn_count(&s->res->inv_commands, a->cmds);
+	scn_count(&s->res->inv_syncs, a->syncs);
+	scn_count(&s->res->inv_waits, a->waits);
+	scn_count(&s->res->inv_minimum, min_cmds);
+	scn_count(&s->res->modelled_serial_ns, serial);
+	scn_count(&s->res->modelled_overlap_ns, overlap);
+	if (check && a->cmds != min_cmds)
+		scn_count(&s->res->inv_mismatches, 1);
+	pthread_mutex_lock(&s->stat_lock);
+	scn_hist_add(&s->cpu_hist, cpu_ns);
+	scn_hist_add(&s->mod_hist, overlap);
+	pthread_mutex_unlock(&s->stat_lock);
+}
+
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size)
 {
 	struct scn_gather sg = { .mem = s->mem, .chain = INVT_MEM_CHAIN_INIT };
-	uint64_t min_cmds = 0, min_syncs = 0, before = 0;
-	bool check = !s->p->threaded && !s->p->ablate;
+	uint64_t min_cmds = 0, min_syncs = 0, t0;
+	bool check = !s->p->ablate;
+	struct invt_invs *invs;
 	struct invt_range r;
 
 	sg.g.table_unlinked = scn_table_unlinked;
@@ -157,27 +179,19 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	scn_collect(s, d, &sg, sg.g.iova, sg.g.iova + (sg.g.size - 1));
 	r = (struct invt_range){ .start = sg.g.iova, .last = sg.g.iova + (sg.g.size - 1),
 				 .leaf = sg.g.leaf_only };
-	if (check) {
-		struct invt_invs *invs = invt_domain_invs_get(&d->sd.dom);
-
-		if (invs) {
-			invt_smmu_plan_count(invs, &r, &min_cmds, &min_syncs);
-			invt_invs_free(invs);
-		} else {
-			check = false;
-		}
-		before = scn_consumed(s);
+	/* The minimum for the array as it is now (exact when nothing races). */
+	invs = invt_domain_invs_get(&d->sd.dom);
+	if (invs) {
+		invt_smmu_plan_count(invs, &r, &min_cmds, &min_syncs);
+		invt_invs_free(invs);
+	} else {
+		check = false;
 	}
+	scn_acct_begin();
+	t0 = scn_ns();
 	invt_domain_invalidate(&d->sd.dom, sg.g.iova, sg.g.size, sg.g.leaf_only);
+	scn_account(s, scn_acct_end(), scn_ns() - t0, min_cmds, check);
 	scn_count(&s->res->invalidations, 1);
-	if (check) {
-		uint64_t used = scn_consumed(s) - before;
-
-		s->res->inv_commands += used;
-		s->res->inv_minimum += min_cmds;
-		if (used != min_cmds)
-			s->res->inv_mismatches++;
-	}
 	/*
 	 * The invalidation completed: nothing can use the frames any more.  (An
 	 * ablation build may still hold the PTE clears in this thread's

@@ -123,19 +123,23 @@ static int scn_build_instances(struct scn *s, char *err, size_t errlen)
 			.id = i, .ril = p->ril, .ats = true, .threaded = p->threaded,
 			.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 			.seed = p->seed * 31 + i,
-			.atc_window = scn_atc_window, .window_arg = s,
+			.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
 			.trace = p->threaded ? NULL : scn_trace, .trace_arg = s,
 		};
 		struct invt_smmu_config dc = {
 			.id = i, .cmdq_log2size = 8, .sid_bits = SCN_SID_BITS,
 			.caps = { .ril = p->ril }, .ats = true, .mem = &s->memops,
+			.hooks = &s->hooks,
 		};
+		unsigned int op;
 
 		ret = invt_msmmu_create(&mc, s->mem, s->oracle, &s->inst[i].hw);
 		if (!ret)
 			ret = invt_msmmu_start(s->inst[i].hw);
 		if (ret)
 			return SCN_ERR("instance %u: model: %s", i, strerror(-ret)), ret;
+		for (op = 0; op < 256; op++)
+			s->cost[i][op] = invt_msmmu_cost_ns(s->inst[i].hw, op);
 		dc.regs = invt_msmmu_regs(s->inst[i].hw);
 		ret = invt_smmu_init(&s->inst[i].smmu, &s->ctx, &dc);
 		if (ret)
@@ -216,6 +220,8 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	int ret;
 
 	invt_ctx_init(&s->ctx);
+	pthread_mutex_init(&s->stat_lock, NULL);
+	pthread_mutex_init(&s->trace_lock, NULL);
 	if (p->ablate) {
 		ret = invt_ablate(&s->ctx, p->ablate);
 		if (ret)
@@ -226,6 +232,9 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	s->ctx.hook_arg = s;
 	s->rng_hook = p->seed ^ UINT64_C(0x5eed);
 	s->memops = (struct invt_smmu_mem_ops){ scn_dma_alloc, scn_dma_free, s };
+	scn_hooks_init(s);
+	/* Relaxed: set before any queue is written. */
+	__atomic_store_n(&s->tracing, p->trace != NULL, __ATOMIC_RELAXED);
 	ret = invt_mem_create(&mc, &s->mem);
 	if (ret)
 		return SCN_ERR("memory: %s", strerror(-ret)), ret;
@@ -273,9 +282,40 @@ static void scn_teardown(struct scn *s)
 	invt_oracle_destroy(s->oracle);
 	invt_mem_destroy(s->mem);
 	invt_ctx_destroy(&s->ctx);
+	pthread_mutex_destroy(&s->stat_lock);
+	pthread_mutex_destroy(&s->trace_lock);
 }
 
 /* ---- load ---- */
+
+static void scn_progress(struct scn *s, double start, bool final)
+{
+	struct invt_scn_progress pr = {
+		.elapsed = scn_now() - start, .seconds = s->p->seconds,
+		.ops = __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED), .ops_limit = s->p->ops,
+		.final = final,
+	};
+	struct invt_oracle_stats st;
+
+	invt_oracle_stats(s->oracle, &st);
+	pr.accesses = st.accesses;
+	pr.violations = st.total;
+	s->p->progress(s->p->progress_arg, &pr);
+}
+
+/* Call the progress callback when its interval has passed. */
+static void scn_tick(struct scn *s, double start, double *next)
+{
+	double now;
+
+	if (!s->p->progress)
+		return;
+	now = scn_now();
+	if (now < *next)
+		return;
+	*next = now + (s->p->progress_interval > 0 ? s->p->progress_interval : 0.25);
+	scn_progress(s, start, false);
+}
 
 static bool scn_done(struct scn *s, double start)
 {
@@ -308,7 +348,7 @@ static void scn_churn_step(struct scn *s, uint64_t *rng)
 static void scn_run_inline(struct scn *s)
 {
 	uint64_t rng = s->p->seed;
-	double start = scn_now();
+	double start = scn_now(), next = start;
 
 	/* The calling thread: registered with RCU by invt_scn_run(). */
 	while (!scn_done(s, start)) {
@@ -317,7 +357,11 @@ static void scn_run_inline(struct scn *s)
 		else
 			scn_churn_step(s, &rng);
 		s->ops_done++;
+		if (!(s->ops_done & 1023))
+			scn_tick(s, start, &next);
 	}
+	if (s->p->progress)
+		scn_progress(s, start, true);
 }
 
 /*
@@ -364,7 +408,7 @@ static int scn_run_threaded(struct scn *s)
 {
 	struct scn_thread th[2 * INVT_SCN_MAX_THREADS];
 	unsigned int n = 0, i;
-	double start = scn_now();
+	double start = scn_now(), next = start;
 	int ret = 0;
 
 	for (i = 0; i < s->p->cpus + s->p->dma; i++) {
@@ -387,11 +431,14 @@ static int scn_run_threaded(struct scn *s)
 		struct timespec ts = { .tv_nsec = 5000000 };
 
 		nanosleep(&ts, NULL);
+		scn_tick(s, start, &next);
 	}
 	/* Relaxed: the threads poll it; pthread_join orders everything after. */
 	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++)
 		pthread_join(th[i].tid, NULL);
+	if (s->p->progress)
+		scn_progress(s, start, true);
 	return ret;
 }
 
@@ -408,6 +455,10 @@ static void scn_collect_result(struct scn *s)
 			res->by_op[op] += st.by_op[op];
 	}
 	res->syncs = res->by_op[INVT_SMMU_CMD_SYNC];
+	res->cpu_ns_p50 = scn_hist_pct(&s->cpu_hist, 50);
+	res->cpu_ns_p99 = scn_hist_pct(&s->cpu_hist, 99);
+	res->modelled_ns_p50 = scn_hist_pct(&s->mod_hist, 50);
+	res->modelled_ns_p99 = scn_hist_pct(&s->mod_hist, 99);
 	invt_oracle_stats(s->oracle, &res->oracle);
 	res->nr_reports = invt_oracle_reports(s->oracle, res->reports, INVT_SCN_MAX_REPORTS);
 }
@@ -451,6 +502,7 @@ int invt_scn_run(const struct invt_scn_params *p, struct invt_scn_result *res, c
 	if (s->oracle && s->nr_dev == p->devices)
 		scn_collect_result(s);
 	/* What teardown maps, unmaps and detaches is not the load's. */
+	__atomic_store_n(&s->tracing, 0, __ATOMIC_RELAXED);
 	saved = *res;
 	scn_teardown(s);
 	*res = saved;

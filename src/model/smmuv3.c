@@ -329,3 +329,9 @@ void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st)
 	st->clock_ns = smmu_hw_queue_clock(&m->hq);
 	invt_cache_stats(m->iotlb, &st->iotlb);
 }
+
+uint32_t invt_msmmu_cost_ns(const struct invt_msmmu *m, uint8_t op)
+{
+	/* Set before the consumer first ran, never written after. */
+	return m->hq.cost_ns[op];
+}

@@ -134,6 +134,26 @@ static uint32_t count_syncs(const uint8_t *cmds, uint32_t n)
 	return syncs;
 }
 
+/* The queue's on_write, forwarded to the hooks. */
+static void smmu_written(void *arg, uint64_t index, const void *slot)
+{
+	struct invt_smmu *smmu = arg;
+
+	smmu->hooks->written(smmu->hooks->arg, smmu, index, slot);
+}
+
+static void hook_submitted(struct invt_smmu *smmu, const void *cmds, uint32_t n)
+{
+	if (smmu->hooks && smmu->hooks->submitted)
+		smmu->hooks->submitted(smmu->hooks->arg, smmu, cmds, n);
+}
+
+static void hook_waited(struct invt_smmu *smmu)
+{
+	if (smmu->hooks && smmu->hooks->waited)
+		smmu->hooks->waited(smmu->hooks->arg, smmu);
+}
+
 static uint64_t smmu_submit(struct invt_batch *b)
 {
 	struct invt_smmu *smmu = invt_smmu_from_iommu(b->iommu);
@@ -147,6 +167,7 @@ static uint64_t smmu_submit(struct invt_batch *b)
 	/* -ETIMEDOUT: a prefix went out and the token names its last sync. */
 	if (ret)
 		stat_add(&smmu->stats.submit_errors, 1);
+	hook_submitted(smmu, b->buf, b->cmds);
 	return token;
 }
 
@@ -157,6 +178,7 @@ static void smmu_wait(struct invt_iommu *iommu, uint64_t token)
 	stat_add(&smmu->stats.waits, 1);
 	if (invt_smmu_cmdq_wait(&smmu->cmdq, token))
 		stat_add(&smmu->stats.wait_errors, 1);
+	hook_waited(smmu);
 }
 
 static const struct invt_iommu_ops smmu_ops = {
@@ -175,6 +197,7 @@ int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncm
 	stat_add(&smmu->stats.submits, 1);
 	stat_add(&smmu->stats.cmds, ncmds);
 	stat_add(&smmu->stats.syncs, count_syncs(cmds, ncmds));
+	hook_submitted(smmu, cmds, ncmds);
 	if (ret) {
 		stat_add(&smmu->stats.submit_errors, 1);
 		return ret;
@@ -183,6 +206,7 @@ int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncm
 	ret = invt_smmu_cmdq_wait(&smmu->cmdq, token);
 	if (ret)
 		stat_add(&smmu->stats.wait_errors, 1);
+	hook_waited(smmu);
 	return ret;
 }
 
@@ -266,6 +290,11 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 		goto err_vmids;
 	smmu->cmdq.on_error = cfg->on_error;
 	smmu->cmdq.err_arg = cfg->err_arg;
+	smmu->hooks = cfg->hooks;
+	if (cfg->hooks && cfg->hooks->written) {
+		smmu->cmdq.on_write = smmu_written;
+		smmu->cmdq.write_arg = smmu;
+	}
 
 	bytes = (size_t)INVT_SMMU_CFG_BYTES << cfg->sid_bits;
 	smmu->strtab = cfg->mem->alloc(cfg->mem->arg, bytes, &smmu->strtab_pa);

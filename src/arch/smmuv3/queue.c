@@ -461,6 +461,8 @@ int invt_smmu_cmdq_submit(struct invt_smmu_cmdq *q, const void *cmds, uint32_t n
 
 			memcpy(slot, src + (size_t)(done + i) * INVT_SMMU_CMD_BYTES,
 			       INVT_SMMU_CMD_BYTES);
+			if (q->on_write)
+				q->on_write(q->write_arg, q->prod + i, slot);
 			if (slot[0] == INVT_SMMU_CMD_SYNC) {
 				if (first == NO_SYNC)
 					first = q->prod + i;
