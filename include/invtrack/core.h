@@ -147,6 +147,14 @@ struct invt_iommu_ops {
  */
 #define INVT_IOMMU_SYNC_ORDERS (1u << 0)
 
+/*
+ * INVT_IOMMU_S1_PASID_TAGS: the instance tags stage-1 translations by tag and
+ * PASID (VT-d first stage: DID + PASID, invalidated by PASID-based IOTLB
+ * invalidation), so a stage-1 attachment's IOTLB_S1 entry carries its ssid
+ * and one entry per (tag, ssid) is kept.  Without it the ssid is 0.
+ */
+#define INVT_IOMMU_S1_PASID_TAGS (1u << 1)
+
 /**
  * struct invt_iommu - one IOMMU instance.
  * @id: small integer, unique in the context; orders arrays.

@@ -48,7 +48,9 @@ enum invt_inv_type {
  * @iommu: the instance that receives the commands (NULL only in tests).
  * @type: an enum invt_inv_type.
  * @id: the tag (ASID, VMID, DID, PSCID, GSCID) or, for ATC types, the SID.
- * @ssid: substream (PASID) of an ATC entry; ignored by the order otherwise.
+ * @ssid: substream (PASID) of an ATC entry, or of an IOTLB_S1 entry on an
+ *	instance with INVT_IOMMU_S1_PASID_TAGS; 0 otherwise.  Part of the order
+ *	for those two types.
  * @users: attachments needing this entry; 0 means trash (skipped by readers).
  *	Read with INVT_READ_ONCE: a writer may lower it while readers walk.
  */
@@ -99,7 +101,7 @@ void invt_invs_free(struct invt_invs *invs);
  * @b: second entry.
  *
  * Instance first (NULL before any, then by instance id), then type, then id,
- * then ssid for the two ATC types only.
+ * then ssid for the two ATC types and IOTLB_S1 (see struct invt_inv).
  *
  * Return: negative, 0 or positive as @a sorts before, equal to or after @b.
  */

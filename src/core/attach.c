@@ -121,7 +121,10 @@ static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, 
 	switch (dom->type) {
 	case INVT_DOMAIN_S1:
 		e.type = INVT_INV_IOTLB_S1;
+		/* VT-d tags first-stage entries with DID and PASID. */
+		e.ssid = dev->iommu->flags & INVT_IOMMU_S1_PASID_TAGS ? ssid : 0;
 		entries_insert(invs, &e);
+		e.ssid = 0;
 		break;
 	case INVT_DOMAIN_S2:
 		e.type = INVT_INV_IOTLB_S2;

@@ -56,6 +56,16 @@ static bool type_is_atc(uint8_t type)
 	return type == INVT_INV_ATC || type == INVT_INV_ATC_FULL;
 }
 
+/*
+ * ATC entries are per ssid; so are stage-1 IOTLB entries of instances that
+ * tag first-stage translations by PASID (INVT_IOMMU_S1_PASID_TAGS: VT-d);
+ * everywhere else their ssid is 0.
+ */
+static bool type_has_ssid(uint8_t type)
+{
+	return type_is_atc(type) || type == INVT_INV_IOTLB_S1;
+}
+
 int invt_invs_cmp(const struct invt_inv *a, const struct invt_inv *b)
 {
 	int r;
@@ -73,7 +83,7 @@ int invt_invs_cmp(const struct invt_inv *a, const struct invt_inv *b)
 	if (r)
 		return r;
 	r = cmp_u32(a->id, b->id);
-	if (r || !type_is_atc(a->type))
+	if (r || !type_has_ssid(a->type))
 		return r;
 	return cmp_u32(a->ssid, b->ssid);
 }

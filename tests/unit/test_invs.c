@@ -54,6 +54,12 @@ static bool is_atc(uint8_t type)
 	return type == ATC || type == FULL;
 }
 
+/* Types whose ssid is part of the key (see struct invt_inv). */
+static bool has_ssid(uint8_t type)
+{
+	return is_atc(type) || type == S1;
+}
+
 /* ------------------------------------------------------------ table entries */
 
 #define MAXE 16
@@ -138,8 +144,8 @@ static void assert_same_invs(const struct invt_invs *a, const struct invt_invs *
 }
 
 /*
- * @a holds exactly @exp below num_invs.  ssid is compared for ATC types
- * always, for the others only when @exact_ssid (unref and purge keep
+ * @a holds exactly @exp below num_invs.  ssid is compared for ATC and
+ * IOTLB_S1 entries always, for the others only when @exact_ssid (unref and purge keep
  * entries as they are; merge may keep the ssid of any of several equal
  * IOTLB entries, which the order ignores).
  */
@@ -156,7 +162,7 @@ static void assert_array(const struct invt_invs *a, const struct tlist *exp, siz
 		assert_ptr_equal(a->inv[i].iommu, e.iommu);
 		assert_int_equal(a->inv[i].type, e.type);
 		assert_int_equal(a->inv[i].id, e.id);
-		if (exact_ssid || is_atc(e.type))
+		if (exact_ssid || has_ssid(e.type))
 			assert_int_equal(a->inv[i].ssid, e.ssid);
 		assert_int_equal(a->inv[i].users, e.users);
 	}
@@ -254,18 +260,26 @@ static const struct invs_case cases[] = {
 			 E(I10, CLR, 0, 0, 1)),
 	},
 	{
-		.name = "merge/ssid ignored for IOTLB types",
+		.name = "merge/ssid ignored for S2 and CLR, kept for S1",
 		.op = OP_MERGE,
 		.arg = L(E(I10, S1, 4, 1, 0), E(I10, S1, 4, 2, 0), E(I10, S2, 4, 0xffffffffu, 0),
 			 E(I10, S2, 4, 0, 0), E(I10, CLR, 4, 3, 0), E(I10, CLR, 4, 9, 0)),
-		.exp = L(E(I10, S1, 4, 0, 2), E(I10, S2, 4, 0, 2), E(I10, CLR, 4, 0, 2)),
+		.exp = L(E(I10, S1, 4, 1, 1), E(I10, S1, 4, 2, 1), E(I10, S2, 4, 0, 2),
+			 E(I10, CLR, 4, 0, 2)),
+	},
+	{
+		.name = "merge/IOTLB_S1 ssid selects the entry (PASID-tagged stage 1)",
+		.op = OP_MERGE,
+		.arg = L(E(I10, S1, 4, 6, 0), E(I10, S1, 4, 5, 0), E(I10, S1, 4, 5, 0),
+			 E(I10, S1, 3, 9, 0)),
+		.exp = L(E(I10, S1, 3, 9, 1), E(I10, S1, 4, 5, 2), E(I10, S1, 4, 6, 1)),
 	},
 	{
 		.name = "merge/ssid ignored against a live entry",
 		.op = OP_MERGE,
-		.init = L(E(I20, S1, 4, 0, 1)),
-		.arg = L(E(I20, S1, 4, 77, 0)),
-		.exp = L(E(I20, S1, 4, 0, 2)),
+		.init = L(E(I20, S2, 4, 0, 1)),
+		.arg = L(E(I20, S2, 4, 77, 0)),
+		.exp = L(E(I20, S2, 4, 0, 2)),
 	},
 	{
 		.name = "merge/ssid distinguishes ATC and ATC_FULL",
@@ -472,11 +486,11 @@ static const struct invs_case cases[] = {
 		.del_users = { 0, 0, 0, 0 },
 	},
 	{
-		.name = "unref/ssid ignored for IOTLB types",
+		.name = "unref/ssid ignored for S2 and CLR",
 		.op = OP_UNREF,
 		.init = L(E(I10, S1, 1, 0, 2), E(I10, S2, 1, 3, 1), E(I10, CLR, 1, 0, 1),
 			  E(I10, ATC, 1, 0, 1)),
-		.arg = L(E(I10, S1, 1, 77, 1), E(I10, S2, 1, 0, 1), E(I10, CLR, 1, 0xffffffffu, 1)),
+		.arg = L(E(I10, S1, 1, 0, 1), E(I10, S2, 1, 0, 1), E(I10, CLR, 1, 0xffffffffu, 1)),
 		.ret = 2,
 		.exp = L(E(I10, S1, 1, 0, 1), E(I10, S2, 1, 3, 0), E(I10, CLR, 1, 0, 0),
 			 E(I10, ATC, 1, 0, 1)),
@@ -636,7 +650,7 @@ static const struct cmp_case cmp_cases[] = {
 	{ E(I10, ATC, 0xffffffffu, 0, 1), E(I10, FULL, 0, 0, 1), -1 },
 	{ E(I10, S1, 0xffffffffu, 0, 1), E(I10, S1, 1, 0, 1), 1 },
 	{ E(I10, S1, 0x80000000u, 0, 1), E(I10, S1, 0x7fffffffu, 0, 1), 1 },
-	{ E(I10, S1, 4, 1, 1), E(I10, S1, 4, 2, 1), 0 },
+	{ E(I10, S1, 4, 1, 1), E(I10, S1, 4, 2, 1), -1 },	/* PASID-tagged stage 1 */
 	{ E(I10, S2, 4, 0xffffffffu, 1), E(I10, S2, 4, 0, 1), 0 },
 	{ E(I10, CLR, 4, 3, 1), E(I10, CLR, 4, 0, 1), 0 },
 	{ E(I10, ATC, 4, 1, 1), E(I10, ATC, 4, 2, 1), -1 },
@@ -762,7 +776,7 @@ static void test_purge_fault(void **state)
 
 /* --------------------------------------------------------- property test */
 
-/* Key space: 3 instances x 5 types x 2 ids x (2 ssids for ATC types). */
+/* Key space: 3 instances x 5 types x 2 ids x (2 ssids for ATC and S1 types). */
 #define P_NIM 3
 #define P_NID 2
 #define P_NSSID 2
@@ -775,7 +789,7 @@ struct prop {
 	uint64_t rng;
 	unsigned int seed;
 	int step;
-	int users[P_NKEYS];	/* the model; non-ATC keys use ssid index 0 only */
+	int users[P_NKEYS];	/* the model; keys without ssid use ssid index 0 only */
 	struct invt_invs *cur;
 };
 
@@ -801,12 +815,12 @@ static unsigned int rn(struct prop *p, unsigned int n)
 
 static int key_index(int imi, unsigned int type, unsigned int idi, unsigned int ssidi)
 {
-	if (!is_atc(type))
+	if (!has_ssid(type))
 		ssidi = 0;
 	return ((imi * INVT_INV_NR_TYPES + type) * P_NID + idi) * P_NSSID + ssidi;
 }
 
-/* A random key; non-ATC keys get a random (ignored) ssid. */
+/* A random key; types without ssid get a random (ignored) one. */
 static struct invt_inv rand_key(struct prop *p, int *k)
 {
 	unsigned int imi = rn(p, P_NIM), type = rn(p, INVT_INV_NR_TYPES), idi = rn(p, P_NID);
@@ -832,7 +846,7 @@ static int key_of(struct prop *p, const struct invt_inv *e)
 	for (idi = 0; idi < P_NID && p_id[idi] != e->id; idi++)
 		;
 	PCHECK(p, imi < P_NIM && idi < P_NID && e->type < INVT_INV_NR_TYPES);
-	if (is_atc(e->type)) {
+	if (has_ssid(e->type)) {
 		for (ssidi = 0; ssidi < P_NSSID && p_ssid[ssidi] != e->ssid; ssidi++)
 			;
 		PCHECK(p, ssidi < P_NSSID);
@@ -935,7 +949,7 @@ static void prop_unref(struct prop *p)
 			continue;
 		left[k]--;
 		del->inv[j] = *e;
-		if (!is_atc(e->type))
+		if (!has_ssid(e->type))
 			del->inv[j].ssid = (uint32_t)rnd(p);	/* ignored */
 		del->inv[j].users = (int)rn(p, 5) - 2;		/* ignored */
 		keys[j++] = k;

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * cli.h - the invtrack command: options, scenario files, reports, traces.
+ *
+ * A scenario is a set of keys (the names of the `invtrack run` options that
+ * describe the system and its load), each set at a level: the default
+ * scenario embedded in the binary, then a --scenario file, then the command
+ * line; a later level overrides an earlier one.  Output options (--json,
+ * --trace, --quiet, ...) are not scenario keys.
+ */
+#ifndef INVTRACK_TOOLS_CLI_H
+#define INVTRACK_TOOLS_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <invtrack/model-scenario.h>
+
+/* Exit statuses. */
+#define CLI_EXIT_CLEAN		0	/* the run found no violation */
+#define CLI_EXIT_VIOLATIONS	1	/* the oracle found violations */
+#define CLI_EXIT_USAGE		2	/* bad input: option, value, file */
+#define CLI_EXIT_FAILED		3	/* the run could not be done (memory, I/O) */
+
+#define CLI_ERR_LEN		512
+
+/**
+ * enum cli_key - a scenario key.
+ * @CLI_KEY_ARCH: "arch": smmuv3.
+ * @CLI_KEY_INSTANCES: "instances".
+ * @CLI_KEY_DEVICES: "devices".
+ * @CLI_KEY_ATS: "ats": the fraction of devices with ATS, 0..1.
+ * @CLI_KEY_PASIDS: "pasids".
+ * @CLI_KEY_DOMAINS: "domains".
+ * @CLI_KEY_CPUS: "cpus": churn threads (threaded mode).
+ * @CLI_KEY_DMA: "dma": DMA engine threads (threaded mode).
+ * @CLI_KEY_SECONDS: "seconds": time limit, 0 for none.
+ * @CLI_KEY_OPS: "ops": operation limit, 0 for none.
+ * @CLI_KEY_SEED: "seed".
+ * @CLI_KEY_MODE: "mode": inline or threaded.
+ * @CLI_KEY_RANGE_INV: "range-inv": on or off.
+ * @CLI_KEY_COST: "cost": a cost table file, or none.
+ * @CLI_KEY_ABLATE: "ablate": a rule, or none (ablation builds).
+ * @CLI_KEY_NR: number of keys.
+ */
+enum cli_key {
+	CLI_KEY_ARCH,
+	CLI_KEY_INSTANCES,
+	CLI_KEY_DEVICES,
+	CLI_KEY_ATS,
+	CLI_KEY_PASIDS,
+	CLI_KEY_DOMAINS,
+	CLI_KEY_CPUS,
+	CLI_KEY_DMA,
+	CLI_KEY_SECONDS,
+	CLI_KEY_OPS,
+	CLI_KEY_SEED,
+	CLI_KEY_MODE,
+	CLI_KEY_RANGE_INV,
+	CLI_KEY_COST,
+	CLI_KEY_ABLATE,
+	CLI_KEY_NR,
+};
+
+/* Where a key's value came from; a higher level overrides a lower one. */
+enum cli_level {
+	CLI_LEVEL_DEFAULT,
+	CLI_LEVEL_FILE,
+	CLI_LEVEL_OPTION,
+};
+
+#define CLI_PATH_MAX	4096
+#define CLI_RULE_MAX	32
+
+/**
+ * struct cli_opts - everything `invtrack run` was asked to do.
+ * @p: the scenario's parameters for invt_scn_run(); @p.cost_ns points to
+ *	@cost, @p.ablate to @ablate when set.
+ * @level: per enum cli_key, the enum cli_level that last set it.
+ * @cost: modelled cost per opcode: the model's defaults, then @cost_file.
+ * @cost_file: the cost table file ("" for none).
+ * @ablate: the rule switched off ("" for none).
+ * @scenario_file: the --scenario file, or NULL.
+ * @trace_file: the --trace file, or NULL.
+ * @json: --json.
+ * @quiet: --quiet.
+ * @print_scenario: --print-scenario.
+ * @help: --help.
+ */
+struct cli_opts {
+	struct invt_scn_params p;
+	unsigned char level[CLI_KEY_NR];
+	uint32_t cost[256];
+	char cost_file[CLI_PATH_MAX];
+	char ablate[CLI_RULE_MAX];
+	const char *scenario_file;
+	const char *trace_file;
+	bool json;
+	bool quiet;
+	bool print_scenario;
+	bool help;
+};
+
+/**
+ * cli_parse_run() - the effective options of `invtrack run`.
+ * @o: out: the options.
+ * @argc: arguments after "run".
+ * @argv: them.
+ * @err: out: on failure, one line saying what is wrong and where.
+ * @len: size of @err.
+ *
+ * Applies the embedded default scenario, then the --scenario file, then
+ * the options, and reads the cost table.  On --help it stops early with
+ * @o->help set.
+ *
+ * Return: 0, or -EINVAL (bad option, value, or file contents), -EIO (a
+ * file could not be read), with @err filled.
+ */
+int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t len);
+
+/**
+ * cli_print_scenario() - the effective scenario in scenario file format.
+ * @f: where to.
+ * @o: the options.
+ * @prefix: printed before every line ("" or "# ").
+ */
+void cli_print_scenario(FILE *f, const struct cli_opts *o, const char *prefix);
+
+/**
+ * cli_replay_args() - the options that reproduce @o's scenario.
+ * @o: the options.
+ * @buf: receives "--seed N" and every key that differs from the default.
+ * @len: its size.
+ */
+void cli_replay_args(const struct cli_opts *o, char *buf, size_t len);
+
+/** cli_default_scenario() - the scenario embedded in the binary. Return: its text. */
+const char *cli_default_scenario(void);
+
+/** cli_usage_run() - the text of `invtrack run --help`. @f: where to. */
+void cli_usage_run(FILE *f);
+
+/**
+ * report_text() - the report for people.
+ * @f: where to.
+ * @o: the options.
+ * @r: the result.
+ */
+void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r);
+
+/**
+ * report_json() - the report for programs (docs/report.schema.json).
+ * @f: where to.
+ * @o: the options.
+ * @r: the result.
+ */
+void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r);
+
+/**
+ * struct cli_trace - the --trace writer.
+ * @f: the open file.
+ * @path: its name, for messages.
+ * @buf: stdio buffer of @f.
+ */
+struct cli_trace {
+	FILE *f;
+	const char *path;
+	char *buf;
+};
+
+/**
+ * trace_open() - create the trace file and write its header.
+ * @t: out: the writer.
+ * @o: the options (@o->trace_file is the path).
+ * @err: out: on failure, one line.
+ * @len: size of @err.
+ *
+ * Return: 0, or a negative errno with @err filled.
+ */
+int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t len);
+
+/**
+ * trace_command() - invt_scn_params.trace: one command, one line.
+ * @arg: the struct cli_trace.
+ * @seq: the command's place in the global order of writing.
+ * @instance: the instance whose queue it went to.
+ * @dw: its two words, as in queue memory.
+ */
+void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t dw[2]);
+
+/**
+ * trace_close() - flush and close the trace file.
+ * @t: the writer.
+ * @err: out: on failure, one line.
+ * @len: size of @err.
+ *
+ * Return: 0, or a negative errno (a write failed) with @err filled.
+ */
+int trace_close(struct cli_trace *t, char *err, size_t len);
+
+#endif /* INVTRACK_TOOLS_CLI_H */
