@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/riscv-regs.h - the RISC-V IOMMU registers that the driver and the
+ * modelled IOMMU share (the "MMIO"), both sides.
+ *
+ * Offsets are those of the RISC-V IOMMU specification, chapter 6 ("Memory-
+ * mapped register interface"); only what invalidation needs is modelled.
+ * Simplifications of the model, agreed by both sides:
+ *  - @ddtp is written once, before any device is attached (no busy
+ *    handshake); the IOMMU reads it at every device-context fetch;
+ *  - the command queue is on once @cqb is written and cqcsr.cqen set (the
+ *    model reports cqon immediately);
+ *  - @capabilities is written by the model at reset and read by the driver.
+ * Every register is accessed with __atomic loads and stores whose order is
+ * named where they are used.  Zeroed registers (but @capabilities) are the
+ * reset state.
+ */
+#ifndef INVTRACK_RISCV_REGS_H
+#define INVTRACK_RISCV_REGS_H
+
+#include <stdint.h>
+
+/* capabilities (0x00), RISC-V IOMMU §6.3: the bits the model implements. */
+#define INVT_RV_CAP_SV32		(1ull << 8)
+#define INVT_RV_CAP_SV39		(1ull << 9)
+#define INVT_RV_CAP_SV48		(1ull << 10)
+#define INVT_RV_CAP_SV57		(1ull << 11)
+#define INVT_RV_CAP_SV32X4		(1ull << 16)
+#define INVT_RV_CAP_SV39X4		(1ull << 17)
+#define INVT_RV_CAP_SV48X4		(1ull << 18)
+#define INVT_RV_CAP_SV57X4		(1ull << 19)
+#define INVT_RV_CAP_ATS			(1ull << 25)
+#define INVT_RV_CAP_PD8			(1ull << 38)
+/* cqcsr (0x48): cqen 0, cie 1, cqmf 8, cmd_to 9, cmd_ill 10, fence_w_ip 11 (RW1C), cqon 16, busy 17. */
+#define INVT_RV_CQCSR_CQEN		(1u << 0)
+#define INVT_RV_CQCSR_CQMF		(1u << 8)
+#define INVT_RV_CQCSR_CMD_TO		(1u << 9)
+#define INVT_RV_CQCSR_CMD_ILL		(1u << 10)
+#define INVT_RV_CQCSR_FENCE_W_IP	(1u << 11)
+#define INVT_RV_CQCSR_CQON		(1u << 16)
+#define INVT_RV_CQCSR_BUSY		(1u << 17)
+/* ddtp (0x10): iommu_mode [3:0] (0 Off, 1 Bare, 2 1LVL, 3 2LVL, 4 3LVL), PPN [53:10]. */
+#define INVT_RV_DDTP_MODE_MASK		0xfull
+#define INVT_RV_DDTP_MODE_1LVL		2ull
+#define INVT_RV_DDTP_PPN_SHIFT		10
+/* cqb (0x18): LOG2SZ-1 [4:0], PPN [53:10]. */
+#define INVT_RV_CQB_LOG2SZ_MASK		0x1full
+#define INVT_RV_CQB_PPN_SHIFT		10
+
+/**
+ * struct invt_riscv_regs - the registers both sides see.
+ * @capabilities: (0x00), written by the model at reset.
+ * @fctl: (0x08) features control; 0 (little-endian, WSI off).
+ * @ddtp: (0x10) device directory table pointer, written by the driver.
+ * @cqb: (0x18) command queue base, written by the driver.
+ * @cqh: (0x20) command queue head, written by the IOMMU only.
+ * @cqt: (0x24) command queue tail, written by the driver only.
+ * @cqcsr: (0x48) command queue control and status: the driver sets cqen
+ *	and clears error bits by writing 1 through @cqcsr_clear; the IOMMU
+ *	sets cqon, busy, cmd_ill, cmd_to.
+ * @cqcsr_clear: write-1-to-clear mailbox for @cqcsr's error bits (driver
+ *	side); the model applies it when the doorbell rings.
+ * @doorbell: the model's reaction to a register write, or NULL (a consumer
+ *	thread polls instead); the driver calls it after writing @cqt,
+ *	@cqcsr or @cqcsr_clear.  Set before either side starts.
+ * @doorbell_arg: its argument.
+ */
+struct invt_riscv_regs {
+	uint64_t capabilities;
+	uint32_t fctl;
+	uint64_t ddtp;
+	uint64_t cqb;
+	uint32_t cqh;
+	uint32_t cqt;
+	uint32_t cqcsr;
+	uint32_t cqcsr_clear;
+	void (*doorbell)(void *arg);
+	void *doorbell_arg;
+};
+
+#endif /* INVTRACK_RISCV_REGS_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/vtd-regs.h - the Intel VT-d registers that the driver and the
+ * modelled remapping unit share (the "MMIO"), both sides.
+ *
+ * Offsets are those of the VT-d specification, chapter 11 ("Register
+ * Descriptions"); only what invalidation needs is modelled.  Simplifications
+ * of the model, documented here so both sides agree:
+ *  - no GCMD/GSTS handshakes: the driver writes @rtaddr before any device is
+ *    attached and the unit reads it at every context fetch (as if SRTP had
+ *    been set); the invalidation queue is enabled once @iqa is written;
+ *  - @cap and @ecap are written by the model at reset and read by the driver.
+ * Every register is accessed with __atomic loads and stores whose order is
+ * named where they are used.  Zeroed registers (but @cap / @ecap) are the
+ * reset state.
+ */
+#ifndef INVTRACK_VTD_REGS_H
+#define INVTRACK_VTD_REGS_H
+
+#include <stdint.h>
+
+/* CAP_REG (0x08) fields the model implements (VT-d §11.4.2). */
+#define INVT_VTD_CAP_ND_MASK		0x7ull		/* [2:0] domains: 2^(4+2*ND) */
+#define INVT_VTD_CAP_SAGAW_SHIFT	8		/* [12:8] 4-level bit 2, 5-level bit 3 */
+#define INVT_VTD_CAP_MGAW_SHIFT		16		/* [21:16] MGAW - 1 */
+#define INVT_VTD_CAP_PSI		(1ull << 39)	/* page-selective invalidation */
+#define INVT_VTD_CAP_MAMV_SHIFT		48		/* [53:48] max address mask */
+/* ECAP_REG (0x10) fields (VT-d §11.4.3). */
+#define INVT_VTD_ECAP_QI		(1ull << 1)	/* queued invalidation */
+#define INVT_VTD_ECAP_DT		(1ull << 2)	/* device-TLBs (ATS) */
+#define INVT_VTD_ECAP_PASID		(1ull << 40)
+#define INVT_VTD_ECAP_PSS_SHIFT		35		/* [39:35] PASID bits - 1 */
+#define INVT_VTD_ECAP_SMTS		(1ull << 43)	/* scalable mode */
+#define INVT_VTD_ECAP_SLTS		(1ull << 46)	/* second-stage translation */
+#define INVT_VTD_ECAP_FLTS		(1ull << 47)	/* first-stage translation */
+
+/* RTADDR_REG (0x20): RTA [63:12]; TTM [11:10], 01b = scalable mode. */
+#define INVT_VTD_RTADDR_TTM_SM		(1ull << 10)
+/* FSTS_REG (0x34), RW1C: invalidation queue error, completion error, ITE. */
+#define INVT_VTD_FSTS_IQE		(1u << 4)
+#define INVT_VTD_FSTS_ICE		(1u << 5)
+#define INVT_VTD_FSTS_ITE		(1u << 6)
+/* IQA_REG (0x90): IQA [63:12], DW [11] (256-bit descriptors), QS [2:0]. */
+#define INVT_VTD_IQA_DW			(1ull << 11)
+#define INVT_VTD_IQA_QS_MASK		0x7ull
+/* ICS_REG (0x9C): IWC [0], set by a wait descriptor with IF = 1. */
+#define INVT_VTD_ICS_IWC		(1u << 0)
+
+/**
+ * struct invt_vtd_regs - the registers both sides see.
+ * @cap: CAP_REG (0x08), written by the model at reset.
+ * @ecap: ECAP_REG (0x10), written by the model at reset.
+ * @rtaddr: RTADDR_REG (0x20), written by the driver.
+ * @fsts: FSTS_REG (0x34): the unit sets IQE/ITE/ICE; software clears them
+ *	by writing 1 (the driver stores the value with the bits to clear into
+ *	@fsts_clear and rings the doorbell; the model applies it).
+ * @fsts_clear: write-1-to-clear mailbox for @fsts (driver side).
+ * @iqh: IQH_REG (0x80), written by the unit: QH at [18:4] (128-bit
+ *	descriptors) or [18:5] (256-bit), i.e. the byte offset of the next
+ *	descriptor it will fetch.
+ * @iqt: IQT_REG (0x88), written by the driver: QT, same encoding.
+ * @iqa: IQA_REG (0x90), written by the driver before the first tail write.
+ * @ics: ICS_REG (0x9C).
+ * @iqer: IQER_REG (0xB0): ITESID [47:32] on a device-TLB invalidation
+ *	timeout, IQEI [3:0] on an invalid descriptor.
+ * @doorbell: the model's reaction to a register write, or NULL (a consumer
+ *	thread polls instead); the driver calls it after writing @iqt or
+ *	@fsts_clear.  Set before either side starts, never changed.
+ * @doorbell_arg: its argument.
+ */
+struct invt_vtd_regs {
+	uint64_t cap;
+	uint64_t ecap;
+	uint64_t rtaddr;
+	uint32_t fsts;
+	uint32_t fsts_clear;
+	uint64_t iqh;
+	uint64_t iqt;
+	uint64_t iqa;
+	uint32_t ics;
+	uint64_t iqer;
+	void (*doorbell)(void *arg);
+	void *doorbell_arg;
+};
+
+#endif /* INVTRACK_VTD_REGS_H */

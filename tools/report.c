@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * report.c - what a run found: text for people, JSON for programs.
+ *
+ * The JSON is written here (no library): strings escaped per RFC 8259,
+ * bytes that are not UTF-8 replaced by U+FFFD, counts as integers.  Its
+ * shape is docs/report.schema.json.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <invtrack/model-oracle.h>
+
+#include "cli.h"
+
+#ifndef INVT_VERSION
+#define INVT_VERSION "unknown"
+#endif
+
+static const char *verdict_name(int v)
+{
+	static const char *const names[] = {
+		[INVT_MEM_LIVE] = "live", [INVT_MEM_FREED] = "freed", [INVT_MEM_REUSED] = "reused",
+		[INVT_MEM_CHANGED] = "changed", [INVT_MEM_BAD_REF] = "bad_ref",
+	};
+
+	return v >= 0 && v <= INVT_MEM_BAD_REF ? names[v] : NULL;
+}
+
+static const char *cache_name(unsigned int cache)
+{
+	return cache == INVT_VIOL_CACHE_CONFIG ? "config" : invt_cache_kind_name(cache);
+}
+
+static uint64_t total_ops(const struct invt_scn_result *r)
+{
+	return r->maps + r->unmaps + r->attaches + r->detaches + r->replaces + r->oracle.accesses +
+	       r->oracle.faults;
+}
+
+static uint64_t overlap_saved(const struct invt_scn_result *r)
+{
+	return r->modelled_serial_ns > r->modelled_overlap_ns ?
+	       r->modelled_serial_ns - r->modelled_overlap_ns : 0;
+}
+
+/* ---- text ---- */
+
+/* A duration in ns, in a unit that keeps 3 significant digits. */
+static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.3g us", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.3g s", ns / 1e9);
+	return buf;
+}
+
+static void text_violations(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
+{
+	char line[2 * CLI_PATH_MAX + 512];
+	unsigned int i;
+
+	if (!r->oracle.total) {
+		fprintf(f, "violations: none (%" PRIu64 " accesses checked)\n", r->oracle.accesses);
+		return;
+	}
+	fprintf(f, "violations: %" PRIu64 " (STALE_TLB %" PRIu64 ", STALE_CONFIG %" PRIu64
+		", WRONG_DOMAIN %" PRIu64 "); the first %u:\n", r->oracle.total,
+		r->oracle.violations[INVT_VIOL_STALE_TLB],
+		r->oracle.violations[INVT_VIOL_STALE_CONFIG],
+		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN], r->nr_reports);
+	for (i = 0; i < r->nr_reports; i++) {
+		invt_violation_format(&r->reports[i], o->p.seed, line, sizeof(line));
+		fprintf(f, "  %s\n", line);
+	}
+	cli_replay_args(o, line, sizeof(line));
+	fprintf(f, "replay: invtrack run %s\n", line);
+	if (o->p.threaded)
+		fprintf(f, "  (threaded runs replay in distribution; --mode inline replays exactly)\n");
+}
+
+void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
+{
+	const struct invt_scn_params *p = &o->p;
+	char a[32], b[32], c[32];
+	uint64_t saved = overlap_saved(r);
+	unsigned int op;
+
+	fprintf(f, "invtrack run: SMMUv3 model, seed %" PRIu64 "%s%s\n", p->seed,
+		o->ablate[0] ? ", rule switched off: " : "", o->ablate);
+	fprintf(f, "  system  %u instance%s, %u devices (%u%% with ATS; %u ssids on those with "
+		"PASIDs), %u domains (stage-1 and stage-2 alternately), range invalidation %s\n",
+		p->instances, p->instances == 1 ? "" : "s", p->devices, p->ats_percent, p->pasids,
+		p->domains, p->ril ? "on" : "off");
+	if (p->threaded)
+		fprintf(f, "  load    threaded: %u churn + %u DMA threads", p->cpus, p->dma);
+	else
+		fprintf(f, "  load    inline: one thread, deterministic");
+	if (p->seconds > 0)
+		fprintf(f, ", up to %g s", p->seconds);
+	if (p->ops)
+		fprintf(f, ", up to %" PRIu64 " operations", p->ops);
+	fprintf(f, "\n");
+	fprintf(f, "ran %.2f s: %" PRIu64 " operations (%.0f/s)\n", r->elapsed, total_ops(r),
+		r->elapsed > 0 ? total_ops(r) / r->elapsed : 0.0);
+	fprintf(f, "  map %" PRIu64 "  unmap %" PRIu64 "  attach %" PRIu64 "  detach %" PRIu64
+		"  replace %" PRIu64 "  (attaches refused: %" PRIu64 ")\n", r->maps, r->unmaps,
+		r->attaches, r->detaches, r->replaces, r->attach_errors);
+	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle, %" PRIu64
+		" faults (unmapped or blocked: expected)\n", r->oracle.accesses, r->oracle.faults);
+	fprintf(f, "invalidations: %" PRIu64 " (invt_domain_invalidate calls)\n", r->invalidations);
+	fprintf(f, "  commands  %" PRIu64 ", minimum for the range policy %" PRIu64 " (%s)\n",
+		r->inv_commands, r->inv_minimum,
+		p->threaded ? "indicative: arrays change under concurrent attach" :
+		r->inv_mismatches ? "MISMATCH" : "exact");
+	fprintf(f, "  syncs     %" PRIu64 " CMD_SYNC, %" PRIu64 " waits\n", r->inv_syncs,
+		r->inv_waits);
+	fprintf(f, "  CPU time       p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->cpu_ns_p50),
+		fmt_ns(b, sizeof(b), r->cpu_ns_p99));
+	fprintf(f, "  modelled time  p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->modelled_ns_p50),
+		fmt_ns(b, sizeof(b), r->modelled_ns_p99));
+	fprintf(f, "  overlapping the instances' waits saved %s of modelled time (%s instead of "
+		"%s, %.0f%%)\n", fmt_ns(a, sizeof(a), saved),
+		fmt_ns(b, sizeof(b), r->modelled_overlap_ns),
+		fmt_ns(c, sizeof(c), r->modelled_serial_ns),
+		r->modelled_serial_ns ? 100.0 * saved / r->modelled_serial_ns : 0.0);
+	fprintf(f, "commands consumed by the SMMUs: %" PRIu64 "\n", r->commands);
+	for (op = 0; op < 256; op++) {
+		const char *n = invt_scn_op_name(op);
+
+		if (r->by_op[op])
+			fprintf(f, "  %-20s %" PRIu64 "\n", n ? n : "?", r->by_op[op]);
+	}
+	text_violations(f, o, r);
+}
+
+/* ---- JSON ---- */
+
+/* Length of the UTF-8 sequence at @s, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	while (*u) {
+		if (*u == '"' || *u == '\\') {
+			fputc('\\', f);
+			fputc(*u++, f);
+		} else if (*u == '\n') {
+			fputs("\\n", f), u++;
+		} else if (*u == '\t') {
+			fputs("\\t", f), u++;
+		} else if (*u < 0x20 || *u == 0x7f) {
+			fprintf(f, "\\u%04x", *u++);
+		} else if ((n = utf8_len(u)) > 0) {
+			fwrite(u, 1, n, f);
+			u += n;
+		} else {
+			fputs("\\ufffd", f), u++;
+		}
+	}
+	fputc('"', f);
+}
+
+/* An id or domain: the number, or null for "none". */
+static void json_id(FILE *f, uint32_t id)
+{
+	if (id == UINT32_MAX)
+		fputs("null", f);
+	else
+		fprintf(f, "%" PRIu32, id);
+}
+
+static void json_violation(FILE *f, const struct invt_violation *v, uint64_t seed)
+{
+	char line[1024];
+
+	fprintf(f, "{\"kind\": ");
+	json_str(f, invt_violation_name(v->kind));
+	fprintf(f, ", \"instance\": %" PRIu32 ", \"sid\": %" PRIu32 ", \"ssid\": %" PRIu32
+		", \"cache\": ", v->instance, v->sid, v->ssid);
+	json_str(f, cache_name(v->cache));
+	fprintf(f, ", \"tag_s2\": ");
+	json_id(f, v->tag_s2);
+	fprintf(f, ", \"tag_s1\": ");
+	json_id(f, v->tag_s1);
+	fprintf(f, ", \"iova\": %" PRIu64 ", \"pa\": %" PRIu64 ", \"domain\": ", v->iova, v->pa);
+	json_id(f, v->domain);
+	fprintf(f, ", \"expected_domain\": ");
+	json_id(f, v->expected_domain);
+	fprintf(f, ", \"verdict\": ");
+	json_str(f, verdict_name(v->verdict));
+	fprintf(f, ", \"freed_at\": %" PRIu64 ", \"fill_stamp\": %" PRIu64 ", \"use_stamp\": %"
+		PRIu64 ", \"why\": ", v->freed_at, v->fill_stamp, v->use_stamp);
+	json_str(f, v->why);
+	invt_violation_format(v, seed, line, sizeof(line));
+	fprintf(f, ", \"text\": ");
+	json_str(f, line);
+	fputc('}', f);
+}
+
+static void json_scenario(FILE *f, const struct cli_opts *o)
+{
+	const struct invt_scn_params *p = &o->p;
+
+	fprintf(f, "  \"scenario\": {\"arch\": \"smmuv3\", \"instances\": %u, \"devices\": %u, "
+		"\"ats\": %g, \"pasids\": %u, \"domains\": %u, \"cpus\": %u, \"dma\": %u, "
+		"\"seconds\": %.17g, \"ops\": %" PRIu64 ", \"seed\": %" PRIu64 ", \"mode\": \"%s\", "
+		"\"range_inv\": %s, \"cost\": ", p->instances, p->devices, p->ats_percent / 100.0,
+		p->pasids, p->domains, p->cpus, p->dma, p->seconds, p->ops, p->seed,
+		p->threaded ? "threaded" : "inline", p->ril ? "true" : "false");
+	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
+	fprintf(f, ", \"ablate\": ");
+	json_str(f, o->ablate[0] ? o->ablate : NULL);
+	fprintf(f, "},\n");
+}
+
+void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
+{
+	char replay[2 * CLI_PATH_MAX + 512];
+	unsigned int op, i;
+	bool first = true;
+
+	fprintf(f, "{\n  \"tool\": \"invtrack\",\n  \"version\": \"%s\",\n", INVT_VERSION);
+	json_scenario(f, o);
+	fprintf(f, "  \"elapsed_seconds\": %.6f,\n", r->elapsed);
+	fprintf(f, "  \"ops\": {\"map\": %" PRIu64 ", \"unmap\": %" PRIu64 ", \"attach\": %" PRIu64
+		", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"attach_errors\": %" PRIu64
+		", \"total\": %" PRIu64 "},\n", r->maps, r->unmaps, r->attaches, r->detaches,
+		r->replaces, r->attach_errors, total_ops(r));
+	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64 "},\n",
+		r->oracle.accesses, r->oracle.faults);
+	fprintf(f, "  \"invalidations\": {\"count\": %" PRIu64 ", \"commands\": %" PRIu64
+		", \"minimum_commands\": %" PRIu64 ", \"mismatches\": %" PRIu64 ", \"syncs\": %"
+		PRIu64 ", \"waits\": %" PRIu64 ",\n", r->invalidations, r->inv_commands,
+		r->inv_minimum, r->inv_mismatches, r->inv_syncs, r->inv_waits);
+	fprintf(f, "    \"cpu_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 "}, \"modelled_ns\": "
+		"{\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 "},\n", r->cpu_ns_p50, r->cpu_ns_p99,
+		r->modelled_ns_p50, r->modelled_ns_p99);
+	fprintf(f, "    \"modelled_serial_ns\": %" PRIu64 ", \"modelled_overlap_ns\": %" PRIu64
+		", \"modelled_wait_overlap_saved_ns\": %" PRIu64 "},\n", r->modelled_serial_ns,
+		r->modelled_overlap_ns, overlap_saved(r));
+	fprintf(f, "  \"commands\": {\"consumed\": %" PRIu64 ", \"syncs\": %" PRIu64 "},\n",
+		r->commands, r->syncs);
+	fprintf(f, "  \"commands_by_type\": {");
+	for (op = 0; op < 256; op++) {
+		if (!r->by_op[op])
+			continue;
+		fprintf(f, "%s", first ? "" : ", ");
+		json_str(f, invt_scn_op_name(op) ? invt_scn_op_name(op) : "UNKNOWN");
+		fprintf(f, ": %" PRIu64, r->by_op[op]);
+		first = false;
+	}
+	fprintf(f, "},\n");
+	fprintf(f, "  \"violations\": {\"total\": %" PRIu64 ", \"stale_tlb\": %" PRIu64
+		", \"stale_config\": %" PRIu64 ", \"wrong_domain\": %" PRIu64 ", \"first\": [",
+		r->oracle.total, r->oracle.violations[INVT_VIOL_STALE_TLB],
+		r->oracle.violations[INVT_VIOL_STALE_CONFIG],
+		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
+	for (i = 0; i < r->nr_reports; i++) {
+		fprintf(f, "%s\n    ", i ? "," : "");
+		json_violation(f, &r->reports[i], o->p.seed);
+	}
+	fprintf(f, "%s]},\n", r->nr_reports ? "\n  " : "");
+	memcpy(replay, "invtrack run ", 13);
+	cli_replay_args(o, replay + 13, sizeof(replay) - 13);
+	fprintf(f, "  \"replay\": ");
+	json_str(f, replay);
+	fprintf(f, "\n}\n");
+}
