@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * scenario-internal.h - what scenario.c (building, running) and
- * scenario-ops.c (the operations) share.
+ * scenario-internal.h - what scenario.c (building, running), scenario-ops.c
+ * (the operations), scenario-stats.c (measurements) and the per-arch glue
+ * (scenario-<arch>.c: a modelled unit and its driver) share.
  */
 #ifndef INVT_SCENARIO_INTERNAL_H
 #define INVT_SCENARIO_INTERNAL_H
@@ -13,8 +14,7 @@
 #include <invtrack/model-mem.h>
 #include <invtrack/model-oracle.h>
 #include <invtrack/model-scenario.h>
-#include <invtrack/model-smmuv3.h>
-#include <invtrack/smmuv3-driver.h>
+#include <invtrack/drv-common.h>
 
 /*
  * Every domain has the same iova layout, so that a tag reused while cached
@@ -37,7 +37,9 @@
 
 /**
  * struct scn_domain - a domain and what is mapped in it.
- * @sd: the driver's domain (core domain + page table).
+ * @drv: the arch driver's domain (allocated by the arch glue).
+ * @dom: the core's domain inside it.
+ * @pt: its page table inside it.
  * @ops: page-table memory in the pool, owned by this domain.
  * @s2: a stage-2 domain.
  * @lock: serialises map and unmap of the table and protects @page_pa and
@@ -47,7 +49,9 @@
  * @up: initialised.
  */
 struct scn_domain {
-	struct invt_smmu_domain sd;
+	void *drv;
+	struct invt_domain *dom;
+	struct invt_pt *pt;
 	struct invt_mem_pt_ops ops;
 	bool s2;
 	pthread_mutex_t lock;
@@ -58,7 +62,8 @@ struct scn_domain {
 
 /**
  * struct scn_device - a device and where it is attached.
- * @m: the driver's master.
+ * @drv: the arch driver's master (allocated by the arch glue).
+ * @tx: room for one attach transaction of the arch driver (under @lock).
  * @inst: index of its instance.
  * @sid: its stream id.
  * @ats: ATS enabled.
@@ -71,7 +76,8 @@ struct scn_domain {
  * @up: initialised.
  */
 struct scn_device {
-	struct invt_smmu_master m;
+	void *drv;
+	void *tx;
 	unsigned int inst;
 	uint32_t sid;
 	bool ats;
@@ -83,14 +89,14 @@ struct scn_device {
 
 /**
  * struct scn_inst - an instance: the modelled hardware and its driver.
- * @hw: the modelled SMMU.
- * @smmu: the driver.
- * @smmu_up: the driver is initialised.
+ * @hw: the modelled unit (arch glue).
+ * @drv: the driver (arch glue).
+ * @up: the driver is initialised.
  */
 struct scn_inst {
-	struct invt_msmmu *hw;
-	struct invt_smmu smmu;
-	bool smmu_up;
+	void *hw;
+	void *drv;
+	bool up;
 };
 
 /**
@@ -118,7 +124,7 @@ struct scn_hist {
 
 /*
  * What the invalidation running on this thread submitted and waited for
- * (struct invt_smmu_hooks, called in the submitting thread).
+ * (the drivers' observers, called in the submitting thread).
  */
 struct scn_acct {
 	bool on;
@@ -140,6 +146,59 @@ struct scn_probe {
 	uint64_t iova;
 };
 
+struct scn;
+
+/**
+ * struct scn_arch - what the scenario needs from one architecture: its
+ *	modelled unit and its driver, behind one set of operations.
+ * @name: "smmuv3", "vtd", "riscv".
+ * @inst_init: create instance @i (model, then driver) into s->inst[i].
+ * @inst_destroy: destroy it (driver, then model); safe on a partial init.
+ * @inst_stats: commands the unit consumed, in total and per op index.
+ * @cost_ns: the unit's modelled cost of an op index.
+ * @domain_init: create @d's driver domain (S1 or S2) over d->ops.
+ * @domain_destroy: destroy it.
+ * @device_init: create @dv's model device and driver master.
+ * @device_destroy: destroy the master.
+ * @prepare: the driver's attach prepare of (@dv, @ssid) -> @d (NULL: detach),
+ *	its transaction in dv->tx.
+ * @install: the driver's install of dv->tx.
+ * @commit: the driver's commit of dv->tx.
+ * @abort: the driver's abort of dv->tx.
+ * @dma: one access by @dv on its unit.
+ * @plan_count: the minimum commands of an invalidation of an array.
+ * @op_index: the op index (by_op slot) of a command in queue format.
+ * @op_name: the mnemonic of an op index, or NULL.
+ * @describe: "MNEMONIC field=value ..." of a command (hardware decoder).
+ * @cmd_words: 64-bit words per command as traced (2, or 4 for 256-bit).
+ * @sync_op: the op index of the completion command.
+ */
+struct scn_arch {
+	const char *name;
+	int (*inst_init)(struct scn *s, unsigned int i, char *err, size_t errlen);
+	void (*inst_destroy)(struct scn *s, unsigned int i);
+	void (*inst_stats)(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op);
+	uint32_t (*cost_ns)(struct scn *s, unsigned int i, unsigned int op);
+	int (*domain_init)(struct scn *s, struct scn_domain *d);
+	int (*domain_destroy)(struct scn *s, struct scn_domain *d);
+	int (*device_init)(struct scn *s, struct scn_device *dv);
+	int (*device_destroy)(struct scn *s, struct scn_device *dv);
+	int (*prepare)(struct scn *s, struct scn_device *dv, uint32_t ssid, struct scn_domain *d);
+	int (*install)(struct scn *s, struct scn_device *dv);
+	void (*commit)(struct scn *s, struct scn_device *dv);
+	void (*abort)(struct scn *s, struct scn_device *dv);
+	int (*dma)(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova, bool write);
+	void (*plan_count)(const struct invt_invs *invs, const struct invt_range *r,
+			   uint64_t *cmds, uint64_t *syncs);
+	unsigned int (*op_index)(const void *cmd);
+	const char *(*op_name)(unsigned int op);
+	int (*describe)(const void *cmd, char *buf, size_t len);
+	unsigned int cmd_words;
+	unsigned int sync_op;
+};
+
+extern const struct scn_arch scn_arch_smmuv3;
+
 /**
  * struct scn - the whole system.
  * @p: the parameters.
@@ -147,7 +206,8 @@ struct scn_probe {
  * @ctx: the core's context.
  * @mem: model memory.
  * @oracle: the oracle.
- * @memops: DMA memory for the drivers (pool frames).
+ * @arch: the architecture's glue.
+ * @dma_ops: DMA memory for the drivers (pool frames).
  * @inst: the instances.
  * @dom: the domains.
  * @dev: the devices.
@@ -161,13 +221,15 @@ struct scn_probe {
  * @nr_probe: entries of @probe used.
  * @rng_hook: inline mode: the generator the hook draws from.
  * @hooks: the drivers' observers (accounting, trace).
+ * @glue: storage owned by the arch glue (e.g. shared tag spaces), or NULL.
  * @stat_lock: protects @cpu_hist, @mod_hist.
  * @cpu_hist: CPU time per invalidation.
  * @mod_hist: modelled latency per invalidation.
  * @trace_lock: serialises @p->trace calls and @trace_seq.
  * @trace_seq: next trace sequence number.
  * @tracing: trace commands now (atomic; off for teardown).
- * @cost: per instance, the modelled cost of each opcode (read-only).
+ * @cost: per instance, the modelled cost of each op index (read-only).
+ * @sync_op: the op index of the arch's completion command.
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -175,7 +237,8 @@ struct scn {
 	struct invt_ctx ctx;
 	struct invt_mem *mem;
 	struct invt_oracle *oracle;
-	struct invt_smmu_mem_ops memops;
+	const struct scn_arch *arch;
+	struct invt_dma_ops dma_ops;
 	struct scn_inst inst[INVT_SCN_MAX_INSTANCES];
 	struct scn_domain dom[INVT_SCN_MAX_DOMAINS];
 	struct scn_device dev[INVT_SCN_MAX_DEVICES];
@@ -187,7 +250,8 @@ struct scn {
 	struct scn_probe probe[SCN_MAX_PROBES];
 	unsigned int nr_probe;
 	uint64_t rng_hook;
-	struct invt_smmu_hooks hooks;
+	struct invt_drv_hooks hooks;
+	void *glue;
 	pthread_mutex_t stat_lock;
 	struct scn_hist cpu_hist;
 	struct scn_hist mod_hist;
@@ -195,6 +259,7 @@ struct scn {
 	uint64_t trace_seq;
 	int tracing;
 	uint32_t cost[INVT_SCN_MAX_INSTANCES][256];
+	unsigned int sync_op;
 };
 
 /* splitmix64: small, seedable, good enough to pick operations. */
@@ -231,6 +296,12 @@ void scn_hook(void *arg, int point);
 void scn_hist_add(struct scn_hist *h, uint64_t v);
 uint64_t scn_hist_pct(const struct scn_hist *h, unsigned int pct);
 void scn_hooks_init(struct scn *s);
+void scn_on_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n,
+		      unsigned int cmd_bytes);
+void scn_on_waited(struct scn *s);
+void scn_trace_hash(struct scn *s, uint32_t instance, const uint64_t *w, unsigned int nwords,
+		    unsigned int cerror);
+void scn_on_written(struct scn *s, uint32_t inst, const void *slot, unsigned int cmd_bytes);
 void scn_acct_begin(void);
 struct scn_acct *scn_acct_end(void);
 void scn_atc_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid, uint64_t iova);

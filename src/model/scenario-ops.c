@@ -27,7 +27,7 @@ uint64_t scn_block_iova(unsigned int slot)
 void scn_op_map(struct scn *s, uint64_t *rng)
 {
 	struct scn_domain *d = &s->dom[scn_below(rng, s->nr_dom)];
-	uint32_t id = d->sd.dom.id;
+	uint32_t id = d->dom->id;
 	unsigned int prot = INVT_PT_READ | (scn_below(rng, 4) ? INVT_PT_WRITE : 0);
 	bool block = scn_below(rng, 8) == 0;
 	unsigned int slot = block ? scn_below(rng, SCN_BLOCKS) : scn_below(rng, SCN_PAGES);
@@ -45,7 +45,7 @@ void scn_op_map(struct scn *s, uint64_t *rng)
 		ret = invt_mem_alloc(s->mem, INVT_FRAME_DATA, id, iova, &pa);
 	if (ret)
 		goto out;	/* pool exhausted or fragmented: skip */
-	ret = invt_pt_map(&d->sd.pt, iova, pa, block ? SCN_SZ_2M : SCN_SZ_4K, prot);
+	ret = invt_pt_map(d->pt, iova, pa, block ? SCN_SZ_2M : SCN_SZ_4K, prot);
 	if (ret) {
 		if (block)
 			invt_mem_free_contig(s->mem, pa, SCN_BLOCK_FRAMES);
@@ -174,22 +174,22 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	struct invt_range r;
 
 	sg.g.table_unlinked = scn_table_unlinked;
-	if (invt_pt_unmap(&d->sd.pt, iova, size, &sg.g) || !sg.g.size)
+	if (invt_pt_unmap(d->pt, iova, size, &sg.g) || !sg.g.size)
 		return;
 	scn_collect(s, d, &sg, sg.g.iova, sg.g.iova + (sg.g.size - 1));
 	r = (struct invt_range){ .start = sg.g.iova, .last = sg.g.iova + (sg.g.size - 1),
 				 .leaf = sg.g.leaf_only };
 	/* The minimum for the array as it is now (exact when nothing races). */
-	invs = invt_domain_invs_get(&d->sd.dom);
+	invs = invt_domain_invs_get(d->dom);
 	if (invs) {
-		invt_smmu_plan_count(invs, &r, &min_cmds, &min_syncs);
+		s->arch->plan_count(invs, &r, &min_cmds, &min_syncs);
 		invt_invs_free(invs);
 	} else {
 		check = false;
 	}
 	scn_acct_begin();
 	t0 = scn_ns();
-	invt_domain_invalidate(&d->sd.dom, sg.g.iova, sg.g.size, sg.g.leaf_only);
+	invt_domain_invalidate(d->dom, sg.g.iova, sg.g.size, sg.g.leaf_only);
 	scn_account(s, scn_acct_end(), scn_ns() - t0, min_cmds, check);
 	scn_count(&s->res->invalidations, 1);
 	/*
@@ -237,9 +237,8 @@ void scn_op_unmap(struct scn *s, uint64_t *rng)
  */
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target)
 {
-	struct invt_smmu_domain *nd = target >= 0 ? &s->dom[target].sd : NULL;
-	uint32_t nid = nd ? nd->dom.id : INVT_MEM_NO_DOMAIN;
-	struct invt_smmu_attach a;
+	struct scn_domain *nd = target >= 0 ? &s->dom[target] : NULL;
+	uint32_t nid = nd ? nd->dom->id : INVT_MEM_NO_DOMAIN;
 	int ret;
 
 	ret = invt_oracle_attach_begin(s->oracle, dv->inst, dv->sid, ssid, nid);
@@ -247,18 +246,18 @@ int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target)
 		return ret;
 	if (!s->p->threaded)
 		s->gap = (struct scn_gap){ .dev = dv, .ssid = ssid, .old = dv->cur[ssid] };
-	ret = invt_smmu_attach_prepare(&a, &dv->m, ssid, nd);
+	ret = s->arch->prepare(s, dv, ssid, nd);
 	if (!s->p->threaded)
 		s->gap.dev = NULL;
 	if (ret)
 		goto fail;
-	ret = invt_smmu_attach_install(&a);
+	ret = s->arch->install(s, dv);
 	if (ret) {
-		invt_smmu_attach_abort(&a);
+		s->arch->abort(s, dv);
 		goto fail;
 	}
 	invt_oracle_config_done(s->oracle, dv->inst, dv->sid, ssid);
-	invt_smmu_attach_commit(&a);
+	s->arch->commit(s, dv);
 	invt_oracle_attach_done(s->oracle, dv->inst, dv->sid, ssid);
 	/* Relaxed: DMA threads only use it to aim (see struct scn_device). */
 	__atomic_store_n(&dv->cur[ssid], target, __ATOMIC_RELAXED);
@@ -300,7 +299,7 @@ void scn_op_attach(struct scn *s, uint64_t *rng)
 
 static void scn_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova, bool write)
 {
-	invt_msmmu_dma(s->inst[dv->inst].hw, dv->sid, ssid, iova, write);
+	s->arch->dma(s, dv, ssid, iova, write);
 }
 
 /* A slot of @d that looks mapped (a racy hint), or any slot. */

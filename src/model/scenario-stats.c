@@ -26,22 +26,24 @@ struct scn_acct *scn_acct_end(void)
 	return &acct;
 }
 
-static void scn_submitted(void *arg, struct invt_smmu *smmu, const void *cmds, uint32_t n)
+void scn_on_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n,
+		      unsigned int cmd_bytes)
 {
-	struct scn *s = arg;
-	uint32_t inst = smmu->iommu.id, i;
 	const uint8_t *c = cmds;
+	uint32_t i;
 
 	if (!acct.on || inst >= INVT_SCN_MAX_INSTANCES)
 		return;
 	acct.cmds += n;
-	for (i = 0; i < n; i++, c += INVT_SMMU_CMD_BYTES) {
-		acct.syncs += c[0] == INVT_SMMU_CMD_SYNC;
-		acct.modelled[inst] += s->cost[inst][c[0]];
+	for (i = 0; i < n; i++, c += cmd_bytes) {
+		unsigned int op = s->arch->op_index(c);
+
+		acct.syncs += op == s->sync_op;
+		acct.modelled[inst] += s->cost[inst][op];
 	}
 }
 
-static void scn_waited(void *arg, struct invt_smmu *smmu)
+void scn_on_waited(struct scn *s)
 {
 	if (acct.on)
 		acct.waits++;
@@ -57,26 +59,45 @@ static uint64_t le_word(const uint8_t *b)
 	return v;
 }
 
-/* Under the producer lock of @smmu's queue: writing order is global here. */
-static void scn_written(void *arg, struct invt_smmu *smmu, uint64_t index, const void *slot)
+/* Under the producer lock of the instance's queue: writing order is global here. */
+void scn_on_written(struct scn *s, uint32_t inst, const void *slot, unsigned int cmd_bytes)
 {
-	struct scn *s = arg;
-	uint64_t dw[2] = { le_word(slot), le_word((const uint8_t *)slot + 8) };
+	uint64_t w[4] = { 0 };
+	unsigned int i;
 
 	/* Relaxed: switched off before teardown, by the thread that tears down. */
-	if (!__atomic_load_n(&s->tracing, __ATOMIC_RELAXED))
+	if (!s->p->trace || !__atomic_load_n(&s->tracing, __ATOMIC_RELAXED))
 		return;
+	for (i = 0; i < cmd_bytes / 8 && i < 4; i++)
+		w[i] = le_word((const uint8_t *)slot + 8 * i);
 	pthread_mutex_lock(&s->trace_lock);
-	s->p->trace(s->p->trace_arg, s->trace_seq++, smmu->iommu.id, dw);
+	s->p->trace(s->p->trace_arg, s->trace_seq++, inst, w);
 	pthread_mutex_unlock(&s->trace_lock);
+}
+
+static void scn_hook_submitted(void *arg, struct invt_iommu *iommu, const void *cmds, uint32_t n,
+			       unsigned int cmd_bytes)
+{
+	scn_on_submitted(arg, iommu->id, cmds, n, cmd_bytes);
+}
+
+static void scn_hook_waited(void *arg, struct invt_iommu *iommu)
+{
+	scn_on_waited(arg);
+}
+
+static void scn_hook_written(void *arg, struct invt_iommu *iommu, uint64_t index, const void *slot,
+			     unsigned int cmd_bytes)
+{
+	scn_on_written(arg, iommu->id, slot, cmd_bytes);
 }
 
 void scn_hooks_init(struct scn *s)
 {
-	s->hooks = (struct invt_smmu_hooks){
-		.submitted = scn_submitted,
-		.waited = scn_waited,
-		.written = s->p->trace ? scn_written : NULL,
+	s->hooks = (struct invt_drv_hooks){
+		.submitted = scn_hook_submitted,
+		.waited = scn_hook_waited,
+		.written = s->p->trace ? scn_hook_written : NULL,
 		.arg = s,
 	};
 }

@@ -96,13 +96,15 @@ static void scn_dma_free(void *arg, void *va, uint64_t pa, size_t bytes)
 }
 
 /* Inline mode: FNV-1a of the command stream, in consumption order. */
-static void scn_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsigned int cerror)
+void scn_trace_hash(struct scn *s, uint32_t instance, const uint64_t *w, unsigned int nwords,
+		    unsigned int cerror)
 {
-	struct scn *s = arg;
-	uint64_t h = s->res->trace_hash, v[4] = { instance, dw[0], dw[1], cerror };
-	unsigned int i, b;
+	uint64_t h = s->res->trace_hash, v[6] = { instance, cerror };
+	unsigned int i, b, n = 2;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < nwords && i < 4; i++)
+		v[n++] = w[i];
+	for (i = 0; i < n; i++)
 		for (b = 0; b < 64; b += 8) {
 			h ^= (v[i] >> b) & 0xff;
 			h *= UINT64_C(0x100000001b3);
@@ -114,37 +116,15 @@ static void scn_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsign
 
 static int scn_build_instances(struct scn *s, char *err, size_t errlen)
 {
-	const struct invt_scn_params *p = s->p;
-	unsigned int i;
+	unsigned int i, op;
 	int ret;
 
-	for (i = 0; i < p->instances; i++) {
-		struct invt_msmmu_config mc = {
-			.id = i, .ril = p->ril, .ats = true, .threaded = p->threaded,
-			.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
-			.seed = p->seed * 31 + i,
-			.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
-			.trace = p->threaded ? NULL : scn_trace, .trace_arg = s,
-		};
-		struct invt_smmu_config dc = {
-			.id = i, .cmdq_log2size = 8, .sid_bits = SCN_SID_BITS,
-			.caps = { .ril = p->ril }, .ats = true, .mem = &s->memops,
-			.hooks = &s->hooks,
-		};
-		unsigned int op;
-
-		ret = invt_msmmu_create(&mc, s->mem, s->oracle, &s->inst[i].hw);
-		if (!ret)
-			ret = invt_msmmu_start(s->inst[i].hw);
+	for (i = 0; i < s->p->instances; i++) {
+		ret = s->arch->inst_init(s, i, err, errlen);
 		if (ret)
-			return SCN_ERR("instance %u: model: %s", i, strerror(-ret)), ret;
+			return ret;
 		for (op = 0; op < 256; op++)
-			s->cost[i][op] = invt_msmmu_cost_ns(s->inst[i].hw, op);
-		dc.regs = invt_msmmu_regs(s->inst[i].hw);
-		ret = invt_smmu_init(&s->inst[i].smmu, &s->ctx, &dc);
-		if (ret)
-			return SCN_ERR("instance %u: driver: %s", i, strerror(-ret)), ret;
-		s->inst[i].smmu_up = true;
+			s->cost[i][op] = s->arch->cost_ns(s, i, op);
 	}
 	return 0;
 }
@@ -160,11 +140,10 @@ static int scn_build_domains(struct scn *s, char *err, size_t errlen)
 		d->s2 = i & 1;
 		/* The core numbers domains in order: the tables are owned by that id. */
 		invt_mem_pt_ops_init(&d->ops, s->mem, s->ctx.next_domain_id);
-		ret = invt_smmu_domain_init(&d->sd, &s->ctx, d->s2 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
-					    &d->ops.ops);
+		ret = s->arch->domain_init(s, d);
 		if (ret)
 			return SCN_ERR("domain %u: %s", i, strerror(-ret)), ret;
-		if (d->sd.dom.id != d->ops.domain)
+		if (d->dom->id != d->ops.domain)
 			return SCN_ERR("domain %u: unexpected id", i), -EINVAL;
 		pthread_mutex_init(&d->lock, NULL);
 		d->up = true;
@@ -187,7 +166,6 @@ static int scn_build_devices(struct scn *s, char *err, size_t errlen)
 
 	for (k = 0; k < p->devices; k++) {
 		struct scn_device *dv = &s->dev[k];
-		struct scn_inst *in;
 
 		dv->inst = k % p->instances;
 		dv->sid = k;
@@ -195,11 +173,7 @@ static int scn_build_devices(struct scn *s, char *err, size_t errlen)
 		dv->nr_ssids = p->pasids > 1 && (k / 2) % 2 == 0 ? p->pasids : 1;
 		for (j = 0; j < INVT_SCN_MAX_PASIDS; j++)
 			dv->cur[j] = -1;
-		in = &s->inst[dv->inst];
-		ret = invt_msmmu_add_device(in->hw, dv->sid, dv->ats ? SCN_ATC_ENTRIES : 0);
-		if (!ret)
-			ret = invt_smmu_master_init(&dv->m, &in->smmu, &dv->sid, 1, dv->nr_ssids,
-						    dv->ats);
+		ret = s->arch->device_init(s, dv);
 		if (ret)
 			return SCN_ERR("device %u: %s", k, strerror(-ret)), ret;
 		pthread_mutex_init(&dv->lock, NULL);
@@ -231,7 +205,9 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	s->ctx.hook = scn_hook;
 	s->ctx.hook_arg = s;
 	s->rng_hook = p->seed ^ UINT64_C(0x5eed);
-	s->memops = (struct invt_smmu_mem_ops){ scn_dma_alloc, scn_dma_free, s };
+	s->dma_ops = (struct invt_dma_ops){ scn_dma_alloc, scn_dma_free, s };
+	s->arch = &scn_arch_smmuv3;
+	s->sync_op = s->arch->sync_op;
 	scn_hooks_init(s);
 	/* Relaxed: set before any queue is written. */
 	__atomic_store_n(&s->tracing, p->trace != NULL, __ATOMIC_RELAXED);
@@ -261,7 +237,7 @@ static void scn_teardown(struct scn *s)
 				scn_attach(s, dv, j, -1);
 	}
 	for (i = 0; i < s->nr_dev; i++) {
-		invt_smmu_master_destroy(&s->dev[i].m);
+		s->arch->device_destroy(s, &s->dev[i]);
 		pthread_mutex_destroy(&s->dev[i].lock);
 	}
 	for (i = 0; i < s->nr_dom; i++) {
@@ -271,14 +247,12 @@ static void scn_teardown(struct scn *s)
 			scn_unmap_range(s, d, scn_slot_iova(j), SCN_SZ_4K);
 		for (j = 0; j < SCN_BLOCKS; j++)
 			scn_unmap_range(s, d, scn_block_iova(j), SCN_SZ_2M);
-		invt_smmu_domain_destroy(&d->sd);
+		s->arch->domain_destroy(s, d);
 		pthread_mutex_destroy(&d->lock);
 	}
-	for (i = 0; i < s->p->instances; i++) {
-		if (s->inst[i].smmu_up)
-			invt_smmu_destroy(&s->inst[i].smmu);
-		invt_msmmu_destroy(s->inst[i].hw);
-	}
+	for (i = 0; s->arch && i < s->p->instances; i++)
+		s->arch->inst_destroy(s, i);
+	free(s->glue);
 	invt_oracle_destroy(s->oracle);
 	invt_mem_destroy(s->mem);
 	invt_ctx_destroy(&s->ctx);
@@ -445,16 +419,16 @@ static int scn_run_threaded(struct scn *s)
 static void scn_collect_result(struct scn *s)
 {
 	struct invt_scn_result *res = s->res;
-	struct invt_msmmu_stats st;
+	uint64_t consumed, by_op[256];
 	unsigned int i, op;
 
 	for (i = 0; i < s->p->instances; i++) {
-		invt_msmmu_stats(s->inst[i].hw, &st);
-		res->commands += st.consumed;
+		s->arch->inst_stats(s, i, &consumed, by_op);
+		res->commands += consumed;
 		for (op = 0; op < 256; op++)
-			res->by_op[op] += st.by_op[op];
+			res->by_op[op] += by_op[op];
 	}
-	res->syncs = res->by_op[INVT_SMMU_CMD_SYNC];
+	res->syncs = res->by_op[s->sync_op];
 	res->cpu_ns_p50 = scn_hist_pct(&s->cpu_hist, 50);
 	res->cpu_ns_p99 = scn_hist_pct(&s->cpu_hist, 99);
 	res->modelled_ns_p50 = scn_hist_pct(&s->mod_hist, 50);

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * scenario-smmuv3.c - the scenario's SMMUv3: a modelled SMMU (model-smmuv3.h)
+ * with the driver on the core (smmuv3-driver.h) in front of it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <invtrack/model-smmuv3.h>
+#include <invtrack/smmuv3-driver.h>
+
+#include "hw.h"
+#include "scenario-internal.h"
+
+/* What the glue keeps per scenario: the SMMUv3-shaped memory ops and hooks. */
+struct smmu_glue {
+	struct invt_smmu_mem_ops mem;
+	struct invt_smmu_hooks hooks;
+};
+
+static void *glue_alloc(void *arg, size_t bytes, uint64_t *pa)
+{
+	struct scn *s = arg;
+
+	return s->dma_ops.alloc(s->dma_ops.arg, bytes, pa);
+}
+
+static void glue_free(void *arg, void *va, uint64_t pa, size_t bytes)
+{
+	struct scn *s = arg;
+
+	s->dma_ops.free(s->dma_ops.arg, va, pa, bytes);
+}
+
+static void glue_submitted(void *arg, struct invt_smmu *smmu, const void *cmds, uint32_t n)
+{
+	scn_on_submitted(arg, smmu->iommu.id, cmds, n, INVT_SMMU_CMD_BYTES);
+}
+
+static void glue_waited(void *arg, struct invt_smmu *smmu)
+{
+	scn_on_waited(arg);
+}
+
+static void glue_written(void *arg, struct invt_smmu *smmu, uint64_t index, const void *slot)
+{
+	scn_on_written(arg, smmu->iommu.id, slot, INVT_SMMU_CMD_BYTES);
+}
+
+static void glue_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsigned int cerror)
+{
+	scn_trace_hash(arg, instance, dw, 2, cerror);
+}
+
+/* Created with the first instance, freed by the scenario's teardown. */
+static struct smmu_glue *glue(struct scn *s)
+{
+	if (!s->glue) {
+		struct smmu_glue *g = calloc(1, sizeof(*g));
+
+		if (!g)
+			return NULL;
+		g->mem = (struct invt_smmu_mem_ops){ glue_alloc, glue_free, s };
+		g->hooks = (struct invt_smmu_hooks){
+			.submitted = glue_submitted,
+			.waited = glue_waited,
+			.written = s->hooks.written ? glue_written : NULL,
+			.arg = s,
+		};
+		s->glue = g;
+	}
+	return s->glue;
+}
+
+static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
+{
+	const struct invt_scn_params *p = s->p;
+	struct smmu_glue *g = glue(s);
+	struct invt_msmmu_config mc = {
+		.id = i, .ril = p->ril, .ats = true, .threaded = p->threaded,
+		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
+		.seed = p->seed * 31 + i,
+		.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
+		.trace = p->threaded ? NULL : glue_trace, .trace_arg = s,
+	};
+	struct invt_smmu_config dc = {
+		.id = i, .cmdq_log2size = 8, .sid_bits = SCN_SID_BITS,
+		.caps = { .ril = p->ril }, .ats = true,
+	};
+	struct invt_msmmu *hw;
+	struct invt_smmu *smmu;
+	int ret;
+
+	if (!g)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	dc.mem = &g->mem;
+	dc.hooks = &g->hooks;
+	ret = invt_msmmu_create(&mc, s->mem, s->oracle, &hw);
+	if (ret)
+		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
+	s->inst[i].hw = hw;
+	ret = invt_msmmu_start(hw);
+	if (ret)
+		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
+	smmu = calloc(1, sizeof(*smmu));
+	if (!smmu)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	s->inst[i].drv = smmu;
+	dc.regs = invt_msmmu_regs(hw);
+	ret = invt_smmu_init(smmu, &s->ctx, &dc);
+	if (ret)
+		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
+	s->inst[i].up = true;
+	return 0;
+}
+
+static void smmu_inst_destroy(struct scn *s, unsigned int i)
+{
+	if (s->inst[i].up)
+		invt_smmu_destroy(s->inst[i].drv);
+	free(s->inst[i].drv);
+	invt_msmmu_destroy(s->inst[i].hw);
+	s->inst[i] = (struct scn_inst){ 0 };
+}
+
+static void smmu_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op)
+{
+	struct invt_msmmu_stats st;
+	unsigned int op;
+
+	invt_msmmu_stats(s->inst[i].hw, &st);
+	*consumed = st.consumed;
+	for (op = 0; by_op && op < 256; op++)
+		by_op[op] = st.by_op[op];
+}
+
+static uint32_t smmu_cost_ns(struct scn *s, unsigned int i, unsigned int op)
+{
+	return invt_msmmu_cost_ns(s->inst[i].hw, (uint8_t)op);
+}
+
+static int smmu_domain_init(struct scn *s, struct scn_domain *d)
+{
+	struct invt_smmu_domain *sd = calloc(1, sizeof(*sd));
+	int ret;
+
+	if (!sd)
+		return -ENOMEM;
+	ret = invt_smmu_domain_init(sd, &s->ctx, d->s2 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
+				    &d->ops.ops);
+	if (ret) {
+		free(sd);
+		return ret;
+	}
+	d->drv = sd;
+	d->dom = &sd->dom;
+	d->pt = &sd->pt;
+	return 0;
+}
+
+static int smmu_domain_destroy(struct scn *s, struct scn_domain *d)
+{
+	int ret = invt_smmu_domain_destroy(d->drv);
+
+	if (!ret)
+		free(d->drv);
+	return ret;
+}
+
+static int smmu_device_init(struct scn *s, struct scn_device *dv)
+{
+	struct invt_smmu_master *m = calloc(1, sizeof(*m));
+	struct invt_smmu_attach *a = calloc(1, sizeof(*a));
+	int ret = -ENOMEM;
+
+	if (!m || !a)
+		goto fail;
+	ret = invt_msmmu_add_device(s->inst[dv->inst].hw, dv->sid,
+				    dv->ats ? SCN_ATC_ENTRIES : 0);
+	if (!ret)
+		ret = invt_smmu_master_init(m, s->inst[dv->inst].drv, &dv->sid, 1, dv->nr_ssids,
+					    dv->ats);
+	if (ret)
+		goto fail;
+	dv->drv = m;
+	dv->tx = a;
+	return 0;
+fail:
+	free(m);
+	free(a);
+	return ret;
+}
+
+static int smmu_device_destroy(struct scn *s, struct scn_device *dv)
+{
+	int ret = invt_smmu_master_destroy(dv->drv);
+
+	if (!ret) {
+		free(dv->drv);
+		free(dv->tx);
+	}
+	return ret;
+}
+
+static int smmu_prepare(struct scn *s, struct scn_device *dv, uint32_t ssid, struct scn_domain *d)
+{
+	return invt_smmu_attach_prepare(dv->tx, dv->drv, ssid, d ? d->drv : NULL);
+}
+
+static int smmu_install(struct scn *s, struct scn_device *dv)
+{
+	return invt_smmu_attach_install(dv->tx);
+}
+
+static void smmu_commit(struct scn *s, struct scn_device *dv)
+{
+	invt_smmu_attach_commit(dv->tx);
+}
+
+static void smmu_abort(struct scn *s, struct scn_device *dv)
+{
+	invt_smmu_attach_abort(dv->tx);
+}
+
+static int smmu_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova, bool write)
+{
+	return invt_msmmu_dma(s->inst[dv->inst].hw, dv->sid, ssid, iova, write);
+}
+
+static unsigned int smmu_op_index(const void *cmd)
+{
+	return *(const uint8_t *)cmd;	/* the opcode, dw0[7:0] */
+}
+
+static const char *smmu_op_name(unsigned int op)
+{
+	const char *n = smmu_hw_op_name((uint8_t)op);
+
+	return op < 256 && strcmp(n, "CMD_UNKNOWN") ? n : NULL;
+}
+
+static uint64_t le64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static int smmu_describe(const void *cmd, char *buf, size_t len)
+{
+	const uint8_t *b = cmd;
+	uint64_t dw[2] = { le64(b), le64(b + 8) };
+
+	return invt_scn_describe(dw, buf, len);
+}
+
+const struct scn_arch scn_arch_smmuv3 = {
+	.name = "smmuv3",
+	.inst_init = smmu_inst_init,
+	.inst_destroy = smmu_inst_destroy,
+	.inst_stats = smmu_inst_stats,
+	.cost_ns = smmu_cost_ns,
+	.domain_init = smmu_domain_init,
+	.domain_destroy = smmu_domain_destroy,
+	.device_init = smmu_device_init,
+	.device_destroy = smmu_device_destroy,
+	.prepare = smmu_prepare,
+	.install = smmu_install,
+	.commit = smmu_commit,
+	.abort = smmu_abort,
+	.dma = smmu_dma,
+	.plan_count = invt_smmu_plan_count,
+	.op_index = smmu_op_index,
+	.op_name = smmu_op_name,
+	.describe = smmu_describe,
+	.cmd_words = 2,
+	.sync_op = INVT_SMMU_CMD_SYNC,
+};
