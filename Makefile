@@ -4,11 +4,11 @@
 # make sanitize   unit + stress tests under ASan+UBSan and under TSan
 # make ablations  the test-only build with protocol rules switchable; ablation tests
 # make bench      release build, then bench/fastpath
-# make run        the CLI (not written yet: see README)
+# make run        build, then `invtrack run` on the default scenario (about 10 s)
 
 BUILD ?= build
 MESON_FLAGS ?=
-PACKAGES := gcc meson ninja-build pkg-config liburcu-dev libcmocka-dev
+PACKAGES := gcc meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema
 SAN_STRESS_SECONDS ?= 3
 # A literal comma, for $(call) arguments that contain one.
 comma := ,
@@ -71,9 +71,10 @@ bench: deps
 	$(call setup,build-release,--buildtype=release)
 	./build-release/bench/fastpath
 
+# make run ARGS="--seconds 3 --json": options of `invtrack run` (see invtrack run --help).
+ARGS ?=
 run: build
-	@echo "invtrack: the 'invtrack run' command arrives with the CLI issue (#4)."
-	@echo "Until then: 'make test' runs every test, 'make bench' the fast-path benchmark."
+	./$(BUILD)/tools/invtrack run $(ARGS)
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-ablations build-release

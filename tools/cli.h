@@ -12,6 +12,7 @@
 #define INVTRACK_TOOLS_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -135,11 +136,62 @@ void cli_print_scenario(FILE *f, const struct cli_opts *o, const char *prefix);
  */
 void cli_replay_args(const struct cli_opts *o, char *buf, size_t len);
 
-/** cli_default_scenario() - the scenario embedded in the binary. Return: its text. */
-const char *cli_default_scenario(void);
+/**
+ * cli_fmt_real() - the shortest text that reads back as @v.
+ * @buf: receives it.
+ * @len: its size.
+ * @v: the value.
+ */
+void cli_fmt_real(char *buf, size_t len, double v);
 
 /** cli_usage_run() - the text of `invtrack run --help`. @f: where to. */
 void cli_usage_run(FILE *f);
+
+/* ---- shared by cli-args.c and cli-files.c ---- */
+
+/* The names of enum cli_key, as scenario files and options spell them. */
+extern const char *const cli_key_names[CLI_KEY_NR];
+
+/* The default scenario, in scenario file format. */
+extern const char cli_default_text[];
+
+/* snprintf() to @err; returns -EINVAL. */
+int __attribute__((format(printf, 3, 4))) cli_fail(char *err, size_t len, const char *fmt, ...);
+
+/* An enum cli_key by name ('_' may stand for '-'), or -1. */
+int cli_key_lookup(const char *name);
+
+/*
+ * Set key @k to the text @s at @level (enum cli_level).  Return: 0, or
+ * -EINVAL with @err saying what is wrong with the value.
+ */
+int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size_t len);
+
+/* A decimal in @lo..@hi into @v; -EINVAL with @err otherwise. */
+int cli_set_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v, char *err, size_t len);
+
+/*
+ * The whole of a small text file (@what names it in messages), NUL
+ * terminated, in *@out (the caller frees it).  Return: 0, or -EIO.
+ */
+int cli_read_text(const char *what, const char *path, char **out, size_t *size, char *err,
+		  size_t len);
+
+/*
+ * Apply each line of @text (scenario file format; modified in place) at
+ * @level.  Return: 0, or -EINVAL with @err "NAME:LINE: ...".
+ */
+int cli_scenario_apply(struct cli_opts *o, char *text, size_t size, const char *name, int level,
+		       char *err, size_t len);
+
+/* The model's default cost per opcode (what invt_scn_op_name() names). */
+void cli_cost_defaults(uint32_t *cost);
+
+/*
+ * Read @o->cost_file over @o->cost.  Return: 0, -EIO (unreadable), or
+ * -EINVAL with @err "FILE:LINE: ...".
+ */
+int cli_cost_load(struct cli_opts *o, char *err, size_t len);
 
 /**
  * report_text() - the report for people.

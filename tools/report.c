@@ -32,12 +32,6 @@ static const char *cache_name(unsigned int cache)
 	return cache == INVT_VIOL_CACHE_CONFIG ? "config" : invt_cache_kind_name(cache);
 }
 
-static uint64_t total_ops(const struct invt_scn_result *r)
-{
-	return r->maps + r->unmaps + r->attaches + r->detaches + r->replaces + r->oracle.accesses +
-	       r->oracle.faults;
-}
-
 static uint64_t overlap_saved(const struct invt_scn_result *r)
 {
 	return r->modelled_serial_ns > r->modelled_overlap_ns ?
@@ -81,7 +75,8 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 	cli_replay_args(o, line, sizeof(line));
 	fprintf(f, "replay: invtrack run %s\n", line);
 	if (o->p.threaded)
-		fprintf(f, "  (threaded runs replay in distribution; --mode inline replays exactly)\n");
+		fprintf(f, "  (threaded runs replay in distribution; "
+			"--mode inline replays exactly)\n");
 }
 
 void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
@@ -93,10 +88,11 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 
 	fprintf(f, "invtrack run: SMMUv3 model, seed %" PRIu64 "%s%s\n", p->seed,
 		o->ablate[0] ? ", rule switched off: " : "", o->ablate);
-	fprintf(f, "  system  %u instance%s, %u devices (%u%% with ATS; %u ssids on those with "
-		"PASIDs), %u domains (stage-1 and stage-2 alternately), range invalidation %s\n",
-		p->instances, p->instances == 1 ? "" : "s", p->devices, p->ats_percent, p->pasids,
-		p->domains, p->ril ? "on" : "off");
+	fprintf(f, "  system  %u instance%s, %u devices (%u%% with ATS, %u ssids on those with "
+		"PASIDs)\n", p->instances, p->instances == 1 ? "" : "s", p->devices, p->ats_percent,
+		p->pasids);
+	fprintf(f, "          %u domains (stage-1 and stage-2 alternately), "
+		"range invalidation %s\n", p->domains, p->ril ? "on" : "off");
 	if (p->threaded)
 		fprintf(f, "  load    threaded: %u churn + %u DMA threads", p->cpus, p->dma);
 	else
@@ -106,17 +102,17 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	if (p->ops)
 		fprintf(f, ", up to %" PRIu64 " operations", p->ops);
 	fprintf(f, "\n");
-	fprintf(f, "ran %.2f s: %" PRIu64 " operations (%.0f/s)\n", r->elapsed, total_ops(r),
-		r->elapsed > 0 ? total_ops(r) / r->elapsed : 0.0);
+	fprintf(f, "ran %.2f s\n", r->elapsed);
 	fprintf(f, "  map %" PRIu64 "  unmap %" PRIu64 "  attach %" PRIu64 "  detach %" PRIu64
 		"  replace %" PRIu64 "  (attaches refused: %" PRIu64 ")\n", r->maps, r->unmaps,
 		r->attaches, r->detaches, r->replaces, r->attach_errors);
-	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle, %" PRIu64
-		" faults (unmapped or blocked: expected)\n", r->oracle.accesses, r->oracle.faults);
+	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle (%.0f/s)\n", r->oracle.accesses,
+		r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0);
+	fprintf(f, "  %" PRIu64 " faults (unmapped or blocked: expected)\n", r->oracle.faults);
 	fprintf(f, "invalidations: %" PRIu64 " (invt_domain_invalidate calls)\n", r->invalidations);
-	fprintf(f, "  commands  %" PRIu64 ", minimum for the range policy %" PRIu64 " (%s)\n",
+	fprintf(f, "  commands  %" PRIu64 "; minimum for the range policy %" PRIu64 " (%s)\n",
 		r->inv_commands, r->inv_minimum,
-		p->threaded ? "indicative: arrays change under concurrent attach" :
+		p->threaded ? "indicative: arrays change under attach" :
 		r->inv_mismatches ? "MISMATCH" : "exact");
 	fprintf(f, "  syncs     %" PRIu64 " CMD_SYNC, %" PRIu64 " waits\n", r->inv_syncs,
 		r->inv_waits);
@@ -124,8 +120,8 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		fmt_ns(b, sizeof(b), r->cpu_ns_p99));
 	fprintf(f, "  modelled time  p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->modelled_ns_p50),
 		fmt_ns(b, sizeof(b), r->modelled_ns_p99));
-	fprintf(f, "  overlapping the instances' waits saved %s of modelled time (%s instead of "
-		"%s, %.0f%%)\n", fmt_ns(a, sizeof(a), saved),
+	fprintf(f, "  waiting for the instances together saved %s of modelled time (%s, not %s: "
+		"%.0f%%)\n", fmt_ns(a, sizeof(a), saved),
 		fmt_ns(b, sizeof(b), r->modelled_overlap_ns),
 		fmt_ns(c, sizeof(c), r->modelled_serial_ns),
 		r->modelled_serial_ns ? 100.0 * saved / r->modelled_serial_ns : 0.0);
@@ -239,12 +235,14 @@ static void json_violation(FILE *f, const struct invt_violation *v, uint64_t see
 static void json_scenario(FILE *f, const struct cli_opts *o)
 {
 	const struct invt_scn_params *p = &o->p;
+	char secs[32];
 
+	cli_fmt_real(secs, sizeof(secs), p->seconds);
 	fprintf(f, "  \"scenario\": {\"arch\": \"smmuv3\", \"instances\": %u, \"devices\": %u, "
 		"\"ats\": %g, \"pasids\": %u, \"domains\": %u, \"cpus\": %u, \"dma\": %u, "
-		"\"seconds\": %.17g, \"ops\": %" PRIu64 ", \"seed\": %" PRIu64 ", \"mode\": \"%s\", "
+		"\"seconds\": %s, \"ops\": %" PRIu64 ", \"seed\": %" PRIu64 ", \"mode\": \"%s\", "
 		"\"range_inv\": %s, \"cost\": ", p->instances, p->devices, p->ats_percent / 100.0,
-		p->pasids, p->domains, p->cpus, p->dma, p->seconds, p->ops, p->seed,
+		p->pasids, p->domains, p->cpus, p->dma, secs, p->ops, p->seed,
 		p->threaded ? "threaded" : "inline", p->ril ? "true" : "false");
 	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
 	fprintf(f, ", \"ablate\": ");
@@ -263,8 +261,8 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "  \"elapsed_seconds\": %.6f,\n", r->elapsed);
 	fprintf(f, "  \"ops\": {\"map\": %" PRIu64 ", \"unmap\": %" PRIu64 ", \"attach\": %" PRIu64
 		", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"attach_errors\": %" PRIu64
-		", \"total\": %" PRIu64 "},\n", r->maps, r->unmaps, r->attaches, r->detaches,
-		r->replaces, r->attach_errors, total_ops(r));
+		"},\n", r->maps, r->unmaps, r->attaches, r->detaches, r->replaces,
+		r->attach_errors);
 	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64 "},\n",
 		r->oracle.accesses, r->oracle.faults);
 	fprintf(f, "  \"invalidations\": {\"count\": %" PRIu64 ", \"commands\": %" PRIu64

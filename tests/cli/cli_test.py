@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""Tests of the invtrack command, one check per invocation.
+
+    cli_test.py fail INVTRACK EXPECT [ARG...]   `invtrack run ARG...` is bad input
+    cli_test.py CHECK INVTRACK [PATH...]        one of the checks below
+
+Exit status 0 passes, 77 skips (meson), anything else fails with a message.
+"""
+import json
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import tempfile
+
+# Short, deterministic runs.
+INLINE = ['--mode', 'inline', '--ops', '20000']
+
+
+def die(msg):
+    print('FAIL: ' + msg)
+    sys.exit(1)
+
+
+def run(exe, *args):
+    p = subprocess.run([exe] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def expect_rc(what, rc, want, out, err):
+    if rc != want:
+        die('%s: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s' % (what, rc, want, out, err))
+
+
+def check_fail(exe, expect, args):
+    """Bad input: exit 2, nothing on stdout, one line on stderr naming the problem."""
+    rc, out, err = run(exe, 'run', *args)
+    expect_rc('invtrack run ' + ' '.join(args), rc, 2, out, err)
+    if out:
+        die('stdout is not empty: %r' % out)
+    lines = err.splitlines()
+    if len(lines) != 1 or not err.endswith('\n'):
+        die('stderr is not exactly one line: %r' % err)
+    if not lines[0].startswith('invtrack: '):
+        die('message does not start with "invtrack: ": %r' % lines[0])
+    if expect not in lines[0]:
+        die('message %r does not contain %r' % (lines[0], expect))
+    print('ok: exit 2: ' + lines[0])
+
+
+def check_clean(exe):
+    """A clean inline run: exit 0, a text report, nothing on stderr (not a terminal)."""
+    rc, out, err = run(exe, 'run', *INLINE, '--seed', '42')
+    expect_rc('clean inline run', rc, 0, out, err)
+    if err:
+        die('stderr is not empty without a terminal: %r' % err)
+    for want in [r'seed 42\b', r'\b\d+ accesses checked by the oracle',
+                 r'saved \S+ \S+ of modelled', r'violations: none',
+                 r'commands consumed by the SMMUs: \d+', r'CMD_SYNC\s+\d+',
+                 r'minimum for the range policy \d+ \(exact\)']:
+        if not re.search(want, out):
+            die('text report lacks /%s/:\n%s' % (want, out))
+    for unwanted in ['replay:', 'STALE_', 'WRONG_DOMAIN:']:
+        if unwanted in out:
+            die('clean report mentions %r:\n%s' % (unwanted, out))
+    m = re.search(r'(\d+) accesses checked by the oracle', out)
+    if int(m.group(1)) == 0:
+        die('no access was checked')
+    # The inline command stream is a function of the seed: the same report twice.
+    rc2, out2, _ = run(exe, 'run', *INLINE, '--seed', '42', '--json')
+    rc3, out3, _ = run(exe, 'run', *INLINE, '--seed', '42', '--json')
+    a, b = json.loads(out2), json.loads(out3)
+    for k in ['ops', 'dma', 'commands_by_type']:
+        if a[k] != b[k]:
+            die('same seed, different %s: %s vs %s' % (k, a[k], b[k]))
+    if a['dma']['accesses'] != int(m.group(1)):
+        die('text and JSON disagree on accesses')
+    print('ok: clean run, %s accesses checked' % m.group(1))
+
+
+def check_threaded(exe):
+    """A short threaded run is clean too, and runs about as long as asked."""
+    rc, out, err = run(exe, 'run', '--seconds', '1', '--json')
+    expect_rc('threaded run', rc, 0, out, err)
+    r = json.loads(out)
+    if r['scenario']['mode'] != 'threaded' or r['scenario']['ops'] != 0:
+        die('not a threaded time-limited run: %s' % r['scenario'])
+    if not 0.9 <= r['elapsed_seconds'] < 5:
+        die('asked for 1 s, ran %s s' % r['elapsed_seconds'])
+    if r['violations']['total'] or r['dma']['accesses'] == 0:
+        die('threaded run: %s violations, %s accesses' %
+            (r['violations']['total'], r['dma']['accesses']))
+    print('ok: threaded 1 s run, %d accesses' % r['dma']['accesses'])
+
+
+def print_scenario(exe, *args):
+    rc, out, err = run(exe, 'run', *args, '--print-scenario')
+    expect_rc('--print-scenario ' + ' '.join(args), rc, 0, out, err)
+    return out
+
+
+def scenario_dict(text):
+    d = {}
+    for line in text.splitlines():
+        line = line.split('#', 1)[0].strip()
+        if line:
+            k, v = [x.strip() for x in line.split('=', 1)]
+            d[k] = v
+    return d
+
+
+def check_roundtrip(exe):
+    """--print-scenario read back with --scenario prints the same scenario."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for args in [[], ['--instances', '3', '--ats', '0.25', '--pasids', '1', '--mode', 'inline',
+                          '--ops', '5000', '--seconds', '2.5', '--seed', '18446744073709551615',
+                          '--range-inv', 'off', '--dma', '0']]:
+            first = print_scenario(exe, *args)
+            path = os.path.join(tmp, 'scn')
+            with open(path, 'w') as f:
+                f.write(first)
+            second = print_scenario(exe, '--scenario', path)
+            if first != second:
+                die('round trip differs:\n%s\n---\n%s' % (first, second))
+        d = scenario_dict(print_scenario(exe))
+        want = {'arch': 'smmuv3', 'instances': '2', 'devices': '8', 'ats': '0.5', 'pasids': '4',
+                'domains': '6', 'cpus': '2', 'dma': '2', 'seconds': '10', 'ops': '0',
+                'seed': '1', 'mode': 'threaded', 'range-inv': 'on', 'cost': 'none',
+                'ablate': 'none'}
+        if d != want:
+            die('default scenario is %s, expected %s' % (d, want))
+    print('ok: round trip, default scenario as documented')
+
+
+def check_override(exe):
+    """Options override the file; a non-zero limit replaces a lower level's other one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'scn')
+        with open(path, 'w') as f:
+            f.write('# a file\n\ninstances = 3\nseed=5   # comment\n range_inv = off\n'
+                    'seconds = 4\n')
+        d = scenario_dict(print_scenario(exe, '--scenario', path, '--instances', '4'))
+        exp = {'instances': '4', 'seed': '5', 'range-inv': 'off', 'seconds': '4', 'ops': '0'}
+        for k, v in exp.items():
+            if d[k] != v:
+                die('file + option: %s = %s, expected %s (%s)' % (k, d[k], v, d))
+        d = scenario_dict(print_scenario(exe, '--scenario', path, '--ops', '100'))
+        if (d['seconds'], d['ops']) != ('0', '100'):
+            die('--ops over the file\'s seconds: %s' % d)
+        d = scenario_dict(print_scenario(exe, '--ops', '100', '--seconds', '3'))
+        if (d['seconds'], d['ops']) != ('3', '100'):
+            die('--ops and --seconds together: %s' % d)
+        d = scenario_dict(print_scenario(exe, '--ops=7', '--scenario=' + path))
+        if (d['seconds'], d['ops'], d['instances']) != ('0', '7', '3'):
+            die('--key=value forms: %s' % d)
+    print('ok: options override the scenario file')
+
+
+def check_schema(exe, schema_path):
+    """The --json output of an inline and a threaded run validates against the schema."""
+    try:
+        import jsonschema
+    except ImportError:
+        print('SKIP: python3-jsonschema is not installed')
+        sys.exit(77)
+    with open(schema_path) as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    v = cls(schema)
+    for args in [INLINE, ['--seconds', '1']]:
+        rc, out, err = run(exe, 'run', *args, '--json')
+        expect_rc('--json ' + ' '.join(args), rc, 0, out, err)
+        doc = json.loads(out)
+        errors = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
+        if errors:
+            die('%s: %s' % (' '.join(args), '; '.join('%s: %s' % (list(e.path), e.message)
+                                                     for e in errors)))
+    # The schema must be able to fail: a report without a required key does not pass.
+    del doc['invalidations']['cpu_ns']
+    if v.is_valid(doc):
+        die('the schema accepts a report without invalidations.cpu_ns')
+    print('ok: inline and threaded reports match %s' % os.path.basename(schema_path))
+
+
+def trace_counts(checker, path):
+    p = subprocess.run([checker, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if p.returncode:
+        die('trace_check: %s%s' % (p.stdout.decode(), p.stderr.decode()))
+    counts = {}
+    for line in p.stdout.decode().splitlines():
+        k, n = line.split()
+        counts[k] = int(n)
+    return counts
+
+
+def check_trace(exe, checker):
+    """The trace decodes on the hardware side to exactly the report's commands by type."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'trace')
+        for args in [INLINE, ['--seconds', '1']]:
+            rc, out, err = run(exe, 'run', *args, '--json', '--trace', path)
+            expect_rc('--trace ' + ' '.join(args), rc, 0, out, err)
+            report = json.loads(out)
+            counts = trace_counts(checker, path)
+            total = counts.pop('total')
+            if counts != report['commands_by_type']:
+                die('%s: trace %s, report %s' % (' '.join(args), counts,
+                                                 report['commands_by_type']))
+            if total != report['commands']['consumed'] or total == 0:
+                die('trace holds %d commands, the SMMUs consumed %d' %
+                    (total, report['commands']['consumed']))
+            with open(path) as f:
+                head = [next(f) for _ in range(3)]
+            if head[0] != '# invtrack trace\n':
+                die('trace header: %r' % head)
+            with open(path) as f:
+                header = ''.join(l[2:] for l in f if l.startswith('# ') and ' = ' in l)
+            if scenario_dict(header)['seed'] != str(report['scenario']['seed']):
+                die('trace header does not name the seed')
+            print('ok: %s: %d commands, trace = report' % (' '.join(args), total))
+
+
+def check_ablate(exe):
+    """Ablation build: a rule switched off makes the run exit 1 with the seed to replay."""
+    rc, out, err = run(exe, 'run', '--ablate', 'tag-flush', '--mode', 'inline', '--ops', '100000',
+                       '--seed', '3')
+    expect_rc('--ablate tag-flush', rc, 1, out, err)
+    m = re.search(r'^violations: (\d+) \(STALE_TLB \d+, STALE_CONFIG \d+, WRONG_DOMAIN (\d+)\)',
+                  out, re.M)
+    if not m or int(m.group(2)) == 0:
+        die('no WRONG_DOMAIN violation in the report:\n' + out)
+    replay = re.search(r'^replay: invtrack run (.*)$', out, re.M)
+    if not replay or '--seed 3' not in replay.group(1) or \
+            '--ablate tag-flush' not in replay.group(1):
+        die('no replay line with the seed and the rule:\n' + out)
+    # The replay line reproduces the run exactly (inline).
+    rc2, out2, _ = run(exe, 'run', *replay.group(1).split())
+    line = re.compile(r'^violations: .*$', re.M)
+    if rc2 != 1 or line.search(out2).group(0) != line.search(out).group(0):
+        die('replaying %r did not give the same violations' % replay.group(1))
+    rc, out, err = run(exe, 'run', '--ablate', 'tag-flush', '--mode', 'inline', '--ops', '100000',
+                       '--json')
+    expect_rc('--ablate --json', rc, 1, out, err)
+    doc = json.loads(out)
+    first = doc['violations']['first']
+    if not first or first[0]['kind'] != 'WRONG_DOMAIN' or \
+            'replay: --seed 1' not in first[0]['text']:
+        die('JSON violations.first: %s' % first[:1])
+    print('ok: --ablate tag-flush: exit 1, %s violations, replay reproduces them' % m.group(1))
+
+
+def check_cost(exe, data):
+    """A cost table changes the modelled time: all zero gives 0, CMD_SYNC x2 gives more."""
+    def modelled(*args):
+        rc, out, err = run(exe, 'run', *INLINE, '--json', *args)
+        expect_rc('--cost ' + ' '.join(args), rc, 0, out, err)
+        return json.loads(out)['invalidations']
+    base = modelled()
+    zero = modelled('--cost', os.path.join(data, 'zero.cost'))
+    sync = modelled('--cost', os.path.join(data, 'sync2000.cost'))
+    if zero['modelled_serial_ns'] != 0 or zero['modelled_ns']['p99'] != 0:
+        die('all-zero costs: %s' % zero)
+    if base['modelled_serial_ns'] == 0 or sync['modelled_serial_ns'] <= base['modelled_serial_ns']:
+        die('CMD_SYNC at 2000 ns: %d, default %d' % (sync['modelled_serial_ns'],
+                                                    base['modelled_serial_ns']))
+    # Each invalidation is modelled from its commands: the extra is 1000 ns per sync on the
+    # longest instance, so between one sync per invalidation and all of them.
+    extra = sync['modelled_serial_ns'] - base['modelled_serial_ns']
+    if extra != 1000 * base['syncs']:
+        die('CMD_SYNC +1000 ns added %d ns over %d syncs' % (extra, base['syncs']))
+    print('ok: cost tables: 0 -> 0 ns; CMD_SYNC +1000 ns -> +%d ns' % extra)
+
+
+def check_help(exe):
+    """--help and the subcommand dispatch."""
+    for args, want_rc, stream, text in [(['--help'], 0, 1, 'usage: invtrack <command>'),
+                                        (['help', 'run'], 0, 1, 'usage: invtrack run'),
+                                        (['run', '--help'], 0, 1, 'usage: invtrack run'),
+                                        (['run', '-h'], 0, 1, '--print-scenario'),
+                                        ([], 2, 2, 'usage: invtrack <command>'),
+                                        (['frob'], 2, 2, "unknown command 'frob'"),
+                                        (['--version'], 0, 1, 'invtrack ')]:
+        rc, out, err = run(exe, *args)
+        expect_rc('invtrack ' + ' '.join(args), rc, want_rc, out, err)
+        if text not in (out if stream == 1 else err):
+            die('invtrack %s: no %r in its output' % (' '.join(args), text))
+    print('ok: help and dispatch')
+
+
+def check_progress(exe):
+    """On a terminal a progress line on stderr, rewritten with \\r and cleared; --quiet: none."""
+    def with_tty(*args):
+        master, slave = pty.openpty()
+        p = subprocess.Popen([exe, 'run', *args], stdout=subprocess.PIPE, stderr=slave,
+                             stdin=subprocess.DEVNULL)
+        os.close(slave)
+        data = b''
+        while True:
+            r, _, _ = select.select([master], [], [], 60)
+            if not r:
+                break
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+        out = p.stdout.read()
+        p.wait(timeout=60)
+        os.close(master)
+        return p.returncode, out.decode(), data.decode()
+    rc, out, err = with_tty('--seconds', '1', '--dma', '1', '--cpus', '1')
+    expect_rc('progress run', rc, 0, out, err)
+    if not re.search(r'invtrack: [\d.]+/1 s  \d+ ops/s  \d+ accesses checked  0 violations', err):
+        die('no progress line on the terminal: %r' % err)
+    # Each update starts with \r; the last one blanks the line and returns to its start.
+    if not err.startswith('\r') or not re.search(r'\r +\r$', err):
+        die('progress line not rewritten in place and cleared: %r' % err[-200:])
+    if 'violations: none' not in out:
+        die('the report is missing from stdout')
+    rc, out, err = with_tty('--seconds', '1', '--quiet')
+    expect_rc('--quiet run', rc, 0, out, err)
+    if err:
+        die('--quiet still wrote to the terminal: %r' % err)
+    print('ok: progress on a terminal, none with --quiet')
+
+
+def check_man(exe, page):
+    """The man page exists, names every option of `invtrack run --help`, and renders."""
+    rc, out, err = run(exe, 'run', '--help')
+    expect_rc('run --help', rc, 0, out, err)
+    opts = set(re.findall(r'(?<![\w-])(--[a-z][a-z-]*)', out))
+    with open(page) as f:
+        troff = f.read()
+    text = troff.replace('\\-', '-').replace('\\fB', '').replace('\\fR', '').replace('\\fI', '')
+    in_man = set(re.findall(r'(?<![\w-])(--[a-z][a-z-]*)', text))
+    missing = sorted(opts - in_man)
+    extra = sorted(o for o in in_man - opts if o not in ('--version',))
+    if missing or extra:
+        die('options in --help but not the man page: %s; in the man page only: %s' %
+            (missing, extra))
+    for sec in ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'SCENARIO FILES', 'EXIT STATUS',
+                'EXAMPLES']:
+        if not re.search(r'^\.SH "?%s"?$' % sec, troff, re.M):
+            die('man page lacks section %s' % sec)
+    groff = None
+    for d in os.environ.get('PATH', '').split(os.pathsep):
+        if os.access(os.path.join(d, 'groff'), os.X_OK):
+            groff = os.path.join(d, 'groff')
+    if groff:
+        p = subprocess.run([groff, '-man', '-Tutf8', '-ww', '-z', page], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        if p.returncode or p.stderr:
+            die('groff warns: %s' % p.stderr.decode())
+        print('ok: man page: %d options, renders without warnings' % len(opts))
+    else:
+        print('ok: man page: %d options (groff not installed: not rendered)' % len(opts))
+
+
+def main():
+    if len(sys.argv) < 3:
+        die('usage: cli_test.py CHECK INVTRACK [ARG...]')
+    check, exe, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if check == 'fail':
+        check_fail(exe, rest[0], rest[1:])
+        return
+    checks = {'clean': check_clean, 'threaded': check_threaded, 'roundtrip': check_roundtrip,
+              'override': check_override, 'schema': check_schema, 'trace': check_trace,
+              'ablate': check_ablate, 'cost': check_cost, 'help': check_help,
+              'progress': check_progress, 'man': check_man}
+    if check not in checks:
+        die('unknown check ' + check)
+    checks[check](exe, *rest)
+
+
+if __name__ == '__main__':
+    main()

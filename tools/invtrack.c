@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * invtrack.c - the invtrack command: subcommands, help, `invtrack run`.
+ *
+ * `invtrack run` builds a modelled system (SMMUv3 instances driven by the
+ * invtrack core, devices, domains), runs map / unmap / attach churn and DMA
+ * on it with the oracle checking every access, and reports.  Exit status:
+ * 0 clean, 1 violations, 2 bad input, 3 the run could not be done.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <invtrack/ablation.h>
+
+#include "cli.h"
+
+#ifndef INVT_VERSION
+#define INVT_VERSION "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: invtrack <command> [options]\n"
+		"\n"
+		"Drive the invtrack IOMMU invalidation core on a modelled system, with an oracle\n"
+		"checking that no device uses a translation that should be gone.\n"
+		"\n"
+		"commands:\n"
+		"  run        build the system, run load on it, report (invtrack run --help)\n"
+		"  help       this text; 'invtrack help run': the options of run\n"
+		"\n"
+		"options:\n"
+		"  -h, --help     this text\n"
+		"  --version      the version\n"
+		"\n"
+		"See invtrack(1).\n");
+}
+
+void cli_usage_run(FILE *f)
+{
+	fprintf(f,
+		"usage: invtrack run [options]\n"
+		"\n"
+		"Build a modelled system, run map/unmap/attach churn and DMA on it, check every\n"
+		"access with the oracle, report.  With no options: the default scenario\n"
+		"(invtrack run --print-scenario shows it), about 10 s.\n"
+		"\n"
+		"system:\n"
+		"  --arch ARCH         smmuv3 (vtd and riscv: not yet)\n"
+		"  --instances N       IOMMU instances, 1..%d\n"
+		"  --devices N         devices, spread over the instances, 1..%d\n"
+		"  --ats FRACTION      share of devices with ATS, 0..1\n"
+		"  --pasids N          ssids of the devices given PASIDs, 1..%d (1: no PASIDs)\n"
+		"  --domains N         domains, stage-1 and stage-2 alternately, 1..%d\n"
+		"  --range-inv on|off  range invalidation (SMMU_IDR3.RIL)\n"
+		"  --cost FILE         modelled cost per command: 'MNEMONIC = ns' lines\n"
+		"load:\n"
+		"  --mode inline|threaded  inline: one thread, same seed same commands\n"
+		"  --cpus N            threaded: churn threads (map/unmap/attach), 1..%d\n"
+		"  --dma N             threaded: DMA engine threads, 0..%d\n"
+		"  --seconds S         stop after S seconds (0: no time limit)\n"
+		"  --ops N             stop after N operations (0: no limit)\n"
+		"  --seed S            the seed of everything\n"
+		"  --ablate RULE       switch a protocol rule off (ablation builds only)\n"
+		"scenario:\n"
+		"  --scenario FILE     read 'key = value' lines (keys as the options above)\n"
+		"  --print-scenario    print the effective scenario and exit\n"
+		"output:\n"
+		"  --json              the report as JSON (docs/report.schema.json)\n"
+		"  --trace FILE        write every command as it is queued\n"
+		"  --quiet             no progress line\n"
+		"  -h, --help          this text\n"
+		"\n"
+		"Options override the scenario file, which overrides the default.  Giving\n"
+		"--seconds or --ops replaces the other limit of a lower level.\n"
+		"Exit status: 0 clean, 1 violations found, 2 bad input, 3 run failed.\n",
+		INVT_SCN_MAX_INSTANCES, INVT_SCN_MAX_DEVICES, INVT_SCN_MAX_PASIDS,
+		INVT_SCN_MAX_DOMAINS, INVT_SCN_MAX_THREADS, INVT_SCN_MAX_THREADS);
+}
+
+/* The progress line: rewritten in place on stderr, cleared at the end. */
+struct progress {
+	int width;
+};
+
+static void progress(void *arg, const struct invt_scn_progress *pr)
+{
+	struct progress *pg = arg;
+	char line[200];
+	int n;
+
+	if (pr->final) {
+		fprintf(stderr, "\r%*s\r", pg->width, "");
+		pg->width = 0;
+		return;
+	}
+	if (pr->seconds > 0)
+		n = snprintf(line, sizeof(line), "invtrack: %.1f/%g s", pr->elapsed, pr->seconds);
+	else
+		n = snprintf(line, sizeof(line), "invtrack: %.1f s", pr->elapsed);
+	if (pr->ops_limit && n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - n, ", %llu/%llu ops",
+			      (unsigned long long)pr->ops, (unsigned long long)pr->ops_limit);
+	if (n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - n,
+			      "  %.0f ops/s  %llu accesses checked  %llu violations",
+			      pr->elapsed > 0 ? pr->ops / pr->elapsed : 0.0,
+			      (unsigned long long)pr->accesses, (unsigned long long)pr->violations);
+	if (n < 0)
+		return;
+	fprintf(stderr, "\r%s%*s", line, pg->width > n ? pg->width - n : 0, "");
+	if (n > pg->width)
+		pg->width = n;
+}
+
+static int finish_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "invtrack: writing to standard output: %s\n",
+			errno ? strerror(errno) : "I/O error");
+		return CLI_EXIT_FAILED;
+	}
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static struct cli_opts o;
+	static struct invt_scn_result r;
+	struct progress pg = { 0 };
+	struct cli_trace t = { 0 };
+	char err[CLI_ERR_LEN] = "";
+	int ret, status;
+
+	if (cli_parse_run(&o, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "invtrack: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	if (o.help) {
+		cli_usage_run(stdout);
+		return finish_stdout();
+	}
+	if (o.print_scenario) {
+		cli_print_scenario(stdout, &o, "");
+		return finish_stdout();
+	}
+	if (o.trace_file) {
+		if (trace_open(&t, &o, err, sizeof(err))) {
+			fprintf(stderr, "invtrack: %s\n", err);
+			return CLI_EXIT_USAGE;
+		}
+		o.p.trace = trace_command;
+		o.p.trace_arg = &t;
+	}
+	if (!o.quiet && isatty(STDERR_FILENO)) {
+		o.p.progress = progress;
+		o.p.progress_arg = &pg;
+	}
+	ret = invt_scn_run(&o.p, &r, err, sizeof(err));
+	if (ret) {
+		char ignored[CLI_ERR_LEN];
+
+		trace_close(&t, ignored, sizeof(ignored));
+		fprintf(stderr, "invtrack: %s (%s)\n", err, strerror(-ret));
+		return ret == -EINVAL || ret == -EOPNOTSUPP ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
+	}
+	status = r.oracle.total ? CLI_EXIT_VIOLATIONS : CLI_EXIT_CLEAN;
+	if (o.json)
+		report_json(stdout, &o, &r);
+	else
+		report_text(stdout, &o, &r);
+	if (trace_close(&t, err, sizeof(err))) {
+		fprintf(stderr, "invtrack: %s\n", err);
+		status = CLI_EXIT_FAILED;
+	}
+	ret = finish_stdout();
+	return ret ? ret : status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		if (argc > 2 && !strcmp(argv[2], "run"))
+			cli_usage_run(stdout);
+		else if (argc > 2)
+			return fprintf(stderr, "invtrack: no help for '%s' (commands: run)\n",
+				       argv[2]), CLI_EXIT_USAGE;
+		else
+			usage(stdout);
+		return finish_stdout();
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("invtrack %s%s\n", INVT_VERSION,
+		       invt_ablations_built() ? " (ablation build)" : "");
+		return finish_stdout();
+	}
+	fprintf(stderr, "invtrack: unknown command '%s' (see invtrack --help)\n", cmd);
+	return CLI_EXIT_USAGE;
+}
