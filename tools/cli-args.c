@@ -178,11 +178,12 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 
 	switch (k) {
 	case CLI_KEY_ARCH:
-		if (!strcmp(s, "vtd") || !strcmp(s, "riscv"))
-			return cli_fail(err, len, "%s is not yet supported (smmuv3 only for now)",
-					s);
-		if (strcmp(s, "smmuv3"))
-			return cli_fail(err, len, "unknown arch '%s' (smmuv3)", s);
+		if (strcmp(s, "smmuv3") && strcmp(s, "vtd") && strcmp(s, "riscv"))
+			return cli_fail(err, len, "unknown arch '%s' (smmuv3, vtd, riscv)", s);
+		if (!invt_scn_arch_ok(s))
+			return cli_fail(err, len, "%s is not built into this invtrack", s);
+		/* The names invt_scn_arch_ok() accepts, as static strings. */
+		p->arch = !strcmp(s, "vtd") ? "vtd" : !strcmp(s, "riscv") ? "riscv" : "smmuv3";
 		ret = 0;
 		break;
 	case CLI_KEY_INSTANCES:
@@ -365,7 +366,7 @@ int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t l
 
 	memset(o, 0, sizeof(*o));
 	invt_scn_defaults(&o->p);
-	cli_cost_defaults(o->cost);
+	cli_cost_defaults(o->p.arch, o->cost);
 	o->p.cost_ns = o->cost;
 	pend = calloc(argc + 1, sizeof(*pend));
 	if (!pend)
@@ -404,6 +405,8 @@ int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t l
 			       "(set --seconds or --ops)");
 		goto out;
 	}
+	/* The architecture is known now: its default costs, then the file. */
+	cli_cost_defaults(o->p.arch, o->cost);
 	if (o->cost_file[0])
 		ret = cli_cost_load(o, err, len);
 out:

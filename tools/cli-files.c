@@ -168,37 +168,23 @@ int cli_scenario_apply(struct cli_opts *o, char *text, size_t size, const char *
 	return 0;
 }
 
-void cli_cost_defaults(uint32_t *cost)
+void cli_cost_defaults(const char *arch, uint32_t *cost)
 {
-	unsigned int op;
-
-	for (op = 0; op < 256; op++) {
-		const char *n = invt_scn_op_name(op);
-
-		cost[op] = 0;
-		if (!n)
-			continue;
-		if (!strncmp(n, "CMD_CFGI_", 9) || !strcmp(n, "CMD_PRI_RESP") ||
-		    !strcmp(n, "CMD_RESUME"))
-			cost[op] = 50;
-		else if (!strncmp(n, "CMD_TLBI_", 9))
-			cost[op] = 100;
-		else if (!strcmp(n, "CMD_ATC_INV"))
-			cost[op] = 500;
-		else if (!strcmp(n, "CMD_SYNC"))
-			cost[op] = 1000;
-	}
+	if (invt_scn_cost_defaults(arch, cost))
+		memset(cost, 0, 256 * sizeof(*cost));
 }
 
 /* An opcode by mnemonic, with or without "CMD_", any case; -1 if none. */
-static int op_lookup(const char *m)
+static int op_lookup(const char *arch, const char *m)
 {
 	unsigned int op;
 
 	for (op = 0; op < 256; op++) {
-		const char *n = invt_scn_op_name(op);
+		const char *n = invt_scn_op_name(arch, op);
 
-		if (n && (!strcasecmp(m, n) || !strcasecmp(m, n + 4)))
+		if (!n)
+			continue;
+		if (!strcasecmp(m, n) || (!strncmp(n, "CMD_", 4) && !strcasecmp(m, n + 4)))
 			return op;
 	}
 	return -1;
@@ -222,7 +208,7 @@ int cli_cost_load(struct cli_opts *o, char *err, size_t len)
 		if (ret > 0)
 			continue;
 		if (!ret) {
-			op = op_lookup(key);
+			op = op_lookup(o->p.arch, key);
 			if (op < 0)
 				ret = cli_fail(msg, sizeof(msg), "unknown command '%.40s'", key);
 			else
@@ -261,7 +247,7 @@ static void key_value(const struct cli_opts *o, int k, char *buf, size_t len)
 
 	switch (k) {
 	case CLI_KEY_ARCH:
-		snprintf(buf, len, "smmuv3");
+		snprintf(buf, len, "%s", p->arch ? p->arch : "smmuv3");
 		break;
 	case CLI_KEY_INSTANCES:
 		snprintf(buf, len, "%u", p->instances);

@@ -28,7 +28,7 @@
 
 /**
  * enum cli_key - a scenario key.
- * @CLI_KEY_ARCH: "arch": smmuv3.
+ * @CLI_KEY_ARCH: "arch": smmuv3, vtd, riscv.
  * @CLI_KEY_INSTANCES: "instances".
  * @CLI_KEY_DEVICES: "devices".
  * @CLI_KEY_ATS: "ats": the fraction of devices with ATS, 0..1.
@@ -184,8 +184,8 @@ int cli_read_text(const char *what, const char *path, char **out, size_t *size, 
 int cli_scenario_apply(struct cli_opts *o, char *text, size_t size, const char *name, int level,
 		       char *err, size_t len);
 
-/* The model's default cost per opcode (what invt_scn_op_name() names). */
-void cli_cost_defaults(uint32_t *cost);
+/* The model's default cost per op index of @arch (what invt_scn_op_name() names). */
+void cli_cost_defaults(const char *arch, uint32_t *cost);
 
 /*
  * Read @o->cost_file over @o->cost.  Return: 0, -EIO (unreadable), or
@@ -214,11 +214,13 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
  * @f: the open file.
  * @path: its name, for messages.
  * @buf: stdio buffer of @f.
+ * @arch: the architecture (for decoding and the <arch> field).
  */
 struct cli_trace {
 	FILE *f;
 	const char *path;
 	char *buf;
+	const char *arch;
 };
 
 /**
@@ -237,9 +239,11 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
  * @arg: the struct cli_trace.
  * @seq: the command's place in the global order of writing.
  * @instance: the instance whose queue it went to.
- * @dw: its two words, as in queue memory.
+ * @w: its words, as in queue memory.
+ * @nwords: how many (2, or 4 for VT-d 256-bit descriptors).
  */
-void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t dw[2]);
+void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
+		   unsigned int nwords);
 
 /**
  * trace_close() - flush and close the trace file.

@@ -50,7 +50,7 @@ void cli_usage_run(FILE *f)
 		"(invtrack run --print-scenario shows it), about 10 s.\n"
 		"\n"
 		"system:\n"
-		"  --arch ARCH         smmuv3 (vtd and riscv: not yet)\n"
+		"  --arch ARCH         smmuv3, vtd or riscv\n"
 		"  --instances N       IOMMU instances, 1..%d\n"
 		"  --devices N         devices, spread over the instances, 1..%d\n"
 		"  --ats FRACTION      share of devices with ATS, 0..1\n"

@@ -17,6 +17,16 @@
 #define INVT_VERSION "unknown"
 #endif
 
+/* How the text report names the architecture. */
+static const char *arch_label(const struct invt_scn_params *p)
+{
+	if (p->arch && !strcmp(p->arch, "vtd"))
+		return "VT-d";
+	if (p->arch && !strcmp(p->arch, "riscv"))
+		return "RISC-V IOMMU";
+	return "SMMUv3";
+}
+
 static const char *verdict_name(int v)
 {
 	static const char *const names[] = {
@@ -86,7 +96,7 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	uint64_t saved = overlap_saved(r);
 	unsigned int op;
 
-	fprintf(f, "invtrack run: SMMUv3 model, seed %" PRIu64 "%s%s\n", p->seed,
+	fprintf(f, "invtrack run: %s model, seed %" PRIu64 "%s%s\n", arch_label(p), p->seed,
 		o->ablate[0] ? ", rule switched off: " : "", o->ablate);
 	fprintf(f, "  system  %u instance%s, %u devices (%u%% with ATS, %u ssids on those with "
 		"PASIDs)\n", p->instances, p->instances == 1 ? "" : "s", p->devices, p->ats_percent,
@@ -125,9 +135,10 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		fmt_ns(b, sizeof(b), r->modelled_overlap_ns),
 		fmt_ns(c, sizeof(c), r->modelled_serial_ns),
 		r->modelled_serial_ns ? 100.0 * saved / r->modelled_serial_ns : 0.0);
-	fprintf(f, "commands consumed by the SMMUs: %" PRIu64 "\n", r->commands);
+	fprintf(f, "commands consumed by the %s units: %" PRIu64 "\n", arch_label(&o->p),
+		r->commands);
 	for (op = 0; op < 256; op++) {
-		const char *n = invt_scn_op_name(op);
+		const char *n = invt_scn_op_name(o->p.arch, op);
 
 		if (r->by_op[op])
 			fprintf(f, "  %-20s %" PRIu64 "\n", n ? n : "?", r->by_op[op]);
@@ -238,10 +249,11 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	char secs[32];
 
 	cli_fmt_real(secs, sizeof(secs), p->seconds);
-	fprintf(f, "  \"scenario\": {\"arch\": \"smmuv3\", \"instances\": %u, \"devices\": %u, "
+	fprintf(f, "  \"scenario\": {\"arch\": \"%s\", \"instances\": %u, \"devices\": %u, "
 		"\"ats\": %g, \"pasids\": %u, \"domains\": %u, \"cpus\": %u, \"dma\": %u, "
 		"\"seconds\": %s, \"ops\": %" PRIu64 ", \"seed\": %" PRIu64 ", \"mode\": \"%s\", "
-		"\"range_inv\": %s, \"cost\": ", p->instances, p->devices, p->ats_percent / 100.0,
+		"\"range_inv\": %s, \"cost\": ", p->arch ? p->arch : "smmuv3", p->instances,
+		p->devices, p->ats_percent / 100.0,
 		p->pasids, p->domains, p->cpus, p->dma, secs, p->ops, p->seed,
 		p->threaded ? "threaded" : "inline", p->ril ? "true" : "false");
 	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
@@ -282,7 +294,7 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		if (!r->by_op[op])
 			continue;
 		fprintf(f, "%s", first ? "" : ", ");
-		json_str(f, invt_scn_op_name(op) ? invt_scn_op_name(op) : "UNKNOWN");
+		json_str(f, invt_scn_op_name(o->p.arch, op) ? invt_scn_op_name(o->p.arch, op) : "UNKNOWN");
 		fprintf(f, ": %" PRIu64, r->by_op[op]);
 		first = false;
 	}

@@ -2,7 +2,7 @@
 /*
  * trace.c - the --trace writer: every command as a driver writes it.
  *
- *   <seq> <instance> <arch> <w0> <w1> <MNEMONIC> [field=value ...]
+ *   <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...]
  *
  * w0 and w1 are the command's 64-bit words as in queue memory, 16 hex
  * digits each; seq is the global order of writing, from 0; the rest is the
@@ -25,6 +25,7 @@
 int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t len)
 {
 	t->path = o->trace_file;
+	t->arch = o->p.arch;
 	t->f = fopen(t->path, "w");
 	if (!t->f)
 		return snprintf(err, len, "cannot write trace file '%s': %s", t->path,
@@ -34,7 +35,7 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
 	if (t->buf)
 		setvbuf(t->f, t->buf, _IOFBF, TRACE_BUF);
 	fprintf(t->f, "# invtrack trace\n");
-	fprintf(t->f, "# <seq> <instance> <arch> <w0> <w1> <MNEMONIC> [field=value ...]\n");
+	fprintf(t->f, "# <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...]\n");
 	cli_print_scenario(t->f, o, "# ");
 	fprintf(t->f, "# seed %" PRIu64 "\n", o->p.seed);
 	if (fflush(t->f)) {
@@ -49,14 +50,18 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
 	return 0;
 }
 
-void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t dw[2])
+void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
+		   unsigned int nwords)
 {
 	struct cli_trace *t = arg;
 	char desc[256];
+	unsigned int i;
 
-	invt_scn_describe(dw, desc, sizeof(desc));
-	fprintf(t->f, "%" PRIu64 " %" PRIu32 " smmuv3 %016" PRIx64 " %016" PRIx64 " %s\n", seq,
-		instance, dw[0], dw[1], desc);
+	invt_scn_describe(t->arch, w, nwords, desc, sizeof(desc));
+	fprintf(t->f, "%" PRIu64 " %" PRIu32 " %s", seq, instance, t->arch ? t->arch : "smmuv3");
+	for (i = 0; i < nwords; i++)
+		fprintf(t->f, " %016" PRIx64, w[i]);
+	fprintf(t->f, " %s\n", desc);
 }
 
 int trace_close(struct cli_trace *t, char *err, size_t len)

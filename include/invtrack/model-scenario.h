@@ -60,7 +60,8 @@ struct invt_scn_progress {
 
 /**
  * struct invt_scn_params - what to build and how to load it.
- * @instances: SMMU instances, 1..INVT_SCN_MAX_INSTANCES.
+ * @arch: "smmuv3" (NULL means it), "vtd" or "riscv" (see invt_scn_arch_ok()).
+ * @instances: IOMMU instances, 1..INVT_SCN_MAX_INSTANCES.
  * @devices: devices, spread round-robin over the instances.
  * @ats_percent: percentage of devices with ATS (every Nth device).
  * @pasids: ssids (the RID included) of the devices given PASIDs (every other
@@ -85,13 +86,15 @@ struct invt_scn_progress {
  *	@progress_interval seconds with a snapshot (and once at the end).
  * @progress_interval: seconds between @progress calls (0 means 0.25).
  * @progress_arg: first argument of @progress.
- * @trace: optional: every command as a driver writes it to a queue (the
- *	words exactly as in queue memory), with a sequence number that is the
- *	global order of writing; called under the scenario's trace lock, so
- *	calls never overlap.  Teardown's commands are not traced.
+ * @trace: optional: every command as a driver writes it to a queue: its
+ *	@nwords 64-bit words exactly as in queue memory (2, or 4 for VT-d
+ *	256-bit descriptors), with a sequence number that is the global order
+ *	of writing; called under the scenario's trace lock, so calls never
+ *	overlap.  Teardown's commands are not traced.
  * @trace_arg: first argument of @trace.
  */
 struct invt_scn_params {
+	const char *arch;
 	unsigned int instances;
 	unsigned int devices;
 	unsigned int ats_percent;
@@ -112,7 +115,8 @@ struct invt_scn_params {
 	void (*progress)(void *arg, const struct invt_scn_progress *pr);
 	double progress_interval;
 	void *progress_arg;
-	void (*trace)(void *arg, uint64_t seq, uint32_t instance, const uint64_t dw[2]);
+	void (*trace)(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
+		      unsigned int nwords);
 	void *trace_arg;
 };
 
@@ -205,23 +209,44 @@ int invt_scn_run(const struct invt_scn_params *p, struct invt_scn_result *res, c
 		 size_t errlen);
 
 /**
- * invt_scn_op_name() - the mnemonic of an SMMUv3 opcode.
- * @op: dw0[7:0].
+ * invt_scn_arch_ok() - whether an architecture is built in.
+ * @arch: "smmuv3", "vtd", "riscv".
  *
- * Return: e.g. "CMD_TLBI_NH_VA", or NULL for an opcode the model does not
- * decode.
+ * Return: true when invt_scn_run() can build it.
  */
-const char *invt_scn_op_name(unsigned int op);
+bool invt_scn_arch_ok(const char *arch);
+
+/**
+ * invt_scn_op_name() - the mnemonic of a command kind of an architecture.
+ * @arch: as in struct invt_scn_params (NULL: smmuv3).
+ * @op: an index of struct invt_scn_result.by_op (SMMUv3: the opcode; VT-d:
+ *	the descriptor type; RISC-V: see its model's op index).
+ *
+ * Return: e.g. "CMD_TLBI_NH_VA", or NULL for an index that names nothing.
+ */
+const char *invt_scn_op_name(const char *arch, unsigned int op);
 
 /**
  * invt_scn_describe() - decode a command as the modelled hardware does.
- * @dw: its two words.
- * @buf: receives "MNEMONIC field=value ..." (only the fields the opcode
- *	carries), or "ILLEGAL why=N" for a command the decoder rejects.
+ * @arch: as in struct invt_scn_params (NULL: smmuv3).
+ * @w: its words as in queue memory, as integers.
+ * @nwords: how many (2, or 4 for VT-d 256-bit descriptors).
+ * @buf: receives "MNEMONIC field=value ..." (only the fields the command
+ *	carries), or "ILLEGAL ..." for a command the decoder rejects.
  * @len: size of @buf.
  *
- * Return: the opcode's mnemonic index (dw0[7:0]) when it decoded, or -EINVAL.
+ * Return: the command's op index when it decoded, or -EINVAL.
  */
-int invt_scn_describe(const uint64_t dw[2], char *buf, size_t len);
+int invt_scn_describe(const char *arch, const uint64_t *w, unsigned int nwords, char *buf,
+		      size_t len);
+
+/**
+ * invt_scn_cost_defaults() - the modelled cost of each op index by default.
+ * @arch: as in struct invt_scn_params (NULL: smmuv3).
+ * @cost: receives 256 entries, in ns.
+ *
+ * Return: 0, or -EINVAL for an unknown architecture.
+ */
+int invt_scn_cost_defaults(const char *arch, uint32_t cost[256]);
 
 #endif /* INVTRACK_MODEL_SCENARIO_H */

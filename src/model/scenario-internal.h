@@ -169,7 +169,9 @@ struct scn;
  * @plan_count: the minimum commands of an invalidation of an array.
  * @op_index: the op index (by_op slot) of a command in queue format.
  * @op_name: the mnemonic of an op index, or NULL.
- * @describe: "MNEMONIC field=value ..." of a command (hardware decoder).
+ * @describe: "MNEMONIC field=value ..." of a command given as words
+ *	(hardware decoder).
+ * @cost_defaults: the model's default cost of each op index (256 entries).
  * @cmd_words: 64-bit words per command as traced (2, or 4 for 256-bit).
  * @sync_op: the op index of the completion command.
  */
@@ -192,12 +194,15 @@ struct scn_arch {
 			   uint64_t *cmds, uint64_t *syncs);
 	unsigned int (*op_index)(const void *cmd);
 	const char *(*op_name)(unsigned int op);
-	int (*describe)(const void *cmd, char *buf, size_t len);
+	int (*describe)(const uint64_t *w, unsigned int nwords, char *buf, size_t len);
+	void (*cost_defaults)(uint32_t *cost);
 	unsigned int cmd_words;
 	unsigned int sync_op;
 };
 
 extern const struct scn_arch scn_arch_smmuv3;
+
+const struct scn_arch *scn_arch_find(const char *name);
 
 /**
  * struct scn - the whole system.

@@ -241,22 +241,92 @@ static const char *smmu_op_name(unsigned int op)
 	return op < 256 && strcmp(n, "CMD_UNKNOWN") ? n : NULL;
 }
 
-static uint64_t le64(const uint8_t *b)
+/* Decode with the hardware-side decoder; print the fields the opcode carries. */
+static int smmu_describe(const uint64_t *w, unsigned int nwords, char *buf, size_t len)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t dw[2] = { w[0], nwords > 1 ? w[1] : 0 };
+	struct smmu_hw_cmd c;
+	enum smmu_hw_ill why;
+	int n;
 
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	return v;
+	if (smmu_hw_decode(dw, SMMU_HW_FEAT_ALL, &c, &why)) {
+		snprintf(buf, len, "ILLEGAL why=%d", (int)why);
+		return -EINVAL;
+	}
+	n = snprintf(buf, len, "%s", smmu_hw_op_name(c.op));
+#define FIELD(cond, fmt, ...) \
+	do { \
+		if ((cond) && n >= 0 && (size_t)n < len) \
+			n += snprintf(buf + n, len - n, " " fmt, __VA_ARGS__); \
+	} while (0)
+	switch (c.op) {
+	case SMMU_HW_OP_CFGI_STE:
+	case SMMU_HW_OP_CFGI_STE_RANGE:
+	case SMMU_HW_OP_CFGI_CD:
+	case SMMU_HW_OP_CFGI_CD_ALL:
+		FIELD(1, "sid=%u", c.sid);
+		FIELD(c.op == SMMU_HW_OP_CFGI_CD, "ssid=%u", c.ssid);
+		FIELD(c.op == SMMU_HW_OP_CFGI_STE_RANGE, "range=%u", c.range);
+		FIELD(c.op != SMMU_HW_OP_CFGI_STE_RANGE && c.op != SMMU_HW_OP_CFGI_CD_ALL,
+		      "leaf=%d", c.leaf);
+		break;
+	case SMMU_HW_OP_TLBI_NH_ALL:
+	case SMMU_HW_OP_TLBI_S12_VMALL:
+		FIELD(1, "vmid=%u", c.vmid);
+		break;
+	case SMMU_HW_OP_TLBI_NH_ASID:
+		FIELD(1, "vmid=%u asid=%u", c.vmid, c.asid);
+		break;
+	case SMMU_HW_OP_TLBI_NH_VA:
+	case SMMU_HW_OP_TLBI_NH_VAA:
+	case SMMU_HW_OP_TLBI_S2_IPA:
+	case SMMU_HW_OP_TLBI_EL2_VA:
+	case SMMU_HW_OP_TLBI_EL2_VAA:
+		FIELD(c.op != SMMU_HW_OP_TLBI_EL2_VA && c.op != SMMU_HW_OP_TLBI_EL2_VAA,
+		      "vmid=%u", c.vmid);
+		FIELD(c.op == SMMU_HW_OP_TLBI_NH_VA || c.op == SMMU_HW_OP_TLBI_EL2_VA,
+		      "asid=%u", c.asid);
+		FIELD(1, "addr=0x%llx leaf=%d tg=%u num=%u scale=%u ttl=%u",
+		      (unsigned long long)c.addr, c.leaf, c.tg, c.num, c.scale, c.ttl);
+		break;
+	case SMMU_HW_OP_TLBI_EL2_ASID:
+		FIELD(1, "asid=%u", c.asid);
+		break;
+	case SMMU_HW_OP_ATC_INV:
+		FIELD(1, "sid=%u ssv=%d", c.sid, c.ssv);
+		FIELD(c.ssv, "ssid=%u", c.ssid);
+		FIELD(1, "global=%d addr=0x%llx size=%u", c.global, (unsigned long long)c.addr,
+		      c.size);
+		break;
+	case SMMU_HW_OP_PRI_RESP:
+		FIELD(1, "sid=%u ssv=%d ssid=%u grpid=%u resp=%u", c.sid, c.ssv, c.ssid, c.grpid,
+		      c.resp);
+		break;
+	case SMMU_HW_OP_RESUME:
+		FIELD(1, "sid=%u action=%u stag=%u", c.sid, c.action, c.stag);
+		break;
+	case SMMU_HW_OP_SYNC:
+		FIELD(1, "cs=%u", c.cs);
+		FIELD(c.cs == 1, "msiaddr=0x%llx msidata=0x%x", (unsigned long long)c.msiaddr,
+		      c.msidata);
+		break;
+	default:
+		break;
+	}
+#undef FIELD
+	return c.op;
 }
 
-static int smmu_describe(const void *cmd, char *buf, size_t len)
+/* The consumer's defaults, read from a consumer set up for the purpose. */
+static void smmu_cost_defaults(uint32_t *cost)
 {
-	const uint8_t *b = cmd;
-	uint64_t dw[2] = { le64(b), le64(b + 8) };
+	struct invt_smmu_regs regs = { 0 };
+	struct smmu_hw_queue_exec exec = { 0 };
+	struct smmu_hw_queue hq;
 
-	return invt_scn_describe(dw, buf, len);
+	smmu_hw_queue_init(&hq, &regs, 0, &exec, SMMU_HW_QUEUE_INLINE);
+	memcpy(cost, hq.cost_ns, 256 * sizeof(*cost));
+	smmu_hw_queue_destroy(&hq);
 }
 
 const struct scn_arch scn_arch_smmuv3 = {
@@ -278,6 +348,7 @@ const struct scn_arch scn_arch_smmuv3 = {
 	.op_index = smmu_op_index,
 	.op_name = smmu_op_name,
 	.describe = smmu_describe,
+	.cost_defaults = smmu_cost_defaults,
 	.cmd_words = 2,
 	.sync_op = INVT_SMMU_CMD_SYNC,
 };

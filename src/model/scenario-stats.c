@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hw.h"
 #include "scenario-internal.h"
 
 /* The invalidation running on this thread, if any (see scn_acct_begin()). */
@@ -71,7 +70,7 @@ void scn_on_written(struct scn *s, uint32_t inst, const void *slot, unsigned int
 	for (i = 0; i < cmd_bytes / 8 && i < 4; i++)
 		w[i] = le_word((const uint8_t *)slot + 8 * i);
 	pthread_mutex_lock(&s->trace_lock);
-	s->p->trace(s->p->trace_arg, s->trace_seq++, inst, w);
+	s->p->trace(s->p->trace_arg, s->trace_seq++, inst, w, i);
 	pthread_mutex_unlock(&s->trace_lock);
 }
 
@@ -148,88 +147,38 @@ uint64_t scn_hist_pct(const struct scn_hist *h, unsigned int pct)
 	return hist_top(SCN_HIST_BINS - 1);
 }
 
-/* ---- names ---- */
+/* ---- names, by architecture ---- */
 
-const char *invt_scn_op_name(unsigned int op)
+const char *invt_scn_op_name(const char *arch, unsigned int op)
 {
-	const char *n;
+	const struct scn_arch *a = scn_arch_find(arch);
 
-	if (op > 255)
-		return NULL;
-	n = smmu_hw_op_name((uint8_t)op);
-	return strcmp(n, "CMD_UNKNOWN") ? n : NULL;
+	return a && op < 256 ? a->op_name(op) : NULL;
 }
 
-int invt_scn_describe(const uint64_t dw[2], char *buf, size_t len)
+int invt_scn_describe(const char *arch, const uint64_t *w, unsigned int nwords, char *buf,
+		      size_t len)
 {
-	struct smmu_hw_cmd c;
-	enum smmu_hw_ill why;
-	int n;
+	const struct scn_arch *a = scn_arch_find(arch);
 
-	if (smmu_hw_decode(dw, SMMU_HW_FEAT_ALL, &c, &why)) {
-		snprintf(buf, len, "ILLEGAL why=%d", (int)why);
+	if (!a) {
+		snprintf(buf, len, "ILLEGAL unknown-arch");
 		return -EINVAL;
 	}
-	n = snprintf(buf, len, "%s", smmu_hw_op_name(c.op));
-#define FIELD(cond, fmt, ...) \
-	do { \
-		if ((cond) && n >= 0 && (size_t)n < len) \
-			n += snprintf(buf + n, len - n, " " fmt, __VA_ARGS__); \
-	} while (0)
-	switch (c.op) {
-	case SMMU_HW_OP_CFGI_STE:
-	case SMMU_HW_OP_CFGI_STE_RANGE:
-	case SMMU_HW_OP_CFGI_CD:
-	case SMMU_HW_OP_CFGI_CD_ALL:
-		FIELD(1, "sid=%u", c.sid);
-		FIELD(c.op == SMMU_HW_OP_CFGI_CD, "ssid=%u", c.ssid);
-		FIELD(c.op == SMMU_HW_OP_CFGI_STE_RANGE, "range=%u", c.range);
-		FIELD(c.op != SMMU_HW_OP_CFGI_STE_RANGE && c.op != SMMU_HW_OP_CFGI_CD_ALL,
-		      "leaf=%d", c.leaf);
-		break;
-	case SMMU_HW_OP_TLBI_NH_ALL:
-	case SMMU_HW_OP_TLBI_S12_VMALL:
-		FIELD(1, "vmid=%u", c.vmid);
-		break;
-	case SMMU_HW_OP_TLBI_NH_ASID:
-		FIELD(1, "vmid=%u asid=%u", c.vmid, c.asid);
-		break;
-	case SMMU_HW_OP_TLBI_NH_VA:
-	case SMMU_HW_OP_TLBI_NH_VAA:
-	case SMMU_HW_OP_TLBI_S2_IPA:
-	case SMMU_HW_OP_TLBI_EL2_VA:
-	case SMMU_HW_OP_TLBI_EL2_VAA:
-		FIELD(c.op != SMMU_HW_OP_TLBI_EL2_VA && c.op != SMMU_HW_OP_TLBI_EL2_VAA,
-		      "vmid=%u", c.vmid);
-		FIELD(c.op == SMMU_HW_OP_TLBI_NH_VA || c.op == SMMU_HW_OP_TLBI_EL2_VA,
-		      "asid=%u", c.asid);
-		FIELD(1, "addr=0x%llx leaf=%d tg=%u num=%u scale=%u ttl=%u",
-		      (unsigned long long)c.addr, c.leaf, c.tg, c.num, c.scale, c.ttl);
-		break;
-	case SMMU_HW_OP_TLBI_EL2_ASID:
-		FIELD(1, "asid=%u", c.asid);
-		break;
-	case SMMU_HW_OP_ATC_INV:
-		FIELD(1, "sid=%u ssv=%d", c.sid, c.ssv);
-		FIELD(c.ssv, "ssid=%u", c.ssid);
-		FIELD(1, "global=%d addr=0x%llx size=%u", c.global, (unsigned long long)c.addr,
-		      c.size);
-		break;
-	case SMMU_HW_OP_PRI_RESP:
-		FIELD(1, "sid=%u ssv=%d ssid=%u grpid=%u resp=%u", c.sid, c.ssv, c.ssid, c.grpid,
-		      c.resp);
-		break;
-	case SMMU_HW_OP_RESUME:
-		FIELD(1, "sid=%u action=%u stag=%u", c.sid, c.action, c.stag);
-		break;
-	case SMMU_HW_OP_SYNC:
-		FIELD(1, "cs=%u", c.cs);
-		FIELD(c.cs == 1, "msiaddr=0x%llx msidata=0x%x", (unsigned long long)c.msiaddr,
-		      c.msidata);
-		break;
-	default:
-		break;
-	}
-#undef FIELD
-	return c.op;
+	return a->describe(w, nwords, buf, len);
+}
+
+int invt_scn_cost_defaults(const char *arch, uint32_t cost[256])
+{
+	const struct scn_arch *a = scn_arch_find(arch);
+
+	if (!a)
+		return -EINVAL;
+	a->cost_defaults(cost);
+	return 0;
+}
+
+bool invt_scn_arch_ok(const char *arch)
+{
+	return scn_arch_find(arch) != NULL;
 }

@@ -44,8 +44,28 @@ static double scn_now(void)
 
 #define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
+/*
+ * The architectures built in.  VT-d and RISC-V glue defines its scn_arch
+ * when its driver and model are in the build (weak references otherwise).
+ */
+extern const struct scn_arch scn_arch_vtd __attribute__((weak));
+extern const struct scn_arch scn_arch_riscv __attribute__((weak));
+
+const struct scn_arch *scn_arch_find(const char *name)
+{
+	if (!name || !strcmp(name, "smmuv3"))
+		return &scn_arch_smmuv3;
+	if (!strcmp(name, "vtd") && &scn_arch_vtd)
+		return &scn_arch_vtd;
+	if (!strcmp(name, "riscv") && &scn_arch_riscv)
+		return &scn_arch_riscv;
+	return NULL;
+}
+
 static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 {
+	if (!scn_arch_find(p->arch))
+		return SCN_ERR("unknown architecture '%s'", p->arch), -EINVAL;
 	if (p->instances < 1 || p->instances > INVT_SCN_MAX_INSTANCES)
 		return SCN_ERR("instances must be 1..%d", INVT_SCN_MAX_INSTANCES), -EINVAL;
 	if (p->devices < 1 || p->devices > INVT_SCN_MAX_DEVICES)
@@ -206,7 +226,7 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	s->ctx.hook_arg = s;
 	s->rng_hook = p->seed ^ UINT64_C(0x5eed);
 	s->dma_ops = (struct invt_dma_ops){ scn_dma_alloc, scn_dma_free, s };
-	s->arch = &scn_arch_smmuv3;
+	s->arch = scn_arch_find(p->arch);
 	s->sync_op = s->arch->sync_op;
 	scn_hooks_init(s);
 	/* Relaxed: set before any queue is written. */

@@ -60,7 +60,7 @@ def check_clean(exe):
         die('stderr is not empty without a terminal: %r' % err)
     for want in [r'seed 42\b', r'\b\d+ accesses checked by the oracle',
                  r'saved \S+ \S+ of modelled', r'violations: none',
-                 r'commands consumed by the SMMUs: \d+', r'CMD_SYNC\s+\d+',
+                 r'commands consumed by the SMMUv3 units: \d+', r'CMD_SYNC\s+\d+',
                  r'minimum for the range policy \d+ \(exact\)']:
         if not re.search(want, out):
             die('text report lacks /%s/:\n%s' % (want, out))
