@@ -124,8 +124,10 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->inv_commands, r->inv_minimum,
 		p->threaded ? "indicative: arrays change under attach" :
 		r->inv_mismatches ? "MISMATCH" : "exact");
-	fprintf(f, "  syncs     %" PRIu64 " CMD_SYNC, %" PRIu64 " waits\n", r->inv_syncs,
+	fprintf(f, "  syncs     %" PRIu64 " completion commands, %" PRIu64 " waits\n", r->inv_syncs,
 		r->inv_waits);
+	fprintf(f, "  Linux's policy for the same arrays: %" PRIu64 " commands, %" PRIu64
+		" waits (docs/comparison.md)\n", r->linux_commands, r->linux_waits);
 	fprintf(f, "  CPU time       p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->cpu_ns_p50),
 		fmt_ns(b, sizeof(b), r->cpu_ns_p99));
 	fprintf(f, "  modelled time  p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->modelled_ns_p50),
@@ -285,8 +287,10 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		"{\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 "},\n", r->cpu_ns_p50, r->cpu_ns_p99,
 		r->modelled_ns_p50, r->modelled_ns_p99);
 	fprintf(f, "    \"modelled_serial_ns\": %" PRIu64 ", \"modelled_overlap_ns\": %" PRIu64
-		", \"modelled_wait_overlap_saved_ns\": %" PRIu64 "},\n", r->modelled_serial_ns,
+		", \"modelled_wait_overlap_saved_ns\": %" PRIu64 ",\n", r->modelled_serial_ns,
 		r->modelled_overlap_ns, overlap_saved(r));
+	fprintf(f, "    \"linux_policy\": {\"commands\": %" PRIu64 ", \"waits\": %" PRIu64 "}},\n",
+		r->linux_commands, r->linux_waits);
 	fprintf(f, "  \"commands\": {\"consumed\": %" PRIu64 ", \"syncs\": %" PRIu64 "},\n",
 		r->commands, r->syncs);
 	fprintf(f, "  \"commands_by_type\": {");

@@ -157,6 +157,10 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	instances been waited for one after the other.
  * @modelled_overlap_ns: the same with the waits overlapped, as done; the
  *	difference is what overlapping saved.
+ * @linux_commands: what the architecture's Linux driver policy would have
+ *	issued for the same invalidations, computed for each one from the
+ *	array just before it (see docs/comparison.md for the policies).
+ * @linux_waits: the completions that policy would have waited for.
  * @trace_hash: inline mode: FNV-1a hash of every command consumed, in
  *	order, with its instance.
  * @oracle: the oracle's counters (accesses, faults, violations).
@@ -186,6 +190,8 @@ struct invt_scn_result {
 	uint64_t modelled_ns_p99;
 	uint64_t modelled_serial_ns;
 	uint64_t modelled_overlap_ns;
+	uint64_t linux_commands;
+	uint64_t linux_waits;
 	uint64_t trace_hash;
 	struct invt_oracle_stats oracle;
 	unsigned int nr_reports;

@@ -167,6 +167,8 @@ struct scn;
  * @abort: the driver's abort of dv->tx.
  * @dma: one access by @dv on its unit.
  * @plan_count: the minimum commands of an invalidation of an array.
+ * @linux_count: the commands and waits the arch's Linux driver policy issues
+ *	for an invalidation of an array (docs/comparison.md).
  * @op_index: the op index (by_op slot) of a command in queue format.
  * @op_name: the mnemonic of an op index, or NULL.
  * @describe: "MNEMONIC field=value ..." of a command given as words
@@ -192,6 +194,8 @@ struct scn_arch {
 	int (*dma)(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova, bool write);
 	void (*plan_count)(const struct invt_invs *invs, const struct invt_range *r,
 			   uint64_t *cmds, uint64_t *syncs);
+	void (*linux_count)(const struct invt_invs *invs, const struct invt_range *r,
+			    uint64_t *cmds, uint64_t *waits);
 	unsigned int (*op_index)(const void *cmd);
 	const char *(*op_name)(unsigned int op);
 	int (*describe)(const uint64_t *w, unsigned int nwords, char *buf, size_t len);

@@ -182,7 +182,12 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	/* The minimum for the array as it is now (exact when nothing races). */
 	invs = invt_domain_invs_get(d->dom);
 	if (invs) {
+		uint64_t lc = 0, lw = 0;
+
 		s->arch->plan_count(invs, &r, &min_cmds, &min_syncs);
+		s->arch->linux_count(invs, &r, &lc, &lw);
+		scn_count(&s->res->linux_commands, lc);
+		scn_count(&s->res->linux_waits, lw);
 		invt_invs_free(invs);
 	} else {
 		check = false;

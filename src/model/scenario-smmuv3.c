@@ -317,6 +317,21 @@ static int smmu_describe(const uint64_t *w, unsigned int nwords, char *buf, size
 	return c.op;
 }
 
+/*
+ * Linux (v6.12, arm-smmu-v3.c): arm_smmu_tlb_inv_range_domain() builds the
+ * TLBIs with the same range policy (RIL split; without RIL per granule below
+ * CMDQ_MAX_TLBI_OPS = 512 pages, else the whole ASID/VMID) and submits them
+ * with a CMD_SYNC it waits for; arm_smmu_atc_inv_domain() then sends the
+ * ATC_INVs with a CMD_SYNC it waits for.  Each batch is waited for before
+ * the next is built, instance after instance: one wait per non-empty phase.
+ * The commands are the plan's; the waits are its syncs.
+ */
+static void smmu_linux_count(const struct invt_invs *invs, const struct invt_range *r,
+			     uint64_t *cmds, uint64_t *waits)
+{
+	invt_smmu_plan_count(invs, r, cmds, waits);
+}
+
 /* The consumer's defaults, read from a consumer set up for the purpose. */
 static void smmu_cost_defaults(uint32_t *cost)
 {
@@ -345,6 +360,7 @@ const struct scn_arch scn_arch_smmuv3 = {
 	.abort = smmu_abort,
 	.dma = smmu_dma,
 	.plan_count = invt_smmu_plan_count,
+	.linux_count = smmu_linux_count,
 	.op_index = smmu_op_index,
 	.op_name = smmu_op_name,
 	.describe = smmu_describe,
