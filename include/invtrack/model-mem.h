@@ -423,7 +423,9 @@ size_t invt_mem_chain_free(struct invt_mem *mem, struct invt_mem_chain *chain);
  *	outside the pool; a correct page-table layer leaves it 0.
  *
  * alloc_table takes a zeroed TABLE frame of @domain (-ENOMEM when the pool
- * is exhausted or a failure is injected); free_table frees it; table_va is
+ * is exhausted or a failure is injected); free_table frees it; alloc_root
+ * and free_root do the same for a multi-page root with
+ * invt_mem_alloc_contig() / invt_mem_free_contig(); table_va is
  * arithmetic (thread-safe, lock-free) and, for an address outside the pool,
  * counts an error and returns a page of zeros owned by the pool, so a walk
  * through a corrupt entry faults instead of crashing.

@@ -42,6 +42,8 @@
 
 /* Deepest table any format may describe (VT-d 5-level, RISC-V Sv57). */
 #define INVT_PT_MAX_LEVELS 5
+/* Widest root beyond one table page: 2^4 pages (RISC-V SvNNx4 uses 2^2). */
+#define INVT_PT_MAX_ROOT_EXTRA_BITS 4
 
 /* Access permissions, in invt_pt_map() and in walk results. */
 #define INVT_PT_READ (1u << 0)
@@ -61,6 +63,16 @@
  *	by invt_pt_hw_walk() from any thread: must be thread-safe and must not
  *	fail for a page that was allocated and not yet freed.
  *
+ * @alloc_root: optional: allocate the root of a format whose root spans
+ *	@pages > 1 table pages (struct invt_pt_fmt.root_extra_bits): @pages
+ *	physically contiguous, zeroed pages, the first aligned to @pages times
+ *	the page size; store its address in *@pa and return 0, or -ENOMEM.
+ *	Only called for @pages > 1: a one-page root always comes from
+ *	@alloc_table.  Each page is reached through @table_va of its own
+ *	address, so the pages need not be contiguous in host memory.
+ * @free_root: give back what @alloc_root returned (same @pages); set
+ *	whenever @alloc_root is.
+ *
  * Embed this structure in your own and find it back with container_of; the
  * callbacks receive the pointer given to invt_pt_init() or invt_pt_hw_walk().
  */
@@ -68,6 +80,8 @@ struct invt_pt_ops {
 	int (*alloc_table)(struct invt_pt_ops *ops, uint64_t *pa);
 	void (*free_table)(struct invt_pt_ops *ops, uint64_t pa);
 	uint64_t *(*table_va)(struct invt_pt_ops *ops, uint64_t pa);
+	int (*alloc_root)(struct invt_pt_ops *ops, unsigned int pages, uint64_t *pa);
+	void (*free_root)(struct invt_pt_ops *ops, uint64_t pa, unsigned int pages);
 };
 
 /**
@@ -91,10 +105,15 @@ enum invt_pt_fault {
  * @name: for messages.
  * @levels: number of levels, 1..INVT_PT_MAX_LEVELS; the root is levels-1.
  * @va_bits: input address width; addresses at or above 2^va_bits are out of
- *	range.  Must leave the root between 1 and bits_per_level index bits.
+ *	range.  Must leave the root between 1 and bits_per_level +
+ *	@root_extra_bits index bits.
  * @oa_bits: output address width (physical addresses of tables and leaves).
  * @granule_shift: log2 of the smallest page and of a table page's size.
  * @bits_per_level: index bits per level; granule_shift - 3 (8-byte entries).
+ * @root_extra_bits: index bits the root level has beyond @bits_per_level,
+ *	0..INVT_PT_MAX_ROOT_EXTRA_BITS: the root is then 2^@root_extra_bits
+ *	physically contiguous table pages, aligned to their total size
+ *	(RISC-V G-stage SvNNx4: 2 bits, a 16 KiB root).  0 for most formats.
  * @leaf_levels: bit n set when level n may hold a leaf; bit 0 must be set.
  * @prot_ok: bit p set when the permission combination p (INVT_PT_READ |
  *	INVT_PT_WRITE) can be encoded exactly; invt_pt_map() refuses the others.
@@ -121,6 +140,7 @@ struct invt_pt_fmt {
 	unsigned int oa_bits;
 	unsigned int granule_shift;
 	unsigned int bits_per_level;
+	unsigned int root_extra_bits;
 	uint32_t leaf_levels;
 	uint32_t prot_ok;
 	bool (*is_present)(const struct invt_pt_fmt *fmt, uint64_t pte, unsigned int lvl);
@@ -152,7 +172,8 @@ extern const struct invt_pt_fmt invt_pt_fmt_arm_s2_4k;
  * @fmt: its format.
  * @ops: where its table pages come from.
  * @root_pa: physical address of the root table page (what the hardware's
- *	configuration points to: TTB0 in a CD, S2TTB in an STE, ...).
+ *	configuration points to: TTB0 in a CD, S2TTB in an STE, ...); the
+ *	first of 2^fmt->root_extra_bits pages.
  *
  * Owned by the caller (embed it anywhere); set up by invt_pt_init().
  */
@@ -233,7 +254,11 @@ int invt_pt_fmt_check(const struct invt_pt_fmt *fmt);
  * @fmt: its format.
  * @ops: memory for its table pages; must outlive the table.
  *
- * Return: 0, -EINVAL for a bad format, or -ENOMEM.
+ * A root of several pages (@fmt->root_extra_bits) comes from
+ * @ops->alloc_root.
+ *
+ * Return: 0, -EINVAL for a bad format or a multi-page root without
+ * @ops->alloc_root, or -ENOMEM.
  */
 int invt_pt_init(struct invt_pt *pt, const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops);
 

@@ -29,8 +29,12 @@
 #define INVT_RV_CAP_SV39X4		(1ull << 17)
 #define INVT_RV_CAP_SV48X4		(1ull << 18)
 #define INVT_RV_CAP_SV57X4		(1ull << 19)
+#define INVT_RV_CAP_MSI_FLAT		(1ull << 22)
 #define INVT_RV_CAP_ATS			(1ull << 25)
 #define INVT_RV_CAP_PD8			(1ull << 38)
+/* Extensions (spec chapter "IOMMU Extensions"): NL, IOTINVAL dw0[34]; S, dw1[9]. */
+#define INVT_RV_CAP_NL			(1ull << 42)
+#define INVT_RV_CAP_S			(1ull << 43)
 /* cqcsr (0x48): cqen 0, cie 1, cqmf 8, cmd_to 9, cmd_ill 10, fence_w_ip 11 (RW1C), cqon 16, busy 17. */
 #define INVT_RV_CQCSR_CQEN		(1u << 0)
 #define INVT_RV_CQCSR_CQMF		(1u << 8)

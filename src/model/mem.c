@@ -588,6 +588,22 @@ static void mem_free_table(struct invt_pt_ops *ops, uint64_t pa)
 		__atomic_fetch_add(&o->errors, 1, __ATOMIC_RELAXED);
 }
 
+/* A root of @pages TABLE frames, aligned to its size (RISC-V SvNNx4). */
+static int mem_alloc_root(struct invt_pt_ops *ops, unsigned int pages, uint64_t *pa)
+{
+	struct invt_mem_pt_ops *o = to_mem_ops(ops);
+
+	return invt_mem_alloc_contig(o->mem, pages, INVT_FRAME_TABLE, o->domain, 0, pa);
+}
+
+static void mem_free_root(struct invt_pt_ops *ops, uint64_t pa, unsigned int pages)
+{
+	struct invt_mem_pt_ops *o = to_mem_ops(ops);
+
+	if (invt_mem_free_contig(o->mem, pa, pages))
+		__atomic_fetch_add(&o->errors, 1, __ATOMIC_RELAXED);
+}
+
 static uint64_t *mem_table_va(struct invt_pt_ops *ops, uint64_t pa)
 {
 	struct invt_mem_pt_ops *o = to_mem_ops(ops);
@@ -607,6 +623,8 @@ void invt_mem_pt_ops_init(struct invt_mem_pt_ops *o, struct invt_mem *mem, uint3
 	o->ops.alloc_table = mem_alloc_table;
 	o->ops.free_table = mem_free_table;
 	o->ops.table_va = mem_table_va;
+	o->ops.alloc_root = mem_alloc_root;
+	o->ops.free_root = mem_free_root;
 	o->mem = mem;
 	o->domain = domain;
 	o->errors = 0;

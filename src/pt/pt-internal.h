@@ -31,10 +31,24 @@ static inline unsigned int pt_entries(const struct invt_pt_fmt *fmt)
 	return 1u << fmt->bits_per_level;
 }
 
-/* Index of @iova's entry in its table at @lvl. */
+/* Entries of a table at @lvl: the root may span several pages. */
+static inline unsigned int pt_lvl_entries(const struct invt_pt_fmt *fmt, unsigned int lvl)
+{
+	if (lvl == fmt->levels - 1)
+		return pt_entries(fmt) << fmt->root_extra_bits;
+	return pt_entries(fmt);
+}
+
+/* Index of @iova's entry in its table at @lvl (over all pages of a root). */
 static inline unsigned int pt_index(const struct invt_pt_fmt *fmt, uint64_t iova, unsigned int lvl)
 {
-	return (unsigned int)(iova >> pt_shift(fmt, lvl)) & (pt_entries(fmt) - 1);
+	return (unsigned int)(iova >> pt_shift(fmt, lvl)) & (pt_lvl_entries(fmt, lvl) - 1);
+}
+
+/* Table pages of the root. */
+static inline unsigned int pt_root_pages(const struct invt_pt_fmt *fmt)
+{
+	return 1u << fmt->root_extra_bits;
 }
 
 /*

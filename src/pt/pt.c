@@ -98,6 +98,18 @@ static inline uint64_t *table_va(struct invt_pt_ops *ops, uint64_t pa)
 	return ops->table_va(ops, pa);
 }
 
+/*
+ * Entry @idx of the table at @table_pa.  A root of several pages is reached
+ * page by page, through table_va of each page's own address.
+ */
+static inline uint64_t *pt_entry(struct invt_pt_ops *ops, const struct invt_pt_fmt *fmt,
+				 uint64_t table_pa, unsigned int idx)
+{
+	uint64_t page = idx >> fmt->bits_per_level;
+
+	return &table_va(ops, table_pa + (page << fmt->granule_shift))[idx & (pt_entries(fmt) - 1)];
+}
+
 int invt_pt_fmt_check(const struct invt_pt_fmt *fmt)
 {
 	unsigned int top;
@@ -110,8 +122,11 @@ int invt_pt_fmt_check(const struct invt_pt_fmt *fmt)
 	if (fmt->bits_per_level < 1 || fmt->bits_per_level > 16 ||
 	    fmt->granule_shift != fmt->bits_per_level + 3)
 		return -EINVAL;
+	if (fmt->root_extra_bits > INVT_PT_MAX_ROOT_EXTRA_BITS)
+		return -EINVAL;
 	top = pt_shift(fmt, fmt->levels - 1);
-	if (fmt->va_bits <= top || fmt->va_bits > top + fmt->bits_per_level || fmt->va_bits >= 64)
+	if (fmt->va_bits <= top ||
+	    fmt->va_bits > top + fmt->bits_per_level + fmt->root_extra_bits || fmt->va_bits >= 64)
 		return -EINVAL;
 	if (fmt->oa_bits < fmt->granule_shift || fmt->oa_bits > 64)
 		return -EINVAL;
@@ -131,7 +146,12 @@ int invt_pt_init(struct invt_pt *pt, const struct invt_pt_fmt *fmt, struct invt_
 	ret = invt_pt_fmt_check(fmt);
 	if (ret)
 		return ret;
-	ret = ops->alloc_table(ops, &root);
+	if (pt_root_pages(fmt) == 1)
+		ret = ops->alloc_table(ops, &root);
+	else if (ops->alloc_root && ops->free_root)
+		ret = ops->alloc_root(ops, pt_root_pages(fmt), &root);
+	else
+		return -EINVAL;
 	if (ret)
 		return ret < 0 ? ret : -ENOMEM;
 	pt->fmt = fmt;
@@ -146,16 +166,17 @@ static void free_level(struct invt_pt *pt, uint64_t table_pa, unsigned int lvl)
 	unsigned int i;
 
 	if (lvl > 0) {
-		uint64_t *tbl = table_va(pt->ops, table_pa);
-
-		for (i = 0; i < pt_entries(fmt); i++) {
-			uint64_t pte = pte_get(&tbl[i]);
+		for (i = 0; i < pt_lvl_entries(fmt, lvl); i++) {
+			uint64_t pte = pte_get(pt_entry(pt->ops, fmt, table_pa, i));
 
 			if (fmt->is_present(fmt, pte, lvl) && fmt->is_table(fmt, pte, lvl))
 				free_level(pt, fmt->oa(fmt, pte, lvl), lvl - 1);
 		}
 	}
-	pt->ops->free_table(pt->ops, table_pa);
+	if (lvl == fmt->levels - 1 && pt_root_pages(fmt) > 1)
+		pt->ops->free_root(pt->ops, table_pa, pt_root_pages(fmt));
+	else
+		pt->ops->free_table(pt->ops, table_pa);
 }
 
 void invt_pt_free(struct invt_pt *pt)
@@ -235,12 +256,11 @@ static int map_check(struct map_ctx *c, uint64_t table_pa, unsigned int lvl, uin
 		     uint64_t end, uint64_t pa)
 {
 	const struct invt_pt_fmt *fmt = c->fmt;
-	uint64_t *tbl = table_va(c->ops, table_pa);
 	int ret;
 
 	while (iova < end) {
 		uint64_t next = pt_piece_end(fmt, iova, end, lvl);
-		uint64_t pte = pte_get(&tbl[pt_index(fmt, iova, lvl)]);
+		uint64_t pte = pte_get(pt_entry(c->ops, fmt, table_pa, pt_index(fmt, iova, lvl)));
 		bool leaf = leaf_fits(fmt, lvl, iova, next, pa);
 
 		if (fmt->is_present(fmt, pte, lvl)) {
@@ -311,11 +331,10 @@ static void map_commit(struct map_ctx *c, uint64_t table_pa, unsigned int lvl, u
 		       uint64_t end, uint64_t pa)
 {
 	const struct invt_pt_fmt *fmt = c->fmt;
-	uint64_t *tbl = table_va(c->ops, table_pa);
 
 	while (iova < end) {
 		uint64_t next = pt_piece_end(fmt, iova, end, lvl);
-		uint64_t *ptep = &tbl[pt_index(fmt, iova, lvl)];
+		uint64_t *ptep = pt_entry(c->ops, fmt, table_pa, pt_index(fmt, iova, lvl));
 
 		if (leaf_fits(fmt, lvl, iova, next, pa)) {
 			pte_set_leaf(ptep, fmt->make_leaf(fmt, pa, lvl, c->prot));
@@ -371,7 +390,7 @@ static bool find_leaf(const struct invt_pt *pt, uint64_t iova, unsigned int *lvl
 	if (iova >> fmt->va_bits)
 		return false;
 	for (l = fmt->levels; l-- > 0;) {
-		uint64_t e = pte_get_acquire(&table_va(pt->ops, table)[pt_index(fmt, iova, l)]);
+		uint64_t e = pte_get_acquire(pt_entry(pt->ops, fmt, table, pt_index(fmt, iova, l)));
 
 		if (!fmt->is_present(fmt, e, l))
 			return false;
@@ -431,16 +450,17 @@ static void gather_leaf(struct invt_pt_gather *g, uint64_t iova, uint64_t next)
 	g->unmapped += next - iova;
 }
 
-/* No entry of @tbl outside [first, last] is present. */
-static bool table_empty_outside(const struct invt_pt_fmt *fmt, const uint64_t *tbl,
-				unsigned int lvl, unsigned int first, unsigned int last)
+/* No entry of the table at @table_pa outside [first, last] is present. */
+static bool table_empty_outside(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops,
+				uint64_t table_pa, unsigned int lvl, unsigned int first,
+				unsigned int last)
 {
 	unsigned int i;
 
-	for (i = 0; i < pt_entries(fmt); i++) {
+	for (i = 0; i < pt_lvl_entries(fmt, lvl); i++) {
 		if (i >= first && i <= last)
 			continue;
-		if (fmt->is_present(fmt, pte_get(&tbl[i]), lvl))
+		if (fmt->is_present(fmt, pte_get(pt_entry(ops, fmt, table_pa, i)), lvl))
 			return false;
 	}
 	return true;
@@ -456,14 +476,13 @@ static bool unmap_level(struct unmap_ctx *c, uint64_t table_pa, unsigned int lvl
 			uint64_t end)
 {
 	const struct invt_pt_fmt *fmt = c->fmt;
-	uint64_t *tbl = table_va(c->ops, table_pa);
 	unsigned int first = pt_index(fmt, iova, lvl);
 	unsigned int last = pt_index(fmt, end - 1, lvl);
 	bool kept = false;
 
 	while (iova < end) {
 		uint64_t next = pt_piece_end(fmt, iova, end, lvl);
-		uint64_t *ptep = &tbl[pt_index(fmt, iova, lvl)];
+		uint64_t *ptep = pt_entry(c->ops, fmt, table_pa, pt_index(fmt, iova, lvl));
 		uint64_t pte = pte_get(ptep);
 
 		if (!fmt->is_present(fmt, pte, lvl)) {
@@ -485,7 +504,7 @@ static bool unmap_level(struct unmap_ctx *c, uint64_t table_pa, unsigned int lvl
 		}
 		iova = next;
 	}
-	return !kept && table_empty_outside(fmt, tbl, lvl, first, last);
+	return !kept && table_empty_outside(fmt, c->ops, table_pa, lvl, first, last);
 }
 
 int invt_pt_unmap(struct invt_pt *pt, uint64_t iova, uint64_t size,
@@ -542,7 +561,7 @@ int invt_pt_hw_walk_from(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops,
 		 * Acquire pairs with the release store that wrote the entry: a
 		 * table's zeroed contents, or the mapper's writes before a leaf.
 		 */
-		pte = pte_get_acquire(&table_va(ops, table)[pt_index(fmt, iova, lvl)]);
+		pte = pte_get_acquire(pt_entry(ops, fmt, table, pt_index(fmt, iova, lvl)));
 		res->level = lvl;
 		res->pte = pte;
 		if (!fmt->is_present(fmt, pte, lvl)) {

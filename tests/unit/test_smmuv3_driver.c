@@ -157,7 +157,8 @@ static int env_setup(void **state)
 	assert_non_null(E);
 	invt_ctx_init(&E->ctx);
 	E->mem.ops = (struct invt_smmu_mem_ops){ tmem_alloc, tmem_free, &E->mem };
-	E->pt.ops = (struct invt_pt_ops){ tpt_alloc, tpt_free, tpt_va };
+	E->pt.ops = (struct invt_pt_ops){ .alloc_table = tpt_alloc, .free_table = tpt_free,
+					  .table_va = tpt_va };
 	smmu_hw_cfg_idr_init(&E->idr, SMMU_HW_FEAT_ALL);
 	for (i = 0; i < NSMMU; i++) {
 		struct smmu_hw_queue_exec exec = { rec_exec, NULL, &E->rec[i] };

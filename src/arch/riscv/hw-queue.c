@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * hw-queue.c - the modelled RISC-V IOMMU's command-queue consumer
+ * (hardware side).  Behaviour: see hw-queue.h; RISC-V IOMMU 1.0 §3.1
+ * (command queue, IOFENCE.C), §5.6-§5.8 (cqb, cqh, cqt), §5.9 (cqcsr).
+ *
+ * Written apart from the driver's producer (src/arch/riscv/queue.c): it
+ * shares only <invtrack/riscv-regs.h> and queue memory.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "hw-queue.h"
+
+/* cqcsr bits the driver clears by writing 1 (§5.9). */
+#define CQCSR_W1C	(INVT_RV_CQCSR_CQMF | INVT_RV_CQCSR_CMD_TO | INVT_RV_CQCSR_CMD_ILL | \
+			 INVT_RV_CQCSR_FENCE_W_IP)
+/* Any of these stops command processing. */
+#define CQCSR_STOPPED	(INVT_RV_CQCSR_CQMF | INVT_RV_CQCSR_CMD_TO | INVT_RV_CQCSR_CMD_ILL)
+/* cqb.PPN is 44 bits. */
+#define CQB_PPN_MASK	0x00000fffffffffffull
+/* Largest queue the model accepts: 2^20 entries (16 MiB). */
+#define HWQ_MAX_LOG2	20
+
+static void hwq_default_costs(uint32_t *cost)
+{
+	memset(cost, 0, sizeof(uint32_t) * RV_HW_NR_CMDS);
+	cost[RV_HW_IOTINVAL_VMA] = 100;
+	cost[RV_HW_IOTINVAL_GVMA] = 100;
+	cost[RV_HW_IOFENCE_C] = 1000;
+	cost[RV_HW_IODIR_INVAL_DDT] = 50;
+	cost[RV_HW_IODIR_INVAL_PDT] = 50;
+	cost[RV_HW_ATS_INVAL] = 500;
+	cost[RV_HW_ATS_PRGR] = 50;
+}
+
+static void hwq_set_cqh(struct rv_hw_queue *hq, uint32_t idx)
+{
+	/*
+	 * Release: pairs with the driver's acquire load of cqh.  Forbids it
+	 * reusing an entry before it was read and, past an IOFENCE.C, acting
+	 * (freeing memory) before the commands before the fence took effect.
+	 */
+	__atomic_store_n(&hq->regs->cqh, idx, __ATOMIC_RELEASE);
+}
+
+/* Stop with error @bit; cqh was left where the spec wants it. */
+static void hwq_raise(struct rv_hw_queue *hq, uint32_t bit)
+{
+	/*
+	 * Release: pairs with the driver's acquire load of cqcsr.  Forbids it
+	 * seeing the error before cqh points at the failing command.
+	 */
+	__atomic_fetch_or(&hq->regs->cqcsr, bit, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&hq->errors, 1, __ATOMIC_RELAXED);
+}
+
+static void hwq_trace(struct rv_hw_queue *hq, const uint64_t dw[2], unsigned int err)
+{
+	if (hq->ops.trace)
+		hq->ops.trace(hq->ops.arg, dw, err);
+}
+
+static void hwq_account(struct rv_hw_queue *hq, unsigned int kind)
+{
+	__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[kind], __ATOMIC_RELAXED);
+	__atomic_fetch_add(&hq->consumed, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Complete the open IOFENCE.C; @next: the first index not executed.
+ * Return: true, or false when it reported a timeout or could not write
+ * DATA (the queue stopped, cqh at the fence).
+ */
+static bool hwq_complete_fence(struct rv_hw_queue *hq, uint32_t next)
+{
+	const struct rv_hw_cmd *c = &hq->open_cmd;
+	uint64_t seq = hq->seq - 1;
+	bool timed_out;
+	uint32_t *p;
+
+	hq->open = false;
+	timed_out = hq->to_pending && hq->to_seq <= seq;
+	/* Earlier commands complete (timed-out ones excepted) either way. */
+	hq->ops.fence(hq->ops.arg, c, seq, timed_out);
+	if (timed_out) {
+		hq->to_pending = false;		/* reported: the retry completes */
+		hwq_trace(hq, hq->open_dw, RV_HW_QUEUE_ERR_TO);
+		hwq_set_cqh(hq, hq->open_idx);
+		hwq_raise(hq, INVT_RV_CQCSR_CMD_TO);
+		return false;
+	}
+	if (c->av) {
+		p = hq->ops.va(hq->ops.arg, c->addr, sizeof(*p));
+		if (!p) {
+			hwq_set_cqh(hq, hq->open_idx);
+			hwq_raise(hq, INVT_RV_CQCSR_CQMF);
+			return false;
+		}
+		/*
+		 * Release: pairs with the driver's acquire load of the
+		 * completion word.  Forbids it seeing DATA before the effects of
+		 * every command before the fence.
+		 */
+		__atomic_store_n(p, htole32(c->data), __ATOMIC_RELEASE);
+	}
+	hwq_trace(hq, hq->open_dw, 0);
+	hwq_account(hq, c->kind);
+	hwq_set_cqh(hq, next);
+	return true;
+}
+
+/* Apply cqcsr_clear and follow cqen.  Return: the queue may run. */
+static bool hwq_control(struct rv_hw_queue *hq)
+{
+	struct invt_riscv_regs *r = hq->regs;
+	uint32_t clr, csr;
+
+	/*
+	 * Acquire: pairs with the driver's release store of cqcsr_clear.
+	 * Forbids re-reading a failed entry older than the driver's rewrite.
+	 */
+	clr = __atomic_exchange_n(&r->cqcsr_clear, 0, __ATOMIC_ACQUIRE);
+	if (clr & CQCSR_W1C)
+		__atomic_fetch_and(&r->cqcsr, ~(clr & CQCSR_W1C), __ATOMIC_RELAXED);
+	/*
+	 * Acquire: pairs with the driver's release when it sets cqen, after
+	 * cqb and the queue memory.  Forbids using either before then.
+	 */
+	csr = __atomic_load_n(&r->cqcsr, __ATOMIC_ACQUIRE);
+	if (!(csr & INVT_RV_CQCSR_CQEN)) {
+		if (csr & INVT_RV_CQCSR_CQON)
+			__atomic_fetch_and(&r->cqcsr, ~INVT_RV_CQCSR_CQON, __ATOMIC_RELEASE);
+		return false;
+	}
+	if (!(csr & INVT_RV_CQCSR_CQON)) {
+		/* cqen 0 -> 1: cqh and the error bits start from 0 (§5.9). */
+		hwq_set_cqh(hq, 0);
+		hq->open = false;
+		hq->to_pending = false;
+		__atomic_fetch_and(&r->cqcsr, ~CQCSR_W1C, __ATOMIC_RELAXED);
+		/* Release: pairs with the driver's acquire poll of cqon. */
+		__atomic_fetch_or(&r->cqcsr, INVT_RV_CQCSR_CQON, __ATOMIC_RELEASE);
+		csr = 0;
+	}
+	return !(csr & CQCSR_STOPPED);
+}
+
+/*
+ * Fetch and execute the entry at @idx of a queue of @mask + 1 entries.
+ * Return: 1 when executed (or a fence opened), 0 when the queue stopped.
+ */
+static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t mask)
+{
+	enum rv_hw_ill why;
+	struct rv_hw_cmd cmd;
+	const void *slot;
+	uint64_t dw[2];
+	int ret;
+
+	slot = hq->ops.va(hq->ops.arg, base + 16 * (uint64_t)idx, 16);
+	if (!slot) {
+		if (!hq->open || hwq_complete_fence(hq, idx)) {
+			hwq_set_cqh(hq, idx);
+			hwq_raise(hq, INVT_RV_CQCSR_CQMF);
+		}
+		return 0;
+	}
+	rv_hw_words_le(slot, dw);
+	if (rv_hw_decode(dw, &hq->lim, &cmd, &why)) {
+		hwq_trace(hq, dw, RV_HW_QUEUE_ERR_ILL);
+		if (!hq->open || hwq_complete_fence(hq, idx)) {
+			hwq_set_cqh(hq, idx);
+			hwq_raise(hq, INVT_RV_CQCSR_CMD_ILL);
+		}
+		return 0;
+	}
+	if (cmd.kind == RV_HW_IOFENCE_C) {
+		/* The previous fence's window ends here. */
+		if (hq->open && !hwq_complete_fence(hq, idx))
+			return 0;
+		hq->open = true;
+		hq->open_idx = idx;
+		hq->open_cmd = cmd;
+		hq->open_dw[0] = dw[0];
+		hq->open_dw[1] = dw[1];
+		hq->seq++;
+		return 1;
+	}
+	ret = hq->ops.exec(hq->ops.arg, &cmd, hq->seq);
+	hwq_trace(hq, dw, ret == RV_HW_QUEUE_TIMEOUT ? RV_HW_QUEUE_ERR_TO : 0);
+	if (ret == RV_HW_QUEUE_TIMEOUT && !hq->to_pending) {
+		hq->to_pending = true;
+		hq->to_seq = hq->seq;
+	}
+	hwq_account(hq, cmd.kind);
+	/* Behind an open fence, cqh waits for the fence. */
+	if (!hq->open)
+		hwq_set_cqh(hq, (idx + 1) & mask);
+	return 1;
+}
+
+unsigned int rv_hw_queue_run(struct rv_hw_queue *hq)
+{
+	struct invt_riscv_regs *r = hq->regs;
+	uint32_t mask, idx, tail;
+	uint64_t cqb, base, ddtp, before;
+	unsigned int log2;
+
+	pthread_mutex_lock(&hq->lock);
+	before = __atomic_load_n(&hq->consumed, __ATOMIC_RELAXED);
+	if (!hwq_control(hq))
+		goto out;
+	/* Acquire: pairs with the driver's release store of cqb (as cqen). */
+	cqb = __atomic_load_n(&r->cqb, __ATOMIC_ACQUIRE);
+	log2 = (unsigned int)(cqb & INVT_RV_CQB_LOG2SZ_MASK) + 1;
+	base = ((cqb >> INVT_RV_CQB_PPN_SHIFT) & CQB_PPN_MASK) << 12;
+	if (log2 > HWQ_MAX_LOG2) {
+		hwq_raise(hq, INVT_RV_CQCSR_CQMF);
+		goto out;
+	}
+	mask = (UINT32_C(1) << log2) - 1;
+	/* Relaxed: written once before any device is attached (riscv-regs.h). */
+	ddtp = __atomic_load_n(&r->ddtp, __ATOMIC_RELAXED);
+	hq->lim.did_bits = (ddtp & INVT_RV_DDTP_MODE_MASK) == INVT_RV_DDTP_MODE_1LVL ? 7 : 0;
+	/* Only the IOMMU writes cqh. */
+	idx = __atomic_load_n(&r->cqh, __ATOMIC_RELAXED) & mask;
+	for (;;) {
+		/*
+		 * Acquire: pairs with the driver's release store of cqt.
+		 * Forbids reading an entry before the driver's stores to it.
+		 */
+		tail = __atomic_load_n(&r->cqt, __ATOMIC_ACQUIRE) & mask;
+		if (idx == tail)
+			break;
+		while (idx != tail) {
+			if (!hwq_one(hq, base, idx, mask))
+				goto out;
+			idx = (idx + 1) & mask;
+		}
+	}
+	if (hq->open)
+		hwq_complete_fence(hq, idx);
+out:
+	/* Only this thread, under the lock, adds to it. */
+	before = __atomic_load_n(&hq->consumed, __ATOMIC_RELAXED) - before;
+	pthread_mutex_unlock(&hq->lock);
+	return (unsigned int)before;
+}
+
+static void hwq_doorbell(void *arg)
+{
+	rv_hw_queue_run(arg);
+}
+
+int rv_hw_queue_init(struct rv_hw_queue *hq, struct invt_riscv_regs *regs,
+		     const struct rv_hw_queue_ops *ops, enum rv_hw_queue_mode mode)
+{
+	int ret;
+
+	memset(hq, 0, sizeof(*hq));
+	hq->regs = regs;
+	hq->lim.caps = regs->capabilities;
+	hq->mode = mode;
+	hq->ops = *ops;
+	hwq_default_costs(hq->cost_ns);
+	ret = pthread_mutex_init(&hq->lock, NULL);
+	if (ret)
+		return -ret;
+	if (mode == RV_HW_QUEUE_INLINE) {
+		regs->doorbell = hwq_doorbell;
+		regs->doorbell_arg = hq;
+	}
+	return 0;
+}
+
+void rv_hw_queue_destroy(struct rv_hw_queue *hq)
+{
+	rv_hw_queue_stop(hq);
+	if (hq->regs->doorbell_arg == hq) {
+		hq->regs->doorbell = NULL;
+		hq->regs->doorbell_arg = NULL;
+	}
+	pthread_mutex_destroy(&hq->lock);
+}
+
+static void *hwq_thread(void *arg)
+{
+	struct rv_hw_queue *hq = arg;
+
+	/* Acquire: pairs with rv_hw_queue_stop()'s release of the flag. */
+	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
+		/* Poll cqt; when idle give the CPU away (2-CPU machines). */
+		if (!rv_hw_queue_run(hq))
+			sched_yield();
+	}
+	return NULL;
+}
+
+int rv_hw_queue_start(struct rv_hw_queue *hq)
+{
+	int ret;
+
+	if (hq->mode != RV_HW_QUEUE_THREADED || hq->running)
+		return -EINVAL;
+	__atomic_store_n(&hq->stop, 0, __ATOMIC_RELAXED);
+	ret = pthread_create(&hq->thread, NULL, hwq_thread, hq);
+	if (ret)
+		return -ret;
+	hq->running = true;
+	return 0;
+}
+
+void rv_hw_queue_stop(struct rv_hw_queue *hq)
+{
+	if (!hq->running)
+		return;
+	/* Release: pairs with the thread's acquire; nothing else hangs on it. */
+	__atomic_store_n(&hq->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(hq->thread, NULL);
+	hq->running = false;
+}
+
+uint64_t rv_hw_queue_clock(const struct rv_hw_queue *hq)
+{
+	return __atomic_load_n(&hq->clock_ns, __ATOMIC_RELAXED);
+}
