@@ -205,6 +205,8 @@ struct scn_arch {
 };
 
 extern const struct scn_arch scn_arch_smmuv3;
+extern const struct scn_arch scn_arch_vtd;
+extern const struct scn_arch scn_arch_riscv;
 
 const struct scn_arch *scn_arch_find(const char *name);
 

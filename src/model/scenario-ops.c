@@ -174,13 +174,20 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	struct invt_range r;
 
 	sg.g.table_unlinked = scn_table_unlinked;
-	if (invt_pt_unmap(d->pt, iova, size, &sg.g) || !sg.g.size)
+	/*
+	 * The array as it is now, for the minimum (exact when nothing races).
+	 * Read before the PTEs are cleared: taking the domain's lock after
+	 * would drain an ablation build's emulated store buffer and hide the
+	 * "barrier" ablation.
+	 */
+	invs = invt_domain_invs_get(d->dom);
+	if (invt_pt_unmap(d->pt, iova, size, &sg.g) || !sg.g.size) {
+		invt_invs_free(invs);
 		return;
+	}
 	scn_collect(s, d, &sg, sg.g.iova, sg.g.iova + (sg.g.size - 1));
 	r = (struct invt_range){ .start = sg.g.iova, .last = sg.g.iova + (sg.g.size - 1),
 				 .leaf = sg.g.leaf_only };
-	/* The minimum for the array as it is now (exact when nothing races). */
-	invs = invt_domain_invs_get(d->dom);
 	if (invs) {
 		uint64_t lc = 0, lw = 0;
 

@@ -44,21 +44,19 @@ static double scn_now(void)
 
 #define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
-/*
- * The architectures built in.  VT-d and RISC-V glue defines its scn_arch
- * when its driver and model are in the build (weak references otherwise).
- */
-extern const struct scn_arch scn_arch_vtd __attribute__((weak));
-extern const struct scn_arch scn_arch_riscv __attribute__((weak));
-
+/* The architectures built in (the build defines INVT_SCN_<ARCH> for each glue). */
 const struct scn_arch *scn_arch_find(const char *name)
 {
 	if (!name || !strcmp(name, "smmuv3"))
 		return &scn_arch_smmuv3;
-	if (!strcmp(name, "vtd") && &scn_arch_vtd)
+#ifdef INVT_SCN_VTD
+	if (!strcmp(name, "vtd"))
 		return &scn_arch_vtd;
-	if (!strcmp(name, "riscv") && &scn_arch_riscv)
+#endif
+#ifdef INVT_SCN_RISCV
+	if (!strcmp(name, "riscv"))
 		return &scn_arch_riscv;
+#endif
 	return NULL;
 }
 

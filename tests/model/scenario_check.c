@@ -3,7 +3,7 @@
  * scenario_check.c - run modelled scenarios and judge them.
  *
  *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril]
- *                  [--instances N] [--devices N] [--domains N]
+ *                  [--arch smmuv3|vtd|riscv] [--instances N] [--devices N] [--domains N]
  *                  [--min-accesses N] [--twice] [--delays]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT]]
  *
@@ -29,10 +29,11 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	unsigned int i;
 	char line[512];
 
-	printf("%s: seed %llu %s: %llu ops in %.2f s, %llu accesses checked (%.0f/s), "
+	printf("%s: %s seed %llu %s: %llu ops in %.2f s, %llu accesses checked (%.0f/s), "
 	       "%llu faults; map %llu unmap %llu attach %llu detach %llu replace %llu; "
 	       "%llu invalidations, %llu commands (%llu syncs)",
-	       what, (unsigned long long)p->seed, p->threaded ? "threaded" : "inline",
+	       what, p->arch ? p->arch : "smmuv3", (unsigned long long)p->seed,
+	       p->threaded ? "threaded" : "inline",
 	       (unsigned long long)(r->maps + r->unmaps + r->attaches + r->detaches +
 				    r->replaces + r->oracle.accesses + r->oracle.faults),
 	       r->elapsed, (unsigned long long)r->oracle.accesses,
@@ -108,6 +109,8 @@ int main(int argc, char **argv)
 			p.seconds = strtod(v, NULL), k++;
 		} else if (v && !strcmp(a, "--seed")) {
 			p.seed = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--arch")) {
+			p.arch = v, k++;
 		} else if (v && !strcmp(a, "--instances")) {
 			p.instances = strtoul(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--devices")) {
