@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * driver.c - Intel VT-d driver on the invtrack core: the flush engine's
+ * operations, bring-up and removal of a unit, domains, and the descriptor
+ * count of an invalidation.  Masters, PASID entries and the attach
+ * transaction live in driver-cfg.c.  The interface is
+ * <invtrack/vtd-driver.h>.
+ *
+ * The ops run on the invalidation fast path (src/core/flush.c): build() and
+ * build_sync() encode into the engine's batch on the stack, submit() hands
+ * the batch to the queue producer in one go, wait() polls the status word
+ * of the wait it names.  They cannot report errors, so errors are counted
+ * in vtd->stats.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <invtrack/vtd-driver.h>
+
+#include "compat-user.h"
+
+#define DESC_BYTES	INVT_VTD_DESC_BYTES
+#define PAGE_4K		4096u
+/* CAP_REG.ND [2:0]: 2^(4 + 2 * ND) domains; 7 is reserved (§11.4.2). */
+#define CAP_ND_RESERVED	7
+#define DID_BITS_MAX	16
+/* ECAP_REG.PSS [39:35]: PASIDs are PSS + 1 bits. */
+#define ECAP_PSS_MASK	0x1fu
+
+/* Statistics only: relaxed, nothing is ordered by a counter. */
+static void stat_add(uint64_t *counter, uint64_t v)
+{
+	__atomic_fetch_add(counter, v, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------------ ops */
+
+int invt_vtd_entry_req(const struct invt_vtd *vtd, const struct invt_inv *inv,
+		       const struct invt_range *r, struct invt_vtd_inv *req)
+{
+	memset(req, 0, sizeof(*req));
+	if (inv->id > UINT16_MAX)
+		return -EINVAL;
+	switch (inv->type) {
+	case INVT_INV_IOTLB_S1:
+		req->kind = INVT_VTD_INV_S1;
+		req->did = (uint16_t)inv->id;
+		req->pasid = inv->ssid;
+		break;
+	case INVT_INV_IOTLB_S2:
+		req->kind = INVT_VTD_INV_S2;
+		req->did = (uint16_t)inv->id;
+		break;
+	case INVT_INV_IOTLB_S2_S1_CLEAR:
+		req->kind = INVT_VTD_INV_DID_ALL;
+		req->did = (uint16_t)inv->id;
+		req->all = true;
+		return 0;
+	case INVT_INV_ATC:
+		req->kind = INVT_VTD_INV_ATC;
+		req->sid = (uint16_t)inv->id;
+		req->pasid = inv->ssid;
+		req->qdep = vtd->ats_qdep;
+		break;
+	case INVT_INV_ATC_FULL:
+		/* Requests without PASID: the device-TLB invalidate Linux uses. */
+		req->kind = INVT_VTD_INV_ATC;
+		req->sid = (uint16_t)inv->id;
+		req->qdep = vtd->ats_qdep;
+		req->all = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	req->all = r->all;
+	if (!r->all) {
+		req->leaf = r->leaf;
+		req->start = r->start;
+		req->last = r->last;
+	}
+	return 0;
+}
+
+/*
+ * invt_vtd_emit_t into a batch: encode first, so that a rejected descriptor
+ * never takes a slot (invt_batch_reserve() counts what it hands out).
+ */
+static int emit_to_batch(void *arg, const struct invt_vtd_desc *d)
+{
+	struct invt_batch *b = arg;
+	uint8_t slot[DESC_BYTES];
+	int ret = invt_vtd_desc_encode_le(d, slot, DESC_BYTES);
+
+	if (ret)
+		return ret;
+	memcpy(invt_batch_reserve(b, DESC_BYTES), slot, DESC_BYTES);
+	return 0;
+}
+
+static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
+{
+	struct invt_vtd *vtd = invt_vtd_from_iommu(b->iommu);
+	struct invt_vtd_inv req;
+	int ret;
+
+	ret = invt_vtd_entry_req(vtd, inv, r, &req);
+	if (!ret)
+		ret = invt_vtd_inv_emit(&vtd->caps, &req, emit_to_batch, b);
+	if (ret)
+		stat_add(&vtd->stats.build_errors, 1);
+}
+
+static void vtd_build_sync(struct invt_batch *b)
+{
+	struct invt_vtd *vtd = invt_vtd_from_iommu(b->iommu);
+	struct invt_vtd_desc d = { .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = vtd->fence };
+
+	if (emit_to_batch(b, &d))
+		stat_add(&vtd->stats.build_errors, 1);
+}
+
+/* SW = 1 waits among @n descriptors in queue format. */
+static uint32_t count_waits(const uint8_t *descs, uint32_t n)
+{
+	uint32_t i, waits = 0;
+
+	/* §6.5.2.8: type 5 in qw0[3:0], SW at qw0[5] (byte 0 of the descriptor). */
+	for (i = 0; i < n; i++) {
+		uint8_t b0 = descs[(size_t)i * DESC_BYTES];
+
+		waits += (b0 & 0xf) == INVT_VTD_DESC_WAIT && (b0 & 0x20) &&
+			 !(descs[(size_t)i * DESC_BYTES + 1] & 0x0e);
+	}
+	return waits;
+}
+
+/* The queue's on_write, forwarded to the hooks. */
+static void vtd_written(void *arg, uint64_t index, const void *slot)
+{
+	struct invt_vtd *vtd = arg;
+
+	vtd->hooks->written(vtd->hooks->arg, &vtd->iommu, index, slot, DESC_BYTES);
+}
+
+static void hook_submitted(struct invt_vtd *vtd, const void *descs, uint32_t n)
+{
+	if (vtd->hooks && vtd->hooks->submitted)
+		vtd->hooks->submitted(vtd->hooks->arg, &vtd->iommu, descs, n, DESC_BYTES);
+}
+
+static void hook_waited(struct invt_vtd *vtd)
+{
+	if (vtd->hooks && vtd->hooks->waited)
+		vtd->hooks->waited(vtd->hooks->arg, &vtd->iommu);
+}
+
+static int vtd_queue(struct invt_vtd *vtd, const void *descs, uint32_t n, uint64_t *first,
+		     uint64_t *token)
+{
+	int ret = invt_vtd_qi_submit(&vtd->qi, descs, n, first, token);
+
+	stat_add(&vtd->stats.submits, 1);
+	stat_add(&vtd->stats.descs, n);
+	stat_add(&vtd->stats.waits, count_waits(descs, n));
+	/* -ETIMEDOUT: a prefix went out and the token names its last wait. */
+	if (ret)
+		stat_add(&vtd->stats.submit_errors, 1);
+	hook_submitted(vtd, descs, n);
+	return ret;
+}
+
+static int vtd_complete(struct invt_vtd *vtd, uint64_t first, uint64_t token)
+{
+	int ret;
+
+	stat_add(&vtd->stats.completions, 1);
+	ret = invt_vtd_qi_wait_span(&vtd->qi, first, token);
+	if (ret)
+		stat_add(&vtd->stats.wait_errors, 1);
+	hook_waited(vtd);
+	return ret;
+}
+
+static uint64_t vtd_submit(struct invt_batch *b)
+{
+	struct invt_vtd *vtd = invt_vtd_from_iommu(b->iommu);
+	uint64_t token = b->token;
+
+	vtd_queue(vtd, b->buf, b->cmds, NULL, &token);
+	return token;
+}
+
+static void vtd_wait(struct invt_iommu *iommu, uint64_t token)
+{
+	vtd_complete(invt_vtd_from_iommu(iommu), 0, token);
+}
+
+static const struct invt_iommu_ops vtd_ops = {
+	.build = vtd_build,
+	.build_sync = vtd_build_sync,
+	.submit = vtd_submit,
+	.wait = vtd_wait,
+};
+
+int invt_vtd_submit_wait(struct invt_vtd *vtd, const void *descs, uint32_t n)
+{
+	uint64_t first = 0, token = 0;
+	int ret = vtd_queue(vtd, descs, n, &first, &token);
+
+	if (ret)
+		return ret;
+	return vtd_complete(vtd, first, token);
+}
+
+/* ------------------------------------------------------------- instance */
+
+static bool mem_ops_ok(const struct invt_dma_ops *mem)
+{
+	return mem && mem->alloc && mem->free;
+}
+
+/* The DIDs [2, *max] the configuration and CAP.ND allow. */
+static int did_range(const struct invt_vtd_config *cfg, uint64_t cap, uint32_t *max)
+{
+	unsigned int nd = (unsigned int)(cap & INVT_VTD_CAP_ND_MASK), bits;
+
+	if (nd == CAP_ND_RESERVED)
+		return -ENODEV;
+	bits = 4 + 2 * nd;
+	if (bits > DID_BITS_MAX)
+		bits = DID_BITS_MAX;
+	if (cfg->did_bits) {
+		if (cfg->did_bits < 2 || cfg->did_bits > bits)
+			return -EINVAL;
+		bits = cfg->did_bits;
+	}
+	*max = (1u << bits) - 1;
+	return 0;
+}
+
+/*
+ * Global context-cache, PASID-cache and IOTLB invalidations and a wait:
+ * nothing cached from before RTADDR_REG was written survives.
+ */
+static int flush_all(struct invt_vtd *vtd)
+{
+	const struct invt_vtd_desc d[] = {
+		{ .type = INVT_VTD_DESC_CC, .g = INVT_VTD_CC_GLOBAL },
+		{ .type = INVT_VTD_DESC_PC, .g = INVT_VTD_PC_GLOBAL },
+		{ .type = INVT_VTD_DESC_IOTLB, .g = INVT_VTD_IOTLB_GLOBAL },
+		{ .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = vtd->fence },
+	};
+	uint8_t buf[4 * DESC_BYTES];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 4; i++) {
+		ret = invt_vtd_desc_encode_le(&d[i], buf + i * DESC_BYTES, DESC_BYTES);
+		if (ret)
+			return ret;
+	}
+	return invt_vtd_submit_wait(vtd, buf, 4);
+}
+
+static void *dma_alloc(struct invt_vtd *vtd, size_t bytes, uint64_t *pa)
+{
+	void *p = vtd->mem->alloc(vtd->mem->arg, bytes, pa);
+
+	/* Unusable memory: not representable in a structure pointer. */
+	if (p && (*pa & ~INVT_VTD_PTR_MASK)) {
+		vtd->mem->free(vtd->mem->arg, p, *pa, bytes);
+		return NULL;
+	}
+	return p;
+}
+
+static void tables_free(struct invt_vtd *vtd)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (vtd->ctx[i])
+			vtd->mem->free(vtd->mem->arg, vtd->ctx[i], vtd->ctx_pa[i], PAGE_4K);
+		vtd->ctx[i] = NULL;
+	}
+	if (vtd->root)
+		vtd->mem->free(vtd->mem->arg, vtd->root, vtd->root_pa, PAGE_4K);
+	vtd->root = NULL;
+}
+
+/* Root table with bus 0's two context tables, none of it reachable yet. */
+static int tables_alloc(struct invt_vtd *vtd)
+{
+	struct invt_vtd_root_entry re = { .lp = true, .up = true };
+	uint64_t w[INVT_VTD_ROOT_WORDS];
+	unsigned int i;
+	int ret;
+
+	vtd->root = dma_alloc(vtd, PAGE_4K, &vtd->root_pa);
+	for (i = 0; i < 2; i++)
+		vtd->ctx[i] = dma_alloc(vtd, PAGE_4K, &vtd->ctx_pa[i]);
+	if (!vtd->root || !vtd->ctx[0] || !vtd->ctx[1]) {
+		tables_free(vtd);
+		return -ENOMEM;
+	}
+	re.lctp = vtd->ctx_pa[0];
+	re.uctp = vtd->ctx_pa[1];
+	ret = invt_vtd_root_build(&re, w);
+	if (ret) {
+		tables_free(vtd);
+		return ret;
+	}
+	invt_vtd_cfg_write(vtd->root, w, INVT_VTD_ROOT_WORDS);
+	return 0;
+}
+
+int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_vtd_config *cfg)
+{
+	uint64_t old_rtaddr;
+	uint32_t max_did;
+	int ret;
+
+	if (!vtd || !ctx || !cfg || !cfg->regs || !mem_ops_ok(cfg->mem) ||
+	    cfg->queue_qs > INVT_VTD_QI_MAX_QS || cfg->ats_qdep > 31)
+		return -EINVAL;
+
+	memset(vtd, 0, sizeof(*vtd));
+	/* Relaxed: written by the unit at reset, before the driver starts. */
+	vtd->cap = __atomic_load_n(&cfg->regs->cap, __ATOMIC_RELAXED);
+	vtd->ecap = __atomic_load_n(&cfg->regs->ecap, __ATOMIC_RELAXED);
+	if (!(vtd->ecap & INVT_VTD_ECAP_QI) || !(vtd->ecap & INVT_VTD_ECAP_SMTS))
+		return -ENODEV;
+	if (cfg->ats && !(vtd->ecap & INVT_VTD_ECAP_DT))
+		return -EINVAL;
+	ret = did_range(cfg, vtd->cap, &max_did);
+	if (ret)
+		return ret;
+	if (cfg->caps)
+		vtd->caps = *cfg->caps;
+	else
+		invt_vtd_caps_from_cap(vtd->cap, &vtd->caps);
+	vtd->ats = cfg->ats;
+	vtd->ats_qdep = cfg->ats_qdep;
+	vtd->fence = !cfg->no_fence;
+	vtd->mem = cfg->mem;
+	if (vtd->ecap & INVT_VTD_ECAP_PASID)
+		vtd->pasid_bits = ((vtd->ecap >> INVT_VTD_ECAP_PSS_SHIFT) & ECAP_PSS_MASK) + 1;
+
+	ret = invt_tag_space_init(&vtd->dids, INVT_VTD_FIRST_DID, max_did);
+	if (ret)
+		return ret;
+	ret = invt_vtd_qi_init(&vtd->qi, cfg->regs, cfg->queue_qs, true, cfg->mem);
+	if (ret)
+		goto err_dids;
+	vtd->qi.on_error = cfg->on_error;
+	vtd->qi.err_arg = cfg->err_arg;
+	vtd->hooks = cfg->hooks;
+	if (cfg->hooks && cfg->hooks->written) {
+		vtd->qi.on_write = vtd_written;
+		vtd->qi.write_arg = vtd;
+	}
+	ret = tables_alloc(vtd);
+	if (ret)
+		goto err_qi;
+
+	old_rtaddr = __atomic_load_n(&cfg->regs->rtaddr, __ATOMIC_RELAXED);
+	/*
+	 * Release: pairs with the unit's acquire load of RTADDR_REG before it
+	 * walks the root table.  Forbids it seeing the table's address before
+	 * the root entry and the zeroed context tables.
+	 */
+	__atomic_store_n(&cfg->regs->rtaddr, vtd->root_pa | INVT_VTD_RTADDR_TTM_SM,
+			 __ATOMIC_RELEASE);
+	ret = flush_all(vtd);
+	if (ret)
+		goto err_rtaddr;
+
+	invt_mutex_init(&vtd->cfg_lock);
+	vtd->iommu.id = cfg->id;
+	vtd->iommu.ops = &vtd_ops;
+	vtd->iommu.flags = INVT_IOMMU_S1_PASID_TAGS | (vtd->fence ? INVT_IOMMU_SYNC_ORDERS : 0);
+	/* One DID space for both stages. */
+	vtd->iommu.tags[0] = &vtd->dids;
+	vtd->iommu.tags[1] = &vtd->dids;
+	ret = invt_iommu_register(ctx, &vtd->iommu);
+	if (ret)
+		goto err_lock;
+	return 0;
+
+err_lock:
+	invt_mutex_destroy(&vtd->cfg_lock);
+err_rtaddr:
+	__atomic_store_n(&cfg->regs->rtaddr, old_rtaddr, __ATOMIC_RELEASE);
+	tables_free(vtd);
+err_qi:
+	invt_vtd_qi_destroy(&vtd->qi);
+err_dids:
+	invt_tag_space_destroy(&vtd->dids);
+	return ret;
+}
+
+int invt_vtd_destroy(struct invt_vtd *vtd)
+{
+	unsigned int masters;
+	int ret;
+
+	invt_mutex_lock(&vtd->cfg_lock);
+	masters = vtd->nr_masters;
+	invt_mutex_unlock(&vtd->cfg_lock);
+	if (masters)
+		return -EBUSY;
+	ret = invt_iommu_unregister(&vtd->iommu);
+	if (ret)
+		return ret;
+	/* No context entry is present: the unit has nothing left to walk. */
+	__atomic_store_n(&vtd->qi.regs->rtaddr, 0, __ATOMIC_RELEASE);
+	tables_free(vtd);
+	invt_vtd_qi_destroy(&vtd->qi);
+	invt_tag_space_destroy(&vtd->dids);
+	invt_mutex_destroy(&vtd->cfg_lock);
+	return 0;
+}
+
+/* -------------------------------------------------------------- domains */
+
+int invt_vtd_domain_init_levels(struct invt_vtd_domain *d, struct invt_ctx *ctx,
+				enum invt_domain_type type, unsigned int levels,
+				struct invt_pt_ops *ops)
+{
+	const struct invt_pt_fmt *fmt;
+	int ret;
+
+	if (!d || !ctx || !ops)
+		return -EINVAL;
+	if (type == INVT_DOMAIN_S1 && levels == 4)
+		fmt = &invt_pt_fmt_vtd_fs_4l;
+	else if (type == INVT_DOMAIN_S2 && levels == 4)
+		fmt = &invt_pt_fmt_vtd_ss_4l;
+	else if (type == INVT_DOMAIN_S2 && levels == 5)
+		fmt = &invt_pt_fmt_vtd_ss_5l;
+	else
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	ret = invt_pt_init(&d->pt, fmt, ops);
+	if (ret)
+		return ret;
+	ret = invt_domain_init(ctx, &d->dom, type, NULL);
+	if (ret) {
+		invt_pt_free(&d->pt);
+		return ret;
+	}
+	return 0;
+}
+
+int invt_vtd_domain_init(struct invt_vtd_domain *d, struct invt_ctx *ctx,
+			 enum invt_domain_type type, struct invt_pt_ops *ops)
+{
+	return invt_vtd_domain_init_levels(d, ctx, type, 4, ops);
+}
+
+int invt_vtd_domain_destroy(struct invt_vtd_domain *d)
+{
+	int ret = invt_domain_destroy(&d->dom);
+
+	if (ret)
+		return ret;
+	invt_pt_free(&d->pt);
+	return 0;
+}
+
+/* ----------------------------------------------------------- plan count */
+
+/* The flush engine's phases (src/core/flush.c), in order. */
+enum plan_phase {
+	PLAN_IOTLB,
+	PLAN_S1_CLEAR,
+	PLAN_ATC,
+	PLAN_NR_PHASES,
+};
+
+static int plan_phase(uint8_t type)
+{
+	switch (type) {
+	case INVT_INV_IOTLB_S1:
+	case INVT_INV_IOTLB_S2:
+		return PLAN_IOTLB;
+	case INVT_INV_IOTLB_S2_S1_CLEAR:
+		return PLAN_S1_CLEAR;
+	default:
+		return PLAN_ATC;
+	}
+}
+
+/* Descriptors invt_vtd_inv_emit() produces for @inv (0 when it emits none). */
+static uint64_t entry_count(const struct invt_vtd *vtd, const struct invt_inv *inv,
+			    const struct invt_range *r)
+{
+	struct invt_vtd_inv req;
+	int64_t n;
+
+	if (invt_vtd_entry_req(vtd, inv, r, &req))
+		return 0;
+	n = invt_vtd_inv_count(&vtd->caps, &req);
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+void invt_vtd_plan_count(const struct invt_invs *invs, const struct invt_range *r,
+			 uint64_t *cmds, uint64_t *syncs)
+{
+	/* Loaded once, as the engine does: unref may lower it (invs.h). */
+	size_t n = INVT_READ_ONCE(invs->num_invs), i = 0, end;
+
+	*cmds = 0;
+	*syncs = 0;
+	for (; i < n; i = end) {
+		struct invt_iommu *iommu = invs->inv[i].iommu;
+		uint64_t phase_cmds[PLAN_NR_PHASES] = { 0 };
+		int p;
+
+		for (end = i; end < n && invs->inv[end].iommu == iommu; end++)
+			;
+		if (!iommu || iommu->ops != &vtd_ops)
+			continue;
+		for (; i < end; i++) {
+			const struct invt_inv *inv = &invs->inv[i];
+
+			/* Relaxed: the reader rules of <invtrack/invs.h>. */
+			if (!INVT_READ_ONCE(inv->users))
+				continue;
+			phase_cmds[plan_phase(inv->type)] +=
+				entry_count(invt_vtd_from_iommu(iommu), inv, r);
+		}
+		for (p = 0; p < PLAN_NR_PHASES; p++) {
+			if (!phase_cmds[p])
+				continue;
+			*cmds += phase_cmds[p] + 1;
+			(*syncs)++;
+		}
+	}
+}

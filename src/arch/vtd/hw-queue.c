@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * hw-queue.c - the modelled VT-d unit's invalidation queue consumer
+ * (hardware side; see hw-queue.h).
+ *
+ * Written apart from the driver's producer (queue.c): it shares only the
+ * registers of <invtrack/vtd-regs.h> and queue memory, does its own offset
+ * arithmetic, and decodes with the model's decoder (hw.h).
+ *
+ * Behaviour, after VT-d §6.5.2 ("Queued Invalidation Interface"), §6.5.2.8
+ * ("Invalidation Wait Descriptor"), §6.5.2.10 ("Hardware Handling of Queued
+ * Invalidation Interface Errors") and HARDWARE.md §2 "Invalidation queue":
+ *  - IQA gives the queue: base [63:12] (model memory), DW [11], QS [2:0]:
+ *    4 KiB << QS bytes, i.e. 2^(QS+8-DW) descriptors of 16 << DW bytes.
+ *    IQH and IQT are byte offsets into it;
+ *  - descriptors are fetched in order from IQH up to IQT and each executed
+ *    before the next is fetched, then IQH advances past it (release);
+ *  - a wait descriptor completes when it is reached: every earlier
+ *    descriptor has completed.  The executor is told first (the model then
+ *    completes its deferred IOTLB invalidations), then with SW = 1 the
+ *    StatusData is written to the status address with a release store, and
+ *    with IF = 1 ICS.IWC is set.  FN = 1 ("descriptors after it are
+ *    processed only once it completes") holds because execution is in
+ *    order and synchronous; FN = 0 permits hardware to go on before the
+ *    wait completes, and this model simply does not;
+ *  - an invalid descriptor (decoder, hw.h) sets FSTS.IQE and IQER.IQEI; IQH
+ *    stays at it and fetching stops until software clears FSTS.IQE, then
+ *    resumes at IQH, re-reading the descriptor (software may rewrite it).
+ *    An IQT beyond the queue (IQEI 1) or not a multiple of the descriptor
+ *    size (IQEI 6) stops it the same way;
+ *  - a device-TLB invalidation the executor reports as timed out (test hook)
+ *    still takes effect; the unit sets IQER.ITESID to its SID and FSTS.ITE
+ *    and aborts the wait descriptors pending in hardware.  The model treats
+ *    everything up to the IQT it last read as fetched: those descriptors are
+ *    consumed at once, the invalidations among them executed, the waits
+ *    aborted (neither status write nor IWC).  Then fetching stops until
+ *    software clears FSTS.ITE (the driver sees IQH past its aborted waits,
+ *    as Linux's qi_check_fault() expects, and resubmits);
+ *  - FSTS is write-1-to-clear: the driver stores the bits into the
+ *    @fsts_clear mailbox and rings the doorbell (or the thread polls it).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "hw-queue.h"
+
+/* IQT / IQH: offset bits [18:4]. */
+#define HWQ_OFF_MASK	0x7fff0ull
+#define HWQ_ITESID_SHIFT	32
+#define HWQ_ITESID_MASK	(0xffffull << HWQ_ITESID_SHIFT)
+#define HWQ_IQEI_MASK	0xfull
+
+/*
+ * Default modelled costs, in ns.  Starting points, not measurements of one
+ * descriptor: Linux's dmar_perf_latency samples (HARDWARE.md §6) put an
+ * IOTLB invalidation (submit to wait done) mostly at 0.1-1 us and device-TLB
+ * ones similar (max 2 us); the split below is an ASSUMPTION: IOTLB and
+ * PASID-IOTLB 200 ns, device-TLB 500 ns, context/PASID/interrupt cache
+ * 100 ns, wait 100 ns.
+ */
+static void hwq_default_costs(uint32_t *cost)
+{
+	memset(cost, 0, sizeof(uint32_t) * VTD_HW_NR_OPS);
+	cost[VTD_HW_CC_INV] = 100;
+	cost[VTD_HW_IOTLB_INV] = 200;
+	cost[VTD_HW_DEVTLB_INV] = 500;
+	cost[VTD_HW_IEC_INV] = 100;
+	cost[VTD_HW_INV_WAIT] = 100;
+	cost[VTD_HW_PIOTLB_INV] = 200;
+	cost[VTD_HW_PC_INV] = 100;
+	cost[VTD_HW_PDEVTLB_INV] = 500;
+}
+
+/* Apply the write-1-to-clear mailbox.  Consumer lock held. */
+static void hwq_apply_clear(struct vtd_hw_queue *hq)
+{
+	/*
+	 * Acquire: pairs with the driver's release store of the mailbox.
+	 * Forbids re-reading a descriptor it rewrote after an IQE before its
+	 * stores to it.  Release (acq_rel): the emptied mailbox is published
+	 * after this read.
+	 */
+	uint32_t clr = __atomic_exchange_n(&hq->regs->fsts_clear, 0, __ATOMIC_ACQ_REL);
+
+	if (clr)
+		__atomic_fetch_and(&hq->regs->fsts, ~clr, __ATOMIC_RELEASE);
+}
+
+static uint32_t hwq_fsts(struct vtd_hw_queue *hq)
+{
+	/* Only the unit writes FSTS (the driver goes through the mailbox). */
+	return __atomic_load_n(&hq->regs->fsts, __ATOMIC_RELAXED);
+}
+
+/* Raise IQE with @iqei; IQH stays where it is. */
+static void hwq_raise_iqe(struct vtd_hw_queue *hq, unsigned int iqei)
+{
+	uint64_t iqer = __atomic_load_n(&hq->regs->iqer, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&hq->regs->iqer, (iqer & ~HWQ_IQEI_MASK) | iqei, __ATOMIC_RELAXED);
+	/*
+	 * Release: pairs with the driver's acquire load of FSTS.  Forbids it
+	 * seeing IQE before IQER.IQEI, and rewriting the descriptor before
+	 * this side finished reading it.
+	 */
+	__atomic_fetch_or(&hq->regs->fsts, INVT_VTD_FSTS_IQE, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&hq->errors, 1, __ATOMIC_RELAXED);
+}
+
+static void hwq_raise_ite(struct vtd_hw_queue *hq, uint16_t sid)
+{
+	uint64_t iqer = __atomic_load_n(&hq->regs->iqer, __ATOMIC_RELAXED);
+
+	iqer = (iqer & ~HWQ_ITESID_MASK) | (uint64_t)sid << HWQ_ITESID_SHIFT;
+	__atomic_store_n(&hq->regs->iqer, iqer, __ATOMIC_RELAXED);
+	/* Release: pairs with the driver's acquire of FSTS (IQER.ITESID first). */
+	__atomic_fetch_or(&hq->regs->fsts, INVT_VTD_FSTS_ITE, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&hq->errors, 1, __ATOMIC_RELAXED);
+}
+
+static int hwq_call(struct vtd_hw_queue *hq, const struct vtd_hw_desc *d, const uint64_t qw[4],
+		    enum vtd_hw_event ev, unsigned int iqei)
+{
+	if (!hq->exec.exec)
+		return VTD_HW_EXEC_OK;
+	return hq->exec.exec(hq->exec.arg, d, qw, ev, iqei);
+}
+
+/* A wait descriptor completes: status write and IWC (§6.5.2.8). */
+static void hwq_complete_wait(struct vtd_hw_queue *hq, const struct vtd_hw_desc *d)
+{
+	uint32_t *status;
+
+	if (d->wsw) {
+		status = invt_mem_va(hq->mem, d->addr);
+		/*
+		 * Release: pairs with the driver's acquire load of the status
+		 * word.  Forbids it acting on completion (freeing pages,
+		 * reusing a DID) before the invalidations before the wait
+		 * took effect.  An address outside model memory is dropped.
+		 */
+		if (status)
+			__atomic_store_n(status, d->status_data, __ATOMIC_RELEASE);
+	}
+	if (d->wif)
+		/* Release: the same pairing, for a driver polling ICS. */
+		__atomic_fetch_or(&hq->regs->ics, INVT_VTD_ICS_IWC, __ATOMIC_RELEASE);
+}
+
+/*
+ * Fetch and execute the descriptor at @slot, @off bytes from the start of a
+ * queue of @qbytes with @tail the last IQT read.  Return: 0 when it was
+ * consumed, -1 when the queue stops on it (IQE raised).
+ */
+static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint64_t off,
+		   uint64_t tail, uint64_t qbytes)
+{
+	unsigned int dsz = wide ? 32 : 16, op;
+	struct vtd_hw_desc d;
+	uint64_t qw[4];
+	int rc;
+
+	vtd_hw_load_le(slot, wide ? 4 : 2, qw);
+	rc = vtd_hw_decode(qw, wide, &hq->caps, &d, NULL);
+	if (rc) {
+		hwq_call(hq, NULL, qw, VTD_HW_EV_INVALID, (unsigned int)rc);
+		hwq_raise_iqe(hq, (unsigned int)rc);
+		return -1;
+	}
+	op = vtd_hw_op_index(qw[0]);
+	if (hq->abort_left) {
+		hq->abort_left--;
+		if (d.type == VTD_HW_INV_WAIT) {
+			hwq_call(hq, &d, qw, VTD_HW_EV_ABORTED, 0);
+			return 0;
+		}
+	}
+	rc = hwq_call(hq, &d, qw, VTD_HW_EV_EXEC, 0);
+	__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[op], __ATOMIC_RELAXED);
+	if (d.type == VTD_HW_INV_WAIT) {
+		hwq_complete_wait(hq, &d);
+	} else if (rc == VTD_HW_EXEC_TIMEOUT &&
+		   (d.type == VTD_HW_DEVTLB_INV || d.type == VTD_HW_PDEVTLB_INV)) {
+		hwq_raise_ite(hq, d.sid);
+		/* Everything after it up to @tail counts as fetched. */
+		hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
+	}
+	return 0;
+}
+
+unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
+{
+	struct invt_vtd_regs *r = hq->regs;
+	uint64_t iqa, base, qbytes, head, tail;
+	unsigned int total = 0, dsz;
+	uint32_t fsts;
+	uint8_t *mem;
+	bool wide;
+
+	pthread_mutex_lock(&hq->lock);
+	hwq_apply_clear(hq);
+	/*
+	 * Acquire: pairs with the driver's release store of IQA.  Forbids
+	 * using queue memory before its initialisation.
+	 */
+	iqa = __atomic_load_n(&r->iqa, __ATOMIC_ACQUIRE);
+	base = iqa & ~0xfffull;
+	wide = iqa & INVT_VTD_IQA_DW;
+	dsz = wide ? 32 : 16;
+	qbytes = UINT64_C(4096) << (iqa & INVT_VTD_IQA_QS_MASK);
+	mem = base ? invt_mem_va(hq->mem, base) : NULL;
+	if (!mem)
+		goto out;			/* queue not enabled */
+	if (!invt_mem_va(hq->mem, base + qbytes - 1)) {
+		if (!(hwq_fsts(hq) & INVT_VTD_FSTS_IQE))
+			hwq_raise_iqe(hq, VTD_HW_IQEI_FETCH);
+		goto out;
+	}
+	/* Only this side writes IQH. */
+	head = __atomic_load_n(&r->iqh, __ATOMIC_RELAXED) % qbytes;
+	tail = head;
+	for (;;) {
+		fsts = hwq_fsts(hq);
+		if ((fsts & INVT_VTD_FSTS_IQE) || (!hq->abort_left && (fsts & INVT_VTD_FSTS_ITE)))
+			break;
+		if (head == tail) {
+			/*
+			 * Acquire: pairs with the driver's release store of
+			 * IQT.  Forbids reading a descriptor before the
+			 * driver's stores to it.
+			 */
+			tail = __atomic_load_n(&r->iqt, __ATOMIC_ACQUIRE);
+			if (tail >= qbytes || (tail & ~HWQ_OFF_MASK)) {
+				hwq_raise_iqe(hq, VTD_HW_IQEI_TAIL);
+				break;
+			}
+			if (tail & (dsz - 1)) {
+				hwq_raise_iqe(hq, VTD_HW_IQEI_TAIL_ALIGN);
+				break;
+			}
+			if (head == tail)
+				break;
+		}
+		if (hwq_one(hq, mem + head, wide, head, tail, qbytes))
+			break;
+		head = (head + dsz) % qbytes;
+		/*
+		 * Release: pairs with the driver's acquire load of IQH.
+		 * Forbids it reusing this slot before it was read.
+		 */
+		__atomic_store_n(&r->iqh, head, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&hq->consumed, 1, __ATOMIC_RELAXED);
+		total++;
+	}
+out:
+	pthread_mutex_unlock(&hq->lock);
+	return total;
+}
+
+static void hwq_doorbell(void *arg)
+{
+	vtd_hw_queue_run(arg);
+}
+
+void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, struct invt_mem *mem,
+		       const struct vtd_hw_caps *caps, const struct vtd_hw_queue_exec *exec,
+		       enum vtd_hw_queue_mode mode)
+{
+	memset(hq, 0, sizeof(*hq));
+	hq->regs = regs;
+	hq->mem = mem;
+	hq->caps = *caps;
+	hq->mode = mode;
+	if (exec)
+		hq->exec = *exec;
+	hwq_default_costs(hq->cost_ns);
+	pthread_mutex_init(&hq->lock, NULL);
+	if (mode == VTD_HW_QUEUE_INLINE) {
+		regs->doorbell = hwq_doorbell;
+		regs->doorbell_arg = hq;
+	}
+}
+
+void vtd_hw_queue_destroy(struct vtd_hw_queue *hq)
+{
+	vtd_hw_queue_stop(hq);
+	if (hq->regs->doorbell_arg == hq) {
+		hq->regs->doorbell = NULL;
+		hq->regs->doorbell_arg = NULL;
+	}
+	pthread_mutex_destroy(&hq->lock);
+}
+
+static void *hwq_thread(void *arg)
+{
+	struct vtd_hw_queue *hq = arg;
+
+	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
+		/* Poll IQT and the mailbox; when idle give the CPU away. */
+		if (!vtd_hw_queue_run(hq))
+			sched_yield();
+	}
+	return NULL;
+}
+
+int vtd_hw_queue_start(struct vtd_hw_queue *hq)
+{
+	int ret;
+
+	if (hq->mode != VTD_HW_QUEUE_THREADED || hq->running)
+		return -EINVAL;
+	__atomic_store_n(&hq->stop, 0, __ATOMIC_RELAXED);
+	ret = pthread_create(&hq->thread, NULL, hwq_thread, hq);
+	if (ret)
+		return -ret;
+	hq->running = true;
+	return 0;
+}
+
+void vtd_hw_queue_stop(struct vtd_hw_queue *hq)
+{
+	if (!hq->running)
+		return;
+	/* Release: pairs with the thread's acquire; it sees the request. */
+	__atomic_store_n(&hq->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(hq->thread, NULL);
+	hq->running = false;
+}
+
+uint64_t vtd_hw_queue_clock(const struct vtd_hw_queue *hq)
+{
+	return __atomic_load_n(&hq->clock_ns, __ATOMIC_RELAXED);
+}

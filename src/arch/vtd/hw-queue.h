@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * hw-queue.h - the modelled VT-d unit's invalidation queue consumer
+ * (hardware side; src/arch/vtd/hw-queue.c).  Private to the model.
+ *
+ * It shares with the driver only the registers of <invtrack/vtd-regs.h> and
+ * queue memory (model memory, reached by physical address), does its own
+ * index arithmetic, and decodes with the hardware-side decoder (hw.h).
+ */
+#ifndef INVTRACK_VTD_HW_QUEUE_H
+#define INVTRACK_VTD_HW_QUEUE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <invtrack/compat.h>
+#include <invtrack/model-mem.h>
+#include <invtrack/vtd-regs.h>
+
+#include "hw.h"
+
+/**
+ * enum vtd_hw_event - why the executor is called.
+ * @VTD_HW_EV_EXEC: execute @d; for a wait descriptor: it completes now
+ *	(everything before it executed), before its status write.
+ * @VTD_HW_EV_ABORTED: the wait descriptor @d is aborted by a device-TLB
+ *	invalidation timeout: it does not complete, nothing is written.
+ * @VTD_HW_EV_INVALID: the descriptor was rejected (@d is NULL): the queue
+ *	stops on it with FSTS.IQE.
+ */
+enum vtd_hw_event {
+	VTD_HW_EV_EXEC,
+	VTD_HW_EV_ABORTED,
+	VTD_HW_EV_INVALID,
+};
+
+/* Executor return values. */
+#define VTD_HW_EXEC_OK		0
+#define VTD_HW_EXEC_TIMEOUT	1	/* a device-TLB invalidation timed out */
+
+/**
+ * struct vtd_hw_queue_exec - what the consumer does with each descriptor.
+ * @exec: called for every descriptor fetched, in queue order, from the
+ *	consumer's thread with the consumer's lock held; @qw are its
+ *	quadwords (qw[2], qw[3] zero with 128-bit descriptors), @iqei the
+ *	decoder's code for VTD_HW_EV_INVALID (else 0).  Return VTD_HW_EXEC_OK,
+ *	or for a device-TLB descriptor VTD_HW_EXEC_TIMEOUT when the device did
+ *	not answer (the invalidation counts as executed).  May be NULL.
+ * @arg: its argument.
+ */
+struct vtd_hw_queue_exec {
+	int (*exec)(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4],
+		    enum vtd_hw_event ev, unsigned int iqei);
+	void *arg;
+};
+
+/**
+ * enum vtd_hw_queue_mode - how the consumer runs.
+ * @VTD_HW_QUEUE_INLINE: from the doorbell, in the thread that wrote IQT or
+ *	the FSTS clear mailbox (deterministic).
+ * @VTD_HW_QUEUE_THREADED: on its own thread, polling; see
+ *	vtd_hw_queue_start().
+ */
+enum vtd_hw_queue_mode {
+	VTD_HW_QUEUE_INLINE,
+	VTD_HW_QUEUE_THREADED,
+};
+
+/**
+ * struct vtd_hw_queue - the modelled unit's invalidation queue consumer.
+ * @regs: the registers it shares with the driver.
+ * @mem: model memory (queue memory and status words).
+ * @caps: the decoder's view of the unit.
+ * @mode: an enum vtd_hw_queue_mode.
+ * @exec: the executor.
+ * @cost_ns: modelled cost of each op index in ns; set before the consumer
+ *	first runs.
+ * @clock_ns: modelled time: the sum of the costs of the descriptors
+ *	executed (atomic).
+ * @lock: one consumer at a time; protects @abort_left.
+ * @abort_left: descriptors still to consume in "abort mode" after a
+ *	device-TLB timeout: wait descriptors among them are aborted.
+ * @consumed: descriptors consumed (IQH moved past them), atomic.
+ * @errors: IQE and ITE raised, atomic.
+ * @stop: asks the consumer thread to return (atomic).
+ * @running: a consumer thread exists.
+ * @thread: the consumer thread.
+ */
+struct vtd_hw_queue {
+	struct invt_vtd_regs *regs;
+	struct invt_mem *mem;
+	struct vtd_hw_caps caps;
+	int mode;
+	struct vtd_hw_queue_exec exec;
+	uint32_t cost_ns[VTD_HW_NR_OPS];
+	uint64_t clock_ns;
+	invt_mutex_t lock;
+	uint32_t abort_left;
+	uint64_t consumed;
+	uint64_t errors;
+	int stop;
+	bool running;
+	pthread_t thread;
+};
+
+/**
+ * vtd_hw_queue_init() - set up a consumer on @regs.
+ * @hq: the consumer.
+ * @regs: the shared registers.
+ * @mem: model memory.
+ * @caps: the decoder's view of the unit (copied).
+ * @exec: the executor (copied), or NULL.
+ * @mode: an enum vtd_hw_queue_mode; INLINE installs the doorbell in @regs.
+ *
+ * Loads the default cost table (see hw-queue.c).  The consumer reads IQA
+ * each time it runs, so the driver may program it later.
+ */
+void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, struct invt_mem *mem,
+		       const struct vtd_hw_caps *caps, const struct vtd_hw_queue_exec *exec,
+		       enum vtd_hw_queue_mode mode);
+
+/**
+ * vtd_hw_queue_destroy() - stop the thread if any; remove the doorbell.
+ * @hq: the consumer.
+ */
+void vtd_hw_queue_destroy(struct vtd_hw_queue *hq);
+
+/**
+ * vtd_hw_queue_run() - consume everything available.
+ * @hq: the consumer.
+ *
+ * Applies the FSTS clear mailbox; then, unless FSTS.IQE or FSTS.ITE is set,
+ * reads IQA and IQT (acquire) and fetches, decodes and executes each
+ * descriptor from IQH up to IQT in order, advancing IQH (release) after
+ * each.  Repeats until IQT does not move.
+ *
+ * Return: descriptors consumed.
+ */
+unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq);
+
+/**
+ * vtd_hw_queue_start() - start the consumer thread (THREADED mode).
+ * @hq: the consumer.
+ *
+ * Return: 0, -EINVAL (inline mode, already running), or pthread's error.
+ */
+int vtd_hw_queue_start(struct vtd_hw_queue *hq);
+
+/**
+ * vtd_hw_queue_stop() - stop and join the consumer thread, if running.
+ * @hq: the consumer.
+ */
+void vtd_hw_queue_stop(struct vtd_hw_queue *hq);
+
+/**
+ * vtd_hw_queue_clock() - the queue's modelled time.
+ * @hq: the consumer.
+ *
+ * Return: ns of modelled work executed so far.
+ */
+uint64_t vtd_hw_queue_clock(const struct vtd_hw_queue *hq);
+
+#endif /* INVTRACK_VTD_HW_QUEUE_H */

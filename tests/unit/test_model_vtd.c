@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_model_vtd.c - the modelled VT-d unit (src/model/vtd*.c): registers,
+ * translation through the configuration cache, IOTLB, paging-structure
+ * cache and device TLBs, checked by the oracle; descriptors executed from
+ * the invalidation queue.
+ *
+ * Structures and descriptors are written by hand, field by field at the
+ * bit positions of the VT-d specification (§9 for the root, context and
+ * PASID entries, §6.5.2 for descriptors), not with the driver's builders;
+ * page tables are the library's VT-d formats over model memory.  Worker
+ * threads never assert: they count failures for the main thread.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <invtrack/model-mem.h>
+#include <invtrack/model-oracle.h>
+#include <invtrack/model-vtd.h>
+#include <invtrack/pt-vtd.h>
+
+#define F(v, lo)	((uint64_t)(v) << (lo))
+#define SZ_4K		UINT64_C(0x1000)
+#define RW		(INVT_PT_READ | INVT_PT_WRITE)
+#define NR_FRAMES	2048
+#define VA_X		UINT64_C(0x200000)
+#define VA_Y		UINT64_C(0x40000000)
+#define RID		0x08		/* bus 0, device 1, function 0 */
+#define RID_ATS		0x09
+#define PASID		3
+#define DID_A		5
+#define DID_B		6
+#define NR_DOMS		3
+
+struct dom {
+	uint32_t id;
+	struct invt_mem_pt_ops ops;
+	struct invt_pt pt;
+};
+
+struct fx {
+	struct invt_mem *mem;
+	struct invt_oracle *o;
+	struct invt_mvtd *m;
+	struct invt_vtd_regs *r;
+	uint64_t root, ctx, pdir, ptab, qpa, spa;
+	uint8_t *q;
+	uint32_t *st;
+	uint64_t tail;
+	uint32_t seq;
+	struct dom dom[NR_DOMS];
+	struct invt_mem_chain pending;
+	uint64_t trace_hash;
+	unsigned int nr_trace;
+	unsigned int outcomes[4];
+	unsigned int windows;
+	uint32_t window_sid;
+	uint64_t window_iova;
+};
+
+/* ------------------------------------------------------------ fixture */
+
+static void on_trace(void *arg, uint32_t instance, const uint64_t qw[4], unsigned int outcome)
+{
+	struct fx *f = arg;
+	uint64_t v[6] = { instance, qw[0], qw[1], qw[2], qw[3], outcome };
+	int i;
+
+	for (i = 0; i < 6; i++)
+		f->trace_hash = (f->trace_hash ^ v[i]) * UINT64_C(0x100000001b3);
+	f->nr_trace++;
+	if (outcome < 4)
+		f->outcomes[outcome]++;
+}
+
+static void on_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid, uint64_t iova)
+{
+	struct fx *f = arg;
+
+	f->windows++;
+	f->window_sid = sid;
+	f->window_iova = iova;
+}
+
+static uint64_t alloc_other(struct fx *f)
+{
+	uint64_t pa;
+
+	assert_int_equal(invt_mem_alloc(f->mem, INVT_FRAME_OTHER, 0, 0, &pa), 0);
+	return pa;
+}
+
+static uint64_t *va(struct fx *f, uint64_t pa)
+{
+	uint64_t *p = invt_mem_va(f->mem, pa);
+
+	assert_non_null(p);
+	return p;
+}
+
+static struct fx *fx_new(bool threaded, uint64_t seed)
+{
+	struct invt_mem_config mc = { .nr_frames = NR_FRAMES };
+	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 16, .nr_ssids = 8,
+					 .seed = seed };
+	struct invt_mvtd_config c = {
+		.id = 0, .psi = true, .mamv = 9, .nd = 2, .ats = true, .pasid = true,
+		.pasid_bits = 8, .flts = true, .slts = true, .threaded = threaded,
+		.iotlb_sets = 16, .iotlb_ways = 4, .cfg_entries = 16, .seed = seed,
+		.atc_window = on_window, .trace = on_trace,
+	};
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	c.window_arg = f;
+	c.trace_arg = f;
+	invt_mem_chain_init(&f->pending);
+	f->trace_hash = UINT64_C(0xcbf29ce484222325);
+	assert_int_equal(invt_mem_create(&mc, &f->mem), 0);
+	assert_int_equal(invt_oracle_create(&oc, f->mem, &f->o), 0);
+	assert_int_equal(invt_mvtd_create(&c, f->mem, f->o, &f->m), 0);
+	f->r = invt_mvtd_regs(f->m);
+	f->root = alloc_other(f);
+	f->ctx = alloc_other(f);
+	f->pdir = alloc_other(f);
+	f->ptab = alloc_other(f);
+	f->qpa = alloc_other(f);
+	f->spa = alloc_other(f);
+	f->q = (uint8_t *)va(f, f->qpa);
+	f->st = (uint32_t *)va(f, f->spa);
+	/* Root entry of bus 0 (lower half: devfn 0-127), PASID directory entry 0. */
+	__atomic_store_n(&va(f, f->root)[0], f->ctx | 1, __ATOMIC_RELEASE);
+	__atomic_store_n(va(f, f->pdir), f->ptab | 1, __ATOMIC_RELEASE);
+	/* Release: pairs with the unit's acquire loads of RTADDR and IQA. */
+	__atomic_store_n(&f->r->rtaddr, f->root | INVT_VTD_RTADDR_TTM_SM, __ATOMIC_RELEASE);
+	__atomic_store_n(&f->r->iqa, f->qpa, __ATOMIC_RELEASE);		/* 256 x 128-bit */
+	assert_int_equal(invt_mvtd_start(f->m), 0);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	invt_mvtd_stop(f->m);
+	invt_mvtd_destroy(f->m);
+	invt_oracle_destroy(f->o);
+	invt_mem_destroy(f->mem);
+	free(f);
+}
+
+static struct dom *dom_new(struct fx *f, unsigned int i, bool fs)
+{
+	struct dom *d = &f->dom[i];
+
+	d->id = 10 + i;
+	invt_mem_pt_ops_init(&d->ops, f->mem, d->id);
+	assert_int_equal(invt_pt_init(&d->pt, fs ? &invt_pt_fmt_vtd_fs_4l : &invt_pt_fmt_vtd_ss_4l,
+				      &d->ops.ops), 0);
+	return d;
+}
+
+/* Scalable-mode context entry of @rid (§9.4): PASIDE, DTE, PDTS 0, RID_PASID 0. */
+static void ctx_set(struct fx *f, uint32_t rid, bool dte)
+{
+	uint64_t *ce = va(f, f->ctx + 32 * (rid & 0x7f));
+
+	__atomic_store_n(&ce[1], 0, __ATOMIC_RELAXED);
+	/* Release: qw0 (P) last; pairs with the parser's acquire of it. */
+	__atomic_store_n(&ce[0], f->pdir | F(1, 3) | (dte ? F(1, 2) : 0) | 1, __ATOMIC_RELEASE);
+}
+
+/* PASID table entry (§9.6) of @pasid: first stage (FSPM 0) or second (AW 2). */
+static void pasid_set(struct fx *f, uint32_t pasid, const struct dom *d, bool fs, uint16_t did)
+{
+	uint64_t *pe = va(f, f->ptab + 64 * pasid);
+
+	__atomic_store_n(&pe[0], 0, __ATOMIC_RELEASE);	/* not present while rewritten */
+	__atomic_store_n(&pe[1], did, __ATOMIC_RELAXED);
+	__atomic_store_n(&pe[2], fs ? d->pt.root_pa : 0, __ATOMIC_RELAXED);
+	/* Release: qw0 (P) last; pairs with the parser's acquire of it. */
+	__atomic_store_n(&pe[0], fs ? F(1, 6) | 1 : d->pt.root_pa | F(2, 6) | F(2, 2) | 1,
+			 __ATOMIC_RELEASE);
+}
+
+static uint64_t map(struct fx *f, struct dom *d, uint64_t iova)
+{
+	uint64_t pa;
+
+	assert_int_equal(invt_mem_alloc(f->mem, INVT_FRAME_DATA, d->id, iova, &pa), 0);
+	assert_int_equal(invt_pt_map(&d->pt, iova, pa, SZ_4K, RW), 0);
+	return pa;
+}
+
+struct unlink {
+	struct invt_pt_gather g;
+	struct fx *f;
+};
+
+static void on_unlinked(struct invt_pt_gather *g, uint64_t pa)
+{
+	struct unlink *u = (struct unlink *)((char *)g - offsetof(struct unlink, g));
+
+	invt_mem_chain_add(u->f->mem, &u->f->pending, pa);
+}
+
+/* Unmap one page; its data frame and unlinked tables wait for release(). */
+static void unmap(struct fx *f, struct dom *d, uint64_t iova)
+{
+	struct unlink u = { .g.table_unlinked = on_unlinked, .f = f };
+	uint64_t pa;
+
+	assert_int_equal(invt_pt_lookup(&d->pt, iova, &pa, NULL), 0);
+	assert_int_equal(invt_pt_unmap(&d->pt, iova, SZ_4K, &u.g), 0);
+	assert_int_equal(invt_mem_chain_add(f->mem, &f->pending, pa), 0);
+}
+
+static void release(struct fx *f)
+{
+	invt_mem_chain_free(f->mem, &f->pending);
+}
+
+/* Queue a descriptor (128-bit) at the tail, unpublished. */
+static void put(struct fx *f, uint64_t q0, uint64_t q1)
+{
+	uint64_t w[2] = { htole64(q0), htole64(q1) };
+
+	memcpy(f->q + f->tail, w, 16);
+	f->tail = (f->tail + 16) % 4096;
+}
+
+/* Publish IQT; inline: ring; threaded: the consumer polls. */
+static void publish(struct fx *f)
+{
+	/* Release: pairs with the consumer's acquire load of IQT. */
+	__atomic_store_n(&f->r->iqt, f->tail, __ATOMIC_RELEASE);
+	if (f->r->doorbell)
+		f->r->doorbell(f->r->doorbell_arg);
+}
+
+/* Queue a wait (SW = 1) writing the next sequence number, publish, spin. */
+static int wait_done(struct fx *f)
+{
+	uint32_t want = ++f->seq;
+	long spins = 0;
+
+	put(f, F(want, 32) | F(1, 5) | 0x5, f->spa);
+	publish(f);
+	/* Acquire: pairs with the unit's release store of the status. */
+	while (__atomic_load_n(f->st, __ATOMIC_ACQUIRE) != want) {
+		if (__atomic_load_n(&f->r->fsts, __ATOMIC_ACQUIRE) || ++spins > 100000000)
+			return -EIO;
+		sched_yield();
+	}
+	return 0;
+}
+
+/* Descriptors by field position (§6.5.2). */
+#define IOTLB_PSI(did, a)	put(f, F(did, 16) | 0x32, (a))
+#define IOTLB_DSI(did)		put(f, F(did, 16) | 0x22, 0)
+#define PC_PASID(did, p)	put(f, F(p, 32) | F(did, 16) | 0x17, 0)
+#define PIOTLB_PAGE(did, p, a)	put(f, F(p, 32) | F(did, 16) | 0x36, (a))
+#define DEVTLB(sid, a)		put(f, F(sid, 32) | 0x3, (a))
+
+static struct invt_oracle_stats ost(struct fx *f)
+{
+	struct invt_oracle_stats st;
+
+	invt_oracle_stats(f->o, &st);
+	return st;
+}
+
+static struct invt_mvtd_stats mst(struct fx *f)
+{
+	struct invt_mvtd_stats st;
+
+	invt_mvtd_stats(f->m, &st);
+	return st;
+}
+
+static struct invt_violation last_report(struct fx *f)
+{
+	struct invt_violation v[8];
+	size_t n = invt_oracle_reports(f->o, v, 8);
+
+	assert_true(n > 0);
+	return v[n - 1];
+}
+
+/* RID on a second-stage domain 0 (DID_A) through RID_PASID 0; X mapped. */
+static struct fx *fx_ss(bool threaded)
+{
+	struct fx *f = fx_new(threaded, 1);
+	struct dom *a = dom_new(f, 0, false);
+
+	ctx_set(f, RID, false);
+	pasid_set(f, 0, a, false, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID, 0), 0);
+	map(f, a, VA_X);
+	return f;
+}
+
+/* -------------------------------------------------------------- tests */
+
+static void test_regs_and_names(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	uint8_t cmd[16] = { 0x32, 0, 0x05, 0 };		/* IOTLB PSI, DID 5 */
+	uint8_t bad[16] = { 0x09 };
+	char buf[96];
+
+	(void)state;
+	/* CAP: ND 2, SAGAW 4-level, MGAW 47, PSI, MAMV 9 (§11.4.2). */
+	assert_int_equal(f->r->cap, 2 | F(4, 8) | F(47, 16) | INVT_VTD_CAP_PSI | F(9, 48));
+	/* ECAP: QI, DT, PASID with PSS 7, SMTS, SLTS, FLTS (§11.4.3). */
+	assert_int_equal(f->r->ecap, INVT_VTD_ECAP_QI | INVT_VTD_ECAP_DT | INVT_VTD_ECAP_PASID |
+				     F(7, 35) | INVT_VTD_ECAP_SMTS | INVT_VTD_ECAP_SLTS |
+				     INVT_VTD_ECAP_FLTS);
+	assert_non_null(f->r->doorbell);
+	assert_int_equal(invt_mvtd_op_index(cmd), 2);
+	assert_string_equal(invt_mvtd_op_name(2), "IOTLB_INV");
+	assert_string_equal(invt_mvtd_op_name(5), "INV_WAIT");
+	assert_null(invt_mvtd_op_name(9));
+	assert_true(invt_mvtd_describe(cmd, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "IOTLB_INV g=3 did=5 addr=0x0 am=0 ih=0 dw=0 dr=0");
+	assert_int_equal(invt_mvtd_describe(bad, buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(invt_mvtd_cost_ns(f->m, 2), 200);
+	assert_int_equal(invt_mvtd_cost_ns(f->m, 5), 100);
+	assert_int_equal(invt_mvtd_cost_ns(f->m, 300), 0);
+	/* Bad input. */
+	assert_int_equal(invt_mvtd_add_device(f->m, 0x10000, 0), -EINVAL);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID, 0), 0);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID, 0), -EEXIST);
+	assert_int_equal(invt_mvtd_dma(f->m, 0x77, 0, VA_X, false), -ENODEV);
+	assert_int_equal(invt_mvtd_set_devtlb_timeout(f->m, 0x77, true), -ENODEV);
+	{
+		struct invt_mvtd_config c = { .cfg_entries = 0, .iotlb_sets = 1, .iotlb_ways = 1 };
+		struct invt_mvtd *m = NULL;
+
+		assert_int_equal(invt_mvtd_create(&c, f->mem, f->o, &m), -EINVAL);
+		c.cfg_entries = 4;
+		c.mamv = 64;
+		assert_int_equal(invt_mvtd_create(&c, f->mem, f->o, &m), -EINVAL);
+		c.mamv = 0;
+		c.iotlb_sets = 3;
+		assert_int_equal(invt_mvtd_create(&c, f->mem, f->o, &m), -EINVAL);
+		assert_null(m);
+		/* Without DT, no ATS device. */
+		c.iotlb_sets = 1;
+		assert_int_equal(invt_mvtd_create(&c, f->mem, f->o, &m), 0);
+		assert_int_equal(invt_mvtd_add_device(m, 1, 4), -EINVAL);
+		invt_mvtd_destroy(m);
+	}
+	fx_free(f);
+}
+
+static void test_dma_walks_and_hits(void **state)
+{
+	struct fx *f = fx_ss(false);
+	struct dom *b = dom_new(f, 1, true);
+
+	(void)state;
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, true), 0);
+	assert_int_equal(mst(f).walks, 1);
+	assert_int_equal(mst(f).cfg_fetches, 1);
+	assert_int_equal(mst(f).iotlb.entries, 2);	/* leaf + paging-structure entry */
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X + 8, false), 0);
+	assert_int_equal(mst(f).walks, 1);		/* IOTLB hit */
+	assert_int_equal(mst(f).cfg_fetches, 1);	/* configuration cache hit */
+	assert_int_equal(mst(f).translations, 2);
+	/* Unmapped: a fault, counted. */
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_Y, false), -EFAULT);
+	assert_int_equal(ost(f).accesses, 2);
+	assert_int_equal(ost(f).faults, 1);
+	/* A PASID on a first-stage domain: walks, fills, hits. */
+	pasid_set(f, PASID, b, true, DID_B);
+	map(f, b, VA_Y);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, PASID, VA_Y, true), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, PASID, VA_Y, true), 0);
+	assert_int_equal(mst(f).walks, 3);
+	/* The PASID beyond ECAP.PSS (8 bits) faults. */
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0x100, VA_Y, false), -EFAULT);
+	assert_int_equal(ost(f).total, 0);
+	fx_free(f);
+}
+
+/* Unmap without invalidation: STALE_TLB; IOTLB invalidations wait for a wait. */
+static void test_stale_tlb(void **state)
+{
+	struct fx *f = fx_ss(false);
+	struct invt_violation v;
+
+	(void)state;
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	unmap(f, &f->dom[0], VA_X);
+	release(f);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_TLB], 1);
+	v = last_report(f);
+	assert_int_equal(v.cache, INVT_CACHE_S2);
+	assert_int_equal(v.tag_s2, DID_A);
+
+	/* Mapped again; a PSI queued without a wait has not taken effect. */
+	map(f, &f->dom[0], VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);	/* stale hit */
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_TLB], 2);
+	IOTLB_PSI(DID_A, VA_X);
+	publish(f);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_TLB], 3);
+	assert_int_equal(wait_done(f), 0);
+	/* Now the new mapping is walked: clean. */
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).total, 3);
+	/* With invalidation before the free: a clean fault. */
+	unmap(f, &f->dom[0], VA_X);
+	IOTLB_PSI(DID_A, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	release(f);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), -EFAULT);
+	assert_int_equal(ost(f).total, 3);
+	assert_int_equal(mst(f).by_op[2], 2);
+	assert_int_equal(mst(f).by_op[5], 2);
+	fx_free(f);
+}
+
+/* A type 2 PSI reaches first-stage entries of the DID; type 6 only its PASID. */
+static void test_fs_scopes(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, true);
+	struct invt_cache_stats cs;
+
+	(void)state;
+	ctx_set(f, RID, false);
+	pasid_set(f, 1, a, true, DID_A);
+	pasid_set(f, 2, a, true, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID, 0), 0);
+	map(f, a, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 1, VA_X, false), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 2, VA_X, false), 0);
+	assert_int_equal(mst(f).iotlb.entries, 4);	/* 2 PASIDs x (leaf + walk) */
+	PIOTLB_PAGE(DID_A, 1, VA_X | F(1, 6));	/* IH: keeps PASID 1's walk entry */
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(mst(f).iotlb.entries, 3);
+	PIOTLB_PAGE(DID_A, 1, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(mst(f).iotlb.entries, 2);	/* PASID 2 untouched */
+	IOTLB_PSI(DID_A, VA_X);				/* second-stage form: every PASID */
+	assert_int_equal(wait_done(f), 0);
+	invt_cache_stats(invt_mvtd_iotlb(f->m), &cs);
+	assert_int_equal(cs.entries, 0);
+	fx_free(f);
+}
+
+/* PASID entry changed without PASID-cache invalidation: STALE_CONFIG. */
+static void test_stale_config(void **state)
+{
+	struct fx *f = fx_ss(false);
+	struct dom *b = dom_new(f, 1, false);
+	struct invt_violation v;
+
+	(void)state;
+	map(f, b, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, RID, 0, b->id), 0);
+	pasid_set(f, 0, b, false, DID_B);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, RID, 0), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_CONFIG], 1);
+	v = last_report(f);
+	assert_int_equal(v.cache, INVT_VIOL_CACHE_CONFIG);
+	/* The PASID-cache invalidation refetches: clean from then on. */
+	PC_PASID(DID_A, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(mst(f).cfg_fetches, 2);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, RID, 0), 0);
+	assert_int_equal(ost(f).total, 1);
+	/* A context-cache device invalidation refetches too. */
+	put(f, F(RID, 32) | 0x31, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(mst(f).cfg_fetches, 3);
+	fx_free(f);
+}
+
+/* A DID reused for another table without an IOTLB flush: WRONG_DOMAIN. */
+static void test_did_reuse(void **state)
+{
+	struct fx *f = fx_ss(false);
+	struct dom *b = dom_new(f, 1, false);
+	struct invt_violation v;
+
+	(void)state;
+	map(f, b, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	pasid_set(f, 0, b, false, DID_A);	/* same DID, other table */
+	PC_PASID(DID_A, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_WRONG_DOMAIN], 1);
+	v = last_report(f);
+	assert_int_equal(v.domain, f->dom[0].id);
+	assert_int_equal(v.expected_domain, b->id);
+	IOTLB_DSI(DID_A);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).total, 1);
+	fx_free(f);
+}
+
+/* Device TLB: filled by translation requests; stale without a device-TLB inval. */
+static void test_devtlb(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, false);
+	struct invt_violation v;
+
+	(void)state;
+	ctx_set(f, RID_ATS, true);
+	pasid_set(f, 0, a, false, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID_ATS, 4), 0);
+	map(f, a, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, true), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, true), 0);
+	assert_int_equal(mst(f).translations, 1);	/* second one: device TLB hit */
+	/* IOTLB invalidated and waited for, the device TLB forgotten. */
+	unmap(f, a, VA_X);
+	IOTLB_PSI(DID_A, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	release(f);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_TLB], 1);
+	v = last_report(f);
+	assert_int_equal(v.cache, INVT_CACHE_ATC);
+	/* The device-TLB invalidation: the window runs, then a clean fault. */
+	DEVTLB(RID_ATS, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(f->windows, 1);
+	assert_int_equal(f->window_sid, RID_ATS);
+	assert_int_equal(f->window_iova, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false), -EFAULT);
+	assert_int_equal(ost(f).total, 1);
+	/* Without DTE translation requests fail. */
+	ctx_set(f, RID_ATS, false);
+	put(f, 0x11, 0);				/* context cache, global */
+	assert_int_equal(wait_done(f), 0);
+	map(f, a, VA_Y);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_Y, false), -EFAULT);
+	fx_free(f);
+}
+
+/* A device-TLB invalidation that times out: ITE, ITESID, the wait aborted. */
+static void test_devtlb_timeout(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	uint32_t before;
+
+	(void)state;
+	ctx_set(f, RID_ATS, true);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID_ATS, 4), 0);
+	assert_int_equal(invt_mvtd_set_devtlb_timeout(f->m, RID_ATS, true), 0);
+	DEVTLB(RID_ATS, VA_X);
+	before = f->seq;
+	assert_int_equal(wait_done(f), -EIO);
+	assert_int_equal(__atomic_load_n(f->st, __ATOMIC_ACQUIRE), before);
+	assert_int_equal(f->r->fsts, INVT_VTD_FSTS_ITE);
+	assert_int_equal((f->r->iqer >> 32) & 0xffff, RID_ATS);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_ITE], 1);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_ABORTED], 1);
+	assert_int_equal(mst(f).by_op[3], 1);
+	assert_int_equal(mst(f).by_op[5], 0);
+	assert_int_equal(mst(f).errors, 1);
+	/* Software clears ITE and resubmits the wait: it completes. */
+	assert_int_equal(invt_mvtd_set_devtlb_timeout(f->m, RID_ATS, false), 0);
+	__atomic_store_n(&f->r->fsts_clear, INVT_VTD_FSTS_ITE, __ATOMIC_RELEASE);
+	f->r->doorbell(f->r->doorbell_arg);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(f->r->fsts, 0);
+	/* A rejected descriptor is traced and stops the queue (IQE). */
+	put(f, 0x09, 0);
+	assert_int_equal(wait_done(f), -EIO);
+	assert_int_equal(f->r->fsts, INVT_VTD_FSTS_IQE);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_IQE], 1);
+	fx_free(f);
+}
+
+/* Threaded consumer: DMA on one thread, invalidations and waits on another. */
+struct worker {
+	struct fx *f;
+	int stop;
+	unsigned long ok, bad;
+};
+
+static void *dma_thread(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		if (invt_mvtd_dma(w->f->m, RID, 0, VA_X, false) == 0)
+			w->ok++;
+		else
+			w->bad++;
+	}
+	return NULL;
+}
+
+static void test_threaded(void **state)
+{
+	struct fx *f = fx_ss(true);
+	struct worker w = { .f = f };
+	pthread_t t;
+	int i, failed = 0;
+
+	(void)state;
+	assert_null(f->r->doorbell);
+	assert_int_equal(pthread_create(&t, NULL, dma_thread, &w), 0);
+	for (i = 0; i < 200; i++) {
+		if (i % 2)
+			IOTLB_DSI(DID_A);
+		else
+			PC_PASID(DID_A, 0);
+		if (wait_done(f))
+			failed++;
+	}
+	/* Release: pairs with the worker's acquire; it stops. */
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(failed, 0);
+	assert_int_equal(w.bad, 0);
+	assert_true(w.ok > 0);
+	assert_int_equal(mst(f).consumed, 400);
+	assert_int_equal(ost(f).total, 0);
+	fx_free(f);
+}
+
+/* Inline mode: the same script gives the same trace and clock. */
+static uint64_t script(uint64_t *clock)
+{
+	struct fx *f = fx_ss(false);
+	uint64_t h;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+		if (i % 3 == 0)
+			IOTLB_PSI(DID_A, VA_X);
+		else if (i % 3 == 1)
+			PC_PASID(DID_A, 0);
+		else
+			put(f, 0x12, 0);
+		assert_int_equal(wait_done(f), 0);
+	}
+	assert_int_equal(f->nr_trace, 40);
+	h = f->trace_hash;
+	*clock = mst(f).clock_ns;
+	fx_free(f);
+	return h;
+}
+
+static void test_determinism(void **state)
+{
+	uint64_t c1, c2, h1 = script(&c1), h2 = script(&c2);
+
+	(void)state;
+	assert_int_equal(h1, h2);
+	assert_int_not_equal(h1, UINT64_C(0xcbf29ce484222325));
+	/* 7 PSIs and 6 globals at 200 ns, 7 PASID-cache at 100, 20 waits at 100. */
+	assert_int_equal(c1, 7 * 200 + 6 * 200 + 7 * 100 + 20 * 100);
+	assert_int_equal(c1, c2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_regs_and_names),
+		cmocka_unit_test(test_dma_walks_and_hits),
+		cmocka_unit_test(test_stale_tlb),
+		cmocka_unit_test(test_fs_scopes),
+		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_did_reuse),
+		cmocka_unit_test(test_devtlb),
+		cmocka_unit_test(test_devtlb_timeout),
+		cmocka_unit_test(test_threaded),
+		cmocka_unit_test(test_determinism),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,934 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_vtd_driver.c - the VT-d driver (driver.c, driver-cfg.c) against a
+ * fake unit written here: an inline consumer of the invalidation queue that
+ * records every descriptor (qw0, qw1), writes wait status words, and may
+ * reject the nth non-wait descriptor (IQE).  Root, context and PASID
+ * structures are read back from memory and checked bit by bit against the
+ * §9.x layouts written out here.
+ *
+ *  - init: registers, root entry, the global flush, flags and DID space,
+ *    bad configurations;
+ *  - masters: context entries, PASID directory, context-cache invalidation,
+ *    RIDs in use, destroy;
+ *  - attach / replace / detach at the RID (second stage) and at a PASID
+ *    (first stage): PASID entries and the exact invalidation sequence
+ *    (PASID cache, IOTLB, device TLB) of install, and what commit adds;
+ *  - the flush engine's descriptors for a range, and plan_count equal to
+ *    what the unit consumed over ~20 ranges on two units;
+ *  - a rejected descriptor during install: -EIO, abort restores the entry;
+ *  - no_fence: one submission per phase; hooks; the config-inval ablation.
+ * Single-threaded: the unit runs in the test's thread.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <invtrack/ablation.h>
+#include <invtrack/vtd-driver.h>
+
+#define NUNIT		2
+#define MAXREC		8192
+#define PAGE		4096ull
+#define ALL_ADDR	0x7ffffffffffff000ull
+
+/* CAP: ND 2 (256 DIDs), SAGAW 4- and 5-level, MGAW 48, PSI, MAMV 18. */
+#define TEST_CAP	(2ull | (0xcull << 8) | (47ull << 16) | (1ull << 39) | (18ull << 48))
+/* ECAP: QI, DT, PASID with 20 bits, SMTS, SLTS, FLTS. */
+#define TEST_ECAP	((1ull << 1) | (1ull << 2) | (1ull << 40) | (19ull << 35) | \
+			 (1ull << 43) | (1ull << 46) | (1ull << 47))
+
+/* ------------------------------------------------------------ fake unit */
+
+struct unit {
+	struct invt_vtd_regs regs;
+	uint64_t qw0[MAXREC], qw1[MAXREC];
+	size_t n;		/* descriptors executed */
+	size_t waits;		/* SW = 1 waits */
+	unsigned long seen;	/* non-wait descriptors since armed */
+	unsigned long fail_at;	/* reject the fail_at-th; 0: never */
+	unsigned int doorbells;
+};
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void unit_doorbell(void *arg)
+{
+	struct unit *u = arg;
+	uint32_t clr = __atomic_exchange_n(&u->regs.fsts_clear, 0, __ATOMIC_ACQUIRE);
+	uint64_t iqa, n;
+	uint8_t *base;
+
+	u->doorbells++;
+	__atomic_fetch_and(&u->regs.fsts, ~clr, __ATOMIC_RELEASE);
+	if (u->regs.fsts & INVT_VTD_FSTS_IQE)
+		return;
+	iqa = __atomic_load_n(&u->regs.iqa, __ATOMIC_ACQUIRE);
+	assert_true(iqa & INVT_VTD_IQA_DW);	/* scalable mode: 256-bit */
+	base = (uint8_t *)(uintptr_t)(iqa & ~0xfffull);
+	n = 1ull << ((iqa & 7) + 7);
+	for (;;) {
+		uint64_t head = __atomic_load_n(&u->regs.iqh, __ATOMIC_RELAXED) >> 5;
+		uint64_t tail = __atomic_load_n(&u->regs.iqt, __ATOMIC_ACQUIRE) >> 5;
+		uint8_t *d = base + head * 32;
+		uint64_t qw0, qw1;
+
+		if (head == tail)
+			return;
+		qw0 = le64(d);
+		qw1 = le64(d + 8);
+		assert_int_equal(le64(d + 16) | le64(d + 24), 0);	/* qw2, qw3 */
+		if ((qw0 & 0xf) != 5 && u->fail_at && ++u->seen == u->fail_at) {
+			__atomic_fetch_or(&u->regs.fsts, INVT_VTD_FSTS_IQE, __ATOMIC_RELEASE);
+			return;
+		}
+		if (u->n < MAXREC) {
+			u->qw0[u->n] = qw0;
+			u->qw1[u->n] = qw1;
+		}
+		u->n++;
+		if ((qw0 & 0xff) == 0x65 || (qw0 & 0xff) == 0x25) {
+			u->waits++;
+			uint32_t *st = (uint32_t *)(uintptr_t)(qw1 & ~3ull);
+
+			__atomic_store_n(st, (uint32_t)(qw0 >> 32), __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(&u->regs.iqh, ((head + 1) % n) << 5, __ATOMIC_RELEASE);
+	}
+}
+
+/* Expected descriptor words (§6.5.2), written out independently. */
+#define D_CC_GLOBAL		0x11ull
+#define D_CC_DEV(sid)		(0x31ull | (uint64_t)(sid) << 32)
+#define D_PC_GLOBAL		0x37ull
+#define D_PC(did, pasid)	(0x17ull | (uint64_t)(did) << 16 | (uint64_t)(pasid) << 32)
+#define D_IOTLB_GLOBAL		0x12ull
+#define D_IOTLB_DSI(did)	(0x22ull | (uint64_t)(did) << 16)
+#define D_IOTLB_PSI(did)	(0x32ull | (uint64_t)(did) << 16)
+#define D_PIOTLB_PASID(did, p)	(0x26ull | (uint64_t)(did) << 16 | (uint64_t)(p) << 32)
+#define D_PIOTLB_PSI(did, p)	(0x36ull | (uint64_t)(did) << 16 | (uint64_t)(p) << 32)
+#define D_DEVTLB(sid)		(0x3ull | ((uint64_t)(sid) & 0xf) << 12 | \
+				 (uint64_t)(sid) << 32 | ((uint64_t)(sid) >> 4) << 52)
+#define D_PDEVTLB(sid, p)	(0x8ull | ((uint64_t)(sid) & 0xf) << 12 | (uint64_t)(sid) << 16 | \
+				 (uint64_t)(p) << 32 | ((uint64_t)(sid) >> 4) << 52)
+
+static bool is_wait(uint64_t qw0, bool fn)
+{
+	return (qw0 & 0xffffffffull) == (fn ? 0x65ull : 0x25ull);
+}
+
+/* --------------------------------------------------------------- memory */
+
+struct tmem {
+	struct invt_dma_ops ops;
+	unsigned long calls;
+	unsigned long fail_at;
+	long live;
+};
+
+static void *tmem_alloc(void *arg, size_t bytes, uint64_t *pa)
+{
+	struct tmem *t = arg;
+	size_t align = bytes < 64 ? 64 : bytes;
+	void *p;
+
+	if (++t->calls == t->fail_at)
+		return NULL;
+	p = aligned_alloc(align, align);
+	if (!p)
+		return NULL;
+	memset(p, 0, align);
+	*pa = (uintptr_t)p;
+	t->live++;
+	return p;
+}
+
+static void tmem_free(void *arg, void *va, uint64_t pa, size_t bytes)
+{
+	struct tmem *t = arg;
+
+	assert_int_equal(pa, (uintptr_t)va);
+	free(va);
+	t->live--;
+}
+
+struct tpt {
+	struct invt_pt_ops ops;
+	long live;
+};
+
+static int tpt_alloc(struct invt_pt_ops *ops, uint64_t *pa)
+{
+	void *p = aligned_alloc(PAGE, PAGE);
+
+	if (!p)
+		return -ENOMEM;
+	memset(p, 0, PAGE);
+	*pa = (uintptr_t)p;
+	((struct tpt *)ops)->live++;
+	return 0;
+}
+
+static void tpt_free(struct invt_pt_ops *ops, uint64_t pa)
+{
+	free((void *)(uintptr_t)pa);
+	((struct tpt *)ops)->live--;
+}
+
+static uint64_t *tpt_va(struct invt_pt_ops *ops, uint64_t pa)
+{
+	return (uint64_t *)(uintptr_t)pa;
+}
+
+/* ----------------------------------------------------------------- world */
+
+struct hooks_rec {
+	unsigned int submitted, waited, written;
+	uint32_t last_n;
+	unsigned int last_bytes;
+};
+
+struct env {
+	struct invt_ctx ctx;
+	struct unit unit[NUNIT];
+	struct invt_vtd vtd[NUNIT];
+	bool up[NUNIT];
+	struct tmem mem;
+	struct tpt pt;
+	struct hooks_rec hr;
+};
+
+static struct env *E;
+
+static void h_submitted(void *arg, struct invt_iommu *iommu, const void *cmds, uint32_t n,
+			unsigned int bytes)
+{
+	E->hr.submitted++;
+	E->hr.last_n = n;
+	E->hr.last_bytes = bytes;
+}
+
+static void h_waited(void *arg, struct invt_iommu *iommu)
+{
+	E->hr.waited++;
+}
+
+static void h_written(void *arg, struct invt_iommu *iommu, uint64_t index, const void *slot,
+		      unsigned int bytes)
+{
+	E->hr.written++;
+}
+
+static const struct invt_drv_hooks hooks = { h_submitted, h_waited, h_written, NULL };
+
+static int setup(void **state)
+{
+	unsigned int i;
+
+	E = calloc(1, sizeof(*E));
+	assert_non_null(E);
+	invt_ctx_init(&E->ctx);
+	invt_rcu_register_thread();
+	E->mem.ops = (struct invt_dma_ops){ tmem_alloc, tmem_free, &E->mem };
+	E->pt.ops = (struct invt_pt_ops){ .alloc_table = tpt_alloc, .free_table = tpt_free,
+					  .table_va = tpt_va };
+	for (i = 0; i < NUNIT; i++) {
+		E->unit[i].regs.cap = TEST_CAP;
+		E->unit[i].regs.ecap = TEST_ECAP;
+		E->unit[i].regs.doorbell = unit_doorbell;
+		E->unit[i].regs.doorbell_arg = &E->unit[i];
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unsigned int i;
+
+	for (i = 0; i < NUNIT; i++)
+		if (E->up[i])
+			assert_int_equal(invt_vtd_destroy(&E->vtd[i]), 0);
+	assert_int_equal(E->mem.live, 0);
+	assert_int_equal(E->pt.live, 0);
+	assert_int_equal(invt_ctx_destroy(&E->ctx), 0);
+	invt_rcu_unregister_thread();
+	free(E);
+	return 0;
+}
+
+static struct invt_vtd_config config(unsigned int i)
+{
+	return (struct invt_vtd_config){ .id = i, .regs = &E->unit[i].regs, .queue_qs = 0,
+					 .ats = true, .mem = &E->mem.ops };
+}
+
+static struct invt_vtd *unit_up_cfg(unsigned int i, const struct invt_vtd_config *cfg)
+{
+	assert_int_equal(invt_vtd_init(&E->vtd[i], &E->ctx, cfg), 0);
+	E->up[i] = true;
+	return &E->vtd[i];
+}
+
+static struct invt_vtd *unit_up(unsigned int i)
+{
+	struct invt_vtd_config cfg = config(i);
+
+	return unit_up_cfg(i, &cfg);
+}
+
+static void domain(struct invt_vtd_domain *d, enum invt_domain_type type)
+{
+	assert_int_equal(invt_vtd_domain_init(d, &E->ctx, type, &E->pt.ops), 0);
+}
+
+static uint32_t did_of(struct invt_vtd_domain *d, struct invt_vtd *vtd)
+{
+	uint32_t did = 0;
+
+	assert_int_equal(invt_domain_tag(&d->dom, &vtd->iommu, &did), 0);
+	return did;
+}
+
+static uint64_t *ctx_entry(struct invt_vtd *vtd, uint32_t rid)
+{
+	uint64_t *root = vtd->root;
+	uint64_t half = root[rid >> 7 ? 1 : 0];
+
+	assert_true(half & 1);
+	return (uint64_t *)(uintptr_t)(half & ~0xfffull) + (rid & 127) * 4;
+}
+
+/* The PASID entry the unit would find for (rid, pasid), through memory. */
+static uint64_t *pasid_entry(struct invt_vtd *vtd, uint32_t rid, uint32_t pasid)
+{
+	uint64_t *ce = ctx_entry(vtd, rid), *dir, de;
+
+	assert_true(ce[0] & 1);
+	assert_true(pasid >> 6 < (1u << (((ce[0] >> 9) & 7) + 7)));
+	dir = (uint64_t *)(uintptr_t)(ce[0] & ~0xfffull);
+	de = dir[pasid >> 6];
+	if (!(de & 1))
+		return NULL;
+	return (uint64_t *)(uintptr_t)(de & ~0xfffull) + (pasid & 63) * 8;
+}
+
+/* Check the PASID entry holds @d (NULL: non-present and zero). */
+static void check_pe(struct invt_vtd *vtd, uint32_t rid, uint32_t pasid,
+		     struct invt_vtd_domain *d)
+{
+	uint64_t *pe = pasid_entry(vtd, rid, pasid);
+	unsigned int i;
+
+	if (!d) {
+		for (i = 0; pe && i < 8; i++)
+			assert_int_equal(pe[i], 0);
+		return;
+	}
+	assert_non_null(pe);
+	assert_int_equal(pe[0] & 1, 1);				/* P */
+	assert_int_equal((pe[0] >> 1) & 1, 0);			/* FPD */
+	assert_int_equal((pe[0] >> 2) & 7, 2);			/* AW 48-bit */
+	assert_int_equal(pe[1] & 0xffff, did_of(d, vtd));	/* DID */
+	if (d->dom.type == INVT_DOMAIN_S1) {
+		assert_int_equal((pe[0] >> 6) & 7, 1);		/* PGTT first stage */
+		assert_int_equal(pe[0] & ~0xfffull, 0);
+		assert_int_equal(pe[2] & ~0xfffull, d->pt.root_pa);	/* FSPTPTR */
+		assert_int_equal(pe[2] & 0xfff, 0);		/* SRE, FLPM 4L, WPE, NXE */
+	} else {
+		assert_int_equal((pe[0] >> 6) & 7, 2);		/* PGTT second stage */
+		assert_int_equal(pe[0] & ~0xfffull, d->pt.root_pa);	/* SSPTPTR */
+		assert_int_equal(pe[2], 0);
+	}
+	for (i = 3; i < 8; i++)
+		assert_int_equal(pe[i], 0);
+}
+
+/* Descriptors executed by unit @u from @from on must be exactly @qw0s. */
+static void expect_seq(unsigned int u, size_t from, const uint64_t *qw0s, size_t n)
+{
+	size_t k;
+
+	assert_int_equal(E->unit[u].n - from, n);
+	for (k = 0; k < n; k++) {
+		uint64_t got = E->unit[u].qw0[from + k];
+
+		if (qw0s[k] == 0x65 || qw0s[k] == 0x25)
+			assert_true(is_wait(got, qw0s[k] == 0x65));
+		else
+			assert_int_equal(got, qw0s[k]);
+	}
+}
+
+/* ----------------------------------------------------------------- init */
+
+static void test_init(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	struct unit *u = &E->unit[0];
+	const uint64_t init[] = { D_CC_GLOBAL, D_PC_GLOBAL, D_IOTLB_GLOBAL, 0x65 };
+
+	assert_int_equal(u->regs.rtaddr, v->root_pa | INVT_VTD_RTADDR_TTM_SM);
+	assert_int_equal(v->root[0], v->ctx_pa[0] | 1);		/* LP, LCTP */
+	assert_int_equal(v->root[1], v->ctx_pa[1] | 1);		/* UP, UCTP */
+	assert_int_equal(v->root[2], 0);
+	expect_seq(0, 0, init, 4);
+	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_SYNC_ORDERS);
+	assert_ptr_equal(v->iommu.tags[0], &v->dids);
+	assert_ptr_equal(v->iommu.tags[1], &v->dids);
+	assert_int_equal(v->dids.min, 2);
+	assert_int_equal(v->dids.max, 255);
+	assert_true(v->caps.psi);
+	assert_int_equal(v->caps.mamv, 18);
+	assert_int_equal(v->pasid_bits, 20);
+	assert_int_equal(v->stats.submits, 1);
+	assert_int_equal(v->stats.descs, 4);
+	assert_int_equal(v->stats.waits, 1);
+}
+
+static void test_init_errors(void **state)
+{
+	struct invt_vtd_config cfg = config(0);
+	struct invt_vtd *v = &E->vtd[0];
+	struct invt_vtd_caps caps = { .psi = false, .mamv = 0 };
+	unsigned long i;
+
+	E->unit[0].regs.ecap = TEST_ECAP & ~(1ull << 43);	/* no SMTS */
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -ENODEV);
+	E->unit[0].regs.ecap = TEST_ECAP & ~(1ull << 1);	/* no QI */
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -ENODEV);
+	E->unit[0].regs.ecap = TEST_ECAP & ~(1ull << 2);	/* no DT, ATS asked */
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -EINVAL);
+	E->unit[0].regs.ecap = TEST_ECAP;
+	E->unit[0].regs.cap = TEST_CAP | 7;			/* ND reserved */
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -ENODEV);
+	E->unit[0].regs.cap = TEST_CAP;
+	cfg.did_bits = 9;					/* more than ND allows */
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -EINVAL);
+	cfg.did_bits = 0;
+	cfg.queue_qs = 8;
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -EINVAL);
+	cfg.queue_qs = 0;
+	cfg.mem = NULL;
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -EINVAL);
+	cfg.mem = &E->mem.ops;
+	/* Each allocation failing in turn leaves nothing behind. */
+	for (i = 1; i <= 3; i++) {
+		E->mem.calls = 0;
+		E->mem.fail_at = i;
+		assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -ENOMEM);
+		assert_int_equal(E->mem.live, 0);
+		assert_int_equal(E->unit[0].regs.rtaddr, 0);
+	}
+	E->mem.fail_at = 0;
+	/* A taken id. */
+	unit_up(1);
+	cfg.id = 1;
+	cfg.regs = &E->unit[0].regs;
+	E->unit[0].regs.iqh = E->unit[0].regs.iqt = 0;
+	assert_int_equal(invt_vtd_init(v, &E->ctx, &cfg), -EEXIST);
+	assert_int_equal(E->unit[0].regs.rtaddr, 0);
+	/* Explicit caps and DID bits. */
+	cfg.id = 0;
+	E->unit[0].regs.iqh = E->unit[0].regs.iqt = 0;
+	cfg.caps = &caps;
+	cfg.did_bits = 4;
+	v = unit_up_cfg(0, &cfg);
+	assert_false(v->caps.psi);
+	assert_int_equal(v->dids.max, 15);
+}
+
+/* -------------------------------------------------------------- masters */
+
+static void test_master(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t ids[] = { 3, 200 }, other = 200, bad = 256;
+	struct invt_vtd_master m, m2, mp;
+	uint64_t *ce, *dir;
+	size_t from = E->unit[0].n;
+	const uint64_t inv[] = { D_CC_DEV(3), D_CC_DEV(200), 0x65 };
+	const uint64_t fin[] = { D_CC_DEV(3), D_CC_DEV(200), D_PC_GLOBAL, 0x65 };
+
+	assert_int_equal(invt_vtd_master_init(&m, v, ids, 2, 1, true), 0);
+	expect_seq(0, from, inv, 3);
+	ce = ctx_entry(v, 3);
+	/* P, DTE (ATS), no PASIDE, PDTS 0, directory pointer; RID_PASID 0. */
+	assert_int_equal(ce[0], m.pdir_pa | 0x5);
+	assert_int_equal(ce[1] | ce[2] | ce[3], 0);
+	assert_memory_equal(ctx_entry(v, 200), ce, 32);
+	assert_int_equal(m.pdts, 0);
+	dir = m.pdir;
+	assert_int_equal(dir[0], m.ptab_pa[0] | 1);
+	assert_int_equal(dir[1], 0);
+	check_pe(v, 3, 0, NULL);
+
+	/* RIDs in use, out of range, PASIDs beyond the unit. */
+	assert_int_equal(invt_vtd_master_init(&m2, v, &other, 1, 1, false), -EINVAL);
+	assert_int_equal(invt_vtd_master_init(&m2, v, &bad, 1, 1, false), -EINVAL);
+	assert_int_equal(invt_vtd_master_init(&m2, v, &bad, 0, 1, false), -EINVAL);
+	assert_int_equal(invt_vtd_master_init(&mp, v, (const uint32_t[]){ 9 }, 1,
+					      (1u << 20) + 1, false), -EINVAL);
+
+	/* A PASID master: PASIDE, PDTS for 2^14 tables -> 2^7 << 7 entries. */
+	assert_int_equal(invt_vtd_master_init(&mp, v, (const uint32_t[]){ 9 }, 1, 1u << 20,
+					      false), 0);
+	ce = ctx_entry(v, 9);
+	assert_int_equal(ce[0], mp.pdir_pa | (7u << 9) | 0x9);
+	assert_int_equal(mp.nr_ptab, 1u << 14);
+	assert_int_equal(mp.pdir_bytes, 8u << 14);
+
+	from = E->unit[0].n;
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	expect_seq(0, from, fin, 4);
+	assert_int_equal(ctx_entry(v, 3)[0], 0);
+	assert_int_equal(ctx_entry(v, 200)[0], 0);
+	assert_int_equal(invt_vtd_master_destroy(&mp), 0);
+	assert_int_equal(invt_vtd_destroy(v), 0);
+	E->up[0] = false;
+}
+
+/* -------------------------------------------------------------- attach */
+
+/* Prepare + install; return the descriptor count before commit. */
+static size_t install(struct invt_vtd_attach *a, struct invt_vtd_master *m, uint32_t ssid,
+		      struct invt_vtd_domain *d, unsigned int u, size_t *from)
+{
+	assert_int_equal(invt_vtd_attach_prepare(a, m, ssid, d), 0);
+	*from = E->unit[u].n;
+	assert_int_equal(invt_vtd_attach_install(a), 0);
+	assert_true(a->installed);
+	return E->unit[u].n;
+}
+
+static void test_rid_s2(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t rid = 0x21;
+	struct invt_vtd_domain d, d1;
+	struct invt_vtd_master m;
+	struct invt_vtd_attach a;
+	uint32_t did, did1;
+	size_t from, at;
+
+	domain(&d, INVT_DOMAIN_S2);
+	domain(&d1, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
+
+	/* Attach: entry written, PASID cache of (DID, 0) invalidated. */
+	at = install(&a, &m, 0, &d, 0, &from);
+	did = did_of(&d, v);
+	assert_int_equal(did, 2);
+	check_pe(v, rid, 0, &d);
+	{
+		const uint64_t seq[] = { D_PC(did, 0), 0x65 };
+
+		expect_seq(0, from, seq, 2);
+	}
+	invt_vtd_attach_commit(&a);
+	assert_int_equal(E->unit[0].n, at);	/* nothing left: no old domain */
+
+	/* Replace by a first-stage domain at the RID (PASID 0). */
+	at = install(&a, &m, 0, &d1, 0, &from);
+	did1 = did_of(&d1, v);
+	assert_int_equal(did1, 3);
+	check_pe(v, rid, 0, &d1);
+	{
+		/* Clear, PASID cache, new entry, PASID cache: TLBs are the commit's. */
+		const uint64_t seq[] = { D_PC(did, 0), 0x65, D_PC(did1, 0), 0x65 };
+
+		expect_seq(0, from, seq, 4);
+	}
+	invt_vtd_attach_commit(&a);
+	{
+		/* Commit: the device TLB of ssid 0, then the dead DID. */
+		const uint64_t seq[] = { D_DEVTLB(rid), 0x65, D_IOTLB_DSI(did), 0x65 };
+
+		expect_seq(0, at, seq, 4);
+		assert_int_equal(E->unit[0].qw1[at], ALL_ADDR | 1);	/* S, whole span */
+	}
+
+	/* Detach: cleared, PASID cache; the commit flushes the TLBs. */
+	at = install(&a, &m, 0, NULL, 0, &from);
+	check_pe(v, rid, 0, NULL);
+	{
+		const uint64_t seq[] = { D_PC(did1, 0), 0x65 };
+
+		expect_seq(0, from, seq, 2);
+	}
+	invt_vtd_attach_commit(&a);
+	{
+		const uint64_t seq[] = { D_DEVTLB(rid), 0x65, D_PIOTLB_PASID(did1, 0), 0x65 };
+
+		expect_seq(0, at, seq, 4);
+	}
+	assert_int_equal(invt_tag_space_used(&v->dids), 0);
+	/* Detaching again changes nothing. */
+	from = E->unit[0].n;
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(E->unit[0].n, from);
+
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
+}
+
+static void test_pasid_replace(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t rid = 0x88;
+	struct invt_vtd_domain da, db;
+	struct invt_vtd_master m;
+	struct invt_vtd_attach a;
+	uint32_t dida, didb;
+	size_t from, at;
+
+	domain(&da, INVT_DOMAIN_S1);
+	domain(&db, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 200, true), 0);
+	assert_int_equal(m.nr_ptab, 4);
+	assert_null(m.ptab[2]);
+	/* PASID 130 lives in table 2, allocated by prepare. */
+	at = install(&a, &m, 130, &da, 0, &from);
+	assert_non_null(m.ptab[2]);
+	assert_int_equal(m.pdir[2], m.ptab_pa[2] | 1);
+	dida = did_of(&da, v);
+	check_pe(v, rid, 130, &da);
+	invt_vtd_attach_commit(&a);
+	/* The same domain on PASID 5 shares the DID. */
+	assert_int_equal(invt_vtd_attach(&m, 5, &da), 0);
+	check_pe(v, rid, 5, &da);
+
+	at = install(&a, &m, 130, &db, 0, &from);
+	didb = did_of(&db, v);
+	assert_int_not_equal(dida, didb);
+	check_pe(v, rid, 130, &db);
+	{
+		const uint64_t seq[] = { D_PC(dida, 130), 0x65, D_PC(didb, 130), 0x65 };
+
+		expect_seq(0, from, seq, 4);
+	}
+	invt_vtd_attach_commit(&a);
+	{
+		/* Commit: the PASID's device TLB; (DID A, 130) had its last user. */
+		const uint64_t seq[] = { D_PDEVTLB(rid, 130), 0x65, D_PIOTLB_PASID(dida, 130),
+					 0x65 };
+
+		expect_seq(0, at, seq, 4);
+		assert_int_equal(E->unit[0].qw1[at], ALL_ADDR | (1u << 11));
+	}
+	check_pe(v, rid, 5, &da);
+
+	assert_int_equal(invt_vtd_attach(&m, 5, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m, 130, NULL), 0);
+	assert_int_equal(invt_tag_space_used(&v->dids), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&da), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&db), 0);
+}
+
+static void test_attach_rules(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t rid = 1, rid2 = 2;
+	struct invt_vtd_domain d2, d1, d5, bad;
+	struct invt_vtd_master mp, m;
+	struct invt_vtd_attach a;
+
+	domain(&d2, INVT_DOMAIN_S2);
+	domain(&d1, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_domain_init_levels(&d5, &E->ctx, INVT_DOMAIN_S2, 5,
+						     &E->pt.ops), 0);
+	assert_int_equal(invt_vtd_domain_init_levels(&bad, &E->ctx, INVT_DOMAIN_S1, 5,
+						     &E->pt.ops), -EINVAL);
+	assert_int_equal(invt_vtd_master_init(&mp, v, &rid, 1, 8, false), 0);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid2, 1, 1, false), 0);
+	/* PASID masters take stage-1 domains only; ssids in range. */
+	assert_int_equal(invt_vtd_attach_prepare(&a, &mp, 0, &d2), -EINVAL);
+	assert_int_equal(invt_vtd_attach_prepare(&a, &mp, 8, &d1), -EINVAL);
+	assert_int_equal(invt_vtd_attach_prepare(&a, &m, 1, &d1), -EINVAL);
+	/* 5-level second stage: AW 57-bit. */
+	assert_int_equal(invt_vtd_attach(&m, 0, &d5), 0);
+	assert_int_equal((pasid_entry(v, rid2, 0)[0] >> 2) & 7, 3);
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	/* A unit without 5-level SAGAW or without first stage refuses. */
+	v->cap &= ~(8ull << 8);
+	assert_int_equal(invt_vtd_attach_prepare(&a, &m, 0, &d5), -EINVAL);
+	v->ecap &= ~(1ull << 47);
+	assert_int_equal(invt_vtd_attach_prepare(&a, &m, 0, &d1), -EINVAL);
+	v->cap = TEST_CAP;
+	v->ecap = TEST_ECAP;
+	/* Attached masters cannot go. */
+	assert_int_equal(invt_vtd_attach(&mp, 3, &d1), 0);
+	assert_int_equal(invt_vtd_master_destroy(&mp), -EBUSY);
+	assert_int_equal(invt_vtd_destroy(v), -EBUSY);
+	assert_int_equal(invt_vtd_attach(&mp, 3, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&mp), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d2), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d5), 0);
+}
+
+/* --------------------------------------------------------- invalidation */
+
+static void test_invalidate_desc(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t rid = 0x30;
+	struct invt_vtd_domain d;
+	struct invt_vtd_master m;
+	uint32_t did;
+	size_t from;
+
+	domain(&d, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 16, true), 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, &d), 0);
+	assert_int_equal(invt_vtd_attach(&m, 7, &d), 0);
+	did = did_of(&d, v);
+	from = E->unit[0].n;
+	E->hr.submitted = 0;
+	/* Pages 1..2 -> AM 2 at 0, leaf: IH. */
+	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x2000, true), 0);
+	{
+		const uint64_t seq[] = { D_PIOTLB_PSI(did, 0), D_PIOTLB_PSI(did, 7), 0x65,
+					 D_DEVTLB(rid), D_PDEVTLB(rid, 7), 0x65 };
+
+		expect_seq(0, from, seq, 6);
+		assert_int_equal(E->unit[0].qw1[from], 0x42);		/* AM 2, IH */
+		assert_int_equal(E->unit[0].qw1[from + 1], 0x42);
+		assert_int_equal(E->unit[0].qw1[from + 3], 0x1001);	/* S, 16 KiB at 0 */
+		assert_int_equal(E->unit[0].qw1[from + 4], 0x1000 | (1u << 11));
+	}
+	assert_int_equal(v->stats.submits, v->stats.completions);
+	assert_int_equal(v->stats.build_errors, 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m, 7, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+}
+
+static void test_plan_count(void **state)
+{
+	static const struct { uint64_t iova, size; bool leaf; } ranges[] = {
+		{ 0, PAGE, true }, { 0x1000, 0x3000, true }, { 0x3000, 0x2000, false },
+		{ 0x200000, 0x200000, true }, { 0x40000000, 0x40000000, false },
+		{ 0x7000, 0x9000, true }, { 0, 1ull << 47, false }, { 0xfff000, 0x1000, true },
+		{ 0x123000, 0x77000, false }, { 0x10000, 0x10000, true },
+		{ 0xffffffffffffe000ull, 0x2000, true }, { 0, 0, false } /* all */,
+		{ 0x5000, 0x1000, false }, { 0x80000000, 0x80000000, true },
+		{ 0x3ff000, 0x2000, true }, { 0x1000000, 0x1000000, false },
+		{ 0x10000000000ull, 0x1000, true }, { 0xabc000, 0x4000, true },
+		{ 0x2000, 0x1000, true }, { 0x0, 0x200000, false },
+	};
+	const uint32_t r0 = 4, r1 = 5, r2 = 6;
+	struct invt_vtd *v0 = unit_up(0), *v1 = unit_up(1);
+	struct invt_vtd_domain d1, d2;
+	struct invt_vtd_master m0, m1, m2;
+	struct invt_vtd_caps small = { .psi = true, .mamv = 3 };
+	unsigned int i, k;
+
+	v1->caps = small;	/* the second unit falls back to DSI more often */
+	domain(&d1, INVT_DOMAIN_S1);
+	domain(&d2, INVT_DOMAIN_S2);
+	assert_int_equal(invt_vtd_master_init(&m0, v0, &r0, 1, 4, true), 0);
+	assert_int_equal(invt_vtd_master_init(&m1, v1, &r1, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_master_init(&m2, v1, &r2, 1, 4, false), 0);
+	assert_int_equal(invt_vtd_attach(&m0, 0, &d1), 0);
+	assert_int_equal(invt_vtd_attach(&m0, 2, &d1), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 3, &d1), 0);
+	assert_int_equal(invt_vtd_attach(&m1, 0, &d2), 0);
+
+	for (k = 0; k < 2; k++) {
+		struct invt_vtd_domain *d = k ? &d2 : &d1;
+
+		for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+			struct invt_range r = { .start = ranges[i].iova, .leaf = ranges[i].leaf,
+						.all = !ranges[i].size };
+			struct invt_invs *invs = invt_domain_invs_get(&d->dom);
+			uint64_t cmds, syncs, n0 = E->unit[0].n, n1 = E->unit[1].n;
+			uint64_t w0 = E->unit[0].waits, w1 = E->unit[1].waits;
+
+			assert_non_null(invs);
+			r.last = ranges[i].iova + (ranges[i].size - 1);
+			invt_vtd_plan_count(invs, &r, &cmds, &syncs);
+			invt_invs_free(invs);
+			if (r.all)
+				assert_int_equal(invt_domain_invalidate_all(&d->dom), 0);
+			else
+				assert_int_equal(invt_domain_invalidate(&d->dom, ranges[i].iova,
+									ranges[i].size,
+									ranges[i].leaf), 0);
+			assert_int_equal(E->unit[0].n - n0 + E->unit[1].n - n1, cmds);
+			assert_int_equal(E->unit[0].waits - w0 + E->unit[1].waits - w1, syncs);
+			assert_true(cmds >= (k ? 4 : 8));
+		}
+	}
+	assert_int_equal(v0->stats.build_errors + v1->stats.build_errors, 0);
+	assert_int_equal(v0->stats.wait_errors + v1->stats.wait_errors, 0);
+
+	assert_int_equal(invt_vtd_attach(&m0, 0, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m0, 2, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 3, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m1, 0, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m0), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m1), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m2), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d2), 0);
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static void test_install_error(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t rid = 0x40;
+	struct invt_vtd_domain da, db;
+	struct invt_vtd_master m;
+	struct invt_vtd_attach a;
+	struct invt_invs *before, *after;
+	unsigned long at;
+
+	domain(&da, INVT_DOMAIN_S2);
+	domain(&db, INVT_DOMAIN_S2);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, &da), 0);
+	/* Reject each of the install's two non-wait descriptors in turn. */
+	for (at = 1; at <= 2; at++) {
+		before = invt_domain_invs_get(&da.dom);
+		assert_int_equal(invt_vtd_attach_prepare(&a, &m, 0, &db), 0);
+		E->unit[0].seen = 0;
+		E->unit[0].fail_at = at;
+		assert_int_equal(invt_vtd_attach_install(&a), -EIO);
+		E->unit[0].fail_at = 0;
+		invt_vtd_attach_abort(&a);
+		check_pe(v, rid, 0, &da);
+		after = invt_domain_invs_get(&da.dom);
+		assert_int_equal(after->num_invs, before->num_invs);
+		assert_memory_equal(after->inv, before->inv,
+				    before->num_invs * sizeof(before->inv[0]));
+		invt_invs_free(before);
+		invt_invs_free(after);
+		assert_int_equal(invt_device_domain(&m.dev, 0), &da.dom);
+	}
+	assert_int_equal(v->qi.stats.iqe, 2);
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&da), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&db), 0);
+}
+
+/* ------------------------------------------------------- no fence, hooks */
+
+static void test_no_fence(void **state)
+{
+	struct invt_vtd_config cfg = config(0);
+	struct invt_vtd *v;
+	const uint32_t rid = 0x50;
+	struct invt_vtd_domain d1, d2;
+	struct invt_vtd_master m;
+	uint64_t submits;
+	size_t from;
+
+	cfg.no_fence = true;
+	cfg.hooks = &hooks;
+	v = unit_up_cfg(0, &cfg);
+	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS);
+	assert_true(is_wait(E->unit[0].qw0[3], false));
+	domain(&d1, INVT_DOMAIN_S1);
+	domain(&d2, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 4, true), 0);
+	assert_int_equal(invt_vtd_attach(&m, 1, &d1), 0);
+	/* A replace: the teardown's PASID cache and the new entry's, two submits. */
+	submits = v->stats.submits;
+	from = E->unit[0].n;
+	{
+		struct invt_vtd_attach a;
+
+		assert_int_equal(invt_vtd_attach_prepare(&a, &m, 1, &d2), 0);
+		assert_int_equal(invt_vtd_attach_install(&a), 0);
+		assert_int_equal(v->stats.submits - submits, 2);
+		assert_int_equal(E->unit[0].n - from, 4);
+		invt_vtd_attach_commit(&a);
+	}
+	/* The engine: IOTLB phase and ATC phase, each submitted and waited. */
+	submits = v->stats.submits;
+	E->hr.submitted = E->hr.waited = 0;
+	assert_int_equal(invt_domain_invalidate(&d2.dom, 0, PAGE, true), 0);
+	assert_int_equal(v->stats.submits - submits, 2);
+	assert_int_equal(E->hr.submitted, 2);
+	assert_int_equal(E->hr.waited, 2);
+	assert_int_equal(E->hr.last_n, 2);
+	assert_int_equal(E->hr.last_bytes, 32);
+	assert_true(E->hr.written > 0);
+	assert_int_equal(invt_vtd_attach(&m, 1, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d2), 0);
+}
+
+static void test_ablate_config_inval(void **state)
+{
+	struct invt_vtd *v;
+	const uint32_t rid = 0x60;
+	struct invt_vtd_domain d1, d2;
+	struct invt_vtd_master m;
+	struct invt_vtd_attach a;
+	size_t from, at, k;
+
+	if (!invt_ablations_built())
+		skip();
+	assert_int_equal(invt_ablate(&E->ctx, "config-inval"), 0);
+	v = unit_up(0);
+	domain(&d1, INVT_DOMAIN_S1);
+	domain(&d2, INVT_DOMAIN_S2);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
+	at = install(&a, &m, 0, &d1, 0, &from);
+	assert_int_equal(at, from);		/* a fresh entry: nothing at all */
+	invt_vtd_attach_commit(&a);
+	check_pe(v, rid, 0, &d1);
+	at = install(&a, &m, 0, &d2, 0, &from);
+	for (k = from; k < at; k++)		/* IOTLB and device TLB, no PC */
+		assert_int_not_equal(E->unit[0].qw0[k] & 0xf, 7);
+	assert_true(at > from);
+	invt_vtd_attach_commit(&a);
+	check_pe(v, rid, 0, &d2);
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d2), 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_init),
+		T(test_init_errors),
+		T(test_master),
+		T(test_rid_s2),
+		T(test_pasid_replace),
+		T(test_attach_rules),
+		T(test_invalidate_desc),
+		T(test_plan_count),
+		T(test_install_error),
+		T(test_no_fence),
+		T(test_ablate_config_inval),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
