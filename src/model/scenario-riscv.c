@@ -260,7 +260,9 @@ static int rv_describe(const uint64_t *w, unsigned int nwords, char *buf, size_t
 
 	put_le64(b, w[0]);
 	put_le64(b + 8, nwords > 1 ? w[1] : 0);
-	return invt_mrv_describe(b, buf, len);
+	if (invt_mrv_describe(b, buf, len) < 0)
+		return -EINVAL;
+	return (int)invt_mrv_op_index(b);
 }
 
 /* The defaults of a model instance made for the purpose. */

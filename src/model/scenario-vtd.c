@@ -227,7 +227,9 @@ static int vtd_describe(const uint64_t *w, unsigned int nwords, char *buf, size_
 
 	for (i = 0; i < nwords && i < 4; i++)
 		put_le64(b + 8 * i, w[i]);
-	return invt_mvtd_describe(b, buf, len);
+	if (invt_mvtd_describe(b, buf, len) < 0)
+		return -EINVAL;
+	return (int)invt_mvtd_op_index(b);
 }
 
 /* The defaults of a model unit made for the purpose. */

@@ -198,11 +198,14 @@ def trace_counts(checker, path):
     return counts
 
 
-def check_trace(exe, checker):
+def check_trace(exe, checker, *archs):
     """The trace decodes on the hardware side to exactly the report's commands by type."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'trace')
-        for args in [INLINE, ['--seconds', '1']]:
+        runs = [INLINE, ['--seconds', '1']]
+        for arch in archs:
+            runs += [INLINE + ['--arch', arch], ['--seconds', '1', '--arch', arch]]
+        for args in runs:
             rc, out, err = run(exe, 'run', *args, '--json', '--trace', path)
             expect_rc('--trace ' + ' '.join(args), rc, 0, out, err)
             report = json.loads(out)
@@ -212,7 +215,7 @@ def check_trace(exe, checker):
                 die('%s: trace %s, report %s' % (' '.join(args), counts,
                                                  report['commands_by_type']))
             if total != report['commands']['consumed'] or total == 0:
-                die('trace holds %d commands, the SMMUs consumed %d' %
+                die('trace holds %d commands, the units consumed %d' %
                     (total, report['commands']['consumed']))
             with open(path) as f:
                 head = [next(f) for _ in range(3)]

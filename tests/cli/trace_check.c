@@ -5,7 +5,7 @@
  *   trace_check FILE
  *
  * Every line that is not a '#' comment must be
- *   <seq> <instance> smmuv3 <w0> <w1> <MNEMONIC> [field=value ...]
+ *   <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...]
  * with w0 and w1 exactly 16 hex digits, seq 0, 1, 2, ... in order, and the
  * mnemonic the one the modelled SMMU's own decoder (smmu_hw_decode(), not
  * the driver's encoder) gives for the words.  Prints "MNEMONIC count" per
@@ -14,11 +14,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hw.h"
+#include <invtrack/model-scenario.h>
+
+#define MAX_TOK 8
 
 static int bad(const char *path, unsigned long no, const char *what)
 {
@@ -54,13 +57,12 @@ static bool parse_dec(const char *s, uint64_t *v)
 int main(int argc, char **argv)
 {
 	static uint64_t count[256];
-	uint64_t seq, next = 0, inst, dw[2], total = 0;
-	char *line = NULL, *tok[6], *save;
+	uint64_t seq, next = 0, inst, w[4], total = 0;
+	char *line = NULL, *tok[MAX_TOK], *save, arch[16] = "", desc[256];
+	unsigned int op, nw, ntok;
 	unsigned long no = 0;
-	struct smmu_hw_cmd c;
-	enum smmu_hw_ill why;
 	size_t cap = 0;
-	unsigned int op, i;
+	int ret;
 	FILE *f;
 
 	if (argc != 2) {
@@ -76,28 +78,42 @@ int main(int argc, char **argv)
 		no++;
 		if (line[0] == '#')
 			continue;
-		for (i = 0; i < 6; i++) {
-			tok[i] = strtok_r(i ? NULL : line, " \n", &save);
-			if (!tok[i])
-				return bad(argv[1], no, "fewer than 6 fields");
+		for (ntok = 0; ntok < MAX_TOK; ntok++) {
+			tok[ntok] = strtok_r(ntok ? NULL : line, " \n", &save);
+			if (!tok[ntok])
+				break;
 		}
+		if (ntok < 6)
+			return bad(argv[1], no, "fewer than 6 fields");
 		if (!parse_dec(tok[0], &seq) || seq != next)
 			return bad(argv[1], no, "seq is not the next number from 0");
 		next++;
-		if (!parse_dec(tok[1], &inst) || inst >= 8)
+		if (!parse_dec(tok[1], &inst) || inst >= INVT_SCN_MAX_INSTANCES)
 			return bad(argv[1], no, "bad instance");
-		if (strcmp(tok[2], "smmuv3"))
-			return bad(argv[1], no, "arch is not smmuv3");
-		if (!parse_word(tok[3], &dw[0]) || !parse_word(tok[4], &dw[1]))
-			return bad(argv[1], no, "a word is not 16 hex digits");
-		if (smmu_hw_decode(dw, SMMU_HW_FEAT_ALL, &c, &why)) {
-			if (strcmp(tok[5], "ILLEGAL"))
+		if (!invt_scn_arch_ok(tok[2]))
+			return bad(argv[1], no, "unknown arch");
+		if (!arch[0])
+			snprintf(arch, sizeof(arch), "%s", tok[2]);
+		else if (strcmp(arch, tok[2]))
+			return bad(argv[1], no, "the arch changed");
+		/* Two words, or four (VT-d 256-bit descriptors); then the mnemonic. */
+		for (nw = 0; nw < 4 && 3 + nw < ntok && parse_word(tok[3 + nw], &w[nw]); nw++)
+			;
+		if ((nw != 2 && nw != 4) || 3 + nw >= ntok)
+			return bad(argv[1], no, "not 2 or 4 words of 16 hex digits, then a mnemonic");
+		/* The hardware side's decoder (through the architecture's model). */
+		ret = invt_scn_describe(arch, w, nw, desc, sizeof(desc));
+		if (ret < 0) {
+			if (strcmp(tok[3 + nw], "ILLEGAL"))
 				return bad(argv[1], no, "the decoder rejects the command");
 			continue;
 		}
-		if (strcmp(tok[5], smmu_hw_op_name(c.op)))
+		op = (unsigned int)ret;
+		if (!invt_scn_op_name(arch, op) || strcmp(tok[3 + nw], invt_scn_op_name(arch, op)))
 			return bad(argv[1], no, "the mnemonic is not what the words decode to");
-		count[c.op]++;
+		if (strncmp(desc, tok[3 + nw], strlen(tok[3 + nw])))
+			return bad(argv[1], no, "the decoder describes another command");
+		count[op]++;
 		total++;
 	}
 	free(line);
@@ -108,7 +124,7 @@ int main(int argc, char **argv)
 	fclose(f);
 	for (op = 0; op < 256; op++)
 		if (count[op])
-			printf("%s %" PRIu64 "\n", smmu_hw_op_name(op), count[op]);
+			printf("%s %" PRIu64 "\n", invt_scn_op_name(arch, op), count[op]);
 	printf("total %" PRIu64 "\n", total);
 	return 0;
 }
