@@ -204,13 +204,26 @@ int invt_vtd_pasid_build(const struct invt_vtd_pasid_entry *e, uint64_t w[INVT_V
 void invt_vtd_cfg_write(uint64_t *slot, const uint64_t *w, unsigned int n);
 
 /**
+ * invt_vtd_cfg_break() - make an entry non-present, keeping its other words.
+ * @slot: the entry in memory.
+ *
+ * Word 0 only (P = 0, release).  A unit that read word 0 before this store
+ * reads the old words after it too, so what it caches is the old entry,
+ * whole, and the invalidation (keyed by the old DID) the caller queues next
+ * removes it; the caller waits for that invalidation before it changes the
+ * other words.  (Zeroing them right away could let a unit combine the old
+ * P = 1 with a zero DID, which no DID-keyed invalidation would ever reach.)
+ */
+void invt_vtd_cfg_break(uint64_t *slot);
+
+/**
  * invt_vtd_cfg_clear() - make an entry non-present and zero it.
  * @slot: the entry in memory.
  * @n: its number of words.
  *
- * Word 0 first (P = 0, release), then the others.  The caller then
- * invalidates what may cache it and waits before reusing what it pointed to
- * or writing new contents.
+ * Word 0 first (P = 0, release), then the others.  For an entry the unit
+ * may have cached while present, use invt_vtd_cfg_break(), invalidate and
+ * wait first: this one is for entries already non-present to the unit.
  */
 void invt_vtd_cfg_clear(uint64_t *slot, unsigned int n);
 

@@ -145,6 +145,16 @@ void invt_vtd_cfg_write(uint64_t *slot, const uint64_t *w, unsigned int n)
 	__atomic_store_n(&slot[0], htole64(w[0]), __ATOMIC_RELEASE);
 }
 
+void invt_vtd_cfg_break(uint64_t *slot)
+{
+	/*
+	 * Release: pairs with the unit's acquire load of word 0, so a unit
+	 * that sees P = 0 also sees whatever was written before; the other
+	 * words keep their old values until the caller's invalidation is done.
+	 */
+	__atomic_store_n(&slot[0], 0, __ATOMIC_RELEASE);
+}
+
 void invt_vtd_cfg_clear(uint64_t *slot, unsigned int n)
 {
 	unsigned int i;

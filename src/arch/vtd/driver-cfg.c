@@ -231,11 +231,18 @@ static int pasid_install(struct invt_vtd_master *m, uint32_t ssid, struct invt_v
 	w0 = invt_vtd_cfg_word(slot, 0);
 	w1 = invt_vtd_cfg_word(slot, 1);
 	if (w0 & PE_P) {
-		invt_vtd_cfg_clear(slot, PE_WORDS);
+		/*
+		 * Break first, invalidate, wait; only then touch the other words:
+		 * a unit that fetched the entry meanwhile cached it whole, with
+		 * the old DID the invalidation names (the model caught a unit
+		 * caching P = 1 with a zeroed DID when all words went at once).
+		 */
+		invt_vtd_cfg_break(slot);
 		count_writes(vtd, 1);
 		ret = pe_teardown(m, ssid, PE_DID(w1), inval);
 		if (ret)
 			return ret;
+		invt_vtd_cfg_clear(slot, PE_WORDS);
 	} else if (!slot_equal(slot, zero_words, PE_WORDS)) {
 		/* Not present but not zero: never written so; zero it. */
 		invt_vtd_cfg_clear(slot, PE_WORDS);
