@@ -139,7 +139,8 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	not violations.
  * @invalidations: invt_domain_invalidate() calls.
  * @commands: commands consumed by all instances (syncs included).
- * @syncs: CMD_SYNCs consumed.
+ * @syncs: completion commands consumed.
+ * @unit_errors: command errors the units raised (a clean run has none).
  * @inv_commands: commands the invalidations submitted (syncs included).
  * @inv_syncs: of which CMD_SYNCs.
  * @inv_waits: completions the invalidations waited for.
@@ -179,6 +180,7 @@ struct invt_scn_result {
 	uint64_t invalidations;
 	uint64_t commands;
 	uint64_t syncs;
+	uint64_t unit_errors;
 	uint64_t inv_commands;
 	uint64_t inv_syncs;
 	uint64_t inv_waits;

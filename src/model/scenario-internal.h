@@ -154,7 +154,8 @@ struct scn;
  * @name: "smmuv3", "vtd", "riscv".
  * @inst_init: create instance @i (model, then driver) into s->inst[i].
  * @inst_destroy: destroy it (driver, then model); safe on a partial init.
- * @inst_stats: commands the unit consumed, in total and per op index.
+ * @inst_stats: commands the unit consumed, in total and per op index, and
+ *	the command errors it raised.
  * @cost_ns: the unit's modelled cost of an op index.
  * @domain_init: create @d's driver domain (S1 or S2) over d->ops.
  * @domain_destroy: destroy it.
@@ -181,7 +182,8 @@ struct scn_arch {
 	const char *name;
 	int (*inst_init)(struct scn *s, unsigned int i, char *err, size_t errlen);
 	void (*inst_destroy)(struct scn *s, unsigned int i);
-	void (*inst_stats)(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op);
+	void (*inst_stats)(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
+			   uint64_t *errors);
 	uint32_t (*cost_ns)(struct scn *s, unsigned int i, unsigned int op);
 	int (*domain_init)(struct scn *s, struct scn_domain *d);
 	int (*domain_destroy)(struct scn *s, struct scn_domain *d);

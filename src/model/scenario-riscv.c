@@ -91,13 +91,15 @@ static void rv_inst_destroy(struct scn *s, unsigned int i)
 	}
 }
 
-static void rv_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op)
+static void rv_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
+			    uint64_t *errors)
 {
 	struct invt_mrv_stats st;
 	unsigned int op;
 
 	invt_mrv_stats(s->inst[i].hw, &st);
 	*consumed = st.consumed;
+	*errors = st.errors;
 	for (op = 0; by_op && op < 256; op++)
 		by_op[op] = st.by_op[op];
 }

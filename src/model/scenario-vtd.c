@@ -68,13 +68,15 @@ static void vtd_inst_destroy(struct scn *s, unsigned int i)
 	s->inst[i] = (struct scn_inst){ 0 };
 }
 
-static void vtd_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op)
+static void vtd_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
+			    uint64_t *errors)
 {
 	struct invt_mvtd_stats st;
 	unsigned int op;
 
 	invt_mvtd_stats(s->inst[i].hw, &st);
 	*consumed = st.consumed;
+	*errors = st.errors;
 	for (op = 0; by_op && op < 256; op++)
 		by_op[op] = st.by_op[op];
 }

@@ -437,12 +437,13 @@ static int scn_run_threaded(struct scn *s)
 static void scn_collect_result(struct scn *s)
 {
 	struct invt_scn_result *res = s->res;
-	uint64_t consumed, by_op[256];
+	uint64_t consumed, by_op[256], errors;
 	unsigned int i, op;
 
 	for (i = 0; i < s->p->instances; i++) {
-		s->arch->inst_stats(s, i, &consumed, by_op);
+		s->arch->inst_stats(s, i, &consumed, by_op, &errors);
 		res->commands += consumed;
+		res->unit_errors += errors;
 		for (op = 0; op < 256; op++)
 			res->by_op[op] += by_op[op];
 	}

@@ -47,7 +47,8 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 		printf("; invalidation commands %llu = minimum %llu (%llu mismatches)",
 		       (unsigned long long)r->inv_commands, (unsigned long long)r->inv_minimum,
 		       (unsigned long long)r->inv_mismatches);
-	printf("; violations %llu (stale_tlb %llu, stale_config %llu, wrong_domain %llu)\n",
+	printf("; unit errors %llu; violations %llu (stale_tlb %llu, stale_config %llu, "
+	       "wrong_domain %llu)\n", (unsigned long long)r->unit_errors,
 	       (unsigned long long)r->oracle.total,
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_TLB],
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_CONFIG],
