@@ -21,7 +21,8 @@
  *  4. the leaf and the walk entry of its last table (unless that is the
  *     root) are filled in.
  * An ATS device first looks in its own ATC, under the ATC's lock, which it
- * keeps across the translation request and the fill.
+ * keeps across the translation request and the fill (mdev.c, shared by
+ * every modelled unit).
  *
  * Leaves are checked by the hardware side itself, whatever the format's
  * callbacks say: U must be 1 (device requests are not privileged; G-stage
@@ -32,6 +33,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mdev.h"
 #include "riscv-internal.h"
 
 #define K(kind)		INVT_CACHE_K(INVT_CACHE_##kind)
@@ -42,26 +44,6 @@
 #define PTE_D		(UINT64_C(1) << 7)
 #define PAGE_SHIFT	12
 #define LEVEL_BITS	9
-
-/**
- * struct mrv_xl - what a translation produced.
- * @base: output address of the leaf's first byte.
- * @shift: log2 of the leaf's size.
- * @level: the leaf's level.
- * @prot: INVT_PT_* it grants.
- * @domain: the domain that produced it.
- * @leaf: the leaf frame's reference.
- * @stale: the oracle recorded a violation on the way.
- */
-struct mrv_xl {
-	uint64_t base;
-	unsigned int shift;
-	unsigned int level;
-	unsigned int prot;
-	uint32_t domain;
-	struct invt_frame_ref leaf;
-	bool stale;
-};
 
 unsigned int mrv_cfg_invalidate_locked(struct invt_mrv *m, const struct rv_hw_dir_scope *scope)
 {
@@ -229,7 +211,7 @@ static unsigned int leaf_prot(const struct invt_pt_walk *res)
 
 /* Fill the leaf and, unless it came from there or is the root, the walk entry. */
 static void fill_locked(struct invt_mrv *m, const struct mrv_cfg *c, const struct invt_pt_walk *res,
-			uint64_t iova, const struct invt_cache_entry *from, struct mrv_xl *xl)
+			uint64_t iova, const struct invt_cache_entry *from, struct invt_mdev_xl *xl)
 {
 	struct invt_cache_entry e;
 	unsigned int lvl = res->level, wshift = PAGE_SHIFT + LEVEL_BITS * (lvl + 1);
@@ -277,24 +259,13 @@ static void fill_locked(struct invt_mrv *m, const struct mrv_cfg *c, const struc
 	invt_cache_insert_locked(m->iotlb, &e, NULL);
 }
 
-/* A hit's result. */
-static void xl_from_entry(struct mrv_xl *xl, const struct invt_cache_entry *e)
-{
-	xl->base = e->pa;
-	xl->shift = e->shift;
-	xl->level = e->level;
-	xl->prot = e->prot;
-	xl->domain = e->domain;
-	xl->leaf = e->leaf;
-}
-
 /*
  * Steps 1-4 under the instance lock.  @ats: an ATS translation request
  * (needs EN_ATS).  Return: 0 with @xl filled, or -EFAULT; either way
  * @xl->stale tells whether the oracle recorded a violation.
  */
 static int translate(struct invt_mrv *m, uint32_t did, uint32_t pid, uint64_t iova, bool ats,
-		     struct mrv_xl *xl)
+		     struct invt_mdev_xl *xl)
 {
 	struct invt_oracle_use use = {
 		.instance = m->cfg.id, .sid = did, .ssid = pid, .iova = iova,
@@ -321,7 +292,7 @@ static int translate(struct invt_mrv *m, uint32_t did, uint32_t pid, uint64_t io
 	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
 			xl->stale = true;
-		xl_from_entry(xl, &e);
+		invt_mdev_xl_from_entry(xl, &e);
 		ret = 0;
 		goto out;
 	}
@@ -345,77 +316,21 @@ out:
 	return ret;
 }
 
-/*
- * An ATS device: its ATC under its lock; on a miss a translation request
- * through the instance, whose result is filled in.  Return: as translate().
- */
-static int atc_translate(struct invt_mrv *m, struct mrv_dev *d, uint32_t pid, uint64_t iova,
-			 struct mrv_xl *xl)
+/* The unit's translation, as the shared device-access code calls it. */
+static int mrv_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool ats,
+			struct invt_mdev_xl *xl)
 {
-	struct invt_oracle_use use = {
-		.instance = m->cfg.id, .sid = d->did, .ssid = pid, .iova = iova,
-		.cfg_domain = INVT_MEM_NO_DOMAIN,
-	};
-	struct invt_cache_key key = {
-		.kinds = K(ATC),
-		.tag_s2 = INVT_CACHE_ID_NONE, .tag_s1 = INVT_CACHE_ID_NONE,
-		.sid = d->did, .ssid = pid ? pid : INVT_CACHE_ID_NONE,
-		.iova = iova,
-	};
-	struct invt_cache_entry e;
-	int ret;
-
-	invt_cache_lock(d->atc);
-	if (!invt_cache_lookup_locked(d->atc, &key, &e)) {
-		memset(xl, 0, sizeof(*xl));
-		xl->stale = invt_oracle_check_atc(m->oracle, &use, &e) > 0;
-		xl_from_entry(xl, &e);
-		ret = 0;
-		goto out;
-	}
-	ret = translate(m, d->did, pid, iova, true, xl);
-	if (ret)
-		goto out;
-	memset(&e, 0, sizeof(e));
-	e.kind = INVT_CACHE_ATC;
-	e.shift = (uint8_t)xl->shift;
-	e.level = (uint8_t)xl->level;
-	e.prot = (uint8_t)xl->prot;
-	e.tag_s2 = INVT_CACHE_ID_NONE;
-	e.tag_s1 = INVT_CACHE_ID_NONE;
-	e.sid = d->did;
-	e.ssid = key.ssid;
-	e.iova = iova & ~((UINT64_C(1) << xl->shift) - 1);
-	e.pa = xl->base;
-	e.domain = xl->domain;
-	e.domain_s2 = INVT_MEM_NO_DOMAIN;
-	e.leaf = xl->leaf;
-	e.attach_gen = invt_oracle_atc_gen(m->oracle, m->cfg.id, d->did, pid, xl->domain);
-	e.fill_time = invt_oracle_stamp(m->oracle);
-	invt_cache_insert_locked(d->atc, &e, NULL);
-out:
-	invt_cache_unlock(d->atc);
-	return ret;
+	return translate(unit, sid, ssid, iova, ats, xl);
 }
 
 int invt_mrv_dma(struct invt_mrv *m, uint32_t did, uint32_t pid, uint64_t iova, bool write)
 {
 	struct mrv_dev *d = mrv_find_dev(m, did);
-	unsigned int need = write ? INVT_PT_WRITE : INVT_PT_READ;
-	struct mrv_xl xl;
-	int ret;
+	struct invt_mdev_unit u = {
+		.oracle = m->oracle, .id = m->cfg.id, .translate = mrv_translate, .unit = m,
+	};
 
 	if (!d)
 		return -ENODEV;
-	if (d->atc)
-		ret = atc_translate(m, d, pid, iova, &xl);
-	else
-		ret = translate(m, did, pid, iova, false, &xl);
-	/* A violation is the oracle's finding: the access went through. */
-	if (!xl.stale && (ret || (xl.prot & need) != need)) {
-		invt_oracle_count_fault(m->oracle);
-		return -EFAULT;
-	}
-	invt_oracle_count_access(m->oracle);
-	return 0;
+	return invt_mdev_dma(&u, d->atc, did, pid, iova, write);
 }

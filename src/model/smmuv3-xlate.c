@@ -16,7 +16,8 @@
  *     walk starts at the root (invt_pt_hw_walk over model memory);
  *  4. the leaf and the walk entry of its last table are filled in.
  * An ATS device first looks in its own ATC, under the ATC's lock, which it
- * keeps across the translation request and the fill.
+ * keeps across the translation request and the fill (mdev.c, shared by
+ * every modelled unit).
  *
  * What the model supports of the configurations (others fault, counted as
  * faults): STE Config S1 (0b101) with a CD of 4 KiB granule and T0SZ 16
@@ -29,6 +30,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mdev.h"
 #include "smmuv3-internal.h"
 
 #define K(kind)		INVT_CACHE_K(INVT_CACHE_##kind)
@@ -38,26 +40,6 @@
 #define MSMMU_GRANULE	12
 #define MSMMU_TXSZ	16
 #define MSMMU_PAGE_MASK	((UINT64_C(1) << MSMMU_GRANULE) - 1)
-
-/**
- * struct msmmu_xl - what a translation produced.
- * @base: output address of the leaf's first byte.
- * @shift: log2 of the leaf's size.
- * @level: the leaf's level.
- * @prot: INVT_PT_* it grants.
- * @domain: the domain that produced it.
- * @leaf: the leaf frame's reference (from the IOTLB entry, or taken now).
- * @stale: the oracle recorded a violation on the way.
- */
-struct msmmu_xl {
-	uint64_t base;
-	unsigned int shift;
-	unsigned int level;
-	unsigned int prot;
-	uint32_t domain;
-	struct invt_frame_ref leaf;
-	bool stale;
-};
 
 unsigned int msmmu_cfg_invalidate_locked(struct invt_msmmu *m,
 					 const struct smmu_hw_cfg_scope *scope)
@@ -197,7 +179,7 @@ static int cfg_get_locked(struct invt_msmmu *m, struct invt_oracle_use *use,
 /* Fill the leaf and, unless it came from there, the walk entry. */
 static void fill_locked(struct invt_msmmu *m, const struct msmmu_cfg *c,
 			const struct invt_pt_walk *res, uint64_t iova,
-			const struct invt_cache_entry *from, struct msmmu_xl *xl)
+			const struct invt_cache_entry *from, struct invt_mdev_xl *xl)
 {
 	struct invt_cache_entry e;
 	unsigned int lvl = res->level, wshift = MSMMU_GRANULE + 9 * (lvl + 1);
@@ -249,7 +231,7 @@ static void fill_locked(struct invt_msmmu *m, const struct msmmu_cfg *c,
  * @xl->stale tells whether the oracle recorded a violation.
  */
 static int translate(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova,
-		     bool ats, struct msmmu_xl *xl)
+		     bool ats, struct invt_mdev_xl *xl)
 {
 	struct invt_oracle_use use = {
 		.instance = m->cfg.id, .sid = sid, .ssid = ssid, .iova = iova,
@@ -307,82 +289,21 @@ out:
 	return ret;
 }
 
-/*
- * An ATS device: its ATC under its lock; on a miss a translation request
- * through the instance, whose result is filled in.  Return: as translate().
- */
-static int atc_translate(struct invt_msmmu *m, struct msmmu_dev *d, uint32_t ssid,
-			 uint64_t iova, struct msmmu_xl *xl)
+/* The unit's translation, as the shared device-access code calls it. */
+static int msmmu_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool ats,
+			struct invt_mdev_xl *xl)
 {
-	struct invt_oracle_use use = {
-		.instance = m->cfg.id, .sid = d->sid, .ssid = ssid, .iova = iova,
-		.cfg_domain = INVT_MEM_NO_DOMAIN,
-	};
-	struct invt_cache_key key = {
-		.kinds = K(ATC),
-		.tag_s2 = INVT_CACHE_ID_NONE, .tag_s1 = INVT_CACHE_ID_NONE,
-		.sid = d->sid, .ssid = ssid ? ssid : INVT_CACHE_ID_NONE,
-		.iova = iova,
-	};
-	struct invt_cache_entry e;
-	int ret;
-
-	invt_cache_lock(d->atc);
-	if (!invt_cache_lookup_locked(d->atc, &key, &e)) {
-		memset(xl, 0, sizeof(*xl));
-		xl->stale = invt_oracle_check_atc(m->oracle, &use, &e) > 0;
-		xl->base = e.pa;
-		xl->shift = e.shift;
-		xl->level = e.level;
-		xl->prot = e.prot;
-		xl->domain = e.domain;
-		xl->leaf = e.leaf;
-		ret = 0;
-		goto out;
-	}
-	ret = translate(m, d->sid, ssid, iova, true, xl);
-	if (ret)
-		goto out;
-	memset(&e, 0, sizeof(e));
-	e.kind = INVT_CACHE_ATC;
-	e.shift = (uint8_t)xl->shift;
-	e.level = (uint8_t)xl->level;
-	e.prot = (uint8_t)xl->prot;
-	e.tag_s2 = INVT_CACHE_ID_NONE;
-	e.tag_s1 = INVT_CACHE_ID_NONE;
-	e.sid = d->sid;
-	e.ssid = key.ssid;
-	e.iova = iova & ~((UINT64_C(1) << xl->shift) - 1);
-	e.pa = xl->base;
-	e.domain = xl->domain;
-	e.domain_s2 = INVT_MEM_NO_DOMAIN;
-	e.leaf = xl->leaf;
-	e.attach_gen = invt_oracle_atc_gen(m->oracle, m->cfg.id, d->sid, ssid, xl->domain);
-	e.fill_time = invt_oracle_stamp(m->oracle);
-	invt_cache_insert_locked(d->atc, &e, NULL);
-out:
-	invt_cache_unlock(d->atc);
-	return ret;
+	return translate(unit, sid, ssid, iova, ats, xl);
 }
 
 int invt_msmmu_dma(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)
 {
 	struct msmmu_dev *d = msmmu_find_dev(m, sid);
-	unsigned int need = write ? INVT_PT_WRITE : INVT_PT_READ;
-	struct msmmu_xl xl;
-	int ret;
+	struct invt_mdev_unit u = {
+		.oracle = m->oracle, .id = m->cfg.id, .translate = msmmu_translate, .unit = m,
+	};
 
 	if (!d)
 		return -ENODEV;
-	if (d->atc)
-		ret = atc_translate(m, d, ssid, iova, &xl);
-	else
-		ret = translate(m, sid, ssid, iova, false, &xl);
-	/* A violation is the oracle's finding: the access went through. */
-	if (!xl.stale && (ret || (xl.prot & need) != need)) {
-		invt_oracle_count_fault(m->oracle);
-		return -EFAULT;
-	}
-	invt_oracle_count_access(m->oracle);
-	return 0;
+	return invt_mdev_dma(&u, d->atc, sid, ssid, iova, write);
 }

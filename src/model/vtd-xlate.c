@@ -19,7 +19,8 @@
  *     else the walk starts at FSPTPTR / SSPTPTR (invt_pt_hw_walk);
  *  4. the leaf and the paging-structure entry of its last table are filled.
  * An ATS device first looks in its own device TLB, under that TLB's lock,
- * which it keeps across the translation request and the fill.
+ * which it keeps across the translation request and the fill (mdev.c, shared
+ * by every modelled unit).
  *
  * Supported (others fault, counted as faults; a failed fetch is not
  * cached): RTADDR.TTM = 01b (scalable mode); PGTT first-stage with FSPM 0
@@ -32,32 +33,13 @@
 
 #include <invtrack/pt-vtd.h>
 
+#include "mdev.h"
 #include "vtd-internal.h"
 
 #define K(kind)		INVT_CACHE_K(INVT_CACHE_##kind)
 #define MVTD_PAGE_MASK	UINT64_C(0xfff)
 /* RTADDR_REG.TTM [11:10] (§11.4.5). */
 #define RTADDR_TTM_MASK	(UINT64_C(3) << 10)
-
-/**
- * struct mvtd_xl - what a translation produced.
- * @base: output address of the leaf's first byte.
- * @shift: log2 of the leaf's size.
- * @level: the leaf's level.
- * @prot: INVT_PT_* it grants.
- * @domain: the domain that produced it.
- * @leaf: the leaf frame's reference (from the IOTLB entry, or taken now).
- * @stale: the oracle recorded a violation on the way.
- */
-struct mvtd_xl {
-	uint64_t base;
-	unsigned int shift;
-	unsigned int level;
-	unsigned int prot;
-	uint32_t domain;
-	struct invt_frame_ref leaf;
-	bool stale;
-};
 
 unsigned int mvtd_cfg_invalidate_locked(struct invt_mvtd *m, const struct vtd_hw_cfg_scope *scope)
 {
@@ -222,7 +204,7 @@ static int cfg_get_locked(struct invt_mvtd *m, struct invt_oracle_use *use, stru
 /* Fill the leaf and, unless it came from there, the paging-structure entry. */
 static void fill_locked(struct invt_mvtd *m, const struct mvtd_cfg *c,
 			const struct invt_pt_walk *res, uint64_t iova,
-			const struct invt_cache_entry *from, struct mvtd_xl *xl)
+			const struct invt_cache_entry *from, struct invt_mdev_xl *xl)
 {
 	struct invt_cache_entry e;
 	unsigned int lvl = res->level;
@@ -269,23 +251,13 @@ static void fill_locked(struct invt_mvtd *m, const struct mvtd_cfg *c,
 	invt_cache_insert_locked(m->iotlb, &e, NULL);
 }
 
-static void xl_from_entry(struct mvtd_xl *xl, const struct invt_cache_entry *e)
-{
-	xl->base = e->pa;
-	xl->shift = e->shift;
-	xl->level = e->level;
-	xl->prot = e->prot;
-	xl->domain = e->domain;
-	xl->leaf = e->leaf;
-}
-
 /*
  * Steps 1-4 under the unit lock.  @ats: a translation request (needs the
  * context entry's DTE).  Return: 0 with @xl filled, or -EFAULT; either way
  * @xl->stale tells whether the oracle recorded a violation.
  */
 static int translate(struct invt_mvtd *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool ats,
-		     struct mvtd_xl *xl)
+		     struct invt_mdev_xl *xl)
 {
 	struct invt_oracle_use use = {
 		.instance = m->cfg.id, .sid = sid, .ssid = ssid, .iova = iova,
@@ -312,7 +284,7 @@ static int translate(struct invt_mvtd *m, uint32_t sid, uint32_t ssid, uint64_t 
 	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
 			xl->stale = true;
-		xl_from_entry(xl, &e);
+		invt_mdev_xl_from_entry(xl, &e);
 		ret = 0;
 		goto out;
 	}
@@ -336,78 +308,21 @@ out:
 	return ret;
 }
 
-/*
- * An ATS device: its device TLB under its lock; on a miss a translation
- * request through the unit, whose result is filled in.  Return: as
- * translate().
- */
-static int atc_translate(struct invt_mvtd *m, struct mvtd_dev *d, uint32_t ssid, uint64_t iova,
-			 struct mvtd_xl *xl)
+/* The unit's translation, as the shared device-access code calls it. */
+static int mvtd_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool ats,
+			struct invt_mdev_xl *xl)
 {
-	struct invt_oracle_use use = {
-		.instance = m->cfg.id, .sid = d->id, .ssid = ssid, .iova = iova,
-		.cfg_domain = INVT_MEM_NO_DOMAIN,
-	};
-	struct invt_cache_key key = {
-		.kinds = K(ATC),
-		.tag_s2 = INVT_CACHE_ID_NONE, .tag_s1 = INVT_CACHE_ID_NONE,
-		.sid = d->id, .ssid = ssid ? ssid : INVT_CACHE_ID_NONE,
-		.iova = iova,
-	};
-	struct invt_cache_entry e;
-	int ret;
-
-	invt_cache_lock(d->atc);
-	if (!invt_cache_lookup_locked(d->atc, &key, &e)) {
-		memset(xl, 0, sizeof(*xl));
-		xl->stale = invt_oracle_check_atc(m->oracle, &use, &e) > 0;
-		xl_from_entry(xl, &e);
-		ret = 0;
-		goto out;
-	}
-	ret = translate(m, d->id, ssid, iova, true, xl);
-	if (ret)
-		goto out;
-	memset(&e, 0, sizeof(e));
-	e.kind = INVT_CACHE_ATC;
-	e.shift = (uint8_t)xl->shift;
-	e.level = (uint8_t)xl->level;
-	e.prot = (uint8_t)xl->prot;
-	e.tag_s2 = INVT_CACHE_ID_NONE;
-	e.tag_s1 = INVT_CACHE_ID_NONE;
-	e.sid = d->id;
-	e.ssid = key.ssid;
-	e.iova = iova & ~((UINT64_C(1) << xl->shift) - 1);
-	e.pa = xl->base;
-	e.domain = xl->domain;
-	e.domain_s2 = INVT_MEM_NO_DOMAIN;
-	e.leaf = xl->leaf;
-	e.attach_gen = invt_oracle_atc_gen(m->oracle, m->cfg.id, d->id, ssid, xl->domain);
-	e.fill_time = invt_oracle_stamp(m->oracle);
-	invt_cache_insert_locked(d->atc, &e, NULL);
-out:
-	invt_cache_unlock(d->atc);
-	return ret;
+	return translate(unit, sid, ssid, iova, ats, xl);
 }
 
 int invt_mvtd_dma(struct invt_mvtd *m, uint32_t id, uint32_t ssid, uint64_t iova, bool write)
 {
 	struct mvtd_dev *d = mvtd_find_dev(m, id);
-	unsigned int need = write ? INVT_PT_WRITE : INVT_PT_READ;
-	struct mvtd_xl xl;
-	int ret;
+	struct invt_mdev_unit u = {
+		.oracle = m->oracle, .id = m->cfg.id, .translate = mvtd_translate, .unit = m,
+	};
 
 	if (!d)
 		return -ENODEV;
-	if (d->atc)
-		ret = atc_translate(m, d, ssid, iova, &xl);
-	else
-		ret = translate(m, id, ssid, iova, false, &xl);
-	/* A violation is the oracle's finding: the access went through. */
-	if (!xl.stale && (ret || (xl.prot & need) != need)) {
-		invt_oracle_count_fault(m->oracle);
-		return -EFAULT;
-	}
-	invt_oracle_count_access(m->oracle);
-	return 0;
+	return invt_mdev_dma(&u, d->atc, id, ssid, iova, write);
 }

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * mdev.h - what every modelled unit does the same way for a device access:
+ * the device's ATC (lookup, oracle check, fill from an ATS translation
+ * request), and the access's verdict (checked or faulted).  The unit
+ * supplies its own translation (configuration, IOTLB, walk).  Model-internal.
+ */
+#ifndef INVT_MODEL_MDEV_H
+#define INVT_MODEL_MDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <invtrack/model-cache.h>
+#include <invtrack/model-oracle.h>
+
+/**
+ * struct invt_mdev_xl - one translation as a device receives it.
+ * @base: output address of the leaf (aligned to 2^@shift).
+ * @shift: log2 of the leaf's span.
+ * @level: the leaf's level.
+ * @prot: INVT_PT_* permissions.
+ * @domain: the domain whose table produced it.
+ * @leaf: the leaf frame when the translation was cached.
+ * @stale: the oracle recorded a violation on the way (the access still
+ *	goes through: a violation is the finding, not a fault).
+ */
+struct invt_mdev_xl {
+	uint64_t base;
+	unsigned int shift;
+	unsigned int level;
+	unsigned int prot;
+	uint32_t domain;
+	struct invt_frame_ref leaf;
+	bool stale;
+};
+
+/**
+ * typedef invt_mdev_translate_fn - the unit's own translation.
+ * @unit: the unit.
+ * @sid: the device's stream / requester / device id.
+ * @ssid: 0 (no PASID) or the PASID.
+ * @iova: the address.
+ * @ats: an ATS translation request (the configuration must allow ATS).
+ * @xl: out.
+ *
+ * Return: 0 when translated (possibly with @xl->stale), or -EFAULT.
+ */
+typedef int (*invt_mdev_translate_fn)(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova,
+				      bool ats, struct invt_mdev_xl *xl);
+
+/**
+ * struct invt_mdev_unit - what the shared code needs of a unit.
+ * @oracle: the oracle.
+ * @id: the unit's instance id.
+ * @translate: its translation.
+ * @unit: first argument of @translate.
+ */
+struct invt_mdev_unit {
+	struct invt_oracle *oracle;
+	uint32_t id;
+	invt_mdev_translate_fn translate;
+	void *unit;
+};
+
+/**
+ * invt_mdev_xl_from_entry() - a translation from a cached leaf or ATC entry.
+ * @xl: out (@xl->stale untouched).
+ * @e: the entry.
+ */
+void invt_mdev_xl_from_entry(struct invt_mdev_xl *xl, const struct invt_cache_entry *e);
+
+/**
+ * invt_mdev_dma() - one device access, translated and judged.
+ * @u: the unit.
+ * @atc: the device's ATC (its own lock, taken outside the unit's), or NULL
+ *	for a device without ATS.
+ * @sid: the device.
+ * @ssid: 0 or the PASID.
+ * @iova: the address.
+ * @write: a write (needs write permission) or a read.
+ *
+ * With an ATC: a hit is checked by the oracle (invt_oracle_check_atc()); a
+ * miss sends an ATS translation request through @u->translate and fills the
+ * ATC with the attachment generation invt_oracle_atc_gen() gives, all under
+ * the ATC's lock, so that an ATC invalidation (which takes that lock) falls
+ * wholly before or after.  Counts the access as checked or faulted.
+ *
+ * Return: 0 when the access went through, -EFAULT when it faulted.
+ */
+int invt_mdev_dma(const struct invt_mdev_unit *u, struct invt_cache *atc, uint32_t sid,
+		  uint32_t ssid, uint64_t iova, bool write);
+
+#endif /* INVT_MODEL_MDEV_H */
