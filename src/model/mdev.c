@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * mdev.c - device accesses, the same for every modelled unit: the ATC path
- * (ATS translation requests and the ATC fill) and the verdict.
+ * mdev.c - devices, the same for every modelled unit: the device table,
+ * the ATC path (ATS translation requests and the ATC fill), the verdict.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <invtrack/pt.h>
@@ -88,4 +89,92 @@ int invt_mdev_dma(const struct invt_mdev_unit *u, struct invt_cache *atc, uint32
 	}
 	invt_oracle_count_access(u->oracle);
 	return 0;
+}
+
+int invt_mdev_table_init(struct invt_mdev_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	return pthread_mutex_init(&t->lock, NULL);
+}
+
+void invt_mdev_table_destroy(struct invt_mdev_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		invt_cache_destroy(t->devs[i]->atc);
+		free(t->devs[i]);
+	}
+	free(t->devs);
+	pthread_mutex_destroy(&t->lock);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Under t->lock. */
+static struct invt_mdev *find_locked(struct invt_mdev_table *t, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		if (t->devs[i]->id == id)
+			return t->devs[i];
+	return NULL;
+}
+
+struct invt_mdev *invt_mdev_find(struct invt_mdev_table *t, uint32_t id)
+{
+	struct invt_mdev *d;
+
+	pthread_mutex_lock(&t->lock);
+	d = find_locked(t, id);
+	pthread_mutex_unlock(&t->lock);
+	return d;
+}
+
+int invt_mdev_add(struct invt_mdev_table *t, uint32_t id, unsigned int atc_entries,
+		  const char *name, uint64_t seed)
+{
+	struct invt_cache_config cc = {
+		.name = name, .nr_sets = 1, .ways = atc_entries, .seed = seed,
+	};
+	struct invt_mdev *d, **nd;
+	int ret = 0;
+
+	if (atc_entries > INVT_CACHE_MAX_SLOTS)
+		return -EINVAL;
+	if (invt_mdev_find(t, id))
+		return -EEXIST;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->id = id;
+	if (atc_entries) {
+		ret = invt_cache_create(&cc, &d->atc);
+		if (ret) {
+			free(d);
+			return ret;
+		}
+	}
+	pthread_mutex_lock(&t->lock);
+	if (find_locked(t, id))
+		ret = -EEXIST;		/* lost a race with another add */
+	if (!ret && t->nr == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 8;
+
+		nd = realloc(t->devs, cap * sizeof(*nd));
+		if (nd) {
+			t->devs = nd;
+			t->cap = cap;
+		} else {
+			ret = -ENOMEM;
+		}
+	}
+	if (!ret)
+		t->devs[t->nr++] = d;
+	pthread_mutex_unlock(&t->lock);
+	if (ret) {
+		invt_cache_destroy(d->atc);
+		free(d);
+	}
+	return ret;
 }

@@ -8,7 +8,9 @@
 #ifndef INVT_MODEL_MDEV_H
 #define INVT_MODEL_MDEV_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <invtrack/model-cache.h>
@@ -90,5 +92,69 @@ void invt_mdev_xl_from_entry(struct invt_mdev_xl *xl, const struct invt_cache_en
  */
 int invt_mdev_dma(const struct invt_mdev_unit *u, struct invt_cache *atc, uint32_t sid,
 		  uint32_t ssid, uint64_t iova, bool write);
+
+/**
+ * struct invt_mdev - a device behind a modelled unit.
+ * @id: its stream / requester / device id.
+ * @atc: its ATC (fully associative, own lock), or NULL without ATS.
+ * @atc_timeout: (atomic) ATC invalidations to it time out (a test hook).
+ *
+ * Allocated by invt_mdev_add(), freed with the table: pointers stay valid.
+ */
+struct invt_mdev {
+	uint32_t id;
+	struct invt_cache *atc;
+	int atc_timeout;
+};
+
+/**
+ * struct invt_mdev_table - a unit's devices.
+ * @lock: protects @devs, @nr, @cap (never held while calling out).
+ * @devs: the devices, in the order added.
+ * @nr: how many.
+ * @cap: room in @devs.
+ */
+struct invt_mdev_table {
+	pthread_mutex_t lock;
+	struct invt_mdev **devs;
+	size_t nr;
+	size_t cap;
+};
+
+/**
+ * invt_mdev_table_init() - an empty table.
+ * @t: the table.
+ *
+ * Return: 0, or pthread's error.
+ */
+int invt_mdev_table_init(struct invt_mdev_table *t);
+
+/**
+ * invt_mdev_table_destroy() - free every device, its ATC, and the table.
+ * @t: the table; no access may be running.
+ */
+void invt_mdev_table_destroy(struct invt_mdev_table *t);
+
+/**
+ * invt_mdev_find() - the device with id @id.
+ * @t: the table.
+ * @id: the id.
+ *
+ * Return: the device, or NULL.
+ */
+struct invt_mdev *invt_mdev_find(struct invt_mdev_table *t, uint32_t id);
+
+/**
+ * invt_mdev_add() - a device, with an ATC of @atc_entries (0: no ATS).
+ * @t: the table.
+ * @id: its id.
+ * @atc_entries: ATC capacity, at most INVT_CACHE_MAX_SLOTS.
+ * @name: the ATC's name, for messages.
+ * @seed: the ATC's eviction seed.
+ *
+ * Return: 0, -EEXIST, -EINVAL, -ENOMEM.
+ */
+int invt_mdev_add(struct invt_mdev_table *t, uint32_t id, unsigned int atc_entries,
+		  const char *name, uint64_t seed);
 
 #endif /* INVT_MODEL_MDEV_H */

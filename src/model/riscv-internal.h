@@ -11,7 +11,7 @@
  *	the instance lock = the IOTLB's cache lock: the directory cache, the
  *	    IOTLB and walk cache (both in @iotlb), and the counters below
  *	    marked "instance lock";
- *	dev_lock: the device table (never held while calling out);
+ *	the device table's lock (mdev.c; never held while calling out);
  *	the memory pool's and the oracle's mutexes (innermost).
  * A device access takes ATC -> instance; the executor takes consumer ->
  * instance or consumer -> ATC, never an ATC and the instance together.
@@ -30,6 +30,7 @@
  * By path: src/arch/smmuv3 has headers of the same names on the include
  * path, and a quoted include searches this file's directory first.
  */
+#include "mdev.h"
 #include "../arch/riscv/hw-cfg.h"
 #include "../arch/riscv/hw-exec.h"
 #include "../arch/riscv/hw-queue.h"
@@ -42,20 +43,6 @@
 
 /* Largest directory cache: it is searched linearly. */
 #define MRV_MAX_CFG_ENTRIES	4096u
-
-/**
- * struct mrv_dev - a device behind the instance.
- * @did: its device_id.
- * @atc: its ATC (fully associative, own lock), or NULL without ATS.
- * @atc_timeout: (atomic) ATS.INVAL to it time out.
- *
- * Allocated by invt_mrv_add_device(), freed with the instance.
- */
-struct mrv_dev {
-	uint32_t did;
-	struct invt_cache *atc;
-	int atc_timeout;
-};
 
 /**
  * struct mrv_cfg - one resolved configuration (DC, and PC when used) of
@@ -116,10 +103,7 @@ struct mrv_pending {
  * @by_op: commands executed per op index (instance lock).
  * @pending: IOTLB invalidations waiting for their fence (consumer lock).
  * @nr_pending: entries of @pending used (consumer lock).
- * @dev_lock: protects @devs, @nr_devs, @cap_devs.
- * @devs: the devices, in the order added.
- * @nr_devs: how many.
- * @cap_devs: room in @devs.
+ * @devs: the devices (mdev.c; its own lock).
  */
 struct invt_mrv {
 	struct invt_mrv_config cfg;
@@ -140,10 +124,7 @@ struct invt_mrv {
 	struct mrv_pending pending[MRV_MAX_PENDING];
 	unsigned int nr_pending;
 
-	pthread_mutex_t dev_lock;
-	struct mrv_dev **devs;
-	size_t nr_devs;
-	size_t cap_devs;
+	struct invt_mdev_table devs;
 };
 
 /* splitmix64 finaliser: seeds and victim choices. */
@@ -154,8 +135,8 @@ static inline uint64_t mrv_mix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* The device @did, or NULL.  Takes dev_lock. */
-struct mrv_dev *mrv_find_dev(struct invt_mrv *m, uint32_t did);
+/* The device @did, or NULL.  Takes the table's lock. */
+struct invt_mdev *mrv_find_dev(struct invt_mrv *m, uint32_t did);
 
 /*
  * Remove every cached configuration in @scope.  Instance lock held.

@@ -325,7 +325,7 @@ static int mrv_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova,
 
 int invt_mrv_dma(struct invt_mrv *m, uint32_t did, uint32_t pid, uint64_t iova, bool write)
 {
-	struct mrv_dev *d = mrv_find_dev(m, did);
+	struct invt_mdev *d = mrv_find_dev(m, did);
 	struct invt_mdev_unit u = {
 		.oracle = m->oracle, .id = m->cfg.id, .translate = mrv_translate, .unit = m,
 	};

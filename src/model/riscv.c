@@ -30,20 +30,9 @@
 			 INVT_RV_CAP_SV39X4 | INVT_RV_CAP_SV48X4 | INVT_RV_CAP_SV57X4 | \
 			 INVT_RV_CAP_PD8)
 
-struct mrv_dev *mrv_find_dev(struct invt_mrv *m, uint32_t did)
+struct invt_mdev *mrv_find_dev(struct invt_mrv *m, uint32_t did)
 {
-	struct mrv_dev *d = NULL;
-	size_t i;
-
-	pthread_mutex_lock(&m->dev_lock);
-	for (i = 0; i < m->nr_devs; i++) {
-		if (m->devs[i]->did == did) {
-			d = m->devs[i];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&m->dev_lock);
-	return d;
+	return invt_mdev_find(&m->devs, did);
 }
 
 /* Apply the pending invalidations with a seq up to @seq.  Both locks held. */
@@ -63,7 +52,7 @@ static void complete_pending_locked(struct invt_mrv *m, uint64_t seq)
 /* ATS.INVAL: the device's ATC lock only, then the accounting and window. */
 static int exec_ats_inval(struct invt_mrv *m, const struct rv_hw_exec *plan)
 {
-	struct mrv_dev *d = mrv_find_dev(m, plan->did);
+	struct invt_mdev *d = mrv_find_dev(m, plan->did);
 	int ret = 0;
 
 	if (d && d->atc) {
@@ -178,7 +167,7 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 	m->cfgc = calloc(cfg->cfg_entries, sizeof(*m->cfgc));
 	if (!m->cfgc)
 		goto err;
-	if (pthread_mutex_init(&m->dev_lock, NULL))
+	if (invt_mdev_table_init(&m->devs))
 		goto err;
 	m->cfg_rng = mrv_mix(cfg->seed ^ SALT_CFG);
 	invt_mem_pt_ops_init(&m->ptops, mem, INVT_MEM_NO_DOMAIN);
@@ -190,7 +179,7 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 	ret = rv_hw_queue_init(&m->hq, &m->regs, &ops,
 			       cfg->threaded ? RV_HW_QUEUE_THREADED : RV_HW_QUEUE_INLINE);
 	if (ret) {
-		pthread_mutex_destroy(&m->dev_lock);
+		invt_mdev_table_destroy(&m->devs);
 		goto err;
 	}
 	if (cfg->cost_ns)
@@ -206,17 +195,10 @@ err:
 
 void invt_mrv_destroy(struct invt_mrv *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
 	rv_hw_queue_destroy(&m->hq);
-	for (i = 0; i < m->nr_devs; i++) {
-		invt_cache_destroy(m->devs[i]->atc);
-		free(m->devs[i]);
-	}
-	free(m->devs);
-	pthread_mutex_destroy(&m->dev_lock);
+	invt_mdev_table_destroy(&m->devs);
 	free(m->cfgc);
 	invt_cache_destroy(m->iotlb);
 	free(m);
@@ -246,61 +228,15 @@ void invt_mrv_stop(struct invt_mrv *m)
 
 int invt_mrv_add_device(struct invt_mrv *m, uint32_t did, unsigned int atc_entries)
 {
-	struct invt_cache_config cc = {
-		.name = "atc",
-		.nr_sets = 1,
-		.ways = atc_entries,
-		.seed = mrv_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)did << 20)),
-	};
-	struct mrv_dev *d, **nd;
-	size_t cap, i;
-	int ret;
-
 	if (atc_entries && !m->cfg.ats)
 		return -EINVAL;		/* ATS without capabilities.ATS */
-	if (atc_entries > INVT_CACHE_MAX_SLOTS)
-		return -EINVAL;
-	if (mrv_find_dev(m, did))
-		return -EEXIST;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	d->did = did;
-	if (atc_entries) {
-		ret = invt_cache_create(&cc, &d->atc);
-		if (ret) {
-			free(d);
-			return ret;
-		}
-	}
-	pthread_mutex_lock(&m->dev_lock);
-	ret = 0;
-	for (i = 0; i < m->nr_devs; i++)
-		if (m->devs[i]->did == did)
-			ret = -EEXIST;		/* lost a race with another add */
-	if (!ret && m->nr_devs == m->cap_devs) {
-		cap = m->cap_devs ? 2 * m->cap_devs : 8;
-		nd = realloc(m->devs, cap * sizeof(*nd));
-		if (nd) {
-			m->devs = nd;
-			m->cap_devs = cap;
-		} else {
-			ret = -ENOMEM;
-		}
-	}
-	if (!ret)
-		m->devs[m->nr_devs++] = d;
-	pthread_mutex_unlock(&m->dev_lock);
-	if (ret) {
-		invt_cache_destroy(d->atc);
-		free(d);
-	}
-	return ret;
+	return invt_mdev_add(&m->devs, did, atc_entries, "atc",
+			     mrv_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)did << 20)));
 }
 
 int invt_mrv_set_atc_timeout(struct invt_mrv *m, uint32_t did, bool on)
 {
-	struct mrv_dev *d = mrv_find_dev(m, did);
+	struct invt_mdev *d = mrv_find_dev(m, did);
 
 	if (!d)
 		return -ENODEV;

@@ -10,7 +10,7 @@
  *	the instance lock = the IOTLB's cache lock: the configuration cache,
  *	    the IOTLB and walk cache (both in @iotlb), and the counters below
  *	    marked "instance lock";
- *	dev_lock: the device table (never held while calling out);
+ *	the device table's lock (mdev.c; never held while calling out);
  *	the memory pool's and the oracle's mutexes (innermost).
  * A device access takes ATC -> instance; the executor takes consumer ->
  * instance or consumer -> ATC, never an ATC and the instance together.
@@ -24,6 +24,7 @@
 
 #include <invtrack/model-smmuv3.h>
 
+#include "mdev.h"
 #include "hw-cfg.h"
 #include "hw-exec.h"
 
@@ -35,21 +36,6 @@
 
 /* Largest configuration cache: it is searched linearly. */
 #define MSMMU_MAX_CFG_ENTRIES	4096u
-
-/**
- * struct msmmu_dev - a device behind the instance.
- * @sid: its stream id.
- * @atc: its ATC (fully associative, own lock), or NULL without ATS.
- * @atc_timeout: (atomic) ATC_INV to it time out (invt_msmmu_set_atc_timeout).
- *
- * Allocated by invt_msmmu_add_device(), freed with the instance: pointers
- * to it stay valid.
- */
-struct msmmu_dev {
-	uint32_t sid;
-	struct invt_cache *atc;
-	int atc_timeout;
-};
 
 /**
  * struct msmmu_cfg - one resolved configuration (STE + CD) of (sid, ssid).
@@ -96,10 +82,7 @@ struct msmmu_cfg {
  * @by_op: commands executed per opcode (instance lock).
  * @pending: TLBI removals waiting for the next CMD_SYNC (consumer lock).
  * @nr_pending: entries of @pending used (consumer lock).
- * @dev_lock: protects @devs, @nr_devs, @cap_devs.
- * @devs: the devices, in the order added.
- * @nr_devs: how many.
- * @cap_devs: room in @devs.
+ * @devs: the devices (mdev.c; its own lock).
  */
 struct invt_msmmu {
 	struct invt_msmmu_config cfg;
@@ -121,10 +104,7 @@ struct invt_msmmu {
 	struct invt_cache_match pending[MSMMU_MAX_PENDING];
 	unsigned int nr_pending;
 
-	pthread_mutex_t dev_lock;
-	struct msmmu_dev **devs;
-	size_t nr_devs;
-	size_t cap_devs;
+	struct invt_mdev_table devs;
 };
 
 /* splitmix64 finaliser: seeds and victim choices. */
@@ -135,8 +115,8 @@ static inline uint64_t msmmu_mix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* The device with stream id @sid, or NULL.  Takes dev_lock. */
-struct msmmu_dev *msmmu_find_dev(struct invt_msmmu *m, uint32_t sid);
+/* The device with stream id @sid, or NULL.  Takes the table's lock. */
+struct invt_mdev *msmmu_find_dev(struct invt_msmmu *m, uint32_t sid);
 
 /*
  * Remove every cached configuration in @scope.  Instance lock held.

@@ -298,7 +298,7 @@ static int msmmu_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iov
 
 int invt_msmmu_dma(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)
 {
-	struct msmmu_dev *d = msmmu_find_dev(m, sid);
+	struct invt_mdev *d = msmmu_find_dev(m, sid);
 	struct invt_mdev_unit u = {
 		.oracle = m->oracle, .id = m->cfg.id, .translate = msmmu_translate, .unit = m,
 	};

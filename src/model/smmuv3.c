@@ -23,20 +23,9 @@
 #define SALT_CFG	UINT64_C(0xcf9)
 #define SALT_ATC	UINT64_C(0xa7c)
 
-struct msmmu_dev *msmmu_find_dev(struct invt_msmmu *m, uint32_t sid)
+struct invt_mdev *msmmu_find_dev(struct invt_msmmu *m, uint32_t sid)
 {
-	struct msmmu_dev *d = NULL;
-	size_t i;
-
-	pthread_mutex_lock(&m->dev_lock);
-	for (i = 0; i < m->nr_devs; i++) {
-		if (m->devs[i]->sid == sid) {
-			d = m->devs[i];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&m->dev_lock);
-	return d;
+	return invt_mdev_find(&m->devs, sid);
 }
 
 static uint64_t slot_word(const void *slot, unsigned int i)
@@ -65,7 +54,7 @@ static void exec_account_locked(struct invt_msmmu *m, const struct smmu_hw_cmd *
 static int exec_atc_inv(struct invt_msmmu *m, const struct smmu_hw_exec *plan,
 			const struct smmu_hw_cmd *cmd, const void *slot)
 {
-	struct msmmu_dev *d = msmmu_find_dev(m, plan->sid);
+	struct invt_mdev *d = msmmu_find_dev(m, plan->sid);
 	int ret = SMMU_HW_CERROR_NONE;
 
 	if (d && d->atc) {
@@ -176,7 +165,7 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	m->cfgc = calloc(cfg->cfg_entries, sizeof(*m->cfgc));
 	if (!m->cfgc)
 		goto err;
-	if (pthread_mutex_init(&m->dev_lock, NULL))
+	if (invt_mdev_table_init(&m->devs))
 		goto err;
 	m->cfg_rng = msmmu_mix(cfg->seed ^ SALT_CFG);
 	invt_mem_pt_ops_init(&m->ptops, mem, INVT_MEM_NO_DOMAIN);
@@ -207,17 +196,10 @@ err:
 
 void invt_msmmu_destroy(struct invt_msmmu *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
 	smmu_hw_queue_destroy(&m->hq);
-	for (i = 0; i < m->nr_devs; i++) {
-		invt_cache_destroy(m->devs[i]->atc);
-		free(m->devs[i]);
-	}
-	free(m->devs);
-	pthread_mutex_destroy(&m->dev_lock);
+	invt_mdev_table_destroy(&m->devs);
 	free(m->cfgc);
 	invt_cache_destroy(m->iotlb);
 	free(m);
@@ -247,61 +229,15 @@ void invt_msmmu_stop(struct invt_msmmu *m)
 
 int invt_msmmu_add_device(struct invt_msmmu *m, uint32_t sid, unsigned int atc_entries)
 {
-	struct invt_cache_config cc = {
-		.name = "atc",
-		.nr_sets = 1,
-		.ways = atc_entries,
-		.seed = msmmu_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)sid << 20)),
-	};
-	struct msmmu_dev *d, **nd;
-	size_t cap;
-	int ret;
-
 	if (atc_entries && !m->cfg.ats)
 		return -EINVAL;		/* ATS without SMMU_IDR0.ATS */
-	if (atc_entries > INVT_CACHE_MAX_SLOTS)
-		return -EINVAL;
-	if (msmmu_find_dev(m, sid))
-		return -EEXIST;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	d->sid = sid;
-	if (atc_entries) {
-		ret = invt_cache_create(&cc, &d->atc);
-		if (ret) {
-			free(d);
-			return ret;
-		}
-	}
-	pthread_mutex_lock(&m->dev_lock);
-	ret = 0;
-	for (size_t i = 0; i < m->nr_devs; i++)
-		if (m->devs[i]->sid == sid)
-			ret = -EEXIST;		/* lost a race with another add */
-	if (!ret && m->nr_devs == m->cap_devs) {
-		cap = m->cap_devs ? 2 * m->cap_devs : 8;
-		nd = realloc(m->devs, cap * sizeof(*nd));
-		if (nd) {
-			m->devs = nd;
-			m->cap_devs = cap;
-		} else {
-			ret = -ENOMEM;
-		}
-	}
-	if (!ret)
-		m->devs[m->nr_devs++] = d;
-	pthread_mutex_unlock(&m->dev_lock);
-	if (ret) {
-		invt_cache_destroy(d->atc);
-		free(d);
-	}
-	return ret;
+	return invt_mdev_add(&m->devs, sid, atc_entries, "atc",
+			     msmmu_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)sid << 20)));
 }
 
 int invt_msmmu_set_atc_timeout(struct invt_msmmu *m, uint32_t sid, bool on)
 {
-	struct msmmu_dev *d = msmmu_find_dev(m, sid);
+	struct invt_mdev *d = msmmu_find_dev(m, sid);
 
 	if (!d)
 		return -ENODEV;

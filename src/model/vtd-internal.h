@@ -10,7 +10,7 @@
  *	the unit lock = the IOTLB's cache lock: the configuration cache, the
  *	    IOTLB and paging-structure cache (both in @iotlb), and the counters
  *	    below marked "unit lock";
- *	dev_lock: the device table (never held while calling out);
+ *	the device table's lock (mdev.c; never held while calling out);
  *	the memory pool's and the oracle's mutexes (innermost).
  * A device request takes device TLB -> unit; the executor takes consumer ->
  * unit or consumer -> device TLB, never a device TLB and the unit together.
@@ -28,6 +28,7 @@
  * Path-qualified: every arch's hardware-side directory is on the include
  * path, and SMMUv3 has headers of the same names.
  */
+#include "mdev.h"
 #include "../arch/vtd/hw-cfg.h"
 #include "../arch/vtd/hw-exec.h"
 #include "../arch/vtd/hw-queue.h"
@@ -40,21 +41,6 @@
 
 /* Largest configuration cache: it is searched linearly. */
 #define MVTD_MAX_CFG_ENTRIES	4096u
-
-/**
- * struct mvtd_dev - a device behind the unit.
- * @id: its requester id.
- * @atc: its device TLB (fully associative, own lock), or NULL without ATS.
- * @timeout: (atomic) device-TLB invalidations to it time out.
- *
- * Allocated by invt_mvtd_add_device(), freed with the unit: pointers to it
- * stay valid.
- */
-struct mvtd_dev {
-	uint32_t id;
-	struct invt_cache *atc;
-	int timeout;
-};
 
 /**
  * struct mvtd_cfg - one resolved configuration (context entry + PASID
@@ -105,10 +91,7 @@ struct mvtd_cfg {
  * @by_op: descriptors executed per op index (unit lock).
  * @pending: IOTLB removals waiting for the next wait (consumer lock).
  * @nr_pending: entries of @pending used (consumer lock).
- * @dev_lock: protects @devs, @nr_devs, @cap_devs.
- * @devs: the devices, in the order added.
- * @nr_devs: how many.
- * @cap_devs: room in @devs.
+ * @devs: the devices (mdev.c; its own lock).
  */
 struct invt_mvtd {
 	struct invt_mvtd_config cfg;
@@ -129,10 +112,7 @@ struct invt_mvtd {
 	struct invt_cache_match pending[MVTD_MAX_PENDING];
 	unsigned int nr_pending;
 
-	pthread_mutex_t dev_lock;
-	struct mvtd_dev **devs;
-	size_t nr_devs;
-	size_t cap_devs;
+	struct invt_mdev_table devs;
 };
 
 /* splitmix64 finaliser: seeds and victim choices. */
@@ -143,8 +123,8 @@ static inline uint64_t mvtd_mix(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* The device with requester id @id, or NULL.  Takes dev_lock. */
-struct mvtd_dev *mvtd_find_dev(struct invt_mvtd *m, uint32_t id);
+/* The device with requester id @id, or NULL.  Takes the table's lock. */
+struct invt_mdev *mvtd_find_dev(struct invt_mvtd *m, uint32_t id);
 
 /*
  * Remove every cached configuration in @scope.  Unit lock held.

@@ -317,7 +317,7 @@ static int mvtd_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova
 
 int invt_mvtd_dma(struct invt_mvtd *m, uint32_t id, uint32_t ssid, uint64_t iova, bool write)
 {
-	struct mvtd_dev *d = mvtd_find_dev(m, id);
+	struct invt_mdev *d = mvtd_find_dev(m, id);
 	struct invt_mdev_unit u = {
 		.oracle = m->oracle, .id = m->cfg.id, .translate = mvtd_translate, .unit = m,
 	};

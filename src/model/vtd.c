@@ -28,20 +28,9 @@
 #define SAGAW_4LVL	(1ull << 2)
 #define SAGAW_5LVL	(1ull << 3)
 
-struct mvtd_dev *mvtd_find_dev(struct invt_mvtd *m, uint32_t id)
+struct invt_mdev *mvtd_find_dev(struct invt_mvtd *m, uint32_t id)
 {
-	struct mvtd_dev *d = NULL;
-	size_t i;
-
-	pthread_mutex_lock(&m->dev_lock);
-	for (i = 0; i < m->nr_devs; i++) {
-		if (m->devs[i]->id == id) {
-			d = m->devs[i];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&m->dev_lock);
-	return d;
+	return invt_mdev_find(&m->devs, id);
 }
 
 static void trace_locked(struct invt_mvtd *m, const uint64_t qw[4], unsigned int outcome)
@@ -61,7 +50,7 @@ static void account_locked(struct invt_mvtd *m, const uint64_t qw[4], unsigned i
 static int exec_devtlb(struct invt_mvtd *m, const struct vtd_hw_exec *plan,
 		       const struct vtd_hw_desc *d, const uint64_t qw[4])
 {
-	struct mvtd_dev *dev = mvtd_find_dev(m, plan->sid);
+	struct invt_mdev *dev = mvtd_find_dev(m, plan->sid);
 	int ret = VTD_HW_EXEC_OK;
 
 	if (dev && dev->atc) {
@@ -74,7 +63,7 @@ static int exec_devtlb(struct invt_mvtd *m, const struct vtd_hw_exec *plan,
 	 * descriptors it concerns are submitted (the doorbell or IQT's
 	 * release/acquire orders it); no data hangs on it.
 	 */
-	if (dev && __atomic_load_n(&dev->timeout, __ATOMIC_RELAXED))
+	if (dev && __atomic_load_n(&dev->atc_timeout, __ATOMIC_RELAXED))
 		ret = VTD_HW_EXEC_TIMEOUT;
 	invt_cache_lock(m->iotlb);
 	account_locked(m, qw, ret ? INVT_MVTD_TRACE_ITE : INVT_MVTD_TRACE_OK);
@@ -202,7 +191,7 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 	m->cfgc = calloc(cfg->cfg_entries, sizeof(*m->cfgc));
 	if (!m->cfgc)
 		goto err;
-	if (pthread_mutex_init(&m->dev_lock, NULL))
+	if (invt_mdev_table_init(&m->devs))
 		goto err;
 	m->cfg_rng = mvtd_mix(cfg->seed ^ SALT_CFG);
 	invt_mem_pt_ops_init(&m->ptops, mem, INVT_MEM_NO_DOMAIN);
@@ -227,17 +216,10 @@ err:
 
 void invt_mvtd_destroy(struct invt_mvtd *m)
 {
-	size_t i;
-
 	if (!m)
 		return;
 	vtd_hw_queue_destroy(&m->hq);
-	for (i = 0; i < m->nr_devs; i++) {
-		invt_cache_destroy(m->devs[i]->atc);
-		free(m->devs[i]);
-	}
-	free(m->devs);
-	pthread_mutex_destroy(&m->dev_lock);
+	invt_mdev_table_destroy(&m->devs);
 	free(m->cfgc);
 	invt_cache_destroy(m->iotlb);
 	free(m);
@@ -267,64 +249,20 @@ void invt_mvtd_stop(struct invt_mvtd *m)
 
 int invt_mvtd_add_device(struct invt_mvtd *m, uint32_t id, unsigned int atc_entries)
 {
-	struct invt_cache_config cc = {
-		.name = "devtlb",
-		.nr_sets = 1,
-		.ways = atc_entries,
-		.seed = mvtd_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)id << 20)),
-	};
-	struct mvtd_dev *d, **nd;
-	size_t cap, i;
-	int ret;
-
-	if (id > 0xffff || (atc_entries && !m->cfg.ats) || atc_entries > INVT_CACHE_MAX_SLOTS)
+	if (id > 0xffff || (atc_entries && !m->cfg.ats))
 		return -EINVAL;
-	if (mvtd_find_dev(m, id))
-		return -EEXIST;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	d->id = id;
-	if (atc_entries) {
-		ret = invt_cache_create(&cc, &d->atc);
-		if (ret) {
-			free(d);
-			return ret;
-		}
-	}
-	pthread_mutex_lock(&m->dev_lock);
-	ret = 0;
-	for (i = 0; i < m->nr_devs; i++)
-		if (m->devs[i]->id == id)
-			ret = -EEXIST;		/* lost a race with another add */
-	if (!ret && m->nr_devs == m->cap_devs) {
-		cap = m->cap_devs ? 2 * m->cap_devs : 8;
-		nd = realloc(m->devs, cap * sizeof(*nd));
-		if (nd) {
-			m->devs = nd;
-			m->cap_devs = cap;
-		} else {
-			ret = -ENOMEM;
-		}
-	}
-	if (!ret)
-		m->devs[m->nr_devs++] = d;
-	pthread_mutex_unlock(&m->dev_lock);
-	if (ret) {
-		invt_cache_destroy(d->atc);
-		free(d);
-	}
-	return ret;
+	return invt_mdev_add(&m->devs, id, atc_entries, "devtlb",
+			     mvtd_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)id << 20)));
 }
 
 int invt_mvtd_set_devtlb_timeout(struct invt_mvtd *m, uint32_t id, bool on)
 {
-	struct mvtd_dev *d = mvtd_find_dev(m, id);
+	struct invt_mdev *d = mvtd_find_dev(m, id);
 
 	if (!d)
 		return -ENODEV;
 	/* Relaxed: see exec_devtlb(). */
-	__atomic_store_n(&d->timeout, on ? 1 : 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->atc_timeout, on ? 1 : 0, __ATOMIC_RELAXED);
 	return 0;
 }
 
