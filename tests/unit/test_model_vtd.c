@@ -606,10 +606,11 @@ static void *dma_thread(void *arg)
 	struct worker *w = arg;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		/* Relaxed counters: the main thread reads them after the join. */
 		if (invt_mvtd_dma(w->f->m, RID, 0, VA_X, false) == 0)
-			w->ok++;
+			__atomic_fetch_add(&w->ok, 1, __ATOMIC_RELAXED);
 		else
-			w->bad++;
+			__atomic_fetch_add(&w->bad, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -624,6 +625,13 @@ static void test_threaded(void **state)
 	(void)state;
 	assert_null(f->r->doorbell);
 	assert_int_equal(pthread_create(&t, NULL, dma_thread, &w), 0);
+	/*
+	 * Let the DMA thread get going first: on a loaded 2-core machine it may
+	 * otherwise not run before the 200 invalidations are done.
+	 */
+	while (!__atomic_load_n(&w.ok, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&w.bad, __ATOMIC_RELAXED))
+		sched_yield();
 	for (i = 0; i < 200; i++) {
 		if (i % 2)
 			IOTLB_DSI(DID_A);
