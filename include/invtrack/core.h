@@ -555,6 +555,35 @@ static inline bool invt_ctx_ablated(const struct invt_ctx *ctx, int rule)
 }
 
 /**
+ * typedef invt_entry_cmds_fn - commands an arch's build() emits for an entry.
+ * @iommu: the entry's instance.
+ * @inv: a live entry.
+ * @r: the range.
+ *
+ * Return: the count (0 when it emits none).
+ */
+typedef uint64_t (*invt_entry_cmds_fn)(struct invt_iommu *iommu, const struct invt_inv *inv,
+				       const struct invt_range *r);
+
+/**
+ * invt_invs_plan_count() - the commands the flush engine issues for an array.
+ * @invs: a sorted array (private copy or read under RCU).
+ * @r: the range.
+ * @ops: only entries of instances driven by these ops are counted.
+ * @entry_cmds: the arch's count for one entry.
+ * @cmds: out: commands, completion commands included.
+ * @syncs: out: of which completion commands: one per non-empty phase per
+ *	instance, as invt_invs_flush() builds them (with or without
+ *	INVT_IOMMU_SYNC_ORDERS; a normal build, no ablation).
+ *
+ * For tests and tools that compare what an invalidation cost with the
+ * minimum of the arch's policy (invt_smmu_plan_count() and its twins).
+ */
+void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range *r,
+			  const struct invt_iommu_ops *ops, invt_entry_cmds_fn entry_cmds,
+			  uint64_t *cmds, uint64_t *syncs);
+
+/**
  * invt_rcu_register_thread() - register the calling thread as an RCU reader.
  *
  * Every thread that invalidates must be registered (liburcu memb flavor).

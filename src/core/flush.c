@@ -326,3 +326,37 @@ int invt_domain_invalidate_all(struct invt_domain *dom)
 	domain_flush(dom, &(const struct invt_range){ .all = true });
 	return 0;
 }
+
+void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range *r,
+			  const struct invt_iommu_ops *ops, invt_entry_cmds_fn entry_cmds,
+			  uint64_t *cmds, uint64_t *syncs)
+{
+	/* Loaded once, as the engine does: unref may lower it (invs.h). */
+	size_t n = INVT_READ_ONCE(invs->num_invs), i, end;
+
+	*cmds = 0;
+	*syncs = 0;
+	for (i = 0; i < n; i = end) {
+		struct invt_iommu *iommu = invs->inv[i].iommu;
+		uint64_t phase_cmds[INVT_NR_PHASES] = { 0 };
+		int p;
+
+		end = run_end(invs, i, n);
+		if (!iommu || iommu->ops != ops)
+			continue;
+		for (; i < end; i++) {
+			const struct invt_inv *inv = &invs->inv[i];
+
+			/* Relaxed: the reader rules of <invtrack/invs.h>. */
+			if (INVT_READ_ONCE(inv->users))
+				phase_cmds[invt_inv_phase(inv->type)] += entry_cmds(iommu, inv, r);
+		}
+		/* One completion per non-empty phase (flush_instance()). */
+		for (p = 0; p < INVT_NR_PHASES; p++) {
+			if (!phase_cmds[p])
+				continue;
+			*cmds += phase_cmds[p] + 1;
+			(*syncs)++;
+		}
+	}
+}

@@ -422,30 +422,10 @@ int invt_rv_domain_destroy(struct invt_rv_domain *d)
 
 /* ----------------------------------------------------------- plan count */
 
-/* The flush engine's phases (src/core/flush.c), in order. */
-enum plan_phase {
-	PLAN_IOTLB,
-	PLAN_S1_CLEAR,
-	PLAN_ATC,
-	PLAN_NR_PHASES,
-};
-
-static int plan_phase(uint8_t type)
-{
-	switch (type) {
-	case INVT_INV_IOTLB_S1:
-	case INVT_INV_IOTLB_S2:
-		return PLAN_IOTLB;
-	case INVT_INV_IOTLB_S2_S1_CLEAR:
-		return PLAN_S1_CLEAR;
-	default:
-		return PLAN_ATC;
-	}
-}
-
-static uint64_t entry_count(const struct invt_rv *rv, const struct invt_inv *inv,
+static uint64_t entry_count(struct invt_iommu *iommu, const struct invt_inv *inv,
 			    const struct invt_range *r)
 {
+	const struct invt_rv *rv = invt_rv_from_iommu(iommu);
 	struct invt_rv_inv req;
 	int64_t n;
 
@@ -458,35 +438,5 @@ static uint64_t entry_count(const struct invt_rv *rv, const struct invt_inv *inv
 void invt_rv_plan_count(const struct invt_invs *invs, const struct invt_range *r,
 			uint64_t *cmds, uint64_t *syncs)
 {
-	/* Loaded once, as the engine does: unref may lower it (invs.h). */
-	size_t n = INVT_READ_ONCE(invs->num_invs), i = 0, end;
-
-	*cmds = 0;
-	*syncs = 0;
-	for (; i < n; i = end) {
-		struct invt_iommu *iommu = invs->inv[i].iommu;
-		uint64_t phase_cmds[PLAN_NR_PHASES] = { 0 };
-		int p;
-
-		for (end = i; end < n && invs->inv[end].iommu == iommu; end++)
-			;
-		if (!iommu || iommu->ops != &rv_ops)
-			continue;
-		for (; i < end; i++) {
-			const struct invt_inv *inv = &invs->inv[i];
-
-			/* Relaxed: the reader rules of <invtrack/invs.h>. */
-			if (!INVT_READ_ONCE(inv->users))
-				continue;
-			phase_cmds[plan_phase(inv->type)] +=
-				entry_count(invt_rv_from_iommu(iommu), inv, r);
-		}
-		/* One IOFENCE.C per non-empty phase, waited before the next. */
-		for (p = 0; p < PLAN_NR_PHASES; p++) {
-			if (!phase_cmds[p])
-				continue;
-			*cmds += phase_cmds[p] + 1;
-			(*syncs)++;
-		}
-	}
+	invt_invs_plan_count(invs, r, &rv_ops, entry_count, cmds, syncs);
 }
