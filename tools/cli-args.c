@@ -34,7 +34,8 @@ const char cli_default_text[] =
 	"mode = threaded\n"
 	"range-inv = on\n"
 	"cost = none\n"
-	"ablate = none\n";
+	"ablate = none\n"
+	"delays = off\n";
 
 const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_ARCH] = "arch",	[CLI_KEY_INSTANCES] = "instances",
@@ -44,7 +45,7 @@ const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_SECONDS] = "seconds",	[CLI_KEY_OPS] = "ops",
 	[CLI_KEY_SEED] = "seed",	[CLI_KEY_MODE] = "mode",
 	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_COST] = "cost",
-	[CLI_KEY_ABLATE] = "ablate",
+	[CLI_KEY_ABLATE] = "ablate",	[CLI_KEY_DELAYS] = "delays",
 };
 
 int cli_fail(char *err, size_t len, const char *fmt, ...)
@@ -251,6 +252,14 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 	case CLI_KEY_ABLATE:
 		ret = set_ablate(o, s, err, len);
 		break;
+	case CLI_KEY_DELAYS:
+		ret = set_word(s, "off", "on", &b, err, len);
+		if (!ret && b && !invt_ablations_built())
+			ret = cli_fail(err, len, "this build has no delay points "
+				       "(configure with meson setup -Dablations=true)");
+		if (!ret)
+			p->delays = b;
+		break;
 	default:
 		return cli_fail(err, len, "unknown key");
 	}
@@ -399,6 +408,11 @@ int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t l
 			cli_fail(err, len, "--%s: %s", cli_key_names[pend[i].key], msg);
 			goto out;
 		}
+	}
+	if (o->p.delays && !o->p.threaded) {
+		ret = cli_fail(err, len, "delays = on needs mode = threaded "
+			       "(an inline run has no concurrency to widen)");
+		goto out;
 	}
 	if (!o->p.ops && !(o->p.seconds > 0)) {
 		ret = cli_fail(err, len, "seconds and ops are both 0: nothing would end the run "

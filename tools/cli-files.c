@@ -291,6 +291,9 @@ static void key_value(const struct cli_opts *o, int k, char *buf, size_t len)
 	case CLI_KEY_ABLATE:
 		snprintf(buf, len, "%s", o->ablate[0] ? o->ablate : "none");
 		break;
+	case CLI_KEY_DELAYS:
+		snprintf(buf, len, "%s", p->delays ? "on" : "off");
+		break;
 	default:
 		buf[0] = '\0';
 	}

@@ -43,6 +43,8 @@
  * @CLI_KEY_RANGE_INV: "range-inv": on or off.
  * @CLI_KEY_COST: "cost": a cost table file, or none.
  * @CLI_KEY_ABLATE: "ablate": a rule, or none (ablation builds).
+ * @CLI_KEY_DELAYS: "delays": on or off: delays at the core's protocol points
+ *	(threaded mode, ablation builds).
  * @CLI_KEY_NR: number of keys.
  */
 enum cli_key {
@@ -61,6 +63,7 @@ enum cli_key {
 	CLI_KEY_RANGE_INV,
 	CLI_KEY_COST,
 	CLI_KEY_ABLATE,
+	CLI_KEY_DELAYS,
 	CLI_KEY_NR,
 };
 

@@ -66,6 +66,8 @@ void cli_usage_run(FILE *f)
 		"  --ops N             stop after N operations (0: no limit)\n"
 		"  --seed S            the seed of everything\n"
 		"  --ablate RULE       switch a protocol rule off (ablation builds only)\n"
+		"  --delays on|off     threaded: short delays at the core's protocol points,\n"
+		"                      widening the races an ablated rule opens (ablation builds)\n"
 		"scenario:\n"
 		"  --scenario FILE     read 'key = value' lines (keys as the options above)\n"
 		"  --print-scenario    print the effective scenario and exit\n"

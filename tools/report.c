@@ -104,7 +104,8 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "          %u domains (stage-1 and stage-2 alternately), "
 		"range invalidation %s\n", p->domains, p->ril ? "on" : "off");
 	if (p->threaded)
-		fprintf(f, "  load    threaded: %u churn + %u DMA threads", p->cpus, p->dma);
+		fprintf(f, "  load    threaded: %u churn + %u DMA threads%s", p->cpus, p->dma,
+			p->delays ? ", delays at protocol points" : "");
 	else
 		fprintf(f, "  load    inline: one thread, deterministic");
 	if (p->seconds > 0)
@@ -261,7 +262,7 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
 	fprintf(f, ", \"ablate\": ");
 	json_str(f, o->ablate[0] ? o->ablate : NULL);
-	fprintf(f, "},\n");
+	fprintf(f, ", \"delays\": %s},\n", p->delays ? "true" : "false");
 }
 
 void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)

@@ -130,7 +130,7 @@ def check_roundtrip(exe):
         want = {'arch': 'smmuv3', 'instances': '2', 'devices': '8', 'ats': '0.5', 'pasids': '4',
                 'domains': '6', 'cpus': '2', 'dma': '2', 'seconds': '10', 'ops': '0',
                 'seed': '1', 'mode': 'threaded', 'range-inv': 'on', 'cost': 'none',
-                'ablate': 'none'}
+                'ablate': 'none', 'delays': 'off'}
         if d != want:
             die('default scenario is %s, expected %s' % (d, want))
     print('ok: round trip, default scenario as documented')
@@ -254,7 +254,17 @@ def check_ablate(exe):
     if not first or first[0]['kind'] != 'WRONG_DOMAIN' or \
             'replay: --seed 1' not in first[0]['text']:
         die('JSON violations.first: %s' % first[:1])
-    print('ok: --ablate tag-flush: exit 1, %s violations, replay reproduces them' % m.group(1))
+    # With every rule in place, delays at the protocol points find nothing; the
+    # report and the replay line say they were on.
+    rc, out, err = run(exe, 'run', '--delays', 'on', '--seconds', '1', '--json')
+    expect_rc('--delays on', rc, 0, out, err)
+    if json.loads(out)['scenario']['delays'] is not True:
+        die('--delays on: the JSON scenario does not say so')
+    rc, out, err = run(exe, 'run', '--delays', 'on', '--seconds', '1')
+    if 'delays at protocol points' not in out:
+        die('--delays on: the text report does not say so:\n' + out)
+    print('ok: --ablate tag-flush: exit 1, %s violations, replay reproduces them; '
+          '--delays on: clean' % m.group(1))
 
 
 def check_cost(exe, data):
