@@ -127,6 +127,31 @@ static int set_word(const char *s, const char *a, const char *b, bool *is_b, cha
 	return cli_fail(err, len, "'%s' is not %s or %s", s, a, b);
 }
 
+/*
+ * A file name ("none": no file) that --print-scenario can write as
+ * `key = NAME` and a scenario file read back as the same name: no control
+ * character (a newline would start another key), no white space at either
+ * end (trimmed), no '#' at the start or after white space (a comment).
+ */
+static int set_path(char *dst, size_t size, const char *s, char *err, size_t len)
+{
+	size_t i, n = strlen(s);
+
+	if (n >= size)
+		return cli_fail(err, len, "file name too long");
+	for (i = 0; i < n; i++)
+		if (iscntrl((unsigned char)s[i]))
+			return cli_fail(err, len, "a file name with a control character");
+	if (isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]))
+		return cli_fail(err, len, "a file name with white space at either end");
+	for (i = 0; i < n; i++)
+		if (s[i] == '#' && (!i || isspace((unsigned char)s[i - 1])))
+			return cli_fail(err, len, "a file name with '#' at the start or after white "
+					"space (a scenario file would read a comment)");
+	snprintf(dst, size, "%s", strcmp(s, "none") ? s : "");
+	return 0;
+}
+
 static int set_ablate(struct cli_opts *o, const char *s, char *err, size_t len)
 {
 	char names[128] = "";
@@ -242,12 +267,7 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 		p->ril = !b;
 		break;
 	case CLI_KEY_COST:
-		ret = 0;
-		if (strlen(s) >= sizeof(o->cost_file))
-			ret = cli_fail(err, len, "file name too long");
-		else
-			snprintf(o->cost_file, sizeof(o->cost_file), "%s",
-				 strcmp(s, "none") ? s : "");
+		ret = set_path(o->cost_file, sizeof(o->cost_file), s, err, len);
 		break;
 	case CLI_KEY_ABLATE:
 		ret = set_ablate(o, s, err, len);
