@@ -190,18 +190,14 @@ static int op_lookup(const char *arch, const char *m)
 	return -1;
 }
 
-int cli_cost_load(struct cli_opts *o, char *err, size_t len)
+int cli_cost_apply(struct cli_opts *o, char *text, size_t size, const char *name, char *err,
+		   size_t len)
 {
-	char msg[CLI_ERR_LEN], *text, *pos, *line, *key, *val;
-	const char *name = o->cost_file;
+	char msg[CLI_ERR_LEN], *pos, *line, *key, *val;
 	unsigned int no;
-	size_t size;
 	uint64_t v;
 	int ret, op;
 
-	ret = cli_read_text("cost file", name, &text, &size, err, len);
-	if (ret)
-		return ret;
 	for (no = 1, pos = text; (ret = next_line(&pos, text + size, &line)) >= 0; no++) {
 		ret = ret ? cli_fail(msg, sizeof(msg), "a NUL byte: not a text file") :
 			split_line(line, &key, &val, msg, sizeof(msg));
@@ -214,14 +210,25 @@ int cli_cost_load(struct cli_opts *o, char *err, size_t len)
 			else
 				ret = cli_set_uint(val, 0, 1000000000, &v, msg, sizeof(msg));
 		}
-		if (ret) {
-			free(text);
+		if (ret)
 			return cli_fail(err, len, "%s:%u: %s", name, no, msg);
-		}
 		o->cost[op] = (uint32_t)v;
 	}
-	free(text);
 	return 0;
+}
+
+int cli_cost_load(struct cli_opts *o, char *err, size_t len)
+{
+	size_t size;
+	char *text;
+	int ret;
+
+	ret = cli_read_text("cost file", o->cost_file, &text, &size, err, len);
+	if (ret)
+		return ret;
+	ret = cli_cost_apply(o, text, size, o->cost_file, err, len);
+	free(text);
+	return ret;
 }
 
 void cli_fmt_real(char *buf, size_t len, double v)

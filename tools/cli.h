@@ -181,14 +181,23 @@ int cli_read_text(const char *what, const char *path, char **out, size_t *size, 
 		  size_t len);
 
 /*
- * Apply each line of @text (scenario file format; modified in place) at
- * @level.  Return: 0, or -EINVAL with @err "NAME:LINE: ...".
+ * Apply each line of @text (scenario file format; modified in place; @size
+ * bytes followed by a NUL, as cli_read_text() returns it) at @level.
+ * Return: 0, or -EINVAL with @err "NAME:LINE: ...".
  */
 int cli_scenario_apply(struct cli_opts *o, char *text, size_t size, const char *name, int level,
 		       char *err, size_t len);
 
 /* The model's default cost per op index of @arch (what invt_scn_op_name() names). */
 void cli_cost_defaults(const char *arch, uint32_t *cost);
+
+/*
+ * Apply each line of @text (cost file format, for @o->p.arch; modified in
+ * place; @size bytes followed by a NUL) over @o->cost; @name names it in
+ * messages.  Return: 0, or -EINVAL with @err "NAME:LINE: ...".
+ */
+int cli_cost_apply(struct cli_opts *o, char *text, size_t size, const char *name, char *err,
+		   size_t len);
 
 /*
  * Read @o->cost_file over @o->cost.  Return: 0, -EIO (unreadable), or
