@@ -5,6 +5,7 @@
 # make ablations  the test-only build with protocol rules switchable; ablation tests
 # make bench      release build, then bench/fastpath
 # make run        build, then `invtrack run` on the default scenario (about 10 s)
+# make fuzz       clang build of the libFuzzer harnesses, each run FUZZ_SECONDS (default 60)
 
 BUILD ?= build
 MESON_FLAGS ?=
@@ -13,7 +14,7 @@ SAN_STRESS_SECONDS ?= 3
 # A literal comma, for $(call) arguments that contain one.
 comma := ,
 
-.PHONY: all deps build test sanitize asan tsan ablations bench run clean
+.PHONY: all deps build test sanitize asan tsan ablations bench run fuzz clean
 
 all: build
 
@@ -71,10 +72,22 @@ bench: deps
 	$(call setup,build-release,--buildtype=release)
 	./build-release/bench/fastpath
 
+# The fuzzers build apart from the gcc builds: clang, -Dfuzz=true (coverage
+# instrumentation for libFuzzer), ASan+UBSan, in build-fuzz; only the
+# harnesses are built (ninja target 'fuzzers').
+FUZZ_SECONDS ?= 60
+fuzz: PACKAGES += clang
+fuzz: deps
+	@if [ ! -f build-fuzz/build.ninja ]; then \
+		CC=clang meson setup build-fuzz -Dfuzz=true \
+			-Db_sanitize=address,undefined -Db_lundef=false; fi
+	ninja -C build-fuzz fuzzers
+	tests/fuzz/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
 # make run ARGS="--seconds 3 --json": options of `invtrack run` (see invtrack run --help).
 ARGS ?=
 run: build
 	./$(BUILD)/tools/invtrack run $(ARGS)
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-ablations build-release
+	rm -rf $(BUILD) build-asan build-tsan build-ablations build-release build-fuzz
