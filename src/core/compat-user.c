@@ -70,6 +70,20 @@ void *invt_zalloc(size_t size)
 	return calloc(1, size);
 }
 
+void *invt_zalloc_aligned(size_t align, size_t size)
+{
+	void *p;
+
+	alloc_count++;
+	if (fault_countdown && --fault_countdown == 0)
+		return NULL;
+	size = (size + align - 1) & ~(align - 1);
+	p = aligned_alloc(align, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 void invt_free(void *p)
 {
 	free(p);

@@ -19,6 +19,13 @@
 
 /* May fail on purpose: see invt_fault_inject() in <invtrack/fault.h>. */
 void *invt_zalloc(size_t size);
+/*
+ * Zeroed, aligned to @align (a power of two, at least sizeof(void *)), @size
+ * rounded up to a multiple of @align; freed with invt_free().  The same
+ * fault injection and count as invt_zalloc(): drivers' queue memory and
+ * tables that do not come from DMA ops (struct invt_dma_ops) use it.
+ */
+void *invt_zalloc_aligned(size_t align, size_t size);
 void invt_free(void *p);
 
 /* ------------------------------------------------------------ assertions */

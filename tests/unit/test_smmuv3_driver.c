@@ -378,10 +378,10 @@ static void test_init_unwind(void **state)
 	struct invt_smmu_config cfg = base_cfg(0);
 	unsigned long before;
 
-	/* Tag bitmaps: the only core allocations (two of them). */
+	/* Heap allocations: the queue memory and the two tag bitmaps. */
 	before = invt_alloc_count();
 	smmu_up(0);
-	assert_int_equal(invt_alloc_count() - before, 2);
+	assert_int_equal(invt_alloc_count() - before, 3);
 	assert_int_equal(invt_smmu_destroy(&E->smmu[0]), 0);
 	E->up[0] = false;
 	expect_unwound();
@@ -390,6 +390,10 @@ static void test_init_unwind(void **state)
 	assert_int_equal(invt_smmu_init(&E->smmu[0], &E->ctx, &cfg), -ENOMEM);
 	expect_unwound();
 	invt_fault_inject(2);
+	assert_int_equal(invt_smmu_init(&E->smmu[0], &E->ctx, &cfg), -ENOMEM);
+	assert_false(invt_fault_pending());
+	expect_unwound();
+	invt_fault_inject(3);
 	assert_int_equal(invt_smmu_init(&E->smmu[0], &E->ctx, &cfg), -ENOMEM);
 	assert_false(invt_fault_pending());
 	expect_unwound();

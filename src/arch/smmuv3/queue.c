@@ -335,12 +335,12 @@ int invt_smmu_cmdq_init(struct invt_smmu_cmdq *q, struct invt_smmu_regs *regs,
 	/* The SMMU aligns the base to the larger of 32 bytes and the size. */
 	bytes = (size_t)INVT_SMMU_CMD_BYTES << log2size;
 	align = bytes < 32 ? 32 : bytes;
-	q->base = aligned_alloc(align, align);
+	q->base = invt_zalloc_aligned(align, align);
 	if (!q->base)
 		return -ENOMEM;
 	addr = (uintptr_t)q->base;
 	if ((uint64_t)addr & ~INVT_SMMU_CMDQ_BASE_ADDR) {
-		free(q->base);
+		invt_free(q->base);
 		return -ENOMEM;
 	}
 	memset(q->base, 0, align);
@@ -367,7 +367,7 @@ void invt_smmu_cmdq_destroy(struct invt_smmu_cmdq *q)
 	__atomic_store_n(&q->regs->cmdq_base, 0, __ATOMIC_RELEASE);
 	invt_mutex_destroy(&q->lock);
 	invt_mutex_destroy(&q->err_lock);
-	free(q->base);
+	invt_free(q->base);
 	q->base = NULL;
 }
 

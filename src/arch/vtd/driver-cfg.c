@@ -315,8 +315,8 @@ static void master_free(struct invt_vtd_master *m)
 			vtd->mem->free(vtd->mem->arg, m->ptab[i], m->ptab_pa[i], PAGE_4K);
 	if (m->pdir)
 		vtd->mem->free(vtd->mem->arg, m->pdir, m->pdir_pa, m->pdir_bytes);
-	free(m->ptab);
-	free(m->ptab_pa);
+	invt_free(m->ptab);
+	invt_free(m->ptab_pa);
 	m->ptab = NULL;
 	m->ptab_pa = NULL;
 	m->pdir = NULL;
@@ -375,8 +375,8 @@ int invt_vtd_master_init(struct invt_vtd_master *m, struct invt_vtd *vtd, const 
 	m->pdir_bytes = (size_t)8 << (m->pdts + 7);
 	if (m->pdir_bytes < PAGE_4K)
 		m->pdir_bytes = PAGE_4K;	/* the pointer is 4 KiB aligned */
-	m->ptab = calloc(m->nr_ptab, sizeof(*m->ptab));
-	m->ptab_pa = calloc(m->nr_ptab, sizeof(*m->ptab_pa));
+	m->ptab = invt_zalloc(m->nr_ptab * sizeof(*m->ptab));
+	m->ptab_pa = invt_zalloc(m->nr_ptab * sizeof(*m->ptab_pa));
 	m->pdir = vtd->mem->alloc(vtd->mem->arg, m->pdir_bytes, &m->pdir_pa);
 	if (!m->ptab || !m->ptab_pa || !m->pdir) {
 		ret = -ENOMEM;

@@ -434,7 +434,7 @@ static void *qi_mem_alloc(const struct invt_dma_ops *mem, size_t bytes, size_t a
 
 	if (mem)
 		return mem->alloc(mem->arg, bytes, pa);
-	va = aligned_alloc(align, bytes);
+	va = invt_zalloc_aligned(align, bytes);
 	*pa = (uint64_t)(uintptr_t)va;
 	return va;
 }
@@ -446,7 +446,7 @@ static void qi_mem_free(const struct invt_dma_ops *mem, void *va, uint64_t pa, s
 	if (mem)
 		mem->free(mem->arg, va, pa, bytes);
 	else
-		free(va);
+		invt_free(va);
 }
 
 int invt_vtd_qi_init(struct invt_vtd_qi *q, struct invt_vtd_regs *regs, unsigned int qs,
@@ -479,14 +479,14 @@ int invt_vtd_qi_init(struct invt_vtd_qi *q, struct invt_vtd_regs *regs, unsigned
 	q->status_bytes = sbytes;
 	q->base = qi_mem_alloc(mem, bytes, PAGE_4K, &q->base_pa);
 	q->status = qi_mem_alloc(mem, sbytes, 64, &q->status_pa);
-	q->pend_idx = calloc(n, sizeof(*q->pend_idx));
-	q->pend_abort = calloc(n, sizeof(*q->pend_abort));
+	q->pend_idx = invt_zalloc(n * sizeof(*q->pend_idx));
+	q->pend_abort = invt_zalloc(n * sizeof(*q->pend_abort));
 	if (!q->base || !q->status || !q->pend_idx || !q->pend_abort ||
 	    (q->base_pa & (PAGE_4K - 1))) {
 		qi_mem_free(mem, q->base, q->base_pa, bytes);
 		qi_mem_free(mem, q->status, q->status_pa, sbytes);
-		free(q->pend_idx);
-		free(q->pend_abort);
+		invt_free(q->pend_idx);
+		invt_free(q->pend_abort);
 		q->base = NULL;
 		return -ENOMEM;
 	}
@@ -519,8 +519,8 @@ void invt_vtd_qi_destroy(struct invt_vtd_qi *q)
 	invt_mutex_destroy(&q->lock);
 	qi_mem_free(q->mem, q->base, q->base_pa, q->base_bytes);
 	qi_mem_free(q->mem, q->status, q->status_pa, q->status_bytes);
-	free(q->pend_idx);
-	free(q->pend_abort);
+	invt_free(q->pend_idx);
+	invt_free(q->pend_abort);
 	q->base = NULL;
 }
 
