@@ -487,14 +487,21 @@ int invt_vtd_attach_prepare(struct invt_vtd_attach *a, struct invt_vtd_master *m
 	a->ssid = ssid;
 	a->new = new;
 	a->installed = false;
-	if (new) {
-		invt_mutex_lock(&m->vtd->cfg_lock);
-		ret = ptab_get(m, ssid);
-		invt_mutex_unlock(&m->vtd->cfg_lock);
-		if (ret)
-			return ret;
-	}
-	return invt_attach_prepare(&a->tx, &m->dev, ssid, new ? &new->dom : NULL);
+	ret = invt_attach_prepare(&a->tx, &m->dev, ssid, new ? &new->dom : NULL);
+	if (ret || !new)
+		return ret;
+	/*
+	 * The PASID table of @ssid, on its first use: after the core's prepare,
+	 * so that a prepare that fails leaves the tables as they were (a table
+	 * once linked stays until the master goes).  Nothing is installed yet:
+	 * abort only drops the new domain's entries.
+	 */
+	invt_mutex_lock(&m->vtd->cfg_lock);
+	ret = ptab_get(m, ssid);
+	invt_mutex_unlock(&m->vtd->cfg_lock);
+	if (ret)
+		invt_attach_abort(&a->tx);
+	return ret;
 }
 
 int invt_vtd_attach_install(struct invt_vtd_attach *a)
