@@ -151,12 +151,39 @@ static uint64_t *af_pt_va(struct invt_pt_ops *ops, uint64_t pa)
 	return p->inner.ops.table_va(&p->inner.ops, pa);
 }
 
+/* A multi-page root (RISC-V Sv48x4: 16 KiB): one allocation too. */
+static int af_pt_alloc_root(struct invt_pt_ops *ops, unsigned int pages, uint64_t *pa)
+{
+	struct af_pt *p = (struct af_pt *)ops;
+	int ret;
+
+	if (++p->calls == p->fail_at) {
+		p->fired = true;
+		return -ENOMEM;
+	}
+	ret = p->inner.ops.alloc_root(&p->inner.ops, pages, pa);
+	p->live += !ret;
+	return ret;
+}
+
+static void af_pt_free_root(struct invt_pt_ops *ops, uint64_t pa, unsigned int pages)
+{
+	struct af_pt *p = (struct af_pt *)ops;
+
+	p->inner.ops.free_root(&p->inner.ops, pa, pages);
+	p->live--;
+}
+
 static void af_pt_init(struct af_pt *p, struct invt_mem *mem, uint32_t domain)
 {
 	memset(p, 0, sizeof(*p));
 	invt_mem_pt_ops_init(&p->inner, mem, domain);
 	p->ops = (struct invt_pt_ops){ .alloc_table = af_pt_alloc, .free_table = af_pt_free,
 				       .table_va = af_pt_va };
+	if (p->inner.ops.alloc_root) {
+		p->ops.alloc_root = af_pt_alloc_root;
+		p->ops.free_root = af_pt_free_root;
+	}
 }
 
 /* -------------------------------------------------------------- snapshots */
@@ -293,8 +320,11 @@ static void af_compare(const struct af_snap *before, const struct af_snap *after
 		;
 	for (p = 0; p + 1 < before->nr_part && before->part_at[p + 1] <= at; p++)
 		;
-	fail_msg("%s, %s allocation %lu failed: %s changed (byte %zu of %zu, now %zu)", what,
-		 kind, site, before->nr_part ? before->part[p] : "?", at, before->len, after->len);
+	fail_msg("%s, %s allocation %lu failed: %s changed (its byte %zu: %#x, now %#x; "
+		 "snapshot %zu bytes, now %zu)", what, kind, site,
+		 before->nr_part ? before->part[p] : "?", at - (before->nr_part ? before->part_at[p] : 0),
+		 at < before->len ? before->buf[at] : 0, at < after->len ? after->buf[at] : 0,
+		 before->len, after->len);
 }
 
 static void af_free_snap(struct af_snap *s)
