@@ -6,6 +6,7 @@
 # make bench      release build, then bench/fastpath
 # make run        build, then `invtrack run` on the default scenario (about 10 s)
 # make fuzz       clang build of the libFuzzer harnesses, each run FUZZ_SECONDS (default 60)
+# make soak       `invtrack run` over and over, fresh seeds, for SECONDS (default 60)
 
 BUILD ?= build
 MESON_FLAGS ?=
@@ -14,7 +15,7 @@ SAN_STRESS_SECONDS ?= 3
 # A literal comma, for $(call) arguments that contain one.
 comma := ,
 
-.PHONY: all deps build test sanitize asan tsan ablations bench run fuzz clean
+.PHONY: all deps build test sanitize asan tsan ablations bench run fuzz soak clean
 
 all: build
 
@@ -83,6 +84,13 @@ fuzz: deps
 			-Db_sanitize=address,undefined -Db_lundef=false; fi
 	ninja -C build-fuzz fuzzers
 	tests/fuzz/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+# Every architecture, threaded and inline, rotating scenario shapes, a fresh
+# seed per run; failures keep their seed and replay command in $(BUILD)/soak.
+SECONDS ?= 60
+soak: build
+	python3 tools/soak.py --invtrack $(BUILD)/tools/invtrack --seconds $(SECONDS) \
+		--out $(BUILD)/soak
 
 # make run ARGS="--seconds 3 --json": options of `invtrack run` (see invtrack run --help).
 ARGS ?=
