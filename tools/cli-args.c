@@ -146,8 +146,8 @@ static int set_path(char *dst, size_t size, const char *s, char *err, size_t len
 		return cli_fail(err, len, "a file name with white space at either end");
 	for (i = 0; i < n; i++)
 		if (s[i] == '#' && (!i || isspace((unsigned char)s[i - 1])))
-			return cli_fail(err, len, "a file name with '#' at the start or after white "
-					"space (a scenario file would read a comment)");
+			return cli_fail(err, len, "a file name with '#' at the start or after "
+					"white space (a scenario file would read a comment)");
 	snprintf(dst, size, "%s", strcmp(s, "none") ? s : "");
 	return 0;
 }

@@ -41,7 +41,8 @@ for exe in "$build"/tests/fuzz/fuzz_*; do
 		grep -E 'ERROR|check failed|runtime error|Test unit written' "$log" | head -5 |
 			sed 's/^/  /'
 	else
-		echo "fuzz: $name: ${execs:-0} executions in $secs s, corpus $corpus new inputs, no finding"
+		echo "fuzz: $name: ${execs:-0} executions in $secs s," \
+			"corpus $corpus new inputs, no finding"
 	fi
 	total=$((total + ${execs:-0}))
 done
@@ -49,5 +50,6 @@ if [ "$found" -eq 0 ]; then
 	echo "fuzz: no harness in $build/tests/fuzz (build it with: ninja -C $build fuzzers)"
 	exit 1
 fi
-echo "fuzz: $found harnesses, $total executions, $([ $status = 0 ] && echo 'no finding' || echo 'FINDINGS')"
+verdict=$([ $status = 0 ] && echo 'no finding' || echo 'FINDINGS')
+echo "fuzz: $found harnesses, $total executions, $verdict"
 exit $status

@@ -322,7 +322,8 @@ static void af_compare(const struct af_snap *before, const struct af_snap *after
 		;
 	fail_msg("%s, %s allocation %lu failed: %s changed (its byte %zu: %#x, now %#x; "
 		 "snapshot %zu bytes, now %zu)", what, kind, site,
-		 before->nr_part ? before->part[p] : "?", at - (before->nr_part ? before->part_at[p] : 0),
+		 before->nr_part ? before->part[p] : "?",
+		 at - (before->nr_part ? before->part_at[p] : 0),
 		 at < before->len ? before->buf[at] : 0, at < after->len ? after->buf[at] : 0,
 		 before->len, after->len);
 }

@@ -177,8 +177,8 @@ static void test_domain(void **state)
 		E->w.pt[0] = &E->pt[E->step];
 		E->w.nr_pt = 1;
 		af_enumerate(&E->w, E->step ? "riscv stage-2 domain init" :
-				      "riscv stage-1 domain init", prep_domain, op_domain, op_domain_destroy,
-			     NULL);
+			     "riscv stage-1 domain init",
+			     prep_domain, op_domain, op_domain_destroy, NULL);
 		assert_int_equal(E->pt[E->step].live, 0);
 	}
 	E->w.nr_pt = 0;

@@ -178,8 +178,8 @@ static void test_domain(void **state)
 		E->w.pt[0] = &E->pt[E->step];
 		E->w.nr_pt = 1;
 		af_enumerate(&E->w, E->step ? "smmuv3 stage-2 domain init" :
-				      "smmuv3 stage-1 domain init", prep_domain, op_domain, op_domain_destroy,
-			     NULL);
+			     "smmuv3 stage-1 domain init",
+			     prep_domain, op_domain, op_domain_destroy, NULL);
 		assert_int_equal(E->pt[E->step].live, 0);
 	}
 	E->w.nr_pt = 0;
@@ -223,7 +223,8 @@ static int prep_attach(void *arg)
 	for (i = 0; i < 3; i++) {
 		af_pt_init(&E->pt[i], E->mem, 10 + i);
 		ret = invt_smmu_domain_init(&E->dom[i], &E->ctx,
-					    i == 1 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1, &E->pt[i].ops);
+					    i == 1 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
+					    &E->pt[i].ops);
 		if (ret)
 			return ret;
 	}
