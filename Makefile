@@ -3,7 +3,7 @@
 # make test       install missing build packages (as root), build, run every test
 # make sanitize   unit + stress tests under ASan+UBSan and under TSan
 # make ablations  the test-only build with protocol rules switchable; ablation tests
-# make bench      release build, then bench/fastpath
+# make bench      release build, then bench/fastpath and bench/peers
 # make run        build, then `invtrack run` on the default scenario (about 10 s)
 # make fuzz       clang build of the libFuzzer harnesses, each run FUZZ_SECONDS (default 60)
 # make soak       `invtrack run` over and over, fresh seeds, for SECONDS (default 60)
@@ -72,6 +72,7 @@ ablations: deps
 bench: deps
 	$(call setup,build-release,--buildtype=release)
 	./build-release/bench/fastpath
+	./build-release/bench/peers
 
 # The fuzzers build apart from the gcc builds: clang, -Dfuzz=true (coverage
 # instrumentation for libFuzzer), ASan+UBSan, in build-fuzz; only the
