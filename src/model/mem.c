@@ -13,19 +13,40 @@
  * into a data race.  Zeroing a table page before it is linked needs nothing
  * more: src/pt links it with a release store that the walkers' acquire
  * loads pair with.
+ *
+ * Fills are skipped when they would change nothing.  Each frame records
+ * whether its contents are known to be all zero, all poison, or possibly
+ * written (frame_meta.fill).  A frame is written only through a pointer or
+ * call that names an address inside it: invt_mem_va(), the pt ops'
+ * table_va and invt_mem_write64() mark that frame possibly written first.
+ * TABLE and OTHER frames are marked on allocation anyway (their owners write
+ * them, and a pointer to a multi-frame OTHER run reaches past its first
+ * frame); DATA frames, which the model never writes, keep their known fill
+ * from free to allocation to free, so that map/unmap of data pages fills
+ * nothing when the poison byte is 0.  The contents every reader sees are
+ * exactly those of filling on every allocation and free.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <invtrack/model-mem.h>
 
 #define NONE UINT32_MAX
 #define WORDS_PER_FRAME (INVT_MEM_FRAME_SIZE / sizeof(uint64_t))
 
+/* What a frame's contents are known to be (frame_meta.fill). */
+enum frame_fill {
+	FILL_WRITTEN,		/* possibly written since the last fill */
+	FILL_ZERO,		/* all zero */
+	FILL_POISON,		/* all the poison byte (non-zero) */
+};
+
 struct frame_meta {
 	uint8_t state;		/* enum invt_frame_state */
+	uint8_t fill;		/* enum frame_fill; atomic: marked without the lock */
 	bool in_chain;
 	uint32_t domain;
 	uint64_t iova;
@@ -92,6 +113,43 @@ static void fill_frame(struct invt_mem *mem, uint32_t i, uint8_t byte)
 		__atomic_store_n(&w[k], v, __ATOMIC_RELAXED);
 }
 
+static enum frame_fill fill_of_byte(uint8_t byte)
+{
+	return byte ? FILL_POISON : FILL_ZERO;
+}
+
+static enum frame_fill frame_fill(const struct invt_mem *mem, uint32_t i)
+{
+	return (enum frame_fill)__atomic_load_n(&mem->meta[i].fill, __ATOMIC_RELAXED);
+}
+
+static void set_frame_fill(struct invt_mem *mem, uint32_t i, enum frame_fill fill)
+{
+	__atomic_store_n(&mem->meta[i].fill, (uint8_t)fill, __ATOMIC_RELAXED);
+}
+
+/*
+ * Called with the lock held: make frame @i's contents all @byte, filling
+ * only when they may be anything else.  The mark read here was stored by
+ * whoever wrote the frame before the writes themselves (mark_written()), so
+ * it is ordered before this call by whatever ordered those writes before
+ * the free or allocation (the owner's own program order, or the lock and
+ * RCU hand-offs of the frame).
+ */
+static void fill_frame_lazy(struct invt_mem *mem, uint32_t i, uint8_t byte)
+{
+	if (frame_fill(mem, i) != fill_of_byte(byte))
+		fill_frame(mem, i, byte);
+	set_frame_fill(mem, i, fill_of_byte(byte));
+}
+
+/* Frame @i may be written through what the caller is handed. */
+static void mark_written(struct invt_mem *mem, uint32_t i)
+{
+	if (frame_fill(mem, i) != FILL_WRITTEN)
+		set_frame_fill(mem, i, FILL_WRITTEN);
+}
+
 /* Called with the lock held. */
 static uint64_t tick(struct invt_mem *mem)
 {
@@ -149,17 +207,27 @@ int invt_mem_create(const struct invt_mem_config *cfg, struct invt_mem **memp)
 	mem->poison = cfg->poison;
 	mem->clock = cfg->clock;
 	mem->clock_arg = cfg->clock_arg;
-	mem->contents = aligned_alloc(INVT_MEM_FRAME_SIZE, mem->nr * INVT_MEM_FRAME_SIZE);
+	/*
+	 * Anonymous pages: zero, page aligned, and faulted in only when a frame
+	 * is first touched, so that a large pool costs nothing up front when
+	 * the poison byte is 0.
+	 */
+	mem->contents = mmap(NULL, mem->nr * INVT_MEM_FRAME_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem->contents == MAP_FAILED)
+		mem->contents = NULL;
 	mem->zero_page = aligned_alloc(INVT_MEM_FRAME_SIZE, INVT_MEM_FRAME_SIZE);
 	mem->meta = calloc(mem->nr, sizeof(*mem->meta));
 	if (!mem->contents || !mem->zero_page || !mem->meta || pthread_mutex_init(&mem->lock, NULL)) {
-		free(mem->contents);
+		if (mem->contents)
+			munmap(mem->contents, mem->nr * INVT_MEM_FRAME_SIZE);
 		free(mem->zero_page);
 		free(mem->meta);
 		free(mem);
 		return -ENOMEM;
 	}
-	memset(mem->contents, cfg->poison, mem->nr * INVT_MEM_FRAME_SIZE);
+	if (cfg->poison)
+		memset(mem->contents, cfg->poison, mem->nr * INVT_MEM_FRAME_SIZE);
 	memset(mem->zero_page, 0, INVT_MEM_FRAME_SIZE);
 	/* Pushed in reverse so that the first allocations get the lowest frames. */
 	mem->free_head = NONE;
@@ -167,6 +235,7 @@ int invt_mem_create(const struct invt_mem_config *cfg, struct invt_mem **memp)
 		mem->meta[i].state = INVT_FRAME_FREE;
 		mem->meta[i].domain = INVT_MEM_NO_DOMAIN;
 		mem->meta[i].chain_next = NONE;
+		mem->meta[i].fill = fill_of_byte(cfg->poison);
 		free_list_push(mem, (uint32_t)i);
 	}
 	mem->nr_state[INVT_FRAME_FREE] = mem->nr;
@@ -179,7 +248,7 @@ void invt_mem_destroy(struct invt_mem *mem)
 	if (!mem)
 		return;
 	pthread_mutex_destroy(&mem->lock);
-	free(mem->contents);
+	munmap(mem->contents, mem->nr * INVT_MEM_FRAME_SIZE);
 	free(mem->zero_page);
 	free(mem->meta);
 	free(mem);
@@ -233,7 +302,10 @@ static void take(struct invt_mem *mem, uint32_t i, enum invt_frame_state state, 
 {
 	struct frame_meta *f = &mem->meta[i];
 
-	fill_frame(mem, i, 0);
+	fill_frame_lazy(mem, i, 0);
+	/* Owners of TABLE and OTHER frames write them (see the top). */
+	if (state != INVT_FRAME_DATA)
+		set_frame_fill(mem, i, FILL_WRITTEN);
 	f->state = (uint8_t)state;
 	f->domain = state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain;
 	f->iova = state == INVT_FRAME_DATA ? iova : 0;
@@ -330,7 +402,7 @@ static void release(struct invt_mem *mem, uint32_t i, uint64_t now)
 	f->iova = 0;
 	f->gen++;
 	f->free_time = now;
-	fill_frame(mem, i, mem->poison);
+	fill_frame_lazy(mem, i, mem->poison);
 	free_list_push(mem, i);
 	mem->frees++;
 }
@@ -391,6 +463,8 @@ int invt_mem_set_owner(struct invt_mem *mem, uint64_t pa, enum invt_frame_state 
 	pthread_mutex_lock(&mem->lock);
 	f = &mem->meta[i];
 	if (f->state != INVT_FRAME_FREE) {
+		if (state != INVT_FRAME_DATA)
+			set_frame_fill(mem, i, FILL_WRITTEN);
 		mem->nr_state[f->state]--;
 		mem->nr_state[state]++;
 		f->state = (uint8_t)state;
@@ -477,18 +551,19 @@ void *invt_mem_va(struct invt_mem *mem, uint64_t pa)
 
 	if (i == NONE)
 		return NULL;
+	mark_written(mem, i);
 	return (char *)mem->contents + (pa - mem->base);
 }
 
 int invt_mem_read64(struct invt_mem *mem, uint64_t pa, uint64_t *val)
 {
+	uint32_t i = frame_idx(mem, pa);
 	uint64_t *p;
 
-	if (pa & 7)
+	if ((pa & 7) || i == NONE)
 		return -EFAULT;
-	p = invt_mem_va(mem, pa);
-	if (!p)
-		return -EFAULT;
+	/* A read: the frame's fill stays what it was. */
+	p = (uint64_t *)(void *)((char *)mem->contents + (pa - mem->base));
 	*val = __atomic_load_n(p, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -615,6 +690,7 @@ static uint64_t *mem_table_va(struct invt_pt_ops *ops, uint64_t pa)
 		__atomic_fetch_add(&mem->bad_table_va, 1, __ATOMIC_RELAXED);
 		return mem->zero_page;
 	}
+	mark_written(mem, i);
 	return frame_words(mem, i);
 }
 
