@@ -188,9 +188,15 @@ static inline void check(int ret, const char *what)
 		die("%s failed: %d (%s)", what, ret, strerror(ret < 0 ? -ret : ret));
 }
 
-static inline void topo_init(struct topo *t, unsigned int entries)
+/*
+ * The topology of @entries (1, or a multiple of 4): see bench/fastpath.c.
+ * @no_atc: the same instances and devices with ATS off, so that the array
+ * holds only the IOTLB entries (entries / 4 of them).
+ */
+static inline void topo_init_ats(struct topo *t, unsigned int entries, bool no_atc)
 {
 	unsigned int ats = entries == 1 ? 0 : ATS_DEVS_PER_INSTANCE;
+	bool dev_ats = ats != 0 && !no_atc;
 	struct invt_invs *invs;
 	unsigned int i, j;
 	uint32_t sid;
@@ -225,7 +231,7 @@ static inline void topo_init(struct topo *t, unsigned int entries)
 			struct invt_device *dev = &t->devs[i * (ats ? ats : 1) + j];
 
 			sid = 0x100 + j;
-			check(invt_device_init(dev, &t->iommus[i].iommu, &sid, 1, 1, ats != 0),
+			check(invt_device_init(dev, &t->iommus[i].iommu, &sid, 1, 1, dev_ats),
 			      "invt_device_init");
 			check(invt_attach(dev, 0, &t->dom), "invt_attach");
 		}
@@ -237,7 +243,7 @@ static inline void topo_init(struct topo *t, unsigned int entries)
 	invs = invt_domain_invs_get(&t->dom);
 	if (!invs)
 		die("invt_domain_invs_get: out of memory");
-	if (invs->num_invs != entries)
+	if (invs->num_invs != (dev_ats || !ats ? entries : t->nr_iommus))
 		die("topology for %u entries built %zu", entries, invs->num_invs);
 	t->nr_base = invs->num_invs;
 	t->base = calloc(t->nr_base, sizeof(*t->base));
@@ -247,8 +253,15 @@ static inline void topo_init(struct topo *t, unsigned int entries)
 	invt_invs_free(invs);
 
 	/* Per instance: 1 page + sync, plus the ATC phase and its sync. */
+	if (!dev_ats)
+		ats = 0;
 	t->expect_syncs = t->nr_iommus * (ats ? 2 : 1);
 	t->expect_cmds = t->nr_iommus * (1 + ats) + t->expect_syncs;
+}
+
+static inline void topo_init(struct topo *t, unsigned int entries)
+{
+	topo_init_ats(t, entries, false);
 }
 
 static inline void topo_destroy(struct topo *t)

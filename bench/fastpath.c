@@ -13,6 +13,9 @@
  *             emits the same commands, with the same syncs, into the same
  *             struct invt_batch and the same backend, then waits once per
  *             instance.
+ *   baseline_mb  the same walk after one full barrier (invt_smp_mb()): the
+ *             bound for any design that must order the caller's page-table
+ *             update before it reads what to invalidate (ratio_mb).
  *
  * Backend: a bench-local arch backend (struct invt_iommu_ops) so that the
  * backend costs the same, and little, on both paths.  build encodes one
@@ -31,13 +34,15 @@
  *            instance: 1 page + sync + 3 ATC + sync = 6 (N = 256: 64
  *            instances, 384 commands).  The array holds ATC entries, so the
  *            core takes the domain's ATC lock (read side) on every call.
- * Churn (churn=on): a second thread attaches and detaches one more device,
+ * Churn (churn=RATE): a second thread attaches and detaches one more device,
  *   without ATS, on instance 0, with invt_attach(dev, 0, dom) and
- *   invt_attach(dev, 0, NULL), as fast as it can.  Each attach publishes a
- *   new array (merge + call_rcu), each detach lowers the IOTLB entry's users
- *   in place; the entries, hence the commands, never change, so both paths
- *   still emit exactly the same commands.  The churn thread runs during both
- *   paths' repetitions (they are interleaved), so both share the CPU with it.
+ *   invt_attach(dev, 0, NULL), RATE pairs a second (--churn-rate, default
+ *   100000, paced in ticks of 100 us; churn=max: as fast as it can).  Each
+ *   attach publishes a new array (merge + call_rcu), each detach lowers the
+ *   IOTLB entry's users in place; the entries, hence the commands, never
+ *   change, so every path still emits exactly the same commands.  The churn
+ *   thread runs during all paths' repetitions (they are interleaved), so all
+ *   share the CPU with it.
  *
  * Every case first checks, once, that one core invalidation and one baseline
  * invalidation emit the same commands (count, syncs and a checksum of the
@@ -46,6 +51,14 @@
  * reported, never asserted.  Iterations are calibrated so that each case runs
  * for about 0.5 s on an idle machine (--quick: a few ms); the result is the
  * median of 5 repetitions of each path, interleaved, after a warm-up.
+ *
+ * --ats-lock: what the domain's ATC lock (read side, taken on every call
+ * while the array holds ATC entries) costs two invalidating threads, at
+ * each size >= 4: ns per invalidation and thread with 1 and 2 threads, on
+ * the topology with ATS and on the same devices with ATS off (no ATC entry,
+ * no lock; fewer commands, so compare each topology's 2-thread/1-thread
+ * ratio), and the cost of one uncontended and one two-thread-contended
+ * read_lock+read_unlock pair of the same lock type.
  */
 #define BENCH_NAME "fastpath"
 #include "bench-common.h"
@@ -57,6 +70,7 @@
 #endif
 
 #define REPS 5
+#define CHURN_TICK_NS 100000ull
 
 /* ------------------------------------------------------------ baseline */
 
@@ -111,6 +125,7 @@ static __attribute__((noinline)) void baseline_flush(const struct invt_inv *inv,
 struct churn {
 	struct invt_device *dev;
 	struct invt_domain *dom;
+	double rate;		/* attach+detach pairs/s; < 0: as fast as it can */
 	pthread_t th;
 	int stop;
 	int err;
@@ -120,18 +135,39 @@ struct churn {
 static void *churn_main(void *arg)
 {
 	struct churn *c = arg;
-	uint64_t ops = 0;
+	uint64_t ops = 0, tick = 0, per_tick = 1, next = 0, k;
+	struct timespec ts;
 	int ret = 0;
 
 	invt_rcu_register_thread();
+	if (c->rate > 0) {
+		/* Pairs per tick of CHURN_TICK_NS; longer ticks below 1 per tick. */
+		tick = CHURN_TICK_NS;
+		per_tick = (uint64_t)(c->rate * tick / 1e9 + 0.5);
+		if (!per_tick) {
+			per_tick = 1;
+			tick = (uint64_t)(1e9 / c->rate);
+		}
+		next = (uint64_t)(now_s() * 1e9);
+	}
 	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
-		ret = invt_attach(c->dev, 0, c->dom);
+		for (k = 0; k < per_tick && !ret; k++) {
+			ret = invt_attach(c->dev, 0, c->dom);
+			if (!ret)
+				ret = invt_attach(c->dev, 0, NULL);
+			if (!ret)
+				ops += 2;
+		}
 		if (ret)
 			break;
-		ret = invt_attach(c->dev, 0, NULL);
-		if (ret)
-			break;
-		ops += 2;
+		if (tick) {
+			next += tick;
+			if ((uint64_t)(now_s() * 1e9) < next) {
+				ts.tv_sec = (time_t)(next / 1000000000ull);
+				ts.tv_nsec = (long)(next % 1000000000ull);
+				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			}
+		}
 	}
 	c->err = ret;
 	c->ops = ops;
@@ -139,11 +175,12 @@ static void *churn_main(void *arg)
 	return NULL;
 }
 
-static void churn_start(struct churn *c, struct topo *t)
+static void churn_start(struct churn *c, struct topo *t, double rate)
 {
 	memset(c, 0, sizeof(*c));
 	c->dev = &t->churn_dev;
 	c->dom = &t->dom;
+	c->rate = rate;
 	check(pthread_create(&c->th, NULL, churn_main, c), "pthread_create");
 }
 
@@ -168,14 +205,22 @@ static double run_core(struct topo *t, uint64_t iters)
 	return t0;
 }
 
-/* Seconds for @iters baseline invalidations. */
-static double run_baseline(struct topo *t, uint64_t iters)
+/* Seconds for @iters baseline invalidations, each after a full barrier if @mb. */
+static double run_baseline(struct topo *t, uint64_t iters, bool mb)
 {
 	double t0 = now_s();
 	uint64_t i;
 
-	for (i = 0; i < iters; i++)
-		baseline_flush(t->base, t->nr_base, &bench_range);
+	if (mb) {
+		for (i = 0; i < iters; i++) {
+			/* What the core's smp_mb costs; pairs with nothing here. */
+			invt_smp_mb();
+			baseline_flush(t->base, t->nr_base, &bench_range);
+		}
+	} else {
+		for (i = 0; i < iters; i++)
+			baseline_flush(t->base, t->nr_base, &bench_range);
+	}
 	return now_s() - t0;
 }
 
@@ -186,7 +231,7 @@ static void check_same_commands(struct topo *t, const char *churn)
 	run_core(t, 1);
 	core = sink_delta(&before);
 	before = sink;
-	run_baseline(t, 1);
+	run_baseline(t, 1, false);
 	base = sink_delta(&before);
 
 	if (core.cmds != base.cmds || core.syncs != base.syncs || core.sum != base.sum)
@@ -208,8 +253,10 @@ struct result {
 	unsigned int entries;
 	unsigned int instances;
 	bool churn;
+	char churn_label[24];
 	double core_ns;
 	double baseline_ns;
+	double baseline_mb_ns;
 	double core_min_ns;
 	double core_max_ns;
 	double baseline_min_ns;
@@ -223,28 +270,54 @@ struct result {
 struct opts {
 	bool quick;
 	bool json;
+	bool ats_lock;
+	double churn_rate;	/* pairs/s; < 0: max */
 };
+
+static void churn_label(char *buf, size_t len, bool on, double rate)
+{
+	if (!on)
+		snprintf(buf, len, "off");
+	else if (rate < 0)
+		snprintf(buf, len, "max");
+	else if (rate >= 1000 && (uint64_t)rate % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 "k", (uint64_t)rate / 1000);
+	else
+		snprintf(buf, len, "%.0f", rate);
+}
+
+static void check_total(const struct topo *t, const char *path, const char *cname,
+			const struct sink *before, uint64_t iters)
+{
+	uint64_t total = sink_delta(before).cmds;
+
+	if (total != iters * t->expect_cmds)
+		die("entries=%u churn=%s: %s emitted %" PRIu64 " commands in %" PRIu64
+		    " invalidations, expected %" PRIu64, t->entries, cname, path, total, iters,
+		    iters * t->expect_cmds);
+}
 
 static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct result *res)
 {
-	const char *cname = churn_on ? "on" : "off";
-	/* Per repetition of one path: 2 paths x REPS reps ~ 0.4 s a case. */
+	char cname[24];
+	/* Per repetition of one path: 3 paths x REPS reps ~ 0.6 s a case. */
 	double rep_s = o->quick ? 0.0005 : 0.04, calib_s = o->quick ? 0.0002 : 0.004;
-	double core_t[REPS], base_t[REPS], t0 = now_s(), el;
-	uint64_t iters = 1, total, churn_ops = 0;
+	double core_t[REPS], base_t[REPS], mb_t[REPS], t0 = now_s(), el;
+	uint64_t iters = 1, churn_ops = 0;
 	struct sink before;
 	struct churn c;
 	int rep;
 
+	churn_label(cname, sizeof(cname), churn_on, o->churn_rate);
 	if (churn_on)
-		churn_start(&c, t);
+		churn_start(&c, t, o->churn_rate);
 
 	check_same_commands(t, cname);
 
 	/*
 	 * Calibrate on the core path (the slower one): double until a run
 	 * takes calib_s, then take the best of 3 runs, so that one preemption
-	 * (churn, RCU worker) does not shrink the repetitions.  Warm both up.
+	 * (churn, RCU worker) does not shrink the repetitions.  Warm all up.
 	 */
 	while ((el = run_core(t, iters)) < calib_s)
 		iters *= 2;
@@ -258,23 +331,19 @@ static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct
 	if (!iters)
 		iters = 1;
 	run_core(t, iters);
-	run_baseline(t, iters);
+	run_baseline(t, iters, false);
+	run_baseline(t, iters, true);
 
 	for (rep = 0; rep < REPS; rep++) {
 		before = sink;
 		core_t[rep] = run_core(t, iters) * 1e9 / iters;
-		total = sink_delta(&before).cmds;
-		if (total != iters * t->expect_cmds)
-			die("entries=%u churn=%s: core emitted %" PRIu64 " commands in %" PRIu64
-			    " invalidations, expected %" PRIu64, t->entries, cname, total, iters,
-			    iters * t->expect_cmds);
+		check_total(t, "core", cname, &before, iters);
 		before = sink;
-		base_t[rep] = run_baseline(t, iters) * 1e9 / iters;
-		total = sink_delta(&before).cmds;
-		if (total != iters * t->expect_cmds)
-			die("entries=%u churn=%s: baseline emitted %" PRIu64 " commands in %" PRIu64
-			    " invalidations, expected %" PRIu64, t->entries, cname, total, iters,
-			    iters * t->expect_cmds);
+		base_t[rep] = run_baseline(t, iters, false) * 1e9 / iters;
+		check_total(t, "baseline", cname, &before, iters);
+		before = sink;
+		mb_t[rep] = run_baseline(t, iters, true) * 1e9 / iters;
+		check_total(t, "baseline_mb", cname, &before, iters);
 	}
 
 	if (churn_on)
@@ -285,8 +354,10 @@ static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct
 	res->entries = t->entries;
 	res->instances = t->nr_iommus;
 	res->churn = churn_on;
+	memcpy(res->churn_label, cname, sizeof(cname));
 	res->core_ns = median(core_t, REPS);
 	res->baseline_ns = median(base_t, REPS);
+	res->baseline_mb_ns = median(mb_t, REPS);
 	res->core_min_ns = core_t[0];
 	res->core_max_ns = core_t[REPS - 1];
 	res->baseline_min_ns = base_t[0];
@@ -302,6 +373,11 @@ static double ratio_of(const struct result *r)
 	return r->baseline_ns > 0 ? r->core_ns / r->baseline_ns : 0;
 }
 
+static double ratio_mb_of(const struct result *r)
+{
+	return r->baseline_mb_ns > 0 ? r->core_ns / r->baseline_mb_ns : 0;
+}
+
 static bool ndebug(void)
 {
 #ifdef NDEBUG
@@ -314,22 +390,23 @@ static bool ndebug(void)
 static void print_text_header(const struct opts *o)
 {
 	printf("# fastpath: ns per 4 KiB leaf invalidation, core=invt_domain_invalidate vs "
-	       "baseline=plain array walk, same bench backend (16 B cmds, sum-only submit, "
-	       "SYNC_ORDERS); topology: entries=1 -> 1 instance x 1 non-ATS device, "
-	       "entries=N>=4 -> N/4 instances x (IOTLB_S1 + 3 ATS devices = 3 ATC); "
-	       "churn: 2nd thread attach/detach of a non-ATS device on instance 0; "
-	       "median of %d reps; build=%s ndebug=%d%s\n",
+	       "baseline=plain array walk (baseline_mb: after one full barrier), same bench "
+	       "backend (16 B cmds, sum-only submit, SYNC_ORDERS); topology: entries=1 -> 1 "
+	       "instance x 1 non-ATS device, entries=N>=4 -> N/4 instances x (IOTLB_S1 + 3 ATS "
+	       "devices = 3 ATC); churn: 2nd thread attach/detach pairs of a non-ATS device on "
+	       "instance 0 per second (max: unpaced); median of %d reps; build=%s ndebug=%d%s\n",
 	       REPS, FASTPATH_BUILDTYPE, ndebug(), o->quick ? " quick" : "");
 }
 
 static void print_text(const struct result *r)
 {
 	printf("fastpath entries=%u churn=%s core_ns=%.1f baseline_ns=%.1f ratio=%.2f "
-	       "instances=%u cmds=%" PRIu64 " iters=%" PRIu64 " core_range=%.1f-%.1f "
-	       "baseline_range=%.1f-%.1f churn_ops_per_s=%.0f\n",
-	       r->entries, r->churn ? "on" : "off", r->core_ns, r->baseline_ns, ratio_of(r),
-	       r->instances, r->cmds, r->iters, r->core_min_ns, r->core_max_ns,
-	       r->baseline_min_ns, r->baseline_max_ns, r->churn_ops_per_s);
+	       "baseline_mb_ns=%.1f ratio_mb=%.2f instances=%u cmds=%" PRIu64 " iters=%" PRIu64
+	       " core_range=%.1f-%.1f baseline_range=%.1f-%.1f churn_ops_per_s=%.0f\n",
+	       r->entries, r->churn_label, r->core_ns, r->baseline_ns, ratio_of(r),
+	       r->baseline_mb_ns, ratio_mb_of(r), r->instances, r->cmds, r->iters,
+	       r->core_min_ns, r->core_max_ns, r->baseline_min_ns, r->baseline_max_ns,
+	       r->churn_ops_per_s);
 	fflush(stdout);
 }
 
@@ -338,35 +415,151 @@ static void print_json(const struct result *res, size_t n, const struct opts *o)
 	size_t i;
 
 	printf("{\"benchmark\":\"fastpath\",\"build\":\"%s\",\"ndebug\":%s,\"quick\":%s,"
-	       "\"reps\":%d,\"size\":%llu,\"backend\":\"bench\",\"cases\":[",
+	       "\"reps\":%d,\"size\":%llu,\"backend\":\"bench\",\"churn_rate\":%.0f,\"cases\":[",
 	       FASTPATH_BUILDTYPE, ndebug() ? "true" : "false", o->quick ? "true" : "false",
-	       REPS, BENCH_SIZE);
+	       REPS, BENCH_SIZE, o->churn_rate);
 	for (i = 0; i < n; i++) {
 		const struct result *r = &res[i];
 
-		printf("%s\n {\"entries\":%u,\"instances\":%u,\"churn\":%s,\"core_ns\":%.2f,"
-		       "\"baseline_ns\":%.2f,\"ratio\":%.4f,\"cmds\":%" PRIu64 ",\"iters\":%" PRIu64
+		printf("%s\n {\"entries\":%u,\"instances\":%u,\"churn\":%s,\"churn_label\":\"%s\","
+		       "\"core_ns\":%.2f,\"baseline_ns\":%.2f,\"ratio\":%.4f,\"baseline_mb_ns\":%.2f,"
+		       "\"ratio_mb\":%.4f,\"cmds\":%" PRIu64 ",\"iters\":%" PRIu64
 		       ",\"core_min_ns\":%.2f,\"core_max_ns\":%.2f,\"baseline_min_ns\":%.2f,"
 		       "\"baseline_max_ns\":%.2f,\"churn_ops_per_s\":%.0f,\"seconds\":%.3f}",
 		       i ? "," : "", r->entries, r->instances, r->churn ? "true" : "false",
-		       r->core_ns, r->baseline_ns, ratio_of(r), r->cmds, r->iters,
-		       r->core_min_ns, r->core_max_ns, r->baseline_min_ns, r->baseline_max_ns,
-		       r->churn_ops_per_s, r->seconds);
+		       r->churn_label, r->core_ns, r->baseline_ns, ratio_of(r), r->baseline_mb_ns,
+		       ratio_mb_of(r), r->cmds, r->iters, r->core_min_ns, r->core_max_ns,
+		       r->baseline_min_ns, r->baseline_max_ns, r->churn_ops_per_s, r->seconds);
 	}
 	printf("\n]}\n");
 }
 
+/* ------------------------------------------------------------ ATC lock */
+
+struct lock_arg {
+	struct topo *t;
+	pthread_rwlock_t *lock;	/* NULL: invalidate instead */
+	pthread_barrier_t *go;
+	int *stop;
+	uint64_t n;
+	double secs;
+	int err;
+};
+
+static void *lock_main(void *arg)
+{
+	struct lock_arg *a = arg;
+	uint64_t n = 0;
+	double t0;
+	int ret = 0;
+
+	invt_rcu_register_thread();
+	pthread_barrier_wait(a->go);
+	t0 = now_s();
+	while (!__atomic_load_n(a->stop, __ATOMIC_RELAXED)) {
+		if (a->lock) {
+			pthread_rwlock_rdlock(a->lock);
+			pthread_rwlock_unlock(a->lock);
+		} else {
+			ret |= invt_domain_invalidate(&a->t->dom, BENCH_IOVA, BENCH_SIZE, true);
+		}
+		n++;
+	}
+	a->secs = now_s() - t0;
+	a->n = n;
+	a->err = ret;
+	invt_rcu_unregister_thread();
+	return NULL;
+}
+
+/* ns per operation and thread, @threads threads for @secs, median of REPS. */
+static double lock_run(struct topo *t, pthread_rwlock_t *lock, unsigned int threads, double secs)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)(secs * 1e9) };
+	struct lock_arg args[2];
+	pthread_barrier_t go;
+	pthread_t th[2];
+	double v[REPS];
+	unsigned int i;
+	int stop, rep;
+
+	for (rep = 0; rep < REPS; rep++) {
+		double per_s = 0;
+
+		stop = 0;
+		check(pthread_barrier_init(&go, NULL, threads + 1), "pthread_barrier_init");
+		for (i = 0; i < threads; i++) {
+			args[i] = (struct lock_arg){ .t = t, .lock = lock, .go = &go, .stop = &stop };
+			check(pthread_create(&th[i], NULL, lock_main, &args[i]), "pthread_create");
+		}
+		pthread_barrier_wait(&go);
+		nanosleep(&ts, NULL);
+		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+		for (i = 0; i < threads; i++) {
+			check(pthread_join(th[i], NULL), "pthread_join");
+			check(args[i].err, "invt_domain_invalidate");
+			per_s += args[i].secs > 0 ? args[i].n / args[i].secs : 0;
+		}
+		pthread_barrier_destroy(&go);
+		v[rep] = per_s > 0 ? 1e9 * threads / per_s : 0;
+	}
+	return median(v, REPS);
+}
+
+/*
+ * --ats-lock: 1 and 2 invalidating threads on the ATS topology (the array
+ * holds ATC entries: every call takes the ATC lock's read side) and on the
+ * same devices with ATS off (no lock); then the lock alone.
+ */
+static void ats_lock(const struct opts *o)
+{
+	double secs = o->quick ? 0.002 : 0.1;
+	pthread_rwlockattr_t attr;
+	pthread_rwlock_t lock;
+	struct topo t;
+	size_t i;
+	int no_atc;
+
+	for (i = 1; i < NR_ENTRY_COUNTS; i++) {
+		double ns[2][2];
+
+		for (no_atc = 0; no_atc < 2; no_atc++) {
+			topo_init_ats(&t, entry_counts[i], no_atc);
+			ns[no_atc][0] = lock_run(&t, NULL, 1, secs);
+			ns[no_atc][1] = lock_run(&t, NULL, 2, secs);
+			topo_destroy(&t);
+		}
+		printf("fastpath ats-lock entries=%u atc=on ns_1t=%.1f ns_2t=%.1f scaling=%.2f "
+		       "atc=off ns_1t=%.1f ns_2t=%.1f scaling=%.2f lock_share=%.2f\n",
+		       entry_counts[i], ns[0][0], ns[0][1], ns[0][1] / ns[0][0], ns[1][0],
+		       ns[1][1], ns[1][1] / ns[1][0],
+		       ns[0][1] / ns[0][0] - ns[1][1] / ns[1][0]);
+		fflush(stdout);
+	}
+	/* The same lock type and attributes as the core's (compat-user.h). */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	printf("fastpath ats-lock read_lock_pair_ns_1t=%.1f read_lock_pair_ns_2t=%.1f\n",
+	       lock_run(NULL, &lock, 1, secs), lock_run(NULL, &lock, 2, secs));
+	pthread_rwlock_destroy(&lock);
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fastpath [--quick] [--json]\n"
-		   "  --quick  a few ms per case (smoke run: checks command counts only)\n"
-		   "  --json   print the results as one JSON document\n");
+	fprintf(f, "usage: fastpath [--quick] [--json] [--churn-rate RATE|max] [--ats-lock]\n"
+		   "  --quick            a few ms per case (smoke run: checks command counts only)\n"
+		   "  --json             print the results as one JSON document\n"
+		   "  --churn-rate R     the churn thread's attach+detach pairs per second\n"
+		   "                     (default 100000; max: as fast as it can)\n"
+		   "  --ats-lock         what the ATC lock costs two invalidating threads\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct result res[NR_ENTRY_COUNTS * 2];
-	struct opts o = { 0 };
+	struct opts o = { .churn_rate = 100000 };
 	size_t nres = 0, i;
 	struct topo t;
 	int a, churn;
@@ -376,6 +569,15 @@ int main(int argc, char **argv)
 			o.quick = true;
 		} else if (!strcmp(argv[a], "--json")) {
 			o.json = true;
+		} else if (!strcmp(argv[a], "--ats-lock")) {
+			o.ats_lock = true;
+		} else if (!strcmp(argv[a], "--churn-rate") && a + 1 < argc) {
+			a++;
+			o.churn_rate = strcmp(argv[a], "max") ? strtod(argv[a], NULL) : -1;
+			if (!(o.churn_rate < 0 || (o.churn_rate >= 1 && o.churn_rate <= 1e8))) {
+				usage(stderr);
+				return 2;
+			}
 		} else if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
 			usage(stdout);
 			return 0;
@@ -386,6 +588,11 @@ int main(int argc, char **argv)
 	}
 
 	invt_rcu_register_thread();
+	if (o.ats_lock) {
+		ats_lock(&o);
+		invt_rcu_unregister_thread();
+		return 0;
+	}
 	if (!o.json)
 		print_text_header(&o);
 	for (i = 0; i < NR_ENTRY_COUNTS; i++) {
