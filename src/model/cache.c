@@ -28,6 +28,7 @@ struct invt_cache {
 	unsigned int ways;
 	uint64_t rng;
 	struct slot *slots;
+	uint64_t *valid_map;		/* bit i: slots[i].valid */
 	uint32_t nr_shift[64];
 	uint64_t shift_mask;		/* bit s: nr_shift[s] != 0 */
 	size_t entries;
@@ -74,8 +75,10 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 	if (!c)
 		return -ENOMEM;
 	c->slots = calloc(n, sizeof(*c->slots));
-	if (!c->slots || pthread_mutex_init(&c->lock, NULL)) {
+	c->valid_map = calloc((n + 63) / 64, sizeof(*c->valid_map));
+	if (!c->slots || !c->valid_map || pthread_mutex_init(&c->lock, NULL)) {
 		free(c->slots);
+		free(c->valid_map);
 		free(c);
 		return -ENOMEM;
 	}
@@ -93,6 +96,7 @@ void invt_cache_destroy(struct invt_cache *cache)
 		return;
 	pthread_mutex_destroy(&cache->lock);
 	free(cache->slots);
+	free(cache->valid_map);
 	free(cache);
 }
 
@@ -136,8 +140,10 @@ static bool same_identity(const struct invt_cache_entry *a, const struct invt_ca
 static void slot_clear(struct invt_cache *c, struct slot *s)
 {
 	unsigned int shift = s->e.shift;
+	size_t i = (size_t)(s - c->slots);
 
 	s->valid = false;
+	c->valid_map[i / 64] &= ~(UINT64_C(1) << (i % 64));
 	c->entries--;
 	if (--c->nr_shift[shift] == 0)
 		c->shift_mask &= ~(UINT64_C(1) << shift);
@@ -146,7 +152,10 @@ static void slot_clear(struct invt_cache *c, struct slot *s)
 /* Called with the lock held: @s (invalid) takes @e. */
 static void slot_fill(struct invt_cache *c, struct slot *s, const struct invt_cache_entry *e)
 {
+	size_t i = (size_t)(s - c->slots);
+
 	s->valid = true;
+	c->valid_map[i / 64] |= UINT64_C(1) << (i % 64);
 	s->e = *e;
 	c->entries++;
 	c->nr_shift[e->shift]++;
@@ -308,17 +317,22 @@ bool invt_cache_matches(const struct invt_cache_match *m, const struct invt_cach
 
 long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_cache_match *m)
 {
-	size_t i, n = (size_t)cache->nr_sets * cache->ways;
+	size_t w, nw = ((size_t)cache->nr_sets * cache->ways + 63) / 64;
 	long removed = 0;
 
 	if (m->start > m->last)
 		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		struct slot *s = &cache->slots[i];
+	/* The valid slots only, in slot order. */
+	for (w = 0; w < nw; w++) {
+		uint64_t bits = cache->valid_map[w];
 
-		if (s->valid && invt_cache_matches(m, &s->e)) {
-			slot_clear(cache, s);
-			removed++;
+		for (; bits; bits &= bits - 1) {
+			struct slot *s = &cache->slots[w * 64 + (size_t)__builtin_ctzll(bits)];
+
+			if (invt_cache_matches(m, &s->e)) {
+				slot_clear(cache, s);
+				removed++;
+			}
 		}
 	}
 	cache->invalidated += (uint64_t)removed;
