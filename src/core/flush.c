@@ -100,6 +100,40 @@ static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size
 }
 
 /*
+ * Build phases @first.. of the live entries in [@i, @end) in one scan, with
+ * a completion after each phase that built a command (none if @no_syncs).
+ * Equal to build_phase() phase by phase: an array is sorted by type within
+ * an instance (invt_invs_cmp()) and phases follow types, so one instance's
+ * run holds its phases in order.
+ */
+static void build_phases_in_order(struct invt_batch *b, const struct invt_invs *invs, size_t i,
+				  size_t end, int first, const struct invt_range *r,
+				  bool no_syncs)
+{
+	uint32_t phase_start = batch_total(b);
+	int phase = first;
+
+	for (; i < end; i++) {
+		const struct invt_inv *inv = &invs->inv[i];
+		int p = invt_inv_phase(inv->type);
+
+		/* Relaxed: see <invtrack/invs.h>, reader rules. */
+		if (p < first || !INVT_READ_ONCE(inv->users))
+			continue;
+		INVT_DEBUG_ASSERT(p >= phase);
+		if (p != phase) {
+			if (batch_total(b) != phase_start && !no_syncs)
+				batch_sync(b);
+			phase = p;
+			phase_start = batch_total(b);
+		}
+		b->iommu->ops->build(b, inv, r);
+	}
+	if (batch_total(b) != phase_start && !no_syncs)
+		batch_sync(b);
+}
+
+/*
  * Queue the work of one instance for pass @pass; return whether a
  * completion was queued (then *@token names it).
  */
@@ -113,10 +147,8 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 	invt_batch_init(&b, invs->inv[i].iommu);
 	if ((b.iommu->flags & INVT_IOMMU_SYNC_ORDERS) && pass == first) {
 		/* Each phase behind the previous phase's sync: one wait for all. */
-		for (phase = first; phase < INVT_NR_PHASES; phase++)
-			if (build_phase(&b, invs, i, end, phase, r) &&
-			    !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER))
-				batch_sync(&b);
+		build_phases_in_order(&b, invs, i, end, first, r,
+				      invt_ablated(ctx, INVT_ABLATE_ATC_ORDER));
 	} else if (!(b.iommu->flags & INVT_IOMMU_SYNC_ORDERS)) {
 		if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER)) {
 			/* Ablated: every phase in the first pass, one completion. */
