@@ -3,7 +3,8 @@
 # make test       install missing build packages (as root), build, run every test
 # make sanitize   unit + stress tests under ASan+UBSan and under TSan
 # make ablations  the test-only build with protocol rules switchable; ablation tests
-# make bench      release build, then bench/fastpath and bench/peers
+# make bench      release build, then bench/fastpath, bench/peers and bench/scaling
+# make bench-report  the same runs drawn into docs/perf/*.png (python3-matplotlib)
 # make run        build, then `invtrack run` on the default scenario (about 10 s)
 # make fuzz       clang build of the libFuzzer harnesses, each run FUZZ_SECONDS (default 60)
 # make soak       `invtrack run` over and over, fresh seeds, for SECONDS (default 60)
@@ -12,10 +13,12 @@ BUILD ?= build
 MESON_FLAGS ?=
 PACKAGES := gcc meson ninja-build pkg-config liburcu-dev libcmocka-dev python3-jsonschema
 SAN_STRESS_SECONDS ?= 3
+# The Python that has Debian's python3-matplotlib (bench-report).
+PYTHON ?= python3
 # A literal comma, for $(call) arguments that contain one.
 comma := ,
 
-.PHONY: all deps build test sanitize asan tsan ablations bench run fuzz soak clean
+.PHONY: all deps build test sanitize asan tsan ablations bench bench-report run fuzz soak clean
 
 all: build
 
@@ -73,6 +76,21 @@ bench: deps
 	$(call setup,build-release,--buildtype=release)
 	./build-release/bench/fastpath
 	./build-release/bench/peers
+	./build-release/bench/scaling
+
+bench-report: deps
+	@if ! $(PYTHON) -c 'import matplotlib' 2>/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+				python3-matplotlib; \
+		else \
+			echo "bench-report needs matplotlib; run as root:"; \
+			echo "  apt-get install -y python3-matplotlib"; \
+			exit 1; \
+		fi; \
+	fi
+	$(call setup,build-release,--buildtype=release)
+	$(PYTHON) bench/report.py build-release docs/perf
 
 # The fuzzers build apart from the gcc builds: clang, -Dfuzz=true (coverage
 # instrumentation for libFuzzer), ASan+UBSan, in build-fuzz; only the
