@@ -285,9 +285,10 @@ static int it_detach(void *d, struct pdev *p)
  * the attachments of an entry, 0 marks trash that readers skip.  Attach
  * merges into a new array, publishes it (rcu_assign_pointer, then smp_mb
  * pairing with the smp_mb at the top of the invalidation) and frees the old
- * one after a grace period; detach lowers users in place, takes the old
- * array's rwlock write side when the master had ATS (no ATC invalidation in
- * flight past that point), and purges into a new array when trash appears.
+ * one after a grace period; detach (arm_smmu_install_old_domain_invs())
+ * lowers users in place, takes the rwlock write side of the array it leaves
+ * when the master had ATS (no ATC invalidation in flight past that point),
+ * and purges into a new array when trash appears.
  */
 struct si_invs {
 	struct rcu_head rcu;
