@@ -422,7 +422,8 @@ static void print_json(const struct result *res, size_t n, const struct opts *o)
 		const struct result *r = &res[i];
 
 		printf("%s\n {\"entries\":%u,\"instances\":%u,\"churn\":%s,\"churn_label\":\"%s\","
-		       "\"core_ns\":%.2f,\"baseline_ns\":%.2f,\"ratio\":%.4f,\"baseline_mb_ns\":%.2f,"
+		       "\"core_ns\":%.2f,\"baseline_ns\":%.2f,\"ratio\":%.4f,"
+		       "\"baseline_mb_ns\":%.2f,"
 		       "\"ratio_mb\":%.4f,\"cmds\":%" PRIu64 ",\"iters\":%" PRIu64
 		       ",\"core_min_ns\":%.2f,\"core_max_ns\":%.2f,\"baseline_min_ns\":%.2f,"
 		       "\"baseline_max_ns\":%.2f,\"churn_ops_per_s\":%.0f,\"seconds\":%.3f}",
@@ -489,7 +490,8 @@ static double lock_run(struct topo *t, pthread_rwlock_t *lock, unsigned int thre
 		stop = 0;
 		check(pthread_barrier_init(&go, NULL, threads + 1), "pthread_barrier_init");
 		for (i = 0; i < threads; i++) {
-			args[i] = (struct lock_arg){ .t = t, .lock = lock, .go = &go, .stop = &stop };
+			args[i] = (struct lock_arg){ .t = t, .lock = lock, .go = &go,
+						     .stop = &stop };
 			check(pthread_create(&th[i], NULL, lock_main, &args[i]), "pthread_create");
 		}
 		pthread_barrier_wait(&go);
@@ -549,7 +551,7 @@ static void ats_lock(const struct opts *o)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: fastpath [--quick] [--json] [--churn-rate RATE|max] [--ats-lock]\n"
-		   "  --quick            a few ms per case (smoke run: checks command counts only)\n"
+		   "  --quick            a few ms per case (smoke run: checks command counts)\n"
 		   "  --json             print the results as one JSON document\n"
 		   "  --churn-rate R     the churn thread's attach+detach pairs per second\n"
 		   "                     (default 100000; max: as fast as it can)\n"

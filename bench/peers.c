@@ -1494,7 +1494,7 @@ static void usage(FILE *f)
 		   "  --quick           a few ms per run (smoke run)\n"
 		   "  --json            print the results as one JSON document\n"
 		   "  --check           only check every design's commands (no timing)\n"
-		   "  --seconds S       seconds per run (default 0.08; %d runs per design and case)\n"
+		   "  --seconds S       seconds per run (default 0.08; %d runs per design, case)\n"
 		   "  --churn-rate R    the paced churn case: R attach+detach pairs/s "
 		   "(default 100000)\n", REPS);
 }

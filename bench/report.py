@@ -105,7 +105,8 @@ def latency_plot(rows, out):
     fig, ax = plt.subplots(figsize=(7, 4))
     k = [r['instances'] for r in rows]
     ax.plot(k, [r['serial_ns'] / r['count'] for r in rows], 'o--', label='waits one after another')
-    ax.plot(k, [r['overlap_ns'] / r['count'] for r in rows], 's-', label='waits overlapped (invtrack)')
+    ax.plot(k, [r['overlap_ns'] / r['count'] for r in rows], 's-',
+            label='waits overlapped (invtrack)')
     ax.set_xlabel('instances K (one domain on all of them)')
     ax.set_ylabel('modelled ns per invalidation (mean)')
     ax.set_title('Modelled invalidation latency, SMMUv3 model, default costs')

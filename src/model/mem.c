@@ -218,7 +218,8 @@ int invt_mem_create(const struct invt_mem_config *cfg, struct invt_mem **memp)
 		mem->contents = NULL;
 	mem->zero_page = aligned_alloc(INVT_MEM_FRAME_SIZE, INVT_MEM_FRAME_SIZE);
 	mem->meta = calloc(mem->nr, sizeof(*mem->meta));
-	if (!mem->contents || !mem->zero_page || !mem->meta || pthread_mutex_init(&mem->lock, NULL)) {
+	if (!mem->contents || !mem->zero_page || !mem->meta ||
+	    pthread_mutex_init(&mem->lock, NULL)) {
 		if (mem->contents)
 			munmap(mem->contents, mem->nr * INVT_MEM_FRAME_SIZE);
 		free(mem->zero_page);
