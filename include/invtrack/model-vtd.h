@@ -69,6 +69,26 @@ struct invt_mvtd;
 #define INVT_MVTD_TRACE_ABORTED	3	/* wait aborted by a timeout: nothing written */
 
 /**
+ * enum invt_mvtd_iotlb_tag - how the unit tags and looks up its IOTLB and
+ * paging-structure cache.  The specification lets an implementation tag
+ * cached translations with more than the domain id software names in its
+ * invalidations (source-id among them) and asks software, in return, to
+ * invalidate the old DID whenever a present context or PASID entry changes
+ * (VT-d §6.5.3.3); only software that does so is correct on every variant.
+ * @INVT_MVTD_TAG_SID: the strictest, and the default (0): entries carry
+ *	the requester id and are looked up by (source-id, PASID, page) and
+ *	stage, not by DID; the DID serves only to match invalidations.  A
+ *	device moved to another DID without the old DID flushed keeps hitting
+ *	the old domain's translations (the oracle reports WRONG_DOMAIN).
+ * @INVT_MVTD_TAG_DID: entries are looked up by (DID, PASID, page) and
+ *	shared by every device of the DID (the most forgiving variant).
+ */
+enum invt_mvtd_iotlb_tag {
+	INVT_MVTD_TAG_SID,
+	INVT_MVTD_TAG_DID,
+};
+
+/**
  * typedef invt_mvtd_trace_t - told about every descriptor the consumer
  * fetched.
  * @arg: the caller's cookie.
@@ -97,6 +117,7 @@ typedef void (*invt_mvtd_trace_t)(void *arg, uint32_t instance, const uint64_t q
  * @flts: ECAP.FLTS: first-stage translation.
  * @slts: ECAP.SLTS: second-stage translation.
  * @threaded: the consumer runs on its own thread (else inline).
+ * @iotlb_tag: an enum invt_mvtd_iotlb_tag (0: INVT_MVTD_TAG_SID).
  * @iotlb_sets: IOTLB (leaves and paging-structure entries) sets, a power
  *	of two.
  * @iotlb_ways: ways per set.
@@ -133,6 +154,7 @@ struct invt_mvtd_config {
 	bool flts;
 	bool slts;
 	bool threaded;
+	unsigned int iotlb_tag;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;

@@ -12,8 +12,9 @@
  *     or RID_PASID without one), parsed by src/arch/vtd/hw-cfg.c.  A cached
  *     one is checked by the oracle before use (STALE_CONFIG);
  *  2. the IOTLB: first-stage leaves tagged (DID, PASID), second-stage
- *     leaves (DID, NONE); a hit is checked (WRONG_DOMAIN, STALE_TLB) and
- *     used;
+ *     leaves (DID, NONE), and with INVT_MVTD_TAG_SID (the default) the
+ *     requester id, which the lookup then uses instead of the DID: (sid,
+ *     PASID, page); a hit is checked (WRONG_DOMAIN, STALE_TLB) and used;
  *  3. else the paging-structure cache (the last table of an earlier walk,
  *     same tags): a hit is checked and the walk continues from that table;
  *     else the walk starts at FSPTPTR / SSPTPTR (invt_pt_hw_walk);
@@ -219,7 +220,7 @@ static void fill_locked(struct invt_mvtd *m, const struct mvtd_cfg *c,
 	e.prot = (uint8_t)res->prot;
 	e.tag_s2 = c->did;
 	e.tag_s1 = c->tag_s1;
-	e.sid = INVT_CACHE_ID_NONE;
+	e.sid = m->cfg.iotlb_tag == INVT_MVTD_TAG_SID ? c->sid : INVT_CACHE_ID_NONE;
 	e.ssid = INVT_CACHE_ID_NONE;
 	e.iova = iova & ~(res->size - 1);
 	e.pa = res->oa & ~(res->size - 1);
@@ -281,6 +282,11 @@ static int translate(struct invt_mvtd *m, uint32_t sid, uint32_t ssid, uint64_t 
 		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
 		.iova = iova,
 	};
+	if (m->cfg.iotlb_tag == INVT_MVTD_TAG_SID) {
+		/* Looked up by (source-id, PASID, page): the DID is not asked. */
+		key.tag_s2 = INVT_CACHE_ID_ANY;
+		key.sid = sid;
+	}
 	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
 			xl->stale = true;

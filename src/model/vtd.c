@@ -169,7 +169,7 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
 	    cfg->cfg_entries > MVTD_MAX_CFG_ENTRIES || cfg->mamv > 63 || cfg->nd > 6 ||
-	    cfg->pasid_bits > 20)
+	    cfg->pasid_bits > 20 || cfg->iotlb_tag > INVT_MVTD_TAG_DID)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)

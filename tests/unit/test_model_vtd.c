@@ -108,6 +108,9 @@ static uint64_t *va(struct fx *f, uint64_t pa)
 	return p;
 }
 
+/* The IOTLB variant fx_new() builds: the strictest (0) unless a test says. */
+static unsigned int fx_iotlb_tag;
+
 static struct fx *fx_new(bool threaded, uint64_t seed)
 {
 	struct invt_mem_config mc = { .nr_frames = NR_FRAMES };
@@ -117,7 +120,7 @@ static struct fx *fx_new(bool threaded, uint64_t seed)
 		.id = 0, .psi = true, .mamv = 9, .nd = 2, .ats = true, .pasid = true,
 		.pasid_bits = 8, .flts = true, .slts = true, .threaded = threaded,
 		.iotlb_sets = 16, .iotlb_ways = 4, .cfg_entries = 16, .seed = seed,
-		.atc_window = on_window, .trace = on_trace,
+		.atc_window = on_window, .trace = on_trace, .iotlb_tag = fx_iotlb_tag,
 	};
 	struct fx *f = calloc(1, sizeof(*f));
 
@@ -478,8 +481,14 @@ static void test_stale_config(void **state)
 	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_CONFIG], 1);
 	v = last_report(f);
 	assert_int_equal(v.cache, INVT_VIOL_CACHE_CONFIG);
-	/* The PASID-cache invalidation refetches: clean from then on. */
+	/*
+	 * The PASID-cache invalidation refetches, and the old DID's IOTLB
+	 * invalidation (§6.5.3.3) drops what the source-id tagged IOTLB would
+	 * still serve the device: clean from then on.
+	 */
 	PC_PASID(DID_A, 0);
+	assert_int_equal(wait_done(f), 0);
+	IOTLB_DSI(DID_A);
 	assert_int_equal(wait_done(f), 0);
 	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
 	assert_int_equal(mst(f).cfg_fetches, 2);
@@ -687,6 +696,78 @@ static void test_determinism(void **state)
 	assert_int_equal(c1, c2);
 }
 
+/*
+ * Two devices share second-stage domain A (one DID); the second is replaced
+ * to an empty domain B with the PASID-cache invalidation only (@flush
+ * false) or with the old DID's IOTLB invalidation too (§6.5.3.3).  Return
+ * the WRONG_DOMAIN count; the replaced device must fault whenever it is 0.
+ */
+static uint64_t share_replace(unsigned int tag, bool flush)
+{
+	const uint32_t rid2 = 0x0c;
+	struct fx *f;
+	struct dom *a, *b;
+	uint64_t pdir2, ptab2, *ce, *pe, n;
+	int ret;
+
+	fx_iotlb_tag = tag;
+	f = fx_ss(false);
+	fx_iotlb_tag = 0;
+	a = &f->dom[0];
+	b = dom_new(f, 1, false);
+	/* The second device: its own PASID directory and table, entry 0 -> A. */
+	pdir2 = alloc_other(f);
+	ptab2 = alloc_other(f);
+	__atomic_store_n(va(f, pdir2), ptab2 | 1, __ATOMIC_RELEASE);
+	pe = va(f, ptab2);
+	__atomic_store_n(&pe[1], DID_A, __ATOMIC_RELAXED);
+	/* Release: P last; pairs with the parser's acquire of it. */
+	__atomic_store_n(&pe[0], a->pt.root_pa | F(2, 6) | F(2, 2) | 1, __ATOMIC_RELEASE);
+	ce = va(f, f->ctx + 32 * rid2);
+	__atomic_store_n(&ce[0], pdir2 | F(1, 3) | 1, __ATOMIC_RELEASE);
+	assert_int_equal(invt_mvtd_add_device(f->m, rid2, 0), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid2, 0, VA_X, false), 0);
+
+	/* Replace: break, PASID cache, (old DID's IOTLB,) the new entry. */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, rid2, 0, b->id), 0);
+	__atomic_store_n(&pe[0], 0, __ATOMIC_RELEASE);
+	PC_PASID(DID_A, 0);
+	assert_int_equal(wait_done(f), 0);
+	if (flush) {
+		IOTLB_DSI(DID_A);
+		assert_int_equal(wait_done(f), 0);
+	}
+	__atomic_store_n(&pe[1], DID_B, __ATOMIC_RELAXED);
+	__atomic_store_n(&pe[0], b->pt.root_pa | F(2, 6) | F(2, 2) | 1, __ATOMIC_RELEASE);
+	PC_PASID(DID_B, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, rid2, 0), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, rid2, 0), 0);
+
+	/* B maps nothing: the replaced device must fault, the other one not. */
+	ret = invt_mvtd_dma(f->m, rid2, 0, VA_X, false);
+	n = ost(f).violations[INVT_VIOL_WRONG_DOMAIN];
+	if (!n)
+		assert_int_equal(ret, -EFAULT);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_WRONG_DOMAIN], n);
+	assert_int_equal(ost(f).total, n);
+	fx_free(f);
+	return n;
+}
+
+static void test_share_replace(void **state)
+{
+	(void)state;
+	/* Strictest variant: only the spec's full sequence is clean. */
+	assert_int_equal(share_replace(INVT_MVTD_TAG_SID, true), 0);
+	assert_int_equal(share_replace(INVT_MVTD_TAG_SID, false), 1);
+	/* Looked up by DID: the skipped flush goes unseen (why SID is the default). */
+	assert_int_equal(share_replace(INVT_MVTD_TAG_DID, false), 0);
+	assert_int_equal(share_replace(INVT_MVTD_TAG_DID, true), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_stale_tlb),
 		cmocka_unit_test(test_fs_scopes),
 		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_did_reuse),
 		cmocka_unit_test(test_devtlb),
 		cmocka_unit_test(test_devtlb_timeout),

@@ -547,10 +547,15 @@ static void test_rid_s2(void **state)
 	assert_int_equal(did1, 3);
 	check_pe(v, rid, 0, &d1);
 	{
-		/* Clear, PASID cache, new entry, PASID cache: TLBs are the commit's. */
-		const uint64_t seq[] = { D_PC(did, 0), 0x65, D_PC(did1, 0), 0x65 };
+		/*
+		 * Break, PASID cache, the old DID's IOTLB (second stage: DSI)
+		 * whatever its users (§6.5.3.3), new entry, PASID cache; the
+		 * device TLB is the commit's.
+		 */
+		const uint64_t seq[] = { D_PC(did, 0), 0x65, D_IOTLB_DSI(did), 0x65,
+					 D_PC(did1, 0), 0x65 };
 
-		expect_seq(0, from, seq, 4);
+		expect_seq(0, from, seq, 6);
 	}
 	invt_vtd_attach_commit(&a);
 	{
@@ -561,13 +566,13 @@ static void test_rid_s2(void **state)
 		assert_int_equal(E->unit[0].qw1[at], ALL_ADDR | 1);	/* S, whole span */
 	}
 
-	/* Detach: cleared, PASID cache; the commit flushes the TLBs. */
+	/* Detach: cleared, PASID cache, the old (DID, PASID)'s IOTLB. */
 	at = install(&a, &m, 0, NULL, 0, &from);
 	check_pe(v, rid, 0, NULL);
 	{
-		const uint64_t seq[] = { D_PC(did1, 0), 0x65 };
+		const uint64_t seq[] = { D_PC(did1, 0), 0x65, D_PIOTLB_PASID(did1, 0), 0x65 };
 
-		expect_seq(0, from, seq, 2);
+		expect_seq(0, from, seq, 4);
 	}
 	invt_vtd_attach_commit(&a);
 	{
@@ -617,9 +622,10 @@ static void test_pasid_replace(void **state)
 	assert_int_not_equal(dida, didb);
 	check_pe(v, rid, 130, &db);
 	{
-		const uint64_t seq[] = { D_PC(dida, 130), 0x65, D_PC(didb, 130), 0x65 };
+		const uint64_t seq[] = { D_PC(dida, 130), 0x65, D_PIOTLB_PASID(dida, 130), 0x65,
+					 D_PC(didb, 130), 0x65 };
 
-		expect_seq(0, from, seq, 4);
+		expect_seq(0, from, seq, 6);
 	}
 	invt_vtd_attach_commit(&a);
 	{
@@ -853,7 +859,10 @@ static void test_no_fence(void **state)
 	domain(&d2, INVT_DOMAIN_S1);
 	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 4, true), 0);
 	assert_int_equal(invt_vtd_attach(&m, 1, &d1), 0);
-	/* A replace: the teardown's PASID cache and the new entry's, two submits. */
+	/*
+	 * A replace: the teardown's PASID cache, its IOTLB of the old (DID,
+	 * PASID), the new entry's PASID cache: three submits.
+	 */
 	submits = v->stats.submits;
 	from = E->unit[0].n;
 	{
@@ -861,8 +870,8 @@ static void test_no_fence(void **state)
 
 		assert_int_equal(invt_vtd_attach_prepare(&a, &m, 1, &d2), 0);
 		assert_int_equal(invt_vtd_attach_install(&a), 0);
-		assert_int_equal(v->stats.submits - submits, 2);
-		assert_int_equal(E->unit[0].n - from, 4);
+		assert_int_equal(v->stats.submits - submits, 3);
+		assert_int_equal(E->unit[0].n - from, 6);
 		invt_vtd_attach_commit(&a);
 	}
 	/* The engine: IOTLB phase and ATC phase, each submitted and waited. */
@@ -902,8 +911,12 @@ static void test_ablate_config_inval(void **state)
 	invt_vtd_attach_commit(&a);
 	check_pe(v, rid, 0, &d1);
 	at = install(&a, &m, 0, &d2, 0, &from);
-	/* A replace: its only invalidations are PASID-cache ones, all dropped. */
-	assert_int_equal(at, from);
+	/* A replace: PASID-cache invalidations dropped; the old DID's IOTLB stays. */
+	{
+		const uint64_t seq[] = { D_PIOTLB_PASID(did_of(&d1, v), 0), 0x65 };
+
+		expect_seq(0, from, seq, 2);
+	}
 	invt_vtd_attach_commit(&a);
 	/* The commit still cleans the device TLB and the dead DID: no PC there. */
 	for (k = at; k < E->unit[0].n; k++)
