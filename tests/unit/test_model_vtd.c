@@ -28,6 +28,8 @@
 #include <invtrack/model-oracle.h>
 #include <invtrack/model-vtd.h>
 #include <invtrack/pt-vtd.h>
+#include <invtrack/vtd-queue.h>
+#include <invtrack/vtd.h>
 
 #define F(v, lo)	((uint64_t)(v) << (lo))
 #define SZ_4K		UINT64_C(0x1000)
@@ -768,6 +770,67 @@ static void test_share_replace(void **state)
 	assert_int_equal(share_replace(INVT_MVTD_TAG_DID, true), 0);
 }
 
+static void *qi_alloc(void *arg, size_t bytes, uint64_t *pa)
+{
+	struct invt_mem *mem = arg;
+	size_t nr = (bytes + SZ_4K - 1) / SZ_4K;
+
+	if (invt_mem_alloc_contig(mem, nr, INVT_FRAME_OTHER, 0, 0, pa))
+		return NULL;
+	return invt_mem_va(mem, *pa);
+}
+
+static void qi_free(void *arg, void *p, uint64_t pa, size_t bytes)
+{
+	(void)p;
+	invt_mem_free_contig(arg, pa, (bytes + SZ_4K - 1) / SZ_4K);
+}
+
+/*
+ * The driver's queue (src/arch/vtd/queue.c) on this unit, which refuses
+ * waits that neither write a status nor interrupt: a rejected descriptor is
+ * replaced by a status-writing wait the unit accepts, nothing behind it is
+ * lost, and the queue goes on.
+ */
+static void test_driver_iqe_recovery(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	const struct invt_dma_ops dma = { qi_alloc, qi_free, f->mem };
+	const struct invt_vtd_desc dsi = { .type = INVT_VTD_DESC_IOTLB, .g = INVT_VTD_IOTLB_DSI,
+					   .did = DID_A };
+	const struct invt_vtd_desc wsw = { .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = true };
+	struct invt_vtd_qi q;
+	uint8_t buf[4 * 16];
+	uint64_t first, tok, qw[4];
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(invt_vtd_qi_init(&q, f->r, 0, false, &dma), 0);
+	assert_int_equal(invt_vtd_desc_encode_le(&dsi, buf, 16), 0);
+	memset(buf + 16, 0, 16);
+	buf[16] = 0xf;					/* type 15: invalid */
+	assert_int_equal(invt_vtd_desc_encode_le(&dsi, buf + 32, 16), 0);
+	assert_int_equal(invt_vtd_desc_encode_le(&wsw, buf + 48, 16), 0);
+	assert_int_equal(invt_vtd_qi_submit(&q, buf, 4, &first, &tok), 0);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_IQE], 1);
+	/* The covering wait completes and reports the skip. */
+	assert_int_equal(invt_vtd_qi_wait_span(&q, first, tok), -EIO);
+	assert_int_equal(f->r->fsts, 0);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_IQE], 1);	/* the no-op was accepted */
+	assert_int_equal(mst(f).by_op[2], 2);		/* both IOTLB invalidations */
+	/* What replaced the bad slot: a wait with SW = 1. */
+	memcpy(qw, q.base + 16, 16);
+	assert_int_equal(le64toh(qw[0]) & 0xff, 0x65);
+	/* The queue goes on. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(invt_vtd_qi_submit(&q, buf + 48, 1, &first, &tok), 0);
+		assert_int_equal(invt_vtd_qi_wait_span(&q, first, tok), 0);
+	}
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_IQE], 1);
+	invt_vtd_qi_destroy(&q);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -777,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_fs_scopes),
 		cmocka_unit_test(test_stale_config),
 		cmocka_unit_test(test_share_replace),
+		cmocka_unit_test(test_driver_iqe_recovery),
 		cmocka_unit_test(test_did_reuse),
 		cmocka_unit_test(test_devtlb),
 		cmocka_unit_test(test_devtlb_timeout),
