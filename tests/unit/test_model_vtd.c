@@ -28,6 +28,7 @@
 #include <invtrack/model-oracle.h>
 #include <invtrack/model-vtd.h>
 #include <invtrack/pt-vtd.h>
+#include <invtrack/vtd-driver.h>
 #include <invtrack/vtd-queue.h>
 #include <invtrack/vtd.h>
 
@@ -831,6 +832,58 @@ static void test_driver_iqe_recovery(void **state)
 	fx_free(f);
 }
 
+/*
+ * The driver on this unit: a master with PASIDs whose RID (PASID 0 entry)
+ * is detached while a PASID stays attached - legal, and the RID's requests
+ * must fault while the PASID's translate - then attached and detached again.
+ */
+static void test_driver_rid_detached(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	const struct invt_dma_ops dma = { qi_alloc, qi_free, f->mem };
+	struct invt_vtd_config cfg = { .id = 0, .regs = f->r, .mem = &dma };
+	const uint32_t rid = RID;
+	struct invt_mem_pt_ops ops;
+	struct invt_vtd_domain d;
+	struct invt_vtd_master m;
+	struct invt_vtd vtd;
+	struct invt_ctx ctx;
+	uint64_t pa;
+
+	(void)state;
+	invt_rcu_register_thread();
+	invt_ctx_init(&ctx);
+	assert_int_equal(invt_vtd_init(&vtd, &ctx, &cfg), 0);
+	invt_mem_pt_ops_init(&ops, f->mem, ctx.next_domain_id);
+	assert_int_equal(invt_vtd_domain_init(&d, &ctx, INVT_DOMAIN_S1, &ops.ops), 0);
+	assert_int_equal(invt_mem_alloc(f->mem, INVT_FRAME_DATA, d.dom.id, VA_X, &pa), 0);
+	assert_int_equal(invt_pt_map(&d.pt, VA_X, pa, SZ_4K, RW), 0);
+	assert_int_equal(invt_mvtd_add_device(f->m, rid, 0), 0);
+	assert_int_equal(invt_vtd_master_init(&m, &vtd, &rid, 1, 4, false), 0);
+
+	/* PASID 2 only: the RID's entry is not present. */
+	assert_int_equal(invt_vtd_attach(&m, 2, &d), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 2, VA_X, false), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 0, VA_X, false), -EFAULT);
+	/* The RID attached, then detached again: the PASID keeps translating. */
+	assert_int_equal(invt_vtd_attach(&m, 0, &d), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 0, VA_X, false), 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 0, VA_X, false), -EFAULT);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 2, VA_X, false), 0);
+	assert_int_equal(invt_vtd_attach(&m, 2, NULL), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 2, VA_X, false), -EFAULT);
+	assert_int_equal(ost(f).total, 0);
+	assert_int_equal(mst(f).errors, 0);
+
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+	assert_int_equal(invt_vtd_destroy(&vtd), 0);
+	invt_ctx_destroy(&ctx);
+	invt_rcu_unregister_thread();
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -841,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_stale_config),
 		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_driver_iqe_recovery),
+		cmocka_unit_test(test_driver_rid_detached),
 		cmocka_unit_test(test_did_reuse),
 		cmocka_unit_test(test_devtlb),
 		cmocka_unit_test(test_devtlb_timeout),
