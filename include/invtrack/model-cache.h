@@ -80,9 +80,10 @@
 /* tag_s2, tag_s1, sid, ssid: "none" (a stage-2 entry's tag_s1, a RID ssid). */
 #define INVT_CACHE_ID_NONE UINT32_MAX
 /*
- * A lookup key's tag_s2 only: any tag matches (an IOTLB looked up without
- * its domain tag, which then serves only for invalidation: VT-d's source-id
- * tagged variant, src/model/vtd-xlate.c).
+ * A lookup key's tag_s2 or tag_s1 only: any tag matches (an IOTLB looked up
+ * by device rather than by its domain tags, which then serve only to match
+ * invalidations: the device-tagged variants of src/model/vtd-xlate.c and
+ * src/model/riscv-xlate.c).
  */
 #define INVT_CACHE_ID_ANY (UINT32_MAX - 1)
 /* Largest number of slots a cache may have. */

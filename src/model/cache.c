@@ -202,7 +202,8 @@ static bool key_matches(const struct invt_cache_key *k, const struct invt_cache_
 {
 	return (k->kinds & INVT_CACHE_K(e->kind)) &&
 	       (e->tag_s2 == k->tag_s2 || k->tag_s2 == INVT_CACHE_ID_ANY) &&
-	       (e->global || e->tag_s1 == k->tag_s1) && e->sid == k->sid && e->ssid == k->ssid &&
+	       (e->global || e->tag_s1 == k->tag_s1 || k->tag_s1 == INVT_CACHE_ID_ANY) &&
+	       e->sid == k->sid && e->ssid == k->ssid &&
 	       k->iova >= e->iova && k->iova <= span_last(e);
 }
 
