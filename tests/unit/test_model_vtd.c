@@ -69,6 +69,9 @@ struct fx {
 	unsigned int windows;
 	uint32_t window_sid;
 	uint64_t window_iova;
+	uint64_t win_entries;		/* IOTLB entries when the window ran */
+	bool win_dma;			/* the window makes a request of RID_ATS */
+	uint64_t win_fetches;		/* configuration fetches that request made */
 };
 
 /* ------------------------------------------------------------ fixture */
@@ -90,9 +93,22 @@ static void on_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid,
 {
 	struct fx *f = arg;
 
+	struct invt_cache_stats cs;
+	struct invt_mvtd_stats st;
+	uint64_t before;
+
 	f->windows++;
 	f->window_sid = sid;
 	f->window_iova = iova;
+	invt_cache_stats(invt_mvtd_iotlb(f->m), &cs);
+	f->win_entries = cs.entries;
+	if (f->win_dma) {
+		invt_mvtd_stats(f->m, &st);
+		before = st.cfg_fetches;
+		invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false);
+		invt_mvtd_stats(f->m, &st);
+		f->win_fetches = st.cfg_fetches - before;
+	}
 }
 
 static uint64_t alloc_other(struct fx *f)
@@ -884,6 +900,101 @@ static void test_driver_rid_detached(void **state)
 	fx_free(f);
 }
 
+/* ---------------------------------------- queued invalidation ordering */
+
+enum { MID_NONE, MID_WAIT_FN0, MID_WAIT_FN1 };
+
+/*
+ * An ATS device (RID_ATS) on domain A (DID_A) at PASID 0 and, first stage,
+ * PASID 1, both used at VA_X: 2 IOTLB entries (leaf + walk) per PASID.
+ * Then the descriptor (@q0, @q1), an optional wait, a device-TLB
+ * invalidation (plain, or PASID-based of @pasid >= 0) and a wait.  Return
+ * the IOTLB entries left when the device-TLB invalidation ran (the window).
+ */
+static uint64_t order_case(bool fs, uint64_t q0, uint64_t q1, int mid, int pasid,
+			   uint64_t *fetches)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, fs);
+	uint64_t n;
+
+	ctx_set(f, RID_ATS, true);
+	pasid_set(f, 0, a, fs, DID_A);
+	if (fs)
+		pasid_set(f, 1, a, true, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID_ATS, 4), 0);
+	map(f, a, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false), 0);
+	if (fs)
+		assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 1, VA_X, false), 0);
+	assert_int_equal(mst(f).iotlb.entries, fs ? 4 : 2);
+	f->win_dma = fetches != NULL;
+	put(f, q0, q1);
+	if (mid != MID_NONE)	/* SW = 1 into word 1, FN as asked */
+		put(f, F(7, 32) | (mid == MID_WAIT_FN1 ? F(1, 6) : 0) | F(1, 5) | 0x5,
+		    f->spa + 4);
+	if (pasid < 0)
+		DEVTLB(RID_ATS, VA_X);
+	else
+		put(f, F(pasid, 32) | F(RID_ATS, 16) | 0x8, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(f->windows, 1);
+	assert_int_equal(mst(f).errors, 0);
+	n = f->win_entries;
+	if (fetches)
+		*fetches = f->win_fetches;
+	fx_free(f);
+	return n;
+}
+
+#define Q_IOTLB_DSI	(F(DID_A, 16) | 0x22)
+#define Q_PIOTLB(p)	(F(p, 32) | F(DID_A, 16) | 0x26)	/* PASID-selective */
+#define Q_PC(p)		(F(p, 32) | F(DID_A, 16) | 0x17)
+#define Q_CC_DEV	(F(RID_ATS, 32) | 0x31)
+
+/* §6.5.2.12: every pair of an invalidation and a device-TLB invalidation. */
+static void test_qi_ordering(void **state)
+{
+	uint64_t fetches;
+
+	(void)state;
+	/* IOTLB -> device-TLB: ordered (the IOTLB has none of A left). */
+	assert_int_equal(order_case(false, Q_IOTLB_DSI, 0, MID_NONE, -1, NULL), 0);
+	/* IOTLB -> PASID-based device-TLB: ordered. */
+	assert_int_equal(order_case(true, Q_IOTLB_DSI, 0, MID_NONE, 1, NULL), 0);
+	/* PASID-based IOTLB -> PASID-based device-TLB: ordered (PASID 1 gone). */
+	assert_int_equal(order_case(true, Q_PIOTLB(1), 0, MID_NONE, 1, NULL), 2);
+	/* PASID-based IOTLB -> plain device-TLB: not listed, not ordered. */
+	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_NONE, -1, NULL), 4);
+	/* ... a wait with FN = 0 between does not order it either ... */
+	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_WAIT_FN0, -1, NULL), 4);
+	/* ... one with FN = 1 does. */
+	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_WAIT_FN1, -1, NULL), 2);
+	/* PASID-cache and context-cache invalidations are not ordered... */
+	assert_int_equal(order_case(false, Q_PC(0), 0, MID_NONE, -1, &fetches), 2);
+	assert_int_equal(fetches, 0);		/* the cached entry still served */
+	assert_int_equal(order_case(false, Q_CC_DEV, 0, MID_NONE, -1, &fetches), 2);
+	assert_int_equal(fetches, 0);
+	/* ... before a completed wait with FN = 1. */
+	assert_int_equal(order_case(false, Q_PC(0), 0, MID_WAIT_FN1, -1, &fetches), 2);
+	assert_int_equal(fetches, 1);
+}
+
+/* A wait with FN = 0 completes (status written) once the queue ran dry. */
+static void test_qi_fn0_wait(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+
+	(void)state;
+	put(f, F(9, 32) | F(1, 5) | 0x5, f->spa + 4);	/* SW, FN = 0 */
+	put(f, 0x12, 0);				/* IOTLB global */
+	publish(f);
+	assert_int_equal(__atomic_load_n(&f->st[1], __ATOMIC_ACQUIRE), 9);
+	assert_int_equal(mst(f).by_op[5], 1);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_OK], 2);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -893,6 +1004,8 @@ int main(void)
 		cmocka_unit_test(test_fs_scopes),
 		cmocka_unit_test(test_stale_config),
 		cmocka_unit_test(test_share_replace),
+		cmocka_unit_test(test_qi_ordering),
+		cmocka_unit_test(test_qi_fn0_wait),
 		cmocka_unit_test(test_driver_iqe_recovery),
 		cmocka_unit_test(test_driver_rid_detached),
 		cmocka_unit_test(test_did_reuse),

@@ -15,14 +15,17 @@
  *    IQH and IQT are byte offsets into it;
  *  - descriptors are fetched in order from IQH up to IQT and each executed
  *    before the next is fetched, then IQH advances past it (release);
- *  - a wait descriptor completes when it is reached: every earlier
- *    descriptor has completed.  The executor is told first (the model then
- *    completes its deferred IOTLB invalidations), then with SW = 1 the
- *    StatusData is written to the status address with a release store, and
- *    with IF = 1 ICS.IWC is set.  FN = 1 ("descriptors after it are
- *    processed only once it completes") holds because execution is in
- *    order and synchronous; FN = 0 permits hardware to go on before the
- *    wait completes, and this model simply does not;
+ *  - a wait descriptor with FN = 1 completes when it is reached, and the
+ *    descriptors after it are fetched only then ("processed only after the
+ *    wait descriptor completes", §6.5.2.8).  A wait with FN = 0 does not
+ *    hold back what follows (§6.5.2.12): the consumer goes on fetching and
+ *    executing, and completes it (in queue order with the other FN = 0
+ *    waits) only at the next FN = 1 wait or when it runs out of
+ *    descriptors, the latest point that still completes it.  Completing a
+ *    wait: the executor is told first (the model then completes the
+ *    invalidations it kept pending), then with SW = 1 the StatusData is
+ *    written to the status address with a release store, and with IF = 1
+ *    ICS.IWC is set;
  *  - an invalid descriptor (decoder, hw.h) sets FSTS.IQE and IQER.IQEI; IQH
  *    stays at it and fetching stops until software clears FSTS.IQE, then
  *    resumes at IQH, re-reading the descriptor (software may rewrite it).
@@ -30,7 +33,8 @@
  *    size (IQEI 6) stops it the same way;
  *  - a device-TLB invalidation the executor reports as timed out (test hook)
  *    still takes effect; the unit sets IQER.ITESID to its SID and FSTS.ITE
- *    and aborts the wait descriptors pending in hardware.  The model treats
+ *    and aborts the wait descriptors pending in hardware (the FN = 0 waits
+ *    not yet completed among them).  The model treats
  *    everything up to the IQT it last read as fetched: those descriptors are
  *    consumed at once, the invalidations among them executed, the waits
  *    aborted (neither status write nor IWC).  Then fetching stops until
@@ -148,6 +152,28 @@ static void hwq_complete_wait(struct vtd_hw_queue *hq, const struct vtd_hw_desc 
 		__atomic_fetch_or(&hq->regs->ics, INVT_VTD_ICS_IWC, __ATOMIC_RELEASE);
 }
 
+/* Complete the FN = 0 waits kept back, in order.  Consumer lock held. */
+static void hwq_complete_deferred(struct vtd_hw_queue *hq)
+{
+	unsigned int i;
+
+	for (i = 0; i < hq->nr_deferred; i++) {
+		hwq_call(hq, &hq->deferred[i], hq->deferred_qw[i], VTD_HW_EV_EXEC, 0);
+		hwq_complete_wait(hq, &hq->deferred[i]);
+	}
+	hq->nr_deferred = 0;
+}
+
+/* An ITE aborts the FN = 0 waits not completed yet.  Consumer lock held. */
+static void hwq_abort_deferred(struct vtd_hw_queue *hq)
+{
+	unsigned int i;
+
+	for (i = 0; i < hq->nr_deferred; i++)
+		hwq_call(hq, &hq->deferred[i], hq->deferred_qw[i], VTD_HW_EV_ABORTED, 0);
+	hq->nr_deferred = 0;
+}
+
 /*
  * Fetch and execute the descriptor at @slot, @off bytes from the start of a
  * queue of @qbytes with @tail the last IQT read.  Return: 0 when it was
@@ -176,6 +202,17 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 			return 0;
 		}
 	}
+	if (d.type == VTD_HW_INV_WAIT && !d.wfn) {
+		/* FN = 0: kept back; what follows goes on (see the file comment). */
+		if (hq->nr_deferred == VTD_HW_MAX_DEFERRED)
+			hwq_complete_deferred(hq);
+		hq->deferred[hq->nr_deferred] = d;
+		memcpy(hq->deferred_qw[hq->nr_deferred++], qw, sizeof(qw[0]) * 4);
+		__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[op], __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (d.type == VTD_HW_INV_WAIT)
+		hwq_complete_deferred(hq);	/* earlier waits complete first */
 	rc = hwq_call(hq, &d, qw, VTD_HW_EV_EXEC, 0);
 	__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[op], __ATOMIC_RELAXED);
 	if (d.type == VTD_HW_INV_WAIT) {
@@ -183,6 +220,7 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	} else if (rc == VTD_HW_EXEC_TIMEOUT &&
 		   (d.type == VTD_HW_DEVTLB_INV || d.type == VTD_HW_PDEVTLB_INV)) {
 		hwq_raise_ite(hq, d.sid);
+		hwq_abort_deferred(hq);
 		/* Everything after it up to @tail counts as fetched. */
 		hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
 	}
@@ -253,6 +291,8 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 		__atomic_fetch_add(&hq->consumed, 1, __ATOMIC_RELAXED);
 		total++;
 	}
+	/* Out of descriptors (or stopped): the FN = 0 waits complete now. */
+	hwq_complete_deferred(hq);
 out:
 	pthread_mutex_unlock(&hq->lock);
 	return total;
