@@ -386,7 +386,8 @@ static void test_init(void **state)
 	assert_int_equal(v->root[1], v->ctx_pa[1] | 1);		/* UP, UCTP */
 	assert_int_equal(v->root[2], 0);
 	expect_seq(0, 0, init, 4);
-	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_SYNC_ORDERS);
+	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_SYNC_ORDERS |
+					 INVT_IOMMU_QUEUE_ORDERS);
 	assert_ptr_equal(v->iommu.tags[0], &v->dids);
 	assert_ptr_equal(v->iommu.tags[1], &v->dids);
 	assert_int_equal(v->dids.min, 2);
@@ -710,6 +711,11 @@ static void test_invalidate_desc(void **state)
 	/* Pages 1..2 -> AM 2 at 0, leaf: IH. */
 	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x2000, true), 0);
 	{
+		/*
+		 * PASID-based IOTLB then a plain device TLB: the pair §6.5.2.12
+		 * does not order, so a fenced wait between; the PASID-based
+		 * device TLB after it is ordered by the queue.
+		 */
 		const uint64_t seq[] = { D_PIOTLB_PSI(did, 0), D_PIOTLB_PSI(did, 7), 0x65,
 					 D_DEVTLB(rid), D_PDEVTLB(rid, 7), 0x65 };
 
@@ -725,6 +731,48 @@ static void test_invalidate_desc(void **state)
 	assert_int_equal(invt_vtd_attach(&m, 7, NULL), 0);
 	assert_int_equal(invt_vtd_master_destroy(&m), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+}
+
+/* A second-stage domain at an ATS RID: IOTLB then device TLB, one wait. */
+static void test_invalidate_ordered(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t rid = 0x31, rid2 = 0x32;
+	struct invt_vtd_domain d, d1;
+	struct invt_vtd_master m, m2;
+	uint32_t did;
+	size_t from;
+
+	domain(&d, INVT_DOMAIN_S2);
+	domain(&d1, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, &d), 0);
+	did = did_of(&d, v);
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x1000, true), 0);
+	{
+		/* §6.5.2.12: the device TLB waits for the IOTLB ahead of it. */
+		const uint64_t seq[] = { D_IOTLB_PSI(did), D_DEVTLB(rid), 0x65 };
+
+		expect_seq(0, from, seq, 3);
+	}
+	/* PASIDs only: PASID-based IOTLB then PASID-based device TLB, one wait. */
+	assert_int_equal(invt_vtd_master_init(&m2, v, &rid2, 1, 4, true), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 3, &d1), 0);
+	did = did_of(&d1, v);
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate(&d1.dom, 0x1000, 0x1000, true), 0);
+	{
+		const uint64_t seq[] = { D_PIOTLB_PSI(did, 3), D_PDEVTLB(rid2, 3), 0x65 };
+
+		expect_seq(0, from, seq, 3);
+	}
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 3, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m2), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
 }
 
 static void test_plan_count(void **state)
@@ -780,7 +828,12 @@ static void test_plan_count(void **state)
 									ranges[i].leaf), 0);
 			assert_int_equal(E->unit[0].n - n0 + E->unit[1].n - n1, cmds);
 			assert_int_equal(E->unit[0].waits - w0 + E->unit[1].waits - w1, syncs);
-			assert_true(cmds >= (k ? 4 : 8));
+			/*
+			 * d1: unit 0 PIOTLB x2, the unlisted pair's wait,
+			 * DEVTLB, PDEVTLB, wait; unit 1 PIOTLB, wait.  d2:
+			 * IOTLB, DEVTLB (ordered, §6.5.2.12), wait.
+			 */
+			assert_true(cmds >= (k ? 3 : 8));
 		}
 	}
 	assert_int_equal(v0->stats.build_errors + v1->stats.build_errors, 0);
@@ -940,6 +993,7 @@ int main(void)
 		T(test_pasid_replace),
 		T(test_attach_rules),
 		T(test_invalidate_desc),
+		T(test_invalidate_ordered),
 		T(test_plan_count),
 		T(test_install_error),
 		T(test_no_fence),

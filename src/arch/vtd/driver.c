@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <invtrack/ablation.h>
 #include <invtrack/vtd-driver.h>
 
 #include "compat-user.h"
@@ -97,6 +98,47 @@ static int emit_to_batch(void *arg, const struct invt_vtd_desc *d)
 	return 0;
 }
 
+/* struct invt_batch.drv: a PASID-based IOTLB invalidation since the last wait. */
+#define BATCH_PIOTLB	1u
+
+/* Entries that become a plain (non-PASID) device-TLB invalidation, type 3. */
+static bool plain_devtlb(const struct invt_inv *inv)
+{
+	return inv->type == INVT_INV_ATC_FULL || (inv->type == INVT_INV_ATC && !inv->ssid);
+}
+
+/*
+ * The only completion the queue does not give by itself (the instance sets
+ * INVT_IOMMU_QUEUE_ORDERS): VT-d §6.5.2.12 makes a device-TLB invalidation
+ * wait for the IOTLB (type 2) invalidations ahead of it and a PASID-based
+ * device-TLB one for the IOTLB and PASID-based IOTLB (type 6) ones, but
+ * lists nothing for a PASID-based IOTLB invalidation followed by a plain
+ * device-TLB one - what a first-stage domain attached at the RID (PASID 0)
+ * of an ATS device needs (§6.5.3.3's table asks for that pair).  Before the
+ * first such device-TLB descriptor after a type 6 one, a wait with FN = 1
+ * (§6.5.2.8: later descriptors only after it completes) and SW = 1 (every
+ * wait this driver writes reports a status).  Linux's single batch relies
+ * on an order the section does not give.  Not in the "atc-order" ablation.
+ */
+static void order_unlisted_pair(struct invt_vtd *vtd, struct invt_batch *b,
+				const struct invt_inv *inv)
+{
+	const struct invt_vtd_desc w = { .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = true };
+
+	if (!(vtd->iommu.flags & INVT_IOMMU_QUEUE_ORDERS))
+		return;
+	if (inv->type == INVT_INV_IOTLB_S1) {
+		b->drv |= BATCH_PIOTLB;
+		return;
+	}
+	if (!plain_devtlb(inv) || !(b->drv & BATCH_PIOTLB) ||
+	    invt_ctx_ablated(vtd->iommu.ctx, INVT_ABLATE_ATC_ORDER))
+		return;
+	b->drv &= ~BATCH_PIOTLB;
+	if (emit_to_batch(b, &w))
+		stat_add(&vtd->stats.build_errors, 1);
+}
+
 static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
 {
 	struct invt_vtd *vtd = invt_vtd_from_iommu(b->iommu);
@@ -104,6 +146,8 @@ static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const st
 	int ret;
 
 	ret = invt_vtd_entry_req(vtd, inv, r, &req);
+	if (!ret && invt_vtd_inv_count(&vtd->caps, &req) > 0)
+		order_unlisted_pair(vtd, b, inv);
 	if (!ret)
 		ret = invt_vtd_inv_emit(&vtd->caps, &req, emit_to_batch, b);
 	if (ret)
@@ -378,7 +422,12 @@ int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_
 	invt_mutex_init(&vtd->cfg_lock);
 	vtd->iommu.id = cfg->id;
 	vtd->iommu.ops = &vtd_ops;
-	vtd->iommu.flags = INVT_IOMMU_S1_PASID_TAGS | (vtd->fence ? INVT_IOMMU_SYNC_ORDERS : 0);
+	/*
+	 * With fenced waits the queue orders what the engine needs (§6.5.2.12,
+	 * and order_unlisted_pair() for the one pair it does not list).
+	 */
+	vtd->iommu.flags = INVT_IOMMU_S1_PASID_TAGS |
+			   (vtd->fence ? INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS : 0);
 	/* One DID space for both stages. */
 	vtd->iommu.tags[0] = &vtd->dids;
 	vtd->iommu.tags[1] = &vtd->dids;
@@ -487,5 +536,31 @@ static uint64_t entry_count(struct invt_iommu *iommu, const struct invt_inv *inv
 void invt_vtd_plan_count(const struct invt_invs *invs, const struct invt_range *r,
 			 uint64_t *cmds, uint64_t *syncs)
 {
+	/* Loaded once, as the engine does: unref may lower it (invs.h). */
+	size_t n = INVT_READ_ONCE(invs->num_invs), i;
+	const struct invt_iommu *cur = NULL;
+	bool piotlb = false, extra = false;
+
 	invt_invs_plan_count(invs, r, &vtd_ops, entry_count, cmds, syncs);
+	/* Plus order_unlisted_pair()'s wait: one per unit with both kinds. */
+	for (i = 0; i <= n; i++) {
+		const struct invt_inv *e = i < n ? &invs->inv[i] : NULL;
+
+		if (!e || e->iommu != cur) {
+			if (extra) {
+				(*cmds)++;
+				(*syncs)++;
+			}
+			cur = e ? e->iommu : NULL;
+			piotlb = extra = false;
+		}
+		/* Relaxed: the reader rules of <invtrack/invs.h>. */
+		if (!e || !cur || cur->ops != &vtd_ops || !(cur->flags & INVT_IOMMU_QUEUE_ORDERS) ||
+		    !INVT_READ_ONCE(e->users) || !entry_count(e->iommu, e, r))
+			continue;
+		if (e->type == INVT_INV_IOTLB_S1)
+			piotlb = true;
+		else if (plain_devtlb(e) && piotlb)
+			extra = true;
+	}
 }
