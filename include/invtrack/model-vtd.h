@@ -19,11 +19,15 @@
  *	              memory (invt_pt_hw_walk)
  *	every entry used is checked by the oracle under its cache's lock.
  *
- * Descriptor semantics: the table in src/arch/vtd/hw-exec.h.  IOTLB and
- * PASID-based IOTLB invalidations take effect at the next completed
- * invalidation wait descriptor (the latest the spec allows: a wait's status
- * write is what tells software earlier invalidations completed);
- * context-cache, PASID-cache and device-TLB invalidations when executed.
+ * Descriptor semantics: the table in src/arch/vtd/hw-exec.h.  IOTLB,
+ * PASID-based IOTLB, context-cache and PASID-cache invalidations take effect
+ * at the next completed invalidation wait descriptor (the latest the spec
+ * allows: a wait's status write is what tells software earlier invalidations
+ * completed), or earlier where VT-d §6.5.2.12 orders a device-TLB
+ * invalidation behind them (src/model/vtd.c); device-TLB invalidations when
+ * executed.  Waits with FN = 0 complete late (src/arch/vtd/hw-queue.c);
+ * waits with neither SW nor IF are refused (IQE).  The IOTLB's lookup key:
+ * enum invt_mvtd_iotlb_tag.
  *
  * What the model translates (src/model/vtd-xlate.c): scalable mode only
  * (RTADDR.TTM = 01b); PASID entries with PGTT first-stage (4- or 5-level,
