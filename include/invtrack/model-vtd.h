@@ -34,6 +34,12 @@
  * FSPM) or second-stage (AW 4- or 5-level).  Nested and pass-through
  * entries, legacy mode, and not present or reserved structures fault.
  *
+ * Global command (§11.4.4, §11.4.5): GCMD writes are reported in GSTS a few
+ * consumer runs later (@gsts_lag); the unit translates through the root
+ * table RTADDR held at the last completed SRTP, only while TES is set
+ * (requests fault otherwise: hardware would pass them through untranslated,
+ * which the model does not), and fetches descriptors only while QIES is set.
+ *
  * Registers at reset (§11.4.2 CAP_REG, §11.4.3 ECAP_REG): CAP.PSI, MAMV,
  * ND, SAGAW (4-level always, 5-level with @sagaw5), MGAW; ECAP.QI, DT,
  * PASID + PSS, SMTS, FLTS, SLTS as configured (QI and SMTS always: the only
@@ -122,6 +128,9 @@ typedef void (*invt_mvtd_trace_t)(void *arg, uint32_t instance, const uint64_t q
  * @slts: ECAP.SLTS: second-stage translation.
  * @threaded: the consumer runs on its own thread (else inline).
  * @iotlb_tag: an enum invt_mvtd_iotlb_tag (0: INVT_MVTD_TAG_SID).
+ * @gsts_lag: consumer runs between taking a GCMD write and reporting it in
+ *	GSTS, 0..1000; 0 means 2 (a status that lags, so that a driver not
+ *	waiting for it is caught).
  * @iotlb_sets: IOTLB (leaves and paging-structure entries) sets, a power
  *	of two.
  * @iotlb_ways: ways per set.
@@ -159,6 +168,7 @@ struct invt_mvtd_config {
 	bool slts;
 	bool threaded;
 	unsigned int iotlb_tag;
+	unsigned int gsts_lag;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;

@@ -97,6 +97,8 @@
 #define INVT_VTD_DESC_BYTES		32
 /* The first DID handed out (see above). */
 #define INVT_VTD_FIRST_DID		2
+/* Polls of GSTS_REG before a GCMD handshake gives up (-ETIMEDOUT). */
+#define INVT_VTD_GSTS_SPINS		(1u << 20)
 /* RIDs are devfn on bus 0. */
 #define INVT_VTD_MAX_RID		255
 
@@ -167,6 +169,7 @@ struct invt_vtd_config {
  * @ecap: ECAP_REG as read at init.
  * @ats: ATS allowed.
  * @fence: waits carry FN = 1 (INVT_IOMMU_SYNC_ORDERS).
+ * @gcmd: the persistent GCMD_REG bits set (TE, QIE); init and destroy only.
  * @ats_qdep: device-TLB descriptors' queue depth field.
  * @pasid_bits: PASIDs below 2^@pasid_bits (0: no PASID support).
  * @dids: the DID space (both stages).
@@ -188,6 +191,7 @@ struct invt_vtd {
 	uint64_t ecap;
 	bool ats;
 	bool fence;
+	uint32_t gcmd;
 	uint8_t ats_qdep;
 	unsigned int pasid_bits;
 	struct invt_tag_space dids;
@@ -209,15 +213,19 @@ struct invt_vtd {
  * @cfg: its parameters.
  *
  * Allocates the queue (256-bit descriptors) and the root table with bus 0's
- * two context tables, programs IQA_REG and RTADDR_REG (TTM scalable), queues
- * global context-cache, PASID-cache and IOTLB invalidations and a wait and
- * waits, then registers the instance (flags INVT_IOMMU_S1_PASID_TAGS, and
- * INVT_IOMMU_SYNC_ORDERS unless @cfg->no_fence).  The unit's consumer must
- * be running (or inline) before the call.
+ * two context tables, programs IQA_REG, enables queued invalidation (GCMD.QIE,
+ * waits for GSTS.QIES), programs RTADDR_REG (TTM scalable) and sets it
+ * (GCMD.SRTP, waits for GSTS.RTPS), queues global context-cache, PASID-cache
+ * and IOTLB invalidations and a wait and waits, enables translation (GCMD.TE,
+ * waits for GSTS.TES), then registers the instance (flags
+ * INVT_IOMMU_S1_PASID_TAGS, and INVT_IOMMU_SYNC_ORDERS |
+ * INVT_IOMMU_QUEUE_ORDERS unless @cfg->no_fence).  Each GSTS wait is bounded
+ * (INVT_VTD_GSTS_SPINS polls).  The unit's consumer must be running (or
+ * inline) before the call.
  *
  * Return: 0; -EINVAL for a bad parameter; -ENODEV when ECAP lacks QI or
- * SMTS or CAP.ND is reserved; -ENOMEM; -EEXIST for a taken id; an error of
- * the queue.  On error nothing is left allocated and the registers are as
+ * SMTS or CAP.ND is reserved; -ENOMEM; -EEXIST for a taken id;
+ * -ETIMEDOUT when GSTS did not follow GCMD; an error of the queue.  On error nothing is left allocated and the registers are as
  * they were but IQA_REG.
  */
 int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_vtd_config *cfg);

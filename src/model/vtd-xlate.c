@@ -121,11 +121,12 @@ static int cfg_fetch(struct invt_mvtd *m, uint16_t sid, uint32_t ssid, struct mv
 
 	m->cfg_fetches++;
 	/*
-	 * Acquire: pairs with the driver's release store of RTADDR, which it
-	 * writes after initialising the root table.  Forbids reading the table
-	 * before its initialisation.
+	 * Acquire: pairs with the consumer's release store of the root it
+	 * latched at SRTP, itself after the driver's release of the GCMD write
+	 * that followed the root table's initialisation.  Forbids reading the
+	 * table before it.
 	 */
-	rtaddr = __atomic_load_n(&m->regs.rtaddr, __ATOMIC_ACQUIRE);
+	rtaddr = __atomic_load_n(&m->hq.root, __ATOMIC_ACQUIRE);
 	if ((rtaddr & RTADDR_TTM_MASK) != INVT_VTD_RTADDR_TTM_SM)
 		return -EFAULT;		/* legacy or reserved mode: not modelled */
 	vtd_hw_ctx_offset(sid, &roff, &coff);
@@ -274,6 +275,9 @@ static int translate(struct invt_mvtd *m, uint32_t sid, uint32_t ssid, uint64_t 
 	memset(xl, 0, sizeof(*xl));
 	invt_cache_lock(m->iotlb);
 	m->translations++;
+	/* Relaxed: TES only gates; the root's acquire orders what is read. */
+	if (!(__atomic_load_n(&m->regs.gsts, __ATOMIC_RELAXED) & INVT_VTD_GSTS_TES))
+		goto out;			/* translation disabled: blocked */
 	if (cfg_get_locked(m, &use, &c, &xl->stale) || (ats && !c.dte))
 		goto out;
 	key = (struct invt_cache_key){

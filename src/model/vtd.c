@@ -221,7 +221,7 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
 	    cfg->cfg_entries > MVTD_MAX_CFG_ENTRIES || cfg->mamv > 63 || cfg->nd > 6 ||
-	    cfg->pasid_bits > 20 || cfg->iotlb_tag > INVT_MVTD_TAG_DID)
+	    cfg->pasid_bits > 20 || cfg->iotlb_tag > INVT_MVTD_TAG_DID || cfg->gsts_lag > 1000)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -257,6 +257,8 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 			  cfg->threaded ? VTD_HW_QUEUE_THREADED : VTD_HW_QUEUE_INLINE);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
+	m->hq.global_cmd = true;
+	m->hq.gsts_lag = cfg->gsts_lag ? cfg->gsts_lag : 2;
 	*out = m;
 	return 0;
 err:

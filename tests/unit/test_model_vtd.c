@@ -130,6 +130,23 @@ static uint64_t *va(struct fx *f, uint64_t pa)
 /* The IOTLB variant fx_new() builds: the strictest (0) unless a test says. */
 static unsigned int fx_iotlb_tag;
 
+/* Write GCMD, then poll GSTS (ringing the doorbell) until @sts shows; return polls. */
+static unsigned int gcmd(struct fx *f, uint32_t cmd, uint32_t sts)
+{
+	unsigned int polls = 0;
+
+	invt_vtd_gcmd_write(f->r, cmd);
+	/* Acquire: pairs with the unit's release store of GSTS. */
+	while (!(__atomic_load_n(&f->r->gsts, __ATOMIC_ACQUIRE) & sts)) {
+		assert_true(++polls < 10000000);
+		if (f->r->doorbell)
+			f->r->doorbell(f->r->doorbell_arg);
+		else
+			sched_yield();
+	}
+	return polls;
+}
+
 static struct fx *fx_new(bool threaded, uint64_t seed)
 {
 	struct invt_mem_config mc = { .nr_frames = NR_FRAMES };
@@ -167,6 +184,10 @@ static struct fx *fx_new(bool threaded, uint64_t seed)
 	__atomic_store_n(&f->r->rtaddr, f->root | INVT_VTD_RTADDR_TTM_SM, __ATOMIC_RELEASE);
 	__atomic_store_n(&f->r->iqa, f->qpa, __ATOMIC_RELEASE);		/* 256 x 128-bit */
 	assert_int_equal(invt_mvtd_start(f->m), 0);
+	/* §11.4.4: queue on, root pointer set, translation on; each waited for. */
+	gcmd(f, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES);
+	gcmd(f, INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS);
+	gcmd(f, INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES);
 	return f;
 }
 
@@ -995,6 +1016,64 @@ static void test_qi_fn0_wait(void **state)
 	fx_free(f);
 }
 
+/* Poll GSTS (ringing the doorbell) until @sts is clear. */
+static void gsts_wait_clear(struct fx *f, uint32_t sts)
+{
+	unsigned int polls = 0;
+
+	/* Acquire: pairs with the unit's release store of GSTS. */
+	while (__atomic_load_n(&f->r->gsts, __ATOMIC_ACQUIRE) & sts) {
+		assert_true(++polls < 10000000);
+		f->r->doorbell(f->r->doorbell_arg);
+	}
+}
+
+/* GCMD / GSTS: the status lags; TE, SRTP and QIE act only once reported. */
+static void test_gcmd(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, false);
+	const uint32_t on = INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_TE;
+	uint64_t root = f->r->rtaddr;
+
+	(void)state;
+	ctx_set(f, RID, false);
+	pasid_set(f, 0, a, false, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID, 0), 0);
+	map(f, a, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	/* SRTP: RTPS clears at the write and comes back two runs later. */
+	assert_int_equal(gcmd(f, on | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS), 2);
+	/* A new RTADDR is used only from the next completed SRTP on. */
+	__atomic_store_n(&f->r->rtaddr, 0, __ATOMIC_RELEASE);
+	put(f, 0x11, 0);				/* context cache, global */
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(gcmd(f, on | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS), 2);
+	put(f, 0x11, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), -EFAULT);
+	__atomic_store_n(&f->r->rtaddr, root, __ATOMIC_RELEASE);
+	gcmd(f, on | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS);
+	put(f, 0x11, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	/* TE off: requests are blocked (the model does not pass them through). */
+	invt_vtd_gcmd_write(f->r, INVT_VTD_GCMD_QIE);
+	assert_true(f->r->gsts & INVT_VTD_GSTS_TES);	/* not yet */
+	gsts_wait_clear(f, INVT_VTD_GSTS_TES);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), -EFAULT);
+	/* QIE off: nothing is fetched. */
+	invt_vtd_gcmd_write(f->r, 0);
+	gsts_wait_clear(f, INVT_VTD_GSTS_QIES);
+	put(f, F(1, 32) | F(1, 5) | 0x5, f->spa + 4);
+	publish(f);
+	assert_int_equal(__atomic_load_n(&f->st[1], __ATOMIC_ACQUIRE), 0);
+	assert_int_equal(f->r->iqh, f->tail - 16);
+	assert_int_equal(ost(f).total, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1004,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_fs_scopes),
 		cmocka_unit_test(test_stale_config),
 		cmocka_unit_test(test_share_replace),
+		cmocka_unit_test(test_gcmd),
 		cmocka_unit_test(test_qi_ordering),
 		cmocka_unit_test(test_qi_fn0_wait),
 		cmocka_unit_test(test_driver_iqe_recovery),

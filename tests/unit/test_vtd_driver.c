@@ -54,6 +54,8 @@ struct unit {
 	unsigned long seen;	/* non-wait descriptors since armed */
 	unsigned long fail_at;	/* reject the fail_at-th; 0: never */
 	unsigned int doorbells;
+	uint32_t gcmds[8];		/* GCMD writes, the last 8 */
+	unsigned int nr_gcmd;
 };
 
 static uint64_t le64(const uint8_t *p)
@@ -75,6 +77,17 @@ static void unit_doorbell(void *arg)
 
 	u->doorbells++;
 	__atomic_fetch_and(&u->regs.fsts, ~clr, __ATOMIC_RELEASE);
+	/* GCMD: reported at once (the model's lag is tested in test_model_vtd). */
+	if (__atomic_exchange_n(&u->regs.gcmd_written, 0, __ATOMIC_ACQUIRE)) {
+		uint32_t cmd = __atomic_load_n(&u->regs.gcmd, __ATOMIC_RELAXED);
+		uint32_t sts = (cmd & (INVT_VTD_GSTS_TES | INVT_VTD_GSTS_QIES)) |
+			       (u->regs.gsts & INVT_VTD_GSTS_RTPS);
+
+		if (cmd & INVT_VTD_GCMD_SRTP)
+			sts |= INVT_VTD_GSTS_RTPS;
+		u->gcmds[u->nr_gcmd++ % 8] = cmd;
+		__atomic_store_n(&u->regs.gsts, sts, __ATOMIC_RELEASE);
+	}
 	if (u->regs.fsts & INVT_VTD_FSTS_IQE)
 		return;
 	iqa = __atomic_load_n(&u->regs.iqa, __ATOMIC_ACQUIRE);
@@ -386,6 +399,12 @@ static void test_init(void **state)
 	assert_int_equal(v->root[1], v->ctx_pa[1] | 1);		/* UP, UCTP */
 	assert_int_equal(v->root[2], 0);
 	expect_seq(0, 0, init, 4);
+	/* §11.4.4: QIE, then SRTP (QIE kept), then TE, one command per write. */
+	assert_int_equal(u->nr_gcmd, 3);
+	assert_int_equal(u->gcmds[0], INVT_VTD_GCMD_QIE);
+	assert_int_equal(u->gcmds[1], INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_SRTP);
+	assert_int_equal(u->gcmds[2], INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_TE);
+	assert_int_equal(u->regs.gsts, INVT_VTD_GSTS_QIES | INVT_VTD_GSTS_TES | INVT_VTD_GSTS_RTPS);
 	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_SYNC_ORDERS |
 					 INVT_IOMMU_QUEUE_ORDERS);
 	assert_ptr_equal(v->iommu.tags[0], &v->dids);

@@ -13,6 +13,7 @@
  * in vtd->stats.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include <invtrack/ablation.h>
@@ -306,6 +307,50 @@ static int flush_all(struct invt_vtd *vtd)
 	return invt_vtd_submit_wait(vtd, buf, 4);
 }
 
+/*
+ * Write GCMD_REG with the persistent bits @vtd->gcmd and the one-shot @cmd,
+ * then wait (bounded) until GSTS_REG shows @sts set (@on) or clear (§11.4.4:
+ * "software must wait for the status", which may lag).  Return: 0 or
+ * -ETIMEDOUT.
+ */
+static int gcmd_handshake(struct invt_vtd *vtd, uint32_t cmd, uint32_t sts, bool on)
+{
+	struct invt_vtd_regs *r = vtd->qi.regs;
+	unsigned int spins;
+
+	invt_vtd_gcmd_write(r, vtd->gcmd | cmd);
+	for (spins = 0; spins < INVT_VTD_GSTS_SPINS; spins++) {
+		/*
+		 * Acquire: pairs with the unit's release store of GSTS.
+		 * Forbids acting on the status (queueing descriptors, letting
+		 * devices in) before what the unit did to report it.
+		 */
+		if (!(__atomic_load_n(&r->gsts, __ATOMIC_ACQUIRE) & sts) == !on)
+			return 0;
+		/* A register access the inline model reacts to. */
+		if (r->doorbell)
+			r->doorbell(r->doorbell_arg);
+		if (!(spins & 63))
+			sched_yield();
+	}
+	return -ETIMEDOUT;
+}
+
+/* Set (@on) or clear a persistent GCMD bit and wait for its status. */
+static int gcmd_set(struct invt_vtd *vtd, uint32_t bit, uint32_t sts, bool on)
+{
+	int ret;
+
+	if (on)
+		vtd->gcmd |= bit;
+	else
+		vtd->gcmd &= ~bit;
+	ret = gcmd_handshake(vtd, 0, sts, on);
+	if (ret)
+		vtd->gcmd ^= bit;	/* as far as we know, the old state */
+	return ret;
+}
+
 static void *dma_alloc(struct invt_vtd *vtd, size_t bytes, uint64_t *pa)
 {
 	void *p = vtd->mem->alloc(vtd->mem->arg, bytes, pa);
@@ -407,15 +452,31 @@ int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_
 	if (ret)
 		goto err_qi;
 
+	/*
+	 * Bring-up as §11.4.4 asks, one GCMD bit per write and each status
+	 * waited for: queued invalidation on (QIE / QIES; IQA is set), the
+	 * root table pointer (SRTP / RTPS), the global context-cache,
+	 * PASID-cache and IOTLB invalidations the new root needs, then
+	 * translation (TE / TES).  Linux's order (dmar_enable_qi(),
+	 * iommu_set_root_entry(), global flushes, iommu_enable_translation()).
+	 */
+	vtd->gcmd = __atomic_load_n(&cfg->regs->gsts, __ATOMIC_RELAXED) &
+		    (INVT_VTD_GCMD_TE | INVT_VTD_GCMD_QIE);
+	ret = gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, true);
+	if (ret)
+		goto err_tables;
 	old_rtaddr = __atomic_load_n(&cfg->regs->rtaddr, __ATOMIC_RELAXED);
 	/*
-	 * Release: pairs with the unit's acquire load of RTADDR_REG before it
-	 * walks the root table.  Forbids it seeing the table's address before
-	 * the root entry and the zeroed context tables.
+	 * Relaxed: the GCMD write's release (invt_vtd_gcmd_write()) publishes
+	 * it, with the root entry and the zeroed context tables, to the unit.
 	 */
 	__atomic_store_n(&cfg->regs->rtaddr, vtd->root_pa | INVT_VTD_RTADDR_TTM_SM,
-			 __ATOMIC_RELEASE);
-	ret = flush_all(vtd);
+			 __ATOMIC_RELAXED);
+	ret = gcmd_handshake(vtd, INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS, true);
+	if (!ret)
+		ret = flush_all(vtd);
+	if (!ret)
+		ret = gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, true);
 	if (ret)
 		goto err_rtaddr;
 
@@ -439,7 +500,12 @@ int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_
 err_lock:
 	invt_mutex_destroy(&vtd->cfg_lock);
 err_rtaddr:
-	__atomic_store_n(&cfg->regs->rtaddr, old_rtaddr, __ATOMIC_RELEASE);
+	/* Best effort: translation off, the old root back, the queue off. */
+	gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, false);
+	__atomic_store_n(&cfg->regs->rtaddr, old_rtaddr, __ATOMIC_RELAXED);
+	gcmd_handshake(vtd, INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS, true);
+	gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, false);
+err_tables:
 	tables_free(vtd);
 err_qi:
 	invt_vtd_qi_destroy(&vtd->qi);
@@ -461,8 +527,15 @@ int invt_vtd_destroy(struct invt_vtd *vtd)
 	ret = invt_iommu_unregister(&vtd->iommu);
 	if (ret)
 		return ret;
-	/* No context entry is present: the unit has nothing left to walk. */
-	__atomic_store_n(&vtd->qi.regs->rtaddr, 0, __ATOMIC_RELEASE);
+	/*
+	 * No context entry is present: translation off (TES clear: nothing is
+	 * walked any more), then the queue off, then the tables go.  Best
+	 * effort: a unit that does not answer keeps nothing the driver frees
+	 * in use (every context entry is clear and was invalidated).
+	 */
+	gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, false);
+	gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, false);
+	__atomic_store_n(&vtd->qi.regs->rtaddr, 0, __ATOMIC_RELAXED);
 	tables_free(vtd);
 	invt_vtd_qi_destroy(&vtd->qi);
 	invt_tag_space_destroy(&vtd->dids);

@@ -41,7 +41,13 @@
  *    software clears FSTS.ITE (the driver sees IQH past its aborted waits,
  *    as Linux's qi_check_fault() expects, and resubmits);
  *  - FSTS is write-1-to-clear: the driver stores the bits into the
- *    @fsts_clear mailbox and rings the doorbell (or the thread polls it).
+ *    @fsts_clear mailbox and rings the doorbell (or the thread polls it);
+ *  - with @global_cmd, a GCMD write (<invtrack/vtd-regs.h>) is taken when
+ *    the consumer next runs and reported in GSTS @gsts_lag runs later
+ *    (§11.4.4: software must wait for the status): SRTP latches RTADDR
+ *    (@root) and sets RTPS; QIE and TE are mirrored in QIES and TES; QIES
+ *    going 0 -> 1 resets IQH to 0 (the queue starts over at its base).
+ *    Descriptors are fetched only while QIES is set.
  */
 #include <errno.h>
 #include <sched.h>
@@ -89,6 +95,49 @@ static void hwq_apply_clear(struct vtd_hw_queue *hq)
 
 	if (clr)
 		__atomic_fetch_and(&hq->regs->fsts, ~clr, __ATOMIC_RELEASE);
+}
+
+/* Take a GCMD write; report the taken one once its lag ran out.  Locked. */
+static void hwq_apply_gcmd(struct vtd_hw_queue *hq)
+{
+	struct invt_vtd_regs *r = hq->regs;
+	uint32_t sts, cmd;
+
+	if (!hq->global_cmd)
+		return;
+	/*
+	 * Acquire: pairs with the release in invt_vtd_gcmd_write().  Forbids
+	 * latching an RTADDR or enabling a queue older than the write.
+	 */
+	if (__atomic_exchange_n(&r->gcmd_written, 0, __ATOMIC_ACQ_REL)) {
+		hq->gcmd = __atomic_load_n(&r->gcmd, __ATOMIC_RELAXED);
+		hq->gcmd_left = (int)hq->gsts_lag;
+	}
+	if (hq->gcmd_left < 0)
+		return;
+	if (hq->gcmd_left-- > 0)
+		return;
+	cmd = hq->gcmd;
+	sts = __atomic_load_n(&r->gsts, __ATOMIC_RELAXED);
+	if (cmd & INVT_VTD_GCMD_SRTP) {
+		/*
+		 * Release: pairs with the translations' acquire load of @root;
+		 * they read the tables it names after the driver's stores.
+		 */
+		__atomic_store_n(&hq->root, __atomic_load_n(&r->rtaddr, __ATOMIC_RELAXED),
+				 __ATOMIC_RELEASE);
+		sts |= INVT_VTD_GSTS_RTPS;
+	}
+	if ((cmd & INVT_VTD_GCMD_QIE) && !(sts & INVT_VTD_GSTS_QIES))
+		__atomic_store_n(&r->iqh, 0, __ATOMIC_RELAXED);
+	sts &= ~(INVT_VTD_GSTS_TES | INVT_VTD_GSTS_QIES);
+	sts |= (cmd & INVT_VTD_GCMD_TE ? INVT_VTD_GSTS_TES : 0) |
+	       (cmd & INVT_VTD_GCMD_QIE ? INVT_VTD_GSTS_QIES : 0);
+	/*
+	 * Release: pairs with the driver's acquire poll of GSTS.  Forbids it
+	 * seeing the status before IQH was reset.
+	 */
+	__atomic_store_n(&r->gsts, sts, __ATOMIC_RELEASE);
 }
 
 static uint32_t hwq_fsts(struct vtd_hw_queue *hq)
@@ -238,6 +287,10 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 
 	pthread_mutex_lock(&hq->lock);
 	hwq_apply_clear(hq);
+	hwq_apply_gcmd(hq);
+	if (hq->global_cmd &&
+	    !(__atomic_load_n(&r->gsts, __ATOMIC_RELAXED) & INVT_VTD_GSTS_QIES))
+		goto out;			/* queued invalidation disabled */
 	/*
 	 * Acquire: pairs with the driver's release store of IQA.  Forbids
 	 * using queue memory before its initialisation.
@@ -315,6 +368,7 @@ void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, stru
 	if (exec)
 		hq->exec = *exec;
 	hwq_default_costs(hq->cost_ns);
+	hq->gcmd_left = -1;
 	pthread_mutex_init(&hq->lock, NULL);
 	if (mode == VTD_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;

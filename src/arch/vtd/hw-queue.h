@@ -84,6 +84,14 @@ enum vtd_hw_queue_mode {
  * @lock: one consumer at a time; protects @abort_left.
  * @abort_left: descriptors still to consume in "abort mode" after a
  *	device-TLB timeout: wait descriptors among them are aborted.
+ * @global_cmd: the unit implements GCMD/GSTS: the queue is fetched only
+ *	while GSTS.QIES is set (set before the consumer first runs).
+ * @gsts_lag: runs of the consumer between taking a GCMD write and
+ *	reporting it in GSTS (set before the consumer first runs).
+ * @gcmd: the GCMD value taken and not yet reported (lock).
+ * @gcmd_left: runs still to go before @gcmd is reported, or -1 (lock).
+ * @root: RTADDR as latched by the last completed SRTP (atomic; the model's
+ *	translations read it).
  * @deferred: wait descriptors with FN = 0 fetched and not yet completed,
  *	in queue order (lock); see hw-queue.c.
  * @deferred_qw: their quadwords.
@@ -104,6 +112,11 @@ struct vtd_hw_queue {
 	uint64_t clock_ns;
 	invt_mutex_t lock;
 	uint32_t abort_left;
+	bool global_cmd;
+	unsigned int gsts_lag;
+	uint32_t gcmd;
+	int gcmd_left;
+	uint64_t root;
 	struct vtd_hw_desc deferred[VTD_HW_MAX_DEFERRED];
 	uint64_t deferred_qw[VTD_HW_MAX_DEFERRED][4];
 	unsigned int nr_deferred;
