@@ -33,6 +33,7 @@ const char cli_default_text[] =
 	"seed = 1\n"
 	"mode = threaded\n"
 	"range-inv = on\n"
+	"iotlb-tags = device\n"
 	"cost = none\n"
 	"ablate = none\n"
 	"delays = off\n";
@@ -44,7 +45,8 @@ const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_CPUS] = "cpus",	[CLI_KEY_DMA] = "dma",
 	[CLI_KEY_SECONDS] = "seconds",	[CLI_KEY_OPS] = "ops",
 	[CLI_KEY_SEED] = "seed",	[CLI_KEY_MODE] = "mode",
-	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_COST] = "cost",
+	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_IOTLB_TAGS] = "iotlb-tags",
+	[CLI_KEY_COST] = "cost",
 	[CLI_KEY_ABLATE] = "ablate",	[CLI_KEY_DELAYS] = "delays",
 };
 
@@ -265,6 +267,10 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 	case CLI_KEY_RANGE_INV:
 		ret = set_word(s, "on", "off", &b, err, len);
 		p->ril = !b;
+		break;
+	case CLI_KEY_IOTLB_TAGS:
+		ret = set_word(s, "device", "domain", &b, err, len);
+		p->iotlb_by_tags = b;
 		break;
 	case CLI_KEY_COST:
 		ret = set_path(o->cost_file, sizeof(o->cost_file), s, err, len);

@@ -57,6 +57,8 @@ void cli_usage_run(FILE *f)
 		"  --pasids N          ssids of the devices given PASIDs, 1..%d (1: no PASIDs)\n"
 		"  --domains N         domains, stage-1 and stage-2 alternately, 1..%d\n"
 		"  --range-inv on|off  range invalidation (SMMU_IDR3.RIL)\n"
+		"  --iotlb-tags device|domain  VT-d, RISC-V IOTLB lookup: by requester\n"
+		"                      (strictest, default) or by domain tags\n"
 		"  --cost FILE         modelled cost per command: 'MNEMONIC = ns' lines\n"
 		"load:\n"
 		"  --mode inline|threaded  inline: one thread, same seed same commands\n"

@@ -255,10 +255,11 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	fprintf(f, "  \"scenario\": {\"arch\": \"%s\", \"instances\": %u, \"devices\": %u, "
 		"\"ats\": %g, \"pasids\": %u, \"domains\": %u, \"cpus\": %u, \"dma\": %u, "
 		"\"seconds\": %s, \"ops\": %" PRIu64 ", \"seed\": %" PRIu64 ", \"mode\": \"%s\", "
-		"\"range_inv\": %s, \"cost\": ", p->arch ? p->arch : "smmuv3", p->instances,
-		p->devices, p->ats_percent / 100.0,
+		"\"range_inv\": %s, \"iotlb_tags\": \"%s\", \"cost\": ",
+		p->arch ? p->arch : "smmuv3", p->instances, p->devices, p->ats_percent / 100.0,
 		p->pasids, p->domains, p->cpus, p->dma, secs, p->ops, p->seed,
-		p->threaded ? "threaded" : "inline", p->ril ? "true" : "false");
+		p->threaded ? "threaded" : "inline", p->ril ? "true" : "false",
+		p->iotlb_by_tags ? "domain" : "device");
 	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
 	fprintf(f, ", \"ablate\": ");
 	json_str(f, o->ablate[0] ? o->ablate : NULL);

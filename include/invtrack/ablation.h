@@ -29,6 +29,9 @@ struct invt_ctx;
  * @INVT_ABLATE_RECHECK: "recheck": the fast path does not look at the array
  *	again once its IOTLB invalidations completed, so a device attached
  *	meanwhile keeps ATC entries refilled from the old IOTLB entries.
+ * @INVT_ABLATE_TEARDOWN_IOTLB: "teardown-iotlb": no IOTLB invalidation of
+ *	the old tag when a present configuration entry is torn down (arch
+ *	drivers whose spec asks for one: VT-d §6.5.3.3).
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -38,6 +41,7 @@ enum invt_ablation {
 	INVT_ABLATE_ATC_ORDER,
 	INVT_ABLATE_CONFIG_INVAL,
 	INVT_ABLATE_RECHECK,
+	INVT_ABLATE_TEARDOWN_IOTLB,
 	INVT_ABLATE_NR,
 };
 
@@ -45,7 +49,7 @@ enum invt_ablation {
  * invt_ablate() - switch one rule off in @ctx, by name.
  * @ctx: the context.
  * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
- *	"recheck".
+ *	"recheck", "teardown-iotlb".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */

@@ -155,6 +155,17 @@ struct invt_iommu_ops {
  */
 #define INVT_IOMMU_S1_PASID_TAGS (1u << 1)
 
+/*
+ * INVT_IOMMU_QUEUE_ORDERS: with INVT_IOMMU_SYNC_ORDERS, the queue itself
+ * starts a phase's ATC invalidations only after the IOTLB invalidations
+ * queued before them completed (VT-d rev. 5.10 §6.5.2.12), so the engine
+ * puts no completion between phases: one at the end of an instance's batch.
+ * Where the queue gives no such order for a pair of commands, ops->build
+ * puts a completion between them itself (struct invt_batch's @drv keeps
+ * what it needs to know of the batch).
+ */
+#define INVT_IOMMU_QUEUE_ORDERS (1u << 2)
+
 /**
  * struct invt_iommu - one IOMMU instance.
  * @id: small integer, unique in the context; orders arrays.
@@ -209,6 +220,7 @@ int invt_iommu_unregister(struct invt_iommu *iommu);
  * @syncs: completion commands in @buf.
  * @token: what @iommu->ops->submit returned last (0 before any submit).
  * @submitted: commands submitted from this batch so far.
+ * @drv: the driver's own state of the batch, 0 after invt_batch_init().
  * @buf: command bytes, in the arch's queue format.
  */
 struct invt_batch {
@@ -218,6 +230,7 @@ struct invt_batch {
 	uint32_t syncs;
 	uint64_t token;
 	uint32_t submitted;
+	uint32_t drv;
 	uint8_t buf[INVT_BATCH_BYTES] __attribute__((aligned(16)));
 };
 
@@ -574,7 +587,9 @@ typedef uint64_t (*invt_entry_cmds_fn)(struct invt_iommu *iommu, const struct in
  * @cmds: out: commands, completion commands included.
  * @syncs: out: of which completion commands: one per non-empty phase per
  *	instance, as invt_invs_flush() builds them (with or without
- *	INVT_IOMMU_SYNC_ORDERS; a normal build, no ablation).
+ *	INVT_IOMMU_SYNC_ORDERS; a normal build, no ablation), or one per
+ *	instance with anything to flush with INVT_IOMMU_QUEUE_ORDERS (what
+ *	its ops->build adds on its own is the driver's to count).
  *
  * For tests and tools that compare what an invalidation cost with the
  * minimum of the arch's policy (invt_smmu_plan_count() and its twins).

@@ -79,6 +79,13 @@
 
 /* tag_s2, tag_s1, sid, ssid: "none" (a stage-2 entry's tag_s1, a RID ssid). */
 #define INVT_CACHE_ID_NONE UINT32_MAX
+/*
+ * A lookup key's tag_s2 or tag_s1 only: any tag matches (an IOTLB looked up
+ * by device rather than by its domain tags, which then serve only to match
+ * invalidations: the device-tagged variants of src/model/vtd-xlate.c and
+ * src/model/riscv-xlate.c).
+ */
+#define INVT_CACHE_ID_ANY (UINT32_MAX - 1)
 /* Largest number of slots a cache may have. */
 #define INVT_CACHE_MAX_SLOTS (1u << 24)
 
@@ -162,7 +169,7 @@ struct invt_cache_entry {
 /**
  * struct invt_cache_key - what a lookup searches for.
  * @kinds: set of INVT_CACHE_K() bits to consider.
- * @tag_s2: compared exactly.
+ * @tag_s2: compared exactly; INVT_CACHE_ID_ANY matches every tag.
  * @tag_s1: compared exactly with non-global entries; global ones match any.
  * @sid: compared exactly (NONE for IOTLB lookups).
  * @ssid: compared exactly (NONE for the RID or IOTLB lookups).

@@ -98,12 +98,30 @@ typedef void (*invt_mrv_trace_t)(void *arg, uint32_t instance, const uint64_t dw
 				 unsigned int err);
 
 /**
+ * enum invt_mrv_iotlb_tag - how the IOMMU tags and looks up its IOTLB.
+ * The specification's software guidelines (§7.3.1 "Changing device
+ * directory table entry", §7.3.2 "Changing process directory table entry")
+ * ask for an IOTINVAL of the old GSCID / PSCID whenever a DC or PC changes,
+ * so an implementation may tag translations by the context they came from.
+ * @INVT_MRV_TAG_DEVICE: the strictest, and the default (0): entries carry
+ *	the device_id and process_id and are looked up by them, not by GSCID
+ *	or PSCID, which serve only to match invalidations.
+ * @INVT_MRV_TAG_SCID: looked up by (GSCID, PSCID), shared by every device
+ *	of the tags (the most forgiving).
+ */
+enum invt_mrv_iotlb_tag {
+	INVT_MRV_TAG_DEVICE,
+	INVT_MRV_TAG_SCID,
+};
+
+/**
  * struct invt_mrv_config - a modelled RISC-V IOMMU.
  * @id: instance id (the oracle's and the core's).
  * @ats: capabilities.ATS (ATS.* accepted, EN_ATS honoured).
  * @napot: capabilities.S: IOTINVAL S (NAPOT address ranges) accepted.
  * @nl: capabilities.NL: IOTINVAL NL (non-leaf invalidation) accepted.
  * @threaded: the consumer runs on its own thread, else from the doorbell.
+ * @iotlb_tag: an enum invt_mrv_iotlb_tag (0: INVT_MRV_TAG_DEVICE).
  * @iotlb_sets: IOTLB (leaves and walk entries) sets, a power of two.
  * @iotlb_ways: ways per set.
  * @cfg_entries: directory cache capacity ((device_id, process_id)
@@ -127,6 +145,7 @@ struct invt_mrv_config {
 	bool napot;
 	bool nl;
 	bool threaded;
+	unsigned int iotlb_tag;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;

@@ -75,6 +75,11 @@ struct invt_scn_progress {
  * @seed: the seed of everything.
  * @threaded: threaded mode, else inline.
  * @ril: the SMMUs support range invalidation (SMMU_IDR3.RIL).
+ * @iotlb_by_tags: VT-d and RISC-V units look their IOTLB up by the domain
+ *	tags (DID + PASID; GSCID + PSCID), shared by the tag's devices; false
+ *	(the default): by requester (source-id / device_id and PASID /
+ *	process_id), the strictest variant the specifications allow.  SMMUv3
+ *	tags its TLB by VMID and ASID in either case.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
  * @ablate: NULL, or a rule for invt_ablate() (ablation builds only).
  * @delays: inject short delays at the core's protocol points (threaded
@@ -107,6 +112,7 @@ struct invt_scn_params {
 	uint64_t seed;
 	bool threaded;
 	bool ril;
+	bool iotlb_by_tags;
 	unsigned int dma_percent;
 	const char *ablate;
 	bool delays;

@@ -19,16 +19,26 @@
  *	              memory (invt_pt_hw_walk)
  *	every entry used is checked by the oracle under its cache's lock.
  *
- * Descriptor semantics: the table in src/arch/vtd/hw-exec.h.  IOTLB and
- * PASID-based IOTLB invalidations take effect at the next completed
- * invalidation wait descriptor (the latest the spec allows: a wait's status
- * write is what tells software earlier invalidations completed);
- * context-cache, PASID-cache and device-TLB invalidations when executed.
+ * Descriptor semantics: the table in src/arch/vtd/hw-exec.h.  IOTLB,
+ * PASID-based IOTLB, context-cache and PASID-cache invalidations take effect
+ * at the next completed invalidation wait descriptor (the latest the spec
+ * allows: a wait's status write is what tells software earlier invalidations
+ * completed), or earlier where VT-d §6.5.2.12 orders a device-TLB
+ * invalidation behind them (src/model/vtd.c); device-TLB invalidations when
+ * executed.  Waits with FN = 0 complete late (src/arch/vtd/hw-queue.c);
+ * waits with neither SW nor IF are refused (IQE).  The IOTLB's lookup key:
+ * enum invt_mvtd_iotlb_tag.
  *
  * What the model translates (src/model/vtd-xlate.c): scalable mode only
  * (RTADDR.TTM = 01b); PASID entries with PGTT first-stage (4- or 5-level,
  * FSPM) or second-stage (AW 4- or 5-level).  Nested and pass-through
  * entries, legacy mode, and not present or reserved structures fault.
+ *
+ * Global command (§11.4.4, §11.4.5): GCMD writes are reported in GSTS a few
+ * consumer runs later (@gsts_lag); the unit translates through the root
+ * table RTADDR held at the last completed SRTP, only while TES is set
+ * (requests fault otherwise: hardware would pass them through untranslated,
+ * which the model does not), and fetches descriptors only while QIES is set.
  *
  * Registers at reset (§11.4.2 CAP_REG, §11.4.3 ECAP_REG): CAP.PSI, MAMV,
  * ND, SAGAW (4-level always, 5-level with @sagaw5), MGAW; ECAP.QI, DT,
@@ -69,6 +79,26 @@ struct invt_mvtd;
 #define INVT_MVTD_TRACE_ABORTED	3	/* wait aborted by a timeout: nothing written */
 
 /**
+ * enum invt_mvtd_iotlb_tag - how the unit tags and looks up its IOTLB and
+ * paging-structure cache.  The specification lets an implementation tag
+ * cached translations with more than the domain id software names in its
+ * invalidations (source-id among them) and asks software, in return, to
+ * invalidate the old DID whenever a present context or PASID entry changes
+ * (VT-d §6.5.3.3); only software that does so is correct on every variant.
+ * @INVT_MVTD_TAG_SID: the strictest, and the default (0): entries carry
+ *	the requester id and are looked up by (source-id, PASID, page) and
+ *	stage, not by DID; the DID serves only to match invalidations.  A
+ *	device moved to another DID without the old DID flushed keeps hitting
+ *	the old domain's translations (the oracle reports WRONG_DOMAIN).
+ * @INVT_MVTD_TAG_DID: entries are looked up by (DID, PASID, page) and
+ *	shared by every device of the DID (the most forgiving variant).
+ */
+enum invt_mvtd_iotlb_tag {
+	INVT_MVTD_TAG_SID,
+	INVT_MVTD_TAG_DID,
+};
+
+/**
  * typedef invt_mvtd_trace_t - told about every descriptor the consumer
  * fetched.
  * @arg: the caller's cookie.
@@ -97,6 +127,10 @@ typedef void (*invt_mvtd_trace_t)(void *arg, uint32_t instance, const uint64_t q
  * @flts: ECAP.FLTS: first-stage translation.
  * @slts: ECAP.SLTS: second-stage translation.
  * @threaded: the consumer runs on its own thread (else inline).
+ * @iotlb_tag: an enum invt_mvtd_iotlb_tag (0: INVT_MVTD_TAG_SID).
+ * @gsts_lag: consumer runs between taking a GCMD write and reporting it in
+ *	GSTS, 0..1000; 0 means 2 (a status that lags, so that a driver not
+ *	waiting for it is caught).
  * @iotlb_sets: IOTLB (leaves and paging-structure entries) sets, a power
  *	of two.
  * @iotlb_ways: ways per set.
@@ -133,6 +167,8 @@ struct invt_mvtd_config {
 	bool flts;
 	bool slts;
 	bool threaded;
+	unsigned int iotlb_tag;
+	unsigned int gsts_lag;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;

@@ -28,13 +28,19 @@
  * The instance sets INVT_IOMMU_S1_PASID_TAGS: each stage-1 attachment has
  * its own IOTLB_S1 entry (DID, PASID).
  *
- * Ordering: the wait descriptor's Fence flag (VT-d §6.5.2.8 "Invalidation
- * Wait Descriptor": FN = 1 "indicates descriptors following the invalidation
- * wait descriptor must be processed by hardware only after the invalidation
- * wait descriptor completes") makes later descriptors wait, so the instance
- * sets INVT_IOMMU_SYNC_ORDERS and every wait it builds has FN = 1: the flush
- * engine queues IOTLB, stage-1-clear and device-TLB phases at once and waits
- * once.  struct invt_vtd_config.no_fence turns this off (waits with FN = 0,
+ * Ordering: VT-d rev. 5.10 §6.5.2.12 ("Queued Invalidation Ordering
+ * Considerations") has a device-TLB invalidation execute only after the IOTLB
+ * invalidations ahead of it completed, and a PASID-based device-TLB one after
+ * the IOTLB and PASID-based IOTLB ones; so the instance sets
+ * INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS and the flush engine
+ * queues the IOTLB, stage-1-clear and device-TLB phases of a unit at once
+ * with one wait at the end.  The one pair the section does not list, a
+ * PASID-based IOTLB invalidation followed by a plain device-TLB one (a
+ * first-stage domain at the RID of an ATS device), gets a wait with FN = 1
+ * between them (§6.5.2.8: later descriptors only after it completes), built
+ * by the driver's build op and counted by invt_vtd_plan_count().  Every wait
+ * the driver writes has SW = 1 (a status write) and, but with no_fence,
+ * FN = 1.  struct invt_vtd_config.no_fence turns this off (waits with FN = 0,
  * no SYNC_ORDERS: the engine waits after each phase).
  *
  * Configuration (scalable mode only; 256-bit descriptors):
@@ -48,16 +54,21 @@
  *  - PASID entries: first-stage domains PGTT 1 (FLPM 4-level, AW 48-bit);
  *    second-stage domains PGTT 2 with AW from the table depth (4 or 5
  *    levels); FPD = 0, SRE = 0 (device requests are user requests);
- *  - install: a present entry is cleared (P = 0 first), then a PASID-cache
- *    invalidation (PASID-selective, old DID) and a wait; then the new entry
- *    is written (P last, release) and a PASID-cache invalidation
- *    (PASID-selective, new DID) and a wait follow.  Linux's
- *    intel_pasid_tear_down_entry() also flushes the old DID's IOTLB and the
- *    device TLB at this point; here those are the core's commit (the
- *    device's ATC for the old attachment, then every (DID, PASID) tag whose
- *    last user left, before the tag is released), so they are not sent
- *    twice.  In an ablation build with "config-inval" switched off, install
- *    issues no context-cache or PASID-cache invalidation.
+ *  - install: a present entry is cleared (P = 0 first), then, as VT-d
+ *    §6.5.3.3's guidance for a modified or torn-down PASID entry asks, a
+ *    PASID-cache invalidation (PASID-selective, old DID) and a wait, then an
+ *    IOTLB invalidation of the old DID whatever its other users -
+ *    PASID-based (PASID-selective) for a first-stage entry, domain-selective
+ *    for a second-stage one - and a wait; then the new entry is written
+ *    (P last, release) and a PASID-cache invalidation (PASID-selective, new
+ *    DID) and a wait follow.  The device TLB of the old attachment, the
+ *    guidance's third step, is the core's commit (after the install, so
+ *    after the IOTLB invalidation completed), which also flushes every
+ *    (DID, PASID) tag whose last user left before releasing it.  Why the
+ *    IOTLB step is here and not in the commit: see pe_teardown() in
+ *    driver-cfg.c and docs/core.md.  In an ablation build "config-inval"
+ *    drops the context-cache and PASID-cache invalidations,
+ *    "teardown-iotlb" the old DID's IOTLB invalidation.
  *  - PASID tables (64 PASIDs, 4 KiB) are allocated by prepare on first use
  *    and kept until the master is destroyed; their directory entry is
  *    written present then (the install's PASID-cache invalidation drops a
@@ -86,6 +97,8 @@
 #define INVT_VTD_DESC_BYTES		32
 /* The first DID handed out (see above). */
 #define INVT_VTD_FIRST_DID		2
+/* Polls of GSTS_REG before a GCMD handshake gives up (-ETIMEDOUT). */
+#define INVT_VTD_GSTS_SPINS		(1u << 20)
 /* RIDs are devfn on bus 0. */
 #define INVT_VTD_MAX_RID		255
 
@@ -156,6 +169,7 @@ struct invt_vtd_config {
  * @ecap: ECAP_REG as read at init.
  * @ats: ATS allowed.
  * @fence: waits carry FN = 1 (INVT_IOMMU_SYNC_ORDERS).
+ * @gcmd: the persistent GCMD_REG bits set (TE, QIE); init and destroy only.
  * @ats_qdep: device-TLB descriptors' queue depth field.
  * @pasid_bits: PASIDs below 2^@pasid_bits (0: no PASID support).
  * @dids: the DID space (both stages).
@@ -177,6 +191,7 @@ struct invt_vtd {
 	uint64_t ecap;
 	bool ats;
 	bool fence;
+	uint32_t gcmd;
 	uint8_t ats_qdep;
 	unsigned int pasid_bits;
 	struct invt_tag_space dids;
@@ -198,15 +213,19 @@ struct invt_vtd {
  * @cfg: its parameters.
  *
  * Allocates the queue (256-bit descriptors) and the root table with bus 0's
- * two context tables, programs IQA_REG and RTADDR_REG (TTM scalable), queues
- * global context-cache, PASID-cache and IOTLB invalidations and a wait and
- * waits, then registers the instance (flags INVT_IOMMU_S1_PASID_TAGS, and
- * INVT_IOMMU_SYNC_ORDERS unless @cfg->no_fence).  The unit's consumer must
- * be running (or inline) before the call.
+ * two context tables, programs IQA_REG, enables queued invalidation (GCMD.QIE,
+ * waits for GSTS.QIES), programs RTADDR_REG (TTM scalable) and sets it
+ * (GCMD.SRTP, waits for GSTS.RTPS), queues global context-cache, PASID-cache
+ * and IOTLB invalidations and a wait and waits, enables translation (GCMD.TE,
+ * waits for GSTS.TES), then registers the instance (flags
+ * INVT_IOMMU_S1_PASID_TAGS, and INVT_IOMMU_SYNC_ORDERS |
+ * INVT_IOMMU_QUEUE_ORDERS unless @cfg->no_fence).  Each GSTS wait is bounded
+ * (INVT_VTD_GSTS_SPINS polls).  The unit's consumer must be running (or
+ * inline) before the call.
  *
  * Return: 0; -EINVAL for a bad parameter; -ENODEV when ECAP lacks QI or
- * SMTS or CAP.ND is reserved; -ENOMEM; -EEXIST for a taken id; an error of
- * the queue.  On error nothing is left allocated and the registers are as
+ * SMTS or CAP.ND is reserved; -ENOMEM; -EEXIST for a taken id;
+ * -ETIMEDOUT when GSTS did not follow GCMD; an error of the queue.  On error nothing is left allocated and the registers are as
  * they were but IQA_REG.
  */
 int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_vtd_config *cfg);

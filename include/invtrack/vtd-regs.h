@@ -6,9 +6,12 @@
  * Offsets are those of the VT-d specification, chapter 11 ("Register
  * Descriptions"); only what invalidation needs is modelled.  Simplifications
  * of the model, documented here so both sides agree:
- *  - no GCMD/GSTS handshakes: the driver writes @rtaddr before any device is
- *    attached and the unit reads it at every context fetch (as if SRTP had
- *    been set); the invalidation queue is enabled once @iqa is written;
+ *  - GCMD_REG is write-only in hardware: here a write is a store of @gcmd
+ *    followed by a release store of 1 into the @gcmd_written mailbox and a
+ *    ring of the doorbell (invt_vtd_gcmd_write()); the unit takes it when it
+ *    next runs and reports it in @gsts, possibly several runs later (a
+ *    status that lags).  The driver polls @gsts, ringing the doorbell (a
+ *    register access the inline model reacts to);
  *  - @cap and @ecap are written by the model at reset and read by the driver.
  * Every register is accessed with __atomic loads and stores whose order is
  * named where they are used.  Zeroed registers (but @cap / @ecap) are the
@@ -34,6 +37,20 @@
 #define INVT_VTD_ECAP_SLTS		(1ull << 46)	/* second-stage translation */
 #define INVT_VTD_ECAP_FLTS		(1ull << 47)	/* first-stage translation */
 
+/*
+ * GCMD_REG (0x18) and GSTS_REG (0x1C) (§11.4.4, §11.4.5): translation
+ * enable (TE / TES), set root table pointer (SRTP, one-shot / RTPS),
+ * queued invalidation enable (QIE / QIES).  Software writes GCMD with the
+ * persistent bits it wants (TE, QIE) plus at most one command, then polls
+ * GSTS for the matching status.
+ */
+#define INVT_VTD_GCMD_TE		(1u << 31)
+#define INVT_VTD_GCMD_SRTP		(1u << 30)
+#define INVT_VTD_GCMD_QIE		(1u << 26)
+#define INVT_VTD_GSTS_TES		(1u << 31)
+#define INVT_VTD_GSTS_RTPS		(1u << 30)
+#define INVT_VTD_GSTS_QIES		(1u << 26)
+
 /* RTADDR_REG (0x20): RTA [63:12]; TTM [11:10], 01b = scalable mode. */
 #define INVT_VTD_RTADDR_TTM_SM		(1ull << 10)
 /* FSTS_REG (0x34), RW1C: invalidation queue error, completion error, ITE. */
@@ -50,7 +67,13 @@
  * struct invt_vtd_regs - the registers both sides see.
  * @cap: CAP_REG (0x08), written by the model at reset.
  * @ecap: ECAP_REG (0x10), written by the model at reset.
- * @rtaddr: RTADDR_REG (0x20), written by the driver.
+ * @gcmd: GCMD_REG (0x18), written by the driver (invt_vtd_gcmd_write()).
+ * @gcmd_written: the write's mailbox: 1 from a GCMD write until the unit
+ *	took it.
+ * @gsts: GSTS_REG (0x1C), written by the unit (and RTPS cleared at a write
+ *	of SRTP, as the register write does in hardware).
+ * @rtaddr: RTADDR_REG (0x20), written by the driver; the unit uses it from
+ *	the completion of the next SRTP on.
  * @fsts: FSTS_REG (0x34): the unit sets IQE/ITE/ICE; software clears them
  *	by writing 1 (the driver stores the value with the bits to clear into
  *	@fsts_clear and rings the doorbell; the model applies it).
@@ -64,13 +87,17 @@
  * @iqer: IQER_REG (0xB0): ITESID [47:32] on a device-TLB invalidation
  *	timeout, IQEI [3:0] on an invalid descriptor.
  * @doorbell: the model's reaction to a register write, or NULL (a consumer
- *	thread polls instead); the driver calls it after writing @iqt or
- *	@fsts_clear.  Set before either side starts, never changed.
+ *	thread polls instead); the driver calls it after writing @iqt,
+ *	@fsts_clear or @gcmd, and while polling @gsts.  Set before either side
+ *	starts, never changed.
  * @doorbell_arg: its argument.
  */
 struct invt_vtd_regs {
 	uint64_t cap;
 	uint64_t ecap;
+	uint32_t gcmd;
+	uint32_t gcmd_written;
+	uint32_t gsts;
 	uint64_t rtaddr;
 	uint32_t fsts;
 	uint32_t fsts_clear;
@@ -82,5 +109,26 @@ struct invt_vtd_regs {
 	void (*doorbell)(void *arg);
 	void *doorbell_arg;
 };
+
+/**
+ * invt_vtd_gcmd_write() - write GCMD_REG.
+ * @r: the registers.
+ * @val: the persistent bits wanted (TE, QIE) and at most one command.
+ *
+ * Clears GSTS.RTPS when @val sets SRTP (§11.4.5: hardware clears it when
+ * software sets SRTP, i.e. at the write), stores @val, then publishes the
+ * write (release: pairs with the unit's acquire of @gcmd_written; forbids it
+ * taking SRTP or QIE before the stores of RTADDR, IQA and the tables they
+ * name) and rings the doorbell.
+ */
+static inline void invt_vtd_gcmd_write(struct invt_vtd_regs *r, uint32_t val)
+{
+	if (val & INVT_VTD_GCMD_SRTP)
+		__atomic_fetch_and(&r->gsts, ~INVT_VTD_GSTS_RTPS, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->gcmd, val, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->gcmd_written, 1, __ATOMIC_RELEASE);
+	if (r->doorbell)
+		r->doorbell(r->doorbell_arg);
+}
 
 #endif /* INVTRACK_VTD_REGS_H */

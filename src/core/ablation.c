@@ -11,6 +11,7 @@ static const char *const ablation_names[INVT_ABLATE_NR] = {
 	[INVT_ABLATE_ATC_ORDER] = "atc-order",
 	[INVT_ABLATE_CONFIG_INVAL] = "config-inval",
 	[INVT_ABLATE_RECHECK] = "recheck",
+	[INVT_ABLATE_TEARDOWN_IOTLB] = "teardown-iotlb",
 };
 
 const char *invt_ablation_name(int rule)

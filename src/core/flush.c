@@ -9,7 +9,9 @@
  * submits it; it waits only once every instance had its phase submitted, so
  * the instances' waits overlap.  Instances whose completion command orders
  * later commands (INVT_IOMMU_SYNC_ORDERS) get all three phases, separated by
- * completion commands, in one submission and one wait.
+ * completion commands, in one submission and one wait; those whose queue
+ * also orders the phases by itself (INVT_IOMMU_QUEUE_ORDERS) get them with
+ * one completion at the end.
  *
  * Nothing here allocates, sleeps or takes a lock, except the domain's ATC
  * lock (read side) while an array holds ATC entries.
@@ -32,6 +34,7 @@ void invt_batch_init(struct invt_batch *b, struct invt_iommu *iommu)
 	b->syncs = 0;
 	b->token = 0;
 	b->submitted = 0;
+	b->drv = 0;
 }
 
 uint64_t invt_batch_submit(struct invt_batch *b)
@@ -145,7 +148,13 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 	int phase;
 
 	invt_batch_init(&b, invs->inv[i].iommu);
-	if ((b.iommu->flags & INVT_IOMMU_SYNC_ORDERS) && pass == first) {
+	if ((b.iommu->flags & INVT_IOMMU_QUEUE_ORDERS) && pass == first) {
+		/* The queue orders the phases: one completion for all. */
+		for (phase = first; phase < INVT_NR_PHASES; phase++)
+			build_phase(&b, invs, i, end, phase, r);
+		if (batch_total(&b))
+			batch_sync(&b);
+	} else if ((b.iommu->flags & INVT_IOMMU_SYNC_ORDERS) && pass == first) {
 		/* Each phase behind the previous phase's sync: one wait for all. */
 		build_phases_in_order(&b, invs, i, end, first, r,
 				      invt_ablated(ctx, INVT_ABLATE_ATC_ORDER));
@@ -383,7 +392,18 @@ void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range 
 			if (INVT_READ_ONCE(inv->users))
 				phase_cmds[invt_inv_phase(inv->type)] += entry_cmds(iommu, inv, r);
 		}
-		/* One completion per non-empty phase (flush_instance()). */
+		/* One completion per non-empty phase (flush_instance()), or one. */
+		if (iommu->flags & INVT_IOMMU_QUEUE_ORDERS) {
+			uint64_t sum = 0;
+
+			for (p = 0; p < INVT_NR_PHASES; p++)
+				sum += phase_cmds[p];
+			if (sum) {
+				*cmds += sum + 1;
+				(*syncs)++;
+			}
+			continue;
+		}
 		for (p = 0; p < INVT_NR_PHASES; p++) {
 			if (!phase_cmds[p])
 				continue;

@@ -209,8 +209,10 @@ int invt_cache_insert(struct invt_cache *cache, const struct invt_cache_entry *e
 
 static bool key_matches(const struct invt_cache_key *k, const struct invt_cache_entry *e)
 {
-	return (k->kinds & INVT_CACHE_K(e->kind)) && e->tag_s2 == k->tag_s2 &&
-	       (e->global || e->tag_s1 == k->tag_s1) && e->sid == k->sid && e->ssid == k->ssid &&
+	return (k->kinds & INVT_CACHE_K(e->kind)) &&
+	       (e->tag_s2 == k->tag_s2 || k->tag_s2 == INVT_CACHE_ID_ANY) &&
+	       (e->global || e->tag_s1 == k->tag_s1 || k->tag_s1 == INVT_CACHE_ID_ANY) &&
+	       e->sid == k->sid && e->ssid == k->ssid &&
 	       k->iova >= e->iova && k->iova <= span_last(e);
 }
 

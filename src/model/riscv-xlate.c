@@ -228,6 +228,10 @@ static void fill_locked(struct invt_mrv *m, const struct mrv_cfg *c, const struc
 	e.tag_s1 = c->tag_s1;
 	e.sid = INVT_CACHE_ID_NONE;
 	e.ssid = INVT_CACHE_ID_NONE;
+	if (m->cfg.iotlb_tag == INVT_MRV_TAG_DEVICE) {
+		e.sid = c->did;
+		e.ssid = c->pid;
+	}
 	e.iova = iova & ~(res->size - 1);
 	e.pa = res->oa & ~(res->size - 1);
 	e.domain = c->domain;
@@ -289,6 +293,13 @@ static int translate(struct invt_mrv *m, uint32_t did, uint32_t pid, uint64_t io
 		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
 		.iova = iova,
 	};
+	if (m->cfg.iotlb_tag == INVT_MRV_TAG_DEVICE) {
+		/* Looked up by (device_id, process_id, page): the tags are not asked. */
+		key.tag_s2 = INVT_CACHE_ID_ANY;
+		key.tag_s1 = INVT_CACHE_ID_ANY;
+		key.sid = did;
+		key.ssid = pid;
+	}
 	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
 			xl->stale = true;

@@ -145,7 +145,7 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 	int ret;
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
-	    cfg->cfg_entries > MRV_MAX_CFG_ENTRIES)
+	    cfg->cfg_entries > MRV_MAX_CFG_ENTRIES || cfg->iotlb_tag > INVT_MRV_TAG_SCID)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)

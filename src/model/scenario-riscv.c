@@ -32,6 +32,7 @@ static int rv_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 	struct invt_mrv_config mc = {
 		.id = i, .ats = true, .napot = p->ril, .nl = false, .threaded = p->threaded,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
+		.iotlb_tag = p->iotlb_by_tags ? INVT_MRV_TAG_SCID : INVT_MRV_TAG_DEVICE,
 		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns,
 		.atc_window = scn_atc_window, .window_arg = s,
 		.trace = p->threaded ? NULL : rv_trace, .trace_arg = s,

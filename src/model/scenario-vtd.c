@@ -29,6 +29,7 @@ static int vtd_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen
 		.id = i, .psi = p->ril, .mamv = 9, .nd = 2, .ats = true, .pasid = true,
 		.pasid_bits = 20, .flts = true, .slts = true, .threaded = p->threaded,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
+		.iotlb_tag = p->iotlb_by_tags ? INVT_MVTD_TAG_DID : INVT_MVTD_TAG_SID,
 		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns,
 		.atc_window = scn_atc_window, .window_arg = s,
 		.trace = p->threaded ? NULL : vtd_trace, .trace_arg = s,

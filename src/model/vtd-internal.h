@@ -34,10 +34,25 @@
 #include "../arch/vtd/hw-queue.h"
 
 /*
- * IOTLB invalidations executed but not yet known complete: they take effect
- * at the next completed wait descriptor (or when this many wait).
+ * Invalidations executed but not yet complete (IOTLB, PASID-based IOTLB,
+ * context cache, PASID cache): they take effect at the next completed wait
+ * descriptor, at a device-TLB invalidation that VT-d §6.5.2.12 orders
+ * behind them, or when this many wait.
  */
 #define MVTD_MAX_PENDING	64u
+
+/**
+ * struct mvtd_pending - one executed, not yet completed invalidation.
+ * @type: its descriptor type (VTD_HW_IOTLB_INV, VTD_HW_PIOTLB_INV,
+ *	VTD_HW_CC_INV, VTD_HW_PC_INV).
+ * @match: IOTLB types: what it removes.
+ * @cfg: cache types: the configurations it removes.
+ */
+struct mvtd_pending {
+	uint8_t type;
+	struct invt_cache_match match;
+	struct vtd_hw_cfg_scope cfg;
+};
 
 /* Largest configuration cache: it is searched linearly. */
 #define MVTD_MAX_CFG_ENTRIES	4096u
@@ -89,7 +104,8 @@ struct mvtd_cfg {
  * @walks: page-table walks started (unit lock).
  * @cfg_fetches: configuration fetches (unit lock).
  * @by_op: descriptors executed per op index (unit lock).
- * @pending: IOTLB removals waiting for the next wait (consumer lock).
+ * @pending: invalidations executed and not yet complete, in queue order
+ *	(consumer lock; applied under the unit lock).
  * @nr_pending: entries of @pending used (consumer lock).
  * @devs: the devices (mdev.c; its own lock).
  */
@@ -109,7 +125,7 @@ struct invt_mvtd {
 	uint64_t cfg_fetches;
 	uint64_t by_op[INVT_MVTD_NR_OPS];
 
-	struct invt_cache_match pending[MVTD_MAX_PENDING];
+	struct mvtd_pending pending[MVTD_MAX_PENDING];
 	unsigned int nr_pending;
 
 	struct invt_mdev_table devs;

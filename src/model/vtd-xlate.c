@@ -12,8 +12,9 @@
  *     or RID_PASID without one), parsed by src/arch/vtd/hw-cfg.c.  A cached
  *     one is checked by the oracle before use (STALE_CONFIG);
  *  2. the IOTLB: first-stage leaves tagged (DID, PASID), second-stage
- *     leaves (DID, NONE); a hit is checked (WRONG_DOMAIN, STALE_TLB) and
- *     used;
+ *     leaves (DID, NONE), and with INVT_MVTD_TAG_SID (the default) the
+ *     requester id, which the lookup then uses instead of the DID: (sid,
+ *     PASID, page); a hit is checked (WRONG_DOMAIN, STALE_TLB) and used;
  *  3. else the paging-structure cache (the last table of an earlier walk,
  *     same tags): a hit is checked and the walk continues from that table;
  *     else the walk starts at FSPTPTR / SSPTPTR (invt_pt_hw_walk);
@@ -120,11 +121,12 @@ static int cfg_fetch(struct invt_mvtd *m, uint16_t sid, uint32_t ssid, struct mv
 
 	m->cfg_fetches++;
 	/*
-	 * Acquire: pairs with the driver's release store of RTADDR, which it
-	 * writes after initialising the root table.  Forbids reading the table
-	 * before its initialisation.
+	 * Acquire: pairs with the consumer's release store of the root it
+	 * latched at SRTP, itself after the driver's release of the GCMD write
+	 * that followed the root table's initialisation.  Forbids reading the
+	 * table before it.
 	 */
-	rtaddr = __atomic_load_n(&m->regs.rtaddr, __ATOMIC_ACQUIRE);
+	rtaddr = __atomic_load_n(&m->hq.root, __ATOMIC_ACQUIRE);
 	if ((rtaddr & RTADDR_TTM_MASK) != INVT_VTD_RTADDR_TTM_SM)
 		return -EFAULT;		/* legacy or reserved mode: not modelled */
 	vtd_hw_ctx_offset(sid, &roff, &coff);
@@ -219,7 +221,7 @@ static void fill_locked(struct invt_mvtd *m, const struct mvtd_cfg *c,
 	e.prot = (uint8_t)res->prot;
 	e.tag_s2 = c->did;
 	e.tag_s1 = c->tag_s1;
-	e.sid = INVT_CACHE_ID_NONE;
+	e.sid = m->cfg.iotlb_tag == INVT_MVTD_TAG_SID ? c->sid : INVT_CACHE_ID_NONE;
 	e.ssid = INVT_CACHE_ID_NONE;
 	e.iova = iova & ~(res->size - 1);
 	e.pa = res->oa & ~(res->size - 1);
@@ -273,6 +275,9 @@ static int translate(struct invt_mvtd *m, uint32_t sid, uint32_t ssid, uint64_t 
 	memset(xl, 0, sizeof(*xl));
 	invt_cache_lock(m->iotlb);
 	m->translations++;
+	/* Relaxed: TES only gates; the root's acquire orders what is read. */
+	if (!(__atomic_load_n(&m->regs.gsts, __ATOMIC_RELAXED) & INVT_VTD_GSTS_TES))
+		goto out;			/* translation disabled: blocked */
 	if (cfg_get_locked(m, &use, &c, &xl->stale) || (ats && !c.dte))
 		goto out;
 	key = (struct invt_cache_key){
@@ -281,6 +286,11 @@ static int translate(struct invt_mvtd *m, uint32_t sid, uint32_t ssid, uint64_t 
 		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
 		.iova = iova,
 	};
+	if (m->cfg.iotlb_tag == INVT_MVTD_TAG_SID) {
+		/* Looked up by (source-id, PASID, page): the DID is not asked. */
+		key.tag_s2 = INVT_CACHE_ID_ANY;
+		key.sid = sid;
+	}
 	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
 			xl->stale = true;

@@ -46,6 +46,50 @@ static void account_locked(struct invt_mvtd *m, const uint64_t qw[4], unsigned i
 	trace_locked(m, qw, outcome);
 }
 
+/*
+ * Complete the pending invalidations whose type is in @types (a mask of
+ * 1 << type), in queue order; the others stay pending, in order.  Unit
+ * lock held.
+ */
+static void complete_locked(struct invt_mvtd *m, unsigned int types)
+{
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < m->nr_pending; i++) {
+		struct mvtd_pending *p = &m->pending[i];
+
+		if (!(types & (1u << p->type))) {
+			m->pending[kept++] = *p;
+			continue;
+		}
+		if (p->type == VTD_HW_IOTLB_INV || p->type == VTD_HW_PIOTLB_INV)
+			invt_cache_invalidate_locked(m->iotlb, &p->match);
+		else
+			mvtd_cfg_invalidate_locked(m, &p->cfg);
+	}
+	m->nr_pending = kept;
+}
+
+#define PEND_ALL	(1u << VTD_HW_IOTLB_INV | 1u << VTD_HW_PIOTLB_INV | \
+			 1u << VTD_HW_CC_INV | 1u << VTD_HW_PC_INV)
+
+/*
+ * What a device-TLB invalidation of @type waits for (VT-d §6.5.2.12
+ * "Queued Invalidation Ordering Considerations"): a device-TLB invalidation
+ * executes only after every IOTLB (and interrupt entry cache) invalidation
+ * ahead of it completed; a PASID-based device-TLB invalidation after every
+ * IOTLB and PASID-based IOTLB one.  Nothing else: a PASID-based IOTLB
+ * invalidation ahead of a plain device-TLB one, a pair the section does not
+ * list, may still be pending (the weakest reading), and so may context- and
+ * PASID-cache invalidations.  The model has no interrupt entry cache.
+ */
+static unsigned int devtlb_waits_for(uint8_t type)
+{
+	if (type == VTD_HW_PDEVTLB_INV)
+		return 1u << VTD_HW_IOTLB_INV | 1u << VTD_HW_PIOTLB_INV;
+	return 1u << VTD_HW_IOTLB_INV;
+}
+
 /* Device-TLB invalidation: the device TLB's lock only, then the accounting. */
 static int exec_devtlb(struct invt_mvtd *m, const struct vtd_hw_exec *plan,
 		       const struct vtd_hw_desc *d, const uint64_t qw[4])
@@ -53,6 +97,9 @@ static int exec_devtlb(struct invt_mvtd *m, const struct vtd_hw_exec *plan,
 	struct invt_mdev *dev = mvtd_find_dev(m, plan->sid);
 	int ret = VTD_HW_EXEC_OK;
 
+	invt_cache_lock(m->iotlb);
+	complete_locked(m, devtlb_waits_for(d->type));
+	invt_cache_unlock(m->iotlb);
 	if (dev && dev->atc) {
 		invt_cache_lock(dev->atc);
 		invt_cache_invalidate_locked(dev->atc, &plan->match);
@@ -68,21 +115,28 @@ static int exec_devtlb(struct invt_mvtd *m, const struct vtd_hw_exec *plan,
 	invt_cache_lock(m->iotlb);
 	account_locked(m, qw, ret ? INVT_MVTD_TRACE_ITE : INVT_MVTD_TRACE_OK);
 	invt_cache_unlock(m->iotlb);
-	/* Device activity while earlier IOTLB invalidations may be pending. */
+	/* Device activity while invalidations not ordered before it are pending. */
 	if (m->cfg.atc_window)
 		m->cfg.atc_window(m->cfg.window_arg, m->cfg.id, plan->sid,
 				  d->type == VTD_HW_PDEVTLB_INV ? d->pasid : 0, plan->match.start);
 	return ret;
 }
 
-/* Apply the IOTLB removals executed since the last wait.  Unit lock held. */
-static void complete_iotlb_locked(struct invt_mvtd *m)
+/* Queue an executed invalidation until it completes.  Unit lock held. */
+static void pend_locked(struct invt_mvtd *m, const struct vtd_hw_desc *d,
+			const struct vtd_hw_exec *plan)
 {
-	unsigned int i;
+	struct mvtd_pending *p;
 
-	for (i = 0; i < m->nr_pending; i++)
-		invt_cache_invalidate_locked(m->iotlb, &m->pending[i]);
-	m->nr_pending = 0;
+	if (m->nr_pending == MVTD_MAX_PENDING)
+		complete_locked(m, PEND_ALL);
+	p = &m->pending[m->nr_pending++];
+	memset(p, 0, sizeof(*p));
+	p->type = d->type;
+	if (plan->kind == VTD_HW_EXEC_TLB)
+		p->match = plan->match;
+	else
+		p->cfg = plan->cfg;
 }
 
 static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4],
@@ -105,24 +159,22 @@ static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4
 	invt_cache_lock(m->iotlb);
 	switch (plan.kind) {
 	case VTD_HW_EXEC_TLB:
+	case VTD_HW_EXEC_CFG:
 		/*
-		 * Software learns that an IOTLB invalidation completed only
-		 * from a later wait descriptor (§6.5.2.8), so the model
-		 * applies it as late as that allows: at the next completed
-		 * wait, after any device-TLB invalidation queued behind it
-		 * without a wait in between.  That makes a missing wait
-		 * between the two observable (the device refills from the
-		 * stale IOTLB entry in the atc_window).
+		 * Software learns that an invalidation completed only from a
+		 * later wait descriptor (§6.5.2.8), and §6.5.2.12 orders only
+		 * device-TLB invalidations behind earlier ones: so the model
+		 * applies IOTLB and cache invalidations as late as that
+		 * allows, at the next completed wait or at a device-TLB
+		 * invalidation ordered behind them.  A missing completion
+		 * where the specification gives no order is then observable
+		 * (a device refills from a stale entry in the atc_window; a
+		 * configuration used after its invalidation executed).
 		 */
-		if (m->nr_pending == MVTD_MAX_PENDING)
-			complete_iotlb_locked(m);
-		m->pending[m->nr_pending++] = plan.match;
+		pend_locked(m, d, &plan);
 		break;
 	case VTD_HW_EXEC_WAIT:
-		complete_iotlb_locked(m);
-		break;
-	case VTD_HW_EXEC_CFG:
-		mvtd_cfg_invalidate_locked(m, &plan.cfg);
+		complete_locked(m, PEND_ALL);
 		break;
 	default:	/* interrupt entry cache: nothing modelled */
 		break;
@@ -169,7 +221,7 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
 	    cfg->cfg_entries > MVTD_MAX_CFG_ENTRIES || cfg->mamv > 63 || cfg->nd > 6 ||
-	    cfg->pasid_bits > 20)
+	    cfg->pasid_bits > 20 || cfg->iotlb_tag > INVT_MVTD_TAG_DID || cfg->gsts_lag > 1000)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -205,6 +257,8 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 			  cfg->threaded ? VTD_HW_QUEUE_THREADED : VTD_HW_QUEUE_INLINE);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
+	m->hq.global_cmd = true;
+	m->hq.gsts_lag = cfg->gsts_lag ? cfg->gsts_lag : 2;
 	*out = m;
 	return 0;
 err:

@@ -129,8 +129,8 @@ def check_roundtrip(exe):
         d = scenario_dict(print_scenario(exe))
         want = {'arch': 'smmuv3', 'instances': '2', 'devices': '8', 'ats': '0.5', 'pasids': '4',
                 'domains': '6', 'cpus': '2', 'dma': '2', 'seconds': '10', 'ops': '0',
-                'seed': '1', 'mode': 'threaded', 'range-inv': 'on', 'cost': 'none',
-                'ablate': 'none', 'delays': 'off'}
+                'seed': '1', 'mode': 'threaded', 'range-inv': 'on', 'iotlb-tags': 'device',
+                'cost': 'none', 'ablate': 'none', 'delays': 'off'}
         if d != want:
             die('default scenario is %s, expected %s' % (d, want))
     print('ok: round trip, default scenario as documented')

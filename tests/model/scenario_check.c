@@ -4,7 +4,7 @@
  *
  *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril]
  *                  [--arch smmuv3|vtd|riscv] [--instances N] [--devices N] [--domains N]
- *                  [--min-accesses N] [--twice] [--delays]
+ *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT]]
  *
  * Without --ablate: passes when the oracle found no violation, at least
@@ -104,6 +104,8 @@ int main(int argc, char **argv)
 			twice = true;
 		} else if (!strcmp(a, "--delays")) {
 			p.delays = true;
+		} else if (!strcmp(a, "--iotlb-by-tags")) {
+			p.iotlb_by_tags = true;	/* VT-d, RISC-V: the shared IOTLB */
 		} else if (v && !strcmp(a, "--ops")) {
 			p.ops = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--seconds")) {

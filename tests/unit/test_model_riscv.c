@@ -114,6 +114,9 @@ static void *va_of(struct fx *f, uint64_t pa)
 	return va;
 }
 
+/* The IOTLB variant fx_new() builds: the strictest (0) unless a test says. */
+static unsigned int fx_iotlb_tag;
+
 static struct fx *fx_new(bool threaded, uint64_t seed, unsigned int sets, unsigned int ways,
 			 unsigned int cfg_entries)
 {
@@ -123,6 +126,7 @@ static struct fx *fx_new(bool threaded, uint64_t seed, unsigned int sets, unsign
 	struct invt_mrv_config c = {
 		.id = 0, .ats = true, .threaded = threaded, .iotlb_sets = sets,
 		.iotlb_ways = ways, .cfg_entries = cfg_entries, .seed = seed,
+		.iotlb_tag = fx_iotlb_tag,
 	};
 	struct fx *f = calloc(1, sizeof(*f));
 
@@ -403,9 +407,10 @@ static void test_gstage(void **state)
 	struct fx *f = fx_new(false, 2, 16, 4, 16);
 	struct dom *g = dom_new(f, 1, true);
 	const uint64_t high = UINT64_C(1) << 40;	/* needs the x4 root's extra bits */
+	/* The strict IOTLB: entries carry the device_id and process_id too. */
 	struct invt_cache_key k = { .kinds = INVT_CACHE_K(INVT_CACHE_S2), .tag_s2 = GSCID,
-				    .tag_s1 = INVT_CACHE_ID_NONE, .sid = INVT_CACHE_ID_NONE,
-				    .ssid = INVT_CACHE_ID_NONE, .iova = VA_Z };
+				    .tag_s1 = INVT_CACHE_ID_NONE, .sid = DID_G,
+				    .ssid = 0, .iova = VA_Z };
 	struct invt_cache_entry e;
 
 	(void)state;
@@ -881,6 +886,61 @@ static void test_api(void **state)
 	invt_mem_destroy(mem);
 }
 
+/*
+ * Two devices share first-stage domain 0 (PSCID_A); the second is replaced
+ * to an empty domain (PSCID_A + 1) with IODIR.INVAL_DDT only (@flush false)
+ * or with the old PSCID's IOTINVAL.VMA too (§7.3.1).  Return the
+ * WRONG_DOMAIN count; the replaced device must fault whenever it is 0.
+ */
+static uint64_t share_replace(unsigned int tag, bool flush)
+{
+	const uint32_t did2 = 6;
+	struct fx *f;
+	struct dom *b;
+	uint64_t n;
+	int ret;
+
+	fx_iotlb_tag = tag;
+	f = fx_s1(false);
+	fx_iotlb_tag = 0;
+	b = dom_new(f, 1, false);
+	dc_s1(f, did2, &f->dom[0], PSCID_A, 0);
+	assert_int_equal(invt_mrv_add_device(f->m, did2, 0), 0);
+	assert_int_equal(invt_mrv_dma(f->m, DID_S1, 0, VA_X, false), 0);
+	assert_int_equal(invt_mrv_dma(f->m, did2, 0, VA_X, false), 0);
+
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, did2, 0, b->id), 0);
+	dc_set(f, did2, 0, 0, 0, 0);
+	if (flush)
+		assert_int_equal(RUN(f, INVAL_DDT(did2), VMA_PSCID(PSCID_A)), 0);
+	else
+		assert_int_equal(RUN(f, INVAL_DDT(did2)), 0);
+	dc_s1(f, did2, b, PSCID_A + 1, 0);
+	assert_int_equal(RUN(f, INVAL_DDT(did2)), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, did2, 0), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, did2, 0), 0);
+
+	ret = invt_mrv_dma(f->m, did2, 0, VA_X, false);
+	n = ost(f).violations[INVT_VIOL_WRONG_DOMAIN];
+	if (!n)
+		assert_int_equal(ret, -EFAULT);
+	assert_int_equal(invt_mrv_dma(f->m, DID_S1, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_WRONG_DOMAIN], n);
+	assert_int_equal(ost(f).total, n);
+	fx_free(f);
+	return n;
+}
+
+/* "Two devices share a domain, one is replaced to an empty domain: it must fault." */
+static void test_share_replace(void **state)
+{
+	(void)state;
+	assert_int_equal(share_replace(INVT_MRV_TAG_DEVICE, true), 0);
+	assert_int_equal(share_replace(INVT_MRV_TAG_DEVICE, false), 1);
+	/* Looked up by PSCID: the skipped IOTINVAL goes unseen. */
+	assert_int_equal(share_replace(INVT_MRV_TAG_SCID, false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_iotinval_at_fence),
 		cmocka_unit_test(test_walk_cache_leaf_only),
 		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_pscid_reuse),
 		cmocka_unit_test(test_ats),
 		cmocka_unit_test(test_ats_inval_must_wait_for_fence),

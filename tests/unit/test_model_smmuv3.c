@@ -968,6 +968,38 @@ static void test_bad_input(void **state)
 	invt_mem_destroy(mem);
 }
 
+/*
+ * "Two devices share a domain, one is replaced to an empty domain: it must
+ * fault."  SMMUv3 tags its TLB by VMID and ASID (IHI0070 §3.17), not by
+ * StreamID, and an implementation that caches translations combined with a
+ * stream's configuration drops them with the CMD_CFGI_* of that
+ * configuration; so the guidance for a CD change is CMD_CFGI_CD and a sync,
+ * and the old ASID needs a TLBI only before the ASID is reused (the core's
+ * last-user flush).  The stream moved to a new ASID misses every entry of
+ * the old one.
+ */
+static void test_share_replace(void **state)
+{
+	struct fx *f = fx_s1(false, false);
+	struct dom *b = dom_new(f, 1, true);
+
+	(void)state;
+	ste_s1(f, SID_S1B, 0);
+	cd_set(f, SID_S1B, 0, &f->dom[0], ASID);
+	assert_int_equal(invt_msmmu_add_device(f->m, SID_S1B, 0), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 0, VA_X, false), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1B, 0, VA_X, false), 0);
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, SID_S1B, 0, b->id), 0);
+	cd_set(f, SID_S1B, 0, b, ASID + 1);
+	assert_int_equal(RUN(f, CFGI_CD(SID_S1B, 0)), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, SID_S1B, 0), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, SID_S1B, 0), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1B, 0, VA_X, false), -EFAULT);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).total, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -981,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_s2_ipa_keeps_nested),
 		cmocka_unit_test(test_tag_reuse),
 		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_ats),
 		cmocka_unit_test(test_atc_timeout),
 		cmocka_unit_test(test_threaded),

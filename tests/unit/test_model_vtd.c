@@ -28,6 +28,9 @@
 #include <invtrack/model-oracle.h>
 #include <invtrack/model-vtd.h>
 #include <invtrack/pt-vtd.h>
+#include <invtrack/vtd-driver.h>
+#include <invtrack/vtd-queue.h>
+#include <invtrack/vtd.h>
 
 #define F(v, lo)	((uint64_t)(v) << (lo))
 #define SZ_4K		UINT64_C(0x1000)
@@ -66,6 +69,9 @@ struct fx {
 	unsigned int windows;
 	uint32_t window_sid;
 	uint64_t window_iova;
+	uint64_t win_entries;		/* IOTLB entries when the window ran */
+	bool win_dma;			/* the window makes a request of RID_ATS */
+	uint64_t win_fetches;		/* configuration fetches that request made */
 };
 
 /* ------------------------------------------------------------ fixture */
@@ -87,9 +93,22 @@ static void on_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid,
 {
 	struct fx *f = arg;
 
+	struct invt_cache_stats cs;
+	struct invt_mvtd_stats st;
+	uint64_t before;
+
 	f->windows++;
 	f->window_sid = sid;
 	f->window_iova = iova;
+	invt_cache_stats(invt_mvtd_iotlb(f->m), &cs);
+	f->win_entries = cs.entries;
+	if (f->win_dma) {
+		invt_mvtd_stats(f->m, &st);
+		before = st.cfg_fetches;
+		invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false);
+		invt_mvtd_stats(f->m, &st);
+		f->win_fetches = st.cfg_fetches - before;
+	}
 }
 
 static uint64_t alloc_other(struct fx *f)
@@ -108,6 +127,26 @@ static uint64_t *va(struct fx *f, uint64_t pa)
 	return p;
 }
 
+/* The IOTLB variant fx_new() builds: the strictest (0) unless a test says. */
+static unsigned int fx_iotlb_tag;
+
+/* Write GCMD, then poll GSTS (ringing the doorbell) until @sts shows; return polls. */
+static unsigned int gcmd(struct fx *f, uint32_t cmd, uint32_t sts)
+{
+	unsigned int polls = 0;
+
+	invt_vtd_gcmd_write(f->r, cmd);
+	/* Acquire: pairs with the unit's release store of GSTS. */
+	while (!(__atomic_load_n(&f->r->gsts, __ATOMIC_ACQUIRE) & sts)) {
+		assert_true(++polls < 10000000);
+		if (f->r->doorbell)
+			f->r->doorbell(f->r->doorbell_arg);
+		else
+			sched_yield();
+	}
+	return polls;
+}
+
 static struct fx *fx_new(bool threaded, uint64_t seed)
 {
 	struct invt_mem_config mc = { .nr_frames = NR_FRAMES };
@@ -117,7 +156,7 @@ static struct fx *fx_new(bool threaded, uint64_t seed)
 		.id = 0, .psi = true, .mamv = 9, .nd = 2, .ats = true, .pasid = true,
 		.pasid_bits = 8, .flts = true, .slts = true, .threaded = threaded,
 		.iotlb_sets = 16, .iotlb_ways = 4, .cfg_entries = 16, .seed = seed,
-		.atc_window = on_window, .trace = on_trace,
+		.atc_window = on_window, .trace = on_trace, .iotlb_tag = fx_iotlb_tag,
 	};
 	struct fx *f = calloc(1, sizeof(*f));
 
@@ -145,6 +184,10 @@ static struct fx *fx_new(bool threaded, uint64_t seed)
 	__atomic_store_n(&f->r->rtaddr, f->root | INVT_VTD_RTADDR_TTM_SM, __ATOMIC_RELEASE);
 	__atomic_store_n(&f->r->iqa, f->qpa, __ATOMIC_RELEASE);		/* 256 x 128-bit */
 	assert_int_equal(invt_mvtd_start(f->m), 0);
+	/* §11.4.4: queue on, root pointer set, translation on; each waited for. */
+	gcmd(f, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES);
+	gcmd(f, INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS);
+	gcmd(f, INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES);
 	return f;
 }
 
@@ -478,8 +521,14 @@ static void test_stale_config(void **state)
 	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_CONFIG], 1);
 	v = last_report(f);
 	assert_int_equal(v.cache, INVT_VIOL_CACHE_CONFIG);
-	/* The PASID-cache invalidation refetches: clean from then on. */
+	/*
+	 * The PASID-cache invalidation refetches, and the old DID's IOTLB
+	 * invalidation (§6.5.3.3) drops what the source-id tagged IOTLB would
+	 * still serve the device: clean from then on.
+	 */
 	PC_PASID(DID_A, 0);
+	assert_int_equal(wait_done(f), 0);
+	IOTLB_DSI(DID_A);
 	assert_int_equal(wait_done(f), 0);
 	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
 	assert_int_equal(mst(f).cfg_fetches, 2);
@@ -687,6 +736,344 @@ static void test_determinism(void **state)
 	assert_int_equal(c1, c2);
 }
 
+/*
+ * Two devices share second-stage domain A (one DID); the second is replaced
+ * to an empty domain B with the PASID-cache invalidation only (@flush
+ * false) or with the old DID's IOTLB invalidation too (§6.5.3.3).  Return
+ * the WRONG_DOMAIN count; the replaced device must fault whenever it is 0.
+ */
+static uint64_t share_replace(unsigned int tag, bool flush)
+{
+	const uint32_t rid2 = 0x0c;
+	struct fx *f;
+	struct dom *a, *b;
+	uint64_t pdir2, ptab2, *ce, *pe, n;
+	int ret;
+
+	fx_iotlb_tag = tag;
+	f = fx_ss(false);
+	fx_iotlb_tag = 0;
+	a = &f->dom[0];
+	b = dom_new(f, 1, false);
+	/* The second device: its own PASID directory and table, entry 0 -> A. */
+	pdir2 = alloc_other(f);
+	ptab2 = alloc_other(f);
+	__atomic_store_n(va(f, pdir2), ptab2 | 1, __ATOMIC_RELEASE);
+	pe = va(f, ptab2);
+	__atomic_store_n(&pe[1], DID_A, __ATOMIC_RELAXED);
+	/* Release: P last; pairs with the parser's acquire of it. */
+	__atomic_store_n(&pe[0], a->pt.root_pa | F(2, 6) | F(2, 2) | 1, __ATOMIC_RELEASE);
+	ce = va(f, f->ctx + 32 * rid2);
+	__atomic_store_n(&ce[0], pdir2 | F(1, 3) | 1, __ATOMIC_RELEASE);
+	assert_int_equal(invt_mvtd_add_device(f->m, rid2, 0), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid2, 0, VA_X, false), 0);
+
+	/* Replace: break, PASID cache, (old DID's IOTLB,) the new entry. */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, rid2, 0, b->id), 0);
+	__atomic_store_n(&pe[0], 0, __ATOMIC_RELEASE);
+	PC_PASID(DID_A, 0);
+	assert_int_equal(wait_done(f), 0);
+	if (flush) {
+		IOTLB_DSI(DID_A);
+		assert_int_equal(wait_done(f), 0);
+	}
+	__atomic_store_n(&pe[1], DID_B, __ATOMIC_RELAXED);
+	__atomic_store_n(&pe[0], b->pt.root_pa | F(2, 6) | F(2, 2) | 1, __ATOMIC_RELEASE);
+	PC_PASID(DID_B, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, rid2, 0), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, rid2, 0), 0);
+
+	/* B maps nothing: the replaced device must fault, the other one not. */
+	ret = invt_mvtd_dma(f->m, rid2, 0, VA_X, false);
+	n = ost(f).violations[INVT_VIOL_WRONG_DOMAIN];
+	if (!n)
+		assert_int_equal(ret, -EFAULT);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(ost(f).violations[INVT_VIOL_WRONG_DOMAIN], n);
+	assert_int_equal(ost(f).total, n);
+	fx_free(f);
+	return n;
+}
+
+static void test_share_replace(void **state)
+{
+	(void)state;
+	/* Strictest variant: only the spec's full sequence is clean. */
+	assert_int_equal(share_replace(INVT_MVTD_TAG_SID, true), 0);
+	assert_int_equal(share_replace(INVT_MVTD_TAG_SID, false), 1);
+	/* Looked up by DID: the skipped flush goes unseen (why SID is the default). */
+	assert_int_equal(share_replace(INVT_MVTD_TAG_DID, false), 0);
+	assert_int_equal(share_replace(INVT_MVTD_TAG_DID, true), 0);
+}
+
+static void *qi_alloc(void *arg, size_t bytes, uint64_t *pa)
+{
+	struct invt_mem *mem = arg;
+	size_t nr = (bytes + SZ_4K - 1) / SZ_4K;
+
+	if (invt_mem_alloc_contig(mem, nr, INVT_FRAME_OTHER, 0, 0, pa))
+		return NULL;
+	return invt_mem_va(mem, *pa);
+}
+
+static void qi_free(void *arg, void *p, uint64_t pa, size_t bytes)
+{
+	(void)p;
+	invt_mem_free_contig(arg, pa, (bytes + SZ_4K - 1) / SZ_4K);
+}
+
+/*
+ * The driver's queue (src/arch/vtd/queue.c) on this unit, which refuses
+ * waits that neither write a status nor interrupt: a rejected descriptor is
+ * replaced by a status-writing wait the unit accepts, nothing behind it is
+ * lost, and the queue goes on.
+ */
+static void test_driver_iqe_recovery(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	const struct invt_dma_ops dma = { qi_alloc, qi_free, f->mem };
+	const struct invt_vtd_desc dsi = { .type = INVT_VTD_DESC_IOTLB, .g = INVT_VTD_IOTLB_DSI,
+					   .did = DID_A };
+	const struct invt_vtd_desc wsw = { .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = true };
+	struct invt_vtd_qi q;
+	uint8_t buf[4 * 16];
+	uint64_t first, tok, qw[4];
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(invt_vtd_qi_init(&q, f->r, 0, false, &dma), 0);
+	assert_int_equal(invt_vtd_desc_encode_le(&dsi, buf, 16), 0);
+	memset(buf + 16, 0, 16);
+	buf[16] = 0xf;					/* type 15: invalid */
+	assert_int_equal(invt_vtd_desc_encode_le(&dsi, buf + 32, 16), 0);
+	assert_int_equal(invt_vtd_desc_encode_le(&wsw, buf + 48, 16), 0);
+	assert_int_equal(invt_vtd_qi_submit(&q, buf, 4, &first, &tok), 0);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_IQE], 1);
+	/* The covering wait completes and reports the skip. */
+	assert_int_equal(invt_vtd_qi_wait_span(&q, first, tok), -EIO);
+	assert_int_equal(f->r->fsts, 0);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_IQE], 1);	/* the no-op was accepted */
+	assert_int_equal(mst(f).by_op[2], 2);		/* both IOTLB invalidations */
+	/* What replaced the bad slot: a wait with SW = 1. */
+	memcpy(qw, q.base + 16, 16);
+	assert_int_equal(le64toh(qw[0]) & 0xff, 0x65);
+	/* The queue goes on. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(invt_vtd_qi_submit(&q, buf + 48, 1, &first, &tok), 0);
+		assert_int_equal(invt_vtd_qi_wait_span(&q, first, tok), 0);
+	}
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_IQE], 1);
+	invt_vtd_qi_destroy(&q);
+	fx_free(f);
+}
+
+/*
+ * The driver on this unit: a master with PASIDs whose RID (PASID 0 entry)
+ * is detached while a PASID stays attached - legal, and the RID's requests
+ * must fault while the PASID's translate - then attached and detached again.
+ */
+static void test_driver_rid_detached(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	const struct invt_dma_ops dma = { qi_alloc, qi_free, f->mem };
+	struct invt_vtd_config cfg = { .id = 0, .regs = f->r, .mem = &dma };
+	const uint32_t rid = RID;
+	struct invt_mem_pt_ops ops;
+	struct invt_vtd_domain d;
+	struct invt_vtd_master m;
+	struct invt_vtd vtd;
+	struct invt_ctx ctx;
+	uint64_t pa;
+
+	(void)state;
+	invt_rcu_register_thread();
+	invt_ctx_init(&ctx);
+	assert_int_equal(invt_vtd_init(&vtd, &ctx, &cfg), 0);
+	invt_mem_pt_ops_init(&ops, f->mem, ctx.next_domain_id);
+	assert_int_equal(invt_vtd_domain_init(&d, &ctx, INVT_DOMAIN_S1, &ops.ops), 0);
+	assert_int_equal(invt_mem_alloc(f->mem, INVT_FRAME_DATA, d.dom.id, VA_X, &pa), 0);
+	assert_int_equal(invt_pt_map(&d.pt, VA_X, pa, SZ_4K, RW), 0);
+	assert_int_equal(invt_mvtd_add_device(f->m, rid, 0), 0);
+	assert_int_equal(invt_vtd_master_init(&m, &vtd, &rid, 1, 4, false), 0);
+
+	/* PASID 2 only: the RID's entry is not present. */
+	assert_int_equal(invt_vtd_attach(&m, 2, &d), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 2, VA_X, false), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 0, VA_X, false), -EFAULT);
+	/* The RID attached, then detached again: the PASID keeps translating. */
+	assert_int_equal(invt_vtd_attach(&m, 0, &d), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 0, VA_X, false), 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 0, VA_X, false), -EFAULT);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 2, VA_X, false), 0);
+	assert_int_equal(invt_vtd_attach(&m, 2, NULL), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, rid, 2, VA_X, false), -EFAULT);
+	assert_int_equal(ost(f).total, 0);
+	assert_int_equal(mst(f).errors, 0);
+
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+	assert_int_equal(invt_vtd_destroy(&vtd), 0);
+	invt_ctx_destroy(&ctx);
+	invt_rcu_unregister_thread();
+	fx_free(f);
+}
+
+/* ---------------------------------------- queued invalidation ordering */
+
+enum { MID_NONE, MID_WAIT_FN0, MID_WAIT_FN1 };
+
+/*
+ * An ATS device (RID_ATS) on domain A (DID_A) at PASID 0 and, first stage,
+ * PASID 1, both used at VA_X: 2 IOTLB entries (leaf + walk) per PASID.
+ * Then the descriptor (@q0, @q1), an optional wait, a device-TLB
+ * invalidation (plain, or PASID-based of @pasid >= 0) and a wait.  Return
+ * the IOTLB entries left when the device-TLB invalidation ran (the window).
+ */
+static uint64_t order_case(bool fs, uint64_t q0, uint64_t q1, int mid, int pasid,
+			   uint64_t *fetches)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, fs);
+	uint64_t n;
+
+	ctx_set(f, RID_ATS, true);
+	pasid_set(f, 0, a, fs, DID_A);
+	if (fs)
+		pasid_set(f, 1, a, true, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID_ATS, 4), 0);
+	map(f, a, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false), 0);
+	if (fs)
+		assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 1, VA_X, false), 0);
+	assert_int_equal(mst(f).iotlb.entries, fs ? 4 : 2);
+	f->win_dma = fetches != NULL;
+	put(f, q0, q1);
+	if (mid != MID_NONE)	/* SW = 1 into word 1, FN as asked */
+		put(f, F(7, 32) | (mid == MID_WAIT_FN1 ? F(1, 6) : 0) | F(1, 5) | 0x5,
+		    f->spa + 4);
+	if (pasid < 0)
+		DEVTLB(RID_ATS, VA_X);
+	else
+		put(f, F(pasid, 32) | F(RID_ATS, 16) | 0x8, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(f->windows, 1);
+	assert_int_equal(mst(f).errors, 0);
+	n = f->win_entries;
+	if (fetches)
+		*fetches = f->win_fetches;
+	fx_free(f);
+	return n;
+}
+
+#define Q_IOTLB_DSI	(F(DID_A, 16) | 0x22)
+#define Q_PIOTLB(p)	(F(p, 32) | F(DID_A, 16) | 0x26)	/* PASID-selective */
+#define Q_PC(p)		(F(p, 32) | F(DID_A, 16) | 0x17)
+#define Q_CC_DEV	(F(RID_ATS, 32) | 0x31)
+
+/* §6.5.2.12: every pair of an invalidation and a device-TLB invalidation. */
+static void test_qi_ordering(void **state)
+{
+	uint64_t fetches;
+
+	(void)state;
+	/* IOTLB -> device-TLB: ordered (the IOTLB has none of A left). */
+	assert_int_equal(order_case(false, Q_IOTLB_DSI, 0, MID_NONE, -1, NULL), 0);
+	/* IOTLB -> PASID-based device-TLB: ordered. */
+	assert_int_equal(order_case(true, Q_IOTLB_DSI, 0, MID_NONE, 1, NULL), 0);
+	/* PASID-based IOTLB -> PASID-based device-TLB: ordered (PASID 1 gone). */
+	assert_int_equal(order_case(true, Q_PIOTLB(1), 0, MID_NONE, 1, NULL), 2);
+	/* PASID-based IOTLB -> plain device-TLB: not listed, not ordered. */
+	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_NONE, -1, NULL), 4);
+	/* ... a wait with FN = 0 between does not order it either ... */
+	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_WAIT_FN0, -1, NULL), 4);
+	/* ... one with FN = 1 does. */
+	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_WAIT_FN1, -1, NULL), 2);
+	/* PASID-cache and context-cache invalidations are not ordered... */
+	assert_int_equal(order_case(false, Q_PC(0), 0, MID_NONE, -1, &fetches), 2);
+	assert_int_equal(fetches, 0);		/* the cached entry still served */
+	assert_int_equal(order_case(false, Q_CC_DEV, 0, MID_NONE, -1, &fetches), 2);
+	assert_int_equal(fetches, 0);
+	/* ... before a completed wait with FN = 1. */
+	assert_int_equal(order_case(false, Q_PC(0), 0, MID_WAIT_FN1, -1, &fetches), 2);
+	assert_int_equal(fetches, 1);
+}
+
+/* A wait with FN = 0 completes (status written) once the queue ran dry. */
+static void test_qi_fn0_wait(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+
+	(void)state;
+	put(f, F(9, 32) | F(1, 5) | 0x5, f->spa + 4);	/* SW, FN = 0 */
+	put(f, 0x12, 0);				/* IOTLB global */
+	publish(f);
+	assert_int_equal(__atomic_load_n(&f->st[1], __ATOMIC_ACQUIRE), 9);
+	assert_int_equal(mst(f).by_op[5], 1);
+	assert_int_equal(f->outcomes[INVT_MVTD_TRACE_OK], 2);
+	fx_free(f);
+}
+
+/* Poll GSTS (ringing the doorbell) until @sts is clear. */
+static void gsts_wait_clear(struct fx *f, uint32_t sts)
+{
+	unsigned int polls = 0;
+
+	/* Acquire: pairs with the unit's release store of GSTS. */
+	while (__atomic_load_n(&f->r->gsts, __ATOMIC_ACQUIRE) & sts) {
+		assert_true(++polls < 10000000);
+		f->r->doorbell(f->r->doorbell_arg);
+	}
+}
+
+/* GCMD / GSTS: the status lags; TE, SRTP and QIE act only once reported. */
+static void test_gcmd(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, false);
+	const uint32_t on = INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_TE;
+	uint64_t root = f->r->rtaddr;
+
+	(void)state;
+	ctx_set(f, RID, false);
+	pasid_set(f, 0, a, false, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID, 0), 0);
+	map(f, a, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	/* SRTP: RTPS clears at the write and comes back two runs later. */
+	assert_int_equal(gcmd(f, on | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS), 2);
+	/* A new RTADDR is used only from the next completed SRTP on. */
+	__atomic_store_n(&f->r->rtaddr, 0, __ATOMIC_RELEASE);
+	put(f, 0x11, 0);				/* context cache, global */
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	assert_int_equal(gcmd(f, on | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS), 2);
+	put(f, 0x11, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), -EFAULT);
+	__atomic_store_n(&f->r->rtaddr, root, __ATOMIC_RELEASE);
+	gcmd(f, on | INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS);
+	put(f, 0x11, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), 0);
+	/* TE off: requests are blocked (the model does not pass them through). */
+	invt_vtd_gcmd_write(f->r, INVT_VTD_GCMD_QIE);
+	assert_true(f->r->gsts & INVT_VTD_GSTS_TES);	/* not yet */
+	gsts_wait_clear(f, INVT_VTD_GSTS_TES);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, 0, VA_X, false), -EFAULT);
+	/* QIE off: nothing is fetched. */
+	invt_vtd_gcmd_write(f->r, 0);
+	gsts_wait_clear(f, INVT_VTD_GSTS_QIES);
+	put(f, F(1, 32) | F(1, 5) | 0x5, f->spa + 4);
+	publish(f);
+	assert_int_equal(__atomic_load_n(&f->st[1], __ATOMIC_ACQUIRE), 0);
+	assert_int_equal(f->r->iqh, f->tail - 16);
+	assert_int_equal(ost(f).total, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +1082,12 @@ int main(void)
 		cmocka_unit_test(test_stale_tlb),
 		cmocka_unit_test(test_fs_scopes),
 		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_share_replace),
+		cmocka_unit_test(test_gcmd),
+		cmocka_unit_test(test_qi_ordering),
+		cmocka_unit_test(test_qi_fn0_wait),
+		cmocka_unit_test(test_driver_iqe_recovery),
+		cmocka_unit_test(test_driver_rid_detached),
 		cmocka_unit_test(test_did_reuse),
 		cmocka_unit_test(test_devtlb),
 		cmocka_unit_test(test_devtlb_timeout),

@@ -359,7 +359,8 @@ static void test_rid(void **state)
 	struct invt_rv_master m;
 	const uint32_t id = 5;
 	static const unsigned int one[] = { OP_DDT, OP_FENCE };
-	static const unsigned int two[] = { OP_DDT, OP_FENCE, OP_DDT, OP_FENCE };
+	/* Break: INVAL_DDT and the old PSCID's IOTINVAL.VMA (§7.3.1); write: INVAL_DDT. */
+	static const unsigned int two[] = { OP_DDT, OP_VMA, OP_FENCE, OP_DDT, OP_FENCE };
 	size_t from;
 	uint32_t p1, g2;
 	unsigned int k;
@@ -393,7 +394,10 @@ static void test_rid(void **state)
 
 		assert_int_equal(invt_rv_attach_prepare(&a, &m, 0, &d2), 0);
 		assert_int_equal(invt_rv_attach_install(&a), 0);
-		expect_ops(0, from, two, 4);
+		expect_ops(0, from, two, 5);
+		/* VMA, PSCV = 1, the old PSCID, whatever d1's other users. */
+		assert_int_equal(fld(E->f[0].dw[from + 1][0], 32, 32), 1);
+		assert_int_equal(fld(E->f[0].dw[from + 1][0], 31, 12), p1);
 		g2 = tag(&d2, r);
 		assert_int_equal(dc(r, id, 0), INVT_RV_DC_TC_V | INVT_RV_DC_TC_EN_ATS);
 		assert_int_equal(dc(r, id, 1), 9ull << 60 | (uint64_t)g2 << 44 |
@@ -417,7 +421,8 @@ static void test_rid(void **state)
 	from = E->f[0].n;
 	assert_int_equal(invt_rv_attach(&m, 0, NULL), 0);
 	assert_int_equal(op(E->f[0].dw[from]), OP_DDT);
-	assert_int_equal(op(E->f[0].dw[from + 1]), OP_FENCE);
+	assert_int_equal(op(E->f[0].dw[from + 1]), OP_VMA);
+	assert_int_equal(op(E->f[0].dw[from + 2]), OP_FENCE);
 	for (k = 0; k < 8; k++)
 		assert_int_equal(dc(r, id, k), 0);
 	assert_null(m.rid);
@@ -466,7 +471,8 @@ static void test_pasid(void **state)
 	from = E->f[1].n;
 	assert_int_equal(invt_rv_attach_prepare(&a, &m, 3, &d1), 0);
 	assert_int_equal(invt_rv_attach_install(&a), 0);
-	assert_int_equal(E->f[1].n - from, 4);
+	assert_int_equal(E->f[1].n - from, 5);	/* the old PSCID's VMA too (§7.3.2) */
+	assert_int_equal(op(E->f[1].dw[from + 1]), OP_VMA);
 	assert_int_equal(m.pdt[6], (uint64_t)p1 << 12 | 1);
 	invt_rv_attach_commit(&a);
 	assert_int_equal(invt_rv_master_destroy(&m), -EBUSY);

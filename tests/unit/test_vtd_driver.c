@@ -54,6 +54,8 @@ struct unit {
 	unsigned long seen;	/* non-wait descriptors since armed */
 	unsigned long fail_at;	/* reject the fail_at-th; 0: never */
 	unsigned int doorbells;
+	uint32_t gcmds[8];		/* GCMD writes, the last 8 */
+	unsigned int nr_gcmd;
 };
 
 static uint64_t le64(const uint8_t *p)
@@ -75,6 +77,17 @@ static void unit_doorbell(void *arg)
 
 	u->doorbells++;
 	__atomic_fetch_and(&u->regs.fsts, ~clr, __ATOMIC_RELEASE);
+	/* GCMD: reported at once (the model's lag is tested in test_model_vtd). */
+	if (__atomic_exchange_n(&u->regs.gcmd_written, 0, __ATOMIC_ACQUIRE)) {
+		uint32_t cmd = __atomic_load_n(&u->regs.gcmd, __ATOMIC_RELAXED);
+		uint32_t sts = (cmd & (INVT_VTD_GSTS_TES | INVT_VTD_GSTS_QIES)) |
+			       (u->regs.gsts & INVT_VTD_GSTS_RTPS);
+
+		if (cmd & INVT_VTD_GCMD_SRTP)
+			sts |= INVT_VTD_GSTS_RTPS;
+		u->gcmds[u->nr_gcmd++ % 8] = cmd;
+		__atomic_store_n(&u->regs.gsts, sts, __ATOMIC_RELEASE);
+	}
 	if (u->regs.fsts & INVT_VTD_FSTS_IQE)
 		return;
 	iqa = __atomic_load_n(&u->regs.iqa, __ATOMIC_ACQUIRE);
@@ -386,7 +399,14 @@ static void test_init(void **state)
 	assert_int_equal(v->root[1], v->ctx_pa[1] | 1);		/* UP, UCTP */
 	assert_int_equal(v->root[2], 0);
 	expect_seq(0, 0, init, 4);
-	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_SYNC_ORDERS);
+	/* §11.4.4: QIE, then SRTP (QIE kept), then TE, one command per write. */
+	assert_int_equal(u->nr_gcmd, 3);
+	assert_int_equal(u->gcmds[0], INVT_VTD_GCMD_QIE);
+	assert_int_equal(u->gcmds[1], INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_SRTP);
+	assert_int_equal(u->gcmds[2], INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_TE);
+	assert_int_equal(u->regs.gsts, INVT_VTD_GSTS_QIES | INVT_VTD_GSTS_TES | INVT_VTD_GSTS_RTPS);
+	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_SYNC_ORDERS |
+					 INVT_IOMMU_QUEUE_ORDERS);
 	assert_ptr_equal(v->iommu.tags[0], &v->dids);
 	assert_ptr_equal(v->iommu.tags[1], &v->dids);
 	assert_int_equal(v->dids.min, 2);
@@ -547,10 +567,15 @@ static void test_rid_s2(void **state)
 	assert_int_equal(did1, 3);
 	check_pe(v, rid, 0, &d1);
 	{
-		/* Clear, PASID cache, new entry, PASID cache: TLBs are the commit's. */
-		const uint64_t seq[] = { D_PC(did, 0), 0x65, D_PC(did1, 0), 0x65 };
+		/*
+		 * Break, PASID cache, the old DID's IOTLB (second stage: DSI)
+		 * whatever its users (§6.5.3.3), new entry, PASID cache; the
+		 * device TLB is the commit's.
+		 */
+		const uint64_t seq[] = { D_PC(did, 0), 0x65, D_IOTLB_DSI(did), 0x65,
+					 D_PC(did1, 0), 0x65 };
 
-		expect_seq(0, from, seq, 4);
+		expect_seq(0, from, seq, 6);
 	}
 	invt_vtd_attach_commit(&a);
 	{
@@ -561,13 +586,13 @@ static void test_rid_s2(void **state)
 		assert_int_equal(E->unit[0].qw1[at], ALL_ADDR | 1);	/* S, whole span */
 	}
 
-	/* Detach: cleared, PASID cache; the commit flushes the TLBs. */
+	/* Detach: cleared, PASID cache, the old (DID, PASID)'s IOTLB. */
 	at = install(&a, &m, 0, NULL, 0, &from);
 	check_pe(v, rid, 0, NULL);
 	{
-		const uint64_t seq[] = { D_PC(did1, 0), 0x65 };
+		const uint64_t seq[] = { D_PC(did1, 0), 0x65, D_PIOTLB_PASID(did1, 0), 0x65 };
 
-		expect_seq(0, from, seq, 2);
+		expect_seq(0, from, seq, 4);
 	}
 	invt_vtd_attach_commit(&a);
 	{
@@ -617,9 +642,10 @@ static void test_pasid_replace(void **state)
 	assert_int_not_equal(dida, didb);
 	check_pe(v, rid, 130, &db);
 	{
-		const uint64_t seq[] = { D_PC(dida, 130), 0x65, D_PC(didb, 130), 0x65 };
+		const uint64_t seq[] = { D_PC(dida, 130), 0x65, D_PIOTLB_PASID(dida, 130), 0x65,
+					 D_PC(didb, 130), 0x65 };
 
-		expect_seq(0, from, seq, 4);
+		expect_seq(0, from, seq, 6);
 	}
 	invt_vtd_attach_commit(&a);
 	{
@@ -704,6 +730,11 @@ static void test_invalidate_desc(void **state)
 	/* Pages 1..2 -> AM 2 at 0, leaf: IH. */
 	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x2000, true), 0);
 	{
+		/*
+		 * PASID-based IOTLB then a plain device TLB: the pair §6.5.2.12
+		 * does not order, so a fenced wait between; the PASID-based
+		 * device TLB after it is ordered by the queue.
+		 */
 		const uint64_t seq[] = { D_PIOTLB_PSI(did, 0), D_PIOTLB_PSI(did, 7), 0x65,
 					 D_DEVTLB(rid), D_PDEVTLB(rid, 7), 0x65 };
 
@@ -719,6 +750,48 @@ static void test_invalidate_desc(void **state)
 	assert_int_equal(invt_vtd_attach(&m, 7, NULL), 0);
 	assert_int_equal(invt_vtd_master_destroy(&m), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+}
+
+/* A second-stage domain at an ATS RID: IOTLB then device TLB, one wait. */
+static void test_invalidate_ordered(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t rid = 0x31, rid2 = 0x32;
+	struct invt_vtd_domain d, d1;
+	struct invt_vtd_master m, m2;
+	uint32_t did;
+	size_t from;
+
+	domain(&d, INVT_DOMAIN_S2);
+	domain(&d1, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, &d), 0);
+	did = did_of(&d, v);
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x1000, true), 0);
+	{
+		/* §6.5.2.12: the device TLB waits for the IOTLB ahead of it. */
+		const uint64_t seq[] = { D_IOTLB_PSI(did), D_DEVTLB(rid), 0x65 };
+
+		expect_seq(0, from, seq, 3);
+	}
+	/* PASIDs only: PASID-based IOTLB then PASID-based device TLB, one wait. */
+	assert_int_equal(invt_vtd_master_init(&m2, v, &rid2, 1, 4, true), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 3, &d1), 0);
+	did = did_of(&d1, v);
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate(&d1.dom, 0x1000, 0x1000, true), 0);
+	{
+		const uint64_t seq[] = { D_PIOTLB_PSI(did, 3), D_PDEVTLB(rid2, 3), 0x65 };
+
+		expect_seq(0, from, seq, 3);
+	}
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 3, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m2), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
 }
 
 static void test_plan_count(void **state)
@@ -774,7 +847,12 @@ static void test_plan_count(void **state)
 									ranges[i].leaf), 0);
 			assert_int_equal(E->unit[0].n - n0 + E->unit[1].n - n1, cmds);
 			assert_int_equal(E->unit[0].waits - w0 + E->unit[1].waits - w1, syncs);
-			assert_true(cmds >= (k ? 4 : 8));
+			/*
+			 * d1: unit 0 PIOTLB x2, the unlisted pair's wait,
+			 * DEVTLB, PDEVTLB, wait; unit 1 PIOTLB, wait.  d2:
+			 * IOTLB, DEVTLB (ordered, §6.5.2.12), wait.
+			 */
+			assert_true(cmds >= (k ? 3 : 8));
 		}
 	}
 	assert_int_equal(v0->stats.build_errors + v1->stats.build_errors, 0);
@@ -853,7 +931,10 @@ static void test_no_fence(void **state)
 	domain(&d2, INVT_DOMAIN_S1);
 	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 4, true), 0);
 	assert_int_equal(invt_vtd_attach(&m, 1, &d1), 0);
-	/* A replace: the teardown's PASID cache and the new entry's, two submits. */
+	/*
+	 * A replace: the teardown's PASID cache, its IOTLB of the old (DID,
+	 * PASID), the new entry's PASID cache: three submits.
+	 */
 	submits = v->stats.submits;
 	from = E->unit[0].n;
 	{
@@ -861,8 +942,8 @@ static void test_no_fence(void **state)
 
 		assert_int_equal(invt_vtd_attach_prepare(&a, &m, 1, &d2), 0);
 		assert_int_equal(invt_vtd_attach_install(&a), 0);
-		assert_int_equal(v->stats.submits - submits, 2);
-		assert_int_equal(E->unit[0].n - from, 4);
+		assert_int_equal(v->stats.submits - submits, 3);
+		assert_int_equal(E->unit[0].n - from, 6);
 		invt_vtd_attach_commit(&a);
 	}
 	/* The engine: IOTLB phase and ATC phase, each submitted and waited. */
@@ -902,8 +983,12 @@ static void test_ablate_config_inval(void **state)
 	invt_vtd_attach_commit(&a);
 	check_pe(v, rid, 0, &d1);
 	at = install(&a, &m, 0, &d2, 0, &from);
-	/* A replace: its only invalidations are PASID-cache ones, all dropped. */
-	assert_int_equal(at, from);
+	/* A replace: PASID-cache invalidations dropped; the old DID's IOTLB stays. */
+	{
+		const uint64_t seq[] = { D_PIOTLB_PASID(did_of(&d1, v), 0), 0x65 };
+
+		expect_seq(0, from, seq, 2);
+	}
 	invt_vtd_attach_commit(&a);
 	/* The commit still cleans the device TLB and the dead DID: no PC there. */
 	for (k = at; k < E->unit[0].n; k++)
@@ -927,6 +1012,7 @@ int main(void)
 		T(test_pasid_replace),
 		T(test_attach_rules),
 		T(test_invalidate_desc),
+		T(test_invalidate_ordered),
 		T(test_plan_count),
 		T(test_install_error),
 		T(test_no_fence),

@@ -105,10 +105,21 @@ static void test_vectors(void **state)
 	assert_false(d.wpd);
 	assert_int_equal(d.status_data, 0xdeadbeefu);
 	assert_int_equal(d.addr, 0x80001008ull);
-	/* 10: wait with PD only. */
-	assert_int_equal(dec(0x85, 0, &d, NULL), 0);
-	assert_true(d.wpd);
-	assert_false(d.wif || d.wsw || d.wfn);
+	/* 10: wait with PD and SW. */
+	assert_int_equal(dec(0xa5, 0, &d, NULL), 0);
+	assert_true(d.wpd && d.wsw);
+	assert_false(d.wif || d.wfn);
+	/* A wait with neither SW nor IF (FN, PD or nothing) is refused. */
+	{
+		enum vtd_hw_bad why;
+
+		assert_int_equal(dec(0x85, 0, &d, &why), VTD_HW_IQEI_RSVD);
+		assert_int_equal(why, VTD_HW_BAD_WAIT);
+		assert_int_equal(dec(0x45, 0, &d, &why), VTD_HW_IQEI_RSVD);
+		assert_int_equal(why, VTD_HW_BAD_WAIT);
+		assert_int_equal(dec(0x05, 0, &d, &why), VTD_HW_IQEI_RSVD);
+		assert_int_equal(dec(0x15, 0, &d, NULL), 0);	/* IF only */
+	}
 	/* 11: PASID-IOTLB, all of PASID 0x12345 in DID 3. */
 	assert_int_equal(dec(0x0001234500030026ull, 0, &d, NULL), 0);
 	assert_int_equal(d.type, VTD_HW_PIOTLB_INV);
@@ -173,7 +184,7 @@ static const struct {
 	/* type, G [4], IM [31:27], IIDX [47:32] */
 	{ 4, 0x4, 0, 0xf | F(1, 4) | F(0x1f, 27) | F(0xffff, 32), 0 },
 	/* type, IF, SW, FN, PD [7:4], StatusData [63:32]; address [63:2] */
-	{ 5, 0x5, 0, 0xf | F(0xf, 4) | F(0xffffffffu, 32), ~3ull },
+	{ 5, 0x25, 0, 0xf | F(0xf, 4) | F(0xffffffffu, 32), ~3ull },
 	/* type, G, DID, PASID [51:32]; AM, IH, ADDR */
 	{ 6, 0x26, 0, 0xf | F(3, 4) | F(0xffff, 16) | F(0xfffff, 32),
 	  0x7f | F(0xfffffffffffffull, 12) },
@@ -664,7 +675,7 @@ static void test_queue_wait(void **state)
 		unsigned int dsz = w ? 32 : 16;
 
 		put(f, 0x12, 0);			/* IOTLB global */
-		put(f, 0x05, 0);			/* wait without SW or IF */
+		put(f, 0x15, 0);			/* wait with IF only */
 		WAIT(f, 1, 0x1234);
 		ring(f);
 		assert_int_equal(status(f, 1), 0x1234);
@@ -683,6 +694,25 @@ static void test_queue_wait(void **state)
 		assert_int_equal(f->nev, 3);
 		qfx_free(f);
 	}
+}
+
+/* A wait that neither writes a status nor interrupts stops the queue. */
+static void test_queue_silent_wait(void **state)
+{
+	struct qfx *f = qfx_new(false, 0);
+	uint64_t bad_at;
+
+	(void)state;
+	put(f, 0x12, 0);
+	bad_at = f->tail;
+	put(f, 0x45, 0);			/* FN only */
+	WAIT(f, 0, 1);
+	ring(f);
+	assert_int_equal(f->regs.iqh, bad_at);
+	assert_int_equal(f->regs.fsts, INVT_VTD_FSTS_IQE);
+	assert_int_equal(f->regs.iqer & 0xf, VTD_HW_IQEI_RSVD);
+	assert_int_equal(status(f, 0), 0);
+	qfx_free(f);
 }
 
 static void test_queue_iqe(void **state)
@@ -828,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_devtlb_and_cfg_scopes),
 		cmocka_unit_test(test_structures),
 		cmocka_unit_test(test_queue_wait),
+		cmocka_unit_test(test_queue_silent_wait),
 		cmocka_unit_test(test_queue_iqe),
 		cmocka_unit_test(test_queue_ite),
 		cmocka_unit_test(test_queue_wrap),

@@ -113,7 +113,9 @@ static void fake_doorbell(void *arg)
 		qw0 = le64(d);
 		qw1 = le64(d + 8);
 		type = qw0 & 0xf;
-		if (!type || type > 8 || (type == 5 && f->reject_pd && (qw0 & 0x80)) ||
+		/* Like the model: a wait with neither SW nor IF is invalid. */
+		if (!type || type > 8 || (type == 5 && !(qw0 & 0x30)) ||
+		    (type == 5 && f->reject_pd && (qw0 & 0x80)) ||
 		    (type == 5 && (qw0 & 0x20) && f->reject_sw)) {
 			if (type == 5 && (qw0 & 0x20) && f->reject_sw)
 				f->reject_sw--;
@@ -430,7 +432,8 @@ static void test_iqe_covered(void **state)
 	assert_int_equal(e->f.regs.fsts, 0);
 	/* Nothing lost: the no-op, the IOTLB and the wait executed. */
 	assert_int_equal(e->f.n, 4);
-	assert_int_equal(e->f.rec[1].qw0, 0x45);	/* wait, FN, no status */
+	/* A status-writing wait, FN, ~token into the slot's own word. */
+	assert_int_equal(e->f.rec[1].qw0, 0x65 | (uint64_t)(uint32_t)~2u << 32);
 	assert_int_equal(e->f.rec[2].qw0, 0x20022);
 	assert_int_equal(e->f.rec[3].qw0 & 0xff, 0x65);
 	assert_int_equal(e->q.stats.iqe, 1);

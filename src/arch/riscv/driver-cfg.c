@@ -68,18 +68,23 @@ struct cfg_target {
 	bool inval;
 };
 
-static int cfg_sync(const struct cfg_target *t)
+/* One IODIR per device_id, up to two IOTINVALs of the old tags, the IOFENCE.C. */
+#define SYNC_CMDS	(STEP_CMDS + 2)
+
+/*
+ * Queue the step's IODIRs (unless "config-inval" is ablated), then @nold
+ * IOTINVALs of the old tags, then an IOFENCE.C, and wait for it.
+ */
+static int cfg_sync(const struct cfg_target *t, const struct invt_rv_cmd *old, unsigned int nold)
 {
 	static const struct invt_rv_cmd fence = { .opcode = INVT_RV_OP_IOFENCE,
 						  .func3 = INVT_RV_FUNC_C, .pr = true, .pw = true };
-	uint8_t buf[STEP_CMDS * CMD_BYTES];
+	uint8_t buf[SYNC_CMDS * CMD_BYTES];
 	struct invt_rv_cmd c;
 	unsigned int i, n = 0;
 	int ret;
 
-	if (!t->inval)
-		return 0;
-	for (i = 0; i < t->m->dev.nr_sids; i++) {
+	for (i = 0; t->inval && i < t->m->dev.nr_sids; i++) {
 		/* §3.1.3: DV = 1, DID = the device; INVAL_PDT also names the PID. */
 		c = (struct invt_rv_cmd){ .opcode = INVT_RV_OP_IODIR, .dv = true,
 					  .did = t->m->dev.sids[i] };
@@ -93,10 +98,61 @@ static int cfg_sync(const struct cfg_target *t)
 		if (ret)
 			return ret;
 	}
+	for (i = 0; i < nold; i++) {
+		ret = invt_rv_cmd_encode_le(&old[i], buf + n++ * CMD_BYTES);
+		if (ret)
+			return ret;
+	}
+	if (!n)
+		return 0;
 	ret = invt_rv_cmd_encode_le(&fence, buf + n++ * CMD_BYTES);
 	if (ret)
 		return ret;
 	return invt_rv_submit_wait(t->m->rv, buf, n);
+}
+
+/*
+ * The IOTINVALs the specification's guidelines ask for once a valid DC
+ * (§7.3.1 "Changing device directory table entry") or PC (§7.3.2 "Changing
+ * process directory table entry") whose old words are @w changed, for its
+ * old tags: they drop what the IOMMU may have cached under the old context,
+ * whether or not the old domain keeps other users (an IOMMU may tag its
+ * IOTLB by device_id and process_id; the model's strict variant does).
+ * Return: how many were written to @c (0..2).
+ */
+static unsigned int old_tag_cmds(const struct cfg_target *t, const uint64_t *slot,
+				 struct invt_rv_cmd c[2])
+{
+	const struct invt_rv_cmd vma = { .opcode = INVT_RV_OP_IOTINVAL,
+					 .func3 = INVT_RV_FUNC_VMA };
+	/* ta.PSCID [31:12]; iohgatp.MODE [63:60], GSCID [59:44]; fsc.MODE [63:60]. */
+	uint64_t w0 = slot_word(slot, 0), w1 = slot_word(slot, 1);
+
+	if (invt_ctx_ablated(t->m->rv->iommu.ctx, INVT_ABLATE_TEARDOWN_IOTLB))
+		return 0;
+	c[0] = vma;
+	if (t->pdt) {
+		/* A PC: VMA with PSCV = 1, PSCID (iohgatp is Bare here). */
+		c[0].pscv = true;
+		c[0].pscid = (uint32_t)(w0 >> 12) & 0xfffff;
+		return 1;
+	}
+	if (w1 >> 60) {
+		/* G-stage: VMA and GVMA, GV = 1, the GSCID. */
+		c[0].gv = true;
+		c[0].gscid = (uint32_t)(w1 >> 44) & 0xffff;
+		c[1] = c[0];
+		c[1].func3 = INVT_RV_FUNC_GVMA;
+		return 2;
+	}
+	if (w0 & INVT_RV_DC_TC_PDTV)
+		return 1;		/* VMA of everything (GV = AV = PSCV = 0) */
+	if (slot_word(slot, 3) >> 60) {
+		c[0].pscv = true;
+		c[0].pscid = (uint32_t)(slot_word(slot, 2) >> 12) & 0xfffff;
+		return 1;
+	}
+	return 0;
 }
 
 static bool slot_equal(const uint64_t *slot, const uint64_t *w, unsigned int words)
@@ -131,10 +187,14 @@ static int ctx_install(const struct cfg_target *t, uint64_t *const *slots, unsig
 	if (same)
 		return 0;
 	if (valid) {
+		/* The slots of a step hold one context: its old tags are slot 0's. */
+		struct invt_rv_cmd old[2];
+		unsigned int nold = old_tag_cmds(t, slots[0], old);
+
 		for (i = 0; i < n; i++)
 			invt_rv_cfg_break(slots[i]);
 		count_writes(rv, n);
-		ret = cfg_sync(t);
+		ret = cfg_sync(t, old, nold);
 		if (ret)
 			return ret;
 	}
@@ -148,7 +208,7 @@ static int ctx_install(const struct cfg_target *t, uint64_t *const *slots, unsig
 	for (i = 0; i < n; i++)
 		invt_rv_cfg_write(slots[i], w, words);
 	count_writes(rv, n);
-	return cfg_sync(t);
+	return cfg_sync(t, NULL, 0);
 }
 
 /* ------------------------------------------------------- DC and PC words */
@@ -302,7 +362,7 @@ int invt_rv_master_init(struct invt_rv_master *m, struct invt_rv *rv, const uint
 			goto err_unlock;
 		}
 	} else {
-		ret = cfg_sync(&t);
+		ret = cfg_sync(&t, NULL, 0);
 		if (ret)
 			goto err_unlock;
 	}
@@ -354,7 +414,7 @@ int invt_rv_master_destroy(struct invt_rv_master *m)
 		if (w[0] & INVT_RV_DC_TC_V) {
 			for (i = 0; i < m->dev.nr_sids; i++)
 				invt_rv_cfg_write(slots[i], w, rv->dc_words);
-			cfg_sync(&t);
+			cfg_sync(&t, NULL, 0);
 		}
 		invt_mutex_unlock(&rv->cfg_lock);
 		return ret;

@@ -185,23 +185,59 @@ static int pe_words(struct invt_vtd_master *m, struct invt_vtd_domain *d, uint64
 }
 
 /*
- * Tear down the present entry @slot held (old DID @did), already cleared:
- * invalidate the PASID cache and wait, so nothing uses the old entry.
- * Linux's intel_pasid_tear_down_entry() also flushes the PASID's IOTLB and
- * device-TLB entries here; on the invtrack core those belong to the commit,
- * which invalidates the device's ATC for the old attachment and flushes every
- * (DID, PASID) tag whose last user left before the tag can be reused (the
- * model proves it: with the core's tag flush switched off, "tag-flush", the
- * oracle reports WRONG_DOMAIN).  Old IOTLB entries in between can no longer
- * be reached: the PASID entry that named their DID is gone.
+ * Tear down the present entry @slot held (old word 0 @w0, old DID @did),
+ * already broken (P = 0): the guidance of VT-d §6.5.3.3 (the table of
+ * invalidations after a PASID entry is modified or torn down, which Linux
+ * follows in intel_pasid_tear_down_entry()), for the old DID and PASID:
+ *  1. PASID-cache invalidation (PASID-selective), completed: from then on
+ *     nothing translates through the old entry, so nothing refills the
+ *     IOTLB from it;
+ *  2. IOTLB invalidation of the old DID, completed: PASID-based
+ *     (PASID-selective, type 6) for a first-stage entry, domain-selective
+ *     (type 2) for a second-stage one.  Whether or not the old domain keeps
+ *     other users: an implementation may tag its IOTLB in ways software
+ *     cannot see, by source-id among them (§6.2.1 allows it), and look a
+ *     translation up without the DID, so an entry the device filled under
+ *     the old DID would still serve it once the PASID entry names another
+ *     one (the model's strict IOTLB, INVT_MVTD_TAG_SID, catches the skip as
+ *     WRONG_DOMAIN);
+ *  3. the device-TLB invalidation of the old attachment: the core's commit
+ *     (or abort), after this install returned, so after step 2 completed.
+ *     Sending it here as well would send it twice.
+ * Steps 1 and 2 belong here, in the install, and not in the core's commit:
+ * between install and commit the old domain's array still holds the
+ * device, so the old domain's invalidations keep reaching it; but after the
+ * install the PASID entry names the new DID, and an IOTLB entry of the old
+ * DID that the unit serves by source-id would be a translation no array
+ * covers.  The install returns only once nothing of the old DID can serve
+ * the device.  The commit's last-user flush of the old tag stays (it frees
+ * the DID for reuse, other devices' entries included).
+ * With "config-inval" ablated only step 1 goes; with "teardown-iotlb"
+ * ablated only step 2.
  */
-static int pe_teardown(struct invt_vtd_master *m, uint32_t ssid, uint16_t did, bool inval)
+static int pe_teardown(struct invt_vtd_master *m, uint32_t ssid, uint64_t w0, uint16_t did,
+		       bool inval)
 {
-	struct seq s = { .vtd = m->vtd };
+	struct invt_vtd *vtd = m->vtd;
+	struct seq s = { .vtd = vtd };
 
-	if (!inval)
-		return 0;
-	seq_pc(&s, did, ssid);
+	if (inval) {
+		seq_pc(&s, did, ssid);
+		seq_phase(&s);
+	}
+	if (!invt_ctx_ablated(vtd->iommu.ctx, INVT_ABLATE_TEARDOWN_IOTLB)) {
+		struct invt_vtd_desc d = { .did = did };
+
+		if (PE_PGTT(w0) == INVT_VTD_PGTT_FS) {
+			d.type = INVT_VTD_DESC_PIOTLB;
+			d.g = INVT_VTD_PIOTLB_PASID;
+			d.pasid = ssid;
+		} else {
+			d.type = INVT_VTD_DESC_IOTLB;
+			d.g = INVT_VTD_IOTLB_DSI;
+		}
+		seq_add(&s, &d);
+	}
 	return seq_run(&s);
 }
 
@@ -239,7 +275,7 @@ static int pasid_install(struct invt_vtd_master *m, uint32_t ssid, struct invt_v
 		 */
 		invt_vtd_cfg_break(slot);
 		count_writes(vtd, 1);
-		ret = pe_teardown(m, ssid, PE_DID(w1), inval);
+		ret = pe_teardown(m, ssid, w0, PE_DID(w1), inval);
 		if (ret)
 			return ret;
 		invt_vtd_cfg_clear(slot, PE_WORDS);

@@ -13,8 +13,10 @@
  * in vtd->stats.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
+#include <invtrack/ablation.h>
 #include <invtrack/vtd-driver.h>
 
 #include "compat-user.h"
@@ -97,6 +99,47 @@ static int emit_to_batch(void *arg, const struct invt_vtd_desc *d)
 	return 0;
 }
 
+/* struct invt_batch.drv: a PASID-based IOTLB invalidation since the last wait. */
+#define BATCH_PIOTLB	1u
+
+/* Entries that become a plain (non-PASID) device-TLB invalidation, type 3. */
+static bool plain_devtlb(const struct invt_inv *inv)
+{
+	return inv->type == INVT_INV_ATC_FULL || (inv->type == INVT_INV_ATC && !inv->ssid);
+}
+
+/*
+ * The only completion the queue does not give by itself (the instance sets
+ * INVT_IOMMU_QUEUE_ORDERS): VT-d §6.5.2.12 makes a device-TLB invalidation
+ * wait for the IOTLB (type 2) invalidations ahead of it and a PASID-based
+ * device-TLB one for the IOTLB and PASID-based IOTLB (type 6) ones, but
+ * lists nothing for a PASID-based IOTLB invalidation followed by a plain
+ * device-TLB one - what a first-stage domain attached at the RID (PASID 0)
+ * of an ATS device needs (§6.5.3.3's table asks for that pair).  Before the
+ * first such device-TLB descriptor after a type 6 one, a wait with FN = 1
+ * (§6.5.2.8: later descriptors only after it completes) and SW = 1 (every
+ * wait this driver writes reports a status).  Linux's single batch relies
+ * on an order the section does not give.  Not in the "atc-order" ablation.
+ */
+static void order_unlisted_pair(struct invt_vtd *vtd, struct invt_batch *b,
+				const struct invt_inv *inv)
+{
+	const struct invt_vtd_desc w = { .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = true };
+
+	if (!(vtd->iommu.flags & INVT_IOMMU_QUEUE_ORDERS))
+		return;
+	if (inv->type == INVT_INV_IOTLB_S1) {
+		b->drv |= BATCH_PIOTLB;
+		return;
+	}
+	if (!plain_devtlb(inv) || !(b->drv & BATCH_PIOTLB) ||
+	    invt_ctx_ablated(vtd->iommu.ctx, INVT_ABLATE_ATC_ORDER))
+		return;
+	b->drv &= ~BATCH_PIOTLB;
+	if (emit_to_batch(b, &w))
+		stat_add(&vtd->stats.build_errors, 1);
+}
+
 static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
 {
 	struct invt_vtd *vtd = invt_vtd_from_iommu(b->iommu);
@@ -104,6 +147,8 @@ static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const st
 	int ret;
 
 	ret = invt_vtd_entry_req(vtd, inv, r, &req);
+	if (!ret && invt_vtd_inv_count(&vtd->caps, &req) > 0)
+		order_unlisted_pair(vtd, b, inv);
 	if (!ret)
 		ret = invt_vtd_inv_emit(&vtd->caps, &req, emit_to_batch, b);
 	if (ret)
@@ -262,6 +307,50 @@ static int flush_all(struct invt_vtd *vtd)
 	return invt_vtd_submit_wait(vtd, buf, 4);
 }
 
+/*
+ * Write GCMD_REG with the persistent bits @vtd->gcmd and the one-shot @cmd,
+ * then wait (bounded) until GSTS_REG shows @sts set (@on) or clear (§11.4.4:
+ * "software must wait for the status", which may lag).  Return: 0 or
+ * -ETIMEDOUT.
+ */
+static int gcmd_handshake(struct invt_vtd *vtd, uint32_t cmd, uint32_t sts, bool on)
+{
+	struct invt_vtd_regs *r = vtd->qi.regs;
+	unsigned int spins;
+
+	invt_vtd_gcmd_write(r, vtd->gcmd | cmd);
+	for (spins = 0; spins < INVT_VTD_GSTS_SPINS; spins++) {
+		/*
+		 * Acquire: pairs with the unit's release store of GSTS.
+		 * Forbids acting on the status (queueing descriptors, letting
+		 * devices in) before what the unit did to report it.
+		 */
+		if (!(__atomic_load_n(&r->gsts, __ATOMIC_ACQUIRE) & sts) == !on)
+			return 0;
+		/* A register access the inline model reacts to. */
+		if (r->doorbell)
+			r->doorbell(r->doorbell_arg);
+		if (!(spins & 63))
+			sched_yield();
+	}
+	return -ETIMEDOUT;
+}
+
+/* Set (@on) or clear a persistent GCMD bit and wait for its status. */
+static int gcmd_set(struct invt_vtd *vtd, uint32_t bit, uint32_t sts, bool on)
+{
+	int ret;
+
+	if (on)
+		vtd->gcmd |= bit;
+	else
+		vtd->gcmd &= ~bit;
+	ret = gcmd_handshake(vtd, 0, sts, on);
+	if (ret)
+		vtd->gcmd ^= bit;	/* as far as we know, the old state */
+	return ret;
+}
+
 static void *dma_alloc(struct invt_vtd *vtd, size_t bytes, uint64_t *pa)
 {
 	void *p = vtd->mem->alloc(vtd->mem->arg, bytes, pa);
@@ -363,22 +452,43 @@ int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_
 	if (ret)
 		goto err_qi;
 
+	/*
+	 * Bring-up as §11.4.4 asks, one GCMD bit per write and each status
+	 * waited for: queued invalidation on (QIE / QIES; IQA is set), the
+	 * root table pointer (SRTP / RTPS), the global context-cache,
+	 * PASID-cache and IOTLB invalidations the new root needs, then
+	 * translation (TE / TES).  Linux's order (dmar_enable_qi(),
+	 * iommu_set_root_entry(), global flushes, iommu_enable_translation()).
+	 */
+	vtd->gcmd = __atomic_load_n(&cfg->regs->gsts, __ATOMIC_RELAXED) &
+		    (INVT_VTD_GCMD_TE | INVT_VTD_GCMD_QIE);
+	ret = gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, true);
+	if (ret)
+		goto err_tables;
 	old_rtaddr = __atomic_load_n(&cfg->regs->rtaddr, __ATOMIC_RELAXED);
 	/*
-	 * Release: pairs with the unit's acquire load of RTADDR_REG before it
-	 * walks the root table.  Forbids it seeing the table's address before
-	 * the root entry and the zeroed context tables.
+	 * Relaxed: the GCMD write's release (invt_vtd_gcmd_write()) publishes
+	 * it, with the root entry and the zeroed context tables, to the unit.
 	 */
 	__atomic_store_n(&cfg->regs->rtaddr, vtd->root_pa | INVT_VTD_RTADDR_TTM_SM,
-			 __ATOMIC_RELEASE);
-	ret = flush_all(vtd);
+			 __ATOMIC_RELAXED);
+	ret = gcmd_handshake(vtd, INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS, true);
+	if (!ret)
+		ret = flush_all(vtd);
+	if (!ret)
+		ret = gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, true);
 	if (ret)
 		goto err_rtaddr;
 
 	invt_mutex_init(&vtd->cfg_lock);
 	vtd->iommu.id = cfg->id;
 	vtd->iommu.ops = &vtd_ops;
-	vtd->iommu.flags = INVT_IOMMU_S1_PASID_TAGS | (vtd->fence ? INVT_IOMMU_SYNC_ORDERS : 0);
+	/*
+	 * With fenced waits the queue orders what the engine needs (§6.5.2.12,
+	 * and order_unlisted_pair() for the one pair it does not list).
+	 */
+	vtd->iommu.flags = INVT_IOMMU_S1_PASID_TAGS |
+			   (vtd->fence ? INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS : 0);
 	/* One DID space for both stages. */
 	vtd->iommu.tags[0] = &vtd->dids;
 	vtd->iommu.tags[1] = &vtd->dids;
@@ -390,7 +500,12 @@ int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_
 err_lock:
 	invt_mutex_destroy(&vtd->cfg_lock);
 err_rtaddr:
-	__atomic_store_n(&cfg->regs->rtaddr, old_rtaddr, __ATOMIC_RELEASE);
+	/* Best effort: translation off, the old root back, the queue off. */
+	gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, false);
+	__atomic_store_n(&cfg->regs->rtaddr, old_rtaddr, __ATOMIC_RELAXED);
+	gcmd_handshake(vtd, INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS, true);
+	gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, false);
+err_tables:
 	tables_free(vtd);
 err_qi:
 	invt_vtd_qi_destroy(&vtd->qi);
@@ -412,8 +527,15 @@ int invt_vtd_destroy(struct invt_vtd *vtd)
 	ret = invt_iommu_unregister(&vtd->iommu);
 	if (ret)
 		return ret;
-	/* No context entry is present: the unit has nothing left to walk. */
-	__atomic_store_n(&vtd->qi.regs->rtaddr, 0, __ATOMIC_RELEASE);
+	/*
+	 * No context entry is present: translation off (TES clear: nothing is
+	 * walked any more), then the queue off, then the tables go.  Best
+	 * effort: a unit that does not answer keeps nothing the driver frees
+	 * in use (every context entry is clear and was invalidated).
+	 */
+	gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, false);
+	gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, false);
+	__atomic_store_n(&vtd->qi.regs->rtaddr, 0, __ATOMIC_RELAXED);
 	tables_free(vtd);
 	invt_vtd_qi_destroy(&vtd->qi);
 	invt_tag_space_destroy(&vtd->dids);
@@ -487,5 +609,31 @@ static uint64_t entry_count(struct invt_iommu *iommu, const struct invt_inv *inv
 void invt_vtd_plan_count(const struct invt_invs *invs, const struct invt_range *r,
 			 uint64_t *cmds, uint64_t *syncs)
 {
+	/* Loaded once, as the engine does: unref may lower it (invs.h). */
+	size_t n = INVT_READ_ONCE(invs->num_invs), i;
+	const struct invt_iommu *cur = NULL;
+	bool piotlb = false, extra = false;
+
 	invt_invs_plan_count(invs, r, &vtd_ops, entry_count, cmds, syncs);
+	/* Plus order_unlisted_pair()'s wait: one per unit with both kinds. */
+	for (i = 0; i <= n; i++) {
+		const struct invt_inv *e = i < n ? &invs->inv[i] : NULL;
+
+		if (!e || e->iommu != cur) {
+			if (extra) {
+				(*cmds)++;
+				(*syncs)++;
+			}
+			cur = e ? e->iommu : NULL;
+			piotlb = extra = false;
+		}
+		/* Relaxed: the reader rules of <invtrack/invs.h>. */
+		if (!e || !cur || cur->ops != &vtd_ops || !(cur->flags & INVT_IOMMU_QUEUE_ORDERS) ||
+		    !INVT_READ_ONCE(e->users) || !entry_count(e->iommu, e, r))
+			continue;
+		if (e->type == INVT_INV_IOTLB_S1)
+			piotlb = true;
+		else if (plain_devtlb(e) && piotlb)
+			extra = true;
+	}
 }

@@ -182,6 +182,14 @@ int vtd_hw_decode(const uint64_t *qw, bool wide, const struct vtd_hw_caps *caps,
 	if (t->type == VTD_HW_IOTLB_INV && out->g == 3 && (caps->feat & VTD_HW_FEAT_PSI) &&
 	    out->am > caps->mamv)
 		return bad(VTD_HW_BAD_AM, VTD_HW_IQEI_RSVD, why);
+	/*
+	 * §6.5.2.8 describes a wait by what it reports: a status write (SW) or
+	 * an interrupt (IF).  One with neither reports nothing, and the
+	 * specification does not clearly allow it; a unit may refuse it, and
+	 * the model, strictest, does (IQEI 4: the SW/IF field combination).
+	 */
+	if (t->type == VTD_HW_INV_WAIT && !out->wsw && !out->wif)
+		return bad(VTD_HW_BAD_WAIT, VTD_HW_IQEI_RSVD, why);
 	return VTD_HW_IQEI_NONE;
 }
 

@@ -15,14 +15,17 @@
  *    IQH and IQT are byte offsets into it;
  *  - descriptors are fetched in order from IQH up to IQT and each executed
  *    before the next is fetched, then IQH advances past it (release);
- *  - a wait descriptor completes when it is reached: every earlier
- *    descriptor has completed.  The executor is told first (the model then
- *    completes its deferred IOTLB invalidations), then with SW = 1 the
- *    StatusData is written to the status address with a release store, and
- *    with IF = 1 ICS.IWC is set.  FN = 1 ("descriptors after it are
- *    processed only once it completes") holds because execution is in
- *    order and synchronous; FN = 0 permits hardware to go on before the
- *    wait completes, and this model simply does not;
+ *  - a wait descriptor with FN = 1 completes when it is reached, and the
+ *    descriptors after it are fetched only then ("processed only after the
+ *    wait descriptor completes", §6.5.2.8).  A wait with FN = 0 does not
+ *    hold back what follows (§6.5.2.12): the consumer goes on fetching and
+ *    executing, and completes it (in queue order with the other FN = 0
+ *    waits) only at the next FN = 1 wait or when it runs out of
+ *    descriptors, the latest point that still completes it.  Completing a
+ *    wait: the executor is told first (the model then completes the
+ *    invalidations it kept pending), then with SW = 1 the StatusData is
+ *    written to the status address with a release store, and with IF = 1
+ *    ICS.IWC is set;
  *  - an invalid descriptor (decoder, hw.h) sets FSTS.IQE and IQER.IQEI; IQH
  *    stays at it and fetching stops until software clears FSTS.IQE, then
  *    resumes at IQH, re-reading the descriptor (software may rewrite it).
@@ -30,14 +33,21 @@
  *    size (IQEI 6) stops it the same way;
  *  - a device-TLB invalidation the executor reports as timed out (test hook)
  *    still takes effect; the unit sets IQER.ITESID to its SID and FSTS.ITE
- *    and aborts the wait descriptors pending in hardware.  The model treats
+ *    and aborts the wait descriptors pending in hardware (the FN = 0 waits
+ *    not yet completed among them).  The model treats
  *    everything up to the IQT it last read as fetched: those descriptors are
  *    consumed at once, the invalidations among them executed, the waits
  *    aborted (neither status write nor IWC).  Then fetching stops until
  *    software clears FSTS.ITE (the driver sees IQH past its aborted waits,
  *    as Linux's qi_check_fault() expects, and resubmits);
  *  - FSTS is write-1-to-clear: the driver stores the bits into the
- *    @fsts_clear mailbox and rings the doorbell (or the thread polls it).
+ *    @fsts_clear mailbox and rings the doorbell (or the thread polls it);
+ *  - with @global_cmd, a GCMD write (<invtrack/vtd-regs.h>) is taken when
+ *    the consumer next runs and reported in GSTS @gsts_lag runs later
+ *    (§11.4.4: software must wait for the status): SRTP latches RTADDR
+ *    (@root) and sets RTPS; QIE and TE are mirrored in QIES and TES; QIES
+ *    going 0 -> 1 resets IQH to 0 (the queue starts over at its base).
+ *    Descriptors are fetched only while QIES is set.
  */
 #include <errno.h>
 #include <sched.h>
@@ -85,6 +95,49 @@ static void hwq_apply_clear(struct vtd_hw_queue *hq)
 
 	if (clr)
 		__atomic_fetch_and(&hq->regs->fsts, ~clr, __ATOMIC_RELEASE);
+}
+
+/* Take a GCMD write; report the taken one once its lag ran out.  Locked. */
+static void hwq_apply_gcmd(struct vtd_hw_queue *hq)
+{
+	struct invt_vtd_regs *r = hq->regs;
+	uint32_t sts, cmd;
+
+	if (!hq->global_cmd)
+		return;
+	/*
+	 * Acquire: pairs with the release in invt_vtd_gcmd_write().  Forbids
+	 * latching an RTADDR or enabling a queue older than the write.
+	 */
+	if (__atomic_exchange_n(&r->gcmd_written, 0, __ATOMIC_ACQ_REL)) {
+		hq->gcmd = __atomic_load_n(&r->gcmd, __ATOMIC_RELAXED);
+		hq->gcmd_left = (int)hq->gsts_lag;
+	}
+	if (hq->gcmd_left < 0)
+		return;
+	if (hq->gcmd_left-- > 0)
+		return;
+	cmd = hq->gcmd;
+	sts = __atomic_load_n(&r->gsts, __ATOMIC_RELAXED);
+	if (cmd & INVT_VTD_GCMD_SRTP) {
+		/*
+		 * Release: pairs with the translations' acquire load of @root;
+		 * they read the tables it names after the driver's stores.
+		 */
+		__atomic_store_n(&hq->root, __atomic_load_n(&r->rtaddr, __ATOMIC_RELAXED),
+				 __ATOMIC_RELEASE);
+		sts |= INVT_VTD_GSTS_RTPS;
+	}
+	if ((cmd & INVT_VTD_GCMD_QIE) && !(sts & INVT_VTD_GSTS_QIES))
+		__atomic_store_n(&r->iqh, 0, __ATOMIC_RELAXED);
+	sts &= ~(INVT_VTD_GSTS_TES | INVT_VTD_GSTS_QIES);
+	sts |= (cmd & INVT_VTD_GCMD_TE ? INVT_VTD_GSTS_TES : 0) |
+	       (cmd & INVT_VTD_GCMD_QIE ? INVT_VTD_GSTS_QIES : 0);
+	/*
+	 * Release: pairs with the driver's acquire poll of GSTS.  Forbids it
+	 * seeing the status before IQH was reset.
+	 */
+	__atomic_store_n(&r->gsts, sts, __ATOMIC_RELEASE);
 }
 
 static uint32_t hwq_fsts(struct vtd_hw_queue *hq)
@@ -148,6 +201,28 @@ static void hwq_complete_wait(struct vtd_hw_queue *hq, const struct vtd_hw_desc 
 		__atomic_fetch_or(&hq->regs->ics, INVT_VTD_ICS_IWC, __ATOMIC_RELEASE);
 }
 
+/* Complete the FN = 0 waits kept back, in order.  Consumer lock held. */
+static void hwq_complete_deferred(struct vtd_hw_queue *hq)
+{
+	unsigned int i;
+
+	for (i = 0; i < hq->nr_deferred; i++) {
+		hwq_call(hq, &hq->deferred[i], hq->deferred_qw[i], VTD_HW_EV_EXEC, 0);
+		hwq_complete_wait(hq, &hq->deferred[i]);
+	}
+	hq->nr_deferred = 0;
+}
+
+/* An ITE aborts the FN = 0 waits not completed yet.  Consumer lock held. */
+static void hwq_abort_deferred(struct vtd_hw_queue *hq)
+{
+	unsigned int i;
+
+	for (i = 0; i < hq->nr_deferred; i++)
+		hwq_call(hq, &hq->deferred[i], hq->deferred_qw[i], VTD_HW_EV_ABORTED, 0);
+	hq->nr_deferred = 0;
+}
+
 /*
  * Fetch and execute the descriptor at @slot, @off bytes from the start of a
  * queue of @qbytes with @tail the last IQT read.  Return: 0 when it was
@@ -176,6 +251,17 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 			return 0;
 		}
 	}
+	if (d.type == VTD_HW_INV_WAIT && !d.wfn) {
+		/* FN = 0: kept back; what follows goes on (see the file comment). */
+		if (hq->nr_deferred == VTD_HW_MAX_DEFERRED)
+			hwq_complete_deferred(hq);
+		hq->deferred[hq->nr_deferred] = d;
+		memcpy(hq->deferred_qw[hq->nr_deferred++], qw, sizeof(qw[0]) * 4);
+		__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[op], __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (d.type == VTD_HW_INV_WAIT)
+		hwq_complete_deferred(hq);	/* earlier waits complete first */
 	rc = hwq_call(hq, &d, qw, VTD_HW_EV_EXEC, 0);
 	__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[op], __ATOMIC_RELAXED);
 	if (d.type == VTD_HW_INV_WAIT) {
@@ -183,6 +269,7 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	} else if (rc == VTD_HW_EXEC_TIMEOUT &&
 		   (d.type == VTD_HW_DEVTLB_INV || d.type == VTD_HW_PDEVTLB_INV)) {
 		hwq_raise_ite(hq, d.sid);
+		hwq_abort_deferred(hq);
 		/* Everything after it up to @tail counts as fetched. */
 		hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
 	}
@@ -200,6 +287,10 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 
 	pthread_mutex_lock(&hq->lock);
 	hwq_apply_clear(hq);
+	hwq_apply_gcmd(hq);
+	if (hq->global_cmd &&
+	    !(__atomic_load_n(&r->gsts, __ATOMIC_RELAXED) & INVT_VTD_GSTS_QIES))
+		goto out;			/* queued invalidation disabled */
 	/*
 	 * Acquire: pairs with the driver's release store of IQA.  Forbids
 	 * using queue memory before its initialisation.
@@ -253,6 +344,8 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 		__atomic_fetch_add(&hq->consumed, 1, __ATOMIC_RELAXED);
 		total++;
 	}
+	/* Out of descriptors (or stopped): the FN = 0 waits complete now. */
+	hwq_complete_deferred(hq);
 out:
 	pthread_mutex_unlock(&hq->lock);
 	return total;
@@ -275,6 +368,7 @@ void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, stru
 	if (exec)
 		hq->exec = *exec;
 	hwq_default_costs(hq->cost_ns);
+	hq->gcmd_left = -1;
 	pthread_mutex_init(&hq->lock, NULL);
 	if (mode == VTD_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;

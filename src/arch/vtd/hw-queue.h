@@ -35,6 +35,9 @@ enum vtd_hw_event {
 	VTD_HW_EV_INVALID,
 };
 
+/* FN = 0 waits the consumer keeps uncompleted at most (then completes them). */
+#define VTD_HW_MAX_DEFERRED	16
+
 /* Executor return values. */
 #define VTD_HW_EXEC_OK		0
 #define VTD_HW_EXEC_TIMEOUT	1	/* a device-TLB invalidation timed out */
@@ -81,6 +84,18 @@ enum vtd_hw_queue_mode {
  * @lock: one consumer at a time; protects @abort_left.
  * @abort_left: descriptors still to consume in "abort mode" after a
  *	device-TLB timeout: wait descriptors among them are aborted.
+ * @global_cmd: the unit implements GCMD/GSTS: the queue is fetched only
+ *	while GSTS.QIES is set (set before the consumer first runs).
+ * @gsts_lag: runs of the consumer between taking a GCMD write and
+ *	reporting it in GSTS (set before the consumer first runs).
+ * @gcmd: the GCMD value taken and not yet reported (lock).
+ * @gcmd_left: runs still to go before @gcmd is reported, or -1 (lock).
+ * @root: RTADDR as latched by the last completed SRTP (atomic; the model's
+ *	translations read it).
+ * @deferred: wait descriptors with FN = 0 fetched and not yet completed,
+ *	in queue order (lock); see hw-queue.c.
+ * @deferred_qw: their quadwords.
+ * @nr_deferred: entries of @deferred used (lock).
  * @consumed: descriptors consumed (IQH moved past them), atomic.
  * @errors: IQE and ITE raised, atomic.
  * @stop: asks the consumer thread to return (atomic).
@@ -97,6 +112,14 @@ struct vtd_hw_queue {
 	uint64_t clock_ns;
 	invt_mutex_t lock;
 	uint32_t abort_left;
+	bool global_cmd;
+	unsigned int gsts_lag;
+	uint32_t gcmd;
+	int gcmd_left;
+	uint64_t root;
+	struct vtd_hw_desc deferred[VTD_HW_MAX_DEFERRED];
+	uint64_t deferred_qw[VTD_HW_MAX_DEFERRED][4];
+	unsigned int nr_deferred;
 	uint64_t consumed;
 	uint64_t errors;
 	int stop;

@@ -80,6 +80,8 @@ struct vtd_hw_caps {
  * @VTD_HW_BAD_RSVD: a reserved bit is set (IQEI 4).
  * @VTD_HW_BAD_GRAN: an undefined granularity (IQEI 4).
  * @VTD_HW_BAD_AM: type 2 AM above CAP.MAMV (IQEI 4).
+ * @VTD_HW_BAD_WAIT: a wait with neither SW nor IF (IQEI 4; see
+ *	vtd_hw_decode()).
  */
 enum vtd_hw_bad {
 	VTD_HW_BAD_NONE,
@@ -88,6 +90,7 @@ enum vtd_hw_bad {
 	VTD_HW_BAD_RSVD,
 	VTD_HW_BAD_GRAN,
 	VTD_HW_BAD_AM,
+	VTD_HW_BAD_WAIT,
 };
 
 /**

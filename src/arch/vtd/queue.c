@@ -106,6 +106,12 @@ static bool is_sw_wait(const uint8_t *slot)
 	return is_wait(qw0) && (qw0 & WAIT_SW);
 }
 
+/* A wait some waiter owns: SW = 1 with the token of its index (qi_own_wait()). */
+static bool is_owned_wait(const uint8_t *slot, uint64_t index)
+{
+	return is_sw_wait(slot) && (uint32_t)(le64_get(slot) >> 32) == (uint32_t)(index + 1);
+}
+
 /* Busy-wait step; yields now and then (the build machines have 2 CPUs). */
 static void qi_relax(unsigned int spins)
 {
@@ -313,7 +319,7 @@ static void qi_clear(struct invt_vtd_qi *q, uint32_t bit, uint64_t at)
 /* IQE: the unit stopped at an invalid descriptor.  Locked. */
 static void qi_recover_iqe(struct invt_vtd_qi *q)
 {
-	uint64_t h = qi_read_head(q), iqer, qw0, qw1, i;
+	uint64_t h = qi_read_head(q), iqer, qw0, qw1, noop0, noop1, i;
 	uint8_t copy[32], *slot = qi_slot(q, h);
 	uint32_t token = (uint32_t)(h + 1);
 
@@ -328,13 +334,27 @@ static void qi_recover_iqe(struct invt_vtd_qi *q)
 
 	qw0 = le64_get(slot);
 	qw1 = le64_get(slot + 8);
+	/*
+	 * What replaces a refused descriptor: a wait with SW = 1 (and FN = 1)
+	 * writing ~token into the slot's own status word.  A wait with neither
+	 * SW nor IF asks the unit for nothing observable, and §6.5.2.8 can be
+	 * read as not allowing it (a unit may reject it, and the model does);
+	 * one with a status write is valid under every reading, as Linux's
+	 * copy of its own status-writing wait is.  The word is the slot's: no
+	 * other wait uses it (waits own the word of their slot), a wait that
+	 * held this slot a lap ago retired before the slot was reused, and
+	 * ~token is the value qi_own_wait() leaves in it, which no waiter takes
+	 * for completion.
+	 */
+	noop0 = WAIT_TYPE | WAIT_SW | WAIT_FN | (uint64_t)(uint32_t)~token << 32;
+	noop1 = qi_status_pa(q, h);
 	if (is_sw_wait(slot)) {
 		uint64_t plain0 = WAIT_TYPE | WAIT_SW | (uint64_t)token << 32;
 		uint64_t plain1 = qi_status_pa(q, h);
 
 		if (qw0 == plain0 && qw1 == plain1) {
 			/* Even the plain wait was refused: a no-op, aborted. */
-			qi_put_desc(q, slot, WAIT_TYPE | WAIT_FN, 0);
+			qi_put_desc(q, slot, noop0, noop1);
 			q->pend_abort[h & qi_mask(q)] = true;
 			qi_log(q->abort_log, &q->nr_abort, &q->abort_max, h + 1);
 			stat_add(&q->stats.aborted, 1);
@@ -347,14 +367,14 @@ static void qi_recover_iqe(struct invt_vtd_qi *q)
 		goto clear;
 	}
 	/*
-	 * Skip it with a no-op wait (Linux's replacement), losing nothing
-	 * queued behind it.  The first SW = 1 wait after it covers it: the
-	 * slots up to q->prod are written and unconsumed (the unit is stopped
-	 * at h), so it is found there, or it is the next one written.
+	 * Skip it with the no-op wait above, losing nothing queued behind it.
+	 * The first SW = 1 wait after it that has a waiter covers it: the slots
+	 * up to q->prod are written and unconsumed (the unit is stopped at h),
+	 * so it is found there, or it is the next one written.
 	 */
-	qi_put_desc(q, slot, WAIT_TYPE | WAIT_FN, 0);
+	qi_put_desc(q, slot, noop0, noop1);
 	for (i = h + 1; i < q->prod; i++) {
-		if (is_sw_wait(qi_slot(q, i))) {
+		if (is_owned_wait(qi_slot(q, i), i)) {
 			qi_log(q->skip_log, &q->nr_skip, &q->skip_max, i + 1);
 			break;
 		}
