@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <invtrack/ablation.h>
+#include <invtrack/core.h>
 
 #ifdef INVT_TSAN
 /* Synchronisation object of the grace-period annotation (see compat-user.h). */
@@ -42,6 +43,16 @@ void invt_rcu_barrier(void)
 	urcu_memb_barrier();
 }
 #endif
+
+void invt_rcu_register_thread(void)
+{
+	urcu_memb_register_thread();
+}
+
+void invt_rcu_unregister_thread(void)
+{
+	urcu_memb_unregister_thread();
+}
 
 /* Per-thread fault injection state: countdown to the failing allocation. */
 static __thread unsigned int fault_countdown;

@@ -22,16 +22,6 @@ int invt_ctx_destroy(struct invt_ctx *ctx)
 	return 0;
 }
 
-void invt_rcu_register_thread(void)
-{
-	urcu_memb_register_thread();
-}
-
-void invt_rcu_unregister_thread(void)
-{
-	urcu_memb_unregister_thread();
-}
-
 int invt_iommu_register(struct invt_ctx *ctx, struct invt_iommu *iommu)
 {
 	struct invt_list *pos;
