@@ -41,7 +41,7 @@ unsigned int invt_tag_space_used(struct invt_tag_space *ts)
 
 	invt_mutex_lock(&ts->lock);
 	for (i = 0; i < words; i++)
-		n += __builtin_popcountl(ts->bitmap[i]);
+		n += invt_popcountl(ts->bitmap[i]);
 	invt_mutex_unlock(&ts->lock);
 	return n;
 }
