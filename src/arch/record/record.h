@@ -84,17 +84,19 @@ struct invt_rec_iommu;
 
 /**
  * struct invt_recorder - the log shared by the instances of one test.
- * @lock: protects everything below.
+ * @lock: protects everything below; a spinlock in a kernel, where
+ *	submissions run on the invalidation path (no sleeping).
  * @log: events (when @logging).
  * @nlog: events in @log.
  * @cap: room in @log.
  * @logging: keep events in @log.
  * @on_cmd: if set, called for every command as it is submitted, with @lock
- *	held (stress tests apply the command to their own cache model).
+ *	held (stress tests apply the command to their own cache model): it
+ *	must not sleep.
  * @arg: for @on_cmd.
  */
 struct invt_recorder {
-	invt_mutex_t lock;
+	invt_spinlock_t lock;
 	struct invt_rec_event *log;
 	size_t nlog;
 	size_t cap;
