@@ -5,6 +5,14 @@
  * the module itself keeps no state.
  */
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+
+/* Arrays replaced under RCU are freed by callbacks in this module: let them run first. */
+static void __exit invt_module_exit(void)
+{
+	rcu_barrier();
+}
+module_exit(invt_module_exit);
 
 MODULE_LICENSE("Dual BSD/GPL");
 MODULE_DESCRIPTION("invtrack: IOMMU invalidation tracking (RCU invalidation arrays, attach protocol, flush engine, SMMUv3/VT-d/RISC-V encoders)");
