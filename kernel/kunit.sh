@@ -28,14 +28,24 @@ fi
 src=$KUNIT_DIR/linux-source-6.1
 stamp=$KUNIT_DIR/source.stamp
 mkdir -p "$KUNIT_DIR"
-# A new linux-source package (Debian point release) means a new tree and build.
+# A new linux-source package (Debian point release) means a new tree and a new build; the
+# same package extracted again keeps the build (tar restores the files' times).
 want=$(stat -c %Y "$tarball")
-if [ ! -d "$src" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-	echo "kunit: extracting $tarball into $KUNIT_DIR"
+have=$(cat "$stamp" 2>/dev/null || echo none)
+if [ "$have" != none ] && [ "$have" != "$want" ]; then
+	echo "kunit: $tarball changed: a new tree and build"
 	rm -rf "$src" "$KUNIT_DIR/build"
-	tar -C "$KUNIT_DIR" -xf "$tarball"
-	echo "$want" > "$stamp"
 fi
+# Extracted aside, then renamed: a tree is there whole or not at all.
+if [ ! -d "$src" ]; then
+	echo "kunit: extracting $tarball into $KUNIT_DIR"
+	rm -rf "$KUNIT_DIR/extract.tmp"
+	mkdir "$KUNIT_DIR/extract.tmp"
+	tar -C "$KUNIT_DIR/extract.tmp" -xf "$tarball"
+	mv "$KUNIT_DIR/extract.tmp/linux-source-6.1" "$src"
+	rmdir "$KUNIT_DIR/extract.tmp"
+fi
+echo "$want" > "$stamp"
 # drivers/invtrack: the project's Kbuild and Kconfig, and its sources, by link.
 if ! grep -q 'drivers/invtrack/Kconfig' "$src/drivers/Kconfig"; then
 	sed -i 's|^endmenu|source "drivers/invtrack/Kconfig"\n\nendmenu|' "$src/drivers/Kconfig"
