@@ -3,6 +3,8 @@
  * compat-kernel.c - kernel services behind compat-kernel.h.
  */
 #include <linux/atomic.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
 #include <linux/sched.h>
 
 #include <invtrack/core.h>
@@ -71,6 +73,17 @@ void *invt_zalloc(size_t size)
 	if (fault_fire())
 		return NULL;
 	return kzalloc(size, GFP_KERNEL);
+}
+
+/*
+ * kmalloc() aligns power-of-two sizes naturally: round up to one at least
+ * @align when the minimum alignment is not enough.
+ */
+void *invt_zalloc_aligned(size_t align, size_t size)
+{
+	if (align > ARCH_KMALLOC_MINALIGN)
+		size = roundup_pow_of_two(max(size, align));
+	return invt_zalloc(size);
 }
 
 /* Kernel RCU readers need no registration. */

@@ -41,6 +41,8 @@
  * (CONFIG_INVTRACK_FAULT_INJECT only).
  */
 void *invt_zalloc(size_t size);
+/* Zeroed and aligned to @align (a power of two); the same rules as invt_zalloc(). */
+void *invt_zalloc_aligned(size_t align, size_t size);
 
 static inline void invt_free(void *p)
 {
