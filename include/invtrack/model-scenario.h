@@ -59,6 +59,19 @@ struct invt_scn_progress {
 };
 
 /**
+ * struct invt_scn_work - an amount of work, as counted in the result.
+ * @accesses: DMA accesses the oracle checked.
+ * @invalidations: invt_domain_invalidate() calls.
+ * @attaches: attach transactions that completed (attaches, detaches and
+ *	replaces together).
+ */
+struct invt_scn_work {
+	uint64_t accesses;
+	uint64_t invalidations;
+	uint64_t attaches;
+};
+
+/**
  * struct invt_scn_params - what to build and how to load it.
  * @arch: "smmuv3" (NULL means it), "vtd" or "riscv" (see invt_scn_arch_ok()).
  * @instances: IOMMU instances, 1..INVT_SCN_MAX_INSTANCES.
@@ -70,8 +83,13 @@ struct invt_scn_progress {
  * @cpus: threaded mode: churn threads.
  * @dma: threaded mode: DMA threads.
  * @ops: stop after this many operations in total (0: no limit).
- * @seconds: stop after this long (0: no limit); one of @ops and @seconds
- *	must be set.
+ * @seconds: stop after this long (0: no limit).  With @until set it is no
+ *	limit on the run but on a stall: the run stops when a count of @until
+ *	not yet reached did not grow for @seconds (invt_scn_result.stalled).
+ * @until: stop once every nonzero count of it was reached (all zero: no
+ *	such limit).  A test's stop condition: how much work was checked
+ *	does not depend on how fast the machine is.  One of @ops, @seconds and
+ *	@until must be set.
  * @seed: the seed of everything.
  * @threaded: threaded mode, else inline.
  * @ril: the SMMUs support range invalidation (SMMU_IDR3.RIL).
@@ -109,6 +127,7 @@ struct invt_scn_params {
 	unsigned int dma;
 	uint64_t ops;
 	double seconds;
+	struct invt_scn_work until;
 	uint64_t seed;
 	bool threaded;
 	bool ril;
@@ -174,6 +193,9 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @nr_reports: entries of @reports used.
  * @reports: the first violations.
  * @elapsed: seconds of load.
+ * @stalled: with @until set, the run stopped because a count of it not yet
+ *	reached did not grow for @seconds: the load hangs (a machine that is
+ *	merely slow or loaded still makes progress).
  * @by_op: commands consumed per opcode, all instances.
  */
 struct invt_scn_result {
@@ -205,6 +227,7 @@ struct invt_scn_result {
 	unsigned int nr_reports;
 	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
 	double elapsed;
+	bool stalled;
 	uint64_t by_op[256];
 };
 

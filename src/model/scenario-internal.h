@@ -204,6 +204,8 @@ struct scn_arch {
 	void (*cost_defaults)(uint32_t *cost);
 	unsigned int cmd_words;
 	unsigned int sync_op;
+	uint64_t until_seen[3];
+	double until_at[3];
 };
 
 extern const struct scn_arch scn_arch_smmuv3;
@@ -243,6 +245,9 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @tracing: trace commands now (atomic; off for teardown).
  * @cost: per instance, the modelled cost of each op index (read-only).
  * @sync_op: the op index of the arch's completion command.
+ * @until_seen: each count of p->until (accesses, invalidations, attaches)
+ *	as last seen by the thread that decides when the load stops.
+ * @until_at: when each of them last grew (0: not yet looked at).
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -273,6 +278,8 @@ struct scn {
 	int tracing;
 	uint32_t cost[INVT_SCN_MAX_INSTANCES][256];
 	unsigned int sync_op;
+	uint64_t until_seen[3];
+	double until_at[3];
 };
 
 /* splitmix64: small, seedable, good enough to pick operations. */

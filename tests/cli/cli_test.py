@@ -83,13 +83,15 @@ def check_clean(exe):
 
 
 def check_threaded(exe):
-    """A short threaded run is clean too, and runs about as long as asked."""
+    """A short threaded run is clean too, and stops at its time limit."""
     rc, out, err = run(exe, 'run', '--seconds', '1', '--json')
     expect_rc('threaded run', rc, 0, out, err)
     r = json.loads(out)
     if r['scenario']['mode'] != 'threaded' or r['scenario']['ops'] != 0:
         die('not a threaded time-limited run: %s' % r['scenario'])
-    if not 0.9 <= r['elapsed_seconds'] < 5:
+    # Not before the limit; after it only as late as a loaded machine may make it
+    # (stopping the threads): the bound catches a run that ignored the limit.
+    if not 0.9 <= r['elapsed_seconds'] < 60:
         die('asked for 1 s, ran %s s' % r['elapsed_seconds'])
     if r['violations']['total'] or r['dma']['accesses'] == 0:
         die('threaded run: %s violations, %s accesses' %
