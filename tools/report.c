@@ -115,8 +115,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "\n");
 	fprintf(f, "ran %.2f s\n", r->elapsed);
 	fprintf(f, "  map %" PRIu64 "  unmap %" PRIu64 "  attach %" PRIu64 "  detach %" PRIu64
-		"  replace %" PRIu64 "  (attaches refused: %" PRIu64 ")\n", r->maps, r->unmaps,
-		r->attaches, r->detaches, r->replaces, r->attach_errors);
+		"  replace %" PRIu64 "  abort %" PRIu64 "  (attaches refused: %" PRIu64 ")\n",
+		r->maps, r->unmaps, r->attaches, r->detaches, r->replaces, r->aborts,
+		r->attach_errors);
 	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle (%.0f/s)\n", r->oracle.accesses,
 		r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0);
 	fprintf(f, "  %" PRIu64 " faults (unmapped or blocked: expected)\n", r->oracle.faults);
@@ -276,9 +277,9 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	json_scenario(f, o);
 	fprintf(f, "  \"elapsed_seconds\": %.6f,\n", r->elapsed);
 	fprintf(f, "  \"ops\": {\"map\": %" PRIu64 ", \"unmap\": %" PRIu64 ", \"attach\": %" PRIu64
-		", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"attach_errors\": %" PRIu64
-		"},\n", r->maps, r->unmaps, r->attaches, r->detaches, r->replaces,
-		r->attach_errors);
+		", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"abort\": %" PRIu64
+		", \"attach_errors\": %" PRIu64 "},\n", r->maps, r->unmaps, r->attaches,
+		r->detaches, r->replaces, r->aborts, r->attach_errors);
 	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64 "},\n",
 		r->oracle.accesses, r->oracle.faults);
 	fprintf(f, "  \"invalidations\": {\"count\": %" PRIu64 ", \"commands\": %" PRIu64

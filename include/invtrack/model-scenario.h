@@ -162,6 +162,9 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @replaces: moves from one domain to another.
  * @attach_errors: transactions refused (-ENOSPC, -ENOMEM, ...): counted,
  *	not violations.
+ * @aborts: transactions prepared, installed, used by the device for a while
+ *	(DMA, ATS translation requests) and then aborted.  Not counted in
+ *	@attaches, @detaches or @replaces.
  * @invalidations: invt_domain_invalidate() calls.
  * @commands: commands consumed by all instances (syncs included).
  * @syncs: completion commands consumed.
@@ -205,6 +208,7 @@ struct invt_scn_result {
 	uint64_t detaches;
 	uint64_t replaces;
 	uint64_t attach_errors;
+	uint64_t aborts;
 	uint64_t invalidations;
 	uint64_t commands;
 	uint64_t syncs;

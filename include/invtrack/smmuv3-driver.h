@@ -324,7 +324,9 @@ int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master
  * without substreams whose STE becomes S1 gets CD 0 written first (the STE
  * does not reach it yet) and invalidated with CFGI_CD; CD 0 is cleared when
  * the STE stops being S1.  In an ablation build with "config-inval"
- * switched off, no CFGI is issued.
+ * switched off, no CFGI is issued.  Before its first write it tells the
+ * core (invt_attach_installing()) that the SMMU may use the new domain from
+ * now on: the driver, not the core, knows when an install begins.
  *
  * Return: 0; a queue error (-EIO, -ETIMEDOUT), after which the caller
  * calls invt_smmu_attach_abort() (the old configuration is reinstalled).
@@ -338,10 +340,18 @@ int invt_smmu_attach_install(struct invt_smmu_attach *a);
 void invt_smmu_attach_commit(struct invt_smmu_attach *a);
 
 /**
- * invt_smmu_attach_abort() - undo a prepare (and a failed install).
+ * invt_smmu_attach_abort() - undo a prepare (and an install, failed or not).
  * @a: a prepared transaction, installed or not, or whose install failed at
  *	any step: the old configuration is written back from there (best
  *	effort: a queue error now is only counted in the stats).
+ *
+ * When install ran (whether or not it completed), the device may have used
+ * the new domain and filled its ATC from it: once the old STE or CD is back
+ * and its CFGI + CMD_SYNC completed, the core's abort issues CMD_ATC_INV for
+ * the (SID, SSID) and waits before the new domain's array drops the device,
+ * and flushes the new domain's ASID or VMID if that was its last user; in
+ * short, it ends like a detach from the new domain.  Before install, only
+ * the array changes.
  */
 void invt_smmu_attach_abort(struct invt_smmu_attach *a);
 

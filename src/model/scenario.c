@@ -373,16 +373,19 @@ static bool scn_done(struct scn *s, double start)
 	return s->p->seconds > 0 && scn_now() - start >= s->p->seconds;
 }
 
+/* Map 40 %, unmap 20 %, attach / detach / replace 35 %, abort 5 %. */
 static void scn_churn_step(struct scn *s, uint64_t *rng)
 {
-	unsigned int r = scn_below(rng, 10);
+	unsigned int r = scn_below(rng, 20);
 
-	if (r < 4)
+	if (r < 8)
 		scn_op_map(s, rng);
-	else if (r < 6)
+	else if (r < 12)
 		scn_op_unmap(s, rng);
-	else
+	else if (r < 19)
 		scn_op_attach(s, rng);
+	else
+		scn_op_abort(s, rng);
 }
 
 static void scn_run_inline(struct scn *s)

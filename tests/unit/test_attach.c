@@ -128,21 +128,22 @@ static void spy_note(int inst)
 	w.nheld++;
 }
 
-static uint64_t spy_submit(struct invt_batch *b)
+static int spy_submit(struct invt_batch *b, uint64_t *token)
 {
 	int i = inst_of(b->iommu);
-	uint64_t token = w.rec_ops[i]->submit(b);
+	int ret = w.rec_ops[i]->submit(b, token);
 
 	spy_note(i);
-	return token;
+	return ret;
 }
 
-static void spy_wait(struct invt_iommu *iommu, uint64_t token)
+static int spy_wait(struct invt_iommu *iommu, uint64_t token)
 {
 	int i = inst_of(iommu);
+	int ret = w.rec_ops[i]->wait(iommu, token);
 
-	w.rec_ops[i]->wait(iommu, token);
 	spy_note(i);
+	return ret;
 }
 
 static void world_init(int ninst, const unsigned int *flags, uint32_t ntags)

@@ -122,11 +122,11 @@ static void rec_log(struct invt_recorder *rec, int kind, uint32_t iommu,
 	ev->token = token;
 }
 
-static uint64_t rec_submit(struct invt_batch *b)
+static int rec_submit(struct invt_batch *b, uint64_t *tokenp)
 {
 	struct invt_rec_iommu *ri = to_rec(b->iommu);
 	struct invt_recorder *rec = ri->rec;
-	uint64_t token = b->token;
+	uint64_t token = *tokenp;
 	uint32_t off;
 
 	invt_spin_lock(&rec->lock);
@@ -144,19 +144,23 @@ static uint64_t rec_submit(struct invt_batch *b)
 	}
 	rec_log(rec, INVT_REC_EV_SUBMIT, ri->iommu.id, NULL, token);
 	invt_spin_unlock(&rec->lock);
-	return token;
+	*tokenp = token;
+	/* Relaxed: set by the test between operations. */
+	return __atomic_load_n(&ri->submit_err, __ATOMIC_RELAXED);
 }
 
-static void rec_wait(struct invt_iommu *iommu, uint64_t token)
+static int rec_wait(struct invt_iommu *iommu, uint64_t token)
 {
 	struct invt_rec_iommu *ri = to_rec(iommu);
 
 	__atomic_fetch_add(&ri->waits, 1, __ATOMIC_RELAXED);
-	if (!ri->rec->logging)
-		return;
-	invt_spin_lock(&ri->rec->lock);
-	rec_log(ri->rec, INVT_REC_EV_WAIT, iommu->id, NULL, token);
-	invt_spin_unlock(&ri->rec->lock);
+	if (ri->rec->logging) {
+		invt_spin_lock(&ri->rec->lock);
+		rec_log(ri->rec, INVT_REC_EV_WAIT, iommu->id, NULL, token);
+		invt_spin_unlock(&ri->rec->lock);
+	}
+	/* Relaxed: set by the test between operations. */
+	return __atomic_load_n(&ri->wait_err, __ATOMIC_RELAXED);
 }
 
 static const struct invt_iommu_ops rec_ops = {

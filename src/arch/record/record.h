@@ -116,6 +116,9 @@ struct invt_recorder {
  * @cmds: commands submitted (syncs included); atomic.
  * @syncs: completion commands submitted; atomic.
  * @waits: waits; atomic.
+ * @submit_err: what every submit returns (0, or an injected error); the
+ *	commands are logged all the same.
+ * @wait_err: what every wait returns (0, or an injected error).
  */
 struct invt_rec_iommu {
 	struct invt_iommu iommu;
@@ -126,6 +129,8 @@ struct invt_rec_iommu {
 	uint64_t cmds;
 	uint64_t syncs;
 	uint64_t waits;
+	int submit_err;
+	int wait_err;
 };
 
 /**

@@ -176,18 +176,14 @@ static int rv_wait_token(struct invt_rv *rv, uint64_t token)
 	return ret;
 }
 
-static uint64_t rv_submit(struct invt_batch *b)
+static int rv_submit(struct invt_batch *b, uint64_t *token)
 {
-	struct invt_rv *rv = invt_rv_from_iommu(b->iommu);
-	uint64_t token = b->token;
-
-	rv_submit_cmds(rv, b->buf, b->cmds, &token);
-	return token;
+	return rv_submit_cmds(invt_rv_from_iommu(b->iommu), b->buf, b->cmds, token);
 }
 
-static void rv_wait(struct invt_iommu *iommu, uint64_t token)
+static int rv_wait(struct invt_iommu *iommu, uint64_t token)
 {
-	rv_wait_token(invt_rv_from_iommu(iommu), token);
+	return rv_wait_token(invt_rv_from_iommu(iommu), token);
 }
 
 static const struct invt_iommu_ops rv_ops = {

@@ -467,6 +467,8 @@ int invt_smmu_attach_install(struct invt_smmu_attach *a)
 	struct invt_smmu_master *m = a->m;
 	int ret;
 
+	/* From the first STE or CD write on, the device may use the new domain. */
+	invt_attach_installing(&a->tx);
 	invt_mutex_lock(&m->smmu->cfg_lock);
 	ret = slot_install(m, a->ssid, a->new, config_inval(m->smmu));
 	if (!ret) {
@@ -492,8 +494,11 @@ void invt_smmu_attach_abort(struct invt_smmu_attach *a)
 		old = invt_container_of(a->tx.old, struct invt_smmu_domain, dom);
 	/*
 	 * Back to the old configuration, from wherever install stopped (a
-	 * no-op when it never ran).  Best effort: a queue error here is
-	 * counted in the stats and nothing more can be done.
+	 * no-op when it never ran), its CFGIs waited for: from then on the
+	 * device cannot reach the new domain.  Only then does the core clean
+	 * the ATC of what the device may have fetched through the new domain
+	 * (after an install began) and drop its entries.  Best effort: a queue
+	 * error here is counted in the stats and nothing more can be done.
 	 */
 	invt_mutex_lock(&m->smmu->cfg_lock);
 	slot_install(m, a->ssid, old, config_inval(m->smmu));

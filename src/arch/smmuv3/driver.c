@@ -154,13 +154,12 @@ static void hook_waited(struct invt_smmu *smmu)
 		smmu->hooks->waited(smmu->hooks->arg, smmu);
 }
 
-static uint64_t smmu_submit(struct invt_batch *b)
+static int smmu_submit(struct invt_batch *b, uint64_t *token)
 {
 	struct invt_smmu *smmu = invt_smmu_from_iommu(b->iommu);
-	uint64_t token = b->token;
 	int ret;
 
-	ret = invt_smmu_cmdq_submit(&smmu->cmdq, b->buf, b->cmds, &token);
+	ret = invt_smmu_cmdq_submit(&smmu->cmdq, b->buf, b->cmds, token);
 	stat_add(&smmu->stats.submits, 1);
 	stat_add(&smmu->stats.cmds, b->cmds);
 	stat_add(&smmu->stats.syncs, count_syncs(b->buf, b->cmds));
@@ -168,17 +167,20 @@ static uint64_t smmu_submit(struct invt_batch *b)
 	if (ret)
 		stat_add(&smmu->stats.submit_errors, 1);
 	hook_submitted(smmu, b->buf, b->cmds);
-	return token;
+	return ret;
 }
 
-static void smmu_wait(struct invt_iommu *iommu, uint64_t token)
+static int smmu_wait(struct invt_iommu *iommu, uint64_t token)
 {
 	struct invt_smmu *smmu = invt_smmu_from_iommu(iommu);
+	int ret;
 
 	stat_add(&smmu->stats.waits, 1);
-	if (invt_smmu_cmdq_wait(&smmu->cmdq, token))
+	ret = invt_smmu_cmdq_wait(&smmu->cmdq, token);
+	if (ret)
 		stat_add(&smmu->stats.wait_errors, 1);
 	hook_waited(smmu);
+	return ret;
 }
 
 static const struct invt_iommu_ops smmu_ops = {

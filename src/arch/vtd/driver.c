@@ -226,18 +226,14 @@ static int vtd_complete(struct invt_vtd *vtd, uint64_t first, uint64_t token)
 	return ret;
 }
 
-static uint64_t vtd_submit(struct invt_batch *b)
+static int vtd_submit(struct invt_batch *b, uint64_t *token)
 {
-	struct invt_vtd *vtd = invt_vtd_from_iommu(b->iommu);
-	uint64_t token = b->token;
-
-	vtd_queue(vtd, b->buf, b->cmds, NULL, &token);
-	return token;
+	return vtd_queue(invt_vtd_from_iommu(b->iommu), b->buf, b->cmds, NULL, token);
 }
 
-static void vtd_wait(struct invt_iommu *iommu, uint64_t token)
+static int vtd_wait(struct invt_iommu *iommu, uint64_t token)
 {
-	vtd_complete(invt_vtd_from_iommu(iommu), 0, token);
+	return vtd_complete(invt_vtd_from_iommu(iommu), 0, token);
 }
 
 static const struct invt_iommu_ops vtd_ops = {
