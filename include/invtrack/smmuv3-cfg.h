@@ -74,6 +74,74 @@ enum invt_smmu_ste_config {
 #define INVT_SMMU_PS_48		5
 #define INVT_SMMU_PS_52		6
 
+/**
+ * invt_smmu_ps_encode() - the PS / IPS / OAS encoding of an address size.
+ * @bits: 32, 36, 40, 42, 44, 48 or 52.
+ *
+ * Return: an INVT_SMMU_PS_* value, or -EINVAL for another size.
+ */
+int invt_smmu_ps_encode(unsigned int bits);
+
+/**
+ * invt_smmu_ps_bits() - the address size a PS / IPS / OAS encoding names.
+ * @ps: INVT_SMMU_PS_32.._52.
+ *
+ * Return: bits, or 0 for 0b111 (reserved up to SMMUv3.3) and above.
+ */
+unsigned int invt_smmu_ps_bits(unsigned int ps);
+
+/**
+ * struct invt_smmu_geometry - the walk a translation regime needs.
+ * @txsz: T0SZ (CD) or S2T0SZ (STE): 64 - input bits.
+ * @sl0: stage 2 only: S2SL0, the VTCR_EL2.SL0 encoding of @level.
+ * @level: ARM starting level of the walk (0..3).
+ * @concat: stage 2 only: tables concatenated at the starting level (1 to
+ *	16); 1 at stage 1.
+ */
+struct invt_smmu_geometry {
+	uint8_t txsz;
+	uint8_t sl0;
+	uint8_t level;
+	uint8_t concat;
+};
+
+/**
+ * invt_smmu_s1_geometry() - CD.T0SZ and the starting level for a VA size.
+ * @va_bits: 25..48, or up to 52 with the 64K granule and @vax52.
+ * @tg: INVT_SMMU_TG_4K, _16K or _64K.
+ * @vax52: SMMU_IDR5.VAX == 0b01 (52-bit VAs with the 64K granule).
+ * @g: out.
+ *
+ * T0SZ = 64 - @va_bits within the range of §5.4 (CD.T0SZ: 16..39, 12 with
+ * the 64K granule and 52-bit VAs); the walk starts at the highest level
+ * that resolves at least one bit, without concatenation (VMSAv8-64 stage 1).
+ *
+ * Return: 0, or -EINVAL (@g untouched).
+ */
+int invt_smmu_s1_geometry(unsigned int va_bits, unsigned int tg, bool vax52,
+			  struct invt_smmu_geometry *g);
+
+/**
+ * invt_smmu_s2_geometry() - STE.S2T0SZ and S2SL0 for an IPA size.
+ * @ia_bits: IPA bits: 25 up to @ias.
+ * @tg: INVT_SMMU_TG_4K, _16K or _64K.
+ * @ias: the SMMU's input address size in bits (OAS when it has no AArch32
+ *	tables, §3.4).
+ * @g: out.
+ *
+ * S2T0SZ = 64 - @ia_bits, which §5.2 bounds by MAX(16, 64 - IAS) (12 with
+ * the 64K granule) and 39; an out-of-range value makes the STE ILLEGAL
+ * (SMMUv3.1 on), so it is refused here.  The walk starts at the level that
+ * resolves at most one table's bits; where S2SL0 cannot encode it (level 0
+ * with 16K, DS == 0) it starts one level lower with 2 to 16 concatenated
+ * tables (§5.2 S2SL0; VMSAv8-64 stage 2).
+ *
+ * Return: 0, or -EINVAL for a bad granule or size outside [25, 52],
+ * -ERANGE for one the SMMU cannot take (@g untouched either way).
+ */
+int invt_smmu_s2_geometry(unsigned int ia_bits, unsigned int tg, unsigned int ias,
+			  struct invt_smmu_geometry *g);
+
 /* STE.EATS values the builder accepts (§5.2): 0 ATS off, 1 full ATS. */
 #define INVT_SMMU_EATS_OFF	0
 #define INVT_SMMU_EATS_FULL	1
