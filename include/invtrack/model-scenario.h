@@ -159,9 +159,9 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	with nothing attached, or ILLEGAL).
  * @illegal_cfg: of @bad_ste and @bad_cd, ILLEGAL structures (IHI0070 §5.2,
  *	§5.4): a driver bug; a clean run has none.
- * @handshake_errors: SMMUv3: register writes the spec forbids (CR0 changed
- *	before CR0ACK matched, a base register written while enabled); a
- *	clean run has none.
+ * @handshake_errors: register writes the spec forbids: SMMUv3 CR0 changed
+ *	before CR0ACK matched, a base register written while enabled; RISC-V
+ *	ddtp or cqcsr.cqen written while busy.  A clean run has none.
  * @inv_commands: commands the invalidations submitted (syncs included).
  * @inv_syncs: of which CMD_SYNCs.
  * @inv_waits: completions the invalidations waited for.

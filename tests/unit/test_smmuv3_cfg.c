@@ -1351,7 +1351,8 @@ static void test_s2_derived_fields(void **state)
 
 			if (ia > max)
 				ia = max;
-			assert_int_equal(invt_smmu_s2_geometry(ia, granules[j], oas_sizes[i], &g), 0);
+			assert_int_equal(invt_smmu_s2_geometry(ia, granules[j], oas_sizes[i], &g),
+					 0);
 			ste.s2t0sz = g.txsz;
 			ste.s2sl0 = g.sl0;
 			ste.s2ps = (uint8_t)invt_smmu_ps_encode(oas_sizes[i]);
@@ -1369,7 +1370,8 @@ static void test_s2_derived_fields(void **state)
 			assert_int_equal(invt_smmu_s2_geometry(ia + 1, granules[j], oas_sizes[i],
 							       &g), -ERANGE);
 			ste.s2t0sz = (uint8_t)(64 - ia - 1);
-			ste.s2sl0 = shift == 12 ? (ia + 1 > 39 ? 2 : ia + 1 > 30 ? 1 : 0) : ste.s2sl0;
+			if (shift == 12)	/* the level a 4K walk of ia + 1 bits starts at */
+				ste.s2sl0 = ia + 1 > 39 ? 2 : ia + 1 > 30 ? 1 : 0;
 			if (invt_smmu_ste_build(&ste, w))
 				continue;	/* the builder's own consistency check */
 			assert_int_equal(smmu_hw_ste_decode(w, &idr, &hs, &why),

@@ -270,16 +270,17 @@ static int tag_bits(unsigned int want, bool has16, unsigned int *out)
 	return 0;
 }
 
-/*
- * Polls for an acknowledgement, each round telling the model that time
- * passes (the registers' poll hook), up to the queue's spin limit.
- */
+/* Tell a model that a register was written (real hardware sees it). */
 static void regs_kick(struct invt_smmu_regs *regs)
 {
 	if (regs->doorbell)
 		regs->doorbell(regs->doorbell_arg);
 }
 
+/*
+ * One round of polling for an acknowledgement: a model's clock moves on
+ * (the registers' poll hook); real hardware needs nothing.
+ */
 static void regs_poll(struct invt_smmu_regs *regs)
 {
 	if (regs->poll)

@@ -153,8 +153,9 @@ static void hwq_cr0_ack(struct smmu_hw_queue *hq, uint32_t cr0)
 	}
 	if ((cr0 & INVT_SMMU_CR0_SMMUEN) && !(ack & INVT_SMMU_CR0_SMMUEN)) {
 		/* Relaxed stores: published by the release store of CR0ACK. */
-		__atomic_store_n(&hq->strtab_base,
-				 __atomic_load_n(&r->strtab_base, __ATOMIC_ACQUIRE), __ATOMIC_RELAXED);
+		uint64_t base = __atomic_load_n(&r->strtab_base, __ATOMIC_ACQUIRE);
+
+		__atomic_store_n(&hq->strtab_base, base, __ATOMIC_RELAXED);
 		__atomic_store_n(&hq->strtab_cfg,
 				 __atomic_load_n(&r->strtab_base_cfg, __ATOMIC_ACQUIRE),
 				 __ATOMIC_RELAXED);
