@@ -295,10 +295,35 @@ void invt_smmu_cfg_write(uint64_t *slot, const uint64_t w[INVT_SMMU_CFG_WORDS]);
  */
 void invt_smmu_cfg_break(uint64_t *slot);
 
+/* Word 0 of an STE that aborts silently: V = 1, Config 0b000 (§5.2). */
+#define INVT_SMMU_STE_W0_ABORT		0x1ull
+/*
+ * Word 0 of a CD that translates nothing: V = 1 [31], EPD0 [14] and EPD1
+ * [30] (no table walk: translation fault, no C_BAD_CD), AA64 [41], R [45],
+ * A [46] (§5.4); the other fields are IGNORED or 0.
+ */
+#define INVT_SMMU_CD_W0_BLOCK		((1ull << 31) | (1ull << 14) | (1ull << 30) | \
+					 (1ull << 41) | (1ull << 45) | (1ull << 46))
+
+/**
+ * invt_smmu_cfg_break_to() - first step of a change, keeping the slot valid.
+ * @slot: the 8 words in memory.
+ * @w0: INVT_SMMU_STE_W0_ABORT or INVT_SMMU_CD_W0_BLOCK: word 0 of a valid
+ *	structure that uses no other word, so that whatever mix of old and
+ *	new words the SMMU reads until the change completes, transactions
+ *	are terminated (abort, or a translation fault) instead of raising
+ *	C_BAD_STE / C_BAD_CD for an invalid structure.
+ *
+ * Then as after invt_smmu_cfg_break(): CMD_CFGI, CMD_SYNC, wait, body,
+ * CMD_CFGI, CMD_SYNC, wait, invt_smmu_cfg_make_valid().
+ */
+void invt_smmu_cfg_break_to(uint64_t *slot, uint64_t w0);
+
 /**
  * invt_smmu_cfg_write_body() - second step: the new contents, still invalid.
- * @slot: the 8 words in memory; word 0 must be 0 and the SMMU must have
- *	been told so (invt_smmu_cfg_break() then CFGI + SYNC completed).
+ * @slot: the 8 words in memory; word 0 must be 0 or a word 0 of
+ *	invt_smmu_cfg_break_to(), and the SMMU must have been told so (the
+ *	break, then CFGI + SYNC completed).
  * @w: the new words.
  *
  * Stores words 1..7 with single 64-bit atomic stores; word 0 stays 0.  The

@@ -1460,6 +1460,35 @@ static void test_s2t0sz_out_of_range(void **state)
 	assert_int_equal(smmu_hw_ste_decode(w, &idr, &hs, &why), 0);
 }
 
+/*
+ * The words a break keeps valid: an aborting STE and a blocking CD are
+ * legal whatever the other words hold, and translate nothing.
+ */
+static void test_break_words(void **state)
+{
+	const struct smmu_hw_cfg_idr *idr = full_idr();
+	uint64_t w[INVT_SMMU_CFG_WORDS], s1[INVT_SMMU_CFG_WORDS] = { 0 };
+	struct smmu_hw_ste ste, s1ste;
+	struct smmu_hw_cd cd;
+	unsigned int i;
+
+	s1[0] = 1 | (uint64_t)INVT_SMMU_STE_S1 << 1;
+	assert_int_equal(smmu_hw_ste_decode(s1, idr, &s1ste, NULL), 0);
+	for (i = 0; i < 2; i++) {
+		/* Other words zero, then all ones (any stale body). */
+		memset(w, i ? 0xff : 0, sizeof(w));
+		w[0] = INVT_SMMU_STE_W0_ABORT;
+		assert_int_equal(smmu_hw_ste_decode(w, idr, &ste, NULL), 0);
+		assert_true(ste.valid);
+		assert_int_equal(ste.config, INVT_SMMU_STE_ABORT);
+		assert_int_equal(smmu_hw_cd_locate(&ste, false, 0, &(uint64_t){ 0 }, NULL),
+				 SMMU_HW_CFG_ABORT);
+		w[0] = INVT_SMMU_CD_W0_BLOCK;
+		assert_int_equal(smmu_hw_cd_decode(w, &s1ste, idr, &cd, NULL), 0);
+		assert_true(cd.valid && cd.epd0 && cd.epd1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1482,6 +1511,7 @@ int main(void)
 		cmocka_unit_test(test_s2_derived_fields),
 		cmocka_unit_test(test_cd_derived_fields),
 		cmocka_unit_test(test_s2t0sz_out_of_range),
+		cmocka_unit_test(test_break_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

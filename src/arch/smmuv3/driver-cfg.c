@@ -161,8 +161,18 @@ static int cfg_install(const struct cfg_target *t, uint64_t *const *slots, unsig
 	if (same)
 		return 0;
 	if (valid) {
-		for (i = 0; i < n; i++)
-			invt_smmu_cfg_break(slots[i]);
+		/*
+		 * Towards a valid structure, break through one that terminates
+		 * transactions quietly (a DMA in the window is aborted, not a
+		 * C_BAD_STE / C_BAD_CD); towards an invalid one, V = 0.
+		 */
+		for (i = 0; i < n; i++) {
+			if (!w)
+				invt_smmu_cfg_break(slots[i]);
+			else
+				invt_smmu_cfg_break_to(slots[i], v == STE_V ? INVT_SMMU_STE_W0_ABORT :
+						       INVT_SMMU_CD_W0_BLOCK);
+		}
 		count_writes(smmu, n);
 		ret = cfg_sync(t);
 		if (ret)

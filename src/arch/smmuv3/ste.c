@@ -489,6 +489,17 @@ void invt_smmu_cfg_write(uint64_t *slot, const uint64_t w[INVT_SMMU_CFG_WORDS])
 	invt_smmu_cfg_make_valid(slot, w);
 }
 
+void invt_smmu_cfg_break_to(uint64_t *slot, uint64_t w0)
+{
+	/*
+	 * Word 0 alone, valid, of a structure that uses nothing else: any mix
+	 * with the other words, old or new, is that structure.  Ordered as
+	 * invt_smmu_cfg_break() (the CFGI/SYNC that follow are published by
+	 * the release store of PROD).
+	 */
+	INVT_WRITE_ONCE(slot[0], htole64(w0));
+}
+
 void invt_smmu_cfg_break(uint64_t *slot)
 {
 	/*
