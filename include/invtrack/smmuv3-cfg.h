@@ -253,7 +253,8 @@ int invt_smmu_cd_build(const struct invt_smmu_cd *cd, uint64_t w[INVT_SMMU_CFG_W
  *  - a structure the SMMU can reach is never changed while valid (no hitless
  *    update is attempted here).  A change is break-before-make:
  *
- *	invt_smmu_cfg_break(slot);		V = 0
+ *	invt_smmu_cfg_break(slot);		V = 0 (or _break_to(): a valid
+ *						aborting STE / blocking CD)
  *	CMD_CFGI_STE (or _CD); CMD_SYNC; wait	old contents no longer used
  *	invt_smmu_cfg_write_body(slot, w);	words 1..7, V still 0
  *	CMD_CFGI_STE (or _CD); CMD_SYNC; wait	nothing holds a partial copy
