@@ -241,11 +241,11 @@ struct invt_smmu {
  *
  * Bring-up as IHI0070 §6.3 and the initialisation sequence of chapter 3
  * ask: probe the ID registers (invt_smmu_probe()); disable the SMMU if it
- * was on (CR0 = 0, CR0ACK awaited); set SMMU_GBPA.ABORT with the UPDATE
- * handshake, so that transactions abort while the SMMU is disabled; with
- * the SMMU disabled, allocate and program the Command queue and a linear
- * stream table of invalid STEs (SMMU_CMDQ_BASE, SMMU_STRTAB_BASE(_CFG));
- * set CR0.CMDQEN and await CR0ACK.CMDQEN; issue CFGI_ALL, TLBI_NSNH_ALL
+ * was on (CR0 = 0, CR0ACK awaited); with the SMMU disabled, allocate and
+ * program the Command queue and a linear stream table of invalid STEs
+ * (SMMU_CMDQ_BASE, SMMU_STRTAB_BASE(_CFG)); set SMMU_GBPA.ABORT with the
+ * UPDATE handshake, so that transactions abort whenever the SMMU is
+ * disabled from then on; set CR0.CMDQEN and await CR0ACK.CMDQEN; issue CFGI_ALL, TLBI_NSNH_ALL
  * (and TLBI_EL2_ALL with IDR0.Hyp) + CMD_SYNC and wait; set CR0.SMMUEN
  * and await CR0ACK.SMMUEN; register the instance (flags
  * INVT_IOMMU_SYNC_ORDERS).  Each acknowledgement is awaited for at most
@@ -255,7 +255,7 @@ struct invt_smmu {
  * Return: 0; -EINVAL for a bad parameter; -ENODEV (see invt_smmu_probe());
  * -ENOMEM; -EEXIST for a taken id; -ETIMEDOUT when an acknowledgement did
  * not come; an error of the queue.  On error nothing is left allocated and
- * the SMMU is left disabled, its base registers as they were.
+ * the SMMU is left disabled, its base registers and GBPA as they were.
  */
 int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct invt_smmu_config *cfg);
 

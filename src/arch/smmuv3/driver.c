@@ -333,23 +333,20 @@ static int gbpa_wait(struct invt_smmu *smmu, struct invt_smmu_regs *regs)
 }
 
 /*
- * SMMU_GBPA.ABORT with the UPDATE handshake (§6.3 GBPA): wait for a
- * previous update, write ABORT with UPDATE, wait for UPDATE to clear.
+ * SMMU_GBPA := @v with the UPDATE handshake (§6.3 GBPA): wait for a
+ * previous update, write @v with UPDATE, wait for UPDATE to clear.
  */
-static int gbpa_abort(struct invt_smmu *smmu, struct invt_smmu_regs *regs)
+static int gbpa_set(struct invt_smmu *smmu, struct invt_smmu_regs *regs, uint32_t v)
 {
-	uint32_t v;
 	int ret;
 
 	ret = gbpa_wait(smmu, regs);
 	if (ret)
 		return ret;
-	v = __atomic_load_n(&regs->gbpa, __ATOMIC_RELAXED);
-	if (v & INVT_SMMU_GBPA_ABORT)
+	if (__atomic_load_n(&regs->gbpa, __ATOMIC_RELAXED) == v)
 		return 0;
 	/* Release: pairs with the SMMU's acquire load of GBPA. */
-	__atomic_store_n(&regs->gbpa, v | INVT_SMMU_GBPA_ABORT | INVT_SMMU_GBPA_UPDATE,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&regs->gbpa, v | INVT_SMMU_GBPA_UPDATE, __ATOMIC_RELEASE);
 	regs_kick(regs);
 	return gbpa_wait(smmu, regs);
 }
@@ -418,8 +415,8 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 	struct invt_smmu_features feat;
 	unsigned int asid_bits, vmid_bits, log2size, sid_bits;
 	struct invt_smmu_regs *regs;
+	uint32_t old_cfg, old_gbpa;
 	uint64_t old_base;
-	uint32_t old_cfg;
 	size_t bytes;
 	int ret;
 
@@ -450,7 +447,8 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 	/*
 	 * The SMMU is disabled before anything is programmed (§6.3: the base
 	 * registers may only be written while their enables are clear in
-	 * CR0 and CR0ACK); transactions abort meanwhile (GBPA.ABORT).
+	 * CR0 and CR0ACK); transactions abort meanwhile (GBPA.ABORT, set
+	 * below, before anything is enabled).
 	 */
 	if (__atomic_load_n(&regs->cr0, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&regs->cr0ack, __ATOMIC_ACQUIRE)) {
@@ -458,9 +456,7 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 		if (ret)
 			return ret;
 	}
-	ret = gbpa_abort(smmu, regs);
-	if (ret)
-		return ret;
+	old_gbpa = __atomic_load_n(&regs->gbpa, __ATOMIC_RELAXED) & ~INVT_SMMU_GBPA_UPDATE;
 
 	/* Tag 0 is never handed out: VMID 0 tags the stage-1-only streams. */
 	ret = invt_tag_space_init(&smmu->asids, 1, (1u << asid_bits) - 1);
@@ -497,6 +493,9 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 	/* Linear format (FMT 0) of 2^sid_bits STEs. */
 	strtab_program(regs, smmu->strtab_pa, sid_bits);
 
+	ret = gbpa_set(smmu, regs, old_gbpa | INVT_SMMU_GBPA_ABORT);
+	if (ret)
+		goto err_disable;
 	ret = cr0_write_ack(smmu, regs, INVT_SMMU_CR0_CMDQEN);
 	if (ret)
 		goto err_disable;
@@ -523,6 +522,7 @@ err_lock:
 err_disable:
 	/* Best effort: a timeout here is counted; the registers go back. */
 	smmu_disable(smmu, regs);
+	gbpa_set(smmu, regs, old_gbpa);
 	strtab_program(regs, old_base, old_cfg);
 err_strtab:
 	cfg->mem->free(cfg->mem->arg, smmu->strtab, smmu->strtab_pa, bytes);
