@@ -59,6 +59,8 @@ void cli_usage_run(FILE *f)
 		"  --range-inv on|off  range invalidation (SMMU_IDR3.RIL)\n"
 		"  --iotlb-tags device|domain  VT-d, RISC-V IOTLB lookup: by requester\n"
 		"                      (strictest, default) or by domain tags\n"
+		"  --oas BITS          SMMUv3 output address size, SMMU_IDR5.OAS: 36, 40, 42,\n"
+		"                      44, 48 or 52 (stage-2 IPA size follows)\n"
 		"  --cost FILE         modelled cost per command: 'MNEMONIC = ns' lines\n"
 		"load:\n"
 		"  --mode inline|threaded  inline: one thread, same seed same commands\n"

@@ -98,6 +98,9 @@ struct invt_scn_work {
  *	(the default): by requester (source-id / device_id and PASID /
  *	process_id), the strictest variant the specifications allow.  SMMUv3
  *	tags its TLB by VMID and ASID in either case.
+ * @oas: SMMUv3: the SMMUs' output (and input) address size, SMMU_IDR5.OAS
+ *	in bits: 36, 40, 42, 44, 48 or 52; 0 means 48.  Drivers size their
+ *	domains from it.  Ignored by the other architectures.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
  * @ablate: NULL, or a rule for invt_ablate() (ablation builds only).
  * @delays: inject short delays at the core's protocol points (threaded
@@ -132,6 +135,7 @@ struct invt_scn_params {
 	bool threaded;
 	bool ril;
 	bool iotlb_by_tags;
+	unsigned int oas;
 	unsigned int dma_percent;
 	const char *ablate;
 	bool delays;
@@ -169,6 +173,17 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @commands: commands consumed by all instances (syncs included).
  * @syncs: completion commands consumed.
  * @unit_errors: command errors the units raised (a clean run has none).
+ * @xlate_s1: SMMUv3: translations that succeeded through stage-1
+ *	configurations (0 for units that do not count them).
+ * @xlate_s2: SMMUv3: the same through stage-2 configurations.
+ * @bad_ste: SMMUv3: C_BAD_STE events (an STE fetched invalid or ILLEGAL).
+ * @bad_cd: SMMUv3: C_BAD_CD events (a CD fetched invalid, as for a PASID
+ *	with nothing attached, or ILLEGAL).
+ * @illegal_cfg: of @bad_ste and @bad_cd, ILLEGAL structures (IHI0070 §5.2,
+ *	§5.4): a driver bug; a clean run has none.
+ * @handshake_errors: register writes the spec forbids: SMMUv3 CR0 changed
+ *	before CR0ACK matched, a base register written while enabled; RISC-V
+ *	ddtp or cqcsr.cqen written while busy.  A clean run has none.
  * @inv_commands: commands the invalidations submitted (syncs included).
  * @inv_syncs: of which CMD_SYNCs.
  * @inv_waits: completions the invalidations waited for.
@@ -213,6 +228,12 @@ struct invt_scn_result {
 	uint64_t commands;
 	uint64_t syncs;
 	uint64_t unit_errors;
+	uint64_t xlate_s1;
+	uint64_t xlate_s2;
+	uint64_t bad_ste;
+	uint64_t bad_cd;
+	uint64_t illegal_cfg;
+	uint64_t handshake_errors;
 	uint64_t inv_commands;
 	uint64_t inv_syncs;
 	uint64_t inv_waits;

@@ -156,6 +156,8 @@ struct scn;
  * @inst_destroy: destroy it (driver, then model); safe on a partial init.
  * @inst_stats: commands the unit consumed, in total and per op index, and
  *	the command errors it raised.
+ * @inst_events: optional: adds the unit's translation and configuration
+ *	event counters to the result (xlate_s1 .. handshake_errors).
  * @cost_ns: the unit's modelled cost of an op index.
  * @domain_init: create @d's driver domain (S1 or S2) over d->ops.
  * @domain_destroy: destroy it.
@@ -184,6 +186,7 @@ struct scn_arch {
 	void (*inst_destroy)(struct scn *s, unsigned int i);
 	void (*inst_stats)(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
 			   uint64_t *errors);
+	void (*inst_events)(struct scn *s, unsigned int i, struct invt_scn_result *res);
 	uint32_t (*cost_ns)(struct scn *s, unsigned int i, unsigned int op);
 	int (*domain_init)(struct scn *s, struct scn_domain *d);
 	int (*domain_destroy)(struct scn *s, struct scn_domain *d);

@@ -77,6 +77,9 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 		return SCN_ERR("pasids must be 1..%d", INVT_SCN_MAX_PASIDS), -EINVAL;
 	if (p->domains < 1 || p->domains > INVT_SCN_MAX_DOMAINS)
 		return SCN_ERR("domains must be 1..%d", INVT_SCN_MAX_DOMAINS), -EINVAL;
+	if (p->oas && p->oas != 36 && p->oas != 40 && p->oas != 42 && p->oas != 44 &&
+	    p->oas != 48 && p->oas != 52)
+		return SCN_ERR("oas must be 36, 40, 42, 44, 48 or 52"), -EINVAL;
 	if (p->ats_percent > 100 || p->dma_percent > 100)
 		return SCN_ERR("percentages must be 0..100"), -EINVAL;
 	if (p->threaded && (p->cpus < 1 || p->cpus > INVT_SCN_MAX_THREADS ||
@@ -495,6 +498,8 @@ static void scn_collect_result(struct scn *s)
 		s->arch->inst_stats(s, i, &consumed, by_op, &errors);
 		res->commands += consumed;
 		res->unit_errors += errors;
+		if (s->arch->inst_events)
+			s->arch->inst_events(s, i, res);
 		for (op = 0; op < 256; op++)
 			res->by_op[op] += by_op[op];
 	}

@@ -2,7 +2,7 @@
 /*
  * scenario_check.c - run modelled scenarios and judge them.
  *
- *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril]
+ *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril] [--oas BITS]
  *                  [--arch smmuv3|vtd|riscv] [--instances N] [--devices N] [--domains N]
  *                  [--until-accesses N] [--until-invalidations N] [--until-attaches N]
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
@@ -15,18 +15,19 @@
  * the run fails with "HANG: ...", distinct from "too little work" (fewer
  * than --min-accesses accesses checked).
  *
- * Without --ablate: passes when the oracle found no violation, the run was
- * did not stall, at least --min-accesses accesses were checked, and (inline
- * mode) every invalidation cost exactly the minimum of the policy in
- * force; --twice runs the same seed again and requires the identical
- * command stream.
+ * Without --ablate: passes when the oracle found no violation, the run did
+ * not stall, at least --min-accesses accesses were checked, (inline mode)
+ * every invalidation cost exactly the minimum of the policy in force, and
+ * (SMMUv3) no ILLEGAL STE or CD was fetched, no register handshake was
+ * broken and stage-2 domains translated; --twice runs the same seed again
+ * and requires the identical command stream.
  * With --ablate: runs seeds seed, seed+1, ... with the rule switched off,
  * each stopping at its first violation, until one found the expected class
  * or --runs seeds were tried (--all-runs or --min-rate: all of them, to
- * measure the detection rate); passes when at least one run found it and that share of
- * the runs done is at least --min-rate percent (default 0: any run).  A
- * stalled run that found nothing fails as a hang.  Prints the seed of every
- * run.
+ * measure the detection rate); passes when at least one run found it and
+ * that share of the runs done is at least --min-rate percent (default 0:
+ * any run).  A stalled run that found nothing fails as a hang.  Prints the
+ * seed of every run.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -65,6 +66,12 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_TLB],
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_CONFIG],
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
+	if (r->xlate_s1 + r->xlate_s2 + r->bad_ste + r->bad_cd + r->handshake_errors)
+		printf("  translations: stage 1 %llu, stage 2 %llu; C_BAD_STE %llu, C_BAD_CD %llu "
+		       "(ILLEGAL %llu); handshake errors %llu\n",
+		       (unsigned long long)r->xlate_s1, (unsigned long long)r->xlate_s2,
+		       (unsigned long long)r->bad_ste, (unsigned long long)r->bad_cd,
+		       (unsigned long long)r->illegal_cfg, (unsigned long long)r->handshake_errors);
 	for (i = 0; i < r->nr_reports && i < 3; i++) {
 		invt_violation_format(&r->reports[i], p->seed, line, sizeof(line));
 		printf("  %s\n", line);
@@ -139,6 +146,8 @@ int main(int argc, char **argv)
 			p.ops = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--seconds")) {
 			p.seconds = strtod(v, NULL), k++;
+		} else if (v && !strcmp(a, "--oas")) {
+			p.oas = strtoul(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--seed")) {
 			p.seed = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--arch")) {
@@ -206,6 +215,15 @@ int main(int argc, char **argv)
 	if (r.oracle.accesses < min_accesses) {
 		printf("FAIL: too little work: %llu accesses checked, fewer than %llu\n",
 		       (unsigned long long)r.oracle.accesses, min_accesses);
+		return 1;
+	}
+	if (r.illegal_cfg || r.handshake_errors) {
+		printf("FAIL: %llu ILLEGAL STEs/CDs, %llu broken handshakes\n",
+		       (unsigned long long)r.illegal_cfg, (unsigned long long)r.handshake_errors);
+		return 1;
+	}
+	if ((!p.arch || !strcmp(p.arch, "smmuv3")) && p.domains > 1 && !r.xlate_s2) {
+		printf("FAIL: no stage-2 translation\n");
 		return 1;
 	}
 	if (!p.threaded && (r.inv_mismatches || r.inv_commands != r.inv_minimum)) {
