@@ -120,7 +120,7 @@ static void smmu_up(struct rig *r)
 		.id = 0, .ats = true, .iotlb_sets = 16, .iotlb_ways = 4, .cfg_entries = 16,
 		.seed = 1,
 	};
-	struct invt_smmu_config dc = { .id = 0, .cmdq_log2size = 8, .sid_bits = 6, .ats = true };
+	struct invt_smmu_config dc = { .id = 0, .cmdq_log2size = 8, .sid_bits = 6 };
 	uint32_t sid = DEV_ID;
 	struct invt_msmmu *hw;
 
