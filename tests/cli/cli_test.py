@@ -160,8 +160,8 @@ def check_override(exe):
     print('ok: options override the scenario file')
 
 
-def check_schema(exe, schema_path):
-    """The --json output of an inline and a threaded run validates against the schema."""
+def check_schema(exe, schema_path, *archs):
+    """The --json output of an inline and a threaded run of every architecture validates."""
     try:
         import jsonschema
     except ImportError:
@@ -172,7 +172,10 @@ def check_schema(exe, schema_path):
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     v = cls(schema)
-    for args in [INLINE, ['--seconds', '1']]:
+    runs = []
+    for arch in ('smmuv3',) + archs:
+        runs += [INLINE + ['--arch', arch], ['--seconds', '1', '--arch', arch]]
+    for args in runs:
         rc, out, err = run(exe, 'run', *args, '--json')
         expect_rc('--json ' + ' '.join(args), rc, 0, out, err)
         doc = json.loads(out)
@@ -180,11 +183,14 @@ def check_schema(exe, schema_path):
         if errors:
             die('%s: %s' % (' '.join(args), '; '.join('%s: %s' % (list(e.path), e.message)
                                                      for e in errors)))
+        if doc['scenario']['arch'] != args[-1]:
+            die('%s: the report names arch %s' % (' '.join(args), doc['scenario']['arch']))
     # The schema must be able to fail: a report without a required key does not pass.
     del doc['invalidations']['cpu_ns']
     if v.is_valid(doc):
         die('the schema accepts a report without invalidations.cpu_ns')
-    print('ok: inline and threaded reports match %s' % os.path.basename(schema_path))
+    print('ok: inline and threaded reports of %s match %s' %
+          (', '.join(('smmuv3',) + archs), os.path.basename(schema_path)))
 
 
 def trace_counts(checker, path):
