@@ -24,7 +24,7 @@
 #define CLI_EXIT_USAGE		2	/* bad input: option, value, file */
 #define CLI_EXIT_FAILED		3	/* the run could not be done (memory, I/O) */
 
-#define CLI_ERR_LEN		512
+#define CLI_ERR_LEN		2048
 
 /**
  * enum cli_key - a scenario key.
@@ -193,6 +193,15 @@ int cli_scenario_apply(struct cli_opts *o, char *text, size_t size, const char *
 /* The model's default cost per op index of @arch (what invt_scn_op_name() names). */
 void cli_cost_defaults(const char *arch, uint32_t *cost);
 
+/* The cost names of @arch (what a cost file may set), ", "-separated, in @buf. */
+void cli_cost_names(const char *arch, char *buf, size_t len);
+
+/*
+ * The effective cost table of @o (@o->p.arch's defaults, then @o->cost_file)
+ * in cost file format, each value that differs from the default saying so.
+ */
+void cli_print_costs(FILE *f, const struct cli_opts *o);
+
 /*
  * Apply each line of @text (cost file format, for @o->p.arch; modified in
  * place; @size bytes followed by a NUL) over @o->cost; @name names it in
@@ -229,12 +238,14 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
  * @path: its name, for messages.
  * @buf: stdio buffer of @f.
  * @arch: the architecture (for decoding and the <arch> field).
+ * @is_stdout: the path was "-": @f is stdout, flushed but never closed.
  */
 struct cli_trace {
 	FILE *f;
 	const char *path;
 	char *buf;
 	const char *arch;
+	bool is_stdout;
 };
 
 /**
@@ -244,7 +255,8 @@ struct cli_trace {
  * @err: out: on failure, one line.
  * @len: size of @err.
  *
- * Return: 0, or a negative errno with @err filled.
+ * Return: 0, -EINVAL when the file cannot be created (bad input), or -EIO
+ * when writing the header failed, with @err filled.
  */
 int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t len);
 

@@ -2,9 +2,10 @@
 /*
  * invtrack.c - the invtrack command: subcommands, help, `invtrack run`.
  *
- * `invtrack run` builds a modelled system (SMMUv3 instances driven by the
- * invtrack core, devices, domains), runs map / unmap / attach churn and DMA
- * on it with the oracle checking every access, and reports.  Exit status:
+ * `invtrack run` builds a modelled system (SMMUv3, VT-d or RISC-V IOMMU
+ * instances driven by the invtrack core, devices, domains), runs map / unmap
+ * / attach churn and DMA on it with the oracle checking every access, and
+ * reports.  `invtrack costs` prints an architecture's cost table.  Exit status:
  * 0 clean, 1 violations, 2 bad input, 3 the run could not be done.
  */
 #include <errno.h>
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  run        build the system, run load on it, report (invtrack run --help)\n"
+		"  costs      print an architecture's cost table (invtrack costs --help)\n"
 		"  help       this text; 'invtrack help run': the options of run\n"
 		"\n"
 		"options:\n"
@@ -56,10 +58,12 @@ void cli_usage_run(FILE *f)
 		"  --ats FRACTION      share of devices with ATS, 0..1\n"
 		"  --pasids N          ssids of the devices given PASIDs, 1..%d (1: no PASIDs)\n"
 		"  --domains N         domains, stage-1 and stage-2 alternately, 1..%d\n"
-		"  --range-inv on|off  range invalidation (SMMU_IDR3.RIL)\n"
+		"  --range-inv on|off  range invalidation: SMMU_IDR3.RIL (smmuv3), CAP_REG.PSI\n"
+		"                      (vtd), capabilities.S NAPOT ranges (riscv)\n"
 		"  --iotlb-tags device|domain  VT-d, RISC-V IOTLB lookup: by requester\n"
 		"                      (strictest, default) or by domain tags\n"
-		"  --cost FILE         modelled cost per command: 'MNEMONIC = ns' lines\n"
+		"  --cost FILE         modelled cost per command: 'MNEMONIC = ns' lines, the\n"
+		"                      arch's names (invtrack costs --arch ARCH lists them)\n"
 		"load:\n"
 		"  --mode inline|threaded  inline: one thread, same seed same commands\n"
 		"  --cpus N            threaded: churn threads (map/unmap/attach), 1..%d\n"
@@ -75,7 +79,8 @@ void cli_usage_run(FILE *f)
 		"  --print-scenario    print the effective scenario and exit\n"
 		"output:\n"
 		"  --json              the report as JSON (docs/report.schema.json)\n"
-		"  --trace FILE        write every command as it is queued\n"
+		"  --trace FILE        write every command as it is queued: its words (2 for\n"
+		"                      smmuv3 and riscv, 4 for vtd) and decoding; - : stdout\n"
 		"  --quiet             no progress line\n"
 		"  -h, --help          this text\n"
 		"\n"
@@ -131,6 +136,57 @@ static int finish_stdout(void)
 	return 0;
 }
 
+static void usage_costs(FILE *f)
+{
+	fprintf(f,
+		"usage: invtrack costs [--arch ARCH] [--cost FILE] [--scenario FILE]\n"
+		"\n"
+		"Print the modelled cost in ns of every command of an architecture, as a cost\n"
+		"file: the model's defaults, then what --cost FILE (or the scenario's cost key)\n"
+		"sets; a value that differs from the default says so.\n"
+		"\n"
+		"  --arch ARCH         smmuv3, vtd or riscv (default: the scenario's)\n"
+		"  --cost FILE         a cost file to apply over the defaults\n"
+		"  --scenario FILE     take arch and cost from a scenario file\n"
+		"  -h, --help          this text\n");
+}
+
+/* `invtrack costs`: the options of run that choose a cost table, nothing else. */
+static int cmd_costs(int argc, char **argv)
+{
+	static const char *const allowed[] = { "--arch", "--cost", "--scenario" };
+	static struct cli_opts o;
+	char err[CLI_ERR_LEN] = "";
+	size_t i, n;
+	int a;
+
+	for (a = 0; a < argc; a++) {
+		if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+			usage_costs(stdout);
+			return finish_stdout();
+		}
+		for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+			n = strlen(allowed[i]);
+			if (!strncmp(argv[a], allowed[i], n) && (!argv[a][n] || argv[a][n] == '='))
+				break;
+		}
+		if (i == sizeof(allowed) / sizeof(allowed[0])) {
+			fprintf(stderr, "invtrack: costs: %s '%.60s' (see invtrack costs --help)\n",
+				argv[a][0] == '-' ? "unknown option" : "unexpected argument",
+				argv[a]);
+			return CLI_EXIT_USAGE;
+		}
+		if (!argv[a][n])
+			a++;
+	}
+	if (cli_parse_run(&o, argc, argv, err, sizeof(err))) {
+		fprintf(stderr, "invtrack: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	cli_print_costs(stdout, &o);
+	return finish_stdout();
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli_opts o;
@@ -153,9 +209,11 @@ static int cmd_run(int argc, char **argv)
 		return finish_stdout();
 	}
 	if (o.trace_file) {
-		if (trace_open(&t, &o, err, sizeof(err))) {
+		ret = trace_open(&t, &o, err, sizeof(err));
+		if (ret) {
+			/* A file that cannot be created is bad input; a failed write is not. */
 			fprintf(stderr, "invtrack: %s\n", err);
-			return CLI_EXIT_USAGE;
+			return ret == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
 		}
 		o.p.trace = trace_command;
 		o.p.trace_arg = &t;
@@ -173,14 +231,15 @@ static int cmd_run(int argc, char **argv)
 		return ret == -EINVAL || ret == -EOPNOTSUPP ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
 	}
 	status = r.oracle.total ? CLI_EXIT_VIOLATIONS : CLI_EXIT_CLEAN;
-	if (o.json)
-		report_json(stdout, &o, &r);
-	else
-		report_text(stdout, &o, &r);
+	/* The trace first: with --trace - the report follows it on stdout. */
 	if (trace_close(&t, err, sizeof(err))) {
 		fprintf(stderr, "invtrack: %s\n", err);
 		status = CLI_EXIT_FAILED;
 	}
+	if (o.json)
+		report_json(stdout, &o, &r);
+	else
+		report_text(stdout, &o, &r);
 	ret = finish_stdout();
 	return ret ? ret : status;
 }
@@ -195,11 +254,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(cmd, "costs"))
+		return cmd_costs(argc - 2, argv + 2);
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		if (argc > 2 && !strcmp(argv[2], "run"))
 			cli_usage_run(stdout);
+		else if (argc > 2 && !strcmp(argv[2], "costs"))
+			usage_costs(stdout);
 		else if (argc > 2)
-			return fprintf(stderr, "invtrack: no help for '%s' (commands: run)\n",
+			return fprintf(stderr, "invtrack: no help for '%s' (commands: run, costs)\n",
 				       argv[2]), CLI_EXIT_USAGE;
 		else
 			usage(stdout);

@@ -4,9 +4,10 @@
  *
  *   <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...]
  *
- * w0 and w1 are the command's 64-bit words as in queue memory, 16 hex
- * digits each; seq is the global order of writing, from 0; the rest is the
- * modelled hardware's decoding (invt_scn_describe()).  Lines starting with
+ * w0, w1 ... are the command's 64-bit words as in queue memory, 16 hex
+ * digits each (w2 and w3 for VT-d's 256-bit descriptors); seq is the global
+ * order of writing, from 0; the rest is the modelled hardware's decoding
+ * (invt_scn_describe()).  The path "-" is standard output.  Lines starting with
  * '#' are comments: the header names the scenario and its seed.
  *
  * trace_command() runs on whichever thread wrote the command, under the
@@ -26,14 +27,22 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
 {
 	t->path = o->trace_file;
 	t->arch = o->p.arch;
+	t->is_stdout = !strcmp(t->path, "-");
+	if (t->is_stdout) {
+		/* Standard output keeps its own buffer: it outlives the trace. */
+		t->path = "(standard output)";
+		t->f = stdout;
+		goto header;
+	}
 	t->f = fopen(t->path, "w");
 	if (!t->f)
 		return snprintf(err, len, "cannot write trace file '%s': %s", t->path,
-				strerror(errno)), -EIO;
+				strerror(errno)), -EINVAL;
 	/* A large buffer: a threaded run writes millions of lines. */
 	t->buf = malloc(TRACE_BUF);
 	if (t->buf)
 		setvbuf(t->f, t->buf, _IOFBF, TRACE_BUF);
+header:
 	fprintf(t->f, "# invtrack trace\n");
 	fprintf(t->f, "# <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...]\n");
 	cli_print_scenario(t->f, o, "# ");
@@ -41,10 +50,11 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
 	if (fflush(t->f)) {
 		int e = errno;
 
-		fclose(t->f);
+		if (!t->is_stdout)
+			fclose(t->f);
 		free(t->buf);
 		t->f = NULL;
-		return snprintf(err, len, "cannot write trace file '%s': %s", t->path, strerror(e)),
+		return snprintf(err, len, "writing trace file '%s': %s", t->path, strerror(e)),
 		       -EIO;
 	}
 	return 0;
@@ -72,8 +82,12 @@ int trace_close(struct cli_trace *t, char *err, size_t len)
 		return 0;
 	if (ferror(t->f))
 		e = EIO;
-	if (fclose(t->f) && !e)
+	if (t->is_stdout) {
+		if (fflush(t->f) && !e)
+			e = errno ? errno : EIO;
+	} else if (fclose(t->f) && !e) {
 		e = errno ? errno : EIO;
+	}
 	free(t->buf);
 	t->f = NULL;
 	if (e) {

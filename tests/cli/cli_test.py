@@ -232,6 +232,22 @@ def check_trace(exe, checker, *archs):
             if scenario_dict(header)['seed'] != str(report['scenario']['seed']):
                 die('trace header does not name the seed')
             print('ok: %s: %d commands, trace = report' % (' '.join(args), total))
+        # "-" is standard output: the trace, then the report; no file named "-".
+        p = subprocess.run([os.path.abspath(exe), 'run', *INLINE, '--trace', '-', '--json'],
+                           cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        out = p.stdout.decode()
+        expect_rc('--trace -', p.returncode, 0, out, p.stderr.decode())
+        if not out.startswith('# invtrack trace\n') or os.path.exists(os.path.join(tmp, '-')):
+            die('--trace - did not write the trace to standard output')
+        report = json.loads(out[out.index('\n{') + 1:])
+        lines = [l for l in out[:out.index('\n{')].splitlines() if not l.startswith('#')]
+        if len(lines) != report['commands']['consumed']:
+            die('--trace -: %d lines, %d commands' % (len(lines), report['commands']['consumed']))
+        # A failed write is exit status 3 (invtrack(1)); a file that cannot be created, 2.
+        if os.path.exists('/dev/full'):
+            rc, out, err = run(exe, 'run', *INLINE, '--trace', '/dev/full')
+            expect_rc('--trace /dev/full', rc, 3, out, err)
+        print('ok: --trace - writes to standard output; a failed write exits 3')
 
 
 def check_ablate(exe):
@@ -273,7 +289,7 @@ def check_ablate(exe):
           '--delays on: clean' % m.group(1))
 
 
-def check_cost(exe, data):
+def check_cost(exe, data, *archs):
     """A cost table changes the modelled time: all zero gives 0, CMD_SYNC x2 gives more."""
     def modelled(*args):
         rc, out, err = run(exe, 'run', *INLINE, '--json', *args)
@@ -293,6 +309,34 @@ def check_cost(exe, data):
     if extra != 1000 * base['syncs']:
         die('CMD_SYNC +1000 ns added %d ns over %d syncs' % (extra, base['syncs']))
     print('ok: cost tables: 0 -> 0 ns; CMD_SYNC +1000 ns -> +%d ns' % extra)
+    # `invtrack costs`: the defaults, the effective table, and reading it back.
+    table, changed = cost_table(exe, '--cost', os.path.join(data, 'sync2000.cost'))
+    if table.get('CMD_SYNC') != 2000 or changed != {'CMD_SYNC'}:
+        die('invtrack costs --cost sync2000.cost: CMD_SYNC %s, changed %s' %
+            (table.get('CMD_SYNC'), changed))
+    for arch in ['smmuv3'] + list(archs):
+        table, changed = cost_table(exe, '--arch', arch)
+        if not table or changed or 0 in table.values():
+            die('invtrack costs --arch %s: %s (changed %s)' % (arch, table, changed))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'c')
+            rc, out, err = run(exe, 'costs', '--arch', arch)
+            with open(path, 'w') as f:
+                f.write(out.replace(' = ', ' = 1'))
+            again, changed = cost_table(exe, '--arch', arch, '--cost', path)
+            if changed != set(table) or any(again[k] != int('1%d' % v) for k, v in table.items()):
+                die('costs --arch %s read back: %s' % (arch, again))
+            # A name of another architecture: the error lists this one's names.
+            with open(path, 'w') as f:
+                f.write('BOGUS_INV = 5\n')
+            rc, out, err = run(exe, 'run', '--arch', arch, '--cost', path)
+            expect_rc('a foreign cost name', rc, 2, out, err)
+            listed = re.search(r"unknown command 'BOGUS_INV' for %s \(cost names: (.*)\)$" % arch,
+                               err.strip())
+            if not listed or set(listed.group(1).split(', ')) != set(table):
+                die('the unknown-name error does not list %s\'s cost names: %r' % (arch, err))
+        print('ok: invtrack costs --arch %s: %d names, read back, listed in errors' %
+              (arch, len(table)))
 
 
 def check_help(exe):
@@ -301,6 +345,9 @@ def check_help(exe):
                                         (['help', 'run'], 0, 1, 'usage: invtrack run'),
                                         (['run', '--help'], 0, 1, 'usage: invtrack run'),
                                         (['run', '-h'], 0, 1, '--print-scenario'),
+                                        (['costs', '--help'], 0, 1, 'usage: invtrack costs'),
+                                        (['help', 'costs'], 0, 1, 'usage: invtrack costs'),
+                                        (['costs', '--json'], 2, 2, "unknown option '--json'"),
                                         ([], 2, 2, 'usage: invtrack <command>'),
                                         (['frob'], 2, 2, "unknown command 'frob'"),
                                         (['--version'], 0, 1, 'invtrack ')]:
@@ -350,14 +397,65 @@ def check_progress(exe):
     print('ok: progress on a terminal, none with --quiet')
 
 
-def check_man(exe, page):
-    """The man page exists, names every option of `invtrack run --help`, and renders."""
+def man_text(troff):
+    """The words of a troff page, requests and font changes dropped, lines joined."""
+    lines = [l for l in troff.splitlines() if not l.startswith('.\\"')]
+    text = '\n'.join(re.sub(r'^\.(B|I|BR|RB|BI|IR|RI|TP|PP|RS|RE|SS|SH|nf|fi|br)\b ?', '', l)
+                     for l in lines)
+    text = text.replace('\\-', '-').replace('\\fB', '').replace('\\fR', '').replace('\\fI', '')
+    return text.replace('"', '')
+
+
+def cost_table(exe, *args):
+    """`invtrack costs ARGS`: {name: ns}, and the names whose value is not the default."""
+    rc, out, err = run(exe, 'costs', *args)
+    expect_rc('invtrack costs ' + ' '.join(args), rc, 0, out, err)
+    table, changed = {}, set()
+    for line in out.splitlines():
+        if line.startswith('#'):
+            continue
+        m = re.match(r'^(\S+) += (\d+)(\t# default \d+)?$', line)
+        if not m:
+            die('costs: bad line %r' % line)
+        table[m.group(1)] = int(m.group(2))
+        if m.group(3):
+            changed.add(m.group(1))
+    return table, changed
+
+
+def check_man(exe, page, readme, *archs):
+    """The man page, run --help and the README describe every architecture and option."""
     rc, out, err = run(exe, 'run', '--help')
     expect_rc('run --help', rc, 0, out, err)
     opts = set(re.findall(r'(?<![\w-])(--[a-z][a-z-]*)', out))
     with open(page) as f:
         troff = f.read()
-    text = troff.replace('\\-', '-').replace('\\fB', '').replace('\\fR', '').replace('\\fI', '')
+    text = man_text(troff)
+    if 'not supported' in text:
+        die('the man page says something is not supported')
+    # Every architecture: named for --arch, its range register, its cost names and defaults.
+    ranges = {'smmuv3': 'SMMU_IDR3.RIL', 'vtd': 'CAP_REG.PSI', 'riscv': 'capabilities.S'}
+    flat = ' '.join(text.split())
+    for arch in ('smmuv3',) + archs:
+        if not re.search(r'\b%s\b' % arch, flat):
+            die('the man page does not name architecture %s' % arch)
+        for where, body in [('man page', flat), ('run --help', ' '.join(out.split()))]:
+            if ranges[arch] not in body:
+                die('%s: --range-inv does not name %s for %s' % (where, ranges[arch], arch))
+        table, _ = cost_table(exe, '--arch', arch)
+        cost = flat[flat.rindex('COST FILES'):]
+        for name, ns in table.items():
+            m = re.search(r'%s\b[^;]*? (\d+)[;.]' % re.escape(name), cost)
+            if not m or int(m.group(1)) != ns:
+                die('COST FILES: %s %s is not given as %d ns' % (arch, name, ns))
+    # The README: every architecture, and exit status 3.
+    with open(readme) as f:
+        md = ' '.join(f.read().split())
+    if not re.search(r'Exit status: 0 clean, 1 violations, 2 bad input, 3 ', md):
+        die('README: the exit status line does not give 3')
+    for arch in ('smmuv3',) + archs:
+        if arch not in md:
+            die('README does not name %s' % arch)
     in_man = set(re.findall(r'(?<![\w-])(--[a-z][a-z-]*)', text))
     missing = sorted(opts - in_man)
     extra = sorted(o for o in in_man - opts if o not in ('--version',))
