@@ -3,7 +3,7 @@
  * invtrack/model-oracle.h - the model's oracle: which translations and
  * configurations may still be used (userspace).
  *
- * ARCHITECTURE.md §8.  The hardware model asks the oracle at every use of a
+ * docs/design.md §8.  The hardware model asks the oracle at every use of a
  * cached translation or configuration, under the lock of the cache it used
  * (so no invalidation can slip between the lookup and the check); the
  * scenario tells it where each attach transaction of a (device, ssid)

@@ -19,7 +19,7 @@
  *     (src/arch/smmuv3/hw.h) and hands it to an executor (the model's
  *     caches), inline from the doorbell or on its own thread.
  *
- * Queue semantics (IHI0070 §3.5 "Command and Event queues", HARDWARE.md §1
+ * Queue semantics (IHI0070 §3.5 "Command and Event queues", docs/hardware.md §1
  * "Command queue"): a queue of 2^LOG2SIZE entries; PROD and CONS hold an
  * index in bits [LOG2SIZE-1:0] and a wrap flag at bit LOG2SIZE; the queue is
  * empty when both (index and wrap) are equal, full when the indices are

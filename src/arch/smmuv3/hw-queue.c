@@ -8,7 +8,7 @@
  * driver's encoder.
  *
  * Behaviour, after IHI0070 §3.5 ("Command and Event queues"), §4.7.3
- * (CMD_SYNC) and HARDWARE.md §1 "Command queue":
+ * (CMD_SYNC) and docs/hardware.md §1 "Command queue":
  *  - commands are consumed in order from CONS.RD up to PROD.WR; the model
  *    executes each one synchronously before consuming the next, so a
  *    CMD_SYNC is consumed only once everything before it took effect, and
@@ -40,7 +40,7 @@ _Static_assert(SMMU_HW_CERROR_ILL == INVT_SMMU_CERROR_ILL &&
 
 /*
  * Default modelled costs, in ns.  ASSUMPTIONS, not measurements: no
- * authoritative published figure exists for SMMUv3 (HARDWARE.md §6 assumes
+ * authoritative published figure exists for SMMUv3 (docs/hardware.md §6 assumes
  * a CMD_SYNC round trip of about 1-5 us; the low end is used).  The others
  * are starting points of the same honesty: TLBI 100 ns, ATC_INV 500 ns,
  * configuration invalidation, PRI_RESP and RESUME 50 ns.

@@ -9,7 +9,7 @@
  *
  * Behaviour, after VT-d §6.5.2 ("Queued Invalidation Interface"), §6.5.2.8
  * ("Invalidation Wait Descriptor"), §6.5.2.10 ("Hardware Handling of Queued
- * Invalidation Interface Errors") and HARDWARE.md §2 "Invalidation queue":
+ * Invalidation Interface Errors") and docs/hardware.md §2 "Invalidation queue":
  *  - IQA gives the queue: base [63:12] (model memory), DW [11], QS [2:0]:
  *    4 KiB << QS bytes, i.e. 2^(QS+8-DW) descriptors of 16 << DW bytes.
  *    IQH and IQT are byte offsets into it;
@@ -63,7 +63,7 @@
 
 /*
  * Default modelled costs, in ns.  Starting points, not measurements of one
- * descriptor: Linux's dmar_perf_latency samples (HARDWARE.md §6) put an
+ * descriptor: Linux's dmar_perf_latency samples (docs/hardware.md §6) put an
  * IOTLB invalidation (submit to wait done) mostly at 0.1-1 us and device-TLB
  * ones similar (max 2 us); the split below is an ASSUMPTION: IOTLB and
  * PASID-IOTLB 200 ns, device-TLB 500 ns, context/PASID/interrupt cache
