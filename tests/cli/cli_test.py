@@ -480,6 +480,64 @@ def check_man(exe, page, readme, *archs):
         print('ok: man page: %d options (groff not installed: not rendered)' % len(opts))
 
 
+def check_docs(exe, root):
+    """The documentation stands alone: nothing cites files outside the repository, and every
+    docs/NAME.md a source comment or document cites exists, with the section it names."""
+    # The design notes the project grew from are not part of it (names built here so that
+    # this file does not match itself).
+    outside = [n + '.md' for n in ('ARCHITECTURE', 'HARDWARE', 'LESSONS')] + \
+        ['shared/' + 'design', '../' + 'shared', '/work' + '/']
+    link = re.compile(r'\]\(([^)\s]+)\)')
+    cite = re.compile(r'docs/([a-z-]+)\.md\)? (§\d+)(?: "([^"\n]+)")?')
+    bad, nfiles, ncites = [], 0, 0
+    docs = {}
+    root = os.path.abspath(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        dirnames[:] = [d for d in dirnames if not d.startswith(('.', 'build', '__pycache__'))]
+        for name in filenames:
+            if not name.endswith(('.c', '.h', '.md', '.py', '.build', '.txt', '.1', '.json',
+                                  '.scn', '.cost')) and name not in ('Makefile',):
+                continue
+            path = os.path.normpath(os.path.join(rel, name))
+            with open(os.path.join(root, path), errors='replace') as f:
+                text = f.read()
+            nfiles += 1
+            for word in outside:
+                if word in text:
+                    bad.append('%s cites %s' % (path, word))
+            if name.endswith('.md'):
+                for target in link.findall(text):
+                    if re.match(r'^[a-z]+:', target) or target.startswith('#'):
+                        continue
+                    dest = os.path.normpath(os.path.join(root, rel, target.split('#')[0]))
+                    if not dest.startswith(root + os.sep) or \
+                            not os.path.exists(dest):
+                        bad.append('%s links to %s, not a file of the repository' %
+                                   (path, target))
+            for doc, sec, title in cite.findall(text):
+                ncites += 1
+                docpath = os.path.join(root, 'docs', doc + '.md')
+                if doc not in docs:
+                    docs[doc] = open(docpath).read() if os.path.exists(docpath) else None
+                if docs[doc] is None:
+                    bad.append('%s cites docs/%s.md, which does not exist' % (path, doc))
+                    continue
+                body = docs[doc].split('\n## %s. ' % sec[1:], 1)
+                if len(body) < 2:
+                    bad.append('%s cites docs/%s.md %s: no such section' % (path, doc, sec))
+                elif title and not re.search(r'^### %s' % re.escape(title),
+                                             body[1].split('\n## ', 1)[0], re.M):
+                    bad.append('%s cites docs/%s.md %s "%s": no such subsection' %
+                               (path, doc, sec, title))
+    if bad:
+        die('\n'.join(bad))
+    if nfiles < 50 or ncites < 10:
+        die('only %d files, %d citations: not the source tree?' % (nfiles, ncites))
+    print('ok: %d files cite nothing outside the repository; %d citations of docs/ resolve' %
+          (nfiles, ncites))
+
+
 def main():
     if len(sys.argv) < 3:
         die('usage: cli_test.py CHECK INVTRACK [ARG...]')
@@ -490,7 +548,7 @@ def main():
     checks = {'clean': check_clean, 'threaded': check_threaded, 'roundtrip': check_roundtrip,
               'override': check_override, 'schema': check_schema, 'trace': check_trace,
               'ablate': check_ablate, 'cost': check_cost, 'help': check_help,
-              'progress': check_progress, 'man': check_man}
+              'progress': check_progress, 'man': check_man, 'docs': check_docs}
     if check not in checks:
         die('unknown check ' + check)
     checks[check](exe, *rest)
