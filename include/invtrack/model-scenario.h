@@ -63,7 +63,8 @@ struct invt_scn_progress {
  * @arch: "smmuv3" (NULL means it), "vtd" or "riscv" (see invt_scn_arch_ok()).
  * @instances: IOMMU instances, 1..INVT_SCN_MAX_INSTANCES.
  * @devices: devices, spread round-robin over the instances.
- * @ats_percent: percentage of devices with ATS (every Nth device).
+ * @ats_percent: percentage of devices with ATS (every Nth device; at least
+ *	one when non-zero).
  * @pasids: ssids (the RID included) of the devices given PASIDs (every other
  *	device); 1 gives no device PASIDs.
  * @domains: domains, stage-1 and stage-2 alternately (first S1).
@@ -85,6 +86,8 @@ struct invt_scn_progress {
  * @delays: inject short delays at the core's protocol points (threaded
  *	mode, ablation builds: widens the race windows the ablations open).
  * @stop_on_violation: stop at the first violation.
+ * @interrupt: optional: the load stops soon after *@interrupt becomes
+ *	non-zero (a signal handler's flag); @res.interrupted says so.
  * @cost_ns: optional: modelled cost in ns of each opcode (256 entries, by
  *	dw0[7:0]) for every instance; NULL keeps the model's defaults.
  * @progress: optional: called from the running thread about every
@@ -117,6 +120,7 @@ struct invt_scn_params {
 	const char *ablate;
 	bool delays;
 	bool stop_on_violation;
+	const volatile int *interrupt;
 	const uint32_t *cost_ns;
 	void (*progress)(void *arg, const struct invt_scn_progress *pr);
 	double progress_interval;
@@ -154,12 +158,18 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	array, read just before it.  Exact in inline mode; in threaded mode
  *	concurrent attaches change arrays in between, so it is indicative.
  * @inv_mismatches: invalidations whose command count differed from it.
- * @cpu_ns_p50: median CPU time of one invalidation (ns, 1/8 octave bins).
+ * @cpu_ns_p50: median CPU time of the invalidating thread over one
+ *	invt_domain_invalidate() call (CLOCK_THREAD_CPUTIME_ID): the core, the
+ *	driver, polling for completions and, inline, the modelled unit, which
+ *	runs in that thread.  Percentiles are exact (nearest rank) up to 2^22
+ *	invalidations, then taken from a uniform sample of that many.
  * @cpu_ns_p99: 99th percentile of the same.
+ * @cpu_ns_mean: mean of the same.
  * @modelled_ns_p50: median modelled latency of one invalidation: each
  *	instance executes its commands back to back at the cost table's
  *	prices, the instances in parallel (the engine overlaps their waits).
  * @modelled_ns_p99: 99th percentile of the same.
+ * @modelled_ns_mean: mean of the same.
  * @modelled_serial_ns: sum over invalidations of the modelled time had the
  *	instances been waited for one after the other.
  * @modelled_overlap_ns: the same with the waits overlapped, as done; the
@@ -174,6 +184,13 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @nr_reports: entries of @reports used.
  * @reports: the first violations.
  * @elapsed: seconds of load.
+ * @ops: operations done (the unit of @p->ops): inline, --ops this many
+ *	replays the run exactly, whatever stopped it.
+ * @ats_devices: devices built with ATS.
+ * @pasid_devices: devices built with more than one ssid.
+ * @interrupted: the load stopped because of @p->interrupt.
+ * @stopped_on_violation: the load stopped at a violation
+ *	(@p->stop_on_violation).
  * @by_op: commands consumed per opcode, all instances.
  */
 struct invt_scn_result {
@@ -194,8 +211,10 @@ struct invt_scn_result {
 	uint64_t inv_mismatches;
 	uint64_t cpu_ns_p50;
 	uint64_t cpu_ns_p99;
+	uint64_t cpu_ns_mean;
 	uint64_t modelled_ns_p50;
 	uint64_t modelled_ns_p99;
+	uint64_t modelled_ns_mean;
 	uint64_t modelled_serial_ns;
 	uint64_t modelled_overlap_ns;
 	uint64_t linux_commands;
@@ -205,6 +224,11 @@ struct invt_scn_result {
 	unsigned int nr_reports;
 	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
 	double elapsed;
+	uint64_t ops;
+	unsigned int ats_devices;
+	unsigned int pasid_devices;
+	bool interrupted;
+	bool stopped_on_violation;
 	uint64_t by_op[256];
 };
 

@@ -114,12 +114,29 @@ struct scn_gap {
 
 #define SCN_MAX_PROBES 16
 
-/* Latency histogram: 8 bins per octave of ns, up to 2^63. */
-#define SCN_HIST_BINS (64 * 8)
+/*
+ * Latency samples: every value, up to SCN_SAMPLES_MAX of them; past that a
+ * uniform sample of that many (reservoir sampling, seeded: inline runs stay
+ * deterministic).  Percentiles are nearest-rank over the values kept.
+ */
+#define SCN_SAMPLES_MAX	(1u << 22)
 
+/**
+ * struct scn_hist - the latencies of one kind.
+ * @v: the values kept (sorted by scn_hist_finish()).
+ * @nv: entries of @v used.
+ * @cap: entries of @v allocated.
+ * @total: values added.
+ * @sum: their sum (for the mean).
+ * @rng: the reservoir's generator.
+ */
 struct scn_hist {
-	uint64_t n[SCN_HIST_BINS];
+	uint64_t *v;
+	size_t nv;
+	size_t cap;
 	uint64_t total;
+	uint64_t sum;
+	uint64_t rng;
 };
 
 /*
@@ -236,7 +253,7 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @hooks: the drivers' observers (accounting, trace).
  * @glue: storage owned by the arch glue (e.g. shared tag spaces), or NULL.
  * @stat_lock: protects @cpu_hist, @mod_hist.
- * @cpu_hist: CPU time per invalidation.
+ * @cpu_hist: CPU time of the invalidating thread per invalidation.
  * @mod_hist: modelled latency per invalidation.
  * @trace_lock: serialises @p->trace calls and @trace_seq.
  * @trace_seq: next trace sequence number.
@@ -307,7 +324,13 @@ int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);
 void scn_hook(void *arg, int point);
 void scn_hist_add(struct scn_hist *h, uint64_t v);
+/* Sort the values kept, before scn_hist_pct(). */
+void scn_hist_finish(struct scn_hist *h);
+/* The @pct-th percentile, nearest rank (0 when empty). */
 uint64_t scn_hist_pct(const struct scn_hist *h, unsigned int pct);
+/* The mean, rounded to the nearest ns (0 when empty). */
+uint64_t scn_hist_mean(const struct scn_hist *h);
+void scn_hist_free(struct scn_hist *h);
 void scn_hooks_init(struct scn *s);
 void scn_on_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n,
 		      unsigned int cmd_bytes);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario-internal.h"
@@ -101,50 +102,67 @@ void scn_hooks_init(struct scn *s)
 	};
 }
 
-/* ---- histograms: bin = 8 * floor(log2 v) + the next three bits ---- */
-
-static unsigned int hist_bin(uint64_t v)
-{
-	unsigned int e;
-
-	if (v < 8)
-		return (unsigned int)v;
-	e = 63 - (unsigned int)__builtin_clzll(v);
-	return 8 * (e - 2) + (unsigned int)((v >> (e - 3)) & 7);
-}
-
-/* The upper bound of a bin, the value reported for it. */
-static uint64_t hist_top(unsigned int bin)
-{
-	unsigned int e = bin / 8 + 2, m = bin % 8;
-
-	if (bin < 8)
-		return bin;
-	if (e >= 63)
-		return UINT64_MAX;
-	return ((UINT64_C(8) + m + 1) << (e - 3)) - 1;
-}
+/* ---- latency samples ---- */
 
 void scn_hist_add(struct scn_hist *h, uint64_t v)
 {
-	h->n[hist_bin(v)]++;
+	uint64_t *nv;
+	size_t cap;
+
 	h->total++;
+	h->sum += v;
+	if (h->nv == h->cap && h->cap < SCN_SAMPLES_MAX) {
+		cap = h->cap ? 2 * h->cap : 1024;
+		nv = realloc(h->v, cap * sizeof(*nv));
+		/* Out of memory: keep sampling within what there is. */
+		if (nv) {
+			h->v = nv;
+			h->cap = cap;
+		}
+	}
+	if (h->nv < h->cap) {
+		h->v[h->nv++] = v;
+	} else if (h->nv) {
+		/* Reservoir: the value replaces a kept one with probability nv/total. */
+		uint64_t j = scn_rand(&h->rng) % h->total;
+
+		if (j < h->nv)
+			h->v[j] = v;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void scn_hist_finish(struct scn_hist *h)
+{
+	if (h->nv)
+		qsort(h->v, h->nv, sizeof(*h->v), cmp_u64);
 }
 
 uint64_t scn_hist_pct(const struct scn_hist *h, unsigned int pct)
 {
-	uint64_t want, seen = 0;
-	unsigned int b;
+	size_t rank;
 
-	if (!h->total)
+	if (!h->nv)
 		return 0;
-	want = (h->total * pct + 99) / 100;
-	for (b = 0; b < SCN_HIST_BINS; b++) {
-		seen += h->n[b];
-		if (seen >= want)
-			return hist_top(b);
-	}
-	return hist_top(SCN_HIST_BINS - 1);
+	rank = (h->nv * pct + 99) / 100;
+	return h->v[rank ? rank - 1 : 0];
+}
+
+uint64_t scn_hist_mean(const struct scn_hist *h)
+{
+	return h->total ? (h->sum + h->total / 2) / h->total : 0;
+}
+
+void scn_hist_free(struct scn_hist *h)
+{
+	free(h->v);
+	memset(h, 0, sizeof(*h));
 }
 
 /* ---- names, by architecture ---- */

@@ -171,8 +171,15 @@ static int scn_build_domains(struct scn *s, char *err, size_t errlen)
 }
 
 /* Share @pct of @n spread evenly: does item @k get it? */
-static bool scn_share(unsigned int k, unsigned int pct)
+/*
+ * Device @k of @n gets a @pct share: every (100 / @pct)th device, and the
+ * last one when the share rounds down to none (a non-zero share is never
+ * zero devices).
+ */
+static bool scn_share(unsigned int k, unsigned int n, unsigned int pct)
 {
+	if (pct && n * pct < 100)
+		return k == n - 1;
 	return (k + 1) * pct / 100 > k * pct / 100;
 }
 
@@ -187,8 +194,10 @@ static int scn_build_devices(struct scn *s, char *err, size_t errlen)
 
 		dv->inst = k % p->instances;
 		dv->sid = k;
-		dv->ats = scn_share(k, p->ats_percent);
+		dv->ats = scn_share(k, p->devices, p->ats_percent);
 		dv->nr_ssids = p->pasids > 1 && (k / 2) % 2 == 0 ? p->pasids : 1;
+		s->res->ats_devices += dv->ats;
+		s->res->pasid_devices += dv->nr_ssids > 1;
 		for (j = 0; j < INVT_SCN_MAX_PASIDS; j++)
 			dv->cur[j] = -1;
 		ret = s->arch->device_init(s, dv);
@@ -276,6 +285,8 @@ static void scn_teardown(struct scn *s)
 	invt_ctx_destroy(&s->ctx);
 	pthread_mutex_destroy(&s->stat_lock);
 	pthread_mutex_destroy(&s->trace_lock);
+	scn_hist_free(&s->cpu_hist);
+	scn_hist_free(&s->mod_hist);
 }
 
 /* ---- load ---- */
@@ -315,12 +326,19 @@ static bool scn_done(struct scn *s, double start)
 		return true;
 	if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
 		return true;
+	/* Set by a signal handler: a plain volatile read is what it pairs with. */
+	if (s->p->interrupt && *s->p->interrupt) {
+		s->res->interrupted = true;
+		return true;
+	}
 	if (s->p->stop_on_violation) {
 		struct invt_oracle_stats st;
 
 		invt_oracle_stats(s->oracle, &st);
-		if (st.total)
+		if (st.total) {
+			s->res->stopped_on_violation = true;
 			return true;
+		}
 	}
 	return s->p->seconds > 0 && scn_now() - start >= s->p->seconds;
 }
@@ -448,10 +466,15 @@ static void scn_collect_result(struct scn *s)
 			res->by_op[op] += by_op[op];
 	}
 	res->syncs = res->by_op[s->sync_op];
+	scn_hist_finish(&s->cpu_hist);
+	scn_hist_finish(&s->mod_hist);
 	res->cpu_ns_p50 = scn_hist_pct(&s->cpu_hist, 50);
 	res->cpu_ns_p99 = scn_hist_pct(&s->cpu_hist, 99);
+	res->cpu_ns_mean = scn_hist_mean(&s->cpu_hist);
 	res->modelled_ns_p50 = scn_hist_pct(&s->mod_hist, 50);
 	res->modelled_ns_p99 = scn_hist_pct(&s->mod_hist, 99);
+	res->modelled_ns_mean = scn_hist_mean(&s->mod_hist);
+	res->ops = __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED);
 	invt_oracle_stats(s->oracle, &res->oracle);
 	res->nr_reports = invt_oracle_reports(s->oracle, res->reports, INVT_SCN_MAX_REPORTS);
 }
