@@ -295,7 +295,9 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 }
 
 /* Options that are not scenario keys. */
-enum { OPT_JSON = CLI_KEY_NR, OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_PRINT, OPT_HELP };
+enum {
+	OPT_JSON = CLI_KEY_NR, OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_PRINT, OPT_HELP, OPT_STOP,
+};
 
 static const struct {
 	const char *name;
@@ -305,7 +307,7 @@ static const struct {
 	{ "--json", OPT_JSON, false },		{ "--trace", OPT_TRACE, true },
 	{ "--quiet", OPT_QUIET, false },	{ "--scenario", OPT_SCENARIO, true },
 	{ "--print-scenario", OPT_PRINT, false }, { "--help", OPT_HELP, false },
-	{ "-h", OPT_HELP, false },
+	{ "-h", OPT_HELP, false },		{ "--stop-on-violation", OPT_STOP, false },
 };
 
 /* An option of `invtrack run` by name (up to '=' when @nlen says so). */
@@ -380,6 +382,9 @@ static int scan_options(struct cli_opts *o, int argc, char **argv, struct pendin
 		case OPT_PRINT:
 			o->print_scenario = true;
 			break;
+		case OPT_STOP:
+			o->p.stop_on_violation = true;
+			break;
 		case OPT_HELP:
 			o->help = true;
 			return 0;
@@ -439,6 +444,15 @@ int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t l
 		ret = cli_fail(err, len, "delays = on needs mode = threaded "
 			       "(an inline run has no concurrency to widen)");
 		goto out;
+	}
+	/* Threads are threaded mode's: asking an inline run for them is a mistake. */
+	for (i = CLI_KEY_CPUS; i <= CLI_KEY_DMA; i++) {
+		if (!o->p.threaded && o->level[i] == CLI_LEVEL_OPTION) {
+			ret = cli_fail(err, len, "--%s: applies to --mode threaded only (this run "
+				       "is inline: one thread does the churn and the DMA)",
+				       cli_key_names[i]);
+			goto out;
+		}
 	}
 	if (!o->p.ops && !(o->p.seconds > 0)) {
 		ret = cli_fail(err, len, "seconds and ops are both 0: nothing would end the run "

@@ -408,7 +408,7 @@ static void append_arg(char *buf, size_t len, const char *key, const char *v)
 	cat(buf, len, &n, "'");
 }
 
-void cli_replay_args(const struct cli_opts *o, char *buf, size_t len)
+void cli_replay_args(const struct cli_opts *o, uint64_t ops_done, char *buf, size_t len)
 {
 	char v[CLI_VAL_MAX], dv[CLI_VAL_MAX];
 	struct cli_opts *def;
@@ -435,6 +435,14 @@ void cli_replay_args(const struct cli_opts *o, char *buf, size_t len)
 			key_value(def, k, dv, sizeof(dv));
 		if (strcmp(v, dv))
 			append_arg(buf, len, cli_key_names[k], v);
+	}
+	/* Inline: the operations done, the one limit that replays the run exactly. */
+	if (ops_done && !o->p.threaded) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)ops_done);
+		append_arg(buf, len, "ops", v);
+		free(text);
+		free(def);
+		return;
 	}
 	/* A non-zero limit given as an option replaces the default's other one. */
 	if (o->p.ops) {

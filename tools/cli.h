@@ -23,6 +23,7 @@
 #define CLI_EXIT_VIOLATIONS	1	/* the oracle found violations */
 #define CLI_EXIT_USAGE		2	/* bad input: option, value, file */
 #define CLI_EXIT_FAILED		3	/* the run could not be done (memory, I/O) */
+#define CLI_EXIT_INTERRUPTED	130	/* SIGINT stopped a run that had found nothing */
 
 #define CLI_ERR_LEN		2048
 
@@ -93,6 +94,7 @@ enum cli_level {
  * @quiet: --quiet.
  * @print_scenario: --print-scenario.
  * @help: --help.
+ * @interrupted: set by the SIGINT handler (@p.interrupt points to it).
  */
 struct cli_opts {
 	struct invt_scn_params p;
@@ -106,6 +108,7 @@ struct cli_opts {
 	bool quiet;
 	bool print_scenario;
 	bool help;
+	volatile int interrupted;
 };
 
 /**
@@ -136,10 +139,13 @@ void cli_print_scenario(FILE *f, const struct cli_opts *o, const char *prefix);
 /**
  * cli_replay_args() - the options that reproduce @o's scenario.
  * @o: the options.
+ * @ops_done: 0, or the operations an inline run did: then its limit is
+ *	"--ops @ops_done", which replays it exactly whatever stopped it
+ *	(--seconds, --stop-on-violation, an interrupt).
  * @buf: receives "--seed N" and every key that differs from the default.
  * @len: its size.
  */
-void cli_replay_args(const struct cli_opts *o, char *buf, size_t len);
+void cli_replay_args(const struct cli_opts *o, uint64_t ops_done, char *buf, size_t len);
 
 /**
  * cli_fmt_real() - the shortest text that reads back as @v.

@@ -9,6 +9,7 @@
  * 0 clean, 1 violations, 2 bad input, 3 the run could not be done.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ void cli_usage_run(FILE *f)
 		"  --ablate RULE       switch a protocol rule off (ablation builds only)\n"
 		"  --delays on|off     threaded: short delays at the core's protocol points,\n"
 		"                      widening the races an ablated rule opens (ablation builds)\n"
+		"  --stop-on-violation stop at the first violation the oracle finds\n"
 		"scenario:\n"
 		"  --scenario FILE     read 'key = value' lines (keys as the options above)\n"
 		"  --print-scenario    print the effective scenario and exit\n"
@@ -86,7 +88,10 @@ void cli_usage_run(FILE *f)
 		"\n"
 		"Options override the scenario file, which overrides the default.  Giving\n"
 		"--seconds or --ops replaces the other limit of a lower level.\n"
-		"Exit status: 0 clean, 1 violations found, 2 bad input, 3 run failed.\n",
+		"--cpus and --dma apply to threaded mode only.  Ctrl-C (SIGINT) stops the run\n"
+		"and prints the report of what it did so far.\n"
+		"Exit status: 0 clean, 1 violations found, 2 bad input, 3 run failed,\n"
+		"130 interrupted (SIGINT) before any violation.\n",
 		INVT_SCN_MAX_INSTANCES, INVT_SCN_MAX_DEVICES, INVT_SCN_MAX_PASIDS,
 		INVT_SCN_MAX_DOMAINS, INVT_SCN_MAX_THREADS, INVT_SCN_MAX_THREADS);
 }
@@ -187,6 +192,29 @@ static int cmd_costs(int argc, char **argv)
 	return finish_stdout();
 }
 
+/* SIGINT: where the flag is (struct cli_opts.interrupted), set once. */
+static volatile int *interrupt_flag;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	*interrupt_flag = 1;
+}
+
+/*
+ * The first Ctrl-C stops the load and lets the report be written; the
+ * handler is reset by then, so a second one ends the process at once.
+ */
+static void catch_sigint(struct cli_opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_sigint, .sa_flags = SA_RESETHAND };
+
+	interrupt_flag = &o->interrupted;
+	sigemptyset(&sa.sa_mask);
+	if (!sigaction(SIGINT, &sa, NULL))
+		o->p.interrupt = &o->interrupted;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static struct cli_opts o;
@@ -222,6 +250,7 @@ static int cmd_run(int argc, char **argv)
 		o.p.progress = progress;
 		o.p.progress_arg = &pg;
 	}
+	catch_sigint(&o);
 	ret = invt_scn_run(&o.p, &r, err, sizeof(err));
 	if (ret) {
 		char ignored[CLI_ERR_LEN];
@@ -230,7 +259,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "invtrack: %s (%s)\n", err, strerror(-ret));
 		return ret == -EINVAL || ret == -EOPNOTSUPP ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
 	}
-	status = r.oracle.total ? CLI_EXIT_VIOLATIONS : CLI_EXIT_CLEAN;
+	status = r.oracle.total ? CLI_EXIT_VIOLATIONS :
+		 r.interrupted ? CLI_EXIT_INTERRUPTED : CLI_EXIT_CLEAN;
 	/* The trace first: with --trace - the report follows it on stdout. */
 	if (trace_close(&t, err, sizeof(err))) {
 		fprintf(stderr, "invtrack: %s\n", err);

@@ -71,6 +71,11 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 
 	if (!r->oracle.total) {
 		fprintf(f, "violations: none (%" PRIu64 " accesses checked)\n", r->oracle.accesses);
+		/* Stopped by time or Ctrl-C: the operation count replays it. */
+		if (!o->p.threaded && r->ops != o->p.ops) {
+			cli_replay_args(o, r->ops, line, sizeof(line));
+			fprintf(f, "exact replay: invtrack run %s\n", line);
+		}
 		return;
 	}
 	fprintf(f, "violations: %" PRIu64 " (STALE_TLB %" PRIu64 ", STALE_CONFIG %" PRIu64
@@ -82,7 +87,7 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 		invt_violation_format(&r->reports[i], o->p.seed, line, sizeof(line));
 		fprintf(f, "  %s\n", line);
 	}
-	cli_replay_args(o, line, sizeof(line));
+	cli_replay_args(o, r->ops, line, sizeof(line));
 	fprintf(f, "replay: invtrack run %s\n", line);
 	if (o->p.threaded)
 		fprintf(f, "  (threaded runs replay in distribution; "
@@ -98,9 +103,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 
 	fprintf(f, "invtrack run: %s model, seed %" PRIu64 "%s%s\n", arch_label(p), p->seed,
 		o->ablate[0] ? ", rule switched off: " : "", o->ablate);
-	fprintf(f, "  system  %u instance%s, %u devices (%u%% with ATS, %u ssids on those with "
-		"PASIDs)\n", p->instances, p->instances == 1 ? "" : "s", p->devices, p->ats_percent,
-		p->pasids);
+	fprintf(f, "  system  %u instance%s, %u devices: %u with ATS (--ats %g), %u with PASIDs "
+		"(%u ssids each)\n", p->instances, p->instances == 1 ? "" : "s", p->devices,
+		r->ats_devices, p->ats_percent / 100.0, r->pasid_devices, p->pasids);
 	fprintf(f, "          %u domains (stage-1 and stage-2 alternately), "
 		"range invalidation %s\n", p->domains, p->ril ? "on" : "off");
 	if (p->threaded)
@@ -113,26 +118,36 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	if (p->ops)
 		fprintf(f, ", up to %" PRIu64 " operations", p->ops);
 	fprintf(f, "\n");
-	fprintf(f, "ran %.2f s\n", r->elapsed);
+	fprintf(f, "ran %.2f s, %" PRIu64 " operations%s\n", r->elapsed, r->ops,
+		r->interrupted ? " (interrupted: a partial report)" :
+		r->stopped_on_violation ? " (stopped at the first violation)" : "");
 	fprintf(f, "  map %" PRIu64 "  unmap %" PRIu64 "  attach %" PRIu64 "  detach %" PRIu64
 		"  replace %" PRIu64 "  (attaches refused: %" PRIu64 ")\n", r->maps, r->unmaps,
 		r->attaches, r->detaches, r->replaces, r->attach_errors);
 	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle (%.0f/s)\n", r->oracle.accesses,
 		r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0);
-	fprintf(f, "  %" PRIu64 " faults (unmapped or blocked: expected)\n", r->oracle.faults);
+	fprintf(f, "  %" PRIu64 " more accesses faulted (unmapped or blocked: expected, not "
+		"violations)\n", r->oracle.faults);
 	fprintf(f, "invalidations: %" PRIu64 " (invt_domain_invalidate calls)\n", r->invalidations);
 	fprintf(f, "  commands  %" PRIu64 "; minimum for the range policy %" PRIu64 " (%s)\n",
 		r->inv_commands, r->inv_minimum,
-		p->threaded ? "indicative: arrays change under attach" :
-		r->inv_mismatches ? "MISMATCH" : "exact");
+		p->threaded ? "indicative" : r->inv_mismatches ? "MISMATCH" : "exact");
+	if (p->threaded)
+		fprintf(f, "            (threaded, the minimum is counted on each array just before "
+			"the call; a device\n"
+			"            attached during the call adds its ATC commands: the second look "
+			"after the IOTLB wait)\n");
 	fprintf(f, "  syncs     %" PRIu64 " completion commands, %" PRIu64 " waits\n", r->inv_syncs,
 		r->inv_waits);
 	fprintf(f, "  Linux's policy for the same arrays: %" PRIu64 " commands, %" PRIu64
 		" waits (docs/comparison.md)\n", r->linux_commands, r->linux_waits);
-	fprintf(f, "  CPU time       p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->cpu_ns_p50),
-		fmt_ns(b, sizeof(b), r->cpu_ns_p99));
-	fprintf(f, "  modelled time  p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->modelled_ns_p50),
-		fmt_ns(b, sizeof(b), r->modelled_ns_p99));
+	fprintf(f, "  thread CPU time  p50 %s  p99 %s  mean %s%s\n",
+		fmt_ns(a, sizeof(a), r->cpu_ns_p50), fmt_ns(b, sizeof(b), r->cpu_ns_p99),
+		fmt_ns(c, sizeof(c), r->cpu_ns_mean),
+		p->threaded ? "" : " (inline: the units' work included)");
+	fprintf(f, "  modelled time    p50 %s  p99 %s  mean %s\n",
+		fmt_ns(a, sizeof(a), r->modelled_ns_p50), fmt_ns(b, sizeof(b), r->modelled_ns_p99),
+		fmt_ns(c, sizeof(c), r->modelled_ns_mean));
 	fprintf(f, "  waiting for the instances together saved %s of modelled time (%s, not %s: "
 		"%.0f%%)\n", fmt_ns(a, sizeof(a), saved),
 		fmt_ns(b, sizeof(b), r->modelled_overlap_ns),
@@ -275,9 +290,13 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "{\n  \"tool\": \"invtrack\",\n  \"version\": \"%s\",\n", INVT_VERSION);
 	json_scenario(f, o);
 	fprintf(f, "  \"elapsed_seconds\": %.6f,\n", r->elapsed);
-	fprintf(f, "  \"ops\": {\"map\": %" PRIu64 ", \"unmap\": %" PRIu64 ", \"attach\": %" PRIu64
+	fprintf(f, "  \"stopped\": {\"interrupted\": %s, \"at_violation\": %s},\n",
+		r->interrupted ? "true" : "false", r->stopped_on_violation ? "true" : "false");
+	fprintf(f, "  \"system\": {\"devices\": %u, \"ats_devices\": %u, \"pasid_devices\": %u},\n",
+		o->p.devices, r->ats_devices, r->pasid_devices);
+	fprintf(f, "  \"ops\": {\"total\": %" PRIu64 ", \"map\": %" PRIu64 ", \"unmap\": %" PRIu64 ", \"attach\": %" PRIu64
 		", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"attach_errors\": %" PRIu64
-		"},\n", r->maps, r->unmaps, r->attaches, r->detaches, r->replaces,
+		"},\n", r->ops, r->maps, r->unmaps, r->attaches, r->detaches, r->replaces,
 		r->attach_errors);
 	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64 "},\n",
 		r->oracle.accesses, r->oracle.faults);
@@ -285,9 +304,10 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		", \"minimum_commands\": %" PRIu64 ", \"mismatches\": %" PRIu64 ", \"syncs\": %"
 		PRIu64 ", \"waits\": %" PRIu64 ",\n", r->invalidations, r->inv_commands,
 		r->inv_minimum, r->inv_mismatches, r->inv_syncs, r->inv_waits);
-	fprintf(f, "    \"cpu_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 "}, \"modelled_ns\": "
-		"{\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 "},\n", r->cpu_ns_p50, r->cpu_ns_p99,
-		r->modelled_ns_p50, r->modelled_ns_p99);
+	fprintf(f, "    \"cpu_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"mean\": %" PRIu64
+		"}, \"modelled_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"mean\": %"
+		PRIu64 "},\n", r->cpu_ns_p50, r->cpu_ns_p99, r->cpu_ns_mean, r->modelled_ns_p50,
+		r->modelled_ns_p99, r->modelled_ns_mean);
 	fprintf(f, "    \"modelled_serial_ns\": %" PRIu64 ", \"modelled_overlap_ns\": %" PRIu64
 		", \"modelled_wait_overlap_saved_ns\": %" PRIu64 ",\n", r->modelled_serial_ns,
 		r->modelled_overlap_ns, overlap_saved(r));
@@ -316,7 +336,7 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	}
 	fprintf(f, "%s]},\n", r->nr_reports ? "\n  " : "");
 	memcpy(replay, "invtrack run ", 13);
-	cli_replay_args(o, replay + 13, sizeof(replay) - 13);
+	cli_replay_args(o, r->ops, replay + 13, sizeof(replay) - 13);
 	fprintf(f, "  \"replay\": ");
 	json_str(f, replay);
 	fprintf(f, "\n}\n");

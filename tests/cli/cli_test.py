@@ -12,9 +12,11 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 # Short, deterministic runs.
 INLINE = ['--mode', 'inline', '--ops', '20000']
@@ -64,7 +66,7 @@ def check_clean(exe):
                  r'minimum for the range policy \d+ \(exact\)']:
         if not re.search(want, out):
             die('text report lacks /%s/:\n%s' % (want, out))
-    for unwanted in ['replay:', 'STALE_', 'WRONG_DOMAIN:']:
+    for unwanted in ['replay:', 'STALE_', 'WRONG_DOMAIN:', 'interrupted']:
         if unwanted in out:
             die('clean report mentions %r:\n%s' % (unwanted, out))
     m = re.search(r'(\d+) accesses checked by the oracle', out)
@@ -80,6 +82,70 @@ def check_clean(exe):
     if a['dma']['accesses'] != int(m.group(1)):
         die('text and JSON disagree on accesses')
     print('ok: clean run, %s accesses checked' % m.group(1))
+
+
+def check_replay(exe):
+    """An inline run stopped by time replays exactly with the --ops its report prints."""
+    rc, out, err = run(exe, 'run', '--mode', 'inline', '--seconds', '0.3', '--json')
+    expect_rc('inline --seconds 0.3', rc, 0, out, err)
+    a = json.loads(out)
+    replay = a['replay'].split()
+    if replay[:2] != ['invtrack', 'run'] or '--seconds' in replay or \
+            replay[replay.index('--ops') + 1] != str(a['ops']['total']):
+        die('replay of a time-limited inline run: %r (%d ops)' % (a['replay'], a['ops']['total']))
+    rc, out, err = run(exe, *replay[1:], '--json')
+    expect_rc(a['replay'], rc, 0, out, err)
+    b = json.loads(out)
+    for k in ['ops', 'dma', 'commands_by_type', 'violations']:
+        if a[k] != b[k]:
+            die('replay differs in %s: %s vs %s' % (k, a[k], b[k]))
+    if a['invalidations']['modelled_ns'] != b['invalidations']['modelled_ns']:
+        die('replay differs in modelled time')
+    rc, out, err = run(exe, 'run', '--mode', 'inline', '--seconds', '0.2')
+    m = re.search(r'^exact replay: invtrack run (.*--ops \d+)$', out, re.M)
+    if rc or not m:
+        die('no exact replay line in the text report:\n' + out)
+    print('ok: %s reproduces the time-limited run' % a['replay'])
+
+
+def check_interrupt(exe):
+    """SIGINT stops a run cleanly: a partial report, exit status 130 (invtrack(1))."""
+    for args in [['--seconds', '60'], ['--mode', 'inline', '--seconds', '60', '--json']]:
+        p = subprocess.Popen([exe, 'run', *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdin=subprocess.DEVNULL)
+        # Past the build of the system: the load is running.
+        deadline = time.time() + 30
+        time.sleep(1.5)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=max(1, deadline - time.time()))
+        out, err = out.decode(), err.decode()
+        expect_rc('SIGINT during ' + ' '.join(args), p.returncode, 130, out, err)
+        if '--json' in args:
+            doc = json.loads(out)
+            if not doc['stopped']['interrupted'] or doc['ops']['total'] == 0:
+                die('JSON of an interrupted run: %s, %s' % (doc['stopped'], doc['ops']))
+            if doc['elapsed_seconds'] > 30:
+                die('SIGINT did not stop the run')
+        elif not re.search(r'^ran [\d.]+ s, \d+ operations \(interrupted: a partial report\)$',
+                           out, re.M) or 'violations: none' not in out:
+            die('no partial report after SIGINT:\n' + out)
+    print('ok: SIGINT prints a partial report and exits 130')
+
+
+def check_ats(exe):
+    """The devices built with ATS: a non-zero share is at least one device; reports say it."""
+    for args, want in [(['--ats', '0.1'], 1), (['--devices', '1', '--ats', '0.1'], 1),
+                       (['--ats', '0'], 0), ([], 4), (['--ats', '1'], 8),
+                       (['--devices', '64', '--ats', '0.1'], 6)]:
+        rc, out, err = run(exe, 'run', *INLINE, '--ops', '2000', *args, '--json')
+        expect_rc('--ats ' + ' '.join(args), rc, 0, out, err)
+        got = json.loads(out)['system']['ats_devices']
+        if got != want:
+            die('%s: %d devices with ATS, expected %d' % (' '.join(args), got, want))
+    rc, out, err = run(exe, 'run', *INLINE, '--ats', '0.1')
+    if not re.search(r'8 devices: 1 with ATS \(--ats 0\.1\)', out):
+        die('the text report does not count the ATS devices:\n' + out)
+    print('ok: ATS devices counted, a non-zero share gets one')
 
 
 def check_threaded(exe):
@@ -116,7 +182,7 @@ def scenario_dict(text):
 def check_roundtrip(exe):
     """--print-scenario read back with --scenario prints the same scenario."""
     with tempfile.TemporaryDirectory() as tmp:
-        for args in [[], ['--instances', '3', '--ats', '0.25', '--pasids', '1', '--mode', 'inline',
+        for args in [[], ['--instances', '3', '--ats', '0.25', '--pasids', '1', '--mode', 'threaded',
                           '--ops', '5000', '--seconds', '2.5', '--seed', '18446744073709551615',
                           '--range-inv', 'off', '--dma', '0']]:
             first = print_scenario(exe, *args)
@@ -287,6 +353,20 @@ def check_ablate(exe):
         die('--delays on: the text report does not say so:\n' + out)
     print('ok: --ablate tag-flush: exit 1, %s violations, replay reproduces them; '
           '--delays on: clean' % m.group(1))
+    # --stop-on-violation: the run ends at the first one, and its replay stops at the same op.
+    rc, out, err = run(exe, 'run', '--ablate', 'tag-flush', '--mode', 'inline', '--ops', '100000',
+                       '--stop-on-violation', '--json')
+    expect_rc('--stop-on-violation', rc, 1, out, err)
+    a = json.loads(out)
+    if not a['stopped']['at_violation'] or a['ops']['total'] >= 100000 or \
+            a['violations']['total'] < 1:
+        die('--stop-on-violation: %s, %s ops' % (a['stopped'], a['ops']['total']))
+    rc, out, err = run(exe, *a['replay'].split()[1:], '--json')
+    b = json.loads(out)
+    if rc != 1 or b['violations'] != a['violations'] or b['ops'] != a['ops']:
+        die('the replay of a run stopped at its violation differs: %s' % a['replay'])
+    print('ok: --ablate tag-flush: exit 1, %s violations, replay reproduces them; '
+          '--stop-on-violation stops after %d ops' % (m.group(1), a['ops']['total']))
 
 
 def check_cost(exe, data, *archs):
@@ -548,7 +628,8 @@ def main():
     checks = {'clean': check_clean, 'threaded': check_threaded, 'roundtrip': check_roundtrip,
               'override': check_override, 'schema': check_schema, 'trace': check_trace,
               'ablate': check_ablate, 'cost': check_cost, 'help': check_help,
-              'progress': check_progress, 'man': check_man, 'docs': check_docs}
+              'progress': check_progress, 'man': check_man, 'docs': check_docs,
+              'replay': check_replay, 'interrupt': check_interrupt, 'ats': check_ats}
     if check not in checks:
         die('unknown check ' + check)
     checks[check](exe, *rest)
