@@ -10,6 +10,10 @@
  *
  *	invt_mutex_t		struct mutex
  *	invt_rwlock_t		rwlock_t
+ *
+ * In userspace the lock types are storage for a pthread mutex and rwlock,
+ * which only src/core/compat-user.h names (it checks that they fit): a
+ * program including these headers does not get <pthread.h> from them.
  *	INVT_READ_ONCE		READ_ONCE
  *	INVT_WRITE_ONCE		WRITE_ONCE
  *	invt_smp_mb		smp_mb
@@ -20,13 +24,30 @@
 #define INVTRACK_COMPAT_H
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-typedef pthread_mutex_t invt_mutex_t;
-typedef pthread_rwlock_t invt_rwlock_t;
+/* Room for the environment's lock; opaque outside the compat layer. */
+#define INVT_LOCK_BYTES 64
+
+typedef struct {
+	union {
+		unsigned char bytes[INVT_LOCK_BYTES];
+		long long align_ll;
+		void *align_p;
+		double align_d;
+	} u;
+} invt_mutex_t;
+
+typedef struct {
+	union {
+		unsigned char bytes[INVT_LOCK_BYTES];
+		long long align_ll;
+		void *align_p;
+		double align_d;
+	} u;
+} invt_rwlock_t;
 
 /*
  * Single-copy-atomic accesses with no ordering.  Used for every field that a

@@ -415,7 +415,8 @@ enum smmu_hw_queue_mode {
  * @errors: command errors raised (atomic).
  * @stop: asks the consumer thread to return (atomic).
  * @running: a consumer thread exists.
- * @thread: the consumer thread.
+ * @thread: the consumer thread (a pthread_t, allocated while @running: the
+ *	public headers do not include <pthread.h>).
  */
 struct smmu_hw_queue {
 	struct invt_smmu_regs *regs;
@@ -430,7 +431,7 @@ struct smmu_hw_queue {
 	uint64_t errors;
 	int stop;
 	bool running;
-	pthread_t thread;
+	void *thread;
 };
 
 /**

@@ -11,6 +11,8 @@
 #include <assert.h>
 #include <invtrack/compat.h>
 #include <invtrack/fault.h>
+#include <pthread.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu/urcu-memb.h>
@@ -38,14 +40,32 @@ void invt_free(void *p);
 
 /* ------------------------------------------------------------------ locks */
 
+/* The public lock types are storage for these (<invtrack/compat.h>). */
+_Static_assert(sizeof(pthread_mutex_t) <= sizeof(invt_mutex_t) &&
+	       alignof(pthread_mutex_t) <= alignof(invt_mutex_t),
+	       "invt_mutex_t cannot hold a pthread_mutex_t");
+_Static_assert(sizeof(pthread_rwlock_t) <= sizeof(invt_rwlock_t) &&
+	       alignof(pthread_rwlock_t) <= alignof(invt_rwlock_t),
+	       "invt_rwlock_t cannot hold a pthread_rwlock_t");
+
+static inline pthread_mutex_t *invt_pmutex(invt_mutex_t *m)
+{
+	return (pthread_mutex_t *)(void *)m->u.bytes;
+}
+
+static inline pthread_rwlock_t *invt_prwlock(invt_rwlock_t *l)
+{
+	return (pthread_rwlock_t *)(void *)l->u.bytes;
+}
+
 static inline void invt_mutex_init(invt_mutex_t *m)
 {
-	pthread_mutex_init(m, NULL);
+	pthread_mutex_init(invt_pmutex(m), NULL);
 }
 
 static inline void invt_mutex_destroy(invt_mutex_t *m)
 {
-	pthread_mutex_destroy(m);
+	pthread_mutex_destroy(invt_pmutex(m));
 }
 
 /*
@@ -61,12 +81,12 @@ static inline void invt_mutex_destroy(invt_mutex_t *m)
 static inline void invt_mutex_lock(invt_mutex_t *m)
 {
 	invt_lock_drains();
-	pthread_mutex_lock(m);
+	pthread_mutex_lock(invt_pmutex(m));
 }
 
 static inline void invt_mutex_unlock(invt_mutex_t *m)
 {
-	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(invt_pmutex(m));
 }
 
 /*
@@ -79,35 +99,35 @@ static inline void invt_rwlock_init(invt_rwlock_t *l)
 
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(l, &attr);
+	pthread_rwlock_init(invt_prwlock(l), &attr);
 	pthread_rwlockattr_destroy(&attr);
 }
 
 static inline void invt_rwlock_destroy(invt_rwlock_t *l)
 {
-	pthread_rwlock_destroy(l);
+	pthread_rwlock_destroy(invt_prwlock(l));
 }
 
 static inline void invt_read_lock(invt_rwlock_t *l)
 {
 	invt_lock_drains();
-	pthread_rwlock_rdlock(l);
+	pthread_rwlock_rdlock(invt_prwlock(l));
 }
 
 static inline void invt_read_unlock(invt_rwlock_t *l)
 {
-	pthread_rwlock_unlock(l);
+	pthread_rwlock_unlock(invt_prwlock(l));
 }
 
 static inline void invt_write_lock(invt_rwlock_t *l)
 {
 	invt_lock_drains();
-	pthread_rwlock_wrlock(l);
+	pthread_rwlock_wrlock(invt_prwlock(l));
 }
 
 static inline void invt_write_unlock(invt_rwlock_t *l)
 {
-	pthread_rwlock_unlock(l);
+	pthread_rwlock_unlock(invt_prwlock(l));
 }
 
 /* -------------------------------------------------------------------- RCU */

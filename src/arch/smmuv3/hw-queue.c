@@ -23,10 +23,15 @@
  *    retried sync completes (the timed-out invalidation is not re-sent).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <invtrack/smmuv3-queue.h>
+
+/* invt_pmutex(): the lock as a pthread mutex, taken without draining anything. */
+#include "compat-user.h"
 
 #include "hw.h"
 
@@ -137,7 +142,7 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 	uint8_t *mem;
 	uint64_t base;
 
-	pthread_mutex_lock(&hq->lock);
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	/*
 	 * Acquire: pairs with the driver's release store of SMMU_CMDQ_BASE.
 	 * Forbids using queue memory before its initialisation.
@@ -186,7 +191,7 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 		total += n;
 	}
 out:
-	pthread_mutex_unlock(&hq->lock);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 	return total;
 }
 
@@ -205,7 +210,7 @@ void smmu_hw_queue_init(struct smmu_hw_queue *hq, struct invt_smmu_regs *regs, u
 	if (exec)
 		hq->exec = *exec;
 	hwq_default_costs(hq->cost_ns);
-	pthread_mutex_init(&hq->lock, NULL);
+	pthread_mutex_init(invt_pmutex(&hq->lock), NULL);
 	if (mode == SMMU_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;
 		regs->doorbell_arg = hq;
@@ -219,7 +224,7 @@ void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)
 		hq->regs->doorbell = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
-	pthread_mutex_destroy(&hq->lock);
+	pthread_mutex_destroy(invt_pmutex(&hq->lock));
 }
 
 static void *hwq_thread(void *arg)
@@ -241,9 +246,15 @@ int smmu_hw_queue_start(struct smmu_hw_queue *hq)
 	if (hq->mode != SMMU_HW_QUEUE_THREADED || hq->running)
 		return -EINVAL;
 	__atomic_store_n(&hq->stop, 0, __ATOMIC_RELAXED);
-	ret = pthread_create(&hq->thread, NULL, hwq_thread, hq);
-	if (ret)
+	hq->thread = malloc(sizeof(pthread_t));
+	if (!hq->thread)
+		return -ENOMEM;
+	ret = pthread_create(hq->thread, NULL, hwq_thread, hq);
+	if (ret) {
+		free(hq->thread);
+		hq->thread = NULL;
 		return -ret;
+	}
 	hq->running = true;
 	return 0;
 }
@@ -253,7 +264,9 @@ void smmu_hw_queue_stop(struct smmu_hw_queue *hq)
 	if (!hq->running)
 		return;
 	__atomic_store_n(&hq->stop, 1, __ATOMIC_RELEASE);
-	pthread_join(hq->thread, NULL);
+	pthread_join(*(pthread_t *)hq->thread, NULL);
+	free(hq->thread);
+	hq->thread = NULL;
 	hq->running = false;
 }
 

@@ -55,6 +55,9 @@
 
 #include "hw-queue.h"
 
+/* invt_pmutex(): the lock as a pthread mutex, taken without draining anything. */
+#include "compat-user.h"
+
 /* IQT / IQH: offset bits [18:4]. */
 #define HWQ_OFF_MASK	0x7fff0ull
 #define HWQ_ITESID_SHIFT	32
@@ -285,7 +288,7 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 	uint8_t *mem;
 	bool wide;
 
-	pthread_mutex_lock(&hq->lock);
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	hwq_apply_clear(hq);
 	hwq_apply_gcmd(hq);
 	if (hq->global_cmd &&
@@ -347,7 +350,7 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 	/* Out of descriptors (or stopped): the FN = 0 waits complete now. */
 	hwq_complete_deferred(hq);
 out:
-	pthread_mutex_unlock(&hq->lock);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 	return total;
 }
 
@@ -369,7 +372,7 @@ void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, stru
 		hq->exec = *exec;
 	hwq_default_costs(hq->cost_ns);
 	hq->gcmd_left = -1;
-	pthread_mutex_init(&hq->lock, NULL);
+	pthread_mutex_init(invt_pmutex(&hq->lock), NULL);
 	if (mode == VTD_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;
 		regs->doorbell_arg = hq;
@@ -383,7 +386,7 @@ void vtd_hw_queue_destroy(struct vtd_hw_queue *hq)
 		hq->regs->doorbell = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
-	pthread_mutex_destroy(&hq->lock);
+	pthread_mutex_destroy(invt_pmutex(&hq->lock));
 }
 
 static void *hwq_thread(void *arg)
