@@ -602,6 +602,8 @@ void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range 
  * invt_rcu_register_thread() - register the calling thread as an RCU reader.
  *
  * Every thread that invalidates must be registered (liburcu memb flavor).
+ * Builds without NDEBUG stop a thread that reads without it (abort() with a
+ * message naming this call); release builds cannot see the mistake.
  */
 void invt_rcu_register_thread(void);
 

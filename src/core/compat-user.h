@@ -173,8 +173,29 @@ extern char invt_tsan_gp;
 
 typedef struct rcu_head invt_rcu_head_t;
 
+/*
+ * A thread that reads without invt_rcu_register_thread() is invisible to
+ * grace periods: arrays can be freed under it, silently.  Debug builds
+ * (no NDEBUG) keep a per-thread flag and stop such a thread at its first
+ * read-side section, with a message naming the missing call.
+ */
+#ifndef NDEBUG
+extern __thread bool invt_rcu_registered;
+void invt_rcu_unregistered(void) __attribute__((noreturn, cold));
+#define invt_rcu_set_registered(on) (invt_rcu_registered = (on))
+#define invt_rcu_check_registered()                                            \
+	do {                                                                   \
+		if (!invt_rcu_registered)                                      \
+			invt_rcu_unregistered();                               \
+	} while (0)
+#else
+#define invt_rcu_set_registered(on) ((void)0)
+#define invt_rcu_check_registered() ((void)0)
+#endif
+
 static inline void invt_rcu_read_lock(void)
 {
+	invt_rcu_check_registered();
 	urcu_memb_read_lock();
 }
 

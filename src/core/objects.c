@@ -25,10 +25,12 @@ int invt_ctx_destroy(struct invt_ctx *ctx)
 void invt_rcu_register_thread(void)
 {
 	urcu_memb_register_thread();
+	invt_rcu_set_registered(true);
 }
 
 void invt_rcu_unregister_thread(void)
 {
+	invt_rcu_set_registered(false);
 	urcu_memb_unregister_thread();
 }
 
