@@ -294,8 +294,8 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->interrupted ? "true" : "false", r->stopped_on_violation ? "true" : "false");
 	fprintf(f, "  \"system\": {\"devices\": %u, \"ats_devices\": %u, \"pasid_devices\": %u},\n",
 		o->p.devices, r->ats_devices, r->pasid_devices);
-	fprintf(f, "  \"ops\": {\"total\": %" PRIu64 ", \"map\": %" PRIu64 ", \"unmap\": %" PRIu64 ", \"attach\": %" PRIu64
-		", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"attach_errors\": %" PRIu64
+	fprintf(f, "  \"ops\": {\"total\": %" PRIu64 ", \"map\": %" PRIu64 ", \"unmap\": %" PRIu64
+		", \"attach\": %" PRIu64 ", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"attach_errors\": %" PRIu64
 		"},\n", r->ops, r->maps, r->unmaps, r->attaches, r->detaches, r->replaces,
 		r->attach_errors);
 	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64 "},\n",
