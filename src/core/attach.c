@@ -298,13 +298,20 @@ out_unlock:
 	return ret;
 }
 
-static void slot_release(struct invt_device *dev, uint32_t ssid, struct invt_domain *dom,
-			 struct invt_invs *entries)
+/*
+ * End the transaction on @slot: it now points at @dom (freed when NULL).
+ * No slot: the detach of an ssid that was blocked and idle.
+ */
+static void slot_release(struct invt_device *dev, struct invt_attachment *slot,
+			 struct invt_domain *dom, struct invt_invs *entries)
 {
+	if (!slot)
+		return;
 	invt_mutex_lock(&dev->lock);
-	dev->att[ssid].domain = dom;
-	dev->att[ssid].entries = entries;
-	dev->att[ssid].busy = false;
+	slot->domain = dom;
+	slot->entries = entries;
+	slot->busy = false;
+	invt_slot_put(dev, slot);
 	invt_mutex_unlock(&dev->lock);
 }
 
@@ -321,14 +328,24 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 	ctx = dev->iommu->ctx;
 
 	invt_mutex_lock(&dev->lock);
-	if (dev->att[ssid].busy) {
+	/*
+	 * A detach allocates nothing: an ssid with no slot is blocked and idle,
+	 * and detaching it is a transaction with nothing to do (no slot).
+	 */
+	tx->slot = new ? invt_slot_get(dev, ssid) : invt_slot_find(dev, ssid);
+	if (new && !tx->slot) {
+		invt_mutex_unlock(&dev->lock);
+		return -ENOMEM;
+	}
+	if (tx->slot && tx->slot->busy) {
 		invt_mutex_unlock(&dev->lock);
 		return -EBUSY;
 	}
-	dev->att[ssid].busy = true;
+	if (tx->slot)
+		tx->slot->busy = true;
 	tx->dev = dev;
 	tx->ssid = ssid;
-	tx->old = dev->att[ssid].domain;
+	tx->old = tx->slot ? tx->slot->domain : NULL;
 	tx->new = new;
 	tx->add = NULL;
 	tx->old_left = false;
@@ -336,8 +353,8 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 
 	if (invt_ablated(ctx, INVT_ABLATE_TWO_PHASE) && tx->old) {
 		/* The bug being modelled: the old domain lets go first. */
-		domain_leave(tx->old, dev, dev->att[ssid].entries, true);
-		dev->att[ssid].entries = NULL;
+		domain_leave(tx->old, dev, tx->slot->entries, true);
+		tx->slot->entries = NULL;
 		tx->old_left = true;
 		invt_hook(ctx, INVT_HOOK_TWO_PHASE_GAP);
 	}
@@ -345,7 +362,7 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 	if (new) {
 		ret = domain_join(new, dev, ssid, &tx->add);
 		if (ret) {
-			slot_release(dev, ssid, tx->old, dev->att[ssid].entries);
+			slot_release(dev, tx->slot, tx->old, tx->slot->entries);
 			return ret;
 		}
 	}
@@ -368,8 +385,8 @@ void invt_attach_commit(struct invt_attach *tx)
 	struct invt_device *dev = tx->dev;
 
 	if (tx->old && !tx->old_left)
-		domain_leave(tx->old, dev, dev->att[tx->ssid].entries, true);
-	slot_release(dev, tx->ssid, tx->new, tx->add);
+		domain_leave(tx->old, dev, tx->slot->entries, true);
+	slot_release(dev, tx->slot, tx->new, tx->add);
 }
 
 void invt_attach_abort(struct invt_attach *tx)
@@ -378,7 +395,7 @@ void invt_attach_abort(struct invt_attach *tx)
 
 	if (tx->new)
 		domain_leave(tx->new, dev, tx->add, false);
-	slot_release(dev, tx->ssid, tx->old, dev->att[tx->ssid].entries);
+	slot_release(dev, tx->slot, tx->old, tx->slot ? tx->slot->entries : NULL);
 }
 
 int invt_attach(struct invt_device *dev, uint32_t ssid, struct invt_domain *new)
