@@ -59,6 +59,24 @@ struct invt_scn_progress {
 };
 
 /**
+ * enum invt_scn_op - the operations of the load, for struct invt_scn_params.mix.
+ * @INVT_SCN_OP_MAP: map a 4 KiB page or a 2 MiB block.
+ * @INVT_SCN_OP_UNMAP: unmap a page, a run in a region, or a block, and invalidate.
+ * @INVT_SCN_OP_ATTACH: attach a (device, ssid) to a domain, or replace its domain.
+ * @INVT_SCN_OP_DETACH: detach an attached (device, ssid).
+ * @INVT_SCN_OP_DMA: one device access (inline mode; threaded mode has DMA threads).
+ * @INVT_SCN_OP_NR: number of operations.
+ */
+enum invt_scn_op {
+	INVT_SCN_OP_MAP,
+	INVT_SCN_OP_UNMAP,
+	INVT_SCN_OP_ATTACH,
+	INVT_SCN_OP_DETACH,
+	INVT_SCN_OP_DMA,
+	INVT_SCN_OP_NR,
+};
+
+/**
  * struct invt_scn_params - what to build and how to load it.
  * @arch: "smmuv3" (NULL means it), "vtd" or "riscv" (see invt_scn_arch_ok()).
  * @instances: IOMMU instances, 1..INVT_SCN_MAX_INSTANCES.
@@ -82,6 +100,11 @@ struct invt_scn_progress {
  *	process_id), the strictest variant the specifications allow.  SMMUv3
  *	tags its TLB by VMID and ASID in either case.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
+ * @mix: optional weights of the operations (enum invt_scn_op): each step
+ *	picks one in proportion.  All zero: the built-in mix (@dma_percent DMA
+ *	inline; churn 40% map, 20% unmap, 40% attach, of which a fifth of those
+ *	on an attached ssid detach).  Threaded churn threads use the weights
+ *	but DMA's.
  * @ablate: NULL, or a rule for invt_ablate() (ablation builds only).
  * @delays: inject short delays at the core's protocol points (threaded
  *	mode, ablation builds: widens the race windows the ablations open).
@@ -117,6 +140,7 @@ struct invt_scn_params {
 	bool ril;
 	bool iotlb_by_tags;
 	unsigned int dma_percent;
+	unsigned int mix[INVT_SCN_OP_NR];
 	const char *ablate;
 	bool delays;
 	bool stop_on_violation;

@@ -319,6 +319,8 @@ uint64_t scn_block_iova(unsigned int slot);
 void scn_op_map(struct scn *s, uint64_t *rng);
 void scn_op_unmap(struct scn *s, uint64_t *rng);
 void scn_op_attach(struct scn *s, uint64_t *rng);
+/* With an explicit mix: attach or replace only (@detach false), or detach only. */
+void scn_op_attach_mixed(struct scn *s, uint64_t *rng, bool detach);
 void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int nr_engines);
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);

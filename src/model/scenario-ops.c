@@ -281,7 +281,8 @@ fail:
 	return ret;
 }
 
-void scn_op_attach(struct scn *s, uint64_t *rng)
+/* @mode: 0 the built-in mix, 1 attach or replace only, 2 detach only. */
+static void scn_attach_op(struct scn *s, uint64_t *rng, int mode)
 {
 	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
 	uint32_t ssid = scn_below(rng, dv->nr_ssids);
@@ -289,7 +290,7 @@ void scn_op_attach(struct scn *s, uint64_t *rng)
 
 	pthread_mutex_lock(&dv->lock);
 	cur = dv->cur[ssid];
-	if (cur >= 0 && scn_below(rng, 5) == 0) {
+	if (mode == 2 || (!mode && cur >= 0 && scn_below(rng, 5) == 0)) {
 		target = -1;
 	} else {
 		target = (int)scn_below(rng, s->nr_dom);
@@ -306,6 +307,16 @@ void scn_op_attach(struct scn *s, uint64_t *rng)
 			scn_count(&s->res->replaces, 1);
 	}
 	pthread_mutex_unlock(&dv->lock);
+}
+
+void scn_op_attach(struct scn *s, uint64_t *rng)
+{
+	scn_attach_op(s, rng, 0);
+}
+
+void scn_op_attach_mixed(struct scn *s, uint64_t *rng, bool detach)
+{
+	scn_attach_op(s, rng, detach ? 2 : 1);
 }
 
 /* ---- DMA ---- */

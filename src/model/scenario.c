@@ -60,8 +60,21 @@ const struct scn_arch *scn_arch_find(const char *name)
 	return NULL;
 }
 
+/* The sum of the mix's weights, DMA's included or not. */
+static unsigned int scn_mix_total(const struct invt_scn_params *p, bool dma)
+{
+	unsigned int i, t = 0;
+
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		if (dma || i != INVT_SCN_OP_DMA)
+			t += p->mix[i];
+	return t;
+}
+
 static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 {
+	unsigned int i;
+
 	if (!scn_arch_find(p->arch))
 		return SCN_ERR("unknown architecture '%s'", p->arch), -EINVAL;
 	if (p->instances < 1 || p->instances > INVT_SCN_MAX_INSTANCES)
@@ -74,6 +87,11 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 		return SCN_ERR("domains must be 1..%d", INVT_SCN_MAX_DOMAINS), -EINVAL;
 	if (p->ats_percent > 100 || p->dma_percent > 100)
 		return SCN_ERR("percentages must be 0..100"), -EINVAL;
+	if (scn_mix_total(p, true) && !scn_mix_total(p, false) && p->threaded)
+		return SCN_ERR("the mix gives the churn threads nothing to do"), -EINVAL;
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		if (p->mix[i] > 1000000)
+			return SCN_ERR("mix weights must be 0..1000000"), -EINVAL;
 	if (p->threaded && (p->cpus < 1 || p->cpus > INVT_SCN_MAX_THREADS ||
 			    p->dma > INVT_SCN_MAX_THREADS))
 		return SCN_ERR("cpus must be 1..%d and dma 0..%d", INVT_SCN_MAX_THREADS,
@@ -343,9 +361,43 @@ static bool scn_done(struct scn *s, double start)
 	return s->p->seconds > 0 && scn_now() - start >= s->p->seconds;
 }
 
+/* One operation of an explicit mix (@dma: DMA may be picked). */
+static void scn_mix_step(struct scn *s, uint64_t *rng, bool dma)
+{
+	const unsigned int *w = s->p->mix;
+	unsigned int r = scn_below(rng, scn_mix_total(s->p, dma)), op;
+
+	for (op = 0; op < INVT_SCN_OP_NR - 1; op++) {
+		if (r < w[op])
+			break;
+		r -= w[op];
+	}
+	switch (op) {
+	case INVT_SCN_OP_MAP:
+		scn_op_map(s, rng);
+		break;
+	case INVT_SCN_OP_UNMAP:
+		scn_op_unmap(s, rng);
+		break;
+	case INVT_SCN_OP_ATTACH:
+	case INVT_SCN_OP_DETACH:
+		scn_op_attach_mixed(s, rng, op == INVT_SCN_OP_DETACH);
+		break;
+	default:
+		scn_op_dma(s, rng, 0, 1);
+		break;
+	}
+}
+
 static void scn_churn_step(struct scn *s, uint64_t *rng)
 {
-	unsigned int r = scn_below(rng, 10);
+	unsigned int r;
+
+	if (scn_mix_total(s->p, true)) {
+		scn_mix_step(s, rng, false);
+		return;
+	}
+	r = scn_below(rng, 10);
 
 	if (r < 4)
 		scn_op_map(s, rng);
@@ -362,7 +414,9 @@ static void scn_run_inline(struct scn *s)
 
 	/* The calling thread: registered with RCU by invt_scn_run(). */
 	while (!scn_done(s, start)) {
-		if (scn_below(&rng, 100) < s->p->dma_percent)
+		if (scn_mix_total(s->p, true))
+			scn_mix_step(s, &rng, true);
+		else if (scn_below(&rng, 100) < s->p->dma_percent)
 			scn_op_dma(s, &rng, 0, 1);
 		else
 			scn_churn_step(s, &rng);
