@@ -28,6 +28,7 @@ const char cli_default_text[] =
 	"domains = 6\n"
 	"cpus = 2\n"
 	"dma = 2\n"
+	"mix = default\n"
 	"seconds = 10\n"
 	"ops = 0\n"
 	"seed = 1\n"
@@ -43,6 +44,7 @@ const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_DEVICES] = "devices",	[CLI_KEY_ATS] = "ats",
 	[CLI_KEY_PASIDS] = "pasids",	[CLI_KEY_DOMAINS] = "domains",
 	[CLI_KEY_CPUS] = "cpus",	[CLI_KEY_DMA] = "dma",
+	[CLI_KEY_MIX] = "mix",
 	[CLI_KEY_SECONDS] = "seconds",	[CLI_KEY_OPS] = "ops",
 	[CLI_KEY_SEED] = "seed",	[CLI_KEY_MODE] = "mode",
 	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_IOTLB_TAGS] = "iotlb-tags",
@@ -179,6 +181,56 @@ static int set_ablate(struct cli_opts *o, const char *s, char *err, size_t len)
 	return cli_fail(err, len, "unknown rule '%s' (%s)", s, names);
 }
 
+const char *const cli_mix_names[INVT_SCN_OP_NR] = {
+	[INVT_SCN_OP_MAP] = "map", [INVT_SCN_OP_UNMAP] = "unmap", [INVT_SCN_OP_ATTACH] = "attach",
+	[INVT_SCN_OP_DETACH] = "detach", [INVT_SCN_OP_DMA] = "dma",
+};
+
+/* "default", or "NAME:WEIGHT" items separated by ','; names not given weigh 0. */
+static int set_mix(unsigned int *mix, const char *s, char *err, size_t len)
+{
+	unsigned int w[INVT_SCN_OP_NR] = { 0 }, i, total = 0;
+	char item[64], num[32];
+	const char *p = s, *e, *colon;
+	uint64_t v;
+
+	if (!strcmp(s, "default")) {
+		memset(mix, 0, sizeof(w));
+		return 0;
+	}
+	while (*p) {
+		e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		if ((size_t)(e - p) >= sizeof(item))
+			return cli_fail(err, len, "'%.40s': not NAME:WEIGHT", p);
+		memcpy(item, p, e - p);
+		item[e - p] = '\0';
+		colon = strchr(item, ':');
+		if (!colon)
+			return cli_fail(err, len, "'%s': not NAME:WEIGHT (map, unmap, attach, "
+					"detach, dma)", item);
+		for (i = 0; i < INVT_SCN_OP_NR; i++)
+			if (strlen(cli_mix_names[i]) == (size_t)(colon - item) &&
+			    !strncmp(item, cli_mix_names[i], colon - item))
+				break;
+		if (i == INVT_SCN_OP_NR)
+			return cli_fail(err, len, "unknown operation '%.*s' (map, unmap, attach, "
+					"detach, dma)", (int)(colon - item), item);
+		snprintf(num, sizeof(num), "%s", colon + 1);
+		if (cli_set_uint(num, 0, 1000000, &v, err, len))
+			return -EINVAL;
+		w[i] = (unsigned int)v;
+		total += w[i];
+		p = *e ? e + 1 : e;
+	}
+	if (!total)
+		return cli_fail(err, len, "'%s': every weight is 0 (say default for the "
+				"built-in mix)", s);
+	memcpy(mix, w, sizeof(w));
+	return 0;
+}
+
 /*
  * A time or operation limit set at @level replaces the other limit when
  * that one came from a lower level: `--ops N` over the default's seconds
@@ -241,6 +293,9 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 	case CLI_KEY_DMA:
 		ret = cli_set_uint(s, 0, INVT_SCN_MAX_THREADS, &v, err, len);
 		p->dma = v;
+		break;
+	case CLI_KEY_MIX:
+		ret = set_mix(p->mix, s, err, len);
 		break;
 	case CLI_KEY_SECONDS:
 		ret = set_real(s, 0, 86400, &d, err, len);
@@ -453,6 +508,13 @@ int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t l
 				       cli_key_names[i]);
 			goto out;
 		}
+	}
+	if (o->p.threaded && o->p.mix[INVT_SCN_OP_DMA] && !(o->p.mix[INVT_SCN_OP_MAP] |
+			      o->p.mix[INVT_SCN_OP_UNMAP] | o->p.mix[INVT_SCN_OP_ATTACH] |
+			      o->p.mix[INVT_SCN_OP_DETACH])) {
+		ret = cli_fail(err, len, "--mix: only dma weighs: threaded runs do DMA on "
+			       "--dma threads, their churn threads need another weight");
+		goto out;
 	}
 	if (!o->p.ops && !(o->p.seconds > 0)) {
 		ret = cli_fail(err, len, "seconds and ops are both 0: nothing would end the run "

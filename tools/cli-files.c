@@ -292,6 +292,22 @@ int cli_cost_load(struct cli_opts *o, char *err, size_t len)
 	return ret;
 }
 
+void cli_fmt_mix(char *buf, size_t len, const unsigned int *mix)
+{
+	size_t n = 0;
+	unsigned int i, total = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		total += mix[i];
+	if (!total) {
+		snprintf(buf, len, "default");
+		return;
+	}
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		cat(buf, len, &n, "%s%s:%u", i ? "," : "", cli_mix_names[i], mix[i]);
+}
+
 void cli_fmt_real(char *buf, size_t len, double v)
 {
 	int prec;
@@ -337,6 +353,9 @@ static void key_value(const struct cli_opts *o, int k, char *buf, size_t len)
 		break;
 	case CLI_KEY_DMA:
 		snprintf(buf, len, "%u", p->dma);
+		break;
+	case CLI_KEY_MIX:
+		cli_fmt_mix(buf, len, p->mix);
 		break;
 	case CLI_KEY_SECONDS:
 		cli_fmt_real(buf, len, p->seconds);

@@ -37,6 +37,7 @@
  * @CLI_KEY_DOMAINS: "domains".
  * @CLI_KEY_CPUS: "cpus": churn threads (threaded mode).
  * @CLI_KEY_DMA: "dma": DMA engine threads (threaded mode).
+ * @CLI_KEY_MIX: "mix": operation weights ("map:N,unmap:N,...") or default.
  * @CLI_KEY_SECONDS: "seconds": time limit, 0 for none.
  * @CLI_KEY_OPS: "ops": operation limit, 0 for none.
  * @CLI_KEY_SEED: "seed".
@@ -58,6 +59,7 @@ enum cli_key {
 	CLI_KEY_DOMAINS,
 	CLI_KEY_CPUS,
 	CLI_KEY_DMA,
+	CLI_KEY_MIX,
 	CLI_KEY_SECONDS,
 	CLI_KEY_OPS,
 	CLI_KEY_SEED,
@@ -148,6 +150,14 @@ void cli_print_scenario(FILE *f, const struct cli_opts *o, const char *prefix);
 void cli_replay_args(const struct cli_opts *o, uint64_t ops_done, char *buf, size_t len);
 
 /**
+ * cli_fmt_mix() - a mix as the mix key writes it: "default" or every weight.
+ * @buf: receives it.
+ * @len: its size.
+ * @mix: INVT_SCN_OP_NR weights.
+ */
+void cli_fmt_mix(char *buf, size_t len, const unsigned int *mix);
+
+/**
  * cli_fmt_real() - the shortest text that reads back as @v.
  * @buf: receives it.
  * @len: its size.
@@ -159,6 +169,9 @@ void cli_fmt_real(char *buf, size_t len, double v);
 void cli_usage_run(FILE *f);
 
 /* ---- shared by cli-args.c and cli-files.c ---- */
+
+/* The names of enum invt_scn_op in a mix ("map", ...). */
+extern const char *const cli_mix_names[INVT_SCN_OP_NR];
 
 /* The names of enum cli_key, as scenario files and options spell them. */
 extern const char *const cli_key_names[CLI_KEY_NR];

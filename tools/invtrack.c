@@ -69,6 +69,8 @@ void cli_usage_run(FILE *f)
 		"  --mode inline|threaded  inline: one thread, same seed same commands\n"
 		"  --cpus N            threaded: churn threads (map/unmap/attach), 1..%d\n"
 		"  --dma N             threaded: DMA engine threads, 0..%d\n"
+		"  --mix W             operation weights, e.g. map:4,unmap:2,attach:3,detach:1,\n"
+		"                      dma:10 (dma: inline only), or default\n"
 		"  --seconds S         stop after S seconds (0: no time limit)\n"
 		"  --ops N             stop after N operations (0: no limit)\n"
 		"  --seed S            the seed of everything\n"

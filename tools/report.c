@@ -97,7 +97,7 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
 {
 	const struct invt_scn_params *p = &o->p;
-	char a[32], b[32], c[32];
+	char a[128], b[32], c[32];
 	uint64_t saved = overlap_saved(r);
 	unsigned int op;
 
@@ -113,6 +113,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 			p->delays ? ", delays at protocol points" : "");
 	else
 		fprintf(f, "  load    inline: one thread, deterministic");
+	cli_fmt_mix(a, sizeof(a), p->mix);
+	if (strcmp(a, "default"))
+		fprintf(f, ", mix %s", a);
 	if (p->seconds > 0)
 		fprintf(f, ", up to %g s", p->seconds);
 	if (p->ops)
@@ -264,7 +267,7 @@ static void json_violation(FILE *f, const struct invt_violation *v, uint64_t see
 static void json_scenario(FILE *f, const struct cli_opts *o)
 {
 	const struct invt_scn_params *p = &o->p;
-	char secs[32];
+	char secs[32], mix[128];
 
 	cli_fmt_real(secs, sizeof(secs), p->seconds);
 	fprintf(f, "  \"scenario\": {\"arch\": \"%s\", \"instances\": %u, \"devices\": %u, "
@@ -278,7 +281,11 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
 	fprintf(f, ", \"ablate\": ");
 	json_str(f, o->ablate[0] ? o->ablate : NULL);
-	fprintf(f, ", \"delays\": %s},\n", p->delays ? "true" : "false");
+	fprintf(f, ", \"delays\": %s", p->delays ? "true" : "false");
+	fprintf(f, ", \"mix\": ");
+	cli_fmt_mix(mix, sizeof(mix), p->mix);
+	json_str(f, mix);
+	fprintf(f, "},\n");
 }
 
 void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)

@@ -148,6 +148,37 @@ def check_ats(exe):
     print('ok: ATS devices counted, a non-zero share gets one')
 
 
+def check_mix(exe):
+    """--mix weighs the operations: what is not weighed is not done; inline stays exact."""
+    def go(*args):
+        rc, out, err = run(exe, 'run', *INLINE, '--json', *args)
+        expect_rc(' '.join(args), rc, 0, out, err)
+        return json.loads(out)
+    base = go()
+    churn = go('--mix', 'map:1,unmap:1,attach:1,detach:1')
+    # Without DMA operations only the model's own probes (ATC refill attempts after an
+    # invalidation, inline re-checks) access memory.
+    dma = lambda r: r['dma']['accesses']
+    if dma(churn) * 5 > dma(base):
+        die('no dma weight, but %s against %s' % (churn['dma'], base['dma']))
+    if not all(churn['ops'][k] for k in ('map', 'unmap', 'attach', 'detach', 'replace')):
+        die('an operation with weight 1 was never done: %s' % churn['ops'])
+    nodetach = go('--mix', 'map:4,unmap:2,attach:3,dma:20')
+    if nodetach['ops']['detach'] or not nodetach['dma']['accesses']:
+        die('detach:0 still detached, or dma:20 did no DMA: %s' % nodetach['ops'])
+    if nodetach['invalidations']['mismatches']:
+        die('a mix broke the exact minimum')
+    heavy = go('--mix', 'map:4,unmap:4,attach:1,detach:1,dma:10', '--seed', '3')
+    again = go('--mix', 'map:4,unmap:4,attach:1,detach:1,dma:10', '--seed', '3')
+    if heavy['commands_by_type'] != again['commands_by_type']:
+        die('same mix and seed, different commands')
+    if heavy['scenario']['mix'] != 'map:4,unmap:4,attach:1,detach:1,dma:10' or \
+            base['scenario']['mix'] != 'default':
+        die('the report does not give the mix: %s' % heavy['scenario']['mix'])
+    print('ok: --mix: %d unmaps weighed 4 against %d by default' %
+          (heavy['ops']['unmap'], base['ops']['unmap']))
+
+
 def check_threaded(exe):
     """A short threaded run is clean too, and runs about as long as asked."""
     rc, out, err = run(exe, 'run', '--seconds', '1', '--json')
@@ -184,7 +215,7 @@ def check_roundtrip(exe):
     with tempfile.TemporaryDirectory() as tmp:
         for args in [[], ['--instances', '3', '--ats', '0.25', '--pasids', '1', '--mode', 'threaded',
                           '--ops', '5000', '--seconds', '2.5', '--seed', '18446744073709551615',
-                          '--range-inv', 'off', '--dma', '0']]:
+                          '--range-inv', 'off', '--dma', '0', '--mix', 'unmap:3,map:2']]:
             first = print_scenario(exe, *args)
             path = os.path.join(tmp, 'scn')
             with open(path, 'w') as f:
@@ -194,9 +225,9 @@ def check_roundtrip(exe):
                 die('round trip differs:\n%s\n---\n%s' % (first, second))
         d = scenario_dict(print_scenario(exe))
         want = {'arch': 'smmuv3', 'instances': '2', 'devices': '8', 'ats': '0.5', 'pasids': '4',
-                'domains': '6', 'cpus': '2', 'dma': '2', 'seconds': '10', 'ops': '0',
-                'seed': '1', 'mode': 'threaded', 'range-inv': 'on', 'iotlb-tags': 'device',
-                'cost': 'none', 'ablate': 'none', 'delays': 'off'}
+                'domains': '6', 'cpus': '2', 'dma': '2', 'mix': 'default', 'seconds': '10',
+                'ops': '0', 'seed': '1', 'mode': 'threaded', 'range-inv': 'on',
+                'iotlb-tags': 'device', 'cost': 'none', 'ablate': 'none', 'delays': 'off'}
         if d != want:
             die('default scenario is %s, expected %s' % (d, want))
     print('ok: round trip, default scenario as documented')
@@ -629,7 +660,8 @@ def main():
               'override': check_override, 'schema': check_schema, 'trace': check_trace,
               'ablate': check_ablate, 'cost': check_cost, 'help': check_help,
               'progress': check_progress, 'man': check_man, 'docs': check_docs,
-              'replay': check_replay, 'interrupt': check_interrupt, 'ats': check_ats}
+              'replay': check_replay, 'interrupt': check_interrupt, 'ats': check_ats,
+              'mix': check_mix}
     if check not in checks:
         die('unknown check ' + check)
     checks[check](exe, *rest)
