@@ -283,12 +283,13 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
  * trace_command() - invt_scn_params.trace: one command, one line.
  * @arg: the struct cli_trace.
  * @seq: the command's place in the global order of writing.
+ * @clock: the run's event clock when it was written (violations' t=).
  * @instance: the instance whose queue it went to.
  * @w: its words, as in queue memory.
  * @nwords: how many (2, or 4 for VT-d 256-bit descriptors).
  */
-void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
-		   unsigned int nwords);
+void trace_command(void *arg, uint64_t seq, uint64_t clock, uint32_t instance,
+		   const uint64_t *w, unsigned int nwords);
 
 /**
  * trace_close() - flush and close the trace file.

@@ -79,13 +79,17 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 		return;
 	}
 	fprintf(f, "violations: %" PRIu64 " (STALE_TLB %" PRIu64 ", STALE_CONFIG %" PRIu64
-		", WRONG_DOMAIN %" PRIu64 "); the first %u:\n", r->oracle.total,
+		", WRONG_DOMAIN %" PRIu64 "); the first %u distinct:\n", r->oracle.total,
 		r->oracle.violations[INVT_VIOL_STALE_TLB],
 		r->oracle.violations[INVT_VIOL_STALE_CONFIG],
 		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN], r->nr_reports);
 	for (i = 0; i < r->nr_reports; i++) {
 		invt_violation_format(&r->reports[i], o->p.seed, line, sizeof(line));
-		fprintf(f, "  %s\n", line);
+		if (r->reports[i].repeats)
+			fprintf(f, "  %s\n    (and %" PRIu64 " more uses of the same entry)\n", line,
+				r->reports[i].repeats);
+		else
+			fprintf(f, "  %s\n", line);
 	}
 	cli_replay_args(o, r->ops, line, sizeof(line));
 	fprintf(f, "replay: invtrack run %s\n", line);
@@ -256,7 +260,8 @@ static void json_violation(FILE *f, const struct invt_violation *v, uint64_t see
 	fprintf(f, ", \"verdict\": ");
 	json_str(f, verdict_name(v->verdict));
 	fprintf(f, ", \"freed_at\": %" PRIu64 ", \"fill_stamp\": %" PRIu64 ", \"use_stamp\": %"
-		PRIu64 ", \"why\": ", v->freed_at, v->fill_stamp, v->use_stamp);
+		PRIu64 ", \"repeats\": %" PRIu64 ", \"why\": ", v->freed_at, v->fill_stamp,
+		v->use_stamp, v->repeats);
 	json_str(f, v->why);
 	invt_violation_format(v, seed, line, sizeof(line));
 	fprintf(f, ", \"text\": ");

@@ -2,12 +2,14 @@
 /*
  * trace.c - the --trace writer: every command as a driver writes it.
  *
- *   <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...]
+ *   <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...] t=<clock>
  *
  * w0, w1 ... are the command's 64-bit words as in queue memory, 16 hex
  * digits each (w2 and w3 for VT-d's 256-bit descriptors); seq is the global
  * order of writing, from 0; the rest is the modelled hardware's decoding
- * (invt_scn_describe()).  The path "-" is standard output.  Lines starting with
+ * (invt_scn_describe()), then t= the run's event clock when it was written:
+ * the clock of the violations' "filled at t=", "used at t=" and "freed at
+ * t=".  The path "-" is standard output.  Lines starting with
  * '#' are comments: the header names the scenario and its seed.
  *
  * trace_command() runs on whichever thread wrote the command, under the
@@ -44,7 +46,8 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
 		setvbuf(t->f, t->buf, _IOFBF, TRACE_BUF);
 header:
 	fprintf(t->f, "# invtrack trace\n");
-	fprintf(t->f, "# <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...]\n");
+	fprintf(t->f, "# <seq> <instance> <arch> <w0> <w1> [<w2> <w3>] <MNEMONIC> [field=value ...] "
+		"t=<clock>\n");
 	cli_print_scenario(t->f, o, "# ");
 	fprintf(t->f, "# seed %" PRIu64 "\n", o->p.seed);
 	if (fflush(t->f)) {
@@ -60,8 +63,8 @@ header:
 	return 0;
 }
 
-void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
-		   unsigned int nwords)
+void trace_command(void *arg, uint64_t seq, uint64_t clock, uint32_t instance,
+		   const uint64_t *w, unsigned int nwords)
 {
 	struct cli_trace *t = arg;
 	char desc[256];
@@ -71,7 +74,7 @@ void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w
 	fprintf(t->f, "%" PRIu64 " %" PRIu32 " %s", seq, instance, t->arch ? t->arch : "smmuv3");
 	for (i = 0; i < nwords; i++)
 		fprintf(t->f, " %016" PRIx64, w[i]);
-	fprintf(t->f, " %s\n", desc);
+	fprintf(t->f, " %s t=%" PRIu64 "\n", desc, clock);
 }
 
 int trace_close(struct cli_trace *t, char *err, size_t len)

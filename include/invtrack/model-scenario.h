@@ -120,8 +120,10 @@ enum invt_scn_op {
  * @trace: optional: every command as a driver writes it to a queue: its
  *	@nwords 64-bit words exactly as in queue memory (2, or 4 for VT-d
  *	256-bit descriptors), with a sequence number that is the global order
- *	of writing; called under the scenario's trace lock, so calls never
- *	overlap.  Teardown's commands are not traced.
+ *	of writing and the run's event clock (the oracle's stamp, which
+ *	violations' fill, use and free times also read); called under the
+ *	scenario's trace lock, so calls never overlap and the clock grows with
+ *	the sequence.  Teardown's commands are not traced.
  * @trace_arg: first argument of @trace.
  */
 struct invt_scn_params {
@@ -149,8 +151,8 @@ struct invt_scn_params {
 	void (*progress)(void *arg, const struct invt_scn_progress *pr);
 	double progress_interval;
 	void *progress_arg;
-	void (*trace)(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
-		      unsigned int nwords);
+	void (*trace)(void *arg, uint64_t seq, uint64_t clock, uint32_t instance,
+		      const uint64_t *w, unsigned int nwords);
 	void *trace_arg;
 };
 

@@ -71,7 +71,8 @@ void scn_on_written(struct scn *s, uint32_t inst, const void *slot, unsigned int
 	for (i = 0; i < cmd_bytes / 8 && i < 4; i++)
 		w[i] = le_word((const uint8_t *)slot + 8 * i);
 	pthread_mutex_lock(&s->trace_lock);
-	s->p->trace(s->p->trace_arg, s->trace_seq++, inst, w, i);
+	/* Stamped under the lock: the clock grows in the trace's order. */
+	s->p->trace(s->p->trace_arg, s->trace_seq++, invt_oracle_stamp(s->oracle), inst, w, i);
 	pthread_mutex_unlock(&s->trace_lock);
 }
 

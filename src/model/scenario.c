@@ -228,13 +228,29 @@ static int scn_build_devices(struct scn *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The one event clock of a run: the oracle's stamps.  Frames' alloc and free
+ * times, fill and use stamps and the trace's clock field all read it, so a
+ * violation's "freed at t=" and "filled at t=" compare with each other and
+ * with the trace.  0 while the oracle does not exist yet (setup).
+ */
+static uint64_t scn_clock(void *arg)
+{
+	struct scn *s = arg;
+
+	return s->oracle ? invt_oracle_stamp(s->oracle) : 0;
+}
+
 static int scn_build(struct scn *s, char *err, size_t errlen)
 {
 	const struct invt_scn_params *p = s->p;
-	struct invt_mem_config mc = { .nr_frames = SCN_MEM_FRAMES, .poison = 0 };
+	struct invt_mem_config mc = {
+		.nr_frames = SCN_MEM_FRAMES, .poison = 0, .clock = scn_clock, .clock_arg = s,
+	};
 	struct invt_oracle_config oc = {
 		.nr_instances = p->instances, .nr_sids = 1u << SCN_SID_BITS,
 		.nr_ssids = p->pasids, .max_reports = INVT_SCN_MAX_REPORTS, .seed = p->seed,
+		.collapse = true,
 	};
 	int ret;
 

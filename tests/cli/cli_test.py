@@ -384,6 +384,30 @@ def check_ablate(exe):
         die('--delays on: the text report does not say so:\n' + out)
     print('ok: --ablate tag-flush: exit 1, %s violations, replay reproduces them; '
           '--delays on: clean' % m.group(1))
+    # One event clock: fill, free and use times order as they happened, and the trace's t=
+    # field reads the same clock; reports are distinct, repeats counted on them.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'trace')
+        rc, out, err = run(exe, 'run', '--ablate', 'tag-flush', '--mode', 'inline', '--ops',
+                           '100000', '--json', '--trace', path)
+        doc = json.loads(out)
+        with open(path) as f:
+            clocks = [int(l.rsplit(' t=', 1)[1]) for l in f if not l.startswith('#')]
+    if clocks != sorted(clocks) or len(set(clocks)) != len(clocks):
+        die('the trace clock does not grow with the sequence')
+    first = doc['violations']['first']
+    for v in first:
+        if not v['fill_stamp'] < v['use_stamp'] <= clocks[-1] + 10**9 or \
+                (v['freed_at'] and not v['freed_at'] < v['use_stamp']):
+            die('violation times out of order: %s' % v['text'])
+    keys = [(v['kind'], v['instance'], v['sid'], v['ssid'], v['cache'], v['iova'], v['pa'],
+             v['fill_stamp']) for v in first]
+    if len(set(keys)) != len(keys):
+        die('a violation is reported twice: %s' % keys)
+    if sum(1 + v['repeats'] for v in first) > doc['violations']['total']:
+        die('repeats exceed the total')
+    if not any(c < first[0]['use_stamp'] for c in clocks):
+        die('no traced command before the first violation\'s use')
     # --stop-on-violation: the run ends at the first one, and its replay stops at the same op.
     rc, out, err = run(exe, 'run', '--ablate', 'tag-flush', '--mode', 'inline', '--ops', '100000',
                        '--stop-on-violation', '--json')
