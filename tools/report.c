@@ -64,10 +64,30 @@ static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
 	return buf;
 }
 
+/* One flight-recorder event, as the text report and JSON's "text" show it. */
+static void fmt_event(char *buf, size_t len, const struct invt_scn_event *e)
+{
+	char dom[16];
+
+	if (e->domain == UINT32_MAX)
+		snprintf(dom, sizeof(dom), "none");
+	else
+		snprintf(dom, sizeof(dom), "%" PRIu32, e->domain);
+	if (!strncmp(e->what, "attach", 6) || !strcmp(e->what, "config done"))
+		snprintf(buf, len, "t=%" PRIu64 " %s: instance %" PRIu32 " sid %" PRIu32 " ssid %"
+			 PRIu32 " -> domain %s", e->t, e->what, e->instance, e->sid, e->ssid, dom);
+	else if (e->pa)
+		snprintf(buf, len, "t=%" PRIu64 " %s: domain %s iova 0x%" PRIx64 "..0x%" PRIx64
+			 " -> frame 0x%" PRIx64, e->t, e->what, dom, e->iova, e->last, e->pa);
+	else
+		snprintf(buf, len, "t=%" PRIu64 " %s: domain %s iova 0x%" PRIx64 "..0x%" PRIx64,
+			 e->t, e->what, dom, e->iova, e->last);
+}
+
 static void text_violations(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
 {
 	char line[2 * CLI_PATH_MAX + 512];
-	unsigned int i;
+	unsigned int i, j;
 
 	if (!r->oracle.total) {
 		fprintf(f, "violations: none (%" PRIu64 " accesses checked)\n", r->oracle.accesses);
@@ -90,7 +110,17 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 				r->reports[i].repeats);
 		else
 			fprintf(f, "  %s\n", line);
+		if (r->nr_flight[i])
+			fprintf(f, "    flight record: the last events touching it before t=%" PRIu64
+				"\n", r->reports[i].use_stamp);
+		for (j = 0; j < r->nr_flight[i]; j++) {
+			fmt_event(line, sizeof(line), &r->flight[i][j]);
+			fprintf(f, "      %s\n", line);
+		}
 	}
+	if (r->flight_lost)
+		fprintf(f, "  (older events were overwritten before a report: add "
+			"--stop-on-violation to the replay)\n");
 	cli_replay_args(o, r->ops, line, sizeof(line));
 	fprintf(f, "replay: invtrack run %s\n", line);
 	if (o->p.threaded)
@@ -240,9 +270,11 @@ static void json_id(FILE *f, uint32_t id)
 		fprintf(f, "%" PRIu32, id);
 }
 
-static void json_violation(FILE *f, const struct invt_violation *v, uint64_t seed)
+static void json_violation(FILE *f, const struct invt_violation *v, uint64_t seed,
+			   const struct invt_scn_event *ev, unsigned int nev)
 {
 	char line[1024];
+	unsigned int i;
 
 	fprintf(f, "{\"kind\": ");
 	json_str(f, invt_violation_name(v->kind));
@@ -266,7 +298,16 @@ static void json_violation(FILE *f, const struct invt_violation *v, uint64_t see
 	invt_violation_format(v, seed, line, sizeof(line));
 	fprintf(f, ", \"text\": ");
 	json_str(f, line);
-	fputc('}', f);
+	fprintf(f, ", \"flight\": [");
+	for (i = 0; i < nev; i++) {
+		fprintf(f, "%s{\"t\": %" PRIu64 ", \"what\": ", i ? ", " : "", ev[i].t);
+		json_str(f, ev[i].what);
+		fmt_event(line, sizeof(line), &ev[i]);
+		fprintf(f, ", \"text\": ");
+		json_str(f, line);
+		fputc('}', f);
+	}
+	fprintf(f, "]}");
 }
 
 static void json_scenario(FILE *f, const struct cli_opts *o)
@@ -344,7 +385,7 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
 	for (i = 0; i < r->nr_reports; i++) {
 		fprintf(f, "%s\n    ", i ? "," : "");
-		json_violation(f, &r->reports[i], o->p.seed);
+		json_violation(f, &r->reports[i], o->p.seed, r->flight[i], r->nr_flight[i]);
 	}
 	fprintf(f, "%s]},\n", r->nr_reports ? "\n  " : "");
 	memcpy(replay, "invtrack run ", 13);

@@ -37,6 +37,33 @@
 #define INVT_SCN_MAX_PASIDS	64
 #define INVT_SCN_MAX_THREADS	16
 #define INVT_SCN_MAX_REPORTS	8
+#define INVT_SCN_FLIGHT_SHOWN	12
+
+/**
+ * struct invt_scn_event - one event of the flight recorder.
+ * @t: the run's event clock (the t= of violations and the trace).
+ * @what: "map", "unmap", "invalidated", "attach begin", "config done",
+ *	"attach done", "attach abort".
+ * @instance: attach events: the unit.
+ * @sid: attach events: the device.
+ * @ssid: attach events: the ssid.
+ * @domain: map / unmap / invalidated: the domain; attach events: the
+ *	domain joined (UINT32_MAX: none).
+ * @iova: map / unmap / invalidated: the first byte.
+ * @last: the last byte.
+ * @pa: map: the first frame.
+ */
+struct invt_scn_event {
+	uint64_t t;
+	const char *what;
+	uint32_t instance;
+	uint32_t sid;
+	uint32_t ssid;
+	uint32_t domain;
+	uint64_t iova;
+	uint64_t last;
+	uint64_t pa;
+};
 
 /**
  * struct invt_scn_progress - where a run stands.
@@ -214,6 +241,12 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	replays the run exactly, whatever stopped it.
  * @ats_devices: devices built with ATS.
  * @pasid_devices: devices built with more than one ssid.
+ * @flight: inline mode: for each of @reports, the last events before its
+ *	use that touched its (unit, device, ssid) or its (domain, address) or
+ *	its frame: maps, unmaps, completed invalidations, attach phases.
+ * @nr_flight: entries of each @flight used.
+ * @flight_lost: events older than the recorder's window were overwritten
+ *	before a report was made (replay with stop_on_violation to keep them).
  * @interrupted: the load stopped because of @p->interrupt.
  * @stopped_on_violation: the load stopped at a violation
  *	(@p->stop_on_violation).
@@ -253,6 +286,9 @@ struct invt_scn_result {
 	uint64_t ops;
 	unsigned int ats_devices;
 	unsigned int pasid_devices;
+	struct invt_scn_event flight[INVT_SCN_MAX_REPORTS][INVT_SCN_FLIGHT_SHOWN];
+	unsigned int nr_flight[INVT_SCN_MAX_REPORTS];
+	bool flight_lost;
 	bool interrupted;
 	bool stopped_on_violation;
 	uint64_t by_op[256];

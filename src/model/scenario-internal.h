@@ -114,6 +114,9 @@ struct scn_gap {
 
 #define SCN_MAX_PROBES 16
 
+/* Flight recorder (inline mode): the last SCN_FLIGHT events, a ring. */
+#define SCN_FLIGHT 16384
+
 /*
  * Latency samples: every value, up to SCN_SAMPLES_MAX of them; past that a
  * uniform sample of that many (reservoir sampling, seeded: inline runs stay
@@ -260,6 +263,10 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @tracing: trace commands now (atomic; off for teardown).
  * @cost: per instance, the modelled cost of each op index (read-only).
  * @sync_op: the op index of the arch's completion command.
+ * @flight: inline mode: the flight recorder's ring (NULL threaded).
+ * @nr_flight: events recorded so far (the ring holds the last SCN_FLIGHT).
+ * @flight_seen: the oracle's violation total at the last snapshot.
+ * @flight_done: reports whose events were taken.
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -290,7 +297,17 @@ struct scn {
 	int tracing;
 	uint32_t cost[INVT_SCN_MAX_INSTANCES][256];
 	unsigned int sync_op;
+	struct invt_scn_event *flight;
+	uint64_t nr_flight;
+	uint64_t flight_seen;
+	unsigned int flight_done;
 };
+
+/* Record an event (inline mode; a no-op threaded), stamped with the run's clock. */
+void scn_flight(struct scn *s, const char *what, uint32_t inst, uint32_t sid, uint32_t ssid,
+		uint32_t domain, uint64_t iova, uint64_t last, uint64_t pa);
+/* Fill res->flight for each report made since the last call (inline: after every op). */
+void scn_flight_collect(struct scn *s);
 
 /* splitmix64: small, seedable, good enough to pick operations. */
 static inline uint64_t scn_rand(uint64_t *s)

@@ -56,6 +56,7 @@ void scn_op_map(struct scn *s, uint64_t *rng)
 	/* Relaxed: DMA threads read it as a hint (scn_pick_iova()). */
 	__atomic_store_n(slot_pa, pa, __ATOMIC_RELAXED);
 	scn_count(&s->res->maps, 1);
+	scn_flight(s, "map", 0, 0, 0, id, iova, iova + (block ? SCN_SZ_2M : SCN_SZ_4K) - 1, pa);
 out:
 	pthread_mutex_unlock(&d->lock);
 }
@@ -202,8 +203,10 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	}
 	scn_acct_begin();
 	t0 = scn_thread_ns();
+	scn_flight(s, "unmap", 0, 0, 0, d->dom->id, r.start, r.last, 0);
 	invt_domain_invalidate(d->dom, sg.g.iova, sg.g.size, sg.g.leaf_only);
 	scn_account(s, scn_acct_end(), scn_thread_ns() - t0, min_cmds, check);
+	scn_flight(s, "invalidated", 0, 0, 0, d->dom->id, r.start, r.last, 0);
 	scn_count(&s->res->invalidations, 1);
 	/*
 	 * The invalidation completed: nothing can use the frames any more.  (An
@@ -257,6 +260,7 @@ int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target)
 	ret = invt_oracle_attach_begin(s->oracle, dv->inst, dv->sid, ssid, nid);
 	if (ret)
 		return ret;
+	scn_flight(s, "attach begin", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	if (!s->p->threaded)
 		s->gap = (struct scn_gap){ .dev = dv, .ssid = ssid, .old = dv->cur[ssid] };
 	ret = s->arch->prepare(s, dv, ssid, nd);
@@ -270,13 +274,16 @@ int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target)
 		goto fail;
 	}
 	invt_oracle_config_done(s->oracle, dv->inst, dv->sid, ssid);
+	scn_flight(s, "config done", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	s->arch->commit(s, dv);
 	invt_oracle_attach_done(s->oracle, dv->inst, dv->sid, ssid);
+	scn_flight(s, "attach done", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	/* Relaxed: DMA threads only use it to aim (see struct scn_device). */
 	__atomic_store_n(&dv->cur[ssid], target, __ATOMIC_RELAXED);
 	return 0;
 fail:
 	invt_oracle_attach_abort(s->oracle, dv->inst, dv->sid, ssid);
+	scn_flight(s, "attach abort", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	scn_count(&s->res->attach_errors, 1);
 	return ret;
 }

@@ -103,6 +103,73 @@ void scn_hooks_init(struct scn *s)
 	};
 }
 
+/* ---- flight recorder ---- */
+
+void scn_flight(struct scn *s, const char *what, uint32_t inst, uint32_t sid, uint32_t ssid,
+		uint32_t domain, uint64_t iova, uint64_t last, uint64_t pa)
+{
+	struct invt_scn_event *e;
+
+	if (!s->flight || !s->oracle)
+		return;
+	e = &s->flight[s->nr_flight++ % SCN_FLIGHT];
+	*e = (struct invt_scn_event){ .t = invt_oracle_stamp(s->oracle), .what = what,
+				      .instance = inst, .sid = sid, .ssid = ssid,
+				      .domain = domain, .iova = iova, .last = last, .pa = pa };
+}
+
+/* Whether @e touched what @v is about. */
+static bool flight_match(const struct invt_scn_event *e, const struct invt_violation *v)
+{
+	if (!strncmp(e->what, "attach", 6) || !strcmp(e->what, "config done"))
+		return e->instance == v->instance && e->sid == v->sid && e->ssid == v->ssid;
+	if (v->pa && !strcmp(e->what, "map") && v->pa >= e->pa &&
+	    v->pa - e->pa <= e->last - e->iova)
+		return true;
+	return (e->domain == v->domain || e->domain == v->expected_domain) &&
+	       (v->iova & ~UINT64_C(0xfff)) >= e->iova && (v->iova & ~UINT64_C(0xfff)) <= e->last;
+}
+
+void scn_flight_collect(struct scn *s)
+{
+	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
+	struct invt_scn_result *res = s->res;
+	uint64_t n = s->nr_flight, first = n > SCN_FLIGHT ? n - SCN_FLIGHT : 0, k;
+	struct invt_oracle_stats st;
+	unsigned int i, m, j, nr;
+
+	if (!s->flight)
+		return;
+	/* Only when the oracle found something new: a report's events are taken once. */
+	invt_oracle_stats(s->oracle, &st);
+	if (st.total == s->flight_seen)
+		return;
+	s->flight_seen = st.total;
+	nr = (unsigned int)invt_oracle_reports(s->oracle, reports, INVT_SCN_MAX_REPORTS);
+	for (i = s->flight_done; i < nr; i++) {
+		const struct invt_violation *v = &reports[i];
+		struct invt_scn_event *out = res->flight[i];
+
+		/* Newest first, up to the report's use, then put in order. */
+		for (m = 0, k = n; k > first && m < INVT_SCN_FLIGHT_SHOWN; k--) {
+			const struct invt_scn_event *e = &s->flight[(k - 1) % SCN_FLIGHT];
+
+			if (e->t < v->use_stamp && flight_match(e, v))
+				out[m++] = *e;
+		}
+		if (first && s->flight[first % SCN_FLIGHT].t > v->use_stamp)
+			res->flight_lost = true;
+		for (j = 0; j < m / 2; j++) {
+			struct invt_scn_event tmp = out[j];
+
+			out[j] = out[m - 1 - j];
+			out[m - 1 - j] = tmp;
+		}
+		res->nr_flight[i] = m;
+	}
+	s->flight_done = nr;
+}
+
 /* ---- latency samples ---- */
 
 void scn_hist_add(struct scn_hist *h, uint64_t v)

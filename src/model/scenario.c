@@ -265,6 +265,12 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	}
 	s->ctx.hook = scn_hook;
 	s->ctx.hook_arg = s;
+	/* Inline only: one thread, so the ring needs no lock and replays exactly. */
+	if (!p->threaded) {
+		s->flight = calloc(SCN_FLIGHT, sizeof(*s->flight));
+		if (!s->flight)
+			return SCN_ERR("out of memory"), -ENOMEM;
+	}
 	s->rng_hook = p->seed ^ UINT64_C(0x5eed);
 	s->dma_ops = (struct invt_dma_ops){ scn_dma_alloc, scn_dma_free, s };
 	s->arch = scn_arch_find(p->arch);
@@ -321,6 +327,8 @@ static void scn_teardown(struct scn *s)
 	pthread_mutex_destroy(&s->trace_lock);
 	scn_hist_free(&s->cpu_hist);
 	scn_hist_free(&s->mod_hist);
+	free(s->flight);
+	s->flight = NULL;
 }
 
 /* ---- load ---- */
@@ -436,6 +444,8 @@ static void scn_run_inline(struct scn *s)
 			scn_op_dma(s, &rng, 0, 1);
 		else
 			scn_churn_step(s, &rng);
+		/* A new report takes its flight record now, before the ring moves on. */
+		scn_flight_collect(s);
 		s->ops_done++;
 		if (!(s->ops_done & 1023))
 			scn_tick(s, start, &next);
@@ -547,6 +557,7 @@ static void scn_collect_result(struct scn *s)
 	res->ops = __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED);
 	invt_oracle_stats(s->oracle, &res->oracle);
 	res->nr_reports = invt_oracle_reports(s->oracle, res->reports, INVT_SCN_MAX_REPORTS);
+	scn_flight_collect(s);
 }
 
 int invt_scn_run(const struct invt_scn_params *p, struct invt_scn_result *res, char *err,

@@ -400,14 +400,22 @@ def check_ablate(exe):
         if not v['fill_stamp'] < v['use_stamp'] <= clocks[-1] + 10**9 or \
                 (v['freed_at'] and not v['freed_at'] < v['use_stamp']):
             die('violation times out of order: %s' % v['text'])
-    keys = [(v['kind'], v['instance'], v['sid'], v['ssid'], v['cache'], v['iova'], v['pa'],
-             v['fill_stamp']) for v in first]
+    keys = [tuple(v[k] for k in ('kind', 'instance', 'sid', 'ssid', 'cache', 'tag_s2', 'tag_s1',
+                                  'iova', 'pa', 'domain', 'expected_domain', 'fill_stamp'))
+            for v in first]
     if len(set(keys)) != len(keys):
         die('a violation is reported twice: %s' % keys)
     if sum(1 + v['repeats'] for v in first) > doc['violations']['total']:
         die('repeats exceed the total')
     if not any(c < first[0]['use_stamp'] for c in clocks):
         die('no traced command before the first violation\'s use')
+    # The flight record: events before the use, in clock order, touching the violation.
+    for v in first:
+        ts = [e['t'] for e in v['flight']]
+        if not ts or ts != sorted(ts) or ts[-1] >= v['use_stamp']:
+            die('flight record of %s: %s' % (v['text'], v['flight']))
+    if not any(e['what'].startswith('attach') for e in first[0]['flight']):
+        die('the flight record of a WRONG_DOMAIN shows no attach: %s' % first[0]['flight'])
     # --stop-on-violation: the run ends at the first one, and its replay stops at the same op.
     rc, out, err = run(exe, 'run', '--ablate', 'tag-flush', '--mode', 'inline', '--ops', '100000',
                        '--stop-on-violation', '--json')
@@ -420,6 +428,8 @@ def check_ablate(exe):
     b = json.loads(out)
     if rc != 1 or b['violations'] != a['violations'] or b['ops'] != a['ops']:
         die('the replay of a run stopped at its violation differs: %s' % a['replay'])
+    if not a['violations']['first'][0]['flight']:
+        die('no flight record on a run stopped at its violation')
     print('ok: --ablate tag-flush: exit 1, %s violations, replay reproduces them; '
           '--stop-on-violation stops after %d ops' % (m.group(1), a['ops']['total']))
 
