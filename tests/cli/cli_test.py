@@ -108,14 +108,28 @@ def check_replay(exe):
     print('ok: %s reproduces the time-limited run' % a['replay'])
 
 
+def caught(pid, sig):
+    """Whether process @pid has a handler for @sig (False where /proc cannot say)."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('SigCgt:'):
+                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
 def check_interrupt(exe):
     """SIGINT stops a run cleanly: a partial report, exit status 130 (invtrack(1))."""
     for args in [['--seconds', '60'], ['--mode', 'inline', '--seconds', '60', '--json']]:
         p = subprocess.Popen([exe, 'run', *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              stdin=subprocess.DEVNULL)
-        # Past the build of the system: the load is running.
+        # Once the handler is in place (Linux shows it in /proc), and the load runs.
         deadline = time.time() + 30
-        time.sleep(1.5)
+        while time.time() < deadline and not caught(p.pid, signal.SIGINT):
+            time.sleep(0.05)
+        time.sleep(3)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=max(1, deadline - time.time()))
         out, err = out.decode(), err.decode()
