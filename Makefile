@@ -8,6 +8,9 @@
 # make run        build, then `invtrack run` on the default scenario (about 10 s)
 # make fuzz       clang build of the libFuzzer harnesses, each run FUZZ_SECONDS (default 60)
 # make soak       `invtrack run` over and over, fresh seeds, for SECONDS (default 60)
+# make kernel     invtrack.ko against Debian 12's linux-headers-amd64, W=1, no warning allowed
+# make kunit      the KUnit suites in a UML kernel from linux-source-6.1 (KASAN, lockdep);
+#                 the kernel build is cached outside the tree (see kernel/kunit.sh)
 
 BUILD ?= build
 MESON_FLAGS ?=
@@ -18,13 +21,31 @@ PYTHON ?= python3
 # A literal comma, for $(call) arguments that contain one.
 comma := ,
 
-.PHONY: all deps build test sanitize asan tsan ablations bench bench-report run fuzz soak clean
+KERNEL_PACKAGES := linux-headers-amd64 make gcc libc6-dev kmod
+KUNIT_PACKAGES := linux-source-6.1 make gcc libc6-dev bc bison flex python3 xz-utils
+KBUILD_DIR ?= build-kernel
+# The headers linux-headers-amd64 depends on (Debian 12: linux-headers-6.1.0-N-amd64).
+KDIR_CMD = dpkg-query -W -f='$${Depends}' linux-headers-amd64 | \
+	sed -n 's|^\(linux-headers-[^ ,]*\).*|/usr/src/\1|p'
+
+.PHONY: all deps build test sanitize asan tsan ablations bench bench-report run fuzz soak clean \
+	kernel kernel-deps kunit kunit-deps need-packages
 
 all: build
 
 deps:
+	@$(MAKE) --no-print-directory need-packages NEED="$(PACKAGES)"
+
+kernel-deps:
+	@$(MAKE) --no-print-directory need-packages NEED="$(KERNEL_PACKAGES)"
+
+kunit-deps:
+	@$(MAKE) --no-print-directory need-packages NEED="$(KUNIT_PACKAGES)"
+
+# Install the packages in $(NEED) that are missing (as root), or say how.
+need-packages:
 	@missing=""; \
-	for p in $(PACKAGES); do \
+	for p in $(NEED); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || \
 			missing="$$missing $$p"; \
 	done; \
@@ -116,5 +137,23 @@ ARGS ?=
 run: build
 	./$(BUILD)/tools/invtrack run $(ARGS)
 
+# Out of tree: $(KBUILD_DIR) holds links to the sources (kernel/link-tree.sh) and the objects.
+# The BTF step needs the kernel's vmlinux, which headers packages do not ship: skipped.
+kernel: kernel-deps
+	@kdir=$${KDIR:-$$($(KDIR_CMD))}; \
+	test -d "$$kdir" || { echo "kernel: no kernel headers at '$$kdir'"; exit 1; }; \
+	kernel/link-tree.sh . $(KBUILD_DIR) && \
+	nice $(MAKE) -C "$$kdir" M=$(CURDIR)/$(KBUILD_DIR) CONFIG_INVTRACK=m W=1 \
+		CONFIG_DEBUG_INFO_BTF_MODULES= modules > $(KBUILD_DIR)/build.log 2>&1; \
+	rc=$$?; cat $(KBUILD_DIR)/build.log; test $$rc = 0 || exit $$rc; \
+	if grep -qi 'warning' $(KBUILD_DIR)/build.log; then \
+		echo "kernel: the build printed warnings"; exit 1; fi; \
+	PATH="$$PATH:/sbin:/usr/sbin" modinfo $(KBUILD_DIR)/invtrack.ko | grep -E "^(filename|license|description):"
+
+# KUNIT_ARGS: more options for kunit.py run (e.g. a suite filter: invtrack-invs).
+KUNIT_ARGS ?=
+kunit: kunit-deps
+	kernel/kunit.sh . $(KUNIT_ARGS)
+
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-ablations build-release build-fuzz
+	rm -rf $(BUILD) build-asan build-tsan build-ablations build-release build-fuzz $(KBUILD_DIR)

@@ -122,7 +122,7 @@ static inline void bench_build_sync(struct invt_batch *b)
 	put_cmd(b, OP_SYNC, 0);
 }
 
-static inline uint64_t bench_submit(struct invt_batch *b)
+static inline int bench_submit(struct invt_batch *b, uint64_t *token)
 {
 	const uint64_t *w = (const uint64_t *)(const void *)b->buf;
 	uint32_t i, nw = b->used / sizeof(uint64_t);
@@ -135,12 +135,14 @@ static inline uint64_t bench_submit(struct invt_batch *b)
 	sink.sum += sum;
 	sink.syncs += syncs;
 	sink.cmds += nw / 2;
-	return ++sink.submits;
+	*token = ++sink.submits;
+	return 0;
 }
 
-static inline void bench_wait(struct invt_iommu *iommu, uint64_t token)
+static inline int bench_wait(struct invt_iommu *iommu, uint64_t token)
 {
 	sink.waits++;
+	return 0;
 }
 
 static const struct invt_iommu_ops bench_ops = {

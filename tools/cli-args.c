@@ -35,6 +35,7 @@ const char cli_default_text[] =
 	"mode = threaded\n"
 	"range-inv = on\n"
 	"iotlb-tags = device\n"
+	"oas = 48\n"
 	"cost = none\n"
 	"ablate = none\n"
 	"delays = off\n";
@@ -48,6 +49,7 @@ const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_SECONDS] = "seconds",	[CLI_KEY_OPS] = "ops",
 	[CLI_KEY_SEED] = "seed",	[CLI_KEY_MODE] = "mode",
 	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_IOTLB_TAGS] = "iotlb-tags",
+	[CLI_KEY_OAS] = "oas",
 	[CLI_KEY_COST] = "cost",
 	[CLI_KEY_ABLATE] = "ablate",	[CLI_KEY_DELAYS] = "delays",
 };
@@ -326,6 +328,13 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 	case CLI_KEY_IOTLB_TAGS:
 		ret = set_word(s, "device", "domain", &b, err, len);
 		p->iotlb_by_tags = b;
+		break;
+	case CLI_KEY_OAS:
+		ret = cli_set_uint(s, 36, 52, &v, err, len);
+		if (!ret && v != 36 && v != 40 && v != 42 && v != 44 && v != 48 && v != 52)
+			ret = cli_fail(err, len, "must be 36, 40, 42, 44, 48 or 52");
+		if (!ret)
+			p->oas = (unsigned int)v;
 		break;
 	case CLI_KEY_COST:
 		ret = set_path(o->cost_file, sizeof(o->cost_file), s, err, len);

@@ -375,6 +375,9 @@ static void key_value(const struct cli_opts *o, int k, char *buf, size_t len)
 	case CLI_KEY_IOTLB_TAGS:
 		snprintf(buf, len, "%s", p->iotlb_by_tags ? "domain" : "device");
 		break;
+	case CLI_KEY_OAS:
+		snprintf(buf, len, "%u", p->oas ? p->oas : 48);
+		break;
 	case CLI_KEY_COST:
 		snprintf(buf, len, "%s", o->cost_file[0] ? o->cost_file : "none");
 		break;

@@ -44,6 +44,7 @@
  * @CLI_KEY_MODE: "mode": inline or threaded.
  * @CLI_KEY_RANGE_INV: "range-inv": on or off.
  * @CLI_KEY_IOTLB_TAGS: "iotlb-tags": device (strictest) or domain.
+ * @CLI_KEY_OAS: "oas": SMMUv3 output address size (SMMU_IDR5.OAS) in bits.
  * @CLI_KEY_COST: "cost": a cost table file, or none.
  * @CLI_KEY_ABLATE: "ablate": a rule, or none (ablation builds).
  * @CLI_KEY_DELAYS: "delays": on or off: delays at the core's protocol points
@@ -66,6 +67,7 @@ enum cli_key {
 	CLI_KEY_MODE,
 	CLI_KEY_RANGE_INV,
 	CLI_KEY_IOTLB_TAGS,
+	CLI_KEY_OAS,
 	CLI_KEY_COST,
 	CLI_KEY_ABLATE,
 	CLI_KEY_DELAYS,

@@ -63,6 +63,8 @@ void cli_usage_run(FILE *f)
 		"                      (vtd), capabilities.S NAPOT ranges (riscv)\n"
 		"  --iotlb-tags device|domain  VT-d, RISC-V IOTLB lookup: by requester\n"
 		"                      (strictest, default) or by domain tags\n"
+		"  --oas BITS          SMMUv3 output address size, SMMU_IDR5.OAS: 36, 40, 42,\n"
+		"                      44, 48 or 52 (stage-2 IPA size follows)\n"
 		"  --cost FILE         modelled cost per command: 'MNEMONIC = ns' lines, the\n"
 		"                      arch's names (invtrack costs --arch ARCH lists them)\n"
 		"load:\n"

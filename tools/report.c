@@ -141,7 +141,10 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		"(%u ssids each)\n", p->instances, p->instances == 1 ? "" : "s", p->devices,
 		r->ats_devices, p->ats_percent / 100.0, r->pasid_devices, p->pasids);
 	fprintf(f, "          %u domains (stage-1 and stage-2 alternately), "
-		"range invalidation %s\n", p->domains, p->ril ? "on" : "off");
+		"range invalidation %s", p->domains, p->ril ? "on" : "off");
+	if (!p->arch || !strcmp(p->arch, "smmuv3"))
+		fprintf(f, ", OAS %u bits", p->oas ? p->oas : 48);
+	fprintf(f, "\n");
 	if (p->threaded)
 		fprintf(f, "  load    threaded: %u churn + %u DMA threads%s", p->cpus, p->dma,
 			p->delays ? ", delays at protocol points" : "");
@@ -159,12 +162,21 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->interrupted ? " (interrupted: a partial report)" :
 		r->stopped_on_violation ? " (stopped at the first violation)" : "");
 	fprintf(f, "  map %" PRIu64 "  unmap %" PRIu64 "  attach %" PRIu64 "  detach %" PRIu64
-		"  replace %" PRIu64 "  (attaches refused: %" PRIu64 ")\n", r->maps, r->unmaps,
-		r->attaches, r->detaches, r->replaces, r->attach_errors);
+		"  replace %" PRIu64 "  abort %" PRIu64 "  (attaches refused: %" PRIu64 ")\n",
+		r->maps, r->unmaps, r->attaches, r->detaches, r->replaces, r->aborts,
+		r->attach_errors);
 	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle (%.0f/s)\n", r->oracle.accesses,
 		r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0);
 	fprintf(f, "  %" PRIu64 " more accesses faulted (unmapped or blocked: expected, not "
 		"violations)\n", r->oracle.faults);
+	if (!p->arch || !strcmp(p->arch, "smmuv3")) {
+		fprintf(f, "  translated through stage 1 %" PRIu64 ", stage 2 %" PRIu64 "\n",
+			r->xlate_s1, r->xlate_s2);
+		fprintf(f, "  C_BAD_STE %" PRIu64 ", C_BAD_CD %" PRIu64 ": ILLEGAL %" PRIu64
+			" (a driver bug), the rest V = 0 (break-before-make, nothing attached)\n",
+			r->bad_ste, r->bad_cd, r->illegal_cfg);
+		fprintf(f, "  register handshake errors %" PRIu64 "\n", r->handshake_errors);
+	}
 	fprintf(f, "invalidations: %" PRIu64 " (invt_domain_invalidate calls)\n", r->invalidations);
 	fprintf(f, "  commands  %" PRIu64 "; minimum for the range policy %" PRIu64 " (%s)\n",
 		r->inv_commands, r->inv_minimum,
@@ -319,11 +331,11 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	fprintf(f, "  \"scenario\": {\"arch\": \"%s\", \"instances\": %u, \"devices\": %u, "
 		"\"ats\": %g, \"pasids\": %u, \"domains\": %u, \"cpus\": %u, \"dma\": %u, "
 		"\"seconds\": %s, \"ops\": %" PRIu64 ", \"seed\": %" PRIu64 ", \"mode\": \"%s\", "
-		"\"range_inv\": %s, \"iotlb_tags\": \"%s\", \"cost\": ",
+		"\"range_inv\": %s, \"iotlb_tags\": \"%s\", \"oas\": %u, \"cost\": ",
 		p->arch ? p->arch : "smmuv3", p->instances, p->devices, p->ats_percent / 100.0,
 		p->pasids, p->domains, p->cpus, p->dma, secs, p->ops, p->seed,
 		p->threaded ? "threaded" : "inline", p->ril ? "true" : "false",
-		p->iotlb_by_tags ? "domain" : "device");
+		p->iotlb_by_tags ? "domain" : "device", p->oas ? p->oas : 48);
 	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
 	fprintf(f, ", \"ablate\": ");
 	json_str(f, o->ablate[0] ? o->ablate : NULL);
@@ -348,11 +360,15 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "  \"system\": {\"devices\": %u, \"ats_devices\": %u, \"pasid_devices\": %u},\n",
 		o->p.devices, r->ats_devices, r->pasid_devices);
 	fprintf(f, "  \"ops\": {\"total\": %" PRIu64 ", \"map\": %" PRIu64 ", \"unmap\": %" PRIu64
-		", \"attach\": %" PRIu64 ", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"attach_errors\": %" PRIu64
-		"},\n", r->ops, r->maps, r->unmaps, r->attaches, r->detaches, r->replaces,
-		r->attach_errors);
-	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64 "},\n",
-		r->oracle.accesses, r->oracle.faults);
+		", \"attach\": %" PRIu64 ", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64
+		", \"abort\": %" PRIu64 ", \"attach_errors\": %" PRIu64 "},\n", r->ops, r->maps,
+		r->unmaps, r->attaches, r->detaches, r->replaces, r->aborts, r->attach_errors);
+	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64
+		", \"stage1_translations\": %" PRIu64 ", \"stage2_translations\": %" PRIu64
+		", \"c_bad_ste\": %" PRIu64 ", \"c_bad_cd\": %" PRIu64 ", \"illegal_config\": %"
+		PRIu64 ", \"handshake_errors\": %" PRIu64 "},\n", r->oracle.accesses,
+		r->oracle.faults, r->xlate_s1, r->xlate_s2, r->bad_ste, r->bad_cd, r->illegal_cfg,
+		r->handshake_errors);
 	fprintf(f, "  \"invalidations\": {\"count\": %" PRIu64 ", \"commands\": %" PRIu64
 		", \"minimum_commands\": %" PRIu64 ", \"mismatches\": %" PRIu64 ", \"syncs\": %"
 		PRIu64 ", \"waits\": %" PRIu64 ",\n", r->invalidations, r->inv_commands,

@@ -19,7 +19,8 @@ struct invt_ctx;
  * @INVT_ABLATE_BARRIER: "barrier": the fast path's full barrier between the
  *	caller's PTE stores and the load of the array.
  * @INVT_ABLATE_TWO_PHASE: "two-phase": the old domain drops the device's
- *	entries before the new domain publishes its own.
+ *	entries in prepare, while the device still uses the old configuration
+ *	(its tag and counts stay held, so that an abort gives them back).
  * @INVT_ABLATE_TAG_FLUSH: "tag-flush": no flush when a tag's last user
  *	leaves; the tag is released dirty.
  * @INVT_ABLATE_ATC_ORDER: "atc-order": ATC invalidations not separated
@@ -32,6 +33,9 @@ struct invt_ctx;
  * @INVT_ABLATE_TEARDOWN_IOTLB: "teardown-iotlb": no IOTLB invalidation of
  *	the old tag when a present configuration entry is torn down (arch
  *	drivers whose spec asks for one: VT-d §6.5.3.3).
+ * @INVT_ABLATE_ABORT_ATC: "abort-atc": an abort after install drops the
+ *	new domain's entries without invalidating the device's ATC first, as
+ *	if the device had never used the new configuration.
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -42,6 +46,7 @@ enum invt_ablation {
 	INVT_ABLATE_CONFIG_INVAL,
 	INVT_ABLATE_RECHECK,
 	INVT_ABLATE_TEARDOWN_IOTLB,
+	INVT_ABLATE_ABORT_ATC,
 	INVT_ABLATE_NR,
 };
 
@@ -49,7 +54,7 @@ enum invt_ablation {
  * invt_ablate() - switch one rule off in @ctx, by name.
  * @ctx: the context.
  * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
- *	"recheck", "teardown-iotlb".
+ *	"recheck", "teardown-iotlb", "abort-atc".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */
@@ -127,7 +132,7 @@ void invt_sb_drain(void);
  */
 enum invt_hook_point {
 	INVT_HOOK_PREPARE_PUBLISHED,	/* new array published, config not yet installed */
-	INVT_HOOK_TWO_PHASE_GAP,	/* ablated two-phase: old left, new not published */
+	INVT_HOOK_TWO_PHASE_GAP,	/* ablated two-phase: old left, device still uses it */
 	INVT_HOOK_COMMIT_BEFORE_UNREF,	/* ATC cleaned, old entries still live */
 	INVT_HOOK_INVALIDATE_LOADED,	/* fast path: array loaded, commands not built */
 };

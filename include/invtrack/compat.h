@@ -10,18 +10,67 @@
  *
  *	invt_mutex_t		struct mutex
  *	invt_rwlock_t		rwlock_t
- *
- * In userspace the lock types are storage for a pthread mutex and rwlock,
- * which only src/core/compat-user.h names (it checks that they fit): a
- * program including these headers does not get <pthread.h> from them.
+ *	invt_spinlock_t		spinlock_t
  *	INVT_READ_ONCE		READ_ONCE
  *	INVT_WRITE_ONCE		WRITE_ONCE
  *	invt_smp_mb		smp_mb
  *	invt_load_acquire	smp_load_acquire
  *	invt_store_release	smp_store_release
+ *	invt_popcountl		hweight_long
+ *
+ * In userspace the lock types are storage for a pthread mutex and rwlock
+ * (the spinlock is a mutex), which only src/core/compat-user.h names (it
+ * checks that they fit): a program including these headers does not get
+ * <pthread.h> from them.
+ *
+ * The kernel side is the first half of this file (__KERNEL__); the core's
+ * RCU, allocation and lock operations are in kernel/compat-kernel.h.
  */
 #ifndef INVTRACK_COMPAT_H
 #define INVTRACK_COMPAT_H
+
+#ifdef __KERNEL__
+
+#ifdef INVT_ABLATIONS
+#error "ablation builds are userspace-only"
+#endif
+
+#include <linux/bitops.h>
+#include <linux/compiler.h>
+#include <linux/container_of.h>
+#include <linux/errno.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+
+/* Process context only: the domain, context, tag-space and device locks. */
+typedef struct mutex invt_mutex_t;
+/* Never held across sleeping; taken inside rcu_read_lock() (atc_lock). */
+typedef rwlock_t invt_rwlock_t;
+/* Short critical sections that may run on the invalidation path. */
+typedef spinlock_t invt_spinlock_t;
+
+#define INVT_READ_ONCE(x) READ_ONCE(x)
+#define INVT_WRITE_ONCE(x, v) WRITE_ONCE(x, v)
+#define invt_load_acquire(p) smp_load_acquire(p)
+#define invt_store_release(p, v) smp_store_release(p, v)
+
+/* Full barrier, store->load included; callers name the barrier it pairs with. */
+static inline void invt_smp_mb(void)
+{
+	smp_mb();
+}
+
+#define invt_container_of(ptr, type, member) container_of(ptr, type, member)
+
+/* Set bits of @w (no libgcc call: the kernel links none). */
+static inline unsigned int invt_popcountl(unsigned long w)
+{
+	return hweight_long(w);
+}
+
+#else /* !__KERNEL__ */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -48,6 +97,9 @@ typedef struct {
 		double align_d;
 	} u;
 } invt_rwlock_t;
+
+/* Userspace has no cheaper lock to offer the core: storage for a mutex. */
+typedef invt_mutex_t invt_spinlock_t;
 
 /*
  * Single-copy-atomic accesses with no ordering.  Used for every field that a
@@ -91,5 +143,13 @@ static inline void invt_smp_mb(void)
 
 #define invt_container_of(ptr, type, member)                                   \
 	((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* Set bits of @w. */
+static inline unsigned int invt_popcountl(unsigned long w)
+{
+	return (unsigned int)__builtin_popcountl(w);
+}
+
+#endif /* __KERNEL__ */
 
 #endif /* INVTRACK_COMPAT_H */

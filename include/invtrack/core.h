@@ -14,6 +14,9 @@
  *	tag_space->lock		the tag bitmap
  *	device->lock		the device's attachment table (held briefly)
  * ctx->lock nests outside domain locks only in invt_iommu_unregister().
+ * tag_space->lock is held across the retry of a quarantined tag's flush
+ * (a failed flush, see struct invt_tag_space), so the queue locks of the
+ * drivers nest inside it.
  * A replace never holds two domain locks at once: prepare locks only the new
  * domain, commit only the old one.  Attach operations on one (device, ssid)
  * are serialised by the caller (as Linux's group mutex does); a second
@@ -58,16 +61,36 @@ void invt_ctx_init(struct invt_ctx *ctx);
  * @ctx: the context; every domain and instance must be gone.
  *
  * Waits for pending RCU callbacks, so that leak checkers see them freed.
+ * Context: the calling thread is registered with RCU.
  * Return: 0, or -EBUSY when domains or instances remain.
  */
 int invt_ctx_destroy(struct invt_ctx *ctx);
 
 /**
+ * struct invt_tag_quarantine - an IOTLB entry whose flush did not complete.
+ * @inv: the entry (instance, type, tag, ssid) still to be flushed.
+ * @released: its domain let go of the tag: a successful flush frees it.
+ */
+struct invt_tag_quarantine {
+	struct invt_inv inv;
+	bool released;
+};
+
+/**
  * struct invt_tag_space - allocator of IOTLB tags in [@min, @max].
- * @lock: protects @bitmap.
+ * @lock: protects @bitmap and the quarantine (@dirty, @nr_dirty,
+ *	@cap_dirty).
  * @min: lowest tag.
  * @max: highest tag.
- * @bitmap: bit (tag - min) set while the tag is held.
+ * @bitmap: bit (tag - min) set while the tag is held, by a domain or by
+ *	the quarantine.
+ * @dirty: entries whose last-user flush failed (a wait or submit error):
+ *	their tag stays held, and is not used again by another domain, until a
+ *	later flush of every such entry of the tag completes.  The core retries
+ *	them when a domain next joins the space; an entry whose instance is
+ *	unregistered is dropped with it (its IOTLB is gone).
+ * @nr_dirty: entries in @dirty.
+ * @cap_dirty: room in @dirty.
  *
  * An instance names one space for stage-1 tags and one for stage-2 tags;
  * they may be the same space (VT-d DIDs) and may be shared by several
@@ -79,6 +102,9 @@ struct invt_tag_space {
 	uint32_t min;
 	uint32_t max;
 	unsigned long *bitmap;
+	struct invt_tag_quarantine *dirty;
+	unsigned int nr_dirty;
+	unsigned int cap_dirty;
 };
 
 /**
@@ -98,9 +124,18 @@ void invt_tag_space_destroy(struct invt_tag_space *ts);
  * invt_tag_space_used() - tags currently held.
  * @ts: the space.
  *
- * Return: the number of tags allocated and not yet released.
+ * Return: the number of tags allocated and not yet released (quarantined
+ * tags included).
  */
 unsigned int invt_tag_space_used(struct invt_tag_space *ts);
+
+/**
+ * invt_tag_space_quarantined() - entries waiting for a flush to complete.
+ * @ts: the space.
+ *
+ * Return: the number of quarantined entries (see struct invt_tag_space).
+ */
+unsigned int invt_tag_space_quarantined(struct invt_tag_space *ts);
 
 /**
  * struct invt_range - what to invalidate.
@@ -123,10 +158,16 @@ struct invt_range {
  * @build_sync: append a completion command (CMD_SYNC, wait descriptor,
  *	IOFENCE.C) to @b.
  * @submit: write @b's commands to the queue in one go and ring the
- *	doorbell (waiting for space when the queue is full).  Returns a token
- *	naming the last completion command written, for @wait.
+ *	doorbell (waiting for space when the queue is full).  Sets *@token
+ *	to name the last completion command written (b->token when none was),
+ *	for @wait.  Returns 0, or a negative errno when not every command went
+ *	out (a queue that stays full, a queue in error); *@token then names
+ *	the last completion command that did.
  * @wait: wait until the completion named by @token is done.  Must not
- *	return before every command queued before it has taken effect.
+ *	return 0 before every command queued before it has taken effect.
+ *	Returns 0, or a negative errno (an illegal command, an ATC
+ *	invalidation that timed out, a completion that never came): the
+ *	commands before it may not all have taken effect.
  *
  * All four run on the invalidation fast path: no allocation, no sleeping
  * lock in the common case.
@@ -135,8 +176,8 @@ struct invt_iommu_ops {
 	void (*build)(struct invt_batch *b, const struct invt_inv *inv,
 		      const struct invt_range *r);
 	void (*build_sync)(struct invt_batch *b);
-	uint64_t (*submit)(struct invt_batch *b);
-	void (*wait)(struct invt_iommu *iommu, uint64_t token);
+	int (*submit)(struct invt_batch *b, uint64_t *token);
+	int (*wait)(struct invt_iommu *iommu, uint64_t token);
 };
 
 /*
@@ -199,11 +240,16 @@ int invt_iommu_register(struct invt_ctx *ctx, struct invt_iommu *iommu);
  * invt_iommu_unregister() - remove an instance.
  * @iommu: the instance; no device of it may be attached.
  *
- * Removes the instance's (trash) entries from every domain's array, then
- * waits one grace period so that no reader still holds an array naming it;
- * the caller may free @iommu on return.  The caller guarantees that no
- * attach to a device of @iommu runs concurrently (the devices are gone).  Sleeps: never call it from a
+ * Removes the instance's (trash) entries from every domain's array (also
+ * those cut off its end, past num_invs), drops its quarantined tag entries
+ * (struct invt_tag_space), then waits one grace period so that no reader
+ * still holds an array naming it; the caller may free @iommu on return.
+ * The caller guarantees that no attach to a device of @iommu runs
+ * concurrently (the devices are gone).  Sleeps: never call it from a
  * read-side critical section or with a lock readers take.
+ *
+ * Context: the calling thread is registered with RCU (arrays are freed with
+ * invt_call_rcu()).
  *
  * Return: 0, -EBUSY while attached, -ENOMEM when an array could not be
  * rebuilt (nothing is unregistered; try again).
@@ -217,20 +263,25 @@ int invt_iommu_unregister(struct invt_iommu *iommu);
  * @iommu: the instance.
  * @used: bytes of @buf holding commands.
  * @cmds: commands in @buf (syncs included).
- * @syncs: completion commands in @buf.
- * @token: what @iommu->ops->submit returned last (0 before any submit).
+ * @syncs: completion commands built into this batch.
+ * @token: the token @iommu->ops->submit set last (0 before any submit).
  * @submitted: commands submitted from this batch so far.
  * @drv: the driver's own state of the batch, 0 after invt_batch_init().
+ * @err: the first error @iommu->ops->submit returned, or 0.
  * @buf: command bytes, in the arch's queue format.
+ *
+ * The counters are 64-bit: one phase of an invalidation of a huge range on
+ * an instance without range commands can build more than 2^32 commands.
  */
 struct invt_batch {
 	struct invt_iommu *iommu;
 	uint32_t used;
-	uint32_t cmds;
-	uint32_t syncs;
+	uint64_t cmds;
+	uint64_t syncs;
 	uint64_t token;
-	uint32_t submitted;
+	uint64_t submitted;
 	uint32_t drv;
+	int err;
 	uint8_t buf[INVT_BATCH_BYTES] __attribute__((aligned(16)));
 };
 
@@ -255,6 +306,8 @@ void *invt_batch_reserve(struct invt_batch *b, size_t bytes);
  * invt_batch_submit() - submit what the batch holds, if anything.
  * @b: the batch.
  *
+ * A submit error is kept in @b->err (the first one); the token still names
+ * the last completion command that went out.
  * Return: the token of the last completion command submitted so far.
  */
 uint64_t invt_batch_submit(struct invt_batch *b);
@@ -266,6 +319,9 @@ struct invt_domain;
  * @domain: the domain the device uses at this ssid, or NULL (blocked).
  * @entries: the entries this attachment added to its domain's array.
  * @busy: a transaction is open on this slot.
+ * @left: ablation builds ("two-phase"): @entries were already taken out of
+ *	the domain's array (the tag and counts stay held).  Always false in a
+ *	normal build.
  * @ssid: the ssid.
  *
  * Exists only while the ssid is attached or a transaction is open on it: a
@@ -275,6 +331,7 @@ struct invt_attachment {
 	struct invt_domain *domain;
 	struct invt_invs *entries;
 	bool busy;
+	bool left;
 	uint32_t ssid;
 };
 
@@ -374,7 +431,7 @@ struct invt_tag_binding {
  * @type: an enum invt_domain_type.
  * @parent: the nest parent (NESTED only).
  * @invs: the invalidation array, published under RCU.
- * @lock: serialises writers of @invs, @bindings and @nr_children.
+ * @lock: serialises writers of @invs and @bindings.
  * @atc_lock: read-held by invalidators walking an array with ATC entries;
  *	write-cycled after ATC entries are dropped (detach quiescence).
  * @bindings: tags held, one per tag space (under @lock).
@@ -405,9 +462,12 @@ struct invt_domain {
  * @ctx: the context.
  * @dom: the domain.
  * @type: its type.
- * @parent: the S2 nest parent for NESTED, NULL otherwise.
+ * @parent: the S2 nest parent for NESTED, NULL otherwise; it must belong
+ *	to @ctx (its instances number their tags and ids apart from any other
+ *	context's).
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * Return: 0, -EINVAL (bad type, a parent that is not S2 or of another
+ * context), -ENOMEM.
  */
 int invt_domain_init(struct invt_ctx *ctx, struct invt_domain *dom, enum invt_domain_type type,
 		     struct invt_domain *parent);
@@ -417,6 +477,7 @@ int invt_domain_init(struct invt_ctx *ctx, struct invt_domain *dom, enum invt_do
  * @dom: the domain: no attachment may use it, no nested domain over it.
  *
  * The array is freed after a grace period.
+ * Context: the calling thread is registered with RCU.
  * Return: 0, or -EBUSY.
  */
 int invt_domain_destroy(struct invt_domain *dom);
@@ -436,7 +497,8 @@ struct invt_invs *invt_domain_invs_get(struct invt_domain *dom);
  * @old: the domain it leaves (NULL when it was blocked).
  * @new: the domain it joins (NULL for a detach).
  * @add: entries added to @new's array by prepare.
- * @old_left: test builds: the old domain was already left (ablation).
+ * @installing: the caller started installing @new's configuration
+ *	(invt_attach_installing()): the hardware may have used it.
  * @slot: the (device, ssid) slot, busy while the transaction is open.
  *
  * The caller owns it; the core fills it in prepare and empties it in commit
@@ -448,7 +510,7 @@ struct invt_attach {
 	struct invt_domain *old;
 	struct invt_domain *new;
 	struct invt_invs *add;
-	bool old_left;
+	bool installing;
 	struct invt_attachment *slot;
 };
 
@@ -466,13 +528,30 @@ struct invt_attach {
  * or PASID entry, DC/PC) and invalidates the configuration cache, then calls
  * invt_attach_commit(), or invt_attach_abort() if installing failed.
  *
- * Context: may sleep (domain lock).  The only step that can fail.
- * Return: 0; -EINVAL (bad ssid, nested domain without parent, unregistered
- * instance), -EBUSY (a transaction is open on this slot), -ENOMEM, -ENOSPC
- * (no free tag).  On error nothing changed.
+ * Context: may sleep (domain lock); the calling thread is registered with
+ * RCU (the replaced array is freed with invt_call_rcu()).  The only step
+ * that can fail.
+ * Return: 0; -EINVAL (bad ssid, unregistered instance, @new or the domain
+ * whose array it changes, its nest parent, of another context), -EBUSY (a
+ * transaction is open on this slot), -ENOMEM, -ENOSPC (no free tag), -EIO
+ * (@new's tag on this instance is quarantined after a failed flush that a
+ * retry did not complete).  On error nothing changed.
  */
 int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_t ssid,
 			struct invt_domain *new);
+
+/**
+ * invt_attach_installing() - the caller starts installing tx->new.
+ * @tx: a prepared transaction.
+ *
+ * Call it before the first write of the new configuration that the
+ * hardware may read (the arch drivers' install functions do).  From then
+ * on the device may use tx->new, fill its ATC from it and hit its tag in
+ * the IOTLB, so invt_attach_abort() ends the transaction as a detach from
+ * tx->new.  The core cannot tell by itself: only the caller knows when its
+ * configuration reached memory the hardware reads.
+ */
+void invt_attach_installing(struct invt_attach *tx);
 
 /**
  * invt_attach_commit() - step 3: the device now uses tx->new.
@@ -482,14 +561,31 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
  * attachment's entries from the old domain's array, flushes every tag whose
  * last user left and only then releases it, and waits until no invalidator
  * can still send ATC invalidations for the old attachment.  Never fails.
+ * A flush that does not complete (a queue error) is not ignored: an ATC
+ * whose invalidation failed stays in the old domain's array (its
+ * invalidations keep covering the device until the domain is destroyed),
+ * and a tag whose flush failed is quarantined (struct invt_tag_space).
+ *
+ * Context: the calling thread is registered with RCU.
  */
 void invt_attach_commit(struct invt_attach *tx);
 
 /**
- * invt_attach_abort() - undo a prepare whose configuration was not installed.
+ * invt_attach_abort() - undo a prepare.
  * @tx: a prepared transaction.
  *
- * Never fails; the device keeps using tx->old.
+ * Before invt_attach_installing(), the new domain's entries are dropped and
+ * nothing is flushed: the hardware never saw tx->new.  After it, the caller
+ * first puts the old configuration back and completes its configuration
+ * invalidation (the device no longer reaches tx->new); the abort then ends
+ * like a detach from tx->new: the device's ATC for the ssid is invalidated
+ * and waited for while tx->new's array still covers it, then the entries
+ * are dropped, a tag whose last user left is flushed before it is released
+ * (or quarantined), and ATC invalidators are quiesced.  Failures are
+ * handled as in invt_attach_commit().  Never fails; the device keeps using
+ * tx->old.
+ *
+ * Context: the calling thread is registered with RCU.
  */
 void invt_attach_abort(struct invt_attach *tx);
 
@@ -530,11 +626,18 @@ struct invt_domain *invt_device_domain(struct invt_device *dev, uint32_t ssid);
  * the newer array are flushed as well (its device may have refilled its ATC
  * from IOTLB entries that lived until the first flush completed).  No
  * allocation; a lock only when the array holds ATC entries (see struct
- * invt_domain.atc_lock).  Returns once every cache is clean: the freed
+ * invt_domain.atc_lock).  Returns 0 once every cache is clean: the freed
  * memory may be reused.
  *
+ * A submit or wait error on one instance does not stop the others: every
+ * instance is still flushed and waited for, and the first error is
+ * returned.  Then some cache may still hold the range: the caller must not
+ * reuse the memory until a later invalidation of it returns 0.
+ *
  * Context: the calling thread is registered with RCU.
- * Return: 0, or -EINVAL (size 0, range past 2^64, nested domain).
+ * Return: 0; -EINVAL (size 0, range past 2^64, nested domain), nothing
+ * done; or the first error of the drivers' submit or wait (-EIO,
+ * -ETIMEDOUT, ...).
  */
 int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size, bool leaf);
 
@@ -542,7 +645,9 @@ int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size
  * invt_domain_invalidate_all() - invalidate everything of @dom.
  * @dom: an S1 or S2 domain.
  *
- * Return: 0, or -EINVAL for a nested domain.
+ * Errors as for invt_domain_invalidate().
+ * Context: the calling thread is registered with RCU.
+ * Return: 0, -EINVAL for a nested domain, or the first submit or wait error.
  */
 int invt_domain_invalidate_all(struct invt_domain *dom);
 
@@ -553,10 +658,11 @@ int invt_domain_invalidate_all(struct invt_domain *dom);
  * @r: the range.
  *
  * The engine itself, exposed for benchmarks and for tools that build their
- * own arrays.
+ * own arrays.  Every instance is flushed whatever another one returned.
+ * Return: 0, or the first submit or wait error.
  */
-void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
-		     const struct invt_range *r);
+int invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
+		    const struct invt_range *r);
 
 /**
  * invt_domain_tag() - the tag a domain holds on an instance.
@@ -624,11 +730,16 @@ void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range 
 			  uint64_t *cmds, uint64_t *syncs);
 
 /**
- * invt_rcu_register_thread() - register the calling thread as an RCU reader.
+ * invt_rcu_register_thread() - register the calling thread with RCU.
  *
- * Every thread that invalidates must be registered (liburcu memb flavor).
- * Builds without NDEBUG stop a thread that reads without it (abort() with a
- * message naming this call); release builds cannot see the mistake.
+ * Every thread that calls into the core must be registered (liburcu memb
+ * flavor): invalidators read arrays under RCU, and prepare, commit, abort,
+ * invt_iommu_unregister(), invt_domain_destroy() and invt_ctx_destroy()
+ * free replaced arrays with invt_call_rcu() or wait for grace periods,
+ * which liburcu allows only from registered threads.
+ *
+ * Builds without NDEBUG stop a thread that invalidates without it (abort()
+ * with a message naming this call); release builds cannot see the mistake.
  */
 void invt_rcu_register_thread(void);
 

@@ -122,6 +122,9 @@ enum invt_mrv_iotlb_tag {
  * @nl: capabilities.NL: IOTINVAL NL (non-leaf invalidation) accepted.
  * @threaded: the consumer runs on its own thread, else from the doorbell.
  * @iotlb_tag: an enum invt_mrv_iotlb_tag (0: INVT_MRV_TAG_DEVICE).
+ * @ack_lag: a ddtp write or a cqcsr.cqen change stays busy for this many
+ *	ticks (doorbells, polls, consumer-thread rounds) before the IOMMU
+ *	acts on it (ddtp in use, cqon following cqen); 0: at the first tick.
  * @iotlb_sets: IOTLB (leaves and walk entries) sets, a power of two.
  * @iotlb_ways: ways per set.
  * @cfg_entries: directory cache capacity ((device_id, process_id)
@@ -146,6 +149,7 @@ struct invt_mrv_config {
 	bool nl;
 	bool threaded;
 	unsigned int iotlb_tag;
+	unsigned int ack_lag;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;
@@ -168,6 +172,8 @@ struct invt_mrv_config {
  * @translations: translation requests (DMA without ATS, ATS requests).
  * @walks: page-table walks started (IOTLB misses).
  * @cfg_fetches: directory fetches (directory cache misses).
+ * @handshake_errors: ddtp or cqcsr.cqen written while busy with the
+ *	previous write (a driver that does not wait).
  * @iotlb: the IOTLB's counters.
  */
 struct invt_mrv_stats {
@@ -178,6 +184,7 @@ struct invt_mrv_stats {
 	uint64_t translations;
 	uint64_t walks;
 	uint64_t cfg_fetches;
+	uint64_t handshake_errors;
 	struct invt_cache_stats iotlb;
 };
 

@@ -86,6 +86,19 @@ struct invt_scn_progress {
 };
 
 /**
+ * struct invt_scn_work - an amount of work, as counted in the result.
+ * @accesses: DMA accesses the oracle checked.
+ * @invalidations: invt_domain_invalidate() calls.
+ * @attaches: attach transactions that completed (attaches, detaches and
+ *	replaces together).
+ */
+struct invt_scn_work {
+	uint64_t accesses;
+	uint64_t invalidations;
+	uint64_t attaches;
+};
+
+/**
  * enum invt_scn_op - the operations of the load, for struct invt_scn_params.mix.
  * @INVT_SCN_OP_MAP: map a 4 KiB page or a 2 MiB block.
  * @INVT_SCN_OP_UNMAP: unmap a page, a run in a region, or a block, and invalidate.
@@ -116,8 +129,13 @@ enum invt_scn_op {
  * @cpus: threaded mode: churn threads.
  * @dma: threaded mode: DMA threads.
  * @ops: stop after this many operations in total (0: no limit).
- * @seconds: stop after this long (0: no limit); one of @ops and @seconds
- *	must be set.
+ * @seconds: stop after this long (0: no limit).  With @until set it is no
+ *	limit on the run but on a stall: the run stops when a count of @until
+ *	not yet reached did not grow for @seconds (invt_scn_result.stalled).
+ * @until: stop once every nonzero count of it was reached (all zero: no
+ *	such limit).  A test's stop condition: how much work was checked
+ *	does not depend on how fast the machine is.  One of @ops, @seconds and
+ *	@until must be set.
  * @seed: the seed of everything.
  * @threaded: threaded mode, else inline.
  * @ril: the SMMUs support range invalidation (SMMU_IDR3.RIL).
@@ -126,11 +144,14 @@ enum invt_scn_op {
  *	(the default): by requester (source-id / device_id and PASID /
  *	process_id), the strictest variant the specifications allow.  SMMUv3
  *	tags its TLB by VMID and ASID in either case.
+ * @oas: SMMUv3: the SMMUs' output (and input) address size, SMMU_IDR5.OAS
+ *	in bits: 36, 40, 42, 44, 48 or 52; 0 means 48.  Drivers size their
+ *	domains from it.  Ignored by the other architectures.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
  * @mix: optional weights of the operations (enum invt_scn_op): each step
  *	picks one in proportion.  All zero: the built-in mix (@dma_percent DMA
- *	inline; churn 40% map, 20% unmap, 40% attach, of which a fifth of those
- *	on an attached ssid detach).  Threaded churn threads use the weights
+ *	inline; churn 40% map, 20% unmap, 35% attach, of which a fifth of those
+ *	on an attached ssid detach, 5% aborted attach).  Threaded churn threads use the weights
  *	but DMA's.
  * @ablate: NULL, or a rule for invt_ablate() (ablation builds only).
  * @delays: inject short delays at the core's protocol points (threaded
@@ -164,10 +185,12 @@ struct invt_scn_params {
 	unsigned int dma;
 	uint64_t ops;
 	double seconds;
+	struct invt_scn_work until;
 	uint64_t seed;
 	bool threaded;
 	bool ril;
 	bool iotlb_by_tags;
+	unsigned int oas;
 	unsigned int dma_percent;
 	unsigned int mix[INVT_SCN_OP_NR];
 	const char *ablate;
@@ -200,10 +223,24 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @replaces: moves from one domain to another.
  * @attach_errors: transactions refused (-ENOSPC, -ENOMEM, ...): counted,
  *	not violations.
+ * @aborts: transactions prepared, installed, used by the device for a while
+ *	(DMA, ATS translation requests) and then aborted.  Not counted in
+ *	@attaches, @detaches or @replaces.
  * @invalidations: invt_domain_invalidate() calls.
  * @commands: commands consumed by all instances (syncs included).
  * @syncs: completion commands consumed.
  * @unit_errors: command errors the units raised (a clean run has none).
+ * @xlate_s1: SMMUv3: translations that succeeded through stage-1
+ *	configurations (0 for units that do not count them).
+ * @xlate_s2: SMMUv3: the same through stage-2 configurations.
+ * @bad_ste: SMMUv3: C_BAD_STE events (an STE fetched invalid or ILLEGAL).
+ * @bad_cd: SMMUv3: C_BAD_CD events (a CD fetched invalid, as for a PASID
+ *	with nothing attached, or ILLEGAL).
+ * @illegal_cfg: of @bad_ste and @bad_cd, ILLEGAL structures (IHI0070 §5.2,
+ *	§5.4): a driver bug; a clean run has none.
+ * @handshake_errors: register writes the spec forbids: SMMUv3 CR0 changed
+ *	before CR0ACK matched, a base register written while enabled; RISC-V
+ *	ddtp or cqcsr.cqen written while busy.  A clean run has none.
  * @inv_commands: commands the invalidations submitted (syncs included).
  * @inv_syncs: of which CMD_SYNCs.
  * @inv_waits: completions the invalidations waited for.
@@ -250,6 +287,9 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @interrupted: the load stopped because of @p->interrupt.
  * @stopped_on_violation: the load stopped at a violation
  *	(@p->stop_on_violation).
+ * @stalled: with @until set, the run stopped because a count of it not yet
+ *	reached did not grow for @seconds: the load hangs (a machine that is
+ *	merely slow or loaded still makes progress).
  * @by_op: commands consumed per opcode, all instances.
  */
 struct invt_scn_result {
@@ -259,10 +299,17 @@ struct invt_scn_result {
 	uint64_t detaches;
 	uint64_t replaces;
 	uint64_t attach_errors;
+	uint64_t aborts;
 	uint64_t invalidations;
 	uint64_t commands;
 	uint64_t syncs;
 	uint64_t unit_errors;
+	uint64_t xlate_s1;
+	uint64_t xlate_s2;
+	uint64_t bad_ste;
+	uint64_t bad_cd;
+	uint64_t illegal_cfg;
+	uint64_t handshake_errors;
 	uint64_t inv_commands;
 	uint64_t inv_syncs;
 	uint64_t inv_waits;
@@ -291,6 +338,7 @@ struct invt_scn_result {
 	bool flight_lost;
 	bool interrupted;
 	bool stopped_on_violation;
+	bool stalled;
 	uint64_t by_op[256];
 };
 

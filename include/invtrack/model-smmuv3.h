@@ -36,9 +36,21 @@
  * instance's by an ATS translation, never together by the executor.
  *
  * What the model translates (src/model/smmuv3-xlate.c): linear stream
- * tables; STE Config S1 with a CD of 4 KiB granule and T0SZ 16, or S2 with
- * 4 KiB granule, S2T0SZ 16 and a level-0 start.  Abort, bypass (which the
- * driver never uses) and nested STEs, and any other table format, fault.
+ * tables; STE Config S1 with a CD of 4 KiB granule, or S2 with a 4 KiB
+ * granule, any input size the STE / CD legally name (T0SZ, S2T0SZ with
+ * S2SL0, without concatenated tables); addresses beyond the input size or
+ * leaves beyond the output size (MIN(IPS or S2PS, OAS)) fault.  Abort,
+ * bypass (which the driver never uses) and nested STEs fault.
+ *
+ * Registers: SMMU_IDR0/1/3/5 describe the configured SMMU (OAS, RIL, ATS;
+ * VMSAv8-64 only, so IAS == OAS); SMMU_CR0 / CR0ACK and SMMU_GBPA are
+ * modelled with an acknowledgement that lags by @ack_lag ticks (the
+ * doorbell, the poll hook, or a round of the consumer thread): commands are
+ * consumed only while CR0ACK.CMDQEN is 1, transactions are translated only
+ * while CR0ACK.SMMUEN is 1 (else they abort: GBPA; bypass is not modelled),
+ * and register writes the spec forbids are counted (handshake_errors).
+ * Every STE or CD the parser finds invalid or ILLEGAL (§5.2, §5.4) is
+ * recorded as the event C_BAD_STE / C_BAD_CD and the access aborts.
  *
  * Modes: SMMU_HW_QUEUE_INLINE (the consumer runs from the doorbell, in the
  * driver's thread: deterministic) or SMMU_HW_QUEUE_THREADED (its own thread
@@ -82,6 +94,9 @@ typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t 
  * @id: instance id (the oracle's and the core's).
  * @ril: SMMU_IDR3.RIL (range TLBIs accepted).
  * @ats: SMMU_IDR0.ATS (ATC_INV accepted, EATS honoured).
+ * @oas_bits: SMMU_IDR5.OAS in bits: 32, 36, 40, 42, 44, 48 or 52; 0 means
+ *	48.  IAS is the same (no VMSAv8-32 tables).
+ * @ack_lag: ticks before a CR0 or GBPA change is acknowledged (see above).
  * @threaded: SMMU_HW_QUEUE_THREADED when true, else INLINE.
  * @iotlb_sets: IOTLB (leaves and walk entries) sets, a power of two.
  * @iotlb_ways: ways per set.
@@ -104,6 +119,8 @@ struct invt_msmmu_config {
 	uint32_t id;
 	bool ril;
 	bool ats;
+	unsigned int oas_bits;
+	unsigned int ack_lag;
 	bool threaded;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;
@@ -127,6 +144,14 @@ struct invt_msmmu_config {
  * @translations: translation requests (DMA without ATS, ATS requests).
  * @walks: page-table walks started (IOTLB misses).
  * @cfg_fetches: configuration fetches (configuration cache misses).
+ * @xlate_s1: translations that succeeded through a stage-1 configuration.
+ * @xlate_s2: translations that succeeded through a stage-2 configuration.
+ * @c_bad_ste: C_BAD_STE events: STEs fetched with V == 0 or ILLEGAL.
+ * @c_bad_cd: C_BAD_CD events: CDs fetched with V == 0 or ILLEGAL.
+ * @illegal_ste: of @c_bad_ste, the ILLEGAL ones (a driver bug).
+ * @illegal_cd: of @c_bad_cd, the ILLEGAL ones (a driver bug).
+ * @disabled_aborts: transactions aborted because CR0ACK.SMMUEN was 0.
+ * @handshake_errors: register writes the spec forbids (see above).
  * @iotlb: the IOTLB's counters.
  */
 struct invt_msmmu_stats {
@@ -137,6 +162,14 @@ struct invt_msmmu_stats {
 	uint64_t translations;
 	uint64_t walks;
 	uint64_t cfg_fetches;
+	uint64_t xlate_s1;
+	uint64_t xlate_s2;
+	uint64_t c_bad_ste;
+	uint64_t c_bad_cd;
+	uint64_t illegal_ste;
+	uint64_t illegal_cd;
+	uint64_t disabled_aborts;
+	uint64_t handshake_errors;
 	struct invt_cache_stats iotlb;
 };
 
@@ -148,7 +181,7 @@ struct invt_msmmu_stats {
  * @oracle: checks every use.
  * @out: receives the instance.
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * Return: 0, -EINVAL (a bad @cfg, an OAS that is not a PS size), -ENOMEM.
  */
 int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 		      struct invt_oracle *oracle, struct invt_msmmu **out);

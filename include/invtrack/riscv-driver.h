@@ -304,7 +304,9 @@ int invt_rv_attach_prepare(struct invt_rv_attach *a, struct invt_rv_master *m, u
  * every device_id, IOFENCE.C, wait), then written (V last, release) and
  * invalidated again; when this returns 0 the IOMMU uses the new context.
  * In an ablation build with "config-inval" switched off no IODIR (and no
- * fence) is issued.
+ * fence) is issued.  Before its first write it tells the core
+ * (invt_attach_installing()) that the IOMMU may use the new domain from now
+ * on: the driver, not the core, knows when an install begins.
  *
  * Return: 0; a queue error (-EIO, -ETIMEDOUT), after which the caller
  * calls invt_rv_attach_abort().
@@ -318,9 +320,17 @@ int invt_rv_attach_install(struct invt_rv_attach *a);
 void invt_rv_attach_commit(struct invt_rv_attach *a);
 
 /**
- * invt_rv_attach_abort() - undo a prepare (and a failed install).
+ * invt_rv_attach_abort() - undo a prepare (and an install, failed or not).
  * @a: a prepared transaction, installed or not: the old context is
  *	written back (best effort: a queue error now is only counted).
+ *
+ * When install ran (whether or not it completed), the device may have used
+ * the new domain and filled its ATC from it: once the old DC or PC is back
+ * and its IODIR + IOFENCE.C completed, the core's abort sends ATS.INVAL for
+ * the (device_id, PASID), fenced and waited for, before the new domain's
+ * array drops the device, and flushes the new domain's PSCID or GSCID if
+ * that was its last user; in short, it ends like a detach from the new
+ * domain.  Before install, only the array changes.
  */
 void invt_rv_attach_abort(struct invt_rv_attach *a);
 

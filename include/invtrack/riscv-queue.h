@@ -63,7 +63,8 @@ typedef void (*invt_rv_cmdq_err_t)(void *arg, uint32_t bit, uint64_t index, cons
  * @ill: illegal commands skipped (cmd_ill).
  * @cmd_to: ATS invalidation timeouts reported (cmd_to), fences retried.
  * @cqmf: memory faults on the queue cleared (cqmf).
- * @timeouts: submits or waits that gave up with -ETIMEDOUT.
+ * @timeouts: submits or waits that gave up with -ETIMEDOUT (and the
+ *	driver's ddtp busy waits that did).
  */
 struct invt_rv_cmdq_stats {
 	uint64_t cmds;

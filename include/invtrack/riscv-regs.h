@@ -5,12 +5,13 @@
  *
  * Offsets are those of the RISC-V IOMMU specification, chapter 6 ("Memory-
  * mapped register interface"); only what invalidation needs is modelled.
- * Simplifications of the model, agreed by both sides:
- *  - @ddtp is written once, before any device is attached (no busy
- *    handshake); the IOMMU reads it at every device-context fetch;
- *  - the command queue is on once @cqb is written and cqcsr.cqen set (the
- *    model reports cqon immediately);
- *  - @capabilities is written by the model at reset and read by the driver.
+ * Handshakes (RISC-V IOMMU spec 1.0, the ddtp and cqcsr registers): a write
+ * of ddtp or of cqcsr.cqen sets the register's busy bit until the IOMMU has
+ * acted on it, which may take a while; software writes neither register
+ * while its busy bit is 1, and after setting (clearing) cqen waits for cqon
+ * to read 1 (0) before using (freeing) the queue.  The IOMMU uses the ddtp
+ * value it last acted on.  @capabilities is written by the model at reset
+ * and read by the driver.
  * Every register is accessed with __atomic loads and stores whose order is
  * named where they are used.  Zeroed registers (but @capabilities) are the
  * reset state.
@@ -43,8 +44,12 @@
 #define INVT_RV_CQCSR_FENCE_W_IP	(1u << 11)
 #define INVT_RV_CQCSR_CQON		(1u << 16)
 #define INVT_RV_CQCSR_BUSY		(1u << 17)
-/* ddtp (0x10): iommu_mode [3:0] (0 Off, 1 Bare, 2 1LVL, 3 2LVL, 4 3LVL), PPN [53:10]. */
+/*
+ * ddtp (0x10): iommu_mode [3:0] (0 Off, 1 Bare, 2 1LVL, 3 2LVL, 4 3LVL),
+ * busy [4] (read-only: a write is being acted on), PPN [53:10].
+ */
 #define INVT_RV_DDTP_MODE_MASK		0xfull
+#define INVT_RV_DDTP_BUSY		(1ull << 4)
 #define INVT_RV_DDTP_MODE_1LVL		2ull
 #define INVT_RV_DDTP_PPN_SHIFT		10
 /* cqb (0x18): LOG2SZ-1 [4:0], PPN [53:10]. */
@@ -66,8 +71,11 @@
  *	side); the model applies it when the doorbell rings.
  * @doorbell: the model's reaction to a register write, or NULL (a consumer
  *	thread polls instead); the driver calls it after writing @cqt,
- *	@cqcsr or @cqcsr_clear.  Set before either side starts.
- * @doorbell_arg: its argument.
+ *	@cqcsr, @cqcsr_clear or @ddtp.  Set before either side starts.
+ * @poll: the model's clock, or NULL: the driver calls it once per round
+ *	while it polls a busy bit or cqon, so that a model run inline can let
+ *	its acknowledgements lag.  Set before either side starts.
+ * @doorbell_arg: argument of @doorbell and @poll.
  */
 struct invt_riscv_regs {
 	uint64_t capabilities;
@@ -79,6 +87,7 @@ struct invt_riscv_regs {
 	uint32_t cqcsr;
 	uint32_t cqcsr_clear;
 	void (*doorbell)(void *arg);
+	void (*poll)(void *arg);
 	void *doorbell_arg;
 };
 

@@ -74,6 +74,74 @@ enum invt_smmu_ste_config {
 #define INVT_SMMU_PS_48		5
 #define INVT_SMMU_PS_52		6
 
+/**
+ * invt_smmu_ps_encode() - the PS / IPS / OAS encoding of an address size.
+ * @bits: 32, 36, 40, 42, 44, 48 or 52.
+ *
+ * Return: an INVT_SMMU_PS_* value, or -EINVAL for another size.
+ */
+int invt_smmu_ps_encode(unsigned int bits);
+
+/**
+ * invt_smmu_ps_bits() - the address size a PS / IPS / OAS encoding names.
+ * @ps: INVT_SMMU_PS_32.._52.
+ *
+ * Return: bits, or 0 for 0b111 (reserved up to SMMUv3.3) and above.
+ */
+unsigned int invt_smmu_ps_bits(unsigned int ps);
+
+/**
+ * struct invt_smmu_geometry - the walk a translation regime needs.
+ * @txsz: T0SZ (CD) or S2T0SZ (STE): 64 - input bits.
+ * @sl0: stage 2 only: S2SL0, the VTCR_EL2.SL0 encoding of @level.
+ * @level: ARM starting level of the walk (0..3).
+ * @concat: stage 2 only: tables concatenated at the starting level (1 to
+ *	16); 1 at stage 1.
+ */
+struct invt_smmu_geometry {
+	uint8_t txsz;
+	uint8_t sl0;
+	uint8_t level;
+	uint8_t concat;
+};
+
+/**
+ * invt_smmu_s1_geometry() - CD.T0SZ and the starting level for a VA size.
+ * @va_bits: 25..48, or up to 52 with the 64K granule and @vax52.
+ * @tg: INVT_SMMU_TG_4K, _16K or _64K.
+ * @vax52: SMMU_IDR5.VAX == 0b01 (52-bit VAs with the 64K granule).
+ * @g: out.
+ *
+ * T0SZ = 64 - @va_bits within the range of §5.4 (CD.T0SZ: 16..39, 12 with
+ * the 64K granule and 52-bit VAs); the walk starts at the highest level
+ * that resolves at least one bit, without concatenation (VMSAv8-64 stage 1).
+ *
+ * Return: 0, or -EINVAL (@g untouched).
+ */
+int invt_smmu_s1_geometry(unsigned int va_bits, unsigned int tg, bool vax52,
+			  struct invt_smmu_geometry *g);
+
+/**
+ * invt_smmu_s2_geometry() - STE.S2T0SZ and S2SL0 for an IPA size.
+ * @ia_bits: IPA bits: 25 up to @ias.
+ * @tg: INVT_SMMU_TG_4K, _16K or _64K.
+ * @ias: the SMMU's input address size in bits (OAS when it has no AArch32
+ *	tables, §3.4).
+ * @g: out.
+ *
+ * S2T0SZ = 64 - @ia_bits, which §5.2 bounds by MAX(16, 64 - IAS) (12 with
+ * the 64K granule) and 39; an out-of-range value makes the STE ILLEGAL
+ * (SMMUv3.1 on), so it is refused here.  The walk starts at the level that
+ * resolves at most one table's bits; where S2SL0 cannot encode it (level 0
+ * with 16K, DS == 0) it starts one level lower with 2 to 16 concatenated
+ * tables (§5.2 S2SL0; VMSAv8-64 stage 2).
+ *
+ * Return: 0, or -EINVAL for a bad granule or size outside [25, 52],
+ * -ERANGE for one the SMMU cannot take (@g untouched either way).
+ */
+int invt_smmu_s2_geometry(unsigned int ia_bits, unsigned int tg, unsigned int ias,
+			  struct invt_smmu_geometry *g);
+
 /* STE.EATS values the builder accepts (§5.2): 0 ATS off, 1 full ATS. */
 #define INVT_SMMU_EATS_OFF	0
 #define INVT_SMMU_EATS_FULL	1
@@ -185,7 +253,8 @@ int invt_smmu_cd_build(const struct invt_smmu_cd *cd, uint64_t w[INVT_SMMU_CFG_W
  *  - a structure the SMMU can reach is never changed while valid (no hitless
  *    update is attempted here).  A change is break-before-make:
  *
- *	invt_smmu_cfg_break(slot);		V = 0
+ *	invt_smmu_cfg_break(slot);		V = 0 (or _break_to(): a valid
+ *						aborting STE / blocking CD)
  *	CMD_CFGI_STE (or _CD); CMD_SYNC; wait	old contents no longer used
  *	invt_smmu_cfg_write_body(slot, w);	words 1..7, V still 0
  *	CMD_CFGI_STE (or _CD); CMD_SYNC; wait	nothing holds a partial copy
@@ -227,10 +296,35 @@ void invt_smmu_cfg_write(uint64_t *slot, const uint64_t w[INVT_SMMU_CFG_WORDS]);
  */
 void invt_smmu_cfg_break(uint64_t *slot);
 
+/* Word 0 of an STE that aborts silently: V = 1, Config 0b000 (§5.2). */
+#define INVT_SMMU_STE_W0_ABORT		0x1ull
+/*
+ * Word 0 of a CD that translates nothing: V = 1 [31], EPD0 [14] and EPD1
+ * [30] (no table walk: translation fault, no C_BAD_CD), AA64 [41], R [45],
+ * A [46] (§5.4); the other fields are IGNORED or 0.
+ */
+#define INVT_SMMU_CD_W0_BLOCK		((1ull << 31) | (1ull << 14) | (1ull << 30) | \
+					 (1ull << 41) | (1ull << 45) | (1ull << 46))
+
+/**
+ * invt_smmu_cfg_break_to() - first step of a change, keeping the slot valid.
+ * @slot: the 8 words in memory.
+ * @w0: INVT_SMMU_STE_W0_ABORT or INVT_SMMU_CD_W0_BLOCK: word 0 of a valid
+ *	structure that uses no other word, so that whatever mix of old and
+ *	new words the SMMU reads until the change completes, transactions
+ *	are terminated (abort, or a translation fault) instead of raising
+ *	C_BAD_STE / C_BAD_CD for an invalid structure.
+ *
+ * Then as after invt_smmu_cfg_break(): CMD_CFGI, CMD_SYNC, wait, body,
+ * CMD_CFGI, CMD_SYNC, wait, invt_smmu_cfg_make_valid().
+ */
+void invt_smmu_cfg_break_to(uint64_t *slot, uint64_t w0);
+
 /**
  * invt_smmu_cfg_write_body() - second step: the new contents, still invalid.
- * @slot: the 8 words in memory; word 0 must be 0 and the SMMU must have
- *	been told so (invt_smmu_cfg_break() then CFGI + SYNC completed).
+ * @slot: the 8 words in memory; word 0 must be 0 or a word 0 of
+ *	invt_smmu_cfg_break_to(), and the SMMU must have been told so (the
+ *	break, then CFGI + SYNC completed).
  * @w: the new words.
  *
  * Stores words 1..7 with single 64-bit atomic stores; word 0 stays 0.  The

@@ -69,6 +69,7 @@ struct invt_smmu_mem_ops {
  * @build_errors: entries or syncs the ops could not turn into commands
  *	(a malformed entry, or a command the encoder rejected); nothing was
  *	queued for them.
+ * @ack_timeouts: CR0ACK or GBPA acknowledgements that did not come in time.
  */
 struct invt_smmu_stats {
 	uint64_t submits;
@@ -79,6 +80,7 @@ struct invt_smmu_stats {
 	uint64_t submit_errors;
 	uint64_t cfg_writes;
 	uint64_t build_errors;
+	uint64_t ack_timeouts;
 };
 
 struct invt_smmu;
@@ -103,15 +105,76 @@ struct invt_smmu_hooks {
 };
 
 /**
- * struct invt_smmu_config - what invt_smmu_init() needs.
+ * struct invt_smmu_features - what the SMMU's ID registers say (IHI0070
+ * §6.3), as invt_smmu_probe() reads them.
+ * @s1: SMMU_IDR0.S1P: stage-1 translation.
+ * @s2: SMMU_IDR0.S2P: stage-2 translation.
+ * @ats: SMMU_IDR0.ATS: ATS and ATC invalidation.
+ * @cohacc: SMMU_IDR0.COHACC: table walks and queue accesses are coherent.
+ * @asid16: SMMU_IDR0.ASID16 (else 8-bit ASIDs).
+ * @vmid16: SMMU_IDR0.VMID16 (else 8-bit VMIDs).
+ * @hyp: SMMU_IDR0.Hyp: EL2 StreamWorlds and TLBI_EL2_*.
+ * @st_2lvl: SMMU_IDR0.ST_LEVEL == 0b01: a two-level stream table may be
+ *	used (this driver always uses the linear one, which every SMMU has).
+ * @cd_2lvl: SMMU_IDR0.CD2L: two-level CD tables (unused: linear ones).
+ * @ril: SMMU_IDR3.RIL: range invalidation.
+ * @vax52: SMMU_IDR5.VAX == 0b01: 52-bit VAs with the 64K granule.
+ * @sidsize: SMMU_IDR1.SIDSIZE: StreamID bits.
+ * @ssidsize: SMMU_IDR1.SSIDSIZE: SubstreamID bits (0: no substreams).
+ * @cmdqs: SMMU_IDR1.CMDQS: largest Command queue LOG2SIZE.
+ * @oas: SMMU_IDR5.OAS, the INVT_SMMU_PS_* encoding.
+ * @oas_bits: the output address size in bits.
+ * @ias_bits: the input (IPA) address size in bits: OAS, or at least 40 when
+ *	the SMMU has VMSAv8-32 LPAE tables (IDR0.TTF bit 0; §3.4).
+ * @granules: SMMU_IDR5.GRAN4K/16K/64K as bit (INVT_SMMU_TG_* - 1).
+ */
+struct invt_smmu_features {
+	bool s1;
+	bool s2;
+	bool ats;
+	bool cohacc;
+	bool asid16;
+	bool vmid16;
+	bool hyp;
+	bool st_2lvl;
+	bool cd_2lvl;
+	bool ril;
+	bool vax52;
+	uint8_t sidsize;
+	uint8_t ssidsize;
+	uint8_t cmdqs;
+	uint8_t oas;
+	uint8_t oas_bits;
+	uint8_t ias_bits;
+	uint8_t granules;
+};
+
+/**
+ * invt_smmu_probe() - read an SMMU's ID registers.
+ * @regs: its registers.
+ * @f: out.
+ *
+ * Return: 0; -ENODEV for an SMMU this driver cannot drive: no VMSAv8-64
+ * tables (IDR0.TTF), neither stage, no 4K granule (the page tables'), a
+ * reserved OAS, or a Command queue shorter than 2 entries.
+ */
+int invt_smmu_probe(const struct invt_smmu_regs *regs, struct invt_smmu_features *f);
+
+/**
+ * struct invt_smmu_config - what invt_smmu_init() needs.  What the SMMU
+ * supports (stages, ATS, RIL, tag sizes, address sizes, queue and table
+ * sizes) comes from its ID registers, not from here.
  * @id: the instance id in the core (orders arrays).
  * @regs: the SMMU's registers (model or MMIO), with no error active.
- * @cmdq_log2size: Command queue size, 1..INVT_SMMU_CMDQ_MAX_LOG2SIZE.
- * @sid_bits: the linear stream table holds 2^@sid_bits STEs, 1..16.
- * @caps: range invalidation capabilities (RIL, threshold).
- * @ats: the SMMU supports ATS (IDR0.ATS): ATS masters are allowed.
- * @asid_bits: ASIDs 1..2^@asid_bits-1 (8 or 16; 0 means 16).
- * @vmid_bits: VMIDs 1..2^@vmid_bits-1 (8 or 16; 0 means 16).
+ * @cmdq_log2size: Command queue size wanted, 1..INVT_SMMU_CMDQ_MAX_LOG2SIZE;
+ *	SMMU_IDR1.CMDQS caps it.
+ * @sid_bits: the linear stream table holds 2^@sid_bits STEs, 1..16;
+ *	SMMU_IDR1.SIDSIZE caps it.
+ * @max_pages: without RIL, the page count from which a range becomes one
+ *	whole-tag command (see struct invt_smmu_caps); 0: the default.
+ * @asid_bits: at most this many ASID bits (8 or 16; 0 means 16); fewer
+ *	without SMMU_IDR0.ASID16.
+ * @vmid_bits: likewise for VMIDs and SMMU_IDR0.VMID16.
  * @mem: memory for the stream table and CD tables (must outlive the SMMU).
  * @on_error: optional, told about every command error the queue recovers
  *	(see invt_smmu_cmdq_err_t).
@@ -123,8 +186,7 @@ struct invt_smmu_config {
 	struct invt_smmu_regs *regs;
 	unsigned int cmdq_log2size;
 	unsigned int sid_bits;
-	struct invt_smmu_caps caps;
-	bool ats;
+	uint32_t max_pages;
 	unsigned int asid_bits;
 	unsigned int vmid_bits;
 	const struct invt_smmu_mem_ops *mem;
@@ -137,8 +199,9 @@ struct invt_smmu_config {
  * struct invt_smmu - one SMMUv3 instance, driver side.
  * @iommu: the core's instance (container_of finds the SMMU from it).
  * @cmdq: the Command queue producer.
- * @caps: range invalidation capabilities.
- * @ats: ATS supported.
+ * @feat: what the ID registers said at init.
+ * @caps: range invalidation capabilities (RIL from @feat).
+ * @ats: ATS supported (@feat.ats).
  * @asids: stage-1 tag space (ASIDs).
  * @vmids: stage-2 tag space (VMIDs).
  * @mem: DMA memory operations.
@@ -155,6 +218,7 @@ struct invt_smmu_config {
 struct invt_smmu {
 	struct invt_iommu iommu;
 	struct invt_smmu_cmdq cmdq;
+	struct invt_smmu_features feat;
 	struct invt_smmu_caps caps;
 	bool ats;
 	struct invt_tag_space asids;
@@ -175,19 +239,34 @@ struct invt_smmu {
  * @ctx: the core's context.
  * @cfg: its parameters.
  *
- * Allocates the Command queue and a stream table of invalid STEs, programs
- * SMMU_STRTAB_BASE(_CFG) and SMMU_CMDQ_BASE, issues CFGI_ALL + CMD_SYNC and
- * waits for it, then registers the instance (flags INVT_IOMMU_SYNC_ORDERS).
- * The hardware's consumer must be running (or inline) before the call.
+ * Bring-up as IHI0070 §6.3 and the initialisation sequence of chapter 3
+ * ask: probe the ID registers (invt_smmu_probe()); disable the SMMU if it
+ * was on (CR0 = 0, CR0ACK awaited); with the SMMU disabled, allocate and
+ * program the Command queue and a linear stream table of invalid STEs
+ * (SMMU_CMDQ_BASE, SMMU_STRTAB_BASE(_CFG)); set SMMU_GBPA.ABORT with the
+ * UPDATE handshake, so that transactions abort whenever the SMMU is
+ * disabled from then on; set CR0.CMDQEN and await CR0ACK.CMDQEN; issue CFGI_ALL, TLBI_NSNH_ALL
+ * (and TLBI_EL2_ALL with IDR0.Hyp) + CMD_SYNC and wait; set CR0.SMMUEN
+ * and await CR0ACK.SMMUEN; register the instance (flags
+ * INVT_IOMMU_SYNC_ORDERS).  Each acknowledgement is awaited for at most
+ * INVT_SMMU_CMDQ_DEFAULT_SPINS polls.  The hardware's consumer must be
+ * running (or inline) before the call.
  *
- * Return: 0; -EINVAL for a bad parameter; -ENOMEM; -EEXIST for a taken id;
- * an error of the queue.  On error nothing is left allocated.
+ * Return: 0; -EINVAL for a bad parameter; -ENODEV (see invt_smmu_probe());
+ * -ENOMEM; -EEXIST for a taken id; -ETIMEDOUT when an acknowledgement did
+ * not come; an error of the queue.  On error nothing is left allocated and
+ * the SMMU is left disabled, its base registers and GBPA as they were.
  */
 int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct invt_smmu_config *cfg);
 
 /**
- * invt_smmu_destroy() - unregister and free an SMMU.
+ * invt_smmu_destroy() - disable, unregister and free an SMMU.
  * @smmu: the instance: no master may be left.
+ *
+ * Clears CR0.SMMUEN, then CR0.CMDQEN, awaiting each acknowledgement (GBPA
+ * aborts transactions from then on), before the tables and the queue are
+ * freed.  An acknowledgement that does not come is counted in
+ * @smmu->stats.ack_timeouts and the teardown goes on.
  *
  * Return: 0, or -EBUSY (masters left; nothing changed).
  */
@@ -209,23 +288,77 @@ static inline struct invt_smmu *invt_smmu_from_iommu(struct invt_iommu *iommu)
  * @dom: the core's domain.
  * @pt: the I/O page table (ARM VMSAv8-64 4K, stage 1 or stage 2), owned by
  *	the caller, who maps and unmaps it and calls invt_domain_invalidate().
+ * @fmt: its format: the ARM 4K format sized to @ia_bits and @oa_bits.
+ * @ia_bits: input address size: VA bits (stage 1) or IPA bits (stage 2).
+ * @oa_bits: output address size of its leaves and tables.
  */
 struct invt_smmu_domain {
 	struct invt_domain dom;
 	struct invt_pt pt;
+	struct invt_pt_fmt fmt;
+	unsigned int ia_bits;
+	unsigned int oa_bits;
 };
 
 /**
- * invt_smmu_domain_init() - a domain with an empty page table.
+ * invt_smmu_domain_init_bits() - a domain of given address sizes.
  * @d: the domain.
  * @ctx: the core's context.
  * @type: INVT_DOMAIN_S1 or INVT_DOMAIN_S2 (nested domains: not yet).
+ * @ia_bits: input address bits, 25..48: iovas at or above 2^@ia_bits are
+ *	refused by the page table.
+ * @oa_bits: output address bits, 32..48, one of the PS sizes (32, 36, 40,
+ *	42, 44, 48): physical addresses at or above are refused.
  * @ops: memory for its table pages.
+ *
+ * The table starts at the level the size needs (4 levels above 39 bits, 3
+ * above 30, else 2).  Attaching it to an SMMU that cannot translate such
+ * addresses is refused (invt_smmu_attach_prepare()).
  *
  * Return: 0; -EINVAL; -ENOMEM.  On error nothing is left allocated.
  */
+int invt_smmu_domain_init_bits(struct invt_smmu_domain *d, struct invt_ctx *ctx,
+			       enum invt_domain_type type, unsigned int ia_bits,
+			       unsigned int oa_bits, struct invt_pt_ops *ops);
+
+/**
+ * invt_smmu_domain_init() - a 48-bit domain (48-bit input and output).
+ * @d: the domain.
+ * @ctx: the core's context.
+ * @type: INVT_DOMAIN_S1 or INVT_DOMAIN_S2.
+ * @ops: memory for its table pages.
+ *
+ * Return: as invt_smmu_domain_init_bits().
+ */
 int invt_smmu_domain_init(struct invt_smmu_domain *d, struct invt_ctx *ctx,
 			  enum invt_domain_type type, struct invt_pt_ops *ops);
+
+/**
+ * invt_smmu_domain_init_for() - the widest domain an SMMU can translate.
+ * @d: the domain.
+ * @smmu: the SMMU whose ID registers size it: stage 1 takes 48-bit VAs,
+ *	stage 2 MIN(48, IAS)-bit IPAs; both output MIN(48, OAS) bits.
+ * @type: INVT_DOMAIN_S1 or INVT_DOMAIN_S2.
+ * @ops: memory for its table pages.
+ *
+ * Return: as invt_smmu_domain_init_bits(); -EOPNOTSUPP for a stage the
+ * SMMU lacks.
+ */
+int invt_smmu_domain_init_for(struct invt_smmu_domain *d, struct invt_smmu *smmu,
+			      enum invt_domain_type type, struct invt_pt_ops *ops);
+
+/**
+ * invt_smmu_domain_fits() - whether an SMMU can translate a domain.
+ * @smmu: the SMMU.
+ * @d: the domain.
+ *
+ * The SMMU must have the domain's stage, and its address sizes must hold
+ * the domain's: stage 2 input at most IAS (a wider S2T0SZ makes the STE
+ * ILLEGAL, §5.2), output at most OAS (wider output addresses fault).
+ *
+ * Return: 0, -EOPNOTSUPP (stage missing) or -ERANGE (sizes).
+ */
+int invt_smmu_domain_fits(const struct invt_smmu *smmu, const struct invt_smmu_domain *d);
 
 /**
  * invt_smmu_domain_destroy() - free the table and the core's domain.
@@ -309,7 +442,9 @@ struct invt_smmu_attach {
  * @new: the domain, or NULL to detach.
  *
  * Return: 0; -EINVAL (S2 domain on a master with substreams, bad ssid);
- * the errors of invt_attach_prepare().  On error nothing changed.
+ * -EOPNOTSUPP or -ERANGE when the SMMU cannot translate @new
+ * (invt_smmu_domain_fits()); the errors of invt_attach_prepare().  On error
+ * nothing changed.
  */
 int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master *m,
 			     uint32_t ssid, struct invt_smmu_domain *new);
@@ -324,7 +459,9 @@ int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master
  * without substreams whose STE becomes S1 gets CD 0 written first (the STE
  * does not reach it yet) and invalidated with CFGI_CD; CD 0 is cleared when
  * the STE stops being S1.  In an ablation build with "config-inval"
- * switched off, no CFGI is issued.
+ * switched off, no CFGI is issued.  Before its first write it tells the
+ * core (invt_attach_installing()) that the SMMU may use the new domain from
+ * now on: the driver, not the core, knows when an install begins.
  *
  * Return: 0; a queue error (-EIO, -ETIMEDOUT), after which the caller
  * calls invt_smmu_attach_abort() (the old configuration is reinstalled).
@@ -338,10 +475,18 @@ int invt_smmu_attach_install(struct invt_smmu_attach *a);
 void invt_smmu_attach_commit(struct invt_smmu_attach *a);
 
 /**
- * invt_smmu_attach_abort() - undo a prepare (and a failed install).
+ * invt_smmu_attach_abort() - undo a prepare (and an install, failed or not).
  * @a: a prepared transaction, installed or not, or whose install failed at
  *	any step: the old configuration is written back from there (best
  *	effort: a queue error now is only counted in the stats).
+ *
+ * When install ran (whether or not it completed), the device may have used
+ * the new domain and filled its ATC from it: once the old STE or CD is back
+ * and its CFGI + CMD_SYNC completed, the core's abort issues CMD_ATC_INV for
+ * the (SID, SSID) and waits before the new domain's array drops the device,
+ * and flushes the new domain's ASID or VMID if that was its last user; in
+ * short, it ends like a detach from the new domain.  Before install, only
+ * the array changes.
  */
 void invt_smmu_attach_abort(struct invt_smmu_attach *a);
 

@@ -78,6 +78,79 @@
 #define INVT_SMMU_STRTAB_CFG_LOG2SIZE	0x3fu
 #define INVT_SMMU_STRTAB_CFG_FMT_SHIFT	16
 
+/*
+ * Identification registers (IHI0070 §6.3, SMMU_IDR0..5): read-only, set by
+ * the SMMU at reset; the driver derives its configuration from them.
+ *
+ * SMMU_IDR0 (0x00): S2P [0], S1P [1], TTF [3:2] (0b10 VMSAv8-64 only, 0b11
+ * VMSAv8-32 LPAE too), COHACC [4], HTTU [7:6], Hyp [9], ATS [10], ASID16
+ * [12], PRI [16], VMID16 [18], CD2L [19], TTENDIAN [22:21], STALL_MODEL
+ * [25:24], TERM_MODEL [26], ST_LEVEL [28:27] (0b00 linear stream table
+ * only, 0b01 two-level too).
+ */
+#define INVT_SMMU_IDR0_S2P		(1u << 0)
+#define INVT_SMMU_IDR0_S1P		(1u << 1)
+#define INVT_SMMU_IDR0_TTF_AA32		(1u << 2)
+#define INVT_SMMU_IDR0_TTF_AA64		(1u << 3)
+#define INVT_SMMU_IDR0_COHACC		(1u << 4)
+#define INVT_SMMU_IDR0_HTTU_SHIFT	6
+#define INVT_SMMU_IDR0_HYP		(1u << 9)
+#define INVT_SMMU_IDR0_ATS		(1u << 10)
+#define INVT_SMMU_IDR0_ASID16		(1u << 12)
+#define INVT_SMMU_IDR0_PRI		(1u << 16)
+#define INVT_SMMU_IDR0_VMID16		(1u << 18)
+#define INVT_SMMU_IDR0_CD2L		(1u << 19)
+#define INVT_SMMU_IDR0_TTENDIAN_SHIFT	21
+#define INVT_SMMU_IDR0_STALL_SHIFT	24
+#define INVT_SMMU_IDR0_TERM_MODEL	(1u << 26)
+#define INVT_SMMU_IDR0_ST_LEVEL_SHIFT	27
+/*
+ * SMMU_IDR1 (0x04): SIDSIZE [5:0] (StreamID bits), SSIDSIZE [10:6]
+ * (SubstreamID bits, 0..20), PRIQS [15:11], EVTQS [20:16], CMDQS [25:21]
+ * (largest Command queue LOG2SIZE, at most 19).
+ */
+#define INVT_SMMU_IDR1_SIDSIZE(v)	((v) & 0x3fu)
+#define INVT_SMMU_IDR1_SSIDSIZE(v)	(((v) >> 6) & 0x1fu)
+#define INVT_SMMU_IDR1_CMDQS(v)		(((v) >> 21) & 0x1fu)
+#define INVT_SMMU_IDR1_SSIDSIZE_SHIFT	6
+#define INVT_SMMU_IDR1_CMDQS_SHIFT	21
+/* SMMU_IDR3 (0x0C): RIL [10], range invalidation (SMMUv3.2). */
+#define INVT_SMMU_IDR3_RIL		(1u << 10)
+/*
+ * SMMU_IDR5 (0x14): OAS [2:0] (0b000 32 bits, 0b001 36, 0b010 40, 0b011
+ * 42, 0b100 44, 0b101 48, 0b110 52: the PS encoding of <invtrack/smmuv3-cfg.h>),
+ * GRAN4K [4], GRAN16K [5], GRAN64K [6], VAX [11:10] (0b00 48-bit VAs,
+ * 0b01 52-bit with the 64K granule).
+ */
+#define INVT_SMMU_IDR5_OAS(v)		((v) & 7u)
+#define INVT_SMMU_IDR5_GRAN4K		(1u << 4)
+#define INVT_SMMU_IDR5_GRAN16K		(1u << 5)
+#define INVT_SMMU_IDR5_GRAN64K		(1u << 6)
+#define INVT_SMMU_IDR5_VAX_SHIFT	10
+
+/*
+ * SMMU_CR0 (0x20) and SMMU_CR0ACK (0x24), IHI0070 §6.3: SMMUEN
+ * [0], PRIQEN [1], EVTQEN [2], CMDQEN [3], ATSCHK [4].  Software writes CR0;
+ * a change takes effect when the SMMU reflects it in CR0ACK, which may lag.
+ * Software must not change CR0 again before CR0ACK matches it, and may only
+ * write SMMU_CMDQ_BASE while CMDQEN is 0 in both, SMMU_STRTAB_BASE(_CFG)
+ * while SMMUEN is 0 in both (§6.3: the registers are then RO / IGNORED).
+ */
+#define INVT_SMMU_CR0_SMMUEN		(1u << 0)
+#define INVT_SMMU_CR0_PRIQEN		(1u << 1)
+#define INVT_SMMU_CR0_EVTQEN		(1u << 2)
+#define INVT_SMMU_CR0_CMDQEN		(1u << 3)
+#define INVT_SMMU_CR0_ATSCHK		(1u << 4)
+
+/*
+ * SMMU_GBPA (0x44), IHI0070 §6.3: what incoming transactions get while
+ * SMMUEN is 0.  ABORT [20] terminates them (else they bypass); UPDATE [31]:
+ * software writes the new value with UPDATE set, the SMMU clears UPDATE once
+ * the value took effect; software writes only while UPDATE reads 0.
+ */
+#define INVT_SMMU_GBPA_ABORT		(1u << 20)
+#define INVT_SMMU_GBPA_UPDATE		(1u << 31)
+
 /**
  * struct invt_smmu_regs - the registers both sides of the queue see.
  * @gerror: SMMU_GERROR (0x60); written by the SMMU only.
@@ -90,17 +163,37 @@
  *	(the model's "physical" address space is the host's).
  * @cmdq_prod: SMMU_CMDQ_PROD (0x98); written by software only.
  * @cmdq_cons: SMMU_CMDQ_CONS (0x9C); written by the SMMU only.
+ * @idr0: SMMU_IDR0 (0x00); set by the SMMU at reset, read-only.
+ * @idr1: SMMU_IDR1 (0x04); likewise.
+ * @idr3: SMMU_IDR3 (0x0C); likewise.
+ * @idr5: SMMU_IDR5 (0x14); likewise.
+ * @cr0: SMMU_CR0 (0x20); written by software only.
+ * @cr0ack: SMMU_CR0ACK (0x24); written by the SMMU only.
+ * @gbpa: SMMU_GBPA (0x44); software writes it with UPDATE set, the SMMU
+ *	clears UPDATE.
  * @doorbell: the model's reaction to a register write, or NULL (a consumer
  *	thread polls instead).  The driver calls it after writing
- *	@cmdq_prod or @gerrorn; an inline consumer runs in the calling thread.
- * @doorbell_arg: argument of @doorbell.
+ *	@cmdq_prod, @gerrorn, @cr0 or @gbpa; an inline consumer runs in the
+ *	calling thread.
+ * @poll: the model's clock, or NULL: the driver calls it once per round
+ *	while it polls @cr0ack or @gbpa for an acknowledgement, so that a
+ *	model run inline can let its acknowledgements lag (real hardware
+ *	moves on its own).
+ * @doorbell_arg: argument of @doorbell and @poll.
  *
  * Every register is accessed with __atomic loads and stores whose order is
- * named where they are used.  @doorbell and @doorbell_arg are set before
- * either side starts and never change.  Zeroed registers are the reset
- * state: empty queue, no error.
+ * named where they are used.  @doorbell, @poll and @doorbell_arg are set
+ * before either side starts and never change.  Zeroed registers (but the
+ * IDRs) are the reset state: SMMU disabled, empty queue, no error.
  */
 struct invt_smmu_regs {
+	uint32_t idr0;
+	uint32_t idr1;
+	uint32_t idr3;
+	uint32_t idr5;
+	uint32_t cr0;
+	uint32_t cr0ack;
+	uint32_t gbpa;
 	uint32_t gerror;
 	uint32_t gerrorn;
 	uint64_t strtab_base;
@@ -109,6 +202,7 @@ struct invt_smmu_regs {
 	uint32_t cmdq_prod;
 	uint32_t cmdq_cons;
 	void (*doorbell)(void *arg);
+	void (*poll)(void *arg);
 	void *doorbell_arg;
 };
 
@@ -417,6 +511,30 @@ enum smmu_hw_queue_mode {
  * @running: a consumer thread exists.
  * @thread: the consumer thread (a pthread_t, allocated while @running: the
  *	public headers do not include <pthread.h>).
+ * @ctrl: SMMU_CR0 / CR0ACK / GBPA are modelled (smmu_hw_queue_ctrl_init()):
+ *	commands are consumed only while CR0ACK.CMDQEN is 1, from the
+ *	SMMU_CMDQ_BASE latched when CMDQEN was acknowledged.  Without it (tests
+ *	of the queue alone) the queue is always on and reads SMMU_CMDQ_BASE
+ *	each time it runs.
+ * @ack_lag: ticks a CR0 or GBPA change waits before it is acknowledged.
+ * @cr0_seen: the CR0 value last seen (under @lock).
+ * @cr0_lag: ticks left before @cr0_seen is acknowledged, or -1 when
+ *	CR0ACK already matches it (under @lock).
+ * @gbpa_lag: the same for a GBPA update (under @lock).
+ * @bad_cmdq_base: the last forbidden SMMU_CMDQ_BASE value counted (under
+ *	@lock).
+ * @bad_strtab: the last forbidden SMMU_STRTAB_BASE value counted (under
+ *	@lock).
+ * @cmdq_base: SMMU_CMDQ_BASE latched at CMDQEN's acknowledgement (atomic;
+ *	release before CR0ACK).
+ * @strtab_base: SMMU_STRTAB_BASE latched at SMMUEN's acknowledgement
+ *	(likewise).
+ * @strtab_cfg: SMMU_STRTAB_BASE_CFG latched with it.
+ * @gbpa_abort: GBPA.ABORT in effect (atomic).
+ * @handshake_errors: register writes the spec forbids that the SMMU saw:
+ *	CR0 changed before CR0ACK matched the previous change, SMMU_CMDQ_BASE
+ *	changed while CMDQEN was set, SMMU_STRTAB_BASE(_CFG) changed while
+ *	SMMUEN was set (atomic).
  */
 struct smmu_hw_queue {
 	struct invt_smmu_regs *regs;
@@ -432,6 +550,18 @@ struct smmu_hw_queue {
 	int stop;
 	bool running;
 	void *thread;
+	bool ctrl;
+	unsigned int ack_lag;
+	uint32_t cr0_seen;
+	int cr0_lag;
+	int gbpa_lag;
+	uint64_t bad_cmdq_base;
+	uint64_t bad_strtab;
+	uint64_t cmdq_base;
+	uint64_t strtab_base;
+	uint32_t strtab_cfg;
+	int gbpa_abort;
+	uint64_t handshake_errors;
 };
 
 /**
@@ -448,6 +578,37 @@ struct smmu_hw_queue {
  */
 void smmu_hw_queue_init(struct smmu_hw_queue *hq, struct invt_smmu_regs *regs, unsigned int feat,
 			const struct smmu_hw_queue_exec *exec, enum smmu_hw_queue_mode mode);
+
+/**
+ * smmu_hw_queue_ctrl_init() - model SMMU_CR0 / CR0ACK and SMMU_GBPA too.
+ * @hq: a consumer from smmu_hw_queue_init(), not running yet.
+ * @ack_lag: a CR0 change (or a GBPA update) is acknowledged at the
+ *	(@ack_lag + 1)-th tick after the SMMU first saw it.
+ *
+ * A tick is a doorbell, a call of the registers' poll hook (installed here,
+ * in both modes) or a round of the consumer thread.  Acknowledging CMDQEN
+ * latches SMMU_CMDQ_BASE; acknowledging SMMUEN latches SMMU_STRTAB_BASE and
+ * _CFG.  GBPA starts with ABORT clear (the reset value is IMPLEMENTATION
+ * DEFINED: the permissive one).
+ */
+void smmu_hw_queue_ctrl_init(struct smmu_hw_queue *hq, unsigned int ack_lag);
+
+/**
+ * smmu_hw_queue_tick() - let CR0 and GBPA changes progress.
+ * @hq: the consumer.
+ */
+void smmu_hw_queue_tick(struct smmu_hw_queue *hq);
+
+/**
+ * smmu_hw_queue_translating() - whether the SMMU translates (CR0ACK.SMMUEN).
+ * @hq: the consumer, with @hq->ctrl.
+ * @strtab_base: receives the latched SMMU_STRTAB_BASE when it does.
+ * @strtab_cfg: receives the latched SMMU_STRTAB_BASE_CFG when it does.
+ *
+ * Return: true when it does; false when transactions follow GBPA.
+ */
+bool smmu_hw_queue_translating(struct smmu_hw_queue *hq, uint64_t *strtab_base,
+			       uint32_t *strtab_cfg);
 
 /**
  * smmu_hw_queue_destroy() - stop the thread if any; remove the doorbell.

@@ -391,7 +391,9 @@ int invt_vtd_attach_prepare(struct invt_vtd_attach *a, struct invt_vtd_master *m
  * @a: a prepared transaction.
  *
  * The clear-before-change sequence of the file comment; when this returns
- * 0 the unit uses the new configuration.
+ * 0 the unit uses the new configuration.  Before its first write it tells
+ * the core (invt_attach_installing()) that the unit may use the new domain
+ * from now on: the driver, not the core, knows when an install begins.
  *
  * Return: 0; -EINVAL when the entry cannot be built (a table root the entry
  * cannot hold); a queue error (-EIO, -ETIMEDOUT), after which the caller
@@ -410,6 +412,14 @@ void invt_vtd_attach_commit(struct invt_vtd_attach *a);
  * @a: a prepared transaction: the old PASID entry is written back from
  *	whatever memory holds (best effort: a queue error now is only counted
  *	in the stats).
+ *
+ * When install ran (whether or not it completed), the device may have used
+ * the new domain and filled its device-TLB from it: once the old PASID
+ * entry is back and its PASID-cache invalidation completed, the core's
+ * abort issues the (PASID-based) device-TLB invalidation and waits before
+ * the new domain's array drops the device, and flushes the new domain's DID
+ * if that was its last user; in short, it ends like a detach from the new
+ * domain.  Before install, only the array changes.
  */
 void invt_vtd_attach_abort(struct invt_vtd_attach *a);
 

@@ -39,6 +39,9 @@
  *    next one written) completes with -EIO for its waiter.  A rejected SW = 1
  *    wait is rewritten as a plain one (SW only) and its waiter gets -EIO; if
  *    that is rejected again it becomes a no-op and counts as aborted.
+ *    A unit that goes on refusing at one position (more than
+ *    INVT_VTD_QI_IQE_REPEATS IQEs there, or an IQH naming nothing written)
+ *    is left stopped: waits and submits that need it fail with -EIO.
  *  - ITE: a device-TLB invalidation timed out; hardware aborted the wait
  *    descriptors it had fetched and not completed (their status is never
  *    written) and stops fetching until ITE is cleared.  The recovering thread
@@ -69,6 +72,12 @@
 #define INVT_VTD_QI_LOG			64
 /* Fresh waits a waiter submits after ITE aborts before giving up. */
 #define INVT_VTD_QI_RESUBMITS		8
+/*
+ * IQEs recovered at one queue position before the unit counts as refusing
+ * everything there (-EIO).  Recovery needs at most three at one position:
+ * a refused wait, its plain rewrite, the no-op.
+ */
+#define INVT_VTD_QI_IQE_REPEATS		4
 
 /**
  * typedef invt_vtd_qi_err_t - told about each queue error recovered.
@@ -147,6 +156,8 @@ struct invt_vtd_qi_stats {
  *	@lock).
  * @open_skip: an invalid descriptor was skipped and no SW = 1 wait after it
  *	was written yet: the next one covers it (under @lock).
+ * @iqe_at: logical IQH of the last IQE recovered (under @lock).
+ * @iqe_repeats: IQEs recovered in a row at @iqe_at (under @lock).
  * @skip_log: tokens of waits whose range held a skipped descriptor, ring.
  * @nr_skip: entries ever added to @skip_log.
  * @skip_max: largest token in @skip_log (release / acquire).
@@ -187,6 +198,8 @@ struct invt_vtd_qi {
 	uint64_t retired;
 	uint64_t last_wait;
 	bool open_skip;
+	uint64_t iqe_at;
+	unsigned int iqe_repeats;
 	uint64_t skip_log[INVT_VTD_QI_LOG];
 	uint64_t nr_skip;
 	uint64_t skip_max;
@@ -249,7 +262,9 @@ static inline unsigned int invt_vtd_qi_desc_bytes(const struct invt_vtd_qi *q)
  * repeats until everything is written.  Does not wait for completion.
  *
  * Return: 0; -EINVAL for @n == 0; -ETIMEDOUT when no entry freed up within
- * @q->spin_limit polls (a prefix was written; @token names its last wait).
+ * @q->spin_limit polls (a prefix was written; @token names its last wait);
+ * -EIO when the queue is full behind a unit that keeps refusing a
+ * descriptor (INVT_VTD_QI_IQE_REPEATS; likewise a prefix was written).
  */
 int invt_vtd_qi_submit(struct invt_vtd_qi *q, const void *descs, uint32_t n, uint64_t *first,
 		       uint64_t *token);
@@ -268,7 +283,8 @@ int invt_vtd_qi_submit(struct invt_vtd_qi *q, const void *descs, uint32_t n, uin
  * completed: everything before it has completed nonetheless, unless that
  * fails too: -ETIMEDOUT, or -EIO after INVT_VTD_QI_RESUBMITS aborts);
  * -EINVAL for a token never handed out; -ETIMEDOUT after @q->spin_limit
- * polls without completion.
+ * polls without completion; -EIO when the unit keeps refusing descriptors
+ * at one position (INVT_VTD_QI_IQE_REPEATS).
  */
 int invt_vtd_qi_wait(struct invt_vtd_qi *q, uint64_t token);
 

@@ -80,8 +80,11 @@
  * @fsts_clear: write-1-to-clear mailbox for @fsts (driver side).
  * @iqh: IQH_REG (0x80), written by the unit: QH at [18:4] (128-bit
  *	descriptors) or [18:5] (256-bit), i.e. the byte offset of the next
- *	descriptor it will fetch.
- * @iqt: IQT_REG (0x88), written by the driver: QT, same encoding.
+ *	descriptor it will fetch; 0 whenever queued invalidation is disabled
+ *	(GSTS.QIES clear, §11.4.9.1).
+ * @iqt: IQT_REG (0x88), written by the driver: QT, same encoding; software
+ *	sets it to 0 before enabling queued invalidation (the queue then
+ *	starts at its base).
  * @iqa: IQA_REG (0x90), written by the driver before the first tail write.
  * @ics: ICS_REG (0x9C).
  * @iqer: IQER_REG (0xB0): ITESID [47:32] on a device-TLB invalidation

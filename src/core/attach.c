@@ -12,6 +12,17 @@
  *
  * From prepare to commit both domains invalidate for the device, so at no
  * instant can the hardware use a domain whose invalidations skip it.
+ *
+ * An abort before the caller started installing (invt_attach_installing())
+ * only drops the new domain's entries.  After it, the device may have used
+ * the new configuration, so the abort leaves the new domain as a commit
+ * leaves the old one: ATC cleaned first, then the entries dropped, dead tags
+ * flushed before release, ATC quiescence.
+ *
+ * A flush that fails (the driver's submit or wait returned an error) never
+ * lets go of what it was meant to clean: an ATC whose invalidation failed
+ * keeps its entries in the domain's array, and a tag whose flush failed is
+ * quarantined in its tag space instead of released.
  */
 #include "internal.h"
 
@@ -77,12 +88,17 @@ static int binding_get(struct invt_domain *owner, struct invt_tag_space *ts,
 	return 0;
 }
 
-/* Drop one user of @b; at 0 the tag goes back (the caller flushed it). */
-static void binding_put(struct invt_domain *owner, struct invt_tag_binding *b)
+/*
+ * Drop one user of @b; at 0 the tag goes back (the caller flushed it, or
+ * quarantined what did not flush), unless @keep_tag: then it stays held for
+ * good (a failed flush that could not even be quarantined).
+ */
+static void binding_put(struct invt_domain *owner, struct invt_tag_binding *b, bool keep_tag)
 {
 	if (--b->users)
 		return;
-	invt_tag_put(b->space, b->tag);
+	if (!keep_tag)
+		invt_tag_release(b->space, b->tag);
 	*b = owner->bindings[--owner->nr_bindings];
 }
 
@@ -149,50 +165,92 @@ static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, 
 static const struct invt_range range_all = { .all = true };
 
 /*
- * Flush, on the device's instance, the entries of @del chosen by @want: a
- * private sorted array handed to the flush engine, which skips users == 0.
+ * Flush, on the device's instance, the entries of @del whose bit is set in
+ * @mask: a private sorted array handed to the flush engine, which skips
+ * users == 0.  Return: 0, or the first submit or wait error.
  */
-static void entries_flush(struct invt_ctx *ctx, struct invt_invs *del,
-			  bool (*want)(const struct invt_inv *e))
+static int entries_flush(struct invt_ctx *ctx, struct invt_invs *del, uint32_t mask)
 {
-	bool any = false;
 	size_t i;
 
-	for (i = 0; i < del->num_invs; i++) {
-		del->inv[i].users = want(&del->inv[i]);
-		any |= del->inv[i].users;
-	}
-	if (any)
-		invt_invs_flush(ctx, del, &range_all);
+	for (i = 0; i < del->num_invs; i++)
+		del->inv[i].users = !!(mask & (1u << i));
+	if (!mask)
+		return 0;
+	return invt_invs_flush(ctx, del, &range_all);
 }
 
-static bool want_atc(const struct invt_inv *e)
+/* The entries of @del (at most 32) that are ATC entries. */
+static uint32_t atc_mask(const struct invt_invs *del)
 {
-	return type_is_atc(e->type);
+	uint32_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < del->num_invs; i++)
+		if (type_is_atc(del->inv[i].type))
+			mask |= 1u << i;
+	return mask;
 }
 
-/* After unref: users == 0 marks the entries whose last user left. */
-static bool want_dead_iotlb(const struct invt_inv *e)
+/* The entries of @del that unref() marked as having lost their last user. */
+static uint32_t dead_mask(const struct invt_invs *del)
 {
-	return !e->users && !type_is_atc(e->type);
+	uint32_t mask = 0;
+	size_t i;
+
+	for (i = 0; i < del->num_invs; i++)
+		if (!del->inv[i].users)
+			mask |= 1u << i;
+	return mask;
+}
+
+/* Keep only the entries of @del whose bit is set in @mask, in order. */
+static void entries_keep(struct invt_invs *del, uint32_t mask)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < del->num_invs; i++)
+		if (mask & (1u << i))
+			del->inv[j++] = del->inv[i];
+	del->num_invs = j;
+}
+
+/*
+ * Take @del's entries out of @owner's array, in place (readers may walk it).
+ * Return: the entries of @del whose last user left.  Caller holds owner->lock.
+ */
+static uint32_t entries_unref(struct invt_domain *owner, struct invt_invs *del)
+{
+	size_t i;
+
+	for (i = 0; i < del->num_invs; i++)
+		del->inv[i].users = 1;
+	if (!invt_invs_unref(owner->invs, del))
+		return 0;
+	return dead_mask(del);
 }
 
 /*
  * Remove the attachment's entries @del from @dom's array (for a nested
  * domain, its parent's).  @clean_atc: first invalidate the device's ATC for
- * them (commit: the device left @dom; not needed on abort, it never used
- * it).  Never fails.  Frees @del.
+ * them (the device used @dom and no longer does: commit, or an abort after
+ * install).  @in_array: @del's entries are still in the array (false only
+ * in an ablation build, "two-phase": prepare took them out already and
+ * left their users in @del).  Never fails.  Frees @del.
  */
 static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struct invt_invs *del,
-			 bool clean_atc)
+			 bool clean_atc, bool in_array)
 {
 	struct invt_domain *owner = invt_invs_owner(dom);
 	struct invt_ctx *ctx = owner->ctx;
 	struct invt_tag_binding *b;
 	struct invt_invs *purged;
-	bool atc_dead = false;
-	size_t i, zeroed;
+	uint32_t dead = in_array ? 0 : dead_mask(del), iotlb, atc = atc_mask(del);
+	bool keep_tag = false;
+	size_t i;
+	int err = 0;
 
+	INVT_DEBUG_ASSERT(del->num_invs <= 32);
 	/*
 	 * The device now uses another configuration, so nothing refills its ATC
 	 * from @dom; what it holds from @dom goes now.  @dom's array still holds
@@ -200,27 +258,42 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 	 * the unref below.
 	 */
 	if (clean_atc && dev->ats)
-		entries_flush(ctx, del, want_atc);
+		err = entries_flush(ctx, del, atc);
 	invt_hook(ctx, INVT_HOOK_COMMIT_BEFORE_UNREF);
 
 	invt_mutex_lock(&owner->lock);
-	for (i = 0; i < del->num_invs; i++)
-		del->inv[i].users = 1;
-	zeroed = invt_invs_unref(owner->invs, del);
-	for (i = 0; zeroed && i < del->num_invs; i++)
-		atc_dead |= !del->inv[i].users && type_is_atc(del->inv[i].type);
+	if (in_array) {
+		/*
+		 * An ATC whose invalidation did not complete may still hold @dom's
+		 * translations: its entries stay in @dom's array (with the user
+		 * this attachment gave them), so that every later invalidation of
+		 * @dom keeps covering it, until @dom is destroyed.
+		 */
+		if (err) {
+			entries_keep(del, ~atc);
+			atc = 0;
+		}
+		dead = entries_unref(owner, del);
+	}
+	iotlb = dead & ~atc_mask(del);
 
 	/*
 	 * "A tag no array holds is clean in the IOTLB": flush and wait for each
 	 * entry whose last user left, before its tag can be released below.
+	 * When that flush fails, the entries go to the tag space's quarantine
+	 * and the tag stays held until a later flush of them completes.
 	 */
-	if (zeroed && !invt_ablated(ctx, INVT_ABLATE_TAG_FLUSH))
-		entries_flush(ctx, del, want_dead_iotlb);
+	err = 0;
+	if (iotlb && !invt_ablated(ctx, INVT_ABLATE_TAG_FLUSH))
+		err = entries_flush(ctx, del, iotlb);
 
 	b = binding_find(owner, domain_tag_space(dev->iommu, dom));
 	INVT_DEBUG_ASSERT(b);
+	for (i = 0; err && b && i < del->num_invs; i++)
+		if ((iotlb & (1u << i)) && invt_tag_quarantine(b->space, &del->inv[i]))
+			keep_tag = true;
 	if (b)
-		binding_put(owner, b);
+		binding_put(owner, b, keep_tag);
 
 	/*
 	 * Detach quiescence: an invalidator that may have seen the ATC entry
@@ -229,7 +302,7 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 	 * that take it after us see the entry as trash: our unref's stores are
 	 * ordered before their loads by the lock (write_unlock -> read_lock).
 	 */
-	if (atc_dead) {
+	if (dead & atc) {
 		invt_write_lock(&owner->atc_lock);
 		invt_write_unlock(&owner->atc_lock);
 	}
@@ -261,6 +334,7 @@ static int domain_join(struct invt_domain *dom, struct invt_device *dev, uint32_
 	struct invt_domain *owner = invt_invs_owner(dom);
 	struct invt_tag_binding *b;
 	struct invt_invs *add, *merged, *old;
+	struct invt_tag_space *ts;
 	bool created;
 	int ret;
 
@@ -269,7 +343,21 @@ static int domain_join(struct invt_domain *dom, struct invt_device *dev, uint32_
 		return -ENOMEM;
 
 	invt_mutex_lock(&owner->lock);
-	ret = binding_get(owner, domain_tag_space(dev->iommu, dom), &b, &created);
+	ts = domain_tag_space(dev->iommu, dom);
+	/*
+	 * Entries whose flush failed are tried again first.  A tag of ours
+	 * still quarantined on this instance may hide our own freed pages in
+	 * its IOTLB: no attachment uses it there until a flush of it completes.
+	 * (A new tag never is: the quarantine holds its tags.)
+	 */
+	if (invt_tag_retry(ts)) {
+		b = binding_find(owner, ts);
+		if (b && invt_tag_dirty_on(ts, dev->iommu, b->tag)) {
+			ret = -EIO;
+			goto out_unlock;
+		}
+	}
+	ret = binding_get(owner, ts, &b, &created);
 	if (ret)
 		goto out_unlock;
 	entries_fill(add, dev, ssid, dom, b->tag);
@@ -299,17 +387,56 @@ out_unlock:
 }
 
 /*
- * End the transaction on @slot: it now points at @dom (freed when NULL).
+ * Ablation builds ("two-phase"): the old domain lets go of the device in
+ * prepare, long before the device stops using it.  Only the array changes:
+ * @del's entries are unref'd (their users, as unref reports them, stay in
+ * @del for the commit that finishes the leave); the tag and the counts stay
+ * held, so that an abort can give the entries back.
+ */
+static void domain_drop_early(struct invt_domain *dom, struct invt_invs *del)
+{
+	struct invt_domain *owner = invt_invs_owner(dom);
+
+	invt_mutex_lock(&owner->lock);
+	entries_unref(owner, del);
+	invt_mutex_unlock(&owner->lock);
+}
+
+/*
+ * Undo domain_drop_early(): merge @del's entries back into @dom's array.
+ * Return: 0, or -ENOMEM (the array stays without them).
+ */
+static int domain_rejoin(struct invt_domain *dom, struct invt_invs *del)
+{
+	struct invt_domain *owner = invt_invs_owner(dom);
+	struct invt_invs *merged, *old;
+	int ret;
+
+	invt_mutex_lock(&owner->lock);
+	ret = invt_invs_merge(owner->invs, del, &merged);
+	if (!ret) {
+		old = owner->invs;
+		invt_rcu_assign_pointer(owner->invs, merged);
+		invt_invs_free_rcu(old);
+	}
+	invt_mutex_unlock(&owner->lock);
+	return ret;
+}
+
+/*
+ * End the transaction on @slot: it now points at @dom (freed when NULL), and
+ * @left says whether @entries are already out of @dom's array (ablation).
  * No slot: the detach of an ssid that was blocked and idle.
  */
 static void slot_release(struct invt_device *dev, struct invt_attachment *slot,
-			 struct invt_domain *dom, struct invt_invs *entries)
+			 struct invt_domain *dom, struct invt_invs *entries, bool left)
 {
 	if (!slot)
 		return;
 	invt_mutex_lock(&dev->lock);
 	slot->domain = dom;
 	slot->entries = entries;
+	slot->left = left;
 	slot->busy = false;
 	invt_slot_put(dev, slot);
 	invt_mutex_unlock(&dev->lock);
@@ -319,13 +446,20 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 			struct invt_domain *new)
 {
 	struct invt_ctx *ctx;
+	bool left = false;
 	int ret;
 
 	if (ssid >= dev->nr_ssids || !dev->iommu->ctx)
 		return -EINVAL;
-	if (new && new->ctx != dev->iommu->ctx)
-		return -EINVAL;
 	ctx = dev->iommu->ctx;
+	/*
+	 * The array that changes is the owner's (a nested domain's parent): it
+	 * must be of the device's context too, or our instance's entries would
+	 * be compared with another context's, whose instance ids and tags are
+	 * numbered apart (invt_domain_init() refuses such a parent already).
+	 */
+	if (new && (new->ctx != ctx || invt_invs_owner(new)->ctx != ctx))
+		return -EINVAL;
 
 	invt_mutex_lock(&dev->lock);
 	/*
@@ -341,30 +475,33 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 		invt_mutex_unlock(&dev->lock);
 		return -EBUSY;
 	}
-	if (tx->slot)
+	if (tx->slot) {
 		tx->slot->busy = true;
+		left = tx->slot->left;
+	}
 	tx->dev = dev;
 	tx->ssid = ssid;
 	tx->old = tx->slot ? tx->slot->domain : NULL;
 	tx->new = new;
 	tx->add = NULL;
-	tx->old_left = false;
+	tx->installing = false;
 	invt_mutex_unlock(&dev->lock);
-
-	if (invt_ablated(ctx, INVT_ABLATE_TWO_PHASE) && tx->old) {
-		/* The bug being modelled: the old domain lets go first. */
-		domain_leave(tx->old, dev, tx->slot->entries, true);
-		tx->slot->entries = NULL;
-		tx->old_left = true;
-		invt_hook(ctx, INVT_HOOK_TWO_PHASE_GAP);
-	}
 
 	if (new) {
 		ret = domain_join(new, dev, ssid, &tx->add);
 		if (ret) {
-			slot_release(dev, tx->slot, tx->old, tx->slot->entries);
+			slot_release(dev, tx->slot, tx->old, tx->slot->entries, left);
 			return ret;
 		}
+	}
+
+	if (invt_ablated(ctx, INVT_ABLATE_TWO_PHASE) && tx->old && !left) {
+		/* The bug being modelled: the old domain lets go before the device does. */
+		domain_drop_early(tx->old, tx->slot->entries);
+		invt_mutex_lock(&dev->lock);
+		tx->slot->left = true;
+		invt_mutex_unlock(&dev->lock);
+		invt_hook(ctx, INVT_HOOK_TWO_PHASE_GAP);
 	}
 
 	/*
@@ -380,22 +517,42 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 	return 0;
 }
 
+void invt_attach_installing(struct invt_attach *tx)
+{
+	tx->installing = true;
+}
+
 void invt_attach_commit(struct invt_attach *tx)
 {
 	struct invt_device *dev = tx->dev;
+	struct invt_attachment *att = tx->slot;
 
-	if (tx->old && !tx->old_left)
-		domain_leave(tx->old, dev, tx->slot->entries, true);
-	slot_release(dev, tx->slot, tx->new, tx->add);
+	if (tx->old)
+		domain_leave(tx->old, dev, att->entries, true, !att->left);
+	slot_release(dev, att, tx->new, tx->add, false);
 }
 
 void invt_attach_abort(struct invt_attach *tx)
 {
 	struct invt_device *dev = tx->dev;
+	struct invt_attachment *att = tx->slot;
+	struct invt_ctx *ctx = dev->iommu->ctx;
+	bool left = att && att->left;
 
+	/*
+	 * Once installing began, the device may have used tx->new: it leaves
+	 * it as a commit leaves the old domain, ATC first (the caller already
+	 * put the old configuration back and invalidated it, so nothing
+	 * refills the ATC from tx->new).  Before that, nothing to clean.
+	 */
 	if (tx->new)
-		domain_leave(tx->new, dev, tx->add, false);
-	slot_release(dev, tx->slot, tx->old, tx->slot ? tx->slot->entries : NULL);
+		domain_leave(tx->new, dev, tx->add,
+			     tx->installing && !invt_ablated(ctx, INVT_ABLATE_ABORT_ATC), true);
+	/* Ablation builds: give the old domain back what prepare took out early. */
+	if (left && tx->old && !domain_rejoin(tx->old, att->entries))
+		left = false;
+	slot_release(dev, att, tx->old, att ? att->entries : NULL, left);
+	tx->add = NULL;
 }
 
 int invt_attach(struct invt_device *dev, uint32_t ssid, struct invt_domain *new)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <invtrack/ablation.h>
+#include <invtrack/core.h>
 
 #ifndef NDEBUG
 /* Set by invt_rcu_register_thread(), cleared by its undo (compat-user.h). */
@@ -55,6 +56,18 @@ void invt_rcu_barrier(void)
 	urcu_memb_barrier();
 }
 #endif
+
+void invt_rcu_register_thread(void)
+{
+	urcu_memb_register_thread();
+	invt_rcu_set_registered(true);
+}
+
+void invt_rcu_unregister_thread(void)
+{
+	invt_rcu_set_registered(false);
+	urcu_memb_unregister_thread();
+}
 
 /* Per-thread fault injection state: countdown to the failing allocation. */
 static __thread unsigned int fault_countdown;

@@ -8,6 +8,11 @@
 #ifndef INVT_COMPAT_USER_H
 #define INVT_COMPAT_USER_H
 
+#ifdef __KERNEL__
+/* kernel/compat-kernel.h: the same names on the kernel's primitives. */
+#include "compat-kernel.h"
+#else /* !__KERNEL__ */
+
 #include <assert.h>
 #include <invtrack/compat.h>
 #include <invtrack/fault.h>
@@ -87,6 +92,27 @@ static inline void invt_mutex_lock(invt_mutex_t *m)
 static inline void invt_mutex_unlock(invt_mutex_t *m)
 {
 	pthread_mutex_unlock(invt_pmutex(m));
+}
+
+static inline void invt_spin_lock_init(invt_spinlock_t *l)
+{
+	pthread_mutex_init(invt_pmutex(l), NULL);
+}
+
+static inline void invt_spin_lock_destroy(invt_spinlock_t *l)
+{
+	pthread_mutex_destroy(invt_pmutex(l));
+}
+
+static inline void invt_spin_lock(invt_spinlock_t *l)
+{
+	invt_lock_drains();
+	pthread_mutex_lock(invt_pmutex(l));
+}
+
+static inline void invt_spin_unlock(invt_spinlock_t *l)
+{
+	pthread_mutex_unlock(invt_pmutex(l));
 }
 
 /*
@@ -230,5 +256,7 @@ static inline void invt_call_rcu(invt_rcu_head_t *head, void (*fn)(invt_rcu_head
  * in order) and wait for it with instrumented acquire/release.
  */
 void invt_rcu_barrier(void);
+
+#endif /* __KERNEL__ */
 
 #endif /* INVT_COMPAT_USER_H */

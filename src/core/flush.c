@@ -35,13 +35,20 @@ void invt_batch_init(struct invt_batch *b, struct invt_iommu *iommu)
 	b->token = 0;
 	b->submitted = 0;
 	b->drv = 0;
+	b->err = 0;
 }
 
 uint64_t invt_batch_submit(struct invt_batch *b)
 {
+	uint64_t token = b->token;
+	int ret;
+
 	if (!b->used)
 		return b->token;
-	b->token = b->iommu->ops->submit(b);
+	ret = b->iommu->ops->submit(b, &token);
+	if (ret && !b->err)
+		b->err = ret;
+	b->token = token;
 	b->submitted += b->cmds;
 	b->used = 0;
 	b->cmds = 0;
@@ -61,7 +68,7 @@ void *invt_batch_reserve(struct invt_batch *b, size_t bytes)
 	return p;
 }
 
-static uint32_t batch_total(const struct invt_batch *b)
+static uint64_t batch_total(const struct invt_batch *b)
 {
 	return b->submitted + b->cmds;
 }
@@ -89,7 +96,7 @@ static size_t run_end(const struct invt_invs *invs, size_t i, size_t n)
 static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size_t i,
 			size_t end, enum invt_phase phase, const struct invt_range *r)
 {
-	uint32_t before = batch_total(b);
+	uint64_t before = batch_total(b);
 
 	for (; i < end; i++) {
 		const struct invt_inv *inv = &invs->inv[i];
@@ -138,11 +145,12 @@ static void build_phases_in_order(struct invt_batch *b, const struct invt_invs *
 
 /*
  * Queue the work of one instance for pass @pass; return whether a
- * completion was queued (then *@token names it).
+ * completion was queued (then *@token names it).  A submit error goes to
+ * *@err (the first one kept); what went out is still waited for.
  */
 static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, size_t i,
 			   size_t end, int pass, int first, const struct invt_range *r,
-			   uint64_t *token)
+			   uint64_t *token, int *err)
 {
 	struct invt_batch b;
 	int phase;
@@ -173,32 +181,41 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 	if (!batch_total(&b))
 		return false;
 	*token = invt_batch_submit(&b);
+	if (b.err && !*err)
+		*err = b.err;
 	return true;
 }
 
-static void wait_all(struct pending *p, unsigned int *n)
+/* Wait for every pending completion, even after an error; keep the first. */
+static void wait_all(struct pending *p, unsigned int *n, int *err)
 {
 	unsigned int i;
 
-	for (i = 0; i < *n; i++)
-		p[i].iommu->ops->wait(p[i].iommu, p[i].token);
+	for (i = 0; i < *n; i++) {
+		int ret = p[i].iommu->ops->wait(p[i].iommu, p[i].token);
+
+		if (ret && !*err)
+			*err = ret;
+	}
 	*n = 0;
 }
 
 /*
  * Flush phases @first.. of @invs.  Pass k issues phase k to every instance
  * without SYNC_ORDERS (and, in the first pass, every phase to the others),
- * then waits for all of them.
+ * then waits for all of them.  An error on one instance does not stop the
+ * others (nor the later phases: each is as much as can still be done).
+ * Return: 0, or the first submit or wait error.
  */
-static void flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs,
-			 const struct invt_range *r, int first)
+static int flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs,
+			const struct invt_range *r, int first)
 {
 	/* Loaded once: unref may lower it under us (see <invtrack/invs.h>). */
 	size_t n = INVT_READ_ONCE(invs->num_invs), i, end;
 	struct pending pend[INVT_MAX_PENDING];
 	unsigned int npend = 0;
 	bool later_passes = false;
-	int pass;
+	int pass, err = 0;
 
 	for (pass = first; pass < INVT_NR_PHASES; pass++) {
 		for (i = 0; i < n; i = end) {
@@ -208,23 +225,24 @@ static void flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs,
 			if (!invs->inv[i].iommu)
 				continue;
 			later_passes |= !(invs->inv[i].iommu->flags & INVT_IOMMU_SYNC_ORDERS);
-			if (!flush_instance(ctx, invs, i, end, pass, first, r, &token))
+			if (!flush_instance(ctx, invs, i, end, pass, first, r, &token, &err))
 				continue;
 			pend[npend].iommu = invs->inv[i].iommu;
 			pend[npend].token = token;
 			if (++npend == INVT_MAX_PENDING)
-				wait_all(pend, &npend);
+				wait_all(pend, &npend, &err);
 		}
-		wait_all(pend, &npend);
+		wait_all(pend, &npend, &err);
 		if (!later_passes)
 			break;
 	}
+	return err;
 }
 
-void invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
-		     const struct invt_range *r)
+int invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
+		    const struct invt_range *r)
 {
-	flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
+	return flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
 }
 
 /* Late entries the recheck collects on the stack before it flushes @next whole. */
@@ -280,12 +298,13 @@ static const struct invt_invs *late_entries(const struct invt_invs *old,
 	return &late->invs;
 }
 
-static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
+static int domain_flush(struct invt_domain *dom, const struct invt_range *r)
 {
 	struct invt_ctx *ctx = dom->ctx;
 	const struct invt_invs *invs, *next, *late;
 	union late_invs room;
 	bool atc_locked = false;
+	int err, ret;
 
 	/*
 	 * Full barrier: the caller's PTE stores are visible before the array is
@@ -312,7 +331,7 @@ static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
 		invs = invt_rcu_dereference(dom->invs);
 	}
 	invt_hook(ctx, INVT_HOOK_INVALIDATE_LOADED);
-	invt_invs_flush(ctx, invs, r);
+	err = invt_invs_flush(ctx, invs, r);
 
 	/*
 	 * Full barrier, then look at the array again.  The waits above saw
@@ -338,15 +357,25 @@ static void domain_flush(struct invt_domain *dom, const struct invt_range *r)
 			next = invt_rcu_dereference(dom->invs);
 		}
 		late = late_entries(invs, next, &room);
+		/*
+		 * Too many to collect: flush @next's late phases whole.  @next is
+		 * published, and an unref may lower its num_invs under us: read
+		 * it once, as the reader rules of <invtrack/invs.h> say (@room is
+		 * ours, but one load serves both).
+		 */
 		if (!late)
 			late = next;
-		if (late->num_invs)
-			flush_phases(ctx, late, r, INVT_PHASE_S1_CLEAR);
+		if (INVT_READ_ONCE(late->num_invs)) {
+			ret = flush_phases(ctx, late, r, INVT_PHASE_S1_CLEAR);
+			if (ret && !err)
+				err = ret;
+		}
 	}
 out:
 	if (atc_locked)
 		invt_read_unlock(&dom->atc_lock);
 	invt_rcu_read_unlock();
+	return err;
 }
 
 int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size, bool leaf)
@@ -356,16 +385,14 @@ int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size
 	if (!size || size - 1 > UINT64_MAX - iova || dom->type == INVT_DOMAIN_NESTED)
 		return -EINVAL;
 	r.last = iova + (size - 1);
-	domain_flush(dom, &r);
-	return 0;
+	return domain_flush(dom, &r);
 }
 
 int invt_domain_invalidate_all(struct invt_domain *dom)
 {
 	if (dom->type == INVT_DOMAIN_NESTED)
 		return -EINVAL;
-	domain_flush(dom, &(const struct invt_range){ .all = true });
-	return 0;
+	return domain_flush(dom, &(const struct invt_range){ .all = true });
 }
 
 void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range *r,

@@ -10,11 +10,18 @@
 
 #include "compat-user.h"
 
-/* An array with the RCU head that frees it, hidden before it. */
+/*
+ * An array with the RCU head that frees it and the number of entries it was
+ * built with (num_invs may be lowered since), hidden before it.
+ */
 struct invt_invs_box {
 	invt_rcu_head_t rcu;
+	size_t built;
 	struct invt_invs invs; /* last: ends in a flexible array */
 };
+
+/* Entries @invs was built with, trailing trash cut off since included. */
+size_t invt_invs_built(const struct invt_invs *invs);
 
 /* Free @invs after a grace period (it was published). */
 void invt_invs_free_rcu(struct invt_invs *invs);
@@ -86,5 +93,10 @@ struct invt_attachment *invt_slot_find(struct invt_device *dev, uint32_t ssid);
 struct invt_attachment *invt_slot_get(struct invt_device *dev, uint32_t ssid);
 void invt_slot_put(struct invt_device *dev, struct invt_attachment *a);
 void invt_tag_put(struct invt_tag_space *ts, uint32_t tag);
+void invt_tag_release(struct invt_tag_space *ts, uint32_t tag);
+int invt_tag_quarantine(struct invt_tag_space *ts, const struct invt_inv *inv);
+bool invt_tag_retry(struct invt_tag_space *ts);
+bool invt_tag_dirty_on(struct invt_tag_space *ts, const struct invt_iommu *iommu, uint32_t tag);
+void invt_tag_forget(struct invt_tag_space *ts, const struct invt_iommu *iommu);
 
 #endif /* INVT_CORE_INTERNAL_H */

@@ -25,7 +25,13 @@ struct invt_invs *invt_invs_alloc(size_t n)
 	if (!box)
 		return NULL;
 	box->invs.num_invs = n;
+	box->built = n;
 	return &box->invs;
+}
+
+size_t invt_invs_built(const struct invt_invs *invs)
+{
+	return invs_box(invs)->built;
 }
 
 void invt_invs_free(struct invt_invs *invs)

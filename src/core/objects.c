@@ -22,18 +22,6 @@ int invt_ctx_destroy(struct invt_ctx *ctx)
 	return 0;
 }
 
-void invt_rcu_register_thread(void)
-{
-	urcu_memb_register_thread();
-	invt_rcu_set_registered(true);
-}
-
-void invt_rcu_unregister_thread(void)
-{
-	invt_rcu_set_registered(false);
-	urcu_memb_unregister_thread();
-}
-
 int invt_iommu_register(struct invt_ctx *ctx, struct invt_iommu *iommu)
 {
 	struct invt_list *pos;
@@ -60,11 +48,16 @@ static bool inv_not_of(const struct invt_inv *inv, const void *iommu)
 	return inv->iommu != iommu;
 }
 
+/*
+ * Whether any entry @invs was built with names @iommu: also the trash cut off
+ * its end (past num_invs, where no reader looks), so that no array keeps a
+ * pointer to the instance once it is freed.
+ */
 static bool invs_names(const struct invt_invs *invs, const struct invt_iommu *iommu)
 {
-	size_t i;
+	size_t i, n = invt_invs_built(invs);
 
-	for (i = 0; i < invs->num_invs; i++)
+	for (i = 0; i < n; i++)
 		if (invs->inv[i].iommu == iommu)
 			return true;
 	return false;
@@ -105,6 +98,10 @@ int invt_iommu_unregister(struct invt_iommu *iommu)
 	invt_mutex_unlock(&ctx->lock);
 	if (ret)
 		return ret;
+	/* Its IOTLB goes with it: quarantined entries of it are moot. */
+	invt_tag_forget(iommu->tags[0], iommu);
+	if (iommu->tags[1] != iommu->tags[0])
+		invt_tag_forget(iommu->tags[1], iommu);
 	/* Readers that loaded an array naming @iommu have left: it may be freed. */
 	invt_synchronize_rcu();
 	iommu->ctx = NULL;
@@ -254,8 +251,13 @@ struct invt_domain *invt_device_domain(struct invt_device *dev, uint32_t ssid)
 int invt_domain_init(struct invt_ctx *ctx, struct invt_domain *dom, enum invt_domain_type type,
 		     struct invt_domain *parent)
 {
+	/*
+	 * A parent of another context would take our instances' entries into
+	 * an array whose instances are numbered apart (and its nr_children
+	 * would change under our ctx->lock): refuse it.
+	 */
 	if (type > INVT_DOMAIN_NESTED || (type == INVT_DOMAIN_NESTED) != !!parent ||
-	    (parent && parent->type != INVT_DOMAIN_S2))
+	    (parent && (parent->type != INVT_DOMAIN_S2 || parent->ctx != ctx)))
 		return -EINVAL;
 	memset(dom, 0, sizeof(*dom));
 	dom->invs = invt_invs_alloc(0);

@@ -104,11 +104,13 @@ static int cfg_fetch(struct invt_mrv *m, uint32_t did, uint32_t pid, struct mrv_
 
 	m->cfg_fetches++;
 	/*
-	 * Acquire: pairs with the driver's release store of ddtp, written
-	 * after the directory's initialisation.  Forbids reading the DDT
-	 * before it.
+	 * The ddtp the IOMMU acted on (its busy period over): a driver that
+	 * does not wait for busy may find its new directory not yet in use.
+	 * Acquire inside: pairs with the consumer's release when it took
+	 * effect, itself after the driver's release store of ddtp, written
+	 * after the directory's initialisation.
 	 */
-	ddtp = __atomic_load_n(&m->regs.ddtp, __ATOMIC_ACQUIRE);
+	ddtp = rv_hw_queue_ddtp(&m->hq);
 	if (rv_hw_ddt_locate(ddtp, did, &pa))
 		return -EFAULT;		/* Off, Bare, 2LVL/3LVL, device_id too wide */
 	va = mem_words(m, pa, RV_HW_DC_BYTES);

@@ -176,6 +176,8 @@ struct scn;
  * @inst_destroy: destroy it (driver, then model); safe on a partial init.
  * @inst_stats: commands the unit consumed, in total and per op index, and
  *	the command errors it raised.
+ * @inst_events: optional: adds the unit's translation and configuration
+ *	event counters to the result (xlate_s1 .. handshake_errors).
  * @cost_ns: the unit's modelled cost of an op index.
  * @domain_init: create @d's driver domain (S1 or S2) over d->ops.
  * @domain_destroy: destroy it.
@@ -204,6 +206,7 @@ struct scn_arch {
 	void (*inst_destroy)(struct scn *s, unsigned int i);
 	void (*inst_stats)(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
 			   uint64_t *errors);
+	void (*inst_events)(struct scn *s, unsigned int i, struct invt_scn_result *res);
 	uint32_t (*cost_ns)(struct scn *s, unsigned int i, unsigned int op);
 	int (*domain_init)(struct scn *s, struct scn_domain *d);
 	int (*domain_destroy)(struct scn *s, struct scn_domain *d);
@@ -224,6 +227,8 @@ struct scn_arch {
 	void (*cost_defaults)(uint32_t *cost);
 	unsigned int cmd_words;
 	unsigned int sync_op;
+	uint64_t until_seen[3];
+	double until_at[3];
 };
 
 extern const struct scn_arch scn_arch_smmuv3;
@@ -267,6 +272,9 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @nr_flight: events recorded so far (the ring holds the last SCN_FLIGHT).
  * @flight_seen: the oracle's violation total at the last snapshot.
  * @flight_done: reports whose events were taken.
+ * @until_seen: each count of p->until (accesses, invalidations, attaches)
+ *	as last seen by the thread that decides when the load stops.
+ * @until_at: when each of them last grew (0: not yet looked at).
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -301,6 +309,8 @@ struct scn {
 	uint64_t nr_flight;
 	uint64_t flight_seen;
 	unsigned int flight_done;
+	uint64_t until_seen[3];
+	double until_at[3];
 };
 
 /* Record an event (inline mode; a no-op threaded), stamped with the run's clock. */
@@ -338,6 +348,7 @@ void scn_op_unmap(struct scn *s, uint64_t *rng);
 void scn_op_attach(struct scn *s, uint64_t *rng);
 /* With an explicit mix: attach or replace only (@detach false), or detach only. */
 void scn_op_attach_mixed(struct scn *s, uint64_t *rng, bool detach);
+void scn_op_abort(struct scn *s, uint64_t *rng);
 void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int nr_engines);
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);

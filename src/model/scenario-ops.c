@@ -379,6 +379,80 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
 	scn_dma(s, dv, ssid, scn_pick_iova(d, rng), scn_below(rng, 2));
 }
 
+/* ---- abort after install ---- */
+
+/* Accesses the abort operation makes through the new configuration. */
+#define SCN_ABORT_TOUCHES 4
+
+/*
+ * Prepare and install a move of a (device, ssid) to another domain, let the
+ * device translate through the new configuration for a while (its own
+ * accesses, ATS translation requests filling its ATC on an ATS device; in
+ * threaded mode the DMA engines aim there too), then abort.  The device
+ * touches the same addresses again after the abort: a translation the
+ * abort left in its ATC was filled under an attachment that never
+ * committed, which the oracle reports (STALE_TLB), as it does for any use
+ * of it after the new domain unmaps the page.
+ */
+void scn_op_abort(struct scn *s, uint64_t *rng)
+{
+	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
+	uint32_t ssid = scn_below(rng, dv->nr_ssids);
+	uint64_t iova[SCN_ABORT_TOUCHES];
+	struct scn_domain *nd;
+	unsigned int i, n = 0;
+	int cur, target, ret;
+
+	pthread_mutex_lock(&dv->lock);
+	cur = dv->cur[ssid];
+	target = (int)scn_below(rng, s->nr_dom);
+	/* Devices with PASIDs take stage-1 domains (even indices). */
+	if (dv->nr_ssids > 1)
+		target &= ~1;
+	if (target == cur)
+		goto out;
+	nd = &s->dom[target];
+	ret = invt_oracle_attach_begin(s->oracle, dv->inst, dv->sid, ssid, nd->dom->id);
+	if (ret)
+		goto out;
+	ret = s->arch->prepare(s, dv, ssid, nd);
+	if (ret) {
+		invt_oracle_attach_abort(s->oracle, dv->inst, dv->sid, ssid);
+		scn_count(&s->res->attach_errors, 1);
+		goto out;
+	}
+	ret = s->arch->install(s, dv);
+	if (!ret) {
+		invt_oracle_config_done(s->oracle, dv->inst, dv->sid, ssid);
+		/* Relaxed: DMA threads only use it to aim (see struct scn_device). */
+		__atomic_store_n(&dv->cur[ssid], target, __ATOMIC_RELAXED);
+		for (n = 0; n < SCN_ABORT_TOUCHES; n++) {
+			iova[n] = scn_pick_iova(nd, rng);
+			scn_dma(s, dv, ssid, iova[n], scn_below(rng, 2));
+		}
+		/*
+		 * Threaded: the DMA engines get a turn at the new configuration.
+		 * One yield: on a loaded machine each may cost a time slice, and
+		 * the churn thread's other operations (the racy ablations) need
+		 * that time more.
+		 */
+		if (s->p->threaded)
+			sched_yield();
+	}
+	/* Even a failed install may have reached the hardware: the same abort. */
+	s->arch->abort(s, dv);
+	invt_oracle_attach_abort(s->oracle, dv->inst, dv->sid, ssid);
+	__atomic_store_n(&dv->cur[ssid], cur, __ATOMIC_RELAXED);
+	if (ret)
+		scn_count(&s->res->attach_errors, 1);
+	else
+		scn_count(&s->res->aborts, 1);
+	for (i = 0; i < n; i++)
+		scn_dma(s, dv, ssid, iova[i], false);
+out:
+	pthread_mutex_unlock(&dv->lock);
+}
+
 /*
  * The modelled SMMU executed an ATC_INV: in inline mode the device asks for
  * the address again right away (an ATS request while the TLBIs before it may

@@ -31,6 +31,7 @@ static int rv_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 	const struct invt_scn_params *p = s->p;
 	struct invt_mrv_config mc = {
 		.id = i, .ats = true, .napot = p->ril, .nl = false, .threaded = p->threaded,
+		.ack_lag = 2,	/* ddtp / cqon acknowledgements lag: the driver waits */
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.iotlb_tag = p->iotlb_by_tags ? INVT_MRV_TAG_SCID : INVT_MRV_TAG_DEVICE,
 		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns,
@@ -103,6 +104,14 @@ static void rv_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uin
 	*errors = st.errors;
 	for (op = 0; by_op && op < 256; op++)
 		by_op[op] = st.by_op[op];
+}
+
+static void rv_inst_events(struct scn *s, unsigned int i, struct invt_scn_result *res)
+{
+	struct invt_mrv_stats st;
+
+	invt_mrv_stats(s->inst[i].hw, &st);
+	res->handshake_errors += st.handshake_errors;
 }
 
 static uint32_t rv_cost_ns(struct scn *s, unsigned int i, unsigned int op)
@@ -294,6 +303,7 @@ const struct scn_arch scn_arch_riscv = {
 	.inst_init = rv_inst_init,
 	.inst_destroy = rv_inst_destroy,
 	.inst_stats = rv_inst_stats,
+	.inst_events = rv_inst_events,
 	.cost_ns = rv_cost_ns,
 	.domain_init = rv_domain_init,
 	.domain_destroy = rv_domain_destroy,

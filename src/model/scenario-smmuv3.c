@@ -14,6 +14,12 @@
 #include "hw.h"
 #include "scenario-internal.h"
 
+/*
+ * CR0 / GBPA acknowledgements lag by this many ticks: a driver that does
+ * not wait for them is caught (strict, as real hardware may be).
+ */
+#define SCN_ACK_LAG	2
+
 /* What the glue keeps per scenario: the SMMUv3-shaped memory ops and hooks. */
 struct smmu_glue {
 	struct invt_smmu_mem_ops mem;
@@ -79,16 +85,15 @@ static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errle
 	const struct invt_scn_params *p = s->p;
 	struct smmu_glue *g = glue(s);
 	struct invt_msmmu_config mc = {
-		.id = i, .ril = p->ril, .ats = true, .threaded = p->threaded,
+		.id = i, .ril = p->ril, .ats = p->ats_percent > 0, .oas_bits = p->oas,
+		.ack_lag = SCN_ACK_LAG, .threaded = p->threaded,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.seed = p->seed * 31 + i,
 		.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
 		.trace = p->threaded ? NULL : glue_trace, .trace_arg = s,
 	};
-	struct invt_smmu_config dc = {
-		.id = i, .cmdq_log2size = 8, .sid_bits = SCN_SID_BITS,
-		.caps = { .ril = p->ril }, .ats = true,
-	};
+	/* What the SMMU supports (RIL, ATS, OAS) the driver probes. */
+	struct invt_smmu_config dc = { .id = i, .cmdq_log2size = 8, .sid_bits = SCN_SID_BITS };
 	struct invt_msmmu *hw;
 	struct invt_smmu *smmu;
 	int ret;
@@ -138,6 +143,19 @@ static void smmu_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, u
 		by_op[op] = st.by_op[op];
 }
 
+static void smmu_inst_events(struct scn *s, unsigned int i, struct invt_scn_result *res)
+{
+	struct invt_msmmu_stats st;
+
+	invt_msmmu_stats(s->inst[i].hw, &st);
+	res->xlate_s1 += st.xlate_s1;
+	res->xlate_s2 += st.xlate_s2;
+	res->bad_ste += st.c_bad_ste;
+	res->bad_cd += st.c_bad_cd;
+	res->illegal_cfg += st.illegal_ste + st.illegal_cd;
+	res->handshake_errors += st.handshake_errors;
+}
+
 static uint32_t smmu_cost_ns(struct scn *s, unsigned int i, unsigned int op)
 {
 	return invt_msmmu_cost_ns(s->inst[i].hw, (uint8_t)op);
@@ -150,8 +168,9 @@ static int smmu_domain_init(struct scn *s, struct scn_domain *d)
 
 	if (!sd)
 		return -ENOMEM;
-	ret = invt_smmu_domain_init(sd, &s->ctx, d->s2 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
-				    &d->ops.ops);
+	/* Sized by the first SMMU's ID registers; every instance is alike. */
+	ret = invt_smmu_domain_init_for(sd, s->inst[0].drv, d->s2 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
+					&d->ops.ops);
 	if (ret) {
 		free(sd);
 		return ret;
@@ -351,6 +370,7 @@ const struct scn_arch scn_arch_smmuv3 = {
 	.inst_init = smmu_inst_init,
 	.inst_destroy = smmu_inst_destroy,
 	.inst_stats = smmu_inst_stats,
+	.inst_events = smmu_inst_events,
 	.cost_ns = smmu_cost_ns,
 	.domain_init = smmu_domain_init,
 	.domain_destroy = smmu_domain_destroy,

@@ -44,6 +44,11 @@ static double scn_now(void)
 
 #define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
+static bool scn_until_set(const struct invt_scn_params *p)
+{
+	return p->until.accesses || p->until.invalidations || p->until.attaches;
+}
+
 /* The architectures built in (the build defines INVT_SCN_<ARCH> for each glue). */
 const struct scn_arch *scn_arch_find(const char *name)
 {
@@ -85,6 +90,9 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 		return SCN_ERR("pasids must be 1..%d", INVT_SCN_MAX_PASIDS), -EINVAL;
 	if (p->domains < 1 || p->domains > INVT_SCN_MAX_DOMAINS)
 		return SCN_ERR("domains must be 1..%d", INVT_SCN_MAX_DOMAINS), -EINVAL;
+	if (p->oas && p->oas != 36 && p->oas != 40 && p->oas != 42 && p->oas != 44 &&
+	    p->oas != 48 && p->oas != 52)
+		return SCN_ERR("oas must be 36, 40, 42, 44, 48 or 52"), -EINVAL;
 	if (p->ats_percent > 100 || p->dma_percent > 100)
 		return SCN_ERR("percentages must be 0..100"), -EINVAL;
 	if (scn_mix_total(p, true) && !scn_mix_total(p, false) && p->threaded)
@@ -96,8 +104,8 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 			    p->dma > INVT_SCN_MAX_THREADS))
 		return SCN_ERR("cpus must be 1..%d and dma 0..%d", INVT_SCN_MAX_THREADS,
 			       INVT_SCN_MAX_THREADS), -EINVAL;
-	if (!p->ops && !(p->seconds > 0))
-		return SCN_ERR("set ops or seconds"), -EINVAL;
+	if (!p->ops && !(p->seconds > 0) && !scn_until_set(p))
+		return SCN_ERR("set ops, seconds or until"), -EINVAL;
 	if (p->seconds < 0 || p->seconds > 86400)
 		return SCN_ERR("seconds must be 0..86400"), -EINVAL;
 	return 0;
@@ -362,8 +370,44 @@ static void scn_tick(struct scn *s, double start, double *next)
 	scn_progress(s, start, false);
 }
 
+/*
+ * Whether every nonzero count of p->until was reached; sets *@stalled when
+ * one not yet reached did not grow for p->seconds (when that is set).
+ */
+static bool scn_until_reached(struct scn *s, double now, bool *stalled)
+{
+	const struct invt_scn_work *w = &s->p->until;
+	const struct invt_scn_result *r = s->res;
+	uint64_t want[3] = { w->accesses, w->invalidations, w->attaches }, have[3];
+	struct invt_oracle_stats st;
+	bool reached = true;
+	unsigned int k;
+
+	invt_oracle_stats(s->oracle, &st);
+	have[0] = st.accesses;
+	/* Relaxed: statistics (scn_count()); a late read only runs a little longer. */
+	have[1] = __atomic_load_n(&r->invalidations, __ATOMIC_RELAXED);
+	have[2] = __atomic_load_n(&r->attaches, __ATOMIC_RELAXED) +
+		  __atomic_load_n(&r->detaches, __ATOMIC_RELAXED) +
+		  __atomic_load_n(&r->replaces, __ATOMIC_RELAXED);
+	for (k = 0; k < 3; k++) {
+		if (have[k] >= want[k])
+			continue;
+		reached = false;
+		if (!s->until_at[k] || have[k] != s->until_seen[k]) {
+			s->until_seen[k] = have[k];
+			s->until_at[k] = now;
+		} else if (s->p->seconds > 0 && now - s->until_at[k] >= s->p->seconds) {
+			*stalled = true;
+		}
+	}
+	return reached;
+}
+
 static bool scn_done(struct scn *s, double start)
 {
+	bool stalled = false;
+
 	if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED))
 		return true;
 	if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
@@ -381,6 +425,13 @@ static bool scn_done(struct scn *s, double start)
 			s->res->stopped_on_violation = true;
 			return true;
 		}
+	}
+	/* With @until set, @seconds limits a stall, not the run. */
+	if (scn_until_set(s->p)) {
+		if (scn_until_reached(s, scn_now(), &stalled))
+			return true;
+		s->res->stalled = stalled;
+		return stalled;
 	}
 	return s->p->seconds > 0 && scn_now() - start >= s->p->seconds;
 }
@@ -413,6 +464,7 @@ static void scn_mix_step(struct scn *s, uint64_t *rng, bool dma)
 	}
 }
 
+/* Map 40 %, unmap 20 %, attach / detach / replace 35 %, abort 5 %. */
 static void scn_churn_step(struct scn *s, uint64_t *rng)
 {
 	unsigned int r;
@@ -421,14 +473,16 @@ static void scn_churn_step(struct scn *s, uint64_t *rng)
 		scn_mix_step(s, rng, false);
 		return;
 	}
-	r = scn_below(rng, 10);
+	r = scn_below(rng, 20);
 
-	if (r < 4)
+	if (r < 8)
 		scn_op_map(s, rng);
-	else if (r < 6)
+	else if (r < 12)
 		scn_op_unmap(s, rng);
-	else
+	else if (r < 19)
 		scn_op_attach(s, rng);
+	else
+		scn_op_abort(s, rng);
 }
 
 static void scn_run_inline(struct scn *s)
@@ -542,6 +596,8 @@ static void scn_collect_result(struct scn *s)
 		s->arch->inst_stats(s, i, &consumed, by_op, &errors);
 		res->commands += consumed;
 		res->unit_errors += errors;
+		if (s->arch->inst_events)
+			s->arch->inst_events(s, i, res);
 		for (op = 0; op < 256; op++)
 			res->by_op[op] += by_op[op];
 	}

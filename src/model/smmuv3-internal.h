@@ -34,6 +34,9 @@
  */
 #define MSMMU_MAX_PENDING	64u
 
+/* SMMU_IDR1.SIDSIZE of the model: 16-bit StreamIDs. */
+#define MSMMU_SIDSIZE		16
+
 /* Largest configuration cache: it is searched linearly. */
 #define MSMMU_MAX_CFG_ENTRIES	4096u
 
@@ -43,6 +46,9 @@
  * @sid: the stream.
  * @ssid: the substream, 0 for transactions without a SubstreamID.
  * @s1: stage 1 translates (else stage 2).
+ * @ia_bits: input address size: 64 - T0SZ or 64 - S2T0SZ.
+ * @oa_bits: effective output size: MIN(IPS or S2PS, OAS).
+ * @levels: levels of the walk (4 - the ARM starting level).
  * @eats: STE.EATS == 1: ATS translation requests are served.
  * @vmid: tag_s2 of the translations: STE.S2VMID.
  * @asid: tag_s1: CD.ASID with stage 1, else INVT_CACHE_ID_NONE.
@@ -56,6 +62,9 @@ struct msmmu_cfg {
 	uint32_t sid;
 	uint32_t ssid;
 	bool s1;
+	uint8_t ia_bits;
+	uint8_t oa_bits;
+	uint8_t levels;
 	bool eats;
 	uint32_t vmid;
 	uint32_t asid;
@@ -79,6 +88,11 @@ struct msmmu_cfg {
  * @translations: translation requests (instance lock).
  * @walks: page-table walks started (instance lock).
  * @cfg_fetches: configuration fetches (instance lock).
+ * @xlate: successful translations through stage 1 [0] and 2 [1] (instance
+ *	lock).
+ * @c_bad: C_BAD_STE [0] and C_BAD_CD [1] events (instance lock).
+ * @illegal: of which ILLEGAL structures (instance lock).
+ * @disabled_aborts: transactions aborted while disabled (instance lock).
  * @by_op: commands executed per opcode (instance lock).
  * @pending: TLBI removals waiting for the next CMD_SYNC (consumer lock).
  * @nr_pending: entries of @pending used (consumer lock).
@@ -99,6 +113,10 @@ struct invt_msmmu {
 	uint64_t translations;
 	uint64_t walks;
 	uint64_t cfg_fetches;
+	uint64_t xlate[2];
+	uint64_t c_bad[2];
+	uint64_t illegal[2];
+	uint64_t disabled_aborts;
 	uint64_t by_op[INVT_MSMMU_NR_OPS];
 
 	struct invt_cache_match pending[MSMMU_MAX_PENDING];

@@ -20,12 +20,17 @@
  * every modelled unit).
  *
  * What the model supports of the configurations (others fault, counted as
- * faults): STE Config S1 (0b101) with a CD of 4 KiB granule and T0SZ 16
- * (48-bit VA: invt_pt_fmt_arm_s1_4k), or S2 (0b110) with 4 KiB granule,
- * S2T0SZ 16 and a level-0 start (invt_pt_fmt_arm_s2_4k).  Abort, bypass
- * (which the driver never uses) and nested STEs fault, as do invalid or
- * ILLEGAL structures; a failed fetch is not cached.  Stream tables are
- * linear (SMMU_STRTAB_BASE_CFG.FMT 0).
+ * faults): STE Config S1 (0b101) with a CD of 4 KiB granule, or S2 (0b110)
+ * with a 4 KiB granule and no concatenated tables at the start, any input
+ * size the parser accepts (the ARM 4K descriptors of invt_pt_fmt_arm_s1_4k
+ * / _s2_4k walked from the starting level T0SZ / S2SL0 name).  An input
+ * address at or above 2^(64 - TxSZ) is a translation fault, a leaf beyond
+ * the effective output size an address size fault.  Abort, bypass (which
+ * the driver never uses) and nested STEs fault, as do invalid or ILLEGAL
+ * structures (recorded as C_BAD_STE / C_BAD_CD); a failed fetch is not
+ * cached.  Stream tables are linear (SMMU_STRTAB_BASE_CFG.FMT 0), read
+ * through the SMMU_STRTAB_BASE latched when SMMUEN was acknowledged; while
+ * the SMMU is disabled every transaction aborts (GBPA).
  */
 #include <errno.h>
 #include <string.h>
@@ -36,10 +41,30 @@
 #define K(kind)		INVT_CACHE_K(INVT_CACHE_##kind)
 /* Stage-1 descriptor bit 11, nG: 0 = global, the leaf matches every ASID. */
 #define ARM_PTE_NG	(UINT64_C(1) << 11)
-/* The granule and start level the model walks (4 KiB, level 0 = our 3). */
+/* The granule the model walks: 4 KiB (9 index bits per level). */
 #define MSMMU_GRANULE	12
-#define MSMMU_TXSZ	16
+#define MSMMU_STRIDE	9
 #define MSMMU_PAGE_MASK	((UINT64_C(1) << MSMMU_GRANULE) - 1)
+
+/*
+ * Levels of a walk whose starting level resolves the top bits of @ia_bits
+ * with one table (no concatenation), or 0 when the start @level given does
+ * not do that.
+ */
+static uint8_t walk_levels(unsigned int ia_bits, unsigned int level)
+{
+	int top = (int)ia_bits - MSMMU_GRANULE - (3 - (int)level) * MSMMU_STRIDE;
+
+	return top >= 1 && top <= MSMMU_STRIDE ? (uint8_t)(4 - level) : 0;
+}
+
+/* Record a C_BAD_STE ([0]) or C_BAD_CD ([1]) event.  Instance lock held. */
+static void record_bad(struct invt_msmmu *m, unsigned int which, enum smmu_hw_cfg_why why)
+{
+	m->c_bad[which]++;
+	if (why != SMMU_HW_CFG_WHY_V0)
+		m->illegal[which]++;
+}
 
 unsigned int msmmu_cfg_invalidate_locked(struct invt_msmmu *m,
 					 const struct smmu_hw_cfg_scope *scope)
@@ -61,6 +86,7 @@ unsigned int msmmu_cfg_invalidate_locked(struct invt_msmmu *m,
 static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uint32_t ssid,
 			struct msmmu_cfg *c)
 {
+	enum smmu_hw_cfg_why why;
 	struct smmu_hw_cd cd;
 	uint64_t cd_pa;
 	uint64_t *va;
@@ -68,10 +94,19 @@ static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uin
 	if (smmu_hw_cd_locate(ste, ssid != 0, ssid, &cd_pa, NULL))
 		return -EFAULT;		/* event, abort, or stage 1 bypassed */
 	va = invt_mem_va(m->mem, cd_pa);
-	if (!va || smmu_hw_cd_parse(va, ste, &m->idr, &cd, NULL))
+	if (!va)
 		return -EFAULT;
-	if (cd.epd0 || cd.tg0_granule != MSMMU_GRANULE || cd.t0sz != MSMMU_TXSZ)
+	if (smmu_hw_cd_parse(va, ste, &m->idr, &cd, &why)) {
+		record_bad(m, 1, why);
+		return -EFAULT;
+	}
+	if (cd.epd0 || cd.tg0_granule != MSMMU_GRANULE)
 		return -EFAULT;		/* not a table format the model walks */
+	c->ia_bits = (uint8_t)(64 - cd.t0sz);
+	c->oa_bits = cd.ipa_bits;
+	c->levels = walk_levels(c->ia_bits, cd.s1_level0);
+	if (!c->levels)
+		return -EFAULT;
 	c->asid = cd.asid;
 	c->root = cd.ttb0 & ~MSMMU_PAGE_MASK;
 	return 0;
@@ -84,29 +119,32 @@ static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uin
 static int cfg_fetch(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, struct msmmu_cfg *c)
 {
 	struct invt_frame_info info;
+	enum smmu_hw_cfg_why why;
 	struct smmu_hw_ste ste;
 	uint64_t base, *va;
 	uint32_t bcfg;
 	unsigned int log2size;
 
-	m->cfg_fetches++;
 	/*
-	 * Acquire: pairs with the driver's release store of STRTAB_BASE,
-	 * which it writes after STRTAB_BASE_CFG and the table's contents.
-	 * Forbids using a new base with the old size or reading the table
-	 * before its initialisation.  The second acquire keeps the CFG load
-	 * after the BASE load.
+	 * The table the SMMU latched when SMMUEN was acknowledged (the driver
+	 * programmed it, with release stores, before setting SMMUEN); while
+	 * disabled, GBPA aborts the transaction.
 	 */
-	base = __atomic_load_n(&m->regs.strtab_base, __ATOMIC_ACQUIRE);
-	bcfg = __atomic_load_n(&m->regs.strtab_base_cfg, __ATOMIC_ACQUIRE);
+	if (!smmu_hw_queue_translating(&m->hq, &base, &bcfg))
+		return -EFAULT;		/* disabled since translate() looked */
+	m->cfg_fetches++;
 	log2size = bcfg & INVT_SMMU_STRTAB_CFG_LOG2SIZE;
 	if ((bcfg >> INVT_SMMU_STRTAB_CFG_FMT_SHIFT) & 3)
 		return -EFAULT;		/* two-level stream tables: not modelled */
 	if (log2size < 32 && (sid >> log2size))
 		return -EFAULT;		/* beyond the table: C_BAD_STREAMID */
 	va = invt_mem_va(m->mem, (base & INVT_SMMU_STRTAB_BASE_ADDR) + 64 * (uint64_t)sid);
-	if (!va || smmu_hw_ste_parse(va, &m->idr, &ste, NULL))
-		return -EFAULT;		/* outside memory, V == 0, ILLEGAL */
+	if (!va)
+		return -EFAULT;		/* outside memory */
+	if (smmu_hw_ste_parse(va, &m->idr, &ste, &why)) {
+		record_bad(m, 0, why);	/* V == 0 or ILLEGAL: C_BAD_STE */
+		return -EFAULT;
+	}
 	if (ste.s1 == ste.s2)
 		return -EFAULT;		/* abort, bypass or nested */
 	memset(c, 0, sizeof(*c));
@@ -121,9 +159,13 @@ static int cfg_fetch(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, struct m
 	} else {
 		if (ssid)
 			return -EFAULT;	/* C_BAD_SUBSTREAMID: stage 1 is off */
-		if (ste.s2_granule != MSMMU_GRANULE || ste.s2t0sz != MSMMU_TXSZ ||
-		    ste.s2_level != 0)
+		if (ste.s2_granule != MSMMU_GRANULE)
 			return -EFAULT;
+		c->ia_bits = (uint8_t)(64 - ste.s2t0sz);
+		c->oa_bits = ste.s2_pa_bits;
+		c->levels = walk_levels(c->ia_bits, ste.s2_level);
+		if (!c->levels)
+			return -EFAULT;	/* concatenated tables: not modelled */
 		c->asid = INVT_CACHE_ID_NONE;
 		c->root = ste.s2ttb & ~MSMMU_PAGE_MASK;
 	}
@@ -237,7 +279,7 @@ static int translate(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t
 		.instance = m->cfg.id, .sid = sid, .ssid = ssid, .iova = iova,
 		.cfg_domain = INVT_MEM_NO_DOMAIN,
 	};
-	const struct invt_pt_fmt *fmt;
+	struct invt_pt_fmt fmt;
 	struct invt_cache_entry e;
 	struct invt_cache_key key;
 	struct invt_pt_walk res;
@@ -245,11 +287,21 @@ static int translate(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t
 	bool from_walk = false;
 	int ret = -EFAULT;
 
+	uint64_t base;
+	uint32_t bcfg;
+
 	memset(xl, 0, sizeof(*xl));
 	invt_cache_lock(m->iotlb);
 	m->translations++;
+	/* SMMUEN off (acknowledged): GBPA decides; bypass is not modelled. */
+	if (!smmu_hw_queue_translating(&m->hq, &base, &bcfg)) {
+		m->disabled_aborts++;
+		goto out;
+	}
 	if (cfg_get_locked(m, &use, &c, &xl->stale) || (ats && !c.eats))
 		goto out;
+	if (iova >> c.ia_bits)
+		goto out;		/* beyond T0SZ / S2T0SZ: translation fault */
 	key = (struct invt_cache_key){
 		.kinds = c.s1 ? K(S1) : K(S2),
 		.tag_s2 = c.vmid, .tag_s1 = c.asid,
@@ -265,25 +317,31 @@ static int translate(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t
 		xl->prot = e.prot;
 		xl->domain = e.domain;
 		xl->leaf = e.leaf;
+		m->xlate[!c.s1]++;
 		ret = 0;
 		goto out;
 	}
-	fmt = c.s1 ? &invt_pt_fmt_arm_s1_4k : &invt_pt_fmt_arm_s2_4k;
+	/* The ARM 4K descriptors, walked from the configuration's start. */
+	fmt = c.s1 ? invt_pt_fmt_arm_s1_4k : invt_pt_fmt_arm_s2_4k;
+	fmt.va_bits = c.ia_bits;
+	fmt.levels = c.levels;
 	key.kinds = c.s1 ? K(WALK_S1) : K(WALK_S2);
 	m->walks++;
 	if (!invt_cache_lookup_locked(m->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(m->oracle, &use, &e) > 0)
 			xl->stale = true;
 		from_walk = true;
-		ret = invt_pt_hw_walk_from(fmt, &m->ptops.ops, e.pa, e.level, iova, &res);
+		ret = invt_pt_hw_walk_from(&fmt, &m->ptops.ops, e.pa, e.level, iova, &res);
 	} else {
-		ret = invt_pt_hw_walk(fmt, &m->ptops.ops, c.root, iova, &res);
+		ret = invt_pt_hw_walk(&fmt, &m->ptops.ops, c.root, iova, &res);
 	}
-	if (ret) {
+	/* A leaf beyond the effective output size: address size fault. */
+	if (ret || (res.oa >> c.oa_bits)) {
 		ret = -EFAULT;
 		goto out;
 	}
 	fill_locked(m, &c, &res, iova, from_walk ? &e : NULL, xl);
+	m->xlate[!c.s1]++;
 out:
 	invt_cache_unlock(m->iotlb);
 	return ret;

@@ -23,6 +23,18 @@
 #define SALT_CFG	UINT64_C(0xcf9)
 #define SALT_ATC	UINT64_C(0xa7c)
 
+/* SMMU_IDR5.OAS of an address size (the PS encoding, §5.2), or -1. */
+static int msmmu_ps_encode(unsigned int bits)
+{
+	static const uint8_t ps[] = { 32, 36, 40, 42, 44, 48, 52 };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ps); i++)
+		if (ps[i] == bits)
+			return (int)i;
+	return -1;
+}
+
 struct invt_mdev *msmmu_find_dev(struct invt_msmmu *m, uint32_t sid)
 {
 	return invt_mdev_find(&m->devs, sid);
@@ -140,10 +152,13 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	struct invt_cache_config cc;
 	unsigned int feat;
 	struct invt_msmmu *m;
-	int ret;
+	int ret, oas;
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
 	    cfg->cfg_entries > MSMMU_MAX_CFG_ENTRIES)
+		return -EINVAL;
+	oas = msmmu_ps_encode(cfg->oas_bits ? cfg->oas_bits : 48);
+	if (oas < 0)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -173,9 +188,12 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	feat = SMMU_HW_FEAT_S1 | SMMU_HW_FEAT_S2;
 	if (cfg->ats)
 		feat |= SMMU_HW_FEAT_ATS;
-	smmu_hw_cfg_idr_init(&m->idr, feat);
 	if (cfg->ril)
 		feat |= SMMU_HW_FEAT_RIL;
+	smmu_hw_cfg_idr_init(&m->idr, feat);
+	m->idr.oas = (uint8_t)oas;
+	/* The ID registers the driver probes (IHI0070 §6.3). */
+	smmu_hw_idr_write(&m->idr, MSMMU_SIDSIZE, INVT_SMMU_CMDQ_MAX_LOG2SIZE, &m->regs);
 	/*
 	 * CMD_SYNC with CS = IRQ writes nothing (no msi callback): the
 	 * driver's producer polls SMMU_CMDQ_CONS.
@@ -183,6 +201,7 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	exec = (struct smmu_hw_queue_exec){ .exec = msmmu_exec, .arg = m };
 	smmu_hw_queue_init(&m->hq, &m->regs, feat, &exec,
 			   cfg->threaded ? SMMU_HW_QUEUE_THREADED : SMMU_HW_QUEUE_INLINE);
+	smmu_hw_queue_ctrl_init(&m->hq, cfg->ack_lag);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
 	*out = m;
@@ -259,7 +278,15 @@ void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st)
 	st->translations = m->translations;
 	st->walks = m->walks;
 	st->cfg_fetches = m->cfg_fetches;
+	st->xlate_s1 = m->xlate[0];
+	st->xlate_s2 = m->xlate[1];
+	st->c_bad_ste = m->c_bad[0];
+	st->c_bad_cd = m->c_bad[1];
+	st->illegal_ste = m->illegal[0];
+	st->illegal_cd = m->illegal[1];
+	st->disabled_aborts = m->disabled_aborts;
 	invt_cache_unlock(m->iotlb);
+	st->handshake_errors = __atomic_load_n(&m->hq.handshake_errors, __ATOMIC_RELAXED);
 	st->consumed = __atomic_load_n(&m->hq.consumed, __ATOMIC_RELAXED);
 	st->errors = __atomic_load_n(&m->hq.errors, __ATOMIC_RELAXED);
 	st->clock_ns = smmu_hw_queue_clock(&m->hq);

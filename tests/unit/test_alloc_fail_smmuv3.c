@@ -74,7 +74,7 @@ static int setup(void **state)
 	E->smem = (struct invt_smmu_mem_ops){ smem_alloc, smem_free, &E->dma };
 	E->cfg = (struct invt_smmu_config){
 		.id = 0, .regs = invt_msmmu_regs(E->hw), .cmdq_log2size = 6,
-		.sid_bits = SID_BITS, .caps = { .ril = true }, .ats = true, .mem = &E->smem,
+		.sid_bits = SID_BITS, .mem = &E->smem,	/* RIL, ATS: the model's IDRs */
 	};
 	E->w.dma = &E->dma;
 	return 0;

@@ -117,6 +117,9 @@ static void *va_of(struct fx *f, uint64_t pa)
 /* The IOTLB variant fx_new() builds: the strictest (0) unless a test says. */
 static unsigned int fx_iotlb_tag;
 
+/* The ddtp / cqcsr acknowledgement lag of the next fx_new(). */
+static unsigned int fx_ack_lag = 2;
+
 static struct fx *fx_new(bool threaded, uint64_t seed, unsigned int sets, unsigned int ways,
 			 unsigned int cfg_entries)
 {
@@ -127,8 +130,10 @@ static struct fx *fx_new(bool threaded, uint64_t seed, unsigned int sets, unsign
 		.id = 0, .ats = true, .threaded = threaded, .iotlb_sets = sets,
 		.iotlb_ways = ways, .cfg_entries = cfg_entries, .seed = seed,
 		.iotlb_tag = fx_iotlb_tag,
+		.ack_lag = fx_ack_lag,
 	};
 	struct fx *f = calloc(1, sizeof(*f));
+	unsigned int i;
 
 	assert_non_null(f);
 	invt_mem_chain_init(&f->pending);
@@ -154,6 +159,13 @@ static struct fx *fx_new(bool threaded, uint64_t seed, unsigned int sets, unsign
 			 __ATOMIC_RELEASE);
 	__atomic_store_n(&f->r->cqcsr, INVT_RV_CQCSR_CQEN, __ATOMIC_RELEASE);
 	assert_int_equal(invt_mrv_start(f->m), 0);
+	/* As a driver must: wait until ddtp is not busy and cqon is 1. */
+	for (i = 0; (__atomic_load_n(&f->r->ddtp, __ATOMIC_ACQUIRE) & INVT_RV_DDTP_BUSY) ||
+		    (__atomic_load_n(&f->r->cqcsr, __ATOMIC_ACQUIRE) &
+		     (INVT_RV_CQCSR_CQON | INVT_RV_CQCSR_BUSY)) != INVT_RV_CQCSR_CQON; i++) {
+		assert_true(i < 1000000);
+		f->r->poll(f->r->doorbell_arg);
+	}
 	return f;
 }
 
@@ -350,6 +362,66 @@ static struct fx *fx_s1(bool threaded)
 	map(f, a, VA_X, RW);
 	map(f, a, VA_X + SZ_4K, RW);
 	return f;
+}
+
+/* ---------------------------------------------------- handshakes */
+
+/*
+ * Write a register as a driver does (ddtp whole; cqcsr.cqen alone, the
+ * IOMMU's bits kept), and ring the doorbell.
+ */
+static void write_kick(struct fx *f, uint64_t *ddtp, uint32_t *cqcsr, uint64_t v)
+{
+	/* Release: pairs with the IOMMU's acquire loads of ddtp and cqcsr. */
+	if (ddtp)
+		__atomic_store_n(ddtp, v, __ATOMIC_RELEASE);
+	else if (v & INVT_RV_CQCSR_CQEN)
+		__atomic_fetch_or(cqcsr, INVT_RV_CQCSR_CQEN, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(cqcsr, ~INVT_RV_CQCSR_CQEN, __ATOMIC_RELEASE);
+	f->r->doorbell(f->r->doorbell_arg);
+}
+
+/*
+ * ddtp and cqcsr.cqen acknowledgements lag (busy, then cqon): a driver that
+ * does not wait finds its directory not yet in use and its queue not yet
+ * on, and writing again while busy is counted.
+ */
+static void test_handshakes(void **state)
+{
+	struct fx *f = fx_s1(false);
+	uint64_t ddtp = f->r->ddtp;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(ddtp & INVT_RV_DDTP_BUSY, 0);
+	assert_int_equal(invt_mrv_dma(f->m, DID_S1, 0, VA_X, false), 0);
+
+	/* ddtp Off, not waited for: the old directory is still in use. */
+	write_kick(f, &f->r->ddtp, NULL, 0);
+	assert_true(f->r->ddtp & INVT_RV_DDTP_BUSY);
+	/* ... then written again while busy: caught. */
+	write_kick(f, &f->r->ddtp, NULL, ddtp);
+	assert_int_equal(mst(f).handshake_errors, 1);
+	for (i = 0; f->r->ddtp & INVT_RV_DDTP_BUSY; i++) {
+		assert_true(i <= 3);
+		f->r->poll(f->r->doorbell_arg);
+	}
+	assert_int_equal(f->r->ddtp, ddtp);
+
+	/* cqen off and on without waiting: cqon lags, the second write is caught. */
+	write_kick(f, NULL, &f->r->cqcsr, 0);
+	assert_true(f->r->cqcsr & INVT_RV_CQCSR_BUSY);
+	assert_true(f->r->cqcsr & INVT_RV_CQCSR_CQON);	/* not off yet */
+	write_kick(f, NULL, &f->r->cqcsr, INVT_RV_CQCSR_CQEN);
+	assert_int_equal(mst(f).handshake_errors, 2);
+	for (i = 0; (f->r->cqcsr & INVT_RV_CQCSR_BUSY); i++) {
+		assert_true(i <= 3);
+		f->r->poll(f->r->doorbell_arg);
+	}
+	assert_true(f->r->cqcsr & INVT_RV_CQCSR_CQON);
+	release(f);
+	fx_free(f);
 }
 
 /* ---------------------------------------------------- translation */
@@ -945,6 +1017,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_stage),
+		cmocka_unit_test(test_handshakes),
 		cmocka_unit_test(test_gstage),
 		cmocka_unit_test(test_stale_leaf),
 		cmocka_unit_test(test_iotinval_at_fence),

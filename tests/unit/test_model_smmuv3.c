@@ -79,6 +79,24 @@ static void on_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsigne
 	f->nr_trace++;
 }
 
+/* OAS and CR0ACK lag of the next fx_new() (0: the model's defaults). */
+static unsigned int fx_oas_bits, fx_ack_lag;
+
+/* Write SMMU_CR0 and wait for SMMU_CR0ACK, as a driver must (§6.3). */
+static void enable(struct invt_smmu_regs *r, uint32_t cr0)
+{
+	unsigned int i;
+
+	/* Release / acquire: pair with the model's CR0 and CR0ACK accesses. */
+	__atomic_store_n(&r->cr0, cr0, __ATOMIC_RELEASE);
+	if (r->doorbell)
+		r->doorbell(r->doorbell_arg);
+	for (i = 0; __atomic_load_n(&r->cr0ack, __ATOMIC_ACQUIRE) != cr0; i++) {
+		assert_true(i < 1000000);
+		r->poll(r->doorbell_arg);
+	}
+}
+
 static struct fx *fx_new(bool threaded, bool ats, uint64_t seed, unsigned int sets,
 			 unsigned int ways, unsigned int cfg_entries, bool trace)
 {
@@ -88,6 +106,7 @@ static struct fx *fx_new(bool threaded, bool ats, uint64_t seed, unsigned int se
 	struct invt_msmmu_config c = {
 		.id = 0, .ril = true, .ats = ats, .threaded = threaded, .iotlb_sets = sets,
 		.iotlb_ways = ways, .cfg_entries = cfg_entries, .seed = seed,
+		.oas_bits = fx_oas_bits, .ack_lag = fx_ack_lag,
 	};
 	struct invt_smmu_regs *r;
 	struct fx *f = calloc(1, sizeof(*f));
@@ -109,6 +128,8 @@ static struct fx *fx_new(bool threaded, bool ats, uint64_t seed, unsigned int se
 	__atomic_store_n(&r->strtab_base_cfg, STRTAB_LOG2, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->strtab_base, f->strtab, __ATOMIC_RELEASE);
 	assert_int_equal(invt_msmmu_start(f->m), 0);
+	/* Bases programmed while disabled; then both enables, acknowledged. */
+	enable(r, INVT_SMMU_CR0_CMDQEN | INVT_SMMU_CR0_SMMUEN);
 	return f;
 }
 
@@ -935,6 +956,66 @@ static void test_determinism(void **state)
 
 /* --------------------------------------------------------- errors */
 
+/*
+ * An SMMU with a 44-bit OAS: its ID registers say so; the STE a driver
+ * with a fixed 48-bit IPA would write (S2T0SZ 16) is ILLEGAL there (§5.2):
+ * C_BAD_STE recorded, the access aborted; S2T0SZ 20 translates.  With
+ * SMMUEN cleared (acknowledged), every access aborts.
+ */
+static void test_oas44_illegal_ste(void **state)
+{
+	struct invt_smmu_ste ste = { .valid = true, .config = INVT_SMMU_STE_S2, .s2vmid = VMID + 1,
+				     .s2t0sz = 20, .s2sl0 = 2, .s2tg = INVT_SMMU_TG_4K,
+				     .s2ps = INVT_SMMU_PS_44 };
+	struct invt_smmu_regs *r;
+	struct invt_msmmu_stats st;
+	uint64_t w[INVT_SMMU_CFG_WORDS];
+	struct fx *f;
+	struct dom *d;
+
+	(void)state;
+	fx_oas_bits = 44;
+	fx_ack_lag = 3;
+	f = fx_new(false, false, 1, 16, 4, 16, false);
+	fx_oas_bits = fx_ack_lag = 0;
+	r = invt_msmmu_regs(f->m);
+	assert_int_equal(INVT_SMMU_IDR5_OAS(r->idr5), INVT_SMMU_PS_44);
+	assert_true(r->idr5 & INVT_SMMU_IDR5_GRAN4K);
+	assert_true((r->idr0 & INVT_SMMU_IDR0_S1P) && (r->idr0 & INVT_SMMU_IDR0_S2P));
+	assert_true(r->idr3 & INVT_SMMU_IDR3_RIL);
+	assert_false(r->idr0 & INVT_SMMU_IDR0_ATS);
+
+	d = dom_new(f, 1, false);
+	map(f, d, VA_Z, RW);
+	ste_s2(f, SID_S2, d);		/* S2T0SZ 16: a 48-bit IPA */
+	assert_int_equal(invt_msmmu_add_device(f->m, SID_S2, 0), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S2, 0, VA_Z, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.c_bad_ste, 1);
+	assert_int_equal(st.illegal_ste, 1);
+	assert_int_equal(st.xlate_s2, 0);
+
+	ste.s2ttb = d->pt.root_pa;
+	assert_int_equal(invt_smmu_ste_build(&ste, w), 0);
+	invt_smmu_cfg_write(slot_va(f, f->strtab + 64 * SID_S2), w);
+	assert_int_equal(RUN(f, { .opcode = INVT_SMMU_CMD_CFGI_STE, .sid = SID_S2 }), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S2, 0, VA_Z, false), 0);
+	/* Beyond the 44-bit IPA: a translation fault, no event. */
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S2, 0, 1ull << 44, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.xlate_s2, 1);
+	assert_int_equal(st.c_bad_ste, 1);
+	assert_int_equal(st.handshake_errors, 0);
+
+	/* Disabled: the cached configuration and IOTLB entry are not used. */
+	enable(r, INVT_SMMU_CR0_CMDQEN);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S2, 0, VA_Z, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.disabled_aborts, 1);
+	release(f);
+	fx_free(f);
+}
+
 static void test_bad_input(void **state)
 {
 	struct invt_mem_config mc = { .nr_frames = 16 };
@@ -955,6 +1036,9 @@ static void test_bad_input(void **state)
 	c.cfg_entries = 0;
 	assert_int_equal(invt_msmmu_create(&c, mem, o, &m), -EINVAL);
 	c.cfg_entries = 4;
+	c.oas_bits = 46;			/* not an OAS encoding */
+	assert_int_equal(invt_msmmu_create(&c, mem, o, &m), -EINVAL);
+	c.oas_bits = 0;
 	assert_int_equal(invt_msmmu_create(&c, mem, o, &m), 0);
 	assert_int_equal(invt_msmmu_add_device(m, 1, 0), 0);
 	assert_int_equal(invt_msmmu_add_device(m, 1, 0), -EEXIST);
@@ -1019,6 +1103,7 @@ int main(void)
 		cmocka_unit_test(test_threaded),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_oas44_illegal_ste),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

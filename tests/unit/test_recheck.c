@@ -11,7 +11,14 @@
  * IOTLB completion and the second look, and the log must show the new
  * device's ATC invalidated after that wait; with nothing attached, or a
  * device without ATS, nothing more may be sent.
+ *
+ * test_late_many_racing also detaches a device from another thread while
+ * the second look flushes the newer array whole: the invalidator must read
+ * that published array's num_invs by the reader rules of <invtrack/invs.h>
+ * (ThreadSanitizer builds report a plain load racing with the unref).
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,27 +41,56 @@ struct world {
 	struct invt_recorder rec;
 	struct invt_rec_iommu ri;
 	struct invt_iommu_ops ops;
-	void (*orig_wait)(struct invt_iommu *iommu, uint64_t token);
+	int (*orig_wait)(struct invt_iommu *iommu, uint64_t token);
 	struct invt_domain dom;
 	struct invt_device base;	/* non-ATS, attached: the IOTLB tag */
 	struct invt_device late[NLATE];	/* attached during the first wait */
 	unsigned int nr_late;		/* how many to attach then */
 	bool armed;
+	bool race;			/* the second wait lets the detacher run */
+	unsigned int waits;
 };
 
 static struct world *cur;
 
 /* The first wait completes, then devices attach: the race window. */
-static void wait_then_attach(struct invt_iommu *iommu, uint64_t token)
+/*
+ * The detacher and the invalidator hand over with relaxed atomics only, so
+ * that nothing orders the invalidator's reads of the array before the
+ * detacher's unref for ThreadSanitizer: only the reader rules can.
+ */
+static int race_go, race_done;
+
+static void *detacher(void *arg)
+{
+	struct world *w = arg;
+
+	invt_rcu_register_thread();
+	while (!__atomic_load_n(&race_go, __ATOMIC_RELAXED))
+		sched_yield();
+	/* Unref in place of the array the invalidator is flushing. */
+	invt_attach(&w->base, 0, NULL);
+	__atomic_store_n(&race_done, 1, __ATOMIC_RELAXED);
+	invt_rcu_unregister_thread();
+	return NULL;
+}
+
+static int wait_then_attach(struct invt_iommu *iommu, uint64_t token)
 {
 	unsigned int i;
+	int ret = cur->orig_wait(iommu, token);
 
-	cur->orig_wait(iommu, token);
+	if (cur->race && ++cur->waits == 2) {
+		__atomic_store_n(&race_go, 1, __ATOMIC_RELAXED);
+		while (!__atomic_load_n(&race_done, __ATOMIC_RELAXED))
+			sched_yield();
+	}
 	if (!cur->armed)
-		return;
+		return ret;
 	cur->armed = false;
 	for (i = 0; i < cur->nr_late; i++)
 		assert_int_equal(invt_attach(&cur->late[i], 0, &cur->dom), 0);
+	return ret;
 }
 
 static void world_init(struct world *w, bool late_ats, unsigned int nr_late)
@@ -199,6 +235,34 @@ static void test_late_many(void **state)
 	world_done(&w);
 }
 
+/*
+ * As above, with the base device detached (its entry unref'd in place of the
+ * published array) while the second look flushes that array.
+ */
+static void test_late_many_racing(void **state)
+{
+	struct world w;
+	pthread_t t;
+	unsigned int i, j;
+	size_t wi;
+
+	world_init(&w, true, NLATE);
+	race_go = 0;
+	race_done = 0;
+	w.race = true;
+	assert_int_equal(pthread_create(&t, NULL, detacher, &w), 0);
+	w.armed = true;
+	assert_int_equal(invt_domain_invalidate(&w.dom, 0x10000, PAGE, true), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.waits, 2);
+	assert_null(invt_device_domain(&w.base, 0));
+	wi = first_wait(&w);
+	for (i = 0; i < NLATE; i++)
+		for (j = 0; j < 4; j++)
+			assert_int_equal(atc_after(&w, wi, 100 + 4 * i + j), 1);
+	world_done(&w);
+}
+
 /* The ablation build can switch the second look off: then the ATC is missed. */
 static void test_ablated(void **state)
 {
@@ -223,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_late_ats),
 		cmocka_unit_test(test_late_no_ats),
 		cmocka_unit_test(test_late_many),
+		cmocka_unit_test(test_late_many_racing),
 		cmocka_unit_test(test_ablated),
 	};
 	int ret;

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <invtrack/ablation.h>
@@ -38,11 +39,12 @@
 #include "hw-cfg.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define TIME_BOUND	60
+#define TIME_BOUND	100	/* a hang cap only */
 #define NSMMU		3
 #define MAXREC		8192
 #define PAGE		4096ull
 #define SID_BITS	8
+#define ACK_LAG		2
 
 /* ------------------------------------------------------ consumer record */
 
@@ -163,8 +165,17 @@ static int env_setup(void **state)
 	for (i = 0; i < NSMMU; i++) {
 		struct smmu_hw_queue_exec exec = { rec_exec, NULL, &E->rec[i] };
 
+		/*
+		 * The ID registers of a full-featured SMMU without RIL (tests
+		 * turn caps.ril on where they want it); CR0ACK lags 2 ticks.
+		 */
+		struct smmu_hw_cfg_idr id = E->idr;
+
+		id.feat &= ~SMMU_HW_FEAT_RIL;
+		smmu_hw_idr_write(&id, 16, INVT_SMMU_CMDQ_MAX_LOG2SIZE, &E->regs[i]);
 		smmu_hw_queue_init(&E->hq[i], &E->regs[i], SMMU_HW_FEAT_ALL, &exec,
 				   SMMU_HW_QUEUE_INLINE);
+		smmu_hw_queue_ctrl_init(&E->hq[i], ACK_LAG);
 	}
 	return 0;
 }
@@ -190,7 +201,7 @@ static struct invt_smmu_config base_cfg(unsigned int i)
 {
 	return (struct invt_smmu_config){
 		.id = i, .regs = &E->regs[i], .cmdq_log2size = 6, .sid_bits = SID_BITS,
-		.ats = true, .mem = &E->mem.ops,
+		.mem = &E->mem.ops,
 	};
 }
 
@@ -278,7 +289,8 @@ static void test_init(void **state)
 {
 	struct invt_smmu *s = smmu_up(0);
 	const struct smmu_hw_cmd exp[] = {
-		CMD(.op = SMMU_HW_OP_CFGI_STE_RANGE, .range = 31), SYNC,
+		CMD(.op = SMMU_HW_OP_CFGI_STE_RANGE, .range = 31),
+		CMD(.op = SMMU_HW_OP_TLBI_NSNH_ALL), CMD(.op = SMMU_HW_OP_TLBI_EL2_ALL), SYNC,
 	};
 	size_t i, bytes = 64u << SID_BITS;
 
@@ -300,8 +312,17 @@ static void test_init(void **state)
 	assert_ptr_equal(invt_smmu_from_iommu(&s->iommu), s);
 	assert_int_equal(s->stats.submits, 1);
 	assert_int_equal(s->stats.waits, 1);
-	assert_int_equal(s->stats.cmds, 2);
+	assert_int_equal(s->stats.cmds, 4);
 	assert_int_equal(s->stats.syncs, 1);
+	/* Enabled, acknowledged; GBPA aborts while disabled. */
+	assert_int_equal(E->regs[0].cr0, INVT_SMMU_CR0_SMMUEN | INVT_SMMU_CR0_CMDQEN);
+	assert_int_equal(E->regs[0].cr0ack, E->regs[0].cr0);
+	assert_int_equal(E->regs[0].gbpa, INVT_SMMU_GBPA_ABORT);
+	assert_int_equal(E->hq[0].handshake_errors, 0);
+	assert_int_equal(s->stats.ack_timeouts, 0);
+	assert_true(s->feat.s1 && s->feat.s2 && s->feat.ats && !s->feat.ril);
+	assert_int_equal(s->feat.oas_bits, 52);
+	assert_int_equal(s->feat.ias_bits, 52);
 
 	/* 8-bit tags; a second instance with the same id. */
 	{
@@ -898,7 +919,7 @@ static void test_master_init_bad(void **state)
 	size_t at;
 	int k;
 
-	cfg.ats = false;
+	E->regs[1].idr0 &= ~INVT_SMMU_IDR0_ATS;	/* an SMMU without ATS */
 	assert_int_equal(invt_smmu_init(&E->smmu[1], &E->ctx, &cfg), 0);
 	E->up[1] = true;
 	noats = &E->smmu[1];
@@ -1306,6 +1327,234 @@ static void test_plan_filter(void **state)
 	invt_invs_free(invs);
 }
 
+/* ------------------------------------------ 5. ID registers and bring-up */
+
+/*
+ * Memory below 2^44 for a 44-bit SMMU: host pointers (heap, stack) are
+ * above, and the SMMU could not reach them.  A bump arena mapped low.
+ */
+#define LOW_BASE	(1ull << 36)
+#define LOW_SIZE	(16u << 20)
+
+static uint8_t *low_arena;
+static size_t low_used;
+
+static void *low_take(size_t bytes, size_t align)
+{
+	size_t at = (low_used + align - 1) & ~(align - 1);
+
+	if (at + bytes > LOW_SIZE)
+		return NULL;
+	low_used = at + bytes;
+	memset(low_arena + at, 0, bytes);
+	return low_arena + at;
+}
+
+static void *low_alloc(void *arg, size_t bytes, uint64_t *pa)
+{
+	void *p = low_take(bytes < 64 ? 64 : bytes, bytes < 64 ? 64 : bytes);
+
+	if (p) {
+		*pa = (uintptr_t)p;
+		((struct tmem *)arg)->live++;
+	}
+	return p;
+}
+
+static void low_free(void *arg, void *va, uint64_t pa, size_t bytes)
+{
+	((struct tmem *)arg)->live--;	/* the arena goes as a whole */
+}
+
+static int low_alloc_table(struct invt_pt_ops *ops, uint64_t *pa)
+{
+	void *p = low_take(PAGE, PAGE);
+
+	if (!p)
+		return -ENOMEM;
+	*pa = (uintptr_t)p;
+	((struct tpt *)ops)->live++;
+	return 0;
+}
+
+static void low_free_table(struct invt_pt_ops *ops, uint64_t pa)
+{
+	((struct tpt *)ops)->live--;
+}
+
+/* An SMMU with a 44-bit OAS (IAS 44): the configuration of issue 17. */
+static void test_oas44(void **state)
+{
+	struct smmu_hw_cfg_idr idr44 = E->idr;
+	const uint32_t sid = 30, psid = 31;
+	struct invt_smmu_domain wide2, wide1, d2, d1;
+	struct invt_smmu_master m, mp;
+	struct smmu_hw_ste ste;
+	struct smmu_hw_cd cd;
+	enum smmu_hw_cfg_why why;
+	struct invt_smmu *s;
+
+	if (!low_arena) {
+		void *p = mmap((void *)(uintptr_t)LOW_BASE, LOW_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == MAP_FAILED || (uintptr_t)p != LOW_BASE)
+			skip();
+		low_arena = p;
+	}
+	low_used = 0;
+	E->mem.ops.alloc = low_alloc;
+	E->mem.ops.free = low_free;
+	E->pt.ops.alloc_table = low_alloc_table;
+	E->pt.ops.free_table = low_free_table;
+	E->regs[1].idr5 = (E->regs[1].idr5 & ~7u) | INVT_SMMU_PS_44;
+	idr44.oas = INVT_SMMU_PS_44;
+	s = smmu_up(1);
+	assert_int_equal(s->feat.oas_bits, 44);
+	assert_int_equal(s->feat.ias_bits, 44);
+
+	/* 48-bit domains: too wide for it, refused before anything changes. */
+	domain(&wide2, INVT_DOMAIN_S2);
+	domain(&wide1, INVT_DOMAIN_S1);
+	assert_int_equal(invt_smmu_domain_fits(s, &wide2), -ERANGE);
+	assert_int_equal(invt_smmu_domain_fits(s, &wide1), -ERANGE);
+	assert_int_equal(invt_smmu_master_init(&m, s, &sid, 1, 1, false), 0);
+	assert_int_equal(invt_smmu_master_init(&mp, s, &psid, 1, 4, false), 0);
+	assert_int_equal(invt_smmu_attach(&m, 0, &wide2), -ERANGE);
+	assert_int_equal(invt_smmu_attach(&m, 0, &wide1), -ERANGE);
+	assert_int_equal(invt_smmu_attach(&mp, 1, &wide1), -ERANGE);
+	assert_int_equal(m.ste_config, INVT_SMMU_STE_ABORT);
+	assert_null(invt_device_domain(&m.dev, 0));
+
+	/* Sized by the SMMU: S2T0SZ 20, S2SL0 level 0, S2PS 44; T0SZ 16, IPS 44. */
+	assert_int_equal(invt_smmu_domain_init_for(&d2, s, INVT_DOMAIN_S2, &E->pt.ops), 0);
+	assert_int_equal(invt_smmu_domain_init_for(&d1, s, INVT_DOMAIN_S1, &E->pt.ops), 0);
+	assert_int_equal(d2.ia_bits, 44);
+	assert_int_equal(d2.oa_bits, 44);
+	assert_int_equal(d1.ia_bits, 48);
+	assert_int_equal(d1.oa_bits, 44);
+	/* The page table refuses what the SMMU could not translate. */
+	assert_int_equal(invt_pt_map(&d2.pt, 1ull << 44, 0x100000, PAGE, INVT_PT_READ), -EINVAL);
+	assert_int_equal(invt_smmu_attach(&m, 0, &d2), 0);
+	assert_int_equal(smmu_hw_ste_parse(ste_mem(s, sid), &idr44, &ste, &why), 0);
+	assert_true(ste.s2);
+	assert_int_equal(ste.s2t0sz, 20);
+	assert_int_equal(ste.s2_level, 0);
+	assert_int_equal(ste.s2ps, INVT_SMMU_PS_44);
+	assert_int_equal(invt_smmu_attach(&m, 0, &d1), 0);
+	assert_int_equal(smmu_hw_ste_parse(ste_mem(s, sid), &idr44, &ste, &why), 0);
+	assert_int_equal(smmu_hw_cd_parse(m.cdtab, &ste, &idr44, &cd, &why), 0);
+	assert_int_equal(cd.t0sz, 16);
+	assert_int_equal(cd.ips, INVT_SMMU_PS_44);
+	assert_int_equal(invt_smmu_attach(&mp, 1, &d1), 0);
+
+	assert_int_equal(invt_smmu_attach(&mp, 1, NULL), 0);
+	assert_int_equal(invt_smmu_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_smmu_master_destroy(&mp), 0);
+	assert_int_equal(invt_smmu_master_destroy(&m), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&d1), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&d2), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&wide1), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&wide2), 0);
+	assert_int_equal(E->hq[1].handshake_errors, 0);
+}
+
+/* What the driver derives, and what it refuses to drive. */
+static void test_probe(void **state)
+{
+	struct invt_smmu_config cfg = base_cfg(1);
+	struct invt_smmu_features f;
+	struct invt_smmu_regs r = E->regs[1];
+
+	assert_int_equal(invt_smmu_probe(&r, &f), 0);
+	assert_true(f.s1 && f.s2 && f.ats && f.cohacc && f.asid16 && f.vmid16 && f.hyp);
+	assert_false(f.st_2lvl || f.cd_2lvl || f.ril);
+	assert_int_equal(f.sidsize, 16);
+	assert_int_equal(f.ssidsize, 20);
+	assert_int_equal(f.cmdqs, INVT_SMMU_CMDQ_MAX_LOG2SIZE);
+	assert_int_equal(f.granules, 7);
+	r.idr0 |= INVT_SMMU_IDR0_TTF_AA32;		/* AArch32 tables: IAS >= 40 */
+	r.idr5 = (r.idr5 & ~7u) | INVT_SMMU_PS_36;
+	assert_int_equal(invt_smmu_probe(&r, &f), 0);
+	assert_int_equal(f.oas_bits, 36);
+	assert_int_equal(f.ias_bits, 40);
+	r = E->regs[1];
+	r.idr5 &= ~INVT_SMMU_IDR5_GRAN4K;
+	assert_int_equal(invt_smmu_probe(&r, &f), -ENODEV);
+	r = E->regs[1];
+	r.idr0 &= ~(INVT_SMMU_IDR0_S1P | INVT_SMMU_IDR0_S2P);
+	assert_int_equal(invt_smmu_probe(&r, &f), -ENODEV);
+	r = E->regs[1];
+	r.idr5 |= 7;
+	assert_int_equal(invt_smmu_probe(&r, &f), -ENODEV);
+
+	/* Sizes the SMMU caps; 8-bit tags without ASID16 / VMID16. */
+	E->regs[1].idr1 = (E->regs[1].idr1 & ~(0x1fu << INVT_SMMU_IDR1_CMDQS_SHIFT) & ~0x3fu) |
+			  4u << INVT_SMMU_IDR1_CMDQS_SHIFT | 5;
+	E->regs[1].idr0 &= ~(INVT_SMMU_IDR0_ASID16 | INVT_SMMU_IDR0_VMID16);
+	assert_int_equal(invt_smmu_init(&E->smmu[1], &E->ctx, &cfg), 0);
+	E->up[1] = true;
+	assert_int_equal(E->smmu[1].cmdq.log2size, 4);
+	assert_int_equal(E->smmu[1].sid_bits, 5);
+	assert_int_equal(E->smmu[1].asids.max, 255);
+	assert_int_equal(E->smmu[1].vmids.max, 255);
+}
+
+/*
+ * CR0ACK lags: the driver waits for it (no handshake error); a driver that
+ * does not is caught: it changes CR0 before the acknowledgement, and its
+ * commands are not consumed while CMDQEN is unacknowledged.
+ */
+static void test_handshakes(void **state)
+{
+	struct invt_smmu_regs *r = &E->regs[2];
+	struct invt_smmu_cmdq q;
+	uint8_t sync[INVT_SMMU_CMD_BYTES];
+	struct invt_smmu_cmd c = { .opcode = INVT_SMMU_CMD_SYNC };
+	uint64_t token, base;
+	unsigned int i;
+
+	smmu_up(0);
+	assert_int_equal(E->hq[0].handshake_errors, 0);
+	assert_int_equal(E->smmu[0].stats.ack_timeouts, 0);
+
+	/* A stream table base rewritten while SMMUEN is on: caught, ignored. */
+	base = E->regs[0].strtab_base;
+	E->regs[0].strtab_base = base + 0x1000;
+	E->regs[0].poll(E->regs[0].doorbell_arg);
+	assert_int_equal(E->hq[0].handshake_errors, 1);
+	assert_int_equal(E->hq[0].strtab_base, base);
+	E->regs[0].strtab_base = base;
+
+	/* A non-waiting bring-up on SMMU 2. */
+	assert_int_equal(invt_smmu_cmdq_init(&q, r, 4), 0);
+	q.spin_limit = 1000;
+	assert_int_equal(invt_smmu_cmd_encode_le(&c, sync), 0);
+	r->cr0 = INVT_SMMU_CR0_CMDQEN;
+	r->doorbell(r->doorbell_arg);
+	assert_int_equal(invt_smmu_cmdq_submit(&q, sync, 1, &token), 0);
+	/* Not acknowledged yet: nothing consumed, the wait gives up. */
+	assert_int_equal(E->rec[2].n, 0);
+	assert_int_equal(invt_smmu_cmdq_wait(&q, token), -ETIMEDOUT);
+	/* And CR0 changed again before CR0ACK matched: caught. */
+	r->cr0 = INVT_SMMU_CR0_CMDQEN | INVT_SMMU_CR0_SMMUEN;
+	r->doorbell(r->doorbell_arg);
+	assert_int_equal(E->hq[2].handshake_errors, 1);
+	for (i = 0; i <= ACK_LAG && r->cr0ack != r->cr0; i++)
+		r->poll(r->doorbell_arg);
+	assert_int_equal(r->cr0ack, r->cr0);
+	r->doorbell(r->doorbell_arg);
+	assert_int_equal(invt_smmu_cmdq_wait(&q, token), 0);
+	assert_int_equal(E->rec[2].n, 1);
+	/* Disable properly before the queue goes. */
+	r->cr0 = 0;
+	for (i = 0; i <= ACK_LAG + 1 && r->cr0ack; i++)
+		r->poll(r->doorbell_arg);
+	assert_int_equal(r->cr0ack, 0);
+	invt_smmu_cmdq_destroy(&q);
+	assert_int_equal(E->hq[2].handshake_errors, 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
 
 int main(void)
@@ -1324,6 +1573,9 @@ int main(void)
 		T(test_install_errors),
 		T(test_plan_count),
 		T(test_plan_filter),
+		T(test_oas44),
+		T(test_probe),
+		T(test_handshakes),
 	};
 
 	invt_rcu_register_thread();

@@ -14,7 +14,8 @@
  *    reused although IQH passed it;
  *  - IQE: skipped with a no-op, nothing behind it lost, the covering wait
  *    (already written, or written later) reports -EIO, later ones 0; a
- *    refused wait itself;
+ *    refused wait itself; a unit that refuses everything, or stops at a
+ *    slot never written: -EIO after a bounded number of recoveries;
  *  - ITE: aborted waits resubmit and report -EIO, later waits 0;
  *  - ICE cleared by poll.
  *  - threads: two producers submitting and waiting concurrently against
@@ -55,6 +56,7 @@ struct fake {
 	unsigned int nr_deferred;
 	bool reject_pd;			/* waits with PD = 1 are invalid */
 	unsigned int reject_sw;		/* reject the next N SW = 1 waits */
+	bool reject_all;		/* every descriptor is invalid */
 	struct rec rec[MAXREC];
 	unsigned int n;
 	unsigned int errs;
@@ -114,7 +116,7 @@ static void fake_doorbell(void *arg)
 		qw1 = le64(d + 8);
 		type = qw0 & 0xf;
 		/* Like the model: a wait with neither SW nor IF is invalid. */
-		if (!type || type > 8 || (type == 5 && !(qw0 & 0x30)) ||
+		if (f->reject_all || !type || type > 8 || (type == 5 && !(qw0 & 0x30)) ||
 		    (type == 5 && f->reject_pd && (qw0 & 0x80)) ||
 		    (type == 5 && (qw0 & 0x20) && f->reject_sw)) {
 			if (type == 5 && (qw0 & 0x20) && f->reject_sw)
@@ -518,6 +520,47 @@ static void test_iqe_wait(void **state)
 	env_free(e);
 }
 
+/*
+ * A unit that keeps refusing: every wait and a submit that needs free
+ * entries end in -EIO after INVT_VTD_QI_IQE_REPEATS recoveries, never loop.
+ */
+static void test_iqe_refuse_all(void **state)
+{
+	struct env *e = env_new(0, true, 0);
+	unsigned int i, errs;
+	uint64_t tok;
+
+	e->f.reject_all = true;
+	add(e, &dsi);
+	add(e, &wsw);
+	tok = submit(e, 0);
+	assert_int_equal(invt_vtd_qi_wait(&e->q, tok), -EIO);
+	assert_int_equal(e->f.errs, INVT_VTD_QI_IQE_REPEATS);
+	assert_int_equal(e->f.n, 0);
+	assert_true(e->f.regs.fsts & INVT_VTD_FSTS_IQE);	/* left stopped */
+	/* Given up on: a later wait fails at once, reporting nothing new. */
+	assert_int_equal(invt_vtd_qi_wait(&e->q, tok), -EIO);
+	assert_int_equal(e->f.errs, INVT_VTD_QI_IQE_REPEATS);
+	/* A submit that needs more than the stopped queue has: -EIO too. */
+	for (i = 0; i < 200; i++)
+		add(e, &dsi);
+	tok = submit(e, -EIO);
+	assert_int_equal(e->f.errs, INVT_VTD_QI_IQE_REPEATS);
+	env_free(e);
+
+	/* The unit's IQH names a slot never written (zeroed: invalid). */
+	e = env_new(0, true, 0);
+	e->f.regs.iqh = 5u << 5;
+	add(e, &dsi);
+	add(e, &wsw);
+	tok = submit(e, 0);
+	assert_int_equal(invt_vtd_qi_wait(&e->q, tok), -EIO);
+	errs = e->f.errs;
+	assert_true(errs >= 1 && errs <= INVT_VTD_QI_IQE_REPEATS);
+	assert_int_equal(e->f.n, 0);
+	env_free(e);
+}
+
 static void test_ite(void **state)
 {
 	struct env *e = env_new(0, true, 0);
@@ -675,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_iqe_covered),
 		cmocka_unit_test(test_iqe_open),
 		cmocka_unit_test(test_iqe_wait),
+		cmocka_unit_test(test_iqe_refuse_all),
 		cmocka_unit_test(test_ite),
 		cmocka_unit_test(test_ice_and_hooks),
 		cmocka_unit_test(test_on_write),

@@ -73,7 +73,8 @@ static void rec_build(struct invt_batch *b, const struct invt_inv *inv, const st
 			emit(b, inv, r, INVT_REC_ATC, r->start, r->last);
 			return;
 		}
-		/* fall through */
+		emit(b, inv, r, INVT_REC_ATC_ALL, 0, UINT64_MAX);
+		return;
 	default:
 		emit(b, inv, r, INVT_REC_ATC_ALL, 0, UINT64_MAX);
 		return;
@@ -97,10 +98,18 @@ static void rec_log(struct invt_recorder *rec, int kind, uint32_t iommu,
 		return;
 	if (rec->nlog == rec->cap) {
 		size_t cap = rec->cap ? 2 * rec->cap : 256;
+#ifdef __KERNEL__
+		/* Under rec->lock, a spinlock, on the invalidation path: no sleeping. */
+		struct invt_rec_event *n = krealloc(rec->log, cap * sizeof(*n), GFP_ATOMIC);
+
+		if (WARN_ON_ONCE(!n))
+			return; /* the event is lost: the test comparing the log fails */
+#else
 		struct invt_rec_event *n = realloc(rec->log, cap * sizeof(*n));
 
 		if (!n)
 			abort(); /* test infrastructure only: out of memory is fatal */
+#endif
 		rec->log = n;
 		rec->cap = cap;
 	}
@@ -113,14 +122,14 @@ static void rec_log(struct invt_recorder *rec, int kind, uint32_t iommu,
 	ev->token = token;
 }
 
-static uint64_t rec_submit(struct invt_batch *b)
+static int rec_submit(struct invt_batch *b, uint64_t *tokenp)
 {
 	struct invt_rec_iommu *ri = to_rec(b->iommu);
 	struct invt_recorder *rec = ri->rec;
-	uint64_t token = b->token;
+	uint64_t token = *tokenp;
 	uint32_t off;
 
-	invt_mutex_lock(&rec->lock);
+	invt_spin_lock(&rec->lock);
 	for (off = 0; off < b->used; off += sizeof(struct invt_rec_cmd)) {
 		const struct invt_rec_cmd *c = (const void *)(b->buf + off);
 
@@ -134,20 +143,24 @@ static uint64_t rec_submit(struct invt_batch *b)
 			rec->on_cmd(rec->arg, ri, c);
 	}
 	rec_log(rec, INVT_REC_EV_SUBMIT, ri->iommu.id, NULL, token);
-	invt_mutex_unlock(&rec->lock);
-	return token;
+	invt_spin_unlock(&rec->lock);
+	*tokenp = token;
+	/* Relaxed: set by the test between operations. */
+	return __atomic_load_n(&ri->submit_err, __ATOMIC_RELAXED);
 }
 
-static void rec_wait(struct invt_iommu *iommu, uint64_t token)
+static int rec_wait(struct invt_iommu *iommu, uint64_t token)
 {
 	struct invt_rec_iommu *ri = to_rec(iommu);
 
 	__atomic_fetch_add(&ri->waits, 1, __ATOMIC_RELAXED);
-	if (!ri->rec->logging)
-		return;
-	invt_mutex_lock(&ri->rec->lock);
-	rec_log(ri->rec, INVT_REC_EV_WAIT, iommu->id, NULL, token);
-	invt_mutex_unlock(&ri->rec->lock);
+	if (ri->rec->logging) {
+		invt_spin_lock(&ri->rec->lock);
+		rec_log(ri->rec, INVT_REC_EV_WAIT, iommu->id, NULL, token);
+		invt_spin_unlock(&ri->rec->lock);
+	}
+	/* Relaxed: set by the test between operations. */
+	return __atomic_load_n(&ri->wait_err, __ATOMIC_RELAXED);
 }
 
 static const struct invt_iommu_ops rec_ops = {
@@ -160,22 +173,26 @@ static const struct invt_iommu_ops rec_ops = {
 void invt_recorder_init(struct invt_recorder *rec, bool logging)
 {
 	memset(rec, 0, sizeof(*rec));
-	invt_mutex_init(&rec->lock);
+	invt_spin_lock_init(&rec->lock);
 	rec->logging = logging;
 }
 
 void invt_recorder_reset(struct invt_recorder *rec)
 {
-	invt_mutex_lock(&rec->lock);
+	invt_spin_lock(&rec->lock);
 	rec->nlog = 0;
-	invt_mutex_unlock(&rec->lock);
+	invt_spin_unlock(&rec->lock);
 }
 
 void invt_recorder_destroy(struct invt_recorder *rec)
 {
+#ifdef __KERNEL__
+	kfree(rec->log);
+#else
 	free(rec->log);
+#endif
 	rec->log = NULL;
-	invt_mutex_destroy(&rec->lock);
+	invt_spin_lock_destroy(&rec->lock);
 }
 
 int invt_rec_iommu_init(struct invt_ctx *ctx, struct invt_rec_iommu *ri, struct invt_recorder *rec,

@@ -84,17 +84,19 @@ struct invt_rec_iommu;
 
 /**
  * struct invt_recorder - the log shared by the instances of one test.
- * @lock: protects everything below.
+ * @lock: protects everything below; a spinlock in a kernel, where
+ *	submissions run on the invalidation path (no sleeping).
  * @log: events (when @logging).
  * @nlog: events in @log.
  * @cap: room in @log.
  * @logging: keep events in @log.
  * @on_cmd: if set, called for every command as it is submitted, with @lock
- *	held (stress tests apply the command to their own cache model).
+ *	held (stress tests apply the command to their own cache model): it
+ *	must not sleep.
  * @arg: for @on_cmd.
  */
 struct invt_recorder {
-	invt_mutex_t lock;
+	invt_spinlock_t lock;
 	struct invt_rec_event *log;
 	size_t nlog;
 	size_t cap;
@@ -114,6 +116,9 @@ struct invt_recorder {
  * @cmds: commands submitted (syncs included); atomic.
  * @syncs: completion commands submitted; atomic.
  * @waits: waits; atomic.
+ * @submit_err: what every submit returns (0, or an injected error); the
+ *	commands are logged all the same.
+ * @wait_err: what every wait returns (0, or an injected error).
  */
 struct invt_rec_iommu {
 	struct invt_iommu iommu;
@@ -124,6 +129,8 @@ struct invt_rec_iommu {
 	uint64_t cmds;
 	uint64_t syncs;
 	uint64_t waits;
+	int submit_err;
+	int wait_err;
 };
 
 /**

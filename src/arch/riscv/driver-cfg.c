@@ -456,6 +456,8 @@ int invt_rv_attach_install(struct invt_rv_attach *a)
 	struct invt_rv_master *m = a->m;
 	int ret;
 
+	/* From the first DC or PC write on, the device may use the new domain. */
+	invt_attach_installing(&a->tx);
 	invt_mutex_lock(&m->rv->cfg_lock);
 	ret = slot_install(m, a->ssid, a->new, config_inval(m->rv));
 	if (!ret) {
@@ -481,8 +483,11 @@ void invt_rv_attach_abort(struct invt_rv_attach *a)
 		old = invt_container_of(a->tx.old, struct invt_rv_domain, dom);
 	/*
 	 * Back to the old context, from wherever install stopped (a no-op when
-	 * it never ran).  Best effort: a queue error here is counted in the
-	 * stats and nothing more can be done.
+	 * it never ran), its IODIR + IOFENCE.C waited for: from then on the
+	 * device cannot reach the new domain.  Only then does the core send
+	 * ATS.INVAL for what the device may have fetched through the new domain
+	 * (after an install began) and drop its entries.  Best effort: a queue
+	 * error here is counted in the stats and nothing more can be done.
 	 */
 	invt_mutex_lock(&m->rv->cfg_lock);
 	slot_install(m, a->ssid, old, config_inval(m->rv));

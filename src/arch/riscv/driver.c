@@ -176,18 +176,14 @@ static int rv_wait_token(struct invt_rv *rv, uint64_t token)
 	return ret;
 }
 
-static uint64_t rv_submit(struct invt_batch *b)
+static int rv_submit(struct invt_batch *b, uint64_t *token)
 {
-	struct invt_rv *rv = invt_rv_from_iommu(b->iommu);
-	uint64_t token = b->token;
-
-	rv_submit_cmds(rv, b->buf, b->cmds, &token);
-	return token;
+	return rv_submit_cmds(invt_rv_from_iommu(b->iommu), b->buf, b->cmds, token);
 }
 
-static void rv_wait(struct invt_iommu *iommu, uint64_t token)
+static int rv_wait(struct invt_iommu *iommu, uint64_t token)
 {
-	rv_wait_token(invt_rv_from_iommu(iommu), token);
+	return rv_wait_token(invt_rv_from_iommu(iommu), token);
 }
 
 static const struct invt_iommu_ops rv_ops = {
@@ -237,15 +233,47 @@ static bool caps_ok(const struct invt_rv_config *cfg, uint64_t cap)
 	return !cfg->ats || (cap & INVT_RV_CAP_ATS);
 }
 
-/*
- * Write ddtp.  Release: pairs with the IOMMU's acquire load of ddtp before
- * it fetches a DC; forbids it seeing the table's address before the zeroed
- * table.  The IODIR.INVAL_DDT that follows is published by the queue's
- * release store of cqt, which orders this store before it too.
- */
-static void ddtp_program(struct invt_riscv_regs *regs, uint64_t v)
+/* Wait for ddtp.busy to read 0, each round a tick of a model's clock. */
+static int ddtp_wait(struct invt_riscv_regs *regs, uint32_t limit)
 {
-	__atomic_store_n(&regs->ddtp, v, __ATOMIC_RELEASE);
+	uint32_t spins;
+
+	for (spins = 0; spins <= limit; spins++) {
+		/*
+		 * Acquire: pairs with the IOMMU's release when it clears busy.
+		 * Forbids relying on the new directory (or freeing the old one)
+		 * before the IOMMU acted on the write.
+		 */
+		if (!(__atomic_load_n(&regs->ddtp, __ATOMIC_ACQUIRE) & INVT_RV_DDTP_BUSY))
+			return 0;
+		if (regs->poll)
+			regs->poll(regs->doorbell_arg);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * Write ddtp with the busy handshake (spec 1.0, ddtp): wait for busy to be
+ * 0, write, wait for busy to be 0 again (bounded).  Release: pairs with the
+ * IOMMU's acquire load of ddtp; forbids it seeing the table's address
+ * before the zeroed table.  The IODIR.INVAL_DDT that follows is published by
+ * the queue's release store of cqt, which orders this store before it too.
+ */
+static int ddtp_program(struct invt_rv *rv, struct invt_riscv_regs *regs, uint64_t v)
+{
+	int ret = ddtp_wait(regs, rv->cmdq.spin_limit);
+
+	if (!ret) {
+		__atomic_store_n(&regs->ddtp, v, __ATOMIC_RELEASE);
+		if (regs->doorbell)
+			regs->doorbell(regs->doorbell_arg);
+		else if (regs->poll)
+			regs->poll(regs->doorbell_arg);
+		ret = ddtp_wait(regs, rv->cmdq.spin_limit);
+	}
+	if (ret)
+		__atomic_fetch_add(&rv->cmdq.stats.timeouts, 1, __ATOMIC_RELAXED);
+	return ret;
 }
 
 /* IODIR.INVAL_DDT DV = 0 then IOFENCE.C, waited for: nothing cached survives. */
@@ -323,9 +351,11 @@ int invt_rv_init(struct invt_rv *rv, struct invt_ctx *ctx, const struct invt_rv_
 		ret = -ENOMEM;
 		goto err_ddt;
 	}
-	old_ddtp = __atomic_load_n(&cfg->regs->ddtp, __ATOMIC_RELAXED);
-	ddtp_program(cfg->regs, (rv->ddt_pa >> 12) << INVT_RV_DDTP_PPN_SHIFT |
-			       INVT_RV_DDTP_MODE_1LVL);
+	old_ddtp = __atomic_load_n(&cfg->regs->ddtp, __ATOMIC_RELAXED) & ~INVT_RV_DDTP_BUSY;
+	ret = ddtp_program(rv, cfg->regs, (rv->ddt_pa >> 12) << INVT_RV_DDTP_PPN_SHIFT |
+				      INVT_RV_DDTP_MODE_1LVL);
+	if (ret)
+		goto err_regs;
 	ret = inval_ddt_all(rv);
 	if (ret)
 		goto err_regs;
@@ -343,7 +373,7 @@ int invt_rv_init(struct invt_rv *rv, struct invt_ctx *ctx, const struct invt_rv_
 err_lock:
 	invt_mutex_destroy(&rv->cfg_lock);
 err_regs:
-	ddtp_program(cfg->regs, old_ddtp);
+	ddtp_program(rv, cfg->regs, old_ddtp);	/* best effort: counted */
 err_ddt:
 	cfg->mem->free(cfg->mem->arg, rv->ddt, rv->ddt_pa, INVT_RV_TABLE_BYTES);
 	rv->ddt = NULL;
@@ -370,8 +400,8 @@ int invt_rv_destroy(struct invt_rv *rv)
 	ret = invt_iommu_unregister(&rv->iommu);
 	if (ret)
 		return ret;
-	/* No DC is valid: nothing left to fetch.  Mode Off. */
-	ddtp_program(rv->cmdq.regs, 0);
+	/* No DC is valid: nothing left to fetch.  Mode Off, acted on. */
+	ddtp_program(rv, rv->cmdq.regs, 0);
 	rv->mem->free(rv->mem->arg, rv->ddt, rv->ddt_pa, INVT_RV_TABLE_BYTES);
 	rv->ddt = NULL;
 	invt_rv_cmdq_destroy(&rv->cmdq);

@@ -112,11 +112,67 @@ static bool hwq_complete_fence(struct rv_hw_queue *hq, uint32_t next)
 	return true;
 }
 
-/* Apply cqcsr_clear and follow cqen.  Return: the queue may run. */
+static void hwq_handshake_error(struct rv_hw_queue *hq)
+{
+	__atomic_fetch_add(&hq->handshake_errors, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * ddtp (spec 1.0, ddtp register): a new value sets busy; after the lag it
+ * takes effect and busy clears.  A value changed while busy is counted (the
+ * spec leaves the outcome to the implementation; the model takes the
+ * latest).  hq->lock held.
+ */
+static void hwq_ddtp_tick(struct rv_hw_queue *hq)
+{
+	struct invt_riscv_regs *r = hq->regs;
+	/*
+	 * Acquire: pairs with the driver's release store of ddtp, made after
+	 * the directory's initialisation.
+	 */
+	uint64_t v = __atomic_load_n(&r->ddtp, __ATOMIC_ACQUIRE) & ~INVT_RV_DDTP_BUSY;
+
+	if (v != hq->ddtp_seen) {
+		if (hq->ddtp_lag >= 0)
+			hwq_handshake_error(hq);
+		hq->ddtp_seen = v;
+		hq->ddtp_lag = (int)hq->ack_lag;
+		__atomic_fetch_or(&r->ddtp, INVT_RV_DDTP_BUSY, __ATOMIC_RELAXED);
+	}
+	if (hq->ddtp_lag > 0) {
+		hq->ddtp_lag--;
+	} else if (hq->ddtp_lag == 0) {
+		hq->ddtp_lag = -1;
+		/* Release: pairs with the acquire of rv_hw_queue_ddtp(). */
+		__atomic_store_n(&hq->ddtp, v, __ATOMIC_RELEASE);
+		/*
+		 * Release: pairs with the driver's acquire poll of busy.
+		 * Forbids it seeing the write done before it took effect.
+		 */
+		__atomic_fetch_and(&r->ddtp, ~INVT_RV_DDTP_BUSY, __ATOMIC_RELEASE);
+	}
+}
+
+uint64_t rv_hw_queue_ddtp(struct rv_hw_queue *hq)
+{
+	return __atomic_load_n(&hq->ddtp, __ATOMIC_ACQUIRE);
+}
+
+void rv_hw_queue_set_lag(struct rv_hw_queue *hq, unsigned int ack_lag)
+{
+	hq->ack_lag = ack_lag;
+}
+
+/*
+ * Apply cqcsr_clear, ddtp, and follow cqen: a change of cqen sets busy;
+ * after the lag cqon follows it and busy clears (spec 1.0, cqcsr).  The
+ * queue does not run while a change is pending.  Return: the queue may run.
+ */
 static bool hwq_control(struct rv_hw_queue *hq)
 {
 	struct invt_riscv_regs *r = hq->regs;
 	uint32_t clr, csr;
+	bool en;
 
 	/*
 	 * Acquire: pairs with the driver's release store of cqcsr_clear.
@@ -130,22 +186,38 @@ static bool hwq_control(struct rv_hw_queue *hq)
 	 * cqb and the queue memory.  Forbids using either before then.
 	 */
 	csr = __atomic_load_n(&r->cqcsr, __ATOMIC_ACQUIRE);
-	if (!(csr & INVT_RV_CQCSR_CQEN)) {
-		if (csr & INVT_RV_CQCSR_CQON)
-			__atomic_fetch_and(&r->cqcsr, ~INVT_RV_CQCSR_CQON, __ATOMIC_RELEASE);
+	hwq_ddtp_tick(hq);
+	en = csr & INVT_RV_CQCSR_CQEN;
+	if (en != hq->cqen_seen) {
+		/* cqen written again while busy: counted, the latest wins. */
+		if (hq->cq_lag >= 0)
+			hwq_handshake_error(hq);
+		hq->cqen_seen = en;
+		hq->cq_lag = (int)hq->ack_lag;
+		__atomic_fetch_or(&r->cqcsr, INVT_RV_CQCSR_BUSY, __ATOMIC_RELAXED);
+	}
+	if (hq->cq_lag > 0) {
+		hq->cq_lag--;
 		return false;
 	}
-	if (!(csr & INVT_RV_CQCSR_CQON)) {
-		/* cqen 0 -> 1: cqh and the error bits start from 0 (§5.9). */
-		hwq_set_cqh(hq, 0);
-		hq->open = false;
-		hq->to_pending = false;
-		__atomic_fetch_and(&r->cqcsr, ~CQCSR_W1C, __ATOMIC_RELAXED);
-		/* Release: pairs with the driver's acquire poll of cqon. */
-		__atomic_fetch_or(&r->cqcsr, INVT_RV_CQCSR_CQON, __ATOMIC_RELEASE);
-		csr = 0;
+	if (hq->cq_lag == 0) {
+		hq->cq_lag = -1;
+		if (en) {
+			/* cqen 0 -> 1: cqh and the error bits start from 0 (§5.9). */
+			hwq_set_cqh(hq, 0);
+			hq->open = false;
+			hq->to_pending = false;
+			__atomic_fetch_and(&r->cqcsr, ~CQCSR_W1C, __ATOMIC_RELAXED);
+			/* Release: pairs with the driver's acquire poll of cqon. */
+			__atomic_fetch_or(&r->cqcsr, INVT_RV_CQCSR_CQON, __ATOMIC_RELEASE);
+		} else {
+			__atomic_fetch_and(&r->cqcsr, ~INVT_RV_CQCSR_CQON, __ATOMIC_RELEASE);
+		}
+		/* Release: pairs with the driver's acquire poll of busy. */
+		__atomic_fetch_and(&r->cqcsr, ~INVT_RV_CQCSR_BUSY, __ATOMIC_RELEASE);
 	}
-	return !(csr & CQCSR_STOPPED);
+	csr = __atomic_load_n(&r->cqcsr, __ATOMIC_ACQUIRE);
+	return (csr & INVT_RV_CQCSR_CQON) && !(csr & CQCSR_STOPPED);
 }
 
 /*
@@ -222,8 +294,8 @@ unsigned int rv_hw_queue_run(struct rv_hw_queue *hq)
 		goto out;
 	}
 	mask = (UINT32_C(1) << log2) - 1;
-	/* Relaxed: written once before any device is attached (riscv-regs.h). */
-	ddtp = __atomic_load_n(&r->ddtp, __ATOMIC_RELAXED);
+	/* The ddtp in effect (hwq_ddtp_tick() ran in hwq_control()). */
+	ddtp = __atomic_load_n(&hq->ddtp, __ATOMIC_RELAXED);
 	hq->lim.did_bits = (ddtp & INVT_RV_DDTP_MODE_MASK) == INVT_RV_DDTP_MODE_1LVL ? 7 : 0;
 	/* Only the IOMMU writes cqh. */
 	idx = __atomic_load_n(&r->cqh, __ATOMIC_RELAXED) & mask;
@@ -269,10 +341,13 @@ int rv_hw_queue_init(struct rv_hw_queue *hq, struct invt_riscv_regs *regs,
 	ret = pthread_mutex_init(&hq->lock, NULL);
 	if (ret)
 		return -ret;
-	if (mode == RV_HW_QUEUE_INLINE) {
+	hq->ddtp_lag = -1;
+	hq->cq_lag = -1;
+	if (mode == RV_HW_QUEUE_INLINE)
 		regs->doorbell = hwq_doorbell;
-		regs->doorbell_arg = hq;
-	}
+	/* Polls run the IOMMU too (one consumer at a time: hq->lock). */
+	regs->poll = hwq_doorbell;
+	regs->doorbell_arg = hq;
 	return 0;
 }
 
@@ -281,6 +356,7 @@ void rv_hw_queue_destroy(struct rv_hw_queue *hq)
 	rv_hw_queue_stop(hq);
 	if (hq->regs->doorbell_arg == hq) {
 		hq->regs->doorbell = NULL;
+		hq->regs->poll = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
 	pthread_mutex_destroy(&hq->lock);

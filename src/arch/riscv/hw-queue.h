@@ -108,6 +108,17 @@ enum rv_hw_queue_mode {
  * @stop: asks the thread to return (atomic).
  * @running: a consumer thread exists.
  * @thread: the consumer thread.
+ * @ack_lag: ticks (runs: doorbells, polls, thread rounds) a ddtp write or a
+ *	cqen change stays busy before it takes effect.
+ * @ddtp_seen: the ddtp value (busy masked) last seen (lock).
+ * @ddtp_lag: ticks left before @ddtp_seen takes effect, -1 when it has
+ *	(lock).
+ * @ddtp: the ddtp in effect: what device-context fetches use (atomic).
+ * @cqen_seen: cqcsr.cqen last seen (lock).
+ * @cq_lag: ticks left before @cqen_seen takes effect (cqon follows), -1
+ *	when it has (lock).
+ * @handshake_errors: writes of ddtp or cqcsr.cqen while the register was
+ *	busy with the previous one (atomic).
  */
 struct rv_hw_queue {
 	struct invt_riscv_regs *regs;
@@ -129,6 +140,13 @@ struct rv_hw_queue {
 	int stop;
 	bool running;
 	pthread_t thread;
+	unsigned int ack_lag;
+	uint64_t ddtp_seen;
+	int ddtp_lag;
+	uint64_t ddtp;
+	bool cqen_seen;
+	int cq_lag;
+	uint64_t handshake_errors;
 };
 
 /**
@@ -146,6 +164,22 @@ struct rv_hw_queue {
  */
 int rv_hw_queue_init(struct rv_hw_queue *hq, struct invt_riscv_regs *regs,
 		     const struct rv_hw_queue_ops *ops, enum rv_hw_queue_mode mode);
+
+/**
+ * rv_hw_queue_set_lag() - let ddtp and cqcsr acknowledgements lag.
+ * @hq: a consumer not running yet.
+ * @ack_lag: see struct rv_hw_queue (0 after init: acted on at the first
+ *	tick after the write).
+ */
+void rv_hw_queue_set_lag(struct rv_hw_queue *hq, unsigned int ack_lag);
+
+/**
+ * rv_hw_queue_ddtp() - the ddtp value the IOMMU acts on.
+ * @hq: the consumer.
+ *
+ * Return: the last ddtp write whose busy period ended (0, Off, at reset).
+ */
+uint64_t rv_hw_queue_ddtp(struct rv_hw_queue *hq);
 
 /**
  * rv_hw_queue_destroy() - stop the thread if any, remove the doorbell.

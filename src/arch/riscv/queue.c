@@ -235,17 +235,34 @@ uint64_t invt_rv_cmdq_poll(struct invt_rv_cmdq *q)
 	return head;
 }
 
+/* One round of a poll: let a model move on (its clock), else relax. */
+static void q_poll_round(struct invt_rv_cmdq *q, unsigned int spins)
+{
+	if (q->regs->poll)
+		q->regs->poll(q->regs->doorbell_arg);
+	else
+		q_relax(spins);
+}
+
+/*
+ * Wait for cqcsr.cqon to read @on and cqcsr.busy 0: the IOMMU acted on the
+ * last cqen write (spec 1.0, cqcsr: software checks busy before writing
+ * cqcsr again, and uses the queue only once cqon is 1).
+ */
 static int wait_cqon(struct invt_rv_cmdq *q, bool on, uint32_t limit)
 {
 	unsigned int spins = 0;
+	uint32_t csr;
 
-	/* Acquire: pairs with the IOMMU's release when it changes cqon. */
-	while (!!(__atomic_load_n(&q->regs->cqcsr, __ATOMIC_ACQUIRE) & INVT_RV_CQCSR_CQON) != on) {
+	for (;;) {
+		/* Acquire: pairs with the IOMMU's release when it changes cqon / busy. */
+		csr = __atomic_load_n(&q->regs->cqcsr, __ATOMIC_ACQUIRE);
+		if (!!(csr & INVT_RV_CQCSR_CQON) == on && !(csr & INVT_RV_CQCSR_BUSY))
+			return 0;
 		if (++spins > limit)
 			return -ETIMEDOUT;
-		q_relax(spins);
+		q_poll_round(q, spins);
 	}
-	return 0;
 }
 
 int invt_rv_cmdq_init(struct invt_rv_cmdq *q, struct invt_riscv_regs *regs,
@@ -259,7 +276,7 @@ int invt_rv_cmdq_init(struct invt_rv_cmdq *q, struct invt_riscv_regs *regs,
 	    log2size > INVT_RV_CMDQ_MAX_LOG2SIZE)
 		return -EINVAL;
 	if (__atomic_load_n(&regs->cqcsr, __ATOMIC_ACQUIRE) &
-	    (INVT_RV_CQCSR_CQEN | INVT_RV_CQCSR_CQON))
+	    (INVT_RV_CQCSR_CQEN | INVT_RV_CQCSR_CQON | INVT_RV_CQCSR_BUSY))
 		return -EINVAL;
 	memset(q, 0, sizeof(*q));
 	q->regs = regs;

@@ -46,9 +46,11 @@
 /* STE.Config, word 0 bits [3:1]. */
 #define STE_CONFIG(w0)	(((w0) >> 1) & 7)
 
-/* The fixed translation regime: 48-bit VA / IPA, 4 KiB granule. */
-#define TXSZ_48		16
-#define S2SL0_LEVEL0	2	/* 4K granule: SL0 2 starts at level 0 */
+/*
+ * The translation regime: 4 KiB granule; T0SZ / S2T0SZ and S2SL0 from the
+ * domain's input size and the SMMU's IAS, IPS / S2PS from the domain's
+ * output size, which invt_smmu_domain_fits() kept within OAS.
+ */
 /* MAIR attribute 0 (the S1 format's AttrIndx 0): Normal, Write-Back RW-allocate. */
 #define MAIR_ATTR0_WB	0xffull
 
@@ -159,8 +161,18 @@ static int cfg_install(const struct cfg_target *t, uint64_t *const *slots, unsig
 	if (same)
 		return 0;
 	if (valid) {
-		for (i = 0; i < n; i++)
-			invt_smmu_cfg_break(slots[i]);
+		/*
+		 * Towards a valid structure, break through one that terminates
+		 * transactions quietly (a DMA in the window is aborted, not a
+		 * C_BAD_STE / C_BAD_CD); towards an invalid one, V = 0.
+		 */
+		for (i = 0; i < n; i++) {
+			if (!w)
+				invt_smmu_cfg_break(slots[i]);
+			else
+				invt_smmu_cfg_break_to(slots[i], v == STE_V ? INVT_SMMU_STE_W0_ABORT :
+						       INVT_SMMU_CD_W0_BLOCK);
+		}
 		count_writes(smmu, n);
 		ret = cfg_sync(t);
 		if (ret)
@@ -187,15 +199,23 @@ static int cd_words(struct invt_smmu *smmu, struct invt_smmu_domain *d, uint64_t
 {
 	struct invt_smmu_cd cd = {
 		.valid = true,
-		.t0sz = TXSZ_48,
 		.tg0 = INVT_SMMU_TG_4K,
-		.ips = INVT_SMMU_PS_48,
 		.ttb0 = d->pt.root_pa,
 		.mair = MAIR_ATTR0_WB,
 	};
+	struct invt_smmu_geometry g;
 	uint32_t asid;
 	int ret;
 
+	/* §5.4 CD.T0SZ from the VA size, CD.IPS from the output size. */
+	ret = invt_smmu_s1_geometry(d->ia_bits, INVT_SMMU_TG_4K, smmu->feat.vax52, &g);
+	if (ret)
+		return ret;
+	ret = invt_smmu_ps_encode(d->oa_bits);
+	if (ret < 0)
+		return ret;
+	cd.t0sz = g.txsz;
+	cd.ips = (uint8_t)ret;
 	/* The transaction holds the tag: valid from prepare on. */
 	ret = invt_domain_tag(&d->dom, &smmu->iommu, &asid);
 	if (ret)
@@ -209,6 +229,7 @@ static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smm
 		     uint64_t w[WORDS])
 {
 	struct invt_smmu_ste ste = { .valid = true, .config = config };
+	struct invt_smmu_geometry g;
 	uint32_t vmid;
 	int ret;
 
@@ -223,11 +244,19 @@ static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smm
 		ret = invt_domain_tag(&d->dom, &m->smmu->iommu, &vmid);
 		if (ret)
 			return ret;
+		/* §5.2: S2T0SZ within MAX(16, 64 - IAS)..39, S2SL0 to match. */
+		ret = invt_smmu_s2_geometry(d->ia_bits, INVT_SMMU_TG_4K,
+					    m->smmu->feat.ias_bits, &g);
+		if (ret)
+			return ret;
+		ret = invt_smmu_ps_encode(d->oa_bits);
+		if (ret < 0)
+			return ret;
 		ste.s2vmid = vmid;
-		ste.s2t0sz = TXSZ_48;
-		ste.s2sl0 = S2SL0_LEVEL0;
+		ste.s2t0sz = g.txsz;
+		ste.s2sl0 = g.sl0;
 		ste.s2tg = INVT_SMMU_TG_4K;
-		ste.s2ps = INVT_SMMU_PS_48;
+		ste.s2ps = (uint8_t)ret;
 		ste.s2r = true;
 		ste.s2ttb = d->pt.root_pa;
 		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
@@ -339,8 +368,10 @@ int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
 	size_t bytes;
 	int ret;
 
+	/* Substreams up to 2^SMMU_IDR1.SSIDSIZE (S1CDMax above it is ILLEGAL). */
 	if (!m || !smmu || !sids || !nr_sids || nr_sids > INVT_MAX_SIDS || !nr_ssids ||
-	    nr_ssids > INVT_SMMU_SSID_LIMIT || (ats && !smmu->ats))
+	    nr_ssids > INVT_SMMU_SSID_LIMIT || ceil_log2(nr_ssids) > smmu->feat.ssidsize ||
+	    (nr_ssids > 1 && !smmu->feat.s1) || (ats && !smmu->ats))
 		return -EINVAL;
 	for (i = 0; i < nr_sids; i++)
 		if (sids[i] >> smmu->sid_bits)
@@ -438,11 +469,19 @@ int invt_smmu_master_destroy(struct invt_smmu_master *m)
 int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master *m,
 			     uint32_t ssid, struct invt_smmu_domain *new)
 {
+	int ret;
+
 	if (!a || !m || ssid >= m->dev.nr_ssids)
 		return -EINVAL;
 	if (new && new->dom.type != INVT_DOMAIN_S1 &&
 	    (new->dom.type != INVT_DOMAIN_S2 || m->dev.nr_ssids > 1))
 		return -EINVAL;
+	/* Never install an entry the SMMU would find ILLEGAL (§5.2, §5.4). */
+	if (new) {
+		ret = invt_smmu_domain_fits(m->smmu, new);
+		if (ret)
+			return ret;
+	}
 	a->m = m;
 	a->ssid = ssid;
 	a->new = new;
@@ -460,6 +499,8 @@ int invt_smmu_attach_install(struct invt_smmu_attach *a)
 	struct invt_smmu_master *m = a->m;
 	int ret;
 
+	/* From the first STE or CD write on, the device may use the new domain. */
+	invt_attach_installing(&a->tx);
 	invt_mutex_lock(&m->smmu->cfg_lock);
 	ret = slot_install(m, a->ssid, a->new, config_inval(m->smmu));
 	if (!ret) {
@@ -485,8 +526,11 @@ void invt_smmu_attach_abort(struct invt_smmu_attach *a)
 		old = invt_container_of(a->tx.old, struct invt_smmu_domain, dom);
 	/*
 	 * Back to the old configuration, from wherever install stopped (a
-	 * no-op when it never ran).  Best effort: a queue error here is
-	 * counted in the stats and nothing more can be done.
+	 * no-op when it never ran), its CFGIs waited for: from then on the
+	 * device cannot reach the new domain.  Only then does the core clean
+	 * the ATC of what the device may have fetched through the new domain
+	 * (after an install began) and drop its entries.  Best effort: a queue
+	 * error here is counted in the stats and nothing more can be done.
 	 */
 	invt_mutex_lock(&m->smmu->cfg_lock);
 	slot_install(m, a->ssid, old, config_inval(m->smmu));

@@ -154,13 +154,12 @@ static void hook_waited(struct invt_smmu *smmu)
 		smmu->hooks->waited(smmu->hooks->arg, smmu);
 }
 
-static uint64_t smmu_submit(struct invt_batch *b)
+static int smmu_submit(struct invt_batch *b, uint64_t *token)
 {
 	struct invt_smmu *smmu = invt_smmu_from_iommu(b->iommu);
-	uint64_t token = b->token;
 	int ret;
 
-	ret = invt_smmu_cmdq_submit(&smmu->cmdq, b->buf, b->cmds, &token);
+	ret = invt_smmu_cmdq_submit(&smmu->cmdq, b->buf, b->cmds, token);
 	stat_add(&smmu->stats.submits, 1);
 	stat_add(&smmu->stats.cmds, b->cmds);
 	stat_add(&smmu->stats.syncs, count_syncs(b->buf, b->cmds));
@@ -168,17 +167,20 @@ static uint64_t smmu_submit(struct invt_batch *b)
 	if (ret)
 		stat_add(&smmu->stats.submit_errors, 1);
 	hook_submitted(smmu, b->buf, b->cmds);
-	return token;
+	return ret;
 }
 
-static void smmu_wait(struct invt_iommu *iommu, uint64_t token)
+static int smmu_wait(struct invt_iommu *iommu, uint64_t token)
 {
 	struct invt_smmu *smmu = invt_smmu_from_iommu(iommu);
+	int ret;
 
 	stat_add(&smmu->stats.waits, 1);
-	if (invt_smmu_cmdq_wait(&smmu->cmdq, token))
+	ret = invt_smmu_cmdq_wait(&smmu->cmdq, token);
+	if (ret)
 		stat_add(&smmu->stats.wait_errors, 1);
 	hook_waited(smmu);
+	return ret;
 }
 
 static const struct invt_iommu_ops smmu_ops = {
@@ -212,14 +214,143 @@ int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncm
 
 /* ------------------------------------------------------------- instance */
 
-static int tag_bits(unsigned int bits, unsigned int *out)
+int invt_smmu_probe(const struct invt_smmu_regs *regs, struct invt_smmu_features *f)
 {
-	if (!bits)
-		bits = TAG_BITS_DEFAULT;
-	if (bits != 8 && bits != 16)
-		return -EINVAL;
-	*out = bits;
+	/* Read-only registers, set at reset before the driver runs. */
+	uint32_t idr0 = __atomic_load_n(&regs->idr0, __ATOMIC_RELAXED);
+	uint32_t idr1 = __atomic_load_n(&regs->idr1, __ATOMIC_RELAXED);
+	uint32_t idr3 = __atomic_load_n(&regs->idr3, __ATOMIC_RELAXED);
+	uint32_t idr5 = __atomic_load_n(&regs->idr5, __ATOMIC_RELAXED);
+	unsigned int oas_bits;
+
+	memset(f, 0, sizeof(*f));
+	/* SMMU_IDR0 (§6.3). */
+	f->s1 = idr0 & INVT_SMMU_IDR0_S1P;
+	f->s2 = idr0 & INVT_SMMU_IDR0_S2P;
+	f->ats = idr0 & INVT_SMMU_IDR0_ATS;
+	f->cohacc = idr0 & INVT_SMMU_IDR0_COHACC;
+	f->asid16 = idr0 & INVT_SMMU_IDR0_ASID16;
+	f->vmid16 = idr0 & INVT_SMMU_IDR0_VMID16;
+	f->hyp = idr0 & INVT_SMMU_IDR0_HYP;
+	f->cd_2lvl = idr0 & INVT_SMMU_IDR0_CD2L;
+	f->st_2lvl = ((idr0 >> INVT_SMMU_IDR0_ST_LEVEL_SHIFT) & 3) == 1;
+	/* SMMU_IDR1. */
+	f->sidsize = (uint8_t)INVT_SMMU_IDR1_SIDSIZE(idr1);
+	f->ssidsize = (uint8_t)INVT_SMMU_IDR1_SSIDSIZE(idr1);
+	f->cmdqs = (uint8_t)INVT_SMMU_IDR1_CMDQS(idr1);
+	/* SMMU_IDR3. */
+	f->ril = idr3 & INVT_SMMU_IDR3_RIL;
+	/* SMMU_IDR5. */
+	f->oas = (uint8_t)INVT_SMMU_IDR5_OAS(idr5);
+	f->vax52 = ((idr5 >> INVT_SMMU_IDR5_VAX_SHIFT) & 3) == 1;
+	if (idr5 & INVT_SMMU_IDR5_GRAN4K)
+		f->granules |= 1u << (INVT_SMMU_TG_4K - 1);
+	if (idr5 & INVT_SMMU_IDR5_GRAN16K)
+		f->granules |= 1u << (INVT_SMMU_TG_16K - 1);
+	if (idr5 & INVT_SMMU_IDR5_GRAN64K)
+		f->granules |= 1u << (INVT_SMMU_TG_64K - 1);
+	oas_bits = invt_smmu_ps_bits(f->oas);
+	f->oas_bits = (uint8_t)oas_bits;
+	/* IAS = OAS without VMSAv8-32 LPAE tables, else at least 40 (§3.4). */
+	f->ias_bits = (uint8_t)((idr0 & INVT_SMMU_IDR0_TTF_AA32) && oas_bits < 40 ? 40 :
+				oas_bits);
+
+	if (!(idr0 & INVT_SMMU_IDR0_TTF_AA64) || (!f->s1 && !f->s2) || !oas_bits ||
+	    !(idr5 & INVT_SMMU_IDR5_GRAN4K) || !f->cmdqs)
+		return -ENODEV;
 	return 0;
+}
+
+/* @want bits (0: 16), 8 or 16, capped at 8 without the 16-bit feature. */
+static int tag_bits(unsigned int want, bool has16, unsigned int *out)
+{
+	if (!want)
+		want = TAG_BITS_DEFAULT;
+	if (want != 8 && want != 16)
+		return -EINVAL;
+	*out = has16 ? want : 8;
+	return 0;
+}
+
+/* Tell a model that a register was written (real hardware sees it). */
+static void regs_kick(struct invt_smmu_regs *regs)
+{
+	if (regs->doorbell)
+		regs->doorbell(regs->doorbell_arg);
+}
+
+/*
+ * One round of polling for an acknowledgement: a model's clock moves on
+ * (the registers' poll hook); real hardware needs nothing.
+ */
+static void regs_poll(struct invt_smmu_regs *regs)
+{
+	if (regs->poll)
+		regs->poll(regs->doorbell_arg);
+}
+
+/*
+ * Write SMMU_CR0 and wait until SMMU_CR0ACK shows it (§6.3: a change of
+ * CR0 has taken effect only once CR0ACK reflects it; no further change is
+ * made before).  Return: 0 or -ETIMEDOUT.
+ */
+static int cr0_write_ack(struct invt_smmu *smmu, struct invt_smmu_regs *regs, uint32_t cr0)
+{
+	uint32_t i;
+
+	/*
+	 * Release: pairs with the SMMU's acquire load of CR0.  Forbids it
+	 * taking the enable before our stores to the base registers, the
+	 * queue and the tables it now may read.
+	 */
+	__atomic_store_n(&regs->cr0, cr0, __ATOMIC_RELEASE);
+	regs_kick(regs);
+	for (i = 0; i < INVT_SMMU_CMDQ_DEFAULT_SPINS; i++) {
+		/*
+		 * Acquire: pairs with the SMMU's release store of CR0ACK.
+		 * Forbids acting on the enable (queueing, freeing what the
+		 * SMMU used before a disable) before it took effect.
+		 */
+		if (__atomic_load_n(&regs->cr0ack, __ATOMIC_ACQUIRE) == cr0)
+			return 0;
+		regs_poll(regs);
+	}
+	stat_add(&smmu->stats.ack_timeouts, 1);
+	return -ETIMEDOUT;
+}
+
+/* Wait for SMMU_GBPA.UPDATE to read 0.  Return: 0 or -ETIMEDOUT. */
+static int gbpa_wait(struct invt_smmu *smmu, struct invt_smmu_regs *regs)
+{
+	uint32_t i;
+
+	for (i = 0; i < INVT_SMMU_CMDQ_DEFAULT_SPINS; i++) {
+		/* Acquire: pairs with the SMMU's release when it clears UPDATE. */
+		if (!(__atomic_load_n(&regs->gbpa, __ATOMIC_ACQUIRE) & INVT_SMMU_GBPA_UPDATE))
+			return 0;
+		regs_poll(regs);
+	}
+	stat_add(&smmu->stats.ack_timeouts, 1);
+	return -ETIMEDOUT;
+}
+
+/*
+ * SMMU_GBPA := @v with the UPDATE handshake (§6.3 GBPA): wait for a
+ * previous update, write @v with UPDATE, wait for UPDATE to clear.
+ */
+static int gbpa_set(struct invt_smmu *smmu, struct invt_smmu_regs *regs, uint32_t v)
+{
+	int ret;
+
+	ret = gbpa_wait(smmu, regs);
+	if (ret)
+		return ret;
+	if (__atomic_load_n(&regs->gbpa, __ATOMIC_RELAXED) == v)
+		return 0;
+	/* Release: pairs with the SMMU's acquire load of GBPA. */
+	__atomic_store_n(&regs->gbpa, v | INVT_SMMU_GBPA_UPDATE, __ATOMIC_RELEASE);
+	regs_kick(regs);
+	return gbpa_wait(smmu, regs);
 }
 
 static bool mem_ops_ok(const struct invt_smmu_mem_ops *mem)
@@ -240,43 +371,94 @@ static void strtab_program(struct invt_smmu_regs *regs, uint64_t base, uint32_t 
 	__atomic_store_n(&regs->strtab_base, base, __ATOMIC_RELEASE);
 }
 
-/* CMD_CFGI_ALL then CMD_SYNC, waited for: nothing cached survives. */
-static int cfgi_all(struct invt_smmu *smmu)
+/*
+ * CMD_CFGI_ALL, TLBI_NSNH_ALL (and TLBI_EL2_ALL on an SMMU with EL2
+ * support) then CMD_SYNC, waited for: nothing cached before the driver
+ * took over survives (the initialisation sequence of IHI0070 chapter 3).
+ */
+static int invalidate_all(struct invt_smmu *smmu)
 {
-	struct invt_smmu_cmd c = { .opcode = INVT_SMMU_CMD_CFGI_STE_RANGE,
-				   .range = INVT_SMMU_CFGI_ALL_RANGE };
-	uint8_t buf[2 * CMD_BYTES];
+	struct invt_smmu_cmd c[4] = {
+		{ .opcode = INVT_SMMU_CMD_CFGI_STE_RANGE, .range = INVT_SMMU_CFGI_ALL_RANGE },
+		{ .opcode = INVT_SMMU_CMD_TLBI_NSNH_ALL },
+	};
+	uint8_t buf[4 * CMD_BYTES];
+	unsigned int i, n = 2;
 	int ret;
 
-	ret = invt_smmu_cmd_encode_le(&c, buf);
-	if (ret)
-		return ret;
-	c = (struct invt_smmu_cmd){ .opcode = INVT_SMMU_CMD_SYNC, .cs = INVT_SMMU_SYNC_CS_NONE };
-	ret = invt_smmu_cmd_encode_le(&c, buf + CMD_BYTES);
-	if (ret)
-		return ret;
-	return invt_smmu_submit_wait(smmu, buf, 2);
+	if (smmu->feat.hyp)
+		c[n++] = (struct invt_smmu_cmd){ .opcode = INVT_SMMU_CMD_TLBI_EL2_ALL };
+	c[n++] = (struct invt_smmu_cmd){ .opcode = INVT_SMMU_CMD_SYNC,
+					 .cs = INVT_SMMU_SYNC_CS_NONE };
+	for (i = 0; i < n; i++) {
+		ret = invt_smmu_cmd_encode_le(&c[i], buf + i * CMD_BYTES);
+		if (ret)
+			return ret;
+	}
+	return invt_smmu_submit_wait(smmu, buf, n);
+}
+
+/*
+ * SMMUEN off, then CMDQEN off, each acknowledged (§6.3): translation stops
+ * before the queue does.  A timeout is counted (stats.ack_timeouts).
+ */
+static void smmu_disable(struct invt_smmu *smmu, struct invt_smmu_regs *regs)
+{
+	uint32_t cr0 = __atomic_load_n(&regs->cr0, __ATOMIC_RELAXED);
+
+	if (cr0 & INVT_SMMU_CR0_SMMUEN)
+		cr0_write_ack(smmu, regs, cr0 & ~INVT_SMMU_CR0_SMMUEN);
+	if (__atomic_load_n(&regs->cr0, __ATOMIC_RELAXED))
+		cr0_write_ack(smmu, regs, 0);
 }
 
 int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct invt_smmu_config *cfg)
 {
-	unsigned int asid_bits, vmid_bits;
+	struct invt_smmu_features feat;
+	unsigned int asid_bits, vmid_bits, log2size, sid_bits;
+	struct invt_smmu_regs *regs;
+	uint32_t old_cfg, old_gbpa;
 	uint64_t old_base;
-	uint32_t old_cfg;
 	size_t bytes;
 	int ret;
 
 	if (!smmu || !ctx || !cfg || !cfg->regs || !mem_ops_ok(cfg->mem) ||
 	    !cfg->cmdq_log2size || cfg->cmdq_log2size > INVT_SMMU_CMDQ_MAX_LOG2SIZE ||
-	    !cfg->sid_bits || cfg->sid_bits > SID_BITS_MAX ||
-	    tag_bits(cfg->asid_bits, &asid_bits) || tag_bits(cfg->vmid_bits, &vmid_bits))
+	    !cfg->sid_bits || cfg->sid_bits > SID_BITS_MAX)
 		return -EINVAL;
+	regs = cfg->regs;
+	ret = invt_smmu_probe(regs, &feat);
+	if (ret)
+		return ret;
+	if (tag_bits(cfg->asid_bits, feat.asid16, &asid_bits) ||
+	    tag_bits(cfg->vmid_bits, feat.vmid16, &vmid_bits))
+		return -EINVAL;
+	/* Sizes the SMMU caps: IDR1.CMDQS and IDR1.SIDSIZE. */
+	log2size = cfg->cmdq_log2size < feat.cmdqs ? cfg->cmdq_log2size : feat.cmdqs;
+	sid_bits = cfg->sid_bits < feat.sidsize ? cfg->sid_bits : feat.sidsize;
+	if (!sid_bits)
+		return -ENODEV;
 
 	memset(smmu, 0, sizeof(*smmu));
-	smmu->caps = cfg->caps;
-	smmu->ats = cfg->ats;
+	smmu->feat = feat;
+	smmu->caps = (struct invt_smmu_caps){ .ril = feat.ril, .max_pages = cfg->max_pages };
+	smmu->ats = feat.ats;
 	smmu->mem = cfg->mem;
-	smmu->sid_bits = cfg->sid_bits;
+	smmu->sid_bits = sid_bits;
+
+	/*
+	 * The SMMU is disabled before anything is programmed (§6.3: the base
+	 * registers may only be written while their enables are clear in
+	 * CR0 and CR0ACK); transactions abort meanwhile (GBPA.ABORT, set
+	 * below, before anything is enabled).
+	 */
+	if (__atomic_load_n(&regs->cr0, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&regs->cr0ack, __ATOMIC_ACQUIRE)) {
+		ret = cr0_write_ack(smmu, regs, 0);
+		if (ret)
+			return ret;
+	}
+	old_gbpa = __atomic_load_n(&regs->gbpa, __ATOMIC_RELAXED) & ~INVT_SMMU_GBPA_UPDATE;
 
 	/* Tag 0 is never handed out: VMID 0 tags the stage-1-only streams. */
 	ret = invt_tag_space_init(&smmu->asids, 1, (1u << asid_bits) - 1);
@@ -285,7 +467,7 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 	ret = invt_tag_space_init(&smmu->vmids, 1, (1u << vmid_bits) - 1);
 	if (ret)
 		goto err_asids;
-	ret = invt_smmu_cmdq_init(&smmu->cmdq, cfg->regs, cfg->cmdq_log2size);
+	ret = invt_smmu_cmdq_init(&smmu->cmdq, regs, log2size);
 	if (ret)
 		goto err_vmids;
 	smmu->cmdq.on_error = cfg->on_error;
@@ -296,7 +478,7 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 		smmu->cmdq.write_arg = smmu;
 	}
 
-	bytes = (size_t)INVT_SMMU_CFG_BYTES << cfg->sid_bits;
+	bytes = (size_t)INVT_SMMU_CFG_BYTES << sid_bits;
 	smmu->strtab = cfg->mem->alloc(cfg->mem->arg, bytes, &smmu->strtab_pa);
 	if (!smmu->strtab) {
 		ret = -ENOMEM;
@@ -308,14 +490,23 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 		goto err_strtab;
 	}
 
-	old_base = __atomic_load_n(&cfg->regs->strtab_base, __ATOMIC_RELAXED);
-	old_cfg = __atomic_load_n(&cfg->regs->strtab_base_cfg, __ATOMIC_RELAXED);
+	old_base = __atomic_load_n(&regs->strtab_base, __ATOMIC_RELAXED);
+	old_cfg = __atomic_load_n(&regs->strtab_base_cfg, __ATOMIC_RELAXED);
 	/* Linear format (FMT 0) of 2^sid_bits STEs. */
-	strtab_program(cfg->regs, smmu->strtab_pa, cfg->sid_bits);
+	strtab_program(regs, smmu->strtab_pa, sid_bits);
 
-	ret = cfgi_all(smmu);
+	ret = gbpa_set(smmu, regs, old_gbpa | INVT_SMMU_GBPA_ABORT);
 	if (ret)
-		goto err_regs;
+		goto err_disable;
+	ret = cr0_write_ack(smmu, regs, INVT_SMMU_CR0_CMDQEN);
+	if (ret)
+		goto err_disable;
+	ret = invalidate_all(smmu);
+	if (ret)
+		goto err_disable;
+	ret = cr0_write_ack(smmu, regs, INVT_SMMU_CR0_CMDQEN | INVT_SMMU_CR0_SMMUEN);
+	if (ret)
+		goto err_disable;
 
 	invt_mutex_init(&smmu->cfg_lock);
 	smmu->iommu.id = cfg->id;
@@ -330,8 +521,11 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 
 err_lock:
 	invt_mutex_destroy(&smmu->cfg_lock);
-err_regs:
-	strtab_program(cfg->regs, old_base, old_cfg);
+err_disable:
+	/* Best effort: a timeout here is counted; the registers go back. */
+	smmu_disable(smmu, regs);
+	gbpa_set(smmu, regs, old_gbpa);
+	strtab_program(regs, old_base, old_cfg);
 err_strtab:
 	cfg->mem->free(cfg->mem->arg, smmu->strtab, smmu->strtab_pa, bytes);
 	smmu->strtab = NULL;
@@ -346,6 +540,7 @@ err_asids:
 
 int invt_smmu_destroy(struct invt_smmu *smmu)
 {
+	struct invt_smmu_regs *regs = smmu->cmdq.regs;
 	unsigned int masters;
 	int ret;
 
@@ -357,8 +552,12 @@ int invt_smmu_destroy(struct invt_smmu *smmu)
 	ret = invt_iommu_unregister(&smmu->iommu);
 	if (ret)
 		return ret;
-	/* No STE is valid: the SMMU has nothing left to fetch from the table. */
-	strtab_program(smmu->cmdq.regs, 0, 0);
+	/*
+	 * Disabled (acknowledged) before the table and the queue go: the SMMU
+	 * fetches neither afterwards, and GBPA aborts what comes in.
+	 */
+	smmu_disable(smmu, regs);
+	strtab_program(regs, 0, 0);
 	smmu->mem->free(smmu->mem->arg, smmu->strtab, smmu->strtab_pa,
 			(size_t)INVT_SMMU_CFG_BYTES << smmu->sid_bits);
 	smmu->strtab = NULL;
@@ -371,22 +570,35 @@ int invt_smmu_destroy(struct invt_smmu *smmu)
 
 /* -------------------------------------------------------------- domains */
 
-int invt_smmu_domain_init(struct invt_smmu_domain *d, struct invt_ctx *ctx,
-			  enum invt_domain_type type, struct invt_pt_ops *ops)
+int invt_smmu_domain_init_bits(struct invt_smmu_domain *d, struct invt_ctx *ctx,
+			       enum invt_domain_type type, unsigned int ia_bits,
+			       unsigned int oa_bits, struct invt_pt_ops *ops)
 {
-	const struct invt_pt_fmt *fmt;
+	const struct invt_pt_fmt *base;
 	int ret;
 
-	if (!d || !ctx || !ops)
+	if (!d || !ctx || !ops || ia_bits < 25 || ia_bits > 48 || oa_bits > 48 ||
+	    invt_smmu_ps_encode(oa_bits) < 0)
 		return -EINVAL;
 	if (type == INVT_DOMAIN_S1)
-		fmt = &invt_pt_fmt_arm_s1_4k;
+		base = &invt_pt_fmt_arm_s1_4k;
 	else if (type == INVT_DOMAIN_S2)
-		fmt = &invt_pt_fmt_arm_s2_4k;
+		base = &invt_pt_fmt_arm_s2_4k;
 	else
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
-	ret = invt_pt_init(&d->pt, fmt, ops);
+	/*
+	 * The same descriptors, fewer index bits: a 4K walk of ia_bits starts
+	 * at ARM level 0 above 39 bits, level 1 above 30, else level 2
+	 * (invt_smmu_s1_geometry() / _s2_geometry() agree).
+	 */
+	d->fmt = *base;
+	d->fmt.va_bits = ia_bits;
+	d->fmt.oa_bits = oa_bits;
+	d->fmt.levels = ia_bits > 39 ? 4 : ia_bits > 30 ? 3 : 2;
+	d->ia_bits = ia_bits;
+	d->oa_bits = oa_bits;
+	ret = invt_pt_init(&d->pt, &d->fmt, ops);
 	if (ret)
 		return ret;
 	ret = invt_domain_init(ctx, &d->dom, type, NULL);
@@ -394,6 +606,52 @@ int invt_smmu_domain_init(struct invt_smmu_domain *d, struct invt_ctx *ctx,
 		invt_pt_free(&d->pt);
 		return ret;
 	}
+	return 0;
+}
+
+int invt_smmu_domain_init(struct invt_smmu_domain *d, struct invt_ctx *ctx,
+			  enum invt_domain_type type, struct invt_pt_ops *ops)
+{
+	return invt_smmu_domain_init_bits(d, ctx, type, 48, 48, ops);
+}
+
+int invt_smmu_domain_init_for(struct invt_smmu_domain *d, struct invt_smmu *smmu,
+			      enum invt_domain_type type, struct invt_pt_ops *ops)
+{
+	unsigned int ia = 48, oa;
+
+	if (!smmu)
+		return -EINVAL;
+	if ((type == INVT_DOMAIN_S1 && !smmu->feat.s1) ||
+	    (type == INVT_DOMAIN_S2 && !smmu->feat.s2))
+		return -EOPNOTSUPP;
+	/* 4K granule, DS == 0: at most 48 bits in and out. */
+	oa = smmu->feat.oas_bits < 48 ? smmu->feat.oas_bits : 48;
+	if (type == INVT_DOMAIN_S2 && smmu->feat.ias_bits < ia)
+		ia = smmu->feat.ias_bits;
+	if (ia < 25)
+		return -ERANGE;
+	return invt_smmu_domain_init_bits(d, smmu->iommu.ctx, type, ia, oa, ops);
+}
+
+int invt_smmu_domain_fits(const struct invt_smmu *smmu, const struct invt_smmu_domain *d)
+{
+	struct invt_smmu_geometry g;
+
+	if (d->dom.type == INVT_DOMAIN_S1) {
+		if (!smmu->feat.s1)
+			return -EOPNOTSUPP;
+		if (invt_smmu_s1_geometry(d->ia_bits, INVT_SMMU_TG_4K, smmu->feat.vax52, &g))
+			return -ERANGE;
+	} else {
+		if (!smmu->feat.s2)
+			return -EOPNOTSUPP;
+		if (invt_smmu_s2_geometry(d->ia_bits, INVT_SMMU_TG_4K, smmu->feat.ias_bits, &g))
+			return -ERANGE;
+	}
+	/* CD.IPS / STE.S2PS above OAS would be treated as OAS (§5.2, §5.4). */
+	if (d->oa_bits > smmu->feat.oas_bits)
+		return -ERANGE;
 	return 0;
 }
 

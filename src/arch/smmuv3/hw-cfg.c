@@ -116,6 +116,47 @@ void smmu_hw_cfg_idr_init(struct smmu_hw_cfg_idr *idr, unsigned int feat)
 	idr->vmid16 = true;
 }
 
+void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int sidsize,
+		       unsigned int cmdqs, struct invt_smmu_regs *regs)
+{
+	uint32_t idr0 = INVT_SMMU_IDR0_TTF_AA64 | INVT_SMMU_IDR0_COHACC, idr5 = idr->oas & 7;
+
+	if (idr->feat & SMMU_HW_FEAT_S2)
+		idr0 |= INVT_SMMU_IDR0_S2P;
+	if (idr->feat & SMMU_HW_FEAT_S1)
+		idr0 |= INVT_SMMU_IDR0_S1P;
+	if (idr->feat & SMMU_HW_FEAT_HYP)
+		idr0 |= INVT_SMMU_IDR0_HYP;
+	if (idr->feat & SMMU_HW_FEAT_ATS)
+		idr0 |= INVT_SMMU_IDR0_ATS;
+	if (idr->feat & SMMU_HW_FEAT_PRI)
+		idr0 |= INVT_SMMU_IDR0_PRI;
+	if (idr->asid16)
+		idr0 |= INVT_SMMU_IDR0_ASID16;
+	if (idr->vmid16)
+		idr0 |= INVT_SMMU_IDR0_VMID16;
+	if (idr->term_abort)
+		idr0 |= INVT_SMMU_IDR0_TERM_MODEL;
+	idr0 |= (uint32_t)(idr->httu & 3) << INVT_SMMU_IDR0_HTTU_SHIFT;
+	idr0 |= (uint32_t)(idr->ttendian & 3) << INVT_SMMU_IDR0_TTENDIAN_SHIFT;
+	if (!(idr->feat & SMMU_HW_FEAT_STALL))
+		idr0 |= 1u << INVT_SMMU_IDR0_STALL_SHIFT;	/* terminate only */
+	if (idr->gran & SMMU_HW_GRAN_4K)
+		idr5 |= INVT_SMMU_IDR5_GRAN4K;
+	if (idr->gran & SMMU_HW_GRAN_16K)
+		idr5 |= INVT_SMMU_IDR5_GRAN16K;
+	if (idr->gran & SMMU_HW_GRAN_64K)
+		idr5 |= INVT_SMMU_IDR5_GRAN64K;
+	if (idr->vax52)
+		idr5 |= 1u << INVT_SMMU_IDR5_VAX_SHIFT;
+	/* Read-only registers set at reset, before either side runs. */
+	regs->idr0 = idr0;
+	regs->idr1 = (sidsize & 0x3fu) | (uint32_t)(idr->ssidsize & 0x1f) <<
+		     INVT_SMMU_IDR1_SSIDSIZE_SHIFT | (cmdqs & 0x1fu) << INVT_SMMU_IDR1_CMDQS_SHIFT;
+	regs->idr3 = (idr->feat & SMMU_HW_FEAT_RIL) ? INVT_SMMU_IDR3_RIL : 0;
+	regs->idr5 = idr5;
+}
+
 static int fail(enum smmu_hw_cfg_why *why, enum smmu_hw_cfg_why rule, int code)
 {
 	if (why)

@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <invtrack/smmuv3-queue.h>
+
 #include "hw.h"
 
 /* Event numbers, bits [7:0] of an event record (§7.3). */
@@ -311,6 +313,20 @@ struct smmu_hw_cd {
  * @feat: SMMU_HW_FEAT_* bits.
  */
 void smmu_hw_cfg_idr_init(struct smmu_hw_cfg_idr *idr, unsigned int feat);
+
+/**
+ * smmu_hw_idr_write() - the ID registers of the SMMU @idr describes.
+ * @idr: its features.
+ * @sidsize: SMMU_IDR1.SIDSIZE, StreamID bits (0..32).
+ * @cmdqs: SMMU_IDR1.CMDQS, largest Command queue LOG2SIZE (0..19).
+ * @regs: receives SMMU_IDR0, IDR1, IDR3 and IDR5 (IHI0070 §6.3): VMSAv8-64
+ *	tables only (TTF 0b10, so IAS == OAS), coherent accesses (COHACC),
+ *	linear stream table only (ST_LEVEL 0b00), linear CD tables only
+ *	(CD2L 0), the stall model STALL gives (0b00 with it, 0b01 without),
+ *	the rest from @idr.
+ */
+void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int sidsize,
+		       unsigned int cmdqs, struct invt_smmu_regs *regs);
 
 /**
  * smmu_hw_ste_decode() - decode and check an STE held as integers.

@@ -134,6 +134,160 @@ static unsigned int hwq_execute(struct smmu_hw_queue *hq, const uint8_t *slot)
 	return 0;
 }
 
+/* ---- SMMU_CR0 / CR0ACK and SMMU_GBPA (IHI0070 §6.3, §3.x bring-up) ---- */
+
+static void hwq_handshake_error(struct smmu_hw_queue *hq)
+{
+	__atomic_fetch_add(&hq->handshake_errors, 1, __ATOMIC_RELAXED);
+}
+
+/* Make CR0ACK show @cr0, latching what the enables take.  @hq->lock held. */
+static void hwq_cr0_ack(struct smmu_hw_queue *hq, uint32_t cr0)
+{
+	struct invt_smmu_regs *r = hq->regs;
+	uint32_t ack = __atomic_load_n(&r->cr0ack, __ATOMIC_RELAXED);	/* only we write it */
+
+	/*
+	 * Acquire loads: pair with the driver's release stores of the base
+	 * registers, made before it set the enable; the latched values are
+	 * published by the release store of CR0ACK below.
+	 */
+	if ((cr0 & INVT_SMMU_CR0_CMDQEN) && !(ack & INVT_SMMU_CR0_CMDQEN)) {
+		hq->cmdq_base = __atomic_load_n(&r->cmdq_base, __ATOMIC_ACQUIRE);
+		hq->bad_cmdq_base = hq->cmdq_base;	/* both under @hq->lock only */
+	}
+	if ((cr0 & INVT_SMMU_CR0_SMMUEN) && !(ack & INVT_SMMU_CR0_SMMUEN)) {
+		/* Relaxed stores: published by the release store of CR0ACK. */
+		uint64_t base = __atomic_load_n(&r->strtab_base, __ATOMIC_ACQUIRE);
+
+		__atomic_store_n(&hq->strtab_base, base, __ATOMIC_RELAXED);
+		__atomic_store_n(&hq->strtab_cfg,
+				 __atomic_load_n(&r->strtab_base_cfg, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELAXED);
+		hq->bad_strtab = hq->strtab_base;
+	}
+	/*
+	 * Release: pairs with the driver's acquire poll of CR0ACK and with
+	 * the translation path's acquire (smmu_hw_queue_translating()).
+	 * Forbids either seeing the enable before the latched bases.
+	 */
+	__atomic_store_n(&r->cr0ack, cr0, __ATOMIC_RELEASE);
+}
+
+/*
+ * A base register written while its enable is acknowledged: the write is
+ * IGNORED by the SMMU (it keeps the latched value) and counted, once per
+ * value.  (A write between setting the enable in CR0 and its
+ * acknowledgement is forbidden too but cannot be told from one made
+ * before; it is latched.)  @hq->lock held.
+ */
+static void hwq_check_bases(struct smmu_hw_queue *hq)
+{
+	struct invt_smmu_regs *r = hq->regs;
+	uint32_t on = __atomic_load_n(&r->cr0ack, __ATOMIC_RELAXED);
+	uint64_t v;
+
+	if (on & INVT_SMMU_CR0_CMDQEN) {
+		v = __atomic_load_n(&r->cmdq_base, __ATOMIC_RELAXED);
+		if (v != hq->cmdq_base && v != hq->bad_cmdq_base) {
+			hq->bad_cmdq_base = v;
+			hwq_handshake_error(hq);
+		}
+	}
+	if (on & INVT_SMMU_CR0_SMMUEN) {
+		v = __atomic_load_n(&r->strtab_base, __ATOMIC_RELAXED);
+		if (v != hq->strtab_base && v != hq->bad_strtab) {
+			hq->bad_strtab = v;
+			hwq_handshake_error(hq);
+		}
+	}
+}
+
+static void hwq_tick_locked(struct smmu_hw_queue *hq)
+{
+	struct invt_smmu_regs *r = hq->regs;
+	uint32_t cr0, g;
+
+	/*
+	 * Acquire: pairs with the driver's release store of CR0.  Forbids
+	 * latching base registers older than the enable.
+	 */
+	cr0 = __atomic_load_n(&r->cr0, __ATOMIC_ACQUIRE);
+	hwq_check_bases(hq);
+	if (cr0 != hq->cr0_seen) {
+		/* A change before the previous one was acknowledged. */
+		if (hq->cr0_lag >= 0)
+			hwq_handshake_error(hq);
+		hq->cr0_seen = cr0;
+		hq->cr0_lag = (int)hq->ack_lag;
+	}
+	if (hq->cr0_lag > 0) {
+		hq->cr0_lag--;
+	} else if (hq->cr0_lag == 0) {
+		hwq_cr0_ack(hq, cr0);
+		hq->cr0_lag = -1;
+	}
+
+	/* Acquire: pairs with the driver's release store of GBPA. */
+	g = __atomic_load_n(&r->gbpa, __ATOMIC_ACQUIRE);
+	if (!(g & INVT_SMMU_GBPA_UPDATE)) {
+		hq->gbpa_lag = -1;
+		return;
+	}
+	if (hq->gbpa_lag < 0)
+		hq->gbpa_lag = (int)hq->ack_lag;
+	if (hq->gbpa_lag > 0) {
+		hq->gbpa_lag--;
+		return;
+	}
+	__atomic_store_n(&hq->gbpa_abort, !!(g & INVT_SMMU_GBPA_ABORT), __ATOMIC_RELAXED);
+	/*
+	 * Release: pairs with the driver's acquire poll of GBPA.UPDATE; the
+	 * driver writes GBPA only while UPDATE reads 0, so a CAS failure is a
+	 * write the spec forbids.
+	 */
+	if (!__atomic_compare_exchange_n(&r->gbpa, &g, g & ~INVT_SMMU_GBPA_UPDATE, false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		hwq_handshake_error(hq);
+	hq->gbpa_lag = -1;
+}
+
+void smmu_hw_queue_tick(struct smmu_hw_queue *hq)
+{
+	if (!hq->ctrl)
+		return;
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
+	hwq_tick_locked(hq);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
+}
+
+bool smmu_hw_queue_translating(struct smmu_hw_queue *hq, uint64_t *strtab_base,
+			       uint32_t *strtab_cfg)
+{
+	/* Acquire: pairs with the release store of CR0ACK in hwq_cr0_ack(). */
+	if (!(__atomic_load_n(&hq->regs->cr0ack, __ATOMIC_ACQUIRE) & INVT_SMMU_CR0_SMMUEN))
+		return false;
+	*strtab_base = __atomic_load_n(&hq->strtab_base, __ATOMIC_RELAXED);
+	*strtab_cfg = __atomic_load_n(&hq->strtab_cfg, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void hwq_poll(void *arg)
+{
+	smmu_hw_queue_tick(arg);
+}
+
+void smmu_hw_queue_ctrl_init(struct smmu_hw_queue *hq, unsigned int ack_lag)
+{
+	hq->ctrl = true;
+	hq->ack_lag = ack_lag;
+	hq->cr0_seen = 0;
+	hq->cr0_lag = -1;
+	hq->gbpa_lag = -1;
+	hq->regs->poll = hwq_poll;
+	hq->regs->doorbell_arg = hq;
+}
+
 unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 {
 	struct invt_smmu_regs *r = hq->regs;
@@ -143,11 +297,24 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 	uint64_t base;
 
 	pthread_mutex_lock(invt_pmutex(&hq->lock));
-	/*
-	 * Acquire: pairs with the driver's release store of SMMU_CMDQ_BASE.
-	 * Forbids using queue memory before its initialisation.
-	 */
-	base = __atomic_load_n(&r->cmdq_base, __ATOMIC_ACQUIRE);
+	if (hq->ctrl) {
+		hwq_tick_locked(hq);
+		/*
+		 * Acquire: pairs with the release store of CR0ACK, which
+		 * published the latched base.  The queue runs only once the
+		 * enable was acknowledged (§6.3 CR0ACK.CMDQEN).
+		 */
+		if (!(__atomic_load_n(&r->cr0ack, __ATOMIC_ACQUIRE) & INVT_SMMU_CR0_CMDQEN))
+			goto out;
+		base = hq->cmdq_base;
+	} else {
+		/*
+		 * Acquire: pairs with the driver's release store of
+		 * SMMU_CMDQ_BASE.  Forbids using queue memory before its
+		 * initialisation.
+		 */
+		base = __atomic_load_n(&r->cmdq_base, __ATOMIC_ACQUIRE);
+	}
 	log2size = base & INVT_SMMU_CMDQ_BASE_LOG2SIZE;
 	mem = (uint8_t *)(uintptr_t)(base & INVT_SMMU_CMDQ_BASE_ADDR);
 	if (!mem || log2size > INVT_SMMU_CMDQ_MAX_LOG2SIZE)
@@ -222,6 +389,7 @@ void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)
 	smmu_hw_queue_stop(hq);
 	if (hq->regs->doorbell_arg == hq) {
 		hq->regs->doorbell = NULL;
+		hq->regs->poll = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
 	pthread_mutex_destroy(invt_pmutex(&hq->lock));

@@ -230,6 +230,78 @@ static int s1_entry_bits(uint8_t t0sz, unsigned int shift)
 	return span - ((span - 1) / stride) * stride;
 }
 
+int invt_smmu_ps_encode(unsigned int bits)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(ps_bits); i++)
+		if (ps_bits[i] == bits)
+			return (int)i;
+	return -EINVAL;
+}
+
+unsigned int invt_smmu_ps_bits(unsigned int ps)
+{
+	return ps < sizeof(ps_bits) ? ps_bits[ps] : 0;
+}
+
+/*
+ * The ARM level at which a walk of @in_bits input bits starts without
+ * concatenation: the one whose table resolves the top 1..stride bits.
+ */
+static unsigned int start_level(unsigned int in_bits, unsigned int shift)
+{
+	unsigned int stride = shift - 3, span = in_bits - shift;
+
+	return 4 - (span + stride - 1) / stride;
+}
+
+int invt_smmu_s1_geometry(unsigned int va_bits, unsigned int tg, bool vax52,
+			  struct invt_smmu_geometry *g)
+{
+	unsigned int shift = granule_shift((uint8_t)tg);
+	unsigned int max = shift == 16 && vax52 ? 52 : 48;
+
+	/* §5.4 CD.T0SZ: 64 - VA bits, 16..39 (12 with 64K and VAX 52). */
+	if (!shift || va_bits < 25 || va_bits > max)
+		return -EINVAL;
+	g->txsz = (uint8_t)(64 - va_bits);
+	g->level = (uint8_t)start_level(va_bits, shift);
+	g->sl0 = 0;
+	g->concat = 1;
+	return 0;
+}
+
+int invt_smmu_s2_geometry(unsigned int ia_bits, unsigned int tg, unsigned int ias,
+			  struct invt_smmu_geometry *g)
+{
+	unsigned int shift = granule_shift((uint8_t)tg), stride = shift - 3, level, lowest;
+	unsigned int top, max = shift == 16 ? 52 : 48;
+
+	if (!shift || ia_bits < 25 || ia_bits > 52)
+		return -EINVAL;
+	/* §5.2 S2T0SZ >= MAX(16 (12 with 64K), 64 - IAS), <= 39: else ILLEGAL. */
+	if (ia_bits > max || ia_bits > ias)
+		return -ERANGE;
+	level = start_level(ia_bits, shift);
+	/*
+	 * S2SL0 (VTCR_EL2.SL0 without FEAT_TTST or DS) reaches level 0 with
+	 * the 4K granule only: with 16K and 64K start at level 1 and
+	 * concatenate the tables level 0 would have indexed.
+	 */
+	lowest = shift == 12 ? 0 : 1;
+	if (level < lowest)
+		level = lowest;
+	top = ia_bits - shift - (3 - level) * stride;	/* bits the start resolves */
+	if (top > stride + 4)
+		return -ERANGE;		/* more than 16 concatenated tables */
+	g->txsz = (uint8_t)(64 - ia_bits);
+	g->level = (uint8_t)level;
+	g->sl0 = (uint8_t)(shift == 12 ? 2 - level : 3 - level);
+	g->concat = (uint8_t)(top > stride ? 1u << (top - stride) : 1);
+	return 0;
+}
+
 static bool is_aligned(uint64_t addr, unsigned int log2)
 {
 	return (addr & ((1ull << log2) - 1)) == 0;
@@ -415,6 +487,17 @@ void invt_smmu_cfg_write(uint64_t *slot, const uint64_t w[INVT_SMMU_CFG_WORDS])
 {
 	invt_smmu_cfg_write_body(slot, w);
 	invt_smmu_cfg_make_valid(slot, w);
+}
+
+void invt_smmu_cfg_break_to(uint64_t *slot, uint64_t w0)
+{
+	/*
+	 * Word 0 alone, valid, of a structure that uses nothing else: any mix
+	 * with the other words, old or new, is that structure.  Ordered as
+	 * invt_smmu_cfg_break() (the CFGI/SYNC that follow are published by
+	 * the release store of PROD).
+	 */
+	INVT_WRITE_ONCE(slot[0], htole64(w0));
 }
 
 void invt_smmu_cfg_break(uint64_t *slot)

@@ -538,6 +538,8 @@ int invt_vtd_attach_install(struct invt_vtd_attach *a)
 	struct invt_vtd_master *m = a->m;
 	int ret;
 
+	/* From the first PASID-entry write on, the device may use the new domain. */
+	invt_attach_installing(&a->tx);
 	invt_mutex_lock(&m->vtd->cfg_lock);
 	ret = pasid_install(m, a->ssid, a->new, config_inval(m->vtd));
 	if (!ret)
@@ -560,8 +562,12 @@ void invt_vtd_attach_abort(struct invt_vtd_attach *a)
 		old = invt_container_of(a->tx.old, struct invt_vtd_domain, dom);
 	/*
 	 * Back to the old configuration, from wherever install stopped (a
-	 * no-op when it never ran).  Best effort: a queue error here is
-	 * counted in the stats and nothing more can be done.
+	 * no-op when it never ran), its PASID-cache invalidation waited for:
+	 * from then on the device cannot reach the new domain.  Only then does
+	 * the core clean the device-TLB of what the device may have fetched
+	 * through the new domain (after an install began) and drop its
+	 * entries.  Best effort: a queue error here is counted in the stats and
+	 * nothing more can be done.
 	 */
 	invt_mutex_lock(&m->vtd->cfg_lock);
 	pasid_install(m, a->ssid, old, config_inval(m->vtd));

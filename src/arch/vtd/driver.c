@@ -226,18 +226,14 @@ static int vtd_complete(struct invt_vtd *vtd, uint64_t first, uint64_t token)
 	return ret;
 }
 
-static uint64_t vtd_submit(struct invt_batch *b)
+static int vtd_submit(struct invt_batch *b, uint64_t *token)
 {
-	struct invt_vtd *vtd = invt_vtd_from_iommu(b->iommu);
-	uint64_t token = b->token;
-
-	vtd_queue(vtd, b->buf, b->cmds, NULL, &token);
-	return token;
+	return vtd_queue(invt_vtd_from_iommu(b->iommu), b->buf, b->cmds, NULL, token);
 }
 
-static void vtd_wait(struct invt_iommu *iommu, uint64_t token)
+static int vtd_wait(struct invt_iommu *iommu, uint64_t token)
 {
-	vtd_complete(invt_vtd_from_iommu(iommu), 0, token);
+	return vtd_complete(invt_vtd_from_iommu(iommu), 0, token);
 }
 
 static const struct invt_iommu_ops vtd_ops = {
@@ -351,6 +347,19 @@ static int gcmd_set(struct invt_vtd *vtd, uint32_t bit, uint32_t sts, bool on)
 	return ret;
 }
 
+/*
+ * Queued invalidation off (QIE / QIES), the queue drained before.  Once
+ * QIES is clear the unit's IQH reads 0 (§11.4.9.1); the tail goes back to 0
+ * too, so the unit is left as at reset and the next bring-up starts clean.
+ */
+static void qi_off(struct invt_vtd *vtd)
+{
+	if (gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, false))
+		return;		/* still fetching: leave its tail alone */
+	/* Relaxed: nothing reads IQT while QIES is clear. */
+	__atomic_store_n(&vtd->qi.regs->iqt, 0, __ATOMIC_RELAXED);
+}
+
 static void *dma_alloc(struct invt_vtd *vtd, size_t bytes, uint64_t *pa)
 {
 	void *p = vtd->mem->alloc(vtd->mem->arg, bytes, pa);
@@ -438,6 +447,15 @@ int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_
 	ret = invt_tag_space_init(&vtd->dids, INVT_VTD_FIRST_DID, max_did);
 	if (ret)
 		return ret;
+	/*
+	 * Queued invalidation off: the unit fetches nothing and IQH reads 0
+	 * (§11.4.9.1); the tail goes to 0 too before QIE is set, so that the
+	 * queue starts at its base with nothing in it (§6.5.2; Linux's
+	 * __dmar_enable_qi() does the same).  Relaxed: the unit reads IQT only
+	 * once QIES is set, after the GCMD write's release.
+	 */
+	if (!(__atomic_load_n(&cfg->regs->gsts, __ATOMIC_RELAXED) & INVT_VTD_GSTS_QIES))
+		__atomic_store_n(&cfg->regs->iqt, 0, __ATOMIC_RELAXED);
 	ret = invt_vtd_qi_init(&vtd->qi, cfg->regs, cfg->queue_qs, true, cfg->mem);
 	if (ret)
 		goto err_dids;
@@ -504,7 +522,7 @@ err_rtaddr:
 	gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, false);
 	__atomic_store_n(&cfg->regs->rtaddr, old_rtaddr, __ATOMIC_RELAXED);
 	gcmd_handshake(vtd, INVT_VTD_GCMD_SRTP, INVT_VTD_GSTS_RTPS, true);
-	gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, false);
+	qi_off(vtd);
 err_tables:
 	tables_free(vtd);
 err_qi:
@@ -534,7 +552,7 @@ int invt_vtd_destroy(struct invt_vtd *vtd)
 	 * in use (every context entry is clear and was invalidated).
 	 */
 	gcmd_set(vtd, INVT_VTD_GCMD_TE, INVT_VTD_GSTS_TES, false);
-	gcmd_set(vtd, INVT_VTD_GCMD_QIE, INVT_VTD_GSTS_QIES, false);
+	qi_off(vtd);
 	__atomic_store_n(&vtd->qi.regs->rtaddr, 0, __ATOMIC_RELAXED);
 	tables_free(vtd);
 	invt_vtd_qi_destroy(&vtd->qi);

@@ -45,9 +45,9 @@
  *  - with @global_cmd, a GCMD write (<invtrack/vtd-regs.h>) is taken when
  *    the consumer next runs and reported in GSTS @gsts_lag runs later
  *    (§11.4.4: software must wait for the status): SRTP latches RTADDR
- *    (@root) and sets RTPS; QIE and TE are mirrored in QIES and TES; QIES
- *    going 0 -> 1 resets IQH to 0 (the queue starts over at its base).
- *    Descriptors are fetched only while QIES is set.
+ *    (@root) and sets RTPS; QIE and TE are mirrored in QIES and TES; while
+ *    QIES is clear IQH reads 0 (§11.4.9.1), so enabling starts over at the
+ *    queue's base.  Descriptors are fetched only while QIES is set.
  */
 #include <errno.h>
 #include <sched.h>
@@ -131,7 +131,12 @@ static void hwq_apply_gcmd(struct vtd_hw_queue *hq)
 				 __ATOMIC_RELEASE);
 		sts |= INVT_VTD_GSTS_RTPS;
 	}
-	if ((cmd & INVT_VTD_GCMD_QIE) && !(sts & INVT_VTD_GSTS_QIES))
+	/*
+	 * §11.4.9.1: IQH reads 0 whenever queued invalidation is disabled
+	 * (QIES clear); enabling starts fetching at the base.  A stale head
+	 * kept over a disable would fetch slots the next owner never wrote.
+	 */
+	if (!(cmd & INVT_VTD_GCMD_QIE))
 		__atomic_store_n(&r->iqh, 0, __ATOMIC_RELAXED);
 	sts &= ~(INVT_VTD_GSTS_TES | INVT_VTD_GSTS_QIES);
 	sts |= (cmd & INVT_VTD_GCMD_TE ? INVT_VTD_GSTS_TES : 0) |

@@ -316,21 +316,41 @@ static void qi_clear(struct invt_vtd_qi *q, uint32_t bit, uint64_t at)
 		qi_relax(spins);
 }
 
-/* IQE: the unit stopped at an invalid descriptor.  Locked. */
-static void qi_recover_iqe(struct invt_vtd_qi *q)
+/*
+ * IQE: the unit stopped at an invalid descriptor.  Locked.  Return: 0, or
+ * -EIO when it keeps stopping at the same position (nothing rewritten there
+ * is taken, or its IQH names nothing written): then IQE stays set, the unit
+ * stays stopped, and every caller that needs it fails instead of looping.
+ */
+static int qi_recover_iqe(struct invt_vtd_qi *q)
 {
 	uint64_t h = qi_read_head(q), iqer, qw0, qw1, noop0, noop1, i;
 	uint8_t copy[32], *slot = qi_slot(q, h);
 	uint32_t token = (uint32_t)(h + 1);
 
+	if (q->iqe_repeats && q->iqe_at == h) {
+		if (q->iqe_repeats >= INVT_VTD_QI_IQE_REPEATS)
+			return -EIO;
+		q->iqe_repeats++;
+	} else {
+		q->iqe_at = h;
+		q->iqe_repeats = 1;
+	}
 	/* Relaxed: ordered after the acquire load of FSTS. */
 	iqer = __atomic_load_n(&q->regs->iqer, __ATOMIC_RELAXED);
 	memcpy(copy, slot, q->dsz);
 	stat_add(&q->stats.iqe, 1);
 	if (q->on_error)
 		q->on_error(q->err_arg, INVT_VTD_FSTS_IQE, h, copy, iqer);
-	if (h >= q->prod)
-		goto clear;	/* IQH names nothing written: clear only */
+	if (h >= q->prod) {
+		/*
+		 * IQH names nothing written: the unit's head and ours disagree
+		 * (a unit that did not start at the tail it was given).  Clear
+		 * once; if it stops there again it is given up on above.
+		 */
+		q->iqe_repeats = INVT_VTD_QI_IQE_REPEATS;
+		goto clear;
+	}
 
 	qw0 = le64_get(slot);
 	qw1 = le64_get(slot + 8);
@@ -383,6 +403,7 @@ static void qi_recover_iqe(struct invt_vtd_qi *q)
 		q->open_skip = true;
 clear:
 	qi_clear(q, INVT_VTD_FSTS_IQE, h);
+	return 0;
 }
 
 /*
@@ -415,15 +436,19 @@ static void qi_recover_ite(struct invt_vtd_qi *q)
 	qi_clear(q, INVT_VTD_FSTS_ITE, h);
 }
 
-/* Recover whatever FSTS reports.  q->lock held. */
-static void qi_recover_locked(struct invt_vtd_qi *q)
+/*
+ * Recover whatever FSTS reports.  q->lock held.  Return: 0, or -EIO for a
+ * unit that keeps refusing a descriptor (qi_recover_iqe()).
+ */
+static int qi_recover_locked(struct invt_vtd_qi *q)
 {
 	uint32_t f = qi_fsts_errors(q);
+	int ret = 0;
 
 	if (f & INVT_VTD_FSTS_ITE)
 		qi_recover_ite(q);
 	if (f & INVT_VTD_FSTS_IQE)
-		qi_recover_iqe(q);
+		ret = qi_recover_iqe(q);
 	if (f & INVT_VTD_FSTS_ICE) {
 		stat_add(&q->stats.ice, 1);
 		if (q->on_error)
@@ -431,6 +456,7 @@ static void qi_recover_locked(struct invt_vtd_qi *q)
 				    __atomic_load_n(&q->regs->iqer, __ATOMIC_RELAXED));
 		qi_clear(q, INVT_VTD_FSTS_ICE, q->head);
 	}
+	return ret;
 }
 
 uint64_t invt_vtd_qi_poll(struct invt_vtd_qi *q)
@@ -439,7 +465,7 @@ uint64_t invt_vtd_qi_poll(struct invt_vtd_qi *q)
 
 	invt_mutex_lock(&q->lock);
 	if (qi_fsts_errors(q))
-		qi_recover_locked(q);
+		qi_recover_locked(q);	/* a refusing unit: the head stays */
 	h = qi_read_head(q);
 	qi_reclaim(q);
 	invt_mutex_unlock(&q->lock);
@@ -574,8 +600,10 @@ int invt_vtd_qi_submit(struct invt_vtd_qi *q, const void *descs, uint32_t n, uin
 				stat_add(&q->stats.full_waits, 1);
 			}
 			/* An inline unit stopped on an error: only we can see it. */
-			if (qi_fsts_errors(q))
-				qi_recover_locked(q);
+			if (qi_fsts_errors(q) && qi_recover_locked(q)) {
+				ret = -EIO;
+				break;
+			}
 			now = q->head + q->pend_first;
 			if (now != seen) {
 				seen = now;
@@ -670,10 +698,14 @@ int invt_vtd_qi_wait(struct invt_vtd_qi *q, uint64_t token)
 				break;	/* aborted */
 			}
 			if (qi_fsts_errors(q)) {
+				int ret = 0;
+
 				invt_mutex_lock(&q->lock);
 				if (qi_fsts_errors(q))
-					qi_recover_locked(q);
+					ret = qi_recover_locked(q);
 				invt_mutex_unlock(&q->lock);
+				if (ret)
+					return ret;
 				spins = 0;
 				continue;
 			}

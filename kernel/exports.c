@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * exports.c - the public API of invtrack.ko: what <invtrack/core.h>,
+ * <invtrack/invs.h>, <invtrack/pt*.h> and each architecture's encoder and
+ * range-policy header declare.  Internal functions shared between the
+ * core's files (internal.h) are not exported.
+ */
+#include <linux/export.h>
+
+#include <invtrack/ablation.h>
+#include <invtrack/core.h>
+#include <invtrack/fault.h>
+#include <invtrack/invs.h>
+#include <invtrack/pt-riscv.h>
+#include <invtrack/pt-vtd.h>
+#include <invtrack/pt.h>
+#include <invtrack/riscv.h>
+#include <invtrack/smmuv3.h>
+#include <invtrack/vtd.h>
+
+/* <invtrack/core.h>: objects, attach protocol, flush engine. */
+EXPORT_SYMBOL_GPL(invt_ctx_init);
+EXPORT_SYMBOL_GPL(invt_ctx_destroy);
+EXPORT_SYMBOL_GPL(invt_tag_space_init);
+EXPORT_SYMBOL_GPL(invt_tag_space_destroy);
+EXPORT_SYMBOL_GPL(invt_tag_space_used);
+EXPORT_SYMBOL_GPL(invt_tag_space_quarantined);
+EXPORT_SYMBOL_GPL(invt_iommu_register);
+EXPORT_SYMBOL_GPL(invt_iommu_unregister);
+EXPORT_SYMBOL_GPL(invt_batch_init);
+EXPORT_SYMBOL_GPL(invt_batch_reserve);
+EXPORT_SYMBOL_GPL(invt_batch_submit);
+EXPORT_SYMBOL_GPL(invt_device_init);
+EXPORT_SYMBOL_GPL(invt_device_destroy);
+EXPORT_SYMBOL_GPL(invt_device_domain);
+EXPORT_SYMBOL_GPL(invt_device_in_use);
+EXPORT_SYMBOL_GPL(invt_domain_init);
+EXPORT_SYMBOL_GPL(invt_domain_destroy);
+EXPORT_SYMBOL_GPL(invt_domain_invs_get);
+EXPORT_SYMBOL_GPL(invt_domain_tag);
+EXPORT_SYMBOL_GPL(invt_attach_prepare);
+EXPORT_SYMBOL_GPL(invt_attach_installing);
+EXPORT_SYMBOL_GPL(invt_attach_commit);
+EXPORT_SYMBOL_GPL(invt_attach_abort);
+EXPORT_SYMBOL_GPL(invt_attach);
+EXPORT_SYMBOL_GPL(invt_domain_invalidate);
+EXPORT_SYMBOL_GPL(invt_domain_invalidate_all);
+EXPORT_SYMBOL_GPL(invt_invs_flush);
+EXPORT_SYMBOL_GPL(invt_invs_plan_count);
+EXPORT_SYMBOL_GPL(invt_rcu_register_thread);
+EXPORT_SYMBOL_GPL(invt_rcu_unregister_thread);
+
+/* <invtrack/invs.h>: the arrays. */
+EXPORT_SYMBOL_GPL(invt_invs_alloc);
+EXPORT_SYMBOL_GPL(invt_invs_free);
+EXPORT_SYMBOL_GPL(invt_invs_cmp);
+EXPORT_SYMBOL_GPL(invt_invs_merge);
+EXPORT_SYMBOL_GPL(invt_invs_unref);
+EXPORT_SYMBOL_GPL(invt_invs_purge);
+
+/* <invtrack/ablation.h>: rule names (switching one off needs a userspace test build). */
+EXPORT_SYMBOL_GPL(invt_ablate);
+EXPORT_SYMBOL_GPL(invt_ablation_name);
+EXPORT_SYMBOL_GPL(invt_ablations_built);
+
+#ifdef CONFIG_INVTRACK_FAULT_INJECT
+/* <invtrack/fault.h>: allocation-failure injection (test kernels only). */
+EXPORT_SYMBOL_GPL(invt_fault_inject);
+EXPORT_SYMBOL_GPL(invt_fault_pending);
+EXPORT_SYMBOL_GPL(invt_alloc_count);
+#endif
+
+/* <invtrack/pt.h>, <invtrack/pt-vtd.h>, <invtrack/pt-riscv.h>: page tables. */
+EXPORT_SYMBOL_GPL(invt_pt_fmt_check);
+EXPORT_SYMBOL_GPL(invt_pt_init);
+EXPORT_SYMBOL_GPL(invt_pt_free);
+EXPORT_SYMBOL_GPL(invt_pt_map);
+EXPORT_SYMBOL_GPL(invt_pt_unmap);
+EXPORT_SYMBOL_GPL(invt_pt_lookup);
+EXPORT_SYMBOL_GPL(invt_pt_hw_walk);
+EXPORT_SYMBOL_GPL(invt_pt_hw_walk_from);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_arm_s1_4k);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_arm_s2_4k);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_vtd_fs_4l);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_vtd_ss_4l);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_vtd_ss_5l);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_rv_sv39);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_rv_sv39x4);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_rv_sv48);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_rv_sv48x4);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_rv_sv57);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_rv_sv57x4);
+EXPORT_SYMBOL_GPL(invt_pt_fmt_rv_by_mode);
+
+/* <invtrack/smmuv3.h>: SMMUv3 command encoder and range policy. */
+EXPORT_SYMBOL_GPL(invt_smmu_cmd_encode);
+EXPORT_SYMBOL_GPL(invt_smmu_cmd_encode_le);
+EXPORT_SYMBOL_GPL(invt_smmu_inv_count);
+EXPORT_SYMBOL_GPL(invt_smmu_inv_emit);
+
+/* <invtrack/vtd.h>: VT-d descriptor encoder and range policy. */
+EXPORT_SYMBOL_GPL(invt_vtd_desc_encode);
+EXPORT_SYMBOL_GPL(invt_vtd_desc_encode_le);
+EXPORT_SYMBOL_GPL(invt_vtd_caps_from_cap);
+EXPORT_SYMBOL_GPL(invt_vtd_inv_count);
+EXPORT_SYMBOL_GPL(invt_vtd_inv_emit);
+
+/* <invtrack/riscv.h>: RISC-V IOMMU command encoder and range policy. */
+EXPORT_SYMBOL_GPL(invt_rv_cmd_encode);
+EXPORT_SYMBOL_GPL(invt_rv_cmd_encode_le);
+EXPORT_SYMBOL_GPL(invt_rv_inv_count);
+EXPORT_SYMBOL_GPL(invt_rv_inv_emit);
