@@ -33,6 +33,7 @@ EXPORT_SYMBOL_GPL(invt_batch_submit);
 EXPORT_SYMBOL_GPL(invt_device_init);
 EXPORT_SYMBOL_GPL(invt_device_destroy);
 EXPORT_SYMBOL_GPL(invt_device_domain);
+EXPORT_SYMBOL_GPL(invt_device_in_use);
 EXPORT_SYMBOL_GPL(invt_domain_init);
 EXPORT_SYMBOL_GPL(invt_domain_destroy);
 EXPORT_SYMBOL_GPL(invt_domain_invs_get);

@@ -28,6 +28,7 @@ const char cli_default_text[] =
 	"domains = 6\n"
 	"cpus = 2\n"
 	"dma = 2\n"
+	"mix = default\n"
 	"seconds = 10\n"
 	"ops = 0\n"
 	"seed = 1\n"
@@ -44,6 +45,7 @@ const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_DEVICES] = "devices",	[CLI_KEY_ATS] = "ats",
 	[CLI_KEY_PASIDS] = "pasids",	[CLI_KEY_DOMAINS] = "domains",
 	[CLI_KEY_CPUS] = "cpus",	[CLI_KEY_DMA] = "dma",
+	[CLI_KEY_MIX] = "mix",
 	[CLI_KEY_SECONDS] = "seconds",	[CLI_KEY_OPS] = "ops",
 	[CLI_KEY_SEED] = "seed",	[CLI_KEY_MODE] = "mode",
 	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_IOTLB_TAGS] = "iotlb-tags",
@@ -181,6 +183,56 @@ static int set_ablate(struct cli_opts *o, const char *s, char *err, size_t len)
 	return cli_fail(err, len, "unknown rule '%s' (%s)", s, names);
 }
 
+const char *const cli_mix_names[INVT_SCN_OP_NR] = {
+	[INVT_SCN_OP_MAP] = "map", [INVT_SCN_OP_UNMAP] = "unmap", [INVT_SCN_OP_ATTACH] = "attach",
+	[INVT_SCN_OP_DETACH] = "detach", [INVT_SCN_OP_DMA] = "dma",
+};
+
+/* "default", or "NAME:WEIGHT" items separated by ','; names not given weigh 0. */
+static int set_mix(unsigned int *mix, const char *s, char *err, size_t len)
+{
+	unsigned int w[INVT_SCN_OP_NR] = { 0 }, i, total = 0;
+	char item[64], num[32];
+	const char *p = s, *e, *colon;
+	uint64_t v;
+
+	if (!strcmp(s, "default")) {
+		memset(mix, 0, sizeof(w));
+		return 0;
+	}
+	while (*p) {
+		e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		if ((size_t)(e - p) >= sizeof(item))
+			return cli_fail(err, len, "'%.40s': not NAME:WEIGHT", p);
+		memcpy(item, p, e - p);
+		item[e - p] = '\0';
+		colon = strchr(item, ':');
+		if (!colon)
+			return cli_fail(err, len, "'%s': not NAME:WEIGHT (map, unmap, attach, "
+					"detach, dma)", item);
+		for (i = 0; i < INVT_SCN_OP_NR; i++)
+			if (strlen(cli_mix_names[i]) == (size_t)(colon - item) &&
+			    !strncmp(item, cli_mix_names[i], colon - item))
+				break;
+		if (i == INVT_SCN_OP_NR)
+			return cli_fail(err, len, "unknown operation '%.*s' (map, unmap, attach, "
+					"detach, dma)", (int)(colon - item), item);
+		snprintf(num, sizeof(num), "%s", colon + 1);
+		if (cli_set_uint(num, 0, 1000000, &v, err, len))
+			return -EINVAL;
+		w[i] = (unsigned int)v;
+		total += w[i];
+		p = *e ? e + 1 : e;
+	}
+	if (!total)
+		return cli_fail(err, len, "'%s': every weight is 0 (say default for the "
+				"built-in mix)", s);
+	memcpy(mix, w, sizeof(w));
+	return 0;
+}
+
 /*
  * A time or operation limit set at @level replaces the other limit when
  * that one came from a lower level: `--ops N` over the default's seconds
@@ -244,6 +296,9 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 		ret = cli_set_uint(s, 0, INVT_SCN_MAX_THREADS, &v, err, len);
 		p->dma = v;
 		break;
+	case CLI_KEY_MIX:
+		ret = set_mix(p->mix, s, err, len);
+		break;
 	case CLI_KEY_SECONDS:
 		ret = set_real(s, 0, 86400, &d, err, len);
 		if (!ret) {
@@ -304,7 +359,9 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 }
 
 /* Options that are not scenario keys. */
-enum { OPT_JSON = CLI_KEY_NR, OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_PRINT, OPT_HELP };
+enum {
+	OPT_JSON = CLI_KEY_NR, OPT_TRACE, OPT_QUIET, OPT_SCENARIO, OPT_PRINT, OPT_HELP, OPT_STOP,
+};
 
 static const struct {
 	const char *name;
@@ -314,7 +371,7 @@ static const struct {
 	{ "--json", OPT_JSON, false },		{ "--trace", OPT_TRACE, true },
 	{ "--quiet", OPT_QUIET, false },	{ "--scenario", OPT_SCENARIO, true },
 	{ "--print-scenario", OPT_PRINT, false }, { "--help", OPT_HELP, false },
-	{ "-h", OPT_HELP, false },
+	{ "-h", OPT_HELP, false },		{ "--stop-on-violation", OPT_STOP, false },
 };
 
 /* An option of `invtrack run` by name (up to '=' when @nlen says so). */
@@ -389,6 +446,9 @@ static int scan_options(struct cli_opts *o, int argc, char **argv, struct pendin
 		case OPT_PRINT:
 			o->print_scenario = true;
 			break;
+		case OPT_STOP:
+			o->p.stop_on_violation = true;
+			break;
 		case OPT_HELP:
 			o->help = true;
 			return 0;
@@ -447,6 +507,22 @@ int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t l
 	if (o->p.delays && !o->p.threaded) {
 		ret = cli_fail(err, len, "delays = on needs mode = threaded "
 			       "(an inline run has no concurrency to widen)");
+		goto out;
+	}
+	/* Threads are threaded mode's: asking an inline run for them is a mistake. */
+	for (i = CLI_KEY_CPUS; i <= CLI_KEY_DMA; i++) {
+		if (!o->p.threaded && o->level[i] == CLI_LEVEL_OPTION) {
+			ret = cli_fail(err, len, "--%s: applies to --mode threaded only (this run "
+				       "is inline: one thread does the churn and the DMA)",
+				       cli_key_names[i]);
+			goto out;
+		}
+	}
+	if (o->p.threaded && o->p.mix[INVT_SCN_OP_DMA] && !(o->p.mix[INVT_SCN_OP_MAP] |
+			      o->p.mix[INVT_SCN_OP_UNMAP] | o->p.mix[INVT_SCN_OP_ATTACH] |
+			      o->p.mix[INVT_SCN_OP_DETACH])) {
+		ret = cli_fail(err, len, "--mix: only dma weighs: threaded runs do DMA on "
+			       "--dma threads, their churn threads need another weight");
 		goto out;
 	}
 	if (!o->p.ops && !(o->p.seconds > 0)) {

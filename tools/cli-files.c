@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,21 @@ int cli_read_text(const char *what, const char *path, char **out, size_t *size, 
 	*out = buf;
 	*size = n;
 	return 0;
+}
+
+/* Append to @buf (holding @*n characters) what @fmt says, as far as it fits. */
+static void __attribute__((format(printf, 4, 5)))
+cat(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	*n = w < 0 ? len : *n + (size_t)w;
 }
 
 static char *trim(char *s)
@@ -190,6 +206,46 @@ static int op_lookup(const char *arch, const char *m)
 	return -1;
 }
 
+void cli_cost_names(const char *arch, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int op;
+
+	buf[0] = '\0';
+	for (op = 0; op < 256; op++) {
+		const char *name = invt_scn_op_name(arch, op);
+
+		if (name)
+			cat(buf, len, &n, "%s%s", n ? ", " : "", name);
+	}
+}
+
+void cli_print_costs(FILE *f, const struct cli_opts *o)
+{
+	const char *arch = o->p.arch ? o->p.arch : "smmuv3";
+	uint32_t def[256];
+	unsigned int op;
+
+	cli_cost_defaults(arch, def);
+	fprintf(f, "# invtrack cost table for %s: modelled ns per command, as a cost file\n",
+		arch);
+	fprintf(f, "# (invtrack run --arch %s --cost FILE reads it back)\n", arch);
+	if (o->cost_file[0])
+		fprintf(f, "# the model's defaults, then '%s'\n", o->cost_file);
+	else
+		fprintf(f, "# the model's defaults\n");
+	for (op = 0; op < 256; op++) {
+		const char *name = invt_scn_op_name(arch, op);
+
+		if (!name)
+			continue;
+		fprintf(f, "%-24s = %" PRIu32, name, o->cost[op]);
+		if (o->cost[op] != def[op])
+			fprintf(f, "\t# default %" PRIu32, def[op]);
+		fprintf(f, "\n");
+	}
+}
+
 int cli_cost_apply(struct cli_opts *o, char *text, size_t size, const char *name, char *err,
 		   size_t len)
 {
@@ -205,9 +261,14 @@ int cli_cost_apply(struct cli_opts *o, char *text, size_t size, const char *name
 			continue;
 		if (!ret) {
 			op = op_lookup(o->p.arch, key);
-			if (op < 0)
-				ret = cli_fail(msg, sizeof(msg), "unknown command '%.40s'", key);
-			else
+			if (op < 0) {
+				char names[CLI_ERR_LEN / 2];
+
+				cli_cost_names(o->p.arch, names, sizeof(names));
+				ret = cli_fail(msg, sizeof(msg),
+					       "unknown command '%.40s' for %s (cost names: %s)",
+					       key, o->p.arch ? o->p.arch : "smmuv3", names);
+			} else
 				ret = cli_set_uint(val, 0, 1000000000, &v, msg, sizeof(msg));
 		}
 		if (ret)
@@ -229,6 +290,22 @@ int cli_cost_load(struct cli_opts *o, char *err, size_t len)
 	ret = cli_cost_apply(o, text, size, o->cost_file, err, len);
 	free(text);
 	return ret;
+}
+
+void cli_fmt_mix(char *buf, size_t len, const unsigned int *mix)
+{
+	size_t n = 0;
+	unsigned int i, total = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		total += mix[i];
+	if (!total) {
+		snprintf(buf, len, "default");
+		return;
+	}
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		cat(buf, len, &n, "%s%s:%u", i ? "," : "", cli_mix_names[i], mix[i]);
 }
 
 void cli_fmt_real(char *buf, size_t len, double v)
@@ -276,6 +353,9 @@ static void key_value(const struct cli_opts *o, int k, char *buf, size_t len)
 		break;
 	case CLI_KEY_DMA:
 		snprintf(buf, len, "%u", p->dma);
+		break;
+	case CLI_KEY_MIX:
+		cli_fmt_mix(buf, len, p->mix);
 		break;
 	case CLI_KEY_SECONDS:
 		cli_fmt_real(buf, len, p->seconds);
@@ -327,21 +407,6 @@ void cli_print_scenario(FILE *f, const struct cli_opts *o, const char *prefix)
 	}
 }
 
-/* Append to @buf (holding @*n characters) what @fmt says, as far as it fits. */
-static void __attribute__((format(printf, 4, 5)))
-cat(char *buf, size_t len, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (*n >= len)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(buf + *n, len - *n, fmt, ap);
-	va_end(ap);
-	*n = w < 0 ? len : *n + (size_t)w;
-}
-
 /* Append " --key value", the value quoted for a POSIX shell when needed. */
 static void append_arg(char *buf, size_t len, const char *key, const char *v)
 {
@@ -365,7 +430,7 @@ static void append_arg(char *buf, size_t len, const char *key, const char *v)
 	cat(buf, len, &n, "'");
 }
 
-void cli_replay_args(const struct cli_opts *o, char *buf, size_t len)
+void cli_replay_args(const struct cli_opts *o, uint64_t ops_done, char *buf, size_t len)
 {
 	char v[CLI_VAL_MAX], dv[CLI_VAL_MAX];
 	struct cli_opts *def;
@@ -392,6 +457,14 @@ void cli_replay_args(const struct cli_opts *o, char *buf, size_t len)
 			key_value(def, k, dv, sizeof(dv));
 		if (strcmp(v, dv))
 			append_arg(buf, len, cli_key_names[k], v);
+	}
+	/* Inline: the operations done, the one limit that replays the run exactly. */
+	if (ops_done && !o->p.threaded) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)ops_done);
+		append_arg(buf, len, "ops", v);
+		free(text);
+		free(def);
+		return;
 	}
 	/* A non-zero limit given as an option replaces the default's other one. */
 	if (o->p.ops) {

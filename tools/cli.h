@@ -23,8 +23,9 @@
 #define CLI_EXIT_VIOLATIONS	1	/* the oracle found violations */
 #define CLI_EXIT_USAGE		2	/* bad input: option, value, file */
 #define CLI_EXIT_FAILED		3	/* the run could not be done (memory, I/O) */
+#define CLI_EXIT_INTERRUPTED	130	/* SIGINT stopped a run that had found nothing */
 
-#define CLI_ERR_LEN		512
+#define CLI_ERR_LEN		2048
 
 /**
  * enum cli_key - a scenario key.
@@ -36,6 +37,7 @@
  * @CLI_KEY_DOMAINS: "domains".
  * @CLI_KEY_CPUS: "cpus": churn threads (threaded mode).
  * @CLI_KEY_DMA: "dma": DMA engine threads (threaded mode).
+ * @CLI_KEY_MIX: "mix": operation weights ("map:N,unmap:N,...") or default.
  * @CLI_KEY_SECONDS: "seconds": time limit, 0 for none.
  * @CLI_KEY_OPS: "ops": operation limit, 0 for none.
  * @CLI_KEY_SEED: "seed".
@@ -58,6 +60,7 @@ enum cli_key {
 	CLI_KEY_DOMAINS,
 	CLI_KEY_CPUS,
 	CLI_KEY_DMA,
+	CLI_KEY_MIX,
 	CLI_KEY_SECONDS,
 	CLI_KEY_OPS,
 	CLI_KEY_SEED,
@@ -95,6 +98,7 @@ enum cli_level {
  * @quiet: --quiet.
  * @print_scenario: --print-scenario.
  * @help: --help.
+ * @interrupted: set by the SIGINT handler (@p.interrupt points to it).
  */
 struct cli_opts {
 	struct invt_scn_params p;
@@ -108,6 +112,7 @@ struct cli_opts {
 	bool quiet;
 	bool print_scenario;
 	bool help;
+	volatile int interrupted;
 };
 
 /**
@@ -138,10 +143,21 @@ void cli_print_scenario(FILE *f, const struct cli_opts *o, const char *prefix);
 /**
  * cli_replay_args() - the options that reproduce @o's scenario.
  * @o: the options.
+ * @ops_done: 0, or the operations an inline run did: then its limit is
+ *	"--ops @ops_done", which replays it exactly whatever stopped it
+ *	(--seconds, --stop-on-violation, an interrupt).
  * @buf: receives "--seed N" and every key that differs from the default.
  * @len: its size.
  */
-void cli_replay_args(const struct cli_opts *o, char *buf, size_t len);
+void cli_replay_args(const struct cli_opts *o, uint64_t ops_done, char *buf, size_t len);
+
+/**
+ * cli_fmt_mix() - a mix as the mix key writes it: "default" or every weight.
+ * @buf: receives it.
+ * @len: its size.
+ * @mix: INVT_SCN_OP_NR weights.
+ */
+void cli_fmt_mix(char *buf, size_t len, const unsigned int *mix);
 
 /**
  * cli_fmt_real() - the shortest text that reads back as @v.
@@ -155,6 +171,9 @@ void cli_fmt_real(char *buf, size_t len, double v);
 void cli_usage_run(FILE *f);
 
 /* ---- shared by cli-args.c and cli-files.c ---- */
+
+/* The names of enum invt_scn_op in a mix ("map", ...). */
+extern const char *const cli_mix_names[INVT_SCN_OP_NR];
 
 /* The names of enum cli_key, as scenario files and options spell them. */
 extern const char *const cli_key_names[CLI_KEY_NR];
@@ -195,6 +214,15 @@ int cli_scenario_apply(struct cli_opts *o, char *text, size_t size, const char *
 /* The model's default cost per op index of @arch (what invt_scn_op_name() names). */
 void cli_cost_defaults(const char *arch, uint32_t *cost);
 
+/* The cost names of @arch (what a cost file may set), ", "-separated, in @buf. */
+void cli_cost_names(const char *arch, char *buf, size_t len);
+
+/*
+ * The effective cost table of @o (@o->p.arch's defaults, then @o->cost_file)
+ * in cost file format, each value that differs from the default saying so.
+ */
+void cli_print_costs(FILE *f, const struct cli_opts *o);
+
 /*
  * Apply each line of @text (cost file format, for @o->p.arch; modified in
  * place; @size bytes followed by a NUL) over @o->cost; @name names it in
@@ -231,12 +259,14 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
  * @path: its name, for messages.
  * @buf: stdio buffer of @f.
  * @arch: the architecture (for decoding and the <arch> field).
+ * @is_stdout: the path was "-": @f is stdout, flushed but never closed.
  */
 struct cli_trace {
 	FILE *f;
 	const char *path;
 	char *buf;
 	const char *arch;
+	bool is_stdout;
 };
 
 /**
@@ -246,7 +276,8 @@ struct cli_trace {
  * @err: out: on failure, one line.
  * @len: size of @err.
  *
- * Return: 0, or a negative errno with @err filled.
+ * Return: 0, -EINVAL when the file cannot be created (bad input), or -EIO
+ * when writing the header failed, with @err filled.
  */
 int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t len);
 
@@ -254,12 +285,13 @@ int trace_open(struct cli_trace *t, const struct cli_opts *o, char *err, size_t 
  * trace_command() - invt_scn_params.trace: one command, one line.
  * @arg: the struct cli_trace.
  * @seq: the command's place in the global order of writing.
+ * @clock: the run's event clock when it was written (violations' t=).
  * @instance: the instance whose queue it went to.
  * @w: its words, as in queue memory.
  * @nwords: how many (2, or 4 for VT-d 256-bit descriptors).
  */
-void trace_command(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
-		   unsigned int nwords);
+void trace_command(void *arg, uint64_t seq, uint64_t clock, uint32_t instance,
+		   const uint64_t *w, unsigned int nwords);
 
 /**
  * trace_close() - flush and close the trace file.

@@ -64,25 +64,64 @@ static const char *fmt_ns(char *buf, size_t len, uint64_t ns)
 	return buf;
 }
 
+/* One flight-recorder event, as the text report and JSON's "text" show it. */
+static void fmt_event(char *buf, size_t len, const struct invt_scn_event *e)
+{
+	char dom[16];
+
+	if (e->domain == UINT32_MAX)
+		snprintf(dom, sizeof(dom), "none");
+	else
+		snprintf(dom, sizeof(dom), "%" PRIu32, e->domain);
+	if (!strncmp(e->what, "attach", 6) || !strcmp(e->what, "config done"))
+		snprintf(buf, len, "t=%" PRIu64 " %s: instance %" PRIu32 " sid %" PRIu32 " ssid %"
+			 PRIu32 " -> domain %s", e->t, e->what, e->instance, e->sid, e->ssid, dom);
+	else if (e->pa)
+		snprintf(buf, len, "t=%" PRIu64 " %s: domain %s iova 0x%" PRIx64 "..0x%" PRIx64
+			 " -> frame 0x%" PRIx64, e->t, e->what, dom, e->iova, e->last, e->pa);
+	else
+		snprintf(buf, len, "t=%" PRIu64 " %s: domain %s iova 0x%" PRIx64 "..0x%" PRIx64,
+			 e->t, e->what, dom, e->iova, e->last);
+}
+
 static void text_violations(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
 {
 	char line[2 * CLI_PATH_MAX + 512];
-	unsigned int i;
+	unsigned int i, j;
 
 	if (!r->oracle.total) {
 		fprintf(f, "violations: none (%" PRIu64 " accesses checked)\n", r->oracle.accesses);
+		/* Stopped by time or Ctrl-C: the operation count replays it. */
+		if (!o->p.threaded && r->ops != o->p.ops) {
+			cli_replay_args(o, r->ops, line, sizeof(line));
+			fprintf(f, "exact replay: invtrack run %s\n", line);
+		}
 		return;
 	}
 	fprintf(f, "violations: %" PRIu64 " (STALE_TLB %" PRIu64 ", STALE_CONFIG %" PRIu64
-		", WRONG_DOMAIN %" PRIu64 "); the first %u:\n", r->oracle.total,
+		", WRONG_DOMAIN %" PRIu64 "); the first %u distinct:\n", r->oracle.total,
 		r->oracle.violations[INVT_VIOL_STALE_TLB],
 		r->oracle.violations[INVT_VIOL_STALE_CONFIG],
 		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN], r->nr_reports);
 	for (i = 0; i < r->nr_reports; i++) {
 		invt_violation_format(&r->reports[i], o->p.seed, line, sizeof(line));
-		fprintf(f, "  %s\n", line);
+		if (r->reports[i].repeats)
+			fprintf(f, "  %s\n    (and %" PRIu64 " more uses of the same entry)\n", line,
+				r->reports[i].repeats);
+		else
+			fprintf(f, "  %s\n", line);
+		if (r->nr_flight[i])
+			fprintf(f, "    flight record: the last events touching it before t=%" PRIu64
+				"\n", r->reports[i].use_stamp);
+		for (j = 0; j < r->nr_flight[i]; j++) {
+			fmt_event(line, sizeof(line), &r->flight[i][j]);
+			fprintf(f, "      %s\n", line);
+		}
 	}
-	cli_replay_args(o, line, sizeof(line));
+	if (r->flight_lost)
+		fprintf(f, "  (older events were overwritten before a report: add "
+			"--stop-on-violation to the replay)\n");
+	cli_replay_args(o, r->ops, line, sizeof(line));
 	fprintf(f, "replay: invtrack run %s\n", line);
 	if (o->p.threaded)
 		fprintf(f, "  (threaded runs replay in distribution; "
@@ -92,15 +131,15 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
 {
 	const struct invt_scn_params *p = &o->p;
-	char a[32], b[32], c[32];
+	char a[128], b[32], c[32];
 	uint64_t saved = overlap_saved(r);
 	unsigned int op;
 
 	fprintf(f, "invtrack run: %s model, seed %" PRIu64 "%s%s\n", arch_label(p), p->seed,
 		o->ablate[0] ? ", rule switched off: " : "", o->ablate);
-	fprintf(f, "  system  %u instance%s, %u devices (%u%% with ATS, %u ssids on those with "
-		"PASIDs)\n", p->instances, p->instances == 1 ? "" : "s", p->devices, p->ats_percent,
-		p->pasids);
+	fprintf(f, "  system  %u instance%s, %u devices: %u with ATS (--ats %g), %u with PASIDs "
+		"(%u ssids each)\n", p->instances, p->instances == 1 ? "" : "s", p->devices,
+		r->ats_devices, p->ats_percent / 100.0, r->pasid_devices, p->pasids);
 	fprintf(f, "          %u domains (stage-1 and stage-2 alternately), "
 		"range invalidation %s", p->domains, p->ril ? "on" : "off");
 	if (!p->arch || !strcmp(p->arch, "smmuv3"))
@@ -111,19 +150,25 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 			p->delays ? ", delays at protocol points" : "");
 	else
 		fprintf(f, "  load    inline: one thread, deterministic");
+	cli_fmt_mix(a, sizeof(a), p->mix);
+	if (strcmp(a, "default"))
+		fprintf(f, ", mix %s", a);
 	if (p->seconds > 0)
 		fprintf(f, ", up to %g s", p->seconds);
 	if (p->ops)
 		fprintf(f, ", up to %" PRIu64 " operations", p->ops);
 	fprintf(f, "\n");
-	fprintf(f, "ran %.2f s\n", r->elapsed);
+	fprintf(f, "ran %.2f s, %" PRIu64 " operations%s\n", r->elapsed, r->ops,
+		r->interrupted ? " (interrupted: a partial report)" :
+		r->stopped_on_violation ? " (stopped at the first violation)" : "");
 	fprintf(f, "  map %" PRIu64 "  unmap %" PRIu64 "  attach %" PRIu64 "  detach %" PRIu64
 		"  replace %" PRIu64 "  abort %" PRIu64 "  (attaches refused: %" PRIu64 ")\n",
 		r->maps, r->unmaps, r->attaches, r->detaches, r->replaces, r->aborts,
 		r->attach_errors);
 	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle (%.0f/s)\n", r->oracle.accesses,
 		r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0);
-	fprintf(f, "  %" PRIu64 " faults (unmapped or blocked: expected)\n", r->oracle.faults);
+	fprintf(f, "  %" PRIu64 " more accesses faulted (unmapped or blocked: expected, not "
+		"violations)\n", r->oracle.faults);
 	if (!p->arch || !strcmp(p->arch, "smmuv3")) {
 		fprintf(f, "  translated through stage 1 %" PRIu64 ", stage 2 %" PRIu64 "\n",
 			r->xlate_s1, r->xlate_s2);
@@ -135,16 +180,23 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "invalidations: %" PRIu64 " (invt_domain_invalidate calls)\n", r->invalidations);
 	fprintf(f, "  commands  %" PRIu64 "; minimum for the range policy %" PRIu64 " (%s)\n",
 		r->inv_commands, r->inv_minimum,
-		p->threaded ? "indicative: arrays change under attach" :
-		r->inv_mismatches ? "MISMATCH" : "exact");
+		p->threaded ? "indicative" : r->inv_mismatches ? "MISMATCH" : "exact");
+	if (p->threaded)
+		fprintf(f, "            (threaded, the minimum is counted on each array just before "
+			"the call; a device\n"
+			"            attached during the call adds its ATC commands: the second look "
+			"after the IOTLB wait)\n");
 	fprintf(f, "  syncs     %" PRIu64 " completion commands, %" PRIu64 " waits\n", r->inv_syncs,
 		r->inv_waits);
 	fprintf(f, "  Linux's policy for the same arrays: %" PRIu64 " commands, %" PRIu64
 		" waits (docs/comparison.md)\n", r->linux_commands, r->linux_waits);
-	fprintf(f, "  CPU time       p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->cpu_ns_p50),
-		fmt_ns(b, sizeof(b), r->cpu_ns_p99));
-	fprintf(f, "  modelled time  p50 %s  p99 %s\n", fmt_ns(a, sizeof(a), r->modelled_ns_p50),
-		fmt_ns(b, sizeof(b), r->modelled_ns_p99));
+	fprintf(f, "  thread CPU time  p50 %s  p99 %s  mean %s%s\n",
+		fmt_ns(a, sizeof(a), r->cpu_ns_p50), fmt_ns(b, sizeof(b), r->cpu_ns_p99),
+		fmt_ns(c, sizeof(c), r->cpu_ns_mean),
+		p->threaded ? "" : " (inline: the units' work included)");
+	fprintf(f, "  modelled time    p50 %s  p99 %s  mean %s\n",
+		fmt_ns(a, sizeof(a), r->modelled_ns_p50), fmt_ns(b, sizeof(b), r->modelled_ns_p99),
+		fmt_ns(c, sizeof(c), r->modelled_ns_mean));
 	fprintf(f, "  waiting for the instances together saved %s of modelled time (%s, not %s: "
 		"%.0f%%)\n", fmt_ns(a, sizeof(a), saved),
 		fmt_ns(b, sizeof(b), r->modelled_overlap_ns),
@@ -230,9 +282,11 @@ static void json_id(FILE *f, uint32_t id)
 		fprintf(f, "%" PRIu32, id);
 }
 
-static void json_violation(FILE *f, const struct invt_violation *v, uint64_t seed)
+static void json_violation(FILE *f, const struct invt_violation *v, uint64_t seed,
+			   const struct invt_scn_event *ev, unsigned int nev)
 {
 	char line[1024];
+	unsigned int i;
 
 	fprintf(f, "{\"kind\": ");
 	json_str(f, invt_violation_name(v->kind));
@@ -250,18 +304,28 @@ static void json_violation(FILE *f, const struct invt_violation *v, uint64_t see
 	fprintf(f, ", \"verdict\": ");
 	json_str(f, verdict_name(v->verdict));
 	fprintf(f, ", \"freed_at\": %" PRIu64 ", \"fill_stamp\": %" PRIu64 ", \"use_stamp\": %"
-		PRIu64 ", \"why\": ", v->freed_at, v->fill_stamp, v->use_stamp);
+		PRIu64 ", \"repeats\": %" PRIu64 ", \"why\": ", v->freed_at, v->fill_stamp,
+		v->use_stamp, v->repeats);
 	json_str(f, v->why);
 	invt_violation_format(v, seed, line, sizeof(line));
 	fprintf(f, ", \"text\": ");
 	json_str(f, line);
-	fputc('}', f);
+	fprintf(f, ", \"flight\": [");
+	for (i = 0; i < nev; i++) {
+		fprintf(f, "%s{\"t\": %" PRIu64 ", \"what\": ", i ? ", " : "", ev[i].t);
+		json_str(f, ev[i].what);
+		fmt_event(line, sizeof(line), &ev[i]);
+		fprintf(f, ", \"text\": ");
+		json_str(f, line);
+		fputc('}', f);
+	}
+	fprintf(f, "]}");
 }
 
 static void json_scenario(FILE *f, const struct cli_opts *o)
 {
 	const struct invt_scn_params *p = &o->p;
-	char secs[32];
+	char secs[32], mix[128];
 
 	cli_fmt_real(secs, sizeof(secs), p->seconds);
 	fprintf(f, "  \"scenario\": {\"arch\": \"%s\", \"instances\": %u, \"devices\": %u, "
@@ -275,7 +339,11 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	json_str(f, o->cost_file[0] ? o->cost_file : NULL);
 	fprintf(f, ", \"ablate\": ");
 	json_str(f, o->ablate[0] ? o->ablate : NULL);
-	fprintf(f, ", \"delays\": %s},\n", p->delays ? "true" : "false");
+	fprintf(f, ", \"delays\": %s", p->delays ? "true" : "false");
+	fprintf(f, ", \"mix\": ");
+	cli_fmt_mix(mix, sizeof(mix), p->mix);
+	json_str(f, mix);
+	fprintf(f, "},\n");
 }
 
 void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
@@ -287,10 +355,14 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "{\n  \"tool\": \"invtrack\",\n  \"version\": \"%s\",\n", INVT_VERSION);
 	json_scenario(f, o);
 	fprintf(f, "  \"elapsed_seconds\": %.6f,\n", r->elapsed);
-	fprintf(f, "  \"ops\": {\"map\": %" PRIu64 ", \"unmap\": %" PRIu64 ", \"attach\": %" PRIu64
-		", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64 ", \"abort\": %" PRIu64
-		", \"attach_errors\": %" PRIu64 "},\n", r->maps, r->unmaps, r->attaches,
-		r->detaches, r->replaces, r->aborts, r->attach_errors);
+	fprintf(f, "  \"stopped\": {\"interrupted\": %s, \"at_violation\": %s},\n",
+		r->interrupted ? "true" : "false", r->stopped_on_violation ? "true" : "false");
+	fprintf(f, "  \"system\": {\"devices\": %u, \"ats_devices\": %u, \"pasid_devices\": %u},\n",
+		o->p.devices, r->ats_devices, r->pasid_devices);
+	fprintf(f, "  \"ops\": {\"total\": %" PRIu64 ", \"map\": %" PRIu64 ", \"unmap\": %" PRIu64
+		", \"attach\": %" PRIu64 ", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64
+		", \"abort\": %" PRIu64 ", \"attach_errors\": %" PRIu64 "},\n", r->ops, r->maps,
+		r->unmaps, r->attaches, r->detaches, r->replaces, r->aborts, r->attach_errors);
 	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64
 		", \"stage1_translations\": %" PRIu64 ", \"stage2_translations\": %" PRIu64
 		", \"c_bad_ste\": %" PRIu64 ", \"c_bad_cd\": %" PRIu64 ", \"illegal_config\": %"
@@ -301,9 +373,10 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		", \"minimum_commands\": %" PRIu64 ", \"mismatches\": %" PRIu64 ", \"syncs\": %"
 		PRIu64 ", \"waits\": %" PRIu64 ",\n", r->invalidations, r->inv_commands,
 		r->inv_minimum, r->inv_mismatches, r->inv_syncs, r->inv_waits);
-	fprintf(f, "    \"cpu_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 "}, \"modelled_ns\": "
-		"{\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 "},\n", r->cpu_ns_p50, r->cpu_ns_p99,
-		r->modelled_ns_p50, r->modelled_ns_p99);
+	fprintf(f, "    \"cpu_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"mean\": %" PRIu64
+		"}, \"modelled_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"mean\": %"
+		PRIu64 "},\n", r->cpu_ns_p50, r->cpu_ns_p99, r->cpu_ns_mean, r->modelled_ns_p50,
+		r->modelled_ns_p99, r->modelled_ns_mean);
 	fprintf(f, "    \"modelled_serial_ns\": %" PRIu64 ", \"modelled_overlap_ns\": %" PRIu64
 		", \"modelled_wait_overlap_saved_ns\": %" PRIu64 ",\n", r->modelled_serial_ns,
 		r->modelled_overlap_ns, overlap_saved(r));
@@ -328,11 +401,11 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
 	for (i = 0; i < r->nr_reports; i++) {
 		fprintf(f, "%s\n    ", i ? "," : "");
-		json_violation(f, &r->reports[i], o->p.seed);
+		json_violation(f, &r->reports[i], o->p.seed, r->flight[i], r->nr_flight[i]);
 	}
 	fprintf(f, "%s]},\n", r->nr_reports ? "\n  " : "");
 	memcpy(replay, "invtrack run ", 13);
-	cli_replay_args(o, replay + 13, sizeof(replay) - 13);
+	cli_replay_args(o, r->ops, replay + 13, sizeof(replay) - 13);
 	fprintf(f, "  \"replay\": ");
 	json_str(f, replay);
 	fprintf(f, "\n}\n");

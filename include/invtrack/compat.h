@@ -10,13 +10,18 @@
  *
  *	invt_mutex_t		struct mutex
  *	invt_rwlock_t		rwlock_t
+ *	invt_spinlock_t		spinlock_t
  *	INVT_READ_ONCE		READ_ONCE
  *	INVT_WRITE_ONCE		WRITE_ONCE
  *	invt_smp_mb		smp_mb
  *	invt_load_acquire	smp_load_acquire
  *	invt_store_release	smp_store_release
- *	invt_spinlock_t		spinlock_t
  *	invt_popcountl		hweight_long
+ *
+ * In userspace the lock types are storage for a pthread mutex and rwlock
+ * (the spinlock is a mutex), which only src/core/compat-user.h names (it
+ * checks that they fit): a program including these headers does not get
+ * <pthread.h> from them.
  *
  * The kernel side is the first half of this file (__KERNEL__); the core's
  * RCU, allocation and lock operations are in kernel/compat-kernel.h.
@@ -68,15 +73,33 @@ static inline unsigned int invt_popcountl(unsigned long w)
 #else /* !__KERNEL__ */
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-typedef pthread_mutex_t invt_mutex_t;
-typedef pthread_rwlock_t invt_rwlock_t;
-/* Userspace has no cheaper lock to offer the core: a mutex. */
-typedef pthread_mutex_t invt_spinlock_t;
+/* Room for the environment's lock; opaque outside the compat layer. */
+#define INVT_LOCK_BYTES 64
+
+typedef struct {
+	union {
+		unsigned char bytes[INVT_LOCK_BYTES];
+		long long align_ll;
+		void *align_p;
+		double align_d;
+	} u;
+} invt_mutex_t;
+
+typedef struct {
+	union {
+		unsigned char bytes[INVT_LOCK_BYTES];
+		long long align_ll;
+		void *align_p;
+		double align_d;
+	} u;
+} invt_rwlock_t;
+
+/* Userspace has no cheaper lock to offer the core: storage for a mutex. */
+typedef invt_mutex_t invt_spinlock_t;
 
 /*
  * Single-copy-atomic accesses with no ordering.  Used for every field that a

@@ -322,12 +322,17 @@ struct invt_domain;
  * @left: ablation builds ("two-phase"): @entries were already taken out of
  *	the domain's array (the tag and counts stay held).  Always false in a
  *	normal build.
+ * @ssid: the ssid.
+ *
+ * Exists only while the ssid is attached or a transaction is open on it: a
+ * blocked ssid costs nothing.
  */
 struct invt_attachment {
 	struct invt_domain *domain;
 	struct invt_invs *entries;
 	bool busy;
 	bool left;
+	uint32_t ssid;
 };
 
 #define INVT_MAX_SIDS 4
@@ -339,8 +344,16 @@ struct invt_attachment {
  * @nr_sids: entries in @sids, 1..INVT_MAX_SIDS.
  * @ats: ATS is enabled: attachments add ATC entries.
  * @nr_ssids: ssids 0..@nr_ssids-1 may be attached (0 is the RID).
- * @lock: protects @att.
- * @att: one slot per ssid.
+ * @lock: protects @slots, @nr_slots, @nr_used and the fields of the
+ *	attachments they point to (a transaction's owner reads its own slot's
+ *	fields without it while the slot is busy: nobody else writes them).
+ * @slots: the ssids in use (attached, or a transaction open), as an
+ *	open-addressing hash table (linear probing) of @nr_slots pointers, a
+ *	power of two, or NULL: memory grows with the ssids in use, not with
+ *	@nr_ssids (a 20-bit PASID space costs nothing until used).  No
+ *	lock-free reader looks at it: invalidations read domains' arrays.
+ * @nr_slots: size of @slots.
+ * @nr_used: attachments in @slots.
  */
 struct invt_device {
 	struct invt_iommu *iommu;
@@ -349,7 +362,9 @@ struct invt_device {
 	bool ats;
 	uint32_t nr_ssids;
 	invt_mutex_t lock;
-	struct invt_attachment *att;
+	struct invt_attachment **slots;
+	uint32_t nr_slots;
+	uint32_t nr_used;
 };
 
 /**
@@ -366,6 +381,14 @@ struct invt_device {
  */
 int invt_device_init(struct invt_device *dev, struct invt_iommu *iommu, const uint32_t *sids,
 		     unsigned int nr_sids, uint32_t nr_ssids, bool ats);
+
+/**
+ * invt_device_in_use() - whether any ssid of a device is attached or busy.
+ * @dev: the device.
+ *
+ * Return: true while some ssid is attached or has a transaction open.
+ */
+bool invt_device_in_use(struct invt_device *dev);
 
 /**
  * invt_device_destroy() - release a device.
@@ -476,6 +499,7 @@ struct invt_invs *invt_domain_invs_get(struct invt_domain *dom);
  * @add: entries added to @new's array by prepare.
  * @installing: the caller started installing @new's configuration
  *	(invt_attach_installing()): the hardware may have used it.
+ * @slot: the (device, ssid) slot, busy while the transaction is open.
  *
  * The caller owns it; the core fills it in prepare and empties it in commit
  * or abort.
@@ -487,6 +511,7 @@ struct invt_attach {
 	struct invt_domain *new;
 	struct invt_invs *add;
 	bool installing;
+	struct invt_attachment *slot;
 };
 
 /**
@@ -712,6 +737,9 @@ void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range 
  * invt_iommu_unregister(), invt_domain_destroy() and invt_ctx_destroy()
  * free replaced arrays with invt_call_rcu() or wait for grace periods,
  * which liburcu allows only from registered threads.
+ *
+ * Builds without NDEBUG stop a thread that invalidates without it (abort()
+ * with a message naming this call); release builds cannot see the mistake.
  */
 void invt_rcu_register_thread(void);
 

@@ -20,7 +20,7 @@
  *
  * Concurrency: each cache has its own mutex; every function without the
  * _locked suffix takes it.  To make a lookup and the check of its result
- * atomic with respect to invalidations (ARCHITECTURE.md §8), either run the
+ * atomic with respect to invalidations (docs/design.md §8), either run the
  * check in invt_cache_lookup_cb()'s callback, or bracket _locked calls with
  * invt_cache_lock() / invt_cache_unlock().  The cache lock may be held while
  * calling into the memory pool (<invtrack/model-mem.h>), never the reverse.
@@ -28,7 +28,7 @@
  * No global state; errors are negative errno values.
  *
  * ---------------------------------------------------------------------------
- * SMMUv3 TLBI -> match descriptor (HARDWARE.md §1 "What each TLBI removes").
+ * SMMUv3 TLBI -> match descriptor (docs/hardware.md §1 "What each TLBI removes").
  * The SMMUv3 executor fills entries so: stage-1 leaves S1 (tag_s2 = VMID,
  * tag_s1 = ASID, global = !nG), stage-2 leaves S2 (tag_s2 = VMID, tag_s1 =
  * NONE), nested combined leaves NESTED (VMID, ASID: stored under the stage-1

@@ -4,7 +4,7 @@
  *
  * A fixed pool of 4 KiB frames at consecutive physical addresses from a base.
  * Each frame's contents are host memory; each frame also has metadata for the
- * oracle (ARCHITECTURE.md §8):
+ * oracle (docs/design.md §8):
  *  - its state: FREE, TABLE (a page-table page of a domain), DATA (owned by
  *    (domain, iova page) from map until the unmap's invalidation completed)
  *    or OTHER (allocated for something else: queues, configuration tables);

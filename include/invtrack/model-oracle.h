@@ -3,7 +3,7 @@
  * invtrack/model-oracle.h - the model's oracle: which translations and
  * configurations may still be used (userspace).
  *
- * ARCHITECTURE.md §8.  The hardware model asks the oracle at every use of a
+ * docs/design.md §8.  The hardware model asks the oracle at every use of a
  * cached translation or configuration, under the lock of the cache it used
  * (so no invalidation can slip between the lookup and the check); the
  * scenario tells it where each attach transaction of a (device, ssid)
@@ -104,6 +104,9 @@ enum invt_violation_kind {
  * @fill_stamp: the oracle stamp when the entry was filled.
  * @use_stamp: the oracle stamp at the use.
  * @why: a short static text saying which rule fired.
+ * @repeats: later violations that differed from this one only in their use
+ *	(same kind, unit, device, ssid, address, cache, tags, frame, domains
+ *	and fill): counted here instead of taking a report of their own.
  */
 struct invt_violation {
 	int kind;
@@ -122,6 +125,7 @@ struct invt_violation {
 	uint64_t fill_stamp;
 	uint64_t use_stamp;
 	const char *why;
+	uint64_t repeats;
 };
 
 /**
@@ -131,6 +135,8 @@ struct invt_violation {
  * @nr_ssids: ssids 0..@nr_ssids-1 (0 is the RID).
  * @max_reports: violations kept whole (the first ones); 0 means 8.
  * @seed: the run's seed, repeated in reports.
+ * @collapse: a violation that repeats a kept one (struct invt_violation
+ *	.repeats) is counted on it instead of taking a report of its own.
  */
 struct invt_oracle_config {
 	unsigned int nr_instances;
@@ -138,6 +144,7 @@ struct invt_oracle_config {
 	unsigned int nr_ssids;
 	unsigned int max_reports;
 	uint64_t seed;
+	bool collapse;
 };
 
 struct invt_oracle;

@@ -264,7 +264,7 @@ void invt_mrv_stats(struct invt_mrv *m, struct invt_mrv_stats *st);
  * @m: the instance.
  * @did: the device.
  * @on: while set, each ATS.INVAL to it still takes effect but the next
- *	IOFENCE.C reports cmd_to (HARDWARE.md §3).
+ *	IOFENCE.C reports cmd_to (docs/hardware.md §3).
  *
  * Return: 0, -ENODEV.
  */

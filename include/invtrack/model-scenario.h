@@ -37,6 +37,33 @@
 #define INVT_SCN_MAX_PASIDS	64
 #define INVT_SCN_MAX_THREADS	16
 #define INVT_SCN_MAX_REPORTS	8
+#define INVT_SCN_FLIGHT_SHOWN	12
+
+/**
+ * struct invt_scn_event - one event of the flight recorder.
+ * @t: the run's event clock (the t= of violations and the trace).
+ * @what: "map", "unmap", "invalidated", "attach begin", "config done",
+ *	"attach done", "attach abort".
+ * @instance: attach events: the unit.
+ * @sid: attach events: the device.
+ * @ssid: attach events: the ssid.
+ * @domain: map / unmap / invalidated: the domain; attach events: the
+ *	domain joined (UINT32_MAX: none).
+ * @iova: map / unmap / invalidated: the first byte.
+ * @last: the last byte.
+ * @pa: map: the first frame.
+ */
+struct invt_scn_event {
+	uint64_t t;
+	const char *what;
+	uint32_t instance;
+	uint32_t sid;
+	uint32_t ssid;
+	uint32_t domain;
+	uint64_t iova;
+	uint64_t last;
+	uint64_t pa;
+};
 
 /**
  * struct invt_scn_progress - where a run stands.
@@ -72,11 +99,30 @@ struct invt_scn_work {
 };
 
 /**
+ * enum invt_scn_op - the operations of the load, for struct invt_scn_params.mix.
+ * @INVT_SCN_OP_MAP: map a 4 KiB page or a 2 MiB block.
+ * @INVT_SCN_OP_UNMAP: unmap a page, a run in a region, or a block, and invalidate.
+ * @INVT_SCN_OP_ATTACH: attach a (device, ssid) to a domain, or replace its domain.
+ * @INVT_SCN_OP_DETACH: detach an attached (device, ssid).
+ * @INVT_SCN_OP_DMA: one device access (inline mode; threaded mode has DMA threads).
+ * @INVT_SCN_OP_NR: number of operations.
+ */
+enum invt_scn_op {
+	INVT_SCN_OP_MAP,
+	INVT_SCN_OP_UNMAP,
+	INVT_SCN_OP_ATTACH,
+	INVT_SCN_OP_DETACH,
+	INVT_SCN_OP_DMA,
+	INVT_SCN_OP_NR,
+};
+
+/**
  * struct invt_scn_params - what to build and how to load it.
  * @arch: "smmuv3" (NULL means it), "vtd" or "riscv" (see invt_scn_arch_ok()).
  * @instances: IOMMU instances, 1..INVT_SCN_MAX_INSTANCES.
  * @devices: devices, spread round-robin over the instances.
- * @ats_percent: percentage of devices with ATS (every Nth device).
+ * @ats_percent: percentage of devices with ATS (every Nth device; at least
+ *	one when non-zero).
  * @pasids: ssids (the RID included) of the devices given PASIDs (every other
  *	device); 1 gives no device PASIDs.
  * @domains: domains, stage-1 and stage-2 alternately (first S1).
@@ -102,10 +148,17 @@ struct invt_scn_work {
  *	in bits: 36, 40, 42, 44, 48 or 52; 0 means 48.  Drivers size their
  *	domains from it.  Ignored by the other architectures.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
+ * @mix: optional weights of the operations (enum invt_scn_op): each step
+ *	picks one in proportion.  All zero: the built-in mix (@dma_percent DMA
+ *	inline; churn 40% map, 20% unmap, 35% attach, of which a fifth of those
+ *	on an attached ssid detach, 5% aborted attach).  Threaded churn threads use the weights
+ *	but DMA's.
  * @ablate: NULL, or a rule for invt_ablate() (ablation builds only).
  * @delays: inject short delays at the core's protocol points (threaded
  *	mode, ablation builds: widens the race windows the ablations open).
  * @stop_on_violation: stop at the first violation.
+ * @interrupt: optional: the load stops soon after *@interrupt becomes
+ *	non-zero (a signal handler's flag); @res.interrupted says so.
  * @cost_ns: optional: modelled cost in ns of each opcode (256 entries, by
  *	dw0[7:0]) for every instance; NULL keeps the model's defaults.
  * @progress: optional: called from the running thread about every
@@ -115,8 +168,10 @@ struct invt_scn_work {
  * @trace: optional: every command as a driver writes it to a queue: its
  *	@nwords 64-bit words exactly as in queue memory (2, or 4 for VT-d
  *	256-bit descriptors), with a sequence number that is the global order
- *	of writing; called under the scenario's trace lock, so calls never
- *	overlap.  Teardown's commands are not traced.
+ *	of writing and the run's event clock (the oracle's stamp, which
+ *	violations' fill, use and free times also read); called under the
+ *	scenario's trace lock, so calls never overlap and the clock grows with
+ *	the sequence.  Teardown's commands are not traced.
  * @trace_arg: first argument of @trace.
  */
 struct invt_scn_params {
@@ -137,15 +192,17 @@ struct invt_scn_params {
 	bool iotlb_by_tags;
 	unsigned int oas;
 	unsigned int dma_percent;
+	unsigned int mix[INVT_SCN_OP_NR];
 	const char *ablate;
 	bool delays;
 	bool stop_on_violation;
+	const volatile int *interrupt;
 	const uint32_t *cost_ns;
 	void (*progress)(void *arg, const struct invt_scn_progress *pr);
 	double progress_interval;
 	void *progress_arg;
-	void (*trace)(void *arg, uint64_t seq, uint32_t instance, const uint64_t *w,
-		      unsigned int nwords);
+	void (*trace)(void *arg, uint64_t seq, uint64_t clock, uint32_t instance,
+		      const uint64_t *w, unsigned int nwords);
 	void *trace_arg;
 };
 
@@ -191,12 +248,18 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	array, read just before it.  Exact in inline mode; in threaded mode
  *	concurrent attaches change arrays in between, so it is indicative.
  * @inv_mismatches: invalidations whose command count differed from it.
- * @cpu_ns_p50: median CPU time of one invalidation (ns, 1/8 octave bins).
+ * @cpu_ns_p50: median CPU time of the invalidating thread over one
+ *	invt_domain_invalidate() call (CLOCK_THREAD_CPUTIME_ID): the core, the
+ *	driver, polling for completions and, inline, the modelled unit, which
+ *	runs in that thread.  Percentiles are exact (nearest rank) up to 2^22
+ *	invalidations, then taken from a uniform sample of that many.
  * @cpu_ns_p99: 99th percentile of the same.
+ * @cpu_ns_mean: mean of the same.
  * @modelled_ns_p50: median modelled latency of one invalidation: each
  *	instance executes its commands back to back at the cost table's
  *	prices, the instances in parallel (the engine overlaps their waits).
  * @modelled_ns_p99: 99th percentile of the same.
+ * @modelled_ns_mean: mean of the same.
  * @modelled_serial_ns: sum over invalidations of the modelled time had the
  *	instances been waited for one after the other.
  * @modelled_overlap_ns: the same with the waits overlapped, as done; the
@@ -211,6 +274,19 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @nr_reports: entries of @reports used.
  * @reports: the first violations.
  * @elapsed: seconds of load.
+ * @ops: operations done (the unit of @p->ops): inline, --ops this many
+ *	replays the run exactly, whatever stopped it.
+ * @ats_devices: devices built with ATS.
+ * @pasid_devices: devices built with more than one ssid.
+ * @flight: inline mode: for each of @reports, the last events before its
+ *	use that touched its (unit, device, ssid) or its (domain, address) or
+ *	its frame: maps, unmaps, completed invalidations, attach phases.
+ * @nr_flight: entries of each @flight used.
+ * @flight_lost: events older than the recorder's window were overwritten
+ *	before a report was made (replay with stop_on_violation to keep them).
+ * @interrupted: the load stopped because of @p->interrupt.
+ * @stopped_on_violation: the load stopped at a violation
+ *	(@p->stop_on_violation).
  * @stalled: with @until set, the run stopped because a count of it not yet
  *	reached did not grow for @seconds: the load hangs (a machine that is
  *	merely slow or loaded still makes progress).
@@ -241,8 +317,10 @@ struct invt_scn_result {
 	uint64_t inv_mismatches;
 	uint64_t cpu_ns_p50;
 	uint64_t cpu_ns_p99;
+	uint64_t cpu_ns_mean;
 	uint64_t modelled_ns_p50;
 	uint64_t modelled_ns_p99;
+	uint64_t modelled_ns_mean;
 	uint64_t modelled_serial_ns;
 	uint64_t modelled_overlap_ns;
 	uint64_t linux_commands;
@@ -252,6 +330,14 @@ struct invt_scn_result {
 	unsigned int nr_reports;
 	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
 	double elapsed;
+	uint64_t ops;
+	unsigned int ats_devices;
+	unsigned int pasid_devices;
+	struct invt_scn_event flight[INVT_SCN_MAX_REPORTS][INVT_SCN_FLIGHT_SHOWN];
+	unsigned int nr_flight[INVT_SCN_MAX_REPORTS];
+	bool flight_lost;
+	bool interrupted;
+	bool stopped_on_violation;
 	bool stalled;
 	uint64_t by_op[256];
 };

@@ -17,7 +17,7 @@
  *	              model memory (invt_pt_hw_walk)
  *	every entry used is checked by the oracle under its cache's lock.
  *
- * Command semantics (HARDWARE.md §1, table in <invtrack/model-cache.h>);
+ * Command semantics (docs/hardware.md §1, table in <invtrack/model-cache.h>);
  * a TLBI takes effect at the next CMD_SYNC (the latest the spec allows),
  * CFGI and ATC_INV when executed:
  * TLBIs remove IOTLB and walk entries as the spec says (S2_IPA keeps
@@ -249,7 +249,7 @@ void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st);
  * @m: the instance.
  * @sid: the device.
  * @on: while set, each ATC_INV to it still takes effect but the next
- *	CMD_SYNC reports CERROR_ATC_INV_SYNC (HARDWARE.md §1).
+ *	CMD_SYNC reports CERROR_ATC_INV_SYNC (docs/hardware.md §1).
  *
  * Return: 0, -ENODEV.
  */

@@ -7,7 +7,7 @@
  * Specification (rev 3.x/4.x), chapter 9 "Translation Structure Formats":
  * §9.8 "First-Stage Paging Entries" and §9.9 "Second-Stage Paging Entries"
  * (titles quoted so that other revisions find them), and chapter 3 for the
- * walks.  Summarised in design/HARDWARE.md §2 "Tags".  Every bit is
+ * walks.  Summarised in docs/hardware.md §2 "Tags".  Every bit is
  * documented in src/pt/fmt-vtd.c.
  *
  * What the descriptors build:

@@ -9,7 +9,7 @@
  * transaction that installs device and process contexts between the core's
  * prepare and commit.
  *
- * What the core's entries become (ARCHITECTURE.md §4, HARDWARE.md §3):
+ * What the core's entries become (docs/design.md §4, docs/hardware.md §3):
  *	IOTLB_S1 (id = PSCID)      IOTINVAL.VMA GV=0 PSCV=1 (AV per page / AV=0)
  *	IOTLB_S2 (id = GSCID)      IOTINVAL.GVMA GV=1 (AV per page / AV=0)
  *	IOTLB_S2_S1_CLEAR (GSCID)  IOTINVAL.VMA GV=1 AV=0 PSCV=0

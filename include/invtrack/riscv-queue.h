@@ -5,7 +5,7 @@
  * <invtrack/riscv-regs.h>.
  *
  * Queue semantics (RISC-V IOMMU 1.0, "Command-Queue (CQ)" and the cqb / cqh
- * / cqt / cqcsr registers; HARDWARE.md §3): 2^LOG2SZ entries of 16 bytes;
+ * / cqt / cqcsr registers; docs/hardware.md §3): 2^LOG2SZ entries of 16 bytes;
  * cqh (the IOMMU's head) and cqt (software's tail) are plain indices, no
  * wrap bit: empty when cqh == cqt, full when cqt == cqh - 1 (one entry is
  * always left unused).  The IOMMU fetches in order but may execute out of

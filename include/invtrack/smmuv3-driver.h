@@ -9,7 +9,7 @@
  * attach transaction that installs STEs and CDs break-before-make between
  * the core's prepare and commit.
  *
- * What the core's entries become (ARCHITECTURE.md §4, HARDWARE.md §1):
+ * What the core's entries become (docs/design.md §4, docs/hardware.md §1):
  *	IOTLB_S1 (id = ASID)      TLBI_NH_VA / NH_ASID, VMID 0
  *	IOTLB_S2 (id = VMID)      TLBI_S2_IPA / S12_VMALL
  *	IOTLB_S2_S1_CLEAR (VMID)  TLBI_NH_ALL

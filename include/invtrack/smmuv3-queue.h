@@ -19,7 +19,7 @@
  *     (src/arch/smmuv3/hw.h) and hands it to an executor (the model's
  *     caches), inline from the doorbell or on its own thread.
  *
- * Queue semantics (IHI0070 §3.5 "Command and Event queues", HARDWARE.md §1
+ * Queue semantics (IHI0070 §3.5 "Command and Event queues", docs/hardware.md §1
  * "Command queue"): a queue of 2^LOG2SIZE entries; PROD and CONS hold an
  * index in bits [LOG2SIZE-1:0] and a wrap flag at bit LOG2SIZE; the queue is
  * empty when both (index and wrap) are equal, full when the indices are
@@ -509,7 +509,8 @@ enum smmu_hw_queue_mode {
  * @errors: command errors raised (atomic).
  * @stop: asks the consumer thread to return (atomic).
  * @running: a consumer thread exists.
- * @thread: the consumer thread.
+ * @thread: the consumer thread (a pthread_t, allocated while @running: the
+ *	public headers do not include <pthread.h>).
  * @ctrl: SMMU_CR0 / CR0ACK / GBPA are modelled (smmu_hw_queue_ctrl_init()):
  *	commands are consumed only while CR0ACK.CMDQEN is 1, from the
  *	SMMU_CMDQ_BASE latched when CMDQEN was acknowledged.  Without it (tests
@@ -548,7 +549,7 @@ struct smmu_hw_queue {
 	uint64_t errors;
 	int stop;
 	bool running;
-	pthread_t thread;
+	void *thread;
 	bool ctrl;
 	unsigned int ack_lag;
 	uint32_t cr0_seen;

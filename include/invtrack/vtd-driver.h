@@ -9,7 +9,7 @@
  * platform supplies, and an attach transaction that installs PASID entries
  * clear-before-change between the core's prepare and commit.
  *
- * What the core's entries become (ARCHITECTURE.md §4, HARDWARE.md §2):
+ * What the core's entries become (docs/design.md §4, docs/hardware.md §2):
  *	IOTLB_S1 (id = DID, ssid = PASID)  PASID-based IOTLB (type 6), PSI or
  *	                                   PASID-selective; PASID 0 for the RID
  *	IOTLB_S2 (id = DID)                IOTLB (type 2), PSI or DSI

@@ -6,7 +6,7 @@
  * are <invtrack/vtd-regs.h>; the consumer is the hardware side's.
  *
  * Queue semantics (VT-d §6.5.2 "Queued Invalidation Interface", §11.4.9
- * "Invalidation Queue Interface" registers; HARDWARE.md §2): IQA_REG holds
+ * "Invalidation Queue Interface" registers; docs/hardware.md §2): IQA_REG holds
  * the base (4 KiB aligned), DW (256-bit descriptors) and QS: the queue is
  * 4 KiB << QS bytes, 2^(QS + 8 - DW) descriptors.  IQT_REG (software) and
  * IQH_REG (hardware) hold the byte offset of a descriptor: index << 4

@@ -231,7 +231,7 @@ typedef int (*invt_vtd_emit_t)(void *arg, const struct invt_vtd_desc *d);
  * @arg: passed to @emit.
  *
  * One descriptor per request, in 4 KiB pages [first, last] = [start >> 12,
- * last >> 12] (HARDWARE.md §2 "Page-selective invalidation"):
+ * last >> 12] (docs/hardware.md §2 "Page-selective invalidation"):
  *  - AM = fls(first ^ last): the smallest aligned block of 2^AM pages that
  *    holds both ends (the page count rounded up to a power of two, widened
  *    until start and end share the block; over-invalidates, never splits);

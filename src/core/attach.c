@@ -423,14 +423,22 @@ static int domain_rejoin(struct invt_domain *dom, struct invt_invs *del)
 	return ret;
 }
 
-static void slot_release(struct invt_device *dev, uint32_t ssid, struct invt_domain *dom,
-			 struct invt_invs *entries, bool left)
+/*
+ * End the transaction on @slot: it now points at @dom (freed when NULL), and
+ * @left says whether @entries are already out of @dom's array (ablation).
+ * No slot: the detach of an ssid that was blocked and idle.
+ */
+static void slot_release(struct invt_device *dev, struct invt_attachment *slot,
+			 struct invt_domain *dom, struct invt_invs *entries, bool left)
 {
+	if (!slot)
+		return;
 	invt_mutex_lock(&dev->lock);
-	dev->att[ssid].domain = dom;
-	dev->att[ssid].entries = entries;
-	dev->att[ssid].left = left;
-	dev->att[ssid].busy = false;
+	slot->domain = dom;
+	slot->entries = entries;
+	slot->left = left;
+	slot->busy = false;
+	invt_slot_put(dev, slot);
 	invt_mutex_unlock(&dev->lock);
 }
 
@@ -438,7 +446,7 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 			struct invt_domain *new)
 {
 	struct invt_ctx *ctx;
-	bool left;
+	bool left = false;
 	int ret;
 
 	if (ssid >= dev->nr_ssids || !dev->iommu->ctx)
@@ -454,15 +462,26 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 		return -EINVAL;
 
 	invt_mutex_lock(&dev->lock);
-	if (dev->att[ssid].busy) {
+	/*
+	 * A detach allocates nothing: an ssid with no slot is blocked and idle,
+	 * and detaching it is a transaction with nothing to do (no slot).
+	 */
+	tx->slot = new ? invt_slot_get(dev, ssid) : invt_slot_find(dev, ssid);
+	if (new && !tx->slot) {
+		invt_mutex_unlock(&dev->lock);
+		return -ENOMEM;
+	}
+	if (tx->slot && tx->slot->busy) {
 		invt_mutex_unlock(&dev->lock);
 		return -EBUSY;
 	}
-	dev->att[ssid].busy = true;
-	left = dev->att[ssid].left;
+	if (tx->slot) {
+		tx->slot->busy = true;
+		left = tx->slot->left;
+	}
 	tx->dev = dev;
 	tx->ssid = ssid;
-	tx->old = dev->att[ssid].domain;
+	tx->old = tx->slot ? tx->slot->domain : NULL;
 	tx->new = new;
 	tx->add = NULL;
 	tx->installing = false;
@@ -471,16 +490,16 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 	if (new) {
 		ret = domain_join(new, dev, ssid, &tx->add);
 		if (ret) {
-			slot_release(dev, ssid, tx->old, dev->att[ssid].entries, left);
+			slot_release(dev, tx->slot, tx->old, tx->slot->entries, left);
 			return ret;
 		}
 	}
 
 	if (invt_ablated(ctx, INVT_ABLATE_TWO_PHASE) && tx->old && !left) {
 		/* The bug being modelled: the old domain lets go before the device does. */
-		domain_drop_early(tx->old, dev->att[ssid].entries);
+		domain_drop_early(tx->old, tx->slot->entries);
 		invt_mutex_lock(&dev->lock);
-		dev->att[ssid].left = true;
+		tx->slot->left = true;
 		invt_mutex_unlock(&dev->lock);
 		invt_hook(ctx, INVT_HOOK_TWO_PHASE_GAP);
 	}
@@ -506,19 +525,19 @@ void invt_attach_installing(struct invt_attach *tx)
 void invt_attach_commit(struct invt_attach *tx)
 {
 	struct invt_device *dev = tx->dev;
-	struct invt_attachment *att = &dev->att[tx->ssid];
+	struct invt_attachment *att = tx->slot;
 
 	if (tx->old)
 		domain_leave(tx->old, dev, att->entries, true, !att->left);
-	slot_release(dev, tx->ssid, tx->new, tx->add, false);
+	slot_release(dev, att, tx->new, tx->add, false);
 }
 
 void invt_attach_abort(struct invt_attach *tx)
 {
 	struct invt_device *dev = tx->dev;
-	struct invt_attachment *att = &dev->att[tx->ssid];
+	struct invt_attachment *att = tx->slot;
 	struct invt_ctx *ctx = dev->iommu->ctx;
-	bool left = att->left;
+	bool left = att && att->left;
 
 	/*
 	 * Once installing began, the device may have used tx->new: it leaves
@@ -532,7 +551,7 @@ void invt_attach_abort(struct invt_attach *tx)
 	/* Ablation builds: give the old domain back what prepare took out early. */
 	if (left && tx->old && !domain_rejoin(tx->old, att->entries))
 		left = false;
-	slot_release(dev, tx->ssid, tx->old, att->entries, left);
+	slot_release(dev, att, tx->old, att ? att->entries : NULL, left);
 	tx->add = NULL;
 }
 

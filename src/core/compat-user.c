@@ -4,10 +4,23 @@
  */
 #include "compat-user.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include <invtrack/ablation.h>
 #include <invtrack/core.h>
+
+#ifndef NDEBUG
+/* Set by invt_rcu_register_thread(), cleared by its undo (compat-user.h). */
+__thread bool invt_rcu_registered;
+
+void invt_rcu_unregistered(void)
+{
+	fprintf(stderr, "invtrack: a thread entered an RCU read-side section without "
+		"invt_rcu_register_thread(); every thread that invalidates must call it first\n");
+	abort();
+}
+#endif
 
 #ifdef INVT_TSAN
 /* Synchronisation object of the grace-period annotation (see compat-user.h). */
@@ -47,10 +60,12 @@ void invt_rcu_barrier(void)
 void invt_rcu_register_thread(void)
 {
 	urcu_memb_register_thread();
+	invt_rcu_set_registered(true);
 }
 
 void invt_rcu_unregister_thread(void)
 {
+	invt_rcu_set_registered(false);
 	urcu_memb_unregister_thread();
 }
 

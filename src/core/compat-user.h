@@ -16,6 +16,8 @@
 #include <assert.h>
 #include <invtrack/compat.h>
 #include <invtrack/fault.h>
+#include <pthread.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 #include <urcu/urcu-memb.h>
@@ -43,14 +45,32 @@ void invt_free(void *p);
 
 /* ------------------------------------------------------------------ locks */
 
+/* The public lock types are storage for these (<invtrack/compat.h>). */
+_Static_assert(sizeof(pthread_mutex_t) <= sizeof(invt_mutex_t) &&
+	       alignof(pthread_mutex_t) <= alignof(invt_mutex_t),
+	       "invt_mutex_t cannot hold a pthread_mutex_t");
+_Static_assert(sizeof(pthread_rwlock_t) <= sizeof(invt_rwlock_t) &&
+	       alignof(pthread_rwlock_t) <= alignof(invt_rwlock_t),
+	       "invt_rwlock_t cannot hold a pthread_rwlock_t");
+
+static inline pthread_mutex_t *invt_pmutex(invt_mutex_t *m)
+{
+	return (pthread_mutex_t *)(void *)m->u.bytes;
+}
+
+static inline pthread_rwlock_t *invt_prwlock(invt_rwlock_t *l)
+{
+	return (pthread_rwlock_t *)(void *)l->u.bytes;
+}
+
 static inline void invt_mutex_init(invt_mutex_t *m)
 {
-	pthread_mutex_init(m, NULL);
+	pthread_mutex_init(invt_pmutex(m), NULL);
 }
 
 static inline void invt_mutex_destroy(invt_mutex_t *m)
 {
-	pthread_mutex_destroy(m);
+	pthread_mutex_destroy(invt_pmutex(m));
 }
 
 /*
@@ -66,33 +86,33 @@ static inline void invt_mutex_destroy(invt_mutex_t *m)
 static inline void invt_mutex_lock(invt_mutex_t *m)
 {
 	invt_lock_drains();
-	pthread_mutex_lock(m);
+	pthread_mutex_lock(invt_pmutex(m));
 }
 
 static inline void invt_mutex_unlock(invt_mutex_t *m)
 {
-	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(invt_pmutex(m));
 }
 
 static inline void invt_spin_lock_init(invt_spinlock_t *l)
 {
-	pthread_mutex_init(l, NULL);
+	pthread_mutex_init(invt_pmutex(l), NULL);
 }
 
 static inline void invt_spin_lock_destroy(invt_spinlock_t *l)
 {
-	pthread_mutex_destroy(l);
+	pthread_mutex_destroy(invt_pmutex(l));
 }
 
 static inline void invt_spin_lock(invt_spinlock_t *l)
 {
 	invt_lock_drains();
-	pthread_mutex_lock(l);
+	pthread_mutex_lock(invt_pmutex(l));
 }
 
 static inline void invt_spin_unlock(invt_spinlock_t *l)
 {
-	pthread_mutex_unlock(l);
+	pthread_mutex_unlock(invt_pmutex(l));
 }
 
 /*
@@ -105,35 +125,35 @@ static inline void invt_rwlock_init(invt_rwlock_t *l)
 
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(l, &attr);
+	pthread_rwlock_init(invt_prwlock(l), &attr);
 	pthread_rwlockattr_destroy(&attr);
 }
 
 static inline void invt_rwlock_destroy(invt_rwlock_t *l)
 {
-	pthread_rwlock_destroy(l);
+	pthread_rwlock_destroy(invt_prwlock(l));
 }
 
 static inline void invt_read_lock(invt_rwlock_t *l)
 {
 	invt_lock_drains();
-	pthread_rwlock_rdlock(l);
+	pthread_rwlock_rdlock(invt_prwlock(l));
 }
 
 static inline void invt_read_unlock(invt_rwlock_t *l)
 {
-	pthread_rwlock_unlock(l);
+	pthread_rwlock_unlock(invt_prwlock(l));
 }
 
 static inline void invt_write_lock(invt_rwlock_t *l)
 {
 	invt_lock_drains();
-	pthread_rwlock_wrlock(l);
+	pthread_rwlock_wrlock(invt_prwlock(l));
 }
 
 static inline void invt_write_unlock(invt_rwlock_t *l)
 {
-	pthread_rwlock_unlock(l);
+	pthread_rwlock_unlock(invt_prwlock(l));
 }
 
 /* -------------------------------------------------------------------- RCU */
@@ -179,8 +199,29 @@ extern char invt_tsan_gp;
 
 typedef struct rcu_head invt_rcu_head_t;
 
+/*
+ * A thread that reads without invt_rcu_register_thread() is invisible to
+ * grace periods: arrays can be freed under it, silently.  Debug builds
+ * (no NDEBUG) keep a per-thread flag and stop such a thread at its first
+ * read-side section, with a message naming the missing call.
+ */
+#ifndef NDEBUG
+extern __thread bool invt_rcu_registered;
+void invt_rcu_unregistered(void) __attribute__((noreturn, cold));
+#define invt_rcu_set_registered(on) (invt_rcu_registered = (on))
+#define invt_rcu_check_registered()                                            \
+	do {                                                                   \
+		if (!invt_rcu_registered)                                      \
+			invt_rcu_unregistered();                               \
+	} while (0)
+#else
+#define invt_rcu_set_registered(on) ((void)0)
+#define invt_rcu_check_registered() ((void)0)
+#endif
+
 static inline void invt_rcu_read_lock(void)
 {
+	invt_rcu_check_registered();
 	urcu_memb_read_lock();
 }
 

@@ -81,6 +81,17 @@ static inline struct invt_domain *invt_invs_owner(struct invt_domain *dom)
 }
 
 int invt_tag_get(struct invt_tag_space *ts, uint32_t *tag);
+
+/*
+ * A device's per-ssid slots (objects.c), all under dev->lock:
+ * invt_slot_find() the slot of @ssid, or NULL when the ssid is unused;
+ * invt_slot_get() the same, created blocked and idle when absent (NULL when
+ * out of memory: nothing changed); invt_slot_put() frees the slot when it is
+ * blocked and idle again.
+ */
+struct invt_attachment *invt_slot_find(struct invt_device *dev, uint32_t ssid);
+struct invt_attachment *invt_slot_get(struct invt_device *dev, uint32_t ssid);
+void invt_slot_put(struct invt_device *dev, struct invt_attachment *a);
 void invt_tag_put(struct invt_tag_space *ts, uint32_t tag);
 void invt_tag_release(struct invt_tag_space *ts, uint32_t tag);
 int invt_tag_quarantine(struct invt_tag_space *ts, const struct invt_inv *inv);

@@ -121,9 +121,6 @@ int invt_device_init(struct invt_device *dev, struct invt_iommu *iommu, const ui
 			if (sids[i] == sids[j])
 				return -EINVAL;
 	memset(dev, 0, sizeof(*dev));
-	dev->att = invt_zalloc(nr_ssids * sizeof(*dev->att));
-	if (!dev->att)
-		return -ENOMEM;
 	for (i = 0; i < nr_sids; i++)
 		dev->sids[i] = sids[i];
 	dev->iommu = iommu;
@@ -134,27 +131,119 @@ int invt_device_init(struct invt_device *dev, struct invt_iommu *iommu, const ui
 	return 0;
 }
 
-int invt_device_destroy(struct invt_device *dev)
+/* ---- per-ssid slots: a hash table of the ssids in use (under dev->lock) ---- */
+
+/* Fibonacci hashing of the ssid onto a table of 2^k slots. */
+static uint32_t slot_hash(const struct invt_device *dev, uint32_t ssid)
+{
+	return (uint32_t)(ssid * UINT32_C(2654435769)) & (dev->nr_slots - 1);
+}
+
+struct invt_attachment *invt_slot_find(struct invt_device *dev, uint32_t ssid)
 {
 	uint32_t i;
 
-	for (i = 0; i < dev->nr_ssids; i++)
-		if (dev->att[i].domain || dev->att[i].busy)
-			return -EBUSY;
+	if (!dev->nr_slots)
+		return NULL;
+	for (i = slot_hash(dev, ssid); dev->slots[i]; i = (i + 1) & (dev->nr_slots - 1))
+		if (dev->slots[i]->ssid == ssid)
+			return dev->slots[i];
+	return NULL;
+}
+
+static void slot_insert(struct invt_attachment **tab, uint32_t n, struct invt_attachment *a)
+{
+	uint32_t i = (uint32_t)(a->ssid * UINT32_C(2654435769)) & (n - 1);
+
+	while (tab[i])
+		i = (i + 1) & (n - 1);
+	tab[i] = a;
+}
+
+struct invt_attachment *invt_slot_get(struct invt_device *dev, uint32_t ssid)
+{
+	struct invt_attachment *a = invt_slot_find(dev, ssid), **tab;
+	uint32_t n, i;
+
+	if (a)
+		return a;
+	/* At most half full: grow before inserting, all or nothing. */
+	if (2 * (dev->nr_used + 1) > dev->nr_slots) {
+		n = dev->nr_slots ? 2 * dev->nr_slots : 4;
+		tab = invt_zalloc(n * sizeof(*tab));
+		if (!tab)
+			return NULL;
+		for (i = 0; i < dev->nr_slots; i++)
+			if (dev->slots[i])
+				slot_insert(tab, n, dev->slots[i]);
+		invt_free(dev->slots);
+		dev->slots = tab;
+		dev->nr_slots = n;
+	}
+	a = invt_zalloc(sizeof(*a));
+	if (!a)
+		return NULL;
+	a->ssid = ssid;
+	slot_insert(dev->slots, dev->nr_slots, a);
+	dev->nr_used++;
+	return a;
+}
+
+void invt_slot_put(struct invt_device *dev, struct invt_attachment *a)
+{
+	uint32_t i, j, home, mask = dev->nr_slots - 1;
+
+	if (a->domain || a->busy)
+		return;
+	for (i = slot_hash(dev, a->ssid); dev->slots[i] != a; i = (i + 1) & mask)
+		;
+	/* Backward-shift deletion: no tombstones, lookups stay short. */
+	for (j = (i + 1) & mask; dev->slots[j]; j = (j + 1) & mask) {
+		home = slot_hash(dev, dev->slots[j]->ssid);
+		/* Move slots[j] into the hole unless its home lies in (i, j]. */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			dev->slots[i] = dev->slots[j];
+			i = j;
+		}
+	}
+	dev->slots[i] = NULL;
+	dev->nr_used--;
+	invt_free(a);
+	if (!dev->nr_used) {
+		invt_free(dev->slots);
+		dev->slots = NULL;
+		dev->nr_slots = 0;
+	}
+}
+
+bool invt_device_in_use(struct invt_device *dev)
+{
+	bool used;
+
+	invt_mutex_lock(&dev->lock);
+	used = dev->nr_used;
+	invt_mutex_unlock(&dev->lock);
+	return used;
+}
+
+int invt_device_destroy(struct invt_device *dev)
+{
+	if (dev->nr_used)
+		return -EBUSY;
 	invt_mutex_destroy(&dev->lock);
-	invt_free(dev->att);
-	dev->att = NULL;
 	return 0;
 }
 
 struct invt_domain *invt_device_domain(struct invt_device *dev, uint32_t ssid)
 {
+	struct invt_attachment *a;
 	struct invt_domain *dom;
 
 	if (ssid >= dev->nr_ssids)
 		return NULL;
 	invt_mutex_lock(&dev->lock);
-	dom = dev->att[ssid].domain;
+	a = invt_slot_find(dev, ssid);
+	dom = a ? a->domain : NULL;
 	invt_mutex_unlock(&dev->lock);
 	return dom;
 }

@@ -73,6 +73,7 @@ struct invt_oracle {
 	uint64_t viol[INVT_VIOL_NR];
 	uint64_t total;
 	size_t max_reports, nr_reports;
+	bool collapse;
 	struct invt_violation *reports;
 	struct attach *att;
 };
@@ -101,6 +102,7 @@ int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *me
 	o->nr_ssids = cfg->nr_ssids;
 	o->seed = cfg->seed;
 	o->max_reports = cfg->max_reports ? cfg->max_reports : DEFAULT_MAX_REPORTS;
+	o->collapse = cfg->collapse;
 	o->att = calloc(n, sizeof(*o->att));
 	o->reports = calloc(o->max_reports, sizeof(*o->reports));
 	if (!o->att || !o->reports || pthread_mutex_init(&o->lock, NULL)) {
@@ -266,13 +268,33 @@ static uint32_t current_domain(const struct attach *a)
 	return a->open && a->cfg_done ? a->new_domain : a->domain;
 }
 
-/* Count @v and keep it when there is room; under o->lock. */
+/* The same stale item used again: everything but the use and the verdict equal. */
+static bool same_item(const struct invt_violation *a, const struct invt_violation *b)
+{
+	return a->kind == b->kind && a->instance == b->instance && a->sid == b->sid &&
+	       a->ssid == b->ssid && a->cache == b->cache && a->tag_s2 == b->tag_s2 &&
+	       a->tag_s1 == b->tag_s1 && a->iova == b->iova && a->pa == b->pa &&
+	       a->domain == b->domain && a->expected_domain == b->expected_domain &&
+	       a->fill_stamp == b->fill_stamp;
+}
+
+/* Count @v and keep it when it is new and there is room; under o->lock. */
 static void record_locked(struct invt_oracle *o, const struct invt_violation *v)
 {
+	size_t i;
+
 	o->viol[v->kind]++;
 	o->total++;
-	if (o->nr_reports < o->max_reports)
-		o->reports[o->nr_reports++] = *v;
+	for (i = 0; o->collapse && i < o->nr_reports; i++) {
+		if (same_item(&o->reports[i], v)) {
+			o->reports[i].repeats++;
+			return;
+		}
+	}
+	if (o->nr_reports < o->max_reports) {
+		o->reports[o->nr_reports] = *v;
+		o->reports[o->nr_reports++].repeats = 0;
+	}
 }
 
 static void use_fields(struct invt_violation *v, int kind, const struct invt_oracle_use *use)
@@ -547,8 +569,8 @@ int invt_violation_format(const struct invt_violation *v, uint64_t seed, char *b
 	}
 	return snprintf(buf, len,
 			"%s: instance %" PRIu32 " sid %" PRIu32 " ssid %" PRIu32 " iova 0x%" PRIx64
-			" via %s%s, domain %s, %s domain %s, filled at stamp %" PRIu64
-			", used at %" PRIu64 " (rule: %s); replay: --seed %" PRIu64,
+			" via %s%s, domain %s, %s domain %s, filled at t=%" PRIu64
+			", used at t=%" PRIu64 " (rule: %s); replay: --seed %" PRIu64,
 			invt_violation_name(v->kind), v->instance, v->sid, v->ssid, v->iova, via,
 			frame, id_str(dom, v->domain), tlb ? "config" : "attached",
 			id_str(exp, v->expected_domain), v->fill_stamp, v->use_stamp,

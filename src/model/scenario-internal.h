@@ -114,12 +114,32 @@ struct scn_gap {
 
 #define SCN_MAX_PROBES 16
 
-/* Latency histogram: 8 bins per octave of ns, up to 2^63. */
-#define SCN_HIST_BINS (64 * 8)
+/* Flight recorder (inline mode): the last SCN_FLIGHT events, a ring. */
+#define SCN_FLIGHT 16384
 
+/*
+ * Latency samples: every value, up to SCN_SAMPLES_MAX of them; past that a
+ * uniform sample of that many (reservoir sampling, seeded: inline runs stay
+ * deterministic).  Percentiles are nearest-rank over the values kept.
+ */
+#define SCN_SAMPLES_MAX	(1u << 22)
+
+/**
+ * struct scn_hist - the latencies of one kind.
+ * @v: the values kept (sorted by scn_hist_finish()).
+ * @nv: entries of @v used.
+ * @cap: entries of @v allocated.
+ * @total: values added.
+ * @sum: their sum (for the mean).
+ * @rng: the reservoir's generator.
+ */
 struct scn_hist {
-	uint64_t n[SCN_HIST_BINS];
+	uint64_t *v;
+	size_t nv;
+	size_t cap;
 	uint64_t total;
+	uint64_t sum;
+	uint64_t rng;
 };
 
 /*
@@ -241,13 +261,17 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @hooks: the drivers' observers (accounting, trace).
  * @glue: storage owned by the arch glue (e.g. shared tag spaces), or NULL.
  * @stat_lock: protects @cpu_hist, @mod_hist.
- * @cpu_hist: CPU time per invalidation.
+ * @cpu_hist: CPU time of the invalidating thread per invalidation.
  * @mod_hist: modelled latency per invalidation.
  * @trace_lock: serialises @p->trace calls and @trace_seq.
  * @trace_seq: next trace sequence number.
  * @tracing: trace commands now (atomic; off for teardown).
  * @cost: per instance, the modelled cost of each op index (read-only).
  * @sync_op: the op index of the arch's completion command.
+ * @flight: inline mode: the flight recorder's ring (NULL threaded).
+ * @nr_flight: events recorded so far (the ring holds the last SCN_FLIGHT).
+ * @flight_seen: the oracle's violation total at the last snapshot.
+ * @flight_done: reports whose events were taken.
  * @until_seen: each count of p->until (accesses, invalidations, attaches)
  *	as last seen by the thread that decides when the load stops.
  * @until_at: when each of them last grew (0: not yet looked at).
@@ -281,9 +305,19 @@ struct scn {
 	int tracing;
 	uint32_t cost[INVT_SCN_MAX_INSTANCES][256];
 	unsigned int sync_op;
+	struct invt_scn_event *flight;
+	uint64_t nr_flight;
+	uint64_t flight_seen;
+	unsigned int flight_done;
 	uint64_t until_seen[3];
 	double until_at[3];
 };
+
+/* Record an event (inline mode; a no-op threaded), stamped with the run's clock. */
+void scn_flight(struct scn *s, const char *what, uint32_t inst, uint32_t sid, uint32_t ssid,
+		uint32_t domain, uint64_t iova, uint64_t last, uint64_t pa);
+/* Fill res->flight for each report made since the last call (inline: after every op). */
+void scn_flight_collect(struct scn *s);
 
 /* splitmix64: small, seedable, good enough to pick operations. */
 static inline uint64_t scn_rand(uint64_t *s)
@@ -312,13 +346,21 @@ uint64_t scn_block_iova(unsigned int slot);
 void scn_op_map(struct scn *s, uint64_t *rng);
 void scn_op_unmap(struct scn *s, uint64_t *rng);
 void scn_op_attach(struct scn *s, uint64_t *rng);
+/* With an explicit mix: attach or replace only (@detach false), or detach only. */
+void scn_op_attach_mixed(struct scn *s, uint64_t *rng, bool detach);
 void scn_op_abort(struct scn *s, uint64_t *rng);
 void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int nr_engines);
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);
 void scn_hook(void *arg, int point);
 void scn_hist_add(struct scn_hist *h, uint64_t v);
+/* Sort the values kept, before scn_hist_pct(). */
+void scn_hist_finish(struct scn_hist *h);
+/* The @pct-th percentile, nearest rank (0 when empty). */
 uint64_t scn_hist_pct(const struct scn_hist *h, unsigned int pct);
+/* The mean, rounded to the nearest ns (0 when empty). */
+uint64_t scn_hist_mean(const struct scn_hist *h);
+void scn_hist_free(struct scn_hist *h);
 void scn_hooks_init(struct scn *s);
 void scn_on_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n,
 		      unsigned int cmd_bytes);

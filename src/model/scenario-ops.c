@@ -56,6 +56,7 @@ void scn_op_map(struct scn *s, uint64_t *rng)
 	/* Relaxed: DMA threads read it as a hint (scn_pick_iova()). */
 	__atomic_store_n(slot_pa, pa, __ATOMIC_RELAXED);
 	scn_count(&s->res->maps, 1);
+	scn_flight(s, "map", 0, 0, 0, id, iova, iova + (block ? SCN_SZ_2M : SCN_SZ_4K) - 1, pa);
 out:
 	pthread_mutex_unlock(&d->lock);
 }
@@ -131,11 +132,12 @@ static void scn_reprobe(struct scn *s)
  * frames and unlinked table pages.  Inline mode also checks that the
  * invalidation cost exactly the minimum for the policy in force.
  */
-static uint64_t scn_ns(void)
+/* CPU time of the calling thread: what an invalidation costs it. */
+static uint64_t scn_thread_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -200,9 +202,11 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 		check = false;
 	}
 	scn_acct_begin();
-	t0 = scn_ns();
+	t0 = scn_thread_ns();
+	scn_flight(s, "unmap", 0, 0, 0, d->dom->id, r.start, r.last, 0);
 	invt_domain_invalidate(d->dom, sg.g.iova, sg.g.size, sg.g.leaf_only);
-	scn_account(s, scn_acct_end(), scn_ns() - t0, min_cmds, check);
+	scn_account(s, scn_acct_end(), scn_thread_ns() - t0, min_cmds, check);
+	scn_flight(s, "invalidated", 0, 0, 0, d->dom->id, r.start, r.last, 0);
 	scn_count(&s->res->invalidations, 1);
 	/*
 	 * The invalidation completed: nothing can use the frames any more.  (An
@@ -256,6 +260,7 @@ int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target)
 	ret = invt_oracle_attach_begin(s->oracle, dv->inst, dv->sid, ssid, nid);
 	if (ret)
 		return ret;
+	scn_flight(s, "attach begin", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	if (!s->p->threaded)
 		s->gap = (struct scn_gap){ .dev = dv, .ssid = ssid, .old = dv->cur[ssid] };
 	ret = s->arch->prepare(s, dv, ssid, nd);
@@ -269,18 +274,22 @@ int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target)
 		goto fail;
 	}
 	invt_oracle_config_done(s->oracle, dv->inst, dv->sid, ssid);
+	scn_flight(s, "config done", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	s->arch->commit(s, dv);
 	invt_oracle_attach_done(s->oracle, dv->inst, dv->sid, ssid);
+	scn_flight(s, "attach done", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	/* Relaxed: DMA threads only use it to aim (see struct scn_device). */
 	__atomic_store_n(&dv->cur[ssid], target, __ATOMIC_RELAXED);
 	return 0;
 fail:
 	invt_oracle_attach_abort(s->oracle, dv->inst, dv->sid, ssid);
+	scn_flight(s, "attach abort", dv->inst, dv->sid, ssid, nid, 0, 0, 0);
 	scn_count(&s->res->attach_errors, 1);
 	return ret;
 }
 
-void scn_op_attach(struct scn *s, uint64_t *rng)
+/* @mode: 0 the built-in mix, 1 attach or replace only, 2 detach only. */
+static void scn_attach_op(struct scn *s, uint64_t *rng, int mode)
 {
 	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
 	uint32_t ssid = scn_below(rng, dv->nr_ssids);
@@ -288,7 +297,7 @@ void scn_op_attach(struct scn *s, uint64_t *rng)
 
 	pthread_mutex_lock(&dv->lock);
 	cur = dv->cur[ssid];
-	if (cur >= 0 && scn_below(rng, 5) == 0) {
+	if (mode == 2 || (!mode && cur >= 0 && scn_below(rng, 5) == 0)) {
 		target = -1;
 	} else {
 		target = (int)scn_below(rng, s->nr_dom);
@@ -305,6 +314,16 @@ void scn_op_attach(struct scn *s, uint64_t *rng)
 			scn_count(&s->res->replaces, 1);
 	}
 	pthread_mutex_unlock(&dv->lock);
+}
+
+void scn_op_attach(struct scn *s, uint64_t *rng)
+{
+	scn_attach_op(s, rng, 0);
+}
+
+void scn_op_attach_mixed(struct scn *s, uint64_t *rng, bool detach)
+{
+	scn_attach_op(s, rng, detach ? 2 : 1);
 }
 
 /* ---- DMA ---- */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenario-internal.h"
@@ -70,7 +71,8 @@ void scn_on_written(struct scn *s, uint32_t inst, const void *slot, unsigned int
 	for (i = 0; i < cmd_bytes / 8 && i < 4; i++)
 		w[i] = le_word((const uint8_t *)slot + 8 * i);
 	pthread_mutex_lock(&s->trace_lock);
-	s->p->trace(s->p->trace_arg, s->trace_seq++, inst, w, i);
+	/* Stamped under the lock: the clock grows in the trace's order. */
+	s->p->trace(s->p->trace_arg, s->trace_seq++, invt_oracle_stamp(s->oracle), inst, w, i);
 	pthread_mutex_unlock(&s->trace_lock);
 }
 
@@ -101,50 +103,134 @@ void scn_hooks_init(struct scn *s)
 	};
 }
 
-/* ---- histograms: bin = 8 * floor(log2 v) + the next three bits ---- */
+/* ---- flight recorder ---- */
 
-static unsigned int hist_bin(uint64_t v)
+void scn_flight(struct scn *s, const char *what, uint32_t inst, uint32_t sid, uint32_t ssid,
+		uint32_t domain, uint64_t iova, uint64_t last, uint64_t pa)
 {
-	unsigned int e;
+	struct invt_scn_event *e;
 
-	if (v < 8)
-		return (unsigned int)v;
-	e = 63 - (unsigned int)__builtin_clzll(v);
-	return 8 * (e - 2) + (unsigned int)((v >> (e - 3)) & 7);
+	if (!s->flight || !s->oracle)
+		return;
+	e = &s->flight[s->nr_flight++ % SCN_FLIGHT];
+	*e = (struct invt_scn_event){ .t = invt_oracle_stamp(s->oracle), .what = what,
+				      .instance = inst, .sid = sid, .ssid = ssid,
+				      .domain = domain, .iova = iova, .last = last, .pa = pa };
 }
 
-/* The upper bound of a bin, the value reported for it. */
-static uint64_t hist_top(unsigned int bin)
+/* Whether @e touched what @v is about. */
+static bool flight_match(const struct invt_scn_event *e, const struct invt_violation *v)
 {
-	unsigned int e = bin / 8 + 2, m = bin % 8;
-
-	if (bin < 8)
-		return bin;
-	if (e >= 63)
-		return UINT64_MAX;
-	return ((UINT64_C(8) + m + 1) << (e - 3)) - 1;
+	if (!strncmp(e->what, "attach", 6) || !strcmp(e->what, "config done"))
+		return e->instance == v->instance && e->sid == v->sid && e->ssid == v->ssid;
+	if (v->pa && !strcmp(e->what, "map") && v->pa >= e->pa &&
+	    v->pa - e->pa <= e->last - e->iova)
+		return true;
+	return (e->domain == v->domain || e->domain == v->expected_domain) &&
+	       (v->iova & ~UINT64_C(0xfff)) >= e->iova && (v->iova & ~UINT64_C(0xfff)) <= e->last;
 }
+
+void scn_flight_collect(struct scn *s)
+{
+	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
+	struct invt_scn_result *res = s->res;
+	uint64_t n = s->nr_flight, first = n > SCN_FLIGHT ? n - SCN_FLIGHT : 0, k;
+	struct invt_oracle_stats st;
+	unsigned int i, m, j, nr;
+
+	if (!s->flight)
+		return;
+	/* Only when the oracle found something new: a report's events are taken once. */
+	invt_oracle_stats(s->oracle, &st);
+	if (st.total == s->flight_seen)
+		return;
+	s->flight_seen = st.total;
+	nr = (unsigned int)invt_oracle_reports(s->oracle, reports, INVT_SCN_MAX_REPORTS);
+	for (i = s->flight_done; i < nr; i++) {
+		const struct invt_violation *v = &reports[i];
+		struct invt_scn_event *out = res->flight[i];
+
+		/* Newest first, up to the report's use, then put in order. */
+		for (m = 0, k = n; k > first && m < INVT_SCN_FLIGHT_SHOWN; k--) {
+			const struct invt_scn_event *e = &s->flight[(k - 1) % SCN_FLIGHT];
+
+			if (e->t < v->use_stamp && flight_match(e, v))
+				out[m++] = *e;
+		}
+		if (first && s->flight[first % SCN_FLIGHT].t > v->use_stamp)
+			res->flight_lost = true;
+		for (j = 0; j < m / 2; j++) {
+			struct invt_scn_event tmp = out[j];
+
+			out[j] = out[m - 1 - j];
+			out[m - 1 - j] = tmp;
+		}
+		res->nr_flight[i] = m;
+	}
+	s->flight_done = nr;
+}
+
+/* ---- latency samples ---- */
 
 void scn_hist_add(struct scn_hist *h, uint64_t v)
 {
-	h->n[hist_bin(v)]++;
+	uint64_t *nv;
+	size_t cap;
+
 	h->total++;
+	h->sum += v;
+	if (h->nv == h->cap && h->cap < SCN_SAMPLES_MAX) {
+		cap = h->cap ? 2 * h->cap : 1024;
+		nv = realloc(h->v, cap * sizeof(*nv));
+		/* Out of memory: keep sampling within what there is. */
+		if (nv) {
+			h->v = nv;
+			h->cap = cap;
+		}
+	}
+	if (h->nv < h->cap) {
+		h->v[h->nv++] = v;
+	} else if (h->nv) {
+		/* Reservoir: the value replaces a kept one with probability nv/total. */
+		uint64_t j = scn_rand(&h->rng) % h->total;
+
+		if (j < h->nv)
+			h->v[j] = v;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void scn_hist_finish(struct scn_hist *h)
+{
+	if (h->nv)
+		qsort(h->v, h->nv, sizeof(*h->v), cmp_u64);
 }
 
 uint64_t scn_hist_pct(const struct scn_hist *h, unsigned int pct)
 {
-	uint64_t want, seen = 0;
-	unsigned int b;
+	size_t rank;
 
-	if (!h->total)
+	if (!h->nv)
 		return 0;
-	want = (h->total * pct + 99) / 100;
-	for (b = 0; b < SCN_HIST_BINS; b++) {
-		seen += h->n[b];
-		if (seen >= want)
-			return hist_top(b);
-	}
-	return hist_top(SCN_HIST_BINS - 1);
+	rank = (h->nv * pct + 99) / 100;
+	return h->v[rank ? rank - 1 : 0];
+}
+
+uint64_t scn_hist_mean(const struct scn_hist *h)
+{
+	return h->total ? (h->sum + h->total / 2) / h->total : 0;
+}
+
+void scn_hist_free(struct scn_hist *h)
+{
+	free(h->v);
+	memset(h, 0, sizeof(*h));
 }
 
 /* ---- names, by architecture ---- */

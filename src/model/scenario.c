@@ -65,8 +65,21 @@ const struct scn_arch *scn_arch_find(const char *name)
 	return NULL;
 }
 
+/* The sum of the mix's weights, DMA's included or not. */
+static unsigned int scn_mix_total(const struct invt_scn_params *p, bool dma)
+{
+	unsigned int i, t = 0;
+
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		if (dma || i != INVT_SCN_OP_DMA)
+			t += p->mix[i];
+	return t;
+}
+
 static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 {
+	unsigned int i;
+
 	if (!scn_arch_find(p->arch))
 		return SCN_ERR("unknown architecture '%s'", p->arch), -EINVAL;
 	if (p->instances < 1 || p->instances > INVT_SCN_MAX_INSTANCES)
@@ -82,6 +95,11 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 		return SCN_ERR("oas must be 36, 40, 42, 44, 48 or 52"), -EINVAL;
 	if (p->ats_percent > 100 || p->dma_percent > 100)
 		return SCN_ERR("percentages must be 0..100"), -EINVAL;
+	if (scn_mix_total(p, true) && !scn_mix_total(p, false) && p->threaded)
+		return SCN_ERR("the mix gives the churn threads nothing to do"), -EINVAL;
+	for (i = 0; i < INVT_SCN_OP_NR; i++)
+		if (p->mix[i] > 1000000)
+			return SCN_ERR("mix weights must be 0..1000000"), -EINVAL;
 	if (p->threaded && (p->cpus < 1 || p->cpus > INVT_SCN_MAX_THREADS ||
 			    p->dma > INVT_SCN_MAX_THREADS))
 		return SCN_ERR("cpus must be 1..%d and dma 0..%d", INVT_SCN_MAX_THREADS,
@@ -179,8 +197,15 @@ static int scn_build_domains(struct scn *s, char *err, size_t errlen)
 }
 
 /* Share @pct of @n spread evenly: does item @k get it? */
-static bool scn_share(unsigned int k, unsigned int pct)
+/*
+ * Device @k of @n gets a @pct share: every (100 / @pct)th device, and the
+ * last one when the share rounds down to none (a non-zero share is never
+ * zero devices).
+ */
+static bool scn_share(unsigned int k, unsigned int n, unsigned int pct)
 {
+	if (pct && n * pct < 100)
+		return k == n - 1;
 	return (k + 1) * pct / 100 > k * pct / 100;
 }
 
@@ -195,8 +220,10 @@ static int scn_build_devices(struct scn *s, char *err, size_t errlen)
 
 		dv->inst = k % p->instances;
 		dv->sid = k;
-		dv->ats = scn_share(k, p->ats_percent);
+		dv->ats = scn_share(k, p->devices, p->ats_percent);
 		dv->nr_ssids = p->pasids > 1 && (k / 2) % 2 == 0 ? p->pasids : 1;
+		s->res->ats_devices += dv->ats;
+		s->res->pasid_devices += dv->nr_ssids > 1;
 		for (j = 0; j < INVT_SCN_MAX_PASIDS; j++)
 			dv->cur[j] = -1;
 		ret = s->arch->device_init(s, dv);
@@ -209,13 +236,29 @@ static int scn_build_devices(struct scn *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The one event clock of a run: the oracle's stamps.  Frames' alloc and free
+ * times, fill and use stamps and the trace's clock field all read it, so a
+ * violation's "freed at t=" and "filled at t=" compare with each other and
+ * with the trace.  0 while the oracle does not exist yet (setup).
+ */
+static uint64_t scn_clock(void *arg)
+{
+	struct scn *s = arg;
+
+	return s->oracle ? invt_oracle_stamp(s->oracle) : 0;
+}
+
 static int scn_build(struct scn *s, char *err, size_t errlen)
 {
 	const struct invt_scn_params *p = s->p;
-	struct invt_mem_config mc = { .nr_frames = SCN_MEM_FRAMES, .poison = 0 };
+	struct invt_mem_config mc = {
+		.nr_frames = SCN_MEM_FRAMES, .poison = 0, .clock = scn_clock, .clock_arg = s,
+	};
 	struct invt_oracle_config oc = {
 		.nr_instances = p->instances, .nr_sids = 1u << SCN_SID_BITS,
 		.nr_ssids = p->pasids, .max_reports = INVT_SCN_MAX_REPORTS, .seed = p->seed,
+		.collapse = true,
 	};
 	int ret;
 
@@ -230,6 +273,12 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	}
 	s->ctx.hook = scn_hook;
 	s->ctx.hook_arg = s;
+	/* Inline only: one thread, so the ring needs no lock and replays exactly. */
+	if (!p->threaded) {
+		s->flight = calloc(SCN_FLIGHT, sizeof(*s->flight));
+		if (!s->flight)
+			return SCN_ERR("out of memory"), -ENOMEM;
+	}
 	s->rng_hook = p->seed ^ UINT64_C(0x5eed);
 	s->dma_ops = (struct invt_dma_ops){ scn_dma_alloc, scn_dma_free, s };
 	s->arch = scn_arch_find(p->arch);
@@ -284,6 +333,10 @@ static void scn_teardown(struct scn *s)
 	invt_ctx_destroy(&s->ctx);
 	pthread_mutex_destroy(&s->stat_lock);
 	pthread_mutex_destroy(&s->trace_lock);
+	scn_hist_free(&s->cpu_hist);
+	scn_hist_free(&s->mod_hist);
+	free(s->flight);
+	s->flight = NULL;
 }
 
 /* ---- load ---- */
@@ -359,12 +412,19 @@ static bool scn_done(struct scn *s, double start)
 		return true;
 	if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
 		return true;
+	/* Set by a signal handler: a plain volatile read is what it pairs with. */
+	if (s->p->interrupt && *s->p->interrupt) {
+		s->res->interrupted = true;
+		return true;
+	}
 	if (s->p->stop_on_violation) {
 		struct invt_oracle_stats st;
 
 		invt_oracle_stats(s->oracle, &st);
-		if (st.total)
+		if (st.total) {
+			s->res->stopped_on_violation = true;
 			return true;
+		}
 	}
 	/* With @until set, @seconds limits a stall, not the run. */
 	if (scn_until_set(s->p)) {
@@ -376,10 +436,44 @@ static bool scn_done(struct scn *s, double start)
 	return s->p->seconds > 0 && scn_now() - start >= s->p->seconds;
 }
 
+/* One operation of an explicit mix (@dma: DMA may be picked). */
+static void scn_mix_step(struct scn *s, uint64_t *rng, bool dma)
+{
+	const unsigned int *w = s->p->mix;
+	unsigned int r = scn_below(rng, scn_mix_total(s->p, dma)), op;
+
+	for (op = 0; op < INVT_SCN_OP_NR - 1; op++) {
+		if (r < w[op])
+			break;
+		r -= w[op];
+	}
+	switch (op) {
+	case INVT_SCN_OP_MAP:
+		scn_op_map(s, rng);
+		break;
+	case INVT_SCN_OP_UNMAP:
+		scn_op_unmap(s, rng);
+		break;
+	case INVT_SCN_OP_ATTACH:
+	case INVT_SCN_OP_DETACH:
+		scn_op_attach_mixed(s, rng, op == INVT_SCN_OP_DETACH);
+		break;
+	default:
+		scn_op_dma(s, rng, 0, 1);
+		break;
+	}
+}
+
 /* Map 40 %, unmap 20 %, attach / detach / replace 35 %, abort 5 %. */
 static void scn_churn_step(struct scn *s, uint64_t *rng)
 {
-	unsigned int r = scn_below(rng, 20);
+	unsigned int r;
+
+	if (scn_mix_total(s->p, true)) {
+		scn_mix_step(s, rng, false);
+		return;
+	}
+	r = scn_below(rng, 20);
 
 	if (r < 8)
 		scn_op_map(s, rng);
@@ -398,10 +492,14 @@ static void scn_run_inline(struct scn *s)
 
 	/* The calling thread: registered with RCU by invt_scn_run(). */
 	while (!scn_done(s, start)) {
-		if (scn_below(&rng, 100) < s->p->dma_percent)
+		if (scn_mix_total(s->p, true))
+			scn_mix_step(s, &rng, true);
+		else if (scn_below(&rng, 100) < s->p->dma_percent)
 			scn_op_dma(s, &rng, 0, 1);
 		else
 			scn_churn_step(s, &rng);
+		/* A new report takes its flight record now, before the ring moves on. */
+		scn_flight_collect(s);
 		s->ops_done++;
 		if (!(s->ops_done & 1023))
 			scn_tick(s, start, &next);
@@ -504,12 +602,18 @@ static void scn_collect_result(struct scn *s)
 			res->by_op[op] += by_op[op];
 	}
 	res->syncs = res->by_op[s->sync_op];
+	scn_hist_finish(&s->cpu_hist);
+	scn_hist_finish(&s->mod_hist);
 	res->cpu_ns_p50 = scn_hist_pct(&s->cpu_hist, 50);
 	res->cpu_ns_p99 = scn_hist_pct(&s->cpu_hist, 99);
+	res->cpu_ns_mean = scn_hist_mean(&s->cpu_hist);
 	res->modelled_ns_p50 = scn_hist_pct(&s->mod_hist, 50);
 	res->modelled_ns_p99 = scn_hist_pct(&s->mod_hist, 99);
+	res->modelled_ns_mean = scn_hist_mean(&s->mod_hist);
+	res->ops = __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED);
 	invt_oracle_stats(s->oracle, &res->oracle);
 	res->nr_reports = invt_oracle_reports(s->oracle, res->reports, INVT_SCN_MAX_REPORTS);
+	scn_flight_collect(s);
 }
 
 int invt_scn_run(const struct invt_scn_params *p, struct invt_scn_result *res, char *err,

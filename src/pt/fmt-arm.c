@@ -8,7 +8,7 @@
  * are those of issues E.a-G.b (D5.x; issue A numbered the chapter D4, issues
  * J.a and later D8, with "Translation table descriptor formats" and "Memory
  * access control"); the titles quoted find them in any issue.  Summarised
- * in design/HARDWARE.md §4.  Stage 1 permission use by a device
+ * in docs/hardware.md §4.  Stage 1 permission use by a device
  * follows ARM IHI0070 (SMMUv3).
  *
  * Our level n is ARM lookup level 3 - n.

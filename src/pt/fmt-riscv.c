@@ -9,7 +9,7 @@
  * Sv57 sections, "Svnapot" and "Svpbmt" for bits 63..61, and the hypervisor
  * chapter's "Two-Stage Address Translation" / "Guest Physical Address
  * Translation" for the x4 formats.  The RISC-V IOMMU 1.0 specification
- * walks both stages with these same rules.  Summarised in design/HARDWARE.md
+ * walks both stages with these same rules.  Summarised in docs/hardware.md
  * §4.  Our level n is RISC-V level n (both count from the leaf).
  */
 #include <stddef.h>

@@ -7,7 +7,7 @@
  * Entries" (which defers to the Intel 64 SDM vol. 3 §4.5 "4-Level Paging
  * and 5-Level Paging" for the IA-32e format) and §9.9 "Second-Stage Paging
  * Entries"; walks in §3.6 "First-Stage Translation" and §3.7
- * "Second-Stage Translation".  Summary: design/HARDWARE.md §2, "Tags".
+ * "Second-Stage Translation".  Summary: docs/hardware.md §2, "Tags".
  * What is built and why: <invtrack/pt-vtd.h>.
  *
  * VT-d numbers levels from the leaf up starting at 1 (SL-PTE level 1,

@@ -15,7 +15,7 @@
  *    the map (data, or a model's record of who owns the frame);
  *  - clearing an entry is a relaxed store: nothing unlinked is freed here, and
  *    the store -> load ordering against the domain's invalidation array is the
- *    caller's full barrier (ARCHITECTURE.md §7, "Unmap vs attach").
+ *    caller's full barrier (docs/design.md §7, "Unmap vs attach").
  * Reads by the (serialised) writer itself are relaxed.
  */
 #include <errno.h>

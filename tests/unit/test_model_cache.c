@@ -2,7 +2,7 @@
 /*
  * test_model_cache.c - the model's translation caches: lookup rules, bounded
  * size, seeded eviction, the SMMUv3 TLBI -> match descriptor table of
- * <invtrack/model-cache.h> checked row by row against HARDWARE.md §1, and a
+ * <invtrack/model-cache.h> checked row by row against docs/hardware.md §1, and a
  * concurrency smoke test.
  */
 #include <stdarg.h>

@@ -680,7 +680,7 @@ static void test_format(void **state)
 	};
 	const char *want = "STALE_TLB: instance 1 sid 3 ssid 2 iova 0x4000 via s1 (tags 0/17) -> "
 			   "frame 0x80012000 (reused, freed at t=1234), domain 5, config domain 5, "
-			   "filled at stamp 77, used at 90 (rule: leaf frame freed and reused); "
+			   "filled at t=77, used at t=90 (rule: leaf frame freed and reused); "
 			   "replay: --seed 12345";
 	struct fix *f = *state;
 	char buf[512], small[16];
@@ -701,7 +701,7 @@ static void test_format(void **state)
 	invt_violation_format(&v, 1, buf, sizeof(buf));
 	assert_string_equal(buf, "WRONG_DOMAIN: instance 1 sid 3 ssid 2 iova 0x4000 via s2 "
 			    "(tags 0/none) -> frame 0x80012000 (live), domain 5, config domain "
-			    "none, filled at stamp 77, used at 90 (rule: x); replay: --seed 1");
+			    "none, filled at t=77, used at t=90 (rule: x); replay: --seed 1");
 
 	v = (struct invt_violation){ .kind = INVT_VIOL_STALE_CONFIG, .sid = 1,
 				     .cache = INVT_VIOL_CACHE_CONFIG, .domain = 4,
@@ -709,7 +709,7 @@ static void test_format(void **state)
 				     .use_stamp = 9, .why = "y" };
 	invt_violation_format(&v, 99, buf, sizeof(buf));
 	assert_string_equal(buf, "STALE_CONFIG: instance 0 sid 1 ssid 0 iova 0x0 via config, "
-			    "domain 4, attached domain 5, filled at stamp 3, used at 9 (rule: y); "
+			    "domain 4, attached domain 5, filled at t=3, used at t=9 (rule: y); "
 			    "replay: --seed 99");
 
 	/* a real report, with the oracle's seed */

@@ -279,7 +279,7 @@ struct bits_case {
 };
 
 /*
- * Hand-computed from DDI0487 / HARDWARE.md §4:
+ * Hand-computed from DDI0487 / docs/hardware.md §4:
  * S1 page RW: 11 type | AP[1] 0x40 | SH=11 0x300 | AF 0x400 | nG 0x800 = 0xf43;
  *    read-only adds AP[2] 0x80 = 0xfc3; blocks have type 01: 0xf41 / 0xfc1.
  * S2 page RW: 11 | MemAttr 1111 0x3c | S2AP R 0x40 W 0x80 | SH 0x300 | AF 0x400

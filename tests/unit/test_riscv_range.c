@@ -3,13 +3,13 @@
  * test_riscv_range.c - the RISC-V range policy (src/arch/riscv/range.c).
  *
  *  - the Linux rule: per-page IOTINVAL below 2 MiB, one whole-tag command
- *    from 2 MiB (the inverted-threshold bug of LESSONS.md would fail here);
+ *    from 2 MiB (the inverted-threshold bug of docs/lessons.md would fail here);
  *  - non-leaf requests: whole tag without NL, NL = 1 per page with it;
  *  - NAPOT (S = 1): exact, disjoint cover by aligned blocks, lone pages S = 0;
  *  - ATS.INVAL sizing per PCIe, "all", PASID and segment;
  *  - IOTLB_S2_S1_CLEAR's command;
  *  - ranges ending at 2^64 - 1, 2^57 and 2^48 boundaries, under an alarm
- *    (the `end == ULONG_MAX` loop of LESSONS.md would hang here);
+ *    (the `end == ULONG_MAX` loop of docs/lessons.md would hang here);
  *  - invt_rv_inv_count() == commands emitted, over random ranges and caps.
  */
 #include <stdarg.h>

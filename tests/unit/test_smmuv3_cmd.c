@@ -2,7 +2,7 @@
 /*
  * test_smmuv3_cmd.c - SMMUv3 command encoder (driver side) against the
  * decoder (model side), and both against vectors written by hand from the
- * layouts of ARM IHI0070 chapter 4 (see HARDWARE.md §1).
+ * layouts of ARM IHI0070 chapter 4 (see docs/hardware.md §1).
  *
  * INVT_TEST_SEED=<n> in the environment replays the random round trips.
  */

@@ -157,7 +157,7 @@ struct rv_hw_queue {
  * @mode: INLINE installs the doorbell in @regs.
  *
  * Default costs (ns, assumptions: no published RISC-V figure exists; the
- * VT-d samples of HARDWARE.md §6 suggest 0.1-1 us per invalidation):
+ * VT-d samples of docs/hardware.md §6 suggest 0.1-1 us per invalidation):
  * IOTINVAL.* 100, IOFENCE.C 1000, IODIR.* 50, ATS.INVAL 500, ATS.PRGR 50.
  *
  * Return: 0, or the error of pthread_mutex_init (negative).

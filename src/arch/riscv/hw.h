@@ -194,7 +194,7 @@ void rv_hw_iotinval_span(const struct rv_hw_cmd *c, uint64_t *first, uint64_t *l
  * @first: out: first byte.
  * @last: out: last byte (inclusive).
  *
- * PCIe ATS (HARDWARE.md §5): S = 0, the 4 KiB page; S = 1, 8 KiB << the
+ * PCIe ATS (docs/hardware.md §5): S = 0, the 4 KiB page; S = 1, 8 KiB << the
  * number of trailing 1 bits of address[63:12], aligned to its size; all 52
  * bits 1: everything.
  */

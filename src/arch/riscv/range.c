@@ -6,7 +6,7 @@
  * Everything is counted in 4 KiB pages [start >> 12, last >> 12], inclusive,
  * and every loop counts pages left rather than comparing addresses, so a
  * range may end at the top of the address space (the `end == ULONG_MAX`
- * loop of LESSONS.md cannot happen).  The policy is described at
+ * loop of docs/lessons.md cannot happen).  The policy is described at
  * invt_rv_inv_emit() in <invtrack/riscv.h>.
  */
 #include <errno.h>

@@ -428,14 +428,7 @@ err_dev:
 
 static bool master_attached(struct invt_smmu_master *m)
 {
-	bool busy = false;
-	uint32_t i;
-
-	invt_mutex_lock(&m->dev.lock);
-	for (i = 0; i < m->dev.nr_ssids && !busy; i++)
-		busy = m->dev.att[i].domain || m->dev.att[i].busy;
-	invt_mutex_unlock(&m->dev.lock);
-	return busy;
+	return invt_device_in_use(&m->dev);
 }
 
 int invt_smmu_master_destroy(struct invt_smmu_master *m)

@@ -7,7 +7,7 @@
  * smmu_hw_cmd (hw.h) to a plan - a struct invt_cache_match for the IOTLB and
  * walk cache (TLBI_*) or for a device's ATC (ATC_INV), or the set of
  * configurations a CFGI_* removes.  The rules are the table at the top of
- * <invtrack/model-cache.h> (HARDWARE.md §1 "What each TLBI removes"); the
+ * <invtrack/model-cache.h> (docs/hardware.md §1 "What each TLBI removes"); the
  * instance (src/model/smmuv3.c) applies the plan under its locks.
  *
  * Written independently of the driver's encoder and range policy

@@ -8,7 +8,7 @@
  * driver's encoder.
  *
  * Behaviour, after IHI0070 §3.5 ("Command and Event queues"), §4.7.3
- * (CMD_SYNC) and HARDWARE.md §1 "Command queue":
+ * (CMD_SYNC) and docs/hardware.md §1 "Command queue":
  *  - commands are consumed in order from CONS.RD up to PROD.WR; the model
  *    executes each one synchronously before consuming the next, so a
  *    CMD_SYNC is consumed only once everything before it took effect, and
@@ -23,10 +23,15 @@
  *    retried sync completes (the timed-out invalidation is not re-sent).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <invtrack/smmuv3-queue.h>
+
+/* invt_pmutex(): the lock as a pthread mutex, taken without draining anything. */
+#include "compat-user.h"
 
 #include "hw.h"
 
@@ -40,7 +45,7 @@ _Static_assert(SMMU_HW_CERROR_ILL == INVT_SMMU_CERROR_ILL &&
 
 /*
  * Default modelled costs, in ns.  ASSUMPTIONS, not measurements: no
- * authoritative published figure exists for SMMUv3 (HARDWARE.md §6 assumes
+ * authoritative published figure exists for SMMUv3 (docs/hardware.md §6 assumes
  * a CMD_SYNC round trip of about 1-5 us; the low end is used).  The others
  * are starting points of the same honesty: TLBI 100 ns, ATC_INV 500 ns,
  * configuration invalidation, PRI_RESP and RESUME 50 ns.
@@ -251,9 +256,9 @@ void smmu_hw_queue_tick(struct smmu_hw_queue *hq)
 {
 	if (!hq->ctrl)
 		return;
-	pthread_mutex_lock(&hq->lock);
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	hwq_tick_locked(hq);
-	pthread_mutex_unlock(&hq->lock);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 }
 
 bool smmu_hw_queue_translating(struct smmu_hw_queue *hq, uint64_t *strtab_base,
@@ -291,7 +296,7 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 	uint8_t *mem;
 	uint64_t base;
 
-	pthread_mutex_lock(&hq->lock);
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	if (hq->ctrl) {
 		hwq_tick_locked(hq);
 		/*
@@ -353,7 +358,7 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 		total += n;
 	}
 out:
-	pthread_mutex_unlock(&hq->lock);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 	return total;
 }
 
@@ -372,7 +377,7 @@ void smmu_hw_queue_init(struct smmu_hw_queue *hq, struct invt_smmu_regs *regs, u
 	if (exec)
 		hq->exec = *exec;
 	hwq_default_costs(hq->cost_ns);
-	pthread_mutex_init(&hq->lock, NULL);
+	pthread_mutex_init(invt_pmutex(&hq->lock), NULL);
 	if (mode == SMMU_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;
 		regs->doorbell_arg = hq;
@@ -387,7 +392,7 @@ void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)
 		hq->regs->poll = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
-	pthread_mutex_destroy(&hq->lock);
+	pthread_mutex_destroy(invt_pmutex(&hq->lock));
 }
 
 static void *hwq_thread(void *arg)
@@ -409,9 +414,15 @@ int smmu_hw_queue_start(struct smmu_hw_queue *hq)
 	if (hq->mode != SMMU_HW_QUEUE_THREADED || hq->running)
 		return -EINVAL;
 	__atomic_store_n(&hq->stop, 0, __ATOMIC_RELAXED);
-	ret = pthread_create(&hq->thread, NULL, hwq_thread, hq);
-	if (ret)
+	hq->thread = malloc(sizeof(pthread_t));
+	if (!hq->thread)
+		return -ENOMEM;
+	ret = pthread_create(hq->thread, NULL, hwq_thread, hq);
+	if (ret) {
+		free(hq->thread);
+		hq->thread = NULL;
 		return -ret;
+	}
 	hq->running = true;
 	return 0;
 }
@@ -421,7 +432,9 @@ void smmu_hw_queue_stop(struct smmu_hw_queue *hq)
 	if (!hq->running)
 		return;
 	__atomic_store_n(&hq->stop, 1, __ATOMIC_RELEASE);
-	pthread_join(hq->thread, NULL);
+	pthread_join(*(pthread_t *)hq->thread, NULL);
+	free(hq->thread);
+	hq->thread = NULL;
 	hq->running = false;
 }
 

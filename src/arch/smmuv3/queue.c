@@ -5,7 +5,7 @@
  *
  * Registers and queue semantics: <invtrack/smmuv3-queue.h>, IHI0070 §3.5
  * ("Command and Event queues") and chapter 6 (SMMU_CMDQ_BASE, _PROD, _CONS,
- * SMMU_GERROR, _GERRORN), HARDWARE.md §1 "Command queue".
+ * SMMU_GERROR, _GERRORN), docs/hardware.md §1 "Command queue".
  *
  * Producers.  A mutex covers slot reservation, the command stores and the
  * PROD publication of one batch, so a batch is contiguous in the queue and

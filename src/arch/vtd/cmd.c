@@ -4,7 +4,7 @@
  *
  * Field positions come from the VT-d Architecture Specification §6.5.2
  * "Queued Invalidation Interface" (rev 3.x/4.x numbering), one subsection
- * per descriptor, summarised in design/HARDWARE.md §2 "Descriptors".  The
+ * per descriptor, summarised in docs/hardware.md §2 "Descriptors".  The
  * model's decoder (src/arch/vtd/hw*) is written separately on purpose: do
  * not share these definitions with it.
  */

@@ -9,7 +9,7 @@
  * configurations a context-cache / PASID-cache invalidation removes.  The
  * instance (src/model/vtd.c) applies the plan under its locks.
  *
- * How the model tags what it caches (HARDWARE.md §2 "Tags"):
+ * How the model tags what it caches (docs/hardware.md §2 "Tags"):
  *	first-stage leaves	S1	 tag_s2 = DID, tag_s1 = PASID
  *	first-stage tables	WALK_S1	 tag_s2 = DID, tag_s1 = PASID
  *	second-stage leaves	S2	 tag_s2 = DID, tag_s1 = NONE

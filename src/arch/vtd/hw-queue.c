@@ -9,7 +9,7 @@
  *
  * Behaviour, after VT-d §6.5.2 ("Queued Invalidation Interface"), §6.5.2.8
  * ("Invalidation Wait Descriptor"), §6.5.2.10 ("Hardware Handling of Queued
- * Invalidation Interface Errors") and HARDWARE.md §2 "Invalidation queue":
+ * Invalidation Interface Errors") and docs/hardware.md §2 "Invalidation queue":
  *  - IQA gives the queue: base [63:12] (model memory), DW [11], QS [2:0]:
  *    4 KiB << QS bytes, i.e. 2^(QS+8-DW) descriptors of 16 << DW bytes.
  *    IQH and IQT are byte offsets into it;
@@ -55,6 +55,9 @@
 
 #include "hw-queue.h"
 
+/* invt_pmutex(): the lock as a pthread mutex, taken without draining anything. */
+#include "compat-user.h"
+
 /* IQT / IQH: offset bits [18:4]. */
 #define HWQ_OFF_MASK	0x7fff0ull
 #define HWQ_ITESID_SHIFT	32
@@ -63,7 +66,7 @@
 
 /*
  * Default modelled costs, in ns.  Starting points, not measurements of one
- * descriptor: Linux's dmar_perf_latency samples (HARDWARE.md §6) put an
+ * descriptor: Linux's dmar_perf_latency samples (docs/hardware.md §6) put an
  * IOTLB invalidation (submit to wait done) mostly at 0.1-1 us and device-TLB
  * ones similar (max 2 us); the split below is an ASSUMPTION: IOTLB and
  * PASID-IOTLB 200 ns, device-TLB 500 ns, context/PASID/interrupt cache
@@ -290,7 +293,7 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 	uint8_t *mem;
 	bool wide;
 
-	pthread_mutex_lock(&hq->lock);
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	hwq_apply_clear(hq);
 	hwq_apply_gcmd(hq);
 	if (hq->global_cmd &&
@@ -352,7 +355,7 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 	/* Out of descriptors (or stopped): the FN = 0 waits complete now. */
 	hwq_complete_deferred(hq);
 out:
-	pthread_mutex_unlock(&hq->lock);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 	return total;
 }
 
@@ -374,7 +377,7 @@ void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, stru
 		hq->exec = *exec;
 	hwq_default_costs(hq->cost_ns);
 	hq->gcmd_left = -1;
-	pthread_mutex_init(&hq->lock, NULL);
+	pthread_mutex_init(invt_pmutex(&hq->lock), NULL);
 	if (mode == VTD_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;
 		regs->doorbell_arg = hq;
@@ -388,7 +391,7 @@ void vtd_hw_queue_destroy(struct vtd_hw_queue *hq)
 		hq->regs->doorbell = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
-	pthread_mutex_destroy(&hq->lock);
+	pthread_mutex_destroy(invt_pmutex(&hq->lock));
 }
 
 static void *hwq_thread(void *arg)

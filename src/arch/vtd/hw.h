@@ -7,7 +7,7 @@
  * own field extraction and own types, so that a mistake in one is caught by
  * the other.  Source: Intel VT-d specification (rev 3.x/4.x) §6.5.2
  * "Queued Invalidation Interface", one subsection per descriptor (cited at
- * each table row in hw-decode.c); summarised in design/HARDWARE.md §2.
+ * each table row in hw-decode.c); summarised in docs/hardware.md §2.
  *
  * The type is qw0[3:0] | qw0[11:9] << 4 (7 bits); types 1-8 are decoded,
  * every other value is an invalid descriptor type.  Every bit a descriptor
@@ -207,7 +207,7 @@ void vtd_hw_page_span(const struct vtd_hw_desc *d, uint64_t *first, uint64_t *la
  *
  * S = 0: the 4 KiB page at ADDR.  S = 1: 8 KiB << (the number of trailing 1
  * bits of ADDR[63:12]), aligned (PCIe ATS "Invalidate Request" size
- * encoding; HARDWARE.md §5); all 52 bits set: everything.
+ * encoding; docs/hardware.md §5); all 52 bits set: everything.
  */
 void vtd_hw_devtlb_span(const struct vtd_hw_desc *d, uint64_t *first, uint64_t *last);
 

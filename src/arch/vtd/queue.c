@@ -4,7 +4,7 @@
  * through wait descriptors, and IQE / ITE / ICE recovery.
  *
  * Registers and semantics: <invtrack/vtd-regs.h>, <invtrack/vtd-queue.h>,
- * VT-d §6.5.2 "Queued Invalidation Interface", HARDWARE.md §2 "Invalidation
+ * VT-d §6.5.2 "Queued Invalidation Interface", docs/hardware.md §2 "Invalidation
  * queue".
  *
  * Producers.  A mutex covers slot reservation, the descriptor stores and

@@ -99,7 +99,7 @@ static void build_piotlb(const struct invt_vtd_inv *inv, struct invt_vtd_desc *d
 }
 
 /*
- * §6.5.2.5 / §6.5.2.6 with the PCIe ATS size encoding (HARDWARE.md §5):
+ * §6.5.2.5 / §6.5.2.6 with the PCIe ATS size encoding (docs/hardware.md §5):
  * S = 0 is one 4 KiB page; S = 1 spans 8 KiB << (trailing one bits of
  * address[63:12]), the bits above them giving the aligned base.  A span of
  * 2^am pages (am >= 1) is am - 1 one bits.

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+"""What libinvtrack.so offers a program that links it.
+
+    exports.py symbols LIBINVTRACK.so INCLUDEDIR   exported = the public API, SONAME versioned
+    exports.py headers INCLUDEDIR                  public headers pull in no pthread, no liburcu
+
+Exit status 0 passes, 77 skips (meson), anything else fails with a message.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+
+def die(msg):
+    print('FAIL: ' + msg)
+    sys.exit(1)
+
+
+def public_text(incdir):
+    text = {}
+    for name in sorted(os.listdir(os.path.join(incdir, 'invtrack'))):
+        if name.endswith('.h'):
+            with open(os.path.join(incdir, 'invtrack', name)) as f:
+                text[name] = f.read()
+    return text
+
+
+def declared(text):
+    """Functions and objects the public headers declare (not static inline ones)."""
+    names = set()
+    for body in text.values():
+        body = re.sub(r'/\*.*?\*/', '', body, flags=re.S)
+        # Join continued declarations, drop static inline definitions.
+        for m in re.finditer(r'^(?!static|#|\s|typedef|})[^;{}]*?\b(invt_\w+)\s*\(',
+                             body, re.M):
+            names.add(m.group(1))
+        for m in re.finditer(r'^extern\b[^;(]*\b(invt_\w+)\s*(\[[^]]*\])?\s*;', body, re.M):
+            names.add(m.group(1))
+    return names
+
+
+def check_symbols(lib, incdir):
+    nm = shutil.which('nm')
+    objdump = shutil.which('objdump')
+    if not nm or not objdump:
+        print('SKIP: binutils (nm, objdump) not installed')
+        sys.exit(77)
+    out = subprocess.run([nm, '-D', '--defined-only', lib], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    exported = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in 'TDBRVWi':
+            name, _, version = parts[2].partition('@')
+            exported[name] = version.lstrip('@')
+    exported.pop('INVTRACK_0', None)
+    decl = declared(public_text(incdir))
+    bad = sorted(n for n in exported if not n.startswith('invt_'))
+    if bad:
+        die('%d exported symbols outside the invt_ namespace: %s' % (len(bad), ', '.join(bad[:20])))
+    private = sorted(n for n in exported if n not in decl)
+    if private:
+        die('exported, but no public header declares them: %s' % ', '.join(private))
+    unversioned = sorted(n for n, v in exported.items() if v != 'INVTRACK_0')
+    if unversioned:
+        die('exported without the INVTRACK_0 version: %s' % ', '.join(unversioned[:20]))
+    missing = sorted(n for n in decl if n not in exported)
+    # Declared only for ablation builds (emulated store buffer, protocol switches).
+    missing = [n for n in missing if not n.startswith(('invt_sb_', 'invt_ablate'))]
+    if missing:
+        die('declared in a public header but not exported: %s' % ', '.join(missing))
+    head = subprocess.run([objdump, '-p', lib], stdout=subprocess.PIPE,
+                          check=True).stdout.decode()
+    m = re.search(r'^\s*SONAME\s+(\S+)$', head, re.M)
+    if not m or m.group(1) != 'libinvtrack.so.0':
+        die('SONAME is %s, expected libinvtrack.so.0' % (m.group(1) if m else 'missing'))
+    print('ok: %d symbols exported, all invt_* public API, version INVTRACK_0, SONAME %s' %
+          (len(exported), m.group(1)))
+
+
+def check_headers(incdir):
+    text = public_text(incdir)
+    inc = re.compile(r'^\s*#\s*include\s*<([^>]+)>', re.M)
+    bad = []
+    for name in text:
+        seen, todo = set(), [name]
+        while todo:
+            h = todo.pop()
+            if h in seen:
+                continue
+            seen.add(h)
+            for target in inc.findall(text[h]):
+                if target.startswith('invtrack/'):
+                    todo.append(target[len('invtrack/'):])
+                elif target == 'pthread.h' or target.startswith('urcu'):
+                    bad.append('<invtrack/%s> pulls in <%s> (through %s)' % (name, target, h))
+    if bad:
+        die('\n'.join(bad))
+    print('ok: %d public headers, none pulls in pthread or liburcu' % len(text))
+
+
+def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == 'symbols':
+        check_symbols(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 3 and sys.argv[1] == 'headers':
+        check_headers(sys.argv[2])
+    else:
+        die('usage: exports.py symbols LIB INCLUDEDIR | headers INCLUDEDIR')
+
+
+if __name__ == '__main__':
+    main()
