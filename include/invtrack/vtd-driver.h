@@ -97,8 +97,12 @@
 #define INVT_VTD_DESC_BYTES		32
 /* The first DID handed out (see above). */
 #define INVT_VTD_FIRST_DID		2
-/* Polls of GSTS_REG before a GCMD handshake gives up (-ETIMEDOUT). */
-#define INVT_VTD_GSTS_SPINS		(1u << 20)
+/*
+ * Polls of GSTS_REG before a GCMD handshake gives up (-ETIMEDOUT): the same
+ * bound as a queue wait (INVT_VTD_QI_DEFAULT_SPINS), so that a unit whose
+ * status lags on a loaded machine is not taken for a dead one.
+ */
+#define INVT_VTD_GSTS_SPINS		(1u << 24)
 /* RIDs are devfn on bus 0. */
 #define INVT_VTD_MAX_RID		255
 
