@@ -73,7 +73,7 @@ static void decoder_side(const uint8_t *slot, bool wide, const struct vtd_hw_cap
 		FUZZ_CHECK((ret == VTD_HW_IQEI_TYPE &&
 			    (why == VTD_HW_BAD_TYPE || why == VTD_HW_BAD_FEATURE)) ||
 			   (ret == VTD_HW_IQEI_RSVD && why >= VTD_HW_BAD_RSVD &&
-			    why <= VTD_HW_BAD_AM), "IQEI %d reason %d", ret, why);
+			    why <= VTD_HW_BAD_WAIT), "IQEI %d reason %d", ret, why);
 		return;
 	}
 	FUZZ_CHECK(why == VTD_HW_BAD_NONE, "decoded with reason %d", why);

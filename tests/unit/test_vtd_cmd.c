@@ -80,6 +80,7 @@ static void test_vectors(void **state)
 
 static const struct invt_vtd_desc rejects[] = {
 	{ .type = 0 },
+	{ .type = 5, .fn = 1 },				/* a wait with neither SW nor IF */
 	{ .type = 9 },
 	{ .type = 1, .g = 0 },				/* cc G reserved */
 	{ .type = 1, .g = 1, .did = 1 },		/* global carries no DID */
@@ -287,6 +288,9 @@ static void random_desc(struct invt_vtd_desc *d)
 	case 5:
 		d->iflag = rnd() & 1;
 		d->sw = rnd() & 1;
+		/* A wait with neither SW nor IF is never encoded (see below). */
+		if (!d->iflag && !d->sw)
+			d->sw = 1;
 		d->fn = rnd() & 1;
 		d->pd = rnd() & 1;
 		if (d->sw) {

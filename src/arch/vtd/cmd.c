@@ -122,6 +122,13 @@ static unsigned int carried(const struct invt_vtd_desc *d)
 		default:			return C_INVALID;
 		}
 	case INVT_VTD_DESC_WAIT:
+		/*
+		 * §6.5.2.8: a wait that neither writes a status (SW) nor
+		 * raises an interrupt (IF) completes unobserved; implementations
+		 * may refuse it (the model does, with IQE): never encode one.
+		 */
+		if (!d->sw && !d->iflag)
+			return C_INVALID;
 		return d->sw ? C_WAIT | C_STATUS : C_WAIT;
 	case INVT_VTD_DESC_PIOTLB:
 		switch (d->g) {
