@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(first);
 	free(second);
 
-	cli_replay_args(&o, replay, sizeof(replay));
+	cli_replay_args(&o, 0, replay, sizeof(replay));
 	FUZZ_CHECK(!strncmp(replay, "--seed ", 7), "replay line '%s'", replay);
 	return 0;
 }
