@@ -116,6 +116,15 @@ static char first[256];
 
 static __thread struct record *cur;
 
+/*
+ * The checker's logical clock.  Seq-cst: the invalidators' begin/end ticks
+ * and the churn thread's leave/installed ticks (taken under sl->lock) fall
+ * in one total order that agrees with each thread's program order around
+ * them.  Pairs with itself across those threads; forbids the checker
+ * placing an invalidation wholly before an install that it overlapped (a
+ * relaxed counter could order the ticks one way and the work another, and
+ * the coverage rule would then blame or excuse the wrong invalidation).
+ */
 static uint64_t tick(void)
 {
 	return __atomic_fetch_add(&clk, 1, __ATOMIC_SEQ_CST);
