@@ -987,6 +987,8 @@ static void test_qi_ordering(void **state)
 	assert_int_equal(order_case(true, Q_PIOTLB(1), 0, MID_NONE, 1, NULL), 2);
 	/* PASID-based IOTLB -> plain device-TLB: not listed, not ordered. */
 	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_NONE, -1, NULL), 4);
+	/* IOTLB of a first-stage DID -> plain device-TLB: ordered, all PASIDs gone. */
+	assert_int_equal(order_case(true, Q_IOTLB_DSI, 0, MID_NONE, -1, NULL), 0);
 	/* ... a wait with FN = 0 between does not order it either ... */
 	assert_int_equal(order_case(true, Q_PIOTLB(0), 0, MID_WAIT_FN0, -1, NULL), 4);
 	/* ... one with FN = 1 does. */
@@ -999,6 +1001,53 @@ static void test_qi_ordering(void **state)
 	/* ... before a completed wait with FN = 1. */
 	assert_int_equal(order_case(false, Q_PC(0), 0, MID_WAIT_FN1, -1, &fetches), 2);
 	assert_int_equal(fetches, 1);
+}
+
+/*
+ * The unlisted pair end to end: a first-stage domain at the RID (PASID 0)
+ * of an ATS device, a page unmapped, then its IOTLB invalidation, the
+ * device-TLB one and a wait.  The device's request in the device-TLB
+ * invalidation's window refills its TLB from an IOTLB entry still there
+ * when nothing ordered the IOTLB invalidation first: a PASID-based IOTLB
+ * invalidation (type 6, §6.5.2.12 lists no order before a type 3) leaves a
+ * stale device-TLB entry (STALE_TLB at the next access); an IOTLB
+ * invalidation of the DID (type 2: §6.5.2.3 removes the DID's first-stage
+ * entries, §6.5.2.12 orders it before a type 3), PSI or DSI, leaves none.
+ */
+static unsigned int unlisted_pair(uint64_t q0, uint64_t q1)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, true);
+	unsigned int stale;
+
+	ctx_set(f, RID_ATS, true);
+	pasid_set(f, 0, a, true, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID_ATS, 4), 0);
+	map(f, a, VA_X);
+	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false), 0);
+	unmap(f, a, VA_X);
+	f->win_dma = true;
+	put(f, q0, q1);
+	DEVTLB(RID_ATS, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(f->windows, 1);
+	release(f);
+	invt_mvtd_dma(f->m, RID_ATS, 0, VA_X, false);
+	stale = ost(f).violations[INVT_VIOL_STALE_TLB];
+	assert_int_equal(ost(f).total, stale);
+	assert_int_equal(mst(f).errors, 0);
+	fx_free(f);
+	return stale;
+}
+
+static void test_qi_unlisted_pair(void **state)
+{
+	(void)state;
+	/* PASID-based IOTLB, page-selective in PASID 0: stale. */
+	assert_int_equal(unlisted_pair(F(0, 32) | F(DID_A, 16) | 0x36, VA_X), 1);
+	/* IOTLB PSI and DSI of the DID: clean. */
+	assert_int_equal(unlisted_pair(F(DID_A, 16) | 0x32, VA_X), 0);
+	assert_int_equal(unlisted_pair(Q_IOTLB_DSI, 0), 0);
 }
 
 /* A wait with FN = 0 completes (status written) once the queue ran dry. */
@@ -1087,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_gcmd),
 		cmocka_unit_test(test_qi_ordering),
+		cmocka_unit_test(test_qi_unlisted_pair),
 		cmocka_unit_test(test_qi_fn0_wait),
 		cmocka_unit_test(test_driver_iqe_recovery),
 		cmocka_unit_test(test_driver_rid_detached),

@@ -14,8 +14,10 @@
  *  - attach / replace / detach at the RID (second stage) and at a PASID
  *    (first stage): PASID entries and the exact invalidation sequence
  *    (PASID cache, IOTLB, device TLB) of install, and what commit adds;
- *  - the flush engine's descriptors for a range, and plan_count equal to
- *    what the unit consumed over ~20 ranges on two units;
+ *  - the flush engine's descriptors for a range (the unlisted pair's
+ *    PASID-based IOTLB descriptors rewritten as IOTLB ones, the fenced wait
+ *    when they no longer can be, neither under the atc-order ablation), and
+ *    plan_count equal to what the unit consumed over ~20 ranges on two units;
  *  - a rejected descriptor during install: -EIO, abort restores the entry;
  *  - no_fence: one submission per phase; hooks; the config-inval ablation.
  * Single-threaded: the unit runs in the test's thread.
@@ -732,21 +734,40 @@ static void test_invalidate_desc(void **state)
 	{
 		/*
 		 * PASID-based IOTLB then a plain device TLB: the pair §6.5.2.12
-		 * does not order, so a fenced wait between; the PASID-based
-		 * device TLB after it is ordered by the queue.
+		 * does not order, so the PASID-based IOTLB descriptors become
+		 * IOTLB PSIs of the DID (§6.5.2.3: they also remove its
+		 * first-stage entries), which it does order; the PASID-based
+		 * device TLB after them is ordered too.  No wait between.
 		 */
-		const uint64_t seq[] = { D_PIOTLB_PSI(did, 0), D_PIOTLB_PSI(did, 7), 0x65,
-					 D_DEVTLB(rid), D_PDEVTLB(rid, 7), 0x65 };
+		const uint64_t seq[] = { D_IOTLB_PSI(did), D_IOTLB_PSI(did), D_DEVTLB(rid),
+					 D_PDEVTLB(rid, 7), 0x65 };
 
-		expect_seq(0, from, seq, 6);
+		expect_seq(0, from, seq, 5);
 		assert_int_equal(E->unit[0].qw1[from], 0x42);		/* AM 2, IH */
 		assert_int_equal(E->unit[0].qw1[from + 1], 0x42);
-		assert_int_equal(E->unit[0].qw1[from + 3], 0x1001);	/* S, 16 KiB at 0 */
-		assert_int_equal(E->unit[0].qw1[from + 4], 0x1000 | (1u << 11));
+		assert_int_equal(E->unit[0].qw1[from + 2], 0x1001);	/* S, 16 KiB at 0 */
+		assert_int_equal(E->unit[0].qw1[from + 3], 0x1000 | (1u << 11));
+	}
+	/* The whole address space: DSIs. */
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate_all(&d.dom), 0);
+	{
+		const uint64_t seq[] = { D_IOTLB_DSI(did), D_IOTLB_DSI(did), D_DEVTLB(rid),
+					 D_PDEVTLB(rid, 7), 0x65 };
+
+		expect_seq(0, from, seq, 5);
+	}
+	/* Only the PASID: the PASID-based IOTLB stays (type 8 waits for it). */
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x1000, true), 0);
+	{
+		const uint64_t seq[] = { D_PIOTLB_PSI(did, 7), D_PDEVTLB(rid, 7), 0x65 };
+
+		expect_seq(0, from, seq, 3);
 	}
 	assert_int_equal(v->stats.submits, v->stats.completions);
 	assert_int_equal(v->stats.build_errors, 0);
-	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
 	assert_int_equal(invt_vtd_attach(&m, 7, NULL), 0);
 	assert_int_equal(invt_vtd_master_destroy(&m), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
@@ -792,6 +813,69 @@ static void test_invalidate_ordered(void **state)
 	assert_int_equal(invt_vtd_master_destroy(&m2), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
+}
+
+/*
+ * More PASID-based IOTLB descriptors than a batch holds (INVT_BATCH_BYTES),
+ * then the plain device TLB: those already submitted cannot be rewritten,
+ * so a fenced wait orders them instead; plan_count counts it.  Under the
+ * "atc-order" ablation: neither the rewrite nor the wait.
+ */
+static void invalidate_many(bool ablate)
+{
+	enum { NP = 40 };
+	const uint32_t rid = 0x33;
+	struct invt_vtd *v;
+	struct invt_vtd_domain d;
+	struct invt_vtd_master m;
+	struct invt_invs *invs;
+	struct invt_range r = { .start = 0x1000, .last = 0x1fff, .leaf = true };
+	uint64_t cmds, syncs;
+	uint32_t did, p;
+	size_t from, k;
+
+	if (ablate)
+		assert_int_equal(invt_ablate(&E->ctx, "atc-order"), 0);
+	v = unit_up(0);
+	domain(&d, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 64, true), 0);
+	for (p = 0; p <= NP; p++)
+		assert_int_equal(invt_vtd_attach(&m, p, &d), 0);
+	did = did_of(&d, v);
+	invs = invt_domain_invs_get(&d.dom);
+	assert_non_null(invs);
+	invt_vtd_plan_count(invs, &r, &cmds, &syncs);
+	invt_invs_free(invs);
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x1000, true), 0);
+	/* PASIDs 0..NP, [a fenced wait,] the RID's device TLB, NP PASIDs', a wait. */
+	assert_int_equal(E->unit[0].n - from, cmds);
+	assert_int_equal(cmds, 2 * (NP + 1) + (ablate ? 1 : 2));
+	assert_int_equal(syncs, ablate ? 1 : 2);
+	for (k = 0; k <= NP; k++)
+		assert_int_equal(E->unit[0].qw0[from + k], D_PIOTLB_PSI(did, k));
+	k = from + NP + 1;
+	if (!ablate)
+		assert_true(is_wait(E->unit[0].qw0[k++], true));
+	assert_int_equal(E->unit[0].qw0[k], D_DEVTLB(rid));
+	assert_true(is_wait(E->unit[0].qw0[E->unit[0].n - 1], true));
+	assert_int_equal(v->stats.build_errors, 0);
+	for (p = 0; p <= NP; p++)
+		assert_int_equal(invt_vtd_attach(&m, p, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
+}
+
+static void test_invalidate_many(void **state)
+{
+	invalidate_many(false);
+}
+
+static void test_ablate_atc_order(void **state)
+{
+	if (!invt_ablations_built())
+		skip();
+	invalidate_many(true);
 }
 
 static void test_plan_count(void **state)
@@ -848,11 +932,12 @@ static void test_plan_count(void **state)
 			assert_int_equal(E->unit[0].n - n0 + E->unit[1].n - n1, cmds);
 			assert_int_equal(E->unit[0].waits - w0 + E->unit[1].waits - w1, syncs);
 			/*
-			 * d1: unit 0 PIOTLB x2, the unlisted pair's wait,
-			 * DEVTLB, PDEVTLB, wait; unit 1 PIOTLB, wait.  d2:
-			 * IOTLB, DEVTLB (ordered, §6.5.2.12), wait.
+			 * d1: unit 0 IOTLB x2 (the PASID-based ones, widened
+			 * before the plain device TLB), DEVTLB, PDEVTLB,
+			 * wait; unit 1 PIOTLB, wait.  d2: IOTLB, DEVTLB
+			 * (ordered, §6.5.2.12), wait.
 			 */
-			assert_true(cmds >= (k ? 3 : 8));
+			assert_int_equal(cmds, k ? 3 : 7);
 		}
 	}
 	assert_int_equal(v0->stats.build_errors + v1->stats.build_errors, 0);
@@ -1013,10 +1098,12 @@ int main(void)
 		T(test_attach_rules),
 		T(test_invalidate_desc),
 		T(test_invalidate_ordered),
+		T(test_invalidate_many),
 		T(test_plan_count),
 		T(test_install_error),
 		T(test_no_fence),
 		T(test_ablate_config_inval),
+		T(test_ablate_atc_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

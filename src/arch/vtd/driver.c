@@ -99,8 +99,13 @@ static int emit_to_batch(void *arg, const struct invt_vtd_desc *d)
 	return 0;
 }
 
-/* struct invt_batch.drv: a PASID-based IOTLB invalidation since the last wait. */
-#define BATCH_PIOTLB	1u
+/*
+ * struct invt_batch.drv: PASID-based IOTLB (type 6) descriptors written
+ * since the batch's last wait, still in b->buf (BATCH_PIOTLB) or already
+ * submitted (BATCH_PIOTLB_SENT).
+ */
+#define BATCH_PIOTLB		1u
+#define BATCH_PIOTLB_SENT	2u
 
 /* Entries that become a plain (non-PASID) device-TLB invalidation, type 3. */
 static bool plain_devtlb(const struct invt_inv *inv)
@@ -108,36 +113,96 @@ static bool plain_devtlb(const struct invt_inv *inv)
 	return inv->type == INVT_INV_ATC_FULL || (inv->type == INVT_INV_ATC && !inv->ssid);
 }
 
+/* §6.5.2: type in qw0[3:0] (qw0[11:9] = 0); §6.5.2.4: DID qw0[31:16]. */
+static bool slot_is_piotlb(const uint8_t *slot)
+{
+	return (slot[0] & 0xf) == INVT_VTD_DESC_PIOTLB && !(slot[1] & 0x0e);
+}
+
+static uint16_t slot_did(const uint8_t *slot)
+{
+	return (uint16_t)(slot[2] | slot[3] << 8);
+}
+
+/* invt_vtd_emit_t over one slot of the batch (the encoder writes nothing on error). */
+static int emit_to_slot(void *arg, const struct invt_vtd_desc *d)
+{
+	return invt_vtd_desc_encode_le(d, arg, DESC_BYTES);
+}
+
 /*
- * The only completion the queue does not give by itself (the instance sets
- * INVT_IOMMU_QUEUE_ORDERS): VT-d §6.5.2.12 makes a device-TLB invalidation
- * wait for the IOTLB (type 2) invalidations ahead of it and a PASID-based
- * device-TLB one for the IOTLB and PASID-based IOTLB (type 6) ones, but
- * lists nothing for a PASID-based IOTLB invalidation followed by a plain
- * device-TLB one - what a first-stage domain attached at the RID (PASID 0)
- * of an ATS device needs (§6.5.3.3's table asks for that pair).  Before the
- * first such device-TLB descriptor after a type 6 one, a wait with FN = 1
- * (§6.5.2.8: later descriptors only after it completes) and SW = 1 (every
- * wait this driver writes reports a status).  Linux's single batch relies
- * on an order the section does not give.  Not in the "atc-order" ablation.
+ * Rewrite every PASID-based IOTLB descriptor in @b->buf as the IOTLB
+ * invalidation (type 2) of its DID over the same range @r: PSI with the
+ * widened mask, or DSI without CAP.PSI or past MAMV (range.c).  §6.5.2.3:
+ * a type 2 PSI or DSI invalidates the IOTLB and paging-structure entries
+ * caching first-stage and nested mappings of the DID, of every PASID and
+ * (PSI) whatever the address - all the type 6 descriptor removed, and more.
+ * Return: 0, or an encoder error (then the slots before the failed one are
+ * rewritten, the others not: each either way is a whole descriptor).
+ */
+static int widen_piotlb(const struct invt_vtd *vtd, struct invt_batch *b,
+			const struct invt_range *r)
+{
+	struct invt_vtd_inv req = { .kind = INVT_VTD_INV_S2, .all = r->all };
+	uint32_t off;
+	int ret;
+
+	if (!r->all) {
+		req.leaf = r->leaf;
+		req.start = r->start;
+		req.last = r->last;
+	}
+	for (off = 0; off < b->used; off += DESC_BYTES) {
+		uint8_t *slot = b->buf + off;
+
+		if (!slot_is_piotlb(slot))
+			continue;
+		req.did = slot_did(slot);
+		ret = invt_vtd_inv_emit(&vtd->caps, &req, emit_to_slot, slot);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The one pair of descriptors the queue does not order by itself (the
+ * instance sets INVT_IOMMU_QUEUE_ORDERS).  VT-d §6.5.2.12 makes a device-TLB
+ * invalidation (type 3) wait for the IOTLB (type 2) invalidations ahead of
+ * it, and a PASID-based device-TLB one (type 8) for the IOTLB and
+ * PASID-based IOTLB (type 6) ones; it lists nothing for a type 6 followed
+ * by a type 3 - what a first-stage domain at the RID (RID_PASID) of an ATS
+ * device produces, the pair §6.5.3.3's table asks for.  Linux's single
+ * batch relies on an order the section does not give.
+ *
+ * Before the first type 3 after type 6 descriptors, those still in the
+ * batch become type 2 descriptors of their DIDs (widen_piotlb()), which
+ * §6.5.2.12 does order before it: the same number of descriptors, no wait,
+ * and on hardware more of the IOTLB invalidated (the DIDs' whole first
+ * stage).  Where one went out in an earlier submission of the batch (more
+ * than a batch of descriptors for the unit), or a rewrite fails, a wait with
+ * FN = 1 (§6.5.2.8: later descriptors only after it completes) and SW = 1
+ * (every wait this driver writes reports a status) instead.  Neither under
+ * the "atc-order" ablation.  invt_vtd_plan_count() counts the same.
  */
 static void order_unlisted_pair(struct invt_vtd *vtd, struct invt_batch *b,
-				const struct invt_inv *inv)
+				const struct invt_inv *inv, const struct invt_range *r)
 {
 	const struct invt_vtd_desc w = { .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = true };
 
-	if (!(vtd->iommu.flags & INVT_IOMMU_QUEUE_ORDERS))
-		return;
-	if (inv->type == INVT_INV_IOTLB_S1) {
-		b->drv |= BATCH_PIOTLB;
-		return;
-	}
-	if (!plain_devtlb(inv) || !(b->drv & BATCH_PIOTLB) ||
+	if (!(vtd->iommu.flags & INVT_IOMMU_QUEUE_ORDERS) || !plain_devtlb(inv) || !b->drv ||
 	    invt_ctx_ablated(vtd->iommu.ctx, INVT_ABLATE_ATC_ORDER))
 		return;
-	b->drv &= ~BATCH_PIOTLB;
+	if (!(b->drv & BATCH_PIOTLB_SENT)) {
+		if (!widen_piotlb(vtd, b, r)) {
+			b->drv = 0;
+			return;
+		}
+		stat_add(&vtd->stats.build_errors, 1);
+	}
 	if (emit_to_batch(b, &w))
 		stat_add(&vtd->stats.build_errors, 1);
+	b->drv = 0;
 }
 
 static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
@@ -148,11 +213,14 @@ static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const st
 
 	ret = invt_vtd_entry_req(vtd, inv, r, &req);
 	if (!ret && invt_vtd_inv_count(&vtd->caps, &req) > 0)
-		order_unlisted_pair(vtd, b, inv);
+		order_unlisted_pair(vtd, b, inv, r);
 	if (!ret)
 		ret = invt_vtd_inv_emit(&vtd->caps, &req, emit_to_batch, b);
 	if (ret)
 		stat_add(&vtd->stats.build_errors, 1);
+	/* After the emit: a submit it caused moved the earlier ones to SENT. */
+	else if (inv->type == INVT_INV_IOTLB_S1)
+		b->drv |= BATCH_PIOTLB;
 }
 
 static void vtd_build_sync(struct invt_batch *b)
@@ -162,6 +230,9 @@ static void vtd_build_sync(struct invt_batch *b)
 
 	if (emit_to_batch(b, &d))
 		stat_add(&vtd->stats.build_errors, 1);
+	/* FN = 1: what follows runs after everything ahead of the wait. */
+	if (vtd->fence)
+		b->drv = 0;
 }
 
 /* SW = 1 waits among @n descriptors in queue format. */
@@ -228,6 +299,9 @@ static int vtd_complete(struct invt_vtd *vtd, uint64_t first, uint64_t token)
 
 static int vtd_submit(struct invt_batch *b, uint64_t *token)
 {
+	/* What order_unlisted_pair() can no longer rewrite. */
+	if (b->drv & BATCH_PIOTLB)
+		b->drv = (b->drv & ~BATCH_PIOTLB) | BATCH_PIOTLB_SENT;
 	return vtd_queue(invt_vtd_from_iommu(b->iommu), b->buf, b->cmds, NULL, token);
 }
 
@@ -624,34 +698,73 @@ static uint64_t entry_count(struct invt_iommu *iommu, const struct invt_inv *inv
 	return n > 0 ? (uint64_t)n : 0;
 }
 
+/*
+ * The batch of one unit as order_unlisted_pair() sees it: slots used in
+ * b->buf (invt_batch_reserve() submits a full one first), and the type 6
+ * descriptors since the last wait, in the buffer or submitted.
+ */
+struct pair_sim {
+	uint32_t used;
+	bool piotlb;
+	bool sent;
+};
+
+static void sim_desc(struct pair_sim *s)
+{
+	if (s->used == INVT_BATCH_BYTES / DESC_BYTES) {
+		s->sent |= s->piotlb;
+		s->piotlb = false;
+		s->used = 0;
+	}
+	s->used++;
+}
+
+/* Whether order_unlisted_pair() adds a wait before @e, then @e's descriptor. */
+static bool sim_entry(struct pair_sim *s, const struct invt_inv *e)
+{
+	bool wait = false;
+
+	if (plain_devtlb(e) && (s->piotlb || s->sent)) {
+		wait = s->sent;
+		if (wait)
+			sim_desc(s);
+		s->piotlb = s->sent = false;
+	}
+	sim_desc(s);
+	if (e->type == INVT_INV_IOTLB_S1)
+		s->piotlb = true;
+	return wait;
+}
+
 void invt_vtd_plan_count(const struct invt_invs *invs, const struct invt_range *r,
 			 uint64_t *cmds, uint64_t *syncs)
 {
 	/* Loaded once, as the engine does: unref may lower it (invs.h). */
 	size_t n = INVT_READ_ONCE(invs->num_invs), i;
 	const struct invt_iommu *cur = NULL;
-	bool piotlb = false, extra = false;
+	struct pair_sim sim = { 0 };
 
 	invt_invs_plan_count(invs, r, &vtd_ops, entry_count, cmds, syncs);
-	/* Plus order_unlisted_pair()'s wait: one per unit with both kinds. */
-	for (i = 0; i <= n; i++) {
-		const struct invt_inv *e = i < n ? &invs->inv[i] : NULL;
+	/*
+	 * Plus order_unlisted_pair()'s waits: only where a type 6 descriptor
+	 * went out in an earlier submission than the type 3 after it.  The
+	 * engine builds a unit's phases in array order (sorted by type).
+	 */
+	for (i = 0; i < n; i++) {
+		const struct invt_inv *e = &invs->inv[i];
 
-		if (!e || e->iommu != cur) {
-			if (extra) {
-				(*cmds)++;
-				(*syncs)++;
-			}
-			cur = e ? e->iommu : NULL;
-			piotlb = extra = false;
+		if (e->iommu != cur) {
+			cur = e->iommu;
+			sim = (struct pair_sim){ 0 };
 		}
 		/* Relaxed: the reader rules of <invtrack/invs.h>. */
-		if (!e || !cur || cur->ops != &vtd_ops || !(cur->flags & INVT_IOMMU_QUEUE_ORDERS) ||
+		if (!cur || cur->ops != &vtd_ops || !(cur->flags & INVT_IOMMU_QUEUE_ORDERS) ||
+		    invt_ctx_ablated(cur->ctx, INVT_ABLATE_ATC_ORDER) ||
 		    !INVT_READ_ONCE(e->users) || !entry_count(e->iommu, e, r))
 			continue;
-		if (e->type == INVT_INV_IOTLB_S1)
-			piotlb = true;
-		else if (plain_devtlb(e) && piotlb)
-			extra = true;
+		if (sim_entry(&sim, e)) {
+			(*cmds)++;
+			(*syncs)++;
+		}
 	}
 }

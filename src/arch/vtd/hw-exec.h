@@ -30,7 +30,9 @@
  * A type 2 PSI or DSI removes the DID's second-stage entries and every
  * first-stage entry tagged with the DID, of any PASID (VT-d §6.5.2.3; QEMU's
  * model does the same); a type 6 only first-stage entries of DID + PASID
- * (§6.5.2.4).  Type 2 G=3 on a unit without CAP.PSI is executed as a DSI
+ * (§6.5.2.4).  §6.5.2.3 has a PSI remove the DID's first-stage and nested
+ * entries whatever their address; the model removes those in the range only
+ * (less: a driver relying on the rest would be caught).  Type 2 G=3 on a unit without CAP.PSI is executed as a DSI
  * (hardware may invalidate more).  Type 6 G=2 spares global first-stage
  * entries ("all non-global mappings of the PASID"); G=3 removes them too.
  * A device-TLB invalidation without PASID also hits PASID-tagged entries of
