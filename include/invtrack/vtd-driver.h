@@ -34,11 +34,15 @@
  * the IOTLB and PASID-based IOTLB ones; so the instance sets
  * INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS and the flush engine
  * queues the IOTLB, stage-1-clear and device-TLB phases of a unit at once
- * with one wait at the end.  The one pair the section does not list, a
+ * with one wait at the end.  For the one pair the section does not list, a
  * PASID-based IOTLB invalidation followed by a plain device-TLB one (a
- * first-stage domain at the RID of an ATS device), gets a wait with FN = 1
- * between them (§6.5.2.8: later descriptors only after it completes), built
- * by the driver's build op and counted by invt_vtd_plan_count().  Every wait
+ * first-stage domain at the RID of an ATS device), the build op rewrites the
+ * PASID-based IOTLB descriptors still in the batch as IOTLB invalidations
+ * of their DIDs (§6.5.2.3: those remove the DID's first-stage entries too),
+ * which the section orders; only where one was already submitted (more than
+ * a batch for the unit) a wait with FN = 1 goes between them (§6.5.2.8:
+ * later descriptors only after it completes).  invt_vtd_plan_count() counts
+ * the same.  Every wait
  * the driver writes has SW = 1 (a status write) and, but with no_fence,
  * FN = 1.  struct invt_vtd_config.no_fence turns this off (waits with FN = 0,
  * no SYNC_ORDERS: the engine waits after each phase).
@@ -470,7 +474,9 @@ int invt_vtd_entry_req(const struct invt_vtd *vtd, const struct invt_inv *inv,
  * @invs: a sorted array (private copy or read under RCU).
  * @r: the range.
  * @cmds: out: descriptors the flush engine must issue, waits included.
- * @syncs: out: of which waits (one per non-empty phase per unit).
+ * @syncs: out: of which waits (one per unit with anything to invalidate,
+ *	one per non-empty phase with no_fence, plus the fenced waits of the
+ *	unlisted pair - see "Ordering" above).
  *
  * From invt_vtd_inv_count() per live entry, without building anything.
  * Entries of instances that are not VT-d units are ignored.
