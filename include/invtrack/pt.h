@@ -264,7 +264,8 @@ int invt_pt_init(struct invt_pt *pt, const struct invt_pt_fmt *fmt, struct invt_
 
 /**
  * invt_pt_free() - free every table page of a table, root included.
- * @pt: the table; unusable afterwards.
+ * @pt: the table; unusable afterwards.  A zeroed one that was never
+ *	initialised (a nested domain's: the guest owns its table) frees nothing.
  *
  * For domain destruction: the hardware must no longer be able to walk the
  * table (detached, walk caches invalidated).  Data pages are the caller's.

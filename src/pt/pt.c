@@ -181,6 +181,8 @@ static void free_level(struct invt_pt *pt, uint64_t table_pa, unsigned int lvl)
 
 void invt_pt_free(struct invt_pt *pt)
 {
+	if (!pt->fmt)
+		return;	/* never initialised */
 	free_level(pt, pt->root_pa, pt->fmt->levels - 1);
 	pt->root_pa = 0;
 }
