@@ -207,6 +207,20 @@ struct invt_iommu_ops {
  */
 #define INVT_IOMMU_QUEUE_ORDERS (1u << 2)
 
+/*
+ * INVT_IOMMU_NESTED_OWN_TAGS: a nested domain attached through this instance
+ * holds its own stage-2-side tag there, taken from tags[1] like a stage-2
+ * domain's, instead of sharing its parent's (VT-d: a DID per nested domain,
+ * the DID of its PASID entries, as Linux's intel/nested.c gives each nested
+ * domain its own DID per unit).  The entries still go to the parent's array
+ * (IOTLB_S2 and IOTLB_S2_S1_CLEAR with the nested domain's tag, ATC_FULL),
+ * so that a parent unmap reaches every nested domain's combined entries;
+ * the tag is flushed and released when the nested domain's last attachment
+ * through the instance's tag space leaves.  Without it (SMMUv3 VMID, RISC-V
+ * GSCID) nested attachments use the parent's stage-2 tag.
+ */
+#define INVT_IOMMU_NESTED_OWN_TAGS (1u << 3)
+
 /**
  * struct invt_iommu - one IOMMU instance.
  * @id: small integer, unique in the context; orders arrays.
@@ -404,7 +418,10 @@ int invt_device_destroy(struct invt_device *dev);
  * @INVT_DOMAIN_S2: stage-2 (VMID / DID / GSCID); may be a nest parent.
  * @INVT_DOMAIN_NESTED: a guest-owned stage-1 table over an S2 parent.  Its
  *	attachments add entries to the parent's array: the parent's stage-2
- *	tag, the stage-1 clear of the VM, and full ATC invalidation.
+ *	tag (or the nested domain's own, INVT_IOMMU_NESTED_OWN_TAGS), the
+ *	stage-1 clear of that tag, and full ATC invalidation; they leave
+ *	with the attachment, so the parent's array holds them exactly while a
+ *	nested domain over it is attached somewhere.
  */
 enum invt_domain_type {
 	INVT_DOMAIN_S1,
@@ -434,7 +451,8 @@ struct invt_tag_binding {
  * @lock: serialises writers of @invs and @bindings.
  * @atc_lock: read-held by invalidators walking an array with ATC entries;
  *	write-cycled after ATC entries are dropped (detach quiescence).
- * @bindings: tags held, one per tag space (under @lock).
+ * @bindings: tags held, one per tag space (under @lock; a nested domain's
+ *	own tags, INVT_IOMMU_NESTED_OWN_TAGS, under its parent's lock).
  * @nr_bindings: entries in @bindings.
  * @cap_bindings: room in @bindings.
  * @nr_children: nested domains over this one (under ctx->lock).
@@ -666,7 +684,8 @@ int invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
 
 /**
  * invt_domain_tag() - the tag a domain holds on an instance.
- * @dom: an S1 or S2 domain, or a nested one (its parent's stage-2 tag).
+ * @dom: an S1 or S2 domain, or a nested one (its parent's stage-2 tag, or
+ *	its own on an instance with INVT_IOMMU_NESTED_OWN_TAGS).
  * @iommu: the instance.
  * @tag: out: the tag (ASID, VMID, DID, PSCID, GSCID).
  *

@@ -37,6 +37,20 @@ static struct invt_tag_space *domain_tag_space(struct invt_iommu *iommu,
 	return iommu->tags[dom->type == INVT_DOMAIN_S1 ? 0 : 1];
 }
 
+/*
+ * The domain holding the tag an attachment to @dom uses on @iommu: @dom's
+ * array owner (a nested domain's parent: the parent's stage-2 tag, SMMUv3
+ * VMID, RISC-V GSCID), or, on an instance with INVT_IOMMU_NESTED_OWN_TAGS,
+ * the nested domain itself (a VT-d DID per nested domain).  Either way its
+ * bindings change only under the owner's lock.
+ */
+static struct invt_domain *tag_holder(struct invt_domain *dom, const struct invt_iommu *iommu)
+{
+	if (dom->type == INVT_DOMAIN_NESTED && (iommu->flags & INVT_IOMMU_NESTED_OWN_TAGS))
+		return dom;
+	return invt_invs_owner(dom);
+}
+
 static struct invt_tag_binding *binding_find(struct invt_domain *owner,
 					     const struct invt_tag_space *ts)
 {
@@ -91,7 +105,8 @@ static int binding_get(struct invt_domain *owner, struct invt_tag_space *ts,
 /*
  * Drop one user of @b; at 0 the tag goes back (the caller flushed it, or
  * quarantined what did not flush), unless @keep_tag: then it stays held for
- * good (a failed flush that could not even be quarantined).
+ * good (a failed flush that could not even be quarantined).  @owner is the
+ * domain holding @b (tag_holder()).
  */
 static void binding_put(struct invt_domain *owner, struct invt_tag_binding *b, bool keep_tag)
 {
@@ -123,8 +138,9 @@ static void entries_insert(struct invt_invs *invs, const struct invt_inv *e)
 
 /*
  * The sorted entries an attachment of (@dev, @ssid) to @dom needs, with the
- * tag @tag: its stage's IOTLB tag; for a nested domain the parent's stage-2
- * tag and the stage-1 clear of the VM; one ATC entry per SID when ATS is on
+ * tag @tag: its stage's IOTLB tag; for a nested domain the stage-2 tag it
+ * is walked with (the parent's, or its own with INVT_IOMMU_NESTED_OWN_TAGS)
+ * and the stage-1 clear of that tag; one ATC entry per SID when ATS is on
  * (the whole ATC when nested: the guest's PASIDs are not known).
  */
 static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, uint32_t ssid,
@@ -241,7 +257,7 @@ static uint32_t entries_unref(struct invt_domain *owner, struct invt_invs *del)
 static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struct invt_invs *del,
 			 bool clean_atc, bool in_array)
 {
-	struct invt_domain *owner = invt_invs_owner(dom);
+	struct invt_domain *owner = invt_invs_owner(dom), *holder;
 	struct invt_ctx *ctx = owner->ctx;
 	struct invt_tag_binding *b;
 	struct invt_invs *purged;
@@ -287,13 +303,14 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 	if (iotlb && !invt_ablated(ctx, INVT_ABLATE_TAG_FLUSH))
 		err = entries_flush(ctx, del, iotlb);
 
-	b = binding_find(owner, domain_tag_space(dev->iommu, dom));
+	holder = tag_holder(dom, dev->iommu);
+	b = binding_find(holder, domain_tag_space(dev->iommu, dom));
 	INVT_DEBUG_ASSERT(b);
 	for (i = 0; err && b && i < del->num_invs; i++)
 		if ((iotlb & (1u << i)) && invt_tag_quarantine(b->space, &del->inv[i]))
 			keep_tag = true;
 	if (b)
-		binding_put(owner, b, keep_tag);
+		binding_put(holder, b, keep_tag);
 
 	/*
 	 * Detach quiescence: an invalidator that may have seen the ATC entry
@@ -331,7 +348,7 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 static int domain_join(struct invt_domain *dom, struct invt_device *dev, uint32_t ssid,
 		       struct invt_invs **entries)
 {
-	struct invt_domain *owner = invt_invs_owner(dom);
+	struct invt_domain *owner = invt_invs_owner(dom), *holder = tag_holder(dom, dev->iommu);
 	struct invt_tag_binding *b;
 	struct invt_invs *add, *merged, *old;
 	struct invt_tag_space *ts;
@@ -351,13 +368,13 @@ static int domain_join(struct invt_domain *dom, struct invt_device *dev, uint32_
 	 * (A new tag never is: the quarantine holds its tags.)
 	 */
 	if (invt_tag_retry(ts)) {
-		b = binding_find(owner, ts);
+		b = binding_find(holder, ts);
 		if (b && invt_tag_dirty_on(ts, dev->iommu, b->tag)) {
 			ret = -EIO;
 			goto out_unlock;
 		}
 	}
-	ret = binding_get(owner, ts, &b, &created);
+	ret = binding_get(holder, ts, &b, &created);
 	if (ret)
 		goto out_unlock;
 	entries_fill(add, dev, ssid, dom, b->tag);
@@ -366,7 +383,7 @@ static int domain_join(struct invt_domain *dom, struct invt_device *dev, uint32_
 		if (created) {
 			/* Never used: the tag goes back unflushed, the binding with it. */
 			invt_tag_put(b->space, b->tag);
-			owner->nr_bindings--;
+			holder->nr_bindings--;
 		}
 		goto out_unlock;
 	}
@@ -572,7 +589,7 @@ int invt_domain_tag(struct invt_domain *dom, struct invt_iommu *iommu, uint32_t 
 	int ret = -ENOENT;
 
 	invt_mutex_lock(&owner->lock);
-	b = binding_find(owner, domain_tag_space(iommu, owner));
+	b = binding_find(tag_holder(dom, iommu), domain_tag_space(iommu, dom));
 	if (b) {
 		*tag = b->tag;
 		ret = 0;
