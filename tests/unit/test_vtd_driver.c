@@ -407,8 +407,8 @@ static void test_init(void **state)
 	assert_int_equal(u->gcmds[1], INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_SRTP);
 	assert_int_equal(u->gcmds[2], INVT_VTD_GCMD_QIE | INVT_VTD_GCMD_TE);
 	assert_int_equal(u->regs.gsts, INVT_VTD_GSTS_QIES | INVT_VTD_GSTS_TES | INVT_VTD_GSTS_RTPS);
-	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_SYNC_ORDERS |
-					 INVT_IOMMU_QUEUE_ORDERS);
+	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_NESTED_OWN_TAGS |
+					 INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS);
 	assert_ptr_equal(v->iommu.tags[0], &v->dids);
 	assert_ptr_equal(v->iommu.tags[1], &v->dids);
 	assert_int_equal(v->dids.min, 2);
@@ -1010,7 +1010,7 @@ static void test_no_fence(void **state)
 	cfg.no_fence = true;
 	cfg.hooks = &hooks;
 	v = unit_up_cfg(0, &cfg);
-	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS);
+	assert_int_equal(v->iommu.flags, INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_NESTED_OWN_TAGS);
 	assert_true(is_wait(E->unit[0].qw0[3], false));
 	domain(&d1, INVT_DOMAIN_S1);
 	domain(&d2, INVT_DOMAIN_S1);

@@ -579,7 +579,7 @@ int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_
 	 * With fenced waits the queue orders what the engine needs (§6.5.2.12,
 	 * and order_unlisted_pair() for the one pair it does not list).
 	 */
-	vtd->iommu.flags = INVT_IOMMU_S1_PASID_TAGS |
+	vtd->iommu.flags = INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_NESTED_OWN_TAGS |
 			   (vtd->fence ? INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS : 0);
 	/* One DID space for both stages. */
 	vtd->iommu.tags[0] = &vtd->dids;
