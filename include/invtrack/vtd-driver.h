@@ -26,7 +26,9 @@
  * 2 up: DID 0 is reserved when CAP.CM is set and Linux keeps DID 1 for its
  * first-stage/pass-through default (FLPT_DEFAULT_DID, NUM_RESERVED_DID 2).
  * The instance sets INVT_IOMMU_S1_PASID_TAGS: each stage-1 attachment has
- * its own IOTLB_S1 entry (DID, PASID).
+ * its own IOTLB_S1 entry (DID, PASID); and INVT_IOMMU_NESTED_OWN_TAGS: a
+ * nested domain has a DID of its own on each unit it is attached through,
+ * whose IOTLB_S2 and IOTLB_S2_S1_CLEAR entries sit in the parent's array.
  *
  * Ordering: VT-d rev. 5.10 §6.5.2.12 ("Queued Invalidation Ordering
  * Considerations") has a device-TLB invalidation execute only after the IOTLB
@@ -58,6 +60,9 @@
  *  - PASID entries: first-stage domains PGTT 1 (FLPM 4-level, AW 48-bit);
  *    second-stage domains PGTT 2 with AW from the table depth (4 or 5
  *    levels); FPD = 0, SRE = 0 (device requests are user requests);
+ *    nested domains PGTT 3: SSPTPTR and AW from the parent, FSPTPTR (guest
+ *    physical), FLPM, SRE and WPE from the guest, the nested domain's own
+ *    DID (invt_vtd_domain_init_nested());
  *  - install: a present entry is cleared (P = 0 first), then, as VT-d
  *    §6.5.3.3's guidance for a modified or torn-down PASID entry asks, a
  *    PASID-cache invalidation (PASID-selective, old DID) and a wait, then an
@@ -226,7 +231,8 @@ struct invt_vtd {
  * (GCMD.SRTP, waits for GSTS.RTPS), queues global context-cache, PASID-cache
  * and IOTLB invalidations and a wait and waits, enables translation (GCMD.TE,
  * waits for GSTS.TES), then registers the instance (flags
- * INVT_IOMMU_S1_PASID_TAGS, and INVT_IOMMU_SYNC_ORDERS |
+ * INVT_IOMMU_S1_PASID_TAGS | INVT_IOMMU_NESTED_OWN_TAGS, and
+ * INVT_IOMMU_SYNC_ORDERS |
  * INVT_IOMMU_QUEUE_ORDERS unless @cfg->no_fence).  Each GSTS wait is bounded
  * (INVT_VTD_GSTS_SPINS polls).  The unit's consumer must be running (or
  * inline) before the call.
@@ -258,14 +264,37 @@ static inline struct invt_vtd *invt_vtd_from_iommu(struct invt_iommu *iommu)
 }
 
 /**
+ * struct invt_vtd_s1_cfg - a guest's first-stage table, as a nested domain
+ *	takes it from the guest (a vIOMMU's PASID entry, iommufd's
+ *	iommu_hwpt_vtd_s1).
+ * @fsptptr: the first-stage table's root: a guest physical address (the
+ *	parent's second stage translates it, and every table access below
+ *	it), 4 KiB aligned, below 2^52.
+ * @levels: 4 (FLPM 4-level) or 5 (FLPM 5-level: the unit needs CAP.FL5LP).
+ * @sre: PASID entry SRE: supervisor requests (the unit needs ECAP.SRS).
+ * @wpe: PASID entry WPE: write protect for supervisor requests.
+ */
+struct invt_vtd_s1_cfg {
+	uint64_t fsptptr;
+	unsigned int levels;
+	bool sre;
+	bool wpe;
+};
+
+/**
  * struct invt_vtd_domain - a VT-d domain: the core's domain and its table.
  * @dom: the core's domain.
  * @pt: the I/O page table (first stage, or second stage 4- or 5-level),
- *	mapped and unmapped by the caller, who calls invt_domain_invalidate().
+ *	mapped and unmapped by the caller, who calls invt_domain_invalidate();
+ *	unused (zero) in a nested domain, whose table the guest owns.
+ * @parent: a nested domain's nest parent (second stage), else NULL.
+ * @s1: a nested domain's guest first stage.
  */
 struct invt_vtd_domain {
 	struct invt_domain dom;
 	struct invt_pt pt;
+	struct invt_vtd_domain *parent;
+	struct invt_vtd_s1_cfg s1;
 };
 
 /**
@@ -293,6 +322,31 @@ int invt_vtd_domain_init(struct invt_vtd_domain *d, struct invt_ctx *ctx,
 int invt_vtd_domain_init_levels(struct invt_vtd_domain *d, struct invt_ctx *ctx,
 				enum invt_domain_type type, unsigned int levels,
 				struct invt_pt_ops *ops);
+
+/**
+ * invt_vtd_domain_init_nested() - a nested domain: a guest's first stage
+ *	over a second-stage nest parent (PASID entry PGTT 011b, VT-d §9.6).
+ * @d: the domain.
+ * @parent: the nest parent: a second-stage domain of invt_vtd_domain_init*()
+ *	(its table gives SSPTPTR and AW); it must outlive @d.
+ * @s1: the guest's first stage, copied.
+ *
+ * Attaching @d to (master, ssid) installs a nested PASID entry: first-stage
+ * fields from @s1 (FSPTPTR guest physical, FLPM, SRE, WPE), second-stage
+ * fields from @parent (SSPTPTR, AW), and a DID of @d's own on the unit, as
+ * Linux gives each nested domain its own DID (intel/nested.c): the unit
+ * sets INVT_IOMMU_NESTED_OWN_TAGS, so the parent's array holds IOTLB_S2
+ * and IOTLB_S2_S1_CLEAR entries of that DID (and ATC_FULL for ATS masters)
+ * while @d is attached: a parent unmap invalidates each nested DID.  Whether
+ * a unit can translate @d is checked at attach (invt_vtd_attach_prepare()).
+ * The guest's own invalidations (PASID-based, with @d's DID) are not the
+ * core's: the vIOMMU forwards them.
+ *
+ * Return: 0; -EINVAL (a parent that is not second stage, a bad root or
+ * level count); -ENOMEM.  On error nothing changed.
+ */
+int invt_vtd_domain_init_nested(struct invt_vtd_domain *d, struct invt_vtd_domain *parent,
+				const struct invt_vtd_s1_cfg *s1);
 
 /**
  * invt_vtd_domain_destroy() - free the table and the core's domain.
@@ -386,10 +440,16 @@ struct invt_vtd_attach {
  *
  * Allocates the PASID table of @ssid if it has none yet.
  *
+ * A nested domain may attach at any ssid (its PASID entry is PGTT 011b,
+ * whether or not the master has PASIDs).
+ *
  * Return: 0; -EINVAL (a second-stage domain on a master with PASIDs, a
- * stage the unit does not support (ECAP.FLTS / SLTS, CAP.SAGAW), a nested
- * domain, a bad ssid); -ENOMEM; the errors of invt_attach_prepare().  On
- * error nothing changed but a PASID table that may stay allocated.
+ * stage the unit does not support (ECAP.FLTS / SLTS, CAP.SAGAW), a bad
+ * ssid); -EOPNOTSUPP (a nested domain on a unit without ECAP.NEST, FLTS or
+ * SLTS, without CAP.SAGAW for the parent's depth, without CAP.FL5LP for a
+ * 5-level guest table or without ECAP.SRS for SRE); -ENOMEM; the errors of
+ * invt_attach_prepare().  On error nothing changed but a PASID table that
+ * may stay allocated.
  */
 int invt_vtd_attach_prepare(struct invt_vtd_attach *a, struct invt_vtd_master *m, uint32_t ssid,
 			    struct invt_vtd_domain *new);

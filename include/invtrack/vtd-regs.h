@@ -28,9 +28,12 @@
 #define INVT_VTD_CAP_MGAW_SHIFT		16		/* [21:16] MGAW - 1 */
 #define INVT_VTD_CAP_PSI		(1ull << 39)	/* page-selective invalidation */
 #define INVT_VTD_CAP_MAMV_SHIFT		48		/* [53:48] max address mask */
+#define INVT_VTD_CAP_FL5LP		(1ull << 60)	/* first-stage 5-level paging */
 /* ECAP_REG (0x10) fields (VT-d §11.4.3). */
 #define INVT_VTD_ECAP_QI		(1ull << 1)	/* queued invalidation */
 #define INVT_VTD_ECAP_DT		(1ull << 2)	/* device-TLBs (ATS) */
+#define INVT_VTD_ECAP_NEST		(1ull << 26)	/* nested translation (PGTT 011b) */
+#define INVT_VTD_ECAP_SRS		(1ull << 31)	/* supervisor requests */
 #define INVT_VTD_ECAP_PASID		(1ull << 40)
 #define INVT_VTD_ECAP_PSS_SHIFT		35		/* [39:35] PASID bits - 1 */
 #define INVT_VTD_ECAP_SMTS		(1ull << 43)	/* scalable mode */

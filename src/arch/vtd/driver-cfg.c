@@ -159,6 +159,12 @@ static bool slot_equal(const uint64_t *slot, const uint64_t *w, unsigned int n)
 	return true;
 }
 
+/* AW of a second-stage table (§9.6 AW, as CAP.SAGAW's bits): 4 or 5 levels. */
+static uint8_t ss_aw(const struct invt_vtd_domain *s2)
+{
+	return s2->pt.fmt->levels == 5 ? INVT_VTD_AW_57 : INVT_VTD_AW_48;
+}
+
 /* The PASID entry (@m, @ssid) must hold for @d.  cfg_lock held. */
 static int pe_words(struct invt_vtd_master *m, struct invt_vtd_domain *d, uint64_t w[PE_WORDS])
 {
@@ -171,14 +177,29 @@ static int pe_words(struct invt_vtd_master *m, struct invt_vtd_domain *d, uint64
 	if (ret)
 		return ret;
 	e.did = (uint16_t)did;
-	if (d->dom.type == INVT_DOMAIN_S1) {
+	if (d->dom.type == INVT_DOMAIN_NESTED) {
+		/*
+		 * §9.6, PGTT 011b: the second-stage fields (SSPTPTR, AW) are the
+		 * parent's, the first-stage ones (FSPTPTR, a guest physical
+		 * address; FLPM; SRE; WPE) the guest's; DID is the nested
+		 * domain's own (INVT_IOMMU_NESTED_OWN_TAGS), as in Linux's
+		 * intel_pasid_setup_nested().
+		 */
+		e.pgtt = INVT_VTD_PGTT_NESTED;
+		e.aw = ss_aw(d->parent);
+		e.ssptptr = d->parent->pt.root_pa;
+		e.fsptptr = d->s1.fsptptr;
+		e.flpm = d->s1.levels == 5 ? INVT_VTD_FLPM_5L : INVT_VTD_FLPM_4L;
+		e.sre = d->s1.sre;
+		e.wpe = d->s1.wpe;
+	} else if (d->dom.type == INVT_DOMAIN_S1) {
 		e.pgtt = INVT_VTD_PGTT_FS;
 		e.aw = INVT_VTD_AW_48;
 		e.flpm = INVT_VTD_FLPM_4L;
 		e.fsptptr = d->pt.root_pa;
 	} else {
 		e.pgtt = INVT_VTD_PGTT_SS;
-		e.aw = d->pt.fmt->levels == 5 ? INVT_VTD_AW_57 : INVT_VTD_AW_48;
+		e.aw = ss_aw(d);
 		e.ssptptr = d->pt.root_pa;
 	}
 	return invt_vtd_pasid_build(&e, w);
@@ -194,7 +215,8 @@ static int pe_words(struct invt_vtd_master *m, struct invt_vtd_domain *d, uint64
  *     IOTLB from it;
  *  2. IOTLB invalidation of the old DID, completed: PASID-based
  *     (PASID-selective, type 6) for a first-stage entry, domain-selective
- *     (type 2) for a second-stage one.  Whether or not the old domain keeps
+ *     (type 2) for a second-stage or nested one (a type 2 invalidation of
+ *     the DID also drops its nested translations, §6.5.2.3).  Whether or not the old domain keeps
  *     other users: an implementation may tag its IOTLB in ways software
  *     cannot see, by source-id among them (§6.2.1 allows it), and look a
  *     translation up without the DID, so an entry the device filled under
@@ -487,20 +509,57 @@ int invt_vtd_master_destroy(struct invt_vtd_master *m)
 	return invt_device_destroy(&m->dev);
 }
 
+/* -------------------------------------------------------------- domains */
+
+int invt_vtd_domain_init_nested(struct invt_vtd_domain *d, struct invt_vtd_domain *parent,
+				const struct invt_vtd_s1_cfg *s1)
+{
+	int ret;
+
+	if (!d || !parent || !s1 || parent->dom.type != INVT_DOMAIN_S2 || !s1->fsptptr ||
+	    (s1->fsptptr & ~INVT_VTD_PTR_MASK) || (s1->levels != 4 && s1->levels != 5))
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	ret = invt_domain_init(parent->dom.ctx, &d->dom, INVT_DOMAIN_NESTED, &parent->dom);
+	if (ret)
+		return ret;
+	d->parent = parent;
+	d->s1 = *s1;
+	return 0;
+}
+
 /* --------------------------------------------------------------- attach */
 
-/* Whether the unit can translate @d for @m. */
-static bool domain_ok(const struct invt_vtd_master *m, const struct invt_vtd_domain *d)
+/*
+ * Whether the unit can translate nested domain @d (VT-d §11.4.3 ECAP.NEST:
+ * PGTT 011b; both stages, ECAP.FLTS and SLTS; §11.4.2 CAP.SAGAW for the
+ * parent's AW, CAP.FL5LP for a 5-level first stage; ECAP.SRS for SRE), as
+ * Linux checks before it sets up a nested PASID entry.
+ */
+static bool nested_ok(const struct invt_vtd *vtd, const struct invt_vtd_domain *d)
+{
+	const uint64_t need = INVT_VTD_ECAP_NEST | INVT_VTD_ECAP_FLTS | INVT_VTD_ECAP_SLTS;
+
+	if ((vtd->ecap & need) != need || !(CAP_SAGAW(vtd->cap) & (1u << ss_aw(d->parent))))
+		return false;
+	if (d->s1.levels == 5 && !(vtd->cap & INVT_VTD_CAP_FL5LP))
+		return false;
+	return !d->s1.sre || (vtd->ecap & INVT_VTD_ECAP_SRS);
+}
+
+/* Whether the unit can translate @d for @m: 0, -EINVAL or -EOPNOTSUPP. */
+static int domain_ok(const struct invt_vtd_master *m, const struct invt_vtd_domain *d)
 {
 	const struct invt_vtd *vtd = m->vtd;
 
+	if (d->dom.type == INVT_DOMAIN_NESTED)
+		return nested_ok(vtd, d) ? 0 : -EOPNOTSUPP;
 	if (d->dom.type == INVT_DOMAIN_S1)
-		return vtd->ecap & INVT_VTD_ECAP_FLTS;
+		return vtd->ecap & INVT_VTD_ECAP_FLTS ? 0 : -EINVAL;
 	if (d->dom.type != INVT_DOMAIN_S2 || m->dev.nr_ssids > 1 ||
 	    !(vtd->ecap & INVT_VTD_ECAP_SLTS))
-		return false;
-	return CAP_SAGAW(vtd->cap) &
-	       (1u << (d->pt.fmt->levels == 5 ? INVT_VTD_AW_57 : INVT_VTD_AW_48));
+		return -EINVAL;
+	return CAP_SAGAW(vtd->cap) & (1u << ss_aw(d)) ? 0 : -EINVAL;
 }
 
 int invt_vtd_attach_prepare(struct invt_vtd_attach *a, struct invt_vtd_master *m, uint32_t ssid,
@@ -510,8 +569,11 @@ int invt_vtd_attach_prepare(struct invt_vtd_attach *a, struct invt_vtd_master *m
 
 	if (!a || !m || ssid >= m->dev.nr_ssids)
 		return -EINVAL;
-	if (new && !domain_ok(m, new))
-		return -EINVAL;
+	if (new) {
+		ret = domain_ok(m, new);
+		if (ret)
+			return ret;
+	}
 	a->m = m;
 	a->ssid = ssid;
 	a->new = new;
