@@ -29,6 +29,8 @@
  * devices with PASIDs have a valid DC with PDTV = 1, DPE = 1 and a PD8
  * table from init to destroy, the RID being PC 0; they attach to
  * first-stage domains only.  First-stage tables are Sv48, G-stage Sv48x4.
+ * A nested domain (devices without PASIDs) fills both: iohgatp from its
+ * parent, ta.PSCID and fsc from the guest (invt_rv_domain_init_nested()).
  *
  * Locking: rv->cfg_lock serialises writers of the DDT and PDTs (held
  * across one context change, never by invalidators); it nests outside the
@@ -190,14 +192,36 @@ static inline struct invt_rv *invt_rv_from_iommu(struct invt_iommu *iommu)
 }
 
 /**
+ * struct invt_rv_s1_cfg - a guest's VS-stage table, as a nested domain
+ *	takes it from the guest (the DC its vIOMMU shows it).
+ * @mode: iosatp.MODE: INVT_RV_ATP_MODE_SV39, _SV48 or _SV57 (the IOMMU needs
+ *	the matching capabilities.Sv39 / Sv48 / Sv57).
+ * @root: the VS-stage root: a guest physical address (the parent's G-stage
+ *	translates it and every table access below it), 4 KiB aligned, below
+ *	2^56.
+ * @pscid: ta.PSCID, chosen by the guest (below 2^20): VS-stage IOTLB entries
+ *	are tagged GSCID + PSCID, so guests' PSCIDs live apart in their
+ *	parents' GSCIDs and take nothing from the host's PSCID space.
+ */
+struct invt_rv_s1_cfg {
+	uint8_t mode;
+	uint64_t root;
+	uint32_t pscid;
+};
+
+/**
  * struct invt_rv_domain - a domain: the core's domain and its table.
  * @dom: the core's domain.
  * @pt: Sv48 (S1) or Sv48x4 (S2), owned by the caller who maps, unmaps and
- *	calls invt_domain_invalidate().
+ *	calls invt_domain_invalidate(); unused (zero) in a nested domain.
+ * @parent: a nested domain's nest parent (S2), else NULL.
+ * @s1: a nested domain's guest VS stage.
  */
 struct invt_rv_domain {
 	struct invt_domain dom;
 	struct invt_pt pt;
+	struct invt_rv_domain *parent;
+	struct invt_rv_s1_cfg s1;
 };
 
 /**
@@ -212,6 +236,30 @@ struct invt_rv_domain {
  */
 int invt_rv_domain_init(struct invt_rv_domain *d, struct invt_ctx *ctx,
 			enum invt_domain_type type, struct invt_pt_ops *ops);
+
+/**
+ * invt_rv_domain_init_nested() - a nested domain: a guest's VS-stage table
+ *	over a G-stage nest parent.
+ * @d: the domain.
+ * @parent: the nest parent, an INVT_DOMAIN_S2 domain of invt_rv_domain_init()
+ *	(Sv48x4); it must outlive @d.
+ * @s1: the guest's VS stage, copied.
+ *
+ * Attaching @d to a master without PASIDs installs a DC (RISC-V IOMMU 1.0
+ * §2.1.3) with both stages: iohgatp = Sv48x4, the parent's GSCID and G-stage
+ * root; ta.PSCID and fsc = iosatp from @s1 (the root a guest physical
+ * address).  The GSCID is the parent's (the instance does not set
+ * INVT_IOMMU_NESTED_OWN_TAGS): while @d is attached the parent's array holds
+ * IOTLB_S2 and IOTLB_S2_S1_CLEAR entries of that GSCID (IOTINVAL.GVMA and
+ * IOTINVAL.VMA GV = 1 of the whole GSCID on a parent unmap) and ATC_FULL for
+ * ATS masters.  The guest's own IOTINVAL.VMA (GV = 1, its PSCID) are not the
+ * core's: a vIOMMU forwards them.
+ *
+ * Return: 0; -EINVAL (a parent that is not S2, a bad mode, root or
+ * PSCID); -ENOMEM.  On error nothing changed.
+ */
+int invt_rv_domain_init_nested(struct invt_rv_domain *d, struct invt_rv_domain *parent,
+			       const struct invt_rv_s1_cfg *s1);
 
 /**
  * invt_rv_domain_destroy() - free the table and the core's domain.
@@ -289,9 +337,11 @@ struct invt_rv_attach {
  * @ssid: 0 (the RID) or a PASID below the master's nr_ssids.
  * @new: the domain, or NULL to detach.
  *
- * Return: 0; -EINVAL (S2 domain on a master with PASIDs, bad ssid, a
- * translation mode the IOMMU lacks: Sv48 for S1, Sv48x4 for S2); the
- * errors of invt_attach_prepare().  On error nothing changed.
+ * Return: 0; -EINVAL (S2 or nested domain on a master with PASIDs, bad
+ * ssid, a translation mode the IOMMU lacks: Sv48 for S1, Sv48x4 for S2);
+ * -EOPNOTSUPP (a nested domain on an IOMMU without Sv48x4 for the G stage
+ * or without the guest's VS-stage mode); the errors of
+ * invt_attach_prepare().  On error nothing changed.
  */
 int invt_rv_attach_prepare(struct invt_rv_attach *a, struct invt_rv_master *m, uint32_t ssid,
 			   struct invt_rv_domain *new);

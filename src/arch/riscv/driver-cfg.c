@@ -238,7 +238,20 @@ static int dc_words(struct invt_rv_master *m, struct invt_rv_domain *d,
 		ret = domain_tag(m->rv, d, &tag);
 		if (ret)
 			return ret;
-		if (d->dom.type == INVT_DOMAIN_S1) {
+		if (d->dom.type == INVT_DOMAIN_NESTED) {
+			/*
+			 * §2.1.3 iohgatp: G stage of the parent, its GSCID (@tag:
+			 * no INVT_IOMMU_NESTED_OWN_TAGS here); ta and fsc: the
+			 * guest's PSCID and iosatp, whose PPN is a guest physical
+			 * address once iohgatp is not Bare.
+			 */
+			dc.gscid = tag;
+			dc.iohgatp_mode = INVT_RV_ATP_MODE_SV48;	/* Sv48x4 */
+			dc.iohgatp_pa = d->parent->pt.root_pa;
+			dc.pscid = d->s1.pscid;
+			dc.fsc_mode = d->s1.mode;
+			dc.fsc_pa = d->s1.root;
+		} else if (d->dom.type == INVT_DOMAIN_S1) {
 			dc.pscid = tag;
 			dc.fsc_mode = INVT_RV_ATP_MODE_SV48;
 			dc.fsc_pa = d->pt.root_pa;
@@ -420,24 +433,86 @@ int invt_rv_master_destroy(struct invt_rv_master *m)
 	return invt_device_destroy(&m->dev);
 }
 
+/* capabilities bit of a VS-stage (iosatp) mode (§5.3 "Capabilities"). */
+static uint64_t vs_mode_cap(uint8_t mode)
+{
+	switch (mode) {
+	case INVT_RV_ATP_MODE_SV39:
+		return INVT_RV_CAP_SV39;
+	case INVT_RV_ATP_MODE_SV48:
+		return INVT_RV_CAP_SV48;
+	case INVT_RV_ATP_MODE_SV57:
+		return INVT_RV_CAP_SV57;
+	default:
+		return 0;
+	}
+}
+
+/* -------------------------------------------------------------- domains */
+
+int invt_rv_domain_init_nested(struct invt_rv_domain *d, struct invt_rv_domain *parent,
+			       const struct invt_rv_s1_cfg *s1)
+{
+	struct invt_rv_dc probe = { .valid = true };
+	uint64_t w[INVT_RV_DC_WORDS_MAX];
+	int ret;
+
+	if (!d || !parent || !s1 || parent->dom.type != INVT_DOMAIN_S2 || !vs_mode_cap(s1->mode))
+		return -EINVAL;
+	/* The guest's fields as the DC will hold them: the builder's checks. */
+	probe.pscid = s1->pscid;
+	probe.fsc_mode = s1->mode;
+	probe.fsc_pa = s1->root;
+	if (invt_rv_dc_build(&probe, w))
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	ret = invt_domain_init(parent->dom.ctx, &d->dom, INVT_DOMAIN_NESTED, &parent->dom);
+	if (ret)
+		return ret;
+	d->parent = parent;
+	d->s1 = *s1;
+	return 0;
+}
+
 /* --------------------------------------------------------------- attach */
+
+/*
+ * Whether the IOMMU can translate @d for @m: 0, -EINVAL or -EOPNOTSUPP.  A
+ * nested DC needs the G-stage mode of the parent (Sv48x4) and the guest's
+ * VS-stage mode in capabilities (§2.1.4 "Device-context configuration
+ * checks": an unsupported iohgatp.MODE or iosatp.MODE makes the DC
+ * misconfigured).
+ */
+static int domain_ok(const struct invt_rv_master *m, const struct invt_rv_domain *d)
+{
+	uint64_t cap = m->rv->capabilities;
+
+	switch (d->dom.type) {
+	case INVT_DOMAIN_S1:
+		return cap & INVT_RV_CAP_SV48 ? 0 : -EINVAL;
+	case INVT_DOMAIN_S2:
+		return !m->pdt && (cap & INVT_RV_CAP_SV48X4) ? 0 : -EINVAL;
+	case INVT_DOMAIN_NESTED:
+		if (m->pdt)
+			return -EINVAL;
+		return (cap & INVT_RV_CAP_SV48X4) && (cap & vs_mode_cap(d->s1.mode)) ?
+			       0 : -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+}
 
 int invt_rv_attach_prepare(struct invt_rv_attach *a, struct invt_rv_master *m, uint32_t ssid,
 			   struct invt_rv_domain *new)
 {
-	uint64_t cap;
+	int ret;
 
 	if (!a || !m || ssid >= m->dev.nr_ssids)
 		return -EINVAL;
-	cap = m->rv->capabilities;
 	if (new) {
-		if (new->dom.type == INVT_DOMAIN_S1 && !(cap & INVT_RV_CAP_SV48))
-			return -EINVAL;
-		if (new->dom.type == INVT_DOMAIN_S2 &&
-		    (m->pdt || !(cap & INVT_RV_CAP_SV48X4)))
-			return -EINVAL;
-		if (new->dom.type != INVT_DOMAIN_S1 && new->dom.type != INVT_DOMAIN_S2)
-			return -EINVAL;
+		ret = domain_ok(m, new);
+		if (ret)
+			return ret;
 	}
 	a->m = m;
 	a->ssid = ssid;
