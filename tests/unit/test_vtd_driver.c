@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include <invtrack/ablation.h>
+#include <invtrack/fault.h>
 #include <invtrack/vtd-driver.h>
 
 #define NUNIT		2
@@ -1086,6 +1087,288 @@ static void test_ablate_config_inval(void **state)
 	assert_int_equal(invt_vtd_domain_destroy(&d2), 0);
 }
 
+/* --------------------------------------------------------------- nested */
+
+#define ECAP_NEST	(1ull << 26)
+#define ECAP_SRS	(1ull << 31)
+#define CAP_FL5LP	(1ull << 60)
+
+/* Check the PASID entry is nested (PGTT 011b) for @n over its parent, §9.6 bit by bit. */
+static void check_pe_nested(struct invt_vtd *vtd, uint32_t rid, uint32_t pasid,
+			    struct invt_vtd_domain *n)
+{
+	uint64_t *pe = pasid_entry(vtd, rid, pasid);
+	unsigned int i;
+
+	assert_non_null(pe);
+	assert_int_equal(pe[0] & 1, 1);					/* P */
+	assert_int_equal((pe[0] >> 1) & 1, 0);				/* FPD */
+	assert_int_equal((pe[0] >> 2) & 7,				/* AW: the parent's */
+			 n->parent->pt.fmt->levels == 5 ? 3 : 2);
+	assert_int_equal((pe[0] >> 6) & 7, 3);				/* PGTT nested */
+	assert_int_equal((pe[0] >> 9) & 7, 0);				/* SSADE, SSEE.. 0 */
+	assert_int_equal(pe[0] & ~0xfffull, n->parent->pt.root_pa);	/* SSPTPTR */
+	assert_int_equal(pe[1] & 0xffff, did_of(n, vtd));		/* DID: the nested one's */
+	assert_int_equal(pe[1] >> 16, 0);				/* PWSNP, PGSNP .. */
+	assert_int_equal(pe[2] & 1, n->s1.sre);				/* SRE */
+	assert_int_equal((pe[2] >> 2) & 3, n->s1.levels == 5);		/* FLPM */
+	assert_int_equal((pe[2] >> 4) & 1, n->s1.wpe);			/* WPE */
+	assert_int_equal(pe[2] & 0xfe2, 0);				/* NXE and reserved */
+	assert_int_equal(pe[2] & ~0xfffull, n->s1.fsptptr);		/* FSPTPTR (GPA) */
+	for (i = 3; i < 8; i++)
+		assert_int_equal(pe[i], 0);
+}
+
+static struct invt_vtd *nest_unit_up(unsigned int i)
+{
+	E->unit[i].regs.ecap = TEST_ECAP | ECAP_NEST | ECAP_SRS;
+	E->unit[i].regs.cap = TEST_CAP | CAP_FL5LP;
+	return unit_up(i);
+}
+
+/*
+ * Nested attach, replace (nested -> other nested -> parent directly) and
+ * detach at the RID of an ATS master: the PASID entries, the install and
+ * commit descriptors, the parent's array, and a parent unmap's descriptors.
+ */
+static void test_nested(void **state)
+{
+	struct invt_vtd *v = nest_unit_up(0);
+	const struct invt_vtd_s1_cfg g1 = { .fsptptr = 0x12345000, .levels = 5, .sre = true,
+					    .wpe = true };
+	const struct invt_vtd_s1_cfg g2 = { .fsptptr = 0xabc000, .levels = 4 };
+	const uint32_t rid = 0x31;
+	struct invt_vtd_domain p, n1, n2;
+	struct invt_vtd_master m;
+	struct invt_vtd_attach a;
+	struct invt_invs *inv;
+	uint32_t d1, d2, dp;
+	size_t from, at;
+
+	assert_int_equal(invt_vtd_domain_init_levels(&p, &E->ctx, INVT_DOMAIN_S2, 5, &E->pt.ops), 0);
+	assert_int_equal(invt_vtd_domain_init_nested(&n1, &p, &g1), 0);
+	assert_int_equal(invt_vtd_domain_init_nested(&n2, &p, &g2), 0);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
+
+	/* Attach N1: PASID-cache invalidation of the new DID once written. */
+	at = install(&a, &m, 0, &n1, 0, &from);
+	d1 = did_of(&n1, v);
+	assert_int_equal(invt_domain_tag(&p.dom, &v->iommu, &dp), -ENOENT);
+	{
+		const uint64_t seq[] = { D_PC(d1, 0), 0x65 };
+
+		expect_seq(0, from, seq, 2);
+	}
+	invt_vtd_attach_commit(&a);
+	assert_int_equal(E->unit[0].n, at);	/* nothing was attached before */
+	check_pe_nested(v, rid, 0, &n1);
+	inv = invt_domain_invs_get(&p.dom);
+	assert_int_equal(inv->num_invs, 3);
+	assert_int_equal(inv->inv[0].type, INVT_INV_IOTLB_S2);
+	assert_int_equal(inv->inv[0].id, d1);
+	assert_int_equal(inv->inv[1].type, INVT_INV_IOTLB_S2_S1_CLEAR);
+	assert_int_equal(inv->inv[1].id, d1);
+	assert_int_equal(inv->inv[2].type, INVT_INV_ATC_FULL);
+	assert_int_equal(inv->inv[2].id, rid);
+	invt_invs_free(inv);
+
+	/* Replace N1 -> N2: N1's entry torn down (§6.5.3.3), N1's DID flushed. */
+	at = install(&a, &m, 0, &n2, 0, &from);
+	d2 = did_of(&n2, v);
+	assert_int_not_equal(d1, d2);
+	{
+		const uint64_t seq[] = { D_PC(d1, 0), 0x65, D_IOTLB_DSI(d1), 0x65, D_PC(d2, 0), 0x65 };
+
+		expect_seq(0, from, seq, 6);
+	}
+	invt_vtd_attach_commit(&a);
+	{
+		const uint64_t seq[] = { D_DEVTLB(rid), 0x65, D_IOTLB_DSI(d1), D_IOTLB_DSI(d1), 0x65 };
+
+		expect_seq(0, at, seq, 5);
+	}
+	check_pe_nested(v, rid, 0, &n2);
+
+	/* A parent unmap of one page: PSI and clear of N2's DID, whole device TLB. */
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate(&p.dom, PAGE, PAGE, true), 0);
+	{
+		const uint64_t seq[] = { D_IOTLB_PSI(d2), D_IOTLB_DSI(d2), D_DEVTLB(rid), 0x65 };
+		const struct invt_range r = { .start = PAGE, .last = 2 * PAGE - 1, .leaf = true };
+		uint64_t cmds, syncs;
+
+		expect_seq(0, from, seq, 4);
+		inv = invt_domain_invs_get(&p.dom);
+		invt_vtd_plan_count(inv, &r, &cmds, &syncs);
+		invt_invs_free(inv);
+		assert_int_equal(cmds, 4);
+		assert_int_equal(syncs, 1);
+	}
+
+	/* Replace N2 -> the parent directly: its own DID, second stage only. */
+	assert_int_equal(invt_vtd_attach(&m, 0, &p), 0);
+	dp = did_of(&p, v);
+	assert_int_not_equal(dp, d2);
+	assert_int_equal((pasid_entry(v, rid, 0)[0] >> 6) & 7, 2);
+	assert_int_equal(pasid_entry(v, rid, 0)[1] & 0xffff, dp);
+	inv = invt_domain_invs_get(&p.dom);
+	assert_int_equal(inv->num_invs, 2);	/* IOTLB_S2 (dp), ATC (rid, 0) */
+	assert_int_equal(inv->inv[0].type, INVT_INV_IOTLB_S2);
+	assert_int_equal(inv->inv[1].type, INVT_INV_ATC);
+	invt_invs_free(inv);
+	assert_int_equal(n2.dom.nr_bindings, 0);
+
+	/* Back to N1, then blocked: nothing left in the parent's array. */
+	assert_int_equal(invt_vtd_attach(&m, 0, &n1), 0);
+	check_pe_nested(v, rid, 0, &n1);
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	check_pe(v, rid, 0, NULL);
+	inv = invt_domain_invs_get(&p.dom);
+	assert_int_equal(inv->num_invs, 0);
+	invt_invs_free(inv);
+	assert_int_equal(invt_tag_space_used(&v->dids), 0);
+
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&p), -EBUSY);
+	assert_int_equal(invt_vtd_domain_destroy(&n1), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&n2), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&p), 0);
+}
+
+/*
+ * Nesting refused by a unit that lacks it (ECAP.NEST, FLTS, SLTS; CAP.FL5LP
+ * for a 5-level guest, ECAP.SRS for SRE, SAGAW for the parent): -EOPNOTSUPP
+ * and nothing changed; bad nested domains refused at init.
+ */
+static void test_nested_refused(void **state)
+{
+	struct invt_vtd *v = nest_unit_up(0);
+	const struct invt_vtd_s1_cfg g5 = { .fsptptr = 0x5000, .levels = 5 };
+	const struct invt_vtd_s1_cfg gs = { .fsptptr = 0x5000, .levels = 4, .sre = true };
+	const struct invt_vtd_s1_cfg g4 = { .fsptptr = 0x5000, .levels = 4 };
+	struct invt_vtd_s1_cfg bad = g4;
+	const uint32_t rid = 0x40;
+	struct invt_vtd_domain p, s1, n5, ns, n4, nb;
+	const struct {
+		uint64_t cap_clear, ecap_clear;
+		struct invt_vtd_domain *d;
+	} cases[] = {
+		{ 0, ECAP_NEST, &n4 }, { 0, 1ull << 47, &n4 }, { 0, 1ull << 46, &n4 },
+		{ CAP_FL5LP, 0, &n5 }, { 0, ECAP_SRS, &ns }, { 4ull << 8, 0, &n4 },
+	};
+	struct invt_invs *before;
+	struct invt_vtd_master m;
+	struct invt_vtd_attach a;
+	unsigned int i;
+	size_t n;
+
+	domain(&p, INVT_DOMAIN_S2);
+	domain(&s1, INVT_DOMAIN_S1);
+	assert_int_equal(invt_vtd_domain_init_nested(&n5, &p, &g5), 0);
+	assert_int_equal(invt_vtd_domain_init_nested(&ns, &p, &gs), 0);
+	assert_int_equal(invt_vtd_domain_init_nested(&n4, &p, &g4), 0);
+	/* Init: an S1 parent, no root, an unaligned or too wide root, 3 levels. */
+	assert_int_equal(invt_vtd_domain_init_nested(&nb, &s1, &g4), -EINVAL);
+	bad.fsptptr = 0;
+	assert_int_equal(invt_vtd_domain_init_nested(&nb, &p, &bad), -EINVAL);
+	bad.fsptptr = 0x5800;
+	assert_int_equal(invt_vtd_domain_init_nested(&nb, &p, &bad), -EINVAL);
+	bad.fsptptr = 1ull << 52;
+	assert_int_equal(invt_vtd_domain_init_nested(&nb, &p, &bad), -EINVAL);
+	bad = g4;
+	bad.levels = 3;
+	assert_int_equal(invt_vtd_domain_init_nested(&nb, &p, &bad), -EINVAL);
+
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_attach(&m, 0, &s1), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		v->cap = TEST_CAP | CAP_FL5LP;
+		v->ecap = TEST_ECAP | ECAP_NEST | ECAP_SRS;
+		/* With every capability it would attach. */
+		assert_int_equal(invt_vtd_attach_prepare(&a, &m, 0, cases[i].d), 0);
+		invt_vtd_attach_abort(&a);
+		v->cap &= ~cases[i].cap_clear;
+		v->ecap &= ~cases[i].ecap_clear;
+		before = p.dom.invs;
+		n = E->unit[0].n;
+		assert_int_equal(invt_vtd_attach_prepare(&a, &m, 0, cases[i].d), -EOPNOTSUPP);
+		assert_ptr_equal(p.dom.invs, before);
+		assert_int_equal(E->unit[0].n, n);
+		assert_int_equal(cases[i].d->dom.nr_bindings, 0);
+		check_pe(v, rid, 0, &s1);
+	}
+	v->cap = TEST_CAP | CAP_FL5LP;
+	v->ecap = TEST_ECAP | ECAP_NEST | ECAP_SRS;
+	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&n5), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&ns), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&n4), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&p), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&s1), 0);
+}
+
+/*
+ * A nested attach at a PASID whose table does not exist yet fails at each of
+ * its allocations in turn (the PASID table's, then the core's): -ENOMEM,
+ * the parent's array, the DIDs and the device's slots as they were.
+ */
+static void test_nested_alloc_fail(void **state)
+{
+	struct invt_vtd *v = nest_unit_up(0);
+	const struct invt_vtd_s1_cfg g = { .fsptptr = 0x7000, .levels = 4 };
+	const uint32_t rid = 0x41, pasid = 70;
+	struct invt_vtd_domain p, n;
+	struct invt_vtd_master m;
+	struct invt_vtd_attach a;
+	struct invt_invs *before;
+	unsigned int nth, used, fired = 0;
+	int ret;
+
+	domain(&p, INVT_DOMAIN_S2);
+	assert_int_equal(invt_vtd_domain_init_nested(&n, &p, &g), 0);
+	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 128, false), 0);
+	/* The PASID table: allocated after the core's prepare, which is undone. */
+	E->mem.fail_at = E->mem.calls + 1;
+	before = p.dom.invs;
+	assert_int_equal(invt_vtd_attach_prepare(&a, &m, pasid, &n), -ENOMEM);
+	E->mem.fail_at = 0;
+	assert_int_equal(n.dom.nr_bindings, 0);
+	assert_int_equal(invt_tag_space_used(&v->dids), 0);
+	assert_false(invt_device_in_use(&m.dev));
+	before = invt_domain_invs_get(&p.dom);
+	assert_int_equal(before->num_invs, 0);
+	invt_invs_free(before);
+	/* The core's allocations: slot, entries, N's bindings, merge. */
+	for (nth = 1;; nth++) {
+		before = p.dom.invs;
+		used = invt_tag_space_used(&v->dids);
+		invt_fault_inject(nth);
+		ret = invt_vtd_attach_prepare(&a, &m, pasid, &n);
+		if (invt_fault_pending() || !ret) {
+			/* Done, or the failure hit an optional allocation. */
+			invt_fault_inject(0);
+			assert_int_equal(ret, 0);
+			invt_vtd_attach_abort(&a);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		assert_ptr_equal(p.dom.invs, before);
+		assert_int_equal(invt_tag_space_used(&v->dids), used);
+		assert_int_equal(n.dom.nr_bindings, 0);
+		assert_false(invt_device_in_use(&m.dev));
+		assert_null(m.ptab[pasid / 64]);
+		fired++;
+	}
+	assert_true(fired >= 4);
+	assert_int_equal(invt_vtd_attach(&m, pasid, &n), 0);
+	check_pe_nested(v, rid, pasid, &n);
+	assert_int_equal(invt_vtd_attach(&m, pasid, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&n), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&p), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1104,6 +1387,9 @@ int main(void)
 		T(test_no_fence),
 		T(test_ablate_config_inval),
 		T(test_ablate_atc_order),
+		T(test_nested),
+		T(test_nested_refused),
+		T(test_nested_alloc_fail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
