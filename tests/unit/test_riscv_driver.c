@@ -700,6 +700,229 @@ static void test_ablate_config_inval(void **state)
 	assert_int_equal(invt_rv_domain_destroy(&d2), 0);
 }
 
+/* --------------------------------------------------------------- nested */
+
+/* The parent's live entries, by (type, id). */
+static void expect_parent(struct invt_rv_domain *p, const uint8_t *types, const uint32_t *ids,
+			  size_t n)
+{
+	struct invt_invs *inv = invt_domain_invs_get(&p->dom);
+	size_t i;
+
+	assert_non_null(inv);
+	assert_int_equal(inv->num_invs, n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(inv->inv[i].type, types[i]);
+		assert_int_equal(inv->inv[i].id, ids[i]);
+	}
+	invt_invs_free(inv);
+}
+
+/* The DC of @id is nested for @n: §2.1.3 field by field. */
+static void check_dc_nested(const struct invt_rv *r, uint32_t id, struct invt_rv_domain *n,
+			    uint32_t gscid)
+{
+	unsigned int k;
+
+	assert_int_equal(dc(r, id, 0), INVT_RV_DC_TC_V | INVT_RV_DC_TC_EN_ATS);	/* tc */
+	assert_int_equal(fld(dc(r, id, 1), 63, 60), 9);			/* iohgatp Sv48x4 */
+	assert_int_equal(fld(dc(r, id, 1), 59, 44), gscid);			/* the parent's GSCID */
+	assert_int_equal(fld(dc(r, id, 1), 43, 0), n->parent->pt.root_pa >> 12);
+	assert_int_equal(fld(dc(r, id, 2), 31, 12), n->s1.pscid);		/* ta.PSCID: guest's */
+	assert_int_equal(dc(r, id, 2) & ~(0xfffffull << 12), 0);
+	assert_int_equal(fld(dc(r, id, 3), 63, 60), n->s1.mode);		/* iosatp.MODE */
+	assert_int_equal(fld(dc(r, id, 3), 59, 44), 0);
+	assert_int_equal(fld(dc(r, id, 3), 43, 0), n->s1.root >> 12);	/* GPA root */
+	for (k = 4; k < r->dc_words; k++)
+		assert_int_equal(dc(r, id, k), 0);
+}
+
+/*
+ * Nested attach, a parent unmap, replace nested -> other nested -> parent
+ * directly -> nested -> blocked: the DC, the commands and the parent's array.
+ */
+static void test_nested(void **state)
+{
+	struct invt_rv *r = rv_up(0);
+	const struct invt_rv_s1_cfg g1 = { INVT_RV_ATP_MODE_SV48, 0x40000, 0x777 };
+	const struct invt_rv_s1_cfg g2 = { INVT_RV_ATP_MODE_SV39, 0x80000, 5 };
+	const uint8_t S2 = INVT_INV_IOTLB_S2, CLR = INVT_INV_IOTLB_S2_S1_CLEAR;
+	struct invt_rv_domain p, n1, n2;
+	struct invt_rv_master m;
+	struct invt_rv_attach a;
+	const uint32_t id = 7;
+	size_t from, k;
+	uint32_t g;
+
+	r->capabilities |= INVT_RV_CAP_SV39;
+	domain(&p, INVT_DOMAIN_S2);
+	assert_int_equal(invt_rv_domain_init_nested(&n1, &p, &g1), 0);
+	assert_int_equal(invt_rv_domain_init_nested(&n2, &p, &g2), 0);
+	assert_int_equal(invt_rv_master_init(&m, r, &id, 1, 1, true), 0);
+
+	/* Attach N1: a fresh DC, INVAL_DDT + fence; the parent's GSCID. */
+	from = E->f[0].n;
+	assert_int_equal(invt_rv_attach(&m, 0, &n1), 0);
+	{
+		static const unsigned int ops[] = { OP_DDT, OP_FENCE };
+
+		expect_ops(0, from, ops, 2);
+	}
+	g = tag(&p, r);
+	assert_int_equal(tag(&n1, r), g);
+	check_dc_nested(r, id, &n1, g);
+	{
+		const uint8_t t[] = { S2, CLR, INVT_INV_ATC_FULL };
+		const uint32_t i[] = { g, g, id };
+
+		expect_parent(&p, t, i, 3);
+	}
+
+	/* A parent unmap of one page: GVMA, VMA of the GSCID, whole ATS.INVAL. */
+	from = E->f[0].n;
+	assert_int_equal(invt_domain_invalidate(&p.dom, PAGE, PAGE, true), 0);
+	{
+		static const unsigned int ops[] = { OP_GVMA, OP_FENCE, OP_VMA, OP_FENCE,
+						    OP_ATS, OP_FENCE };
+		const struct invt_range rg = { .start = PAGE, .last = 2 * PAGE - 1, .leaf = true };
+		struct invt_invs *inv = invt_domain_invs_get(&p.dom);
+		const uint64_t *vma = E->f[0].dw[from + 2];
+		uint64_t cmds, syncs;
+
+		expect_ops(0, from, ops, 6);
+		assert_int_equal(fld(E->f[0].dw[from][0], 59, 44), g);	/* GVMA GSCID */
+		assert_int_equal(fld(E->f[0].dw[from][0], 33, 33), 1);	/* GV */
+		assert_int_equal(fld(vma[0], 10, 10), 0);		/* AV = 0: all */
+		assert_int_equal(fld(vma[0], 32, 32), 0);		/* PSCV = 0: all PSCIDs */
+		assert_int_equal(fld(vma[0], 33, 33), 1);		/* GV = 1 */
+		assert_int_equal(fld(vma[0], 59, 44), g);
+		assert_int_equal(fld(E->f[0].dw[from + 4][0], 32, 32), 0);	/* ATS PV = 0 */
+		invt_rv_plan_count(inv, &rg, &cmds, &syncs);
+		invt_invs_free(inv);
+		assert_int_equal(cmds, 6);
+		assert_int_equal(syncs, 3);
+	}
+
+	/* Replace N1 -> N2: break (INVAL_DDT, VMA + GVMA of the GSCID), write. */
+	from = E->f[0].n;
+	assert_int_equal(invt_rv_attach_prepare(&a, &m, 0, &n2), 0);
+	assert_int_equal(invt_rv_attach_install(&a), 0);
+	{
+		static const unsigned int ops[] = { OP_DDT, OP_VMA, OP_GVMA, OP_FENCE, OP_DDT,
+						    OP_FENCE };
+
+		expect_ops(0, from, ops, 6);
+	}
+	check_dc_nested(r, id, &n2, g);
+	from = E->f[0].n;
+	invt_rv_attach_commit(&a);
+	{
+		/* The ATC only: the GSCID and its clear keep N2 as a user. */
+		static const unsigned int ops[] = { OP_ATS, OP_FENCE };
+
+		expect_ops(0, from, ops, 2);
+	}
+
+	/* Replace N2 -> the parent: S2 only; the clear and the whole ATC go. */
+	from = E->f[0].n;
+	assert_int_equal(invt_rv_attach(&m, 0, &p), 0);
+	assert_int_equal(fld(dc(r, id, 1), 59, 44), g);
+	assert_int_equal(dc(r, id, 2), 0);
+	assert_int_equal(dc(r, id, 3), 0);
+	{
+		const uint8_t t[] = { S2, INVT_INV_ATC };
+		const uint32_t i[] = { g, id };
+
+		expect_parent(&p, t, i, 2);
+	}
+	for (k = from; k < E->f[0].n; k++)
+		if (op(E->f[0].dw[k]) == OP_VMA && fld(E->f[0].dw[k][0], 33, 33) &&
+		    !fld(E->f[0].dw[k][0], 32, 32))
+			break;
+	assert_true(k < E->f[0].n);	/* the dead clear was flushed */
+
+	/* Back to N1, then blocked: nothing left, the GSCID released. */
+	assert_int_equal(invt_rv_attach(&m, 0, &n1), 0);
+	check_dc_nested(r, id, &n1, g);
+	assert_int_equal(invt_rv_attach(&m, 0, NULL), 0);
+	for (k = 0; k < r->dc_words; k++)
+		assert_int_equal(dc(r, id, k), 0);
+	expect_parent(&p, NULL, NULL, 0);
+	assert_int_equal(invt_tag_space_used(&r->gscids), 0);
+	assert_int_equal(invt_tag_space_used(&E->pscids), 0);	/* guest PSCIDs are not ours */
+
+	assert_int_equal(invt_rv_master_destroy(&m), 0);
+	assert_int_equal(invt_rv_domain_destroy(&p), -EBUSY);
+	assert_int_equal(invt_rv_domain_destroy(&n1), 0);
+	assert_int_equal(invt_rv_domain_destroy(&n2), 0);
+	assert_int_equal(invt_rv_domain_destroy(&p), 0);
+}
+
+/* Nesting refused: capabilities, PASID masters, bad guest fields; nothing changes. */
+static void test_nested_refused(void **state)
+{
+	struct invt_rv *r = rv_up(0);
+	const struct invt_rv_s1_cfg g48 = { INVT_RV_ATP_MODE_SV48, 0x40000, 1 };
+	const struct invt_rv_s1_cfg g57 = { INVT_RV_ATP_MODE_SV57, 0x40000, 1 };
+	struct invt_rv_s1_cfg bad = g48;
+	struct invt_rv_domain p, s1, n48, n57, nb;
+	struct invt_rv_master m, mp;
+	struct invt_rv_attach a;
+	const uint32_t id = 9, idp = 10;
+	uint64_t before[8];
+	struct invt_invs *invs;
+	size_t n;
+	unsigned int k;
+
+	domain(&p, INVT_DOMAIN_S2);
+	domain(&s1, INVT_DOMAIN_S1);
+	assert_int_equal(invt_rv_domain_init_nested(&n48, &p, &g48), 0);
+	assert_int_equal(invt_rv_domain_init_nested(&n57, &p, &g57), 0);
+	/* Init: an S1 parent, Bare or a reserved mode, a bad root, a wide PSCID. */
+	assert_int_equal(invt_rv_domain_init_nested(&nb, &s1, &g48), -EINVAL);
+	bad.mode = INVT_RV_ATP_MODE_BARE;
+	assert_int_equal(invt_rv_domain_init_nested(&nb, &p, &bad), -EINVAL);
+	bad.mode = 11;
+	assert_int_equal(invt_rv_domain_init_nested(&nb, &p, &bad), -EINVAL);
+	bad = g48;
+	bad.root = 0x40800;
+	assert_int_equal(invt_rv_domain_init_nested(&nb, &p, &bad), -EINVAL);
+	bad.root = 1ull << 56;
+	assert_int_equal(invt_rv_domain_init_nested(&nb, &p, &bad), -EINVAL);
+	bad = g48;
+	bad.pscid = 1u << 20;
+	assert_int_equal(invt_rv_domain_init_nested(&nb, &p, &bad), -EINVAL);
+
+	assert_int_equal(invt_rv_master_init(&m, r, &id, 1, 1, true), 0);
+	assert_int_equal(invt_rv_master_init(&mp, r, &idp, 1, 4, false), 0);
+	assert_int_equal(invt_rv_attach(&m, 0, &s1), 0);
+	for (k = 0; k < 8; k++)
+		before[k] = dc(r, id, k);
+	n = E->f[0].n;
+	invs = p.dom.invs;
+	/* No Sv57 for the guest's VS stage; then no Sv48x4 for the G stage. */
+	assert_int_equal(invt_rv_attach_prepare(&a, &m, 0, &n57), -EOPNOTSUPP);
+	r->capabilities &= ~INVT_RV_CAP_SV48X4;
+	assert_int_equal(invt_rv_attach_prepare(&a, &m, 0, &n48), -EOPNOTSUPP);
+	/* PASID masters keep their PDT in the DC: no nested DC there. */
+	assert_int_equal(invt_rv_attach_prepare(&a, &mp, 0, &n48), -EINVAL);
+	assert_int_equal(E->f[0].n, n);
+	assert_ptr_equal(p.dom.invs, invs);
+	for (k = 0; k < 8; k++)
+		assert_int_equal(dc(r, id, k), before[k]);
+	/* With the capabilities it attaches. */
+	r->capabilities |= INVT_RV_CAP_SV48X4 | INVT_RV_CAP_SV57;
+	assert_int_equal(invt_rv_attach(&m, 0, &n57), 0);
+	assert_int_equal(fld(dc(r, id, 3), 63, 60), INVT_RV_ATP_MODE_SV57);
+	assert_int_equal(invt_rv_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_rv_master_destroy(&m), 0);
+	assert_int_equal(invt_rv_master_destroy(&mp), 0);
+	assert_int_equal(invt_rv_domain_destroy(&n48), 0);
+	assert_int_equal(invt_rv_domain_destroy(&n57), 0);
+	assert_int_equal(invt_rv_domain_destroy(&p), 0);
+	assert_int_equal(invt_rv_domain_destroy(&s1), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -712,6 +935,8 @@ int main(void)
 		T(test_plan_count),
 		T(test_install_error),
 		T(test_ablate_config_inval),
+		T(test_nested),
+		T(test_nested_refused),
 	};
 
 	invt_rcu_register_thread();
