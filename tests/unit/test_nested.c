@@ -18,7 +18,8 @@
  *  - a parent unmap: the commands each instance receives, and their count
  *    equal to invt_invs_plan_count();
  *  - every allocation of a nested attach that creates an own tag fails in
- *    turn (-ENOMEM), and a full tag space (-ENOSPC): nothing changes.
+ *    turn (-ENOMEM), and a full tag space (-ENOSPC): nothing changes;
+ *  - abort before and after the install starts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -457,6 +458,52 @@ static void test_no_tag(void **state)
 	assert_int_equal(invt_tag_space_used(&C->tags), 0);
 }
 
+/*
+ * Abort of a nested attach on the own-tag instance: before the install no
+ * ATC command (the device never used the nested domain); after it, the
+ * device's whole ATC first; either way the nested domain's tag is flushed
+ * before it is released.
+ */
+static void test_abort(void **state)
+{
+	struct invt_attach tx;
+	uint32_t d1;
+
+	(void)state;
+	invt_recorder_reset(&E->rec);
+	assert_int_equal(invt_attach_prepare(&tx, &E->db, 0, &E->n1), 0);
+	assert_int_equal(E->n1.nr_bindings, 1);
+	d1 = tag_of(&E->n1, &E->b);
+	invt_attach_abort(&tx);
+	{
+		/* No ATC command (the device never used N1); the dead tag is flushed. */
+		const struct c cb[] = { { INVT_REC_INV_TAG, d1, 0 }, { INVT_REC_S1_CLEAR, d1, 0 } };
+
+		expect_cmds(&E->b, cb, 2);
+	}
+	expect_array(NULL, 0);
+	assert_int_equal(E->n1.nr_bindings, 0);
+	assert_int_equal(invt_tag_space_used(&E->b.tags), 0);
+
+	invt_recorder_reset(&E->rec);
+	assert_int_equal(invt_attach_prepare(&tx, &E->db, 0, &E->n1), 0);
+	d1 = tag_of(&E->n1, &E->b);
+	invt_attach_installing(&tx);
+	invt_attach_abort(&tx);
+	{
+		const struct c cb[] = {
+			{ INVT_REC_ATC_ALL, SID_B, 0 }, { INVT_REC_INV_TAG, d1, 0 },
+			{ INVT_REC_S1_CLEAR, d1, 0 },
+		};
+
+		expect_cmds(&E->b, cb, 3);
+	}
+	expect_array(NULL, 0);
+	assert_int_equal(E->n1.nr_bindings, 0);
+	assert_int_equal(invt_tag_space_used(&E->b.tags), 0);
+	assert_null(invt_device_domain(&E->db, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parent_and_nested_on_b, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_fail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_tag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
