@@ -239,8 +239,9 @@ struct invt_vtd {
  *
  * Return: 0; -EINVAL for a bad parameter; -ENODEV when ECAP lacks QI or
  * SMTS or CAP.ND is reserved; -ENOMEM; -EEXIST for a taken id;
- * -ETIMEDOUT when GSTS did not follow GCMD; an error of the queue.  On error nothing is left allocated and the registers are as
- * they were but IQA_REG.
+ * -ETIMEDOUT when GSTS did not follow GCMD; an error of the queue.  On
+ * error nothing is left allocated and the registers are as they were but
+ * IQA_REG.
  */
 int invt_vtd_init(struct invt_vtd *vtd, struct invt_ctx *ctx, const struct invt_vtd_config *cfg);
 

@@ -50,6 +50,12 @@ static struct env {
 	struct invt_device da, db, db2, dc, dc2;
 } *E;
 
+static void dev_init(struct invt_device *dev, struct invt_rec_iommu *ri, uint32_t sid,
+		     uint32_t nr_ssids, bool ats)
+{
+	assert_int_equal(invt_device_init(dev, &ri->iommu, &sid, 1, nr_ssids, ats), 0);
+}
+
 static int setup(void **state)
 {
 	static struct env env;
@@ -69,12 +75,11 @@ static int setup(void **state)
 	assert_int_equal(invt_domain_init(&E->ctx, &E->p, INVT_DOMAIN_S2, NULL), 0);
 	assert_int_equal(invt_domain_init(&E->ctx, &E->n1, INVT_DOMAIN_NESTED, &E->p), 0);
 	assert_int_equal(invt_domain_init(&E->ctx, &E->n2, INVT_DOMAIN_NESTED, &E->p), 0);
-	assert_int_equal(invt_device_init(&E->da, &E->a.iommu, (uint32_t[]){ SID_A }, 1, 1, true), 0);
-	assert_int_equal(invt_device_init(&E->db, &E->b.iommu, (uint32_t[]){ SID_B }, 1, 1, true), 0);
-	assert_int_equal(invt_device_init(&E->db2, &E->b.iommu, (uint32_t[]){ SID_B2 }, 1, 4, false),
-			 0);
-	assert_int_equal(invt_device_init(&E->dc, &E->c.iommu, (uint32_t[]){ 1 }, 1, 1, false), 0);
-	assert_int_equal(invt_device_init(&E->dc2, &E->c.iommu, (uint32_t[]){ 2 }, 1, 1, false), 0);
+	dev_init(&E->da, &E->a, SID_A, 1, true);
+	dev_init(&E->db, &E->b, SID_B, 1, true);
+	dev_init(&E->db2, &E->b, SID_B2, 4, false);
+	dev_init(&E->dc, &E->c, 1, 1, false);
+	dev_init(&E->dc2, &E->c, 2, 1, false);
 	return 0;
 }
 
@@ -192,7 +197,9 @@ static void test_transitions(void **state)
 	t = tag_of(&E->p, A);
 	assert_int_equal(tag_of(&E->n1, A), t);
 	{
-		const struct x x[] = { { A, S2, t, 0, 1 }, { A, CLR, t, 0, 1 }, { A, FULL, SID_A, 0, 1 } };
+		const struct x x[] = {
+			{ A, S2, t, 0, 1 }, { A, CLR, t, 0, 1 }, { A, FULL, SID_A, 0, 1 },
+		};
 
 		expect_array(x, 3);
 	}
@@ -205,7 +212,9 @@ static void test_transitions(void **state)
 	{
 		const struct x x[] = { { A, S2, t, 0, 1 }, { A, ATC, SID_A, 0, 1 } };
 		/* Commit: the device's whole ATC, then the clear whose last user left. */
-		const struct c c[] = { { INVT_REC_ATC_ALL, SID_A, 0 }, { INVT_REC_S1_CLEAR, t, 0 } };
+		const struct c c[] = {
+			{ INVT_REC_ATC_ALL, SID_A, 0 }, { INVT_REC_S1_CLEAR, t, 0 },
+		};
 
 		expect_array(x, 2);
 		expect_cmds(A, c, 2);
@@ -217,7 +226,9 @@ static void test_transitions(void **state)
 	invt_recorder_reset(&E->rec);
 	assert_int_equal(invt_attach(&E->da, 0, &E->n1), 0);
 	{
-		const struct x x[] = { { A, S2, t, 0, 1 }, { A, CLR, t, 0, 1 }, { A, FULL, SID_A, 0, 1 } };
+		const struct x x[] = {
+			{ A, S2, t, 0, 1 }, { A, CLR, t, 0, 1 }, { A, FULL, SID_A, 0, 1 },
+		};
 		/* Only the ATC: the entries N2 left are N1's too, still used. */
 		const struct c c[] = { { INVT_REC_ATC_ALL, SID_A, 0 } };
 
@@ -335,8 +346,12 @@ static void test_parent_and_nested_on_b(void **state)
 	assert_int_not_equal(tp, d1);
 	{
 		/* Sorted by tag within a type; the parent's DID has no clear. */
-		const struct x x1[] = { { B, S2, tp, 0, 1 }, { B, S2, d1, 0, 1 }, { B, CLR, d1, 0, 1 } };
-		const struct x x2[] = { { B, S2, d1, 0, 1 }, { B, S2, tp, 0, 1 }, { B, CLR, d1, 0, 1 } };
+		const struct x x1[] = {
+			{ B, S2, tp, 0, 1 }, { B, S2, d1, 0, 1 }, { B, CLR, d1, 0, 1 },
+		};
+		const struct x x2[] = {
+			{ B, S2, d1, 0, 1 }, { B, S2, tp, 0, 1 }, { B, CLR, d1, 0, 1 },
+		};
 
 		if (tp < d1)
 			expect_array(x1, 3);

@@ -726,9 +726,9 @@ static void check_dc_nested(const struct invt_rv *r, uint32_t id, struct invt_rv
 
 	assert_int_equal(dc(r, id, 0), INVT_RV_DC_TC_V | INVT_RV_DC_TC_EN_ATS);	/* tc */
 	assert_int_equal(fld(dc(r, id, 1), 63, 60), 9);			/* iohgatp Sv48x4 */
-	assert_int_equal(fld(dc(r, id, 1), 59, 44), gscid);			/* the parent's GSCID */
+	assert_int_equal(fld(dc(r, id, 1), 59, 44), gscid);			/* parent's GSCID */
 	assert_int_equal(fld(dc(r, id, 1), 43, 0), n->parent->pt.root_pa >> 12);
-	assert_int_equal(fld(dc(r, id, 2), 31, 12), n->s1.pscid);		/* ta.PSCID: guest's */
+	assert_int_equal(fld(dc(r, id, 2), 31, 12), n->s1.pscid);		/* guest's PSCID */
 	assert_int_equal(dc(r, id, 2) & ~(0xfffffull << 12), 0);
 	assert_int_equal(fld(dc(r, id, 3), 63, 60), n->s1.mode);		/* iosatp.MODE */
 	assert_int_equal(fld(dc(r, id, 3), 59, 44), 0);

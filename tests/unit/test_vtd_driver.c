@@ -1145,7 +1145,8 @@ static void test_nested(void **state)
 	uint32_t d1, d2, dp;
 	size_t from, at;
 
-	assert_int_equal(invt_vtd_domain_init_levels(&p, &E->ctx, INVT_DOMAIN_S2, 5, &E->pt.ops), 0);
+	assert_int_equal(invt_vtd_domain_init_levels(&p, &E->ctx, INVT_DOMAIN_S2, 5, &E->pt.ops),
+			 0);
 	assert_int_equal(invt_vtd_domain_init_nested(&n1, &p, &g1), 0);
 	assert_int_equal(invt_vtd_domain_init_nested(&n2, &p, &g2), 0);
 	assert_int_equal(invt_vtd_master_init(&m, v, &rid, 1, 1, true), 0);
@@ -1177,13 +1178,17 @@ static void test_nested(void **state)
 	d2 = did_of(&n2, v);
 	assert_int_not_equal(d1, d2);
 	{
-		const uint64_t seq[] = { D_PC(d1, 0), 0x65, D_IOTLB_DSI(d1), 0x65, D_PC(d2, 0), 0x65 };
+		const uint64_t seq[] = {
+			D_PC(d1, 0), 0x65, D_IOTLB_DSI(d1), 0x65, D_PC(d2, 0), 0x65,
+		};
 
 		expect_seq(0, from, seq, 6);
 	}
 	invt_vtd_attach_commit(&a);
 	{
-		const uint64_t seq[] = { D_DEVTLB(rid), 0x65, D_IOTLB_DSI(d1), D_IOTLB_DSI(d1), 0x65 };
+		const uint64_t seq[] = {
+			D_DEVTLB(rid), 0x65, D_IOTLB_DSI(d1), D_IOTLB_DSI(d1), 0x65,
+		};
 
 		expect_seq(0, at, seq, 5);
 	}
