@@ -15,7 +15,10 @@
  *  - the flush engine waits on the IOTLB fence before queueing ATS.INVAL;
  *  - plan_count == commands consumed over ~20 ranges, two instances;
  *  - an IODIR rejected during install: -EIO, abort restores;
- *  - the "config-inval" ablation drops every IODIR.
+ *  - the "config-inval" ablation drops every IODIR;
+ *  - nested domains: the two-stage DC field by field, the commands of
+ *    install, commit and a parent unmap through nested -> nested -> parent
+ *    -> nested -> blocked, refusals, allocation failure.
  * Single-threaded (the consumer runs in the test's thread).  An alarm
  * bounds each run.
  */
@@ -31,6 +34,7 @@
 #include <unistd.h>
 
 #include <invtrack/ablation.h>
+#include <invtrack/fault.h>
 #include <invtrack/riscv-driver.h>
 
 #define NRV	2
@@ -923,6 +927,55 @@ static void test_nested_refused(void **state)
 	assert_int_equal(invt_rv_domain_destroy(&s1), 0);
 }
 
+/*
+ * A nested attach fails at each of its allocations in turn (the core's:
+ * slot, entries, the parent's binding, the merge): -ENOMEM, nothing changed.
+ */
+static void test_nested_alloc_fail(void **state)
+{
+	struct invt_rv *r = rv_up(0);
+	const struct invt_rv_s1_cfg g = { INVT_RV_ATP_MODE_SV48, 0x40000, 3 };
+	struct invt_rv_domain p, n;
+	struct invt_rv_master m;
+	struct invt_rv_attach a;
+	struct invt_invs *before;
+	const uint32_t id = 11;
+	unsigned int nth, fired = 0, k;
+	size_t cmds;
+	int ret;
+
+	domain(&p, INVT_DOMAIN_S2);
+	assert_int_equal(invt_rv_domain_init_nested(&n, &p, &g), 0);
+	assert_int_equal(invt_rv_master_init(&m, r, &id, 1, 1, true), 0);
+	for (nth = 1;; nth++) {
+		before = p.dom.invs;
+		cmds = E->f[0].n;
+		invt_fault_inject(nth);
+		ret = invt_rv_attach_prepare(&a, &m, 0, &n);
+		if (invt_fault_pending() || !ret) {
+			invt_fault_inject(0);
+			assert_int_equal(ret, 0);
+			invt_rv_attach_abort(&a);
+			break;
+		}
+		assert_int_equal(ret, -ENOMEM);
+		assert_ptr_equal(p.dom.invs, before);
+		assert_int_equal(p.dom.nr_bindings, 0);
+		assert_int_equal(invt_tag_space_used(&r->gscids), 0);
+		assert_false(invt_device_in_use(&m.dev));
+		assert_int_equal(E->f[0].n, cmds);
+		for (k = 0; k < r->dc_words; k++)
+			assert_int_equal(dc(r, id, k), 0);
+		fired++;
+	}
+	assert_true(fired >= 4);
+	assert_int_equal(invt_rv_attach(&m, 0, &n), 0);
+	assert_int_equal(invt_rv_attach(&m, 0, NULL), 0);
+	assert_int_equal(invt_rv_master_destroy(&m), 0);
+	assert_int_equal(invt_rv_domain_destroy(&n), 0);
+	assert_int_equal(invt_rv_domain_destroy(&p), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -937,6 +990,7 @@ int main(void)
 		T(test_ablate_config_inval),
 		T(test_nested),
 		T(test_nested_refused),
+		T(test_nested_alloc_fail),
 	};
 
 	invt_rcu_register_thread();

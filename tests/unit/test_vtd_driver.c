@@ -19,7 +19,11 @@
  *    when they no longer can be, neither under the atc-order ablation), and
  *    plan_count equal to what the unit consumed over ~20 ranges on two units;
  *  - a rejected descriptor during install: -EIO, abort restores the entry;
- *  - no_fence: one submission per phase; hooks; the config-inval ablation.
+ *  - no_fence: one submission per phase; hooks; the config-inval ablation;
+ *  - nested domains: the PGTT 011b PASID entry bit by bit, the descriptors
+ *    of install, commit and a parent unmap through nested -> nested ->
+ *    parent -> nested -> blocked, refusals without the capabilities,
+ *    allocation failure.
  * Single-threaded: the unit runs in the test's thread.
  */
 #include <stdarg.h>
