@@ -173,7 +173,7 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		fprintf(f, "  translated through stage 1 %" PRIu64 ", stage 2 %" PRIu64 "\n",
 			r->xlate_s1, r->xlate_s2);
 		fprintf(f, "  C_BAD_STE %" PRIu64 ", C_BAD_CD %" PRIu64 ": ILLEGAL %" PRIu64
-			" (a driver bug), the rest V = 0 (break-before-make, nothing attached)\n",
+			" (a driver bug), the rest V = 0 (a stream the driver never set up)\n",
 			r->bad_ste, r->bad_cd, r->illegal_cfg);
 		fprintf(f, "  register handshake errors %" PRIu64 "\n", r->handshake_errors);
 	}

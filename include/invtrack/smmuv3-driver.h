@@ -24,8 +24,11 @@
  *    domain: Config S1 with a one-CD table, S2, or ABORT when detached;
  *  - masters with substreams: the STE is Config S1 from init on, with a
  *    linear CD table of 2^S1CDMax CDs and S1DSS = 0b10; ssid 0 (the RID) is
- *    CD 0, PASIDs are CDs 1..; each attach rewrites one CD.  Such masters
- *    attach to stage-1 domains only.
+ *    CD 0, PASIDs are CDs 1..; each attach rewrites one CD.  An ssid with
+ *    nothing attached holds a valid blocking CD (EPD0 = EPD1 = 1): a stray
+ *    access is a translation fault, not C_BAD_CD.  (Linux's arm-smmu-v3
+ *    clears such CDs to V = 0 instead.)  Such masters attach to stage-1
+ *    domains only.
  *  - EATS = 1 on every valid S1/S2 STE of an ATS master.
  *
  * Locking: smmu->cfg_lock serialises writers of the stream table and of CD
@@ -398,7 +401,7 @@ struct invt_smmu_master {
  *	2^ceil(log2(@nr_ssids)) CDs is allocated and the STEs are made S1.
  * @ats: ATS enabled (the SMMU must support it).
  *
- * STEs start as ABORT (nr_ssids == 1) or S1 with every CD invalid, written
+ * STEs start as ABORT (nr_ssids == 1) or S1 with every CD blocking, written
  * and invalidated (CFGI_STE + CMD_SYNC) before the call returns.  These
  * CFGI_STEs (and those of invt_smmu_master_destroy()) have Leaf = 0: CDs
  * cached under the stream for a previous master go too.
@@ -423,7 +426,7 @@ int invt_smmu_master_destroy(struct invt_smmu_master *m);
  * @tx: the core's transaction.
  * @m: the master.
  * @ssid: its ssid.
- * @new: the domain it joins, or NULL (detach: ABORT STE or invalid CD).
+ * @new: the domain it joins, or NULL (detach: ABORT STE or blocking CD).
  * @installed: the configuration was written (commit may follow).
  */
 struct invt_smmu_attach {

@@ -18,8 +18,9 @@
  * Without --ablate: passes when the oracle found no violation, the run did
  * not stall, at least --min-accesses accesses were checked, (inline mode)
  * every invalidation cost exactly the minimum of the policy in force, and
- * (SMMUv3) no ILLEGAL STE or CD was fetched, no register handshake was
- * broken and stage-2 domains translated; --twice runs the same seed again
+ * (SMMUv3) no ILLEGAL STE or CD was fetched, no C_BAD_CD was recorded, no
+ * register handshake was broken and stage-2 domains translated; --twice
+ * runs the same seed again
  * and requires the identical command stream.
  * With --ablate: runs seeds seed, seed+1, ... with the rule switched off,
  * each stopping at its first violation, until one found the expected class
@@ -220,6 +221,15 @@ int main(int argc, char **argv)
 	if (r.illegal_cfg || r.handshake_errors) {
 		printf("FAIL: %llu ILLEGAL STEs/CDs, %llu broken handshakes\n",
 		       (unsigned long long)r.illegal_cfg, (unsigned long long)r.handshake_errors);
+		return 1;
+	}
+	/*
+	 * Every ssid the driver does not use holds a blocking CD: a stray
+	 * access faults, C_BAD_CD would mean an invalid CD was reached.
+	 */
+	if (r.bad_cd) {
+		printf("FAIL: %llu C_BAD_CD events in a normal run\n",
+		       (unsigned long long)r.bad_cd);
 		return 1;
 	}
 	if ((!p.arch || !strcmp(p.arch, "smmuv3")) && p.domains > 1 && !r.xlate_s2) {

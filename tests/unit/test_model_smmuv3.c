@@ -957,6 +957,46 @@ static void test_determinism(void **state)
 /* --------------------------------------------------------- errors */
 
 /*
+ * What a driver leaves at an unattached ssid decides the event (§5.4 V,
+ * §7.3.10): the blocking CD (valid, EPD0 = EPD1 = 1) faults quietly, a CD
+ * with V == 0 or an ILLEGAL one is C_BAD_CD, the access aborted either way.
+ */
+static void test_blocking_cd_no_event(void **state)
+{
+	const uint64_t block[INVT_SMMU_CFG_WORDS] = { INVT_SMMU_CD_W0_BLOCK };
+	struct fx *f = fx_s1(false, false);
+	struct invt_smmu_cd bad = { .valid = true, .t0sz = 16, .tg0 = INVT_SMMU_TG_4K,
+				    .ips = INVT_SMMU_PS_48, .asid = ASID, .mair = 0xff };
+	uint64_t w[INVT_SMMU_CFG_WORDS];
+	struct invt_msmmu_stats st;
+
+	(void)state;
+	bad.ttb0 = f->dom[0].pt.root_pa;
+	invt_smmu_cfg_write(slot_va(f, f->cdtab[SID_S1] + 64 * 2), block);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 2, VA_X, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.c_bad_cd, 0);
+	assert_int_equal(st.illegal_cd, 0);
+
+	/* V == 0 (never written): C_BAD_CD, not ILLEGAL. */
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 3, VA_X, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.c_bad_cd, 1);
+	assert_int_equal(st.illegal_cd, 0);
+
+	/* Corrupt: T0SZ 40 is out of range (§5.4 T0SZ): C_BAD_CD, ILLEGAL. */
+	assert_int_equal(invt_smmu_cd_build(&bad, w), 0);
+	w[0] = (w[0] & ~UINT64_C(0x3f)) | 40;
+	invt_smmu_cfg_write(slot_va(f, f->cdtab[SID_S1] + 64 * 4), w);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 4, VA_X, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.c_bad_cd, 2);
+	assert_int_equal(st.illegal_cd, 1);
+	assert_int_equal(st.xlate_s1, 0);
+	release(f);
+}
+
+/*
  * An SMMU with a 44-bit OAS: its ID registers say so; the STE a driver
  * with a fixed 48-bit IPA would write (S2T0SZ 16) is ILLEGAL there (§5.2):
  * C_BAD_STE recorded, the access aborted; S2T0SZ 20 translates.  With
@@ -1104,6 +1144,7 @@ int main(void)
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_oas44_illegal_ste),
+		cmocka_unit_test(test_blocking_cd_no_event),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

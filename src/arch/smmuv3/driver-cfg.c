@@ -58,6 +58,15 @@
 #define STEP_CMDS	(INVT_MAX_SIDS + 1)
 
 static const uint64_t zero_words[WORDS];
+/*
+ * What an ssid of a master with substreams holds while nothing is attached
+ * to it: a valid CD that translates nothing (EPD0 = EPD1 = 1, §5.4), so a
+ * stray access is a translation fault.  A CD with V = 0 would raise
+ * C_BAD_CD (§5.4 V, §7.3.10), which is kept for corrupt structures.
+ */
+static const uint64_t block_cd[WORDS] = { INVT_SMMU_CD_W0_BLOCK };
+/* The valid aborting STE (Config 0b000, §5.2): no other word is used. */
+static const uint64_t abort_ste[WORDS] = { INVT_SMMU_STE_W0_ABORT };
 
 /* Statistics only: relaxed, nothing is ordered by it. */
 static void count_writes(struct invt_smmu *smmu, unsigned int n)
@@ -143,23 +152,40 @@ static bool slot_equal(const uint64_t *slot, const uint64_t w[WORDS])
  * NULL, break-before-make.  @v is the V bit of the structure.  A valid slot
  * is broken first (V = 0, CFGI, SYNC); an invalid one whose V = 0 the SMMU
  * was told about starts with the body.  Slots already holding what is
- * wanted are left alone.  Stops at the first queue error and returns it.
+ * wanted are left alone.  When @w is the structure the break goes through
+ * (the aborting STE, the blocking CD), whose other words are IGNORED, the
+ * words are written and one CFGI + SYNC ends the change: any mix of old
+ * and new words the SMMU may read is that structure.  Stops at the first
+ * queue error and returns it.
  */
 static int cfg_install(const struct cfg_target *t, uint64_t *const *slots, unsigned int n,
 		       const uint64_t *w, uint64_t v)
 {
 	const uint64_t *want = w ? w : zero_words;
+	uint64_t brk = v == STE_V ? INVT_SMMU_STE_W0_ABORT : INVT_SMMU_CD_W0_BLOCK, w0;
 	struct invt_smmu *smmu = t->m->smmu;
 	bool valid = false, same = true;
 	unsigned int i;
 	int ret;
 
+	/*
+	 * Towards a valid structure, a slot already holding the break
+	 * structure's word 0 (and told to the SMMU: every change ends with its
+	 * CFGI + SYNC) needs no break.
+	 */
 	for (i = 0; i < n; i++) {
-		valid |= slot_word(slots[i], 0) & v;
+		w0 = slot_word(slots[i], 0);
+		valid |= (w0 & v) && (!w || w0 != brk);
 		same &= slot_equal(slots[i], want);
 	}
 	if (same)
 		return 0;
+	if (w && !memcmp(w, v == STE_V ? abort_ste : block_cd, sizeof(block_cd))) {
+		for (i = 0; i < n; i++)
+			invt_smmu_cfg_write(slots[i], w);
+		count_writes(smmu, n);
+		return cfg_sync(t);
+	}
 	if (valid) {
 		/*
 		 * Towards a valid structure, break through one that terminates
@@ -170,8 +196,7 @@ static int cfg_install(const struct cfg_target *t, uint64_t *const *slots, unsig
 			if (!w)
 				invt_smmu_cfg_break(slots[i]);
 			else
-				invt_smmu_cfg_break_to(slots[i], v == STE_V ? INVT_SMMU_STE_W0_ABORT :
-						       INVT_SMMU_CD_W0_BLOCK);
+				invt_smmu_cfg_break_to(slots[i], brk);
 		}
 		count_writes(smmu, n);
 		ret = cfg_sync(t);
@@ -326,7 +351,7 @@ static int rid_install(struct invt_smmu_master *m, struct invt_smmu_domain *d, b
 	return 0;
 }
 
-/* Master with substreams: CD @ssid for @d, or invalid. */
+/* Master with substreams: CD @ssid for @d, or the blocking CD. */
 static int cd_install(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_domain *d,
 		      bool inval)
 {
@@ -335,7 +360,7 @@ static int cd_install(struct invt_smmu_master *m, uint32_t ssid, struct invt_smm
 	int ret;
 
 	if (!d)
-		return cfg_install(&t, &slot, 1, NULL, CD_V);
+		return cfg_install(&t, &slot, 1, block_cd, CD_V);
 	ret = cd_words(m->smmu, d, cd);
 	if (ret)
 		return ret;
@@ -391,7 +416,18 @@ int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
 		goto err_dev;
 	}
 	config = nr_ssids == 1 ? INVT_SMMU_STE_ABORT : INVT_SMMU_STE_S1;
-	/* Every CD is invalid (zeroed memory); -EINVAL for an unusable table. */
+	/*
+	 * With substreams every CD blocks until its ssid is attached (CD 0
+	 * too: the RID's).  Unreachable until the STE below is valid, whose
+	 * CFGI_STE (Leaf = 0) also drops CDs cached under the SIDs.  Without
+	 * substreams CD 0 stays invalid: no STE reaches it.
+	 */
+	if (nr_ssids > 1) {
+		for (i = 0; i < 1u << m->cdmax; i++)
+			invt_smmu_cfg_write(cd_slot(m, i), block_cd);
+		count_writes(smmu, 1u << m->cdmax);
+	}
+	/* -EINVAL for an unusable table. */
 	ret = ste_words(m, config, NULL, ste);
 	if (ret)
 		goto err_cdtab;
