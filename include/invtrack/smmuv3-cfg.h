@@ -14,8 +14,10 @@
  *  - Non-secure stream table, StreamWorld NS-EL1 (STRW 0), VMSAv8-64 tables
  *    at both stages (S2AA64 = AA64 = 1), no stalls (S1STALLD = S2S = CD.S =
  *    0), no hardware access/dirty flag updates, no attribute overrides.
- *  - Linear CD tables only (S1Fmt = 0): the table holds 2^S1CDMax CDs and
- *    is aligned to its size.
+ *  - CD tables linear (S1Fmt = 0b00: 2^S1CDMax CDs, aligned to the table's
+ *    size) or two-level with 64 KiB leaves (S1Fmt = 0b10: an array of
+ *    L1CDs, §5.3, each pointing to 1024 CDs).  Stream tables linear or
+ *    two-level (§3.3.2; L1STDs, §5.1).
  *  - Walk attributes: Normal Write-Back cacheable, Inner Shareable, for the
  *    CD fetch (S1CIR = S1COR = 0b01, S1CSH = 0b11) and for table walks at
  *    both stages (IR0 = OR0 = 0b01, SH0 = 0b11).
@@ -146,15 +148,75 @@ int invt_smmu_s2_geometry(unsigned int ia_bits, unsigned int tg, unsigned int ia
 #define INVT_SMMU_EATS_OFF	0
 #define INVT_SMMU_EATS_FULL	1
 
+/*
+ * STE.S1Fmt (§5.2): 0b00 linear CD table; 0b01 two-level, 4 KiB leaf
+ * tables of 64 CDs (SubstreamID[5:0] indexes the leaf); 0b10 two-level,
+ * 64 KiB leaf tables of 1024 CDs (SubstreamID[9:0]).  The L1 table holds
+ * MAX(1, 2^(S1CDMax - split)) L1CDs.
+ */
+#define INVT_SMMU_S1FMT_LINEAR		0
+#define INVT_SMMU_S1FMT_L2_4K		1
+#define INVT_SMMU_S1FMT_L2_64K		2
+/* Bytes of an L1STD (§5.1) and of an L1CD (§5.3). */
+#define INVT_SMMU_L1_BYTES		8
+/*
+ * The two-level stream table the driver builds: SMMU_STRTAB_BASE_CFG.SPLIT
+ * = 8 (§6.3.25: 16 KiB leaf tables of 256 STEs), each L1STD with Span = 9
+ * (2^(Span - 1) = 256 STEs, §5.1).  SPLIT may be 6, 8 or 10.
+ */
+#define INVT_SMMU_STRTAB_SPLIT		8
+/* SMMU_STRTAB_BASE_CFG: SPLIT [10:6]; FMT [17:16] 0b01 two-level. */
+#define INVT_SMMU_STRTAB_CFG_SPLIT_SHIFT 6
+#define INVT_SMMU_STRTAB_CFG_FMT_2LVL	1u
+/* The driver's two-level CD tables: S1Fmt 0b10, 2^10 CDs per leaf. */
+#define INVT_SMMU_CD_SPLIT		10u
+
+/**
+ * invt_smmu_l1std_build() - encode a Level 1 Stream Table Descriptor (§5.1).
+ * @l2ptr: the level-2 array of 2^(@span - 1) STEs, aligned to its size
+ *	(L2Ptr[5 + Span - 1:0] are treated as 0), below 2^52; 0 with @span 0.
+ * @span: 0 (L2Ptr invalid: the StreamIDs of this descriptor are invalid) or
+ *	1..11 (12..31 are Reserved and behave as 0).
+ * @d: receives the descriptor as an integer: Span [4:0], L2Ptr [55:6].
+ *
+ * Return: 0, or -EINVAL with @d untouched.
+ */
+int invt_smmu_l1std_build(uint64_t l2ptr, unsigned int span, uint64_t *d);
+
+/**
+ * invt_smmu_l1cd_build() - encode a Level 1 Context Descriptor (§5.3).
+ * @l2ptr: the leaf CD table, 4 KiB aligned (L2Ptr is bits [55:12]), below
+ *	2^52; 0 when @valid is false.
+ * @valid: V [0]; 0: a CD fetch through it is C_BAD_SUBSTREAMID.
+ * @d: receives the descriptor as an integer.
+ *
+ * Return: 0, or -EINVAL with @d untouched.
+ */
+int invt_smmu_l1cd_build(uint64_t l2ptr, bool valid, uint64_t *d);
+
+/**
+ * invt_smmu_l1_publish() - make a level-1 descriptor point to its table.
+ * @slot: the L1STD or L1CD in memory.
+ * @d: its new value.
+ *
+ * One 64-bit release store.  The leaf table must be fully written before
+ * (its invalid or blocking entries), and the caller then issues the
+ * non-leaf CFGI (CMD_CFGI_STE / CMD_CFGI_CD with Leaf = 0, §5.1, §5.3) and
+ * a CMD_SYNC before relying on the new level.
+ */
+void invt_smmu_l1_publish(uint64_t *slot, uint64_t d);
+
 /**
  * struct invt_smmu_ste - one Stream Table Entry, by fields.
  * @valid: V.  An invalid STE is all zeros: every other field must be 0.
  * @config: an enum invt_smmu_ste_config.
  * @eats: an INVT_SMMU_EATS_* value; 0 with ABORT and BYPASS.
- * @s1cdmax: stage 1 (S1, NESTED): log2 of the number of CDs in the linear
- *	table, 0..INVT_SMMU_CDMAX_LIMIT; 0 means one CD and no substreams.
- * @s1ctxptr: stage 1: address of the CD table (an IPA with NESTED): 64-byte
- *	aligned and aligned to the table size (64 << @s1cdmax), below 2^52.
+ * @s1cdmax: stage 1 (S1, NESTED): log2 of the number of CDs,
+ *	0..INVT_SMMU_CDMAX_LIMIT; 0 means one CD and no substreams.
+ * @s1fmt: stage 1 with @s1cdmax > 0: an INVT_SMMU_S1FMT_* value; else 0.
+ * @s1ctxptr: stage 1: address of the CD table (an IPA with NESTED), below
+ *	2^52: a linear table aligned to its size (64 << @s1cdmax); an L1CD
+ *	array aligned to the larger of 64 bytes and its size.
  * @s2vmid: VMID, 0..0xffff; with S1, S2 and NESTED (an S1-only stream is
  *	tagged with it too).
  * @s2t0sz: stage 2 (S2, NESTED): S2T0SZ, 64 - IPA bits; 16..39 (12..39
@@ -176,6 +238,7 @@ struct invt_smmu_ste {
 	uint8_t config;
 	uint8_t eats;
 	uint8_t s1cdmax;
+	uint8_t s1fmt;
 	uint64_t s1ctxptr;
 	uint32_t s2vmid;
 	uint8_t s2t0sz;

@@ -4,8 +4,8 @@
  *
  * Ties the pieces of the driver side together: the core's instance
  * (struct invt_iommu) with SMMUv3 ops (range policy + encoders into a batch,
- * the Command queue producer, CMD_SYNC completion), a linear stream table
- * and per-master CD tables in DMA memory the platform supplies, and an
+ * the Command queue producer, CMD_SYNC completion), a stream table and
+ * per-master CD tables in DMA memory the platform supplies, and an
  * attach transaction that installs STEs and CDs break-before-make between
  * the core's prepare and commit.
  *
@@ -30,6 +30,17 @@
  *    clears such CDs to V = 0 instead.)  Such masters attach to stage-1
  *    domains only.
  *  - EATS = 1 on every valid S1/S2 STE of an ATS master.
+ *  - Table formats, chosen from the ID registers as Linux's arm-smmu-v3
+ *    does: the stream table is linear unless SMMU_IDR0.ST_LEVEL allows two
+ *    levels and more than 8 StreamID bits are used; then SPLIT = 8 (leaf
+ *    arrays of 256 STEs, 16 KiB, L1STD.Span = 9).  A CD table is linear up
+ *    to 1024 CDs or without SMMU_IDR0.CD2L, else two-level with S1Fmt 0b10
+ *    (leaf tables of 1024 CDs, 64 KiB).  Leaf tables are allocated on first
+ *    use (a master's SIDs at master init, an ssid's CDs when it is first
+ *    attached; CD 0's with the master) and kept until the stream table or
+ *    the master goes.  A leaf is written whole (invalid STEs, blocking CDs)
+ *    before its level-1 descriptor is published with a release store, then
+ *    a non-leaf CFGI_STE / CFGI_CD + CMD_SYNC (§5.1, §5.3).
  *
  * Locking: smmu->cfg_lock serialises writers of the stream table and of CD
  * tables (held across the break-before-make sequence of one structure,
@@ -118,8 +129,8 @@ struct invt_smmu_hooks {
  * @vmid16: SMMU_IDR0.VMID16 (else 8-bit VMIDs).
  * @hyp: SMMU_IDR0.Hyp: EL2 StreamWorlds and TLBI_EL2_*.
  * @st_2lvl: SMMU_IDR0.ST_LEVEL == 0b01: a two-level stream table may be
- *	used (this driver always uses the linear one, which every SMMU has).
- * @cd_2lvl: SMMU_IDR0.CD2L: two-level CD tables (unused: linear ones).
+ *	used.
+ * @cd_2lvl: SMMU_IDR0.CD2L: two-level CD tables may be used.
  * @ril: SMMU_IDR3.RIL: range invalidation.
  * @vax52: SMMU_IDR5.VAX == 0b01: 52-bit VAs with the 64K granule.
  * @sidsize: SMMU_IDR1.SIDSIZE: StreamID bits.
@@ -171,8 +182,8 @@ int invt_smmu_probe(const struct invt_smmu_regs *regs, struct invt_smmu_features
  * @regs: the SMMU's registers (model or MMIO), with no error active.
  * @cmdq_log2size: Command queue size wanted, 1..INVT_SMMU_CMDQ_MAX_LOG2SIZE;
  *	SMMU_IDR1.CMDQS caps it.
- * @sid_bits: the linear stream table holds 2^@sid_bits STEs, 1..16;
- *	SMMU_IDR1.SIDSIZE caps it.
+ * @sid_bits: StreamID bits wanted, 1..24; SMMU_IDR1.SIDSIZE caps it, and
+ *	so does 16 for a linear table (4 MiB).
  * @max_pages: without RIL, the page count from which a range becomes one
  *	whole-tag command (see struct invt_smmu_caps); 0: the default.
  * @asid_bits: at most this many ASID bits (8 or 16; 0 means 16); fewer
@@ -199,6 +210,16 @@ struct invt_smmu_config {
 };
 
 /**
+ * struct invt_smmu_l2 - a level-2 table (leaf STEs or CDs).
+ * @va: host pointer, NULL while not allocated.
+ * @pa: its physical address, as the level-1 descriptor holds it.
+ */
+struct invt_smmu_l2 {
+	uint64_t *va;
+	uint64_t pa;
+};
+
+/**
  * struct invt_smmu - one SMMUv3 instance, driver side.
  * @iommu: the core's instance (container_of finds the SMMU from it).
  * @cmdq: the Command queue producer.
@@ -208,9 +229,13 @@ struct invt_smmu_config {
  * @asids: stage-1 tag space (ASIDs).
  * @vmids: stage-2 tag space (VMIDs).
  * @mem: DMA memory operations.
- * @sid_bits: log2 of the number of STEs.
- * @strtab: the stream table (host pointer), 2^@sid_bits STEs of 8 words.
+ * @sid_bits: StreamID bits the stream table covers.
+ * @st_2lvl: the stream table has two levels.
+ * @strtab: the stream table (host pointer): 2^@sid_bits STEs of 8 words,
+ *	or with @st_2lvl 2^(@sid_bits - INVT_SMMU_STRTAB_SPLIT) L1STDs.
  * @strtab_pa: its physical address, as written to SMMU_STRTAB_BASE.
+ * @strtab_bytes: its size.
+ * @st_l2: with @st_2lvl, the leaf array of each L1STD (under @cfg_lock).
  * @cfg_lock: serialises writers of the stream table and CD tables, and
  *	protects @nr_masters.  Nests outside the domains' locks (the tags are
  *	read under it).
@@ -228,8 +253,11 @@ struct invt_smmu {
 	struct invt_tag_space vmids;
 	const struct invt_smmu_mem_ops *mem;
 	unsigned int sid_bits;
+	bool st_2lvl;
 	uint64_t *strtab;
 	uint64_t strtab_pa;
+	size_t strtab_bytes;
+	struct invt_smmu_l2 *st_l2;
 	invt_mutex_t cfg_lock;
 	unsigned int nr_masters;
 	struct invt_smmu_stats stats;
@@ -245,10 +273,11 @@ struct invt_smmu {
  * Bring-up as IHI0070 §6.3 and the initialisation sequence of chapter 3
  * ask: probe the ID registers (invt_smmu_probe()); disable the SMMU if it
  * was on (CR0 = 0, CR0ACK awaited); with the SMMU disabled, allocate and
- * program the Command queue and a linear stream table of invalid STEs
- * (SMMU_CMDQ_BASE, SMMU_STRTAB_BASE(_CFG)); set SMMU_GBPA.ABORT with the
- * UPDATE handshake, so that transactions abort whenever the SMMU is
- * disabled from then on; set CR0.CMDQEN and await CR0ACK.CMDQEN; issue CFGI_ALL, TLBI_NSNH_ALL
+ * program the Command queue and a stream table of invalid STEs (linear),
+ * or of L1STDs with Span 0 (two-level) (SMMU_CMDQ_BASE,
+ * SMMU_STRTAB_BASE(_CFG)); set SMMU_GBPA.ABORT with the UPDATE handshake,
+ * so that transactions abort whenever the SMMU is disabled from then on;
+ * set CR0.CMDQEN and await CR0ACK.CMDQEN; issue CFGI_ALL, TLBI_NSNH_ALL
  * (and TLBI_EL2_ALL with IDR0.Hyp) + CMD_SYNC and wait; set CR0.SMMUEN
  * and await CR0ACK.SMMUEN; register the instance (flags
  * INVT_IOMMU_SYNC_ORDERS).  Each acknowledgement is awaited for at most
@@ -376,8 +405,12 @@ int invt_smmu_domain_destroy(struct invt_smmu_domain *d);
  * @dev: the core's device.
  * @smmu: its SMMU.
  * @cdmax: S1CDMax of its CD table: 0 without substreams.
- * @cdtab: its CD table (host pointer), or NULL while it has none.
+ * @cd_2lvl: the CD table has two levels (S1Fmt 0b10).
+ * @cdtab: its CD table (host pointer): the CDs, or with @cd_2lvl the
+ *	L1CDs; NULL while it has none.
  * @cdtab_pa: its physical address.
+ * @cdtab_bytes: its size.
+ * @cd_l2: with @cd_2lvl, the leaf table of each L1CD (under smmu->cfg_lock).
  * @ste_config: what its STEs hold now (enum invt_smmu_ste_config).
  * @rid: the domain at ssid 0 as installed (under smmu->cfg_lock).
  */
@@ -385,8 +418,11 @@ struct invt_smmu_master {
 	struct invt_device dev;
 	struct invt_smmu *smmu;
 	unsigned int cdmax;
+	bool cd_2lvl;
 	uint64_t *cdtab;
 	uint64_t cdtab_pa;
+	size_t cdtab_bytes;
+	struct invt_smmu_l2 *cd_l2;
 	uint8_t ste_config;
 	struct invt_smmu_domain *rid;
 };
@@ -406,8 +442,12 @@ struct invt_smmu_master {
  * CFGI_STEs (and those of invt_smmu_master_destroy()) have Leaf = 0: CDs
  * cached under the stream for a previous master go too.
  *
+ * With a two-level stream table, a SID whose leaf array is missing gets it
+ * here (invalid STEs, published before the STEs are written).
+ *
  * Return: 0; -EINVAL (bad SIDs, a SID in use, ATS unsupported); -ENOMEM;
- * a queue error.  On error nothing changed.
+ * a queue error.  On error nothing changed but that leaf arrays published
+ * for the SIDs stay (their STEs invalid, as before).
  */
 int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
 			  const uint32_t *sids, unsigned int nr_sids, uint32_t nr_ssids, bool ats);
@@ -444,10 +484,15 @@ struct invt_smmu_attach {
  * @ssid: 0 (the RID) or a PASID below the master's nr_ssids.
  * @new: the domain, or NULL to detach.
  *
+ * With a two-level CD table, the leaf table of @ssid is allocated here on
+ * its first attach (blocking CDs), published and invalidated (CFGI_CD
+ * Leaf = 0, CMD_SYNC).
+ *
  * Return: 0; -EINVAL (S2 domain on a master with substreams, bad ssid);
  * -EOPNOTSUPP or -ERANGE when the SMMU cannot translate @new
- * (invt_smmu_domain_fits()); the errors of invt_attach_prepare().  On error
- * nothing changed.
+ * (invt_smmu_domain_fits()); -ENOMEM (no leaf table); a queue error; the
+ * errors of invt_attach_prepare().  On error nothing changed, but that a
+ * leaf table published before a failed CFGI stays (its CDs block).
  */
 int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master *m,
 			     uint32_t ssid, struct invt_smmu_domain *new);

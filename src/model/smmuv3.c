@@ -193,7 +193,8 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	smmu_hw_cfg_idr_init(&m->idr, feat);
 	m->idr.oas = (uint8_t)oas;
 	/* The ID registers the driver probes (IHI0070 §6.3). */
-	smmu_hw_idr_write(&m->idr, MSMMU_SIDSIZE, INVT_SMMU_CMDQ_MAX_LOG2SIZE, &m->regs);
+	m->idr.sidsize = MSMMU_SIDSIZE;
+	smmu_hw_idr_write(&m->idr, INVT_SMMU_CMDQ_MAX_LOG2SIZE, &m->regs);
 	/*
 	 * CMD_SYNC with CS = IRQ writes nothing (no msi callback): the
 	 * driver's producer polls SMMU_CMDQ_CONS.

@@ -172,7 +172,7 @@ static int env_setup(void **state)
 		struct smmu_hw_cfg_idr id = E->idr;
 
 		id.feat &= ~SMMU_HW_FEAT_RIL;
-		smmu_hw_idr_write(&id, 16, INVT_SMMU_CMDQ_MAX_LOG2SIZE, &E->regs[i]);
+		smmu_hw_idr_write(&id, INVT_SMMU_CMDQ_MAX_LOG2SIZE, &E->regs[i]);
 		smmu_hw_queue_init(&E->hq[i], &E->regs[i], SMMU_HW_FEAT_ALL, &exec,
 				   SMMU_HW_QUEUE_INLINE);
 		smmu_hw_queue_ctrl_init(&E->hq[i], ACK_LAG);
@@ -360,7 +360,7 @@ static void test_init_bad(void **state)
 		case 3: cfg.cmdq_log2size = 0; break;
 		case 4: cfg.cmdq_log2size = INVT_SMMU_CMDQ_MAX_LOG2SIZE + 1; break;
 		case 5: cfg.sid_bits = 0; break;
-		case 6: cfg.sid_bits = 17; break;
+		case 6: cfg.sid_bits = 25; break;
 		case 7: cfg.asid_bits = 12; break;
 		case 8: cfg.vmid_bits = 4; break;
 		case 9: cfg.asid_bits = 32; break;

@@ -74,14 +74,30 @@ static void count_writes(struct invt_smmu *smmu, unsigned int n)
 	__atomic_fetch_add(&smmu->stats.cfg_writes, n, __ATOMIC_RELAXED);
 }
 
+/* STEs per leaf array and CDs per leaf table of the two-level formats. */
+#define ST_L2_LOG2	INVT_SMMU_STRTAB_SPLIT
+#define CD_L2_LOG2	INVT_SMMU_CD_SPLIT
+
+/* The STE of @sid: its leaf array must exist (a master's SIDs do). */
 static uint64_t *ste_slot(const struct invt_smmu *smmu, uint32_t sid)
 {
+	if (smmu->st_2lvl)
+		return smmu->st_l2[sid >> ST_L2_LOG2].va +
+		       (size_t)(sid & ((1u << ST_L2_LOG2) - 1)) * WORDS;
 	return smmu->strtab + (size_t)sid * WORDS;
 }
 
+/* The CD of @ssid, or NULL while its leaf table is not allocated. */
 static uint64_t *cd_slot(const struct invt_smmu_master *m, uint32_t ssid)
 {
-	return m->cdtab + (size_t)ssid * WORDS;
+	const struct invt_smmu_l2 *l2;
+
+	if (!m->cd_2lvl)
+		return m->cdtab + (size_t)ssid * WORDS;
+	l2 = &m->cd_l2[ssid >> CD_L2_LOG2];
+	if (!l2->va)
+		return NULL;
+	return l2->va + (size_t)(ssid & ((1u << CD_L2_LOG2) - 1)) * WORDS;
 }
 
 /*
@@ -262,6 +278,7 @@ static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smm
 	case INVT_SMMU_STE_S1:
 		/* S2VMID 0: stage-1 streams are tagged with VMID 0. */
 		ste.s1cdmax = (uint8_t)m->cdmax;
+		ste.s1fmt = m->cd_2lvl ? INVT_SMMU_S1FMT_L2_64K : INVT_SMMU_S1FMT_LINEAR;
 		ste.s1ctxptr = m->cdtab_pa;
 		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
 		break;
@@ -359,6 +376,8 @@ static int cd_install(struct invt_smmu_master *m, uint32_t ssid, struct invt_smm
 	uint64_t *slot = cd_slot(m, ssid), cd[WORDS];
 	int ret;
 
+	if (!slot)		/* no leaf table: nothing was ever attached here */
+		return d ? -EINVAL : 0;
 	if (!d)
 		return cfg_install(&t, &slot, 1, block_cd, CD_V);
 	ret = cd_words(m->smmu, d, cd);
@@ -383,6 +402,185 @@ static unsigned int ceil_log2(uint32_t n)
 	return n <= 1 ? 0 : 32 - (unsigned int)__builtin_clz(n - 1);
 }
 
+/*
+ * A leaf table of 2^@log2 entries, each @fill (NULL: left zeroed, invalid),
+ * written whole while nothing can reach it.  Return: 0 or -ENOMEM.
+ */
+static int l2_alloc(struct invt_smmu *smmu, unsigned int log2, const uint64_t *fill,
+		    struct invt_smmu_l2 *l2)
+{
+	size_t bytes = (size_t)INVT_SMMU_CFG_BYTES << log2, i;
+
+	l2->va = smmu->mem->alloc(smmu->mem->arg, bytes, &l2->pa);
+	if (!l2->va)
+		return -ENOMEM;
+	if (fill) {
+		for (i = 0; i < (size_t)1 << log2; i++)
+			invt_smmu_cfg_write(l2->va + i * WORDS, fill);
+		count_writes(smmu, 1u << log2);
+	}
+	return 0;
+}
+
+static void l2_free(struct invt_smmu *smmu, unsigned int log2, struct invt_smmu_l2 *l2)
+{
+	smmu->mem->free(smmu->mem->arg, l2->va, l2->pa, (size_t)INVT_SMMU_CFG_BYTES << log2);
+	*l2 = (struct invt_smmu_l2){ 0 };
+}
+
+/*
+ * Point L1 descriptor @slot at @l2 (L1STD Span 9, or a valid L1CD).  The
+ * leaf was written whole before; invt_smmu_l1_publish()'s release store
+ * pairs with the SMMU's acquire load of the descriptor.  The caller then
+ * issues the non-leaf CFGI + CMD_SYNC (§5.1, §5.3), which drops a cached
+ * Span 0 / V 0 copy.  Return: 0, or -ENOMEM for memory the descriptor
+ * cannot point to (nothing written).
+ */
+static int l1_point(uint64_t *slot, const struct invt_smmu_l2 *l2, bool std)
+{
+	uint64_t d;
+	int ret;
+
+	if (std)
+		ret = invt_smmu_l1std_build(l2->pa, ST_L2_LOG2 + 1, &d);
+	else
+		ret = invt_smmu_l1cd_build(l2->pa, true, &d);
+	if (ret)
+		return -ENOMEM;
+	invt_smmu_l1_publish(slot, d);
+	return 0;
+}
+
+/*
+ * The leaf arrays of @sids missing from a two-level stream table,
+ * allocated (invalid STEs) and published.  No STE in them is reachable
+ * before the L1STD is, and the master's first CFGI_STE (Leaf = 0, per SID)
+ * invalidates the L1STDs as well.  On -ENOMEM nothing changed.  cfg_lock
+ * held.
+ */
+static int st_l2_get(struct invt_smmu *smmu, const uint32_t *sids, unsigned int nr_sids)
+{
+	unsigned int added[INVT_MAX_SIDS], n = 0, i, j;
+	int ret;
+
+	if (!smmu->st_2lvl)
+		return 0;
+	for (i = 0; i < nr_sids; i++) {
+		unsigned int l1 = sids[i] >> ST_L2_LOG2;
+
+		if (smmu->st_l2[l1].va)
+			continue;
+		ret = l2_alloc(smmu, ST_L2_LOG2, NULL, &smmu->st_l2[l1]);
+		if (!ret) {
+			added[n++] = l1;
+			ret = l1_point(&smmu->strtab[l1], &smmu->st_l2[l1], true);
+		}
+		if (ret) {
+			/* Nothing the SMMU could reach yet: unpublish, free. */
+			for (j = 0; j < n; j++) {
+				invt_smmu_l1_publish(&smmu->strtab[added[j]], 0);
+				l2_free(smmu, ST_L2_LOG2, &smmu->st_l2[added[j]]);
+			}
+			if (smmu->st_l2[l1].va)
+				l2_free(smmu, ST_L2_LOG2, &smmu->st_l2[l1]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void cdtab_free(struct invt_smmu_master *m)
+{
+	struct invt_smmu *smmu = m->smmu;
+	unsigned int i;
+
+	if (m->cd_2lvl) {
+		for (i = 0; i < 1u << (m->cdmax - CD_L2_LOG2); i++)
+			if (m->cd_l2[i].va)
+				l2_free(smmu, CD_L2_LOG2, &m->cd_l2[i]);
+		invt_free(m->cd_l2);
+		m->cd_l2 = NULL;
+	}
+	if (m->cdtab)
+		smmu->mem->free(smmu->mem->arg, m->cdtab, m->cdtab_pa, m->cdtab_bytes);
+	m->cdtab = NULL;
+}
+
+/*
+ * The CD table of a new master: linear (every CD blocking with substreams,
+ * else CD 0 invalid: no STE reaches it), or two-level as Linux chooses it
+ * (more than 1024 CDs on an SMMU with CD2L) with the leaf of CD 0 (the
+ * RID's) in place.  Unreachable until the master's STEs are valid, whose
+ * CFGI_STE (Leaf = 0) also drops CDs and L1CDs cached under the SIDs.
+ */
+static int cdtab_alloc(struct invt_smmu_master *m)
+{
+	struct invt_smmu *smmu = m->smmu;
+	unsigned int nr_l1, i;
+	int ret;
+
+	m->cd_2lvl = m->cdmax > CD_L2_LOG2 && smmu->feat.cd_2lvl;
+	if (!m->cd_2lvl) {
+		m->cdtab_bytes = (size_t)INVT_SMMU_CFG_BYTES << m->cdmax;
+		m->cdtab = smmu->mem->alloc(smmu->mem->arg, m->cdtab_bytes, &m->cdtab_pa);
+		if (!m->cdtab)
+			return -ENOMEM;
+		if (m->dev.nr_ssids > 1) {
+			for (i = 0; i < 1u << m->cdmax; i++)
+				invt_smmu_cfg_write(cd_slot(m, i), block_cd);
+			count_writes(smmu, 1u << m->cdmax);
+		}
+		return 0;
+	}
+	nr_l1 = 1u << (m->cdmax - CD_L2_LOG2);
+	m->cdtab_bytes = (size_t)INVT_SMMU_L1_BYTES * nr_l1;
+	if (m->cdtab_bytes < INVT_SMMU_CFG_BYTES)
+		m->cdtab_bytes = INVT_SMMU_CFG_BYTES;
+	m->cd_l2 = invt_zalloc(nr_l1 * sizeof(*m->cd_l2));
+	if (!m->cd_l2)
+		return -ENOMEM;
+	/* Every L1CD V = 0 (zeroed): SubstreamIDs there are C_BAD_SUBSTREAMID. */
+	m->cdtab = smmu->mem->alloc(smmu->mem->arg, m->cdtab_bytes, &m->cdtab_pa);
+	if (!m->cdtab) {
+		cdtab_free(m);
+		return -ENOMEM;
+	}
+	ret = l2_alloc(smmu, CD_L2_LOG2, block_cd, &m->cd_l2[0]);
+	if (!ret)
+		ret = l1_point(&m->cdtab[0], &m->cd_l2[0], false);
+	if (ret)
+		cdtab_free(m);
+	return ret;
+}
+
+/*
+ * The leaf CD table of @ssid, allocated (blocking CDs) and published on
+ * first use: non-leaf CFGI_CD for (SID, @ssid) on every SID + CMD_SYNC
+ * (§5.3.1: V 0 -> 1 needs the L1CD invalidated only).  On -ENOMEM nothing
+ * changed; a queue error leaves the leaf published (it blocks).  cfg_lock
+ * held.
+ */
+static int cd_l2_get(struct invt_smmu_master *m, uint32_t ssid, bool inval)
+{
+	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_CD, ssid, false, inval };
+	struct invt_smmu_l2 *l2;
+	int ret;
+
+	if (!m->cd_2lvl || cd_slot(m, ssid))
+		return 0;
+	l2 = &m->cd_l2[ssid >> CD_L2_LOG2];
+	ret = l2_alloc(m->smmu, CD_L2_LOG2, block_cd, l2);
+	if (ret)
+		return ret;
+	ret = l1_point(&m->cdtab[ssid >> CD_L2_LOG2], l2, false);
+	if (ret) {
+		l2_free(m->smmu, CD_L2_LOG2, l2);
+		return ret;
+	}
+	count_writes(m->smmu, 1);
+	return cfg_sync(&t);
+}
+
 int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
 			  const uint32_t *sids, unsigned int nr_sids, uint32_t nr_ssids, bool ats)
 {
@@ -390,7 +588,6 @@ int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
 	uint64_t *slots[INVT_MAX_SIDS], ste[WORDS];
 	uint8_t config;
 	unsigned int i;
-	size_t bytes;
 	int ret;
 
 	/* Substreams up to 2^SMMU_IDR1.SSIDSIZE (S1CDMax above it is ILLEGAL). */
@@ -409,38 +606,33 @@ int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
 		return ret;
 	m->smmu = smmu;
 	m->cdmax = ceil_log2(nr_ssids);
-	bytes = (size_t)INVT_SMMU_CFG_BYTES << m->cdmax;
-	m->cdtab = smmu->mem->alloc(smmu->mem->arg, bytes, &m->cdtab_pa);
-	if (!m->cdtab) {
-		ret = -ENOMEM;
+	ret = cdtab_alloc(m);
+	if (ret)
 		goto err_dev;
-	}
 	config = nr_ssids == 1 ? INVT_SMMU_STE_ABORT : INVT_SMMU_STE_S1;
-	/*
-	 * With substreams every CD blocks until its ssid is attached (CD 0
-	 * too: the RID's).  Unreachable until the STE below is valid, whose
-	 * CFGI_STE (Leaf = 0) also drops CDs cached under the SIDs.  Without
-	 * substreams CD 0 stays invalid: no STE reaches it.
-	 */
-	if (nr_ssids > 1) {
-		for (i = 0; i < 1u << m->cdmax; i++)
-			invt_smmu_cfg_write(cd_slot(m, i), block_cd);
-		count_writes(smmu, 1u << m->cdmax);
-	}
 	/* -EINVAL for an unusable table. */
 	ret = ste_words(m, config, NULL, ste);
 	if (ret)
 		goto err_cdtab;
 
 	invt_mutex_lock(&smmu->cfg_lock);
-	ste_slots(m, slots);
 	for (i = 0; i < nr_sids; i++) {
-		if (slot_word(slots[i], 0) & STE_V) {
+		if (smmu->st_2lvl && !smmu->st_l2[sids[i] >> ST_L2_LOG2].va)
+			continue;	/* no leaf array: no STE in use */
+		if (slot_word(ste_slot(smmu, sids[i]), 0) & STE_V) {
 			ret = -EINVAL;	/* the SID belongs to another master */
 			goto err_unlock;
 		}
 	}
-	/* Invalid slots the SMMU knows are invalid: body, CFGI, V, CFGI. */
+	ret = st_l2_get(smmu, sids, nr_sids);
+	if (ret)
+		goto err_unlock;
+	ste_slots(m, slots);
+	/*
+	 * Invalid slots the SMMU knows are invalid: body, CFGI, V, CFGI (one
+	 * step for the aborting STE).  The CFGI_STEs have Leaf = 0: they also
+	 * drop a cached L1STD the leaf array was just published under.
+	 */
 	ret = cfg_install(&t, slots, nr_sids, ste, STE_V);
 	if (ret) {
 		/* Best effort: back to invalid, as the SMMU was told last. */
@@ -455,8 +647,7 @@ int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
 err_unlock:
 	invt_mutex_unlock(&smmu->cfg_lock);
 err_cdtab:
-	smmu->mem->free(smmu->mem->arg, m->cdtab, m->cdtab_pa, bytes);
-	m->cdtab = NULL;
+	cdtab_free(m);
 err_dev:
 	invt_device_destroy(&m->dev);
 	return ret;
@@ -494,13 +685,17 @@ int invt_smmu_master_destroy(struct invt_smmu_master *m)
 	smmu->nr_masters--;
 	invt_mutex_unlock(&smmu->cfg_lock);
 
-	smmu->mem->free(smmu->mem->arg, m->cdtab, m->cdtab_pa,
-			(size_t)INVT_SMMU_CFG_BYTES << m->cdmax);
-	m->cdtab = NULL;
+	/* The STEs' CFGI_STE (Leaf = 0) completed: no CD or L1CD is cached. */
+	cdtab_free(m);
 	return invt_device_destroy(&m->dev);
 }
 
 /* --------------------------------------------------------------- attach */
+
+static bool config_inval(const struct invt_smmu *smmu)
+{
+	return !invt_ctx_ablated(smmu->iommu.ctx, INVT_ABLATE_CONFIG_INVAL);
+}
 
 int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master *m,
 			     uint32_t ssid, struct invt_smmu_domain *new)
@@ -518,16 +713,19 @@ int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master
 		if (ret)
 			return ret;
 	}
+	/* A two-level CD table gets the leaf of @ssid on its first attach. */
+	if (new && m->cd_2lvl) {
+		invt_mutex_lock(&m->smmu->cfg_lock);
+		ret = cd_l2_get(m, ssid, config_inval(m->smmu));
+		invt_mutex_unlock(&m->smmu->cfg_lock);
+		if (ret)
+			return ret;
+	}
 	a->m = m;
 	a->ssid = ssid;
 	a->new = new;
 	a->installed = false;
 	return invt_attach_prepare(&a->tx, &m->dev, ssid, new ? &new->dom : NULL);
-}
-
-static bool config_inval(const struct invt_smmu *smmu)
-{
-	return !invt_ctx_ablated(smmu->iommu.ctx, INVT_ABLATE_CONFIG_INVAL);
 }
 
 int invt_smmu_attach_install(struct invt_smmu_attach *a)

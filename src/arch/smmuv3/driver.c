@@ -20,8 +20,12 @@
 #include "compat-user.h"
 
 #define CMD_BYTES	INVT_SMMU_CMD_BYTES
-/* 2^sid_bits STEs: up to 16 bits of StreamID (4 MiB of linear table). */
-#define SID_BITS_MAX	16
+/*
+ * StreamID bits: a linear table covers at most 16 (4 MiB), a two-level one
+ * 24 (an L1STD array of 64K descriptors, 512 KiB).
+ */
+#define SID_BITS_MAX	24
+#define SID_BITS_LINEAR	16
 #define TAG_BITS_DEFAULT 16
 
 /*
@@ -415,9 +419,10 @@ static void smmu_disable(struct invt_smmu *smmu, struct invt_smmu_regs *regs)
 int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct invt_smmu_config *cfg)
 {
 	struct invt_smmu_features feat;
-	unsigned int asid_bits, vmid_bits, log2size, sid_bits;
+	unsigned int asid_bits, vmid_bits, log2size, sid_bits, nr_l1;
 	struct invt_smmu_regs *regs;
-	uint32_t old_cfg, old_gbpa;
+	uint32_t old_cfg, old_gbpa, base_cfg;
+	bool st_2lvl;
 	uint64_t old_base;
 	size_t bytes;
 	int ret;
@@ -438,6 +443,10 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 	sid_bits = cfg->sid_bits < feat.sidsize ? cfg->sid_bits : feat.sidsize;
 	if (!sid_bits)
 		return -ENODEV;
+	/* Two levels where the SMMU has them and one leaf array is not enough (Linux's rule). */
+	st_2lvl = feat.st_2lvl && sid_bits > INVT_SMMU_STRTAB_SPLIT;
+	if (!st_2lvl && sid_bits > SID_BITS_LINEAR)
+		sid_bits = SID_BITS_LINEAR;
 
 	memset(smmu, 0, sizeof(*smmu));
 	smmu->feat = feat;
@@ -445,6 +454,7 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 	smmu->ats = feat.ats;
 	smmu->mem = cfg->mem;
 	smmu->sid_bits = sid_bits;
+	smmu->st_2lvl = st_2lvl;
 
 	/*
 	 * The SMMU is disabled before anything is programmed (§6.3: the base
@@ -478,11 +488,28 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 		smmu->cmdq.write_arg = smmu;
 	}
 
-	bytes = (size_t)INVT_SMMU_CFG_BYTES << sid_bits;
+	if (st_2lvl) {
+		/* 2^(sid_bits - SPLIT) L1STDs, all Span = 0 (zeroed) until used. */
+		nr_l1 = 1u << (sid_bits - INVT_SMMU_STRTAB_SPLIT);
+		bytes = (size_t)INVT_SMMU_L1_BYTES * nr_l1;
+		if (bytes < INVT_SMMU_CFG_BYTES)
+			bytes = INVT_SMMU_CFG_BYTES;
+		base_cfg = INVT_SMMU_STRTAB_CFG_FMT_2LVL << INVT_SMMU_STRTAB_CFG_FMT_SHIFT |
+			   INVT_SMMU_STRTAB_SPLIT << INVT_SMMU_STRTAB_CFG_SPLIT_SHIFT | sid_bits;
+		smmu->st_l2 = invt_zalloc(nr_l1 * sizeof(*smmu->st_l2));
+		if (!smmu->st_l2) {
+			ret = -ENOMEM;
+			goto err_cmdq;
+		}
+	} else {
+		bytes = (size_t)INVT_SMMU_CFG_BYTES << sid_bits;
+		base_cfg = sid_bits;
+	}
+	smmu->strtab_bytes = bytes;
 	smmu->strtab = cfg->mem->alloc(cfg->mem->arg, bytes, &smmu->strtab_pa);
 	if (!smmu->strtab) {
 		ret = -ENOMEM;
-		goto err_cmdq;
+		goto err_l2;
 	}
 	/* Unusable memory: not addressable by SMMU_STRTAB_BASE. */
 	if (smmu->strtab_pa & ~INVT_SMMU_STRTAB_BASE_ADDR) {
@@ -492,8 +519,8 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 
 	old_base = __atomic_load_n(&regs->strtab_base, __ATOMIC_RELAXED);
 	old_cfg = __atomic_load_n(&regs->strtab_base_cfg, __ATOMIC_RELAXED);
-	/* Linear format (FMT 0) of 2^sid_bits STEs. */
-	strtab_program(regs, smmu->strtab_pa, sid_bits);
+	/* Linear (FMT 0) of 2^sid_bits STEs, or two-level (FMT 0b01, SPLIT 8). */
+	strtab_program(regs, smmu->strtab_pa, base_cfg);
 
 	ret = gbpa_set(smmu, regs, old_gbpa | INVT_SMMU_GBPA_ABORT);
 	if (ret)
@@ -529,6 +556,9 @@ err_disable:
 err_strtab:
 	cfg->mem->free(cfg->mem->arg, smmu->strtab, smmu->strtab_pa, bytes);
 	smmu->strtab = NULL;
+err_l2:
+	invt_free(smmu->st_l2);
+	smmu->st_l2 = NULL;
 err_cmdq:
 	invt_smmu_cmdq_destroy(&smmu->cmdq);
 err_vmids:
@@ -541,7 +571,7 @@ err_asids:
 int invt_smmu_destroy(struct invt_smmu *smmu)
 {
 	struct invt_smmu_regs *regs = smmu->cmdq.regs;
-	unsigned int masters;
+	unsigned int masters, i;
 	int ret;
 
 	invt_mutex_lock(&smmu->cfg_lock);
@@ -558,8 +588,16 @@ int invt_smmu_destroy(struct invt_smmu *smmu)
 	 */
 	smmu_disable(smmu, regs);
 	strtab_program(regs, 0, 0);
-	smmu->mem->free(smmu->mem->arg, smmu->strtab, smmu->strtab_pa,
-			(size_t)INVT_SMMU_CFG_BYTES << smmu->sid_bits);
+	if (smmu->st_2lvl) {
+		for (i = 0; i < 1u << (smmu->sid_bits - INVT_SMMU_STRTAB_SPLIT); i++)
+			if (smmu->st_l2[i].va)
+				smmu->mem->free(smmu->mem->arg, smmu->st_l2[i].va,
+						smmu->st_l2[i].pa, (size_t)INVT_SMMU_CFG_BYTES <<
+						INVT_SMMU_STRTAB_SPLIT);
+		invt_free(smmu->st_l2);
+		smmu->st_l2 = NULL;
+	}
+	smmu->mem->free(smmu->mem->arg, smmu->strtab, smmu->strtab_pa, smmu->strtab_bytes);
 	smmu->strtab = NULL;
 	invt_smmu_cmdq_destroy(&smmu->cmdq);
 	invt_tag_space_destroy(&smmu->vmids);

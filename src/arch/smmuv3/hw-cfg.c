@@ -108,6 +108,7 @@ void smmu_hw_cfg_idr_init(struct smmu_hw_cfg_idr *idr, unsigned int feat)
 	memset(idr, 0, sizeof(*idr));
 	idr->feat = feat;
 	idr->ssidsize = 20;
+	idr->sidsize = 16;
 	idr->oas = 6;
 	idr->vax52 = true;
 	idr->gran = SMMU_HW_GRAN_4K | SMMU_HW_GRAN_16K | SMMU_HW_GRAN_64K;
@@ -116,8 +117,8 @@ void smmu_hw_cfg_idr_init(struct smmu_hw_cfg_idr *idr, unsigned int feat)
 	idr->vmid16 = true;
 }
 
-void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int sidsize,
-		       unsigned int cmdqs, struct invt_smmu_regs *regs)
+void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int cmdqs,
+		       struct invt_smmu_regs *regs)
 {
 	uint32_t idr0 = INVT_SMMU_IDR0_TTF_AA64 | INVT_SMMU_IDR0_COHACC, idr5 = idr->oas & 7;
 
@@ -137,6 +138,10 @@ void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int sidsize,
 		idr0 |= INVT_SMMU_IDR0_VMID16;
 	if (idr->term_abort)
 		idr0 |= INVT_SMMU_IDR0_TERM_MODEL;
+	if (idr->cd2l)
+		idr0 |= INVT_SMMU_IDR0_CD2L;
+	if (idr->st_2lvl)
+		idr0 |= 1u << INVT_SMMU_IDR0_ST_LEVEL_SHIFT;	/* 0b01: two-level too */
 	idr0 |= (uint32_t)(idr->httu & 3) << INVT_SMMU_IDR0_HTTU_SHIFT;
 	idr0 |= (uint32_t)(idr->ttendian & 3) << INVT_SMMU_IDR0_TTENDIAN_SHIFT;
 	if (!(idr->feat & SMMU_HW_FEAT_STALL))
@@ -151,7 +156,7 @@ void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int sidsize,
 		idr5 |= 1u << INVT_SMMU_IDR5_VAX_SHIFT;
 	/* Read-only registers set at reset, before either side runs. */
 	regs->idr0 = idr0;
-	regs->idr1 = (sidsize & 0x3fu) | (uint32_t)(idr->ssidsize & 0x1f) <<
+	regs->idr1 = (idr->sidsize & 0x3fu) | (uint32_t)(idr->ssidsize & 0x1f) <<
 		     INVT_SMMU_IDR1_SSIDSIZE_SHIFT | (cmdqs & 0x1fu) << INVT_SMMU_IDR1_CMDQS_SHIFT;
 	regs->idr3 = (idr->feat & SMMU_HW_FEAT_RIL) ? INVT_SMMU_IDR3_RIL : 0;
 	regs->idr5 = idr5;
@@ -202,14 +207,18 @@ static int ste_stage1(const uint64_t *w, const struct smmu_hw_cfg_idr *idr,
 		cdmax = 0;		/* IGNORED without substreams */
 	else if (cdmax > idr->ssidsize)
 		return BAD_STE(CDMAX);
-	/* IDR0.CD2L == 0: 0b01 and 0b10 ILLEGAL; 0b11 behaves as 0b00. */
-	if (cdmax && (fmt == 1 || fmt == 2))
+	/*
+	 * S1Fmt, used when S1CDMax != 0: 0b01 and 0b10 two-level, ILLEGAL
+	 * without IDR0.CD2L; 0b11 Reserved, behaves as 0b00.
+	 */
+	if (cdmax && (fmt == 1 || fmt == 2) && !idr->cd2l)
 		return BAD_STE(S1FMT);
 	/* A PA inside OAS, or an IPA inside IAS with stage 2; IAS == OAS here. */
 	if (ptr >> pa_bits(idr->oas))
 		return BAD_STE(CTXPTR);
 
 	s->s1cdmax = (uint8_t)cdmax;
+	s->s1fmt = cdmax && fmt != 3 ? (uint8_t)fmt : 0;
 	s->s1ctxptr = ptr;
 	dss = sbits(w, 65, 64);
 	s->s1dss = cdmax ? (dss == 3 ? 0 : (uint8_t)dss) : 0;
@@ -502,6 +511,7 @@ int smmu_hw_cd_parse(const uint64_t *mem, const struct smmu_hw_ste *ste,
 int smmu_hw_cd_locate(const struct smmu_hw_ste *ste, bool ssv, uint32_t ssid,
 		      uint64_t *cd_addr, enum smmu_hw_cfg_why *why)
 {
+	unsigned int split, l1_log2;
 	uint64_t base;
 	uint32_t index = 0;
 
@@ -531,6 +541,16 @@ int smmu_hw_cd_locate(const struct smmu_hw_ste *ste, bool ssv, uint32_t ssid,
 		if (ste->s1dss != 2)
 			return fail(why, SMMU_HW_CFG_WHY_NO_SSID, SMMU_HW_EVT_F_STREAM_DISABLED);
 	}
+	if (ste->s1fmt) {
+		/* The L1CD array: MAX(1, 2^(S1CDMax - split)) descriptors. */
+		split = ste->s1fmt == 1 ? 6 : 10;
+		l1_log2 = 3 + (ste->s1cdmax > split ? ste->s1cdmax - split : 0);
+		if (l1_log2 < 6)
+			l1_log2 = 6;
+		base = ste->s1ctxptr & ~((1ull << l1_log2) - 1);
+		*cd_addr = base + 8ull * (index >> split);
+		return SMMU_HW_CFG_L1CD;
+	}
 	/*
 	 * S1ContextPtr[S1CDMax+5:6] are RES0 for a linear table; when set, the
 	 * model takes the CONSTRAINED UNPREDICTABLE choice of treating them as
@@ -541,19 +561,119 @@ int smmu_hw_cd_locate(const struct smmu_hw_ste *ste, bool ssv, uint32_t ssid,
 	return 0;
 }
 
+/* L1CD (§5.3): V [0], L2Ptr [55:12]. */
+#define L1CD_V			1ull
+#define L1CD_L2PTR		0x00fffffffffff000ull
+
+/*
+ * A level-1 descriptor, read as the SMMU reads it.  Acquire: pairs with the
+ * driver's release store publishing it (invt_smmu_l1_publish()); having
+ * seen the new pointer, the reads of the leaf table see its entries as
+ * written before it.  Return: false when outside memory.
+ */
+static bool l1_read(const struct smmu_hw_mem *mem, uint64_t pa, uint64_t *d)
+{
+	const uint64_t *p = mem && mem->va ? mem->va(mem->arg, pa) : NULL;
+
+	if (!p)
+		return false;
+	*d = le64toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	return true;
+}
+
+int smmu_hw_cd_find(const struct smmu_hw_ste *ste, bool ssv, uint32_t ssid,
+		    const struct smmu_hw_mem *mem, uint64_t *cd_addr,
+		    enum smmu_hw_cfg_why *why)
+{
+	unsigned int split;
+	uint64_t d;
+	int ret;
+
+	ret = smmu_hw_cd_locate(ste, ssv, ssid, cd_addr, why);
+	if (ret != SMMU_HW_CFG_L1CD)
+		return ret;
+	if (!l1_read(mem, *cd_addr, &d))
+		return fail(why, SMMU_HW_CFG_WHY_FETCH, SMMU_HW_EVT_F_CD_FETCH);
+	/* §5.3.1: L2Ptr IGNORED, the transaction aborted, C_BAD_SUBSTREAMID. */
+	if (!(d & L1CD_V))
+		return fail(why, SMMU_HW_CFG_WHY_SSID_L1, SMMU_HW_EVT_C_BAD_SUBSTREAMID);
+	split = ste->s1fmt == 1 ? 6 : 10;
+	*cd_addr = (d & L1CD_L2PTR) + 64ull * ((ssv ? ssid : 0) & ((1u << split) - 1));
+	return 0;
+}
+
+/* ---- locating the STE (§3.3, §5.1 L1STD, §6.3.24 / §6.3.25) ---- */
+
+/* SMMU_STRTAB_BASE.ADDR [55:6]; STRTAB_BASE_CFG LOG2SIZE [5:0], SPLIT [10:6], FMT [17:16]. */
+#define STRTAB_ADDR		0x00ffffffffffffc0ull
+/* L1STD: Span [4:0], L2Ptr [55:6]. */
+#define L1STD_SPAN		0x1full
+#define L1STD_L2PTR		0x00ffffffffffffc0ull
+
+int smmu_hw_ste_locate(const struct smmu_hw_cfg_idr *idr, uint64_t base, uint32_t cfg,
+		       uint32_t sid, const struct smmu_hw_mem *mem, uint64_t *ste_addr,
+		       enum smmu_hw_cfg_why *why)
+{
+	unsigned int log2size = cfg & 0x3f, split, span, l1_log2;
+	uint64_t d, l2, idx;
+
+	if (why)
+		*why = SMMU_HW_CFG_WHY_NONE;
+	/* The effective LOG2SIZE is MIN(LOG2SIZE, SIDSIZE) (§6.3.25). */
+	if (log2size > idr->sidsize)
+		log2size = idr->sidsize;
+	if ((uint64_t)sid >> log2size)
+		return fail(why, SMMU_HW_CFG_WHY_SID_RANGE, SMMU_HW_EVT_C_BAD_STREAMID);
+	/* FMT is RES0 without ST_LEVEL; values other than 0b01 behave as 0b00. */
+	if (!idr->st_2lvl || ((cfg >> 16) & 3) != 1) {
+		/* Linear: ADDR[LOG2SIZE + 5:0] taken as 0 (aligned to the table). */
+		*ste_addr = (base & STRTAB_ADDR & ~((64ull << log2size) - 1)) + 64ull * sid;
+		return 0;
+	}
+	split = (cfg >> 6) & 0x1f;
+	if (split != 6 && split != 8 && split != 10)
+		split = 6;	/* Reserved: behaves as 6 */
+	/* ADDR[MAX(5, LOG2SIZE - SPLIT - 1 + 3):0] taken as 0. */
+	l1_log2 = log2size > split ? log2size - split + 3 : 3;
+	if (l1_log2 < 6)
+		l1_log2 = 6;
+	idx = log2size > split ? sid >> split : 0;
+	if (!l1_read(mem, (base & STRTAB_ADDR & ~((1ull << l1_log2) - 1)) + 8 * idx, &d))
+		return fail(why, SMMU_HW_CFG_WHY_FETCH, SMMU_HW_EVT_F_STE_FETCH);
+	/* §5.1.1: Span 0, Reserved (12..31) or out of bounds for SPLIT. */
+	span = d & L1STD_SPAN;
+	if (!span || span > 11 || span > split + 1)
+		return fail(why, SMMU_HW_CFG_WHY_SID_L1, SMMU_HW_EVT_C_BAD_STREAMID);
+	idx = sid & ((1u << split) - 1);
+	if (idx >> (span - 1))
+		return fail(why, SMMU_HW_CFG_WHY_SID_SPAN, SMMU_HW_EVT_C_BAD_STREAMID);
+	/* L2Ptr[5 + Span - 1:0] taken as 0: the array is aligned to its size. */
+	l2 = d & L1STD_L2PTR & ~((64ull << (span - 1)) - 1);
+	*ste_addr = l2 + 64 * idx;
+	return 0;
+}
+
 const char *smmu_hw_evt_name(int code)
 {
 	switch (code) {
 	case SMMU_HW_EVT_NONE:
 		return "NONE";
+	case SMMU_HW_EVT_C_BAD_STREAMID:
+		return "C_BAD_STREAMID";
+	case SMMU_HW_EVT_F_STE_FETCH:
+		return "F_STE_FETCH";
 	case SMMU_HW_EVT_C_BAD_STE:
 		return "C_BAD_STE";
 	case SMMU_HW_EVT_F_STREAM_DISABLED:
 		return "F_STREAM_DISABLED";
 	case SMMU_HW_EVT_C_BAD_SUBSTREAMID:
 		return "C_BAD_SUBSTREAMID";
+	case SMMU_HW_EVT_F_CD_FETCH:
+		return "F_CD_FETCH";
 	case SMMU_HW_EVT_C_BAD_CD:
 		return "C_BAD_CD";
+	case SMMU_HW_CFG_L1CD:
+		return "L1CD";
 	case SMMU_HW_CFG_NO_CD:
 		return "NO_CD";
 	case SMMU_HW_CFG_ABORT:

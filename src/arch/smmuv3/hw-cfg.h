@@ -9,8 +9,8 @@
  * mistake in one is caught by the other.  The rules are those of the
  * SteIllegal() and CdIllegal() pseudocode of IHI0070 §5.2.2 and §5.4.2, for
  * the Non-secure stream table of an SMMUv3.1-v3.3 (SMMU_IDR5.DS == 0,
- * no VMSAv9-128, no VMSAv8-32 LPAE tables, no two-level CD tables
- * (IDR0.CD2L == 0), no split-stage ATS (IDR0.NS1ATS == 1), no DPT, no
+ * no VMSAv9-128, no VMSAv8-32 LPAE tables, no split-stage ATS
+ * (IDR0.NS1ATS == 1), no DPT, no
  * small translation tables (IDR3.STT == 0), no MPAM, no permission
  * indirection), with the other features chosen by struct smmu_hw_cfg_idr.
  * RES0, IGNORED and IMPLEMENTATION DEFINED bits do not make a structure
@@ -33,14 +33,18 @@
 
 /* Event numbers, bits [7:0] of an event record (§7.3). */
 #define SMMU_HW_EVT_NONE		0x00
+#define SMMU_HW_EVT_C_BAD_STREAMID	0x02
+#define SMMU_HW_EVT_F_STE_FETCH		0x03
 #define SMMU_HW_EVT_C_BAD_STE		0x04
 #define SMMU_HW_EVT_F_STREAM_DISABLED	0x06
 #define SMMU_HW_EVT_C_BAD_SUBSTREAMID	0x08
+#define SMMU_HW_EVT_F_CD_FETCH		0x09
 #define SMMU_HW_EVT_C_BAD_CD		0x0a
 
 /* smmu_hw_cd_locate() outcomes that are not events (above any event number). */
 #define SMMU_HW_CFG_NO_CD		0x100	/* stage 1 bypassed: no CD used */
 #define SMMU_HW_CFG_ABORT		0x101	/* Config abort: terminated silently */
+#define SMMU_HW_CFG_L1CD		0x102	/* two-level: the L1CD's address given */
 
 /* SMMU_IDR5.GRAN4K/GRAN16K/GRAN64K. */
 #define SMMU_HW_GRAN_4K			(1u << 0)
@@ -60,6 +64,10 @@
  *	(IDR0.STALL_MODEL 0b00, stall and terminate; without it 0b01,
  *	terminate only).
  * @ssidsize: IDR1.SSIDSIZE, 0..20; 0: no substreams.
+ * @sidsize: IDR1.SIDSIZE, StreamID bits, 0..32.
+ * @st_2lvl: IDR0.ST_LEVEL == 0b01: two-level stream tables (STRTAB_BASE_CFG.FMT
+ *	and SPLIT are used; else they are RES0 and the table is linear).
+ * @cd2l: IDR0.CD2L: two-level CD tables (STE.S1Fmt 0b01 and 0b10 legal).
  * @oas: IDR5.OAS, in the PS encoding 0..6 (32 to 52 bits); IAS == OAS.
  * @vax52: IDR5.VAX == 0b01: 52-bit VAs with the 64K granule.
  * @gran: SMMU_HW_GRAN_* supported.
@@ -73,6 +81,9 @@
 struct smmu_hw_cfg_idr {
 	unsigned int feat;
 	uint8_t ssidsize;
+	uint8_t sidsize;
+	bool st_2lvl;
+	bool cd2l;
 	uint8_t oas;
 	bool vax52;
 	uint8_t gran;
@@ -106,7 +117,7 @@ enum smmu_hw_world {
  * @SMMU_HW_CFG_WHY_STALL: S1STALLD, S2S or CD.S against the stall model, or
  *	CD.S with S1STALLD.
  * @SMMU_HW_CFG_WHY_CDMAX: S1CDMax above SSIDSIZE.
- * @SMMU_HW_CFG_WHY_S1FMT: a two-level CD table, which the SMMU lacks.
+ * @SMMU_HW_CFG_WHY_S1FMT: a two-level CD table on an SMMU without CD2L.
  * @SMMU_HW_CFG_WHY_CTXPTR: S1ContextPtr beyond the address size.
  * @SMMU_HW_CFG_WHY_AA64: VMSAv8-32 LPAE tables selected (S2AA64/AA64 == 0).
  * @SMMU_HW_CFG_WHY_HTTU: HA/HD (S2HA/S2HD) beyond IDR0.HTTU.
@@ -124,6 +135,11 @@ enum smmu_hw_world {
  * @SMMU_HW_CFG_WHY_SSID_RANGE: SubstreamID >= 2^S1CDMax.
  * @SMMU_HW_CFG_WHY_SSID0: SubstreamID 0 while S1DSS == 0b10.
  * @SMMU_HW_CFG_WHY_NO_SSID: no SubstreamID while S1DSS == 0b00 (or 0b11).
+ * @SMMU_HW_CFG_WHY_SID_RANGE: StreamID >= 2^MIN(LOG2SIZE, SIDSIZE).
+ * @SMMU_HW_CFG_WHY_SID_L1: L1STD.Span 0, Reserved (12..31) or above SPLIT + 1.
+ * @SMMU_HW_CFG_WHY_SID_SPAN: StreamID beyond the level-2 array's 2^(Span - 1).
+ * @SMMU_HW_CFG_WHY_SSID_L1: L1CD with V == 0.
+ * @SMMU_HW_CFG_WHY_FETCH: a table or descriptor outside memory.
  */
 enum smmu_hw_cfg_why {
 	SMMU_HW_CFG_WHY_NONE,
@@ -150,6 +166,11 @@ enum smmu_hw_cfg_why {
 	SMMU_HW_CFG_WHY_SSID_RANGE,
 	SMMU_HW_CFG_WHY_SSID0,
 	SMMU_HW_CFG_WHY_NO_SSID,
+	SMMU_HW_CFG_WHY_SID_RANGE,
+	SMMU_HW_CFG_WHY_SID_L1,
+	SMMU_HW_CFG_WHY_SID_SPAN,
+	SMMU_HW_CFG_WHY_SSID_L1,
+	SMMU_HW_CFG_WHY_FETCH,
 };
 
 /**
@@ -165,6 +186,8 @@ enum smmu_hw_cfg_why {
  * @strw: STRW when used, else 0.
  * @eats: effective EATS: 1 full ATS, else 0.
  * @s1cdmax: S1CDMax (0 when the SMMU has no substreams).
+ * @s1fmt: S1Fmt as it behaves: 0 linear (0b11 and S1CDMax == 0 included),
+ *	1 two-level with 4 KiB leaves, 2 with 64 KiB leaves.
  * @s1dss: S1DSS as it behaves (0b11 reads as 0b00); 0 without substreams.
  * @s1cir: S1CIR.
  * @s1cor: S1COR.
@@ -201,6 +224,7 @@ struct smmu_hw_ste {
 	uint8_t strw;
 	uint8_t eats;
 	uint8_t s1cdmax;
+	uint8_t s1fmt;
 	uint8_t s1dss;
 	uint8_t s1cir;
 	uint8_t s1cor;
@@ -307,9 +331,10 @@ struct smmu_hw_cd {
 
 /**
  * smmu_hw_cfg_idr_init() - a fully featured SMMU, to be trimmed.
- * @idr: receives: @feat as given, SSIDSIZE 20, OAS 52 bits, 52-bit VAs, all
- *	granules, no HTTU, mixed-endian tables, 16-bit ASIDs and VMIDs,
- *	RAZ/WI termination supported, E2H off.
+ * @idr: receives: @feat as given, SSIDSIZE 20, SIDSIZE 16, linear tables
+ *	only (ST_LEVEL 0b00, CD2L 0), OAS 52 bits, 52-bit VAs, all granules,
+ *	no HTTU, mixed-endian tables, 16-bit ASIDs and VMIDs, RAZ/WI
+ *	termination supported, E2H off.
  * @feat: SMMU_HW_FEAT_* bits.
  */
 void smmu_hw_cfg_idr_init(struct smmu_hw_cfg_idr *idr, unsigned int feat);
@@ -317,16 +342,51 @@ void smmu_hw_cfg_idr_init(struct smmu_hw_cfg_idr *idr, unsigned int feat);
 /**
  * smmu_hw_idr_write() - the ID registers of the SMMU @idr describes.
  * @idr: its features.
- * @sidsize: SMMU_IDR1.SIDSIZE, StreamID bits (0..32).
  * @cmdqs: SMMU_IDR1.CMDQS, largest Command queue LOG2SIZE (0..19).
  * @regs: receives SMMU_IDR0, IDR1, IDR3 and IDR5 (IHI0070 §6.3): VMSAv8-64
  *	tables only (TTF 0b10, so IAS == OAS), coherent accesses (COHACC),
- *	linear stream table only (ST_LEVEL 0b00), linear CD tables only
- *	(CD2L 0), the stall model STALL gives (0b00 with it, 0b01 without),
- *	the rest from @idr.
+ *	the stall model STALL gives (0b00 with it, 0b01 without), the rest
+ *	(SIDSIZE, ST_LEVEL, CD2L included) from @idr.
  */
-void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int sidsize,
-		       unsigned int cmdqs, struct invt_smmu_regs *regs);
+void smmu_hw_idr_write(const struct smmu_hw_cfg_idr *idr, unsigned int cmdqs,
+		       struct invt_smmu_regs *regs);
+
+/**
+ * struct smmu_hw_mem - how the SMMU reads a level-1 descriptor.
+ * @va: the host address of the 8 bytes at physical address @pa, or NULL
+ *	when nothing is there (a fetch abort).
+ * @arg: first argument of @va.
+ */
+struct smmu_hw_mem {
+	const uint64_t *(*va)(void *arg, uint64_t pa);
+	void *arg;
+};
+
+/**
+ * smmu_hw_ste_locate() - where the STE of a StreamID is (§3.3, §6.3.25).
+ * @idr: the SMMU's features (SIDSIZE, ST_LEVEL).
+ * @base: SMMU_STRTAB_BASE as latched.
+ * @cfg: SMMU_STRTAB_BASE_CFG as latched: LOG2SIZE (effective MIN(LOG2SIZE,
+ *	SIDSIZE)), FMT (0b01 two-level with ST_LEVEL; other values and
+ *	without ST_LEVEL: linear), SPLIT (6, 8 or 10; others behave as 6).
+ * @sid: the StreamID.
+ * @mem: reads the L1STD of a two-level table (acquire: pairs with the
+ *	driver's release store publishing it, invt_smmu_l1_publish()).
+ * @ste_addr: receives the STE's address when the result is 0.
+ * @why: receives the rule behind the result; may be NULL.
+ *
+ * A linear table is taken as aligned to its size, an L1STD array to the
+ * larger of 64 bytes and its size, a level-2 array to its 2^(Span - 1)
+ * STEs (§5.1 L2Ptr).  A StreamID out of range, through an L1STD with Span
+ * 0, Reserved or above SPLIT + 1, or beyond its Span is C_BAD_STREAMID
+ * (§5.1.1).
+ *
+ * Return: 0, SMMU_HW_EVT_C_BAD_STREAMID, or SMMU_HW_EVT_F_STE_FETCH (the
+ * L1STD is outside memory).
+ */
+int smmu_hw_ste_locate(const struct smmu_hw_cfg_idr *idr, uint64_t base, uint32_t cfg,
+		       uint32_t sid, const struct smmu_hw_mem *mem, uint64_t *ste_addr,
+		       enum smmu_hw_cfg_why *why);
 
 /**
  * smmu_hw_ste_decode() - decode and check an STE held as integers.
@@ -402,12 +462,36 @@ int smmu_hw_cd_parse(const uint64_t *mem, const struct smmu_hw_ste *ste,
  * @ssv: C_BAD_SUBSTREAMID when stage 1 is off, S1CDMax == 0 or @ssid >=
  * 2^S1CDMax; F_STREAM_DISABLED for @ssid 0 with S1DSS 0b10.
  *
- * Return: 0 (fetch the CD at @cd_addr), SMMU_HW_CFG_NO_CD (stage 1
- * bypassed), SMMU_HW_CFG_ABORT (Config abort: no event), or an event number
- * (SMMU_HW_EVT_C_BAD_SUBSTREAMID, SMMU_HW_EVT_F_STREAM_DISABLED).
+ * Return: 0 (fetch the CD at @cd_addr), SMMU_HW_CFG_L1CD (a two-level
+ * table: @cd_addr is the L1CD's address; smmu_hw_cd_find() follows it),
+ * SMMU_HW_CFG_NO_CD (stage 1 bypassed), SMMU_HW_CFG_ABORT (Config abort: no
+ * event), or an event number (SMMU_HW_EVT_C_BAD_SUBSTREAMID,
+ * SMMU_HW_EVT_F_STREAM_DISABLED).
  */
 int smmu_hw_cd_locate(const struct smmu_hw_ste *ste, bool ssv, uint32_t ssid,
 		      uint64_t *cd_addr, enum smmu_hw_cfg_why *why);
+
+/**
+ * smmu_hw_cd_find() - smmu_hw_cd_locate() through an L1CD too (§5.3).
+ * @ste: as for smmu_hw_cd_locate().
+ * @ssv: likewise.
+ * @ssid: likewise.
+ * @mem: reads the L1CD (acquire: pairs with invt_smmu_l1_publish()).
+ * @cd_addr: receives the CD's address when the result is 0.
+ * @why: likewise.
+ *
+ * The L1CD array is taken as aligned to the larger of 64 bytes and its
+ * size; its entry SubstreamID[S1CDMax - 1:split] (split 6 for S1Fmt 0b01,
+ * 10 for 0b10) gives the leaf table, indexed by SubstreamID[split - 1:0].
+ * An L1CD with V == 0 is C_BAD_SUBSTREAMID (§5.3.1; the model says the same
+ * for CD 0 reached without a SubstreamID).
+ *
+ * Return: as smmu_hw_cd_locate() but never SMMU_HW_CFG_L1CD;
+ * SMMU_HW_EVT_F_CD_FETCH when the L1CD is outside memory.
+ */
+int smmu_hw_cd_find(const struct smmu_hw_ste *ste, bool ssv, uint32_t ssid,
+		    const struct smmu_hw_mem *mem, uint64_t *cd_addr,
+		    enum smmu_hw_cfg_why *why);
 
 /**
  * smmu_hw_evt_name() - the spec's name of an event number, for traces.

@@ -30,7 +30,7 @@ struct cfg_field {
 static const struct cfg_field STE_V = { 0, 0, 1 };
 /* Config, bits [3:1]: word 0 [3:1]. */
 static const struct cfg_field STE_CONFIG = { 0, 1, 3 };
-/* S1Fmt, bits [5:4]: word 0 [5:4]; 0b00 linear table, the only one built. */
+/* S1Fmt, bits [5:4]: word 0 [5:4]; 0b00 linear, 0b01 / 0b10 two-level. */
 static const struct cfg_field STE_S1FMT = { 0, 4, 2 };
 /* S1ContextPtr, bits [55:6]: word 0 [55:6], address bits [55:6] in place. */
 static const struct cfg_field STE_S1CTXPTR = { 0, 6, 50 };
@@ -309,16 +309,33 @@ static bool is_aligned(uint64_t addr, unsigned int log2)
 
 static bool ste_is_zero(const struct invt_smmu_ste *s)
 {
-	return !s->config && !s->eats && !s->s1cdmax && !s->s1ctxptr && !s->s2vmid &&
+	return !s->config && !s->eats && !s->s1cdmax && !s->s1fmt && !s->s1ctxptr && !s->s2vmid &&
 	       !s->s2t0sz && !s->s2sl0 && !s->s2tg && !s->s2ps && !s->s2r && !s->s2ttb;
+}
+
+/* log2 of the bytes of the L1CD array of S1Fmt @fmt: MAX(1, 2^(cdmax - split)) x 8. */
+static unsigned int l1cd_log2_bytes(unsigned int cdmax, unsigned int fmt)
+{
+	unsigned int split = fmt == INVT_SMMU_S1FMT_L2_4K ? 6u : INVT_SMMU_CD_SPLIT;
+
+	return 3 + (cdmax > split ? cdmax - split : 0);
 }
 
 static int ste_check_s1(const struct invt_smmu_ste *s)
 {
-	if (s->s1cdmax > INVT_SMMU_CDMAX_LIMIT)
+	unsigned int align;
+
+	if (s->s1cdmax > INVT_SMMU_CDMAX_LIMIT || s->s1fmt > INVT_SMMU_S1FMT_L2_64K ||
+	    (s->s1fmt && !s->s1cdmax))
 		return -EINVAL;
-	/* §5.2 S1Fmt 0b00: the linear table is aligned to its size. */
-	if (!is_aligned(s->s1ctxptr, 6 + s->s1cdmax) || s->s1ctxptr >> 52)
+	/*
+	 * §5.2 S1ContextPtr: a linear table is aligned to its size; an L1CD
+	 * array to its size, the field itself to 64 bytes.
+	 */
+	align = s->s1fmt ? l1cd_log2_bytes(s->s1cdmax, s->s1fmt) : 6u + s->s1cdmax;
+	if (align < 6)
+		align = 6;
+	if (!is_aligned(s->s1ctxptr, align) || s->s1ctxptr >> 52)
 		return -EINVAL;
 	return 0;
 }
@@ -375,7 +392,7 @@ int invt_smmu_ste_build(const struct invt_smmu_ste *s, uint64_t w[INVT_SMMU_CFG_
 	s2 = s->config & 2;
 	if (s->eats > INVT_SMMU_EATS_FULL || s->s2vmid > 0xffff)
 		return -EINVAL;
-	if (s1 ? ste_check_s1(s) : (s->s1cdmax || s->s1ctxptr))
+	if (s1 ? ste_check_s1(s) : (s->s1cdmax || s->s1fmt || s->s1ctxptr))
 		return -EINVAL;
 	if (s2 ? ste_check_s2(s) :
 	    (s->s2t0sz || s->s2sl0 || s->s2tg || s->s2ps || s->s2r || s->s2ttb))
@@ -387,7 +404,7 @@ int invt_smmu_ste_build(const struct invt_smmu_ste *s, uint64_t w[INVT_SMMU_CFG_
 	put(t, STE_STRW, 0);
 	put(t, STE_S2VMID, s->s2vmid);
 	if (s1) {
-		put(t, STE_S1FMT, 0);
+		put(t, STE_S1FMT, s->s1fmt);
 		put_addr(t, STE_S1CTXPTR, s->s1ctxptr);
 		put(t, STE_S1CDMAX, s->s1cdmax);
 		/* S1DSS is IGNORED without substreams: leave it 0 then. */
@@ -455,6 +472,43 @@ int invt_smmu_cd_build(const struct invt_smmu_cd *c, uint64_t w[INVT_SMMU_CFG_WO
 	put(t, CD_MAIR, c->mair);
 	memcpy(w, t, sizeof(t));
 	return 0;
+}
+
+/* ---- level-1 descriptors (§5.1 L1STD, §5.3 L1CD) ---- */
+
+/* L1STD: Span [4:0]; L2Ptr [55:6], address bits in place. */
+#define L1STD_SPAN_MASK		0x1full
+#define L1STD_L2PTR_MASK	0x00ffffffffffffc0ull
+/* L1CD: V [0]; L2Ptr [55:12], address bits in place. */
+#define L1CD_V			1ull
+#define L1CD_L2PTR_MASK		0x00fffffffffff000ull
+
+int invt_smmu_l1std_build(uint64_t l2ptr, unsigned int span, uint64_t *d)
+{
+	if (span > 11 || (!span && l2ptr) || l2ptr >> 52 ||
+	    (span && !is_aligned(l2ptr, 6 + span - 1)))
+		return -EINVAL;
+	*d = (span & L1STD_SPAN_MASK) | (l2ptr & L1STD_L2PTR_MASK);
+	return 0;
+}
+
+int invt_smmu_l1cd_build(uint64_t l2ptr, bool valid, uint64_t *d)
+{
+	if ((!valid && l2ptr) || l2ptr >> 52 || !is_aligned(l2ptr, 12))
+		return -EINVAL;
+	*d = (valid ? L1CD_V : 0) | (l2ptr & L1CD_L2PTR_MASK);
+	return 0;
+}
+
+void invt_smmu_l1_publish(uint64_t *slot, uint64_t d)
+{
+	/*
+	 * Release: pairs with the SMMU's acquire load of the descriptor
+	 * (smmu_hw_ste_locate() / smmu_hw_cd_locate() in the model).  Forbids
+	 * it following the new pointer and reading the leaf table's entries
+	 * as they were before they were written (invalid STEs, blocking CDs).
+	 */
+	invt_store_release(slot, htole64(d));
 }
 
 /* ---- installing (§3.21.3.1); see the comment in <invtrack/smmuv3-cfg.h> ---- */
