@@ -97,6 +97,11 @@ typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t 
  * @oas_bits: SMMU_IDR5.OAS in bits: 32, 36, 40, 42, 44, 48 or 52; 0 means
  *	48.  IAS is the same (no VMSAv8-32 tables).
  * @ack_lag: ticks before a CR0 or GBPA change is acknowledged (see above).
+ * @sidsize: SMMU_IDR1.SIDSIZE, StreamID bits, 1..32; 0 means 16.
+ * @st_2lvl: SMMU_IDR0.ST_LEVEL 0b01: two-level stream tables are followed
+ *	(L1STDs, IHI0070 §5.1) when SMMU_STRTAB_BASE_CFG.FMT says so.
+ * @cd2l: SMMU_IDR0.CD2L: two-level CD tables (STE.S1Fmt 0b01 / 0b10, L1CDs
+ *	§5.3) are legal and followed.
  * @threaded: SMMU_HW_QUEUE_THREADED when true, else INLINE.
  * @iotlb_sets: IOTLB (leaves and walk entries) sets, a power of two.
  * @iotlb_ways: ways per set.
@@ -121,6 +126,9 @@ struct invt_msmmu_config {
 	bool ats;
 	unsigned int oas_bits;
 	unsigned int ack_lag;
+	unsigned int sidsize;
+	bool st_2lvl;
+	bool cd2l;
 	bool threaded;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;

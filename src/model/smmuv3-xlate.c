@@ -28,8 +28,9 @@
  * the effective output size an address size fault.  Abort, bypass (which
  * the driver never uses) and nested STEs fault, as do invalid or ILLEGAL
  * structures (recorded as C_BAD_STE / C_BAD_CD); a failed fetch is not
- * cached.  Stream tables are linear (SMMU_STRTAB_BASE_CFG.FMT 0), read
- * through the SMMU_STRTAB_BASE latched when SMMUEN was acknowledged; while
+ * cached.  Stream tables (linear, or two-level through L1STDs) and CD
+ * tables (linear, or through L1CDs) are located by hw-cfg.c from the
+ * SMMU_STRTAB_BASE(_CFG) latched when SMMUEN was acknowledged; while
  * the SMMU is disabled every transaction aborts (GBPA).
  */
 #include <errno.h>
@@ -82,16 +83,23 @@ unsigned int msmmu_cfg_invalidate_locked(struct invt_msmmu *m,
 	return n;
 }
 
+/* Level-1 descriptors, read by hw-cfg.c from model memory. */
+static const uint64_t *l1_va(void *arg, uint64_t pa)
+{
+	return invt_mem_va(arg, pa);
+}
+
 /* Stage-1 configuration from the STE's CD.  Return: 0 or -EFAULT. */
 static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uint32_t ssid,
 			struct msmmu_cfg *c)
 {
+	const struct smmu_hw_mem l1 = { l1_va, m->mem };
 	enum smmu_hw_cfg_why why;
 	struct smmu_hw_cd cd;
 	uint64_t cd_pa;
 	uint64_t *va;
 
-	if (smmu_hw_cd_locate(ste, ssid != 0, ssid, &cd_pa, NULL))
+	if (smmu_hw_cd_find(ste, ssid != 0, ssid, &l1, &cd_pa, NULL))
 		return -EFAULT;		/* event, abort, or stage 1 bypassed */
 	va = invt_mem_va(m->mem, cd_pa);
 	if (!va)
@@ -118,12 +126,12 @@ static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uin
  */
 static int cfg_fetch(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, struct msmmu_cfg *c)
 {
+	const struct smmu_hw_mem l1 = { l1_va, m->mem };
 	struct invt_frame_info info;
 	enum smmu_hw_cfg_why why;
 	struct smmu_hw_ste ste;
-	uint64_t base, *va;
+	uint64_t base, ste_pa, *va;
 	uint32_t bcfg;
-	unsigned int log2size;
 
 	/*
 	 * The table the SMMU latched when SMMUEN was acknowledged (the driver
@@ -133,12 +141,10 @@ static int cfg_fetch(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, struct m
 	if (!smmu_hw_queue_translating(&m->hq, &base, &bcfg))
 		return -EFAULT;		/* disabled since translate() looked */
 	m->cfg_fetches++;
-	log2size = bcfg & INVT_SMMU_STRTAB_CFG_LOG2SIZE;
-	if ((bcfg >> INVT_SMMU_STRTAB_CFG_FMT_SHIFT) & 3)
-		return -EFAULT;		/* two-level stream tables: not modelled */
-	if (log2size < 32 && (sid >> log2size))
-		return -EFAULT;		/* beyond the table: C_BAD_STREAMID */
-	va = invt_mem_va(m->mem, (base & INVT_SMMU_STRTAB_BASE_ADDR) + 64 * (uint64_t)sid);
+	/* C_BAD_STREAMID (out of range, L1STD Span) or F_STE_FETCH. */
+	if (smmu_hw_ste_locate(&m->idr, base, bcfg, sid, &l1, &ste_pa, NULL))
+		return -EFAULT;
+	va = invt_mem_va(m->mem, ste_pa);
 	if (!va)
 		return -EFAULT;		/* outside memory */
 	if (smmu_hw_ste_parse(va, &m->idr, &ste, &why)) {
