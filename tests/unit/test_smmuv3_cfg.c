@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -1072,6 +1073,225 @@ static void test_cd_locate(void **state)
 	assert_int_equal(addr, 0x100000000ull + 0xfffffull * 64);
 }
 
+/* ---- two-level tables (§3.3.2, §5.1 L1STD, §5.3 L1CD, §6.3.25) ---- */
+
+/* The test's memory: physical addresses are host addresses. */
+static const uint64_t *id_va(void *arg, uint64_t pa)
+{
+	(void)arg;
+	return pa ? (const uint64_t *)(uintptr_t)pa : NULL;
+}
+
+static const struct smmu_hw_mem id_mem = { id_va, NULL };
+
+static void test_l1_descriptors(void **state)
+{
+	uint64_t d = 0x5a5a;
+
+	(void)state;
+	/* L1STD: Span [4:0], L2Ptr [55:6], the array aligned to its 2^(Span-1) STEs. */
+	assert_int_equal(invt_smmu_l1std_build(0x12344000, 9, &d), 0);
+	assert_int_equal(d, 0x12344000ull | 9);
+	assert_int_equal(invt_smmu_l1std_build(0xfffffffff000ull, 7, &d), 0);
+	assert_int_equal(d & 0x1f, 7);
+	assert_int_equal(d >> 6, 0xfffffffff000ull >> 6);
+	assert_int_equal(invt_smmu_l1std_build(0x40, 1, &d), 0);	/* one STE */
+	assert_int_equal(d, 0x41);
+	assert_int_equal(invt_smmu_l1std_build(0, 0, &d), 0);		/* invalid */
+	assert_int_equal(d, 0);
+	d = 0x5a5a;
+	assert_int_equal(invt_smmu_l1std_build(0x12342000, 9, &d), -EINVAL); /* 8K < 16K */
+	assert_int_equal(invt_smmu_l1std_build(0x1000, 0, &d), -EINVAL);
+	assert_int_equal(invt_smmu_l1std_build(0x10000000, 12, &d), -EINVAL); /* Reserved */
+	assert_int_equal(invt_smmu_l1std_build(1ull << 52, 1, &d), -EINVAL);
+	assert_int_equal(d, 0x5a5a);
+
+	/* L1CD: V [0], L2Ptr [55:12]. */
+	assert_int_equal(invt_smmu_l1cd_build(0x87650000, true, &d), 0);
+	assert_int_equal(d, 0x87650001ull);
+	assert_int_equal(invt_smmu_l1cd_build(0xffffffffff000ull, true, &d), 0);
+	assert_int_equal(d, 0xffffffffff001ull);
+	assert_int_equal(invt_smmu_l1cd_build(0, false, &d), 0);
+	assert_int_equal(d, 0);
+	d = 0x5a5a;
+	assert_int_equal(invt_smmu_l1cd_build(0x87650800, true, &d), -EINVAL);
+	assert_int_equal(invt_smmu_l1cd_build(0x1000, false, &d), -EINVAL);
+	assert_int_equal(invt_smmu_l1cd_build(1ull << 52, true, &d), -EINVAL);
+	assert_int_equal(d, 0x5a5a);
+}
+
+/* STE.S1Fmt [5:4] with S1CDMax: built, parsed, legal only with IDR0.CD2L. */
+static void test_ste_s1fmt(void **state)
+{
+	struct invt_smmu_ste ste = { .valid = true, .config = INVT_SMMU_STE_S1, .s1cdmax = 12,
+				     .s1fmt = INVT_SMMU_S1FMT_L2_64K, .s1ctxptr = 0x40000040 };
+	struct smmu_hw_cfg_idr idr;
+	enum smmu_hw_cfg_why why;
+	struct smmu_hw_ste m;
+	uint64_t w[8];
+
+	(void)state;
+	smmu_hw_cfg_idr_init(&idr, SMMU_HW_FEAT_ALL);
+	/* 2^(12 - 10) L1CDs = 32 bytes: the pointer needs 64-byte alignment only. */
+	assert_int_equal(invt_smmu_ste_build(&ste, w), 0);
+	assert_int_equal((w[0] >> 4) & 3, 2);
+	assert_int_equal((w[0] >> 59) & 0x1f, 12);
+	assert_int_equal(w[0] & 0x00ffffffffffffc0ull, 0x40000040);
+	/* Without CD2L: ILLEGAL (§5.2 S1Fmt); with it, parsed as built. */
+	assert_int_equal(smmu_hw_ste_decode(w, &idr, &m, &why), SMMU_HW_EVT_C_BAD_STE);
+	assert_int_equal(why, SMMU_HW_CFG_WHY_S1FMT);
+	idr.cd2l = true;
+	assert_int_equal(smmu_hw_ste_decode(w, &idr, &m, &why), 0);
+	assert_int_equal(m.s1fmt, 2);
+	assert_int_equal(m.s1cdmax, 12);
+	/* 4K leaves (0b01), 2^(20 - 6) L1CDs = 128 KiB: aligned to it. */
+	ste.s1fmt = INVT_SMMU_S1FMT_L2_4K;
+	ste.s1cdmax = 20;
+	assert_int_equal(invt_smmu_ste_build(&ste, w), -EINVAL);
+	ste.s1ctxptr = 0x40020000;
+	assert_int_equal(invt_smmu_ste_build(&ste, w), 0);
+	assert_int_equal((w[0] >> 4) & 3, 1);
+	assert_int_equal(smmu_hw_ste_decode(w, &idr, &m, &why), 0);
+	assert_int_equal(m.s1fmt, 1);
+	/* 0b11 Reserved, behaves as 0b00; S1Fmt IGNORED without substreams. */
+	w[0] |= 3ull << 4;
+	assert_int_equal(smmu_hw_ste_decode(w, &idr, &m, &why), 0);
+	assert_int_equal(m.s1fmt, 0);
+	/* The builder refuses S1Fmt > 0b10, or without S1CDMax. */
+	ste.s1fmt = 3;
+	assert_int_equal(invt_smmu_ste_build(&ste, w), -EINVAL);
+	ste.s1fmt = INVT_SMMU_S1FMT_L2_64K;
+	ste.s1cdmax = 0;
+	assert_int_equal(invt_smmu_ste_build(&ste, w), -EINVAL);
+}
+
+static void test_ste_locate(void **state)
+{
+	static uint64_t l1[4] __attribute__((aligned(64)));
+	static uint64_t l2[256 * 8] __attribute__((aligned(16384)));
+	uint64_t base = (uintptr_t)l1, l2pa = (uintptr_t)l2, addr;
+	const uint32_t fmt2 = 1u << 16, split8 = 8u << 6;
+	struct smmu_hw_cfg_idr idr;
+	enum smmu_hw_cfg_why why;
+
+	(void)state;
+	smmu_hw_cfg_idr_init(&idr, SMMU_HW_FEAT_ALL);
+	idr.sidsize = 10;
+
+	/* Linear: base aligned to the table, 64 * sid; sid >= 2^LOG2SIZE out of range. */
+	assert_int_equal(smmu_hw_ste_locate(&idr, 0x80000000 | 0x40, 6, 5, &id_mem, &addr, &why),
+			 0);
+	assert_int_equal(addr, 0x80000000 + 5 * 64);
+	assert_int_equal(smmu_hw_ste_locate(&idr, 0x80000000, 6, 64, &id_mem, &addr, &why),
+			 SMMU_HW_EVT_C_BAD_STREAMID);
+	assert_int_equal(why, SMMU_HW_CFG_WHY_SID_RANGE);
+	/* The effective LOG2SIZE is MIN(LOG2SIZE, SIDSIZE). */
+	assert_int_equal(smmu_hw_ste_locate(&idr, 0x80000000, 16, 1024, &id_mem, &addr, &why),
+			 SMMU_HW_EVT_C_BAD_STREAMID);
+	/* FMT 0b01 without ST_LEVEL: RES0, linear. */
+	assert_int_equal(smmu_hw_ste_locate(&idr, 0x80000000, fmt2 | split8 | 10, 700, &id_mem,
+					    &addr, &why), 0);
+	assert_int_equal(addr, 0x80000000 + 700 * 64);
+
+	/* Two levels, SPLIT 8: L1STD sid[9:8], STE sid[7:0]. */
+	idr.st_2lvl = true;
+	memset(l1, 0, sizeof(l1));
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | split8 | 10, 0x2a5, &id_mem, &addr,
+					    &why), SMMU_HW_EVT_C_BAD_STREAMID);
+	assert_int_equal(why, SMMU_HW_CFG_WHY_SID_L1);		/* Span 0 */
+	assert_int_equal(invt_smmu_l1std_build(l2pa, 9, &l1[2]), 0);
+	l1[2] = htole64(l1[2]);
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | split8 | 10, 0x2a5, &id_mem, &addr,
+					    &why), 0);
+	assert_int_equal(addr, l2pa + 0xa5 * 64);
+	/* A smaller Span: StreamIDs beyond 2^(Span - 1) are invalid. */
+	l1[2] = htole64(l2pa | 5);				/* 16 STEs */
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | split8 | 10, 0x20f, &id_mem, &addr,
+					    &why), 0);
+	assert_int_equal(addr, l2pa + 15 * 64);
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | split8 | 10, 0x210, &id_mem, &addr,
+					    &why), SMMU_HW_EVT_C_BAD_STREAMID);
+	assert_int_equal(why, SMMU_HW_CFG_WHY_SID_SPAN);
+	/* Span above SPLIT + 1, or Reserved (12..31): invalid. */
+	l1[2] = htole64(l2pa | 10);
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | split8 | 10, 0x200, &id_mem, &addr,
+					    &why), SMMU_HW_EVT_C_BAD_STREAMID);
+	assert_int_equal(why, SMMU_HW_CFG_WHY_SID_L1);
+	l1[2] = htole64(l2pa | 12);
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | split8 | 10, 0x200, &id_mem, &addr,
+					    &why), SMMU_HW_EVT_C_BAD_STREAMID);
+	/* L2Ptr bits under the array's size are taken as 0. */
+	l1[2] = htole64((l2pa + 0x200) | 5);			/* 16 STEs: 1 KiB */
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | split8 | 10, 0x203, &id_mem, &addr,
+					    &why), 0);
+	assert_int_equal(addr, l2pa + 3 * 64);
+	/* SPLIT Reserved (7) behaves as 6: L1STD sid[9:6], Span up to 7. */
+	memset(l1, 0, sizeof(l1));
+	l1[1] = htole64(l2pa | 7);
+	assert_int_equal(smmu_hw_ste_locate(&idr, base, fmt2 | 7u << 6 | 8, 0x45, &id_mem, &addr,
+					    &why), 0);
+	assert_int_equal(addr, l2pa + 5 * 64);
+	/* An L1STD outside memory: F_STE_FETCH. */
+	assert_int_equal(smmu_hw_ste_locate(&idr, 0, fmt2 | split8 | 10, 0x45, &id_mem, &addr,
+					    &why), SMMU_HW_EVT_F_STE_FETCH);
+}
+
+static void test_cd_find_2lvl(void **state)
+{
+	static uint64_t l1[8] __attribute__((aligned(64)));
+	static uint64_t l2[64 * 8] __attribute__((aligned(4096)));
+	struct invt_smmu_ste b = { .valid = true, .config = INVT_SMMU_STE_S1, .s1cdmax = 8,
+				   .s1fmt = INVT_SMMU_S1FMT_L2_4K };
+	uint64_t l2pa = (uintptr_t)l2, addr, w[8];
+	struct smmu_hw_cfg_idr idr;
+	enum smmu_hw_cfg_why why;
+	struct smmu_hw_ste ste;
+
+	(void)state;
+	smmu_hw_cfg_idr_init(&idr, SMMU_HW_FEAT_ALL);
+	idr.cd2l = true;
+	b.s1ctxptr = (uintptr_t)l1;
+	assert_int_equal(invt_smmu_ste_build(&b, w), 0);
+	assert_int_equal(smmu_hw_ste_decode(w, &idr, &ste, NULL), 0);
+	memset(l1, 0, sizeof(l1));
+	/* 4K leaves of 64 CDs: L1CD ssid[7:6], CD ssid[5:0]. */
+	assert_int_equal(smmu_hw_cd_locate(&ste, true, 0x85, &addr, &why), SMMU_HW_CFG_L1CD);
+	assert_int_equal(addr, (uintptr_t)&l1[2]);
+	/* V == 0: C_BAD_SUBSTREAMID (§5.3.1). */
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 0x85, &id_mem, &addr, &why),
+			 SMMU_HW_EVT_C_BAD_SUBSTREAMID);
+	assert_int_equal(why, SMMU_HW_CFG_WHY_SSID_L1);
+	assert_int_equal(invt_smmu_l1cd_build(l2pa, true, &l1[2]), 0);
+	l1[2] = htole64(l1[2]);
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 0x85, &id_mem, &addr, &why), 0);
+	assert_int_equal(addr, l2pa + 5 * 64);
+	/* Range checks come first: ssid >= 2^S1CDMax, SubstreamID 0 with S1DSS 0b10. */
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 0x100, &id_mem, &addr, &why),
+			 SMMU_HW_EVT_C_BAD_SUBSTREAMID);
+	assert_int_equal(why, SMMU_HW_CFG_WHY_SSID_RANGE);
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 0, &id_mem, &addr, &why),
+			 SMMU_HW_EVT_F_STREAM_DISABLED);
+	/* No SubstreamID: CD 0, through L1CD 0 (V == 0 here). */
+	assert_int_equal(smmu_hw_cd_find(&ste, false, 0, &id_mem, &addr, &why),
+			 SMMU_HW_EVT_C_BAD_SUBSTREAMID);
+	l1[0] = htole64(l2pa | 1);
+	assert_int_equal(smmu_hw_cd_find(&ste, false, 0, &id_mem, &addr, &why), 0);
+	assert_int_equal(addr, l2pa);
+	/* 64K leaves (0b10): one L1CD for S1CDMax <= 10, CD ssid[9:0]. */
+	b.s1fmt = INVT_SMMU_S1FMT_L2_64K;
+	assert_int_equal(invt_smmu_ste_build(&b, w), 0);
+	assert_int_equal(smmu_hw_ste_decode(w, &idr, &ste, NULL), 0);
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 0xc5, &id_mem, &addr, &why), 0);
+	assert_int_equal(addr, l2pa + 0xc5 * 64);
+	/* Linear tables need no memory read. */
+	b.s1fmt = INVT_SMMU_S1FMT_LINEAR;
+	b.s1ctxptr = 0x80000000;
+	assert_int_equal(invt_smmu_ste_build(&b, w), 0);
+	assert_int_equal(smmu_hw_ste_decode(w, &idr, &ste, NULL), 0);
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 0xc5, NULL, &addr, &why), 0);
+	assert_int_equal(addr, 0x80000000 + 0xc5 * 64);
+}
+
 /* ---- install ordering ---- */
 
 enum seen { SEEN_INVALID, SEEN_OLD, SEEN_NEW, SEEN_TORN, SEEN_NR };
@@ -1502,6 +1722,10 @@ int main(void)
 		cmocka_unit_test(test_cd_derived_fields),
 		cmocka_unit_test(test_s2t0sz_out_of_range),
 		cmocka_unit_test(test_break_words),
+		cmocka_unit_test(test_l1_descriptors),
+		cmocka_unit_test(test_ste_s1fmt),
+		cmocka_unit_test(test_ste_locate),
+		cmocka_unit_test(test_cd_find_2lvl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

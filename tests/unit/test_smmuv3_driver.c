@@ -1567,6 +1567,195 @@ static void test_handshakes(void **state)
 	assert_int_equal(E->hq[2].handshake_errors, 1);
 }
 
+/* ------------------------------------------------------- 7. two levels */
+
+/* Physical addresses are host addresses here (tmem_alloc). */
+static const uint64_t *host_va(void *arg, uint64_t pa)
+{
+	(void)arg;
+	return pa ? (const uint64_t *)(uintptr_t)pa : NULL;
+}
+
+static const struct smmu_hw_mem host_mem = { host_va, NULL };
+
+/* SMMU @i re-described: ST_LEVEL, CD2L and SIDSIZE as given, no RIL. */
+static struct smmu_hw_cfg_idr idr_2lvl(unsigned int i, bool st, bool cd, unsigned int sidsize)
+{
+	struct smmu_hw_cfg_idr id = E->idr;
+
+	id.feat &= ~SMMU_HW_FEAT_RIL;
+	id.st_2lvl = st;
+	id.cd2l = cd;
+	id.sidsize = (uint8_t)sidsize;
+	smmu_hw_idr_write(&id, INVT_SMMU_CMDQ_MAX_LOG2SIZE, &E->regs[i]);
+	return id;
+}
+
+/* The STE of @sid as the SMMU finds it (through the L1STD), parsed. */
+static void find_ste(struct invt_smmu *s, const struct smmu_hw_cfg_idr *id, uint32_t sid,
+		     struct smmu_hw_ste *ste)
+{
+	struct invt_smmu_regs *r = s->cmdq.regs;
+	uint64_t addr = 0;
+
+	assert_int_equal(smmu_hw_ste_locate(id, r->strtab_base, r->strtab_base_cfg, sid,
+					    &host_mem, &addr, NULL), 0);
+	assert_int_equal(smmu_hw_ste_parse((const uint64_t *)(uintptr_t)addr, id, ste, NULL), 0);
+}
+
+/*
+ * The formats Linux would pick: linear up to 8 StreamID bits even with
+ * ST_LEVEL, and CD tables up to 1024 CDs even with CD2L; two levels above.
+ */
+static void test_two_level_choice(void **state)
+{
+	struct smmu_hw_cfg_idr id = idr_2lvl(1, true, true, 16);
+	struct invt_smmu_config cfg = base_cfg(1);
+	struct invt_smmu_master m;
+	struct invt_smmu *s;
+	uint32_t sid = 3;
+
+	(void)state;
+	s = smmu_up(1);				/* sid_bits 8 */
+	assert_false(s->st_2lvl);
+	assert_int_equal(E->regs[1].strtab_base_cfg, 8);
+	assert_int_equal(s->strtab_bytes, 64u << 8);
+	assert_int_equal(invt_smmu_master_init(&m, s, &sid, 1, 1024, false), 0);
+	assert_false(m.cd_2lvl);
+	assert_int_equal(m.cdtab_bytes, 64u << 10);
+	assert_int_equal(invt_smmu_master_destroy(&m), 0);
+	assert_int_equal(invt_smmu_master_init(&m, s, &sid, 1, 1025, false), 0);
+	assert_true(m.cd_2lvl);
+	assert_int_equal(m.cdmax, 11);
+	assert_int_equal(m.cdtab_bytes, 64);	/* 2 L1CDs, at least 64 bytes */
+	assert_int_equal(invt_smmu_master_destroy(&m), 0);
+	assert_int_equal(invt_smmu_destroy(s), 0);
+	E->up[1] = false;
+
+	/* Without ST_LEVEL, 16 bits: linear; 24 wanted are capped at SIDSIZE. */
+	idr_2lvl(1, false, false, 16);
+	cfg.sid_bits = 24;
+	assert_int_equal(invt_smmu_init(s, &E->ctx, &cfg), 0);
+	assert_false(s->st_2lvl);
+	assert_int_equal(s->sid_bits, 16);
+	assert_int_equal(E->regs[1].strtab_base_cfg, 16);
+	assert_int_equal(invt_smmu_destroy(s), 0);
+	(void)id;
+}
+
+/*
+ * A two-level stream table and CD table end to end: leaves allocated on
+ * first use and found by the SMMU's lookup, an allocation failure refused
+ * with nothing changed, the L1CD published with a non-leaf CFGI_CD.
+ */
+static void test_two_level(void **state)
+{
+	struct smmu_hw_cfg_idr id = idr_2lvl(2, true, true, 16);
+	struct invt_smmu_config cfg = base_cfg(2);
+	const uint32_t sids[] = { 0x105, 0x3ff0 }, other = 0x2000;
+	struct invt_smmu *s = &E->smmu[2];
+	struct invt_smmu_domain d;
+	struct invt_smmu_master m, m2, m3;
+	struct smmu_hw_ste ste;
+	struct smmu_hw_cd cd;
+	uint64_t addr, l1cd1;
+	long live;
+	size_t at;
+	unsigned int i;
+
+	(void)state;
+	cfg.sid_bits = 16;
+	assert_int_equal(invt_smmu_init(s, &E->ctx, &cfg), 0);
+	E->up[2] = true;
+	/* STRTAB_BASE_CFG: FMT 0b01, SPLIT 8, LOG2SIZE 16; 256 L1STDs, all Span 0. */
+	assert_true(s->st_2lvl);
+	assert_int_equal(E->regs[2].strtab_base_cfg, 1u << 16 | 8u << 6 | 16);
+	assert_int_equal(s->strtab_bytes, 256 * 8);
+	for (i = 0; i < 256; i++)
+		assert_int_equal(s->strtab[i], 0);
+	assert_int_equal(smmu_hw_ste_locate(&id, E->regs[2].strtab_base,
+					    E->regs[2].strtab_base_cfg, sids[0], &host_mem,
+					    &addr, NULL), SMMU_HW_EVT_C_BAD_STREAMID);
+	domain(&d, INVT_DOMAIN_S1);
+
+	/* A master on two L1 ranges, 2048 ssids: two leaf arrays, L1CDs + CD leaf 0. */
+	live = E->mem.live;
+	at = E->rec[2].n;
+	assert_int_equal(invt_smmu_master_init(&m, s, sids, 2, 2048, false), 0);
+	assert_int_equal(E->mem.live - live, 4);
+	expect_steps(2, &at, &m, OP_STE, 0, false, 2);	/* Leaf 0: the L1STDs too */
+	assert_int_equal(E->rec[2].n, at);
+	for (i = 0; i < 2; i++) {
+		const struct invt_smmu_l2 *l2 = &s->st_l2[sids[i] >> 8];
+
+		assert_non_null(l2->va);
+		assert_int_equal(le64toh(s->strtab[sids[i] >> 8]), l2->pa | 9);	/* Span 9 */
+		find_ste(s, &id, sids[i], &ste);
+		assert_int_equal(ste.config, INVT_SMMU_STE_S1);
+		assert_int_equal(ste.s1fmt, 2);
+		assert_int_equal(ste.s1cdmax, 11);
+		assert_int_equal(ste.s1ctxptr, m.cdtab_pa);
+	}
+	assert_true(m.cd_2lvl);
+	assert_int_equal(le64toh(m.cdtab[0]), m.cd_l2[0].pa | 1);
+	assert_int_equal(m.cdtab[1], 0);
+	/* CD 0 (no SubstreamID) blocks; ssid 1500's L1CD is V = 0. */
+	assert_int_equal(smmu_hw_cd_find(&ste, false, 0, &host_mem, &addr, NULL), 0);
+	assert_int_equal(smmu_hw_cd_parse((const uint64_t *)(uintptr_t)addr, &ste, &id, &cd,
+					  NULL), 0);
+	assert_true(cd.epd0 && cd.epd1);
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 1500, &host_mem, &addr, NULL),
+			 SMMU_HW_EVT_C_BAD_SUBSTREAMID);
+
+	/* Out of memory for the leaf of ssid 1500: refused, nothing changed. */
+	E->mem.fail_at = E->mem.calls + 1;
+	at = E->rec[2].n;
+	assert_int_equal(invt_smmu_attach(&m, 1500, &d), -ENOMEM);
+	E->mem.fail_at = 0;
+	assert_int_equal(E->rec[2].n, at);
+	assert_int_equal(m.cdtab[1], 0);
+	assert_null(m.cd_l2[1].va);
+	assert_null(invt_device_domain(&m.dev, 1500));
+
+	/* First attach: leaf written, L1CD published, CFGI_CD Leaf 0; then the CD. */
+	assert_int_equal(invt_smmu_attach(&m, 1500, &d), 0);
+	expect_steps(2, &at, &m, OP_CD, 1500, false, 1);
+	expect_steps(2, &at, &m, OP_CD, 1500, true, 2);	/* blocking: body, V */
+	assert_int_equal(E->rec[2].n, at);
+	l1cd1 = le64toh(m.cdtab[1]);
+	assert_int_equal(l1cd1, m.cd_l2[1].pa | 1);
+	assert_int_equal(smmu_hw_cd_find(&ste, true, 1500, &host_mem, &addr, NULL), 0);
+	assert_int_equal(addr, m.cd_l2[1].pa + 64 * (1500 - 1024));
+	assert_int_equal(smmu_hw_cd_parse((const uint64_t *)(uintptr_t)addr, &ste, &id, &cd,
+					  NULL), 0);
+	assert_int_equal(cd.asid, tag_of(&d, s));
+	assert_int_equal(cd.ttb0, d.pt.root_pa);
+	/* Detach: the blocking CD, the leaf stays. */
+	assert_int_equal(invt_smmu_attach(&m, 1500, NULL), 0);
+	assert_int_equal(le64toh(m.cdtab[1]), l1cd1);
+	assert_int_equal(smmu_hw_cd_parse((const uint64_t *)(uintptr_t)addr, &ste, &id, &cd,
+					  NULL), 0);
+	assert_true(cd.epd0);
+
+	/* A SID with a new leaf array, out of memory: refused, L1STD still Span 0. */
+	live = E->mem.live;
+	E->mem.fail_at = E->mem.calls + 2;	/* the CD table is allocated first */
+	assert_int_equal(invt_smmu_master_init(&m2, s, &other, 1, 1, false), -ENOMEM);
+	E->mem.fail_at = 0;
+	assert_int_equal(E->mem.live, live);
+	assert_int_equal(s->strtab[other >> 8], 0);
+	assert_null(s->st_l2[other >> 8].va);
+	assert_int_equal(invt_smmu_master_init(&m2, s, &other, 1, 1, false), 0);
+	find_ste(s, &id, other, &ste);
+	assert_int_equal(ste.config, INVT_SMMU_STE_ABORT);
+	/* A SID of m's is refused: its STE is valid. */
+	assert_int_equal(invt_smmu_master_init(&m3, s, &sids[1], 1, 1, false), -EINVAL);
+
+	assert_int_equal(invt_smmu_master_destroy(&m2), 0);
+	assert_int_equal(invt_smmu_master_destroy(&m), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&d), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
 
 int main(void)
@@ -1588,6 +1777,8 @@ int main(void)
 		T(test_oas44),
 		T(test_probe),
 		T(test_handshakes),
+		T(test_two_level_choice),
+		T(test_two_level),
 	};
 
 	invt_rcu_register_thread();
