@@ -147,6 +147,10 @@ enum invt_scn_op {
  * @oas: SMMUv3: the SMMUs' output (and input) address size, SMMU_IDR5.OAS
  *	in bits: 36, 40, 42, 44, 48 or 52; 0 means 48.  Drivers size their
  *	domains from it.  Ignored by the other architectures.
+ * @smmu_2lvl: SMMUv3: the SMMUs have 16 StreamID bits and offer two-level
+ *	stream and CD tables (SMMU_IDR0.ST_LEVEL 0b01, CD2L), and the driver is
+ *	let use 16 bits: its stream table has two levels.  Ignored by the other
+ *	architectures.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
  * @mix: optional weights of the operations (enum invt_scn_op): each step
  *	picks one in proportion.  All zero: the built-in mix (@dma_percent DMA
@@ -191,6 +195,7 @@ struct invt_scn_params {
 	bool ril;
 	bool iotlb_by_tags;
 	unsigned int oas;
+	bool smmu_2lvl;
 	unsigned int dma_percent;
 	unsigned int mix[INVT_SCN_OP_NR];
 	const char *ablate;

@@ -87,13 +87,15 @@ static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errle
 	struct invt_msmmu_config mc = {
 		.id = i, .ril = p->ril, .ats = p->ats_percent > 0, .oas_bits = p->oas,
 		.ack_lag = SCN_ACK_LAG, .threaded = p->threaded,
+		.sidsize = 16, .st_2lvl = p->smmu_2lvl, .cd2l = p->smmu_2lvl,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.seed = p->seed * 31 + i,
 		.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
 		.trace = p->threaded ? NULL : glue_trace, .trace_arg = s,
 	};
-	/* What the SMMU supports (RIL, ATS, OAS) the driver probes. */
-	struct invt_smmu_config dc = { .id = i, .cmdq_log2size = 8, .sid_bits = SCN_SID_BITS };
+	/* What the SMMU supports (RIL, ATS, OAS, table formats) the driver probes. */
+	struct invt_smmu_config dc = { .id = i, .cmdq_log2size = 8,
+				       .sid_bits = p->smmu_2lvl ? 16 : SCN_SID_BITS };
 	struct invt_msmmu *hw;
 	struct invt_smmu *smmu;
 	int ret;

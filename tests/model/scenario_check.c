@@ -3,6 +3,7 @@
  * scenario_check.c - run modelled scenarios and judge them.
  *
  *   scenario_check [--threaded] [--ops N] [--seconds S] [--seed S] [--no-ril] [--oas BITS]
+ *                  [--smmu-2lvl]
  *                  [--arch smmuv3|vtd|riscv] [--instances N] [--devices N] [--domains N]
  *                  [--until-accesses N] [--until-invalidations N] [--until-attaches N]
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
 			p.threaded = true;
 		} else if (!strcmp(a, "--no-ril")) {
 			p.ril = false;
+		} else if (!strcmp(a, "--smmu-2lvl")) {
+			p.smmu_2lvl = true;
 		} else if (!strcmp(a, "--twice")) {
 			twice = true;
 		} else if (!strcmp(a, "--delays")) {
