@@ -29,7 +29,16 @@
  *    access is a translation fault, not C_BAD_CD.  (Linux's arm-smmu-v3
  *    clears such CDs to V = 0 instead.)  Such masters attach to stage-1
  *    domains only.
- *  - EATS = 1 on every valid S1/S2 STE of an ATS master.
+ *  - EATS = 1 on every valid S1/S2/nested STE of an ATS master.
+ *  - nested domains (a guest's stage 1 over an S2 nest parent): the STE is
+ *    Config 0b111 with the parent's stage-2 fields (S2VMID the parent's
+ *    VMID, S2TTB, S2T0SZ / S2SL0 / S2PS from its geometry) and the guest's
+ *    stage-1 fields (S1ContextPtr, an IPA in guest memory where the guest
+ *    writes its CDs, S1CDMax, S1Fmt).  Masters without substreams only, at
+ *    ssid 0.  The core gives the parent's array the VM's stage-1 clear
+ *    (TLBI_NH_ALL by VMID) and full ATC invalidations while a nested
+ *    domain over it is attached.  An STE change's CFGI_STE also drops the
+ *    guest's CDs cached under the stream (IHI0070 §4.3.1).
  *  - Table formats, chosen from the ID registers as Linux's arm-smmu-v3
  *    does: the stream table is linear unless SMMU_IDR0.ST_LEVEL allows two
  *    levels and more than 8 StreamID bits are used; then SPLIT = 8 (leaf
@@ -319,10 +328,15 @@ static inline struct invt_smmu *invt_smmu_from_iommu(struct invt_iommu *iommu)
  * struct invt_smmu_domain - an SMMUv3 domain: the core's domain and its table.
  * @dom: the core's domain.
  * @pt: the I/O page table (ARM VMSAv8-64 4K, stage 1 or stage 2), owned by
- *	the caller, who maps and unmaps it and calls invt_domain_invalidate().
+ *	the caller, who maps and unmaps it and calls invt_domain_invalidate();
+ *	unused (zero) for a nested domain, whose table is the guest's.
  * @fmt: its format: the ARM 4K format sized to @ia_bits and @oa_bits.
  * @ia_bits: input address size: VA bits (stage 1) or IPA bits (stage 2).
  * @oa_bits: output address size of its leaves and tables.
+ * @parent: nested: the nest parent (an S2 domain).
+ * @s1ctxptr: nested: the guest's CD table (or L1CD array), an IPA.
+ * @s1cdmax: nested: the guest's S1CDMax.
+ * @s1fmt: nested: the guest's S1Fmt (INVT_SMMU_S1FMT_*).
  */
 struct invt_smmu_domain {
 	struct invt_domain dom;
@@ -330,13 +344,18 @@ struct invt_smmu_domain {
 	struct invt_pt_fmt fmt;
 	unsigned int ia_bits;
 	unsigned int oa_bits;
+	struct invt_smmu_domain *parent;
+	uint64_t s1ctxptr;
+	uint8_t s1cdmax;
+	uint8_t s1fmt;
 };
 
 /**
  * invt_smmu_domain_init_bits() - a domain of given address sizes.
  * @d: the domain.
  * @ctx: the core's context.
- * @type: INVT_DOMAIN_S1 or INVT_DOMAIN_S2 (nested domains: not yet).
+ * @type: INVT_DOMAIN_S1 or INVT_DOMAIN_S2 (nested domains:
+ *	invt_smmu_domain_init_nested()).
  * @ia_bits: input address bits, 25..48: iovas at or above 2^@ia_bits are
  *	refused by the page table.
  * @oa_bits: output address bits, 32..48, one of the PS sizes (32, 36, 40,
@@ -380,15 +399,41 @@ int invt_smmu_domain_init_for(struct invt_smmu_domain *d, struct invt_smmu *smmu
 			      enum invt_domain_type type, struct invt_pt_ops *ops);
 
 /**
+ * invt_smmu_domain_init_nested() - a guest's stage 1 over a nest parent.
+ * @d: the nested domain.
+ * @parent: an S2 domain (the VM's IPA -> PA table); it must outlive @d.
+ * @s1ctxptr: the guest's CD table, an IPA below 2^@parent->ia_bits: a
+ *	linear table aligned to its 64 << @s1cdmax bytes, or an L1CD array
+ *	aligned to the larger of 64 bytes and its size (§5.2 S1ContextPtr).
+ * @s1cdmax: the guest's S1CDMax, 0..20 (0: one CD, no substreams).
+ * @s1fmt: the guest's S1Fmt: INVT_SMMU_S1FMT_LINEAR, or with @s1cdmax > 0
+ *	_L2_4K / _L2_64K (two-level, SMMUs with SMMU_IDR0.CD2L).
+ *
+ * What the guest's vSTE says (IHI0070 §5.2); the guest owns the CD table
+ * and the page tables it points to, in memory the parent maps.  The
+ * domain has no table of its own and takes no tag of its own: its
+ * attachments use the parent's VMID (invt_domain_tag()).  Invalidating it
+ * with invt_domain_invalidate() is refused: the host invalidates the
+ * parent; the guest's stage-1 invalidations are the vIOMMU's.
+ *
+ * Return: 0; -EINVAL (parent not S2, fields out of range or misaligned);
+ * -ENOMEM.  On error nothing is left allocated.
+ */
+int invt_smmu_domain_init_nested(struct invt_smmu_domain *d, struct invt_smmu_domain *parent,
+				 uint64_t s1ctxptr, unsigned int s1cdmax, unsigned int s1fmt);
+
+/**
  * invt_smmu_domain_fits() - whether an SMMU can translate a domain.
  * @smmu: the SMMU.
  * @d: the domain.
  *
  * The SMMU must have the domain's stage, and its address sizes must hold
  * the domain's: stage 2 input at most IAS (a wider S2T0SZ makes the STE
- * ILLEGAL, §5.2), output at most OAS (wider output addresses fault).
+ * ILLEGAL, §5.2), output at most OAS (wider output addresses fault).  A
+ * nested domain needs both stages, a parent that fits, an S1CDMax within
+ * SMMU_IDR1.SSIDSIZE and, for a two-level guest table, SMMU_IDR0.CD2L.
  *
- * Return: 0, -EOPNOTSUPP (stage missing) or -ERANGE (sizes).
+ * Return: 0, -EOPNOTSUPP (stage or format missing) or -ERANGE (sizes).
  */
 int invt_smmu_domain_fits(const struct invt_smmu *smmu, const struct invt_smmu_domain *d);
 
@@ -488,7 +533,8 @@ struct invt_smmu_attach {
  * its first attach (blocking CDs), published and invalidated (CFGI_CD
  * Leaf = 0, CMD_SYNC).
  *
- * Return: 0; -EINVAL (S2 domain on a master with substreams, bad ssid);
+ * Return: 0; -EINVAL (S2 or nested domain on a master with substreams, or
+ * at an ssid other than 0; bad ssid);
  * -EOPNOTSUPP or -ERANGE when the SMMU cannot translate @new
  * (invt_smmu_domain_fits()); -ENOMEM (no leaf table); a queue error; the
  * errors of invt_attach_prepare().  On error nothing changed, but that a

@@ -1157,6 +1157,36 @@ static void test_ste_s1fmt(void **state)
 	w[0] |= 3ull << 4;
 	assert_int_equal(smmu_hw_ste_decode(w, &idr, &m, &why), 0);
 	assert_int_equal(m.s1fmt, 0);
+	/*
+	 * A nested STE (Config 0b111) over a guest's two-level CD table, word
+	 * by word (§5.2): word 0 V [0], Config [3:1] 0b111, S1Fmt [5:4] 0b10,
+	 * S1ContextPtr [55:6] (an IPA), S1CDMax [63:59] 12; word 1 S1DSS 0b10,
+	 * S1CIR / S1COR 0b01, S1CSH 0b11 (0xd6); word 2 S2VMID [143:128],
+	 * S2T0SZ 16 [165:160], S2SL0 0b10 [167:166], S2IR0 / S2OR0 0b01, S2SH0
+	 * 0b11, S2TG 4K, S2PS 48 bits (0b101) [178:176], S2AA64 [179], S2R
+	 * [186]; word 3 S2TTB [243:196].
+	 */
+	{
+		const struct invt_smmu_ste n = {
+			.valid = true, .config = INVT_SMMU_STE_NESTED, .s1cdmax = 12,
+			.s1fmt = INVT_SMMU_S1FMT_L2_64K, .s1ctxptr = 0x40000040, .s2vmid = 0x2a,
+			.s2t0sz = 16, .s2sl0 = 2, .s2tg = INVT_SMMU_TG_4K,
+			.s2ps = INVT_SMMU_PS_48, .s2r = true, .s2ttb = 0x0000001234567000ull };
+		const uint64_t want[8] = { 0x600000004000006full, 0x00000000000000d6ull,
+					   0x040d35900000002aull, 0x0000001234567000ull };
+
+		assert_int_equal(invt_smmu_ste_build(&n, w), 0);
+		assert_memory_equal(w, want, sizeof(want));
+		assert_int_equal(smmu_hw_ste_decode(w, &idr, &m, &why), 0);
+		assert_true(m.s1 && m.s2);
+		assert_int_equal(m.config, 7);
+		assert_int_equal(m.s1fmt, 2);
+		assert_int_equal(m.s1cdmax, 12);
+		assert_int_equal(m.s1ctxptr, 0x40000040);
+		assert_int_equal(m.s2vmid, 0x2a);
+		assert_int_equal(m.s2ttb, 0x0000001234567000ull);
+		assert_int_equal(m.s2_level, 0);
+	}
 	/* The builder refuses S1Fmt > 0b10, or without S1CDMax. */
 	ste.s1fmt = 3;
 	assert_int_equal(invt_smmu_ste_build(&ste, w), -EINVAL);

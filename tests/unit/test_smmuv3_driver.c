@@ -1756,6 +1756,194 @@ static void test_two_level(void **state)
 	assert_int_equal(invt_smmu_domain_destroy(&d), 0);
 }
 
+/* ------------------------------------------------------------ 8. nested */
+
+/* Live entries of @d's array (for a nested domain its parent's) of @type. */
+static unsigned int invs_count(struct invt_smmu_domain *d, uint8_t type, uint32_t id,
+			       uint32_t ssid)
+{
+	struct invt_invs *invs = invt_domain_invs_get(&d->dom);
+	unsigned int i, n = 0;
+
+	assert_non_null(invs);
+	for (i = 0; i < invs->num_invs; i++)
+		n += invs->inv[i].users > 0 && invs->inv[i].type == type &&
+		     invs->inv[i].id == id && invs->inv[i].ssid == ssid;
+	invt_invs_free(invs);
+	return n;
+}
+
+static unsigned int invs_live(struct invt_smmu_domain *d)
+{
+	struct invt_invs *invs = invt_domain_invs_get(&d->dom);
+	unsigned int i, n = 0;
+
+	assert_non_null(invs);
+	for (i = 0; i < invs->num_invs; i++)
+		n += invs->inv[i].users > 0;
+	invt_invs_free(invs);
+	return n;
+}
+
+/* Commands of @op recorded on SMMU @i from @from on. */
+static unsigned int rec_count(unsigned int i, size_t from, uint8_t op)
+{
+	unsigned int n = 0;
+	size_t k;
+
+	for (k = from; k < E->rec[i].n; k++)
+		n += E->rec[i].cmd[k].op == op;
+	return n;
+}
+
+/*
+ * The nested STE of §5.2, Config 0b111: stage 2 from the parent (S2VMID its
+ * VMID, S2TTB its root, S2T0SZ / S2SL0 / S2PS from its 48-bit geometry),
+ * stage 1 from the guest (S1ContextPtr, S1CDMax, S1Fmt), EATS full.
+ */
+static void check_nested(struct invt_smmu_master *m, struct invt_smmu_domain *n,
+			 struct invt_smmu_domain *p)
+{
+	struct smmu_hw_ste ste;
+	unsigned int i;
+
+	for (i = 0; i < m->dev.nr_sids; i++) {
+		parse_ste(m->smmu, m->dev.sids[i], &ste);
+		assert_int_equal(ste.config, INVT_SMMU_STE_NESTED);
+		assert_true(ste.s1 && ste.s2);
+		assert_int_equal(ste.s1ctxptr, n->s1ctxptr);
+		assert_int_equal(ste.s1cdmax, n->s1cdmax);
+		assert_int_equal(ste.s1fmt, n->s1fmt);
+		assert_int_equal(ste.s1dss, n->s1cdmax ? 2 : 0);
+		assert_int_equal(ste.eats, m->dev.ats);
+		assert_int_equal(ste.s2vmid, tag_of(p, m->smmu));
+		assert_int_equal(ste.s2ttb, p->pt.root_pa);
+		assert_int_equal(ste.s2t0sz, 16);
+		assert_int_equal(ste.s2sl0, 2);
+		assert_int_equal(ste.s2_granule, 12);
+		assert_int_equal(ste.s2ps, INVT_SMMU_PS_48);
+		assert_true(ste.s2aa64);
+		assert_true(ste.s2r);
+	}
+	assert_int_equal(m->ste_config, INVT_SMMU_STE_NESTED);
+	/* No host CD: CD 0 of the master's one-CD table stays clear. */
+	assert_true(words_zero(m->cdtab));
+}
+
+/*
+ * blocked -> nested A -> parent -> nested B -> blocked on an ATS master,
+ * through prepare/install/commit: each STE change break-before-make
+ * (CFGI_STE Leaf 1); the parent's array has the VM's stage-1 clear and full
+ * ATC entries exactly while a nested domain over it is attached.
+ */
+static void test_nested(void **state)
+{
+	struct invt_smmu *s = smmu_up(0);
+	const uint32_t sids[] = { 40, 41 }, sid_p = 50;
+	struct invt_smmu_domain p, s1, na, nb, bad;
+	struct invt_smmu_master m, mp;
+	struct invt_smmu_attach a;
+	uint32_t vmid;
+	size_t at, from;
+
+	(void)state;
+	domain(&p, INVT_DOMAIN_S2);
+	domain(&s1, INVT_DOMAIN_S1);
+	/* Refused: a parent that is not S2; S1 fields the builder refuses (§5.2). */
+	assert_int_equal(invt_smmu_domain_init_nested(&bad, &s1, 0x40000000, 0, 0), -EINVAL);
+	assert_int_equal(invt_smmu_domain_init_nested(&bad, &p, 0x40000020, 0, 0), -EINVAL);
+	assert_int_equal(invt_smmu_domain_init_nested(&bad, &p, 0x40000040, 4, 0), -EINVAL);
+	assert_int_equal(invt_smmu_domain_init_nested(&bad, &p, 0x40000000, 0,
+						      INVT_SMMU_S1FMT_L2_64K), -EINVAL);
+	assert_int_equal(invt_smmu_domain_init_nested(&bad, &p, 1ull << 48, 0, 0), -EINVAL);
+	assert_int_equal(invt_smmu_domain_init_nested(&bad, &p, 0x40000000, 21, 0), -EINVAL);
+	assert_int_equal(invt_smmu_domain_init_nested(&na, &p, 0x40000000, 0, 0), 0);
+	assert_int_equal(invt_smmu_domain_init_nested(&nb, &p, 0x80000400, 4, 0), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&p), -EBUSY);	/* children */
+
+	assert_int_equal(invt_smmu_master_init(&m, s, sids, 2, 1, true), 0);
+	assert_int_equal(invt_smmu_master_init(&mp, s, &sid_p, 1, 4, false), 0);
+	/* Nested replaces the whole STE: not on a master with substreams. */
+	assert_int_equal(invt_smmu_attach_prepare(&a, &mp, 0, &na), -EINVAL);
+	/* A guest table with two levels needs CD2L (this SMMU has none). */
+	assert_int_equal(invt_smmu_domain_init_nested(&bad, &p, 0x40000000, 12,
+						      INVT_SMMU_S1FMT_L2_64K), 0);
+	assert_int_equal(invt_smmu_attach_prepare(&a, &m, 0, &bad), -EOPNOTSUPP);
+	assert_int_equal(invt_smmu_domain_destroy(&bad), 0);
+
+	/* blocked -> nested A: the aborting STE is already broken: body, V. */
+	at = install(&a, &m, 0, &na);
+	expect_steps(0, &at, &m, OP_STE, 0, true, 2);
+	assert_int_equal(E->rec[0].n, at);
+	invt_smmu_attach_commit(&a);
+	vmid = tag_of(&p, s);
+	assert_int_equal(tag_of(&na, s), vmid);
+	check_nested(&m, &na, &p);
+	assert_int_equal(invs_count(&p, INVT_INV_IOTLB_S2, vmid, 0), 1);
+	assert_int_equal(invs_count(&p, INVT_INV_IOTLB_S2_S1_CLEAR, vmid, 0), 1);
+	assert_int_equal(invs_count(&p, INVT_INV_ATC_FULL, 40, 0), 1);
+	assert_int_equal(invs_count(&p, INVT_INV_ATC_FULL, 41, 0), 1);
+	assert_int_equal(invs_live(&p), 4);
+
+	/* The host unmaps from the parent: S2 IPA, the VM's stage 1, whole ATCs. */
+	from = E->rec[0].n;
+	assert_int_equal(invt_domain_invalidate(&p.dom, 0x5000, PAGE, true), 0);
+	assert_true(rec_count(0, from, SMMU_HW_OP_TLBI_S2_IPA) >= 1);
+	assert_int_equal(rec_count(0, from, SMMU_HW_OP_TLBI_NH_ALL), 1);
+	assert_int_equal(rec_count(0, from, SMMU_HW_OP_ATC_INV), 2);
+	for (at = from; at < E->rec[0].n; at++) {
+		const struct smmu_hw_cmd *c = &E->rec[0].cmd[at];
+
+		if (c->op == SMMU_HW_OP_TLBI_NH_ALL || c->op == SMMU_HW_OP_TLBI_S2_IPA)
+			assert_int_equal(c->vmid, vmid);
+		if (c->op == SMMU_HW_OP_ATC_INV)
+			assert_true(c->size == 52 && !c->ssv);
+	}
+	/* The guest's table is not the host's to invalidate. */
+	assert_int_equal(invt_domain_invalidate(&na.dom, 0x5000, PAGE, true), -EINVAL);
+
+	/* nested A -> parent: break, body, V; S1_CLEAR and ATC_FULL go. */
+	at = install(&a, &m, 0, &p);
+	expect_steps(0, &at, &m, OP_STE, 0, true, 3);
+	invt_smmu_attach_commit(&a);
+	check_rid(&m, &p);
+	assert_int_equal(invs_count(&p, INVT_INV_IOTLB_S2, vmid, 0), 1);
+	assert_int_equal(invs_count(&p, INVT_INV_IOTLB_S2_S1_CLEAR, vmid, 0), 0);
+	assert_int_equal(invs_count(&p, INVT_INV_ATC_FULL, 40, 0), 0);
+	assert_int_equal(invs_count(&p, INVT_INV_ATC, 40, 0), 1);
+	assert_int_equal(invs_count(&p, INVT_INV_ATC, 41, 0), 1);
+	assert_int_equal(invs_live(&p), 3);
+
+	/* parent -> nested B (2^4 guest CDs), then an aborted replace back to A. */
+	at = install(&a, &m, 0, &nb);
+	expect_steps(0, &at, &m, OP_STE, 0, true, 3);
+	invt_smmu_attach_commit(&a);
+	check_nested(&m, &nb, &p);
+	assert_int_equal(invs_count(&p, INVT_INV_IOTLB_S2_S1_CLEAR, vmid, 0), 1);
+	assert_int_equal(invs_live(&p), 4);
+	assert_int_equal(invt_smmu_attach_prepare(&a, &m, 0, &na), 0);
+	invt_smmu_attach_abort(&a);
+	check_nested(&m, &nb, &p);
+	assert_int_equal(invs_live(&p), 4);
+	assert_int_equal(invt_smmu_destroy(s), -EBUSY);
+
+	/* nested B -> blocked: one step to the aborting STE; the array empties. */
+	at = install(&a, &m, 0, NULL);
+	expect_steps(0, &at, &m, OP_STE, 0, true, 1);
+	invt_smmu_attach_commit(&a);
+	check_rid(&m, NULL);
+	assert_int_equal(invs_live(&p), 0);
+	assert_int_equal(invt_tag_space_used(&s->vmids), 0);
+
+	assert_int_equal(invt_smmu_master_destroy(&mp), 0);
+	assert_int_equal(invt_smmu_master_destroy(&m), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&na), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&nb), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&p), 0);
+	assert_int_equal(invt_smmu_domain_destroy(&s1), 0);
+	assert_int_equal(s->stats.wait_errors, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
 
 int main(void)
@@ -1779,6 +1967,7 @@ int main(void)
 		T(test_handshakes),
 		T(test_two_level_choice),
 		T(test_two_level),
+		T(test_nested),
 	};
 
 	invt_rcu_register_thread();

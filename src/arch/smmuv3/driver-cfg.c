@@ -19,10 +19,15 @@
  * write invalidates).  A master with substreams keeps an S1 STE from init to
  * destroy and each attach changes one CD.
  *
- * Master init and destroy invalidate with CFGI_STE Leaf = 0, which also
- * drops CDs cached under the stream (from a previous master on the SID);
- * attach-time STE changes use Leaf = 1, the CDs being invalidated by their
- * own CFGI_CD.
+ * Every CFGI_STE also drops the CDs and L1CDs cached under the stream
+ * (IHI0070 §4.3.1).  Master init and destroy use Leaf = 0, which also drops
+ * a cached L1STD of a two-level stream table (a leaf array published for
+ * the master); attach-time STE changes use Leaf = 1.  A two-level CD table
+ * publishes a new leaf with a CFGI_CD of Leaf = 0 (§4.3.3, §5.3.1).
+ *
+ * Nested domains (Config 0b111) take the STE of a master without
+ * substreams: stage 2 from the nest parent, stage 1 from the guest's CD
+ * table (an IPA); no host CD is used, CD 0 is cleared as for S2.
  *
  * Lock order: smmu->cfg_lock, then a domain's lock (invt_domain_tag()),
  * then the queue's producer lock.  Nothing the flush engine runs takes
@@ -265,12 +270,38 @@ static int cd_words(struct invt_smmu *smmu, struct invt_smmu_domain *d, uint64_t
 	return invt_smmu_cd_build(&cd, w);
 }
 
-/* The STE of @m for @config; @d: the S2 domain (Config S2). */
+/*
+ * The stage-2 fields of @ste from S2 domain @s2 (§5.2): S2VMID @vmid,
+ * S2T0SZ within MAX(16, 64 - IAS)..39 and S2SL0 to match, S2PS from the
+ * domain's output size (kept within OAS by invt_smmu_domain_fits()).
+ */
+static int ste_s2_fields(struct invt_smmu *smmu, const struct invt_smmu_domain *s2,
+			 uint32_t vmid, struct invt_smmu_ste *ste)
+{
+	struct invt_smmu_geometry g;
+	int ret;
+
+	ret = invt_smmu_s2_geometry(s2->ia_bits, INVT_SMMU_TG_4K, smmu->feat.ias_bits, &g);
+	if (ret)
+		return ret;
+	ret = invt_smmu_ps_encode(s2->oa_bits);
+	if (ret < 0)
+		return ret;
+	ste->s2vmid = vmid;
+	ste->s2t0sz = g.txsz;
+	ste->s2sl0 = g.sl0;
+	ste->s2tg = INVT_SMMU_TG_4K;
+	ste->s2ps = (uint8_t)ret;
+	ste->s2r = true;
+	ste->s2ttb = s2->pt.root_pa;
+	return 0;
+}
+
+/* The STE of @m for @config; @d: the S2 domain (Config S2), the nested one (NESTED). */
 static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smmu_domain *d,
 		     uint64_t w[WORDS])
 {
 	struct invt_smmu_ste ste = { .valid = true, .config = config };
-	struct invt_smmu_geometry g;
 	uint32_t vmid;
 	int ret;
 
@@ -284,23 +315,28 @@ static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smm
 		break;
 	case INVT_SMMU_STE_S2:
 		ret = invt_domain_tag(&d->dom, &m->smmu->iommu, &vmid);
+		if (!ret)
+			ret = ste_s2_fields(m->smmu, d, vmid, &ste);
 		if (ret)
 			return ret;
-		/* §5.2: S2T0SZ within MAX(16, 64 - IAS)..39, S2SL0 to match. */
-		ret = invt_smmu_s2_geometry(d->ia_bits, INVT_SMMU_TG_4K,
-					    m->smmu->feat.ias_bits, &g);
+		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
+		break;
+	case INVT_SMMU_STE_NESTED:
+		/*
+		 * Both stages (Config 0b111): stage 2 is the parent's, tagged
+		 * with its VMID (a nested domain's tag is its parent's); stage
+		 * 1 is the guest's CD table, whose S1ContextPtr is an IPA that
+		 * stage 2 translates (§3.3.2, §5.2 S1ContextPtr).  Full ATS:
+		 * the ATC holds the combined translation.
+		 */
+		ret = invt_domain_tag(&d->dom, &m->smmu->iommu, &vmid);
+		if (!ret)
+			ret = ste_s2_fields(m->smmu, d->parent, vmid, &ste);
 		if (ret)
 			return ret;
-		ret = invt_smmu_ps_encode(d->oa_bits);
-		if (ret < 0)
-			return ret;
-		ste.s2vmid = vmid;
-		ste.s2t0sz = g.txsz;
-		ste.s2sl0 = g.sl0;
-		ste.s2tg = INVT_SMMU_TG_4K;
-		ste.s2ps = (uint8_t)ret;
-		ste.s2r = true;
-		ste.s2ttb = d->pt.root_pa;
+		ste.s1cdmax = d->s1cdmax;
+		ste.s1fmt = d->s1fmt;
+		ste.s1ctxptr = d->s1ctxptr;
 		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
 		break;
 	default:
@@ -325,6 +361,20 @@ static bool cd_reachable(const struct invt_smmu_master *m)
 	return (w0 & STE_V) && STE_CONFIG(w0) == INVT_SMMU_STE_S1;
 }
 
+static uint8_t domain_config(const struct invt_smmu_domain *d)
+{
+	if (!d)
+		return INVT_SMMU_STE_ABORT;
+	switch (d->dom.type) {
+	case INVT_DOMAIN_S1:
+		return INVT_SMMU_STE_S1;
+	case INVT_DOMAIN_S2:
+		return INVT_SMMU_STE_S2;
+	default:
+		return INVT_SMMU_STE_NESTED;
+	}
+}
+
 /* Master without substreams: the STE (and CD 0) for RID domain @d. */
 static int rid_install(struct invt_smmu_master *m, struct invt_smmu_domain *d, bool inval)
 {
@@ -332,11 +382,13 @@ static int rid_install(struct invt_smmu_master *m, struct invt_smmu_domain *d, b
 	struct cfg_target cd_t = { m, INVT_SMMU_CMD_CFGI_CD, 0, true, inval };
 	uint64_t *slots[INVT_MAX_SIDS], *cd0 = cd_slot(m, 0);
 	uint64_t ste[WORDS], cd[WORDS];
-	uint8_t config = INVT_SMMU_STE_ABORT;
+	uint8_t config = domain_config(d);
 	int ret;
 
-	if (d)
-		config = d->dom.type == INVT_DOMAIN_S1 ? INVT_SMMU_STE_S1 : INVT_SMMU_STE_S2;
+	/*
+	 * Leaving a nested STE, the guest's CDs cached under the stream (any
+	 * ssid) go with the STE's CFGI_STE, Leaf or not (§4.3.1).
+	 */
 	ret = ste_words(m, config, d, ste);
 	if (ret)
 		return ret;
@@ -704,8 +756,8 @@ int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master
 
 	if (!a || !m || ssid >= m->dev.nr_ssids)
 		return -EINVAL;
-	if (new && new->dom.type != INVT_DOMAIN_S1 &&
-	    (new->dom.type != INVT_DOMAIN_S2 || m->dev.nr_ssids > 1))
+	/* S2 and nested domains replace the whole STE: no substreams of the host's. */
+	if (new && new->dom.type != INVT_DOMAIN_S1 && m->dev.nr_ssids > 1)
 		return -EINVAL;
 	/* Never install an entry the SMMU would find ILLEGAL (§5.2, §5.4). */
 	if (new) {

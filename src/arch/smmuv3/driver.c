@@ -672,10 +672,48 @@ int invt_smmu_domain_init_for(struct invt_smmu_domain *d, struct invt_smmu *smmu
 	return invt_smmu_domain_init_bits(d, smmu->iommu.ctx, type, ia, oa, ops);
 }
 
+int invt_smmu_domain_init_nested(struct invt_smmu_domain *d, struct invt_smmu_domain *parent,
+				 uint64_t s1ctxptr, unsigned int s1cdmax, unsigned int s1fmt)
+{
+	/* The builder's checks of the S1 fields (§5.2), on an S1 STE. */
+	struct invt_smmu_ste s1 = { .valid = true, .config = INVT_SMMU_STE_S1 };
+	uint64_t w[INVT_SMMU_CFG_WORDS];
+	int ret;
+
+	if (!d || !parent || parent->dom.type != INVT_DOMAIN_S2 ||
+	    s1cdmax > INVT_SMMU_CDMAX_LIMIT || s1fmt > INVT_SMMU_S1FMT_L2_64K ||
+	    s1ctxptr >> parent->ia_bits)
+		return -EINVAL;
+	s1.s1cdmax = (uint8_t)s1cdmax;
+	s1.s1fmt = (uint8_t)s1fmt;
+	s1.s1ctxptr = s1ctxptr;
+	if (invt_smmu_ste_build(&s1, w))
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	ret = invt_domain_init(parent->dom.ctx, &d->dom, INVT_DOMAIN_NESTED, &parent->dom);
+	if (ret)
+		return ret;
+	d->parent = parent;
+	d->ia_bits = parent->ia_bits;
+	d->oa_bits = parent->oa_bits;
+	d->s1ctxptr = s1ctxptr;
+	d->s1cdmax = (uint8_t)s1cdmax;
+	d->s1fmt = (uint8_t)s1fmt;
+	return 0;
+}
+
 int invt_smmu_domain_fits(const struct invt_smmu *smmu, const struct invt_smmu_domain *d)
 {
 	struct invt_smmu_geometry g;
 
+	if (d->dom.type == INVT_DOMAIN_NESTED) {
+		/* Both stages; the guest's table shape within SSIDSIZE and CD2L (§5.2). */
+		if (!smmu->feat.s1 || (d->s1fmt && !smmu->feat.cd_2lvl))
+			return -EOPNOTSUPP;
+		if (d->s1cdmax > smmu->feat.ssidsize)
+			return -ERANGE;
+		return invt_smmu_domain_fits(smmu, d->parent);
+	}
 	if (d->dom.type == INVT_DOMAIN_S1) {
 		if (!smmu->feat.s1)
 			return -EOPNOTSUPP;
@@ -695,11 +733,13 @@ int invt_smmu_domain_fits(const struct invt_smmu *smmu, const struct invt_smmu_d
 
 int invt_smmu_domain_destroy(struct invt_smmu_domain *d)
 {
+	bool nested = d->dom.type == INVT_DOMAIN_NESTED;
 	int ret = invt_domain_destroy(&d->dom);
 
 	if (ret)
 		return ret;
-	invt_pt_free(&d->pt);
+	if (!nested)
+		invt_pt_free(&d->pt);
 	return 0;
 }
 
