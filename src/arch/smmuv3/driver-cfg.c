@@ -481,63 +481,60 @@ static void l2_free(struct invt_smmu *smmu, unsigned int log2, struct invt_smmu_
 }
 
 /*
- * Point L1 descriptor @slot at @l2 (L1STD Span 9, or a valid L1CD).  The
- * leaf was written whole before; invt_smmu_l1_publish()'s release store
- * pairs with the SMMU's acquire load of the descriptor.  The caller then
- * issues the non-leaf CFGI + CMD_SYNC (§5.1, §5.3), which drops a cached
- * Span 0 / V 0 copy.  Return: 0, or -ENOMEM for memory the descriptor
- * cannot point to (nothing written).
+ * The L1 descriptor pointing to @l2: an L1STD with Span 9 (@std), or a
+ * valid L1CD.  Return: 0, or -ENOMEM for memory a descriptor cannot point
+ * to.
  */
-static int l1_point(uint64_t *slot, const struct invt_smmu_l2 *l2, bool std)
+static int l1_desc(const struct invt_smmu_l2 *l2, bool std, uint64_t *d)
 {
-	uint64_t d;
 	int ret;
 
 	if (std)
-		ret = invt_smmu_l1std_build(l2->pa, ST_L2_LOG2 + 1, &d);
+		ret = invt_smmu_l1std_build(l2->pa, ST_L2_LOG2 + 1, d);
 	else
-		ret = invt_smmu_l1cd_build(l2->pa, true, &d);
-	if (ret)
-		return -ENOMEM;
-	invt_smmu_l1_publish(slot, d);
-	return 0;
+		ret = invt_smmu_l1cd_build(l2->pa, true, d);
+	return ret ? -ENOMEM : 0;
 }
 
 /*
- * The leaf arrays of @sids missing from a two-level stream table,
- * allocated (invalid STEs) and published.  No STE in them is reachable
- * before the L1STD is, and the master's first CFGI_STE (Leaf = 0, per SID)
- * invalidates the L1STDs as well.  On -ENOMEM nothing changed.  cfg_lock
+ * The leaf arrays of @sids missing from a two-level stream table:
+ * all allocated (invalid STEs) and their descriptors built first, so that
+ * on -ENOMEM nothing was published and nothing changed; then each L1STD
+ * is published (invt_smmu_l1_publish(): a release store that pairs with
+ * the SMMU's acquire load of the descriptor, so it never follows the new
+ * pointer to a leaf it reads as it was before being zeroed).  No STE in
+ * them is valid yet, and the master's first CFGI_STE per SID has Leaf = 0:
+ * it drops a cached Span 0 copy of the L1STD (§4.3.1, §5.1).  cfg_lock
  * held.
  */
 static int st_l2_get(struct invt_smmu *smmu, const uint32_t *sids, unsigned int nr_sids)
 {
 	unsigned int added[INVT_MAX_SIDS], n = 0, i, j;
-	int ret;
+	uint64_t d[INVT_MAX_SIDS];
+	int ret = 0;
 
 	if (!smmu->st_2lvl)
 		return 0;
-	for (i = 0; i < nr_sids; i++) {
+	for (i = 0; i < nr_sids && !ret; i++) {
 		unsigned int l1 = sids[i] >> ST_L2_LOG2;
 
 		if (smmu->st_l2[l1].va)
-			continue;
+			continue;	/* present, or added for an earlier SID */
 		ret = l2_alloc(smmu, ST_L2_LOG2, NULL, &smmu->st_l2[l1]);
-		if (!ret) {
-			added[n++] = l1;
-			ret = l1_point(&smmu->strtab[l1], &smmu->st_l2[l1], true);
-		}
-		if (ret) {
-			/* Nothing the SMMU could reach yet: unpublish, free. */
-			for (j = 0; j < n; j++) {
-				invt_smmu_l1_publish(&smmu->strtab[added[j]], 0);
-				l2_free(smmu, ST_L2_LOG2, &smmu->st_l2[added[j]]);
-			}
-			if (smmu->st_l2[l1].va)
-				l2_free(smmu, ST_L2_LOG2, &smmu->st_l2[l1]);
-			return ret;
-		}
+		if (ret)
+			break;
+		added[n] = l1;
+		ret = l1_desc(&smmu->st_l2[l1], true, &d[n]);
+		n++;
 	}
+	if (ret) {
+		for (j = 0; j < n; j++)
+			l2_free(smmu, ST_L2_LOG2, &smmu->st_l2[added[j]]);
+		return ret;
+	}
+	for (j = 0; j < n; j++)
+		invt_smmu_l1_publish(&smmu->strtab[added[j]], d[j]);
+	count_writes(smmu, n);
 	return 0;
 }
 
@@ -569,6 +566,7 @@ static int cdtab_alloc(struct invt_smmu_master *m)
 {
 	struct invt_smmu *smmu = m->smmu;
 	unsigned int nr_l1, i;
+	uint64_t d;
 	int ret;
 
 	m->cd_2lvl = m->cdmax > CD_L2_LOG2 && smmu->feat.cd_2lvl;
@@ -599,10 +597,14 @@ static int cdtab_alloc(struct invt_smmu_master *m)
 	}
 	ret = l2_alloc(smmu, CD_L2_LOG2, block_cd, &m->cd_l2[0]);
 	if (!ret)
-		ret = l1_point(&m->cdtab[0], &m->cd_l2[0], false);
-	if (ret)
+		ret = l1_desc(&m->cd_l2[0], false, &d);
+	if (ret) {
 		cdtab_free(m);
-	return ret;
+		return ret;
+	}
+	/* Release store, pairing with the SMMU's acquire load of the L1CD. */
+	invt_smmu_l1_publish(&m->cdtab[0], d);
+	return 0;
 }
 
 /*
@@ -616,19 +618,26 @@ static int cd_l2_get(struct invt_smmu_master *m, uint32_t ssid, bool inval)
 {
 	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_CD, ssid, false, inval };
 	struct invt_smmu_l2 *l2;
+	uint64_t d;
 	int ret;
 
 	if (!m->cd_2lvl || cd_slot(m, ssid))
 		return 0;
 	l2 = &m->cd_l2[ssid >> CD_L2_LOG2];
 	ret = l2_alloc(m->smmu, CD_L2_LOG2, block_cd, l2);
-	if (ret)
-		return ret;
-	ret = l1_point(&m->cdtab[ssid >> CD_L2_LOG2], l2, false);
+	if (!ret)
+		ret = l1_desc(l2, false, &d);
 	if (ret) {
-		l2_free(m->smmu, CD_L2_LOG2, l2);
+		if (l2->va)
+			l2_free(m->smmu, CD_L2_LOG2, l2);
 		return ret;
 	}
+	/*
+	 * Release store: pairs with the SMMU's acquire load of the L1CD, which
+	 * then reads the leaf's blocking CDs, never what the memory held
+	 * before.  The CFGI_CD (Leaf = 0) drops a cached V = 0 copy.
+	 */
+	invt_smmu_l1_publish(&m->cdtab[ssid >> CD_L2_LOG2], d);
 	count_writes(m->smmu, 1);
 	return cfg_sync(&t);
 }
