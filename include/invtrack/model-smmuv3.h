@@ -98,6 +98,7 @@ typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t 
  *	48.  IAS is the same (no VMSAv8-32 tables).
  * @ack_lag: ticks before a CR0 or GBPA change is acknowledged (see above).
  * @sidsize: SMMU_IDR1.SIDSIZE, StreamID bits, 1..32; 0 means 16.
+ * @ssidsize: SMMU_IDR1.SSIDSIZE, SubstreamID bits, 1..20; 0 means 20.
  * @st_2lvl: SMMU_IDR0.ST_LEVEL 0b01: two-level stream tables are followed
  *	(L1STDs, IHI0070 §5.1) when SMMU_STRTAB_BASE_CFG.FMT says so.
  * @cd2l: SMMU_IDR0.CD2L: two-level CD tables (STE.S1Fmt 0b01 / 0b10, L1CDs
@@ -127,6 +128,7 @@ struct invt_msmmu_config {
 	unsigned int oas_bits;
 	unsigned int ack_lag;
 	unsigned int sidsize;
+	unsigned int ssidsize;
 	bool st_2lvl;
 	bool cd2l;
 	bool threaded;

@@ -155,7 +155,7 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	int ret, oas;
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
-	    cfg->cfg_entries > MSMMU_MAX_CFG_ENTRIES || cfg->sidsize > 32)
+	    cfg->cfg_entries > MSMMU_MAX_CFG_ENTRIES || cfg->sidsize > 32 || cfg->ssidsize > 20)
 		return -EINVAL;
 	oas = msmmu_ps_encode(cfg->oas_bits ? cfg->oas_bits : 48);
 	if (oas < 0)
@@ -193,6 +193,8 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	smmu_hw_cfg_idr_init(&m->idr, feat);
 	m->idr.oas = (uint8_t)oas;
 	m->idr.sidsize = (uint8_t)(cfg->sidsize ? cfg->sidsize : MSMMU_SIDSIZE);
+	if (cfg->ssidsize)
+		m->idr.ssidsize = (uint8_t)cfg->ssidsize;
 	m->idr.st_2lvl = cfg->st_2lvl;
 	m->idr.cd2l = cfg->cd2l;
 	/* The ID registers the driver probes (IHI0070 §6.3). */
