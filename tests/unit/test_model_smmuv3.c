@@ -81,6 +81,7 @@ static void on_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsigne
 
 /* OAS and CR0ACK lag of the next fx_new() (0: the model's defaults). */
 static unsigned int fx_oas_bits, fx_ack_lag;
+static bool fx_cd2l;
 
 /* Write SMMU_CR0 and wait for SMMU_CR0ACK, as a driver must (§6.3). */
 static void enable(struct invt_smmu_regs *r, uint32_t cr0)
@@ -106,7 +107,7 @@ static struct fx *fx_new(bool threaded, bool ats, uint64_t seed, unsigned int se
 	struct invt_msmmu_config c = {
 		.id = 0, .ril = true, .ats = ats, .threaded = threaded, .iotlb_sets = sets,
 		.iotlb_ways = ways, .cfg_entries = cfg_entries, .seed = seed,
-		.oas_bits = fx_oas_bits, .ack_lag = fx_ack_lag,
+		.oas_bits = fx_oas_bits, .ack_lag = fx_ack_lag, .cd2l = fx_cd2l, .ssidsize = 12,
 	};
 	struct invt_smmu_regs *r;
 	struct fx *f = calloc(1, sizeof(*f));
@@ -957,6 +958,58 @@ static void test_determinism(void **state)
 /* --------------------------------------------------------- errors */
 
 /*
+ * A two-level CD table (SMMU_IDR0.CD2L, STE.S1Fmt 0b01: 4 KiB leaves of 64
+ * CDs): the CD is found through its L1CD; an L1CD with V == 0 aborts the
+ * access (C_BAD_SUBSTREAMID, §5.3.1), not a C_BAD_CD.
+ */
+static void test_cd_table_2lvl(void **state)
+{
+	struct invt_smmu_ste ste = { .valid = true, .config = INVT_SMMU_STE_S1, .s1cdmax = CDMAX,
+				     .s1fmt = INVT_SMMU_S1FMT_L2_4K, .s2vmid = VMID };
+	struct invt_smmu_cd cd = { .valid = true, .t0sz = 16, .tg0 = INVT_SMMU_TG_4K,
+				   .ips = INVT_SMMU_PS_48, .asid = ASID, .mair = 0xff };
+	uint64_t w[INVT_SMMU_CFG_WORDS], l1, leaf, d;
+	struct invt_msmmu_stats st;
+	struct dom *a;
+	struct fx *f;
+
+	(void)state;
+	fx_cd2l = true;
+	f = fx_new(false, false, 1, 16, 4, 16, false);
+	fx_cd2l = false;
+	assert_true(invt_msmmu_regs(f->m)->idr0 & INVT_SMMU_IDR0_CD2L);
+	assert_int_equal(INVT_SMMU_IDR1_SSIDSIZE(invt_msmmu_regs(f->m)->idr1), 12);
+	a = dom_new(f, 0, true);
+	map(f, a, VA_X, RW);
+	assert_int_equal(invt_mem_alloc(f->mem, INVT_FRAME_OTHER, 0, 0, &l1), 0);
+	assert_int_equal(invt_mem_alloc(f->mem, INVT_FRAME_OTHER, 0, 0, &leaf), 0);
+	ste.s1ctxptr = l1;
+	assert_int_equal(invt_smmu_ste_build(&ste, w), 0);
+	invt_smmu_cfg_write(slot_va(f, f->strtab + 64 * SID_S1), w);
+	cd.ttb0 = a->pt.root_pa;
+	assert_int_equal(invt_smmu_cd_build(&cd, w), 0);
+	invt_smmu_cfg_write(slot_va(f, leaf + 64 * 5), w);
+	assert_int_equal(invt_msmmu_add_device(f->m, SID_S1, 0), 0);
+
+	/* L1CD 0 with V == 0: aborted, no C_BAD_CD, nothing translated. */
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 5, VA_X, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.c_bad_cd, 0);
+	assert_int_equal(st.xlate_s1, 0);
+	/* Published: ssid 5 translates through the leaf; ssid 6 there is V == 0. */
+	assert_int_equal(invt_smmu_l1cd_build(leaf, true, &d), 0);
+	invt_smmu_l1_publish(slot_va(f, l1), d);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 5, VA_X, false), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 6, VA_X, false), -EFAULT);
+	st = mst(f);
+	assert_int_equal(st.xlate_s1, 1);
+	assert_int_equal(st.c_bad_cd, 1);
+	assert_int_equal(st.illegal_cd, 0);
+	assert_int_equal(ost(f).total, 0);
+	release(f);
+}
+
+/*
  * What a driver leaves at an unattached ssid decides the event (§5.4 V,
  * §7.3.10): the blocking CD (valid, EPD0 = EPD1 = 1) faults quietly, a CD
  * with V == 0 or an ILLEGAL one is C_BAD_CD, the access aborted either way.
@@ -1145,6 +1198,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_oas44_illegal_ste),
 		cmocka_unit_test(test_blocking_cd_no_event),
+		cmocka_unit_test(test_cd_table_2lvl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
