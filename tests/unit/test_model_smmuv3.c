@@ -1007,6 +1007,7 @@ static void test_cd_table_2lvl(void **state)
 	assert_int_equal(st.illegal_cd, 0);
 	assert_int_equal(ost(f).total, 0);
 	release(f);
+	fx_free(f);
 }
 
 /*
@@ -1047,6 +1048,7 @@ static void test_blocking_cd_no_event(void **state)
 	assert_int_equal(st.illegal_cd, 1);
 	assert_int_equal(st.xlate_s1, 0);
 	release(f);
+	fx_free(f);
 }
 
 /*
