@@ -5,6 +5,7 @@
 #include <linux/atomic.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/percpu.h>
 #include <linux/sched.h>
 
 #include <invtrack/core.h>
@@ -84,6 +85,30 @@ void *invt_zalloc_aligned(size_t align, size_t size)
 	if (align > ARCH_KMALLOC_MINALIGN)
 		size = roundup_pow_of_two(max(size, align));
 	return invt_zalloc(size);
+}
+
+DEFINE_PER_CPU_ALIGNED(struct invt_reader, invt_readers);
+
+void invt_inv_quiesce(const void *key)
+{
+	int cpu;
+
+	might_sleep();
+	for_each_possible_cpu(cpu) {
+		struct invt_reader *r = per_cpu_ptr(&invt_readers, cpu);
+		/* Acquire: pairs with the release stores of invt_inv_enter/exit(). */
+		unsigned long s = smp_load_acquire(&r->state);
+		const void *k;
+
+		if (!(s & 1))
+			continue;
+		k = READ_ONCE(r->key);
+		if (k && k != key)
+			continue;
+		/* The section runs with preemption off: it ends soon. */
+		while (smp_load_acquire(&r->state) == s)
+			cpu_relax();
+	}
 }
 
 /* Kernel RCU readers need no registration. */

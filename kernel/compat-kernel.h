@@ -8,14 +8,14 @@
  *
  *  - invalidation (invt_domain_invalidate(), invt_invs_flush()): any context,
  *    hard IRQ included, as Linux's iotlb_sync may be.  rcu_read_lock(), and
- *    read_lock() of a domain's atc_lock while its array holds ATC entries.
+ *    this CPU's invalidator-section record, with preemption disabled.
  *    Nothing here allocates or sleeps; the driver's ops must not either.
  *  - attach, detach, replace, domain / device / instance set-up: process
  *    context, sleeping allowed.  Domain, device, tag-space and context locks
  *    are mutexes; every allocation of the core happens here, under one of
- *    them or none, so GFP_KERNEL is right for all of them.  The atc_lock
- *    write side disables interrupts (an invalidation in an interrupt on the
- *    same CPU would otherwise spin on it forever).
+ *    them or none, so GFP_KERNEL is right for all of them.  A detach that
+ *    dropped ATC entries spins until the sections in progress on other CPUs
+ *    end (invt_inv_quiesce()).
  *  - deferred frees: call_rcu() on every path that replaces an array;
  *    synchronize_rcu() only in invt_iommu_unregister(), rcu_barrier() only
  *    in invt_ctx_destroy() (module exit, tests).
@@ -25,6 +25,7 @@
 
 #include <linux/bug.h>
 #include <linux/kernel.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -78,6 +79,58 @@ static inline void invt_free(void *p)
 #define invt_read_unlock(l) read_unlock(l)
 #define invt_write_lock(l) write_lock_irq(l)
 #define invt_write_unlock(l) write_unlock_irq(l)
+
+/* --------------------------------------------------- invalidator sections */
+
+/*
+ * Detach quiescence (docs/core.md): one record per CPU, written only by its
+ * CPU with preemption disabled.  @state is odd while an invalidation runs
+ * on the CPU (each outermost section adds 2); @nest counts sections nested
+ * by interrupts; @key names the domain, or is NULL once sections of two
+ * domains nest (a detach of any domain then waits for it).  The record's
+ * updates run with interrupts off, so a nested section never sees one half
+ * done.  invt_inv_quiesce() waits for each CPU's section of @key in progress.
+ */
+struct invt_reader {
+	unsigned long state;
+	const void *key;
+	unsigned int nest;
+};
+
+DECLARE_PER_CPU_ALIGNED(struct invt_reader, invt_readers);
+
+static inline struct invt_reader *invt_inv_enter(const void *key)
+{
+	struct invt_reader *r;
+	unsigned long flags;
+
+	preempt_disable();
+	r = this_cpu_ptr(&invt_readers);
+	local_irq_save(flags);
+	if (!r->nest++) {
+		WRITE_ONCE(r->key, key);
+		/* Release: @key before the odd state; pairs with invt_inv_quiesce(). */
+		smp_store_release(&r->state, r->state + 1);
+	} else if (r->key != key) {
+		WRITE_ONCE(r->key, NULL);
+	}
+	local_irq_restore(flags);
+	return r;
+}
+
+static inline void invt_inv_exit(struct invt_reader *r)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	/* Release: the section's commands before the even state; pairs as above. */
+	if (!--r->nest)
+		smp_store_release(&r->state, r->state + 1);
+	local_irq_restore(flags);
+	preempt_enable();
+}
+
+void invt_inv_quiesce(const void *key);
 
 /* -------------------------------------------------------------------- RCU */
 

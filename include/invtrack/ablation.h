@@ -36,6 +36,9 @@ struct invt_ctx;
  * @INVT_ABLATE_ABORT_ATC: "abort-atc": an abort after install drops the
  *	new domain's entries without invalidating the device's ATC first, as
  *	if the device had never used the new configuration.
+ * @INVT_ABLATE_QUIESCE: "quiesce": a detach that dropped ATC entries returns
+ *	without waiting for the invalidations in progress that may still send
+ *	ATC commands for them (detach quiescence).
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -47,6 +50,7 @@ enum invt_ablation {
 	INVT_ABLATE_RECHECK,
 	INVT_ABLATE_TEARDOWN_IOTLB,
 	INVT_ABLATE_ABORT_ATC,
+	INVT_ABLATE_QUIESCE,
 	INVT_ABLATE_NR,
 };
 
@@ -54,7 +58,7 @@ enum invt_ablation {
  * invt_ablate() - switch one rule off in @ctx, by name.
  * @ctx: the context.
  * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
- *	"recheck", "teardown-iotlb", "abort-atc".
+ *	"recheck", "teardown-iotlb", "abort-atc", "quiesce".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */

@@ -14,6 +14,7 @@
  *	INVT_READ_ONCE		READ_ONCE
  *	INVT_WRITE_ONCE		WRITE_ONCE
  *	invt_smp_mb		smp_mb
+ *	invt_smp_rmb		smp_rmb
  *	invt_load_acquire	smp_load_acquire
  *	invt_store_release	smp_store_release
  *	invt_popcountl		hweight_long
@@ -60,6 +61,12 @@ typedef spinlock_t invt_spinlock_t;
 static inline void invt_smp_mb(void)
 {
 	smp_mb();
+}
+
+/* Orders earlier loads before later loads; callers name the pair. */
+static inline void invt_smp_rmb(void)
+{
+	smp_rmb();
 }
 
 #define invt_container_of(ptr, type, member) container_of(ptr, type, member)
@@ -138,6 +145,21 @@ static inline void invt_smp_mb(void)
 	__atomic_fetch_add(&fence, 0, __ATOMIC_SEQ_CST);
 #else
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+/*
+ * Load->load barrier: earlier loads are ordered before later loads (an
+ * acquire fence; a compiler barrier on x86, dmb ishld on arm64).  Callers
+ * say which store ordering theirs pairs with.  TSan does not model fences:
+ * there it is the full barrier above (TSan builds are not timed).
+ */
+static inline void invt_smp_rmb(void)
+{
+#if defined(__SANITIZE_THREAD__)
+	invt_smp_mb();
+#else
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 #endif
 }
 

@@ -10,7 +10,6 @@
  * Locking, outermost first:
  *	ctx->lock		the context's lists of instances and domains
  *	domain->lock		writers of the domain's array, its tag bindings
- *	domain->atc_lock	(write side) detach quiescence
  *	tag_space->lock		the tag bitmap
  *	device->lock		the device's attachment table (held briefly)
  * ctx->lock nests outside domain locks only in invt_iommu_unregister().
@@ -449,8 +448,6 @@ struct invt_tag_binding {
  * @parent: the nest parent (NESTED only).
  * @invs: the invalidation array, published under RCU.
  * @lock: serialises writers of @invs and @bindings.
- * @atc_lock: read-held by invalidators walking an array with ATC entries;
- *	write-cycled after ATC entries are dropped (detach quiescence).
  * @bindings: tags held, one per tag space (under @lock; a nested domain's
  *	own tags, INVT_IOMMU_NESTED_OWN_TAGS, under its parent's lock).
  * @nr_bindings: entries in @bindings.
@@ -466,7 +463,6 @@ struct invt_domain {
 	struct invt_domain *parent;
 	struct invt_invs *invs;
 	invt_mutex_t lock;
-	invt_rwlock_t atc_lock;
 	struct invt_tag_binding *bindings;
 	unsigned int nr_bindings;
 	unsigned int cap_bindings;
@@ -756,6 +752,10 @@ void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range 
  * invt_iommu_unregister(), invt_domain_destroy() and invt_ctx_destroy()
  * free replaced arrays with invt_call_rcu() or wait for grace periods,
  * which liburcu allows only from registered threads.
+ *
+ * Registration also makes the thread's invalidations visible to the detach
+ * quiescence (a detach waits for the invalidations in progress that may
+ * still send ATC commands for what it detached).
  *
  * Builds without NDEBUG stop a thread that invalidates without it (abort()
  * with a message naming this call); release builds cannot see the mistake.

@@ -67,8 +67,8 @@ struct invt_inv {
  * @num_invs: entries in @inv; may be lowered in place (trailing trash cut),
  *	so readers load it once with INVT_READ_ONCE.
  * @num_trashes: entries with users == 0 below @num_invs.
- * @has_atc: set when the array was built holding an ATC or ATC_FULL entry;
- *	invalidators then take the domain's ATC lock (detach quiescence).
+ * @has_atc: set when the array was built holding an ATC or ATC_FULL entry
+ *	(rebuilt without it once the last one leaves).
  * @inv: the entries.
  *
  * Every array comes from invt_invs_alloc() (or merge / purge) and goes to

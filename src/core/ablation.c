@@ -13,6 +13,7 @@ static const char *const ablation_names[INVT_ABLATE_NR] = {
 	[INVT_ABLATE_RECHECK] = "recheck",
 	[INVT_ABLATE_TEARDOWN_IOTLB] = "teardown-iotlb",
 	[INVT_ABLATE_ABORT_ATC] = "abort-atc",
+	[INVT_ABLATE_QUIESCE] = "quiesce",
 };
 
 const char *invt_ablation_name(int rule)

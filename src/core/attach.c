@@ -313,20 +313,23 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 		binding_put(holder, b, keep_tag);
 
 	/*
-	 * Detach quiescence: an invalidator that may have seen the ATC entry
-	 * live holds atc_lock for reading (it took it before loading the array
-	 * it walks); taking it for writing waits for all of them.  Invalidators
-	 * that take it after us see the entry as trash: our unref's stores are
-	 * ordered before their loads by the lock (write_unlock -> read_lock).
+	 * Detach quiescence: every invalidator that may have seen the ATC
+	 * entry live is inside a section of @owner (flush.c, domain_flush),
+	 * entered before its full barrier and its loads of the array; wait for
+	 * each one in progress to end.  Full barrier: our unref's stores are
+	 * visible before we read the sections' records; pairs with the barrier
+	 * at the top of domain_flush().  Forbidden: an invalidator that loads
+	 * the entry as live while we miss its section (store buffering); with
+	 * both barriers, one of the two sees the other.
 	 */
-	if (dead & atc) {
-		invt_write_lock(&owner->atc_lock);
-		invt_write_unlock(&owner->atc_lock);
+	if ((dead & atc) && !invt_ablated(ctx, INVT_ABLATE_QUIESCE)) {
+		invt_smp_mb();
+		invt_inv_quiesce(owner);
 	}
 
 	/*
 	 * Purge trash; also rebuild an array whose last ATC entry was cut off
-	 * the end, so that invalidators stop taking atc_lock for it.
+	 * the end, so that its has_atc says what it holds.
 	 */
 	purged = invt_invs_purge(owner->invs);
 	if (!purged && invt_invs_stale_atc(owner->invs))

@@ -4,6 +4,7 @@
  */
 #include "compat-user.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -57,16 +58,72 @@ void invt_rcu_barrier(void)
 }
 #endif
 
+/* Each thread's invalidator-section record (compat-user.h). */
+__thread struct invt_reader invt_reader_self __attribute__((tls_model("initial-exec")));
+
+/*
+ * The records of the registered threads.  readers_lock protects the list
+ * (not the records' state, which only their threads write).
+ */
+static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct invt_reader *readers;
+
 void invt_rcu_register_thread(void)
 {
+	struct invt_reader *r;
+
 	urcu_memb_register_thread();
 	invt_rcu_set_registered(true);
+	pthread_mutex_lock(&readers_lock);
+	for (r = readers; r && r != &invt_reader_self; r = r->next)
+		;
+	if (!r) {
+		invt_reader_self.next = readers;
+		readers = &invt_reader_self;
+	}
+	pthread_mutex_unlock(&readers_lock);
 }
 
 void invt_rcu_unregister_thread(void)
 {
+	struct invt_reader **p;
+
+	INVT_DEBUG_ASSERT(!(invt_reader_self.state & 1));
+	pthread_mutex_lock(&readers_lock);
+	for (p = &readers; *p; p = &(*p)->next) {
+		if (*p == &invt_reader_self) {
+			*p = invt_reader_self.next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&readers_lock);
 	invt_rcu_set_registered(false);
 	urcu_memb_unregister_thread();
+}
+
+void invt_inv_quiesce(const void *key)
+{
+	struct invt_reader *r;
+
+	pthread_mutex_lock(&readers_lock);
+	for (r = readers; r; r = r->next) {
+		/* Acquire: pairs with the release stores of invt_inv_enter/exit(). */
+		unsigned long s = invt_load_acquire(&r->state);
+		const void *k;
+		unsigned int spins = 0;
+
+		if (!(s & 1))
+			continue;
+		k = INVT_READ_ONCE(r->key);
+		if (k != key)
+			continue;
+		/* That section ends in bounded time (it never waits for us). */
+		while (invt_load_acquire(&r->state) == s) {
+			if (++spins >= 64)
+				sched_yield();
+		}
+	}
+	pthread_mutex_unlock(&readers_lock);
 }
 
 /* Per-thread fault injection state: countdown to the failing allocation. */

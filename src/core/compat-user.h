@@ -156,6 +156,63 @@ static inline void invt_write_unlock(invt_rwlock_t *l)
 	pthread_rwlock_unlock(invt_prwlock(l));
 }
 
+/* --------------------------------------------------- invalidator sections */
+
+/*
+ * Detach quiescence without a lock that invalidators share (docs/core.md,
+ * "Detach quiescence").  Each thread owns one record, on its own cache line,
+ * that only it writes: @state is odd while the thread is inside an
+ * invalidation of the domain @key names (an invalidator section), even
+ * outside; each section adds 2.  invt_inv_quiesce(key), on the detach path,
+ * waits for every section of @key that it sees in progress to end, reading
+ * the records of the registered threads (invt_rcu_register_thread() links
+ * the calling thread's record into the registry, its undo unlinks it).
+ * Invalidators write only their own line: two of them never bounce one.
+ */
+struct invt_reader {
+	unsigned long state;
+	const void *key;
+	struct invt_reader *next;	/* in the registry, under its lock */
+} __attribute__((aligned(64)));
+
+extern __thread struct invt_reader invt_reader_self __attribute__((tls_model("initial-exec")));
+
+/*
+ * Enter a section of @key.  No barrier: the caller's next full barrier
+ * orders the entry before its loads of the array (domain_flush()).
+ * Return: the record, for invt_inv_exit().
+ */
+static inline struct invt_reader *invt_inv_enter(const void *key)
+{
+	struct invt_reader *r = &invt_reader_self;
+
+	INVT_WRITE_ONCE(r->key, key);
+	/*
+	 * Release: @key is visible before the odd state; pairs with the
+	 * acquire load of the state in invt_inv_quiesce(), which then reads
+	 * this section's key (or a later section's, once this one ended).
+	 */
+	invt_store_release(&r->state, INVT_READ_ONCE(r->state) + 1);
+	return r;
+}
+
+/*
+ * Leave the section.  Release: every command the section submitted and
+ * waited for is done before the even state is seen; pairs with the acquire
+ * loads in invt_inv_quiesce(), so that its caller runs after the section.
+ */
+static inline void invt_inv_exit(struct invt_reader *r)
+{
+	invt_store_release(&r->state, INVT_READ_ONCE(r->state) + 1);
+}
+
+/*
+ * Wait until every section of @key in progress when the caller's preceding
+ * full barrier ran has ended (sections of other keys are not waited for).
+ * Context: process context, no lock that an invalidator takes.
+ */
+void invt_inv_quiesce(const void *key);
+
 /* -------------------------------------------------------------------- RCU */
 
 /*
@@ -181,15 +238,19 @@ void __tsan_release(void *addr);
 extern char invt_tsan_gp;
 #define invt_tsan_gp_release() __tsan_release(&invt_tsan_gp)
 #define invt_tsan_gp_acquire() __tsan_acquire(&invt_tsan_gp)
-/* Pairs with the release in invt_rcu_assign_pointer(): readers see the
- * initialised array, never its zeroed allocation. */
-#define invt_rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #else
 #define invt_tsan_gp_release() ((void)0)
 #define invt_tsan_gp_acquire() ((void)0)
-/* Address dependency ordering; pairs with invt_rcu_assign_pointer(). */
-#define invt_rcu_dereference(p) rcu_dereference(p)
 #endif
+
+/*
+ * Acquire load: pairs with the release in invt_rcu_assign_pointer(), so
+ * that readers see the initialised array, never its zeroed allocation.
+ * liburcu's rcu_dereference() is a call into the library unless the
+ * caller defines _LGPL_SOURCE; an acquire load costs nothing more than a
+ * plain load on x86 (ldar on arm64) and TSan understands it.
+ */
+#define invt_rcu_dereference(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 
 /*
  * Release store: the array's contents are visible before its pointer.

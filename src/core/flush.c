@@ -13,8 +13,8 @@
  * also orders the phases by itself (INVT_IOMMU_QUEUE_ORDERS) get them with
  * one completion at the end.
  *
- * Nothing here allocates, sleeps or takes a lock, except the domain's ATC
- * lock (read side) while an array holds ATC entries.
+ * Nothing here allocates, sleeps or takes a lock: an invalidation marks
+ * its section in a record only its thread writes (detach quiescence).
  */
 #include "internal.h"
 
@@ -110,20 +110,24 @@ static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size
 }
 
 /*
- * Build phases @first.. of the live entries in [@i, @end) in one scan, with
- * a completion after each phase that built a command (none if @no_syncs).
+ * Build phases @first.. of the live entries of the run that starts at @i
+ * (the entries of one instance; @n bounds the array) in one scan, with a
+ * completion after each phase that built a command (none if @no_syncs).
  * Equal to build_phase() phase by phase: an array is sorted by type within
  * an instance (invt_invs_cmp()) and phases follow types, so one instance's
  * run holds its phases in order.
+ * Return: the end of the run.
  */
-static void build_phases_in_order(struct invt_batch *b, const struct invt_invs *invs, size_t i,
-				  size_t end, int first, const struct invt_range *r,
-				  bool no_syncs)
+static size_t build_run_in_order(struct invt_batch *b, const struct invt_invs *invs, size_t i,
+				 size_t n, int first, const struct invt_range *r, bool no_syncs)
 {
-	uint32_t phase_start = batch_total(b);
+	const struct invt_iommu *iommu = b->iommu;
+	void (*build)(struct invt_batch *, const struct invt_inv *,
+		      const struct invt_range *) = iommu->ops->build;
+	uint64_t phase_start = batch_total(b);
 	int phase = first;
 
-	for (; i < end; i++) {
+	for (; i < n && invs->inv[i].iommu == iommu; i++) {
 		const struct invt_inv *inv = &invs->inv[i];
 		int p = invt_inv_phase(inv->type);
 
@@ -137,43 +141,50 @@ static void build_phases_in_order(struct invt_batch *b, const struct invt_invs *
 			phase = p;
 			phase_start = batch_total(b);
 		}
-		b->iommu->ops->build(b, inv, r);
+		build(b, inv, r);
 	}
 	if (batch_total(b) != phase_start && !no_syncs)
 		batch_sync(b);
+	return i;
 }
 
 /*
- * Queue the work of one instance for pass @pass; return whether a
- * completion was queued (then *@token names it).  A submit error goes to
- * *@err (the first one kept); what went out is still waited for.
+ * Queue the work for pass @pass of the instance whose run starts at @i;
+ * set *@end to the end of that run and return whether a completion was
+ * queued (then *@token names it).  A submit error goes to *@err (the first
+ * one kept); what went out is still waited for.
  */
 static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, size_t i,
-			   size_t end, int pass, int first, const struct invt_range *r,
-			   uint64_t *token, int *err)
+			   size_t n, size_t *end, int pass, int first,
+			   const struct invt_range *r, uint64_t *token, int *err)
 {
 	struct invt_batch b;
 	int phase;
 
 	invt_batch_init(&b, invs->inv[i].iommu);
-	if ((b.iommu->flags & INVT_IOMMU_QUEUE_ORDERS) && pass == first) {
-		/* The queue orders the phases: one completion for all. */
-		for (phase = first; phase < INVT_NR_PHASES; phase++)
-			build_phase(&b, invs, i, end, phase, r);
-		if (batch_total(&b))
-			batch_sync(&b);
-	} else if ((b.iommu->flags & INVT_IOMMU_SYNC_ORDERS) && pass == first) {
-		/* Each phase behind the previous phase's sync: one wait for all. */
-		build_phases_in_order(&b, invs, i, end, first, r,
-				      invt_ablated(ctx, INVT_ABLATE_ATC_ORDER));
-	} else if (!(b.iommu->flags & INVT_IOMMU_SYNC_ORDERS)) {
-		if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER)) {
-			/* Ablated: every phase in the first pass, one completion. */
-			for (phase = first; pass == first && phase < INVT_NR_PHASES; phase++)
-				build_phase(&b, invs, i, end, phase, r);
-		} else {
-			if (build_phase(&b, invs, i, end, pass, r))
+	if ((b.iommu->flags & (INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS)) ==
+	    INVT_IOMMU_SYNC_ORDERS && pass == first) {
+		/* Each phase behind the previous phase's sync: one scan, one wait. */
+		*end = build_run_in_order(&b, invs, i, n, first, r,
+					  invt_ablated(ctx, INVT_ABLATE_ATC_ORDER));
+	} else {
+		*end = run_end(invs, i, n);
+		if ((b.iommu->flags & INVT_IOMMU_QUEUE_ORDERS) && pass == first) {
+			/* The queue orders the phases: one completion for all. */
+			for (phase = first; phase < INVT_NR_PHASES; phase++)
+				build_phase(&b, invs, i, *end, phase, r);
+			if (batch_total(&b))
 				batch_sync(&b);
+		} else if (!(b.iommu->flags & INVT_IOMMU_SYNC_ORDERS)) {
+			if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER)) {
+				/* Ablated: every phase in the first pass, one completion. */
+				for (phase = first; pass == first && phase < INVT_NR_PHASES;
+				     phase++)
+					build_phase(&b, invs, i, *end, phase, r);
+			} else {
+				if (build_phase(&b, invs, i, *end, pass, r))
+					batch_sync(&b);
+			}
 		}
 	}
 	if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER) && batch_total(&b) && !b.syncs)
@@ -221,11 +232,12 @@ static int flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs,
 		for (i = 0; i < n; i = end) {
 			uint64_t token;
 
-			end = run_end(invs, i, n);
-			if (!invs->inv[i].iommu)
+			if (!invs->inv[i].iommu) {
+				end = run_end(invs, i, n);
 				continue;
+			}
 			later_passes |= !(invs->inv[i].iommu->flags & INVT_IOMMU_SYNC_ORDERS);
-			if (!flush_instance(ctx, invs, i, end, pass, first, r, &token, &err))
+			if (!flush_instance(ctx, invs, i, n, &end, pass, first, r, &token, &err))
 				continue;
 			pend[npend].iommu = invs->inv[i].iommu;
 			pend[npend].token = token;
@@ -302,9 +314,19 @@ static int domain_flush(struct invt_domain *dom, const struct invt_range *r)
 {
 	struct invt_ctx *ctx = dom->ctx;
 	const struct invt_invs *invs, *next, *late;
+	struct invt_reader *self;
 	union late_invs room;
-	bool atc_locked = false;
 	int err, ret;
+
+	/*
+	 * Enter this thread's invalidator section of @dom before the barrier
+	 * below: the barrier also orders this store before the loads of the
+	 * array, and pairs with the one before invt_inv_quiesce() in a detach
+	 * (attach.c, domain_leave): either the detach sees this section in
+	 * progress and waits for it to end, or every load below sees that
+	 * detach's unref (its ATC entries as trash).
+	 */
+	self = invt_inv_enter(dom);
 
 	/*
 	 * Full barrier: the caller's PTE stores are visible before the array is
@@ -313,49 +335,40 @@ static int domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	 * attachment or the new attachment's hardware sees the cleared PTE.
 	 * Without this one, x86 may satisfy the load below from before the
 	 * stores leave the store buffer (the store-buffering pattern).
+	 * (Ablating it ablates the section's pairing above too.)
 	 */
 	if (!invt_ablated(ctx, INVT_ABLATE_BARRIER))
 		invt_smp_mb();
 
 	invt_rcu_read_lock();
 	invs = invt_rcu_dereference(dom->invs);
-	if (invs->has_atc) {
-		/*
-		 * ATC entries: hold the read side while walking, and walk an array
-		 * loaded after taking it, so that a detach's write_lock/unlock
-		 * (attach.c, domain_leave) waits for every walk that may still
-		 * see its ATC entry live.
-		 */
-		invt_read_lock(&dom->atc_lock);
-		atc_locked = true;
-		invs = invt_rcu_dereference(dom->invs);
-	}
 	invt_hook(ctx, INVT_HOOK_INVALIDATE_LOADED);
 	err = invt_invs_flush(ctx, invs, r);
 
 	/*
-	 * Full barrier, then look at the array again.  The waits above saw
-	 * the IOTLB invalidations complete (acquire on the completion); pairs
-	 * with the barrier in invt_attach_prepare() between publishing an
-	 * array and installing the configuration.  A device attached while
-	 * this flush ran may have refilled its ATC (or, nested, its combined
-	 * stage-1 entries) from IOTLB entries that existed until our IOTLB
-	 * commands completed, and the array loaded above does not name it.
-	 * Its install then came before that completion, so its array is
-	 * visible here: flush the later phases of any newer array.  (Linux
+	 * Look at the array again, after a load->load barrier.  A device
+	 * attached while this flush ran may have refilled its ATC (or, nested,
+	 * its combined stage-1 entries) from IOTLB entries that existed until
+	 * our IOTLB commands completed, and the array loaded above does not
+	 * name it.  Then, in order: the attacher published its array, then
+	 * (full barrier in invt_attach_prepare()) installed the configuration;
+	 * the hardware read that configuration and refilled the ATC; our IOTLB
+	 * invalidation completed after that refill; our wait loaded that
+	 * completion.  That chain ends in a load of ours (the completion), not
+	 * a store, so what must not be reordered here is load->load: the
+	 * completion before the array.  The barrier pairs with the attacher's
+	 * barrier after publishing; the forbidden outcome is this load
+	 * returning the array from before the attach while the completion we
+	 * read came after the new device's refill (tests/stress/litmus_recheck
+	 * runs that chain).  Flush the later phases of any newer array.  (Linux
 	 * SMMUv3 reads nr_ats_masters after TLBI + CMD_SYNC and smp_mb() for
-	 * the same reason.)  The common case costs one barrier and one load.
+	 * the same reason.)  The common case costs one load.
 	 */
 	if (invt_ablated(ctx, INVT_ABLATE_RECHECK))
 		goto out;
-	invt_smp_mb();
+	invt_smp_rmb();
 	next = invt_rcu_dereference(dom->invs);
 	if (next != invs) {
-		if (next->has_atc && !atc_locked) {
-			invt_read_lock(&dom->atc_lock);
-			atc_locked = true;
-			next = invt_rcu_dereference(dom->invs);
-		}
 		late = late_entries(invs, next, &room);
 		/*
 		 * Too many to collect: flush @next's late phases whole.  @next is
@@ -372,9 +385,8 @@ static int domain_flush(struct invt_domain *dom, const struct invt_range *r)
 		}
 	}
 out:
-	if (atc_locked)
-		invt_read_unlock(&dom->atc_lock);
 	invt_rcu_read_unlock();
+	invt_inv_exit(self);
 	return err;
 }
 

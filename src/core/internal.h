@@ -34,7 +34,7 @@ struct invt_invs *invt_invs_filter(const struct invt_invs *invs,
 				   bool (*keep)(const struct invt_inv *inv, const void *arg),
 				   const void *arg);
 
-/* Whether @invs takes the ATC lock (has_atc) without a live ATC entry left. */
+/* Whether @invs says has_atc without a live ATC entry left. */
 bool invt_invs_stale_atc(const struct invt_invs *invs);
 
 #ifdef INVT_ABLATIONS

@@ -267,7 +267,6 @@ int invt_domain_init(struct invt_ctx *ctx, struct invt_domain *dom, enum invt_do
 	dom->type = type;
 	dom->parent = parent;
 	invt_mutex_init(&dom->lock);
-	invt_rwlock_init(&dom->atc_lock);
 	invt_mutex_lock(&ctx->lock);
 	dom->id = ctx->next_domain_id++;
 	if (parent)
@@ -294,7 +293,6 @@ int invt_domain_destroy(struct invt_domain *dom)
 	invt_invs_free_rcu(dom->invs);
 	dom->invs = NULL;
 	invt_free(dom->bindings);
-	invt_rwlock_destroy(&dom->atc_lock);
 	invt_mutex_destroy(&dom->lock);
 	return 0;
 }
