@@ -8,6 +8,15 @@
  * entries of each span size so that a lookup probes only the sets of sizes
  * present.  Invalidations scan every slot: they are rare next to lookups, and
  * a range may cover any number of sets.
+ *
+ * A fully associative cache (one set) of FA_INDEX_MIN ways or more (a
+ * device's ATC) also keeps a hash index: each valid slot is chained in
+ * bucket hash(iova >> shift, shift), so that a lookup or an insert visits
+ * the few slots of the buckets of the sizes present instead of every way.
+ * The index changes only which slots are visited: the best match (smallest
+ * span, then lowest slot) and the slot an insert takes (the lowest invalid
+ * one, else a seeded random way) are those of the full scan, so the same
+ * seed gives the same run.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +30,10 @@ struct slot {
 	struct invt_cache_entry e;
 };
 
+/* Ways from which a one-set cache keeps the hash index. */
+#define FA_INDEX_MIN 8
+#define FA_NONE UINT32_MAX
+
 struct invt_cache {
 	pthread_mutex_t lock;
 	const char *name;
@@ -31,6 +44,11 @@ struct invt_cache {
 	uint64_t *valid_map;		/* bit i: slots[i].valid */
 	uint32_t nr_shift[64];
 	uint64_t shift_mask;		/* bit s: nr_shift[s] != 0 */
+	/* The index of a large one-set cache (NULL otherwise); under @lock. */
+	uint32_t *fa_head;		/* per bucket: first slot, or FA_NONE */
+	uint32_t *fa_next;		/* per slot: next in its bucket's chain */
+	uint32_t *fa_prev;		/* per slot: previous, or FA_NONE (head) */
+	unsigned int fa_buckets;	/* a power of two */
 	size_t entries;
 	uint64_t hits, misses, inserts, replaced, evictions, invalidated;
 };
@@ -54,6 +72,16 @@ static unsigned int set_of(const struct invt_cache *c, uint64_t iova, unsigned i
 	if (c->nr_sets == 1)
 		return 0;
 	return (unsigned int)(mix64((iova >> shift) * 64 + shift) & (c->nr_sets - 1));
+}
+
+static bool fa_indexed(const struct invt_cache *c)
+{
+	return c->fa_head != NULL;
+}
+
+static unsigned int fa_bucket(const struct invt_cache *c, uint64_t iova, unsigned int shift)
+{
+	return (unsigned int)(mix64((iova >> shift) * 64 + shift) & (c->fa_buckets - 1));
 }
 
 static uint64_t span_last(const struct invt_cache_entry *e)
@@ -82,6 +110,28 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 		free(c);
 		return -ENOMEM;
 	}
+	if (cfg->nr_sets == 1 && cfg->ways >= FA_INDEX_MIN) {
+		unsigned int i;
+
+		c->fa_buckets = 1;
+		while (c->fa_buckets < 2 * cfg->ways)
+			c->fa_buckets <<= 1;
+		c->fa_head = malloc(c->fa_buckets * sizeof(*c->fa_head));
+		c->fa_next = malloc(n * sizeof(*c->fa_next));
+		c->fa_prev = malloc(n * sizeof(*c->fa_prev));
+		if (!c->fa_head || !c->fa_next || !c->fa_prev) {
+			free(c->fa_head);
+			free(c->fa_next);
+			free(c->fa_prev);
+			pthread_mutex_destroy(&c->lock);
+			free(c->slots);
+			free(c->valid_map);
+			free(c);
+			return -ENOMEM;
+		}
+		for (i = 0; i < c->fa_buckets; i++)
+			c->fa_head[i] = FA_NONE;
+	}
 	c->name = cfg->name;
 	c->nr_sets = cfg->nr_sets;
 	c->ways = cfg->ways;
@@ -95,6 +145,9 @@ void invt_cache_destroy(struct invt_cache *cache)
 	if (!cache)
 		return;
 	pthread_mutex_destroy(&cache->lock);
+	free(cache->fa_head);
+	free(cache->fa_next);
+	free(cache->fa_prev);
 	free(cache->slots);
 	free(cache->valid_map);
 	free(cache);
@@ -144,6 +197,16 @@ static void slot_clear(struct invt_cache *c, struct slot *s)
 
 	s->valid = false;
 	c->valid_map[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	if (fa_indexed(c)) {
+		uint32_t next = c->fa_next[i], prev = c->fa_prev[i];
+
+		if (prev == FA_NONE)
+			c->fa_head[fa_bucket(c, s->e.iova, shift)] = next;
+		else
+			c->fa_next[prev] = next;
+		if (next != FA_NONE)
+			c->fa_prev[next] = prev;
+	}
 	c->entries--;
 	if (--c->nr_shift[shift] == 0)
 		c->shift_mask &= ~(UINT64_C(1) << shift);
@@ -157,9 +220,63 @@ static void slot_fill(struct invt_cache *c, struct slot *s, const struct invt_ca
 	s->valid = true;
 	c->valid_map[i / 64] |= UINT64_C(1) << (i % 64);
 	s->e = *e;
+	if (fa_indexed(c)) {
+		unsigned int b = fa_bucket(c, e->iova, e->shift);
+
+		c->fa_next[i] = c->fa_head[b];
+		c->fa_prev[i] = FA_NONE;
+		if (c->fa_head[b] != FA_NONE)
+			c->fa_prev[c->fa_head[b]] = (uint32_t)i;
+		c->fa_head[b] = (uint32_t)i;
+	}
 	c->entries++;
 	c->nr_shift[e->shift]++;
 	c->shift_mask |= UINT64_C(1) << e->shift;
+}
+
+/*
+ * Insert into an indexed one-set cache: the same slot as the scan of
+ * invt_cache_insert_locked() (an entry of the same identity, else the
+ * lowest invalid slot, else a random way), found through the index and
+ * the valid map.
+ */
+static int fa_insert(struct invt_cache *c, const struct invt_cache_entry *e,
+		     struct invt_cache_entry *evicted)
+{
+	uint32_t i = c->fa_head[fa_bucket(c, e->iova, e->shift)];
+	size_t w, nw = ((size_t)c->ways + 63) / 64;
+	struct slot *victim = NULL;
+	int ret = 0;
+
+	for (; i != FA_NONE; i = c->fa_next[i]) {
+		if (same_identity(&c->slots[i].e, e)) {
+			c->slots[i].e = *e;
+			c->inserts++;
+			c->replaced++;
+			return 0;
+		}
+	}
+	for (w = 0; w < nw && !victim; w++) {
+		uint64_t free_bits = ~c->valid_map[w];
+		size_t k;
+
+		if (!free_bits)
+			continue;
+		k = w * 64 + (size_t)__builtin_ctzll(free_bits);
+		if (k < c->ways)
+			victim = &c->slots[k];
+	}
+	if (!victim) {
+		victim = &c->slots[rng_next(c) % c->ways];
+		if (evicted)
+			*evicted = victim->e;
+		slot_clear(c, victim);
+		c->evictions++;
+		ret = 1;
+	}
+	slot_fill(c, victim, e);
+	c->inserts++;
+	return ret;
 }
 
 int invt_cache_insert_locked(struct invt_cache *cache, const struct invt_cache_entry *e,
@@ -172,6 +289,8 @@ int invt_cache_insert_locked(struct invt_cache *cache, const struct invt_cache_e
 	if (!e || e->kind >= INVT_CACHE_NR_KINDS || e->shift >= 64 ||
 	    (e->iova & ((UINT64_C(1) << e->shift) - 1)))
 		return -EINVAL;
+	if (fa_indexed(cache))
+		return fa_insert(cache, e, evicted);
 	set = &cache->slots[(size_t)set_of(cache, e->iova, e->shift) * cache->ways];
 	for (w = 0; w < cache->ways; w++) {
 		if (set[w].valid && same_identity(&set[w].e, e)) {
@@ -240,7 +359,23 @@ static const struct invt_cache_entry *find(struct invt_cache *c, const struct in
 	const struct slot *best = NULL;
 	uint64_t mask;
 
-	if (c->nr_sets == 1) {
+	if (fa_indexed(c)) {
+		for (mask = c->shift_mask; mask; mask &= mask - 1) {
+			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
+			uint32_t i = c->fa_head[fa_bucket(c, key->iova & ~((UINT64_C(1) << shift) - 1),
+							  shift)];
+
+			for (; i != FA_NONE; i = c->fa_next[i]) {
+				const struct slot *s = &c->slots[i];
+
+				if (!key_matches(key, &s->e))
+					continue;
+				if (!best || s->e.shift < best->e.shift ||
+				    (s->e.shift == best->e.shift && s < best))
+					best = s;
+			}
+		}
+	} else if (c->nr_sets == 1) {
 		best = probe(c, c->slots, key, NULL);
 	} else {
 		for (mask = c->shift_mask; mask; mask &= mask - 1) {
