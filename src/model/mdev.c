@@ -99,6 +99,7 @@ int invt_mdev_table_init(struct invt_mdev_table *t)
 
 void invt_mdev_table_destroy(struct invt_mdev_table *t)
 {
+	struct invt_mdev_retired *r, *next;
 	size_t i;
 
 	for (i = 0; i < t->nr; i++) {
@@ -106,29 +107,35 @@ void invt_mdev_table_destroy(struct invt_mdev_table *t)
 		free(t->devs[i]);
 	}
 	free(t->devs);
+	for (r = t->retired; r; r = next) {
+		next = r->next;
+		free(r->devs);
+		free(r);
+	}
 	pthread_mutex_destroy(&t->lock);
 	memset(t, 0, sizeof(*t));
 }
 
-/* Under t->lock. */
-static struct invt_mdev *find_locked(struct invt_mdev_table *t, uint32_t id)
+/*
+ * Lock-free: devices are only added (and freed with the table), and an
+ * array of them that grows is kept until the table is destroyed.  Acquire
+ * on @nr first: pairs with the release in invt_mdev_add(), which stored the
+ * array holding that many devices (and the devices' contents) before it.
+ */
+static struct invt_mdev *find_published(struct invt_mdev_table *t, uint32_t id)
 {
-	size_t i;
+	size_t n = __atomic_load_n(&t->nr, __ATOMIC_ACQUIRE), i;
+	struct invt_mdev **devs = __atomic_load_n(&t->devs, __ATOMIC_ACQUIRE);
 
-	for (i = 0; i < t->nr; i++)
-		if (t->devs[i]->id == id)
-			return t->devs[i];
+	for (i = 0; i < n; i++)
+		if (devs[i]->id == id)
+			return devs[i];
 	return NULL;
 }
 
 struct invt_mdev *invt_mdev_find(struct invt_mdev_table *t, uint32_t id)
 {
-	struct invt_mdev *d;
-
-	pthread_mutex_lock(&t->lock);
-	d = find_locked(t, id);
-	pthread_mutex_unlock(&t->lock);
-	return d;
+	return find_published(t, id);
 }
 
 int invt_mdev_add(struct invt_mdev_table *t, uint32_t id, unsigned int atc_entries,
@@ -137,6 +144,7 @@ int invt_mdev_add(struct invt_mdev_table *t, uint32_t id, unsigned int atc_entri
 	struct invt_cache_config cc = {
 		.name = name, .nr_sets = 1, .ways = atc_entries, .seed = seed,
 	};
+	struct invt_mdev_retired *old = NULL;
 	struct invt_mdev *d, **nd;
 	int ret = 0;
 
@@ -156,21 +164,36 @@ int invt_mdev_add(struct invt_mdev_table *t, uint32_t id, unsigned int atc_entri
 		}
 	}
 	pthread_mutex_lock(&t->lock);
-	if (find_locked(t, id))
+	if (find_published(t, id))
 		ret = -EEXIST;		/* lost a race with another add */
 	if (!ret && t->nr == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 8;
 
-		nd = realloc(t->devs, cap * sizeof(*nd));
-		if (nd) {
-			t->devs = nd;
+		/* A new array: lock-free finders may still walk the old one. */
+		nd = calloc(cap, sizeof(*nd));
+		old = t->devs ? calloc(1, sizeof(*old)) : NULL;
+		if (nd && (old || !t->devs)) {
+			if (t->nr)
+				memcpy(nd, t->devs, t->nr * sizeof(*nd));
+			if (old) {
+				old->devs = t->devs;
+				old->next = t->retired;
+				t->retired = old;
+			}
+			/* Release: the copy before the pointer; see find_published(). */
+			__atomic_store_n(&t->devs, nd, __ATOMIC_RELEASE);
 			t->cap = cap;
 		} else {
+			free(nd);
+			free(old);
 			ret = -ENOMEM;
 		}
 	}
-	if (!ret)
-		t->devs[t->nr++] = d;
+	if (!ret) {
+		t->devs[t->nr] = d;
+		/* Release: the device and the array before the count. */
+		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&t->lock);
 	if (ret) {
 		invt_cache_destroy(d->atc);

@@ -109,16 +109,25 @@ struct invt_mdev {
 
 /**
  * struct invt_mdev_table - a unit's devices.
- * @lock: protects @devs, @nr, @cap (never held while calling out).
- * @devs: the devices, in the order added.
- * @nr: how many.
+ * @lock: serialises adds (never held while calling out); lookups take no
+ *	lock (invt_mdev_find()).
+ * @devs: the devices, in the order added; replaced (release) when it grows.
+ * @nr: how many (written with release after the device is in @devs).
  * @cap: room in @devs.
+ * @retired: arrays @devs replaced, freed with the table (a lookup may still
+ *	walk one).
  */
+struct invt_mdev_retired {
+	struct invt_mdev **devs;
+	struct invt_mdev_retired *next;
+};
+
 struct invt_mdev_table {
 	pthread_mutex_t lock;
 	struct invt_mdev **devs;
 	size_t nr;
 	size_t cap;
+	struct invt_mdev_retired *retired;
 };
 
 /**

@@ -7,13 +7,16 @@
  * (begin / config_done / attach_done / abort) and read by the consumer and
  * DMA threads at every check.  A rule reads several fields together
  * (cfg_done with cfg_begin, open with gen, pending and new_domain), so they
- * are kept under the oracle's mutex rather than as separate atomics: a
- * reader could otherwise pair a cfg_done of one transaction with the
- * cfg_begin of the next and report a configuration that is still current.
+ * are kept under a mutex rather than as separate atomics: a reader could
+ * otherwise pair a cfg_done of one transaction with the cfg_begin of the
+ * next and report a configuration that is still current.  The mutex is one
+ * of ATT_STRIPES, chosen by the slot's index, so that DMA threads checking
+ * different attachments do not all bounce one lock; the violation records
+ * have their own mutex (o->lock), taken inside a stripe's.
  *
  * The clock (invt_oracle_stamp()) and the access / fault counters are
  * lock-free atomics; frame checks go to the memory pool before the oracle's
- * mutex is taken, so the mutex is always the innermost lock.
+ * mutexes are taken, so they are always the innermost locks.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,7 +31,7 @@
 
 /*
  * struct attach - the attachment bookkeeping of one (instance, sid, ssid).
- * All fields under invt_oracle.lock.
+ * All fields under the slot's stripe lock (att_lock()).
  * @gen: the committed generation (0 at start).
  * @next_gen: the last generation handed to a transaction (>= @gen); each
  *	begin takes a fresh one, so an aborted transaction's is never reused.
@@ -56,13 +59,24 @@ struct attach {
 	bool prev_done;
 };
 
+/* Locks of the attach slots: slot i is under stripe i % ATT_STRIPES. */
+#define ATT_STRIPES 32
+
+/* One lock per 64-byte line, so that two stripes never share one. */
+struct att_stripe {
+	pthread_mutex_t lock;
+	char pad[64 - sizeof(pthread_mutex_t) % 64];
+};
+
 struct invt_oracle {
 	/*
-	 * Protects att[], viol[], total, reports[] and nr_reports.  Innermost:
-	 * taken under the model's cache locks (and after the memory pool's
-	 * mutex was released), never held while calling out.
+	 * Protects viol[], total, reports[] and nr_reports.  Innermost: taken
+	 * under the model's cache locks and a stripe lock (and after the
+	 * memory pool's mutex was released), never held while calling out.
 	 */
 	pthread_mutex_t lock;
+	/* att[] by stripe; taken under the cache locks, outside @lock. */
+	struct att_stripe stripe[ATT_STRIPES];
 	struct invt_mem *mem;
 	unsigned int nr_instances, nr_sids, nr_ssids;
 	uint64_t seed;
@@ -111,6 +125,8 @@ int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *me
 		free(o);
 		return -ENOMEM;
 	}
+	for (i = 0; i < ATT_STRIPES; i++)
+		pthread_mutex_init(&o->stripe[i].lock, NULL);
 	for (i = 0; i < n; i++) {
 		o->att[i].domain = INVT_MEM_NO_DOMAIN;
 		o->att[i].new_domain = INVT_MEM_NO_DOMAIN;
@@ -121,8 +137,12 @@ int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *me
 
 void invt_oracle_destroy(struct invt_oracle *o)
 {
+	unsigned int k;
+
 	if (!o)
 		return;
+	for (k = 0; k < ATT_STRIPES; k++)
+		pthread_mutex_destroy(&o->stripe[k].lock);
 	pthread_mutex_destroy(&o->lock);
 	free(o->att);
 	free(o->reports);
@@ -160,6 +180,12 @@ static struct attach *slot(struct invt_oracle *o, uint32_t inst, uint32_t sid, u
 	return &o->att[((size_t)inst * o->nr_sids + sid) * o->nr_ssids + ssid];
 }
 
+/* The lock of slot @a. */
+static pthread_mutex_t *att_lock(struct invt_oracle *o, const struct attach *a)
+{
+	return &o->stripe[(size_t)(a - o->att) % ATT_STRIPES].lock;
+}
+
 int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid,
 			     uint32_t new_domain)
 {
@@ -170,9 +196,9 @@ int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 		return -EINVAL;
 	/* Taken before the lock: the stamp orders memory, the lock the fields. */
 	now = invt_oracle_stamp(o);
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(att_lock(o, a));
 	if (a->open) {
-		pthread_mutex_unlock(&o->lock);
+		pthread_mutex_unlock(att_lock(o, a));
 		return -EBUSY;
 	}
 	a->open = true;
@@ -182,7 +208,7 @@ int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 	a->prev_done = a->cfg_done;
 	a->cfg_begin = now;
 	a->cfg_done = false;
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(att_lock(o, a));
 	return 0;
 }
 
@@ -193,12 +219,12 @@ int invt_oracle_config_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, 
 
 	if (!a)
 		return -EINVAL;
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(att_lock(o, a));
 	if (a->open) {
 		a->cfg_done = true;
 		ret = 0;
 	}
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(att_lock(o, a));
 	return ret;
 }
 
@@ -209,7 +235,7 @@ int invt_oracle_attach_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, 
 
 	if (!a)
 		return -EINVAL;
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(att_lock(o, a));
 	if (a->open) {
 		/*
 		 * cfg_begin / cfg_done stay: a configuration cached before the
@@ -220,7 +246,7 @@ int invt_oracle_attach_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, 
 		a->open = false;
 		ret = 0;
 	}
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(att_lock(o, a));
 	return ret;
 }
 
@@ -231,7 +257,7 @@ int invt_oracle_attach_abort(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 
 	if (!a)
 		return -EINVAL;
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(att_lock(o, a));
 	if (a->open) {
 		/*
 		 * The old configuration is reinstalled: what was cached under it
@@ -244,7 +270,7 @@ int invt_oracle_attach_abort(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 		a->open = false;
 		ret = 0;
 	}
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(att_lock(o, a));
 	return ret;
 }
 
@@ -256,13 +282,13 @@ uint64_t invt_oracle_atc_gen(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 
 	if (!a)
 		return INVT_ORACLE_GEN_INVALID;
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(att_lock(o, a));
 	gen = a->open && domain == a->new_domain ? a->pending : a->gen;
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(att_lock(o, a));
 	return gen;
 }
 
-/* The domain whose configuration is in force; under o->lock. */
+/* The domain whose configuration is in force; under the slot's stripe lock. */
 static uint32_t current_domain(const struct attach *a)
 {
 	return a->open && a->cfg_done ? a->new_domain : a->domain;
@@ -375,7 +401,7 @@ int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use
 	v.fill_stamp = fill_stamp;
 	v.why = "configuration filled before the change began, used after it was done";
 
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(att_lock(o, a));
 	/*
 	 * Under the lock, cfg_done and cfg_begin belong to the same change.
 	 * The scenario sets cfg_done only after the change's invalidation
@@ -385,10 +411,12 @@ int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use
 	if (a->cfg_done && fill_stamp < a->cfg_begin) {
 		v.expected_domain = current_domain(a);
 		v.use_stamp = invt_oracle_stamp(o);
+		pthread_mutex_lock(&o->lock);
 		record_locked(o, &v);
+		pthread_mutex_unlock(&o->lock);
 		ret = INVT_VIOL_STALE_CONFIG + 1;
 	}
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(att_lock(o, a));
 	return ret;
 }
 
@@ -454,7 +482,7 @@ int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *u
 	if (stale)
 		v.why = frame_why(FRAME_ATC, (enum invt_mem_verdict)v.verdict);
 
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(att_lock(o, a));
 	/*
 	 * The scenario reports attach_done only after commit returned, which
 	 * (with the ATC invalidation completed under the ATC's lock our caller
@@ -468,9 +496,11 @@ int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *u
 	if (stale) {
 		v.expected_domain = current_domain(a);
 		v.use_stamp = invt_oracle_stamp(o);
+		pthread_mutex_lock(&o->lock);
 		record_locked(o, &v);
+		pthread_mutex_unlock(&o->lock);
 	}
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(att_lock(o, a));
 	return stale ? INVT_VIOL_STALE_TLB + 1 : 0;
 }
 
