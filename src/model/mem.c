@@ -4,7 +4,11 @@
  *
  * Frame metadata lives in an array beside the contents; the free list is a
  * doubly linked list of frame indices (so a contiguous allocation can take
- * frames out of its middle), LIFO.  All metadata is under mem->lock.
+ * frames out of its middle), LIFO.  All metadata is written under mem->lock.
+ * What the oracle reads at every check (state, domain, iova, gen and the
+ * times) is also read without the lock, through a per-frame sequence count
+ * (frame_snapshot()): DMA threads checking translations do not take the
+ * pool's mutex that map and unmap hold.
  *
  * Contents are written by the pool only with relaxed atomic 64-bit stores
  * (fill_frame()): a hardware walker or DMA engine may be reading a frame with
@@ -28,6 +32,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -45,6 +50,13 @@ enum frame_fill {
 };
 
 struct frame_meta {
+	/*
+	 * Odd while the fields below up to free_time change (under the lock);
+	 * each change adds 2.  Those fields are stored with release and read
+	 * with acquire by frame_snapshot(), which retries when the count
+	 * moved: see meta_begin().
+	 */
+	uint32_t seq;
 	uint8_t state;		/* enum invt_frame_state */
 	uint8_t fill;		/* enum frame_fill; atomic: marked without the lock */
 	bool in_chain;
@@ -73,6 +85,25 @@ struct invt_mem {
 	size_t nr_state[4];
 	uint64_t allocs, frees, failed, injected, bad_frees, bad_table_va;
 };
+
+/*
+ * Start changing @f's snapshot fields (with mem->lock held).  The odd count
+ * is stored before any field: each field store is a release, so a reader
+ * whose acquire load of a field sees the new value then sees the count
+ * moved (frame_snapshot() reads it again after the fields).
+ */
+static void meta_begin(struct frame_meta *f)
+{
+	__atomic_store_n(&f->seq, f->seq + 1, __ATOMIC_RELAXED);
+}
+
+/* Release: every field store before the even count; pairs with the reader's acquire. */
+static void meta_end(struct frame_meta *f)
+{
+	__atomic_store_n(&f->seq, f->seq + 1, __ATOMIC_RELEASE);
+}
+
+#define META_SET(f, field, v) __atomic_store_n(&(f)->field, (v), __ATOMIC_RELEASE)
 
 static uint64_t frame_pa(const struct invt_mem *mem, uint32_t i)
 {
@@ -307,10 +338,12 @@ static void take(struct invt_mem *mem, uint32_t i, enum invt_frame_state state, 
 	/* Owners of TABLE and OTHER frames write them (see the top). */
 	if (state != INVT_FRAME_DATA)
 		set_frame_fill(mem, i, FILL_WRITTEN);
-	f->state = (uint8_t)state;
-	f->domain = state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain;
-	f->iova = state == INVT_FRAME_DATA ? iova : 0;
-	f->alloc_time = now;
+	meta_begin(f);
+	META_SET(f, state, (uint8_t)state);
+	META_SET(f, domain, state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain);
+	META_SET(f, iova, state == INVT_FRAME_DATA ? iova : 0);
+	META_SET(f, alloc_time, now);
+	meta_end(f);
 	mem->nr_state[INVT_FRAME_FREE]--;
 	mem->nr_state[state]++;
 	mem->allocs++;
@@ -398,11 +431,13 @@ static void release(struct invt_mem *mem, uint32_t i, uint64_t now)
 
 	mem->nr_state[f->state]--;
 	mem->nr_state[INVT_FRAME_FREE]++;
-	f->state = INVT_FRAME_FREE;
-	f->domain = INVT_MEM_NO_DOMAIN;
-	f->iova = 0;
-	f->gen++;
-	f->free_time = now;
+	meta_begin(f);
+	META_SET(f, state, INVT_FRAME_FREE);
+	META_SET(f, domain, INVT_MEM_NO_DOMAIN);
+	META_SET(f, iova, 0);
+	META_SET(f, gen, f->gen + 1);
+	META_SET(f, free_time, now);
+	meta_end(f);
 	fill_frame_lazy(mem, i, mem->poison);
 	free_list_push(mem, i);
 	mem->frees++;
@@ -468,9 +503,11 @@ int invt_mem_set_owner(struct invt_mem *mem, uint64_t pa, enum invt_frame_state 
 			set_frame_fill(mem, i, FILL_WRITTEN);
 		mem->nr_state[f->state]--;
 		mem->nr_state[state]++;
-		f->state = (uint8_t)state;
-		f->domain = state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain;
-		f->iova = state == INVT_FRAME_DATA ? iova : 0;
+		meta_begin(f);
+		META_SET(f, state, (uint8_t)state);
+		META_SET(f, domain, state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain);
+		META_SET(f, iova, state == INVT_FRAME_DATA ? iova : 0);
+		meta_end(f);
 		ret = 0;
 	}
 	pthread_mutex_unlock(&mem->lock);
@@ -478,16 +515,34 @@ int invt_mem_set_owner(struct invt_mem *mem, uint64_t pa, enum invt_frame_state 
 }
 
 /* Called with the lock held. */
-static void info_of(const struct invt_mem *mem, uint32_t i, struct invt_frame_info *info)
+/*
+ * A consistent copy of frame @i's snapshot fields, with or without the
+ * lock: retried while a change is under way or happened meanwhile.
+ * Acquire loads: pair with the release stores of meta_begin() / META_SET /
+ * meta_end(), so a copy never mixes two changes.
+ */
+static void frame_snapshot(const struct invt_mem *mem, uint32_t i, struct invt_frame_info *info)
 {
 	const struct frame_meta *f = &mem->meta[i];
+	unsigned int spins = 0;
+	uint32_t s;
 
-	info->state = (enum invt_frame_state)f->state;
-	info->domain = f->domain;
-	info->iova = f->iova;
-	info->gen = f->gen;
-	info->alloc_time = f->alloc_time;
-	info->free_time = f->free_time;
+	for (;; spins++) {
+		/* The writer holds the lock for a few stores; it may be preempted. */
+		if (spins > 64)
+			sched_yield();
+		s = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
+		if (s & 1)
+			continue;
+		info->state = (enum invt_frame_state)__atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+		info->domain = __atomic_load_n(&f->domain, __ATOMIC_ACQUIRE);
+		info->iova = __atomic_load_n(&f->iova, __ATOMIC_ACQUIRE);
+		info->gen = __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE);
+		info->alloc_time = __atomic_load_n(&f->alloc_time, __ATOMIC_ACQUIRE);
+		info->free_time = __atomic_load_n(&f->free_time, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&f->seq, __ATOMIC_RELAXED) == s)
+			return;
+	}
 }
 
 int invt_mem_info(struct invt_mem *mem, uint64_t pa, struct invt_frame_info *info)
@@ -496,9 +551,7 @@ int invt_mem_info(struct invt_mem *mem, uint64_t pa, struct invt_frame_info *inf
 
 	if (i == NONE)
 		return -EINVAL;
-	pthread_mutex_lock(&mem->lock);
-	info_of(mem, i, info);
-	pthread_mutex_unlock(&mem->lock);
+	frame_snapshot(mem, i, info);
 	return 0;
 }
 
@@ -512,9 +565,7 @@ int invt_mem_ref(struct invt_mem *mem, uint64_t pa, struct invt_frame_ref *ref)
 						.domain = INVT_MEM_NO_DOMAIN };
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&mem->lock);
-	info_of(mem, i, &info);
-	pthread_mutex_unlock(&mem->lock);
+	frame_snapshot(mem, i, &info);
 	ref->pa = frame_pa(mem, i);
 	ref->state = info.state;
 	ref->domain = info.domain;
@@ -534,9 +585,7 @@ enum invt_mem_verdict invt_mem_check(struct invt_mem *mem, const struct invt_fra
 			memset(now, 0, sizeof(*now));
 		return INVT_MEM_BAD_REF;
 	}
-	pthread_mutex_lock(&mem->lock);
-	info_of(mem, i, &info);
-	pthread_mutex_unlock(&mem->lock);
+	frame_snapshot(mem, i, &info);
 	if (now)
 		*now = info;
 	if (info.gen != ref->gen)
