@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-INSTANCES = [1, 2, 4, 8]    # invtrack run takes 1..8 instances
+INSTANCES = [1, 2, 4, 8, 16]    # invtrack run takes 1..16 instances
 
 
 def run_json(args):

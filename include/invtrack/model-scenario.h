@@ -31,7 +31,7 @@
 #include <invtrack/model-oracle.h>
 
 /* Limits of the parameters. */
-#define INVT_SCN_MAX_INSTANCES	8
+#define INVT_SCN_MAX_INSTANCES	16
 #define INVT_SCN_MAX_DEVICES	64
 #define INVT_SCN_MAX_DOMAINS	64
 #define INVT_SCN_MAX_PASIDS	64
