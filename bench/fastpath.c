@@ -5,9 +5,10 @@
  * Measures ns per single-page leaf invalidation (size 4096) in two ways:
  *
  *   core      invt_domain_invalidate() on a domain whose array has N entries:
- *             full barrier, RCU read lock, array load, the domain's ATC lock
- *             when the array holds ATC entries, then the flush engine (runs
- *             per instance, one scan per phase, users checks, pending waits).
+ *             the thread's invalidator section, full barrier, RCU read lock,
+ *             array load, then the flush engine (one scan per instance, users
+ *             checks, pending waits), a load->load barrier and the second
+ *             look at the array.
  *   baseline  the lower bound: one walk over a plain immutable C array of the
  *             same entries (no RCU, no barrier, no lock, no users check) that
  *             emits the same commands, with the same syncs, into the same
@@ -32,8 +33,7 @@
  *            to the domain: one IOTLB_S1 entry (the domain's tag on that
  *            instance, 3 users) and 3 ATC entries per instance.  Commands per
  *            instance: 1 page + sync + 3 ATC + sync = 6 (N = 256: 64
- *            instances, 384 commands).  The array holds ATC entries, so the
- *            core takes the domain's ATC lock (read side) on every call.
+ *            instances, 384 commands).
  * Churn (churn=RATE): a second thread attaches and detaches one more device,
  *   without ATS, on instance 0, with invt_attach(dev, 0, dom) and
  *   invt_attach(dev, 0, NULL), RATE pairs a second (--churn-rate, default
@@ -49,16 +49,23 @@
  * bytes) and the expected count, and after timing that each path emitted
  * iterations x that count; any difference aborts with a message.  Timings are
  * reported, never asserted.  Iterations are calibrated so that each case runs
- * for about 0.5 s on an idle machine (--quick: a few ms); the result is the
- * median of 5 repetitions of each path, interleaved, after a warm-up.
+ * for about 0.7 s on an idle machine (--quick: a few ms); REPS repetitions
+ * of each path, interleaved (core, baseline, baseline_mb back to back),
+ * after a warm-up.  Printed: ratio / ratio_mb, the median core time over
+ * the median baseline time; ratio_paired / ratio_mb_paired, the median of
+ * the per-repetition ratios (each of three runs back to back, so a busy
+ * machine slows both sides of one ratio alike: the estimate to read on a
+ * shared machine); ratio_min / ratio_mb_min, fastest over fastest.
+ * --entries N runs one array size only (for profiling).
  *
- * --ats-lock: what the domain's ATC lock (read side, taken on every call
- * while the array holds ATC entries) costs two invalidating threads, at
- * each size >= 4: ns per invalidation and thread with 1 and 2 threads, on
- * the topology with ATS and on the same devices with ATS off (no ATC entry,
- * no lock; fewer commands, so compare each topology's 2-thread/1-thread
- * ratio), and the cost of one uncontended and one two-thread-contended
- * read_lock+read_unlock pair of the same lock type.
+ * --ats-lock: what ATC entries cost two invalidating threads, at each size
+ * >= 4: ns per invalidation and thread with 1 and 2 threads, on the
+ * topology with ATS and on the same devices with ATS off (fewer commands,
+ * so compare each topology's 2-thread/1-thread ratio), then the cost of one
+ * uncontended and one two-thread-contended read_lock+read_unlock pair of a
+ * writer-preferring pthread rwlock: what the read side of a domain rwlock
+ * (Linux 7.1's SMMUv3 array, and invtrack before its invalidator sections)
+ * adds to every invalidation of an array with ATC entries.
  */
 #define BENCH_NAME "fastpath"
 #include "bench-common.h"
@@ -69,7 +76,7 @@
 #define FASTPATH_BUILDTYPE "unknown"
 #endif
 
-#define REPS 5
+#define REPS 15
 #define CHURN_TICK_NS 100000ull
 
 /* ------------------------------------------------------------ baseline */
@@ -261,6 +268,9 @@ struct result {
 	double core_max_ns;
 	double baseline_min_ns;
 	double baseline_max_ns;
+	double baseline_mb_min_ns;
+	double ratio_paired;
+	double ratio_mb_paired;
 	uint64_t cmds;
 	uint64_t iters;
 	double churn_ops_per_s;
@@ -271,6 +281,7 @@ struct opts {
 	bool quick;
 	bool json;
 	bool ats_lock;
+	unsigned int only;	/* one array size (--entries), 0: all */
 	double churn_rate;	/* pairs/s; < 0: max */
 };
 
@@ -300,9 +311,10 @@ static void check_total(const struct topo *t, const char *path, const char *cnam
 static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct result *res)
 {
 	char cname[24];
-	/* Per repetition of one path: 3 paths x REPS reps ~ 0.6 s a case. */
-	double rep_s = o->quick ? 0.0005 : 0.04, calib_s = o->quick ? 0.0002 : 0.004;
-	double core_t[REPS], base_t[REPS], mb_t[REPS], t0 = now_s(), el;
+	/* Per repetition of one path: 3 paths x REPS reps ~ 0.7 s a case. */
+	double rep_s = o->quick ? 0.0002 : 0.015, calib_s = o->quick ? 0.0002 : 0.004;
+	double core_t[REPS], base_t[REPS], mb_t[REPS], pair[REPS], pair_mb[REPS];
+	double t0 = now_s(), el;
 	uint64_t iters = 1, churn_ops = 0;
 	struct sink before;
 	struct churn c;
@@ -344,6 +356,9 @@ static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct
 		before = sink;
 		mb_t[rep] = run_baseline(t, iters, true) * 1e9 / iters;
 		check_total(t, "baseline_mb", cname, &before, iters);
+		/* Paired: the three ran back to back, on the same machine state. */
+		pair[rep] = core_t[rep] / base_t[rep];
+		pair_mb[rep] = core_t[rep] / mb_t[rep];
 	}
 
 	if (churn_on)
@@ -355,12 +370,15 @@ static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct
 	res->instances = t->nr_iommus;
 	res->churn = churn_on;
 	memcpy(res->churn_label, cname, sizeof(cname));
+	res->ratio_paired = median(pair, REPS);
+	res->ratio_mb_paired = median(pair_mb, REPS);
 	res->core_ns = median(core_t, REPS);
 	res->baseline_ns = median(base_t, REPS);
 	res->baseline_mb_ns = median(mb_t, REPS);
 	res->core_min_ns = core_t[0];
 	res->core_max_ns = core_t[REPS - 1];
 	res->baseline_min_ns = base_t[0];
+	res->baseline_mb_min_ns = mb_t[0];	/* median() sorted it */
 	res->baseline_max_ns = base_t[REPS - 1];
 	res->cmds = t->expect_cmds;
 	res->iters = iters;
@@ -376,6 +394,17 @@ static double ratio_of(const struct result *r)
 static double ratio_mb_of(const struct result *r)
 {
 	return r->baseline_mb_ns > 0 ? r->core_ns / r->baseline_mb_ns : 0;
+}
+
+/* Fastest repetition over fastest repetition: what the machine's noise adds least to. */
+static double ratio_min_of(const struct result *r)
+{
+	return r->baseline_min_ns > 0 ? r->core_min_ns / r->baseline_min_ns : 0;
+}
+
+static double ratio_mb_min_of(const struct result *r)
+{
+	return r->baseline_mb_min_ns > 0 ? r->core_min_ns / r->baseline_mb_min_ns : 0;
 }
 
 static bool ndebug(void)
@@ -401,10 +430,12 @@ static void print_text_header(const struct opts *o)
 static void print_text(const struct result *r)
 {
 	printf("fastpath entries=%u churn=%s core_ns=%.1f baseline_ns=%.1f ratio=%.2f "
-	       "baseline_mb_ns=%.1f ratio_mb=%.2f instances=%u cmds=%" PRIu64 " iters=%" PRIu64
+	       "baseline_mb_ns=%.1f ratio_mb=%.2f ratio_paired=%.2f ratio_mb_paired=%.2f "
+	       "ratio_min=%.2f ratio_mb_min=%.2f instances=%u cmds=%" PRIu64 " iters=%" PRIu64
 	       " core_range=%.1f-%.1f baseline_range=%.1f-%.1f churn_ops_per_s=%.0f\n",
 	       r->entries, r->churn_label, r->core_ns, r->baseline_ns, ratio_of(r),
-	       r->baseline_mb_ns, ratio_mb_of(r), r->instances, r->cmds, r->iters,
+	       r->baseline_mb_ns, ratio_mb_of(r), r->ratio_paired, r->ratio_mb_paired,
+	       ratio_min_of(r), ratio_mb_min_of(r), r->instances, r->cmds, r->iters,
 	       r->core_min_ns, r->core_max_ns, r->baseline_min_ns, r->baseline_max_ns,
 	       r->churn_ops_per_s);
 	fflush(stdout);
@@ -424,18 +455,21 @@ static void print_json(const struct result *res, size_t n, const struct opts *o)
 		printf("%s\n {\"entries\":%u,\"instances\":%u,\"churn\":%s,\"churn_label\":\"%s\","
 		       "\"core_ns\":%.2f,\"baseline_ns\":%.2f,\"ratio\":%.4f,"
 		       "\"baseline_mb_ns\":%.2f,"
-		       "\"ratio_mb\":%.4f,\"cmds\":%" PRIu64 ",\"iters\":%" PRIu64
+		       "\"ratio_mb\":%.4f,\"ratio_paired\":%.4f,\"ratio_mb_paired\":%.4f,"
+		       "\"ratio_min\":%.4f,\"ratio_mb_min\":%.4f,"
+		       "\"cmds\":%" PRIu64 ",\"iters\":%" PRIu64
 		       ",\"core_min_ns\":%.2f,\"core_max_ns\":%.2f,\"baseline_min_ns\":%.2f,"
 		       "\"baseline_max_ns\":%.2f,\"churn_ops_per_s\":%.0f,\"seconds\":%.3f}",
 		       i ? "," : "", r->entries, r->instances, r->churn ? "true" : "false",
 		       r->churn_label, r->core_ns, r->baseline_ns, ratio_of(r), r->baseline_mb_ns,
-		       ratio_mb_of(r), r->cmds, r->iters, r->core_min_ns, r->core_max_ns,
+		       ratio_mb_of(r), r->ratio_paired, r->ratio_mb_paired, ratio_min_of(r),
+		       ratio_mb_min_of(r), r->cmds, r->iters, r->core_min_ns, r->core_max_ns,
 		       r->baseline_min_ns, r->baseline_max_ns, r->churn_ops_per_s, r->seconds);
 	}
 	printf("\n]}\n");
 }
 
-/* ------------------------------------------------------------ ATC lock */
+/* ------------------------------------------------- ATC entries, rwlock */
 
 struct lock_arg {
 	struct topo *t;
@@ -509,9 +543,8 @@ static double lock_run(struct topo *t, pthread_rwlock_t *lock, unsigned int thre
 }
 
 /*
- * --ats-lock: 1 and 2 invalidating threads on the ATS topology (the array
- * holds ATC entries: every call takes the ATC lock's read side) and on the
- * same devices with ATS off (no lock); then the lock alone.
+ * --ats-lock: 1 and 2 invalidating threads on the ATS topology and on the
+ * same devices with ATS off; then a domain rwlock's read side alone.
  */
 static void ats_lock(const struct opts *o)
 {
@@ -538,7 +571,7 @@ static void ats_lock(const struct opts *o)
 		       ns[0][1] / ns[0][0] - ns[1][1] / ns[1][0]);
 		fflush(stdout);
 	}
-	/* The same lock type and attributes as the core's (compat-user.h). */
+	/* The lock type and attributes the core's ATC lock had (compat-user.h). */
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&lock, &attr);
@@ -550,12 +583,15 @@ static void ats_lock(const struct opts *o)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: fastpath [--quick] [--json] [--churn-rate RATE|max] [--ats-lock]\n"
+	fprintf(f, "usage: fastpath [--quick] [--json] [--churn-rate RATE|max] [--entries N] "
+		   "[--ats-lock]\n"
 		   "  --quick            a few ms per case (smoke run: checks command counts)\n"
 		   "  --json             print the results as one JSON document\n"
 		   "  --churn-rate R     the churn thread's attach+detach pairs per second\n"
 		   "                     (default 100000; max: as fast as it can)\n"
-		   "  --ats-lock         what the ATC lock costs two invalidating threads\n");
+		   "  --entries N        only the array of N entries (1, 4, 16, 64 or 256;\n"
+		   "                     for profiling one size)\n"
+		   "  --ats-lock         what ATC entries cost two invalidating threads\n");
 }
 
 int main(int argc, char **argv)
@@ -580,6 +616,16 @@ int main(int argc, char **argv)
 				usage(stderr);
 				return 2;
 			}
+		} else if (!strcmp(argv[a], "--entries") && a + 1 < argc) {
+			size_t k;
+
+			o.only = (unsigned int)strtoul(argv[++a], NULL, 10);
+			for (k = 0; k < NR_ENTRY_COUNTS && entry_counts[k] != o.only; k++)
+				;
+			if (k == NR_ENTRY_COUNTS) {
+				usage(stderr);
+				return 2;
+			}
 		} else if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
 			usage(stdout);
 			return 0;
@@ -598,6 +644,8 @@ int main(int argc, char **argv)
 	if (!o.json)
 		print_text_header(&o);
 	for (i = 0; i < NR_ENTRY_COUNTS; i++) {
+		if (o.only && entry_counts[i] != o.only)
+			continue;
 		topo_init(&t, entry_counts[i]);
 		for (churn = 0; churn < 2; churn++) {
 			run_case(&t, churn, &o, &res[nres]);

@@ -315,7 +315,7 @@ static struct si_invs *si_alloc(size_t n)
 
 	if (!invs)
 		return NULL;
-	/* The same rwlock as invtrack's ATC lock (compat-user.h). */
+	/* A writer-preferring rwlock, as invtrack's compat layer builds one. */
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&invs->rwlock, &attr);
