@@ -26,7 +26,8 @@ struct pending {
 	uint64_t token;
 };
 
-void invt_batch_init(struct invt_batch *b, struct invt_iommu *iommu)
+/* invt_batch_init(), inlined on the fast path. */
+static inline void batch_init(struct invt_batch *b, struct invt_iommu *iommu)
 {
 	b->iommu = iommu;
 	b->used = 0;
@@ -36,6 +37,11 @@ void invt_batch_init(struct invt_batch *b, struct invt_iommu *iommu)
 	b->submitted = 0;
 	b->drv = 0;
 	b->err = 0;
+}
+
+void invt_batch_init(struct invt_batch *b, struct invt_iommu *iommu)
+{
+	batch_init(b, iommu);
 }
 
 uint64_t invt_batch_submit(struct invt_batch *b)
@@ -118,7 +124,7 @@ static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size
  * run holds its phases in order.
  * Return: the end of the run.
  */
-static size_t build_run_in_order(struct invt_batch *b, const struct invt_invs *invs, size_t i,
+static inline size_t build_run_in_order(struct invt_batch *b, const struct invt_invs *invs, size_t i,
 				 size_t n, int first, const struct invt_range *r, bool no_syncs)
 {
 	const struct invt_iommu *iommu = b->iommu;
@@ -161,7 +167,7 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 	struct invt_batch b;
 	int phase;
 
-	invt_batch_init(&b, invs->inv[i].iommu);
+	batch_init(&b, invs->inv[i].iommu);
 	if ((b.iommu->flags & (INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS)) ==
 	    INVT_IOMMU_SYNC_ORDERS && pass == first) {
 		/* Each phase behind the previous phase's sync: one scan, one wait. */
