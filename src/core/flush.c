@@ -124,8 +124,9 @@ static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size
  * run holds its phases in order.
  * Return: the end of the run.
  */
-static inline size_t build_run_in_order(struct invt_batch *b, const struct invt_invs *invs, size_t i,
-				 size_t n, int first, const struct invt_range *r, bool no_syncs)
+static inline size_t build_run_in_order(struct invt_batch *b, const struct invt_invs *invs,
+					size_t i, size_t n, int first, const struct invt_range *r,
+					bool no_syncs)
 {
 	const struct invt_iommu *iommu = b->iommu;
 	void (*build)(struct invt_batch *, const struct invt_inv *,
