@@ -10,9 +10,10 @@
  *    the stage-1 clear) and an ATC command per SID when ATS is on;
  *  - QUIESCE: no ATC command targets a (device, ssid) whose detach returned
  *    (nested: a device whose every ssid is detached).
- * Invalidations take the read side of RCU and of the domain's ATC lock and
- * submit under the recorder's spinlock; churn takes the domain mutexes and
- * the ATC lock's write side: lockdep sees the kernel's own lock classes.
+ * Invalidations take RCU's read side and their CPU's invalidator section
+ * (preemption disabled) and submit under the recorder's spinlock; churn
+ * takes the domain mutexes and waits for the sections in progress (detach
+ * quiescence): lockdep sees the kernel's own lock classes.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>

@@ -1101,12 +1101,11 @@ static void test_enospc(void **state)
 	world_teardown();
 }
 
-/* ------------------------------------------------ ATC lock, duplicate SIDs */
+/* ------------------------------------------------ has_atc, duplicate SIDs */
 
 /*
  * After the last ATC entry leaves (cut off the end of the array, so there is
- * no trash to purge), the published array must stop asking invalidators to
- * take atc_lock.
+ * no trash to purge), the published array must stop saying has_atc.
  */
 static void test_atc_lock_dropped(void **state)
 {
