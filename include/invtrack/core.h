@@ -635,13 +635,14 @@ struct invt_domain *invt_device_domain(struct invt_device *dev, uint32_t ssid);
  * then, under RCU, per instance of the array: phase 1 IOTLB commands, phase 2
  * stage-1 clear of a nest parent, phase 3 ATC commands, each non-empty phase
  * followed by a completion command; every instance's phase is issued before
- * any is waited on.  Then a full barrier and a second look at the array: if
- * an attachment was published meanwhile, the stage-1-clear and ATC phases of
- * the newer array are flushed as well (its device may have refilled its ATC
- * from IOTLB entries that lived until the first flush completed).  No
- * allocation; a lock only when the array holds ATC entries (see struct
- * invt_domain.atc_lock).  Returns 0 once every cache is clean: the freed
- * memory may be reused.
+ * any is waited on.  Then a load->load barrier and a second look at the
+ * array: if an attachment was published meanwhile, the stage-1-clear and ATC
+ * phases of the newer array are flushed as well (its device may have
+ * refilled its ATC from IOTLB entries that lived until the first flush
+ * completed).  No allocation and no lock: the call marks its section in a
+ * record only the calling thread (kernel: CPU) writes, which a detach that
+ * dropped ATC entries waits on (detach quiescence).  Returns 0 once every
+ * cache is clean: the freed memory may be reused.
  *
  * A submit or wait error on one instance does not stop the others: every
  * instance is still flushed and waited for, and the first error is
