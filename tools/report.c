@@ -165,6 +165,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		"  replace %" PRIu64 "  abort %" PRIu64 "  (attaches refused: %" PRIu64 ")\n",
 		r->maps, r->unmaps, r->attaches, r->detaches, r->replaces, r->aborts,
 		r->attach_errors);
+	if (r->removals || r->unplugs)
+		fprintf(f, "  instances removed and probed again %" PRIu64 ", devices unplugged "
+			"and plugged back %" PRIu64 "\n", r->removals, r->unplugs);
 	fprintf(f, "DMA: %" PRIu64 " accesses checked by the oracle (%.0f/s)\n", r->oracle.accesses,
 		r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0);
 	fprintf(f, "  %" PRIu64 " more accesses faulted (unmapped or blocked: expected, not "
@@ -361,8 +364,9 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		o->p.devices, r->ats_devices, r->pasid_devices);
 	fprintf(f, "  \"ops\": {\"total\": %" PRIu64 ", \"map\": %" PRIu64 ", \"unmap\": %" PRIu64
 		", \"attach\": %" PRIu64 ", \"detach\": %" PRIu64 ", \"replace\": %" PRIu64
-		", \"abort\": %" PRIu64 ", \"attach_errors\": %" PRIu64 "},\n", r->ops, r->maps,
-		r->unmaps, r->attaches, r->detaches, r->replaces, r->aborts, r->attach_errors);
+		", \"abort\": %" PRIu64 ", \"attach_errors\": %" PRIu64 ", \"remove\": %" PRIu64
+		", \"unplug\": %" PRIu64 "},\n", r->ops, r->maps, r->unmaps, r->attaches,
+		r->detaches, r->replaces, r->aborts, r->attach_errors, r->removals, r->unplugs);
 	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64
 		", \"stage1_translations\": %" PRIu64 ", \"stage2_translations\": %" PRIu64
 		", \"c_bad_ste\": %" PRIu64 ", \"c_bad_cd\": %" PRIu64 ", \"illegal_config\": %"

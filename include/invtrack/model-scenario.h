@@ -43,7 +43,8 @@
  * struct invt_scn_event - one event of the flight recorder.
  * @t: the run's event clock (the t= of violations and the trace).
  * @what: "map", "unmap", "invalidated", "attach begin", "config done",
- *	"attach done", "attach abort".
+ *	"attach done", "attach abort", "remove" (an instance's driver went;
+ *	@instance), "probe" (it came back), "unplug" (@instance, @sid).
  * @instance: attach events: the unit.
  * @sid: attach events: the device.
  * @ssid: attach events: the ssid.
@@ -104,6 +105,12 @@ struct invt_scn_work {
  * @INVT_SCN_OP_UNMAP: unmap a page, a run in a region, or a block, and invalidate.
  * @INVT_SCN_OP_ATTACH: attach a (device, ssid) to a domain, or replace its domain.
  * @INVT_SCN_OP_DETACH: detach an attached (device, ssid).
+ * @INVT_SCN_OP_REMOVE: remove an instance's driver under load (its devices
+ *	detached and removed, its entries purged from every array, freed after
+ *	a grace period) and probe it again, its devices re-added and attached
+ *	as before.
+ * @INVT_SCN_OP_UNPLUG: hot-unplug a device (detached, removed, no DMA) and
+ *	plug it back, attached as before.
  * @INVT_SCN_OP_DMA: one device access (inline mode; threaded mode has DMA threads).
  * @INVT_SCN_OP_NR: number of operations.
  */
@@ -112,6 +119,8 @@ enum invt_scn_op {
 	INVT_SCN_OP_UNMAP,
 	INVT_SCN_OP_ATTACH,
 	INVT_SCN_OP_DETACH,
+	INVT_SCN_OP_REMOVE,
+	INVT_SCN_OP_UNPLUG,
 	INVT_SCN_OP_DMA,
 	INVT_SCN_OP_NR,
 };
@@ -231,6 +240,9 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @aborts: transactions prepared, installed, used by the device for a while
  *	(DMA, ATS translation requests) and then aborted.  Not counted in
  *	@attaches, @detaches or @replaces.
+ * @removals: instances whose driver was removed and probed again under
+ *	load (INVT_SCN_OP_REMOVE).
+ * @unplugs: devices unplugged and plugged back (INVT_SCN_OP_UNPLUG).
  * @invalidations: invt_domain_invalidate() calls.
  * @commands: commands consumed by all instances (syncs included).
  * @syncs: completion commands consumed.
@@ -305,6 +317,8 @@ struct invt_scn_result {
 	uint64_t replaces;
 	uint64_t attach_errors;
 	uint64_t aborts;
+	uint64_t removals;
+	uint64_t unplugs;
 	uint64_t invalidations;
 	uint64_t commands;
 	uint64_t syncs;

@@ -68,6 +68,10 @@ struct scn_domain {
  * @sid: its stream id.
  * @ats: ATS enabled.
  * @nr_ssids: ssids (1: no PASIDs).
+ * @hw_dev: the modelled unit has this device (added once: an unplugged
+ *	device that comes back is the same device to the hardware).
+ * @gone: (atomic) unplugged, or behind an instance whose driver is
+ *	removed: DMA engines leave it alone; set and cleared under @lock.
  * @lock: serialises attach operations on the device (the group mutex a
  *	real kernel holds); protects writes of @cur.
  * @cur: domain index at each ssid, -1 when blocked; written under @lock,
@@ -82,6 +86,8 @@ struct scn_device {
 	uint32_t sid;
 	bool ats;
 	uint32_t nr_ssids;
+	bool hw_dev;
+	int gone;
 	pthread_mutex_t lock;
 	int cur[INVT_SCN_MAX_PASIDS];
 	bool up;
@@ -174,6 +180,9 @@ struct scn;
  * @name: "smmuv3", "vtd", "riscv".
  * @inst_init: create instance @i (model, then driver) into s->inst[i].
  * @inst_destroy: destroy it (driver, then model); safe on a partial init.
+ * @drv_up: probe instance @i's driver again over its modelled unit.
+ * @drv_down: remove instance @i's driver (no master of it left); the
+ *	modelled unit stays.  Fails as the driver's destroy does, leaving it.
  * @inst_stats: commands the unit consumed, in total and per op index, and
  *	the command errors it raised.
  * @inst_events: optional: adds the unit's translation and configuration
@@ -204,6 +213,8 @@ struct scn_arch {
 	const char *name;
 	int (*inst_init)(struct scn *s, unsigned int i, char *err, size_t errlen);
 	void (*inst_destroy)(struct scn *s, unsigned int i);
+	int (*drv_up)(struct scn *s, unsigned int i, char *err, size_t errlen);
+	int (*drv_down)(struct scn *s, unsigned int i);
 	void (*inst_stats)(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
 			   uint64_t *errors);
 	void (*inst_events)(struct scn *s, unsigned int i, struct invt_scn_result *res);
@@ -349,6 +360,8 @@ void scn_op_attach(struct scn *s, uint64_t *rng);
 /* With an explicit mix: attach or replace only (@detach false), or detach only. */
 void scn_op_attach_mixed(struct scn *s, uint64_t *rng, bool detach);
 void scn_op_abort(struct scn *s, uint64_t *rng);
+void scn_op_remove(struct scn *s, uint64_t *rng);
+void scn_op_unplug(struct scn *s, uint64_t *rng);
 void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int nr_engines);
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
 void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);

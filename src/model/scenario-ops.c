@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -296,6 +297,8 @@ static void scn_attach_op(struct scn *s, uint64_t *rng, int mode)
 	int cur, target;
 
 	pthread_mutex_lock(&dv->lock);
+	if (!dv->drv)
+		goto out;	/* unplugged for good (see scn_dev_plug()) */
 	cur = dv->cur[ssid];
 	if (mode == 2 || (!mode && cur >= 0 && scn_below(rng, 5) == 0)) {
 		target = -1;
@@ -313,6 +316,7 @@ static void scn_attach_op(struct scn *s, uint64_t *rng, int mode)
 		else
 			scn_count(&s->res->replaces, 1);
 	}
+out:
 	pthread_mutex_unlock(&dv->lock);
 }
 
@@ -366,6 +370,13 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
 	struct scn_domain *d = NULL;
 	int cur;
 
+	/*
+	 * An unplugged device makes no access.  Relaxed: one that checked
+	 * before the unplug began may still make one; it meets whatever
+	 * configuration the unit has then, which the oracle judges.
+	 */
+	if (__atomic_load_n(&dv->gone, __ATOMIC_RELAXED))
+		return;
 	for (i = 0; i < dv->nr_ssids && scn_below(rng, 8); i++) {
 		uint32_t k = (ssid + i) % dv->nr_ssids;
 
@@ -404,6 +415,8 @@ void scn_op_abort(struct scn *s, uint64_t *rng)
 	int cur, target, ret;
 
 	pthread_mutex_lock(&dv->lock);
+	if (!dv->drv)
+		goto out;	/* unplugged for good (see scn_dev_plug()) */
 	cur = dv->cur[ssid];
 	target = (int)scn_below(rng, s->nr_dom);
 	/* Devices with PASIDs take stage-1 domains (even indices). */
@@ -450,6 +463,145 @@ void scn_op_abort(struct scn *s, uint64_t *rng)
 	for (i = 0; i < n; i++)
 		scn_dma(s, dv, ssid, iova[i], false);
 out:
+	pthread_mutex_unlock(&dv->lock);
+}
+
+/* ---- instance removal, device hot-unplug ---- */
+
+/*
+ * Put (@dv, each ssid) back where @was says, after a plug (attach failures
+ * are counted as any other).  The caller holds dv->lock.
+ */
+static void scn_dev_reattach(struct scn *s, struct scn_device *dv, const int *was)
+{
+	uint32_t j;
+
+	for (j = 0; j < dv->nr_ssids; j++)
+		if (was[j] >= 0 && dv->cur[j] != was[j])
+			scn_attach(s, dv, j, was[j]);
+}
+
+/*
+ * Hot-unplug @dv: no more DMA from it, every ssid detached (the driver's
+ * detach: the configuration blocks, the ATC is invalidated, the domains'
+ * arrays let go of it), then its master removed.  Where it was attached is
+ * kept in @was.  On an error the device is put back as it was (attached
+ * again where it was) and the error returned.  The caller holds dv->lock.
+ */
+static int scn_dev_unplug(struct scn *s, struct scn_device *dv, int *was)
+{
+	uint32_t j;
+	int ret = 0;
+
+	/* Relaxed: a hint to the DMA engines (see scn_op_dma()). */
+	__atomic_store_n(&dv->gone, 1, __ATOMIC_RELAXED);
+	for (j = 0; j < dv->nr_ssids; j++) {
+		was[j] = dv->cur[j];
+		if (dv->cur[j] >= 0 && !ret)
+			ret = scn_attach(s, dv, j, -1);
+	}
+	if (!ret)
+		ret = s->arch->device_destroy(s, dv);
+	if (ret) {
+		scn_dev_reattach(s, dv, was);
+		__atomic_store_n(&dv->gone, 0, __ATOMIC_RELAXED);
+		return ret;
+	}
+	dv->drv = NULL;
+	dv->tx = NULL;
+	return 0;
+}
+
+/*
+ * Plug @dv back: a new master on its instance's driver, attached again
+ * where @was says.  When the master cannot be created (out of memory, or
+ * the instance has no driver) the device stays unplugged for good: later
+ * operations skip it.  The caller holds dv->lock.
+ */
+static int scn_dev_plug(struct scn *s, struct scn_device *dv, const int *was)
+{
+	int ret = s->inst[dv->inst].up ? s->arch->device_init(s, dv) : -ENODEV;
+
+	if (ret)
+		return ret;
+	scn_dev_reattach(s, dv, was);
+	__atomic_store_n(&dv->gone, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * Remove an instance's driver while the load goes on, as an unbind would:
+ * its devices unplugged (detached, masters removed), then the driver's
+ * destroy, which unregisters the instance from the core - every domain's
+ * array rebuilt without its entries, one grace period waited before
+ * anything readers may still walk is freed - and disables the unit.
+ * Invalidations of other instances' domains and DMA go on meanwhile.  Then
+ * the driver probes the unit again and the devices come back, attached as
+ * before.  The devices' locks are taken in index order (every other
+ * operation takes one device lock at a time), so attach operations on
+ * them wait.
+ */
+void scn_op_remove(struct scn *s, uint64_t *rng)
+{
+	static const int none[INVT_SCN_MAX_PASIDS] = { [0 ... INVT_SCN_MAX_PASIDS - 1] = -1 };
+	unsigned int i = scn_below(rng, s->p->instances), k, n = 0, off = 0;
+	struct scn_device *mine[INVT_SCN_MAX_DEVICES];
+	int (*was)[INVT_SCN_MAX_PASIDS];
+	char err[128];
+
+	was = calloc(INVT_SCN_MAX_DEVICES, sizeof(*was));
+	if (!was)
+		return;
+	for (k = 0; k < s->nr_dev; k++) {
+		if (s->dev[k].inst != i)
+			continue;
+		mine[n++] = &s->dev[k];
+		pthread_mutex_lock(&s->dev[k].lock);
+	}
+	if (!s->inst[i].up)
+		goto out;	/* its probe failed before: it stays removed */
+	for (off = 0; off < n; off++) {
+		if (!mine[off]->drv) {
+			memcpy(was[off], none, sizeof(none));
+			continue;
+		}
+		if (scn_dev_unplug(s, mine[off], was[off]))
+			goto replug;
+	}
+	scn_flight(s, "remove", i, 0, 0, INVT_MEM_NO_DOMAIN, 0, 0, 0);
+	if (s->arch->drv_down(s, i))
+		goto replug;
+	/* Threaded: the load runs a while with the instance gone. */
+	if (s->p->threaded)
+		sched_yield();
+	if (s->arch->drv_up(s, i, err, sizeof(err)))
+		goto out;	/* its devices stay unplugged */
+	scn_flight(s, "probe", i, 0, 0, INVT_MEM_NO_DOMAIN, 0, 0, 0);
+	scn_count(&s->res->removals, 1);
+replug:
+	for (k = 0; k < off; k++)
+		scn_dev_plug(s, mine[k], was[k]);
+out:
+	while (n--)
+		pthread_mutex_unlock(&mine[n]->lock);
+	free(was);
+}
+
+/* Hot-unplug a device while the load goes on, then plug it back. */
+void scn_op_unplug(struct scn *s, uint64_t *rng)
+{
+	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
+	int was[INVT_SCN_MAX_PASIDS];
+
+	pthread_mutex_lock(&dv->lock);
+	if (dv->drv && !scn_dev_unplug(s, dv, was)) {
+		scn_flight(s, "unplug", dv->inst, dv->sid, 0, INVT_MEM_NO_DOMAIN, 0, 0, 0);
+		/* Threaded: the load runs a while without the device. */
+		if (s->p->threaded)
+			sched_yield();
+		if (!scn_dev_plug(s, dv, was))
+			scn_count(&s->res->unplugs, 1);
+	}
 	pthread_mutex_unlock(&dv->lock);
 }
 

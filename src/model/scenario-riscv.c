@@ -26,6 +26,43 @@ static void rv_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsigne
 	scn_trace_hash(arg, instance, dw, 2, err);
 }
 
+/* The driver of IOMMU @i: a probe, as at boot or after a removal. */
+static int rv_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
+{
+	struct rv_glue *g = s->glue;
+	struct invt_rv_config dc = {
+		.id = i, .cmdq_log2size = 8, .caps = { .napot = s->p->ril }, .ats = true,
+		.mem = &s->dma_ops, .hooks = &s->hooks, .pscids = &g->pscids,
+		.regs = invt_mrv_regs(s->inst[i].hw),
+	};
+	struct invt_rv *rv = calloc(1, sizeof(*rv));
+	int ret;
+
+	if (!rv)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	ret = invt_rv_init(rv, &s->ctx, &dc);
+	if (ret) {
+		free(rv);
+		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
+	}
+	s->inst[i].drv = rv;
+	s->inst[i].up = true;
+	return 0;
+}
+
+/* IOMMU @i's driver goes (its masters are gone); the modelled IOMMU stays. */
+static int rv_drv_down(struct scn *s, unsigned int i)
+{
+	int ret = invt_rv_destroy(s->inst[i].drv);
+
+	if (ret)
+		return ret;
+	free(s->inst[i].drv);
+	s->inst[i].drv = NULL;
+	s->inst[i].up = false;
+	return 0;
+}
+
 static int rv_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 {
 	const struct invt_scn_params *p = s->p;
@@ -38,13 +75,8 @@ static int rv_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 		.atc_window = scn_atc_window, .window_arg = s,
 		.trace = p->threaded ? NULL : rv_trace, .trace_arg = s,
 	};
-	struct invt_rv_config dc = {
-		.id = i, .cmdq_log2size = 8, .caps = { .napot = p->ril }, .ats = true,
-		.mem = &s->dma_ops, .hooks = &s->hooks,
-	};
 	struct rv_glue *g = s->glue;
 	struct invt_mrv *hw;
-	struct invt_rv *rv;
 	int ret;
 
 	if (!g) {
@@ -57,7 +89,6 @@ static int rv_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 			return snprintf(err, errlen, "PSCID space: %s", strerror(-ret)), ret;
 		g->pscids_up = true;
 	}
-	dc.pscids = &g->pscids;
 	ret = invt_mrv_create(&mc, s->mem, s->oracle, &hw);
 	if (ret)
 		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
@@ -65,16 +96,7 @@ static int rv_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 	ret = invt_mrv_start(hw);
 	if (ret)
 		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
-	rv = calloc(1, sizeof(*rv));
-	if (!rv)
-		return snprintf(err, errlen, "out of memory"), -ENOMEM;
-	s->inst[i].drv = rv;
-	dc.regs = invt_mrv_regs(hw);
-	ret = invt_rv_init(rv, &s->ctx, &dc);
-	if (ret)
-		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
-	s->inst[i].up = true;
-	return 0;
+	return rv_drv_up(s, i, err, errlen);
 }
 
 static void rv_inst_destroy(struct scn *s, unsigned int i)
@@ -155,7 +177,10 @@ static int rv_device_init(struct scn *s, struct scn_device *dv)
 
 	if (!m || !a)
 		goto fail;
-	ret = invt_mrv_add_device(s->inst[dv->inst].hw, dv->sid, dv->ats ? SCN_ATC_ENTRIES : 0);
+	/* A re-plugged device is the one the IOMMU had. */
+	ret = dv->hw_dev ? 0 : invt_mrv_add_device(s->inst[dv->inst].hw, dv->sid,
+						    dv->ats ? SCN_ATC_ENTRIES : 0);
+	dv->hw_dev |= !ret;
 	if (!ret)
 		ret = invt_rv_master_init(m, s->inst[dv->inst].drv, &dv->sid, 1, dv->nr_ssids,
 					  dv->ats);
@@ -302,6 +327,8 @@ const struct scn_arch scn_arch_riscv = {
 	.name = "riscv",
 	.inst_init = rv_inst_init,
 	.inst_destroy = rv_inst_destroy,
+	.drv_up = rv_drv_up,
+	.drv_down = rv_drv_down,
 	.inst_stats = rv_inst_stats,
 	.inst_events = rv_inst_events,
 	.cost_ns = rv_cost_ns,

@@ -80,6 +80,46 @@ static struct smmu_glue *glue(struct scn *s)
 	return s->glue;
 }
 
+/*
+ * The driver of instance @i over its modelled SMMU: a probe, as at boot or
+ * after a removal (what the SMMU supports - RIL, ATS, OAS, table formats - the driver
+ * finds in its ID registers).
+ */
+static int smmu_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
+{
+	struct smmu_glue *g = s->glue;
+	struct invt_smmu_config dc = {
+		.id = i, .cmdq_log2size = 8, .sid_bits = s->p->smmu_2lvl ? 16 : SCN_SID_BITS,
+		.mem = &g->mem, .hooks = &g->hooks, .regs = invt_msmmu_regs(s->inst[i].hw),
+	};
+	struct invt_smmu *smmu = calloc(1, sizeof(*smmu));
+	int ret;
+
+	if (!smmu)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	ret = invt_smmu_init(smmu, &s->ctx, &dc);
+	if (ret) {
+		free(smmu);
+		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
+	}
+	s->inst[i].drv = smmu;
+	s->inst[i].up = true;
+	return 0;
+}
+
+/* Instance @i's driver goes (its masters are gone); the modelled SMMU stays. */
+static int smmu_drv_down(struct scn *s, unsigned int i)
+{
+	int ret = invt_smmu_destroy(s->inst[i].drv);
+
+	if (ret)
+		return ret;
+	free(s->inst[i].drv);
+	s->inst[i].drv = NULL;
+	s->inst[i].up = false;
+	return 0;
+}
+
 static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 {
 	const struct invt_scn_params *p = s->p;
@@ -93,17 +133,11 @@ static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errle
 		.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
 		.trace = p->threaded ? NULL : glue_trace, .trace_arg = s,
 	};
-	/* What the SMMU supports (RIL, ATS, OAS, table formats) the driver probes. */
-	struct invt_smmu_config dc = { .id = i, .cmdq_log2size = 8,
-				       .sid_bits = p->smmu_2lvl ? 16 : SCN_SID_BITS };
 	struct invt_msmmu *hw;
-	struct invt_smmu *smmu;
 	int ret;
 
 	if (!g)
 		return snprintf(err, errlen, "out of memory"), -ENOMEM;
-	dc.mem = &g->mem;
-	dc.hooks = &g->hooks;
 	ret = invt_msmmu_create(&mc, s->mem, s->oracle, &hw);
 	if (ret)
 		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
@@ -111,16 +145,7 @@ static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errle
 	ret = invt_msmmu_start(hw);
 	if (ret)
 		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
-	smmu = calloc(1, sizeof(*smmu));
-	if (!smmu)
-		return snprintf(err, errlen, "out of memory"), -ENOMEM;
-	s->inst[i].drv = smmu;
-	dc.regs = invt_msmmu_regs(hw);
-	ret = invt_smmu_init(smmu, &s->ctx, &dc);
-	if (ret)
-		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
-	s->inst[i].up = true;
-	return 0;
+	return smmu_drv_up(s, i, err, errlen);
 }
 
 static void smmu_inst_destroy(struct scn *s, unsigned int i)
@@ -200,8 +225,10 @@ static int smmu_device_init(struct scn *s, struct scn_device *dv)
 
 	if (!m || !a)
 		goto fail;
-	ret = invt_msmmu_add_device(s->inst[dv->inst].hw, dv->sid,
-				    dv->ats ? SCN_ATC_ENTRIES : 0);
+	/* A re-plugged device is the one the SMMU had. */
+	ret = dv->hw_dev ? 0 : invt_msmmu_add_device(s->inst[dv->inst].hw, dv->sid,
+						      dv->ats ? SCN_ATC_ENTRIES : 0);
+	dv->hw_dev |= !ret;
 	if (!ret)
 		ret = invt_smmu_master_init(m, s->inst[dv->inst].drv, &dv->sid, 1, dv->nr_ssids,
 					    dv->ats);
@@ -371,6 +398,8 @@ const struct scn_arch scn_arch_smmuv3 = {
 	.name = "smmuv3",
 	.inst_init = smmu_inst_init,
 	.inst_destroy = smmu_inst_destroy,
+	.drv_up = smmu_drv_up,
+	.drv_down = smmu_drv_down,
 	.inst_stats = smmu_inst_stats,
 	.inst_events = smmu_inst_events,
 	.cost_ns = smmu_cost_ns,

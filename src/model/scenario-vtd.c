@@ -22,6 +22,41 @@ static void vtd_trace(void *arg, uint32_t instance, const uint64_t qw[4], unsign
 	scn_trace_hash(arg, instance, qw, 4, outcome);
 }
 
+/* The driver of unit @i: a probe, as at boot or after a removal. */
+static int vtd_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
+{
+	struct invt_vtd_config dc = {
+		.id = i, .queue_qs = 1, .ats = true, .mem = &s->dma_ops, .hooks = &s->hooks,
+		.regs = invt_mvtd_regs(s->inst[i].hw),
+	};
+	struct invt_vtd *vtd = calloc(1, sizeof(*vtd));
+	int ret;
+
+	if (!vtd)
+		return snprintf(err, errlen, "out of memory"), -ENOMEM;
+	ret = invt_vtd_init(vtd, &s->ctx, &dc);
+	if (ret) {
+		free(vtd);
+		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
+	}
+	s->inst[i].drv = vtd;
+	s->inst[i].up = true;
+	return 0;
+}
+
+/* Unit @i's driver goes (its masters are gone); the modelled unit stays. */
+static int vtd_drv_down(struct scn *s, unsigned int i)
+{
+	int ret = invt_vtd_destroy(s->inst[i].drv);
+
+	if (ret)
+		return ret;
+	free(s->inst[i].drv);
+	s->inst[i].drv = NULL;
+	s->inst[i].up = false;
+	return 0;
+}
+
 static int vtd_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 {
 	const struct invt_scn_params *p = s->p;
@@ -34,11 +69,7 @@ static int vtd_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen
 		.atc_window = scn_atc_window, .window_arg = s,
 		.trace = p->threaded ? NULL : vtd_trace, .trace_arg = s,
 	};
-	struct invt_vtd_config dc = {
-		.id = i, .queue_qs = 1, .ats = true, .mem = &s->dma_ops, .hooks = &s->hooks,
-	};
 	struct invt_mvtd *hw;
-	struct invt_vtd *vtd;
 	int ret;
 
 	ret = invt_mvtd_create(&mc, s->mem, s->oracle, &hw);
@@ -48,16 +79,7 @@ static int vtd_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen
 	ret = invt_mvtd_start(hw);
 	if (ret)
 		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
-	vtd = calloc(1, sizeof(*vtd));
-	if (!vtd)
-		return snprintf(err, errlen, "out of memory"), -ENOMEM;
-	s->inst[i].drv = vtd;
-	dc.regs = invt_mvtd_regs(hw);
-	ret = invt_vtd_init(vtd, &s->ctx, &dc);
-	if (ret)
-		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
-	s->inst[i].up = true;
-	return 0;
+	return vtd_drv_up(s, i, err, errlen);
 }
 
 static void vtd_inst_destroy(struct scn *s, unsigned int i)
@@ -123,7 +145,10 @@ static int vtd_device_init(struct scn *s, struct scn_device *dv)
 
 	if (!m || !a)
 		goto fail;
-	ret = invt_mvtd_add_device(s->inst[dv->inst].hw, dv->sid, dv->ats ? SCN_ATC_ENTRIES : 0);
+	/* A re-plugged device is the one the unit had. */
+	ret = dv->hw_dev ? 0 : invt_mvtd_add_device(s->inst[dv->inst].hw, dv->sid,
+						     dv->ats ? SCN_ATC_ENTRIES : 0);
+	dv->hw_dev |= !ret;
 	if (!ret)
 		ret = invt_vtd_master_init(m, s->inst[dv->inst].drv, &dv->sid, 1, dv->nr_ssids,
 					   dv->ats);
@@ -260,6 +285,8 @@ const struct scn_arch scn_arch_vtd = {
 	.name = "vtd",
 	.inst_init = vtd_inst_init,
 	.inst_destroy = vtd_inst_destroy,
+	.drv_up = vtd_drv_up,
+	.drv_down = vtd_drv_down,
 	.inst_stats = vtd_inst_stats,
 	.cost_ns = vtd_cost_ns,
 	.domain_init = vtd_domain_init,

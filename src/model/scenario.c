@@ -312,7 +312,8 @@ static void scn_teardown(struct scn *s)
 				scn_attach(s, dv, j, -1);
 	}
 	for (i = 0; i < s->nr_dev; i++) {
-		s->arch->device_destroy(s, &s->dev[i]);
+		if (s->dev[i].drv)	/* NULL: unplugged for good */
+			s->arch->device_destroy(s, &s->dev[i]);
 		pthread_mutex_destroy(&s->dev[i].lock);
 	}
 	for (i = 0; i < s->nr_dom; i++) {
@@ -457,6 +458,12 @@ static void scn_mix_step(struct scn *s, uint64_t *rng, bool dma)
 	case INVT_SCN_OP_ATTACH:
 	case INVT_SCN_OP_DETACH:
 		scn_op_attach_mixed(s, rng, op == INVT_SCN_OP_DETACH);
+		break;
+	case INVT_SCN_OP_REMOVE:
+		scn_op_remove(s, rng);
+		break;
+	case INVT_SCN_OP_UNPLUG:
+		scn_op_unplug(s, rng);
 		break;
 	default:
 		scn_op_dma(s, rng, 0, 1);

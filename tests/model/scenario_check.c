@@ -7,6 +7,7 @@
  *                  [--arch smmuv3|vtd|riscv] [--instances N] [--devices N] [--domains N]
  *                  [--until-accesses N] [--until-invalidations N] [--until-attaches N]
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
+ *                  [--removal N]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT] [--all-runs]]
  *
  * Tests stop on work done, never on time: --until-* run the load until at
@@ -21,8 +22,10 @@
  * every invalidation cost exactly the minimum of the policy in force, and
  * (SMMUv3) no ILLEGAL STE or CD was fetched, no C_BAD_CD was recorded, no
  * register handshake was broken and stage-2 domains translated; --twice
- * runs the same seed again
- * and requires the identical command stream.
+ * runs the same seed again and requires the identical command stream.
+ * --removal N adds instance removal and device hot-unplug to the mix (map
+ * 4, unmap 2, attach 3, detach 1, remove 1, unplug 1, inline dma 10) and
+ * requires at least N of each to have completed.
  * With --ablate: runs seeds seed, seed+1, ... with the rule switched off,
  * each stopping at its first violation, until one found the expected class
  * or --runs seeds were tried (--all-runs or --min-rate: all of them, to
@@ -58,6 +61,9 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	       (unsigned long long)r->detaches, (unsigned long long)r->replaces,
 	       (unsigned long long)r->invalidations, (unsigned long long)r->commands,
 	       (unsigned long long)r->syncs, r->stalled ? "; STALLED" : "");
+	if (r->removals || r->unplugs)
+		printf("; removals %llu unplugs %llu", (unsigned long long)r->removals,
+		       (unsigned long long)r->unplugs);
 	if (!p->threaded)
 		printf("; invalidation commands %llu = minimum %llu (%llu mismatches)",
 		       (unsigned long long)r->inv_commands, (unsigned long long)r->inv_minimum,
@@ -122,6 +128,7 @@ int main(int argc, char **argv)
 	unsigned long long min_accesses = 0;
 	unsigned int runs = 1, min_rate = 0, hits = 0, i;
 	const char *expect = NULL;
+	unsigned long long min_removals = 0;
 	bool twice = false, all_runs = false;
 	int k, cls = -1;
 
@@ -170,6 +177,13 @@ int main(int argc, char **argv)
 			p.until.attaches = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--min-accesses")) {
 			min_accesses = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--removal")) {
+			min_removals = strtoull(v, NULL, 0), k++;
+			memcpy(p.mix, (unsigned int[INVT_SCN_OP_NR]){
+				[INVT_SCN_OP_MAP] = 4, [INVT_SCN_OP_UNMAP] = 2,
+				[INVT_SCN_OP_ATTACH] = 3, [INVT_SCN_OP_DETACH] = 1,
+				[INVT_SCN_OP_REMOVE] = 1, [INVT_SCN_OP_UNPLUG] = 1,
+				[INVT_SCN_OP_DMA] = 10 }, sizeof(p.mix));
 		} else if (v && !strcmp(a, "--ablate")) {
 			p.ablate = v, k++;
 		} else if (v && !strcmp(a, "--expect")) {
@@ -219,6 +233,11 @@ int main(int argc, char **argv)
 	if (r.oracle.accesses < min_accesses) {
 		printf("FAIL: too little work: %llu accesses checked, fewer than %llu\n",
 		       (unsigned long long)r.oracle.accesses, min_accesses);
+		return 1;
+	}
+	if (r.removals < min_removals || r.unplugs < min_removals) {
+		printf("FAIL: %llu instance removals and %llu device unplugs, fewer than %llu\n",
+		       (unsigned long long)r.removals, (unsigned long long)r.unplugs, min_removals);
 		return 1;
 	}
 	if (r.illegal_cfg || r.handshake_errors) {
