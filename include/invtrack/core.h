@@ -167,16 +167,29 @@ struct invt_range {
  *	Returns 0, or a negative errno (an illegal command, an ATC
  *	invalidation that timed out, a completion that never came): the
  *	commands before it may not all have taken effect.
+ * @errors: optional: command errors the queue went through so far (errors
+ *	the driver recovered from: illegal commands, ATC invalidation
+ *	time-outs), monotonic.  The engine reads it before a batch and after
+ *	its wait: when it grew, an error may have lost a command of the batch
+ *	whichever completion heard of it, and the batch is sent again, up to
+ *	INVT_CMD_RETRIES times.  Drivers do the same with their own commands.
  *
- * All four run on the invalidation fast path: no allocation, no sleeping
+ * All five run on the invalidation fast path: no allocation, no sleeping
  * lock in the common case.
  */
+/*
+ * Times a batch of commands is sent again after a command error on its queue
+ * may have lost one of them (struct invt_iommu_ops, @errors).
+ */
+#define INVT_CMD_RETRIES 3
+
 struct invt_iommu_ops {
 	void (*build)(struct invt_batch *b, const struct invt_inv *inv,
 		      const struct invt_range *r);
 	void (*build_sync)(struct invt_batch *b);
 	int (*submit)(struct invt_batch *b, uint64_t *token);
 	int (*wait)(struct invt_iommu *iommu, uint64_t token);
+	uint64_t (*errors)(struct invt_iommu *iommu);
 };
 
 /*

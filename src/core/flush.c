@@ -21,10 +21,29 @@
 /* Instances whose completions are awaited together; more are waited in groups. */
 #define INVT_MAX_PENDING 16
 
+/*
+ * An instance's batch is sent again (up to INVT_CMD_RETRIES times) after a
+ * command error on its queue: its completion reported -EIO, or the queue's
+ * error count grew meanwhile (a command refused, an ATC invalidation that
+ * timed out).  What the error lost is sent again, the rest costs a repeat.
+ */
+
+/*
+ * A submitted batch: its instance's run [i, end) of the array, its
+ * completion, the queue's error count before it.
+ */
 struct pending {
 	struct invt_iommu *iommu;
 	uint64_t token;
+	size_t i;
+	size_t end;
+	uint64_t errors;
 };
+
+static uint64_t queue_errors(struct invt_iommu *iommu)
+{
+	return iommu->ops->errors ? iommu->ops->errors(iommu) : 0;
+}
 
 /* invt_batch_init(), inlined on the fast path. */
 static inline void batch_init(struct invt_batch *b, struct invt_iommu *iommu)
@@ -204,14 +223,45 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 	return true;
 }
 
-/* Wait for every pending completion, even after an error; keep the first. */
-static void wait_all(struct pending *p, unsigned int *n, int *err)
+/*
+ * Wait for every pending completion of pass @pass, even after an error;
+ * keep the first.  A batch whose completion reports a command error, or
+ * whose queue counted one while it ran (the completion that heard of it may
+ * be an earlier one of the batch, or another thread's), is built and sent
+ * again (and waited for), up to INVT_CMD_RETRIES times: the queue skipped
+ * the failed command (IHI0070 §7.1, VT-d §6.5.2.10, RISC-V IOMMU §3.1.1),
+ * so what it would have invalidated may still be cached.  Other errors
+ * (-ETIMEDOUT: a dead queue) are not retried.
+ */
+static void wait_all(struct invt_ctx *ctx, const struct invt_invs *invs, int pass, int first,
+		     const struct invt_range *r, struct pending *p, unsigned int *n, int *err)
 {
-	unsigned int i;
+	unsigned int i, tries;
 
 	for (i = 0; i < *n; i++) {
 		int ret = p[i].iommu->ops->wait(p[i].iommu, p[i].token);
+		uint64_t errs = p[i].errors;
 
+		for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+			uint64_t token, now = queue_errors(p[i].iommu);
+			size_t end;
+			int serr = 0;
+
+			if (ret != -EIO && (ret || now == errs))
+				break;
+			errs = now;
+			if (!flush_instance(ctx, invs, p[i].i, p[i].end, &end, pass, first, r,
+					    &token, &serr)) {
+				ret = 0;	/* nothing of it is left to flush */
+				break;
+			}
+			ret = p[i].iommu->ops->wait(p[i].iommu, token);
+			if (!ret)
+				ret = serr;
+		}
+		/* Out of retries with an error still possible: say so. */
+		if (!ret && tries == INVT_CMD_RETRIES && queue_errors(p[i].iommu) != errs)
+			ret = -EIO;
 		if (ret && !*err)
 			*err = ret;
 	}
@@ -237,21 +287,22 @@ static int flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs,
 
 	for (pass = first; pass < INVT_NR_PHASES; pass++) {
 		for (i = 0; i < n; i = end) {
-			uint64_t token;
+			uint64_t token, errors;
 
 			if (!invs->inv[i].iommu) {
 				end = run_end(invs, i, n);
 				continue;
 			}
+			errors = queue_errors(invs->inv[i].iommu);
 			later_passes |= !(invs->inv[i].iommu->flags & INVT_IOMMU_SYNC_ORDERS);
 			if (!flush_instance(ctx, invs, i, n, &end, pass, first, r, &token, &err))
 				continue;
-			pend[npend].iommu = invs->inv[i].iommu;
-			pend[npend].token = token;
+			pend[npend] = (struct pending){ .iommu = invs->inv[i].iommu, .token = token,
+							.i = i, .end = end, .errors = errors };
 			if (++npend == INVT_MAX_PENDING)
-				wait_all(pend, &npend, &err);
+				wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
 		}
-		wait_all(pend, &npend, &err);
+		wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
 		if (!later_passes)
 			break;
 	}
