@@ -187,14 +187,25 @@ static int smmu_wait(struct invt_iommu *iommu, uint64_t token)
 	return ret;
 }
 
+/* Command errors recovered on the Command queue (relaxed: a count). */
+static uint64_t smmu_errors(struct invt_iommu *iommu)
+{
+	const struct invt_smmu_cmdq_stats *st = &invt_smmu_from_iommu(iommu)->cmdq.stats;
+
+	return __atomic_load_n(&st->ill, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&st->abt, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&st->atc_inv_sync, __ATOMIC_RELAXED);
+}
+
 static const struct invt_iommu_ops smmu_ops = {
 	.build = smmu_build,
 	.build_sync = smmu_build_sync,
 	.submit = smmu_submit,
 	.wait = smmu_wait,
+	.errors = smmu_errors,
 };
 
-int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncmds)
+static int smmu_submit_wait_once(struct invt_smmu *smmu, const void *cmds, uint32_t ncmds)
 {
 	uint64_t token = 0;
 	int ret;
@@ -214,6 +225,29 @@ int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncm
 		stat_add(&smmu->stats.wait_errors, 1);
 	hook_waited(smmu);
 	return ret;
+}
+
+/*
+ * A command error on the queue while these commands ran (their CMD_SYNC
+ * failed, or another one heard of it) may have skipped one of them: send
+ * them again (configuration and TLB invalidations are idempotent), up to
+ * INVT_CMD_RETRIES times, as the core does with its batches.
+ */
+int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncmds)
+{
+	uint64_t errs = smmu_errors(&smmu->iommu);
+	unsigned int tries;
+	int ret = smmu_submit_wait_once(smmu, cmds, ncmds);
+
+	for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+		uint64_t now = smmu_errors(&smmu->iommu);
+
+		if (ret != -EIO && (ret || now == errs))
+			return ret;
+		errs = now;
+		ret = smmu_submit_wait_once(smmu, cmds, ncmds);
+	}
+	return !ret && smmu_errors(&smmu->iommu) != errs ? -EIO : ret;
 }
 
 /* ------------------------------------------------------------- instance */
