@@ -310,11 +310,22 @@ static int vtd_wait(struct invt_iommu *iommu, uint64_t token)
 	return vtd_complete(invt_vtd_from_iommu(iommu), 0, token);
 }
 
+/* Queue errors recovered: IQE, ITE, ICE (relaxed: a count). */
+static uint64_t vtd_errors(struct invt_iommu *iommu)
+{
+	const struct invt_vtd_qi_stats *st = &invt_vtd_from_iommu(iommu)->qi.stats;
+
+	return __atomic_load_n(&st->iqe, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&st->ite, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&st->ice, __ATOMIC_RELAXED);
+}
+
 static const struct invt_iommu_ops vtd_ops = {
 	.build = vtd_build,
 	.build_sync = vtd_build_sync,
 	.submit = vtd_submit,
 	.wait = vtd_wait,
+	.errors = vtd_errors,
 };
 
 int invt_vtd_submit_wait(struct invt_vtd *vtd, const void *descs, uint32_t n)
