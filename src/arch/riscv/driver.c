@@ -186,11 +186,22 @@ static int rv_wait(struct invt_iommu *iommu, uint64_t token)
 	return rv_wait_token(invt_rv_from_iommu(iommu), token);
 }
 
+/* Command queue errors recovered: cmd_ill, cmd_to, cqmf (relaxed: a count). */
+static uint64_t rv_errors(struct invt_iommu *iommu)
+{
+	const struct invt_rv_cmdq_stats *st = &invt_rv_from_iommu(iommu)->cmdq.stats;
+
+	return __atomic_load_n(&st->ill, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&st->cmd_to, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&st->cqmf, __ATOMIC_RELAXED);
+}
+
 static const struct invt_iommu_ops rv_ops = {
 	.build = rv_build,
 	.build_sync = rv_build_sync,
 	.submit = rv_submit,
 	.wait = rv_wait,
+	.errors = rv_errors,
 };
 
 int invt_rv_submit_wait(struct invt_rv *rv, const void *cmds, uint32_t ncmds)
