@@ -127,10 +127,12 @@ fuzz: deps
 
 # Every architecture, threaded and inline, rotating scenario shapes, a fresh
 # seed per run; failures keep their seed and replay command in $(BUILD)/soak.
+# ACCESSES=N stops once N accesses were checked (SECONDS=0: no time limit).
 SECONDS ?= 60
+ACCESSES ?= 0
 soak: build
 	python3 tools/soak.py --invtrack $(BUILD)/tools/invtrack --seconds $(SECONDS) \
-		--out $(BUILD)/soak
+		--accesses $(ACCESSES) --out $(BUILD)/soak
 
 # make run ARGS="--seconds 3 --json": options of `invtrack run` (see invtrack run --help).
 ARGS ?=

@@ -380,6 +380,12 @@ static void key_value(const struct cli_opts *o, int k, char *buf, size_t len)
 	case CLI_KEY_OAS:
 		snprintf(buf, len, "%u", p->oas ? p->oas : 48);
 		break;
+	case CLI_KEY_QUEUE_SLOTS:
+		snprintf(buf, len, "%u", p->queue_slots ? p->queue_slots : 256);
+		break;
+	case CLI_KEY_FAULTS:
+		cli_fmt_real(buf, len, p->faults);
+		break;
 	case CLI_KEY_COST:
 		snprintf(buf, len, "%s", o->cost_file[0] ? o->cost_file : "none");
 		break;

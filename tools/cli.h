@@ -45,6 +45,9 @@
  * @CLI_KEY_RANGE_INV: "range-inv": on or off.
  * @CLI_KEY_IOTLB_TAGS: "iotlb-tags": device (strictest) or domain.
  * @CLI_KEY_OAS: "oas": SMMUv3 output address size (SMMU_IDR5.OAS) in bits.
+ * @CLI_KEY_QUEUE_SLOTS: "queue-slots": command queue entries (VT-d: at
+ *	least 128).
+ * @CLI_KEY_FAULTS: "faults": injected hardware faults per command.
  * @CLI_KEY_COST: "cost": a cost table file, or none.
  * @CLI_KEY_ABLATE: "ablate": a rule, or none (ablation builds).
  * @CLI_KEY_DELAYS: "delays": on or off: delays at the core's protocol points
@@ -68,6 +71,8 @@ enum cli_key {
 	CLI_KEY_RANGE_INV,
 	CLI_KEY_IOTLB_TAGS,
 	CLI_KEY_OAS,
+	CLI_KEY_QUEUE_SLOTS,
+	CLI_KEY_FAULTS,
 	CLI_KEY_COST,
 	CLI_KEY_ABLATE,
 	CLI_KEY_DELAYS,

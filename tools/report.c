@@ -213,6 +213,20 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		if (r->by_op[op])
 			fprintf(f, "  %-20s %" PRIu64 "\n", n ? n : "?", r->by_op[op]);
 	}
+	fprintf(f, "  queue: %u slots, found full %" PRIu64 " times\n",
+		o->p.queue_slots ? o->p.queue_slots : 256, r->queue_full_waits);
+	if (o->p.faults > 0 || r->faults.injected) {
+		unsigned int k;
+
+		fprintf(f, "faults: %" PRIu64 " injected, %" PRIu64 " recovered", r->faults.injected,
+			r->faults.recovered);
+		for (k = 0; k < INVT_HW_FAULT_NR; k++)
+			if (invt_scn_fault_name(o->p.arch, k))
+				fprintf(f, "%s %s %" PRIu64 "/%" PRIu64, k ? "," : " (",
+					invt_scn_fault_name(o->p.arch, k), r->faults.kind_injected[k],
+					r->faults.kind_recovered[k]);
+		fprintf(f, ")\n");
+	}
 	text_violations(f, o, r);
 }
 
@@ -343,6 +357,8 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	fprintf(f, ", \"ablate\": ");
 	json_str(f, o->ablate[0] ? o->ablate : NULL);
 	fprintf(f, ", \"delays\": %s", p->delays ? "true" : "false");
+	fprintf(f, ", \"queue_slots\": %u, \"faults\": %g",
+		p->queue_slots ? p->queue_slots : 256, p->faults);
 	fprintf(f, ", \"mix\": ");
 	cli_fmt_mix(mix, sizeof(mix), p->mix);
 	json_str(f, mix);
@@ -398,6 +414,22 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		first = false;
 	}
 	fprintf(f, "},\n");
+	fprintf(f, "  \"queue\": {\"slots\": %u, \"full_waits\": %" PRIu64 "},\n",
+		o->p.queue_slots ? o->p.queue_slots : 256, r->queue_full_waits);
+	fprintf(f, "  \"faults\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64
+		", \"by_kind\": {", r->faults.injected, r->faults.recovered);
+	first = true;
+	for (op = 0; op < INVT_HW_FAULT_NR; op++) {
+		const char *n = invt_scn_fault_name(o->p.arch, op);
+
+		if (!n)
+			continue;
+		fprintf(f, "%s\"%s\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64 "}",
+			first ? "" : ", ", n, r->faults.kind_injected[op],
+			r->faults.kind_recovered[op]);
+		first = false;
+	}
+	fprintf(f, "}},\n");
 	fprintf(f, "  \"violations\": {\"total\": %" PRIu64 ", \"stale_tlb\": %" PRIu64
 		", \"stale_config\": %" PRIu64 ", \"wrong_domain\": %" PRIu64 ", \"first\": [",
 		r->oracle.total, r->oracle.violations[INVT_VIOL_STALE_TLB],

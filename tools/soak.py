@@ -2,18 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 """soak.py - run `invtrack run` over and over with fresh seeds, for a while.
 
-    soak.py [--invtrack PATH] [--seconds N] [--out DIR] [--seed S] [--run-seconds S]
+    soak.py [--invtrack PATH] [--seconds N] [--accesses N] [--out DIR] [--seed S]
+            [--run-seconds S]
 
 Rotates every architecture built in, threaded and inline runs, and scenario
 shapes (ATS on, off and everywhere; PASIDs; one to four instances; range
-invalidation off; more threads; injected faults when the build has
-`--faults`), each run with a new seed drawn from the soak's own seed (printed
+invalidation off; more threads; tiny command queues; instance removal and
+device hot-unplug in the mix; injected faults when the build has `--faults`),
+each run with a new seed drawn from the soak's own seed (printed
 first: it replays the soak's sequence of runs).  Adds up the accesses the
 oracle checked and the violations it found, and ends with
 
     soak: ACCESSES checked accesses, VIOLATIONS violations, RUNS runs, SECONDS s
 
-A run with violations (or, inline, an invalidation that issued more than the
+It stops after --seconds, or once --accesses checked accesses were reached
+(then --seconds 0 means no time limit).  A run with violations (or, inline, an invalidation that issued more than the
 minimum commands) keeps its JSON report and its replay command under
 OUT/soak-failures/ and in OUT/soak-failures.txt; so does a run that could
 not be done.  Exit status: 0 when every run was clean, 1 otherwise, 2 for bad
@@ -38,7 +41,18 @@ SHAPES = [
     ('wide', ['--instances', '4', '--devices', '32', '--domains', '16', '--pasids', '8']),
     ('no-range-inv', ['--range-inv', 'off']),
     ('busy', ['--cpus', '4', '--dma', '4', '--instances', '3']),
+    ('tiny-queues', ['--queue-slots', '4']),
+    ('removal', ['--mix', 'map:4,unmap:2,attach:3,detach:1,remove:1,unplug:1,dma:10']),
 ]
+
+
+def shape_opts(opts, threaded):
+    """A shape's options for this mode (threaded runs take no dma weight)."""
+    if threaded and '--mix' in opts:
+        k = opts.index('--mix') + 1
+        mix = ','.join(w for w in opts[k].split(',') if not w.startswith('dma:'))
+        return opts[:k] + [mix] + opts[k + 1:]
+    return opts
 
 
 def die(msg):
@@ -61,13 +75,16 @@ def main():
     ap = argparse.ArgumentParser(description='soak invtrack run with fresh seeds')
     ap.add_argument('--invtrack', default='build/tools/invtrack')
     ap.add_argument('--seconds', type=float, default=60)
+    ap.add_argument('--accesses', type=int, default=0,
+                    help='stop once this many accesses were checked (0: no such limit)')
     ap.add_argument('--out', default='build/soak')
     ap.add_argument('--seed', type=int, default=None)
     ap.add_argument('--run-seconds', type=float, default=5,
                     help='length of one threaded run (inline runs: also a cap)')
     a = ap.parse_args()
-    if a.seconds <= 0 or a.run_seconds <= 0:
-        die('--seconds and --run-seconds must be positive')
+    if a.seconds < 0 or a.run_seconds <= 0 or a.accesses < 0 or \
+            (a.seconds == 0 and not a.accesses):
+        die('--seconds (or --accesses) and --run-seconds must be positive')
     if not os.access(a.invtrack, os.X_OK):
         die('no invtrack at %s (make build first)' % a.invtrack)
     archs = built_archs(a.invtrack)
@@ -79,16 +96,19 @@ def main():
     seed = a.seed if a.seed is not None else int.from_bytes(os.urandom(6), 'little')
     rng = random.Random(seed)
     os.makedirs(a.out, exist_ok=True)
-    print('soak: seed %d, %g s, %s, threaded and inline, %d shapes%s; failures go to %s' %
-          (seed, a.seconds, ' '.join(archs), len(SHAPES),
+    limit = '%g s' % a.seconds if a.seconds else 'no time limit'
+    if a.accesses:
+        limit += ' or %d accesses' % a.accesses
+    print('soak: seed %d, %s, %s, threaded and inline, %d shapes%s; failures go to %s' %
+          (seed, limit, ' '.join(archs), len(SHAPES),
            ', faults on and off' if faults else '', a.out), flush=True)
 
     start = time.monotonic()
     accesses = violations = runs = bad = 0
     n = 0
     while True:
-        left = a.seconds - (time.monotonic() - start)
-        if left < 0.5:
+        left = a.seconds - (time.monotonic() - start) if a.seconds else a.run_seconds
+        if left < 0.5 or (a.accesses and accesses >= a.accesses):
             break
         arch = archs[n % len(archs)]
         threaded = (n // len(archs)) % 2 == 0
@@ -96,7 +116,8 @@ def main():
         n += 1
         run_seed = rng.getrandbits(63)
         secs = min(a.run_seconds, left)
-        args = ['run', '--quiet', '--json', '--arch', arch, '--seed', str(run_seed)] + opts
+        args = ['run', '--quiet', '--json', '--arch', arch, '--seed', str(run_seed)] + \
+            shape_opts(opts, threaded)
         if threaded:
             args += ['--mode', 'threaded', '--seconds', '%.3f' % secs]
         else:

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <invtrack/model-faults.h>
 #include <invtrack/model-oracle.h>
 
 /* Limits of the parameters. */
@@ -153,6 +154,17 @@ enum invt_scn_op {
  *	(the default): by requester (source-id / device_id and PASID /
  *	process_id), the strictest variant the specifications allow.  SMMUv3
  *	tags its TLB by VMID and ASID in either case.
+ * @queue_slots: command queue entries, a power of two from 2 (0: 256, the
+ *	default).  SMMUv3: SMMU_CMDQ_BASE.LOG2SIZE; RISC-V: cqb.LOG2SZ-1.
+ *	VT-d's invalidation queue has at least 128 256-bit descriptors
+ *	(IQA_REG.QS = 0, rev. 5.x §11.4.9.3): smaller counts give that.
+ * @faults: injected hardware faults: the chance, per command a unit
+ *	consumes, that it fails it (0: none, the default; at most 0.5).  The
+ *	kinds rotate, seeded: SMMUv3 CERROR_ILL (a command corrupted on the
+ *	way) and CERROR_ATC_INV_SYNC (an ATC that does not answer); VT-d IQE,
+ *	ITE (a device-TLB invalidation timed out) and ICE; RISC-V cmd_ill and
+ *	cmd_to; and on every architecture a queue that stalls for a while.
+ *	The drivers recover; invt_scn_result.faults says what happened.
  * @oas: SMMUv3: the SMMUs' output (and input) address size, SMMU_IDR5.OAS
  *	in bits: 36, 40, 42, 44, 48 or 52; 0 means 48.  Drivers size their
  *	domains from it.  Ignored by the other architectures.
@@ -203,6 +215,8 @@ struct invt_scn_params {
 	bool threaded;
 	bool ril;
 	bool iotlb_by_tags;
+	unsigned int queue_slots;
+	double faults;
 	unsigned int oas;
 	bool smmu_2lvl;
 	unsigned int dma_percent;
@@ -227,6 +241,31 @@ struct invt_scn_params {
  *	RIL, seed 1.
  */
 void invt_scn_defaults(struct invt_scn_params *p);
+
+/**
+ * struct invt_scn_faults - injected hardware faults (invt_scn_params.faults).
+ * @injected: faults the units injected.
+ * @recovered: faults the drivers recovered from (an error cleared and the
+ *	queue going again; a stall: the queue consuming again).
+ * @kind_injected: @injected per enum invt_hw_fault (<invtrack/model-faults.h>).
+ * @kind_recovered: @recovered per kind.
+ */
+struct invt_scn_faults {
+	uint64_t injected;
+	uint64_t recovered;
+	uint64_t kind_injected[INVT_HW_FAULT_NR];
+	uint64_t kind_recovered[INVT_HW_FAULT_NR];
+};
+
+/**
+ * invt_scn_fault_name() - an architecture's name of a fault kind.
+ * @arch: as in struct invt_scn_params (NULL: smmuv3).
+ * @kind: an enum invt_hw_fault.
+ *
+ * Return: e.g. "cerror_ill", "ite", "cmd_to", "stall"; NULL for a kind the
+ * architecture does not have.
+ */
+const char *invt_scn_fault_name(const char *arch, unsigned int kind);
 
 /**
  * struct invt_scn_result - what happened.
@@ -308,6 +347,9 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	reached did not grow for @seconds: the load hangs (a machine that is
  *	merely slow or loaded still makes progress).
  * @by_op: commands consumed per opcode, all instances.
+ * @queue_full_waits: times a driver found its command queue full and
+ *	waited for room.
+ * @faults: injected faults and the drivers' recoveries.
  */
 struct invt_scn_result {
 	uint64_t maps;
@@ -359,6 +401,8 @@ struct invt_scn_result {
 	bool stopped_on_violation;
 	bool stalled;
 	uint64_t by_op[256];
+	uint64_t queue_full_waits;
+	struct invt_scn_faults faults;
 };
 
 /**

@@ -109,6 +109,8 @@ typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t 
  * @cfg_entries: configuration cache capacity ((sid, ssid) entries); when
  *	full, a seeded victim is replaced.
  * @seed: seed of every eviction choice of this instance.
+ * @faults: injected faults per command consumed, 0 (none) to 0.5
+ *	(<invtrack/model-faults.h>, smmu_hw_queue_faults()).
  * @cost_ns: optional: modelled cost per opcode in ns (INVT_MSMMU_NR_OPS
  *	entries); NULL keeps the consumer's defaults.
  * @atc_window: optional: called right after an ATC_INV took effect, from
@@ -136,6 +138,7 @@ struct invt_msmmu_config {
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;
 	uint64_t seed;
+	double faults;
 	const uint32_t *cost_ns;
 	void (*atc_window)(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid,
 			   uint64_t iova);
@@ -162,6 +165,8 @@ struct invt_msmmu_config {
  * @illegal_cd: of @c_bad_cd, the ILLEGAL ones (a driver bug).
  * @disabled_aborts: transactions aborted because CR0ACK.SMMUEN was 0.
  * @handshake_errors: register writes the spec forbids (see above).
+ * @faults: faults injected, per enum invt_hw_fault.
+ * @stalls_ended: of the injected stalls, those over.
  * @iotlb: the IOTLB's counters.
  */
 struct invt_msmmu_stats {
@@ -180,6 +185,8 @@ struct invt_msmmu_stats {
 	uint64_t illegal_cd;
 	uint64_t disabled_aborts;
 	uint64_t handshake_errors;
+	uint64_t faults[INVT_HW_FAULT_NR];
+	uint64_t stalls_ended;
 	struct invt_cache_stats iotlb;
 };
 

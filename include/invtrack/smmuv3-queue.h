@@ -35,6 +35,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <invtrack/model-faults.h>
+
 #include <invtrack/compat.h>
 
 /* ------------------------------------------------------------- registers */
@@ -531,6 +533,7 @@ enum smmu_hw_queue_mode {
  *	(likewise).
  * @strtab_cfg: SMMU_STRTAB_BASE_CFG latched with it.
  * @gbpa_abort: GBPA.ABORT in effect (atomic).
+ * @faults: injected faults (smmu_hw_queue_faults(); under @lock).
  * @handshake_errors: register writes the spec forbids that the SMMU saw:
  *	CR0 changed before CR0ACK matched the previous change, SMMU_CMDQ_BASE
  *	changed while CMDQEN was set, SMMU_STRTAB_BASE(_CFG) changed while
@@ -561,8 +564,22 @@ struct smmu_hw_queue {
 	uint64_t strtab_base;
 	uint32_t strtab_cfg;
 	int gbpa_abort;
+	struct invt_hw_faults faults;
 	uint64_t handshake_errors;
 };
+
+/**
+ * smmu_hw_queue_faults() - inject faults into the commands consumed.
+ * @hq: a consumer from smmu_hw_queue_init(), not running yet.
+ * @rate: chance per command, 0 (off) to 0.5 (<invtrack/model-faults.h>).
+ * @seed: the injector's seed.
+ *
+ * ILL: the command stops the queue with CERROR_ILL, unexecuted.
+ * ATC_TIMEOUT (an ATC_INV): not executed, and the next CMD_SYNC stops the
+ * queue with CERROR_ATC_INV_SYNC (IHI0070 §4.7.3).  STALL (threaded mode):
+ * the consumer leaves the queue alone for a while.
+ */
+void smmu_hw_queue_faults(struct smmu_hw_queue *hq, double rate, uint64_t seed);
 
 /**
  * smmu_hw_queue_init() - set up a consumer on @regs.

@@ -181,6 +181,11 @@ struct scn;
  * @inst_init: create instance @i (model, then driver) into s->inst[i].
  * @inst_destroy: destroy it (driver, then model); safe on a partial init.
  * @drv_up: probe instance @i's driver again over its modelled unit.
+ * @drv_stats: add what instance @i's driver counted (queue full waits,
+ *	recoveries from injected faults, per enum invt_hw_fault) to the
+ *	result; called before a driver goes and at the end of the run.
+ * @hw_faults: the faults instance @i's unit injected, per kind; returns the
+ *	stalls that ended.
  * @drv_down: remove instance @i's driver (no master of it left); the
  *	modelled unit stays.  Fails as the driver's destroy does, leaving it.
  * @inst_stats: commands the unit consumed, in total and per op index, and
@@ -215,6 +220,8 @@ struct scn_arch {
 	void (*inst_destroy)(struct scn *s, unsigned int i);
 	int (*drv_up)(struct scn *s, unsigned int i, char *err, size_t errlen);
 	int (*drv_down)(struct scn *s, unsigned int i);
+	void (*drv_stats)(struct scn *s, unsigned int i);
+	uint64_t (*hw_faults)(struct scn *s, unsigned int i, uint64_t *injected);
 	void (*inst_stats)(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
 			   uint64_t *errors);
 	void (*inst_events)(struct scn *s, unsigned int i, struct invt_scn_result *res);
@@ -351,6 +358,7 @@ static inline void scn_count(uint64_t *counter, uint64_t n)
 	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
+unsigned int scn_queue_log2(const struct invt_scn_params *p);
 uint64_t scn_slot_iova(unsigned int slot);
 uint64_t scn_block_iova(unsigned int slot);
 

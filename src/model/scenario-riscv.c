@@ -31,7 +31,7 @@ static int rv_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
 {
 	struct rv_glue *g = s->glue;
 	struct invt_rv_config dc = {
-		.id = i, .cmdq_log2size = 8, .caps = { .napot = s->p->ril }, .ats = true,
+		.id = i, .cmdq_log2size = scn_queue_log2(s->p), .caps = { .napot = s->p->ril }, .ats = true,
 		.mem = &s->dma_ops, .hooks = &s->hooks, .pscids = &g->pscids,
 		.regs = invt_mrv_regs(s->inst[i].hw),
 	};

@@ -89,7 +89,8 @@ static int smmu_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
 {
 	struct smmu_glue *g = s->glue;
 	struct invt_smmu_config dc = {
-		.id = i, .cmdq_log2size = 8, .sid_bits = s->p->smmu_2lvl ? 16 : SCN_SID_BITS,
+		.id = i, .cmdq_log2size = scn_queue_log2(s->p),
+		.sid_bits = s->p->smmu_2lvl ? 16 : SCN_SID_BITS,
 		.mem = &g->mem, .hooks = &g->hooks, .regs = invt_msmmu_regs(s->inst[i].hw),
 	};
 	struct invt_smmu *smmu = calloc(1, sizeof(*smmu));
@@ -107,6 +108,32 @@ static int smmu_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the driver's Command queue went through: full, recoveries. */
+static void smmu_drv_stats(struct scn *s, unsigned int i)
+{
+	struct invt_smmu *smmu = s->inst[i].drv;
+	struct invt_scn_faults *f = &s->res->faults;
+
+	if (!smmu)
+		return;
+	/* Relaxed: the queue's counters are statistics. */
+	scn_count(&s->res->queue_full_waits,
+		  __atomic_load_n(&smmu->cmdq.stats.full_waits, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ILL],
+		  __atomic_load_n(&smmu->cmdq.stats.ill, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ATC_TIMEOUT],
+		  __atomic_load_n(&smmu->cmdq.stats.atc_inv_sync, __ATOMIC_RELAXED));
+}
+
+static uint64_t smmu_hw_faults(struct scn *s, unsigned int i, uint64_t *injected)
+{
+	struct invt_msmmu_stats st;
+
+	invt_msmmu_stats(s->inst[i].hw, &st);
+	memcpy(injected, st.faults, sizeof(st.faults));
+	return st.stalls_ended;
+}
+
 /* Instance @i's driver goes (its masters are gone); the modelled SMMU stays. */
 static int smmu_drv_down(struct scn *s, unsigned int i)
 {
@@ -114,6 +141,7 @@ static int smmu_drv_down(struct scn *s, unsigned int i)
 
 	if (ret)
 		return ret;
+	smmu_drv_stats(s, i);	/* its counters outlive the destroy, not the free */
 	free(s->inst[i].drv);
 	s->inst[i].drv = NULL;
 	s->inst[i].up = false;
@@ -129,7 +157,7 @@ static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errle
 		.ack_lag = SCN_ACK_LAG, .threaded = p->threaded,
 		.sidsize = 16, .st_2lvl = p->smmu_2lvl, .cd2l = p->smmu_2lvl,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
-		.seed = p->seed * 31 + i,
+		.seed = p->seed * 31 + i, .faults = p->faults,
 		.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
 		.trace = p->threaded ? NULL : glue_trace, .trace_arg = s,
 	};
@@ -400,6 +428,8 @@ const struct scn_arch scn_arch_smmuv3 = {
 	.inst_destroy = smmu_inst_destroy,
 	.drv_up = smmu_drv_up,
 	.drv_down = smmu_drv_down,
+	.drv_stats = smmu_drv_stats,
+	.hw_faults = smmu_hw_faults,
 	.inst_stats = smmu_inst_stats,
 	.inst_events = smmu_inst_events,
 	.cost_ns = smmu_cost_ns,

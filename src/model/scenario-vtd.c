@@ -26,7 +26,9 @@ static void vtd_trace(void *arg, uint32_t instance, const uint64_t qw[4], unsign
 static int vtd_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
 {
 	struct invt_vtd_config dc = {
-		.id = i, .queue_qs = 1, .ats = true, .mem = &s->dma_ops, .hooks = &s->hooks,
+		/* 128 << QS descriptors: QS 0 is the smallest queue there is. */
+		.id = i, .queue_qs = scn_queue_log2(s->p) > 7 ? scn_queue_log2(s->p) - 7 : 0,
+		.ats = true, .mem = &s->dma_ops, .hooks = &s->hooks,
 		.regs = invt_mvtd_regs(s->inst[i].hw),
 	};
 	struct invt_vtd *vtd = calloc(1, sizeof(*vtd));

@@ -44,12 +44,35 @@ static double scn_now(void)
 
 #define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
+/* log2 of the command queue's entries (8 by default). */
+unsigned int scn_queue_log2(const struct invt_scn_params *p)
+{
+	unsigned int n = 0;
+
+	while (p->queue_slots >> (n + 1))
+		n++;
+	return p->queue_slots ? n : 8;
+}
+
 static bool scn_until_set(const struct invt_scn_params *p)
 {
 	return p->until.accesses || p->until.invalidations || p->until.attaches;
 }
 
 /* The architectures built in (the build defines INVT_SCN_<ARCH> for each glue). */
+const char *invt_scn_fault_name(const char *arch, unsigned int kind)
+{
+	static const char *const names[3][INVT_HW_FAULT_NR] = {
+		{ "cerror_ill", "cerror_atc_inv_sync", NULL, "stall" },
+		{ "iqe", "ite", "ice", "stall" },
+		{ "cmd_ill", "cmd_to", NULL, "stall" },
+	};
+	unsigned int a = !arch || !strcmp(arch, "smmuv3") ? 0 : !strcmp(arch, "vtd") ? 1 :
+			 !strcmp(arch, "riscv") ? 2 : 3;
+
+	return a < 3 && kind < INVT_HW_FAULT_NR ? names[a][kind] : NULL;
+}
+
 const struct scn_arch *scn_arch_find(const char *name)
 {
 	if (!name || !strcmp(name, "smmuv3"))
@@ -93,6 +116,11 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 	if (p->oas && p->oas != 36 && p->oas != 40 && p->oas != 42 && p->oas != 44 &&
 	    p->oas != 48 && p->oas != 52)
 		return SCN_ERR("oas must be 36, 40, 42, 44, 48 or 52"), -EINVAL;
+	if (p->queue_slots && (p->queue_slots < 2 || p->queue_slots > 65536 ||
+			       (p->queue_slots & (p->queue_slots - 1))))
+		return SCN_ERR("queue slots must be a power of two, 2..65536"), -EINVAL;
+	if (!(p->faults >= 0 && p->faults <= 0.5))
+		return SCN_ERR("faults must be 0..0.5"), -EINVAL;
 	if (p->ats_percent > 100 || p->dma_percent > 100)
 		return SCN_ERR("percentages must be 0..100"), -EINVAL;
 	if (scn_mix_total(p, true) && !scn_mix_total(p, false) && p->threaded)
@@ -593,6 +621,28 @@ static int scn_run_threaded(struct scn *s)
 	return ret;
 }
 
+/* What the units injected and the drivers recovered (those still up). */
+static void scn_collect_faults(struct scn *s)
+{
+	struct invt_scn_faults *f = &s->res->faults;
+	uint64_t injected[INVT_HW_FAULT_NR];
+	unsigned int i, k;
+
+	for (i = 0; i < s->p->instances; i++) {
+		if (s->arch->drv_stats)
+			s->arch->drv_stats(s, i);
+		if (!s->arch->hw_faults)
+			continue;
+		f->kind_recovered[INVT_HW_FAULT_STALL] += s->arch->hw_faults(s, i, injected);
+		for (k = 0; k < INVT_HW_FAULT_NR; k++)
+			f->kind_injected[k] += injected[k];
+	}
+	for (k = 0; k < INVT_HW_FAULT_NR; k++) {
+		f->injected += f->kind_injected[k];
+		f->recovered += f->kind_recovered[k];
+	}
+}
+
 static void scn_collect_result(struct scn *s)
 {
 	struct invt_scn_result *res = s->res;
@@ -609,6 +659,7 @@ static void scn_collect_result(struct scn *s)
 			res->by_op[op] += by_op[op];
 	}
 	res->syncs = res->by_op[s->sync_op];
+	scn_collect_faults(s);
 	scn_hist_finish(&s->cpu_hist);
 	scn_hist_finish(&s->mod_hist);
 	res->cpu_ns_p50 = scn_hist_pct(&s->cpu_hist, 50);

@@ -207,6 +207,7 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	smmu_hw_queue_init(&m->hq, &m->regs, feat, &exec,
 			   cfg->threaded ? SMMU_HW_QUEUE_THREADED : SMMU_HW_QUEUE_INLINE);
 	smmu_hw_queue_ctrl_init(&m->hq, cfg->ack_lag);
+	smmu_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
 	*out = m;
@@ -294,6 +295,7 @@ void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st)
 	st->handshake_errors = __atomic_load_n(&m->hq.handshake_errors, __ATOMIC_RELAXED);
 	st->consumed = __atomic_load_n(&m->hq.consumed, __ATOMIC_RELAXED);
 	st->errors = __atomic_load_n(&m->hq.errors, __ATOMIC_RELAXED);
+	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
 	st->clock_ns = smmu_hw_queue_clock(&m->hq);
 	invt_cache_stats(m->iotlb, &st->iotlb);
 }

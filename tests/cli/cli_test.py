@@ -243,8 +243,8 @@ def check_roundtrip(exe):
         want = {'arch': 'smmuv3', 'instances': '2', 'devices': '8', 'ats': '0.5', 'pasids': '4',
                 'domains': '6', 'cpus': '2', 'dma': '2', 'mix': 'default', 'seconds': '10',
                 'ops': '0', 'seed': '1', 'mode': 'threaded', 'range-inv': 'on',
-                'iotlb-tags': 'device', 'oas': '48', 'cost': 'none', 'ablate': 'none',
-                'delays': 'off'}
+                'iotlb-tags': 'device', 'oas': '48', 'queue-slots': '256', 'faults': '0',
+                'cost': 'none', 'ablate': 'none', 'delays': 'off'}
         if d != want:
             die('default scenario is %s, expected %s' % (d, want))
     print('ok: round trip, default scenario as documented')

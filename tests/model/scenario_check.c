@@ -7,7 +7,8 @@
  *                  [--arch smmuv3|vtd|riscv] [--instances N] [--devices N] [--domains N]
  *                  [--until-accesses N] [--until-invalidations N] [--until-attaches N]
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
- *                  [--removal N]
+ *                  [--removal N] [--queue-slots N] [--min-full-waits N]
+ *                  [--faults RATE --min-faults N] [--watchdog S]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT] [--all-runs]]
  *
  * Tests stop on work done, never on time: --until-* run the load until at
@@ -25,7 +26,14 @@
  * runs the same seed again and requires the identical command stream.
  * --removal N adds instance removal and device hot-unplug to the mix (map
  * 4, unmap 2, attach 3, detach 1, remove 1, unplug 1, inline dma 10) and
- * requires at least N of each to have completed.
+ * requires at least N of each to have completed.  --queue-slots sizes the
+ * command queues and --min-full-waits requires the drivers to have found
+ * them full that often (they wrapped, waited for room and went on).
+ * --faults injects hardware faults and requires at least --min-faults of
+ * them, every one recovered, and no violation.  --watchdog S fails the test
+ * when the run made no progress report for S seconds: the load stops on
+ * work (--until-* or --ops), a run that hangs - threads deadlocked, even
+ * while stopping - is ended by the watchdog, not by meson's timeout.
  * With --ablate: runs seeds seed, seed+1, ... with the rule switched off,
  * each stopping at its first violation, until one found the expected class
  * or --runs seeds were tried (--all-runs or --min-rate: all of them, to
@@ -35,9 +43,12 @@
  * seed of every run.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <invtrack/model-scenario.h>
 
@@ -61,6 +72,12 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	       (unsigned long long)r->detaches, (unsigned long long)r->replaces,
 	       (unsigned long long)r->invalidations, (unsigned long long)r->commands,
 	       (unsigned long long)r->syncs, r->stalled ? "; STALLED" : "");
+	if (r->queue_full_waits)
+		printf("; queue full %llu times", (unsigned long long)r->queue_full_waits);
+	if (r->faults.injected)
+		printf("; faults %llu injected, %llu recovered",
+		       (unsigned long long)r->faults.injected,
+		       (unsigned long long)r->faults.recovered);
 	if (r->removals || r->unplugs)
 		printf("; removals %llu unplugs %llu", (unsigned long long)r->removals,
 		       (unsigned long long)r->unplugs);
@@ -86,11 +103,82 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	}
 }
 
+/*
+ * The watchdog: the run's progress callback (called from its main thread
+ * about every 0.25 s, also while the load runs threaded) stamps the time;
+ * a thread fails the test when no stamp came for wd_seconds.  It compares
+ * times only with each other, never a count with a time.
+ */
+static double wd_seconds;
+static double wd_last;		/* under wd_lock */
+static bool wd_done;		/* under wd_lock */
+static struct invt_scn_progress wd_pr;	/* under wd_lock */
+static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double wd_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void wd_progress(void *arg, const struct invt_scn_progress *pr)
+{
+	(void)arg;
+	pthread_mutex_lock(&wd_lock);
+	wd_last = wd_now();
+	wd_pr = *pr;
+	pthread_mutex_unlock(&wd_lock);
+}
+
+static void *wd_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct timespec ts = { .tv_sec = 1 };
+		bool fire;
+
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&wd_lock);
+		if (wd_done) {
+			pthread_mutex_unlock(&wd_lock);
+			return NULL;
+		}
+		fire = wd_now() - wd_last > wd_seconds;
+		if (fire) {
+			printf("WATCHDOG: no progress for %g s (a deadlock): last report after "
+			       "%.1f s, %llu ops, %llu accesses\n", wd_seconds, wd_pr.elapsed,
+			       (unsigned long long)wd_pr.ops, (unsigned long long)wd_pr.accesses);
+			fflush(stdout);
+			_exit(1);
+		}
+		pthread_mutex_unlock(&wd_lock);
+	}
+}
+
 static int run(const struct invt_scn_params *p, struct invt_scn_result *r)
 {
+	struct invt_scn_params wp = *p;
 	char err[256] = "";
-	int ret = invt_scn_run(p, r, err, sizeof(err));
+	pthread_t wd;
+	int ret;
 
+	if (wd_seconds > 0) {
+		wp.progress = wd_progress;
+		wp.progress_interval = 0.25;
+		wd_done = false;
+		wd_last = wd_now();
+		if (pthread_create(&wd, NULL, wd_thread, NULL))
+			return -EAGAIN;
+	}
+	ret = invt_scn_run(&wp, r, err, sizeof(err));
+	if (wd_seconds > 0) {
+		pthread_mutex_lock(&wd_lock);
+		wd_done = true;
+		pthread_mutex_unlock(&wd_lock);
+		pthread_join(wd, NULL);
+	}
 	if (ret)
 		fprintf(stderr, "scenario_check: %s (%s)\n", err, strerror(-ret));
 	return ret;
@@ -128,7 +216,7 @@ int main(int argc, char **argv)
 	unsigned long long min_accesses = 0;
 	unsigned int runs = 1, min_rate = 0, hits = 0, i;
 	const char *expect = NULL;
-	unsigned long long min_removals = 0;
+	unsigned long long min_removals = 0, min_full = 0, min_faults = 0;
 	bool twice = false, all_runs = false;
 	int k, cls = -1;
 
@@ -177,6 +265,16 @@ int main(int argc, char **argv)
 			p.until.attaches = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--min-accesses")) {
 			min_accesses = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--min-full-waits")) {
+			min_full = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--faults")) {
+			p.faults = strtod(v, NULL), k++;
+		} else if (v && !strcmp(a, "--min-faults")) {
+			min_faults = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--watchdog")) {
+			wd_seconds = strtod(v, NULL), k++;
+		} else if (v && !strcmp(a, "--queue-slots")) {
+			p.queue_slots = strtoul(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--removal")) {
 			min_removals = strtoull(v, NULL, 0), k++;
 			memcpy(p.mix, (unsigned int[INVT_SCN_OP_NR]){
@@ -235,6 +333,17 @@ int main(int argc, char **argv)
 		       (unsigned long long)r.oracle.accesses, min_accesses);
 		return 1;
 	}
+	if (r.queue_full_waits < min_full) {
+		printf("FAIL: the queues were found full %llu times, fewer than %llu\n",
+		       (unsigned long long)r.queue_full_waits, min_full);
+		return 1;
+	}
+	if (r.faults.injected < min_faults || r.faults.recovered != r.faults.injected) {
+		printf("FAIL: %llu faults injected (at least %llu wanted), %llu recovered\n",
+		       (unsigned long long)r.faults.injected, min_faults,
+		       (unsigned long long)r.faults.recovered);
+		return 1;
+	}
 	if (r.removals < min_removals || r.unplugs < min_removals) {
 		printf("FAIL: %llu instance removals and %llu device unplugs, fewer than %llu\n",
 		       (unsigned long long)r.removals, (unsigned long long)r.unplugs, min_removals);
@@ -258,7 +367,9 @@ int main(int argc, char **argv)
 		printf("FAIL: no stage-2 translation\n");
 		return 1;
 	}
-	if (!p.threaded && (r.inv_mismatches || r.inv_commands != r.inv_minimum)) {
+	/* Faults make the drivers send batches again: no minimum then. */
+	if (!p.threaded && !(p.faults > 0) &&
+	    (r.inv_mismatches || r.inv_commands != r.inv_minimum)) {
 		printf("FAIL: invalidations issued more commands than the minimum\n");
 		return 1;
 	}

@@ -43,6 +43,9 @@ _Static_assert(SMMU_HW_CERROR_ILL == INVT_SMMU_CERROR_ILL &&
 /* CMD_SYNC ComplSignal values (IHI0070 §4.7.3). */
 #define HWQ_CS_IRQ	1
 
+/* hwq_execute(): an injected stall; the entry stays for a later run. */
+#define HWQ_STALLED	0x100
+
 /*
  * Default modelled costs, in ns.  ASSUMPTIONS, not measurements: no
  * authoritative published figure exists for SMMUv3 (docs/hardware.md §6 assumes
@@ -114,6 +117,21 @@ static unsigned int hwq_execute(struct smmu_hw_queue *hq, const uint8_t *slot)
 	rc = smmu_hw_decode_le(slot, hq->feat, &cmd, NULL);
 	if (rc != SMMU_HW_CERROR_NONE)
 		return rc;
+	switch (invt_hw_faults_draw(&hq->faults, 1u << INVT_HW_FAULT_ILL |
+				    (cmd.op == SMMU_HW_OP_ATC_INV) << INVT_HW_FAULT_ATC_TIMEOUT |
+				    (hq->mode == SMMU_HW_QUEUE_THREADED) << INVT_HW_FAULT_STALL)) {
+	case INVT_HW_FAULT_ILL:
+		return SMMU_HW_CERROR_ILL;	/* as if corrupted on its way */
+	case INVT_HW_FAULT_ATC_TIMEOUT:
+		/* The device did not answer: its ATC is untouched. */
+		hq->atc_timeout = true;
+		__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[cmd.op], __ATOMIC_RELAXED);
+		return 0;
+	case INVT_HW_FAULT_STALL:
+		return HWQ_STALLED;
+	default:
+		break;
+	}
 	if (cmd.op == SMMU_HW_OP_SYNC) {
 		if (hq->atc_timeout) {
 			hq->atc_timeout = false;
@@ -324,7 +342,7 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 	for (;;) {
 		unsigned int n = 0;
 
-		if (hwq_stopped(hq))
+		if (hwq_stopped(hq) || invt_hw_faults_stalled(&hq->faults))
 			break;
 		/*
 		 * Acquire: pairs with the driver's release store of PROD.
@@ -337,6 +355,8 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 			const uint8_t *slot = mem + ((size_t)(cons & (span >> 1)) << 4);
 
 			err = hwq_execute(hq, slot);
+			if (err == HWQ_STALLED)
+				goto out;
 			if (err) {
 				hwq_raise(hq, cons, err);
 				goto out;
@@ -382,6 +402,11 @@ void smmu_hw_queue_init(struct smmu_hw_queue *hq, struct invt_smmu_regs *regs, u
 		regs->doorbell = hwq_doorbell;
 		regs->doorbell_arg = hq;
 	}
+}
+
+void smmu_hw_queue_faults(struct smmu_hw_queue *hq, double rate, uint64_t seed)
+{
+	invt_hw_faults_init(&hq->faults, rate, seed);
 }
 
 void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)

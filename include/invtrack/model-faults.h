@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * invtrack/model-faults.h - hardware faults a modelled unit injects into its
+ * own command queue, seeded (userspace model).
+ *
+ * A unit's queue consumer draws once per command it is about to execute:
+ * with probability @rate it fails that command instead, with a kind the
+ * command allows (an ATC timeout needs an ATC invalidation), chosen from
+ * the same draw.  Each architecture's consumer (src/arch/<arch>/hw-queue.c)
+ * maps the kinds to its own errors:
+ *
+ *	kind		SMMUv3			VT-d		RISC-V
+ *	ILL		CERROR_ILL		IQE		cqcsr.cmd_ill
+ *	ATC_TIMEOUT	CERROR_ATC_INV_SYNC	ITE		cqcsr.cmd_to
+ *	ICE		-			ICE		-
+ *	STALL		the queue stops consuming for a while (threaded mode)
+ *
+ * An ILL command is not executed (the unit stops on it, as on a command
+ * corrupted on its way); a timed-out ATC invalidation is not executed
+ * either (the device did not answer: what its ATC holds is unknown, the
+ * strictest case); an ICE leaves the invalidation done (a stray
+ * completion); a stall loses nothing.  The drivers must recover so that
+ * nothing but the faulted command is lost and that one is sent again.
+ *
+ * The state belongs to one consumer and is used under its lock; the counts
+ * are read with relaxed atomic loads by statistics.
+ */
+#ifndef INVTRACK_MODEL_FAULTS_H
+#define INVTRACK_MODEL_FAULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/**
+ * enum invt_hw_fault - the kinds of injected faults.
+ * @INVT_HW_FAULT_ILL: the command is refused as illegal.
+ * @INVT_HW_FAULT_ATC_TIMEOUT: an ATC invalidation times out.
+ * @INVT_HW_FAULT_ICE: VT-d: an invalidation completion error.
+ * @INVT_HW_FAULT_STALL: the queue stops consuming for a while.
+ * @INVT_HW_FAULT_NR: number of kinds.
+ */
+enum invt_hw_fault {
+	INVT_HW_FAULT_ILL,
+	INVT_HW_FAULT_ATC_TIMEOUT,
+	INVT_HW_FAULT_ICE,
+	INVT_HW_FAULT_STALL,
+	INVT_HW_FAULT_NR,
+};
+
+/* Consumer runs a stall lasts (threaded mode: the consumer thread's polls). */
+#define INVT_HW_FAULT_STALL_RUNS	256
+
+/**
+ * struct invt_hw_faults - one queue's injector.
+ * @threshold: a draw below it injects (rate * 2^64); 0: never.
+ * @rng: the generator (splitmix64), seeded per unit.
+ * @stall_left: consumer runs the queue still stalls.
+ * @injected: faults injected, per kind (atomic).
+ * @stalls_ended: stalls over: the queue consumes again (atomic).
+ */
+struct invt_hw_faults {
+	uint64_t threshold;
+	uint64_t rng;
+	unsigned int stall_left;
+	uint64_t injected[INVT_HW_FAULT_NR];
+	uint64_t stalls_ended;
+};
+
+/**
+ * invt_hw_faults_init() - arm (or disarm) an injector.
+ * @f: the injector.
+ * @rate: chance per command, 0 (off) to 0.5.
+ * @seed: its seed.
+ */
+static inline void invt_hw_faults_init(struct invt_hw_faults *f, double rate, uint64_t seed)
+{
+	*f = (struct invt_hw_faults){ .rng = seed ^ UINT64_C(0xfa017ed) };
+	if (rate > 0)
+		f->threshold = (uint64_t)(rate * 18446744073709551616.0);
+}
+
+static inline uint64_t invt_hw_faults_rand(struct invt_hw_faults *f)
+{
+	uint64_t z = (f->rng += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/**
+ * invt_hw_faults_draw() - the fault to inject into the next command.
+ * @f: the injector.
+ * @allowed: the kinds this command and unit allow (bit per kind).
+ *
+ * Counts the fault as injected; a STALL also starts the stall.
+ *
+ * Return: the kind, or -1 for none.
+ */
+static inline int invt_hw_faults_draw(struct invt_hw_faults *f, unsigned int allowed)
+{
+	unsigned int k, n = 0, pick;
+	uint64_t r;
+
+	if (!f->threshold || !allowed)
+		return -1;
+	r = invt_hw_faults_rand(f);
+	if (r >= f->threshold)
+		return -1;
+	for (k = 0; k < INVT_HW_FAULT_NR; k++)
+		n += (allowed >> k) & 1;
+	pick = (unsigned int)(invt_hw_faults_rand(f) % n);
+	for (k = 0; k < INVT_HW_FAULT_NR; k++)
+		if (((allowed >> k) & 1) && !pick--)
+			break;
+	if (k == INVT_HW_FAULT_STALL)
+		f->stall_left = INVT_HW_FAULT_STALL_RUNS;
+	/* Relaxed: statistics. */
+	__atomic_fetch_add(&f->injected[k], 1, __ATOMIC_RELAXED);
+	return (int)k;
+}
+
+/**
+ * invt_hw_faults_stalled() - whether the queue stalls in this consumer run.
+ * @f: the injector.
+ *
+ * Return: true (and one run fewer left) while a stall lasts.
+ */
+static inline bool invt_hw_faults_stalled(struct invt_hw_faults *f)
+{
+	if (!f->stall_left)
+		return false;
+	/* Relaxed: statistics. */
+	if (!--f->stall_left)
+		__atomic_fetch_add(&f->stalls_ended, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/**
+ * invt_hw_faults_read() - the counts, for statistics.
+ * @f: the injector.
+ * @out: receives the faults injected per kind.
+ *
+ * Return: the stalls that ended.
+ */
+static inline uint64_t invt_hw_faults_read(const struct invt_hw_faults *f,
+					   uint64_t out[INVT_HW_FAULT_NR])
+{
+	unsigned int k;
+
+	for (k = 0; k < INVT_HW_FAULT_NR; k++)
+		out[k] = __atomic_load_n(&f->injected[k], __ATOMIC_RELAXED);
+	return __atomic_load_n(&f->stalls_ended, __ATOMIC_RELAXED);
+}
+
+#endif /* INVTRACK_MODEL_FAULTS_H */
