@@ -60,6 +60,8 @@ struct unit {
 	size_t waits;		/* SW = 1 waits */
 	unsigned long seen;	/* non-wait descriptors since armed */
 	unsigned long fail_at;	/* reject the fail_at-th; 0: never */
+	uint64_t bad0, bad1;	/* the rejected one: its resends are too */
+	unsigned int resends;	/* resends of it rejected so far */
 	unsigned int doorbells;
 	uint32_t gcmds[8];		/* GCMD writes, the last 8 */
 	unsigned int nr_gcmd;
@@ -112,7 +114,21 @@ static void unit_doorbell(void *arg)
 		qw0 = le64(d);
 		qw1 = le64(d + 8);
 		assert_int_equal(le64(d + 16) | le64(d + 24), 0);	/* qw2, qw3 */
-		if ((qw0 & 0xf) != 5 && u->fail_at && ++u->seen == u->fail_at) {
+		/*
+		 * The driver sends a failed batch again (INVT_CMD_RETRIES
+		 * times): the rejected descriptor's resends are rejected too,
+		 * so that the error reaches the caller; an unwind goes through.
+		 */
+		if ((qw0 & 0xf) != 5 && u->fail_at &&
+		    (++u->seen == u->fail_at ||
+		     (u->seen > u->fail_at && u->resends < INVT_CMD_RETRIES &&
+		      qw0 == u->bad0 && qw1 == u->bad1))) {
+			if (u->seen == u->fail_at)
+				u->resends = 0;
+			else
+				u->resends++;
+			u->bad0 = qw0;
+			u->bad1 = qw1;
 			__atomic_fetch_or(&u->regs.fsts, INVT_VTD_FSTS_IQE, __ATOMIC_RELEASE);
 			return;
 		}
@@ -993,7 +1009,7 @@ static void test_install_error(void **state)
 		invt_invs_free(after);
 		assert_int_equal(invt_device_domain(&m.dev, 0), &da.dom);
 	}
-	assert_int_equal(v->qi.stats.iqe, 2);
+	assert_int_equal(v->qi.stats.iqe, 2 * (1 + INVT_CMD_RETRIES));	/* each sent 4 times */
 	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
 	assert_int_equal(invt_vtd_master_destroy(&m), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&da), 0);

@@ -328,7 +328,7 @@ static const struct invt_iommu_ops vtd_ops = {
 	.errors = vtd_errors,
 };
 
-int invt_vtd_submit_wait(struct invt_vtd *vtd, const void *descs, uint32_t n)
+static int vtd_submit_wait_once(struct invt_vtd *vtd, const void *descs, uint32_t n)
 {
 	uint64_t first = 0, token = 0;
 	int ret = vtd_queue(vtd, descs, n, &first, &token);
@@ -336,6 +336,29 @@ int invt_vtd_submit_wait(struct invt_vtd *vtd, const void *descs, uint32_t n)
 	if (ret)
 		return ret;
 	return vtd_complete(vtd, first, token);
+}
+
+/*
+ * A queue error while these descriptors ran (IQE, ITE, ICE: theirs or
+ * another's) may have skipped one of them: send them again (cache
+ * invalidations are idempotent), up to INVT_CMD_RETRIES times, as the core
+ * does with its batches.
+ */
+int invt_vtd_submit_wait(struct invt_vtd *vtd, const void *descs, uint32_t n)
+{
+	uint64_t errs = vtd_errors(&vtd->iommu);
+	unsigned int tries;
+	int ret = vtd_submit_wait_once(vtd, descs, n);
+
+	for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+		uint64_t now = vtd_errors(&vtd->iommu);
+
+		if (ret != -EIO && (ret || now == errs))
+			return ret;
+		errs = now;
+		ret = vtd_submit_wait_once(vtd, descs, n);
+	}
+	return !ret && vtd_errors(&vtd->iommu) != errs ? -EIO : ret;
 }
 
 /* ------------------------------------------------------------- instance */
