@@ -84,6 +84,14 @@ static void fmt_event(char *buf, size_t len, const struct invt_scn_event *e)
 			 e->t, e->what, dom, e->iova, e->last);
 }
 
+/* Entries per command queue as built (a VT-d queue has at least 128). */
+static unsigned int queue_slots(const struct invt_scn_params *p)
+{
+	unsigned int n = p->queue_slots ? p->queue_slots : 256;
+
+	return p->arch && !strcmp(p->arch, "vtd") && n < 128 ? 128 : n;
+}
+
 static void text_violations(FILE *f, const struct cli_opts *o, const struct invt_scn_result *r)
 {
 	char line[2 * CLI_PATH_MAX + 512];
@@ -214,7 +222,7 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 			fprintf(f, "  %-20s %" PRIu64 "\n", n ? n : "?", r->by_op[op]);
 	}
 	fprintf(f, "  queue: %u slots, found full %" PRIu64 " times\n",
-		o->p.queue_slots ? o->p.queue_slots : 256, r->queue_full_waits);
+		queue_slots(&o->p), r->queue_full_waits);
 	if (o->p.faults > 0 || r->faults.injected) {
 		unsigned int k;
 
@@ -415,7 +423,7 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	}
 	fprintf(f, "},\n");
 	fprintf(f, "  \"queue\": {\"slots\": %u, \"full_waits\": %" PRIu64 "},\n",
-		o->p.queue_slots ? o->p.queue_slots : 256, r->queue_full_waits);
+		queue_slots(&o->p), r->queue_full_waits);
 	fprintf(f, "  \"faults\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64
 		", \"by_kind\": {", r->faults.injected, r->faults.recovered);
 	first = true;

@@ -61,6 +61,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <invtrack/model-faults.h>
 #include <invtrack/model-cache.h>
 #include <invtrack/model-mem.h>
 #include <invtrack/model-oracle.h>
@@ -137,6 +138,8 @@ typedef void (*invt_mvtd_trace_t)(void *arg, uint32_t instance, const uint64_t q
  * @cfg_entries: configuration cache capacity ((requester id, PASID)
  *	entries); when full, a seeded victim is replaced.
  * @seed: seed of every eviction choice of this unit.
+ * @faults: injected faults per descriptor consumed, 0 (none) to 0.5
+ *	(<invtrack/model-faults.h>, vtd_hw_queue_faults()).
  * @cost_ns: optional: modelled cost per op index in ns (INVT_MVTD_NR_OPS
  *	entries); NULL keeps the consumer's defaults.
  * @atc_window: optional: called right after a device-TLB invalidation took
@@ -173,6 +176,7 @@ struct invt_mvtd_config {
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;
 	uint64_t seed;
+	double faults;
 	const uint32_t *cost_ns;
 	void (*atc_window)(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid,
 			   uint64_t iova);
@@ -195,6 +199,8 @@ struct invt_mvtd_config {
  * @translations: translation requests (DMA without ATS, ATS requests).
  * @walks: page-table walks started (IOTLB misses).
  * @cfg_fetches: configuration fetches (configuration cache misses).
+ * @faults: faults injected, per enum invt_hw_fault.
+ * @stalls_ended: of the injected stalls, those over.
  * @iotlb: the IOTLB's counters.
  */
 struct invt_mvtd_stats {
@@ -205,6 +211,8 @@ struct invt_mvtd_stats {
 	uint64_t translations;
 	uint64_t walks;
 	uint64_t cfg_fetches;
+	uint64_t faults[INVT_HW_FAULT_NR];
+	uint64_t stalls_ended;
 	struct invt_cache_stats iotlb;
 };
 

@@ -46,6 +46,45 @@ static int vtd_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the driver's invalidation queue went through: full, recoveries. */
+static void vtd_count(struct scn *s, struct invt_vtd *vtd)
+{
+	struct invt_scn_faults *f = &s->res->faults;
+
+	/* Relaxed: the queue's counters are statistics. */
+	scn_count(&s->res->queue_full_waits,
+		  __atomic_load_n(&vtd->qi.stats.full_waits, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ILL],
+		  __atomic_load_n(&vtd->qi.stats.iqe, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ATC_TIMEOUT],
+		  __atomic_load_n(&vtd->qi.stats.ite, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ICE],
+		  __atomic_load_n(&vtd->qi.stats.ice, __ATOMIC_RELAXED));
+}
+
+/*
+ * The end of the run: an ICE does not stop the queue, so the driver hears
+ * of one at its next poll (a real one: at the fault interrupt); poll once.
+ */
+static void vtd_drv_stats(struct scn *s, unsigned int i)
+{
+	struct invt_vtd *vtd = s->inst[i].drv;
+
+	if (!vtd)
+		return;
+	invt_vtd_qi_poll(&vtd->qi);
+	vtd_count(s, vtd);
+}
+
+static uint64_t vtd_hw_faults(struct scn *s, unsigned int i, uint64_t *injected)
+{
+	struct invt_mvtd_stats st;
+
+	invt_mvtd_stats(s->inst[i].hw, &st);
+	memcpy(injected, st.faults, sizeof(st.faults));
+	return st.stalls_ended;
+}
+
 /* Unit @i's driver goes (its masters are gone); the modelled unit stays. */
 static int vtd_drv_down(struct scn *s, unsigned int i)
 {
@@ -53,6 +92,7 @@ static int vtd_drv_down(struct scn *s, unsigned int i)
 
 	if (ret)
 		return ret;
+	vtd_count(s, s->inst[i].drv);	/* its counters outlive the destroy */
 	free(s->inst[i].drv);
 	s->inst[i].drv = NULL;
 	s->inst[i].up = false;
@@ -67,7 +107,7 @@ static int vtd_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen
 		.pasid_bits = 20, .flts = true, .slts = true, .threaded = p->threaded,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.iotlb_tag = p->iotlb_by_tags ? INVT_MVTD_TAG_DID : INVT_MVTD_TAG_SID,
-		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns,
+		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns, .faults = p->faults,
 		.atc_window = scn_atc_window, .window_arg = s,
 		.trace = p->threaded ? NULL : vtd_trace, .trace_arg = s,
 	};
@@ -289,6 +329,8 @@ const struct scn_arch scn_arch_vtd = {
 	.inst_destroy = vtd_inst_destroy,
 	.drv_up = vtd_drv_up,
 	.drv_down = vtd_drv_down,
+	.drv_stats = vtd_drv_stats,
+	.hw_faults = vtd_hw_faults,
 	.inst_stats = vtd_inst_stats,
 	.cost_ns = vtd_cost_ns,
 	.domain_init = vtd_domain_init,

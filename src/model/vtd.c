@@ -257,6 +257,7 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 			  cfg->threaded ? VTD_HW_QUEUE_THREADED : VTD_HW_QUEUE_INLINE);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
+	vtd_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	m->hq.global_cmd = true;
 	m->hq.gsts_lag = cfg->gsts_lag ? cfg->gsts_lag : 2;
 	*out = m;
@@ -336,6 +337,7 @@ void invt_mvtd_stats(struct invt_mvtd *m, struct invt_mvtd_stats *st)
 	invt_cache_unlock(m->iotlb);
 	st->consumed = __atomic_load_n(&m->hq.consumed, __ATOMIC_RELAXED);
 	st->errors = __atomic_load_n(&m->hq.errors, __ATOMIC_RELAXED);
+	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
 	st->clock_ns = vtd_hw_queue_clock(&m->hq);
 	invt_cache_stats(m->iotlb, &st->iotlb);
 }

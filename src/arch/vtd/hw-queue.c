@@ -180,6 +180,14 @@ static void hwq_raise_ite(struct vtd_hw_queue *hq, uint16_t sid)
 	__atomic_fetch_add(&hq->errors, 1, __ATOMIC_RELAXED);
 }
 
+/* An injected ICE: a device-TLB invalidation completion the unit found invalid. */
+static void hwq_raise_ice(struct vtd_hw_queue *hq)
+{
+	/* Release: pairs with the driver's acquire load of FSTS. */
+	__atomic_fetch_or(&hq->regs->fsts, INVT_VTD_FSTS_ICE, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&hq->errors, 1, __ATOMIC_RELAXED);
+}
+
 static int hwq_call(struct vtd_hw_queue *hq, const struct vtd_hw_desc *d, const uint64_t qw[4],
 		    enum vtd_hw_event ev, unsigned int iqei)
 {
@@ -242,7 +250,8 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	unsigned int dsz = wide ? 32 : 16, op;
 	struct vtd_hw_desc d;
 	uint64_t qw[4];
-	int rc;
+	bool devtlb;
+	int rc, fault;
 
 	vtd_hw_load_le(slot, wide ? 4 : 2, qw);
 	rc = vtd_hw_decode(qw, wide, &hq->caps, &d, NULL);
@@ -252,6 +261,29 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 		return -1;
 	}
 	op = vtd_hw_op_index(qw[0]);
+	devtlb = d.type == VTD_HW_DEVTLB_INV || d.type == VTD_HW_PDEVTLB_INV;
+	fault = hq->abort_left ? -1 :
+		invt_hw_faults_draw(&hq->faults, 1u << INVT_HW_FAULT_ILL |
+				    devtlb << INVT_HW_FAULT_ATC_TIMEOUT |
+				    /* one ICE at a time: FSTS.ICE is one bit */
+				    (devtlb && !(hwq_fsts(hq) & INVT_VTD_FSTS_ICE)) << INVT_HW_FAULT_ICE |
+				    (hq->mode == VTD_HW_QUEUE_THREADED) << INVT_HW_FAULT_STALL);
+	if (fault == INVT_HW_FAULT_ILL) {
+		/* As if corrupted on its way: an invalid type (IQEI 3). */
+		hwq_call(hq, NULL, qw, VTD_HW_EV_INVALID, VTD_HW_IQEI_TYPE);
+		hwq_raise_iqe(hq, VTD_HW_IQEI_TYPE);
+		return -1;
+	}
+	if (fault == INVT_HW_FAULT_STALL)
+		return -1;	/* not fetched: IQH stays, no error */
+	if (fault == INVT_HW_FAULT_ATC_TIMEOUT) {
+		/* The device did not answer: its device-TLB is untouched. */
+		__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[op], __ATOMIC_RELAXED);
+		hwq_raise_ite(hq, d.sid);
+		hwq_abort_deferred(hq);
+		hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
+		return 0;
+	}
 	if (hq->abort_left) {
 		hq->abort_left--;
 		if (d.type == VTD_HW_INV_WAIT) {
@@ -280,6 +312,8 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 		hwq_abort_deferred(hq);
 		/* Everything after it up to @tail counts as fetched. */
 		hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
+	} else if (fault == INVT_HW_FAULT_ICE) {
+		hwq_raise_ice(hq);
 	}
 	return 0;
 }
@@ -296,6 +330,8 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	hwq_apply_clear(hq);
 	hwq_apply_gcmd(hq);
+	if (invt_hw_faults_stalled(&hq->faults))
+		goto out;
 	if (hq->global_cmd &&
 	    !(__atomic_load_n(&r->gsts, __ATOMIC_RELAXED) & INVT_VTD_GSTS_QIES))
 		goto out;			/* queued invalidation disabled */
@@ -357,6 +393,11 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 out:
 	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 	return total;
+}
+
+void vtd_hw_queue_faults(struct vtd_hw_queue *hq, double rate, uint64_t seed)
+{
+	invt_hw_faults_init(&hq->faults, rate, seed);
 }
 
 static void hwq_doorbell(void *arg)

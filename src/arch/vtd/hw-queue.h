@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <invtrack/compat.h>
+#include <invtrack/model-faults.h>
 #include <invtrack/model-mem.h>
 #include <invtrack/vtd-regs.h>
 
@@ -97,7 +98,8 @@ enum vtd_hw_queue_mode {
  * @deferred_qw: their quadwords.
  * @nr_deferred: entries of @deferred used (lock).
  * @consumed: descriptors consumed (IQH moved past them), atomic.
- * @errors: IQE and ITE raised, atomic.
+ * @errors: IQE, ITE and (injected) ICE raised, atomic.
+ * @faults: injected faults (vtd_hw_queue_faults(); under @lock).
  * @stop: asks the consumer thread to return (atomic).
  * @running: a consumer thread exists.
  * @thread: the consumer thread.
@@ -122,10 +124,25 @@ struct vtd_hw_queue {
 	unsigned int nr_deferred;
 	uint64_t consumed;
 	uint64_t errors;
+	struct invt_hw_faults faults;
 	int stop;
 	bool running;
 	pthread_t thread;
 };
+
+/**
+ * vtd_hw_queue_faults() - inject faults into the descriptors consumed.
+ * @hq: a consumer from vtd_hw_queue_init(), not running yet.
+ * @rate: chance per descriptor, 0 (off) to 0.5 (<invtrack/model-faults.h>).
+ * @seed: the injector's seed.
+ *
+ * ILL: IQE (IQEI 3, as an invalid descriptor) with IQH at it, unexecuted.
+ * ATC_TIMEOUT (a device-TLB invalidation): not executed, ITE as for a
+ * device that did not answer (§6.5.2.10).  ICE (a device-TLB
+ * invalidation): executed, then FSTS.ICE as for a stray completion.
+ * STALL (threaded mode): the consumer leaves the queue alone for a while.
+ */
+void vtd_hw_queue_faults(struct vtd_hw_queue *hq, double rate, uint64_t seed);
 
 /**
  * vtd_hw_queue_init() - set up a consumer on @regs.
