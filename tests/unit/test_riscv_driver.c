@@ -52,6 +52,8 @@ struct fiommu {
 	size_t fences;
 	unsigned long seen;	/* non-fence commands since armed */
 	unsigned long fail_at;	/* reject the fail_at-th; 0 never */
+	uint64_t bad[2];	/* the rejected one: its resends are too */
+	unsigned int resends;	/* resends of it rejected so far */
 	char ev[256];		/* hooks: S submitted, W waited */
 	size_t nev;
 };
@@ -92,7 +94,21 @@ static void doorbell(void *arg)
 		uint64_t dw0 = rd64(slot), dw1 = rd64(slot + 8);
 		bool fence = (dw0 & 0x3ff) == 2;
 
-		if (!fence && f->fail_at && ++f->seen == f->fail_at) {
+		/*
+		 * The driver sends a failed batch again (INVT_CMD_RETRIES
+		 * times): the rejected command's resends are rejected too, so
+		 * that the error reaches the caller; an unwind goes through.
+		 */
+		if (!fence && f->fail_at &&
+		    (++f->seen == f->fail_at ||
+		     (f->seen > f->fail_at && f->resends < INVT_CMD_RETRIES &&
+		      dw0 == f->bad[0] && dw1 == f->bad[1]))) {
+			if (f->seen == f->fail_at)
+				f->resends = 0;
+			else
+				f->resends++;
+			f->bad[0] = dw0;
+			f->bad[1] = dw1;
 			__atomic_store_n(&r->cqcsr, csr | INVT_RV_CQCSR_CMD_ILL, __ATOMIC_RELEASE);
 			return;
 		}

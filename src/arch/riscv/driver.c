@@ -204,17 +204,40 @@ static const struct invt_iommu_ops rv_ops = {
 	.errors = rv_errors,
 };
 
-int invt_rv_submit_wait(struct invt_rv *rv, const void *cmds, uint32_t ncmds)
+static int rv_submit_wait_once(struct invt_rv *rv, const void *cmds, uint32_t ncmds)
 {
 	uint64_t token = 0;
+	int ret = rv_submit_cmds(rv, cmds, ncmds, &token);
+
+	if (ret)
+		return ret;
+	return rv_wait_token(rv, token);
+}
+
+/*
+ * A queue error while these commands ran (cmd_ill, cmd_to: theirs or
+ * another's) may have skipped one of them: send them again (directory and
+ * TLB invalidations are idempotent), up to INVT_CMD_RETRIES times, as the
+ * core does with its batches.
+ */
+int invt_rv_submit_wait(struct invt_rv *rv, const void *cmds, uint32_t ncmds)
+{
+	uint64_t errs = rv_errors(&rv->iommu);
+	unsigned int tries;
 	int ret;
 
 	if (!ncmds)
 		return -EINVAL;
-	ret = rv_submit_cmds(rv, cmds, ncmds, &token);
-	if (ret)
-		return ret;
-	return rv_wait_token(rv, token);
+	ret = rv_submit_wait_once(rv, cmds, ncmds);
+	for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+		uint64_t now = rv_errors(&rv->iommu);
+
+		if (ret != -EIO && (ret || now == errs))
+			return ret;
+		errs = now;
+		ret = rv_submit_wait_once(rv, cmds, ncmds);
+	}
+	return !ret && rv_errors(&rv->iommu) != errs ? -EIO : ret;
 }
 
 /* ------------------------------------------------------------- instance */
