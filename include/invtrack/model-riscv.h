@@ -59,6 +59,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <invtrack/model-faults.h>
 #include <invtrack/model-cache.h>
 #include <invtrack/model-mem.h>
 #include <invtrack/model-oracle.h>
@@ -154,6 +155,7 @@ struct invt_mrv_config {
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;
 	uint64_t seed;
+	double faults;
 	const uint32_t *cost_ns;
 	void (*atc_window)(void *arg, uint32_t instance, uint32_t did, uint32_t pid,
 			   uint64_t iova);
@@ -174,6 +176,8 @@ struct invt_mrv_config {
  * @cfg_fetches: directory fetches (directory cache misses).
  * @handshake_errors: ddtp or cqcsr.cqen written while busy with the
  *	previous write (a driver that does not wait).
+ * @faults: faults injected, per enum invt_hw_fault.
+ * @stalls_ended: of the injected stalls, those over.
  * @iotlb: the IOTLB's counters.
  */
 struct invt_mrv_stats {
@@ -185,6 +189,8 @@ struct invt_mrv_stats {
 	uint64_t walks;
 	uint64_t cfg_fetches;
 	uint64_t handshake_errors;
+	uint64_t faults[INVT_HW_FAULT_NR];
+	uint64_t stalls_ended;
 	struct invt_cache_stats iotlb;
 };
 

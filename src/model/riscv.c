@@ -178,8 +178,10 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 	ops.arg = m;
 	ret = rv_hw_queue_init(&m->hq, &m->regs, &ops,
 			       cfg->threaded ? RV_HW_QUEUE_THREADED : RV_HW_QUEUE_INLINE);
-	if (!ret)
+	if (!ret) {
 		rv_hw_queue_set_lag(&m->hq, cfg->ack_lag);
+		rv_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
+	}
 	if (ret) {
 		invt_mdev_table_destroy(&m->devs);
 		goto err;
@@ -263,6 +265,7 @@ void invt_mrv_stats(struct invt_mrv *m, struct invt_mrv_stats *st)
 	invt_cache_unlock(m->iotlb);
 	st->consumed = __atomic_load_n(&m->hq.consumed, __ATOMIC_RELAXED);
 	st->errors = __atomic_load_n(&m->hq.errors, __ATOMIC_RELAXED);
+	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
 	st->handshake_errors = __atomic_load_n(&m->hq.handshake_errors, __ATOMIC_RELAXED);
 	st->clock_ns = rv_hw_queue_clock(&m->hq);
 	invt_cache_stats(m->iotlb, &st->iotlb);

@@ -50,6 +50,35 @@ static int rv_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the driver's command queue went through: full, recoveries. */
+static void rv_count(struct scn *s, struct invt_rv *rv)
+{
+	struct invt_scn_faults *f = &s->res->faults;
+
+	/* Relaxed: the queue's counters are statistics. */
+	scn_count(&s->res->queue_full_waits,
+		  __atomic_load_n(&rv->cmdq.stats.full_waits, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ILL],
+		  __atomic_load_n(&rv->cmdq.stats.ill, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ATC_TIMEOUT],
+		  __atomic_load_n(&rv->cmdq.stats.cmd_to, __ATOMIC_RELAXED));
+}
+
+static void rv_drv_stats(struct scn *s, unsigned int i)
+{
+	if (s->inst[i].drv)
+		rv_count(s, s->inst[i].drv);
+}
+
+static uint64_t rv_hw_faults(struct scn *s, unsigned int i, uint64_t *injected)
+{
+	struct invt_mrv_stats st;
+
+	invt_mrv_stats(s->inst[i].hw, &st);
+	memcpy(injected, st.faults, sizeof(st.faults));
+	return st.stalls_ended;
+}
+
 /* IOMMU @i's driver goes (its masters are gone); the modelled IOMMU stays. */
 static int rv_drv_down(struct scn *s, unsigned int i)
 {
@@ -57,6 +86,7 @@ static int rv_drv_down(struct scn *s, unsigned int i)
 
 	if (ret)
 		return ret;
+	rv_count(s, s->inst[i].drv);	/* its counters outlive the destroy */
 	free(s->inst[i].drv);
 	s->inst[i].drv = NULL;
 	s->inst[i].up = false;
@@ -71,7 +101,7 @@ static int rv_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
 		.ack_lag = 2,	/* ddtp / cqon acknowledgements lag: the driver waits */
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.iotlb_tag = p->iotlb_by_tags ? INVT_MRV_TAG_SCID : INVT_MRV_TAG_DEVICE,
-		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns,
+		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns, .faults = p->faults,
 		.atc_window = scn_atc_window, .window_arg = s,
 		.trace = p->threaded ? NULL : rv_trace, .trace_arg = s,
 	};
@@ -329,6 +359,8 @@ const struct scn_arch scn_arch_riscv = {
 	.inst_destroy = rv_inst_destroy,
 	.drv_up = rv_drv_up,
 	.drv_down = rv_drv_down,
+	.drv_stats = rv_drv_stats,
+	.hw_faults = rv_hw_faults,
 	.inst_stats = rv_inst_stats,
 	.inst_events = rv_inst_events,
 	.cost_ns = rv_cost_ns,

@@ -230,7 +230,7 @@ static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t
 	struct rv_hw_cmd cmd;
 	const void *slot;
 	uint64_t dw[2];
-	int ret;
+	int ret, fault;
 
 	slot = hq->ops.va(hq->ops.arg, base + 16 * (uint64_t)idx, 16);
 	if (!slot) {
@@ -241,7 +241,14 @@ static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t
 		return 0;
 	}
 	rv_hw_words_le(slot, dw);
-	if (rv_hw_decode(dw, &hq->lim, &cmd, &why)) {
+	fault = rv_hw_decode(dw, &hq->lim, &cmd, &why) ? INVT_HW_FAULT_ILL :
+		invt_hw_faults_draw(&hq->faults, (hq->ill_at != idx + 1) << INVT_HW_FAULT_ILL |
+				    (cmd.kind == RV_HW_ATS_INVAL) << INVT_HW_FAULT_ATC_TIMEOUT |
+				    (hq->mode == RV_HW_QUEUE_THREADED && !hq->open)
+					    << INVT_HW_FAULT_STALL);
+	if (fault == INVT_HW_FAULT_ILL) {
+		/* Undecodable, or an injected fault: as if corrupted on its way. */
+		hq->ill_at = idx + 1;
 		hwq_trace(hq, dw, RV_HW_QUEUE_ERR_ILL);
 		if (!hq->open || hwq_complete_fence(hq, idx)) {
 			hwq_set_cqh(hq, idx);
@@ -249,6 +256,8 @@ static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t
 		}
 		return 0;
 	}
+	if (fault == INVT_HW_FAULT_STALL)
+		return 0;	/* no fence open: cqh is at it, no error */
 	if (cmd.kind == RV_HW_IOFENCE_C) {
 		/* The previous fence's window ends here. */
 		if (hq->open && !hwq_complete_fence(hq, idx))
@@ -261,7 +270,9 @@ static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t
 		hq->seq++;
 		return 1;
 	}
-	ret = hq->ops.exec(hq->ops.arg, &cmd, hq->seq);
+	/* An injected ATC timeout: the device did not answer, its ATC is untouched. */
+	ret = fault == INVT_HW_FAULT_ATC_TIMEOUT ? RV_HW_QUEUE_TIMEOUT :
+						   hq->ops.exec(hq->ops.arg, &cmd, hq->seq);
 	hwq_trace(hq, dw, ret == RV_HW_QUEUE_TIMEOUT ? RV_HW_QUEUE_ERR_TO : 0);
 	if (ret == RV_HW_QUEUE_TIMEOUT && !hq->to_pending) {
 		hq->to_pending = true;
@@ -283,7 +294,7 @@ unsigned int rv_hw_queue_run(struct rv_hw_queue *hq)
 
 	pthread_mutex_lock(&hq->lock);
 	before = __atomic_load_n(&hq->consumed, __ATOMIC_RELAXED);
-	if (!hwq_control(hq))
+	if (!hwq_control(hq) || invt_hw_faults_stalled(&hq->faults))
 		goto out;
 	/* Acquire: pairs with the driver's release store of cqb (as cqen). */
 	cqb = __atomic_load_n(&r->cqb, __ATOMIC_ACQUIRE);
@@ -320,6 +331,11 @@ out:
 	before = __atomic_load_n(&hq->consumed, __ATOMIC_RELAXED) - before;
 	pthread_mutex_unlock(&hq->lock);
 	return (unsigned int)before;
+}
+
+void rv_hw_queue_faults(struct rv_hw_queue *hq, double rate, uint64_t seed)
+{
+	invt_hw_faults_init(&hq->faults, rate, seed);
 }
 
 static void hwq_doorbell(void *arg)

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <invtrack/model-faults.h>
 #include <invtrack/riscv-regs.h>
 
 #include "hw.h"
@@ -119,6 +120,10 @@ enum rv_hw_queue_mode {
  *	when it has (lock).
  * @handshake_errors: writes of ddtp or cqcsr.cqen while the register was
  *	busy with the previous one (atomic).
+ * @faults: injected faults (rv_hw_queue_faults(); under @lock).
+ * @ill_at: 1 + the index of the last injected cmd_ill (under @lock): the
+ *	entry read again there is not refused again (the driver takes a
+ *	second cmd_ill at one cqh for a command it cannot fix).
  */
 struct rv_hw_queue {
 	struct invt_riscv_regs *regs;
@@ -147,7 +152,22 @@ struct rv_hw_queue {
 	bool cqen_seen;
 	int cq_lag;
 	uint64_t handshake_errors;
+	struct invt_hw_faults faults;
+	uint32_t ill_at;
 };
+
+/**
+ * rv_hw_queue_faults() - inject faults into the commands consumed.
+ * @hq: a consumer from rv_hw_queue_init(), not running yet.
+ * @rate: chance per command, 0 (off) to 0.5 (<invtrack/model-faults.h>).
+ * @seed: the injector's seed.
+ *
+ * ILL: cmd_ill with cqh at the command, unexecuted (§3.1, §5.9).
+ * ATC_TIMEOUT (an ATS.INVAL): not executed (the device did not answer),
+ * cmd_to at the next IOFENCE.C.  STALL (threaded mode, no fence open): the
+ * consumer leaves the queue alone for a while.
+ */
+void rv_hw_queue_faults(struct rv_hw_queue *hq, double rate, uint64_t seed);
 
 /**
  * rv_hw_queue_init() - set up a consumer on @regs.

@@ -263,13 +263,14 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	op = vtd_hw_op_index(qw[0]);
 	devtlb = d.type == VTD_HW_DEVTLB_INV || d.type == VTD_HW_PDEVTLB_INV;
 	fault = hq->abort_left ? -1 :
-		invt_hw_faults_draw(&hq->faults, 1u << INVT_HW_FAULT_ILL |
+		invt_hw_faults_draw(&hq->faults, (hq->iqe_at != off + 1) << INVT_HW_FAULT_ILL |
 				    devtlb << INVT_HW_FAULT_ATC_TIMEOUT |
 				    /* one ICE at a time: FSTS.ICE is one bit */
 				    (devtlb && !(hwq_fsts(hq) & INVT_VTD_FSTS_ICE)) << INVT_HW_FAULT_ICE |
 				    (hq->mode == VTD_HW_QUEUE_THREADED) << INVT_HW_FAULT_STALL);
 	if (fault == INVT_HW_FAULT_ILL) {
 		/* As if corrupted on its way: an invalid type (IQEI 3). */
+		hq->iqe_at = off + 1;
 		hwq_call(hq, NULL, qw, VTD_HW_EV_INVALID, VTD_HW_IQEI_TYPE);
 		hwq_raise_iqe(hq, VTD_HW_IQEI_TYPE);
 		return -1;

@@ -100,6 +100,9 @@ enum vtd_hw_queue_mode {
  * @consumed: descriptors consumed (IQH moved past them), atomic.
  * @errors: IQE, ITE and (injected) ICE raised, atomic.
  * @faults: injected faults (vtd_hw_queue_faults(); under @lock).
+ * @iqe_at: 1 + the offset of the last injected IQE (under @lock): the
+ *	descriptor read again there is not refused again (the driver gives up
+ *	on a position that keeps failing).
  * @stop: asks the consumer thread to return (atomic).
  * @running: a consumer thread exists.
  * @thread: the consumer thread.
@@ -125,6 +128,7 @@ struct vtd_hw_queue {
 	uint64_t consumed;
 	uint64_t errors;
 	struct invt_hw_faults faults;
+	uint64_t iqe_at;
 	int stop;
 	bool running;
 	pthread_t thread;
