@@ -47,12 +47,19 @@ SHAPES = [
 
 
 def shape_opts(opts, threaded):
-    """A shape's options for this mode (threaded runs take no dma weight)."""
-    if threaded and '--mix' in opts:
-        k = opts.index('--mix') + 1
-        mix = ','.join(w for w in opts[k].split(',') if not w.startswith('dma:'))
-        return opts[:k] + [mix] + opts[k + 1:]
-    return opts
+    """A shape's options for this mode: threaded runs take no dma weight,
+    inline runs no thread counts."""
+    out = []
+    i = 0
+    while i < len(opts):
+        o, v = opts[i], opts[i + 1]
+        i += 2
+        if not threaded and o in ('--cpus', '--dma'):
+            continue
+        if threaded and o == '--mix':
+            v = ','.join(w for w in v.split(',') if not w.startswith('dma:'))
+        out += [o, v]
+    return out
 
 
 def die(msg):
