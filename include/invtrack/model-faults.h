@@ -48,7 +48,7 @@ enum invt_hw_fault {
 };
 
 /* Consumer runs a stall lasts (threaded mode: the consumer thread's polls). */
-#define INVT_HW_FAULT_STALL_RUNS	256
+#define INVT_HW_FAULT_STALL_RUNS	64
 
 /**
  * struct invt_hw_faults - one queue's injector.
