@@ -13,7 +13,7 @@
  *    stage-2 domain: arrays, tags (a new domain's first attachment takes
  *    one), STEs and CDs.
  */
-#include "alloc-fail.h"
+#include "alloc-fail-drv.h"
 
 #include <invtrack/model-oracle.h>
 #include <invtrack/model-smmuv3.h>
@@ -37,7 +37,6 @@ struct env {
 	struct invt_smmu_domain dom[3];
 	struct invt_smmu_master ma, mb;
 	struct af_watch w;
-	int step;
 };
 
 static struct env *E;
@@ -94,11 +93,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int noop(void *arg)
-{
-	return 0;
-}
-
 static int op_init(void *arg)
 {
 	return invt_smmu_init(&E->smmu, &E->ctx, &E->cfg);
@@ -116,6 +110,7 @@ static void smmu_up(void)
 	E->w.nr_ts = 0;
 	E->w.ts[E->w.nr_ts++] = &E->smmu.asids;
 	E->w.ts[E->w.nr_ts++] = &E->smmu.vmids;
+	E->dma.nr_skip = 0;	/* queue memory is on the heap for SMMUv3 */
 }
 
 /* Bring-up: the registers and the instance list are watched too. */
@@ -128,170 +123,19 @@ static void test_init(void **state)
 	E->w.region_len[1] = sizeof(E->ctx.iommus);
 	E->w.region_name[1] = "the context's instance list";
 	E->w.nr_region = 2;
-	af_enumerate(&E->w, "smmuv3 init", noop, op_init, op_destroy, NULL);
+	af_enumerate(&E->w, "smmuv3 init", af_noop, op_init, op_destroy, NULL);
 	E->w.nr_region = 0;
 }
 
-static int op_master(void *arg)
+static int drv_down(void)
 {
-	uint32_t sid = SID_A;
-
-	return invt_smmu_master_init(&E->ma, &E->smmu, &sid, 1, 4, true);
+	return op_destroy(NULL);
 }
 
-static int op_master_destroy(void *arg)
-{
-	return invt_smmu_master_destroy(&E->ma);
-}
-
-static void test_master(void **state)
-{
-	smmu_up();
-	E->dma.skip[0] = NULL;	/* queue memory is on the heap for SMMUv3 */
-	af_enumerate(&E->w, "smmuv3 master init (CD table)", noop, op_master,
-		     op_master_destroy, NULL);
-	assert_int_equal(op_destroy(NULL), 0);
-}
-
-static int prep_domain(void *arg)
-{
-	af_pt_init(&E->pt[E->step], E->mem, 10 + E->step);
-	return 0;
-}
-
-static int op_domain(void *arg)
-{
-	int i = E->step;
-
-	return invt_smmu_domain_init(&E->dom[i], &E->ctx, i == 1 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
-				     &E->pt[i].ops);
-}
-
-static int op_domain_destroy(void *arg)
-{
-	return invt_smmu_domain_destroy(&E->dom[E->step]);
-}
-
-static void test_domain(void **state)
-{
-	for (E->step = 0; E->step < 2; E->step++) {
-		E->w.pt[0] = &E->pt[E->step];
-		E->w.nr_pt = 1;
-		af_enumerate(&E->w, E->step ? "smmuv3 stage-2 domain init" :
-			     "smmuv3 stage-1 domain init",
-			     prep_domain, op_domain, op_domain_destroy, NULL);
-		assert_int_equal(E->pt[E->step].live, 0);
-	}
-	E->w.nr_pt = 0;
-}
-
-/*
- * Attach scenarios: master A (SID_A, ATS, 4 ssids) and master B (SID_B, no
- * ATS); domains 0 and 2 stage 1, domain 1 stage 2.  @pre attachments are
- * made by the preparation, then @op is the attachment whose allocations fail.
- */
-struct att {
-	int m;		/* 0: A, 1: B */
-	uint32_t ssid;
-	int dom;	/* -1: blocked */
-};
-
-struct scen {
-	const char *what;
-	struct att pre[3];
-	unsigned int nr_pre;
-	struct att op;
-};
-
-static struct invt_smmu_master *mst(int m)
-{
-	return m ? &E->mb : &E->ma;
-}
-
-static int do_att(const struct att *a)
-{
-	return invt_smmu_attach(mst(a->m), a->ssid, a->dom < 0 ? NULL : &E->dom[a->dom]);
-}
-
-static int prep_attach(void *arg)
-{
-	const struct scen *sc = arg;
-	uint32_t sa = SID_A, sb = SID_B;
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < 3; i++) {
-		af_pt_init(&E->pt[i], E->mem, 10 + i);
-		ret = invt_smmu_domain_init(&E->dom[i], &E->ctx,
-					    i == 1 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
-					    &E->pt[i].ops);
-		if (ret)
-			return ret;
-	}
-	ret = invt_smmu_master_init(&E->ma, &E->smmu, &sa, 1, 4, true);
-	if (!ret)
-		ret = invt_smmu_master_init(&E->mb, &E->smmu, &sb, 1, 1, false);
-	for (i = 0; !ret && i < sc->nr_pre; i++)
-		ret = do_att(&sc->pre[i]);
-	return ret;
-}
-
-static int op_attach(void *arg)
-{
-	const struct scen *sc = arg;
-
-	return do_att(&sc->op);
-}
-
-/* Detach in reverse (PASIDs before their RID), then free everything. */
-static int clean_attach(void *arg)
-{
-	const struct scen *sc = arg;
-	struct att a = sc->op;
-	int i, ret;
-
-	a.dom = -1;
-	ret = do_att(&a);
-	for (i = (int)sc->nr_pre - 1; !ret && i >= 0; i--) {
-		a = sc->pre[i];
-		a.dom = -1;
-		ret = do_att(&a);
-	}
-	if (!ret)
-		ret = invt_smmu_master_destroy(&E->ma);
-	if (!ret)
-		ret = invt_smmu_master_destroy(&E->mb);
-	for (i = 0; !ret && i < 3; i++) {
-		ret = invt_smmu_domain_destroy(&E->dom[i]);
-		assert_int_equal(E->pt[i].live, 0);
-	}
-	return ret;
-}
-
-static void test_attach(void **state)
-{
-	static const struct scen scens[] = {
-		{ "smmuv3 attach RID (ATS) to a stage-1 domain", {}, 0, { 0, 0, 0 } },
-		{ "smmuv3 attach RID to a stage-2 domain", {}, 0, { 1, 0, 1 } },
-		{ "smmuv3 attach PASID 1 to a stage-1 domain", { { 0, 0, 2 } }, 1, { 0, 1, 0 } },
-		{ "smmuv3 replace RID stage-1 -> stage-1 (a PASID attached)",
-		  { { 0, 0, 2 }, { 0, 1, 0 } }, 2, { 0, 0, 0 } },
-		{ "smmuv3 replace RID stage-1 -> stage-2", { { 1, 0, 0 } }, 1, { 1, 0, 1 } },
-		{ "smmuv3 replace RID stage-2 -> stage-1 (second user of a tag)",
-		  { { 0, 0, 0 }, { 1, 0, 1 } }, 2, { 1, 0, 0 } },
-	};
-	unsigned int i;
-
-	smmu_up();
-	for (i = 0; i < 3; i++)
-		E->w.dom[i] = &E->dom[i].dom;
-	E->w.nr_dom = 3;
-	for (i = 0; i < sizeof(scens) / sizeof(scens[0]); i++)
-		af_enumerate(&E->w, scens[i].what, prep_attach, op_attach, clean_attach,
-			     (void *)&scens[i]);
-	E->w.nr_dom = 0;
-	assert_int_equal(op_destroy(NULL), 0);
-}
+/* Master A: SID_A, ATS, 4 ssids; master B: SID_B, no ATS. */
+AF_DRV_TESTS(smmu, E->smmu, 4, smmu_up, drv_down,
+	     .name = "smmuv3", .rid = "RID", .s1 = "stage-1", .s2 = "stage-2", .tag = "tag",
+	     .master_what = "CD table")
 
 int main(void)
 {
