@@ -265,8 +265,14 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	fault = hq->abort_left ? -1 :
 		invt_hw_faults_draw(&hq->faults, (hq->iqe_at != off + 1) << INVT_HW_FAULT_ILL |
 				    devtlb << INVT_HW_FAULT_ATC_TIMEOUT |
-				    /* one ICE at a time: FSTS.ICE is one bit */
-				    (devtlb && !(hwq_fsts(hq) & INVT_VTD_FSTS_ICE)) << INVT_HW_FAULT_ICE |
+				    /*
+				     * One ICE at a time (FSTS.ICE is one bit); inline only:
+				     * the queue goes on past an ICE, and a threaded
+				     * driver's waiters count it again at every poll until
+				     * the unit took the clear.
+				     */
+				    (devtlb && hq->mode == VTD_HW_QUEUE_INLINE &&
+				     !(hwq_fsts(hq) & INVT_VTD_FSTS_ICE)) << INVT_HW_FAULT_ICE |
 				    (hq->mode == VTD_HW_QUEUE_THREADED) << INVT_HW_FAULT_STALL);
 	if (fault == INVT_HW_FAULT_ILL) {
 		/* As if corrupted on its way: an invalid type (IQEI 3). */

@@ -143,7 +143,8 @@ struct vtd_hw_queue {
  * ILL: IQE (IQEI 3, as an invalid descriptor) with IQH at it, unexecuted.
  * ATC_TIMEOUT (a device-TLB invalidation): not executed, ITE as for a
  * device that did not answer (§6.5.2.10).  ICE (a device-TLB
- * invalidation): executed, then FSTS.ICE as for a stray completion.
+ * invalidation, inline mode): executed, then FSTS.ICE as for a stray
+ * completion.
  * STALL (threaded mode): the consumer leaves the queue alone for a while.
  */
 void vtd_hw_queue_faults(struct vtd_hw_queue *hq, double rate, uint64_t seed);
