@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <invtrack/model-scenario.h>
+#include <invtrack/model/scenario.h>
 
 /* Exit statuses. */
 #define CLI_EXIT_CLEAN		0	/* the run found no violation */

@@ -9,7 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/oracle.h>
 
 #include "cli.h"
 

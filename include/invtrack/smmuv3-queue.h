@@ -35,7 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-faults.h>
+#include <invtrack/model/faults.h>
 
 #include <invtrack/compat.h>
 
@@ -571,7 +571,7 @@ struct smmu_hw_queue {
 /**
  * smmu_hw_queue_faults() - inject faults into the commands consumed.
  * @hq: a consumer from smmu_hw_queue_init(), not running yet.
- * @rate: chance per command, 0 (off) to 0.5 (<invtrack/model-faults.h>).
+ * @rate: chance per command, 0 (off) to 0.5 (<invtrack/model/faults.h>).
  * @seed: the injector's seed.
  *
  * ILL: the command stops the queue with CERROR_ILL, unexecuted.

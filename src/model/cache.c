@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * cache.c - bounded translation caches with seeded eviction (see
- * <invtrack/model-cache.h>; the SMMUv3 TLBI -> descriptor table is there).
+ * <invtrack/model/cache.h>; the SMMUv3 TLBI -> descriptor table is there).
  *
  * Slots are one array, set s holding slots [s * ways, (s + 1) * ways).  An
  * entry lives in set hash(iova >> shift, shift).  nr_shift[] counts the
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-cache.h>
+#include <invtrack/model/cache.h>
 
 struct slot {
 	bool valid;

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <invtrack/model-cache.h>
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/cache.h>
+#include <invtrack/model/oracle.h>
 
 /**
  * struct invt_mdev_xl - one translation as a device receives it.

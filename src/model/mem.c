@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * mem.c - simulated physical memory with ownership (see <invtrack/model-mem.h>).
+ * mem.c - simulated physical memory with ownership (see <invtrack/model/mem.h>).
  *
  * Frame metadata lives in an array beside the contents; the free list is a
  * doubly linked list of frame indices (so a contiguous allocation can take
@@ -37,7 +37,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <invtrack/model-mem.h>
+#include <invtrack/model/mem.h>
 
 #define NONE UINT32_MAX
 #define WORDS_PER_FRAME (INVT_MEM_FRAME_SIZE / sizeof(uint64_t))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * oracle.c - the model's oracle (see <invtrack/model-oracle.h>).
+ * oracle.c - the model's oracle (see <invtrack/model/oracle.h>).
  *
  * State: one struct attach per (instance, sid, ssid), in one array indexed
  * (inst * nr_sids + sid) * nr_ssids + ssid, written by the scenario thread
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/oracle.h>
 
 #define DEFAULT_MAX_REPORTS 8
 

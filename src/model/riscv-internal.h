@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-riscv.h>
+#include <invtrack/model/riscv.h>
 #include <invtrack/pt-riscv.h>
 
 /*

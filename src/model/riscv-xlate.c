@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * riscv-xlate.c - translation in the modelled RISC-V IOMMU: the directory
- * cache, IOTLB, walk cache and device ATCs (<invtrack/model-riscv.h>).
+ * cache, IOTLB, walk cache and device ATCs (<invtrack/model/riscv.h>).
  *
  * One translation, under the instance lock (the IOTLB's), so that it is
  * atomic with respect to every command the executor applies:

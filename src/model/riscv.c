@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * riscv.c - a modelled RISC-V IOMMU instance (<invtrack/model-riscv.h>):
+ * riscv.c - a modelled RISC-V IOMMU instance (<invtrack/model/riscv.h>):
  * its creation, devices, and the command executor.  Translation is in
  * riscv-xlate.c; the shared state and the lock order in riscv-internal.h.
  *

@@ -11,9 +11,9 @@
 
 #include <invtrack/ablation.h>
 #include <invtrack/core.h>
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-scenario.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/scenario.h>
 #include <invtrack/drv-common.h>
 
 /*

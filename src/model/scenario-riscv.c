@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-riscv.h>
+#include <invtrack/model/riscv.h>
 #include <invtrack/riscv-driver.h>
 
 #include "scenario-internal.h"

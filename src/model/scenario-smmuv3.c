@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-smmuv3.h>
+#include <invtrack/model/smmuv3.h>
 #include <invtrack/smmuv3-driver.h>
 
 #include "hw.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-vtd.h>
+#include <invtrack/model/vtd.h>
 #include <invtrack/vtd-driver.h>
 
 #include "scenario-internal.h"

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-smmuv3.h>
+#include <invtrack/model/smmuv3.h>
 
 #include "mdev.h"
 #include "hw-cfg.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * smmuv3-xlate.c - translation in the modelled SMMUv3: the configuration
- * cache, IOTLB, walk cache and device ATCs (<invtrack/model-smmuv3.h>).
+ * cache, IOTLB, walk cache and device ATCs (<invtrack/model/smmuv3.h>).
  *
  * One translation, under the instance lock (the IOTLB's), so that it is
  * atomic with respect to every command the executor applies:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * smmuv3.c - a modelled SMMUv3 instance (<invtrack/model-smmuv3.h>): its
+ * smmuv3.c - a modelled SMMUv3 instance (<invtrack/model/smmuv3.h>): its
  * creation, devices, and the Command queue executor.  Translation is in
  * smmuv3-xlate.c; the shared state and the lock order in smmuv3-internal.h.
  *

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-vtd.h>
+#include <invtrack/model/vtd.h>
 
 /*
  * Path-qualified: every arch's hardware-side directory is on the include

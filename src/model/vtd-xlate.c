@@ -2,7 +2,7 @@
 /*
  * vtd-xlate.c - translation in the modelled VT-d unit: the configuration
  * cache, IOTLB, paging-structure cache and device TLBs
- * (<invtrack/model-vtd.h>).
+ * (<invtrack/model/vtd.h>).
  *
  * One translation, under the unit lock (the IOTLB's), so that it is atomic
  * with respect to every descriptor the executor applies:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * vtd.c - a modelled Intel VT-d unit (<invtrack/model-vtd.h>): its creation,
+ * vtd.c - a modelled Intel VT-d unit (<invtrack/model/vtd.h>): its creation,
  * registers at reset, devices, and the invalidation descriptor executor.
  * Translation is in vtd-xlate.c; the shared state and the lock order in
  * vtd-internal.h.

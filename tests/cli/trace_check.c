@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-scenario.h>
+#include <invtrack/model/scenario.h>
 
 #define MAX_TOK 8
 

@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include <invtrack/model-scenario.h>
+#include <invtrack/model/scenario.h>
 #include <invtrack/riscv-regs.h>
 #include <invtrack/riscv.h>
 

@@ -17,7 +17,7 @@
  */
 #include <string.h>
 
-#include <invtrack/model-scenario.h>
+#include <invtrack/model/scenario.h>
 #include <invtrack/smmuv3.h>
 
 #include "fuzz.h"

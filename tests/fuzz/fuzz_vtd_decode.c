@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include <invtrack/model-scenario.h>
+#include <invtrack/model/scenario.h>
 #include <invtrack/vtd.h>
 
 #include "fuzz.h"

@@ -21,10 +21,13 @@ def die(msg):
 
 def public_text(incdir):
     text = {}
-    for name in sorted(os.listdir(os.path.join(incdir, 'invtrack'))):
-        if name.endswith('.h'):
-            with open(os.path.join(incdir, 'invtrack', name)) as f:
-                text[name] = f.read()
+    top = os.path.join(incdir, 'invtrack')
+    for root, _, names in sorted(os.walk(top)):
+        for name in sorted(names):
+            if name.endswith('.h'):
+                path = os.path.join(root, name)
+                with open(path) as f:
+                    text[os.path.relpath(path, top)] = f.read()
     return text
 
 

@@ -50,7 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <invtrack/model-scenario.h>
+#include <invtrack/model/scenario.h>
 
 static void print_result(const char *what, const struct invt_scn_params *p,
 			 const struct invt_scn_result *r)

@@ -42,7 +42,7 @@
 #include <invtrack/drv-common.h>
 #include <invtrack/fault.h>
 #include <invtrack/invs.h>
-#include <invtrack/model-mem.h>
+#include <invtrack/model/mem.h>
 
 #define AF_MAX_BLOCKS	256
 #define AF_MAX_WATCH	16

@@ -23,11 +23,11 @@
 
 #include <cmocka.h>
 
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-riscv.h>
-#include <invtrack/model-smmuv3.h>
-#include <invtrack/model-vtd.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/riscv.h>
+#include <invtrack/model/smmuv3.h>
+#include <invtrack/model/vtd.h>
 #include <invtrack/riscv-driver.h>
 #include <invtrack/smmuv3-driver.h>
 #include <invtrack/vtd-driver.h>

@@ -14,8 +14,8 @@
  */
 #include "alloc-fail-drv.h"
 
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-riscv.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/riscv.h>
 #include <invtrack/riscv-driver.h>
 
 #define NR_FRAMES	2048

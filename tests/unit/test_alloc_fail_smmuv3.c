@@ -15,8 +15,8 @@
  */
 #include "alloc-fail-drv.h"
 
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-smmuv3.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/smmuv3.h>
 #include <invtrack/smmuv3-driver.h>
 
 #define NR_FRAMES	2048

@@ -16,8 +16,8 @@
  */
 #include "alloc-fail-drv.h"
 
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-vtd.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/vtd.h>
 #include <invtrack/vtd-driver.h>
 
 #define NR_FRAMES	2048

@@ -2,7 +2,7 @@
 /*
  * test_model_cache.c - the model's translation caches: lookup rules, bounded
  * size, seeded eviction, the SMMUv3 TLBI -> match descriptor table of
- * <invtrack/model-cache.h> checked row by row against docs/hardware.md §1, and a
+ * <invtrack/model/cache.h> checked row by row against docs/hardware.md §1, and a
  * concurrency smoke test.
  */
 #include <stdarg.h>
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-cache.h>
+#include <invtrack/model/cache.h>
 
 #define NONE INVT_CACHE_ID_NONE
 #define K(x) INVT_CACHE_K(INVT_CACHE_##x)
@@ -392,7 +392,7 @@ struct tlbi {
 	uint32_t removed;	/* expected: bit i = population entry i removed */
 };
 
-/* The table of <invtrack/model-cache.h>, as code. */
+/* The table of <invtrack/model/cache.h>, as code. */
 static void tlbi_match(const struct tlbi *t, struct invt_cache_match *m)
 {
 	const uint32_t nh = K(S1) | K(NESTED) | K(WALK_S1), el2 = K(S1) | K(WALK_S1);

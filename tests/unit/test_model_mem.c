@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-mem.h>
+#include <invtrack/model/mem.h>
 #include <invtrack/pt.h>
 
 #define BASE UINT64_C(0x80000000)

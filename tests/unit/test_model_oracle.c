@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <invtrack/model-cache.h>
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
 
 #define NONE INVT_MEM_NO_DOMAIN
 #define STALE_TLB (INVT_VIOL_STALE_TLB + 1)

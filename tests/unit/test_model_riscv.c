@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-riscv.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/riscv.h>
 #include <invtrack/pt-riscv.h>
 
 #define SZ_4K		UINT64_C(0x1000)

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-smmuv3.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/smmuv3.h>
 #include <invtrack/smmuv3-cfg.h>
 #include <invtrack/smmuv3.h>
 

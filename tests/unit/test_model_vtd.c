@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
-#include <invtrack/model-vtd.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/model/vtd.h>
 #include <invtrack/pt-vtd.h>
 #include <invtrack/vtd-driver.h>
 #include <invtrack/vtd-queue.h>

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-mem.h>
+#include <invtrack/model/mem.h>
 #include <invtrack/pt-riscv.h>
 
 #define PAGE	4096ull

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-cache.h>
+#include <invtrack/model/cache.h>
 #include <invtrack/riscv-regs.h>
 
 /* By path: other arches have headers of the same names on the include path. */

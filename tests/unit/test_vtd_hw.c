@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <invtrack/model-cache.h>
-#include <invtrack/model-mem.h>
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
 #include <invtrack/vtd-regs.h>
 
 /* Path-qualified: SMMUv3's hardware headers have the same names. */

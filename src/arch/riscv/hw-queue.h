@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <invtrack/model-faults.h>
+#include <invtrack/model/faults.h>
 #include <invtrack/riscv-regs.h>
 
 #include "hw.h"
@@ -159,7 +159,7 @@ struct rv_hw_queue {
 /**
  * rv_hw_queue_faults() - inject faults into the commands consumed.
  * @hq: a consumer from rv_hw_queue_init(), not running yet.
- * @rate: chance per command, 0 (off) to 0.5 (<invtrack/model-faults.h>).
+ * @rate: chance per command, 0 (off) to 0.5 (<invtrack/model/faults.h>).
  * @seed: the injector's seed.
  *
  * ILL: cmd_ill with cqh at the command, unexecuted (§3.1, §5.9).

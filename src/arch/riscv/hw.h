@@ -57,7 +57,7 @@
 #define RV_HW_F3_PRGR		1
 
 /*
- * Command kinds: the op index of <invtrack/model-riscv.h>, opcode | func3 << 5
+ * Command kinds: the op index of <invtrack/model/riscv.h>, opcode | func3 << 5
  * (opcodes below 32 only; every defined one is), so they double as the slot
  * of the model's by_op[] and cost tables: IOTINVAL.VMA 1, IOTINVAL.GVMA 33,
  * IOFENCE.C 2, IODIR.INVAL_DDT 3, IODIR.INVAL_PDT 35, ATS.INVAL 4, ATS.PRGR 36.

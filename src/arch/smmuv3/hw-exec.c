@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * hw-exec.c - ARM SMMUv3, hardware side: decoded command -> what it removes
- * (see hw-exec.h; the rules are the table in <invtrack/model-cache.h>).
+ * (see hw-exec.h; the rules are the table in <invtrack/model/cache.h>).
  *
  * Only the decoder's output is used (hw.h); nothing of the driver's encoder.
  */

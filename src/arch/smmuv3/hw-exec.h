@@ -7,7 +7,7 @@
  * smmu_hw_cmd (hw.h) to a plan - a struct invt_cache_match for the IOTLB and
  * walk cache (TLBI_*) or for a device's ATC (ATC_INV), or the set of
  * configurations a CFGI_* removes.  The rules are the table at the top of
- * <invtrack/model-cache.h> (docs/hardware.md §1 "What each TLBI removes"); the
+ * <invtrack/model/cache.h> (docs/hardware.md §1 "What each TLBI removes"); the
  * instance (src/model/smmuv3.c) applies the plan under its locks.
  *
  * Written independently of the driver's encoder and range policy
@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-cache.h>
+#include <invtrack/model/cache.h>
 
 #include "hw.h"
 
@@ -86,7 +86,7 @@ struct smmu_hw_exec {
  * @c: a command smmu_hw_decode() accepted.
  * @out: receives the plan.
  *
- * TLBIs follow the table in <invtrack/model-cache.h> row by row: the kinds
+ * TLBIs follow the table in <invtrack/model/cache.h> row by row: the kinds
  * (S2_IPA never names NESTED), the tags (NH_ALL / NH_VAA / S12_VMALL match
  * any ASID; NSNH_ALL any 16-bit VMID; EL2_* only SMMU_HW_EXEC_EL2_TAG), the
  * globals (NH_ASID / EL2_ASID keep them), the span (smmu_hw_tlbi_span();

@@ -48,7 +48,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-cache.h>
+#include <invtrack/model/cache.h>
 
 #include "hw.h"
 

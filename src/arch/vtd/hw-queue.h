@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #include <invtrack/compat.h>
-#include <invtrack/model-faults.h>
-#include <invtrack/model-mem.h>
+#include <invtrack/model/faults.h>
+#include <invtrack/model/mem.h>
 #include <invtrack/vtd-regs.h>
 
 #include "hw.h"
@@ -137,7 +137,7 @@ struct vtd_hw_queue {
 /**
  * vtd_hw_queue_faults() - inject faults into the descriptors consumed.
  * @hq: a consumer from vtd_hw_queue_init(), not running yet.
- * @rate: chance per descriptor, 0 (off) to 0.5 (<invtrack/model-faults.h>).
+ * @rate: chance per descriptor, 0 (off) to 0.5 (<invtrack/model/faults.h>).
  * @seed: the injector's seed.
  *
  * ILL: IQE (IQEI 3, as an invalid descriptor) with IQH at it, unexecuted.

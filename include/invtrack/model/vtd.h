@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-vtd.h - a modelled Intel VT-d remapping unit (userspace).
+ * invtrack/model/vtd.h - a modelled Intel VT-d remapping unit (userspace).
  *
  * What real hardware is to a driver: registers (struct invt_vtd_regs), an
  * invalidation queue consumer that decodes every descriptor with the
@@ -61,10 +61,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <invtrack/model-faults.h>
-#include <invtrack/model-cache.h>
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/faults.h>
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
 #include <invtrack/pt.h>
 #include <invtrack/vtd-regs.h>
 
@@ -139,7 +139,7 @@ typedef void (*invt_mvtd_trace_t)(void *arg, uint32_t instance, const uint64_t q
  *	entries); when full, a seeded victim is replaced.
  * @seed: seed of every eviction choice of this unit.
  * @faults: injected faults per descriptor consumed, 0 (none) to 0.5
- *	(<invtrack/model-faults.h>, vtd_hw_queue_faults()).
+ *	(<invtrack/model/faults.h>, vtd_hw_queue_faults()).
  * @cost_ns: optional: modelled cost per op index in ns (INVT_MVTD_NR_OPS
  *	entries); NULL keeps the consumer's defaults.
  * @atc_window: optional: called right after a device-TLB invalidation took

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-smmuv3.h - a modelled SMMUv3 instance (userspace).
+ * invtrack/model/smmuv3.h - a modelled SMMUv3 instance (userspace).
  *
  * What real hardware is to a driver: registers (struct invt_smmu_regs),
  * a Command queue consumer that decodes every command with the independent
@@ -17,7 +17,7 @@
  *	              model memory (invt_pt_hw_walk)
  *	every entry used is checked by the oracle under its cache's lock.
  *
- * Command semantics (docs/hardware.md §1, table in <invtrack/model-cache.h>);
+ * Command semantics (docs/hardware.md §1, table in <invtrack/model/cache.h>);
  * a TLBI takes effect at the next CMD_SYNC (the latest the spec allows),
  * CFGI and ATC_INV when executed:
  * TLBIs remove IOTLB and walk entries as the spec says (S2_IPA keeps
@@ -62,9 +62,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-cache.h>
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
 #include <invtrack/smmuv3-queue.h>
 
 struct invt_msmmu;
@@ -110,7 +110,7 @@ typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t 
  *	full, a seeded victim is replaced.
  * @seed: seed of every eviction choice of this instance.
  * @faults: injected faults per command consumed, 0 (none) to 0.5
- *	(<invtrack/model-faults.h>, smmu_hw_queue_faults()).
+ *	(<invtrack/model/faults.h>, smmu_hw_queue_faults()).
  * @cost_ns: optional: modelled cost per opcode in ns (INVT_MSMMU_NR_OPS
  *	entries); NULL keeps the consumer's defaults.
  * @atc_window: optional: called right after an ATC_INV took effect, from

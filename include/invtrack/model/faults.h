@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-faults.h - hardware faults a modelled unit injects into its
+ * invtrack/model/faults.h - hardware faults a modelled unit injects into its
  * own command queue, seeded (userspace model).
  *
  * A unit's queue consumer draws once per command it is about to execute:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-cache.h - the model's translation caches (userspace).
+ * invtrack/model/cache.h - the model's translation caches (userspace).
  *
  * One generic, bounded cache serves as IOTLB, walk cache and device ATC for
  * every architecture.  Entries carry opaque tags (the arch decides what
@@ -23,7 +23,7 @@
  * atomic with respect to invalidations (docs/design.md §8), either run the
  * check in invt_cache_lookup_cb()'s callback, or bracket _locked calls with
  * invt_cache_lock() / invt_cache_unlock().  The cache lock may be held while
- * calling into the memory pool (<invtrack/model-mem.h>), never the reverse.
+ * calling into the memory pool (<invtrack/model/mem.h>), never the reverse.
  *
  * No global state; errors are negative errno values.
  *
@@ -75,7 +75,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <invtrack/model-mem.h>
+#include <invtrack/model/mem.h>
 
 /* tag_s2, tag_s1, sid, ssid: "none" (a stage-2 entry's tag_s1, a RID ssid). */
 #define INVT_CACHE_ID_NONE UINT32_MAX

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-mem.h - the model's simulated physical memory (userspace).
+ * invtrack/model/mem.h - the model's simulated physical memory (userspace).
  *
  * A fixed pool of 4 KiB frames at consecutive physical addresses from a base.
  * Each frame's contents are host memory; each frame also has metadata for the

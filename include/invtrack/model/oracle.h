@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-oracle.h - the model's oracle: which translations and
+ * invtrack/model/oracle.h - the model's oracle: which translations and
  * configurations may still be used (userspace).
  *
  * docs/design.md §8.  The hardware model asks the oracle at every use of a
@@ -56,8 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <invtrack/model-cache.h>
-#include <invtrack/model-mem.h>
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
 
 /**
  * enum invt_violation_kind - what the oracle found.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-scenario.h - a modelled system under load (userspace).
+ * invtrack/model/scenario.h - a modelled system under load (userspace).
  *
  * Builds a whole system from a few parameters - model memory, the oracle,
  * modelled SMMUv3 instances with their drivers (invt_smmu over the invtrack
@@ -28,8 +28,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <invtrack/model-faults.h>
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/faults.h>
+#include <invtrack/model/oracle.h>
 
 /* Limits of the parameters. */
 #define INVT_SCN_MAX_INSTANCES	16
@@ -247,7 +247,7 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @injected: faults the units injected.
  * @recovered: faults the drivers recovered from (an error cleared and the
  *	queue going again; a stall: the queue consuming again).
- * @kind_injected: @injected per enum invt_hw_fault (<invtrack/model-faults.h>).
+ * @kind_injected: @injected per enum invt_hw_fault (<invtrack/model/faults.h>).
  * @kind_recovered: @recovered per kind.
  */
 struct invt_scn_faults {

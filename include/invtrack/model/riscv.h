@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * invtrack/model-riscv.h - a modelled RISC-V IOMMU instance (userspace).
+ * invtrack/model/riscv.h - a modelled RISC-V IOMMU instance (userspace).
  *
  * What real hardware is to a driver: registers (struct invt_riscv_regs),
  * a command-queue consumer that decodes every command with the independent
@@ -59,10 +59,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <invtrack/model-faults.h>
-#include <invtrack/model-cache.h>
-#include <invtrack/model-mem.h>
-#include <invtrack/model-oracle.h>
+#include <invtrack/model/faults.h>
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
 #include <invtrack/riscv-regs.h>
 
 struct invt_mrv;
