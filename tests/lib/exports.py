@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-"""What libinvtrack.so offers a program that links it.
+"""What libinvtrack.so and libinvtrack-model.so offer a program that links them.
 
-    exports.py symbols LIBINVTRACK.so INCLUDEDIR   exported = the public API, SONAME versioned
-    exports.py headers INCLUDEDIR                  public headers pull in no pthread, no liburcu
+    exports.py symbols LIB.so HEADERDIR SONAME VERSION
+        exported = what the headers directly in HEADERDIR declare (libinvtrack:
+        include/invtrack; libinvtrack-model: include/invtrack/model), all
+        with version node VERSION, and the library's SONAME is SONAME
+    exports.py headers INCLUDEDIR
+        public headers pull in no pthread, no liburcu
 
 Exit status 0 passes, 77 skips (meson), anything else fails with a message.
 """
@@ -31,6 +35,16 @@ def public_text(incdir):
     return text
 
 
+def headers_in(hdir):
+    """The headers directly in hdir, by name (not its subdirectories)."""
+    text = {}
+    for name in sorted(os.listdir(hdir)):
+        if name.endswith('.h'):
+            with open(os.path.join(hdir, name)) as f:
+                text[name] = f.read()
+    return text
+
+
 def declared(text):
     """Functions and objects the public headers declare (not static inline ones)."""
     names = set()
@@ -45,7 +59,7 @@ def declared(text):
     return names
 
 
-def check_symbols(lib, incdir):
+def check_symbols(lib, hdir, soname, node):
     nm = shutil.which('nm')
     objdump = shutil.which('objdump')
     if not nm or not objdump:
@@ -59,17 +73,17 @@ def check_symbols(lib, incdir):
         if len(parts) == 3 and parts[1] in 'TDBRVWi':
             name, _, version = parts[2].partition('@')
             exported[name] = version.lstrip('@')
-    exported.pop('INVTRACK_0', None)
-    decl = declared(public_text(incdir))
+    exported.pop(node, None)
+    decl = declared(headers_in(hdir))
     bad = sorted(n for n in exported if not n.startswith('invt_'))
     if bad:
         die('%d exported symbols outside the invt_ namespace: %s' % (len(bad), ', '.join(bad[:20])))
     private = sorted(n for n in exported if n not in decl)
     if private:
         die('exported, but no public header declares them: %s' % ', '.join(private))
-    unversioned = sorted(n for n, v in exported.items() if v != 'INVTRACK_0')
+    unversioned = sorted(n for n, v in exported.items() if v != node)
     if unversioned:
-        die('exported without the INVTRACK_0 version: %s' % ', '.join(unversioned[:20]))
+        die('exported without the %s version: %s' % (node, ', '.join(unversioned[:20])))
     missing = sorted(n for n in decl if n not in exported)
     # Declared only for ablation builds (emulated store buffer, protocol switches).
     missing = [n for n in missing if not n.startswith(('invt_sb_', 'invt_ablate'))]
@@ -78,10 +92,10 @@ def check_symbols(lib, incdir):
     head = subprocess.run([objdump, '-p', lib], stdout=subprocess.PIPE,
                           check=True).stdout.decode()
     m = re.search(r'^\s*SONAME\s+(\S+)$', head, re.M)
-    if not m or m.group(1) != 'libinvtrack.so.0':
-        die('SONAME is %s, expected libinvtrack.so.0' % (m.group(1) if m else 'missing'))
-    print('ok: %d symbols exported, all invt_* public API, version INVTRACK_0, SONAME %s' %
-          (len(exported), m.group(1)))
+    if not m or m.group(1) != soname:
+        die('SONAME is %s, expected %s' % (m.group(1) if m else 'missing', soname))
+    print('ok: %d symbols exported, all invt_* public API, version %s, SONAME %s' %
+          (len(exported), node, m.group(1)))
 
 
 def check_headers(incdir):
@@ -106,12 +120,12 @@ def check_headers(incdir):
 
 
 def main():
-    if len(sys.argv) >= 4 and sys.argv[1] == 'symbols':
-        check_symbols(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 6 and sys.argv[1] == 'symbols':
+        check_symbols(*sys.argv[2:])
     elif len(sys.argv) >= 3 and sys.argv[1] == 'headers':
         check_headers(sys.argv[2])
     else:
-        die('usage: exports.py symbols LIB INCLUDEDIR | headers INCLUDEDIR')
+        die('usage: exports.py symbols LIB HEADERDIR SONAME VERSION | headers INCLUDEDIR')
 
 
 if __name__ == '__main__':
