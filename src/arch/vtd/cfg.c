@@ -13,6 +13,7 @@
 
 #include <invtrack/vtd-cfg.h>
 
+#undef BIT	/* the kernel's is an unsigned long: these words are 64-bit everywhere */
 #define BIT(n)		(1ull << (n))
 
 /* §9.2 root entry: LP 0, LCTP [63:12]; UP 64, UCTP [127:76]. */
