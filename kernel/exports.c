@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * exports.c - the public API of invtrack.ko: what <invtrack/core.h>,
- * <invtrack/invs.h>, <invtrack/pt*.h> and each architecture's encoder and
- * range-policy header declare.  Internal functions shared between the
- * core's files (internal.h) are not exported.
+ * <invtrack/invs.h>, <invtrack/pt*.h> and each architecture's encoder,
+ * range-policy, queue, configuration and driver headers declare: every
+ * function of a header included here (tests/lib/exports.py kernel checks
+ * it).  Internal functions shared between the core's files (internal.h) are
+ * not exported.
  */
 #include <linux/export.h>
 
@@ -14,8 +16,17 @@
 #include <invtrack/pt-riscv.h>
 #include <invtrack/pt-vtd.h>
 #include <invtrack/pt.h>
+#include <invtrack/riscv-cfg.h>
+#include <invtrack/riscv-driver.h>
+#include <invtrack/riscv-queue.h>
 #include <invtrack/riscv.h>
+#include <invtrack/smmuv3-cfg.h>
+#include <invtrack/smmuv3-driver.h>
+#include <invtrack/smmuv3-queue.h>
 #include <invtrack/smmuv3.h>
+#include <invtrack/vtd-cfg.h>
+#include <invtrack/vtd-driver.h>
+#include <invtrack/vtd-queue.h>
 #include <invtrack/vtd.h>
 
 /* <invtrack/core.h>: objects, attach protocol, flush engine. */
@@ -110,3 +121,106 @@ EXPORT_SYMBOL_GPL(invt_rv_cmd_encode);
 EXPORT_SYMBOL_GPL(invt_rv_cmd_encode_le);
 EXPORT_SYMBOL_GPL(invt_rv_inv_count);
 EXPORT_SYMBOL_GPL(invt_rv_inv_emit);
+
+/*
+ * <invtrack/smmuv3-queue.h>, <invtrack/smmuv3-cfg.h>, <invtrack/smmuv3-driver.h>: the SMMUv3
+ * command-queue producer, STE / CD builders, the driver on the core.
+ */
+EXPORT_SYMBOL_GPL(invt_smmu_cmdq_init);
+EXPORT_SYMBOL_GPL(invt_smmu_cmdq_destroy);
+EXPORT_SYMBOL_GPL(invt_smmu_cmdq_submit);
+EXPORT_SYMBOL_GPL(invt_smmu_cmdq_wait);
+EXPORT_SYMBOL_GPL(invt_smmu_cmdq_poll);
+EXPORT_SYMBOL_GPL(invt_smmu_ps_encode);
+EXPORT_SYMBOL_GPL(invt_smmu_ps_bits);
+EXPORT_SYMBOL_GPL(invt_smmu_s1_geometry);
+EXPORT_SYMBOL_GPL(invt_smmu_s2_geometry);
+EXPORT_SYMBOL_GPL(invt_smmu_ste_build);
+EXPORT_SYMBOL_GPL(invt_smmu_cd_build);
+EXPORT_SYMBOL_GPL(invt_smmu_cfg_write);
+EXPORT_SYMBOL_GPL(invt_smmu_cfg_break);
+EXPORT_SYMBOL_GPL(invt_smmu_cfg_break_to);
+EXPORT_SYMBOL_GPL(invt_smmu_cfg_write_body);
+EXPORT_SYMBOL_GPL(invt_smmu_cfg_make_valid);
+EXPORT_SYMBOL_GPL(invt_smmu_probe);
+EXPORT_SYMBOL_GPL(invt_smmu_init);
+EXPORT_SYMBOL_GPL(invt_smmu_destroy);
+EXPORT_SYMBOL_GPL(invt_smmu_domain_init_bits);
+EXPORT_SYMBOL_GPL(invt_smmu_domain_init);
+EXPORT_SYMBOL_GPL(invt_smmu_domain_init_for);
+EXPORT_SYMBOL_GPL(invt_smmu_domain_fits);
+EXPORT_SYMBOL_GPL(invt_smmu_domain_destroy);
+EXPORT_SYMBOL_GPL(invt_smmu_master_init);
+EXPORT_SYMBOL_GPL(invt_smmu_master_destroy);
+EXPORT_SYMBOL_GPL(invt_smmu_attach_prepare);
+EXPORT_SYMBOL_GPL(invt_smmu_attach_install);
+EXPORT_SYMBOL_GPL(invt_smmu_attach_commit);
+EXPORT_SYMBOL_GPL(invt_smmu_attach_abort);
+EXPORT_SYMBOL_GPL(invt_smmu_attach);
+EXPORT_SYMBOL_GPL(invt_smmu_submit_wait);
+EXPORT_SYMBOL_GPL(invt_smmu_plan_count);
+EXPORT_SYMBOL_GPL(invt_smmu_entry_req);
+
+/*
+ * <invtrack/vtd-queue.h>, <invtrack/vtd-cfg.h>, <invtrack/vtd-driver.h>: the VT-d invalidation
+ * queue producer, root / context / PASID entry builders, the driver on the core.
+ */
+EXPORT_SYMBOL_GPL(invt_vtd_qi_init);
+EXPORT_SYMBOL_GPL(invt_vtd_qi_destroy);
+EXPORT_SYMBOL_GPL(invt_vtd_qi_submit);
+EXPORT_SYMBOL_GPL(invt_vtd_qi_wait);
+EXPORT_SYMBOL_GPL(invt_vtd_qi_wait_span);
+EXPORT_SYMBOL_GPL(invt_vtd_qi_poll);
+EXPORT_SYMBOL_GPL(invt_vtd_root_build);
+EXPORT_SYMBOL_GPL(invt_vtd_ctx_build);
+EXPORT_SYMBOL_GPL(invt_vtd_pdir_build);
+EXPORT_SYMBOL_GPL(invt_vtd_pasid_build);
+EXPORT_SYMBOL_GPL(invt_vtd_cfg_write);
+EXPORT_SYMBOL_GPL(invt_vtd_cfg_break);
+EXPORT_SYMBOL_GPL(invt_vtd_cfg_clear);
+EXPORT_SYMBOL_GPL(invt_vtd_cfg_word);
+EXPORT_SYMBOL_GPL(invt_vtd_init);
+EXPORT_SYMBOL_GPL(invt_vtd_destroy);
+EXPORT_SYMBOL_GPL(invt_vtd_domain_init);
+EXPORT_SYMBOL_GPL(invt_vtd_domain_init_levels);
+EXPORT_SYMBOL_GPL(invt_vtd_domain_destroy);
+EXPORT_SYMBOL_GPL(invt_vtd_master_init);
+EXPORT_SYMBOL_GPL(invt_vtd_master_destroy);
+EXPORT_SYMBOL_GPL(invt_vtd_attach_prepare);
+EXPORT_SYMBOL_GPL(invt_vtd_attach_install);
+EXPORT_SYMBOL_GPL(invt_vtd_attach_commit);
+EXPORT_SYMBOL_GPL(invt_vtd_attach_abort);
+EXPORT_SYMBOL_GPL(invt_vtd_attach);
+EXPORT_SYMBOL_GPL(invt_vtd_submit_wait);
+EXPORT_SYMBOL_GPL(invt_vtd_entry_req);
+EXPORT_SYMBOL_GPL(invt_vtd_plan_count);
+
+/*
+ * <invtrack/riscv-queue.h>, <invtrack/riscv-cfg.h>, <invtrack/riscv-driver.h>: the RISC-V IOMMU
+ * command-queue producer, device / process context builders, the driver on the core.
+ */
+EXPORT_SYMBOL_GPL(invt_rv_cmdq_init);
+EXPORT_SYMBOL_GPL(invt_rv_cmdq_destroy);
+EXPORT_SYMBOL_GPL(invt_rv_cmdq_submit);
+EXPORT_SYMBOL_GPL(invt_rv_cmdq_wait);
+EXPORT_SYMBOL_GPL(invt_rv_cmdq_poll);
+EXPORT_SYMBOL_GPL(invt_rv_dc_build);
+EXPORT_SYMBOL_GPL(invt_rv_pc_build);
+EXPORT_SYMBOL_GPL(invt_rv_cfg_write);
+EXPORT_SYMBOL_GPL(invt_rv_cfg_break);
+EXPORT_SYMBOL_GPL(invt_rv_cfg_clear);
+EXPORT_SYMBOL_GPL(invt_rv_pscid_space_init);
+EXPORT_SYMBOL_GPL(invt_rv_init);
+EXPORT_SYMBOL_GPL(invt_rv_destroy);
+EXPORT_SYMBOL_GPL(invt_rv_domain_init);
+EXPORT_SYMBOL_GPL(invt_rv_domain_destroy);
+EXPORT_SYMBOL_GPL(invt_rv_master_init);
+EXPORT_SYMBOL_GPL(invt_rv_master_destroy);
+EXPORT_SYMBOL_GPL(invt_rv_attach_prepare);
+EXPORT_SYMBOL_GPL(invt_rv_attach_install);
+EXPORT_SYMBOL_GPL(invt_rv_attach_commit);
+EXPORT_SYMBOL_GPL(invt_rv_attach_abort);
+EXPORT_SYMBOL_GPL(invt_rv_attach);
+EXPORT_SYMBOL_GPL(invt_rv_submit_wait);
+EXPORT_SYMBOL_GPL(invt_rv_entry_req);
+EXPORT_SYMBOL_GPL(invt_rv_plan_count);

@@ -15,4 +15,4 @@ static void __exit invt_module_exit(void)
 module_exit(invt_module_exit);
 
 MODULE_LICENSE("Dual BSD/GPL");
-MODULE_DESCRIPTION("invtrack: IOMMU invalidation tracking (RCU invalidation arrays, attach protocol, flush engine, SMMUv3/VT-d/RISC-V encoders)");
+MODULE_DESCRIPTION("invtrack: IOMMU invalidation tracking (RCU invalidation arrays, attach protocol, flush engine, SMMUv3/VT-d/RISC-V drivers)");

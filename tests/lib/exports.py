@@ -8,6 +8,9 @@
         with version node VERSION, and the library's SONAME is SONAME
     exports.py headers INCLUDEDIR
         public headers pull in no pthread, no liburcu
+    exports.py kernel EXPORTS_C INCLUDEDIR
+        kernel/exports.c exports exactly what the <invtrack/...> headers it
+        includes declare (the ablation builds' store buffer aside)
 
 Exit status 0 passes, 77 skips (meson), anything else fails with a message.
 """
@@ -119,13 +122,37 @@ def check_headers(incdir):
     print('ok: %d public headers, none pulls in pthread or liburcu' % len(text))
 
 
+def check_kernel(exports_c, incdir):
+    with open(exports_c) as f:
+        text = f.read()
+    hdrs = re.findall(r'^#include <invtrack/([^>]+)>', text, re.M)
+    decl = set()
+    for h in hdrs:
+        with open(os.path.join(incdir, 'invtrack', h)) as f:
+            decl |= declared({h: f.read()})
+    decl = {n for n in decl if not n.startswith('invt_sb_')}
+    exported = set(re.findall(r'^EXPORT_SYMBOL_GPL\((\w+)\);', text, re.M))
+    missing = sorted(decl - exported)
+    extra = sorted(exported - decl)
+    if missing:
+        die('declared in a header kernel/exports.c includes, not exported: ' + ', '.join(missing))
+    if extra:
+        die('exported, but no header kernel/exports.c includes declares them: ' +
+            ', '.join(extra))
+    print('ok: invtrack.ko exports the %d functions and objects its %d headers declare' %
+          (len(exported), len(hdrs)))
+
+
 def main():
     if len(sys.argv) == 6 and sys.argv[1] == 'symbols':
         check_symbols(*sys.argv[2:])
+    elif len(sys.argv) == 4 and sys.argv[1] == 'kernel':
+        check_kernel(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 3 and sys.argv[1] == 'headers':
         check_headers(sys.argv[2])
     else:
-        die('usage: exports.py symbols LIB HEADERDIR SONAME VERSION | headers INCLUDEDIR')
+        die('usage: exports.py symbols LIB HEADERDIR SONAME VERSION | headers INCLUDEDIR | '
+            'kernel EXPORTS_C INCLUDEDIR')
 
 
 if __name__ == '__main__':
