@@ -12,6 +12,7 @@
 #include <invtrack/smmuv3-driver.h>
 
 #include "hw.h"
+#include "hw-queue.h"
 #include "scenario-internal.h"
 
 /*

@@ -27,6 +27,7 @@
 #include "mdev.h"
 #include "hw-cfg.h"
 #include "hw-exec.h"
+#include "hw-queue.h"
 
 /*
  * TLB invalidations executed but not yet known complete: they take effect

@@ -7,7 +7,7 @@
         include/invtrack; libinvtrack-model: include/invtrack/model), all
         with version node VERSION, and the library's SONAME is SONAME
     exports.py headers INCLUDEDIR
-        public headers pull in no pthread, no liburcu
+        public headers pull in no pthread, no liburcu, and declare invt_* functions only
     exports.py kernel EXPORTS_C INCLUDEDIR
         kernel/exports.c exports exactly what the <invtrack/...> headers it
         includes declare (the ablation builds' store buffer aside)
@@ -117,9 +117,19 @@ def check_headers(incdir):
                     todo.append(target[len('invtrack/'):])
                 elif target == 'pthread.h' or target.startswith('urcu'):
                     bad.append('<invtrack/%s> pulls in <%s> (through %s)' % (name, target, h))
+    # Every function a public header declares is the library's own (invt_*):
+    # a hardware-model declaration in a driver header would reach every user.
+    for name, body in text.items():
+        body = re.sub(r'/\*.*?\*/', '', body, flags=re.S)
+        for m in re.finditer(r'^(?!static|#|\s|typedef|})[^;{}()]*?\b([A-Za-z_]\w*)\s*\(',
+                             body, re.M):
+            if not m.group(1).startswith('invt_'):
+                bad.append('<invtrack/%s> declares %s(), outside the invt_ namespace' %
+                           (name, m.group(1)))
     if bad:
         die('\n'.join(bad))
-    print('ok: %d public headers, none pulls in pthread or liburcu' % len(text))
+    print('ok: %d public headers, none pulls in pthread or liburcu, all declare invt_* only' %
+          len(text))
 
 
 def check_kernel(exports_c, incdir):

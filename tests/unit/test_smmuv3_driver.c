@@ -37,6 +37,7 @@
 
 #include "hw.h"
 #include "hw-cfg.h"
+#include "hw-queue.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define TIME_BOUND	100	/* a hang cap only */

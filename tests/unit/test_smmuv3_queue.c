@@ -29,6 +29,7 @@
 #include <invtrack/smmuv3-queue.h>
 
 #include "hw.h"
+#include "hw-queue.h"
 
 #define TIME_LIMIT	120	/* seconds per test, sanitizers included */
 #define MAX_ERRS	4096

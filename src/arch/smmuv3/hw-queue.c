@@ -34,6 +34,7 @@
 #include "compat-user.h"
 
 #include "hw.h"
+#include "hw-queue.h"
 
 _Static_assert(SMMU_HW_CERROR_ILL == INVT_SMMU_CERROR_ILL &&
 	       SMMU_HW_CERROR_ABT == INVT_SMMU_CERROR_ABT &&
