@@ -63,6 +63,7 @@
 #include <stdint.h>
 
 #include <invtrack/model/cache.h>
+#include <invtrack/model/faults.h>
 #include <invtrack/model/mem.h>
 #include <invtrack/model/oracle.h>
 #include <invtrack/smmuv3-queue.h>
