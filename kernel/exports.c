@@ -49,6 +49,7 @@ EXPORT_SYMBOL_GPL(invt_domain_init);
 EXPORT_SYMBOL_GPL(invt_domain_destroy);
 EXPORT_SYMBOL_GPL(invt_domain_invs_get);
 EXPORT_SYMBOL_GPL(invt_domain_tag);
+EXPORT_SYMBOL_GPL(invt_domain_tag_locked);
 EXPORT_SYMBOL_GPL(invt_attach_prepare);
 EXPORT_SYMBOL_GPL(invt_attach_installing);
 EXPORT_SYMBOL_GPL(invt_attach_commit);

@@ -453,6 +453,30 @@ struct invt_tag_binding {
 	unsigned int users;
 };
 
+struct invt_domain;
+
+/**
+ * struct invt_domain_pin_ops - an upper layer's hold on who uses a domain.
+ * @pin: called by invt_attach_prepare() when (@dev, @ssid) is about to join
+ *	@dom, after the slot was claimed and before anything else changes, with
+ *	no core lock held.  A non-zero return fails the prepare with that
+ *	value, nothing changed.
+ * @unpin: called exactly once for every successful @pin, when (@dev, @ssid)
+ *	no longer uses @dom: by invt_attach_commit() for the domain left
+ *	(after its flushes), by invt_attach_abort() for the domain not joined,
+ *	by invt_attach_prepare() when it fails after @pin.  No core lock held;
+ *	never fails.
+ *
+ * The viommu layer (<invtrack/viommu.h>) sets them on the nested domains it
+ * allocates, so that the attach path every arch driver shares pins the
+ * device's vdevice while a nested domain is installed for it.  Set before
+ * the domain's first attachment and never changed.
+ */
+struct invt_domain_pin_ops {
+	int (*pin)(void *arg, struct invt_domain *dom, struct invt_device *dev, uint32_t ssid);
+	void (*unpin)(void *arg, struct invt_domain *dom, struct invt_device *dev, uint32_t ssid);
+};
+
 /**
  * struct invt_domain - an I/O page table's invalidation state.
  * @ctx: the context.
@@ -468,6 +492,8 @@ struct invt_tag_binding {
  * @nr_children: nested domains over this one (under ctx->lock).
  * @nr_attached: attachments using this domain (atomic).
  * @node: in ctx->domains.
+ * @pin_ops: NULL, or an upper layer's pin hooks (struct invt_domain_pin_ops).
+ * @pin_arg: passed to @pin_ops.
  */
 struct invt_domain {
 	struct invt_ctx *ctx;
@@ -482,6 +508,8 @@ struct invt_domain {
 	unsigned int nr_children;
 	int nr_attached;
 	struct invt_list node;
+	const struct invt_domain_pin_ops *pin_ops;
+	void *pin_arg;
 };
 
 /**
@@ -706,6 +734,21 @@ int invt_invs_flush(struct invt_ctx *ctx, const struct invt_invs *invs,
  * Return: 0, or -ENOENT when @dom holds no tag in @iommu's space.
  */
 int invt_domain_tag(struct invt_domain *dom, struct invt_iommu *iommu, uint32_t *tag);
+
+/**
+ * invt_domain_tag_locked() - invt_domain_tag() under the owner's lock.
+ * @dom: as for invt_domain_tag().
+ * @iommu: the instance.
+ * @tag: out: the tag.
+ *
+ * The caller holds the lock of the domain whose array @dom uses (@dom
+ * itself, or a nested domain's parent), so that the tag cannot be released
+ * (and handed to another domain) until it unlocks: what the viommu layer
+ * needs to put a VM's stage-2 tag into guest commands it issues.
+ *
+ * Return: 0, or -ENOENT when the domain holds no tag in @iommu's space.
+ */
+int invt_domain_tag_locked(struct invt_domain *dom, struct invt_iommu *iommu, uint32_t *tag);
 
 /**
  * invt_ctx_ablated() - whether a protocol rule is switched off (arch drivers).

@@ -508,7 +508,13 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 	invt_mutex_unlock(&dev->lock);
 
 	if (new) {
-		ret = domain_join(new, dev, ssid, &tx->add);
+		/* An upper layer's hold (struct invt_domain_pin_ops): nothing changed yet. */
+		ret = new->pin_ops ? new->pin_ops->pin(new->pin_arg, new, dev, ssid) : 0;
+		if (!ret) {
+			ret = domain_join(new, dev, ssid, &tx->add);
+			if (ret && new->pin_ops)
+				new->pin_ops->unpin(new->pin_arg, new, dev, ssid);
+		}
 		if (ret) {
 			slot_release(dev, tx->slot, tx->old, tx->slot->entries, left);
 			return ret;
@@ -550,6 +556,9 @@ void invt_attach_commit(struct invt_attach *tx)
 	if (tx->old)
 		domain_leave(tx->old, dev, att->entries, true, !att->left);
 	slot_release(dev, att, tx->new, tx->add, false);
+	/* After the slot: an unpin may let the upper layer free what it pinned. */
+	if (tx->old && tx->old->pin_ops)
+		tx->old->pin_ops->unpin(tx->old->pin_arg, tx->old, dev, tx->ssid);
 }
 
 void invt_attach_abort(struct invt_attach *tx)
@@ -573,6 +582,8 @@ void invt_attach_abort(struct invt_attach *tx)
 		left = false;
 	slot_release(dev, att, tx->old, att ? att->entries : NULL, left);
 	tx->add = NULL;
+	if (tx->new && tx->new->pin_ops)
+		tx->new->pin_ops->unpin(tx->new->pin_arg, tx->new, dev, tx->ssid);
 }
 
 int invt_attach(struct invt_device *dev, uint32_t ssid, struct invt_domain *new)
@@ -585,18 +596,24 @@ int invt_attach(struct invt_device *dev, uint32_t ssid, struct invt_domain *new)
 	return ret;
 }
 
+int invt_domain_tag_locked(struct invt_domain *dom, struct invt_iommu *iommu, uint32_t *tag)
+{
+	struct invt_tag_binding *b = binding_find(tag_holder(dom, iommu),
+						  domain_tag_space(iommu, dom));
+
+	if (!b)
+		return -ENOENT;
+	*tag = b->tag;
+	return 0;
+}
+
 int invt_domain_tag(struct invt_domain *dom, struct invt_iommu *iommu, uint32_t *tag)
 {
 	struct invt_domain *owner = invt_invs_owner(dom);
-	struct invt_tag_binding *b;
-	int ret = -ENOENT;
+	int ret;
 
 	invt_mutex_lock(&owner->lock);
-	b = binding_find(tag_holder(dom, iommu), domain_tag_space(iommu, dom));
-	if (b) {
-		*tag = b->tag;
-		ret = 0;
-	}
+	ret = invt_domain_tag_locked(dom, iommu, tag);
 	invt_mutex_unlock(&owner->lock);
 	return ret;
 }
