@@ -39,6 +39,11 @@ struct invt_ctx;
  * @INVT_ABLATE_QUIESCE: "quiesce": a detach that dropped ATC entries returns
  *	without waiting for the invalidations in progress that may still send
  *	ATC commands for them (detach quiescence).
+ * @INVT_ABLATE_VIOMMU_COUNT: "viommu-count": a guest batch stopped by a
+ *	refused command counts the commands converted before it as done
+ *	without issuing them (the viommu layer).
+ * @INVT_ABLATE_VDEV_PIN: "vdev-pin": a vdevice can be destroyed while a
+ *	nested domain is attached to its device (the viommu layer).
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -51,6 +56,8 @@ enum invt_ablation {
 	INVT_ABLATE_TEARDOWN_IOTLB,
 	INVT_ABLATE_ABORT_ATC,
 	INVT_ABLATE_QUIESCE,
+	INVT_ABLATE_VIOMMU_COUNT,
+	INVT_ABLATE_VDEV_PIN,
 	INVT_ABLATE_NR,
 };
 

@@ -14,6 +14,8 @@ static const char *const ablation_names[INVT_ABLATE_NR] = {
 	[INVT_ABLATE_TEARDOWN_IOTLB] = "teardown-iotlb",
 	[INVT_ABLATE_ABORT_ATC] = "abort-atc",
 	[INVT_ABLATE_QUIESCE] = "quiesce",
+	[INVT_ABLATE_VIOMMU_COUNT] = "viommu-count",
+	[INVT_ABLATE_VDEV_PIN] = "vdev-pin",
 };
 
 const char *invt_ablation_name(int rule)
