@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * vtd.c - VT-d guest invalidation descriptors (Intel VT-d specification
+ * rev. 5.x, §6.5.2) for the viommu layer.
+ *
+ * Scalable mode (the only mode with nested translation, PGTT = 011b) needs
+ * 256-bit descriptors (IQA_REG.DW = 1), so a guest command is 32 bytes.  It
+ * is decoded with the hardware-side decoder (src/arch/vtd/hw-decode.c),
+ * checked against the list a guest may send, rewritten, and encoded again
+ * with the driver's encoder (src/arch/vtd/cmd.c).
+ */
+#include "internal.h"
+
+#include <invtrack/vtd-driver.h>
+#include <invtrack/vtd.h>
+
+#include "../arch/vtd/hw.h"
+
+static int vtd_xlate(const struct invt_vio_xctx *x, const void *gcmd, void *host)
+{
+	/* Every feature, any AM: what the guest may send is decided below. */
+	const struct vtd_hw_caps caps = { .feat = VTD_HW_FEAT_ALL, .mamv = 63 };
+	struct vtd_hw_desc d;
+	struct invt_vtd_desc c;
+	uint32_t pid;
+	int ret;
+
+	if (vtd_hw_decode_le(gcmd, true, &caps, &d, NULL))
+		return -EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.type = d.type;
+	c.g = d.g;
+	c.ih = d.ih;
+	c.am = d.am;
+	c.size = d.s;
+	c.qdep = d.mip;
+	c.did = d.did;
+	c.sid = d.sid;
+	c.pfsid = d.pfsid;
+	c.pasid = d.pasid;
+	c.addr = d.addr;
+
+	switch (d.type) {
+	case INVT_VTD_DESC_PIOTLB:	/* §6.5.2.4: first-stage entries of DID + PASID */
+		if (!x->have_tag)
+			return INVT_VIO_NONE;
+		c.did = (uint16_t)x->tag;
+		break;
+	case INVT_VTD_DESC_PC:		/* §6.5.2.2 */
+		if (!x->have_tag)
+			return INVT_VIO_NONE;
+		c.did = (uint16_t)x->tag;
+		/* Global would reach every VM's PASID entries: only the VM's DID. */
+		if (c.g == INVT_VTD_PC_GLOBAL)
+			c.g = INVT_VTD_PC_DOMAIN;
+		if (c.g == INVT_VTD_PC_DOMAIN)
+			c.pasid = 0;
+		break;
+	case INVT_VTD_DESC_DEVTLB:	/* §6.5.2.5 */
+	case INVT_VTD_DESC_PDEVTLB:	/* §6.5.2.6 */
+		ret = invt_vio_lookup(x, d.sid, &pid);
+		if (ret)
+			return ret;
+		/* The device is no SR-IOV VF to the host: its PFSID is its SID. */
+		c.sid = (uint16_t)pid;
+		c.pfsid = (uint16_t)pid;
+		break;
+	case INVT_VTD_DESC_WAIT:	/* §6.5.2.8: the guest's completion */
+		return INVT_VIO_SYNC;
+	default:
+		return -EOPNOTSUPP;
+	}
+	return invt_vtd_desc_encode_le(&c, host, INVT_VTD_DESC_BYTES) ? -EINVAL : INVT_VIO_HOST;
+}
+
+/* Fault record (§7.2.1 / FRCD_REG §11.4.14): SID in bits [79:64], bytes 8-9. */
+static uint32_t vtd_event_id(const void *rec)
+{
+	const uint8_t *p = rec;
+
+	return p[8] | (uint32_t)p[9] << 8;
+}
+
+static void vtd_event_set_id(void *rec, uint32_t id)
+{
+	uint8_t *p = rec;
+
+	p[8] = (uint8_t)id;
+	p[9] = (uint8_t)(id >> 8);
+}
+
+const struct invt_vio_arch invt_vio_vtd = {
+	.guest_bytes = INVT_VIOMMU_VTD_CMD_BYTES,
+	.host_bytes = INVT_VTD_DESC_BYTES,
+	.event_type = INVT_VEVENT_VTD,
+	.xlate = vtd_xlate,
+	.event_id = vtd_event_id,
+	.event_set_id = vtd_event_set_id,
+};
