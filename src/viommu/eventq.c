@@ -27,6 +27,12 @@ static uint32_t seq_next(uint32_t seq)
 	return seq >= INVT_VEVENT_SEQ_MAX ? 0 : seq + 1;
 }
 
+/* The payload, right after the record in its allocation. */
+static uint8_t *ev_data(struct invt_vevent *ev)
+{
+	return (uint8_t *)(ev + 1);
+}
+
 static struct invt_vevent *ev_of(struct invt_list *pos)
 {
 	return invt_container_of(pos, struct invt_vevent, node);
@@ -148,7 +154,8 @@ long invt_veventq_read(struct invt_viommu *viommu, int type, void *buf, size_t l
 			break;
 		memcpy(out + copied, &ev->hdr, sizeof(ev->hdr));
 		if (bytes > sizeof(ev->hdr))
-			memcpy(out + copied + sizeof(ev->hdr), ev->data, bytes - sizeof(ev->hdr));
+			memcpy(out + copied + sizeof(ev->hdr), ev_data(ev),
+			       bytes - sizeof(ev->hdr));
 		copied += bytes;
 		invt_list_del(&ev->node);
 		if (ev == &q->lost) {
@@ -205,7 +212,7 @@ int invt_vio_queue(struct invt_viommu *viommu, const void *rec, size_t len)
 	if (ev) {
 		ev->hdr.flags = 0;
 		ev->hdr.sequence = q->sequence;
-		memcpy(ev->data, rec, len);
+		memcpy(ev_data(ev), rec, len);
 		invt_vio_stat(&viommu->stats.events, 1);
 		invt_list_add_tail(&ev->node, &q->events);
 		q->nr++;

@@ -80,15 +80,14 @@ struct invt_vdevice {
 };
 
 /**
- * struct invt_vevent - one queued record.
+ * struct invt_vevent - one queued record; its payload follows it in the
+ * same allocation (none for the lost-events header, embedded in the queue).
  * @node: in the queue.
  * @hdr: its header.
- * @data: the payload (none for the lost-events header).
  */
 struct invt_vevent {
 	struct invt_list node;
 	struct invt_vevent_header hdr;
-	uint8_t data[];
 };
 
 /**

@@ -20,6 +20,7 @@ for exe in "$build"/tests/fuzz/fuzz_*; do
 	name=${name#fuzz_}
 	case $name in
 	scenario | cost) max_len=4096 ;;
+	viommu) max_len=1024 ;;
 	*) max_len=128 ;;
 	esac
 	work="$build/fuzz-corpus/$name"

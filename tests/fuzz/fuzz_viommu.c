@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * fuzz_viommu.c - guest invalidation batches of all three formats through
+ * invt_viommu_invalidate(), on the core with a capturing backend: two VMs
+ * (two nest parents, tags 0x42 and 0x43) share one instance; VM 0 has
+ * vdevices 7 -> 0x100 and 9 -> 0x180, VM 1 has 7 -> 0x200.  Every input
+ * runs as VM 0.
+ *
+ * Input: byte 0 the architecture (mod 3); byte 1 bits [1:0] which wait
+ * fails with -EIO (0: none), bit 2 every submit fails, bit 3 the commands
+ * come from the structured generator (8 input bytes per command, so that
+ * valid commands are common) instead of the raw bytes; the rest commands.
+ *
+ * Checked on every input:
+ *  - no crash, no sanitizer report; *done written, <= n, == n on success;
+ *    only the documented errors;
+ *  - every command that reaches the queue is legal for the hardware (the
+ *    hardware-side decoder) and isolated: a VMID / DID / GSCID only VM 0's
+ *    tag, a StreamID / RID / device_id only one of VM 0's devices, and only
+ *    the opcodes a translation produces;
+ *  - *done is exact: the guest commands it counts that are not completion
+ *    commands are exactly the host commands ahead of the last completion
+ *    waited for successfully (each accepted command makes one);
+ *  - a refused command, sent alone, is refused with the same error.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include <invtrack/core.h>
+#include <invtrack/riscv.h>
+#include <invtrack/smmuv3.h>
+#include <invtrack/viommu.h>
+#include <invtrack/vtd.h>
+
+#include "../../src/arch/riscv/hw.h"
+#include "../../src/arch/smmuv3/hw.h"
+#include "../../src/arch/vtd/hw.h"
+#include "fuzz.h"
+
+#define LOG_MAX 1024
+#define MAX_CMDS 256
+#define MARK 0xee
+
+struct cap {
+	struct invt_iommu iommu;
+	struct invt_tag_space ts;
+	unsigned int bytes;
+	uint8_t log[LOG_MAX][32];
+	unsigned int nlog;
+	unsigned int waits;
+	unsigned int fail_wait;
+	unsigned int last_ok_mark;	/* log entries up to the last completion waited for */
+	uint64_t marks;
+	int submit_err;
+};
+
+struct world {
+	int arch;
+	struct invt_ctx ctx;
+	struct cap cap;
+	struct invt_device dev[3];
+	struct invt_domain parent[2];
+	struct invt_domain nd[2];
+	struct invt_viommu *v[2];
+};
+
+static struct world worlds[3];
+
+static struct cap *cap_of(struct invt_iommu *iommu)
+{
+	return invt_container_of(iommu, struct cap, iommu);
+}
+
+static void cap_build_sync(struct invt_batch *b)
+{
+	memset(invt_batch_reserve(b, cap_of(b->iommu)->bytes), MARK, cap_of(b->iommu)->bytes);
+}
+
+static void cap_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
+{
+	cap_build_sync(b);
+}
+
+static bool is_mark(const uint8_t *c, unsigned int bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		if (c[i] != MARK)
+			return false;
+	return true;
+}
+
+static int cap_submit(struct invt_batch *b, uint64_t *token)
+{
+	struct cap *c = cap_of(b->iommu);
+	uint32_t off;
+
+	for (off = 0; off < b->used; off += c->bytes) {
+		FUZZ_CHECK(c->nlog < LOG_MAX, "log full");
+		memcpy(c->log[c->nlog++], b->buf + off, c->bytes);
+	}
+	/* The token: the log entries up to and with this submission's last completion. */
+	*token = c->nlog;
+	return c->submit_err;
+}
+
+static int cap_wait(struct invt_iommu *iommu, uint64_t token)
+{
+	struct cap *c = cap_of(iommu);
+
+	if (++c->waits == c->fail_wait)
+		return -EIO;
+	if (!c->submit_err)
+		c->last_ok_mark = (unsigned int)token;
+	return 0;
+}
+
+static const struct invt_iommu_ops cap_ops = {
+	.build = cap_build,
+	.build_sync = cap_build_sync,
+	.submit = cap_submit,
+	.wait = cap_wait,
+};
+
+static void world_init(struct world *w, int arch)
+{
+	static const uint32_t sids[3] = { 0x100, 0x180, 0x200 };
+	unsigned int i;
+	static bool registered;
+	bool ok = true;
+
+	/* libFuzzer runs every input on this thread: register it once. */
+	if (!registered)
+		invt_rcu_register_thread();
+	registered = true;
+	w->arch = arch;
+	invt_ctx_init(&w->ctx);
+	ok &= !invt_tag_space_init(&w->cap.ts, 0x42, 0x43);
+	w->cap.bytes = invt_viommu_cmd_bytes(arch) == 32 ? 32 : 16;
+	w->cap.iommu.ops = &cap_ops;
+	w->cap.iommu.tags[0] = &w->cap.ts;
+	w->cap.iommu.tags[1] = &w->cap.ts;
+	ok &= !invt_iommu_register(&w->ctx, &w->cap.iommu);
+	for (i = 0; i < 3; i++)
+		ok &= !invt_device_init(&w->dev[i], &w->cap.iommu, &sids[i], 1, 4, true);
+	for (i = 0; i < 2; i++) {
+		ok &= !invt_domain_init(&w->ctx, &w->parent[i], INVT_DOMAIN_S2, NULL);
+		ok &= !invt_viommu_create(&w->v[i], arch, &w->cap.iommu, &w->parent[i]);
+		ok &= !invt_viommu_nested_init(w->v[i], &w->nd[i]);
+	}
+	ok &= !invt_vdevice_create(w->v[0], 7, &w->dev[0]);
+	ok &= !invt_vdevice_create(w->v[0], 9, &w->dev[1]);
+	ok &= !invt_vdevice_create(w->v[1], 7, &w->dev[2]);
+	ok &= !invt_attach(&w->dev[0], 0, &w->nd[0]);
+	ok &= !invt_attach(&w->dev[2], 0, &w->nd[1]);
+	FUZZ_CHECK(ok, "world set-up");
+}
+
+/* ------------------------------------------------ structured generator */
+
+static void gen_smmu(struct fz *f, uint8_t *out)
+{
+	static const uint8_t ops[] = {
+		INVT_SMMU_CMD_TLBI_NH_ALL, INVT_SMMU_CMD_TLBI_NH_ASID, INVT_SMMU_CMD_TLBI_NH_VA,
+		INVT_SMMU_CMD_TLBI_NH_VAA, INVT_SMMU_CMD_TLBI_NSNH_ALL, INVT_SMMU_CMD_ATC_INV,
+		INVT_SMMU_CMD_CFGI_CD, INVT_SMMU_CMD_CFGI_CD_ALL, INVT_SMMU_CMD_SYNC,
+		INVT_SMMU_CMD_TLBI_S2_IPA, INVT_SMMU_CMD_TLBI_S12_VMALL, INVT_SMMU_CMD_CFGI_STE,
+		INVT_SMMU_CMD_TLBI_EL2_ALL, INVT_SMMU_CMD_PRI_RESP,
+	};
+	struct invt_smmu_cmd c = { .opcode = ops[fz_bits(f, 8) % sizeof(ops)] };
+
+	switch (c.opcode) {
+	case INVT_SMMU_CMD_TLBI_NH_VA:
+	case INVT_SMMU_CMD_TLBI_NH_VAA:
+		c.addr = fz_bits(f, 20) << 12;
+		c.leaf = fz_bits(f, 1);
+		/* fall through */
+	case INVT_SMMU_CMD_TLBI_NH_ASID:
+		if (c.opcode != INVT_SMMU_CMD_TLBI_NH_VAA)
+			c.asid = (uint16_t)fz_bits(f, 16);
+		/* fall through */
+	case INVT_SMMU_CMD_TLBI_NH_ALL:
+	case INVT_SMMU_CMD_TLBI_S12_VMALL:
+		c.vmid = (uint16_t)fz_bits(f, 8);
+		break;
+	case INVT_SMMU_CMD_ATC_INV:
+		c.size = 52;
+		/* fall through */
+	case INVT_SMMU_CMD_CFGI_CD:
+	case INVT_SMMU_CMD_CFGI_CD_ALL:
+	case INVT_SMMU_CMD_CFGI_STE:
+	case INVT_SMMU_CMD_PRI_RESP:
+		c.sid = (uint32_t)fz_bits(f, 4) + 5;	/* 7 and 9 are bound, others not */
+		if (c.opcode == INVT_SMMU_CMD_CFGI_CD)
+			c.ssid = (uint32_t)fz_bits(f, 8);
+		break;
+	default:
+		break;
+	}
+	if (invt_smmu_cmd_encode_le(&c, out))
+		memset(out, 0xff, 16);
+}
+
+static void gen_vtd(struct fz *f, uint8_t *out)
+{
+	static const uint8_t types[] = {
+		INVT_VTD_DESC_PIOTLB, INVT_VTD_DESC_PC, INVT_VTD_DESC_DEVTLB,
+		INVT_VTD_DESC_PDEVTLB, INVT_VTD_DESC_WAIT, INVT_VTD_DESC_IOTLB, INVT_VTD_DESC_CC,
+	};
+	struct invt_vtd_desc d = { .type = types[fz_bits(f, 8) % sizeof(types)] };
+
+	switch (d.type) {
+	case INVT_VTD_DESC_PIOTLB:
+		d.g = fz_bits(f, 1) ? INVT_VTD_PIOTLB_PSI : INVT_VTD_PIOTLB_PASID;
+		d.did = (uint16_t)fz_bits(f, 8);
+		d.pasid = (uint32_t)fz_bits(f, 8);
+		if (d.g == INVT_VTD_PIOTLB_PSI)
+			d.addr = fz_bits(f, 20) << 12;
+		break;
+	case INVT_VTD_DESC_PC:
+		d.g = (uint8_t[]){ 0, 1, 3 }[fz_bits(f, 8) % 3];
+		d.did = (uint16_t)fz_bits(f, 8);
+		if (d.g == INVT_VTD_PC_PASID)
+			d.pasid = (uint32_t)fz_bits(f, 8);
+		break;
+	case INVT_VTD_DESC_DEVTLB:
+	case INVT_VTD_DESC_PDEVTLB:
+		d.sid = (uint16_t)(fz_bits(f, 4) + 5);
+		d.pfsid = d.sid;
+		d.addr = fz_bits(f, 20) << 12;
+		if (d.type == INVT_VTD_DESC_PDEVTLB)
+			d.pasid = (uint32_t)fz_bits(f, 8);
+		break;
+	case INVT_VTD_DESC_WAIT:
+		d.iflag = true;
+		break;
+	case INVT_VTD_DESC_IOTLB:
+		d.g = INVT_VTD_IOTLB_DSI;
+		d.did = (uint16_t)fz_bits(f, 8);
+		break;
+	default:
+		d.g = INVT_VTD_CC_GLOBAL;
+	}
+	if (invt_vtd_desc_encode_le(&d, out, 32))
+		memset(out, 0xff, 32);
+}
+
+static void gen_rv(struct fz *f, uint8_t *out)
+{
+	struct invt_rv_cmd c = { 0 };
+
+	switch (fz_bits(f, 8) % 7) {
+	case 0:
+		c.opcode = INVT_RV_OP_IOTINVAL;
+		c.gv = fz_bits(f, 1);
+		c.gscid = c.gv ? (uint32_t)fz_bits(f, 8) : 0;
+		c.pscv = fz_bits(f, 1);
+		c.pscid = c.pscv ? (uint32_t)fz_bits(f, 8) : 0;
+		c.av = fz_bits(f, 1);
+		c.addr = c.av ? fz_bits(f, 20) << 12 : 0;
+		break;
+	case 1:
+		c.opcode = INVT_RV_OP_IOTINVAL;
+		c.func3 = INVT_RV_FUNC_GVMA;
+		c.gv = true;
+		c.gscid = (uint32_t)fz_bits(f, 8);
+		break;
+	case 2:
+		c.opcode = INVT_RV_OP_ATS;
+		c.rid = (uint16_t)(fz_bits(f, 4) + 5);
+		c.addr = fz_bits(f, 20) << 12;
+		break;
+	case 3:
+		c.opcode = INVT_RV_OP_IODIR;
+		c.dv = fz_bits(f, 1);
+		c.did = c.dv ? (uint32_t)fz_bits(f, 4) + 5 : 0;
+		break;
+	case 4:
+		c.opcode = INVT_RV_OP_IODIR;
+		c.func3 = INVT_RV_FUNC_INVAL_PDT;
+		c.dv = true;
+		c.did = (uint32_t)fz_bits(f, 4) + 5;
+		c.pid = (uint32_t)fz_bits(f, 8);
+		break;
+	case 5:
+		c.opcode = INVT_RV_OP_IOFENCE;
+		break;
+	default:
+		c.opcode = INVT_RV_OP_ATS;
+		c.func3 = INVT_RV_FUNC_ATS_PRGR;
+		c.rid = 7;
+	}
+	if (invt_rv_cmd_encode_le(&c, out))
+		memset(out, 0xff, 16);
+}
+
+/* ------------------------------------------------------------- checks */
+
+/* VM 0's physical ids. */
+static bool own_pid(uint32_t id)
+{
+	return id == 0x100 || id == 0x180;
+}
+
+/* A host command is legal, of a translation's opcodes, and VM 0's only. */
+static void check_host(int arch, const uint8_t *c)
+{
+	if (arch == INVT_VIOMMU_SMMUV3) {
+		struct smmu_hw_cmd h;
+
+		FUZZ_CHECK(!smmu_hw_decode_le(c, SMMU_HW_FEAT_ALL, &h, NULL), "illegal SMMU command");
+		switch (h.op) {
+		case SMMU_HW_OP_TLBI_NH_ALL:
+		case SMMU_HW_OP_TLBI_NH_ASID:
+		case SMMU_HW_OP_TLBI_NH_VA:
+		case SMMU_HW_OP_TLBI_NH_VAA:
+			FUZZ_CHECK(h.vmid == 0x42, "VMID %#x", h.vmid);
+			break;
+		case SMMU_HW_OP_ATC_INV:
+		case SMMU_HW_OP_CFGI_CD:
+		case SMMU_HW_OP_CFGI_CD_ALL:
+			FUZZ_CHECK(own_pid(h.sid), "SID %#x", h.sid);
+			break;
+		default:
+			FUZZ_CHECK(0, "SMMU op %#x reached the queue", h.op);
+		}
+	} else if (arch == INVT_VIOMMU_VTD) {
+		const struct vtd_hw_caps caps = { .feat = VTD_HW_FEAT_ALL, .mamv = 63 };
+		struct vtd_hw_desc d;
+
+		FUZZ_CHECK(!vtd_hw_decode_le(c, true, &caps, &d, NULL), "illegal VT-d descriptor");
+		switch (d.type) {
+		case VTD_HW_PIOTLB_INV:
+		case VTD_HW_PC_INV:
+			FUZZ_CHECK(d.did == 0x42, "DID %#x", d.did);
+			FUZZ_CHECK(d.type != VTD_HW_PC_INV || d.g != 3, "global PASID-cache");
+			break;
+		case VTD_HW_DEVTLB_INV:
+		case VTD_HW_PDEVTLB_INV:
+			FUZZ_CHECK(own_pid(d.sid) && d.pfsid == d.sid, "SID %#x PFSID %#x", d.sid,
+				   d.pfsid);
+			break;
+		default:
+			FUZZ_CHECK(0, "VT-d type %u reached the queue", d.type);
+		}
+	} else {
+		const struct rv_hw_limits lim = { .caps = ~0ull };
+		struct rv_hw_cmd h;
+		uint64_t dw[2];
+
+		rv_hw_words_le(c, dw);
+		FUZZ_CHECK(!rv_hw_decode(dw, &lim, &h, NULL), "illegal RISC-V command");
+		switch (h.kind) {
+		case RV_HW_IOTINVAL_VMA:
+			FUZZ_CHECK(h.gv && h.gscid == 0x42, "GV %d GSCID %#x", h.gv, h.gscid);
+			break;
+		case RV_HW_ATS_INVAL:
+			FUZZ_CHECK(own_pid((h.dsv ? (uint32_t)h.dseg << 16 : 0) | h.rid), "RID %#x",
+				   h.rid);
+			break;
+		case RV_HW_IODIR_INVAL_DDT:
+		case RV_HW_IODIR_INVAL_PDT:
+			FUZZ_CHECK(h.dv && own_pid(h.did), "DID %#x", h.did);
+			break;
+		default:
+			FUZZ_CHECK(0, "RISC-V kind %#x reached the queue", h.kind);
+		}
+	}
+}
+
+/* The guest's completion commands (not counted as host commands). */
+static bool guest_sync(int arch, const uint8_t *g)
+{
+	if (arch == INVT_VIOMMU_SMMUV3)
+		return g[0] == SMMU_HW_OP_SYNC;
+	if (arch == INVT_VIOMMU_VTD)
+		return (g[0] & 0xf) == VTD_HW_INV_WAIT && !(g[1] & 0x0e);
+	return (g[0] & 0x7f) == RV_HW_OP_IOFENCE && !((g[0] >> 7) | (g[1] & 3));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t cmds[MAX_CMDS * 32];
+	struct world *w;
+	struct fz f;
+	unsigned int bytes, i, host_done = 0, counted = 0;
+	uint32_t n, done = 0xdeadbeef, done1;
+	uint8_t flags;
+	int arch, ret, ret1;
+
+	if (size < 2)
+		return 0;
+	arch = INVT_VIOMMU_SMMUV3 + data[0] % 3;
+	flags = data[1];
+	w = &worlds[arch - INVT_VIOMMU_SMMUV3];
+	if (!w->arch)
+		world_init(w, arch);
+	bytes = invt_viommu_cmd_bytes(arch);
+	f = (struct fz){ .p = data + 2, .n = size - 2 };
+	if (flags & 8) {
+		for (n = 0; f.n && n < MAX_CMDS; n++) {
+			uint8_t *out = cmds + (size_t)n * bytes;
+
+			if (arch == INVT_VIOMMU_SMMUV3)
+				gen_smmu(&f, out);
+			else if (arch == INVT_VIOMMU_VTD)
+				gen_vtd(&f, out);
+			else
+				gen_rv(&f, out);
+		}
+	} else {
+		n = (uint32_t)(f.n / bytes);
+		if (n > MAX_CMDS)
+			n = MAX_CMDS;
+		memcpy(cmds, f.p, (size_t)n * bytes);
+	}
+
+	w->cap.nlog = 0;
+	w->cap.waits = 0;
+	w->cap.last_ok_mark = 0;
+	w->cap.fail_wait = flags & 3;
+	w->cap.submit_err = flags & 4 ? -EIO : 0;
+	ret = invt_viommu_invalidate(w->v[0], cmds, n, &done);
+	w->cap.fail_wait = 0;
+	w->cap.submit_err = 0;
+
+	FUZZ_CHECK(done <= n, "done %u > n %u", done, n);
+	FUZZ_CHECK(ret || done == n, "success with done %u of %u", done, n);
+	FUZZ_CHECK(!ret || ret == -EOPNOTSUPP || ret == -EINVAL || ret == -ENOENT || ret == -EIO,
+		   "error %d", ret);
+	/* Isolation and legality of everything that reached the queue. */
+	for (i = 0; i < w->cap.nlog; i++)
+		if (!is_mark(w->cap.log[i], w->cap.bytes))
+			check_host(arch, w->cap.log[i]);
+	/* Exactness: host commands ahead of the last completion waited for. */
+	for (i = 0; i < w->cap.last_ok_mark; i++)
+		host_done += !is_mark(w->cap.log[i], w->cap.bytes);
+	for (i = 0; i < done; i++)
+		counted += !guest_sync(arch, cmds + (size_t)i * bytes);
+	FUZZ_CHECK(counted == host_done, "done %u: %u commands counted, %u completed (ret %d)",
+		   done, counted, host_done, ret);
+	/* A refused command is refused alone too, with the same error. */
+	if (ret && ret != -EIO) {
+		w->cap.nlog = 0;
+		ret1 = invt_viommu_invalidate(w->v[0], cmds + (size_t)done * bytes, 1, &done1);
+		FUZZ_CHECK(ret1 == ret && done1 == 0, "alone: %d (%u), in the batch: %d", ret1,
+			   done1, ret);
+	}
+	return 0;
+}
