@@ -356,8 +356,11 @@ long invt_veventq_depth(struct invt_viommu *viommu, int type);
  * Only faults of a device with a vdevice in @viommu that is attached to a
  * nested domain of @viommu are the guest's (stage-1 faults): the record is
  * queued with the physical id replaced by the virtual one.  Any other
- * fault stays with the host.  Never sleeps for memory: an allocation
- * failure loses the event (a lost-events header reports it).
+ * fault stays with the host.  An allocation failure loses the event (a
+ * lost-events header reports it).
+ *
+ * Context: may sleep (the viommu's mutex, one allocation); a host fault
+ * handler running in interrupt context defers the call to a thread.
  *
  * Return: 0 (queued, or counted lost); -ENOENT (no vdevice for @pid: the
  * host's); -ENODEV (the device is on no nested domain of @viommu: the

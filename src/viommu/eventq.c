@@ -196,26 +196,25 @@ long invt_veventq_depth(struct invt_viommu *viommu, int type)
 int invt_vio_queue(struct invt_viommu *viommu, const void *rec, size_t len)
 {
 	struct invt_veventq *q = queue_get(viommu, viommu->arch->event_type);
-	struct invt_vevent *ev = NULL;
+	struct invt_vevent *ev;
 
 	if (!q)
 		return -ENXIO;
+	/* Before the queue's lock (a spinlock in a kernel): the allocation may sleep. */
+	ev = invt_zalloc(sizeof(*ev) + len);
 	invt_spin_lock(&q->lock);
 	/*
 	 * Once events are lost, later ones are too until the guest read the
 	 * lost-events header: the guest sees one gap, then events in order.
-	 * Allocated under the lock: the userspace allocator never sleeps for
-	 * long, a kernel's GFP_ATOMIC would not sleep at all.
 	 */
-	if (!q->lost_queued && q->nr < q->depth)
-		ev = invt_zalloc(sizeof(*ev) + len);
-	if (ev) {
+	if (ev && !q->lost_queued && q->nr < q->depth) {
 		ev->hdr.flags = 0;
 		ev->hdr.sequence = q->sequence;
 		memcpy(ev_data(ev), rec, len);
 		invt_vio_stat(&viommu->stats.events, 1);
 		invt_list_add_tail(&ev->node, &q->events);
 		q->nr++;
+		ev = NULL;
 	} else {
 		invt_vio_stat(&viommu->stats.lost_events, 1);
 		if (!q->lost_queued) {
@@ -227,6 +226,7 @@ int invt_vio_queue(struct invt_viommu *viommu, const void *rec, size_t len)
 	}
 	q->sequence = seq_next(q->sequence);
 	invt_spin_unlock(&q->lock);
+	invt_free(ev);	/* not queued (NULL when it was) */
 	return 0;
 }
 

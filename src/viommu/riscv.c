@@ -72,11 +72,11 @@ static int rv_xlate(const struct invt_vio_xctx *x, const void *gcmd, void *host)
 		c.dseg = (uint8_t)(pid >> 16);
 		c.dsv = c.dseg != 0;
 		break;
-	case RV_HW_IODIR_INVAL_DDT:	/* §3.1.3: DV = 0 would reach every device */
+	case RV_HW_IODIR_INVAL_DDT:	/* §3.1.3 */
+	case RV_HW_IODIR_INVAL_PDT:	/* §3.1.3 (DV = 1 is checked by the decoder) */
+		/* INVAL_DDT with DV = 0 would reach every device. */
 		if (!d.dv)
 			return -EOPNOTSUPP;
-		/* fall through */
-	case RV_HW_IODIR_INVAL_PDT:	/* §3.1.3 (DV = 1 is checked by the decoder) */
 		ret = invt_vio_lookup(x, d.did, &pid);
 		if (ret)
 			return ret;
