@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * exports.c - the public API of invtrack.ko: what <invtrack/core.h>,
- * <invtrack/invs.h>, <invtrack/pt*.h> and each architecture's encoder,
- * range-policy, queue, configuration and driver headers declare: every
- * function of a header included here (tests/lib/exports.py kernel checks
- * it).  Internal functions shared between the core's files (internal.h) are
+ * <invtrack/invs.h>, <invtrack/pt*.h>, each architecture's encoder,
+ * range-policy, queue, configuration and driver headers and
+ * <invtrack/viommu.h> declare: every function of a header included here
+ * (tests/lib/exports.py kernel checks it).  Internal functions shared between the core's files (internal.h) are
  * not exported.
  */
 #include <linux/export.h>
@@ -27,6 +27,7 @@
 #include <invtrack/vtd-cfg.h>
 #include <invtrack/vtd-driver.h>
 #include <invtrack/vtd-queue.h>
+#include <invtrack/viommu.h>
 #include <invtrack/vtd.h>
 
 /* <invtrack/core.h>: objects, attach protocol, flush engine. */
@@ -231,3 +232,22 @@ EXPORT_SYMBOL_GPL(invt_rv_attach);
 EXPORT_SYMBOL_GPL(invt_rv_submit_wait);
 EXPORT_SYMBOL_GPL(invt_rv_entry_req);
 EXPORT_SYMBOL_GPL(invt_rv_plan_count);
+/* <invtrack/viommu.h>: viommus, vdevices, guest invalidation, event queues. */
+EXPORT_SYMBOL_GPL(invt_viommu_cmd_bytes);
+EXPORT_SYMBOL_GPL(invt_viommu_create);
+EXPORT_SYMBOL_GPL(invt_viommu_destroy);
+EXPORT_SYMBOL_GPL(invt_viommu_s2_tag);
+EXPORT_SYMBOL_GPL(invt_viommu_get_stats);
+EXPORT_SYMBOL_GPL(invt_viommu_nested_init);
+EXPORT_SYMBOL_GPL(invt_viommu_nested_destroy);
+EXPORT_SYMBOL_GPL(invt_vdevice_create);
+EXPORT_SYMBOL_GPL(invt_vdevice_destroy);
+EXPORT_SYMBOL_GPL(invt_vdevice_lookup);
+EXPORT_SYMBOL_GPL(invt_viommu_device_removed);
+EXPORT_SYMBOL_GPL(invt_viommu_invalidate);
+EXPORT_SYMBOL_GPL(invt_vevent_record_bytes);
+EXPORT_SYMBOL_GPL(invt_veventq_alloc);
+EXPORT_SYMBOL_GPL(invt_veventq_free);
+EXPORT_SYMBOL_GPL(invt_veventq_read);
+EXPORT_SYMBOL_GPL(invt_veventq_depth);
+EXPORT_SYMBOL_GPL(invt_viommu_report_fault);

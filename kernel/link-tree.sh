@@ -14,7 +14,7 @@ ln -s "$repo/kernel/Kbuild" "$dest/Kbuild"
 ln -s "$repo/kernel/Kconfig" "$dest/Kconfig"
 ln -s "$repo/include" "$dest/include"
 for d in kernel kernel/kunit src/core src/pt src/arch/smmuv3 src/arch/vtd src/arch/riscv \
-	 src/arch/record tests/unit; do
+	 src/arch/record src/viommu tests/unit; do
 	mkdir -p "$dest/$d"
 	for f in "$repo/$d"/*.c "$repo/$d"/*.h; do
 		[ -e "$f" ] || continue
