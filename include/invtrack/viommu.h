@@ -23,9 +23,10 @@
  * use-after-free.
  *
  * Locking: viommu->lock (the vdevice table, pins, nested domains, event
- * queue list) nests outside the nest parent's domain lock (held while a
- * guest batch is issued) and outside each event queue's lock.  The core
- * calls the pin hooks with no core lock held.
+ * queue list) nests outside ctx->lock (nested domain creation and
+ * destruction), outside the nest parent's domain lock (held while a guest
+ * batch is issued) and outside each event queue's lock.  The core calls the
+ * pin hooks with no core lock held.
  */
 #ifndef INVTRACK_VIOMMU_H
 #define INVTRACK_VIOMMU_H

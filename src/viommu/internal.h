@@ -116,7 +116,7 @@ struct invt_veventq {
  * struct invt_viommu - one VM's view of one physical instance.
  * @lock: protects @vdevs, the vdevices' @pins, @nested, @nr_nested and
  *	@queues (not the queues' contents: their own locks).  Nests outside
- *	the parent's domain lock and the queues' locks.
+ *	ctx->lock, the parent's domain lock and the queues' locks.
  * @arch: the guest formats.
  * @iommu: the instance.
  * @parent: the nest parent.

@@ -10,6 +10,11 @@
  * fails with -EIO (0: none), bit 2 every submit fails, bit 3 the commands
  * come from the structured generator (8 input bytes per command, so that
  * valid commands are common) instead of the raw bytes; the rest commands.
+ * With byte 1 bit 4 the rest is event traffic instead: per step one byte
+ * (bits [1:0] the physical id: VM 0's nested device 0x100, its device
+ * 0x180 on the parent directly, VM 1's 0x200, an unbound one; bit 2 read
+ * instead of report, bits [7:3] the read buffer in 4-byte units) and, for
+ * a report, a record.
  *
  * Checked on every input:
  *  - no crash, no sanitizer report; *done written, <= n, == n on success;
@@ -21,7 +26,10 @@
  *  - *done is exact: the guest commands it counts that are not completion
  *    commands are exactly the host commands ahead of the last completion
  *    waited for successfully (each accepted command makes one);
- *  - a refused command, sent alone, is refused with the same error.
+ *  - a refused command, sent alone, is refused with the same error;
+ *  - events: only the nested device's faults reach VM 0's queue (depth 4),
+ *    with virtual id 7; reads return whole records that fit the buffer,
+ *    sequence numbers in order with gaps only after a lost-events header.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -63,6 +71,8 @@ struct world {
 	struct invt_domain parent[2];
 	struct invt_domain nd[2];
 	struct invt_viommu *v[2];
+	uint32_t next_seq;	/* the number VM 0's next event must carry */
+	bool seq_known;		/* (not known after a lost-events header) */
 };
 
 static struct world worlds[3];
@@ -124,6 +134,34 @@ static const struct invt_iommu_ops cap_ops = {
 	.wait = cap_wait,
 };
 
+static int type_of(int arch)
+{
+	return arch == INVT_VIOMMU_SMMUV3 ? INVT_VEVENT_SMMUV3 :
+	       arch == INVT_VIOMMU_VTD ? INVT_VEVENT_VTD : INVT_VEVENT_RISCV;
+}
+
+/* The id field of a record (SMMUv3 bits [63:32], VT-d [79:64], RISC-V [63:40]). */
+static uint32_t rec_id(int type, const uint8_t *r)
+{
+	if (type == INVT_VEVENT_SMMUV3)
+		return r[4] | (uint32_t)r[5] << 8 | (uint32_t)r[6] << 16 | (uint32_t)r[7] << 24;
+	if (type == INVT_VEVENT_VTD)
+		return r[8] | (uint32_t)r[9] << 8;
+	return r[5] | (uint32_t)r[6] << 8 | (uint32_t)r[7] << 16;
+}
+
+static void rec_set_id(int type, uint8_t *r, uint32_t id)
+{
+	if (type == INVT_VEVENT_SMMUV3) {
+		r[4] = (uint8_t)id, r[5] = (uint8_t)(id >> 8);
+		r[6] = (uint8_t)(id >> 16), r[7] = (uint8_t)(id >> 24);
+	} else if (type == INVT_VEVENT_VTD) {
+		r[8] = (uint8_t)id, r[9] = (uint8_t)(id >> 8);
+	} else {
+		r[5] = (uint8_t)id, r[6] = (uint8_t)(id >> 8), r[7] = (uint8_t)(id >> 16);
+	}
+}
+
 static void world_init(struct world *w, int arch)
 {
 	static const uint32_t sids[3] = { 0x100, 0x180, 0x200 };
@@ -155,6 +193,8 @@ static void world_init(struct world *w, int arch)
 	ok &= !invt_vdevice_create(w->v[1], 7, &w->dev[2]);
 	ok &= !invt_attach(&w->dev[0], 0, &w->nd[0]);
 	ok &= !invt_attach(&w->dev[2], 0, &w->nd[1]);
+	ok &= !invt_attach(&w->dev[1], 0, &w->parent[0]);
+	ok &= !invt_veventq_alloc(w->v[0], type_of(arch), 4);
 	FUZZ_CHECK(ok, "world set-up");
 }
 
@@ -380,6 +420,60 @@ static bool guest_sync(int arch, const uint8_t *g)
 	return (g[0] & 0x7f) == RV_HW_OP_IOFENCE && !((g[0] >> 7) | (g[1] & 3));
 }
 
+/* Event traffic on VM 0's queue (see the input format above). */
+static void events(struct world *w, struct fz *f)
+{
+	static const uint32_t pids[4] = { 0x100, 0x180, 0x200, 0x999 };
+	static const int want[4] = { 0, -ENODEV, -ENOENT, -ENOENT };
+	const int type = type_of(w->arch);
+	const size_t rb = invt_vevent_record_bytes(type), hb = sizeof(struct invt_vevent_header);
+	uint8_t rec[32], buf[256];
+
+	while (f->n) {
+		uint8_t op = (uint8_t)fz_bits(f, 8);
+		size_t len = (size_t)(op >> 3) * 4 + (op & 3), i;
+		long got, off;
+		int ret;
+
+		if (!(op & 4)) {
+			for (i = 0; i < rb; i++)
+				rec[i] = (uint8_t)fz_bits(f, 8);
+			rec_set_id(type, rec, pids[op & 3]);
+			ret = invt_viommu_report_fault(w->v[0], pids[op & 3], rec, rb);
+			FUZZ_CHECK(ret == want[op & 3], "report of %#x: %d", pids[op & 3], ret);
+			continue;
+		}
+		got = invt_veventq_read(w->v[0], type, buf, len);
+		FUZZ_CHECK(got >= -EINVAL && got <= (long)len, "read of %zu: %ld", len, got);
+		FUZZ_CHECK(got != -EINVAL || len < hb + rb, "read of %zu refused", len);
+		for (off = 0; off < got;) {
+			struct invt_vevent_header h;
+
+			FUZZ_CHECK((size_t)(got - off) >= hb, "a partial header");
+			memcpy(&h, buf + off, hb);
+			off += (long)hb;
+			FUZZ_CHECK(h.flags <= INVT_VEVENT_FLAG_LOST_EVENTS, "flags %#x", h.flags);
+			FUZZ_CHECK(h.sequence <= INVT_VEVENT_SEQ_MAX, "sequence %#x", h.sequence);
+			/* In order; a gap only after a lost-events header. */
+			FUZZ_CHECK(!w->seq_known || h.sequence == w->next_seq ||
+				   (h.flags & INVT_VEVENT_FLAG_LOST_EVENTS) == 0,
+				   "lost-events header %u, expected %u", h.sequence, w->next_seq);
+			if (h.flags & INVT_VEVENT_FLAG_LOST_EVENTS) {
+				w->seq_known = false;
+				continue;
+			}
+			FUZZ_CHECK(!w->seq_known || h.sequence == w->next_seq, "sequence %u, expected %u",
+				   h.sequence, w->next_seq);
+			FUZZ_CHECK((size_t)(got - off) >= rb, "a partial record");
+			FUZZ_CHECK(rec_id(type, buf + off) == 7, "virtual id %#x",
+				   rec_id(type, buf + off));
+			off += (long)rb;
+			w->next_seq = h.sequence == INVT_VEVENT_SEQ_MAX ? 0 : h.sequence + 1;
+			w->seq_known = true;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t cmds[MAX_CMDS * 32];
@@ -399,6 +493,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		world_init(w, arch);
 	bytes = invt_viommu_cmd_bytes(arch);
 	f = (struct fz){ .p = data + 2, .n = size - 2 };
+	if (flags & 0x10) {
+		events(w, &f);
+		return 0;
+	}
 	if (flags & 8) {
 		for (n = 0; f.n && n < MAX_CMDS; n++) {
 			uint8_t *out = cmds + (size_t)n * bytes;
