@@ -350,7 +350,8 @@ static void check_host(int arch, const uint8_t *c)
 	if (arch == INVT_VIOMMU_SMMUV3) {
 		struct smmu_hw_cmd h;
 
-		FUZZ_CHECK(!smmu_hw_decode_le(c, SMMU_HW_FEAT_ALL, &h, NULL), "illegal SMMU command");
+		FUZZ_CHECK(!smmu_hw_decode_le(c, SMMU_HW_FEAT_ALL, &h, NULL),
+			   "illegal SMMU command");
 		switch (h.op) {
 		case SMMU_HW_OP_TLBI_NH_ALL:
 		case SMMU_HW_OP_TLBI_NH_ASID:
@@ -462,8 +463,8 @@ static void events(struct world *w, struct fz *f)
 				w->seq_known = false;
 				continue;
 			}
-			FUZZ_CHECK(!w->seq_known || h.sequence == w->next_seq, "sequence %u, expected %u",
-				   h.sequence, w->next_seq);
+			FUZZ_CHECK(!w->seq_known || h.sequence == w->next_seq,
+				   "sequence %u, expected %u", h.sequence, w->next_seq);
 			FUZZ_CHECK((size_t)(got - off) >= rb, "a partial record");
 			FUZZ_CHECK(rec_id(type, buf + off) == 7, "virtual id %#x",
 				   rec_id(type, buf + off));

@@ -117,7 +117,8 @@ static void test_vdevice_table(void **state)
 	assert_int_equal(invt_vdevice_create(w.v, 7, &w.dev[0]), 0);
 	assert_int_equal(invt_vdevice_create(w.v, 7, &w.dev[1]), -EEXIST);	/* vid taken */
 	assert_int_equal(invt_vdevice_create(w.v, 8, &w.dev[0]), -EEXIST);	/* dev has one */
-	assert_int_equal(invt_vdevice_create(w.v, 9, &w.dev[2]), -EINVAL);	/* other instance */
+	/* dev[2] is behind the other instance. */
+	assert_int_equal(invt_vdevice_create(w.v, 9, &w.dev[2]), -EINVAL);
 	assert_int_equal(invt_vdevice_create(w.v, 9, NULL), -EINVAL);
 	assert_int_equal(invt_vdevice_lookup(w.v, 7, &pid, NULL), 0);
 	assert_int_equal(pid, 0x10);
@@ -679,7 +680,10 @@ static void test_riscv_translate(void **state)
 	expect_rv(&w.cap, 0, &(struct invt_rv_cmd){ .opcode = INVT_RV_OP_IOTINVAL,
 			.func3 = INVT_RV_FUNC_VMA, .gv = true, .gscid = 0x42, .pscv = true,
 			.pscid = 5, .av = true, .addr = 0x5000 });
-	/* By hand, §3.1.1: opcode 1, AV dw0[10], PSCID dw0[31:12], PSCV 32, GV 33, GSCID [59:44]. */
+	/*
+	 * By hand, §3.1.1: opcode 1, AV dw0[10], PSCID dw0[31:12], PSCV dw0[32],
+	 * GV dw0[33], GSCID dw0[59:44], ADDR[63:12] from dw1[10].
+	 */
 	assert_memory_equal(w.cap.log[0], ((const uint8_t[16]){ 0x01, 0x54, 0, 0, 0x03, 0x20,
 			0x04, 0, 0, 0x14, 0, 0, 0, 0, 0, 0 }), 16);
 	expect_rv(&w.cap, 1, &(struct invt_rv_cmd){ .opcode = INVT_RV_OP_IOTINVAL,
@@ -810,13 +814,13 @@ static void done_case(int arch, int bad, unsigned int fail_wait, int want_ret, u
 	if (ablate)
 		assert_int_equal(invt_ablate(&w.ctx, "viommu-count"), 0);
 	for (i = 0; i < 6; i++) {
-		good[i] = false;
+		good[i] = i != bad && i != 2;
 		if (i == bad)
 			put_bad(&w, &g);
 		else if (i == 2)
 			put_sync(&w, &g);
 		else
-			good[i] = true, put_good(&w, &g, (uint32_t)i);
+			put_good(&w, &g, (uint32_t)i);
 	}
 	w.cap.fail_wait = fail_wait;
 	ret = run(&w, 0, &g, &done);
@@ -840,15 +844,16 @@ static void test_done(void **state)
 	for (a = 0; a < ARRAY_SIZE(archs); a++) {
 		int arch = archs[a];
 
-		done_case(arch, -1, 0, 0, 6, false);			/* all done */
-		done_case(arch, 0, 0, -EOPNOTSUPP, 0, false);		/* first */
-		done_case(arch, 4, 0, -EOPNOTSUPP, 4, false);		/* middle: 3 issued first */
-		done_case(arch, 5, 0, -EOPNOTSUPP, 5, false);		/* last */
-		done_case(arch, 3, 0, -EOPNOTSUPP, 3, false);		/* right after a boundary */
-		done_case(arch, 2, 0, -EOPNOTSUPP, 2, false);		/* the boundary itself */
-		done_case(arch, -1, 1, -EIO, 0, false);			/* first batch's wait fails */
-		done_case(arch, -1, 2, -EIO, 3, false);			/* second batch's */
-		done_case(arch, 4, 2, -EIO, 3, false);			/* issue before a refusal fails */
+		/* Arguments: refused index, failing wait, return, *done. */
+		done_case(arch, -1, 0, 0, 6, false);		/* all done */
+		done_case(arch, 0, 0, -EOPNOTSUPP, 0, false);	/* first */
+		done_case(arch, 4, 0, -EOPNOTSUPP, 4, false);	/* middle: 3 issued */
+		done_case(arch, 5, 0, -EOPNOTSUPP, 5, false);	/* last */
+		done_case(arch, 3, 0, -EOPNOTSUPP, 3, false);	/* after a boundary */
+		done_case(arch, 2, 0, -EOPNOTSUPP, 2, false);	/* the boundary */
+		done_case(arch, -1, 1, -EIO, 0, false);		/* 1st wait fails */
+		done_case(arch, -1, 2, -EIO, 3, false);		/* 2nd wait fails */
+		done_case(arch, 4, 2, -EIO, 3, false);		/* issue fails */
 	}
 }
 

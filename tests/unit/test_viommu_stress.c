@@ -224,7 +224,8 @@ static void *reporter(void *arg)
 			if (h.flags & INVT_VEVENT_FLAG_LOST_EVENTS)
 				continue;
 			if (buf[off + 4] != (uint8_t)VID(buf[off + 8]) || buf[off + 5])
-				FAIL("event of device %u carries %#x\n", buf[off + 8], buf[off + 4]);
+				FAIL("event of device %u carries %#x\n", buf[off + 8],
+				     buf[off + 4]);
 			off += 32;
 		}
 		if (got < 0)
@@ -312,8 +313,9 @@ int main(void)
 	for (i = 0; i < NDEV; i++)
 		if (invt_viommu_device_removed(S.v, &S.dev[i]))
 			FAIL("removal after detach\n");
-	if (invt_viommu_nested_destroy(S.v, &S.nd[0]) || invt_viommu_nested_destroy(S.v, &S.nd[1]) ||
-	    invt_viommu_destroy(S.v) || invt_domain_destroy(&S.parent))
+	if (invt_viommu_nested_destroy(S.v, &S.nd[0]) ||
+	    invt_viommu_nested_destroy(S.v, &S.nd[1]) || invt_viommu_destroy(S.v) ||
+	    invt_domain_destroy(&S.parent))
 		FAIL("teardown\n");
 	for (i = 0; i < NDEV; i++)
 		invt_device_destroy(&S.dev[i]);
