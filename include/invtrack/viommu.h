@@ -138,6 +138,8 @@ void invt_viommu_get_stats(struct invt_viommu *viommu, struct invt_viommu_stats 
  *	domain): INVT_DOMAIN_NESTED over the viommu's parent, with the pin
  *	hooks that make its attachments require and pin a vdevice.
  *
+ * Free it with invt_viommu_nested_destroy(), not invt_domain_destroy().
+ *
  * Return: 0, or an error of invt_domain_init() or -ENOMEM (@dom not
  * initialised).
  */
