@@ -239,6 +239,8 @@ EXPORT_SYMBOL_GPL(invt_viommu_destroy);
 EXPORT_SYMBOL_GPL(invt_viommu_s2_tag);
 EXPORT_SYMBOL_GPL(invt_viommu_get_stats);
 EXPORT_SYMBOL_GPL(invt_viommu_nested_init);
+EXPORT_SYMBOL_GPL(invt_viommu_nested_adopt);
+EXPORT_SYMBOL_GPL(invt_viommu_nested_release);
 EXPORT_SYMBOL_GPL(invt_viommu_nested_destroy);
 EXPORT_SYMBOL_GPL(invt_vdevice_create);
 EXPORT_SYMBOL_GPL(invt_vdevice_destroy);

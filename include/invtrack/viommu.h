@@ -134,16 +134,49 @@ void invt_viommu_get_stats(struct invt_viommu *viommu, struct invt_viommu_stats 
 /**
  * invt_viommu_nested_init() - allocate a nested domain through a viommu.
  * @viommu: the viommu (pinned until invt_viommu_nested_destroy()).
- * @dom: the domain to initialise (embedded in the arch driver's nested
- *	domain): INVT_DOMAIN_NESTED over the viommu's parent, with the pin
- *	hooks that make its attachments require and pin a vdevice.
+ * @dom: the domain to initialise: INVT_DOMAIN_NESTED over the viommu's
+ *	parent, with the pin hooks that make its attachments require and pin
+ *	a vdevice.
+ * @vtag: where the guest's commands name its domains by a tag (VT-d: the
+ *	guest DID of the PASID entries this domain stands for), that tag: a
+ *	guest command naming it is given the tag @dom holds on the instance.
+ *	Unique in the viommu.  Ignored (0) by SMMUv3 and RISC-V, whose guests
+ *	name the VM's stage-2 tag, which the viommu forces.
  *
  * Free it with invt_viommu_nested_destroy(), not invt_domain_destroy().
  *
- * Return: 0, or an error of invt_domain_init() or -ENOMEM (@dom not
- * initialised).
+ * Return: 0; -EEXIST (@vtag taken); an error of invt_domain_init() or
+ * -ENOMEM (@dom not initialised).
  */
-int invt_viommu_nested_init(struct invt_viommu *viommu, struct invt_domain *dom);
+int invt_viommu_nested_init(struct invt_viommu *viommu, struct invt_domain *dom, uint32_t vtag);
+
+/**
+ * invt_viommu_nested_adopt() - make a driver's nested domain the viommu's.
+ * @viommu: the viommu (pinned until invt_viommu_nested_release() or
+ *	invt_viommu_nested_destroy()).
+ * @dom: a nested domain the arch driver initialised over the viommu's
+ *	parent (invt_smmu_domain_init_nested() and its twins), not attached,
+ *	no other viommu's; no attach of it may run meanwhile.
+ * @vtag: as for invt_viommu_nested_init().
+ *
+ * From here on its attachments require and pin a vdevice, as for
+ * invt_viommu_nested_init().
+ *
+ * Return: 0; -EINVAL (not nested over the viommu's parent, or another
+ * viommu's); -EBUSY (attached); -EEXIST (@vtag taken); -ENOMEM.
+ */
+int invt_viommu_nested_adopt(struct invt_viommu *viommu, struct invt_domain *dom, uint32_t vtag);
+
+/**
+ * invt_viommu_nested_release() - undo invt_viommu_nested_adopt().
+ * @viommu: the viommu.
+ * @dom: one of its nested domains, not attached; no attach of it may run
+ *	meanwhile.
+ *
+ * The arch driver then frees @dom as it frees any nested domain.
+ * Return: 0; -EINVAL (not the viommu's); -EBUSY (attached: nothing changed).
+ */
+int invt_viommu_nested_release(struct invt_viommu *viommu, struct invt_domain *dom);
 
 /**
  * invt_viommu_nested_destroy() - free a nested domain of a viommu.

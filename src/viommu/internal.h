@@ -16,8 +16,9 @@
 /**
  * enum invt_vio_res - what one guest command translates to.
  * @INVT_VIO_HOST: one host command, in the instance's queue format.
- * @INVT_VIO_NONE: nothing to issue: it is complete as it is (a stage-1
- *	command while the parent holds no tag on the instance).
+ * @INVT_VIO_NONE: nothing (more) to issue: it is complete as it is (a
+ *	stage-1 command while the parent holds no tag on the instance), or its
+ *	host commands were emitted already (invt_vio_emit()).
  * @INVT_VIO_SYNC: the guest's completion command: the batch ends here.
  */
 enum invt_vio_res {
@@ -33,18 +34,33 @@ struct invt_vdevice;
  * @viommu: the viommu (its lock held).
  * @have_tag: the parent holds a stage-2 tag on the instance (its lock held).
  * @tag: that tag.
+ * @batch: the batch the host commands go to (invt_vio_emit()).
  */
 struct invt_vio_xctx {
 	struct invt_viommu *viommu;
 	bool have_tag;
 	uint32_t tag;
+	struct invt_batch *batch;
 };
+
+/**
+ * invt_vio_emit() - queue one more host command of a translation.
+ * @x: the translation's context.
+ * @host: the command, struct invt_vio_arch.host_bytes, in queue format.
+ *
+ * For a guest command that becomes several host commands: a translation
+ * emits all of them (after every check that can refuse the guest command)
+ * and returns INVT_VIO_NONE.
+ */
+void invt_vio_emit(const struct invt_vio_xctx *x, const void *host);
 
 /**
  * struct invt_vio_arch - one architecture's guest formats.
  * @guest_bytes: one guest command.
  * @host_bytes: one host command, as the arch driver's batch holds it.
  * @event_type: the enum invt_vevent_type its faults use.
+ * @vtags: guest commands name the guest's domains by a tag of their own
+ *	(VT-d DIDs), which struct invt_vio_nested.vtag maps.
  * @xlate: translate the guest command at @gcmd into @host; returns an enum
  *	invt_vio_res, or -EOPNOTSUPP / -EINVAL / -ENOENT (refused).
  * @event_id: the physical id in an event record.
@@ -54,6 +70,7 @@ struct invt_vio_arch {
 	unsigned int guest_bytes;
 	unsigned int host_bytes;
 	int event_type;
+	bool vtags;
 	int (*xlate)(const struct invt_vio_xctx *x, const void *gcmd, void *host);
 	uint32_t (*event_id)(const void *rec);
 	void (*event_set_id)(void *rec, uint32_t id);
@@ -113,6 +130,16 @@ struct invt_veventq {
 };
 
 /**
+ * struct invt_vio_nested - a nested domain of a viommu.
+ * @dom: the domain.
+ * @vtag: the guest's tag for it (struct invt_vio_arch.vtags), or 0.
+ */
+struct invt_vio_nested {
+	struct invt_domain *dom;
+	uint32_t vtag;
+};
+
+/**
  * struct invt_viommu - one VM's view of one physical instance.
  * @lock: protects @vdevs, the vdevices' @pins, @nested, @nr_nested and
  *	@queues (not the queues' contents: their own locks).  Nests outside
@@ -135,7 +162,7 @@ struct invt_viommu {
 	struct invt_domain *parent;
 	struct invt_ctx *ctx;
 	struct invt_list vdevs;
-	struct invt_domain **nested;
+	struct invt_vio_nested *nested;
 	unsigned int nr_nested;
 	unsigned int cap_nested;
 	struct invt_veventq *queues[INVT_VEVENT_NR];
@@ -157,6 +184,17 @@ struct invt_vdevice *invt_vio_vdev_by_pid(struct invt_viommu *viommu, uint32_t p
  * Return: 0, or -ENOENT.
  */
 int invt_vio_lookup(const struct invt_vio_xctx *x, uint32_t vid, uint32_t *pid);
+
+/**
+ * invt_vio_vtag_tag() - for translations: the host tag of a guest's tag.
+ * @x: the translation's context (viommu->lock and the parent's lock held).
+ * @vtag: the guest's tag (VT-d: its DID).
+ * @tag: out: the tag the nested domain bound to @vtag holds on the instance.
+ *
+ * Return: 0, or -ENOENT when no nested domain is bound to @vtag or it holds
+ * no tag on the instance (then nothing is cached under it there).
+ */
+int invt_vio_vtag_tag(const struct invt_vio_xctx *x, uint32_t vtag, uint32_t *tag);
 
 /* Event queues (eventq.c); viommu->lock held by the callers. */
 void invt_vio_queues_free(struct invt_viommu *viommu);

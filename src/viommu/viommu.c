@@ -190,45 +190,127 @@ static const struct invt_domain_pin_ops vio_pin_ops = {
 	.unpin = vio_unpin,
 };
 
-int invt_viommu_nested_init(struct invt_viommu *viommu, struct invt_domain *dom)
+/* The slot of @dom in viommu->nested, or -1; viommu->lock held. */
+static int nested_find(struct invt_viommu *viommu, const struct invt_domain *dom)
+{
+	unsigned int i;
+
+	for (i = 0; i < viommu->nr_nested; i++)
+		if (viommu->nested[i].dom == dom)
+			return (int)i;
+	return -1;
+}
+
+/* Whether @vtag names a nested domain of a viommu that uses vtags; lock held. */
+static bool vtag_taken(struct invt_viommu *viommu, uint32_t vtag)
+{
+	unsigned int i;
+
+	if (!viommu->arch->vtags)
+		return false;
+	for (i = 0; i < viommu->nr_nested; i++)
+		if (viommu->nested[i].vtag == vtag)
+			return true;
+	return false;
+}
+
+/* Room for one more nested domain; viommu->lock held. */
+static int nested_room(struct invt_viommu *viommu)
+{
+	unsigned int cap = viommu->cap_nested ? 2 * viommu->cap_nested : 4;
+	struct invt_vio_nested *n;
+
+	if (viommu->nr_nested < viommu->cap_nested)
+		return 0;
+	n = invt_zalloc(cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	if (viommu->nr_nested)
+		memcpy(n, viommu->nested, viommu->nr_nested * sizeof(*n));
+	invt_free(viommu->nested);
+	viommu->nested = n;
+	viommu->cap_nested = cap;
+	return 0;
+}
+
+/* Make @dom one of the viommu's nested domains; viommu->lock held, room made. */
+static void nested_add(struct invt_viommu *viommu, struct invt_domain *dom, uint32_t vtag)
+{
+	/* Before anyone can attach it: the core reads them without a lock. */
+	dom->pin_ops = &vio_pin_ops;
+	dom->pin_arg = viommu;
+	viommu->nested[viommu->nr_nested].dom = dom;
+	viommu->nested[viommu->nr_nested].vtag = viommu->arch->vtags ? vtag : 0;
+	viommu->nr_nested++;
+}
+
+int invt_viommu_nested_init(struct invt_viommu *viommu, struct invt_domain *dom, uint32_t vtag)
 {
 	int ret;
 
 	invt_mutex_lock(&viommu->lock);
-	if (viommu->nr_nested == viommu->cap_nested) {
-		unsigned int cap = viommu->cap_nested ? 2 * viommu->cap_nested : 4;
-		struct invt_domain **n = invt_zalloc(cap * sizeof(*n));
+	ret = vtag_taken(viommu, vtag) ? -EEXIST : nested_room(viommu);
+	if (!ret)
+		ret = invt_domain_init(viommu->ctx, dom, INVT_DOMAIN_NESTED, viommu->parent);
+	if (!ret)
+		nested_add(viommu, dom, vtag);
+	invt_mutex_unlock(&viommu->lock);
+	return ret;
+}
 
-		if (!n) {
-			invt_mutex_unlock(&viommu->lock);
-			return -ENOMEM;
-		}
-		if (viommu->nr_nested)
-			memcpy(n, viommu->nested, viommu->nr_nested * sizeof(*n));
-		invt_free(viommu->nested);
-		viommu->nested = n;
-		viommu->cap_nested = cap;
-	}
-	ret = invt_domain_init(viommu->ctx, dom, INVT_DOMAIN_NESTED, viommu->parent);
-	if (!ret) {
-		/* Before anyone can attach it: the core reads them unlocked. */
-		dom->pin_ops = &vio_pin_ops;
-		dom->pin_arg = viommu;
-		viommu->nested[viommu->nr_nested++] = dom;
-	}
+int invt_viommu_nested_adopt(struct invt_viommu *viommu, struct invt_domain *dom, uint32_t vtag)
+{
+	int ret = 0;
+
+	if (dom->type != INVT_DOMAIN_NESTED || dom->parent != viommu->parent || dom->pin_ops)
+		return -EINVAL;
+	invt_mutex_lock(&viommu->lock);
+	/* Relaxed: the caller runs no attach of @dom meanwhile (see the header). */
+	if (__atomic_load_n(&dom->nr_attached, __ATOMIC_RELAXED))
+		ret = -EBUSY;
+	else if (vtag_taken(viommu, vtag))
+		ret = -EEXIST;
+	else
+		ret = nested_room(viommu);
+	if (!ret)
+		nested_add(viommu, dom, vtag);
+	invt_mutex_unlock(&viommu->lock);
+	return ret;
+}
+
+/* Forget slot @i; viommu->lock held. */
+static void nested_del(struct invt_viommu *viommu, int i)
+{
+	struct invt_domain *dom = viommu->nested[i].dom;
+
+	dom->pin_ops = NULL;
+	dom->pin_arg = NULL;
+	viommu->nested[i] = viommu->nested[--viommu->nr_nested];
+}
+
+int invt_viommu_nested_release(struct invt_viommu *viommu, struct invt_domain *dom)
+{
+	int i, ret = 0;
+
+	invt_mutex_lock(&viommu->lock);
+	i = nested_find(viommu, dom);
+	if (i < 0)
+		ret = -EINVAL;
+	else if (__atomic_load_n(&dom->nr_attached, __ATOMIC_RELAXED))
+		ret = -EBUSY;	/* relaxed: no attach of @dom runs meanwhile */
+	else
+		nested_del(viommu, i);
 	invt_mutex_unlock(&viommu->lock);
 	return ret;
 }
 
 int invt_viommu_nested_destroy(struct invt_viommu *viommu, struct invt_domain *dom)
 {
-	unsigned int i;
-	int ret;
+	int i, ret;
 
 	invt_mutex_lock(&viommu->lock);
-	for (i = 0; i < viommu->nr_nested && viommu->nested[i] != dom; i++)
-		;
-	if (i == viommu->nr_nested) {
+	i = nested_find(viommu, dom);
+	if (i < 0) {
 		invt_mutex_unlock(&viommu->lock);
 		return -EINVAL;
 	}
@@ -238,6 +320,25 @@ int invt_viommu_nested_destroy(struct invt_viommu *viommu, struct invt_domain *d
 		viommu->nested[i] = viommu->nested[--viommu->nr_nested];
 	invt_mutex_unlock(&viommu->lock);
 	return ret;
+}
+
+void invt_vio_emit(const struct invt_vio_xctx *x, const void *host)
+{
+	unsigned int bytes = x->viommu->arch->host_bytes;
+
+	memcpy(invt_batch_reserve(x->batch, bytes), host, bytes);
+}
+
+int invt_vio_vtag_tag(const struct invt_vio_xctx *x, uint32_t vtag, uint32_t *tag)
+{
+	struct invt_viommu *viommu = x->viommu;
+	unsigned int i;
+
+	for (i = 0; i < viommu->nr_nested; i++)
+		if (viommu->nested[i].vtag == vtag)
+			/* The nested domain's tags live under its parent's lock: held. */
+			return invt_domain_tag_locked(viommu->nested[i].dom, viommu->iommu, tag);
+	return -ENOENT;
 }
 
 /* ------------------------------------------------------------ vdevices */
@@ -373,6 +474,7 @@ int invt_viommu_invalidate(struct invt_viommu *viommu, const void *cmds, uint32_
 	 */
 	invt_mutex_lock(&viommu->parent->lock);
 	x.have_tag = !invt_domain_tag_locked(viommu->parent, viommu->iommu, &x.tag);
+	x.batch = &b;
 	invt_batch_init(&b, viommu->iommu);
 	for (i = 0; i < n; i++) {
 		uint8_t host[INVT_VIO_HOST_MAX];
@@ -394,7 +496,7 @@ int invt_viommu_invalidate(struct invt_viommu *viommu, const void *cmds, uint32_
 			goto out;
 		}
 		if (res == INVT_VIO_HOST)
-			memcpy(invt_batch_reserve(&b, a->host_bytes), host, a->host_bytes);
+			invt_vio_emit(&x, host);
 		if (res != INVT_VIO_SYNC)
 			continue;
 		ret = batch_issue(viommu, &b);

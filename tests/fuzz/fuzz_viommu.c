@@ -23,9 +23,9 @@
  *    hardware-side decoder) and isolated: a VMID / DID / GSCID only VM 0's
  *    tag, a StreamID / RID / device_id only one of VM 0's devices, and only
  *    the opcodes a translation produces;
- *  - *done is exact: the guest commands it counts that are not completion
- *    commands are exactly the host commands ahead of the last completion
- *    waited for successfully (each accepted command makes one);
+ *  - *done is exact: the host commands ahead of the last completion waited
+ *    for successfully are exactly those of the first *done guest commands,
+ *    each run alone (and each of them succeeds alone);
  *  - a refused command, sent alone, is refused with the same error;
  *  - events: only the nested device's faults reach VM 0's queue (depth 4),
  *    with virtual id 7; reads return whole records that fit the buffer,
@@ -186,7 +186,7 @@ static void world_init(struct world *w, int arch)
 	for (i = 0; i < 2; i++) {
 		ok &= !invt_domain_init(&w->ctx, &w->parent[i], INVT_DOMAIN_S2, NULL);
 		ok &= !invt_viommu_create(&w->v[i], arch, &w->cap.iommu, &w->parent[i]);
-		ok &= !invt_viommu_nested_init(w->v[i], &w->nd[i]);
+		ok &= !invt_viommu_nested_init(w->v[i], &w->nd[i], 3);
 	}
 	ok &= !invt_vdevice_create(w->v[0], 7, &w->dev[0]);
 	ok &= !invt_vdevice_create(w->v[0], 9, &w->dev[1]);
@@ -411,16 +411,6 @@ static void check_host(int arch, const uint8_t *c)
 	}
 }
 
-/* The guest's completion commands (not counted as host commands). */
-static bool guest_sync(int arch, const uint8_t *g)
-{
-	if (arch == INVT_VIOMMU_SMMUV3)
-		return g[0] == SMMU_HW_OP_SYNC;
-	if (arch == INVT_VIOMMU_VTD)
-		return (g[0] & 0xf) == VTD_HW_INV_WAIT && !(g[1] & 0x0e);
-	return (g[0] & 0x7f) == RV_HW_OP_IOFENCE && !((g[0] >> 7) | (g[1] & 3));
-}
-
 /* Event traffic on VM 0's queue (see the input format above). */
 static void events(struct world *w, struct fz *f)
 {
@@ -480,7 +470,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t cmds[MAX_CMDS * 32];
 	struct world *w;
 	struct fz f;
-	unsigned int bytes, i, host_done = 0, counted = 0;
+	unsigned int bytes, i, k, host_done = 0, counted = 0;
 	uint32_t n, done = 0xdeadbeef, done1;
 	uint8_t flags;
 	int arch, ret, ret1;
@@ -533,12 +523,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < w->cap.nlog; i++)
 		if (!is_mark(w->cap.log[i], w->cap.bytes))
 			check_host(arch, w->cap.log[i]);
-	/* Exactness: host commands ahead of the last completion waited for. */
+	/* Exactness: host commands ahead of the last completion waited for ... */
 	for (i = 0; i < w->cap.last_ok_mark; i++)
 		host_done += !is_mark(w->cap.log[i], w->cap.bytes);
-	for (i = 0; i < done; i++)
-		counted += !guest_sync(arch, cmds + (size_t)i * bytes);
-	FUZZ_CHECK(counted == host_done, "done %u: %u commands counted, %u completed (ret %d)",
+	/* ... are those of the *done first commands, each run alone. */
+	for (i = 0; i < done; i++) {
+		w->cap.nlog = 0;
+		ret1 = invt_viommu_invalidate(w->v[0], cmds + (size_t)i * bytes, 1, &done1);
+		FUZZ_CHECK(!ret1 && done1 == 1, "command %u: %d alone, done in the batch", i, ret1);
+		for (k = 0; k < w->cap.nlog; k++)
+			counted += !is_mark(w->cap.log[k], w->cap.bytes);
+	}
+	FUZZ_CHECK(counted == host_done, "done %u: %u host commands counted, %u completed (%d)",
 		   done, counted, host_done, ret);
 	/* A refused command is refused alone too, with the same error. */
 	if (ret && ret != -EIO) {

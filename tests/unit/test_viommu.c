@@ -144,8 +144,8 @@ static int pin_rules_broken(struct life *w)
 	struct invt_attach tx;
 	int broken = 0;
 
-	assert_int_equal(invt_viommu_nested_init(w->v, &nd), 0);
-	assert_int_equal(invt_viommu_nested_init(w->v, &nd2), 0);
+	assert_int_equal(invt_viommu_nested_init(w->v, &nd, 0), 0);
+	assert_int_equal(invt_viommu_nested_init(w->v, &nd2, 0), 0);
 	/* A nested domain pins the viommu. */
 	broken += invt_viommu_destroy(w->v) != -EBUSY;
 
@@ -237,7 +237,7 @@ static void test_prepare_enomem_no_pin(void **state)
 	int ret;
 
 	life_setup(&w);
-	assert_int_equal(invt_viommu_nested_init(w.v, &nd), 0);
+	assert_int_equal(invt_viommu_nested_init(w.v, &nd, 0), 0);
 	assert_int_equal(invt_vdevice_create(w.v, 7, &w.dev[0]), 0);
 	/* Fail each allocation of a nested prepare in turn: no pin stays behind. */
 	for (k = 1;; k++) {
@@ -358,7 +358,8 @@ static void xw_setup(struct xw *w, int arch)
 		assert_int_equal(invt_domain_init(&w->ctx, &w->parent[i], INVT_DOMAIN_S2, NULL), 0);
 		assert_int_equal(invt_viommu_create(&w->v[i], arch, &w->cap.iommu, &w->parent[i]),
 				 0);
-		assert_int_equal(invt_viommu_nested_init(w->v[i], &w->nd[i]), 0);
+		/* Guest DID 3 in both VMs (VT-d; the others ignore it). */
+		assert_int_equal(invt_viommu_nested_init(w->v[i], &w->nd[i], 3), 0);
 	}
 	assert_int_equal(invt_vdevice_create(w->v[0], 7, &w->dev[0]), 0);
 	assert_int_equal(invt_vdevice_create(w->v[0], 9, &w->dev[1]), 0);
@@ -595,11 +596,12 @@ static void test_vtd_translate(void **state)
 	xw_setup(&w, INVT_VIOMMU_VTD);
 	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB, .g = INVT_VTD_PIOTLB_PSI,
 			.did = 3, .pasid = 5, .am = 1, .ih = true, .addr = 0x6000 });
+	/* A guest DID naming none of its domains (here: VM 1's tag): nothing to do. */
 	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
 			.g = INVT_VTD_PIOTLB_PASID, .did = 0x43, .pasid = 6 });
 	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC, .g = INVT_VTD_PC_GLOBAL });
 	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC, .g = INVT_VTD_PC_PASID,
-			.did = 1, .pasid = 5 });
+			.did = 3, .pasid = 5 });
 	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_WAIT, .sw = true,
 			.status_addr = 0x1000, .status_data = 1 });
 	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PDEVTLB, .sid = 7, .pfsid = 7,
@@ -608,7 +610,7 @@ static void test_vtd_translate(void **state)
 			.size = true, .addr = INVT_VTD_DEVTLB_ALL_ADDR });
 	assert_int_equal(run(&w, 0, &g, &done), 0);
 	assert_int_equal(done, 7);
-	assert_int_equal(w.cap.nlog, 8);
+	assert_int_equal(w.cap.nlog, 7);
 	assert_int_equal(w.cap.waits, 2);
 	expect_vtd(&w.cap, 0, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
 			.g = INVT_VTD_PIOTLB_PSI, .did = 0x42, .pasid = 5, .am = 1, .ih = true,
@@ -616,21 +618,19 @@ static void test_vtd_translate(void **state)
 	/* By hand, §6.5.2.4: type 6, G qw0[5:4] = 3, DID qw0[31:16], PASID qw0[51:32]. */
 	assert_memory_equal(w.cap.log[0], ((const uint8_t[16]){ 0x36, 0, 0x42, 0, 5, 0, 0, 0,
 			0x41, 0x60, 0, 0, 0, 0, 0, 0 }), 16);
-	expect_vtd(&w.cap, 1, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
-			.g = INVT_VTD_PIOTLB_PASID, .did = 0x42, .pasid = 6 });
-	expect_vtd(&w.cap, 2, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC,
+	expect_vtd(&w.cap, 1, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC,
 			.g = INVT_VTD_PC_DOMAIN, .did = 0x42 });
-	expect_vtd(&w.cap, 3, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC,
+	expect_vtd(&w.cap, 2, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC,
 			.g = INVT_VTD_PC_PASID, .did = 0x42, .pasid = 5 });
-	assert_true(is_sync(&w.cap, 4));
-	expect_vtd(&w.cap, 5, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PDEVTLB,
+	assert_true(is_sync(&w.cap, 3));
+	expect_vtd(&w.cap, 4, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PDEVTLB,
 			.sid = 0x100, .pfsid = 0x100, .pasid = 5, .qdep = 4, .addr = 0x2000 });
-	expect_vtd(&w.cap, 6, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_DEVTLB,
+	expect_vtd(&w.cap, 5, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_DEVTLB,
 			.sid = 0x180, .pfsid = 0x180, .size = true,
 			.addr = INVT_VTD_DEVTLB_ALL_ADDR });
 	/* §6.5.2.5: SID qw0[47:32]. */
-	assert_memory_equal(w.cap.log[6] + 4, ((const uint8_t[2]){ 0x80, 0x01 }), 2);
-	assert_true(is_sync(&w.cap, 7));
+	assert_memory_equal(w.cap.log[5] + 4, ((const uint8_t[2]){ 0x80, 0x01 }), 2);
+	assert_true(is_sync(&w.cap, 6));
 
 	/* Refused: second-stage IOTLB, context cache, interrupt entry cache, unknown SID. */
 	g.n = 0;
@@ -731,7 +731,7 @@ static void put_good(struct xw *w, struct gbatch *g, uint32_t k)
 		break;
 	case INVT_VIOMMU_VTD:
 		vtd_put(g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
-				.g = INVT_VTD_PIOTLB_PASID, .pasid = k });
+				.g = INVT_VTD_PIOTLB_PASID, .did = 3, .pasid = k });
 		break;
 	default:
 		rv_put(g, &(struct invt_rv_cmd){ .opcode = INVT_RV_OP_IOTINVAL,
@@ -903,7 +903,7 @@ static void test_long_batch(void **state)
 	for (i = 0; i < 200; i++)
 		assert_int_equal(invt_vtd_desc_encode_le(&(struct invt_vtd_desc){
 				.type = INVT_VTD_DESC_PIOTLB, .g = INVT_VTD_PIOTLB_PASID,
-				.pasid = i }, buf + i * 32, 32), 0);
+				.did = 3, .pasid = i }, buf + i * 32, 32), 0);
 	/* Only LOG_MAX fit in the capture: 200 + 1 do. */
 	assert_int_equal(invt_viommu_invalidate(w.v[0], buf, 200, &done), 0);
 	assert_int_equal(done, 200);
@@ -922,6 +922,55 @@ static void test_long_batch(void **state)
 	xw_teardown(&w);
 }
 
+/* VT-d guest DIDs: one per nested domain; a global PASID-cache flush covers each DID once. */
+static void test_vtd_vtags(void **state)
+{
+	struct xw w;
+	struct invt_domain nd2, plain, s2;
+	struct gbatch g = { .n = 0 };
+	uint32_t done;
+
+	xw_setup(&w, INVT_VIOMMU_VTD);
+	assert_int_equal(invt_viommu_nested_init(w.v[0], &nd2, 3), -EEXIST);
+	assert_int_equal(invt_viommu_nested_init(w.v[0], &nd2, 4), 0);
+	assert_int_equal(invt_attach(&w.dev[1], 0, &nd2), 0);
+	g.n = 0;
+	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC, .g = INVT_VTD_PC_GLOBAL });
+	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
+			.g = INVT_VTD_PIOTLB_PASID, .did = 4, .pasid = 1 });
+	assert_int_equal(run(&w, 0, &g, &done), 0);
+	assert_int_equal(done, 2);
+	/* Both domains share the parent's DID here (no own tags): one command for it. */
+	assert_int_equal(w.cap.nlog, 3);
+	expect_vtd(&w.cap, 0, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC,
+			.g = INVT_VTD_PC_DOMAIN, .did = 0x42 });
+	expect_vtd(&w.cap, 1, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
+			.g = INVT_VTD_PIOTLB_PASID, .did = 0x42, .pasid = 1 });
+	assert_int_equal(invt_attach(&w.dev[1], 0, NULL), 0);
+	assert_int_equal(invt_viommu_nested_destroy(w.v[0], &nd2), 0);
+
+	/* Adopting a nested domain a driver initialised; releasing it. */
+	assert_int_equal(invt_domain_init(&w.ctx, &plain, INVT_DOMAIN_NESTED, &w.parent[0]), 0);
+	assert_int_equal(invt_domain_init(&w.ctx, &s2, INVT_DOMAIN_S2, NULL), 0);
+	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &s2, 5), -EINVAL);
+	assert_int_equal(invt_viommu_nested_adopt(w.v[1], &plain, 5), -EINVAL);	/* other parent */
+	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &plain, 3), -EEXIST);
+	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &plain, 5), 0);
+	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &plain, 6), -EINVAL);	/* already */
+	/* Now attaching it needs the vdevice: VM 0 has none for dev[2]. */
+	assert_int_equal(invt_attach(&w.dev[2], 1, &plain), -ENOENT);	/* VM 1's device */
+	assert_int_equal(invt_attach(&w.dev[1], 1, &plain), 0);
+	assert_int_equal(pins_of(w.v[0], 9), 1);
+	assert_int_equal(invt_viommu_nested_release(w.v[0], &plain), -EBUSY);
+	assert_int_equal(invt_attach(&w.dev[1], 1, NULL), 0);
+	assert_int_equal(pins_of(w.v[0], 9), 0);
+	assert_int_equal(invt_viommu_nested_release(w.v[0], &plain), 0);
+	assert_int_equal(invt_viommu_nested_release(w.v[0], &plain), -EINVAL);
+	assert_int_equal(invt_domain_destroy(&plain), 0);
+	assert_int_equal(invt_domain_destroy(&s2), 0);
+	xw_teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -934,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_smmuv3_refused),
 		cmocka_unit_test(test_vtd_translate),
 		cmocka_unit_test(test_riscv_translate),
+		cmocka_unit_test(test_vtd_vtags),
 		cmocka_unit_test(test_done),
 		cmocka_unit_test(test_ablation_viommu_count),
 		cmocka_unit_test(test_no_tag),

@@ -152,7 +152,7 @@ static void world_init(struct world *w, int arch)
 		CHECK_EQ(invt_device_init(&w->dev[i], &w->ri.iommu, &sids[i], 1, 2, false), 0);
 	CHECK_EQ(invt_domain_init(&w->ctx, &w->parent, INVT_DOMAIN_S2, NULL), 0);
 	CHECK_EQ(invt_viommu_create(&w->v, arch, &w->ri.iommu, &w->parent), 0);
-	CHECK_EQ(invt_viommu_nested_init(w->v, &w->nd), 0);
+	CHECK_EQ(invt_viommu_nested_init(w->v, &w->nd, 0), 0);
 	CHECK_EQ(invt_vdevice_create(w->v, VID0, &w->dev[0]), 0);
 	CHECK_EQ(invt_vdevice_create(w->v, VID1, &w->dev[1]), 0);
 	/* Device 0 is on a nested domain, device 1 on its parent directly. */

@@ -302,7 +302,8 @@ int main(void)
 	}
 	if (invt_domain_init(&S.ctx, &S.parent, INVT_DOMAIN_S2, NULL) ||
 	    invt_viommu_create(&S.v, INVT_VIOMMU_SMMUV3, &S.iommu, &S.parent) ||
-	    invt_viommu_nested_init(S.v, &S.nd[0]) || invt_viommu_nested_init(S.v, &S.nd[1]) ||
+	    invt_viommu_nested_init(S.v, &S.nd[0], 0) ||
+	    invt_viommu_nested_init(S.v, &S.nd[1], 0) ||
 	    invt_veventq_alloc(S.v, INVT_VEVENT_SMMUV3, 8))
 		return 1;
 	for (i = 0; i < 4; i++)
