@@ -90,6 +90,15 @@ int invt_vio_lookup(const struct invt_vio_xctx *x, uint32_t vid, uint32_t *pid)
 	return -ENOENT;
 }
 
+int invt_vio_vtag_tag(const struct invt_vio_xctx *x, uint32_t vtag, uint32_t *tag)
+{
+	return -ENOENT;
+}
+
+void invt_vio_emit(const struct invt_vio_xctx *x, const void *host)
+{
+}
+
 static unsigned int fail_nth;
 
 void invt_fault_inject(unsigned int nth)
