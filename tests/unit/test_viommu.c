@@ -335,6 +335,9 @@ struct xw {
 	uint32_t tag[2];
 };
 
+/* INVT_IOMMU_* flags of the capturing instance in the next xw_setup(). */
+static unsigned int xw_flags;
+
 static void xw_setup(struct xw *w, int arch)
 {
 	static const uint32_t sids[3] = { 0x100, 0x180, 0x200 };
@@ -347,6 +350,7 @@ static void xw_setup(struct xw *w, int arch)
 	assert_int_equal(invt_tag_space_init(&w->cap.ts, 0x42, 0x60), 0);
 	w->cap.bytes = arch == INVT_VIOMMU_VTD ? 32 : 16;
 	w->cap.iommu.id = 0;
+	w->cap.iommu.flags = xw_flags;
 	w->cap.iommu.ops = &cap_ops;
 	w->cap.iommu.tags[0] = &w->cap.ts;
 	w->cap.iommu.tags[1] = &w->cap.ts;
@@ -367,10 +371,10 @@ static void xw_setup(struct xw *w, int arch)
 	/* Nested attachments give each parent its stage-2 tag on the instance. */
 	assert_int_equal(invt_attach(&w->dev[0], 0, &w->nd[0]), 0);
 	assert_int_equal(invt_attach(&w->dev[2], 0, &w->nd[1]), 0);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2 && !(xw_flags & INVT_IOMMU_NESTED_OWN_TAGS); i++) {
 		assert_int_equal(invt_viommu_s2_tag(w->v[i], &w->tag[i]), 0);
-	assert_int_equal(w->tag[0], 0x42);
-	assert_int_equal(w->tag[1], 0x43);
+		assert_int_equal(w->tag[i], 0x42 + i);
+	}
 	w->cap.nlog = 0;
 	w->cap.waits = 0;
 }
@@ -971,6 +975,51 @@ static void test_vtd_vtags(void **state)
 	xw_teardown(&w);
 }
 
+/*
+ * An instance that gives each nested domain its own DID (VT-d as Linux
+ * does it): a guest DID becomes the DID of its nested domain, not the
+ * parent's (which holds none here: nothing is attached to it directly).
+ */
+static void test_vtd_own_dids(void **state)
+{
+	struct xw w;
+	struct invt_domain nd2;
+	struct gbatch g = { .n = 0 };
+	uint32_t done, tag, tag2;
+
+	xw_flags = INVT_IOMMU_NESTED_OWN_TAGS;
+	xw_setup(&w, INVT_VIOMMU_VTD);
+	xw_flags = 0;
+	assert_int_equal(invt_viommu_s2_tag(w.v[0], &tag), -ENOENT);
+	assert_int_equal(invt_domain_tag(&w.nd[0], &w.cap.iommu, &tag), 0);
+	assert_int_equal(invt_viommu_nested_init(w.v[0], &nd2, 4), 0);
+	assert_int_equal(invt_attach(&w.dev[1], 0, &nd2), 0);
+	assert_int_equal(invt_domain_tag(&nd2, &w.cap.iommu, &tag2), 0);
+	assert_int_not_equal(tag, tag2);
+	w.cap.nlog = 0;
+	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
+			.g = INVT_VTD_PIOTLB_PASID, .did = 4, .pasid = 1 });
+	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
+			.g = INVT_VTD_PIOTLB_PASID, .did = 3, .pasid = 2 });
+	vtd_put(&g, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC, .g = INVT_VTD_PC_GLOBAL });
+	assert_int_equal(run(&w, 0, &g, &done), 0);
+	assert_int_equal(done, 3);
+	assert_int_equal(w.cap.nlog, 5);
+	expect_vtd(&w.cap, 0, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
+			.g = INVT_VTD_PIOTLB_PASID, .did = (uint16_t)tag2, .pasid = 1 });
+	expect_vtd(&w.cap, 1, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PIOTLB,
+			.g = INVT_VTD_PIOTLB_PASID, .did = (uint16_t)tag, .pasid = 2 });
+	/* Global PASID-cache: one domain-selective flush per DID of the VM. */
+	expect_vtd(&w.cap, 2, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC,
+			.g = INVT_VTD_PC_DOMAIN, .did = (uint16_t)tag });
+	expect_vtd(&w.cap, 3, &(struct invt_vtd_desc){ .type = INVT_VTD_DESC_PC,
+			.g = INVT_VTD_PC_DOMAIN, .did = (uint16_t)tag2 });
+	assert_true(is_sync(&w.cap, 4));
+	assert_int_equal(invt_attach(&w.dev[1], 0, NULL), 0);
+	assert_int_equal(invt_viommu_nested_destroy(w.v[0], &nd2), 0);
+	xw_teardown(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -984,6 +1033,7 @@ int main(void)
 		cmocka_unit_test(test_vtd_translate),
 		cmocka_unit_test(test_riscv_translate),
 		cmocka_unit_test(test_vtd_vtags),
+		cmocka_unit_test(test_vtd_own_dids),
 		cmocka_unit_test(test_done),
 		cmocka_unit_test(test_ablation_viommu_count),
 		cmocka_unit_test(test_no_tag),
