@@ -957,7 +957,8 @@ static void test_vtd_vtags(void **state)
 	assert_int_equal(invt_domain_init(&w.ctx, &plain, INVT_DOMAIN_NESTED, &w.parent[0]), 0);
 	assert_int_equal(invt_domain_init(&w.ctx, &s2, INVT_DOMAIN_S2, NULL), 0);
 	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &s2, 5), -EINVAL);
-	assert_int_equal(invt_viommu_nested_adopt(w.v[1], &plain, 5), -EINVAL);	/* other parent */
+	/* Over VM 0's parent: not VM 1's to adopt. */
+	assert_int_equal(invt_viommu_nested_adopt(w.v[1], &plain, 5), -EINVAL);
 	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &plain, 3), -EEXIST);
 	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &plain, 5), 0);
 	assert_int_equal(invt_viommu_nested_adopt(w.v[0], &plain, 6), -EINVAL);	/* already */
