@@ -53,6 +53,8 @@
 #include <invtrack/ablation.h>
 #include <invtrack/core.h>
 
+#include "litmus.h"
+
 #define BASE_SID 1
 #define NEW_SID 2
 #define CMD_BYTES 16
@@ -292,15 +294,5 @@ int main(int argc, char **argv)
 	invt_rcu_unregister_thread();
 	if (ret)
 		return 1;
-	if (stalled && !(ablate && forbidden)) {
-		printf("litmus_recheck: HANG: no iteration for %.0f s, at %llu of %llu iterations\n",
-		       seconds, (unsigned long long)iterations, (unsigned long long)want);
-		return 1;
-	}
-	if (ablate) {
-		printf("litmus_recheck: ablation '%s' %s\n", ablate,
-		       forbidden ? "detected" : "NOT detected");
-		return forbidden ? 0 : 1;
-	}
-	return forbidden ? 1 : 0;
+	return litmus_verdict("litmus_recheck", ablate, stalled, forbidden, seconds, iterations, want);
 }

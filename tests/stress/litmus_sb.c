@@ -40,6 +40,7 @@
 #include <invtrack/ablation.h>
 #include <invtrack/core.h>
 
+#include "litmus.h"
 #include "record.h"
 
 #define MAPPED 1ull
@@ -246,15 +247,5 @@ int main(int argc, char **argv)
 	invt_rcu_unregister_thread();
 	if (ret)
 		return 1;
-	if (stalled && !(ablate && forbidden)) {
-		printf("litmus_sb: HANG: no iteration for %.0f s, at %llu of %llu iterations\n",
-		       seconds, (unsigned long long)iterations, (unsigned long long)want);
-		return 1;
-	}
-	if (ablate) {
-		printf("litmus_sb: ablation '%s' %s\n", ablate,
-		       forbidden ? "detected" : "NOT detected");
-		return forbidden ? 0 : 1;
-	}
-	return forbidden ? 1 : 0;
+	return litmus_verdict("litmus_sb", ablate, stalled, forbidden, seconds, iterations, want);
 }
