@@ -17,6 +17,14 @@
  * The clock (invt_oracle_stamp()) and the access / fault counters are
  * lock-free atomics; frame checks go to the memory pool before the oracle's
  * mutexes are taken, so they are always the innermost locks.
+ *
+ * Nested translation: one struct vm per VM slot, with one struct gpage per
+ * IPA page of the guest's memory.  The scenario's guest side writes the
+ * pages (map, unmap, inv_done) under the VM's mutex; units read them at
+ * fill (invt_oracle_guest_ref()) and at every check without a lock: each
+ * page has a sequence counter, odd while a writer changes the page, bumped
+ * by 2 at every change of state or owner, which also serves as the page's
+ * version in references (checks compare one acquire load against it).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -68,6 +76,64 @@ struct att_stripe {
 	char pad[64 - sizeof(pthread_mutex_t) % 64];
 };
 
+/* struct gpage .prev / .next: no page. */
+#define GP_NIL UINT32_MAX
+/* The version of a fresh page: never 0, so that a zeroed reference is stale. */
+#define GP_SEQ_START 2
+/* A reference's version that no page has (odd): out-of-range references. */
+#define GP_SEQ_BAD UINT64_MAX
+
+/*
+ * struct gpage - one IPA page of a VM, the guest's side (stage 1).
+ * @seq: atomic sequence counter and version: odd while a writer changes the
+ *	fields below @seq, +2 per change (see gpage_write_begin()).
+ * @iova: DATA: the IOVA page it backs (relaxed atomic, written inside a
+ *	@seq write section).
+ * @map_time: oracle clock at its last map (relaxed atomic, idem).
+ * @free_time: oracle clock at its last inv_done (relaxed atomic, idem).
+ * @domain: TABLE / DATA: the nested domain (relaxed atomic, idem).
+ * @state: enum invt_frame_state, FREE / TABLE / DATA (relaxed atomic, idem).
+ * @unmapped: the guest unmapped it, its invalidation has not completed yet;
+ *	vm->lock only (no reader looks at it).
+ * @prev: free list link (vm->lock).
+ * @next: free list link (vm->lock).
+ */
+struct gpage {
+	uint64_t seq;
+	uint64_t iova;
+	uint64_t map_time;
+	uint64_t free_time;
+	uint32_t domain;
+	uint8_t state;
+	bool unmapped;
+	uint32_t prev, next;
+};
+
+/*
+ * struct vm - one VM slot.
+ * @ready: atomic: 1 once set up.  Everything below is written before the
+ *	release store of 1 (invt_oracle_vm_init(), under o->vm_lock) and
+ *	only read after an acquire load of 1 (vm_get()), except what @lock
+ *	protects and the pages' atomics.
+ * @lock: serialises the writers of @pages (map, alloc, unmap, inv_done)
+ *	and protects @free_head, @nr_free and every page's @unmapped / links.
+ *	Taken alone: nothing else is locked under it.
+ * @parent: the nest parent.
+ * @ipa_base: the first IPA.
+ * @nr_pages: pages from @ipa_base.
+ * @pages: the pages.
+ * @free_head: FREE pages, last freed first (GP_NIL: none).
+ */
+struct vm {
+	int ready;
+	pthread_mutex_t lock;
+	uint32_t parent;
+	uint64_t ipa_base;
+	uint32_t nr_pages;
+	struct gpage *pages;
+	uint32_t free_head;
+};
+
 struct invt_oracle {
 	/*
 	 * Protects viol[], total, reports[] and nr_reports.  Innermost: taken
@@ -84,12 +150,18 @@ struct invt_oracle {
 	uint64_t clock;
 	/* Atomic, relaxed: pure event counts, nothing is ordered by them. */
 	uint64_t accesses, faults;
+	/* Atomic; see invt_oracle_count_nested_access(). */
+	uint64_t nested_accesses;
 	uint64_t viol[INVT_VIOL_NR];
 	uint64_t total;
 	size_t max_reports, nr_reports;
 	bool collapse;
 	struct invt_violation *reports;
 	struct attach *att;
+	/* Serialises invt_oracle_vm_init() (slot claims, the parent's uniqueness). */
+	pthread_mutex_t vm_lock;
+	unsigned int nr_vms;
+	struct vm *vms;
 };
 
 int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *mem,
@@ -119,14 +191,21 @@ int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *me
 	o->collapse = cfg->collapse;
 	o->att = calloc(n, sizeof(*o->att));
 	o->reports = calloc(o->max_reports, sizeof(*o->reports));
-	if (!o->att || !o->reports || pthread_mutex_init(&o->lock, NULL)) {
+	o->nr_vms = cfg->nr_vms;
+	o->vms = cfg->nr_vms ? calloc(cfg->nr_vms, sizeof(*o->vms)) : NULL;
+	if (!o->att || !o->reports || (cfg->nr_vms && !o->vms) ||
+	    pthread_mutex_init(&o->lock, NULL)) {
 		free(o->att);
 		free(o->reports);
+		free(o->vms);
 		free(o);
 		return -ENOMEM;
 	}
 	for (i = 0; i < ATT_STRIPES; i++)
 		pthread_mutex_init(&o->stripe[i].lock, NULL);
+	pthread_mutex_init(&o->vm_lock, NULL);
+	for (i = 0; i < o->nr_vms; i++)
+		pthread_mutex_init(&o->vms[i].lock, NULL);
 	for (i = 0; i < n; i++) {
 		o->att[i].domain = INVT_MEM_NO_DOMAIN;
 		o->att[i].new_domain = INVT_MEM_NO_DOMAIN;
@@ -143,6 +222,12 @@ void invt_oracle_destroy(struct invt_oracle *o)
 		return;
 	for (k = 0; k < ATT_STRIPES; k++)
 		pthread_mutex_destroy(&o->stripe[k].lock);
+	for (k = 0; k < o->nr_vms; k++) {
+		pthread_mutex_destroy(&o->vms[k].lock);
+		free(o->vms[k].pages);
+	}
+	free(o->vms);
+	pthread_mutex_destroy(&o->vm_lock);
 	pthread_mutex_destroy(&o->lock);
 	free(o->att);
 	free(o->reports);
@@ -301,7 +386,8 @@ static bool same_item(const struct invt_violation *a, const struct invt_violatio
 	       a->ssid == b->ssid && a->cache == b->cache && a->tag_s2 == b->tag_s2 &&
 	       a->tag_s1 == b->tag_s1 && a->iova == b->iova && a->pa == b->pa &&
 	       a->domain == b->domain && a->expected_domain == b->expected_domain &&
-	       a->fill_stamp == b->fill_stamp;
+	       a->fill_stamp == b->fill_stamp && a->stage == b->stage && a->vm == b->vm &&
+	       a->ipa == b->ipa;
 }
 
 /* Count @v and keep it when it is new and there is room; under o->lock. */
@@ -504,6 +590,585 @@ int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *u
 	return stale ? INVT_VIOL_STALE_TLB + 1 : 0;
 }
 
+/* ---- nested translation ---- */
+
+/* VM slot @vm once set up, else NULL. */
+static struct vm *vm_get(struct invt_oracle *o, uint32_t vm)
+{
+	if (!o || vm >= o->nr_vms)
+		return NULL;
+	/*
+	 * Acquire, paired with the release store that ends
+	 * invt_oracle_vm_init(): a reader that sees the slot set up sees its
+	 * parent, range and initialised pages.
+	 */
+	if (!__atomic_load_n(&o->vms[vm].ready, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &o->vms[vm];
+}
+
+/* The index of the page holding @ipa in *@idx; false when outside the VM. */
+static bool gpage_index(const struct vm *g, uint64_t ipa, uint32_t *idx)
+{
+	uint64_t i;
+
+	if (ipa < g->ipa_base)
+		return false;
+	i = (ipa - g->ipa_base) >> INVT_MEM_FRAME_SHIFT;
+	if (i >= g->nr_pages)
+		return false;
+	*idx = (uint32_t)i;
+	return true;
+}
+
+/*
+ * [ipa, ipa + nr pages) inside the VM, ipa aligned: the first index in
+ * *@idx.  False for a bad range.
+ */
+static bool gpage_range(const struct vm *g, uint64_t ipa, uint64_t nr, uint32_t *idx)
+{
+	if (!nr || (ipa & (INVT_MEM_FRAME_SIZE - 1)) || !gpage_index(g, ipa, idx))
+		return false;
+	return nr <= g->nr_pages - *idx;
+}
+
+/*
+ * Sequence-counter writer side, under vm->lock (the only writers).  The
+ * classic seqlock with C11 atomics: the counter goes odd (relaxed), a
+ * release fence orders that store before the field stores (relaxed
+ * atomics), and the store that makes it even again is a release.  Pairs
+ * with gpage_read(): a reader whose relaxed loads saw any of the new field
+ * values synchronises, through its acquire fence, with the release fence
+ * here, so its second load of the counter sees the odd value or a later
+ * one and it retries: no reader takes a mix of two versions.  And a reader
+ * whose first (acquire) load sees the final even value sees every field
+ * stored before it.
+ */
+static void gpage_write_begin(struct gpage *p)
+{
+	uint64_t s = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&p->seq, s + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static void gpage_write_end(struct gpage *p)
+{
+	uint64_t s = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
+
+	/*
+	 * Release: pairs with the acquire loads of gpage_read() and of
+	 * guest_check().  A checker that sees this version sees the fields
+	 * and everything the guest did before (for inv_done: the completion
+	 * of its invalidation, hence the removal of every entry it covered).
+	 */
+	__atomic_store_n(&p->seq, s + 1, __ATOMIC_RELEASE);
+}
+
+/* A consistent snapshot of @p (lock-free).  Return: its version (even). */
+static uint64_t gpage_read(const struct gpage *p, struct invt_frame_info *info)
+{
+	uint64_t s1, s2;
+
+	for (;;) {
+		/* Acquire: pairs with gpage_write_end() (see there). */
+		s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+		info->state = (enum invt_frame_state)__atomic_load_n(&p->state, __ATOMIC_RELAXED);
+		info->domain = __atomic_load_n(&p->domain, __ATOMIC_RELAXED);
+		info->iova = __atomic_load_n(&p->iova, __ATOMIC_RELAXED);
+		info->alloc_time = __atomic_load_n(&p->map_time, __ATOMIC_RELAXED);
+		info->free_time = __atomic_load_n(&p->free_time, __ATOMIC_RELAXED);
+		/* Pairs with the release fence of gpage_write_begin(). */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
+		if (s1 == s2 && !(s1 & 1))
+			break;
+		/* A writer is inside: it holds the VM's lock for a few stores. */
+	}
+	info->gen = s1;
+	return s1;
+}
+
+/* Set @p's state and owner; vm->lock held. */
+static void gpage_set(struct gpage *p, enum invt_frame_state state, uint32_t domain,
+		      uint64_t iova, uint64_t now)
+{
+	gpage_write_begin(p);
+	__atomic_store_n(&p->state, (uint8_t)state, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->domain, domain, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->iova, iova, __ATOMIC_RELAXED);
+	if (state == INVT_FRAME_FREE)
+		__atomic_store_n(&p->free_time, now, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&p->map_time, now, __ATOMIC_RELAXED);
+	gpage_write_end(p);
+}
+
+/* Free list, vm->lock held: take page @i off it / put it first. */
+static void gfree_unlink(struct vm *g, uint32_t i)
+{
+	struct gpage *p = &g->pages[i];
+
+	if (p->prev != GP_NIL)
+		g->pages[p->prev].next = p->next;
+	else
+		g->free_head = p->next;
+	if (p->next != GP_NIL)
+		g->pages[p->next].prev = p->prev;
+	p->prev = p->next = GP_NIL;
+}
+
+static void gfree_push(struct vm *g, uint32_t i)
+{
+	struct gpage *p = &g->pages[i];
+
+	p->prev = GP_NIL;
+	p->next = g->free_head;
+	if (g->free_head != GP_NIL)
+		g->pages[g->free_head].prev = i;
+	g->free_head = i;
+}
+
+int invt_oracle_vm_init(struct invt_oracle *o, uint32_t vm, uint32_t parent, uint64_t ipa_base,
+			uint64_t ipa_size)
+{
+	uint64_t nr = ipa_size >> INVT_MEM_FRAME_SHIFT, last;
+	struct gpage *pages;
+	struct vm *g;
+	uint32_t i;
+	int ret = 0;
+
+	if (!o || vm >= o->nr_vms || parent == INVT_MEM_NO_DOMAIN || !nr ||
+	    ((ipa_base | ipa_size) & (INVT_MEM_FRAME_SIZE - 1)) || nr >= GP_NIL ||
+	    __builtin_add_overflow(ipa_base, ipa_size - 1, &last))
+		return -EINVAL;
+	g = &o->vms[vm];
+	pthread_mutex_lock(&o->vm_lock);
+	if (__atomic_load_n(&g->ready, __ATOMIC_RELAXED)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	for (i = 0; i < o->nr_vms; i++) {
+		/* Relaxed: ready and parent are written under vm_lock, held here. */
+		if (__atomic_load_n(&o->vms[i].ready, __ATOMIC_RELAXED) &&
+		    o->vms[i].parent == parent) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	pages = calloc((size_t)nr, sizeof(*pages));
+	if (!pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		pages[i].seq = GP_SEQ_START;
+		pages[i].domain = INVT_MEM_NO_DOMAIN;
+		pages[i].state = INVT_FRAME_FREE;
+		pages[i].prev = i ? i - 1 : GP_NIL;
+		pages[i].next = i + 1 < nr ? i + 1 : GP_NIL;
+	}
+	g->parent = parent;
+	g->ipa_base = ipa_base;
+	g->nr_pages = (uint32_t)nr;
+	g->pages = pages;
+	g->free_head = 0;
+	/* Release: pairs with the acquire load of vm_get() (see there). */
+	__atomic_store_n(&g->ready, 1, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&o->vm_lock);
+	return ret;
+}
+
+int invt_oracle_vm_find(struct invt_oracle *o, uint32_t parent)
+{
+	uint32_t i;
+
+	for (i = 0; o && i < o->nr_vms; i++) {
+		const struct vm *g = vm_get(o, i);
+
+		if (g && g->parent == parent)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+static bool guest_state_ok(enum invt_frame_state state, uint32_t domain, uint64_t iova)
+{
+	if (domain == INVT_MEM_NO_DOMAIN)
+		return false;
+	if (state == INVT_FRAME_DATA)
+		return !(iova & (INVT_MEM_FRAME_SIZE - 1));
+	return state == INVT_FRAME_TABLE;
+}
+
+/* Map pages [i, i + nr) of @g, all FREE; vm->lock held. */
+static void guest_map_locked(struct vm *g, uint32_t i, uint64_t nr, enum invt_frame_state state,
+			     uint32_t domain, uint64_t iova, uint64_t now)
+{
+	uint64_t k;
+
+	for (k = 0; k < nr; k++) {
+		gfree_unlink(g, (uint32_t)(i + k));
+		gpage_set(&g->pages[i + k], state, domain,
+			  state == INVT_FRAME_DATA ? iova + (k << INVT_MEM_FRAME_SHIFT) : 0, now);
+	}
+}
+
+int invt_oracle_guest_map(struct invt_oracle *o, uint32_t vm, uint64_t ipa, uint64_t nr,
+			  enum invt_frame_state state, uint32_t domain, uint64_t iova)
+{
+	struct vm *g = vm_get(o, vm);
+	uint64_t k, now;
+	uint32_t i;
+	int ret = 0;
+
+	if (!g || !gpage_range(g, ipa, nr, &i) || !guest_state_ok(state, domain, iova))
+		return -EINVAL;
+	if (state == INVT_FRAME_DATA &&
+	    (nr > (UINT64_MAX >> INVT_MEM_FRAME_SHIFT) ||
+	     __builtin_add_overflow(iova, (nr << INVT_MEM_FRAME_SHIFT) - 1, &k)))
+		return -EINVAL;
+	now = invt_oracle_stamp(o);
+	pthread_mutex_lock(&g->lock);
+	for (k = 0; k < nr; k++) {
+		/* Relaxed: the state is only written under g->lock, held here. */
+		if (__atomic_load_n(&g->pages[i + k].state, __ATOMIC_RELAXED) !=
+		    INVT_FRAME_FREE) {
+			ret = -EBUSY;
+			break;
+		}
+	}
+	if (!ret)
+		guest_map_locked(g, i, nr, state, domain, iova, now);
+	pthread_mutex_unlock(&g->lock);
+	return ret;
+}
+
+int invt_oracle_guest_alloc(struct invt_oracle *o, uint32_t vm, enum invt_frame_state state,
+			    uint32_t domain, uint64_t iova, uint64_t *ipa)
+{
+	struct vm *g = vm_get(o, vm);
+	uint64_t now;
+	uint32_t i;
+
+	if (!g || !ipa || !guest_state_ok(state, domain, iova))
+		return -EINVAL;
+	now = invt_oracle_stamp(o);
+	pthread_mutex_lock(&g->lock);
+	i = g->free_head;
+	if (i != GP_NIL)
+		guest_map_locked(g, i, 1, state, domain, iova, now);
+	pthread_mutex_unlock(&g->lock);
+	if (i == GP_NIL)
+		return -ENOMEM;
+	*ipa = g->ipa_base + ((uint64_t)i << INVT_MEM_FRAME_SHIFT);
+	return 0;
+}
+
+int invt_oracle_guest_unmap(struct invt_oracle *o, uint32_t vm, uint64_t ipa, uint64_t nr)
+{
+	struct vm *g = vm_get(o, vm);
+	uint32_t i;
+	uint64_t k;
+	int ret = 0;
+
+	if (!g || !gpage_range(g, ipa, nr, &i))
+		return -EINVAL;
+	pthread_mutex_lock(&g->lock);
+	for (k = 0; k < nr; k++) {
+		const struct gpage *p = &g->pages[i + k];
+
+		/* Relaxed: written under g->lock only. */
+		if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) == INVT_FRAME_FREE ||
+		    p->unmapped) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	/* The version stays: what was cached from the pages is still legitimate. */
+	for (k = 0; !ret && k < nr; k++)
+		g->pages[i + k].unmapped = true;
+	pthread_mutex_unlock(&g->lock);
+	return ret;
+}
+
+int invt_oracle_guest_inv_done(struct invt_oracle *o, uint32_t vm, uint64_t ipa, uint64_t nr)
+{
+	struct vm *g = vm_get(o, vm);
+	uint64_t k, now;
+	uint32_t i;
+	int ret = 0;
+
+	if (!g || !gpage_range(g, ipa, nr, &i))
+		return -EINVAL;
+	now = invt_oracle_stamp(o);
+	pthread_mutex_lock(&g->lock);
+	for (k = 0; k < nr; k++) {
+		if (!g->pages[i + k].unmapped) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	for (k = 0; !ret && k < nr; k++) {
+		struct gpage *p = &g->pages[i + k];
+
+		p->unmapped = false;
+		gpage_set(p, INVT_FRAME_FREE, INVT_MEM_NO_DOMAIN, 0, now);
+		gfree_push(g, (uint32_t)(i + k));
+	}
+	pthread_mutex_unlock(&g->lock);
+	return ret;
+}
+
+int invt_oracle_guest_ref(struct invt_oracle *o, uint32_t vm, uint64_t ipa,
+			  struct invt_frame_ref *ref)
+{
+	struct vm *g = vm_get(o, vm);
+	struct invt_frame_info info;
+	uint32_t i;
+
+	if (!ref)
+		return -EINVAL;
+	if (!g || !gpage_index(g, ipa, &i)) {
+		*ref = (struct invt_frame_ref){ .pa = ipa & ~(INVT_MEM_FRAME_SIZE - 1),
+						.state = INVT_FRAME_FREE,
+						.domain = INVT_MEM_NO_DOMAIN, .gen = GP_SEQ_BAD };
+		return -EINVAL;
+	}
+	gpage_read(&g->pages[i], &info);
+	*ref = (struct invt_frame_ref){ .pa = ipa & ~(INVT_MEM_FRAME_SIZE - 1), .state = info.state,
+					.domain = info.domain, .iova = info.iova, .gen = info.gen };
+	return 0;
+}
+
+int invt_oracle_guest_info(struct invt_oracle *o, uint32_t vm, uint64_t ipa,
+			   struct invt_frame_info *info)
+{
+	struct vm *g = vm_get(o, vm);
+	uint32_t i;
+
+	if (!g || !info || !gpage_index(g, ipa, &i))
+		return -EINVAL;
+	gpage_read(&g->pages[i], info);
+	return 0;
+}
+
+/*
+ * Is the guest's reference @ref still valid?  One acquire load when it is.
+ * Otherwise fills the verdict fields of @v (the IPA page's) and returns it.
+ */
+static enum invt_mem_verdict guest_check(const struct vm *g, const struct invt_frame_ref *ref,
+					 struct invt_violation *v)
+{
+	struct invt_frame_info now;
+	uint32_t i;
+
+	if (!gpage_index(g, ref->pa, &i)) {
+		v->verdict = INVT_MEM_BAD_REF;
+		v->freed_at = 0;
+		return INVT_MEM_BAD_REF;
+	}
+	/*
+	 * Acquire: pairs with gpage_write_end().  Seeing a new version proves
+	 * the guest's inv_done (or a later map) happened, and so the
+	 * invalidation it waited for, which removed (under the cache lock our
+	 * caller holds) every entry filled before it: one still cached is
+	 * stale.  An odd value (a writer inside map / inv_done) counts as the
+	 * change: inv_done is only called once the invalidation completed, and
+	 * a page being mapped was FREE, which only a reference taken through a
+	 * dangling entry names (the pool calls those stale at reuse too).
+	 */
+	if (__atomic_load_n(&g->pages[i].seq, __ATOMIC_ACQUIRE) == ref->gen)
+		return INVT_MEM_LIVE;
+	gpage_read(&g->pages[i], &now);
+	v->verdict = now.state == INVT_FRAME_FREE ? INVT_MEM_FREED : INVT_MEM_REUSED;
+	v->freed_at = now.free_time;
+	return (enum invt_mem_verdict)v->verdict;
+}
+
+/* Where the page a nested rule looks at sits in the entry. */
+enum { NEST_LEAF, NEST_TABLE, NEST_WALKED };
+
+static const char *nest_why(int src, unsigned int stage, enum invt_mem_verdict verdict)
+{
+	static const char *const why[3][2][5] = {
+		[NEST_LEAF] = {
+			{ "stage 1: IPA page live",
+			  "stage 1: IPA page unmapped and invalidated by the guest",
+			  "stage 1: IPA page unmapped, invalidated and mapped again",
+			  "stage 1: IPA page reassigned", "stage 1: IPA page outside the VM" },
+			{ "stage 2: leaf frame live",
+			  "stage 2: leaf frame unmapped and invalidated by the host",
+			  "stage 2: leaf frame freed and reused", "stage 2: leaf frame reassigned",
+			  "stage 2: leaf frame outside the pool" },
+		},
+		[NEST_TABLE] = {
+			{ "stage 1: table page live", "stage 1: table page freed by the guest",
+			  "stage 1: table page freed and reused by the guest",
+			  "stage 1: table page reassigned", "stage 1: table page outside the VM" },
+			{ "stage 2: table page's frame live",
+			  "stage 2: table page unmapped and invalidated by the host",
+			  "stage 2: table page's frame freed and reused",
+			  "stage 2: table page's frame reassigned",
+			  "stage 2: table page's frame outside the pool" },
+		},
+		[NEST_WALKED] = {
+			{ "stage 1: walked table page live",
+			  "stage 1: walked table page freed by the guest",
+			  "stage 1: walked table page freed and reused by the guest",
+			  "stage 1: walked table page reassigned",
+			  "stage 1: walked table page outside the VM" },
+			{ "stage 2: walked table page's frame live",
+			  "stage 2: walked table page unmapped and invalidated by the host",
+			  "stage 2: walked table page's frame freed and reused",
+			  "stage 2: walked table page's frame reassigned",
+			  "stage 2: walked table page's frame outside the pool" },
+		},
+	};
+
+	return (unsigned int)verdict <= INVT_MEM_BAD_REF ? why[src][stage - 1][verdict] : "?";
+}
+
+/* @n fits @e's kind. */
+static bool nest_ok(const struct invt_cache_entry *e, const struct invt_oracle_nest *n)
+{
+	const unsigned int both = INVT_ORACLE_NEST_S1 | INVT_ORACLE_NEST_S2;
+
+	if ((n->flags & ~both) || (n->nr_tables && !n->tables))
+		return false;
+	switch (e->kind) {
+	case INVT_CACHE_NESTED:
+	case INVT_CACHE_ATC:
+		return n->flags == both;
+	case INVT_CACHE_WALK_S1:
+		return n->flags & INVT_ORACLE_NEST_S1;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The two stages of @n, then its walked table pages: fills @v for the first
+ * that fired and returns true, or false when all are live.  Frame checks
+ * take the pool's mutex: no oracle lock may be held.
+ */
+static bool nest_frames(struct invt_oracle *o, const struct vm *g,
+			const struct invt_cache_entry *e, const struct invt_oracle_nest *n,
+			struct invt_violation *v)
+{
+	int src = e->kind == INVT_CACHE_WALK_S1 ? NEST_TABLE : NEST_LEAF;
+	unsigned int k;
+
+	if ((n->flags & INVT_ORACLE_NEST_S1) && guest_check(g, &n->s1, v) != INVT_MEM_LIVE) {
+		v->stage = 1;
+		v->why = nest_why(src, 1, (enum invt_mem_verdict)v->verdict);
+		return true;
+	}
+	if ((n->flags & INVT_ORACLE_NEST_S2) && frame_check(o, &n->s2, v) != INVT_MEM_LIVE) {
+		v->stage = 2;
+		v->why = nest_why(src, 2, (enum invt_mem_verdict)v->verdict);
+		return true;
+	}
+	for (k = 0; k < n->nr_tables; k++) {
+		const struct invt_oracle_table_page *t = &n->tables[k];
+
+		v->ipa = t->s1.pa;
+		v->pa = t->s2.pa;
+		if (guest_check(g, &t->s1, v) != INVT_MEM_LIVE)
+			v->stage = 1;
+		else if (frame_check(o, &t->s2, v) != INVT_MEM_LIVE)
+			v->stage = 2;
+		else
+			continue;
+		v->why = nest_why(NEST_WALKED, v->stage, (enum invt_mem_verdict)v->verdict);
+		return true;
+	}
+	v->verdict = INVT_MEM_LIVE;
+	v->freed_at = 0;
+	v->ipa = n->s1.pa;
+	v->pa = n->flags & INVT_ORACLE_NEST_S2 ? n->s2.pa : 0;
+	return false;
+}
+
+/*
+ * The domain rules of a non-ATC entry: fills @v and returns true when one
+ * fired.  Before the frames, as invt_oracle_check_tlb() does: a reused tag
+ * can hit entries whose frames are all live.
+ */
+static bool nest_domains(struct invt_oracle *o, const struct vm *g,
+			 const struct invt_oracle_use *use, const struct invt_cache_entry *e,
+			 const struct invt_oracle_nest *n, struct invt_violation *v)
+{
+	if (use->cfg_domain != INVT_MEM_NO_DOMAIN && e->domain != use->cfg_domain) {
+		v->stage = 1;
+		v->why = "stage 1: entry of another nested domain under the configuration's tags";
+		guest_check(g, &n->s1, v);
+	} else if (e->domain_s2 != INVT_MEM_NO_DOMAIN && e->domain_s2 != g->parent) {
+		v->stage = 2;
+		v->why = "stage 2: entry built on another parent than the configuration's";
+		v->domain = e->domain_s2;
+		v->expected_domain = g->parent;
+		if (n->flags & INVT_ORACLE_NEST_S2)
+			frame_check(o, &n->s2, v);
+		else
+			v->verdict = -1;
+	} else {
+		return false;
+	}
+	v->kind = INVT_VIOL_WRONG_DOMAIN;
+	return true;
+}
+
+int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use *use,
+			     const struct invt_cache_entry *e, const struct invt_oracle_nest *n)
+{
+	struct invt_violation v;
+	struct attach *a;
+	struct vm *g;
+	bool stale;
+
+	if (!use || !e || !n || !nest_ok(e, n))
+		return -EINVAL;
+	a = slot(o, use->instance, use->sid, use->ssid);
+	g = vm_get(o, n->vm);
+	if (!a || !g)
+		return -EINVAL;
+	use_fields(&v, INVT_VIOL_STALE_TLB, use);
+	entry_fields(&v, e, &n->s2);
+	v.vm = n->vm;
+	v.ipa = n->s1.pa;
+	v.pa = n->flags & INVT_ORACLE_NEST_S2 ? n->s2.pa : 0;
+	v.verdict = INVT_MEM_LIVE;
+	if (e->kind != INVT_CACHE_ATC) {
+		v.expected_domain = use->cfg_domain;
+		if (!nest_domains(o, g, use, e, n, &v) && !nest_frames(o, g, e, n, &v))
+			return 0;
+		v.use_stamp = invt_oracle_stamp(o);
+		pthread_mutex_lock(&o->lock);
+		record_locked(o, &v);
+		pthread_mutex_unlock(&o->lock);
+		return v.kind + 1;
+	}
+
+	stale = nest_frames(o, g, e, n, &v);
+	pthread_mutex_lock(att_lock(o, a));
+	/* As in invt_oracle_check_atc(): the generation rule, under the slot's lock. */
+	if (!stale && e->attach_gen != a->gen && !(a->open && e->attach_gen == a->pending)) {
+		stale = true;
+		v.why = "ATC filled under a replaced attachment";
+	}
+	if (stale) {
+		v.expected_domain = current_domain(a);
+		v.use_stamp = invt_oracle_stamp(o);
+		pthread_mutex_lock(&o->lock);
+		record_locked(o, &v);
+		pthread_mutex_unlock(&o->lock);
+	}
+	pthread_mutex_unlock(att_lock(o, a));
+	return stale ? INVT_VIOL_STALE_TLB + 1 : 0;
+}
+
 void invt_oracle_count_access(struct invt_oracle *o)
 {
 	__atomic_fetch_add(&o->accesses, 1, __ATOMIC_RELAXED);
@@ -514,11 +1179,26 @@ void invt_oracle_count_fault(struct invt_oracle *o)
 	__atomic_fetch_add(&o->faults, 1, __ATOMIC_RELAXED);
 }
 
+void invt_oracle_count_nested_access(struct invt_oracle *o)
+{
+	__atomic_fetch_add(&o->accesses, 1, __ATOMIC_RELAXED);
+	/*
+	 * Release, paired with the acquire load in invt_oracle_stats(), which
+	 * reads nested_accesses before accesses: every increment here is a
+	 * release RMW, so a reader that counts it synchronises with it and
+	 * also counts the increment of accesses above.  Forbids a snapshot with
+	 * more nested accesses than accesses.
+	 */
+	__atomic_fetch_add(&o->nested_accesses, 1, __ATOMIC_RELEASE);
+}
+
 void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st)
 {
 	unsigned int k;
 
 	memset(st, 0, sizeof(*st));
+	/* Acquire, before accesses: see invt_oracle_count_nested_access(). */
+	st->nested_accesses = __atomic_load_n(&o->nested_accesses, __ATOMIC_ACQUIRE);
 	st->accesses = __atomic_load_n(&o->accesses, __ATOMIC_RELAXED);
 	st->faults = __atomic_load_n(&o->faults, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&o->lock);
@@ -573,9 +1253,31 @@ static const char *id_str(char buf[12], uint32_t id)
 	return buf;
 }
 
+/*
+ * The frame part of a nested report: "(tags S2/S1) -> ipa I of vm V
+ * (verdict) -> frame P", the verdict next to the stage that fired; the
+ * frame left out when the entry has none (a walk entry holding an IPA).
+ */
+static void nested_frame(const struct invt_violation *v, char *buf, size_t len)
+{
+	char s2[12], s1[12], what[48], pa[32];
+
+	if (v->freed_at)
+		snprintf(what, sizeof(what), " (%s, freed at t=%" PRIu64 ")",
+			 verdict_name(v->verdict), v->freed_at);
+	else
+		snprintf(what, sizeof(what), " (%s)", verdict_name(v->verdict));
+	pa[0] = '\0';
+	if (v->pa)
+		snprintf(pa, sizeof(pa), " -> frame 0x%" PRIx64, v->pa);
+	snprintf(buf, len, " (tags %s/%s) -> ipa 0x%" PRIx64 " of vm %" PRIu32 "%s%s%s",
+		 id_str(s2, v->tag_s2), id_str(s1, v->tag_s1), v->ipa, v->vm,
+		 v->stage == 1 ? what : "", pa, v->stage == 1 ? "" : what);
+}
+
 int invt_violation_format(const struct invt_violation *v, uint64_t seed, char *buf, size_t len)
 {
-	char s2[12], s1[12], dom[12], exp[12], frame[128];
+	char s2[12], s1[12], dom[12], exp[12], frame[192];
 	const char *via;
 	bool tlb;
 
@@ -583,6 +1285,10 @@ int invt_violation_format(const struct invt_violation *v, uint64_t seed, char *b
 		via = "config";
 		tlb = false;
 		frame[0] = '\0';
+	} else if (v->stage) {
+		via = invt_cache_kind_name(v->cache);
+		tlb = v->cache != INVT_CACHE_ATC;
+		nested_frame(v, frame, sizeof(frame));
 	} else {
 		via = invt_cache_kind_name(v->cache);
 		tlb = v->cache != INVT_CACHE_ATC;

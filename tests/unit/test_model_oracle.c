@@ -855,6 +855,930 @@ static void test_threads(void **state)
 			 STALE_CONFIG);
 }
 
+/* ---- nested translation: both stages ---- */
+
+#define PARENT 100
+#define NDOM 7
+#define IPA0 UINT64_C(0x40000000)
+#define VMID 3
+#define ASID 17
+
+/* As setup(), with 3 VM slots: 0 (parent 100, 16 pages at IPA0), 1 (parent 200, 4 pages at 0). */
+static int setup_nest(void **state)
+{
+	static struct fix f;
+	struct invt_mem_config mc = { .nr_frames = 16 };
+	struct invt_oracle_config oc = { .nr_instances = 2, .nr_sids = 4, .nr_ssids = 3,
+					 .seed = 42, .nr_vms = 3 };
+
+	memset(&f, 0, sizeof(f));
+	if (invt_mem_create(&mc, &f.mem) || invt_oracle_create(&oc, f.mem, &f.o) ||
+	    invt_oracle_vm_init(f.o, 0, PARENT, IPA0, 16 * INVT_MEM_FRAME_SIZE) ||
+	    invt_oracle_vm_init(f.o, 1, 200, 0, 4 * INVT_MEM_FRAME_SIZE))
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+/* The host maps @ipa of the parent: a DATA frame of (PARENT, ipa). */
+static uint64_t host_map(struct fix *f, uint64_t ipa)
+{
+	return alloc_data(f->mem, PARENT, ipa);
+}
+
+/* The host unmaps the frame at @pa and its invalidation completes. */
+static void host_unmap_done(struct fix *f, uint64_t pa)
+{
+	struct invt_mem_chain chain = INVT_MEM_CHAIN_INIT;
+
+	assert_int_equal(invt_mem_chain_add(f->mem, &chain, pa), 0);
+	assert_int_equal(invt_mem_chain_free(f->mem, &chain), 1);
+}
+
+/* The guest maps @ipa at @iova of NDOM (DATA), or as a table page of NDOM. */
+static void guest_map(struct fix *f, uint64_t ipa, enum invt_frame_state state, uint64_t iova)
+{
+	assert_int_equal(invt_oracle_guest_map(f->o, 0, ipa, 1, state, NDOM, iova), 0);
+}
+
+/* The guest unmaps @ipa and its invalidation completes. */
+static void guest_unmap_done(struct fix *f, uint64_t ipa)
+{
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 0, ipa, 1), 0);
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 0, ipa, 1), 0);
+}
+
+/* Facts of a fill through VM 0: IPA page @ipa, host frame @pa (0: none). */
+static struct invt_oracle_nest nest_of(struct fix *f, uint64_t ipa, uint64_t pa)
+{
+	struct invt_oracle_nest n = { .vm = 0, .flags = INVT_ORACLE_NEST_S1 };
+
+	assert_int_equal(invt_oracle_guest_ref(f->o, 0, ipa, &n.s1), 0);
+	if (pa) {
+		assert_int_equal(invt_mem_ref(f->mem, pa, &n.s2), 0);
+		n.flags |= INVT_ORACLE_NEST_S2;
+	}
+	return n;
+}
+
+/* A guest table page @ipa read from host frame @pa, as a fill records it. */
+static struct invt_oracle_table_page table_of(struct fix *f, uint64_t ipa, uint64_t pa)
+{
+	struct invt_oracle_table_page t;
+
+	assert_int_equal(invt_oracle_guest_ref(f->o, 0, ipa, &t.s1), 0);
+	assert_int_equal(invt_mem_ref(f->mem, pa, &t.s2), 0);
+	return t;
+}
+
+/* An entry of @kind by nested domain @dom over parent @parent, to @out, filled now. */
+static struct invt_cache_entry nentry(struct fix *f, uint8_t kind, uint32_t dom, uint32_t parent,
+				      uint64_t out)
+{
+	struct invt_cache_entry e = {
+		.kind = kind, .shift = kind == INVT_CACHE_WALK_S1 ? 21 : 12, .tag_s2 = VMID,
+		.tag_s1 = ASID, .sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
+		.iova = kind == INVT_CACHE_WALK_S1 ? 0 : 0x4000, .pa = out, .domain = dom,
+		.domain_s2 = parent,
+	};
+
+	e.fill_time = invt_oracle_stamp(f->o);
+	return e;
+}
+
+static void test_vm_setup(void **state)
+{
+	struct fix *f = *state;
+	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 1, .nr_ssids = 1 };
+	struct invt_frame_info fi;
+	struct invt_oracle *o;
+
+	/* slots 0 and 1 are set up; 2 is free */
+	assert_int_equal(invt_oracle_vm_find(f->o, PARENT), 0);
+	assert_int_equal(invt_oracle_vm_find(f->o, 200), 1);
+	assert_int_equal(invt_oracle_vm_find(f->o, 300), -ENOENT);
+	assert_int_equal(invt_oracle_vm_find(NULL, PARENT), -ENOENT);
+	assert_int_equal(invt_oracle_vm_init(f->o, 0, 300, 0, INVT_MEM_FRAME_SIZE), -EBUSY);
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, PARENT, 0, INVT_MEM_FRAME_SIZE), -EINVAL);
+	assert_int_equal(invt_oracle_vm_init(f->o, 3, 300, 0, INVT_MEM_FRAME_SIZE), -EINVAL);
+	assert_int_equal(invt_oracle_vm_init(NULL, 2, 300, 0, INVT_MEM_FRAME_SIZE), -EINVAL);
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, NONE, 0, INVT_MEM_FRAME_SIZE), -EINVAL);
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, 300, 0x800, INVT_MEM_FRAME_SIZE), -EINVAL);
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, 300, 0, 0x1800), -EINVAL);
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, 300, 0, 0), -EINVAL);
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, 300, UINT64_MAX - 0xfff,
+					     2 * INVT_MEM_FRAME_SIZE), -EINVAL);
+	/* 2^32 - 1 pages or more: beyond the page index */
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, 300, 0, UINT64_C(0xffffffff) << 12),
+			 -EINVAL);
+	/* slot 2 is still free, and never set up: every guest call refuses it */
+	assert_int_equal(invt_oracle_vm_find(f->o, 300), -ENOENT);
+	assert_int_equal(invt_oracle_guest_map(f->o, 2, 0, 1, INVT_FRAME_DATA, NDOM, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_info(f->o, 2, 0, &fi), -EINVAL);
+	/* the last page of the address space works */
+	assert_int_equal(invt_oracle_vm_init(f->o, 2, 300, UINT64_MAX - 0xfff,
+					     INVT_MEM_FRAME_SIZE), 0);
+	assert_int_equal(invt_oracle_vm_find(f->o, 300), 2);
+	assert_int_equal(invt_oracle_guest_info(f->o, 2, UINT64_MAX, &fi), 0);
+	assert_int_equal(fi.state, INVT_FRAME_FREE);
+
+	/* an oracle without VM slots */
+	assert_int_equal(invt_oracle_create(&oc, f->mem, &o), 0);
+	assert_int_equal(invt_oracle_vm_init(o, 0, PARENT, 0, INVT_MEM_FRAME_SIZE), -EINVAL);
+	assert_int_equal(invt_oracle_vm_find(o, PARENT), -ENOENT);
+	invt_oracle_destroy(o);
+	assert_int_equal(stats(f->o).total, 0);
+}
+
+static void test_guest_pages(void **state)
+{
+	struct fix *f = *state;
+	uint64_t a = IPA0 + 0x2000, ipa = 0;
+	struct invt_frame_info fi, fi2;
+	struct invt_frame_ref r;
+	int i;
+
+	/* fresh pages: FREE, owned by nobody */
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, a + 0x123, &fi), 0);
+	assert_int_equal(fi.state, INVT_FRAME_FREE);
+	assert_int_equal(fi.domain, NONE);
+	assert_int_equal(fi.alloc_time, 0);
+	assert_int_equal(fi.free_time, 0);
+
+	/* map three pages: page i backs iova + i pages */
+	assert_int_equal(invt_oracle_guest_map(f->o, 0, a, 3, INVT_FRAME_DATA, NDOM, 0x10000), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(invt_oracle_guest_info(f->o, 0, a + i * 0x1000u, &fi2), 0);
+		assert_int_equal(fi2.state, INVT_FRAME_DATA);
+		assert_int_equal(fi2.domain, NDOM);
+		assert_int_equal(fi2.iova, 0x10000 + i * 0x1000u);
+		assert_true(fi2.alloc_time > 0);
+		assert_true(fi2.gen != fi.gen);
+	}
+	assert_int_equal(invt_oracle_guest_ref(f->o, 0, a + 0x1fff, &r), 0);
+	assert_int_equal(r.pa, a + 0x1000);
+	assert_int_equal(r.state, INVT_FRAME_DATA);
+	assert_int_equal(r.domain, NDOM);
+	assert_int_equal(r.iova, 0x11000);
+
+	/* mapped pages cannot be mapped again: nothing changes, even the free neighbour */
+	assert_int_equal(invt_oracle_guest_map(f->o, 0, a - 0x1000, 2, INVT_FRAME_TABLE, NDOM, 0),
+			 -EBUSY);
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, a - 0x1000, &fi2), 0);
+	assert_int_equal(fi2.state, INVT_FRAME_FREE);
+	/* inv_done needs an unmap first; unmap needs a mapped page */
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 0, a, 1), -EINVAL);
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 0, a - 0x1000, 2), -EINVAL);
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 0, a, 2), 0);
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 0, a + 0x1000, 1), -EINVAL);
+	/* unmapped, not invalidated yet: still the owner's, not mappable, same version */
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, a, &fi2), 0);
+	assert_int_equal(fi2.state, INVT_FRAME_DATA);
+	assert_int_equal(invt_oracle_guest_map(f->o, 0, a, 1, INVT_FRAME_DATA, NDOM, 0), -EBUSY);
+	assert_int_equal(invt_oracle_guest_ref(f->o, 0, a + 0x1000, &r), 0);
+	/* a range with a page not unmapped is refused whole */
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 0, a, 3), -EINVAL);
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 0, a, 2), 0);
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, a + 0x1000, &fi2), 0);
+	assert_int_equal(fi2.state, INVT_FRAME_FREE);
+	assert_int_equal(fi2.domain, NONE);
+	assert_true(fi2.free_time > fi2.alloc_time);
+	assert_true(fi2.gen != r.gen);
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, a + 0x2000, &fi2), 0);
+	assert_int_equal(fi2.state, INVT_FRAME_DATA);
+
+	/* alloc: the page freed last first, then the one before it */
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 0, INVT_FRAME_TABLE, NDOM, 0, &ipa), 0);
+	assert_int_equal(ipa, a + 0x1000);
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, ipa, &fi2), 0);
+	assert_int_equal(fi2.state, INVT_FRAME_TABLE);
+	assert_int_equal(fi2.iova, 0);
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 0, INVT_FRAME_DATA, NDOM, 0x7000, &ipa), 0);
+	assert_int_equal(ipa, a);
+	/* then the never-used pages, lowest first; until none is left */
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 0, INVT_FRAME_DATA, NDOM, 0, &ipa), 0);
+	assert_int_equal(ipa, IPA0);
+	for (i = 0; i < 12; i++)
+		assert_int_equal(invt_oracle_guest_alloc(f->o, 0, INVT_FRAME_DATA, NDOM, 0, &ipa),
+				 0);
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 0, INVT_FRAME_DATA, NDOM, 0, &ipa), -ENOMEM);
+	/* an explicitly mapped page leaves the free list: VM 1 has 4 pages */
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 2, INVT_FRAME_DATA, 8, 0), 0);
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 1, INVT_FRAME_DATA, 8, 0, &ipa), 0);
+	assert_int_equal(ipa, 0);
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 1, INVT_FRAME_DATA, 8, 0, &ipa), 0);
+	assert_int_equal(ipa, 0x3000);
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 1, INVT_FRAME_DATA, 8, 0, &ipa), -ENOMEM);
+
+	/* bad arguments change nothing */
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 1, 0x1000, 1), 0);
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 1, 0x1000, 1), 0);
+	assert_int_equal(invt_oracle_guest_map(NULL, 1, 0x1000, 1, INVT_FRAME_DATA, 8, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 3, 0x1000, 1, INVT_FRAME_DATA, 8, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1800, 1, INVT_FRAME_DATA, 8, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 0, INVT_FRAME_DATA, 8, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 4, INVT_FRAME_DATA, 8, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x4000, 1, INVT_FRAME_DATA, 8, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, UINT64_MAX, INVT_FRAME_DATA, 8, 0),
+			 -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_FREE, 8, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_OTHER, 8, 0),
+			 -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_DATA, NONE, 0),
+			 -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_DATA, 8, 0x10),
+			 -EINVAL);
+	/* the IOVA range may end at 2^64, not wrap */
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 2, INVT_FRAME_DATA, 8,
+					       UINT64_MAX & ~UINT64_C(0xfff)), -EINVAL);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_DATA, 8,
+					       UINT64_MAX & ~UINT64_C(0xfff)), 0);
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 1, 0x1000, 1), 0);
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 1, 0x1000, 1), 0);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_TABLE, 8,
+					       0x123), 0);	/* TABLE: iova ignored */
+	assert_int_equal(invt_oracle_guest_alloc(NULL, 1, INVT_FRAME_DATA, 8, 0, &ipa), -EINVAL);
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 1, INVT_FRAME_DATA, 8, 0, NULL), -EINVAL);
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 1, INVT_FRAME_FREE, 8, 0, &ipa), -EINVAL);
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 1, 0x4000, 1), -EINVAL);
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 1, 0x1000, 0), -EINVAL);
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 1, 0x1001, 1), -EINVAL);
+	assert_int_equal(invt_oracle_guest_inv_done(NULL, 1, 0x1000, 1), -EINVAL);
+	assert_int_equal(invt_oracle_guest_info(f->o, 1, 0x4000, &fi), -EINVAL);
+	assert_int_equal(invt_oracle_guest_info(f->o, 1, 0x1000, NULL), -EINVAL);
+	assert_int_equal(invt_oracle_guest_ref(f->o, 1, 0x1000, NULL), -EINVAL);
+	/* outside the VM: a reference that checks as outside it */
+	assert_int_equal(invt_oracle_guest_ref(f->o, 0, IPA0 - 1, &r), -EINVAL);
+	assert_int_equal(r.pa, IPA0 - 0x1000);
+	assert_int_equal(invt_oracle_guest_ref(f->o, 3, 0, &r), -EINVAL);
+	assert_int_equal(stats(f->o).total, 0);
+}
+
+/* (a) the guest unmapped the IPA page and its invalidation completed */
+static void test_nested_stage1(void **state)
+{
+	struct fix *f = *state;
+	uint64_t ipa = IPA0 + 0x3000, again = 0, pa = host_map(f, ipa);
+	struct invt_oracle_use u = use_of(0, 1, 0, NDOM);
+	struct invt_cache_entry e, e2;
+	struct invt_oracle_nest n, n2;
+	struct invt_frame_info fi;
+	struct invt_violation v;
+
+	guest_map(f, ipa, INVT_FRAME_DATA, 0x4000);
+	e = nentry(f, INVT_CACHE_NESTED, NDOM, PARENT, pa);
+	n = nest_of(f, ipa, pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), 0);
+
+	/* unmapped, the guest's invalidation not complete: still legitimate */
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 0, ipa, 1), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), 0);
+	/* another page of the guest comes and goes: nothing to do with this one */
+	guest_map(f, ipa + 0x1000, INVT_FRAME_DATA, 0x5000);
+	guest_unmap_done(f, ipa + 0x1000);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), 0);
+
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 0, ipa, 1), 0);
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, ipa, &fi), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.kind, INVT_VIOL_STALE_TLB);
+	assert_int_equal(v.stage, 1);
+	assert_int_equal(v.vm, 0);
+	assert_int_equal(v.ipa, ipa);
+	assert_int_equal(v.pa, pa);
+	assert_int_equal(v.cache, INVT_CACHE_NESTED);
+	assert_int_equal(v.tag_s2, VMID);
+	assert_int_equal(v.tag_s1, ASID);
+	assert_int_equal(v.domain, NDOM);
+	assert_int_equal(v.expected_domain, NDOM);
+	assert_int_equal(v.verdict, INVT_MEM_FREED);
+	assert_int_equal(v.freed_at, fi.free_time);
+	assert_int_equal(v.fill_stamp, e.fill_time);
+	assert_string_equal(v.why, "stage 1: IPA page unmapped and invalidated by the guest");
+	/* the host's side is untouched: stage 2 alone would not have seen it */
+	assert_int_equal(invt_mem_check(f->mem, &n.s2, NULL), INVT_MEM_LIVE);
+
+	/* remapped at the same IOVA, to the same IPA page (freed last) and PA */
+	assert_int_equal(invt_oracle_guest_alloc(f->o, 0, INVT_FRAME_DATA, NDOM, 0x4000, &again),
+			 0);
+	assert_int_equal(again, ipa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.verdict, INVT_MEM_REUSED);
+	assert_int_equal(v.freed_at, fi.free_time);
+	assert_string_equal(v.why, "stage 1: IPA page unmapped, invalidated and mapped again");
+	/* a fill after the remap is fine, the same translation as the stale one */
+	e2 = nentry(f, INVT_CACHE_NESTED, NDOM, PARENT, pa);
+	n2 = nest_of(f, ipa, pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e2, &n2), 0);
+	assert_int_equal(stats(f->o).violations[INVT_VIOL_STALE_TLB], 2);
+	assert_int_equal(stats(f->o).total, 2);
+}
+
+/* (b) the host unmapped the IPA and its invalidation completed; (c) reassigned */
+static void test_nested_stage2(void **state)
+{
+	struct fix *f = *state;
+	uint64_t ipa = IPA0 + 0x5000, ipb = IPA0 + 0x6000;
+	uint64_t pa = host_map(f, ipa), pb = host_map(f, ipb);
+	struct invt_oracle_use u = use_of(1, 3, 2, NDOM);
+	struct invt_mem_chain chain = INVT_MEM_CHAIN_INIT;
+	struct invt_cache_entry e, eb, e2;
+	struct invt_oracle_nest n, nb, n2;
+	struct invt_frame_info fi;
+	struct invt_violation v;
+
+	guest_map(f, ipa, INVT_FRAME_DATA, 0x4000);
+	guest_map(f, ipb, INVT_FRAME_DATA, 0x8000);
+	e = nentry(f, INVT_CACHE_NESTED, NDOM, PARENT, pa);
+	n = nest_of(f, ipa, pa);
+	eb = nentry(f, INVT_CACHE_NESTED, NDOM, PARENT, pb);
+	nb = nest_of(f, ipb, pb);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), 0);
+
+	/* the host unmapped it, its invalidation not complete (frame on its chain) */
+	assert_int_equal(invt_mem_chain_add(f->mem, &chain, pa), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), 0);
+	assert_int_equal(invt_mem_chain_free(f->mem, &chain), 1);
+	assert_int_equal(invt_mem_info(f->mem, pa, &fi), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 2);
+	assert_int_equal(v.ipa, ipa);
+	assert_int_equal(v.pa, pa);
+	assert_int_equal(v.verdict, INVT_MEM_FREED);
+	assert_int_equal(v.freed_at, fi.free_time);
+	assert_string_equal(v.why, "stage 2: leaf frame unmapped and invalidated by the host");
+	/* the guest's side is untouched: stage 1 alone would not have seen it */
+	assert_int_equal(invt_oracle_guest_info(f->o, 0, ipa, &fi), 0);
+	assert_int_equal(fi.state, INVT_FRAME_DATA);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &eb, &nb), 0);
+
+	/* the host maps the IPA again, to the same frame: the old fill outlived the invalidation */
+	assert_int_equal(host_map(f, ipa), pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &n), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.verdict, INVT_MEM_REUSED);
+	assert_string_equal(v.why, "stage 2: leaf frame freed and reused");
+	e2 = nentry(f, INVT_CACHE_NESTED, NDOM, PARENT, pa);
+	n2 = nest_of(f, ipa, pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e2, &n2), 0);
+
+	/* (c) the frame behind ipb reassigned without a free */
+	assert_int_equal(invt_mem_set_owner(f->mem, pb, INVT_FRAME_DATA, PARENT, ipa + 0x10000), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &eb, &nb), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 2);
+	assert_int_equal(v.verdict, INVT_MEM_CHANGED);
+	assert_int_equal(v.freed_at, 0);
+	assert_int_equal(v.pa, pb);
+	assert_string_equal(v.why, "stage 2: leaf frame reassigned");
+	assert_int_equal(stats(f->o).violations[INVT_VIOL_STALE_TLB], 3);
+	assert_int_equal(stats(f->o).total, 3);
+}
+
+/* Walk entries over guest table pages, and entries built from guest table pages. */
+static void test_nested_tables(void **state)
+{
+	struct fix *f = *state;
+	uint64_t tp = IPA0 + 0x1000, tq = IPA0 + 0x2000, ipa = IPA0 + 0x3000;
+	uint64_t tpa = host_map(f, tp), tqa = host_map(f, tq), pa = host_map(f, ipa);
+	struct invt_oracle_use u = use_of(0, 0, 1, NDOM);
+	struct invt_mem_chain chain = INVT_MEM_CHAIN_INIT;
+	struct invt_oracle_table_page tpage[2];
+	struct invt_cache_entry w, wi, wq, leaf;
+	struct invt_oracle_nest nw, nwi, nwq, nleaf, bare;
+	struct invt_violation v;
+
+	guest_map(f, tp, INVT_FRAME_TABLE, 0);
+	guest_map(f, tq, INVT_FRAME_TABLE, 0);
+	guest_map(f, ipa, INVT_FRAME_DATA, 0x4000);
+	/* a walk entry to table tp holding its PA; one holding only its IPA */
+	w = nentry(f, INVT_CACHE_WALK_S1, NDOM, PARENT, tpa);
+	nw = nest_of(f, tp, tpa);
+	wi = nentry(f, INVT_CACHE_WALK_S1, NDOM, NONE, tp);
+	nwi = nest_of(f, tp, 0);
+	/* the same over tq, for the guest's side */
+	wq = nentry(f, INVT_CACHE_WALK_S1, NDOM, NONE, tq);
+	nwq = nest_of(f, tq, 0);
+	/* a combined leaf whose descriptors were read from tq, then tp */
+	leaf = nentry(f, INVT_CACHE_NESTED, NDOM, PARENT, pa);
+	tpage[0] = table_of(f, tq, tqa);
+	tpage[1] = table_of(f, tp, tpa);
+	nleaf = nest_of(f, ipa, pa);
+	nleaf.tables = tpage;
+	nleaf.nr_tables = 2;
+	bare = nest_of(f, ipa, pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &nw), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &wi, &nwi), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &wq, &nwq), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &leaf, &nleaf), 0);
+
+	/* the host unmaps table page tp: nothing stale until its invalidation completed */
+	assert_int_equal(invt_mem_chain_add(f->mem, &chain, tpa), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &nw), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &leaf, &nleaf), 0);
+	assert_int_equal(invt_mem_chain_free(f->mem, &chain), 1);
+
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &nw), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 2);
+	assert_int_equal(v.cache, INVT_CACHE_WALK_S1);
+	assert_int_equal(v.ipa, tp);
+	assert_int_equal(v.pa, tpa);
+	assert_int_equal(v.verdict, INVT_MEM_FREED);
+	assert_string_equal(v.why, "stage 2: table page unmapped and invalidated by the host");
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &leaf, &nleaf), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 2);
+	assert_int_equal(v.cache, INVT_CACHE_NESTED);
+	assert_int_equal(v.ipa, tp);
+	assert_int_equal(v.pa, tpa);
+	assert_string_equal(v.why,
+			    "stage 2: walked table page unmapped and invalidated by the host");
+	/* without the walked pages, the leaf's own page and frame are live */
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &leaf, &bare), 0);
+	/* a walk entry holding the IPA: the next walk translates it again (and faults) */
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &wi, &nwi), 0);
+
+	/* the guest frees table page tq after its invalidation */
+	guest_unmap_done(f, tq);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &wq, &nwq), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 1);
+	assert_int_equal(v.ipa, tq);
+	assert_int_equal(v.pa, 0);
+	assert_string_equal(v.why, "stage 1: table page freed by the guest");
+	/* the first walked page that fired is reported: tq (stage 1) before tp */
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &leaf, &nleaf), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 1);
+	assert_int_equal(v.ipa, tq);
+	assert_int_equal(v.pa, tqa);
+	assert_string_equal(v.why, "stage 1: walked table page freed by the guest");
+	/* and a table page used again by the guest */
+	guest_map(f, tq, INVT_FRAME_DATA, 0x9000);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &wq, &nwq), STALE_TLB);
+	assert_string_equal(last_report(f->o).why,
+			    "stage 1: table page freed and reused by the guest");
+	assert_int_equal(stats(f->o).violations[INVT_VIOL_STALE_TLB], 5);
+	assert_int_equal(stats(f->o).total, 5);
+}
+
+static void test_nested_domains(void **state)
+{
+	struct fix *f = *state;
+	uint64_t ipa = IPA0, pa = host_map(f, ipa);
+	struct invt_oracle_use u = use_of(0, 0, 0, NDOM);
+	struct invt_oracle_use any = use_of(0, 0, 0, NONE);
+	struct invt_cache_entry other, other_parent, no_parent, w;
+	struct invt_oracle_nest n;
+	struct invt_violation v;
+
+	guest_map(f, ipa, INVT_FRAME_DATA, 0x4000);
+	n = nest_of(f, ipa, pa);
+	other = nentry(f, INVT_CACHE_NESTED, 8, PARENT, pa);
+	other_parent = nentry(f, INVT_CACHE_NESTED, NDOM, 200, pa);
+	no_parent = nentry(f, INVT_CACHE_NESTED, NDOM, NONE, pa);
+
+	/* another nested domain's entry under the configuration's tags */
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &other, &n), WRONG_DOMAIN);
+	v = last_report(f->o);
+	assert_int_equal(v.kind, INVT_VIOL_WRONG_DOMAIN);
+	assert_int_equal(v.stage, 1);
+	assert_int_equal(v.domain, 8);
+	assert_int_equal(v.expected_domain, NDOM);
+	assert_int_equal(v.verdict, INVT_MEM_LIVE);
+	assert_string_equal(v.why, "stage 1: entry of another nested domain under the "
+			    "configuration's tags");
+	/* built on another parent than the VM's (a VMID / DID / GSCID reused) */
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &other_parent, &n), WRONG_DOMAIN);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 2);
+	assert_int_equal(v.domain, 200);
+	assert_int_equal(v.expected_domain, PARENT);
+	assert_string_equal(v.why,
+			    "stage 2: entry built on another parent than the configuration's");
+	/* not checked when unknown */
+	assert_int_equal(invt_oracle_check_nested(f->o, &any, &other, &n), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &no_parent, &n), 0);
+	/* a stage-2 mismatch on a walk entry holding only an IPA: no frame verdict */
+	w = nentry(f, INVT_CACHE_WALK_S1, NDOM, 200, ipa);
+	n.flags = INVT_ORACLE_NEST_S1;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &n), WRONG_DOMAIN);
+	assert_int_equal(last_report(f->o).verdict, -1);
+	/* the domain rule comes first, and its report carries the stale stage's verdict */
+	n.flags |= INVT_ORACLE_NEST_S2;
+	guest_unmap_done(f, ipa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &other, &n), WRONG_DOMAIN);
+	assert_int_equal(last_report(f->o).verdict, INVT_MEM_FREED);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &no_parent, &n), STALE_TLB);
+	assert_int_equal(stats(f->o).violations[INVT_VIOL_WRONG_DOMAIN], 4);
+	assert_int_equal(stats(f->o).violations[INVT_VIOL_STALE_TLB], 1);
+	assert_int_equal(stats(f->o).total, 5);
+}
+
+/* A device ATC entry filled with a combined translation. */
+static void test_nested_atc(void **state)
+{
+	struct fix *f = *state;
+	uint64_t ipa = IPA0 + 0x4000, pa = host_map(f, ipa);
+	struct invt_oracle_use u = use_of(0, 2, 1, 99);	/* cfg_domain ignored */
+	struct invt_cache_entry a, old;
+	struct invt_oracle_nest n;
+	struct invt_violation v;
+
+	guest_map(f, ipa, INVT_FRAME_DATA, 0x4000);
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, 2, 1, NDOM), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, 2, 1), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, 2, 1), 0);
+	a = nentry(f, INVT_CACHE_ATC, NDOM, PARENT, pa);
+	a.tag_s2 = a.tag_s1 = INVT_CACHE_ID_NONE;
+	a.sid = 2;
+	a.ssid = 1;
+	a.attach_gen = invt_oracle_atc_gen(f->o, 0, 2, 1, NDOM);
+	old = a;
+	old.attach_gen = 0;	/* filled under the attachment before */
+	n = nest_of(f, ipa, pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &a, &n), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &old, &n), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 0);
+	assert_int_equal(v.expected_domain, NDOM);
+	assert_string_equal(v.why, "ATC filled under a replaced attachment");
+
+	/* the guest unmaps: nothing until its invalidation (ATC included) completed */
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 0, ipa, 1), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &a, &n), 0);
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 0, ipa, 1), 0);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &a, &n), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 1);
+	assert_int_equal(v.cache, INVT_CACHE_ATC);
+	assert_int_equal(v.expected_domain, NDOM);
+	assert_string_equal(v.why, "stage 1: IPA page unmapped and invalidated by the guest");
+
+	/* the host unmaps: the ATC entry of the next fill goes stale at stage 2 */
+	guest_map(f, ipa, INVT_FRAME_DATA, 0x4000);
+	n = nest_of(f, ipa, pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &a, &n), 0);
+	host_unmap_done(f, pa);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &a, &n), STALE_TLB);
+	v = last_report(f->o);
+	assert_int_equal(v.stage, 2);
+	assert_string_equal(v.why, "stage 2: leaf frame unmapped and invalidated by the host");
+	assert_int_equal(stats(f->o).total, 3);
+}
+
+static void test_nested_bad_input(void **state)
+{
+	struct fix *f = *state;
+	uint64_t ipa = IPA0, pa = host_map(f, ipa);
+	struct invt_oracle_use u = use_of(1, 3, 2, NDOM);
+	const struct invt_oracle_use bad[] = {
+		use_of(2, 0, 0, NDOM), use_of(0, 4, 0, NDOM), use_of(0, 0, 3, NDOM),
+	};
+	const uint8_t kinds[] = { INVT_CACHE_S1, INVT_CACHE_S2, INVT_CACHE_WALK_S2,
+				  INVT_CACHE_NR_KINDS, 200 };
+	struct invt_oracle_table_page t;
+	struct invt_cache_entry e, w;
+	struct invt_oracle_nest n, m, outside;
+	size_t i;
+
+	guest_map(f, ipa, INVT_FRAME_DATA, 0x4000);
+	e = nentry(f, INVT_CACHE_NESTED, NDOM, PARENT, pa);
+	w = nentry(f, INVT_CACHE_WALK_S1, NDOM, PARENT, pa);
+	n = nest_of(f, ipa, pa);
+	t = table_of(f, ipa, pa);
+
+	assert_int_equal(invt_oracle_check_nested(NULL, &u, &e, &n), -EINVAL);
+	assert_int_equal(invt_oracle_check_nested(f->o, NULL, &e, &n), -EINVAL);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, NULL, &n), -EINVAL);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, NULL), -EINVAL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(invt_oracle_check_nested(f->o, &bad[i], &e, &n), -EINVAL);
+	/* VM slots: 2 was never set up, 3 does not exist */
+	m = n;
+	m.vm = 2;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &m), -EINVAL);
+	m.vm = 3;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &m), -EINVAL);
+	/* kinds: stage-2 and single-stage entries go to invt_oracle_check_tlb() */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct invt_cache_entry k = e;
+
+		k.kind = kinds[i];
+		assert_int_equal(invt_oracle_check_nested(f->o, &u, &k, &n), -EINVAL);
+	}
+	/* flags: a combined leaf needs both stages; a walk entry its stage 1 */
+	m = n;
+	m.flags = INVT_ORACLE_NEST_S1;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &m), -EINVAL);
+	m.flags = INVT_ORACLE_NEST_S2;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &m), -EINVAL);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &m), -EINVAL);
+	m.flags = INVT_ORACLE_NEST_S1 | INVT_ORACLE_NEST_S2 | 4;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &m), -EINVAL);
+	m.flags = INVT_ORACLE_NEST_S1 | INVT_ORACLE_NEST_S2;
+	m.nr_tables = 1;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &m), -EINVAL);
+	assert_int_equal(stats(f->o).total, 0);
+
+	/* the valid ones work: the last ids, with a table page, a walk entry */
+	m.tables = &t;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &m), 0);
+	m.flags = INVT_ORACLE_NEST_S1;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &m), 0);
+
+	/* a reference from outside the VM is not valid input but a finding: stage 1 */
+	outside = n;
+	assert_int_equal(invt_oracle_guest_ref(f->o, 0, IPA0 + 16 * INVT_MEM_FRAME_SIZE,
+					       &outside.s1), -EINVAL);
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &outside), STALE_TLB);
+	assert_int_equal(last_report(f->o).verdict, INVT_MEM_BAD_REF);
+	assert_string_equal(last_report(f->o).why, "stage 1: IPA page outside the VM");
+	/* so is a reference never taken (zeroed): no page has version 0 */
+	memset(&outside.s1, 0, sizeof(outside.s1));
+	outside.s1.pa = ipa;
+	assert_int_equal(invt_oracle_check_nested(f->o, &u, &e, &outside), STALE_TLB);
+	assert_int_equal(stats(f->o).total, 2);
+}
+
+static void test_nested_format(void **state)
+{
+	struct invt_violation v = {
+		.kind = INVT_VIOL_STALE_TLB, .sid = 1, .cache = INVT_CACHE_NESTED, .tag_s2 = 3,
+		.tag_s1 = 17, .iova = 0x4000, .pa = 0x80003000, .domain = 7,
+		.expected_domain = 7, .verdict = INVT_MEM_FREED, .freed_at = 40,
+		.fill_stamp = 30, .use_stamp = 50, .stage = 1, .vm = 0, .ipa = 0x40003000,
+		.why = "stage 1: IPA page unmapped and invalidated by the guest",
+	};
+	struct fix *f = *state;
+	char buf[512];
+
+	invt_violation_format(&v, 7, buf, sizeof(buf));
+	assert_string_equal(buf, "STALE_TLB: instance 0 sid 1 ssid 0 iova 0x4000 via nested "
+			    "(tags 3/17) -> ipa 0x40003000 of vm 0 (freed, freed at t=40) -> "
+			    "frame 0x80003000, domain 7, config domain 7, filled at t=30, used at "
+			    "t=50 (rule: stage 1: IPA page unmapped and invalidated by the guest); "
+			    "replay: --seed 7");
+	v.stage = 2;
+	v.verdict = INVT_MEM_CHANGED;
+	v.freed_at = 0;
+	v.why = "stage 2: leaf frame reassigned";
+	invt_violation_format(&v, 7, buf, sizeof(buf));
+	assert_string_equal(buf, "STALE_TLB: instance 0 sid 1 ssid 0 iova 0x4000 via nested "
+			    "(tags 3/17) -> ipa 0x40003000 of vm 0 -> frame 0x80003000 (changed), "
+			    "domain 7, config domain 7, filled at t=30, used at t=50 (rule: stage "
+			    "2: leaf frame reassigned); replay: --seed 7");
+	/* a walk entry holding an IPA: no frame; an ATC entry: "attached domain" */
+	v = (struct invt_violation){ .kind = INVT_VIOL_STALE_TLB, .cache = INVT_CACHE_ATC,
+				     .tag_s2 = INVT_CACHE_ID_NONE, .tag_s1 = INVT_CACHE_ID_NONE,
+				     .domain = 7, .expected_domain = NONE,
+				     .verdict = INVT_MEM_REUSED, .freed_at = 9, .stage = 1,
+				     .vm = 2, .ipa = 0x1000, .why = "w" };
+	invt_violation_format(&v, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "STALE_TLB: instance 0 sid 0 ssid 0 iova 0x0 via atc (tags "
+			    "none/none) -> ipa 0x1000 of vm 2 (reused, freed at t=9), domain 7, "
+			    "attached domain none, filled at t=0, used at t=0 (rule: w); replay: "
+			    "--seed 1");
+
+	/* single-stage reports keep stage 0 (and their format, test_format) */
+	{
+		uint64_t pa = alloc_data(f->mem, 5, 0x4000);
+		struct invt_cache_entry e = entry(f, INVT_CACHE_S1, 5, pa);
+		struct invt_oracle_use u = use_of(0, 0, 0, 5);
+
+		assert_int_equal(invt_mem_free(f->mem, pa), 0);
+		assert_int_equal(invt_oracle_check_tlb(f->o, &u, &e), STALE_TLB);
+		v = last_report(f->o);
+		assert_int_equal(v.stage, 0);
+		assert_int_equal(v.vm, 0);
+		assert_int_equal(v.ipa, 0);
+	}
+}
+
+/* Repeats of one nested item collapse onto its report; another stage is another item. */
+static void test_nested_collapse(void **state)
+{
+	static struct fix g;
+	struct invt_mem_config mc = { .nr_frames = 16 };
+	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 1, .nr_ssids = 1,
+					 .collapse = true, .nr_vms = 1 };
+	uint64_t ipa = IPA0, pa;
+	struct invt_oracle_use u = use_of(0, 0, 0, NDOM);
+	struct invt_cache_entry e;
+	struct invt_oracle_nest n;
+	struct invt_violation v[4];
+	int i;
+
+	(void)state;
+	assert_int_equal(invt_mem_create(&mc, &g.mem), 0);
+	assert_int_equal(invt_oracle_create(&oc, g.mem, &g.o), 0);
+	assert_int_equal(invt_oracle_vm_init(g.o, 0, PARENT, IPA0, INVT_MEM_FRAME_SIZE), 0);
+	pa = host_map(&g, ipa);
+	assert_int_equal(invt_oracle_guest_map(g.o, 0, ipa, 1, INVT_FRAME_DATA, NDOM, 0x4000), 0);
+	e = nentry(&g, INVT_CACHE_NESTED, NDOM, PARENT, pa);
+	n = nest_of(&g, ipa, pa);
+	assert_int_equal(invt_oracle_guest_unmap(g.o, 0, ipa, 1), 0);
+	assert_int_equal(invt_oracle_guest_inv_done(g.o, 0, ipa, 1), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(invt_oracle_check_nested(g.o, &u, &e, &n), STALE_TLB);
+	/* the same entry with a fresh stage-1 reference: now stage 2 fires */
+	assert_int_equal(invt_oracle_guest_map(g.o, 0, ipa, 1, INVT_FRAME_DATA, NDOM, 0x4000), 0);
+	assert_int_equal(invt_oracle_guest_ref(g.o, 0, ipa, &n.s1), 0);
+	host_unmap_done(&g, pa);
+	assert_int_equal(invt_oracle_check_nested(g.o, &u, &e, &n), STALE_TLB);
+	assert_int_equal(invt_oracle_reports(g.o, v, 4), 2);
+	assert_int_equal(v[0].stage, 1);
+	assert_int_equal(v[0].repeats, 2);
+	assert_int_equal(v[1].stage, 2);
+	assert_int_equal(v[1].repeats, 0);
+	assert_int_equal(stats(g.o).total, 4);
+	invt_oracle_destroy(g.o);
+	invt_mem_destroy(g.mem);
+}
+
+static void test_nested_counts(void **state)
+{
+	struct fix *f = *state;
+	struct invt_oracle_stats st;
+
+	invt_oracle_count_nested_access(f->o);
+	invt_oracle_count_access(f->o);
+	invt_oracle_count_nested_access(f->o);
+	invt_oracle_count_fault(f->o);
+	st = stats(f->o);
+	assert_int_equal(st.accesses, 3);
+	assert_int_equal(st.nested_accesses, 2);
+	assert_int_equal(st.faults, 1);
+	assert_int_equal(st.total, 0);
+}
+
+/*
+ * ---- threads (for TSan): a guest cycling one page while checkers take
+ * references and check; counters read while they move ----
+ */
+
+#define N_CHECKERS 2
+#define N_ITERS 20000
+#define N_CYCLES 5000
+#define N_COUNTS 1000000
+
+struct nchecker {
+	struct fix *f;
+	uint64_t pa;
+	uint64_t checks, stale, torn, errors;
+};
+
+static void *nchecker_fn(void *arg)
+{
+	struct nchecker *c = arg;
+	struct invt_oracle_use u = use_of(0, 0, 0, NONE);
+	struct invt_oracle_nest n = { .vm = 0, .flags = INVT_ORACLE_NEST_S1 | INVT_ORACLE_NEST_S2 };
+	struct invt_cache_entry e = {
+		.kind = INVT_CACHE_NESTED, .tag_s2 = VMID, .tag_s1 = ASID, .pa = c->pa,
+		.domain = NDOM, .domain_s2 = PARENT,
+	};
+	struct invt_frame_info fi;
+	int i, r;
+
+	if (invt_mem_ref(c->f->mem, c->pa, &n.s2))
+		c->errors++;
+	for (i = 0; i < N_ITERS; i++) {
+		/* every snapshot is one version: domain and iova written together */
+		if (invt_oracle_guest_ref(c->f->o, 0, IPA0, &n.s1) ||
+		    invt_oracle_guest_info(c->f->o, 0, IPA0, &fi))
+			c->errors++;
+		if ((n.s1.gen & 1) || (fi.gen & 1))
+			c->torn++;
+		if (n.s1.state == INVT_FRAME_DATA &&
+		    n.s1.domain != NDOM + ((n.s1.iova >> INVT_MEM_FRAME_SHIFT) & 1))
+			c->torn++;
+		if (fi.state == INVT_FRAME_DATA &&
+		    fi.domain != NDOM + ((fi.iova >> INVT_MEM_FRAME_SHIFT) & 1))
+			c->torn++;
+		if (fi.state == INVT_FRAME_FREE && (fi.domain != NONE || fi.iova))
+			c->torn++;
+		/* a fill now, used at once: stale only if the guest moved in between */
+		e.domain = n.s1.domain;
+		e.fill_time = invt_oracle_stamp(c->f->o);
+		r = invt_oracle_check_nested(c->f->o, &u, &e, &n);
+		if (r < 0)
+			c->errors++;
+		c->stale += r == STALE_TLB;
+		c->checks++;
+	}
+	return NULL;
+}
+
+/* Counts nested accesses as fast as it can, for the stats reader. */
+static void *ncounter_fn(void *arg)
+{
+	struct invt_oracle *o = arg;
+	int i;
+
+	for (i = 0; i < N_COUNTS; i++)
+		invt_oracle_count_nested_access(o);
+	return NULL;
+}
+
+struct nguest {
+	struct invt_oracle *o;
+	uint64_t cycles, errors;
+};
+
+static void *nguest_fn(void *arg)
+{
+	struct nguest *g = arg;
+	uint64_t k;
+
+	for (k = 0; k < N_CYCLES; k++) {
+		if (invt_oracle_guest_map(g->o, 0, IPA0, 1, INVT_FRAME_DATA,
+					  NDOM + (uint32_t)(k & 1), k << INVT_MEM_FRAME_SHIFT) ||
+		    invt_oracle_guest_unmap(g->o, 0, IPA0, 1) ||
+		    invt_oracle_guest_inv_done(g->o, 0, IPA0, 1))
+			g->errors++;
+		g->cycles++;
+	}
+	return NULL;
+}
+
+struct nreader {
+	struct invt_oracle *o;
+	volatile bool *stop;
+	uint64_t reads, bad;
+};
+
+static void *nreader_fn(void *arg)
+{
+	struct nreader *r = arg;
+	struct invt_oracle_stats st;
+
+	while (!__atomic_load_n(r->stop, __ATOMIC_ACQUIRE)) {
+		invt_oracle_stats(r->o, &st);
+		r->bad += st.nested_accesses > st.accesses;
+		r->reads++;
+	}
+	return NULL;
+}
+
+static void test_nested_threads(void **state)
+{
+	struct fix *f = *state;
+	struct nchecker c[N_CHECKERS];
+	struct nguest g = { .o = f->o };
+	uint64_t pa = host_map(f, IPA0);
+	volatile bool stop = false;
+	struct nreader rd = { .o = f->o, .stop = &stop };
+	pthread_t t[N_CHECKERS + 3];
+	struct invt_oracle_stats st;
+	uint64_t stale = 0;
+	int i;
+
+	for (i = 0; i < N_CHECKERS; i++)
+		c[i] = (struct nchecker){ .f = f, .pa = pa };
+	assert_int_equal(pthread_create(&t[N_CHECKERS + 1], NULL, nreader_fn, &rd), 0);
+	for (i = 0; i < N_CHECKERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, nchecker_fn, &c[i]), 0);
+	assert_int_equal(pthread_create(&t[N_CHECKERS], NULL, nguest_fn, &g), 0);
+	assert_int_equal(pthread_create(&t[N_CHECKERS + 2], NULL, ncounter_fn, f->o), 0);
+	for (i = 0; i <= N_CHECKERS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(pthread_join(t[N_CHECKERS + 2], NULL), 0);
+	__atomic_store_n(&stop, true, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(t[N_CHECKERS + 1], NULL), 0);
+
+	assert_int_equal(g.errors, 0);
+	assert_int_equal(g.cycles, N_CYCLES);
+	assert_int_equal(rd.bad, 0);
+	for (i = 0; i < N_CHECKERS; i++) {
+		assert_int_equal(c[i].errors, 0);
+		assert_int_equal(c[i].torn, 0);
+		assert_int_equal(c[i].checks, N_ITERS);
+		stale += c[i].stale;
+	}
+	st = stats(f->o);
+	assert_int_equal(st.violations[INVT_VIOL_STALE_TLB], stale);
+	assert_int_equal(st.total, stale);
+	assert_int_equal(st.accesses, N_COUNTS);
+	assert_int_equal(st.nested_accesses, N_COUNTS);
+	/* the page ends FREE: a reference now is valid, a check after a map is not */
+	{
+		struct invt_oracle_nest n = { .vm = 0, .flags = INVT_ORACLE_NEST_S1 };
+		struct invt_cache_entry w = { .kind = INVT_CACHE_WALK_S1, .domain = NDOM,
+					      .domain_s2 = NONE };
+		struct invt_oracle_use u = use_of(0, 0, 0, NONE);
+
+		assert_int_equal(invt_oracle_guest_ref(f->o, 0, IPA0, &n.s1), 0);
+		assert_int_equal(n.s1.state, INVT_FRAME_FREE);
+		assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &n), 0);
+		guest_map(f, IPA0, INVT_FRAME_TABLE, 0);
+		assert_int_equal(invt_oracle_check_nested(f->o, &u, &w, &n), STALE_TLB);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,6 +1796,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reports_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_setup, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_pages, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_stage1, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_stage2, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_tables, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_domains, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_atc, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_bad_input, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_format, setup_nest, teardown),
+		cmocka_unit_test(test_nested_collapse),
+		cmocka_unit_test_setup_teardown(test_nested_counts, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_threads, setup_nest, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,6 +42,36 @@
  * transaction's begin stamp proves the fill read memory before the
  * scenario began changing it (see invt_oracle_stamp()).
  *
+ * Nested translation (two stages): a VM is one nest parent (stage 2, IPA ->
+ * PA, owned by the host) and the nested domains of its guest (stage 1, IOVA
+ * -> IPA, whose tables live in IPA pages backed by the parent).  Host frames
+ * keep their meaning: the parent's data frames are DATA of (parent, IPA
+ * page) in the pool from the host's map until its unmap's invalidation
+ * completed, as for any domain.  The guest's side is kept here, per VM slot
+ * (invt_oracle_vm_init()): every IPA page is FREE, DATA of (nested domain,
+ * IOVA page) or TABLE of a nested domain, from invt_oracle_guest_map() until
+ * the guest's invalidation of its unmap completed
+ * (invt_oracle_guest_inv_done()); a version bumped at each change plays the
+ * pool's generation (invt_oracle_guest_ref() / _check_nested()).  A combined
+ * translation is stale when its IPA page changed hands on the guest's side
+ * (stage 1), its host frame on the host's (stage 2: unmapped and
+ * invalidated, or reassigned), or when a guest table page it was built from
+ * did either: a walk must not use cached contents of a table page whose
+ * stage-2 mapping is gone.  Reports name the stage (struct invt_violation
+ * .stage).  Who calls what:
+ *	host (scenario)	the parent's frames with the pool, as any domain's
+ *	guest (scenario) invt_oracle_guest_map() / _alloc() before writing
+ *			the PTE or table pointer; _unmap() once cleared;
+ *			_inv_done() once the guest's invalidation completed
+ *	unit, config	vm = invt_oracle_vm_find(parent); the nested domain
+ *			from invt_oracle_guest_info() of the stage-1 root
+ *	unit, fill	invt_oracle_guest_ref() of the IPA page(s), invt_mem_ref()
+ *			of the host frame(s), with the walk, under the lock
+ *	unit, use	invt_oracle_check_nested(); stage-2 entries of the
+ *			walk: invt_oracle_check_tlb() with the parent
+ * The guest pages are written under their VM's mutex and read lock-free
+ * (a sequence counter per page).
+ *
  * The access and fault counters are atomic; violations are counted, and the
  * first ones (up to max_reports) kept whole for reports, under the oracle's
  * mutex, which also protects the attachment bookkeeping.  It is the
@@ -90,7 +120,8 @@ enum invt_violation_kind {
  * @tag_s2: the entry's stage-2 / VM tag (INVT_CACHE_ID_NONE: none).
  * @tag_s1: the entry's stage-1 tag (INVT_CACHE_ID_NONE: none).
  * @iova: the address the device accessed.
- * @pa: the frame the entry leads to (leaf or table), 0 for configurations.
+ * @pa: the frame the entry leads to (leaf or table), 0 for configurations;
+ *	nested: the host frame behind @ipa (0: none known).
  * @domain: the domain that produced the entry.
  * @expected_domain: IOTLB and walk-cache checks: the domain the
  *	configuration in use points to (@use->cfg_domain); ATC and
@@ -104,6 +135,14 @@ enum invt_violation_kind {
  * @fill_stamp: the oracle stamp when the entry was filled.
  * @use_stamp: the oracle stamp at the use.
  * @why: a short static text saying which rule fired.
+ * @stage: 0 for the single-stage checks; invt_oracle_check_nested(): 1 when
+ *	the guest's side (stage 1) fired, 2 when the host's (stage 2).  For
+ *	stage 1, @verdict and @freed_at describe the IPA page (the oracle's
+ *	clock); for stage 2 the host frame.  WRONG_DOMAIN at stage 2: @domain
+ *	is the entry's stage-2 domain, @expected_domain the VM's parent.
+ * @vm: nested: the VM slot.
+ * @ipa: nested: the IPA page concerned (the entry's output page, the next
+ *	table's page, or the guest table page the entry was built from).
  * @repeats: later violations that differed from this one only in their use
  *	(same kind, unit, device, ssid, address, cache, tags, frame, domains
  *	and fill): counted here instead of taking a report of their own.
@@ -125,6 +164,9 @@ struct invt_violation {
 	uint64_t fill_stamp;
 	uint64_t use_stamp;
 	const char *why;
+	unsigned int stage;
+	uint32_t vm;
+	uint64_t ipa;
 	uint64_t repeats;
 };
 
@@ -137,6 +179,8 @@ struct invt_violation {
  * @seed: the run's seed, repeated in reports.
  * @collapse: a violation that repeats a kept one (struct invt_violation
  *	.repeats) is counted on it instead of taking a report of its own.
+ * @nr_vms: VM slots 0..@nr_vms-1 for nested translation (0: none); each is
+ *	set up with invt_oracle_vm_init().
  */
 struct invt_oracle_config {
 	unsigned int nr_instances;
@@ -145,6 +189,7 @@ struct invt_oracle_config {
 	unsigned int max_reports;
 	uint64_t seed;
 	bool collapse;
+	unsigned int nr_vms;
 };
 
 struct invt_oracle;
@@ -153,12 +198,15 @@ struct invt_oracle;
  * struct invt_oracle_stats - the oracle's counters.
  * @accesses: DMA accesses that translated and were checked.
  * @faults: accesses that did not translate (unmapped, blocked, aborted).
+ * @nested_accesses: of @accesses, those that translated through two stages
+ *	(invt_oracle_count_nested_access()); never above @accesses.
  * @violations: per enum invt_violation_kind.
  * @total: all violations.
  */
 struct invt_oracle_stats {
 	uint64_t accesses;
 	uint64_t faults;
+	uint64_t nested_accesses;
 	uint64_t violations[INVT_VIOL_NR];
 	uint64_t total;
 };
@@ -329,6 +377,228 @@ void invt_oracle_count_access(struct invt_oracle *o);
 
 /** invt_oracle_count_fault() - one access faulted (expected). @o: the oracle. */
 void invt_oracle_count_fault(struct invt_oracle *o);
+
+/* ---- nested translation: the guest's side of a VM, and two-stage checks ---- */
+
+/**
+ * invt_oracle_vm_init() - set up a VM slot.
+ * @o: the oracle.
+ * @vm: the slot, below struct invt_oracle_config.nr_vms.
+ * @parent: the VM's nest parent (the stage-2 domain), not INVT_MEM_NO_DOMAIN.
+ * @ipa_base: the first IPA of the guest's memory, 4 KiB aligned.
+ * @ipa_size: its size in bytes, a non-zero multiple of 4 KiB; every IPA page
+ *	of [@ipa_base, @ipa_base + @ipa_size) starts FREE.
+ *
+ * Once per slot, before anything uses the VM; other threads may be checking
+ * meanwhile (the slot is published with a release store).  A VM lives as
+ * long as the oracle.
+ *
+ * Return: 0; -EINVAL (bad argument, a range past 2^64, another VM with
+ * @parent); -EBUSY when the slot was set up already; -ENOMEM.
+ */
+int invt_oracle_vm_init(struct invt_oracle *o, uint32_t vm, uint32_t parent, uint64_t ipa_base,
+			uint64_t ipa_size);
+
+/**
+ * invt_oracle_vm_find() - the VM slot of a nest parent.
+ * @o: the oracle.
+ * @parent: the parent domain, e.g. the one a nested configuration's stage-2
+ *	pointer leads to.
+ *
+ * A scan of the slots set up so far: call it when a configuration is
+ * fetched and keep the slot with it, not at every access.
+ *
+ * Return: the slot, or -ENOENT.
+ */
+int invt_oracle_vm_find(struct invt_oracle *o, uint32_t parent);
+
+/**
+ * invt_oracle_guest_map() - the guest's stage 1 starts using IPA pages.
+ * @o: the oracle.
+ * @vm: the VM slot.
+ * @ipa: the first page, 4 KiB aligned.
+ * @nr: number of pages, at least 1.
+ * @state: INVT_FRAME_DATA (mapped by @domain at @iova) or INVT_FRAME_TABLE
+ *	(a page of @domain's stage-1 tables).
+ * @domain: the nested domain.
+ * @iova: DATA: the IOVA of the first page, 4 KiB aligned; page i backs
+ *	@iova + i * 4 KiB.  Ignored for TABLE.
+ *
+ * Call before the guest writes the PTE (or the table pointer) that makes
+ * the pages reachable.  Every page must be FREE: one unmapped but not yet
+ * invalidated stays the old owner's until invt_oracle_guest_inv_done().
+ *
+ * Return: 0; -EINVAL (bad argument, outside the VM, VM not set up); -EBUSY
+ * when a page is not FREE (nothing changed).
+ */
+int invt_oracle_guest_map(struct invt_oracle *o, uint32_t vm, uint64_t ipa, uint64_t nr,
+			  enum invt_frame_state state, uint32_t domain, uint64_t iova);
+
+/**
+ * invt_oracle_guest_alloc() - take a FREE IPA page and map it.
+ * @o: the oracle.
+ * @vm: the VM slot.
+ * @state: as for invt_oracle_guest_map().
+ * @domain: as for invt_oracle_guest_map().
+ * @iova: as for invt_oracle_guest_map().
+ * @ipa: out: the page.
+ *
+ * The page freed last is taken first (as the pool does with host frames),
+ * so a translation that outlives the guest's invalidation soon leads to a
+ * page with another owner.  For a guest that does not place its pages
+ * itself.
+ *
+ * Return: 0; -EINVAL; -ENOMEM when no page of the VM is FREE.
+ */
+int invt_oracle_guest_alloc(struct invt_oracle *o, uint32_t vm, enum invt_frame_state state,
+			    uint32_t domain, uint64_t iova, uint64_t *ipa);
+
+/**
+ * invt_oracle_guest_unmap() - the guest removed pages from its stage 1.
+ * @o: the oracle.
+ * @vm: the VM slot.
+ * @ipa: the first page.
+ * @nr: number of pages.
+ *
+ * Call once the guest cleared the PTEs (or unlinked the table pages).
+ * Translations cached from them stay legitimate until the guest's
+ * invalidation completes: nothing becomes stale here.
+ *
+ * Return: 0; -EINVAL (bad argument, a page not DATA / TABLE or unmapped
+ * already; nothing changed).
+ */
+int invt_oracle_guest_unmap(struct invt_oracle *o, uint32_t vm, uint64_t ipa, uint64_t nr);
+
+/**
+ * invt_oracle_guest_inv_done() - the guest's invalidation of an unmap completed.
+ * @o: the oracle.
+ * @vm: the VM slot.
+ * @ipa: the first page.
+ * @nr: number of pages.
+ *
+ * Call when the guest saw the completion of the invalidation that covers
+ * the unmap (its sync, through the vIOMMU or the scenario's guest API).  The
+ * pages become FREE: every translation or walk entry cached from them is
+ * stale from now (rule (a) of docs/model.md).
+ *
+ * Return: 0; -EINVAL (bad argument, a page not unmapped; nothing changed).
+ */
+int invt_oracle_guest_inv_done(struct invt_oracle *o, uint32_t vm, uint64_t ipa, uint64_t nr);
+
+/**
+ * invt_oracle_guest_ref() - what a cache remembers of an IPA page, at fill.
+ * @o: the oracle.
+ * @vm: the VM slot.
+ * @ipa: any address inside the page.
+ * @ref: out: @ref->pa the page's IPA, its state, owner (domain, iova) and
+ *	version (@ref->gen) now.
+ *
+ * Lock-free (a sequence-counter read); call it under the cache's lock, with
+ * the walk that produced the entry, as invt_mem_ref() for host frames.  A
+ * reference to a FREE page (a walk through a dangling entry) stays valid
+ * only while the page stays FREE.
+ *
+ * Return: 0, or -EINVAL (VM not set up, @ipa outside it: @ref then checks as
+ * INVT_MEM_BAD_REF).
+ */
+int invt_oracle_guest_ref(struct invt_oracle *o, uint32_t vm, uint64_t ipa,
+			  struct invt_frame_ref *ref);
+
+/**
+ * invt_oracle_guest_info() - an IPA page's state now.
+ * @o: the oracle.
+ * @vm: the VM slot.
+ * @ipa: any address inside the page.
+ * @info: out: state, owner, version (@info->gen), and the oracle's clock at
+ *	its last map (@info->alloc_time) and free (@info->free_time).
+ *
+ * A unit finds the nested domain of a configuration from the IPA of its
+ * stage-1 table root (TABLE: @info->domain), as it finds a single-stage
+ * domain with invt_mem_info().  Lock-free.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int invt_oracle_guest_info(struct invt_oracle *o, uint32_t vm, uint64_t ipa,
+			   struct invt_frame_info *info);
+
+/* struct invt_oracle_nest.flags */
+#define INVT_ORACLE_NEST_S1 (1u << 0)	/* @s1 is set */
+#define INVT_ORACLE_NEST_S2 (1u << 1)	/* @s2 is set */
+
+/**
+ * struct invt_oracle_table_page - a guest table page an entry was built from.
+ * @s1: the page (its IPA in @s1.pa), invt_oracle_guest_ref() at fill.
+ * @s2: the host frame the walk read it from, invt_mem_ref() at fill.
+ */
+struct invt_oracle_table_page {
+	struct invt_frame_ref s1;
+	struct invt_frame_ref s2;
+};
+
+/**
+ * struct invt_oracle_nest - the two-stage facts of one use.
+ * @vm: the VM slot of the nest parent the configuration in use points to.
+ * @flags: INVT_ORACLE_NEST_S1, INVT_ORACLE_NEST_S2: which of @s1, @s2 are set.
+ * @s1: the IPA page the entry leads to, invt_oracle_guest_ref() at fill: a
+ *	leaf's output page (DATA), or the next table's page (TABLE) for a
+ *	walk entry.
+ * @s2: the host frame behind @s1's IPA, invt_mem_ref() at fill (for a
+ *	combined leaf, its e->leaf).  A stage-1 walk entry that caches only the
+ *	next table's IPA has none: its walk translates the IPA again.
+ * @tables: the guest table pages whose contents the entry caches (the
+ *	pages the walk read its descriptors from), or NULL.
+ * @nr_tables: entries in @tables.
+ */
+struct invt_oracle_nest {
+	uint32_t vm;
+	unsigned int flags;
+	struct invt_frame_ref s1;
+	struct invt_frame_ref s2;
+	const struct invt_oracle_table_page *tables;
+	unsigned int nr_tables;
+};
+
+/**
+ * invt_oracle_check_nested() - a cached entry of a nested translation is about to be used.
+ * @o: the oracle.
+ * @use: where; @use->cfg_domain: the nested domain the configuration points
+ *	to (or INVT_MEM_NO_DOMAIN; ignored for ATC entries).
+ * @e: the entry: INVT_CACHE_NESTED (a combined leaf; @n needs @s1 and @s2),
+ *	INVT_CACHE_WALK_S1 (a guest walk entry; @n needs @s1) or
+ *	INVT_CACHE_ATC (a device ATC entry filled with a combined translation;
+ *	@n needs @s1 and @s2).  Its kind, tags, @e->domain (the nested
+ *	domain), @e->domain_s2 (the parent, or INVT_MEM_NO_DOMAIN), fill time and
+ *	ATC generation are used; its @leaf / @table are not (@n says which
+ *	frames).  Stage-2 entries (S2, WALK_S2) of a nested walk go to
+ *	invt_oracle_check_tlb() with @use->cfg_domain set to the parent.
+ * @n: the two-stage facts.
+ *
+ * In order, the first that fires is recorded:
+ * WRONG_DOMAIN (not for ATC) at stage 1 when @e->domain is not
+ * @use->cfg_domain, at stage 2 when @e->domain_s2 is set and is not the VM's
+ * parent; STALE_TLB at stage 1 when @n->s1's page changed since (the guest
+ * unmapped it and its invalidation completed; rule (a)); at stage 2 when
+ * @n->s2's frame did (the host unmapped it and its invalidation completed,
+ * rule (b), or it was reassigned, rule (c)); then the same two for each of
+ * @n->tables (a walk through a guest table page whose stage-2 mapping is
+ * gone must not use cached contents); and for ATC entries the attachment
+ * generation rule of invt_oracle_check_atc().
+ *
+ * Return: 0, the violation kind + 1, or -EINVAL (NULL, ids out of range, VM
+ * not set up, a kind or flags other than above, @nr_tables without @tables;
+ * nothing recorded).
+ */
+int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use *use,
+			     const struct invt_cache_entry *e, const struct invt_oracle_nest *n);
+
+/**
+ * invt_oracle_count_nested_access() - one access translated through two stages and checked.
+ * @o: the oracle.
+ *
+ * Instead of invt_oracle_count_access(): counts it in both
+ * struct invt_oracle_stats .accesses and .nested_accesses.
+ */
+void invt_oracle_count_nested_access(struct invt_oracle *o);
 
 /**
  * invt_oracle_seed() - the seed given at creation, for reports.
