@@ -1120,6 +1120,44 @@ static bool nest_domains(struct invt_oracle *o, const struct vm *g,
 	return true;
 }
 
+/* The guest's reference @ref still valid: the fast path of guest_check(). */
+static bool guest_live(const struct vm *g, const struct invt_frame_ref *ref)
+{
+	uint32_t i;
+
+	/* Acquire: pairs with gpage_write_end(), as in guest_check(). */
+	return gpage_index(g, ref->pa, &i) &&
+	       __atomic_load_n(&g->pages[i].seq, __ATOMIC_ACQUIRE) == ref->gen;
+}
+
+/*
+ * Every rule of @e and @n holds, ATC generation aside: the fast path, which
+ * builds no report.  Frame checks take the pool's mutex: no oracle lock may
+ * be held.
+ */
+static bool nest_live(struct invt_oracle *o, const struct vm *g,
+		      const struct invt_oracle_use *use, const struct invt_cache_entry *e,
+		      const struct invt_oracle_nest *n)
+{
+	unsigned int k;
+
+	if (e->kind != INVT_CACHE_ATC &&
+	    ((use->cfg_domain != INVT_MEM_NO_DOMAIN && e->domain != use->cfg_domain) ||
+	     (e->domain_s2 != INVT_MEM_NO_DOMAIN && e->domain_s2 != g->parent)))
+		return false;
+	if ((n->flags & INVT_ORACLE_NEST_S1) && !guest_live(g, &n->s1))
+		return false;
+	if ((n->flags & INVT_ORACLE_NEST_S2) &&
+	    invt_mem_check(o->mem, &n->s2, NULL) != INVT_MEM_LIVE)
+		return false;
+	for (k = 0; k < n->nr_tables; k++) {
+		if (!guest_live(g, &n->tables[k].s1) ||
+		    invt_mem_check(o->mem, &n->tables[k].s2, NULL) != INVT_MEM_LIVE)
+			return false;
+	}
+	return true;
+}
+
 int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use *use,
 			     const struct invt_cache_entry *e, const struct invt_oracle_nest *n)
 {
@@ -1134,6 +1172,15 @@ int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use
 	g = vm_get(o, n->vm);
 	if (!a || !g)
 		return -EINVAL;
+	stale = !nest_live(o, g, use, e, n);
+	if (!stale && e->kind != INVT_CACHE_ATC)
+		return 0;
+	/*
+	 * Found stale (or an ATC entry): the report is built by a second look.
+	 * Pages and frames do not come back (versions and generations only
+	 * grow), except a frame reassigned and then given back to its owner;
+	 * if nothing fires again, nothing is recorded.
+	 */
 	use_fields(&v, INVT_VIOL_STALE_TLB, use);
 	entry_fields(&v, e, &n->s2);
 	v.vm = n->vm;
@@ -1151,7 +1198,7 @@ int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use
 		return v.kind + 1;
 	}
 
-	stale = nest_frames(o, g, e, n, &v);
+	stale = stale && nest_frames(o, g, e, n, &v);
 	pthread_mutex_lock(att_lock(o, a));
 	/* As in invt_oracle_check_atc(): the generation rule, under the slot's lock. */
 	if (!stale && e->attach_gen != a->gen && !(a->open && e->attach_gen == a->pending)) {
