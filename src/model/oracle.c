@@ -92,7 +92,7 @@ struct att_stripe {
  * @map_time: oracle clock at its last map (relaxed atomic, idem).
  * @free_time: oracle clock at its last inv_done (relaxed atomic, idem).
  * @domain: TABLE / DATA: the nested domain (relaxed atomic, idem).
- * @state: enum invt_frame_state, FREE / TABLE / DATA (relaxed atomic, idem).
+ * @state: enum invt_frame_state (relaxed atomic, idem).
  * @unmapped: the guest unmapped it, its invalidation has not completed yet;
  *	vm->lock only (no reader looks at it).
  * @prev: free list link (vm->lock).
@@ -795,6 +795,8 @@ int invt_oracle_vm_find(struct invt_oracle *o, uint32_t parent)
 
 static bool guest_state_ok(enum invt_frame_state state, uint32_t domain, uint64_t iova)
 {
+	if (state == INVT_FRAME_OTHER)
+		return true;
 	if (domain == INVT_MEM_NO_DOMAIN)
 		return false;
 	if (state == INVT_FRAME_DATA)
@@ -810,7 +812,8 @@ static void guest_map_locked(struct vm *g, uint32_t i, uint64_t nr, enum invt_fr
 
 	for (k = 0; k < nr; k++) {
 		gfree_unlink(g, (uint32_t)(i + k));
-		gpage_set(&g->pages[i + k], state, domain,
+		gpage_set(&g->pages[i + k], state,
+			  state == INVT_FRAME_OTHER ? INVT_MEM_NO_DOMAIN : domain,
 			  state == INVT_FRAME_DATA ? iova + (k << INVT_MEM_FRAME_SHIFT) : 0, now);
 	}
 }

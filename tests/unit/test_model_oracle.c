@@ -1082,8 +1082,6 @@ static void test_guest_pages(void **state)
 	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, UINT64_MAX, INVT_FRAME_DATA, 8, 0),
 			 -EINVAL);
 	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_FREE, 8, 0), -EINVAL);
-	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_OTHER, 8, 0),
-			 -EINVAL);
 	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_DATA, NONE, 0),
 			 -EINVAL);
 	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_DATA, 8, 0x10),
@@ -1097,6 +1095,19 @@ static void test_guest_pages(void **state)
 	assert_int_equal(invt_oracle_guest_inv_done(f->o, 1, 0x1000, 1), 0);
 	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_TABLE, 8,
 					       0x123), 0);	/* TABLE: iova ignored */
+	assert_int_equal(invt_oracle_guest_info(f->o, 1, 0x1000, &fi), 0);
+	assert_int_equal(fi.iova, 0);
+	assert_int_equal(invt_oracle_guest_unmap(f->o, 1, 0x1000, 1), 0);
+	assert_int_equal(invt_oracle_guest_inv_done(f->o, 1, 0x1000, 1), 0);
+	/* OTHER (a CD table, a queue of the guest's): no owner domain, no iova */
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_OTHER, NONE,
+					       0x123), 0);
+	assert_int_equal(invt_oracle_guest_info(f->o, 1, 0x1000, &fi), 0);
+	assert_int_equal(fi.state, INVT_FRAME_OTHER);
+	assert_int_equal(fi.domain, NONE);
+	assert_int_equal(fi.iova, 0);
+	assert_int_equal(invt_oracle_guest_map(f->o, 1, 0x1000, 1, INVT_FRAME_OTHER, 8, 0),
+			 -EBUSY);
 	assert_int_equal(invt_oracle_guest_alloc(NULL, 1, INVT_FRAME_DATA, 8, 0, &ipa), -EINVAL);
 	assert_int_equal(invt_oracle_guest_alloc(f->o, 1, INVT_FRAME_DATA, 8, 0, NULL), -EINVAL);
 	assert_int_equal(invt_oracle_guest_alloc(f->o, 1, INVT_FRAME_FREE, 8, 0, &ipa), -EINVAL);

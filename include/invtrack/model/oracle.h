@@ -49,7 +49,8 @@
  * page) in the pool from the host's map until its unmap's invalidation
  * completed, as for any domain.  The guest's side is kept here, per VM slot
  * (invt_oracle_vm_init()): every IPA page is FREE, DATA of (nested domain,
- * IOVA page) or TABLE of a nested domain, from invt_oracle_guest_map() until
+ * IOVA page), TABLE of a nested domain or OTHER (the guest's CD / PASID
+ * tables, queues), from invt_oracle_guest_map() until
  * the guest's invalidation of its unmap completed
  * (invt_oracle_guest_inv_done()); a version bumped at each change plays the
  * pool's generation (invt_oracle_guest_ref() / _check_nested()).  A combined
@@ -418,9 +419,10 @@ int invt_oracle_vm_find(struct invt_oracle *o, uint32_t parent);
  * @vm: the VM slot.
  * @ipa: the first page, 4 KiB aligned.
  * @nr: number of pages, at least 1.
- * @state: INVT_FRAME_DATA (mapped by @domain at @iova) or INVT_FRAME_TABLE
- *	(a page of @domain's stage-1 tables).
- * @domain: the nested domain.
+ * @state: INVT_FRAME_DATA (mapped by @domain at @iova), INVT_FRAME_TABLE
+ *	(a page of @domain's stage-1 tables) or INVT_FRAME_OTHER (another
+ *	structure of the guest's: a CD or PASID table, a queue).
+ * @domain: the nested domain (ignored for OTHER).
  * @iova: DATA: the IOVA of the first page, 4 KiB aligned; page i backs
  *	@iova + i * 4 KiB.  Ignored for TABLE.
  *
@@ -464,8 +466,8 @@ int invt_oracle_guest_alloc(struct invt_oracle *o, uint32_t vm, enum invt_frame_
  * Translations cached from them stay legitimate until the guest's
  * invalidation completes: nothing becomes stale here.
  *
- * Return: 0; -EINVAL (bad argument, a page not DATA / TABLE or unmapped
- * already; nothing changed).
+ * Return: 0; -EINVAL (bad argument, a page FREE or unmapped already;
+ * nothing changed).
  */
 int invt_oracle_guest_unmap(struct invt_oracle *o, uint32_t vm, uint64_t ipa, uint64_t nr);
 
