@@ -658,7 +658,7 @@ static void gpage_write_end(struct gpage *p)
 
 	/*
 	 * Release: pairs with the acquire loads of gpage_read() and of
-	 * guest_check().  A checker that sees this version sees the fields
+	 * guest_live().  A checker that sees this version sees the fields
 	 * and everything the guest did before (for inv_done: the completion
 	 * of its invalidation, hence the removal of every entry it covered).
 	 */
@@ -957,21 +957,11 @@ int invt_oracle_guest_info(struct invt_oracle *o, uint32_t vm, uint64_t ipa,
 	return 0;
 }
 
-/*
- * Is the guest's reference @ref still valid?  One acquire load when it is.
- * Otherwise fills the verdict fields of @v (the IPA page's) and returns it.
- */
-static enum invt_mem_verdict guest_check(const struct vm *g, const struct invt_frame_ref *ref,
-					 struct invt_violation *v)
+/* Is the guest's reference @ref still valid?  One acquire load. */
+static bool guest_live(const struct vm *g, const struct invt_frame_ref *ref)
 {
-	struct invt_frame_info now;
 	uint32_t i;
 
-	if (!gpage_index(g, ref->pa, &i)) {
-		v->verdict = INVT_MEM_BAD_REF;
-		v->freed_at = 0;
-		return INVT_MEM_BAD_REF;
-	}
 	/*
 	 * Acquire: pairs with gpage_write_end().  Seeing a new version proves
 	 * the guest's inv_done (or a later map) happened, and so the
@@ -982,8 +972,24 @@ static enum invt_mem_verdict guest_check(const struct vm *g, const struct invt_f
 	 * a page being mapped was FREE, which only a reference taken through a
 	 * dangling entry names (the pool calls those stale at reuse too).
 	 */
-	if (__atomic_load_n(&g->pages[i].seq, __ATOMIC_ACQUIRE) == ref->gen)
+	return gpage_index(g, ref->pa, &i) &&
+	       __atomic_load_n(&g->pages[i].seq, __ATOMIC_ACQUIRE) == ref->gen;
+}
+
+/* guest_live(), and when not, the verdict fields of @v (the IPA page's). */
+static enum invt_mem_verdict guest_check(const struct vm *g, const struct invt_frame_ref *ref,
+					 struct invt_violation *v)
+{
+	struct invt_frame_info now;
+	uint32_t i;
+
+	if (guest_live(g, ref))
 		return INVT_MEM_LIVE;
+	if (!gpage_index(g, ref->pa, &i)) {
+		v->verdict = INVT_MEM_BAD_REF;
+		v->freed_at = 0;
+		return INVT_MEM_BAD_REF;
+	}
 	gpage_read(&g->pages[i], &now);
 	v->verdict = now.state == INVT_FRAME_FREE ? INVT_MEM_FREED : INVT_MEM_REUSED;
 	v->freed_at = now.free_time;
@@ -1121,16 +1127,6 @@ static bool nest_domains(struct invt_oracle *o, const struct vm *g,
 	}
 	v->kind = INVT_VIOL_WRONG_DOMAIN;
 	return true;
-}
-
-/* The guest's reference @ref still valid: the fast path of guest_check(). */
-static bool guest_live(const struct vm *g, const struct invt_frame_ref *ref)
-{
-	uint32_t i;
-
-	/* Acquire: pairs with gpage_write_end(), as in guest_check(). */
-	return gpage_index(g, ref->pa, &i) &&
-	       __atomic_load_n(&g->pages[i].seq, __ATOMIC_ACQUIRE) == ref->gen;
 }
 
 /*
