@@ -545,8 +545,10 @@ struct invt_oracle_table_page {
  *	leaf's output page (DATA), or the next table's page (TABLE) for a
  *	walk entry.
  * @s2: the host frame behind @s1's IPA, invt_mem_ref() at fill (for a
- *	combined leaf, its e->leaf).  A stage-1 walk entry that caches only the
- *	next table's IPA has none: its walk translates the IPA again.
+ *	combined leaf, its e->leaf).  Optional for a stage-1 walk entry that
+ *	caches the next table's IPA (the walk translates the IPA again); given,
+ *	the entry is also stale once that table's stage-2 mapping is gone (a
+ *	parent's completed invalidation removes the VM's stage-1 entries).
  * @tables: the guest table pages whose contents the entry caches (the
  *	pages the walk read its descriptors from), or NULL.
  * @nr_tables: entries in @tables.
