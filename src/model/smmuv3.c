@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * smmuv3.c - a modelled SMMUv3 instance (<invtrack/model/smmuv3.h>): its
- * creation, devices, and the Command queue executor.  Translation is in
- * smmuv3-xlate.c; the shared state and the lock order in smmuv3-internal.h.
+ * smmuv3.c - a modelled SMMUv3 instance (<invtrack/model/smmuv3.h>): the
+ * shared modelled unit (unit.c, unit-xlate.c) with SMMUv3's registers, its
+ * Command queue consumer (src/arch/smmuv3/hw-queue.c) and the executor of
+ * its commands.  The configuration fetch and walk formats are in
+ * smmuv3-xlate.c.
  *
  * The executor runs in the consumer's thread (the doorbell's caller in
  * inline mode, the consumer thread otherwise) with the consumer's lock
@@ -18,11 +20,6 @@
 
 #include "smmuv3-internal.h"
 
-/* Seed salts: each generator of the instance gets its own stream. */
-#define SALT_IOTLB	UINT64_C(0x1071b)
-#define SALT_CFG	UINT64_C(0xcf9)
-#define SALT_ATC	UINT64_C(0xa7c)
-
 /* SMMU_IDR5.OAS of an address size (the PS encoding, §5.2), or -1. */
 static int msmmu_ps_encode(unsigned int bits)
 {
@@ -35,17 +32,12 @@ static int msmmu_ps_encode(unsigned int bits)
 	return -1;
 }
 
-struct invt_mdev *msmmu_find_dev(struct invt_msmmu *m, uint32_t sid)
+/* The command's two words (§4.1.1: queue entries are little-endian). */
+static void slot_words(const void *slot, uint64_t dw[2])
 {
-	return invt_mdev_find(&m->devs, sid);
-}
-
-static uint64_t slot_word(const void *slot, unsigned int i)
-{
-	uint64_t v;
-
-	memcpy(&v, (const uint8_t *)slot + 8 * i, sizeof(v));
-	return le64toh(v);	/* §4.1.1: queue entries are little-endian */
+	memcpy(dw, slot, 2 * sizeof(*dw));
+	dw[0] = le64toh(dw[0]);
+	dw[1] = le64toh(dw[1]);
 }
 
 /* Count and trace one executed command.  Instance lock held. */
@@ -54,76 +46,46 @@ static void exec_account_locked(struct invt_msmmu *m, const struct smmu_hw_cmd *
 {
 	uint64_t dw[2];
 
-	m->by_op[cmd->op]++;
-	if (m->cfg.trace) {
-		dw[0] = slot_word(slot, 0);
-		dw[1] = slot_word(slot, 1);
-		m->cfg.trace(m->cfg.trace_arg, m->cfg.id, dw, cerror);
-	}
+	slot_words(slot, dw);
+	invt_munit_account_locked(&m->u, cmd->op, dw, cerror);
 }
 
 /* ATC_INV: the device's ATC lock only, then the accounting. */
 static int exec_atc_inv(struct invt_msmmu *m, const struct smmu_hw_exec *plan,
 			const struct smmu_hw_cmd *cmd, const void *slot)
 {
-	struct invt_mdev *d = msmmu_find_dev(m, plan->sid);
 	int ret = SMMU_HW_CERROR_NONE;
 
-	if (d && d->atc) {
-		invt_cache_lock(d->atc);
-		invt_cache_invalidate_locked(d->atc, &plan->match);
-		invt_cache_unlock(d->atc);
-	}
-	/*
-	 * Relaxed: the flag is a test's fault injection, set before the
-	 * commands it concerns are submitted (the doorbell or PROD's
-	 * release/acquire orders it); no data hangs on it.
-	 */
-	if (d && __atomic_load_n(&d->atc_timeout, __ATOMIC_RELAXED))
+	if (invt_munit_atc_inv(&m->u, plan->sid, &plan->match))
 		ret = SMMU_HW_CERROR_ATC_INV_SYNC;
-	invt_cache_lock(m->iotlb);
+	invt_cache_lock(m->u.iotlb);
 	exec_account_locked(m, cmd, slot, ret);
-	invt_cache_unlock(m->iotlb);
+	invt_cache_unlock(m->u.iotlb);
 	/* Device activity while earlier TLBIs may still be in flight. */
-	if (m->cfg.atc_window)
-		m->cfg.atc_window(m->cfg.window_arg, m->cfg.id, plan->sid,
-				  cmd->ssv ? cmd->ssid : 0, plan->match.start);
+	invt_munit_atc_window(&m->u, plan->sid, cmd->ssv ? cmd->ssid : 0, plan->match.start);
 	return ret;
-}
-
-/*
- * Apply the TLB removals executed since the last CMD_SYNC.  Consumer lock
- * and instance lock held.
- */
-static void exec_complete_tlbi_locked(struct invt_msmmu *m)
-{
-	unsigned int i;
-
-	for (i = 0; i < m->nr_pending; i++)
-		invt_cache_invalidate_locked(m->iotlb, &m->pending[i]);
-	m->nr_pending = 0;
 }
 
 static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot)
 {
 	struct invt_msmmu *m = arg;
+	struct invt_munit_pending p = { 0 };
 	struct smmu_hw_exec plan;
 
 	if (smmu_hw_exec_plan(cmd, &plan)) {
 		/* Not reachable: the decoder accepts only planned opcodes. */
-		invt_cache_lock(m->iotlb);
-		if (m->cfg.trace) {
-			uint64_t dw[2] = { slot_word(slot, 0), slot_word(slot, 1) };
+		uint64_t dw[2];
 
-			m->cfg.trace(m->cfg.trace_arg, m->cfg.id, dw, SMMU_HW_CERROR_ILL);
-		}
-		invt_cache_unlock(m->iotlb);
+		slot_words(slot, dw);
+		invt_cache_lock(m->u.iotlb);
+		invt_munit_trace(&m->u, dw, SMMU_HW_CERROR_ILL);
+		invt_cache_unlock(m->u.iotlb);
 		return SMMU_HW_CERROR_ILL;
 	}
 	if (plan.kind == SMMU_HW_EXEC_ATC)
 		return exec_atc_inv(m, &plan, cmd, slot);
 
-	invt_cache_lock(m->iotlb);
+	invt_cache_lock(m->u.iotlb);
 	if (plan.kind == SMMU_HW_EXEC_TLB) {
 		/*
 		 * A TLBI is only known complete at a later CMD_SYNC (IHI0070
@@ -133,29 +95,60 @@ static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot
 		 * between.  That is what makes a missing TLBI -> SYNC -> ATC_INV
 		 * order observable.
 		 */
-		if (m->nr_pending == MSMMU_MAX_PENDING)
-			exec_complete_tlbi_locked(m);
-		m->pending[m->nr_pending++] = plan.match;
+		p.match = plan.match;
+		invt_munit_pend_locked(&m->u, &p);
 	} else if (cmd->op == SMMU_HW_OP_SYNC) {
-		exec_complete_tlbi_locked(m);
+		invt_munit_complete_locked(&m->u, INVT_MUNIT_ALL_TYPES, UINT64_MAX);
 	} else if (plan.kind == SMMU_HW_EXEC_CFG)
-		msmmu_cfg_invalidate_locked(m, &plan.cfg);
+		invt_munit_cfg_invalidate_locked(&m->u, &plan.cfg);
 	exec_account_locked(m, cmd, slot, SMMU_HW_CERROR_NONE);
-	invt_cache_unlock(m->iotlb);
+	invt_cache_unlock(m->u.iotlb);
 	return SMMU_HW_CERROR_NONE;
 }
+
+static int msmmu_queue_start(struct invt_munit *u)
+{
+	return smmu_hw_queue_start(&msmmu_of(u)->hq);
+}
+
+static void msmmu_queue_stop(struct invt_munit *u)
+{
+	smmu_hw_queue_stop(&msmmu_of(u)->hq);
+}
+
+static void msmmu_queue_destroy(struct invt_munit *u)
+{
+	smmu_hw_queue_destroy(&msmmu_of(u)->hq);
+}
+
+static uint64_t msmmu_queue_clock(struct invt_munit *u)
+{
+	return smmu_hw_queue_clock(&msmmu_of(u)->hq);
+}
+
+static const struct invt_munit_ops msmmu_ops = {
+	.cfg_fetch = msmmu_cfg_fetch,
+	.cfg_in_scope = msmmu_cfg_in_scope,
+	.enabled = msmmu_enabled,
+	.leaf = msmmu_leaf,
+	.walk_cache_root = true,
+	.queue_start = msmmu_queue_start,
+	.queue_stop = msmmu_queue_stop,
+	.queue_destroy = msmmu_queue_destroy,
+	.queue_clock = msmmu_queue_clock,
+};
 
 int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 		      struct invt_oracle *oracle, struct invt_msmmu **out)
 {
+	struct invt_munit_params up;
 	struct smmu_hw_queue_exec exec;
-	struct invt_cache_config cc;
 	unsigned int feat;
 	struct invt_msmmu *m;
 	int ret, oas;
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
-	    cfg->cfg_entries > MSMMU_MAX_CFG_ENTRIES || cfg->sidsize > 32 || cfg->ssidsize > 20)
+	    cfg->cfg_entries > INVT_MUNIT_MAX_CFG_ENTRIES || cfg->sidsize > 32 || cfg->ssidsize > 20)
 		return -EINVAL;
 	oas = msmmu_ps_encode(cfg->oas_bits ? cfg->oas_bits : 48);
 	if (oas < 0)
@@ -165,25 +158,19 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 		return -ENOMEM;
 	m->cfg = *cfg;
 	m->cfg.cost_ns = NULL;		/* copied into the consumer below */
-	m->mem = mem;
-	m->oracle = oracle;
-	cc = (struct invt_cache_config){
-		.name = "iotlb",
-		.nr_sets = cfg->iotlb_sets,
-		.ways = cfg->iotlb_ways,
-		.seed = msmmu_mix(cfg->seed ^ SALT_IOTLB),
+	up = (struct invt_munit_params){
+		.id = cfg->id, .seed = cfg->seed, .threaded = cfg->threaded, .ats = cfg->ats,
+		.cfg_entries = cfg->cfg_entries, .iotlb_sets = cfg->iotlb_sets,
+		.iotlb_ways = cfg->iotlb_ways, .tag = INVT_MUNIT_TAG_DOMAIN, .atc_name = "atc",
+		.atc_window = cfg->atc_window, .window_arg = cfg->window_arg,
+		.trace = cfg->trace, .trace_arg = cfg->trace_arg,
 	};
-	ret = invt_cache_create(&cc, &m->iotlb);
-	if (ret)
-		goto err;
-	ret = -ENOMEM;
-	m->cfgc = calloc(cfg->cfg_entries, sizeof(*m->cfgc));
-	if (!m->cfgc)
-		goto err;
-	if (invt_mdev_table_init(&m->devs))
-		goto err;
-	m->cfg_rng = msmmu_mix(cfg->seed ^ SALT_CFG);
-	invt_mem_pt_ops_init(&m->ptops, mem, INVT_MEM_NO_DOMAIN);
+	ret = invt_munit_init(&m->u, &up, &msmmu_ops, mem, oracle);
+	if (ret) {
+		free(m);
+		return ret;
+	}
+	msmmu_fmt_init(m);
 
 	feat = SMMU_HW_FEAT_S1 | SMMU_HW_FEAT_S2;
 	if (cfg->ats)
@@ -210,23 +197,20 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	smmu_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
+	m->u.cost_ns = m->hq.cost_ns;
+	m->u.nr_costs = SMMU_HW_QUEUE_NR_OPS;
+	m->u.consumed = &m->hq.consumed;
+	m->u.errors = &m->hq.errors;
+	m->u.handshake_errors = &m->hq.handshake_errors;
 	*out = m;
 	return 0;
-err:
-	free(m->cfgc);
-	invt_cache_destroy(m->iotlb);
-	free(m);
-	return ret;
 }
 
 void invt_msmmu_destroy(struct invt_msmmu *m)
 {
 	if (!m)
 		return;
-	smmu_hw_queue_destroy(&m->hq);
-	invt_mdev_table_destroy(&m->devs);
-	free(m->cfgc);
-	invt_cache_destroy(m->iotlb);
+	invt_munit_fini(&m->u);
 	free(m);
 }
 
@@ -237,71 +221,60 @@ struct invt_smmu_regs *invt_msmmu_regs(struct invt_msmmu *m)
 
 struct invt_cache *invt_msmmu_iotlb(struct invt_msmmu *m)
 {
-	return m->iotlb;
+	return m->u.iotlb;
 }
 
 int invt_msmmu_start(struct invt_msmmu *m)
 {
-	if (!m->cfg.threaded)
-		return 0;
-	return smmu_hw_queue_start(&m->hq);
+	return invt_munit_start(&m->u);
 }
 
 void invt_msmmu_stop(struct invt_msmmu *m)
 {
-	smmu_hw_queue_stop(&m->hq);
+	invt_munit_stop(&m->u);
 }
 
 int invt_msmmu_add_device(struct invt_msmmu *m, uint32_t sid, unsigned int atc_entries)
 {
-	if (atc_entries && !m->cfg.ats)
-		return -EINVAL;		/* ATS without SMMU_IDR0.ATS */
-	return invt_mdev_add(&m->devs, sid, atc_entries, "atc",
-			     msmmu_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)sid << 20)));
+	return invt_munit_add_device(&m->u, sid, atc_entries);
 }
 
 int invt_msmmu_set_atc_timeout(struct invt_msmmu *m, uint32_t sid, bool on)
 {
-	struct invt_mdev *d = msmmu_find_dev(m, sid);
+	return invt_munit_set_atc_timeout(&m->u, sid, on);
+}
 
-	if (!d)
-		return -ENODEV;
-	/* Relaxed: see exec_atc_inv(). */
-	__atomic_store_n(&d->atc_timeout, on ? 1 : 0, __ATOMIC_RELAXED);
-	return 0;
+int invt_msmmu_dma(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)
+{
+	return invt_munit_dma(&m->u, sid, ssid, iova, write);
 }
 
 void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st)
 {
+	struct invt_munit_stats us;
+
+	invt_munit_stats(&m->u, &us);
 	memset(st, 0, sizeof(*st));
-	/*
-	 * The instance's counters are one snapshot (instance lock); the
-	 * consumer's are atomic counters read after it, and the IOTLB's are
-	 * the cache's own snapshot (it takes the same lock, not recursively).
-	 */
-	invt_cache_lock(m->iotlb);
-	memcpy(st->by_op, m->by_op, sizeof(st->by_op));
-	st->translations = m->translations;
-	st->walks = m->walks;
-	st->cfg_fetches = m->cfg_fetches;
-	st->xlate_s1 = m->xlate[0];
-	st->xlate_s2 = m->xlate[1];
-	st->c_bad_ste = m->c_bad[0];
-	st->c_bad_cd = m->c_bad[1];
-	st->illegal_ste = m->illegal[0];
-	st->illegal_cd = m->illegal[1];
-	st->disabled_aborts = m->disabled_aborts;
-	invt_cache_unlock(m->iotlb);
-	st->handshake_errors = __atomic_load_n(&m->hq.handshake_errors, __ATOMIC_RELAXED);
-	st->consumed = __atomic_load_n(&m->hq.consumed, __ATOMIC_RELAXED);
-	st->errors = __atomic_load_n(&m->hq.errors, __ATOMIC_RELAXED);
+	memcpy(st->by_op, us.by_op, sizeof(st->by_op));
+	st->translations = us.translations;
+	st->walks = us.walks;
+	st->cfg_fetches = us.cfg_fetches;
+	st->xlate_s1 = us.xlate[INVT_MUNIT_S1];
+	st->xlate_s2 = us.xlate[INVT_MUNIT_S2];
+	st->c_bad_ste = us.events[MSMMU_EV_C_BAD_STE];
+	st->c_bad_cd = us.events[MSMMU_EV_C_BAD_CD];
+	st->illegal_ste = us.events[MSMMU_EV_ILLEGAL_STE];
+	st->illegal_cd = us.events[MSMMU_EV_ILLEGAL_CD];
+	st->disabled_aborts = us.disabled_aborts;
+	st->handshake_errors = us.handshake_errors;
+	st->consumed = us.consumed;
+	st->errors = us.errors;
 	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
-	st->clock_ns = smmu_hw_queue_clock(&m->hq);
-	invt_cache_stats(m->iotlb, &st->iotlb);
+	st->clock_ns = us.clock_ns;
+	st->iotlb = us.iotlb;
 }
 
 uint32_t invt_msmmu_cost_ns(const struct invt_msmmu *m, uint8_t op)
 {
-	/* Set before the consumer first ran, never written after. */
-	return m->hq.cost_ns[op];
+	return invt_munit_cost_ns(&m->u, op);
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * vtd.c - a modelled Intel VT-d unit (<invtrack/model/vtd.h>): its creation,
- * registers at reset, devices, and the invalidation descriptor executor.
- * Translation is in vtd-xlate.c; the shared state and the lock order in
- * vtd-internal.h.
+ * vtd.c - a modelled Intel VT-d unit (<invtrack/model/vtd.h>): the shared
+ * modelled unit (unit.c, unit-xlate.c) with VT-d's registers at reset, its
+ * invalidation queue consumer (src/arch/vtd/hw-queue.c) and the executor of
+ * its descriptors.  The configuration fetch is in vtd-xlate.c.
  *
  * The executor runs in the consumer's thread (the doorbell's caller in
  * inline mode, the consumer thread otherwise) with the consumer's lock
@@ -19,59 +19,22 @@
 
 #include "vtd-internal.h"
 
-/* Seed salts: each generator of the unit gets its own stream. */
-#define SALT_IOTLB	UINT64_C(0x1071b)
-#define SALT_CFG	UINT64_C(0xcf9)
-#define SALT_ATC	UINT64_C(0xa7c)
-
 /* CAP.SAGAW bits (§11.4.2): bit 2 4-level (48-bit), bit 3 5-level (57-bit). */
 #define SAGAW_4LVL	(1ull << 2)
 #define SAGAW_5LVL	(1ull << 3)
 
-struct invt_mdev *mvtd_find_dev(struct invt_mvtd *m, uint32_t id)
-{
-	return invt_mdev_find(&m->devs, id);
-}
+/* Every type a pending invalidation has: a wait descriptor completes them. */
+#define PEND_ALL	(1u << VTD_HW_IOTLB_INV | 1u << VTD_HW_PIOTLB_INV | \
+			 1u << VTD_HW_CC_INV | 1u << VTD_HW_PC_INV)
 
-static void trace_locked(struct invt_mvtd *m, const uint64_t qw[4], unsigned int outcome)
-{
-	if (m->cfg.trace)
-		m->cfg.trace(m->cfg.trace_arg, m->cfg.id, qw, outcome);
-}
+_Static_assert(sizeof(struct vtd_hw_cfg_scope) <= sizeof(((struct invt_munit_pending *)0)->scope),
+	       "a VT-d cache invalidation's scope fits a pending entry");
 
 /* Count and trace one executed descriptor.  Unit lock held. */
 static void account_locked(struct invt_mvtd *m, const uint64_t qw[4], unsigned int outcome)
 {
-	m->by_op[vtd_hw_op_index(qw[0])]++;
-	trace_locked(m, qw, outcome);
+	invt_munit_account_locked(&m->u, vtd_hw_op_index(qw[0]), qw, outcome);
 }
-
-/*
- * Complete the pending invalidations whose type is in @types (a mask of
- * 1 << type), in queue order; the others stay pending, in order.  Unit
- * lock held.
- */
-static void complete_locked(struct invt_mvtd *m, unsigned int types)
-{
-	unsigned int i, kept = 0;
-
-	for (i = 0; i < m->nr_pending; i++) {
-		struct mvtd_pending *p = &m->pending[i];
-
-		if (!(types & (1u << p->type))) {
-			m->pending[kept++] = *p;
-			continue;
-		}
-		if (p->type == VTD_HW_IOTLB_INV || p->type == VTD_HW_PIOTLB_INV)
-			invt_cache_invalidate_locked(m->iotlb, &p->match);
-		else
-			mvtd_cfg_invalidate_locked(m, &p->cfg);
-	}
-	m->nr_pending = kept;
-}
-
-#define PEND_ALL	(1u << VTD_HW_IOTLB_INV | 1u << VTD_HW_PIOTLB_INV | \
-			 1u << VTD_HW_CC_INV | 1u << VTD_HW_PC_INV)
 
 /*
  * What a device-TLB invalidation of @type waits for (VT-d §6.5.2.12
@@ -94,31 +57,19 @@ static unsigned int devtlb_waits_for(uint8_t type)
 static int exec_devtlb(struct invt_mvtd *m, const struct vtd_hw_exec *plan,
 		       const struct vtd_hw_desc *d, const uint64_t qw[4])
 {
-	struct invt_mdev *dev = mvtd_find_dev(m, plan->sid);
 	int ret = VTD_HW_EXEC_OK;
 
-	invt_cache_lock(m->iotlb);
-	complete_locked(m, devtlb_waits_for(d->type));
-	invt_cache_unlock(m->iotlb);
-	if (dev && dev->atc) {
-		invt_cache_lock(dev->atc);
-		invt_cache_invalidate_locked(dev->atc, &plan->match);
-		invt_cache_unlock(dev->atc);
-	}
-	/*
-	 * Relaxed: the flag is a test's fault injection, set before the
-	 * descriptors it concerns are submitted (the doorbell or IQT's
-	 * release/acquire orders it); no data hangs on it.
-	 */
-	if (dev && __atomic_load_n(&dev->atc_timeout, __ATOMIC_RELAXED))
+	invt_cache_lock(m->u.iotlb);
+	invt_munit_complete_locked(&m->u, devtlb_waits_for(d->type), UINT64_MAX);
+	invt_cache_unlock(m->u.iotlb);
+	if (invt_munit_atc_inv(&m->u, plan->sid, &plan->match))
 		ret = VTD_HW_EXEC_TIMEOUT;
-	invt_cache_lock(m->iotlb);
+	invt_cache_lock(m->u.iotlb);
 	account_locked(m, qw, ret ? INVT_MVTD_TRACE_ITE : INVT_MVTD_TRACE_OK);
-	invt_cache_unlock(m->iotlb);
+	invt_cache_unlock(m->u.iotlb);
 	/* Device activity while invalidations not ordered before it are pending. */
-	if (m->cfg.atc_window)
-		m->cfg.atc_window(m->cfg.window_arg, m->cfg.id, plan->sid,
-				  d->type == VTD_HW_PDEVTLB_INV ? d->pasid : 0, plan->match.start);
+	invt_munit_atc_window(&m->u, plan->sid, d->type == VTD_HW_PDEVTLB_INV ? d->pasid : 0,
+			      plan->match.start);
 	return ret;
 }
 
@@ -126,17 +77,17 @@ static int exec_devtlb(struct invt_mvtd *m, const struct vtd_hw_exec *plan,
 static void pend_locked(struct invt_mvtd *m, const struct vtd_hw_desc *d,
 			const struct vtd_hw_exec *plan)
 {
-	struct mvtd_pending *p;
+	struct invt_munit_pending p;
 
-	if (m->nr_pending == MVTD_MAX_PENDING)
-		complete_locked(m, PEND_ALL);
-	p = &m->pending[m->nr_pending++];
-	memset(p, 0, sizeof(*p));
-	p->type = d->type;
-	if (plan->kind == VTD_HW_EXEC_TLB)
-		p->match = plan->match;
-	else
-		p->cfg = plan->cfg;
+	memset(&p, 0, sizeof(p));
+	p.type = d->type;
+	if (plan->kind == VTD_HW_EXEC_TLB) {
+		p.match = plan->match;
+	} else {
+		p.cfg = true;
+		memcpy(p.scope, &plan->cfg, sizeof(plan->cfg));
+	}
+	invt_munit_pend_locked(&m->u, &p);
 }
 
 static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4],
@@ -147,16 +98,16 @@ static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4
 
 	if (ev != VTD_HW_EV_EXEC || vtd_hw_exec_plan(d, m->cfg.psi, &plan)) {
 		/* Rejected, aborted (or, not reachable, a type with no plan). */
-		invt_cache_lock(m->iotlb);
-		trace_locked(m, qw, ev == VTD_HW_EV_ABORTED ? INVT_MVTD_TRACE_ABORTED :
-							     INVT_MVTD_TRACE_IQE);
-		invt_cache_unlock(m->iotlb);
+		invt_cache_lock(m->u.iotlb);
+		invt_munit_trace(&m->u, qw, ev == VTD_HW_EV_ABORTED ? INVT_MVTD_TRACE_ABORTED :
+								     INVT_MVTD_TRACE_IQE);
+		invt_cache_unlock(m->u.iotlb);
 		return VTD_HW_EXEC_OK;
 	}
 	if (plan.kind == VTD_HW_EXEC_DEVTLB)
 		return exec_devtlb(m, &plan, d, qw);
 
-	invt_cache_lock(m->iotlb);
+	invt_cache_lock(m->u.iotlb);
 	switch (plan.kind) {
 	case VTD_HW_EXEC_TLB:
 	case VTD_HW_EXEC_CFG:
@@ -174,15 +125,47 @@ static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4
 		pend_locked(m, d, &plan);
 		break;
 	case VTD_HW_EXEC_WAIT:
-		complete_locked(m, PEND_ALL);
+		invt_munit_complete_locked(&m->u, PEND_ALL, UINT64_MAX);
 		break;
 	default:	/* interrupt entry cache: nothing modelled */
 		break;
 	}
 	account_locked(m, qw, INVT_MVTD_TRACE_OK);
-	invt_cache_unlock(m->iotlb);
+	invt_cache_unlock(m->u.iotlb);
 	return VTD_HW_EXEC_OK;
 }
+
+static int mvtd_queue_start(struct invt_munit *u)
+{
+	return vtd_hw_queue_start(&mvtd_of(u)->hq);
+}
+
+static void mvtd_queue_stop(struct invt_munit *u)
+{
+	vtd_hw_queue_stop(&mvtd_of(u)->hq);
+}
+
+static void mvtd_queue_destroy(struct invt_munit *u)
+{
+	vtd_hw_queue_destroy(&mvtd_of(u)->hq);
+}
+
+static uint64_t mvtd_queue_clock(struct invt_munit *u)
+{
+	return vtd_hw_queue_clock(&mvtd_of(u)->hq);
+}
+
+static const struct invt_munit_ops mvtd_ops = {
+	.cfg_fetch = mvtd_cfg_fetch,
+	.cfg_in_scope = mvtd_cfg_in_scope,
+	.enabled = mvtd_enabled,
+	.leaf = mvtd_leaf,
+	.walk_cache_root = true,
+	.queue_start = mvtd_queue_start,
+	.queue_stop = mvtd_queue_stop,
+	.queue_destroy = mvtd_queue_destroy,
+	.queue_clock = mvtd_queue_clock,
+};
 
 /* CAP_REG and ECAP_REG at reset (§11.4.2, §11.4.3). */
 static void mvtd_reset_caps(struct invt_mvtd *m)
@@ -213,14 +196,14 @@ static void mvtd_reset_caps(struct invt_mvtd *m)
 int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 		     struct invt_oracle *oracle, struct invt_mvtd **out)
 {
+	struct invt_munit_params up;
 	struct vtd_hw_queue_exec exec;
-	struct invt_cache_config cc;
 	struct vtd_hw_caps caps;
 	struct invt_mvtd *m;
 	int ret;
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
-	    cfg->cfg_entries > MVTD_MAX_CFG_ENTRIES || cfg->mamv > 63 || cfg->nd > 6 ||
+	    cfg->cfg_entries > INVT_MUNIT_MAX_CFG_ENTRIES || cfg->mamv > 63 || cfg->nd > 6 ||
 	    cfg->pasid_bits > 20 || cfg->iotlb_tag > INVT_MVTD_TAG_DID || cfg->gsts_lag > 1000)
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
@@ -228,25 +211,20 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 		return -ENOMEM;
 	m->cfg = *cfg;
 	m->cfg.cost_ns = NULL;		/* copied into the consumer below */
-	m->mem = mem;
-	m->oracle = oracle;
-	cc = (struct invt_cache_config){
-		.name = "iotlb",
-		.nr_sets = cfg->iotlb_sets,
-		.ways = cfg->iotlb_ways,
-		.seed = mvtd_mix(cfg->seed ^ SALT_IOTLB),
+	up = (struct invt_munit_params){
+		.id = cfg->id, .seed = cfg->seed, .threaded = cfg->threaded, .ats = cfg->ats,
+		.cfg_entries = cfg->cfg_entries, .iotlb_sets = cfg->iotlb_sets,
+		.iotlb_ways = cfg->iotlb_ways, .atc_name = "devtlb",
+		.tag = cfg->iotlb_tag == INVT_MVTD_TAG_SID ? INVT_MUNIT_TAG_SID :
+							    INVT_MUNIT_TAG_DOMAIN,
+		.atc_window = cfg->atc_window, .window_arg = cfg->window_arg,
+		.trace = cfg->trace, .trace_arg = cfg->trace_arg,
 	};
-	ret = invt_cache_create(&cc, &m->iotlb);
-	if (ret)
-		goto err;
-	ret = -ENOMEM;
-	m->cfgc = calloc(cfg->cfg_entries, sizeof(*m->cfgc));
-	if (!m->cfgc)
-		goto err;
-	if (invt_mdev_table_init(&m->devs))
-		goto err;
-	m->cfg_rng = mvtd_mix(cfg->seed ^ SALT_CFG);
-	invt_mem_pt_ops_init(&m->ptops, mem, INVT_MEM_NO_DOMAIN);
+	ret = invt_munit_init(&m->u, &up, &mvtd_ops, mem, oracle);
+	if (ret) {
+		free(m);
+		return ret;
+	}
 	mvtd_reset_caps(m);
 
 	caps.feat = (cfg->ats ? VTD_HW_FEAT_DT : 0) | (cfg->pasid ? VTD_HW_FEAT_SM : 0) |
@@ -260,23 +238,19 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 	vtd_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	m->hq.global_cmd = true;
 	m->hq.gsts_lag = cfg->gsts_lag ? cfg->gsts_lag : 2;
+	m->u.cost_ns = m->hq.cost_ns;
+	m->u.nr_costs = VTD_HW_NR_OPS;
+	m->u.consumed = &m->hq.consumed;
+	m->u.errors = &m->hq.errors;
 	*out = m;
 	return 0;
-err:
-	free(m->cfgc);
-	invt_cache_destroy(m->iotlb);
-	free(m);
-	return ret;
 }
 
 void invt_mvtd_destroy(struct invt_mvtd *m)
 {
 	if (!m)
 		return;
-	vtd_hw_queue_destroy(&m->hq);
-	invt_mdev_table_destroy(&m->devs);
-	free(m->cfgc);
-	invt_cache_destroy(m->iotlb);
+	invt_munit_fini(&m->u);
 	free(m);
 }
 
@@ -287,65 +261,56 @@ struct invt_vtd_regs *invt_mvtd_regs(struct invt_mvtd *m)
 
 struct invt_cache *invt_mvtd_iotlb(struct invt_mvtd *m)
 {
-	return m->iotlb;
+	return m->u.iotlb;
 }
 
 int invt_mvtd_start(struct invt_mvtd *m)
 {
-	if (!m->cfg.threaded)
-		return 0;
-	return vtd_hw_queue_start(&m->hq);
+	return invt_munit_start(&m->u);
 }
 
 void invt_mvtd_stop(struct invt_mvtd *m)
 {
-	vtd_hw_queue_stop(&m->hq);
+	invt_munit_stop(&m->u);
 }
 
 int invt_mvtd_add_device(struct invt_mvtd *m, uint32_t id, unsigned int atc_entries)
 {
-	if (id > 0xffff || (atc_entries && !m->cfg.ats))
-		return -EINVAL;
-	return invt_mdev_add(&m->devs, id, atc_entries, "devtlb",
-			     mvtd_mix(m->cfg.seed ^ SALT_ATC ^ ((uint64_t)id << 20)));
+	if (id > 0xffff)
+		return -EINVAL;		/* a requester id is 16 bits */
+	return invt_munit_add_device(&m->u, id, atc_entries);
 }
 
 int invt_mvtd_set_devtlb_timeout(struct invt_mvtd *m, uint32_t id, bool on)
 {
-	struct invt_mdev *d = mvtd_find_dev(m, id);
+	return invt_munit_set_atc_timeout(&m->u, id, on);
+}
 
-	if (!d)
-		return -ENODEV;
-	/* Relaxed: see exec_devtlb(). */
-	__atomic_store_n(&d->atc_timeout, on ? 1 : 0, __ATOMIC_RELAXED);
-	return 0;
+int invt_mvtd_dma(struct invt_mvtd *m, uint32_t id, uint32_t ssid, uint64_t iova, bool write)
+{
+	return invt_munit_dma(&m->u, id, ssid, iova, write);
 }
 
 void invt_mvtd_stats(struct invt_mvtd *m, struct invt_mvtd_stats *st)
 {
+	struct invt_munit_stats us;
+
+	invt_munit_stats(&m->u, &us);
 	memset(st, 0, sizeof(*st));
-	/*
-	 * The unit's counters are one snapshot (unit lock); the consumer's are
-	 * atomic counters read after it, and the IOTLB's are the cache's own
-	 * snapshot (it takes the same lock, not recursively).
-	 */
-	invt_cache_lock(m->iotlb);
-	memcpy(st->by_op, m->by_op, sizeof(st->by_op));
-	st->translations = m->translations;
-	st->walks = m->walks;
-	st->cfg_fetches = m->cfg_fetches;
-	invt_cache_unlock(m->iotlb);
-	st->consumed = __atomic_load_n(&m->hq.consumed, __ATOMIC_RELAXED);
-	st->errors = __atomic_load_n(&m->hq.errors, __ATOMIC_RELAXED);
+	memcpy(st->by_op, us.by_op, sizeof(st->by_op));
+	st->translations = us.translations;
+	st->walks = us.walks;
+	st->cfg_fetches = us.cfg_fetches;
+	st->consumed = us.consumed;
+	st->errors = us.errors;
 	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
-	st->clock_ns = vtd_hw_queue_clock(&m->hq);
-	invt_cache_stats(m->iotlb, &st->iotlb);
+	st->clock_ns = us.clock_ns;
+	st->iotlb = us.iotlb;
 }
 
 uint32_t invt_mvtd_cost_ns(const struct invt_mvtd *m, unsigned int op_index)
 {
-	/* Set before the consumer first ran, never written after. */
-	return op_index < INVT_MVTD_NR_OPS ? m->hq.cost_ns[op_index] : 0;
+	return invt_munit_cost_ns(&m->u, op_index);
 }
 
 unsigned int invt_mvtd_op_index(const void *cmd)

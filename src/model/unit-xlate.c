@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * unit-xlate.c - translation in the modelled unit: the configuration cache,
+ * IOTLB, walk cache and device ATCs, the same for every architecture.
+ *
+ * One translation, under the unit lock (the IOTLB's), so that it is atomic
+ * with respect to every command the executor applies:
+ *  1. configuration of (sid, ssid): the configuration cache, or a fetch by
+ *     the arch (invt_munit_ops.cfg_fetch: STE + CD, context + PASID entry,
+ *     DC + PC).  A cached one is checked by the oracle before use
+ *     (STALE_CONFIG);
+ *  2. the IOTLB: leaves of stage 1 tagged (tag_s2, tag_s1), of stage 2
+ *     (tag_s2, NONE), looked up as the unit's enum invt_munit_tag says; a
+ *     hit is checked (WRONG_DOMAIN, STALE_TLB) and used;
+ *  3. else the walk cache (the last table of an earlier walk, same tags): a
+ *     hit is checked and the walk continues from that table; else the walk
+ *     starts at the root (invt_pt_hw_walk over model memory, the format the
+ *     configuration names), and the arch checks the leaf
+ *     (invt_munit_ops.leaf);
+ *  4. the leaf and the walk entry of its last table are filled in.
+ * An ATS device first looks in its own ATC, under the ATC's lock, which it
+ * keeps across the translation request and the fill (mdev.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "unit.h"
+
+#define K(kind)		INVT_CACHE_K(INVT_CACHE_##kind)
+
+unsigned int invt_munit_cfg_invalidate_locked(struct invt_munit *u, const void *scope)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < u->p.cfg_entries; i++) {
+		struct invt_munit_cfg *c = &u->cfgc[i];
+
+		if (c->valid && u->ops->cfg_in_scope(scope, c)) {
+			c->valid = false;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The first stage that translates: stage 1 unless only stage 2 does. */
+static unsigned int first_stage(const struct invt_munit_cfg *c)
+{
+	return c->stages & INVT_MUNIT_STAGE(INVT_MUNIT_S1) ? INVT_MUNIT_S1 : INVT_MUNIT_S2;
+}
+
+/*
+ * Fetch and resolve the configuration of (sid, ssid), as the unit does on a
+ * configuration cache miss.  Return: 0 or -EFAULT.
+ */
+static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct invt_munit_cfg *c)
+{
+	struct invt_frame_info info;
+
+	memset(c, 0, sizeof(*c));
+	c->ia_bits = 64;
+	c->oa_bits = 64;
+	if (u->ops->cfg_fetch(u, sid, ssid, c))
+		return -EFAULT;
+	c->sid = sid;
+	c->ssid = ssid;
+	c->domain = INVT_MEM_NO_DOMAIN;
+	if (!invt_mem_info(u->mem, c->root[first_stage(c)], &info) &&
+	    info.state == INVT_FRAME_TABLE)
+		c->domain = info.domain;
+	/*
+	 * Stamped after the reads: a configuration read before a change began
+	 * always carries an older stamp than the change's, so the oracle never
+	 * calls one that saw the new structures stale.
+	 */
+	c->stamp = invt_oracle_stamp(u->oracle);
+	c->valid = true;
+	return 0;
+}
+
+/*
+ * The configuration of (sid, ssid): cached (checked by the oracle), or
+ * fetched and cached.  Unit lock held.  Return: 0 or -EFAULT.
+ */
+static int cfg_get_locked(struct invt_munit *u, struct invt_oracle_use *use,
+			  struct invt_munit_cfg *out, bool *stale)
+{
+	unsigned int i, n = u->p.cfg_entries, victim = n;
+
+	for (i = 0; i < n; i++) {
+		struct invt_munit_cfg *c = &u->cfgc[i];
+
+		if (!c->valid) {
+			if (victim == n)
+				victim = i;
+			continue;
+		}
+		if (c->sid == use->sid && c->ssid == use->ssid) {
+			use->cfg_domain = c->domain;
+			if (invt_oracle_check_config(u->oracle, use, c->stamp) > 0)
+				*stale = true;
+			*out = *c;
+			return 0;
+		}
+	}
+	if (cfg_fetch(u, use->sid, use->ssid, out))
+		return -EFAULT;
+	if (victim == n) {
+		u->cfg_rng += UINT64_C(0x9e3779b97f4a7c15);
+		victim = (unsigned int)(invt_munit_mix(u->cfg_rng) % n);
+	}
+	u->cfgc[victim] = *out;
+	use->cfg_domain = out->domain;
+	return 0;
+}
+
+/* Fill the leaf and, unless it came from there, the walk entry. */
+static void fill_locked(struct invt_munit *u, const struct invt_munit_cfg *c, unsigned int stage,
+			const struct invt_pt_walk *res, bool global, uint64_t iova,
+			const struct invt_cache_entry *from, struct invt_mdev_xl *xl)
+{
+	const struct invt_pt_fmt *fmt = c->fmt[stage];
+	struct invt_cache_entry e;
+	unsigned int lvl = res->level;
+	unsigned int wshift = fmt->granule_shift + fmt->bits_per_level * (lvl + 1);
+	uint64_t table = res->tables[res->nr_tables - 1], stamp;
+
+	stamp = invt_oracle_stamp(u->oracle);
+	memset(&e, 0, sizeof(e));
+	e.kind = stage == INVT_MUNIT_S1 ? INVT_CACHE_S1 : INVT_CACHE_S2;
+	e.global = global;
+	e.shift = (uint8_t)__builtin_ctzll(res->size);
+	e.level = (uint8_t)lvl;
+	e.prot = (uint8_t)res->prot;
+	e.tag_s2 = c->tag_s2;
+	e.tag_s1 = c->tag_s1;
+	e.sid = INVT_CACHE_ID_NONE;
+	e.ssid = INVT_CACHE_ID_NONE;
+	if (u->p.tag != INVT_MUNIT_TAG_DOMAIN)
+		e.sid = c->sid;
+	if (u->p.tag == INVT_MUNIT_TAG_DEVICE)
+		e.ssid = c->ssid;
+	e.iova = iova & ~(res->size - 1);
+	e.pa = res->oa & ~(res->size - 1);
+	e.domain = c->domain;
+	e.domain_s2 = INVT_MEM_NO_DOMAIN;
+	invt_mem_ref(u->mem, e.pa, &e.leaf);
+	e.fill_time = stamp;
+	invt_cache_insert_locked(u->iotlb, &e, NULL);
+	invt_mdev_xl_from_entry(xl, &e);
+	xl->prot = res->prot;
+
+	/* A walk that hit the walk cache keeps that entry as it was filled. */
+	if (from && from->pa == table && from->level == lvl)
+		return;
+	if (!from && res->nr_tables < 2 && !u->ops->walk_cache_root)
+		return;		/* the leaf is in the root: nothing to cache */
+	if (wshift >= 64)
+		return;
+	e.kind = stage == INVT_MUNIT_S1 ? INVT_CACHE_WALK_S1 : INVT_CACHE_WALK_S2;
+	e.global = false;
+	e.shift = (uint8_t)wshift;
+	e.prot = 0;
+	e.iova = iova & ~((UINT64_C(1) << wshift) - 1);
+	e.pa = table;
+	memset(&e.leaf, 0, sizeof(e.leaf));
+	invt_mem_ref(u->mem, table, &e.table);
+	invt_cache_insert_locked(u->iotlb, &e, NULL);
+}
+
+/*
+ * Steps 1-4 under the unit lock.  @ats: an ATS translation request (the
+ * configuration must allow it).  Return: 0 with @xl filled, or -EFAULT;
+ * either way @xl->stale tells whether the oracle recorded a violation.
+ */
+static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t iova,
+		     bool ats, struct invt_mdev_xl *xl)
+{
+	struct invt_oracle_use use = {
+		.instance = u->p.id, .sid = sid, .ssid = ssid, .iova = iova,
+		.cfg_domain = INVT_MEM_NO_DOMAIN,
+	};
+	struct invt_munit_cfg c;
+	struct invt_cache_entry e;
+	struct invt_cache_key key;
+	struct invt_pt_walk res;
+	unsigned int stage;
+	bool from_walk = false, global = false;
+	int ret = -EFAULT;
+
+	memset(xl, 0, sizeof(*xl));
+	invt_cache_lock(u->iotlb);
+	u->translations++;
+	if (u->ops->enabled && !u->ops->enabled(u)) {
+		u->disabled_aborts++;
+		goto out;
+	}
+	if (cfg_get_locked(u, &use, &c, &xl->stale) || (ats && !c.ats))
+		goto out;
+	if (c.ia_bits < 64 && (iova >> c.ia_bits))
+		goto out;		/* beyond the input size: translation fault */
+	stage = first_stage(&c);
+	key = (struct invt_cache_key){
+		.kinds = stage == INVT_MUNIT_S1 ? K(S1) : K(S2),
+		.tag_s2 = c.tag_s2, .tag_s1 = c.tag_s1,
+		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
+		.iova = iova,
+	};
+	if (u->p.tag == INVT_MUNIT_TAG_SID) {
+		/* Looked up by (source-id, PASID, page): the DID is not asked. */
+		key.tag_s2 = INVT_CACHE_ID_ANY;
+		key.sid = sid;
+	} else if (u->p.tag == INVT_MUNIT_TAG_DEVICE) {
+		/* Looked up by (device_id, process_id, page): no tag is asked. */
+		key.tag_s2 = INVT_CACHE_ID_ANY;
+		key.tag_s1 = INVT_CACHE_ID_ANY;
+		key.sid = sid;
+		key.ssid = ssid;
+	}
+	if (!invt_cache_lookup_locked(u->iotlb, &key, &e)) {
+		if (invt_oracle_check_tlb(u->oracle, &use, &e) > 0)
+			xl->stale = true;
+		invt_mdev_xl_from_entry(xl, &e);
+		u->xlate[stage]++;
+		ret = 0;
+		goto out;
+	}
+	key.kinds = stage == INVT_MUNIT_S1 ? K(WALK_S1) : K(WALK_S2);
+	u->walks++;
+	if (!invt_cache_lookup_locked(u->iotlb, &key, &e)) {
+		if (invt_oracle_check_tlb(u->oracle, &use, &e) > 0)
+			xl->stale = true;
+		from_walk = true;
+		ret = invt_pt_hw_walk_from(c.fmt[stage], &u->ptops.ops, e.pa, e.level, iova, &res);
+	} else {
+		ret = invt_pt_hw_walk(c.fmt[stage], &u->ptops.ops, c.root[stage], iova, &res);
+	}
+	if (ret || u->ops->leaf(&c, stage, &res, &global)) {
+		ret = -EFAULT;		/* a fault: nothing is cached */
+		goto out;
+	}
+	fill_locked(u, &c, stage, &res, global, iova, from_walk ? &e : NULL, xl);
+	u->xlate[stage]++;
+out:
+	invt_cache_unlock(u->iotlb);
+	return ret;
+}
+
+/* The unit's translation, as the shared device-access code calls it. */
+static int munit_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool ats,
+			   struct invt_mdev_xl *xl)
+{
+	return translate(unit, sid, ssid, iova, ats, xl);
+}
+
+int invt_munit_dma(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)
+{
+	struct invt_mdev *d = invt_munit_find_dev(u, sid);
+	struct invt_mdev_unit mu = {
+		.oracle = u->oracle, .id = u->p.id, .translate = munit_translate, .unit = u,
+	};
+
+	if (!d)
+		return -ENODEV;
+	return invt_mdev_dma(&mu, d->atc, sid, ssid, iova, write);
+}

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * unit.h - the modelled IOMMU unit every architecture shares: lifecycle,
+ * devices and their ATCs, the configuration cache, IOTLB and walk cache,
+ * translation, the invalidations waiting for their completion, counters and
+ * costs.  Each architecture (smmuv3.c, vtd.c, riscv.c) adds its registers,
+ * its queue consumer (src/arch/ARCH/hw-queue.c), the execution of its
+ * commands and a small table of operations (struct invt_munit_ops): how a
+ * configuration is fetched and what a configuration invalidation removes,
+ * which table format a stage walks and what the hardware checks in a leaf.
+ * Model-internal, not installed.
+ *
+ * Locks, outermost first:
+ *	the consumer lock (the arch's hardware queue): one executor at a time;
+ *	a device's ATC lock: that ATC's entries;
+ *	the unit lock = the IOTLB's cache lock: the configuration cache, the
+ *	    IOTLB and walk cache (both in @iotlb), the pending invalidations'
+ *	    application and the counters of struct invt_munit marked so;
+ *	the device table's lock (mdev.c; never held while calling out);
+ *	the memory pool's and the oracle's mutexes (innermost).
+ * A device access takes ATC -> unit; the executor takes consumer -> unit or
+ * consumer -> ATC, never an ATC and the unit together.
+ */
+#ifndef INVT_MODEL_UNIT_H
+#define INVT_MODEL_UNIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/pt.h>
+
+#include "mdev.h"
+
+/* Largest configuration cache: it is searched linearly. */
+#define INVT_MUNIT_MAX_CFG_ENTRIES	4096u
+
+/* Commands counted per op index (every arch has at most 256). */
+#define INVT_MUNIT_NR_OPS		256u
+
+/*
+ * Invalidations executed but not yet known complete: they take effect when
+ * the arch's completion says so, or early when this many wait.
+ */
+#define INVT_MUNIT_MAX_PENDING		64u
+
+/* Room for an arch's configuration-invalidation scope in a pending entry. */
+#define INVT_MUNIT_SCOPE_WORDS		4u
+
+/* Arch event counters kept with the unit's (SMMUv3: C_BAD_STE, ...). */
+#define INVT_MUNIT_NR_EVENTS		4u
+
+/* Stages, as indices of struct invt_munit_cfg's per-stage arrays. */
+enum invt_munit_stage {
+	INVT_MUNIT_S1,
+	INVT_MUNIT_S2,
+	INVT_MUNIT_NR_STAGES,
+};
+
+/* Bits of struct invt_munit_cfg.stages. */
+#define INVT_MUNIT_STAGE(s)	(1u << (s))
+
+/**
+ * enum invt_munit_tag - what the IOTLB lookup asks besides the address.
+ * @INVT_MUNIT_TAG_DOMAIN: the configuration's tags (tag_s2, tag_s1).
+ * @INVT_MUNIT_TAG_SID: the requester id and tag_s1 (VT-d by source-id:
+ *	entries carry the sid, the lookup does not ask tag_s2).
+ * @INVT_MUNIT_TAG_DEVICE: the device and substream (RISC-V by device:
+ *	entries carry both, the lookup asks neither tag).
+ */
+enum invt_munit_tag {
+	INVT_MUNIT_TAG_DOMAIN,
+	INVT_MUNIT_TAG_SID,
+	INVT_MUNIT_TAG_DEVICE,
+};
+
+/**
+ * struct invt_munit_cfg - one resolved configuration of (sid, ssid).
+ * @valid: the slot holds one.
+ * @sid: the stream / requester / device id.
+ * @ssid: the substream / PASID / process id, 0 for requests without one.
+ * @cfg_tag: what the arch's configuration invalidations name besides
+ *	(sid, ssid): VT-d the PASID entry's DID; 0 elsewhere.
+ * @entry_ssid: the substream whose entry was used: VT-d the PASID (@ssid,
+ *	or RID_PASID); @ssid elsewhere.
+ * @per_ssid: resolved through a per-substream structure the arch can
+ *	invalidate alone (RISC-V: a process context).
+ * @stages: INVT_MUNIT_STAGE() bits of the stages that translate.
+ * @ats: ATS translation requests are served (STE.EATS, context DTE,
+ *	DC.tc.EN_ATS).
+ * @ia_bits: input address size; an address at or above 2^@ia_bits is a
+ *	translation fault (64: no limit).
+ * @oa_bits: output address size the arch's leaf check applies (64: none).
+ * @tag_s2: the stage-2 tag of its translations (VMID, DID, GSCID).
+ * @tag_s1: the stage-1 tag (ASID, PASID, PSCID), else INVT_CACHE_ID_NONE.
+ * @fmt: per stage, the table format walked (NULL when it does not translate).
+ * @root: per stage, the root table (stage 2: the first of its pages).
+ * @domain: owner domain of the first translating stage's root table frame,
+ *	or INVT_MEM_NO_DOMAIN.
+ * @stamp: the oracle's stamp when it was fetched.
+ *
+ * Nesting (both stages) is what the per-stage arrays are for: a stage-1
+ * table access is then itself translated by stage 2.
+ */
+struct invt_munit_cfg {
+	bool valid;
+	uint32_t sid;
+	uint32_t ssid;
+	uint32_t cfg_tag;
+	uint32_t entry_ssid;
+	bool per_ssid;
+	uint8_t stages;
+	bool ats;
+	uint8_t ia_bits;
+	uint8_t oa_bits;
+	uint32_t tag_s2;
+	uint32_t tag_s1;
+	const struct invt_pt_fmt *fmt[INVT_MUNIT_NR_STAGES];
+	uint64_t root[INVT_MUNIT_NR_STAGES];
+	uint32_t domain;
+	uint64_t stamp;
+};
+
+/**
+ * struct invt_munit_pending - an executed invalidation not yet complete.
+ * @type: the arch's kind of it (a descriptor type; 0 where one kind).
+ * @cfg: it removes configurations (@scope), else IOTLB entries (@match).
+ * @seq: the arch's completion number (RISC-V: fences fetched before it).
+ * @match: what it removes from the IOTLB.
+ * @scope: the arch's configuration scope, copied (see cfg_in_scope).
+ */
+struct invt_munit_pending {
+	uint8_t type;
+	bool cfg;
+	uint64_t seq;
+	struct invt_cache_match match;
+	uint64_t scope[INVT_MUNIT_SCOPE_WORDS];
+};
+
+struct invt_munit;
+
+/**
+ * struct invt_munit_ops - what differs per architecture.
+ * @cfg_fetch: fetch and parse the configuration of (@sid, @ssid) from model
+ *	memory, as the hardware does on a configuration cache miss; fill
+ *	@c's arch fields, stages, tags, formats and roots (@c is zeroed; the
+ *	unit sets @sid, @ssid, @domain, @stamp and @valid).  Count
+ *	@u->cfg_fetches when the fetch starts.  Unit lock held.  Return: 0
+ *	or -EFAULT (not cached).
+ * @cfg_in_scope: whether the cached @c falls in the arch's configuration
+ *	invalidation @scope.
+ * @enabled: optional: translation is enabled (else every request aborts,
+ *	counted in @u->disabled_aborts).  Unit lock held.
+ * @leaf: the hardware's own checks of the walk's leaf at @stage of @c: 0,
+ *	with @res->prot what the leaf allows and *@global whether it matches
+ *	every tag_s1, or -EFAULT (a fault: nothing is cached).
+ * @walk_cache_root: a leaf found in the root table fills a walk-cache
+ *	entry of the root (RISC-V does not: nothing to cache).
+ * @queue_start: start the consumer thread.
+ * @queue_stop: stop it (no-op when not running).
+ * @queue_destroy: stop it and release the queue.
+ * @queue_clock: modelled time executed so far.
+ */
+struct invt_munit_ops {
+	int (*cfg_fetch)(struct invt_munit *u, uint32_t sid, uint32_t ssid,
+			 struct invt_munit_cfg *c);
+	bool (*cfg_in_scope)(const void *scope, const struct invt_munit_cfg *c);
+	bool (*enabled)(struct invt_munit *u);
+	int (*leaf)(const struct invt_munit_cfg *c, unsigned int stage, struct invt_pt_walk *res,
+		    bool *global);
+	bool walk_cache_root;
+	int (*queue_start)(struct invt_munit *u);
+	void (*queue_stop)(struct invt_munit *u);
+	void (*queue_destroy)(struct invt_munit *u);
+	uint64_t (*queue_clock)(struct invt_munit *u);
+};
+
+/**
+ * struct invt_munit_params - what an arch's configuration gives the unit.
+ * @id: instance id (oracle reports, traces).
+ * @seed: seed of the IOTLB's, configuration cache's and ATCs' victims.
+ * @threaded: the consumer runs in its own thread after start.
+ * @ats: devices may have ATCs.
+ * @cfg_entries: configuration cache slots, 1..INVT_MUNIT_MAX_CFG_ENTRIES.
+ * @iotlb_sets: IOTLB sets.
+ * @iotlb_ways: IOTLB ways.
+ * @tag: enum invt_munit_tag.
+ * @atc_name: the ATCs' name ("atc", "devtlb").
+ * @atc_window: optional, called after an ATC invalidation took effect.
+ * @window_arg: its first argument.
+ * @trace: optional, told about every command executed.
+ * @trace_arg: its first argument.
+ */
+struct invt_munit_params {
+	uint32_t id;
+	uint64_t seed;
+	bool threaded;
+	bool ats;
+	unsigned int cfg_entries;
+	unsigned int iotlb_sets;
+	unsigned int iotlb_ways;
+	enum invt_munit_tag tag;
+	const char *atc_name;
+	void (*atc_window)(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid,
+			   uint64_t addr);
+	void *window_arg;
+	void (*trace)(void *arg, uint32_t instance, const uint64_t *words, unsigned int outcome);
+	void *trace_arg;
+};
+
+/**
+ * struct invt_munit - the arch-neutral part of a modelled unit, embedded in
+ * the arch's instance (invt_munit_arch() finds it back).
+ * @p: its parameters.
+ * @ops: the arch's operations.
+ * @mem: model memory.
+ * @oracle: the oracle.
+ * @ptops: page-table ops over @mem (only table_va is used, by walks).
+ * @iotlb: IOTLB and walk cache; its lock is the unit lock.
+ * @cfgc: configuration cache, @p.cfg_entries slots (unit lock).
+ * @cfg_rng: the configuration cache's victim generator (unit lock).
+ * @translations: translation requests (unit lock).
+ * @walks: page-table walks started (unit lock).
+ * @cfg_fetches: configuration fetches (unit lock).
+ * @xlate: successful translations through stage 1 [0] and 2 [1] (unit lock).
+ * @disabled_aborts: requests aborted while translation was disabled (unit
+ *	lock).
+ * @events: the arch's event counters (unit lock).
+ * @by_op: commands executed per op index (unit lock).
+ * @cost_ns: the consumer's cost table (set before it first ran).
+ * @nr_costs: entries of @cost_ns.
+ * @consumed: the consumer's count of commands consumed (atomic).
+ * @errors: the consumer's count of command errors (atomic).
+ * @handshake_errors: the consumer's count of forbidden register writes
+ *	(atomic), or NULL.
+ * @pending: invalidations executed, not yet complete, in queue order
+ *	(consumer lock; applied under the unit lock).
+ * @nr_pending: entries of @pending used (consumer lock).
+ * @devs: the devices (mdev.c; its own lock).
+ */
+struct invt_munit {
+	struct invt_munit_params p;
+	const struct invt_munit_ops *ops;
+	struct invt_mem *mem;
+	struct invt_oracle *oracle;
+	struct invt_mem_pt_ops ptops;
+	struct invt_cache *iotlb;
+
+	struct invt_munit_cfg *cfgc;
+	uint64_t cfg_rng;
+	uint64_t translations;
+	uint64_t walks;
+	uint64_t cfg_fetches;
+	uint64_t xlate[INVT_MUNIT_NR_STAGES];
+	uint64_t disabled_aborts;
+	uint64_t events[INVT_MUNIT_NR_EVENTS];
+	uint64_t by_op[INVT_MUNIT_NR_OPS];
+
+	const uint32_t *cost_ns;
+	unsigned int nr_costs;
+	const uint64_t *consumed;
+	const uint64_t *errors;
+	const uint64_t *handshake_errors;
+
+	struct invt_munit_pending pending[INVT_MUNIT_MAX_PENDING];
+	unsigned int nr_pending;
+
+	struct invt_mdev_table devs;
+};
+
+/* The arch's instance of type @type around the unit @u (member @member). */
+#define invt_munit_arch(u, type, member) \
+	((type *)((char *)(u) - offsetof(type, member)))
+
+/**
+ * struct invt_munit_stats - the unit's counters, one snapshot.
+ * @by_op: commands executed per op index.
+ * @translations: translation requests.
+ * @walks: walks started.
+ * @cfg_fetches: configuration fetches.
+ * @xlate: successful translations through stage 1 [0] and 2 [1].
+ * @disabled_aborts: requests aborted while translation was disabled.
+ * @events: the arch's event counters.
+ * @consumed: commands consumed.
+ * @errors: command errors.
+ * @handshake_errors: forbidden register writes (0 where not counted).
+ * @clock_ns: modelled time executed.
+ * @iotlb: the IOTLB's own statistics.
+ */
+struct invt_munit_stats {
+	uint64_t by_op[INVT_MUNIT_NR_OPS];
+	uint64_t translations;
+	uint64_t walks;
+	uint64_t cfg_fetches;
+	uint64_t xlate[INVT_MUNIT_NR_STAGES];
+	uint64_t disabled_aborts;
+	uint64_t events[INVT_MUNIT_NR_EVENTS];
+	uint64_t consumed;
+	uint64_t errors;
+	uint64_t handshake_errors;
+	uint64_t clock_ns;
+	struct invt_cache_stats iotlb;
+};
+
+/* splitmix64 finaliser: seeds and victim choices. */
+static inline uint64_t invt_munit_mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/*
+ * unit.c: lifecycle, devices, commands' common effects, counters.
+ */
+
+/**
+ * invt_munit_init() - set up the unit's caches and device table.
+ * @u: the unit (zeroed, inside the arch's instance).
+ * @p: parameters (@p->cfg_entries checked by the caller).
+ * @ops: the arch's operations.
+ * @mem: model memory.
+ * @oracle: the oracle.
+ *
+ * The arch then sets up its queue and points @u->cost_ns, @u->consumed,
+ * @u->errors (and @u->handshake_errors) at its counters.
+ *
+ * Return: 0, -EINVAL, -ENOMEM; on error nothing is left allocated.
+ */
+int invt_munit_init(struct invt_munit *u, const struct invt_munit_params *p,
+		    const struct invt_munit_ops *ops, struct invt_mem *mem,
+		    struct invt_oracle *oracle);
+
+/**
+ * invt_munit_fini() - stop and release the queue (@u->ops->queue_destroy),
+ * then free the devices and caches.
+ * @u: the unit.
+ */
+void invt_munit_fini(struct invt_munit *u);
+
+/* Free the devices and caches only (the queue was never set up). */
+void invt_munit_release(struct invt_munit *u);
+
+/* Start the consumer thread in threaded mode.  Return: 0 or its error. */
+int invt_munit_start(struct invt_munit *u);
+
+/* Stop the consumer thread, if running. */
+void invt_munit_stop(struct invt_munit *u);
+
+/* A device with an ATC of @atc_entries (0: none).  Return: 0, -errno. */
+int invt_munit_add_device(struct invt_munit *u, uint32_t sid, unsigned int atc_entries);
+
+/* Make the ATC invalidations of device @sid time out.  Return: 0, -ENODEV. */
+int invt_munit_set_atc_timeout(struct invt_munit *u, uint32_t sid, bool on);
+
+/* The device @sid, or NULL.  Takes the table's lock. */
+struct invt_mdev *invt_munit_find_dev(struct invt_munit *u, uint32_t sid);
+
+/* The counters, one snapshot (takes the unit lock). */
+void invt_munit_stats(struct invt_munit *u, struct invt_munit_stats *st);
+
+/* The cost of op index @op, 0 beyond the table. */
+uint32_t invt_munit_cost_ns(const struct invt_munit *u, unsigned int op);
+
+/* Count command @op and trace it with its @words and @outcome.  Unit lock held. */
+void invt_munit_account_locked(struct invt_munit *u, unsigned int op, const uint64_t *words,
+			       unsigned int outcome);
+
+/* Trace a command (counted or not).  Unit lock held where the arch says. */
+void invt_munit_trace(struct invt_munit *u, const uint64_t *words, unsigned int outcome);
+
+/**
+ * invt_munit_atc_inv() - an ATC invalidation's effect on device @sid.
+ * @u: the unit.
+ * @sid: the device.
+ * @match: what it removes from the device's ATC.
+ *
+ * Takes the device's ATC lock only.  Return: true when the device's ATC
+ * invalidations time out (the fault injection of set_atc_timeout).
+ */
+bool invt_munit_atc_inv(struct invt_munit *u, uint32_t sid, const struct invt_cache_match *match);
+
+/* Tell the atc_window hook that an ATC invalidation took effect. */
+void invt_munit_atc_window(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t addr);
+
+/*
+ * Queue an executed invalidation until it completes (completing them all
+ * first when the queue is full: completing early is always allowed).
+ * @p->type, @p->cfg, @p->seq and @p->match or @p->scope are copied.  Unit
+ * lock held.
+ */
+void invt_munit_pend_locked(struct invt_munit *u, const struct invt_munit_pending *p);
+
+/*
+ * Complete, in queue order, the pending invalidations whose type is in
+ * @types (a mask of 1 << type) and whose seq is at most @seq; the others
+ * stay pending, in order.  Unit lock held.
+ */
+void invt_munit_complete_locked(struct invt_munit *u, uint32_t types, uint64_t seq);
+
+#define INVT_MUNIT_ALL_TYPES	UINT32_MAX
+
+/*
+ * unit-xlate.c: configuration cache, translation, device accesses.
+ */
+
+/*
+ * Remove every cached configuration in the arch's @scope.  Unit lock held.
+ * Return: how many were removed.
+ */
+unsigned int invt_munit_cfg_invalidate_locked(struct invt_munit *u, const void *scope);
+
+/**
+ * invt_munit_dma() - one device access through the unit.
+ * @u: the unit.
+ * @sid: the device.
+ * @ssid: 0 or the substream.
+ * @iova: the address.
+ * @write: a write or a read.
+ *
+ * Return: 0, -EFAULT (faulted), -ENODEV (no such device).
+ */
+int invt_munit_dma(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t iova, bool write);
+
+#endif /* INVT_MODEL_UNIT_H */
