@@ -95,12 +95,14 @@ struct scn_device {
 
 /**
  * struct scn_inst - an instance: the modelled hardware and its driver.
- * @hw: the modelled unit (arch glue).
+ * @hw: the arch's modelled instance (struct invt_msmmu, ...).
+ * @unit: its modelled unit (unit.h), what the shared glue drives.
  * @drv: the driver (arch glue).
  * @up: the driver is initialised.
  */
 struct scn_inst {
 	void *hw;
+	struct invt_munit *unit;
 	void *drv;
 	bool up;
 };
@@ -174,9 +176,82 @@ struct scn_probe {
 
 struct scn;
 
+struct invt_munit;
+struct invt_munit_stats;
+
+/**
+ * struct scn_unit_ops - what differs per architecture behind the shared glue
+ *	of scenario-arch.c (which creates, drives and tears down every
+ *	architecture's instances, domains, masters and attach transactions
+ *	the same way).
+ * @create: create model instance @i with the scenario's parameters; *@hw:
+ *	the arch's instance.  Return: its unit, or NULL with *@ret set.
+ * @destroy: destroy a model instance (NULL: nothing).
+ * @create_default: a model instance with defaults over @mem and @oracle
+ *	(its cost table is the model's default).
+ * @regs: the registers of @hw, as the driver's configuration takes them.
+ * @hw_faults: the faults model instance @hw injected, per enum
+ *	invt_hw_fault, into @injected; returns the stalls that ended.
+ * @drv_size: bytes of the driver's instance.
+ * @drv_init: initialise the driver of instance @i over @regs (a probe, as
+ *	at boot or after a removal), its queue sized by scn_queue_log2().
+ * @drv_destroy: tear it down (only when @drv_init succeeded).  Return: 0,
+ *	or the driver's error (it stays).
+ * @drv_count: add what driver @drv counted (queue full waits, recoveries
+ *	from injected faults, per enum invt_hw_fault) to the result; its
+ *	counters outlive its destroy.
+ * @drv_poll: optional: what the driver does at the end of the run before
+ *	its counters are read (VT-d: hear of an ICE, which does not stop the
+ *	queue, at a poll).
+ * @inst_fini: optional: after instance @i is gone (shared glue state).
+ * @events: optional: add the unit's translation and configuration event
+ *	counters to the result.
+ * @domain_size: bytes of the driver's domain.
+ * @domain_init: initialise the driver domain @dom (stage 2 when @s2) over
+ *	@ops; point *@core and *@pt at its core domain and page table.
+ * @domain_destroy: tear it down.  Return: 0, or -EBUSY (still attached).
+ * @master_size: bytes of the driver's master.
+ * @attach_size: bytes of the driver's attach transaction.
+ * @master_init: initialise master @m of @dv on driver instance @drv.
+ * @master_destroy: tear it down.  Return: 0, or an error (kept).
+ * @prepare: the driver's attach prepare of (@m, @ssid) -> @dom (NULL:
+ *	detach) into @tx.
+ * @install: the driver's install of @tx.
+ * @commit: the driver's commit of @tx.
+ * @abort: the driver's abort of @tx.
+ */
+struct scn_unit_ops {
+	struct invt_munit *(*create)(struct scn *s, unsigned int i, void **hw, int *ret);
+	void (*destroy)(void *hw);
+	struct invt_munit *(*create_default)(struct invt_mem *mem, struct invt_oracle *oracle,
+					     void **hw);
+	void *(*regs)(void *hw);
+	uint64_t (*hw_faults)(void *hw, uint64_t *injected);
+	size_t drv_size;
+	int (*drv_init)(struct scn *s, unsigned int i, void *drv, void *regs);
+	int (*drv_destroy)(void *drv);
+	void (*drv_count)(struct scn *s, void *drv);
+	void (*drv_poll)(void *drv);
+	void (*inst_fini)(struct scn *s, unsigned int i);
+	void (*events)(const struct invt_munit_stats *st, struct invt_scn_result *res);
+	size_t domain_size;
+	int (*domain_init)(struct scn *s, void *dom, bool s2, struct invt_pt_ops *ops,
+			   struct invt_domain **core, struct invt_pt **pt);
+	int (*domain_destroy)(void *dom);
+	size_t master_size;
+	size_t attach_size;
+	int (*master_init)(struct scn *s, struct scn_device *dv, void *m, void *drv);
+	int (*master_destroy)(void *m);
+	int (*prepare)(void *tx, void *m, uint32_t ssid, void *dom);
+	int (*install)(void *tx);
+	void (*commit)(void *tx);
+	void (*abort)(void *tx);
+};
+
 /**
  * struct scn_arch - what the scenario needs from one architecture: its
- *	modelled unit and its driver, behind one set of operations.
+ *	modelled unit and its driver, behind one set of operations (most of
+ *	them the shared glue's, SCN_UNIT_GLUE, over @unit).
  * @name: "smmuv3", "vtd", "riscv".
  * @inst_init: create instance @i (model, then driver) into s->inst[i].
  * @inst_destroy: destroy it (driver, then model); safe on a partial init.
@@ -213,9 +288,11 @@ struct scn;
  * @cost_defaults: the model's default cost of each op index (256 entries).
  * @cmd_words: 64-bit words per command as traced (2, or 4 for 256-bit).
  * @sync_op: the op index of the completion command.
+ * @unit: what differs, for the shared glue.
  */
 struct scn_arch {
 	const char *name;
+	const struct scn_unit_ops *unit;
 	int (*inst_init)(struct scn *s, unsigned int i, char *err, size_t errlen);
 	void (*inst_destroy)(struct scn *s, unsigned int i);
 	int (*drv_up)(struct scn *s, unsigned int i, char *err, size_t errlen);
@@ -248,6 +325,54 @@ struct scn_arch {
 	uint64_t until_seen[3];
 	double until_at[3];
 };
+
+/* scenario-arch.c: the shared glue, over struct scn_arch.unit. */
+int scn_unit_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen);
+void scn_unit_inst_destroy(struct scn *s, unsigned int i);
+int scn_unit_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen);
+int scn_unit_drv_down(struct scn *s, unsigned int i);
+void scn_unit_drv_stats(struct scn *s, unsigned int i);
+uint64_t scn_unit_hw_faults(struct scn *s, unsigned int i, uint64_t *injected);
+void scn_unit_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
+			 uint64_t *errors);
+void scn_unit_inst_events(struct scn *s, unsigned int i, struct invt_scn_result *res);
+uint32_t scn_unit_cost_ns(struct scn *s, unsigned int i, unsigned int op);
+int scn_unit_domain_init(struct scn *s, struct scn_domain *d);
+int scn_unit_domain_destroy(struct scn *s, struct scn_domain *d);
+int scn_unit_device_init(struct scn *s, struct scn_device *dv);
+int scn_unit_device_destroy(struct scn *s, struct scn_device *dv);
+int scn_unit_prepare(struct scn *s, struct scn_device *dv, uint32_t ssid, struct scn_domain *d);
+int scn_unit_install(struct scn *s, struct scn_device *dv);
+void scn_unit_commit(struct scn *s, struct scn_device *dv);
+void scn_unit_abort(struct scn *s, struct scn_device *dv);
+int scn_unit_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova, bool write);
+
+/* The default cost of each op index (256 entries) of the model @ops makes. */
+void scn_unit_cost_defaults(const struct scn_unit_ops *ops, uint32_t *cost);
+
+/* @nwords of @w as little-endian bytes into @b (@bytes long, zero-filled). */
+void scn_words_le(const uint64_t *w, unsigned int nwords, uint8_t *b, size_t bytes);
+
+/* The operations of struct scn_arch the shared glue provides. */
+#define SCN_UNIT_GLUE					\
+	.inst_init = scn_unit_inst_init,		\
+	.inst_destroy = scn_unit_inst_destroy,		\
+	.drv_up = scn_unit_drv_up,			\
+	.drv_down = scn_unit_drv_down,			\
+	.drv_stats = scn_unit_drv_stats,		\
+	.hw_faults = scn_unit_hw_faults,		\
+	.inst_stats = scn_unit_inst_stats,		\
+	.inst_events = scn_unit_inst_events,		\
+	.cost_ns = scn_unit_cost_ns,			\
+	.domain_init = scn_unit_domain_init,		\
+	.domain_destroy = scn_unit_domain_destroy,	\
+	.device_init = scn_unit_device_init,		\
+	.device_destroy = scn_unit_device_destroy,	\
+	.prepare = scn_unit_prepare,			\
+	.install = scn_unit_install,			\
+	.commit = scn_unit_commit,			\
+	.abort = scn_unit_abort,			\
+	.dma = scn_unit_dma
 
 extern const struct scn_arch scn_arch_smmuv3;
 extern const struct scn_arch scn_arch_vtd;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * scenario-smmuv3.c - the scenario's SMMUv3: a modelled SMMU (model-smmuv3.h)
+ * scenario-smmuv3.c - the scenario's SMMUv3: a modelled SMMU (model/smmuv3.h)
  * with the driver on the core (smmuv3-driver.h) in front of it.
  */
 #include <errno.h>
@@ -12,8 +12,8 @@
 #include <invtrack/smmuv3-driver.h>
 
 #include "hw.h"
-#include "hw-queue.h"
 #include "scenario-internal.h"
+#include "smmuv3-internal.h"
 
 /*
  * CR0 / GBPA acknowledgements lag by this many ticks: a driver that does
@@ -81,78 +81,9 @@ static struct smmu_glue *glue(struct scn *s)
 	return s->glue;
 }
 
-/*
- * The driver of instance @i over its modelled SMMU: a probe, as at boot or
- * after a removal (what the SMMU supports - RIL, ATS, OAS, table formats - the driver
- * finds in its ID registers).
- */
-static int smmu_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
-{
-	struct smmu_glue *g = s->glue;
-	struct invt_smmu_config dc = {
-		.id = i, .cmdq_log2size = scn_queue_log2(s->p),
-		.sid_bits = s->p->smmu_2lvl ? 16 : SCN_SID_BITS,
-		.mem = &g->mem, .hooks = &g->hooks, .regs = invt_msmmu_regs(s->inst[i].hw),
-	};
-	struct invt_smmu *smmu = calloc(1, sizeof(*smmu));
-	int ret;
-
-	if (!smmu)
-		return snprintf(err, errlen, "out of memory"), -ENOMEM;
-	ret = invt_smmu_init(smmu, &s->ctx, &dc);
-	if (ret) {
-		free(smmu);
-		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
-	}
-	s->inst[i].drv = smmu;
-	s->inst[i].up = true;
-	return 0;
-}
-
-/* What the driver's Command queue went through: full, recoveries. */
-static void smmu_drv_stats(struct scn *s, unsigned int i)
-{
-	struct invt_smmu *smmu = s->inst[i].drv;
-	struct invt_scn_faults *f = &s->res->faults;
-
-	if (!smmu)
-		return;
-	/* Relaxed: the queue's counters are statistics. */
-	scn_count(&s->res->queue_full_waits,
-		  __atomic_load_n(&smmu->cmdq.stats.full_waits, __ATOMIC_RELAXED));
-	scn_count(&f->kind_recovered[INVT_HW_FAULT_ILL],
-		  __atomic_load_n(&smmu->cmdq.stats.ill, __ATOMIC_RELAXED));
-	scn_count(&f->kind_recovered[INVT_HW_FAULT_ATC_TIMEOUT],
-		  __atomic_load_n(&smmu->cmdq.stats.atc_inv_sync, __ATOMIC_RELAXED));
-}
-
-static uint64_t smmu_hw_faults(struct scn *s, unsigned int i, uint64_t *injected)
-{
-	struct invt_msmmu_stats st;
-
-	invt_msmmu_stats(s->inst[i].hw, &st);
-	memcpy(injected, st.faults, sizeof(st.faults));
-	return st.stalls_ended;
-}
-
-/* Instance @i's driver goes (its masters are gone); the modelled SMMU stays. */
-static int smmu_drv_down(struct scn *s, unsigned int i)
-{
-	int ret = invt_smmu_destroy(s->inst[i].drv);
-
-	if (ret)
-		return ret;
-	smmu_drv_stats(s, i);	/* its counters outlive the destroy, not the free */
-	free(s->inst[i].drv);
-	s->inst[i].drv = NULL;
-	s->inst[i].up = false;
-	return 0;
-}
-
-static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errlen)
+static struct invt_munit *smmu_create(struct scn *s, unsigned int i, void **hw, int *ret)
 {
 	const struct invt_scn_params *p = s->p;
-	struct smmu_glue *g = glue(s);
 	struct invt_msmmu_config mc = {
 		.id = i, .ril = p->ril, .ats = p->ats_percent > 0, .oas_bits = p->oas,
 		.ack_lag = SCN_ACK_LAG, .threaded = p->threaded,
@@ -162,151 +93,162 @@ static int smmu_inst_init(struct scn *s, unsigned int i, char *err, size_t errle
 		.atc_window = scn_atc_window, .window_arg = s, .cost_ns = p->cost_ns,
 		.trace = p->threaded ? NULL : glue_trace, .trace_arg = s,
 	};
-	struct invt_msmmu *hw;
-	int ret;
+	struct invt_msmmu *m;
+
+	*ret = invt_msmmu_create(&mc, s->mem, s->oracle, &m);
+	if (*ret)
+		return NULL;
+	*hw = m;
+	return &m->u;
+}
+
+static struct invt_munit *smmu_create_default(struct invt_mem *mem, struct invt_oracle *oracle,
+					      void **hw)
+{
+	struct invt_msmmu_config mc = { .iotlb_sets = 1, .iotlb_ways = 1, .cfg_entries = 1 };
+	struct invt_msmmu *m;
+
+	if (invt_msmmu_create(&mc, mem, oracle, &m))
+		return NULL;
+	*hw = m;
+	return &m->u;
+}
+
+static void smmu_destroy(void *hw)
+{
+	invt_msmmu_destroy(hw);
+}
+
+static void *smmu_regs(void *hw)
+{
+	return invt_msmmu_regs(hw);
+}
+
+static uint64_t smmu_hw_faults(void *hw, uint64_t *injected)
+{
+	struct invt_msmmu_stats st;
+
+	invt_msmmu_stats(hw, &st);
+	memcpy(injected, st.faults, sizeof(st.faults));
+	return st.stalls_ended;
+}
+
+static int smmu_drv_init(struct scn *s, unsigned int i, void *drv, void *regs)
+{
+	struct smmu_glue *g = glue(s);
+	/* What the SMMU supports (RIL, ATS, OAS, table formats) the driver probes. */
+	struct invt_smmu_config dc = {
+		.id = i, .cmdq_log2size = scn_queue_log2(s->p),
+		.sid_bits = s->p->smmu_2lvl ? 16 : SCN_SID_BITS, .regs = regs,
+	};
 
 	if (!g)
-		return snprintf(err, errlen, "out of memory"), -ENOMEM;
-	ret = invt_msmmu_create(&mc, s->mem, s->oracle, &hw);
-	if (ret)
-		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
-	s->inst[i].hw = hw;
-	ret = invt_msmmu_start(hw);
-	if (ret)
-		return snprintf(err, errlen, "instance %u: model: %s", i, strerror(-ret)), ret;
-	return smmu_drv_up(s, i, err, errlen);
-}
-
-static void smmu_inst_destroy(struct scn *s, unsigned int i)
-{
-	if (s->inst[i].up)
-		invt_smmu_destroy(s->inst[i].drv);
-	free(s->inst[i].drv);
-	invt_msmmu_destroy(s->inst[i].hw);
-	s->inst[i] = (struct scn_inst){ 0 };
-}
-
-static void smmu_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint64_t *by_op,
-			    uint64_t *errors)
-{
-	struct invt_msmmu_stats st;
-	unsigned int op;
-
-	invt_msmmu_stats(s->inst[i].hw, &st);
-	*consumed = st.consumed;
-	*errors = st.errors;
-	for (op = 0; by_op && op < 256; op++)
-		by_op[op] = st.by_op[op];
-}
-
-static void smmu_inst_events(struct scn *s, unsigned int i, struct invt_scn_result *res)
-{
-	struct invt_msmmu_stats st;
-
-	invt_msmmu_stats(s->inst[i].hw, &st);
-	res->xlate_s1 += st.xlate_s1;
-	res->xlate_s2 += st.xlate_s2;
-	res->bad_ste += st.c_bad_ste;
-	res->bad_cd += st.c_bad_cd;
-	res->illegal_cfg += st.illegal_ste + st.illegal_cd;
-	res->handshake_errors += st.handshake_errors;
-}
-
-static uint32_t smmu_cost_ns(struct scn *s, unsigned int i, unsigned int op)
-{
-	return invt_msmmu_cost_ns(s->inst[i].hw, (uint8_t)op);
-}
-
-static int smmu_domain_init(struct scn *s, struct scn_domain *d)
-{
-	struct invt_smmu_domain *sd = calloc(1, sizeof(*sd));
-	int ret;
-
-	if (!sd)
 		return -ENOMEM;
+	dc.mem = &g->mem;
+	dc.hooks = &g->hooks;
+	return invt_smmu_init(drv, &s->ctx, &dc);
+}
+
+static int smmu_drv_destroy(void *drv)
+{
+	return invt_smmu_destroy(drv);
+}
+
+/* What the driver's Command queue went through: full, recoveries. */
+static void smmu_drv_count(struct scn *s, void *drv)
+{
+	struct invt_smmu *smmu = drv;
+	struct invt_scn_faults *f = &s->res->faults;
+
+	/* Relaxed: the queue's counters are statistics. */
+	scn_count(&s->res->queue_full_waits,
+		  __atomic_load_n(&smmu->cmdq.stats.full_waits, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ILL],
+		  __atomic_load_n(&smmu->cmdq.stats.ill, __ATOMIC_RELAXED));
+	scn_count(&f->kind_recovered[INVT_HW_FAULT_ATC_TIMEOUT],
+		  __atomic_load_n(&smmu->cmdq.stats.atc_inv_sync, __ATOMIC_RELAXED));
+}
+
+static void smmu_events(const struct invt_munit_stats *st, struct invt_scn_result *res)
+{
+	res->xlate_s1 += st->xlate[INVT_MUNIT_S1];
+	res->xlate_s2 += st->xlate[INVT_MUNIT_S2];
+	res->bad_ste += st->events[MSMMU_EV_C_BAD_STE];
+	res->bad_cd += st->events[MSMMU_EV_C_BAD_CD];
+	res->illegal_cfg += st->events[MSMMU_EV_ILLEGAL_STE] + st->events[MSMMU_EV_ILLEGAL_CD];
+	res->handshake_errors += st->handshake_errors;
+}
+
+static int smmu_domain_init(struct scn *s, void *dom, bool s2, struct invt_pt_ops *ops,
+			    struct invt_domain **core, struct invt_pt **pt)
+{
+	struct invt_smmu_domain *sd = dom;
+
+	*core = &sd->dom;
+	*pt = &sd->pt;
 	/* Sized by the first SMMU's ID registers; every instance is alike. */
-	ret = invt_smmu_domain_init_for(sd, s->inst[0].drv, d->s2 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
-					&d->ops.ops);
-	if (ret) {
-		free(sd);
-		return ret;
-	}
-	d->drv = sd;
-	d->dom = &sd->dom;
-	d->pt = &sd->pt;
-	return 0;
+	return invt_smmu_domain_init_for(sd, s->inst[0].drv, s2 ? INVT_DOMAIN_S2 : INVT_DOMAIN_S1,
+					 ops);
 }
 
-static int smmu_domain_destroy(struct scn *s, struct scn_domain *d)
+static int smmu_domain_destroy(void *dom)
 {
-	int ret = invt_smmu_domain_destroy(d->drv);
-
-	if (!ret)
-		free(d->drv);
-	return ret;
+	return invt_smmu_domain_destroy(dom);
 }
 
-static int smmu_device_init(struct scn *s, struct scn_device *dv)
+static int smmu_master_init(struct scn *s, struct scn_device *dv, void *m, void *drv)
 {
-	struct invt_smmu_master *m = calloc(1, sizeof(*m));
-	struct invt_smmu_attach *a = calloc(1, sizeof(*a));
-	int ret = -ENOMEM;
-
-	if (!m || !a)
-		goto fail;
-	/* A re-plugged device is the one the SMMU had. */
-	ret = dv->hw_dev ? 0 : invt_msmmu_add_device(s->inst[dv->inst].hw, dv->sid,
-						      dv->ats ? SCN_ATC_ENTRIES : 0);
-	dv->hw_dev |= !ret;
-	if (!ret)
-		ret = invt_smmu_master_init(m, s->inst[dv->inst].drv, &dv->sid, 1, dv->nr_ssids,
-					    dv->ats);
-	if (ret)
-		goto fail;
-	dv->drv = m;
-	dv->tx = a;
-	return 0;
-fail:
-	free(m);
-	free(a);
-	return ret;
+	return invt_smmu_master_init(m, drv, &dv->sid, 1, dv->nr_ssids, dv->ats);
 }
 
-static int smmu_device_destroy(struct scn *s, struct scn_device *dv)
+static int smmu_master_destroy(void *m)
 {
-	int ret = invt_smmu_master_destroy(dv->drv);
-
-	if (!ret) {
-		free(dv->drv);
-		free(dv->tx);
-	}
-	return ret;
+	return invt_smmu_master_destroy(m);
 }
 
-static int smmu_prepare(struct scn *s, struct scn_device *dv, uint32_t ssid, struct scn_domain *d)
+static int smmu_prepare(void *tx, void *m, uint32_t ssid, void *dom)
 {
-	return invt_smmu_attach_prepare(dv->tx, dv->drv, ssid, d ? d->drv : NULL);
+	return invt_smmu_attach_prepare(tx, m, ssid, dom);
 }
 
-static int smmu_install(struct scn *s, struct scn_device *dv)
+static int smmu_install(void *tx)
 {
-	return invt_smmu_attach_install(dv->tx);
+	return invt_smmu_attach_install(tx);
 }
 
-static void smmu_commit(struct scn *s, struct scn_device *dv)
+static void smmu_commit(void *tx)
 {
-	invt_smmu_attach_commit(dv->tx);
+	invt_smmu_attach_commit(tx);
 }
 
-static void smmu_abort(struct scn *s, struct scn_device *dv)
+static void smmu_abort(void *tx)
 {
-	invt_smmu_attach_abort(dv->tx);
+	invt_smmu_attach_abort(tx);
 }
 
-static int smmu_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_t iova, bool write)
-{
-	return invt_msmmu_dma(s->inst[dv->inst].hw, dv->sid, ssid, iova, write);
-}
+static const struct scn_unit_ops smmu_unit = {
+	.create = smmu_create,
+	.destroy = smmu_destroy,
+	.create_default = smmu_create_default,
+	.regs = smmu_regs,
+	.hw_faults = smmu_hw_faults,
+	.drv_size = sizeof(struct invt_smmu),
+	.drv_init = smmu_drv_init,
+	.drv_destroy = smmu_drv_destroy,
+	.drv_count = smmu_drv_count,
+	.events = smmu_events,
+	.domain_size = sizeof(struct invt_smmu_domain),
+	.domain_init = smmu_domain_init,
+	.domain_destroy = smmu_domain_destroy,
+	.master_size = sizeof(struct invt_smmu_master),
+	.attach_size = sizeof(struct invt_smmu_attach),
+	.master_init = smmu_master_init,
+	.master_destroy = smmu_master_destroy,
+	.prepare = smmu_prepare,
+	.install = smmu_install,
+	.commit = smmu_commit,
+	.abort = smmu_abort,
+};
 
 static unsigned int smmu_op_index(const void *cmd)
 {
@@ -411,38 +353,16 @@ static void smmu_linux_count(const struct invt_invs *invs, const struct invt_ran
 	invt_smmu_plan_count(invs, r, cmds, waits);
 }
 
-/* The consumer's defaults, read from a consumer set up for the purpose. */
+/* The consumer's defaults, read from an instance set up for the purpose. */
 static void smmu_cost_defaults(uint32_t *cost)
 {
-	struct invt_smmu_regs regs = { 0 };
-	struct smmu_hw_queue_exec exec = { 0 };
-	struct smmu_hw_queue hq;
-
-	smmu_hw_queue_init(&hq, &regs, 0, &exec, SMMU_HW_QUEUE_INLINE);
-	memcpy(cost, hq.cost_ns, 256 * sizeof(*cost));
-	smmu_hw_queue_destroy(&hq);
+	scn_unit_cost_defaults(&smmu_unit, cost);
 }
 
 const struct scn_arch scn_arch_smmuv3 = {
 	.name = "smmuv3",
-	.inst_init = smmu_inst_init,
-	.inst_destroy = smmu_inst_destroy,
-	.drv_up = smmu_drv_up,
-	.drv_down = smmu_drv_down,
-	.drv_stats = smmu_drv_stats,
-	.hw_faults = smmu_hw_faults,
-	.inst_stats = smmu_inst_stats,
-	.inst_events = smmu_inst_events,
-	.cost_ns = smmu_cost_ns,
-	.domain_init = smmu_domain_init,
-	.domain_destroy = smmu_domain_destroy,
-	.device_init = smmu_device_init,
-	.device_destroy = smmu_device_destroy,
-	.prepare = smmu_prepare,
-	.install = smmu_install,
-	.commit = smmu_commit,
-	.abort = smmu_abort,
-	.dma = smmu_dma,
+	.unit = &smmu_unit,
+	SCN_UNIT_GLUE,
 	.plan_count = invt_smmu_plan_count,
 	.linux_count = smmu_linux_count,
 	.op_index = smmu_op_index,
