@@ -88,7 +88,7 @@ int mrv_cfg_fetch(struct invt_munit *u, uint32_t did, uint32_t pid, struct invt_
 	struct rv_hw_dc dc;
 	unsigned int s = INVT_MUNIT_S1;
 
-	u->cfg_fetches++;
+	u->n.cfg_fetches++;
 	/*
 	 * The ddtp the IOMMU acted on (its busy period over): a driver that
 	 * does not wait for busy may find its new directory not yet in use.

@@ -11,8 +11,9 @@
  * (src/arch/riscv/hw-exec.c).  IOTINVALs wait as the unit's pending
  * invalidations and are applied under the instance lock when their
  * IOFENCE.C completes (RISC-V IOMMU 1.0 §3.1.2: only the fence's completion
- * guarantees they took effect), so no translation sees half of one; IODIRs are applied at once under the
- * instance lock, ATS.INVALs under the target device's ATC lock only.
+ * guarantees they took effect), so no translation sees half of one;
+ * IODIRs are applied at once under the instance lock, ATS.INVALs under the
+ * target device's ATC lock only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ static int exec_ats_inval(struct invt_mrv *m, const struct rv_hw_exec *plan)
 	if (invt_munit_atc_inv(&m->u, plan->did, &plan->match[0]))
 		ret = RV_HW_QUEUE_TIMEOUT;
 	invt_cache_lock(m->u.iotlb);
-	m->u.by_op[RV_HW_ATS_INVAL]++;
+	m->u.n.by_op[RV_HW_ATS_INVAL]++;
 	invt_cache_unlock(m->u.iotlb);
 	/* Device activity while IOTINVALs before it may still be pending. */
 	invt_munit_atc_window(&m->u, plan->did, plan->pid, plan->match[0].start);
@@ -65,7 +66,7 @@ static int mrv_exec(void *arg, const struct rv_hw_cmd *cmd, uint64_t seq)
 	} else if (plan.kind == RV_HW_EXEC_DIR) {
 		invt_munit_cfg_invalidate_locked(&m->u, &plan.dir);
 	}
-	m->u.by_op[cmd->kind]++;
+	m->u.n.by_op[cmd->kind]++;
 	invt_cache_unlock(m->u.iotlb);
 	return 0;
 }
@@ -77,7 +78,7 @@ static void mrv_fence(void *arg, const struct rv_hw_cmd *cmd, uint64_t seq, bool
 	invt_cache_lock(m->u.iotlb);
 	invt_munit_complete_locked(&m->u, INVT_MUNIT_ALL_TYPES, seq);
 	if (!timed_out)
-		m->u.by_op[cmd->kind]++;
+		m->u.n.by_op[cmd->kind]++;
 	invt_cache_unlock(m->u.iotlb);
 }
 
@@ -98,25 +99,7 @@ static void *mrv_va(void *arg, uint64_t pa, size_t len)
 	return invt_mem_va(m->u.mem, pa);
 }
 
-static int mrv_queue_start(struct invt_munit *u)
-{
-	return rv_hw_queue_start(&mrv_of(u)->hq);
-}
-
-static void mrv_queue_stop(struct invt_munit *u)
-{
-	rv_hw_queue_stop(&mrv_of(u)->hq);
-}
-
-static void mrv_queue_destroy(struct invt_munit *u)
-{
-	rv_hw_queue_destroy(&mrv_of(u)->hq);
-}
-
-static uint64_t mrv_queue_clock(struct invt_munit *u)
-{
-	return rv_hw_queue_clock(&mrv_of(u)->hq);
-}
+INVT_MUNIT_QUEUE_OPS(mrv, struct invt_mrv, rv_hw_queue)
 
 static const struct invt_munit_ops mrv_ops = {
 	.cfg_fetch = mrv_cfg_fetch,
@@ -148,13 +131,9 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 	m->cfg = *cfg;
 	m->cfg.cost_ns = NULL;		/* copied into the consumer below */
 	up = (struct invt_munit_params){
-		.id = cfg->id, .seed = cfg->seed, .threaded = cfg->threaded, .ats = cfg->ats,
-		.cfg_entries = cfg->cfg_entries, .iotlb_sets = cfg->iotlb_sets,
-		.iotlb_ways = cfg->iotlb_ways, .atc_name = "atc",
+		INVT_MUNIT_PARAMS_OF(cfg), .atc_name = "atc",
 		.tag = cfg->iotlb_tag == INVT_MRV_TAG_DEVICE ? INVT_MUNIT_TAG_DEVICE :
 							      INVT_MUNIT_TAG_DOMAIN,
-		.atc_window = cfg->atc_window, .window_arg = cfg->window_arg,
-		.trace = cfg->trace, .trace_arg = cfg->trace_arg,
 	};
 	ret = invt_munit_init(&m->u, &up, &mrv_ops, mem, oracle);
 	if (ret) {
@@ -177,41 +156,18 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 	rv_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
-	m->u.cost_ns = m->hq.cost_ns;
-	m->u.nr_costs = RV_HW_NR_CMDS;
-	m->u.consumed = &m->hq.consumed;
-	m->u.errors = &m->hq.errors;
-	m->u.handshake_errors = &m->hq.handshake_errors;
+	invt_munit_set_queue(&m->u, m->hq.cost_ns, RV_HW_NR_CMDS, &m->hq.consumed, &m->hq.errors,
+			     &m->hq.handshake_errors);
 	*out = m;
 	return 0;
 }
 
-void invt_mrv_destroy(struct invt_mrv *m)
-{
-	if (!m)
-		return;
-	invt_munit_fini(&m->u);
-	free(m);
-}
+/* invt_mrv_destroy(), _iotlb(), _start(), _stop(), _dma(). */
+INVT_MUNIT_PUBLIC_API(mrv, struct invt_mrv)
 
 struct invt_riscv_regs *invt_mrv_regs(struct invt_mrv *m)
 {
 	return &m->regs;
-}
-
-struct invt_cache *invt_mrv_iotlb(struct invt_mrv *m)
-{
-	return m->u.iotlb;
-}
-
-int invt_mrv_start(struct invt_mrv *m)
-{
-	return invt_munit_start(&m->u);
-}
-
-void invt_mrv_stop(struct invt_mrv *m)
-{
-	invt_munit_stop(&m->u);
 }
 
 int invt_mrv_add_device(struct invt_mrv *m, uint32_t did, unsigned int atc_entries)
@@ -224,27 +180,15 @@ int invt_mrv_set_atc_timeout(struct invt_mrv *m, uint32_t did, bool on)
 	return invt_munit_set_atc_timeout(&m->u, did, on);
 }
 
-int invt_mrv_dma(struct invt_mrv *m, uint32_t did, uint32_t pid, uint64_t iova, bool write)
-{
-	return invt_munit_dma(&m->u, did, pid, iova, write);
-}
-
 void invt_mrv_stats(struct invt_mrv *m, struct invt_mrv_stats *st)
 {
 	struct invt_munit_stats us;
 
 	invt_munit_stats(&m->u, &us);
 	memset(st, 0, sizeof(*st));
-	memcpy(st->by_op, us.by_op, sizeof(st->by_op));
-	st->translations = us.translations;
-	st->walks = us.walks;
-	st->cfg_fetches = us.cfg_fetches;
-	st->consumed = us.consumed;
-	st->errors = us.errors;
+	INVT_MUNIT_STATS_COPY(st, &us);
 	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
 	st->handshake_errors = us.handshake_errors;
-	st->clock_ns = us.clock_ns;
-	st->iotlb = us.iotlb;
 }
 
 uint32_t invt_mrv_cost_ns(const struct invt_mrv *m, unsigned int op_index)

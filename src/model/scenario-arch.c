@@ -111,7 +111,7 @@ void scn_unit_inst_stats(struct scn *s, unsigned int i, uint64_t *consumed, uint
 	*consumed = st.consumed;
 	*errors = st.errors;
 	for (op = 0; by_op && op < 256; op++)
-		by_op[op] = st.by_op[op];
+		by_op[op] = st.n.by_op[op];
 }
 
 void scn_unit_inst_events(struct scn *s, unsigned int i, struct invt_scn_result *res)

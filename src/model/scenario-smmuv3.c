@@ -171,11 +171,11 @@ static void smmu_drv_count(struct scn *s, void *drv)
 
 static void smmu_events(const struct invt_munit_stats *st, struct invt_scn_result *res)
 {
-	res->xlate_s1 += st->xlate[INVT_MUNIT_S1];
-	res->xlate_s2 += st->xlate[INVT_MUNIT_S2];
-	res->bad_ste += st->events[MSMMU_EV_C_BAD_STE];
-	res->bad_cd += st->events[MSMMU_EV_C_BAD_CD];
-	res->illegal_cfg += st->events[MSMMU_EV_ILLEGAL_STE] + st->events[MSMMU_EV_ILLEGAL_CD];
+	res->xlate_s1 += st->n.xlate[INVT_MUNIT_S1];
+	res->xlate_s2 += st->n.xlate[INVT_MUNIT_S2];
+	res->bad_ste += st->n.events[MSMMU_EV_C_BAD_STE];
+	res->bad_cd += st->n.events[MSMMU_EV_C_BAD_CD];
+	res->illegal_cfg += st->n.events[MSMMU_EV_ILLEGAL_STE] + st->n.events[MSMMU_EV_ILLEGAL_CD];
 	res->handshake_errors += st->handshake_errors;
 }
 

@@ -77,9 +77,9 @@ static const struct invt_pt_fmt *stage_fmt(struct invt_msmmu *m, unsigned int st
 /* Record a C_BAD_STE (!@cd) or C_BAD_CD event.  Instance lock held. */
 static void record_bad(struct invt_msmmu *m, bool cd, enum smmu_hw_cfg_why why)
 {
-	m->u.events[cd ? MSMMU_EV_C_BAD_CD : MSMMU_EV_C_BAD_STE]++;
+	m->u.n.events[cd ? MSMMU_EV_C_BAD_CD : MSMMU_EV_C_BAD_STE]++;
 	if (why != SMMU_HW_CFG_WHY_V0)
-		m->u.events[cd ? MSMMU_EV_ILLEGAL_CD : MSMMU_EV_ILLEGAL_STE]++;
+		m->u.n.events[cd ? MSMMU_EV_ILLEGAL_CD : MSMMU_EV_ILLEGAL_STE]++;
 }
 
 bool msmmu_cfg_in_scope(const void *scope, const struct invt_munit_cfg *c)
@@ -159,7 +159,7 @@ int msmmu_cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct in
 	 */
 	if (!smmu_hw_queue_translating(&m->hq, &base, &bcfg))
 		return -EFAULT;		/* disabled since translate() looked */
-	u->cfg_fetches++;
+	u->n.cfg_fetches++;
 	/* C_BAD_STREAMID (out of range, L1STD Span) or F_STE_FETCH. */
 	if (smmu_hw_ste_locate(&m->idr, base, bcfg, sid, &l1, &ste_pa, NULL))
 		return -EFAULT;

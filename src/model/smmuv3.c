@@ -106,25 +106,7 @@ static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot
 	return SMMU_HW_CERROR_NONE;
 }
 
-static int msmmu_queue_start(struct invt_munit *u)
-{
-	return smmu_hw_queue_start(&msmmu_of(u)->hq);
-}
-
-static void msmmu_queue_stop(struct invt_munit *u)
-{
-	smmu_hw_queue_stop(&msmmu_of(u)->hq);
-}
-
-static void msmmu_queue_destroy(struct invt_munit *u)
-{
-	smmu_hw_queue_destroy(&msmmu_of(u)->hq);
-}
-
-static uint64_t msmmu_queue_clock(struct invt_munit *u)
-{
-	return smmu_hw_queue_clock(&msmmu_of(u)->hq);
-}
+INVT_MUNIT_QUEUE_OPS(msmmu, struct invt_msmmu, smmu_hw_queue)
 
 static const struct invt_munit_ops msmmu_ops = {
 	.cfg_fetch = msmmu_cfg_fetch,
@@ -159,11 +141,7 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	m->cfg = *cfg;
 	m->cfg.cost_ns = NULL;		/* copied into the consumer below */
 	up = (struct invt_munit_params){
-		.id = cfg->id, .seed = cfg->seed, .threaded = cfg->threaded, .ats = cfg->ats,
-		.cfg_entries = cfg->cfg_entries, .iotlb_sets = cfg->iotlb_sets,
-		.iotlb_ways = cfg->iotlb_ways, .tag = INVT_MUNIT_TAG_DOMAIN, .atc_name = "atc",
-		.atc_window = cfg->atc_window, .window_arg = cfg->window_arg,
-		.trace = cfg->trace, .trace_arg = cfg->trace_arg,
+		INVT_MUNIT_PARAMS_OF(cfg), .tag = INVT_MUNIT_TAG_DOMAIN, .atc_name = "atc",
 	};
 	ret = invt_munit_init(&m->u, &up, &msmmu_ops, mem, oracle);
 	if (ret) {
@@ -197,41 +175,18 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	smmu_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
-	m->u.cost_ns = m->hq.cost_ns;
-	m->u.nr_costs = SMMU_HW_QUEUE_NR_OPS;
-	m->u.consumed = &m->hq.consumed;
-	m->u.errors = &m->hq.errors;
-	m->u.handshake_errors = &m->hq.handshake_errors;
+	invt_munit_set_queue(&m->u, m->hq.cost_ns, SMMU_HW_QUEUE_NR_OPS, &m->hq.consumed,
+			     &m->hq.errors, &m->hq.handshake_errors);
 	*out = m;
 	return 0;
 }
 
-void invt_msmmu_destroy(struct invt_msmmu *m)
-{
-	if (!m)
-		return;
-	invt_munit_fini(&m->u);
-	free(m);
-}
+/* invt_msmmu_destroy(), _iotlb(), _start(), _stop(), _dma(). */
+INVT_MUNIT_PUBLIC_API(msmmu, struct invt_msmmu)
 
 struct invt_smmu_regs *invt_msmmu_regs(struct invt_msmmu *m)
 {
 	return &m->regs;
-}
-
-struct invt_cache *invt_msmmu_iotlb(struct invt_msmmu *m)
-{
-	return m->u.iotlb;
-}
-
-int invt_msmmu_start(struct invt_msmmu *m)
-{
-	return invt_munit_start(&m->u);
-}
-
-void invt_msmmu_stop(struct invt_msmmu *m)
-{
-	invt_munit_stop(&m->u);
 }
 
 int invt_msmmu_add_device(struct invt_msmmu *m, uint32_t sid, unsigned int atc_entries)
@@ -244,34 +199,22 @@ int invt_msmmu_set_atc_timeout(struct invt_msmmu *m, uint32_t sid, bool on)
 	return invt_munit_set_atc_timeout(&m->u, sid, on);
 }
 
-int invt_msmmu_dma(struct invt_msmmu *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)
-{
-	return invt_munit_dma(&m->u, sid, ssid, iova, write);
-}
-
 void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st)
 {
 	struct invt_munit_stats us;
 
 	invt_munit_stats(&m->u, &us);
 	memset(st, 0, sizeof(*st));
-	memcpy(st->by_op, us.by_op, sizeof(st->by_op));
-	st->translations = us.translations;
-	st->walks = us.walks;
-	st->cfg_fetches = us.cfg_fetches;
-	st->xlate_s1 = us.xlate[INVT_MUNIT_S1];
-	st->xlate_s2 = us.xlate[INVT_MUNIT_S2];
-	st->c_bad_ste = us.events[MSMMU_EV_C_BAD_STE];
-	st->c_bad_cd = us.events[MSMMU_EV_C_BAD_CD];
-	st->illegal_ste = us.events[MSMMU_EV_ILLEGAL_STE];
-	st->illegal_cd = us.events[MSMMU_EV_ILLEGAL_CD];
-	st->disabled_aborts = us.disabled_aborts;
-	st->handshake_errors = us.handshake_errors;
-	st->consumed = us.consumed;
-	st->errors = us.errors;
+	INVT_MUNIT_STATS_COPY(st, &us);
 	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
-	st->clock_ns = us.clock_ns;
-	st->iotlb = us.iotlb;
+	st->xlate_s1 = us.n.xlate[INVT_MUNIT_S1];
+	st->xlate_s2 = us.n.xlate[INVT_MUNIT_S2];
+	st->c_bad_ste = us.n.events[MSMMU_EV_C_BAD_STE];
+	st->c_bad_cd = us.n.events[MSMMU_EV_C_BAD_CD];
+	st->illegal_ste = us.n.events[MSMMU_EV_ILLEGAL_STE];
+	st->illegal_cd = us.n.events[MSMMU_EV_ILLEGAL_CD];
+	st->disabled_aborts = us.n.disabled_aborts;
+	st->handshake_errors = us.handshake_errors;
 }
 
 uint32_t invt_msmmu_cost_ns(const struct invt_msmmu *m, uint8_t op)

@@ -190,9 +190,9 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 
 	memset(xl, 0, sizeof(*xl));
 	invt_cache_lock(u->iotlb);
-	u->translations++;
+	u->n.translations++;
 	if (u->ops->enabled && !u->ops->enabled(u)) {
-		u->disabled_aborts++;
+		u->n.disabled_aborts++;
 		goto out;
 	}
 	if (cfg_get_locked(u, &use, &c, &xl->stale) || (ats && !c.ats))
@@ -221,12 +221,12 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 		if (invt_oracle_check_tlb(u->oracle, &use, &e) > 0)
 			xl->stale = true;
 		invt_mdev_xl_from_entry(xl, &e);
-		u->xlate[stage]++;
+		u->n.xlate[stage]++;
 		ret = 0;
 		goto out;
 	}
 	key.kinds = stage == INVT_MUNIT_S1 ? K(WALK_S1) : K(WALK_S2);
-	u->walks++;
+	u->n.walks++;
 	if (!invt_cache_lookup_locked(u->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(u->oracle, &use, &e) > 0)
 			xl->stale = true;
@@ -240,7 +240,7 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 		goto out;
 	}
 	fill_locked(u, &c, stage, &res, global, iova, from_walk ? &e : NULL, xl);
-	u->xlate[stage]++;
+	u->n.xlate[stage]++;
 out:
 	invt_cache_unlock(u->iotlb);
 	return ret;

@@ -106,7 +106,7 @@ void invt_munit_trace(struct invt_munit *u, const uint64_t *words, unsigned int 
 void invt_munit_account_locked(struct invt_munit *u, unsigned int op, const uint64_t *words,
 			       unsigned int outcome)
 {
-	u->by_op[op % INVT_MUNIT_NR_OPS]++;
+	u->n.by_op[op % INVT_MUNIT_NR_OPS]++;
 	invt_munit_trace(u, words, outcome);
 }
 
@@ -168,13 +168,7 @@ void invt_munit_stats(struct invt_munit *u, struct invt_munit_stats *st)
 	 * snapshot (it takes the same lock, not recursively).
 	 */
 	invt_cache_lock(u->iotlb);
-	memcpy(st->by_op, u->by_op, sizeof(st->by_op));
-	st->translations = u->translations;
-	st->walks = u->walks;
-	st->cfg_fetches = u->cfg_fetches;
-	memcpy(st->xlate, u->xlate, sizeof(st->xlate));
-	st->disabled_aborts = u->disabled_aborts;
-	memcpy(st->events, u->events, sizeof(st->events));
+	st->n = u->n;
 	invt_cache_unlock(u->iotlb);
 	if (u->handshake_errors)
 		st->handshake_errors = __atomic_load_n(u->handshake_errors, __ATOMIC_RELAXED);

@@ -140,6 +140,27 @@ struct invt_munit_pending {
 	uint64_t scope[INVT_MUNIT_SCOPE_WORDS];
 };
 
+/**
+ * struct invt_munit_counters - what a unit counts under its lock.
+ * @by_op: commands executed per op index.
+ * @translations: translation requests.
+ * @walks: page-table walks started.
+ * @cfg_fetches: configuration fetches.
+ * @xlate: successful translations through stage 1 [0] and 2 [1] (the first
+ *	stage that translates; nested ones count as stage 1).
+ * @disabled_aborts: requests aborted while translation was disabled.
+ * @events: the arch's event counters.
+ */
+struct invt_munit_counters {
+	uint64_t by_op[INVT_MUNIT_NR_OPS];
+	uint64_t translations;
+	uint64_t walks;
+	uint64_t cfg_fetches;
+	uint64_t xlate[INVT_MUNIT_NR_STAGES];
+	uint64_t disabled_aborts;
+	uint64_t events[INVT_MUNIT_NR_EVENTS];
+};
+
 struct invt_munit;
 
 /**
@@ -148,12 +169,12 @@ struct invt_munit;
  *	memory, as the hardware does on a configuration cache miss; fill
  *	@c's arch fields, stages, tags, formats and roots (@c is zeroed; the
  *	unit sets @sid, @ssid, @domain, @stamp and @valid).  Count
- *	@u->cfg_fetches when the fetch starts.  Unit lock held.  Return: 0
+ *	@u->n.cfg_fetches when the fetch starts.  Unit lock held.  Return: 0
  *	or -EFAULT (not cached).
  * @cfg_in_scope: whether the cached @c falls in the arch's configuration
  *	invalidation @scope.
  * @enabled: optional: translation is enabled (else every request aborts,
- *	counted in @u->disabled_aborts).  Unit lock held.
+ *	counted in @u->n.disabled_aborts).  Unit lock held.
  * @leaf: the hardware's own checks of the walk's leaf at @stage of @c: 0,
  *	with @res->prot what the leaf allows and *@global whether it matches
  *	every tag_s1, or -EFAULT (a fault: nothing is cached).
@@ -211,6 +232,17 @@ struct invt_munit_params {
 	void *trace_arg;
 };
 
+/*
+ * The parameters every arch's configuration names alike (@c: a struct
+ * invt_msmmu_config, invt_mvtd_config or invt_mrv_config), as designated
+ * initialisers of struct invt_munit_params.
+ */
+#define INVT_MUNIT_PARAMS_OF(c)							\
+	.id = (c)->id, .seed = (c)->seed, .threaded = (c)->threaded, .ats = (c)->ats,	\
+	.cfg_entries = (c)->cfg_entries, .iotlb_sets = (c)->iotlb_sets,		\
+	.iotlb_ways = (c)->iotlb_ways, .atc_window = (c)->atc_window,		\
+	.window_arg = (c)->window_arg, .trace = (c)->trace, .trace_arg = (c)->trace_arg
+
 /**
  * struct invt_munit - the arch-neutral part of a modelled unit, embedded in
  * the arch's instance (invt_munit_arch() finds it back).
@@ -222,14 +254,7 @@ struct invt_munit_params {
  * @iotlb: IOTLB and walk cache; its lock is the unit lock.
  * @cfgc: configuration cache, @p.cfg_entries slots (unit lock).
  * @cfg_rng: the configuration cache's victim generator (unit lock).
- * @translations: translation requests (unit lock).
- * @walks: page-table walks started (unit lock).
- * @cfg_fetches: configuration fetches (unit lock).
- * @xlate: successful translations through stage 1 [0] and 2 [1] (unit lock).
- * @disabled_aborts: requests aborted while translation was disabled (unit
- *	lock).
- * @events: the arch's event counters (unit lock).
- * @by_op: commands executed per op index (unit lock).
+ * @n: the unit's counters (unit lock).
  * @cost_ns: the consumer's cost table (set before it first ran).
  * @nr_costs: entries of @cost_ns.
  * @consumed: the consumer's count of commands consumed (atomic).
@@ -251,13 +276,7 @@ struct invt_munit {
 
 	struct invt_munit_cfg *cfgc;
 	uint64_t cfg_rng;
-	uint64_t translations;
-	uint64_t walks;
-	uint64_t cfg_fetches;
-	uint64_t xlate[INVT_MUNIT_NR_STAGES];
-	uint64_t disabled_aborts;
-	uint64_t events[INVT_MUNIT_NR_EVENTS];
-	uint64_t by_op[INVT_MUNIT_NR_OPS];
+	struct invt_munit_counters n;
 
 	const uint32_t *cost_ns;
 	unsigned int nr_costs;
@@ -277,13 +296,7 @@ struct invt_munit {
 
 /**
  * struct invt_munit_stats - the unit's counters, one snapshot.
- * @by_op: commands executed per op index.
- * @translations: translation requests.
- * @walks: walks started.
- * @cfg_fetches: configuration fetches.
- * @xlate: successful translations through stage 1 [0] and 2 [1].
- * @disabled_aborts: requests aborted while translation was disabled.
- * @events: the arch's event counters.
+ * @n: the unit's own.
  * @consumed: commands consumed.
  * @errors: command errors.
  * @handshake_errors: forbidden register writes (0 where not counted).
@@ -291,19 +304,29 @@ struct invt_munit {
  * @iotlb: the IOTLB's own statistics.
  */
 struct invt_munit_stats {
-	uint64_t by_op[INVT_MUNIT_NR_OPS];
-	uint64_t translations;
-	uint64_t walks;
-	uint64_t cfg_fetches;
-	uint64_t xlate[INVT_MUNIT_NR_STAGES];
-	uint64_t disabled_aborts;
-	uint64_t events[INVT_MUNIT_NR_EVENTS];
+	struct invt_munit_counters n;
 	uint64_t consumed;
 	uint64_t errors;
 	uint64_t handshake_errors;
 	uint64_t clock_ns;
 	struct invt_cache_stats iotlb;
 };
+
+/*
+ * Copy what every arch's public stats name alike from @us (a struct
+ * invt_munit_stats) into @st (struct invt_msmmu_stats, ...).
+ */
+#define INVT_MUNIT_STATS_COPY(st, us)						\
+	do {									\
+		memcpy((st)->by_op, (us)->n.by_op, sizeof((st)->by_op));	\
+		(st)->translations = (us)->n.translations;			\
+		(st)->walks = (us)->n.walks;					\
+		(st)->cfg_fetches = (us)->n.cfg_fetches;			\
+		(st)->consumed = (us)->consumed;				\
+		(st)->errors = (us)->errors;					\
+		(st)->clock_ns = (us)->clock_ns;				\
+		(st)->iotlb = (us)->iotlb;					\
+	} while (0)
 
 /* splitmix64 finaliser: seeds and victim choices. */
 static inline uint64_t invt_munit_mix(uint64_t z)
@@ -333,6 +356,27 @@ static inline uint64_t invt_munit_mix(uint64_t z)
 int invt_munit_init(struct invt_munit *u, const struct invt_munit_params *p,
 		    const struct invt_munit_ops *ops, struct invt_mem *mem,
 		    struct invt_oracle *oracle);
+
+/**
+ * invt_munit_set_queue() - point the unit at its consumer's cost table and
+ * counters (after the arch set up its queue).
+ * @u: the unit.
+ * @cost_ns: the consumer's cost table, @nr_costs entries.
+ * @nr_costs: its size.
+ * @consumed: the consumer's commands consumed (atomic).
+ * @errors: its command errors (atomic).
+ * @handshake_errors: its forbidden register writes (atomic), or NULL.
+ */
+static inline void invt_munit_set_queue(struct invt_munit *u, const uint32_t *cost_ns,
+					unsigned int nr_costs, const uint64_t *consumed,
+					const uint64_t *errors, const uint64_t *handshake_errors)
+{
+	u->cost_ns = cost_ns;
+	u->nr_costs = nr_costs;
+	u->consumed = consumed;
+	u->errors = errors;
+	u->handshake_errors = handshake_errors;
+}
 
 /**
  * invt_munit_fini() - stop and release the queue (@u->ops->queue_destroy),
@@ -424,5 +468,61 @@ unsigned int invt_munit_cfg_invalidate_locked(struct invt_munit *u, const void *
  * Return: 0, -EFAULT (faulted), -ENODEV (no such device).
  */
 int invt_munit_dma(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t iova, bool write);
+
+/*
+ * INVT_MUNIT_QUEUE_OPS() - the queue operations of an arch whose instance
+ * (struct @type, the unit as member u) has its consumer as member hq with
+ * @hqp_start(), @hqp_stop(), @hqp_destroy() and @hqp_clock(): defines
+ * static @pfx_queue_start, _stop, _destroy and _clock for its
+ * struct invt_munit_ops.
+ */
+#define INVT_MUNIT_QUEUE_OPS(pfx, type, hqp)					\
+static int pfx##_queue_start(struct invt_munit *u)				\
+{										\
+	return hqp##_start(&invt_munit_arch(u, type, u)->hq);			\
+}										\
+static void pfx##_queue_stop(struct invt_munit *u)				\
+{										\
+	hqp##_stop(&invt_munit_arch(u, type, u)->hq);				\
+}										\
+static void pfx##_queue_destroy(struct invt_munit *u)				\
+{										\
+	hqp##_destroy(&invt_munit_arch(u, type, u)->hq);			\
+}										\
+static uint64_t pfx##_queue_clock(struct invt_munit *u)			\
+{										\
+	return hqp##_clock(&invt_munit_arch(u, type, u)->hq);			\
+}
+
+/*
+ * INVT_MUNIT_PUBLIC_API() - the public functions every modelled unit has
+ * the same way, for struct @type (the unit as member u, allocated with
+ * malloc): invt_@pfx_destroy(), _iotlb(), _start(), _stop() and _dma(),
+ * as <invtrack/model-ARCH.h> declares them.
+ */
+#define INVT_MUNIT_PUBLIC_API(pfx, type)					\
+void invt_##pfx##_destroy(type *m)						\
+{										\
+	if (!m)									\
+		return;								\
+	invt_munit_fini(&m->u);							\
+	free(m);								\
+}										\
+struct invt_cache *invt_##pfx##_iotlb(type *m)					\
+{										\
+	return m->u.iotlb;							\
+}										\
+int invt_##pfx##_start(type *m)							\
+{										\
+	return invt_munit_start(&m->u);						\
+}										\
+void invt_##pfx##_stop(type *m)							\
+{										\
+	invt_munit_stop(&m->u);							\
+}										\
+int invt_##pfx##_dma(type *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)	\
+{										\
+	return invt_munit_dma(&m->u, sid, ssid, iova, write);			\
+}
 
 #endif /* INVT_MODEL_UNIT_H */

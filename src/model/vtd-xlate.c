@@ -109,7 +109,7 @@ int mvtd_cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct inv
 	struct vtd_hw_pasid pe;
 	struct vtd_hw_ctx ctx;
 
-	u->cfg_fetches++;
+	u->n.cfg_fetches++;
 	/*
 	 * Acquire: pairs with the consumer's release store of the root it
 	 * latched at SRTP, itself after the driver's release of the GCMD write

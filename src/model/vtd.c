@@ -135,25 +135,7 @@ static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4
 	return VTD_HW_EXEC_OK;
 }
 
-static int mvtd_queue_start(struct invt_munit *u)
-{
-	return vtd_hw_queue_start(&mvtd_of(u)->hq);
-}
-
-static void mvtd_queue_stop(struct invt_munit *u)
-{
-	vtd_hw_queue_stop(&mvtd_of(u)->hq);
-}
-
-static void mvtd_queue_destroy(struct invt_munit *u)
-{
-	vtd_hw_queue_destroy(&mvtd_of(u)->hq);
-}
-
-static uint64_t mvtd_queue_clock(struct invt_munit *u)
-{
-	return vtd_hw_queue_clock(&mvtd_of(u)->hq);
-}
+INVT_MUNIT_QUEUE_OPS(mvtd, struct invt_mvtd, vtd_hw_queue)
 
 static const struct invt_munit_ops mvtd_ops = {
 	.cfg_fetch = mvtd_cfg_fetch,
@@ -212,13 +194,9 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 	m->cfg = *cfg;
 	m->cfg.cost_ns = NULL;		/* copied into the consumer below */
 	up = (struct invt_munit_params){
-		.id = cfg->id, .seed = cfg->seed, .threaded = cfg->threaded, .ats = cfg->ats,
-		.cfg_entries = cfg->cfg_entries, .iotlb_sets = cfg->iotlb_sets,
-		.iotlb_ways = cfg->iotlb_ways, .atc_name = "devtlb",
+		INVT_MUNIT_PARAMS_OF(cfg), .atc_name = "devtlb",
 		.tag = cfg->iotlb_tag == INVT_MVTD_TAG_SID ? INVT_MUNIT_TAG_SID :
 							    INVT_MUNIT_TAG_DOMAIN,
-		.atc_window = cfg->atc_window, .window_arg = cfg->window_arg,
-		.trace = cfg->trace, .trace_arg = cfg->trace_arg,
 	};
 	ret = invt_munit_init(&m->u, &up, &mvtd_ops, mem, oracle);
 	if (ret) {
@@ -238,40 +216,18 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 	vtd_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	m->hq.global_cmd = true;
 	m->hq.gsts_lag = cfg->gsts_lag ? cfg->gsts_lag : 2;
-	m->u.cost_ns = m->hq.cost_ns;
-	m->u.nr_costs = VTD_HW_NR_OPS;
-	m->u.consumed = &m->hq.consumed;
-	m->u.errors = &m->hq.errors;
+	invt_munit_set_queue(&m->u, m->hq.cost_ns, VTD_HW_NR_OPS, &m->hq.consumed, &m->hq.errors,
+			     NULL);
 	*out = m;
 	return 0;
 }
 
-void invt_mvtd_destroy(struct invt_mvtd *m)
-{
-	if (!m)
-		return;
-	invt_munit_fini(&m->u);
-	free(m);
-}
+/* invt_mvtd_destroy(), _iotlb(), _start(), _stop(), _dma(). */
+INVT_MUNIT_PUBLIC_API(mvtd, struct invt_mvtd)
 
 struct invt_vtd_regs *invt_mvtd_regs(struct invt_mvtd *m)
 {
 	return &m->regs;
-}
-
-struct invt_cache *invt_mvtd_iotlb(struct invt_mvtd *m)
-{
-	return m->u.iotlb;
-}
-
-int invt_mvtd_start(struct invt_mvtd *m)
-{
-	return invt_munit_start(&m->u);
-}
-
-void invt_mvtd_stop(struct invt_mvtd *m)
-{
-	invt_munit_stop(&m->u);
 }
 
 int invt_mvtd_add_device(struct invt_mvtd *m, uint32_t id, unsigned int atc_entries)
@@ -286,26 +242,14 @@ int invt_mvtd_set_devtlb_timeout(struct invt_mvtd *m, uint32_t id, bool on)
 	return invt_munit_set_atc_timeout(&m->u, id, on);
 }
 
-int invt_mvtd_dma(struct invt_mvtd *m, uint32_t id, uint32_t ssid, uint64_t iova, bool write)
-{
-	return invt_munit_dma(&m->u, id, ssid, iova, write);
-}
-
 void invt_mvtd_stats(struct invt_mvtd *m, struct invt_mvtd_stats *st)
 {
 	struct invt_munit_stats us;
 
 	invt_munit_stats(&m->u, &us);
 	memset(st, 0, sizeof(*st));
-	memcpy(st->by_op, us.by_op, sizeof(st->by_op));
-	st->translations = us.translations;
-	st->walks = us.walks;
-	st->cfg_fetches = us.cfg_fetches;
-	st->consumed = us.consumed;
-	st->errors = us.errors;
+	INVT_MUNIT_STATS_COPY(st, &us);
 	st->stalls_ended = invt_hw_faults_read(&m->hq.faults, st->faults);
-	st->clock_ns = us.clock_ns;
-	st->iotlb = us.iotlb;
 }
 
 uint32_t invt_mvtd_cost_ns(const struct invt_mvtd *m, unsigned int op_index)
