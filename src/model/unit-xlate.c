@@ -49,13 +49,23 @@ static unsigned int first_stage(const struct invt_munit_cfg *c)
 	return c->stages & INVT_MUNIT_STAGE(INVT_MUNIT_S1) ? INVT_MUNIT_S1 : INVT_MUNIT_S2;
 }
 
+/* The owner domain of the table frame at @pa, or INVT_MEM_NO_DOMAIN. */
+static uint32_t frame_domain(struct invt_munit *u, uint64_t pa)
+{
+	struct invt_frame_info info;
+
+	if (!invt_mem_info(u->mem, pa, &info) && info.state == INVT_FRAME_TABLE)
+		return info.domain;
+	return INVT_MEM_NO_DOMAIN;
+}
+
 /*
  * Fetch and resolve the configuration of (sid, ssid), as the unit does on a
  * configuration cache miss.  Return: 0 or -EFAULT.
  */
 static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct invt_munit_cfg *c)
 {
-	struct invt_frame_info info;
+	struct invt_pt_walk res;
 
 	memset(c, 0, sizeof(*c));
 	c->ia_bits = 64;
@@ -64,10 +74,16 @@ static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct i
 		return -EFAULT;
 	c->sid = sid;
 	c->ssid = ssid;
-	c->domain = INVT_MEM_NO_DOMAIN;
-	if (!invt_mem_info(u->mem, c->root[first_stage(c)], &info) &&
-	    info.state == INVT_FRAME_TABLE)
-		c->domain = info.domain;
+	c->domain = frame_domain(u, c->root[first_stage(c)]);
+	c->domain_s2 = INVT_MEM_NO_DOMAIN;
+	if (invt_munit_nested(c)) {
+		/* The stage-1 root is an IPA: its owner is the frame it maps to. */
+		c->domain_s2 = frame_domain(u, c->root[INVT_MUNIT_S2]);
+		c->domain = INVT_MEM_NO_DOMAIN;
+		if (!invt_pt_hw_walk(c->fmt[INVT_MUNIT_S2], &u->ptops.ops, c->root[INVT_MUNIT_S2],
+				     c->root[INVT_MUNIT_S1], &res))
+			c->domain = frame_domain(u, res.oa);
+	}
 	/*
 	 * Stamped after the reads: a configuration read before a change began
 	 * always carries an older stamp than the change's, so the oracle never
@@ -126,24 +142,13 @@ static void fill_locked(struct invt_munit *u, const struct invt_munit_cfg *c, un
 	uint64_t table = res->tables[res->nr_tables - 1], stamp;
 
 	stamp = invt_oracle_stamp(u->oracle);
-	memset(&e, 0, sizeof(e));
-	e.kind = stage == INVT_MUNIT_S1 ? INVT_CACHE_S1 : INVT_CACHE_S2;
+	invt_munit_entry(u, c, stage == INVT_MUNIT_S1 ? INVT_CACHE_S1 : INVT_CACHE_S2, &e);
 	e.global = global;
 	e.shift = (uint8_t)__builtin_ctzll(res->size);
 	e.level = (uint8_t)lvl;
 	e.prot = (uint8_t)res->prot;
-	e.tag_s2 = c->tag_s2;
-	e.tag_s1 = c->tag_s1;
-	e.sid = INVT_CACHE_ID_NONE;
-	e.ssid = INVT_CACHE_ID_NONE;
-	if (u->p.tag != INVT_MUNIT_TAG_DOMAIN)
-		e.sid = c->sid;
-	if (u->p.tag == INVT_MUNIT_TAG_DEVICE)
-		e.ssid = c->ssid;
 	e.iova = iova & ~(res->size - 1);
 	e.pa = res->oa & ~(res->size - 1);
-	e.domain = c->domain;
-	e.domain_s2 = INVT_MEM_NO_DOMAIN;
 	invt_mem_ref(u->mem, e.pa, &e.leaf);
 	e.fill_time = stamp;
 	invt_cache_insert_locked(u->iotlb, &e, NULL);
@@ -166,6 +171,25 @@ static void fill_locked(struct invt_munit *u, const struct invt_munit_cfg *c, un
 	memset(&e.leaf, 0, sizeof(e.leaf));
 	invt_mem_ref(u->mem, table, &e.table);
 	invt_cache_insert_locked(u->iotlb, &e, NULL);
+}
+
+/* A nested translation (unit-nest.c) as the device receives it. */
+static int nested_locked(struct invt_munit *u, const struct invt_munit_cfg *c,
+			 struct invt_oracle_use *use, uint64_t iova, struct invt_mdev_xl *xl)
+{
+	struct invt_munit_walk w;
+	int ret = invt_munit_nested_locked(u, c, use, iova, &w);
+
+	xl->stale = xl->stale || w.stale;
+	if (ret)
+		return ret;
+	xl->base = w.pa & ~((UINT64_C(1) << w.shift) - 1);
+	xl->shift = w.shift;
+	xl->prot = w.prot;
+	xl->domain = c->domain;
+	invt_mem_ref(u->mem, xl->base, &xl->leaf);
+	u->n.xlate[INVT_MUNIT_S1]++;
+	return 0;
 }
 
 /*
@@ -199,24 +223,12 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 		goto out;
 	if (c.ia_bits < 64 && (iova >> c.ia_bits))
 		goto out;		/* beyond the input size: translation fault */
-	stage = first_stage(&c);
-	key = (struct invt_cache_key){
-		.kinds = stage == INVT_MUNIT_S1 ? K(S1) : K(S2),
-		.tag_s2 = c.tag_s2, .tag_s1 = c.tag_s1,
-		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
-		.iova = iova,
-	};
-	if (u->p.tag == INVT_MUNIT_TAG_SID) {
-		/* Looked up by (source-id, PASID, page): the DID is not asked. */
-		key.tag_s2 = INVT_CACHE_ID_ANY;
-		key.sid = sid;
-	} else if (u->p.tag == INVT_MUNIT_TAG_DEVICE) {
-		/* Looked up by (device_id, process_id, page): no tag is asked. */
-		key.tag_s2 = INVT_CACHE_ID_ANY;
-		key.tag_s1 = INVT_CACHE_ID_ANY;
-		key.sid = sid;
-		key.ssid = ssid;
+	if (invt_munit_nested(&c)) {
+		ret = nested_locked(u, &c, &use, iova, xl);
+		goto out;
 	}
+	stage = first_stage(&c);
+	invt_munit_key(u, &c, stage == INVT_MUNIT_S1 ? K(S1) : K(S2), iova, &key);
 	if (!invt_cache_lookup_locked(u->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(u->oracle, &use, &e) > 0)
 			xl->stale = true;

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <invtrack/model/cache.h>
 #include <invtrack/model/mem.h>
@@ -98,12 +99,19 @@ enum invt_munit_tag {
  * @tag_s1: the stage-1 tag (ASID, PASID, PSCID), else INVT_CACHE_ID_NONE.
  * @fmt: per stage, the table format walked (NULL when it does not translate).
  * @root: per stage, the root table (stage 2: the first of its pages).
- * @domain: owner domain of the first translating stage's root table frame,
- *	or INVT_MEM_NO_DOMAIN.
+ * @domain: owner domain of the first translating stage's root table frame
+ *	(nested: of the frame stage 2 maps the stage-1 root to), or
+ *	INVT_MEM_NO_DOMAIN.
+ * @domain_s2: nested: owner domain of the stage-2 root table frame, else
+ *	INVT_MEM_NO_DOMAIN.
  * @stamp: the oracle's stamp when it was fetched.
  *
- * Nesting (both stages) is what the per-stage arrays are for: a stage-1
- * table access is then itself translated by stage 2.
+ * Nested (both stages translate, unit-nest.c): @root[INVT_MUNIT_S1] and
+ * every stage-1 table address are IPAs, each stage-1 table access is
+ * itself translated by stage 2; the IOTLB then holds stage-2 leaves tagged
+ * (@tag_s2, NONE) and combined (INVT_CACHE_NESTED) leaves tagged (@tag_s2,
+ * @tag_s1), the walk cache stage-1 entries (IPA of the next table, both
+ * tags) and stage-2 entries (@tag_s2).
  */
 struct invt_munit_cfg {
 	bool valid;
@@ -121,7 +129,51 @@ struct invt_munit_cfg {
 	const struct invt_pt_fmt *fmt[INVT_MUNIT_NR_STAGES];
 	uint64_t root[INVT_MUNIT_NR_STAGES];
 	uint32_t domain;
+	uint32_t domain_s2;
 	uint64_t stamp;
+};
+
+/* Both stages translate: a nested configuration. */
+static inline bool invt_munit_nested(const struct invt_munit_cfg *c)
+{
+	return c->stages == (INVT_MUNIT_STAGE(INVT_MUNIT_S1) | INVT_MUNIT_STAGE(INVT_MUNIT_S2));
+}
+
+/**
+ * enum invt_munit_fault - where a translation stopped.
+ * @INVT_MUNIT_FAULT_NONE: it translated.
+ * @INVT_MUNIT_FAULT_S1: the (stage-1, or only) walk or its leaf faulted.
+ * @INVT_MUNIT_FAULT_S2: stage 2 of the output address faulted.
+ * @INVT_MUNIT_FAULT_S2_TABLE: stage 2 of a stage-1 table access faulted
+ *	(the stage-1 walk read no entry of that table).
+ */
+enum invt_munit_fault {
+	INVT_MUNIT_FAULT_NONE,
+	INVT_MUNIT_FAULT_S1,
+	INVT_MUNIT_FAULT_S2,
+	INVT_MUNIT_FAULT_S2_TABLE,
+};
+
+/**
+ * struct invt_munit_walk - what a two-stage translation gave.
+ * @fault: enum invt_munit_fault.
+ * @fault_ipa: with a stage-2 fault, the IPA whose translation faulted.
+ * @pa: the output address of the input address (exact, not aligned).
+ * @shift: log2 of the span translated alike (the smaller of the stages').
+ * @prot: INVT_PT_* the stages allow together.
+ * @global: the stage-1 leaf matches every tag_s1.
+ * @hit: it came from a combined IOTLB entry (no walk).
+ * @stale: the oracle recorded a violation on the way.
+ */
+struct invt_munit_walk {
+	enum invt_munit_fault fault;
+	uint64_t fault_ipa;
+	uint64_t pa;
+	unsigned int shift;
+	unsigned int prot;
+	bool global;
+	bool hit;
+	bool stale;
 };
 
 /**
@@ -294,6 +346,53 @@ struct invt_munit {
 #define invt_munit_arch(u, type, member) \
 	((type *)((char *)(u) - offsetof(type, member)))
 
+/*
+ * The IOTLB key of @kinds for @c's translations of @iova, as the unit's
+ * enum invt_munit_tag looks them up.
+ */
+static inline void invt_munit_key(const struct invt_munit *u, const struct invt_munit_cfg *c,
+				  uint32_t kinds, uint64_t iova, struct invt_cache_key *key)
+{
+	*key = (struct invt_cache_key){
+		.kinds = kinds,
+		.tag_s2 = c->tag_s2, .tag_s1 = c->tag_s1,
+		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE,
+		.iova = iova,
+	};
+	if (u->p.tag == INVT_MUNIT_TAG_SID) {
+		/* Looked up by (source-id, PASID, page): the DID is not asked. */
+		key->tag_s2 = INVT_CACHE_ID_ANY;
+		key->sid = c->sid;
+	} else if (u->p.tag == INVT_MUNIT_TAG_DEVICE) {
+		/* Looked up by (device_id, process_id, page): no tag is asked. */
+		key->tag_s2 = INVT_CACHE_ID_ANY;
+		key->tag_s1 = INVT_CACHE_ID_ANY;
+		key->sid = c->sid;
+		key->ssid = c->ssid;
+	}
+}
+
+/*
+ * An IOTLB entry of @kind for @c (zeroed, then tags, requester and
+ * domains as the unit tags its entries); the caller sets the rest.
+ */
+static inline void invt_munit_entry(const struct invt_munit *u, const struct invt_munit_cfg *c,
+				    enum invt_cache_kind kind, struct invt_cache_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = (uint8_t)kind;
+	e->tag_s2 = c->tag_s2;
+	e->tag_s1 = c->tag_s1;
+	e->sid = INVT_CACHE_ID_NONE;
+	e->ssid = INVT_CACHE_ID_NONE;
+	if (u->p.tag != INVT_MUNIT_TAG_DOMAIN)
+		e->sid = c->sid;
+	if (u->p.tag == INVT_MUNIT_TAG_DEVICE)
+		e->ssid = c->ssid;
+	e->domain = c->domain;
+	e->domain_s2 = INVT_MEM_NO_DOMAIN;
+}
+
 /**
  * struct invt_munit_stats - the unit's counters, one snapshot.
  * @n: the unit's own.
@@ -456,6 +555,39 @@ void invt_munit_complete_locked(struct invt_munit *u, uint32_t types, uint64_t s
  * Return: how many were removed.
  */
 unsigned int invt_munit_cfg_invalidate_locked(struct invt_munit *u, const void *scope);
+
+/**
+ * invt_munit_nested_locked() - a two-stage translation of @iova under @c
+ *	(unit-nest.c): the combined IOTLB entry, or the stage-1 walk (from
+ *	the walk cache or the root) with every table access translated by
+ *	stage 2 (its IOTLB leaves, walk cache or walk), then stage 2 of the
+ *	output; what was walked is filled in.  Unit lock held.
+ * @u: the unit.
+ * @c: a nested configuration (invt_munit_nested()).
+ * @use: the oracle's use (stage-1 side: @use->cfg_domain = @c->domain).
+ * @iova: the input address (below 2^@c->ia_bits).
+ * @w: out.
+ *
+ * Return: 0, or -EFAULT with @w->fault saying where.
+ */
+int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *c,
+			     struct invt_oracle_use *use, uint64_t iova, struct invt_munit_walk *w);
+
+/**
+ * invt_munit_walk_nested() - a two-stage translation of @iova through the
+ *	unit's caches, for a nested configuration given by its roots and tags
+ *	rather than fetched (tests; the arch fetches nested configurations
+ *	once their drivers write them).  Takes the unit lock.
+ * @u: the unit.
+ * @c: the configuration: @c->stages both, formats, roots (stage 1 an
+ *	IPA), tags, @c->sid / @c->ssid the requester the oracle is told of.
+ * @iova: the input address.
+ * @w: out.
+ *
+ * Return: 0, or -EFAULT with @w->fault saying where.
+ */
+int invt_munit_walk_nested(struct invt_munit *u, const struct invt_munit_cfg *c, uint64_t iova,
+			   struct invt_munit_walk *w);
 
 /**
  * invt_munit_dma() - one device access through the unit.

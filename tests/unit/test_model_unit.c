@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_model_unit.c - the arch-neutral modelled unit (src/model/unit.h):
+ * two-stage walks.  A unit with a test arch's ops walks ARM 4K tables: the
+ * stage-1 tables live at IPAs (PA + TEST_IPA_OFF, mapped by stage 2), so a
+ * walk that skipped stage 2 for a table access would read nothing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <invtrack/model/cache.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
+#include <invtrack/pt.h>
+
+#include "../../src/model/unit.h"
+
+#define TEST_IPA_OFF	(UINT64_C(1) << 36)
+#define TEST_IOVA	UINT64_C(0x40201000)
+#define TEST_IOVA2	UINT64_C(0x40202000)	/* same last-level table */
+#define TEST_DOM_S1	1u
+#define TEST_DOM_S2	2u
+#define TEST_VMID	5u
+#define TEST_ASID	9u
+#define PAGE		UINT64_C(4096)
+
+struct tctx {
+	struct invt_mem *mem;
+	struct invt_oracle *oracle;
+	struct invt_mem_pt_ops s2mem;
+	struct invt_mem_pt_ops s1mem;
+	struct invt_pt_ops s1ops;	/* the stage-1 tables at their IPAs */
+	struct invt_pt s1, s2;
+	struct invt_munit u;
+	struct invt_munit_cfg c;
+	uint64_t data_pa[2];
+	uint64_t consumed, errors;
+};
+
+static struct tctx *of_s1ops(struct invt_pt_ops *ops)
+{
+	return (struct tctx *)((char *)ops - offsetof(struct tctx, s1ops));
+}
+
+/* A stage-1 table page: a frame, returned at its IPA, which stage 2 maps. */
+static int s1_alloc(struct invt_pt_ops *ops, uint64_t *ipa)
+{
+	struct tctx *t = of_s1ops(ops);
+	uint64_t pa;
+	int ret = t->s1mem.ops.alloc_table(&t->s1mem.ops, &pa);
+
+	if (ret)
+		return ret;
+	*ipa = pa + TEST_IPA_OFF;
+	return invt_pt_map(&t->s2, *ipa, pa, PAGE, INVT_PT_READ | INVT_PT_WRITE);
+}
+
+static void s1_free(struct invt_pt_ops *ops, uint64_t ipa)
+{
+	struct tctx *t = of_s1ops(ops);
+
+	t->s1mem.ops.free_table(&t->s1mem.ops, ipa - TEST_IPA_OFF);
+}
+
+static uint64_t *s1_va(struct invt_pt_ops *ops, uint64_t ipa)
+{
+	struct tctx *t = of_s1ops(ops);
+
+	return t->s1mem.ops.table_va(&t->s1mem.ops, ipa - TEST_IPA_OFF);
+}
+
+static int t_cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid,
+		       struct invt_munit_cfg *c)
+{
+	return -EFAULT;		/* configurations are given, not fetched */
+}
+
+static bool t_cfg_in_scope(const void *scope, const struct invt_munit_cfg *c)
+{
+	return true;
+}
+
+static int t_leaf(const struct invt_munit_cfg *c, unsigned int stage, struct invt_pt_walk *res,
+		  bool *global)
+{
+	*global = false;
+	return 0;
+}
+
+static int t_queue_start(struct invt_munit *u)
+{
+	return 0;
+}
+
+static void t_queue_stop(struct invt_munit *u)
+{
+}
+
+static uint64_t t_queue_clock(struct invt_munit *u)
+{
+	return 0;
+}
+
+static const struct invt_munit_ops t_ops = {
+	.cfg_fetch = t_cfg_fetch,
+	.cfg_in_scope = t_cfg_in_scope,
+	.leaf = t_leaf,
+	.walk_cache_root = true,
+	.queue_start = t_queue_start,
+	.queue_stop = t_queue_stop,
+	.queue_destroy = t_queue_stop,
+	.queue_clock = t_queue_clock,
+};
+
+static void noop_unlinked(struct invt_pt_gather *g, uint64_t table_pa)
+{
+}
+
+/* Stage 2 no longer maps one page of IPA space. */
+static void s2_unmap(struct tctx *t, uint64_t ipa)
+{
+	struct invt_pt_gather g = { .table_unlinked = noop_unlinked };
+
+	assert_int_equal(invt_pt_unmap(&t->s2, ipa, PAGE, &g), 0);
+	assert_int_equal(g.unmapped, PAGE);
+}
+
+static int setup(void **state)
+{
+	struct invt_mem_config mc = { .nr_frames = 256 };
+	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 1, .nr_ssids = 1 };
+	struct invt_munit_params p = {
+		.cfg_entries = 1, .iotlb_sets = 16, .iotlb_ways = 4, .tag = INVT_MUNIT_TAG_DOMAIN,
+		.atc_name = "atc",
+	};
+	struct tctx *t = calloc(1, sizeof(*t));
+	unsigned int i;
+
+	assert_non_null(t);
+	assert_int_equal(invt_mem_create(&mc, &t->mem), 0);
+	assert_int_equal(invt_oracle_create(&oc, t->mem, &t->oracle), 0);
+	invt_mem_pt_ops_init(&t->s2mem, t->mem, TEST_DOM_S2);
+	invt_mem_pt_ops_init(&t->s1mem, t->mem, TEST_DOM_S1);
+	t->s1ops = (struct invt_pt_ops){
+		.alloc_table = s1_alloc, .free_table = s1_free, .table_va = s1_va,
+	};
+	assert_int_equal(invt_pt_init(&t->s2, &invt_pt_fmt_arm_s2_4k, &t->s2mem.ops), 0);
+	assert_int_equal(invt_pt_init(&t->s1, &invt_pt_fmt_arm_s1_4k, &t->s1ops), 0);
+	for (i = 0; i < 2; i++) {
+		uint64_t iova = i ? TEST_IOVA2 : TEST_IOVA;
+
+		assert_int_equal(invt_mem_alloc(t->mem, INVT_FRAME_DATA, TEST_DOM_S1, iova,
+						&t->data_pa[i]), 0);
+		assert_int_equal(invt_pt_map(&t->s1, iova, t->data_pa[i] + TEST_IPA_OFF, PAGE,
+					     INVT_PT_READ | INVT_PT_WRITE), 0);
+		assert_int_equal(invt_pt_map(&t->s2, t->data_pa[i] + TEST_IPA_OFF, t->data_pa[i],
+					     PAGE, INVT_PT_READ), 0);
+	}
+	assert_int_equal(invt_munit_init(&t->u, &p, &t_ops, t->mem, t->oracle), 0);
+	invt_munit_set_queue(&t->u, NULL, 0, &t->consumed, &t->errors, NULL);
+	t->c = (struct invt_munit_cfg){
+		.valid = true,
+		.stages = INVT_MUNIT_STAGE(INVT_MUNIT_S1) | INVT_MUNIT_STAGE(INVT_MUNIT_S2),
+		.ia_bits = 48, .oa_bits = 48, .tag_s2 = TEST_VMID, .tag_s1 = TEST_ASID,
+		.fmt = { &invt_pt_fmt_arm_s1_4k, &invt_pt_fmt_arm_s2_4k },
+		.root = { t->s1.root_pa, t->s2.root_pa },
+		.domain = TEST_DOM_S1, .domain_s2 = TEST_DOM_S2,
+	};
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tctx *t = *state;
+
+	invt_munit_fini(&t->u);
+	invt_oracle_destroy(t->oracle);
+	invt_mem_destroy(t->mem);
+	free(t);
+	return 0;
+}
+
+/* Is an entry of @kinds with the test's tags cached for @addr? */
+static bool cached(struct tctx *t, uint32_t kinds, uint32_t tag_s1, uint64_t addr,
+		   struct invt_cache_entry *e)
+{
+	struct invt_cache_key key = {
+		.kinds = kinds, .tag_s2 = TEST_VMID, .tag_s1 = tag_s1,
+		.sid = INVT_CACHE_ID_NONE, .ssid = INVT_CACHE_ID_NONE, .iova = addr,
+	};
+	bool hit;
+
+	invt_cache_lock(t->u.iotlb);
+	hit = !invt_cache_lookup_locked(t->u.iotlb, &key, e);
+	invt_cache_unlock(t->u.iotlb);
+	return hit;
+}
+
+/* The IPA of the last stage-1 table of @iova's walk. */
+static uint64_t s1_last_table(struct tctx *t, uint64_t iova)
+{
+	struct invt_pt_walk res;
+
+	assert_int_equal(invt_pt_hw_walk(&invt_pt_fmt_arm_s1_4k, &t->s1ops, t->s1.root_pa, iova,
+					 &res), 0);
+	return res.tables[res.nr_tables - 1];
+}
+
+static void test_nested_walk_and_fill(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t data_ipa = t->data_pa[0] + TEST_IPA_OFF;
+	struct invt_cache_entry e;
+	struct invt_munit_walk w;
+
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA + 0x123, &w), 0);
+	assert_int_equal(w.fault, INVT_MUNIT_FAULT_NONE);
+	assert_false(w.hit);
+	assert_false(w.stale);
+	assert_true(w.pa == t->data_pa[0] + 0x123);
+	assert_int_equal(w.shift, 12);
+	/* Stage 2 maps the data read-only: the combination is read-only. */
+	assert_int_equal(w.prot, INVT_PT_READ);
+
+	/* Combined leaf (VMID, ASID), stage-2 leaf (VMID), walk entries of both. */
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_NESTED), TEST_ASID, TEST_IOVA, &e));
+	assert_true(e.pa == t->data_pa[0]);
+	assert_int_equal(e.domain, TEST_DOM_S1);
+	assert_int_equal(e.domain_s2, TEST_DOM_S2);
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_S2), INVT_CACHE_ID_NONE, data_ipa, &e));
+	assert_true(e.pa == t->data_pa[0]);
+	assert_false(cached(t, INVT_CACHE_K(INVT_CACHE_S1), TEST_ASID, TEST_IOVA, &e));
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_WALK_S1), TEST_ASID, TEST_IOVA, &e));
+	assert_true(e.pa == s1_last_table(t, TEST_IOVA));	/* an IPA */
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_WALK_S2), INVT_CACHE_ID_NONE, data_ipa,
+			   &e));
+
+	/* Again: the combined entry, no walk. */
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_true(w.hit);
+	assert_true(w.pa == t->data_pa[0]);
+	assert_int_equal(t->u.n.walks, 1);
+}
+
+static void test_stage2_fault_on_stage1_table(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t table = s1_last_table(t, TEST_IOVA);
+	struct invt_cache_entry e;
+	struct invt_munit_walk w;
+
+	s2_unmap(t, table);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), -EFAULT);
+	assert_int_equal(w.fault, INVT_MUNIT_FAULT_S2_TABLE);
+	assert_true(w.fault_ipa == table);
+	/* Nothing of the failed walk is cached as a translation. */
+	assert_false(cached(t, INVT_CACHE_K(INVT_CACHE_NESTED), TEST_ASID, TEST_IOVA, &e));
+	assert_false(cached(t, INVT_CACHE_K(INVT_CACHE_WALK_S1), TEST_ASID, TEST_IOVA, &e));
+}
+
+static void test_stage2_fault_on_output(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t data_ipa = t->data_pa[1] + TEST_IPA_OFF;
+	struct invt_munit_walk w;
+
+	s2_unmap(t, data_ipa);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA2, &w), -EFAULT);
+	assert_int_equal(w.fault, INVT_MUNIT_FAULT_S2);
+	assert_true(w.fault_ipa == data_ipa);
+	/* The other page of the same tables still translates. */
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+}
+
+static void test_stage1_fault(void **state)
+{
+	struct tctx *t = *state;
+	struct invt_munit_walk w;
+
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA + 16 * PAGE, &w),
+			 -EFAULT);
+	assert_int_equal(w.fault, INVT_MUNIT_FAULT_S1);
+}
+
+/* A walk continued from a stage-1 walk entry still reaches its table through stage 2. */
+static void test_walk_cache_table_through_stage2(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t table = s1_last_table(t, TEST_IOVA);
+	struct invt_cache_match m;
+	struct invt_munit_walk w;
+	struct invt_cache_entry e;
+
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_WALK_S1), TEST_ASID, TEST_IOVA2, &e));
+	/* The host unmaps the table page from stage 2 and invalidates stage 2. */
+	s2_unmap(t, table);
+	invt_cache_match_init(&m, INVT_CACHE_K(INVT_CACHE_S2) | INVT_CACHE_K(INVT_CACHE_WALK_S2));
+	invt_cache_lock(t->u.iotlb);
+	invt_cache_invalidate_locked(t->u.iotlb, &m);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA2, &w), -EFAULT);
+	assert_int_equal(w.fault, INVT_MUNIT_FAULT_S2_TABLE);
+	assert_true(w.fault_ipa == table);
+}
+
+/* Stage-2 removals by IPA keep combined entries; removals by VMID drop them. */
+static void test_removal_of_combined(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t data_ipa = t->data_pa[0] + TEST_IPA_OFF;
+	struct invt_cache_match m;
+	struct invt_munit_walk w;
+
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	/* TLBI_S2_IPA-like: stage-2 leaves of the IPA only. */
+	invt_cache_match_init(&m, INVT_CACHE_K(INVT_CACHE_S2));
+	invt_cache_match_tag_s2(&m, TEST_VMID);
+	invt_cache_match_range(&m, data_ipa, data_ipa + PAGE - 1);
+	invt_cache_lock(t->u.iotlb);
+	invt_cache_invalidate_locked(t->u.iotlb, &m);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_true(w.hit);
+	/* TLBI_NH_ALL-like (the S1_CLEAR entry): everything of stage 1 under the VMID. */
+	invt_cache_match_init(&m, INVT_CACHE_K(INVT_CACHE_NESTED) | INVT_CACHE_K(INVT_CACHE_S1) |
+			      INVT_CACHE_K(INVT_CACHE_WALK_S1));
+	invt_cache_match_tag_s2(&m, TEST_VMID);
+	invt_cache_lock(t->u.iotlb);
+	invt_cache_invalidate_locked(t->u.iotlb, &m);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_false(w.hit);
+	assert_true(w.pa == t->data_pa[0]);
+}
+
+/* A combined entry used after its data frame went back to the pool: stale. */
+static void test_oracle_sees_combined(void **state)
+{
+	struct tctx *t = *state;
+	struct invt_oracle_stats st;
+	struct invt_munit_walk w;
+
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_false(w.stale);
+	assert_int_equal(invt_mem_free(t->mem, t->data_pa[0]), 0);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_true(w.hit);
+	assert_true(w.stale);
+	invt_oracle_stats(t->oracle, &st);
+	assert_int_equal(st.violations[INVT_VIOL_STALE_TLB], 1);
+}
+
+static void test_not_nested(void **state)
+{
+	struct tctx *t = *state;
+	struct invt_munit_walk w;
+
+	t->c.stages = INVT_MUNIT_STAGE(INVT_MUNIT_S1);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), -EINVAL);
+	assert_int_equal(t->u.n.translations, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nested_walk_and_fill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stage2_fault_on_stage1_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stage2_fault_on_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stage1_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_cache_table_through_stage2, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_removal_of_combined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oracle_sees_combined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_nested, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
