@@ -15,7 +15,7 @@
 #include <invtrack/model/riscv.h>
 #include <invtrack/pt-riscv.h>
 
-#include "unit.h"
+#include "unit-arch.h"
 /*
  * By path: src/arch/smmuv3 has headers of the same names on the include
  * path, and a quoted include searches this file's directory first.

@@ -14,7 +14,7 @@
 
 #include <invtrack/model/smmuv3.h>
 
-#include "unit.h"
+#include "unit-arch.h"
 #include "hw-cfg.h"
 #include "hw-exec.h"
 #include "hw-queue.h"

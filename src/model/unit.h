@@ -7,8 +7,9 @@
  * its queue consumer (src/arch/ARCH/hw-queue.c), the execution of its
  * commands and a small table of operations (struct invt_munit_ops): how a
  * configuration is fetched and what a configuration invalidation removes,
- * which table format a stage walks and what the hardware checks in a leaf.
- * Model-internal, not installed.
+ * which table format a stage walks and what the hardware checks in a leaf
+ * (unit-arch.h has what it builds itself with).  Two-stage translation is
+ * in unit-nest.c.  Model-internal, not installed.
  *
  * Locks, outermost first:
  *	the consumer lock (the arch's hardware queue): one executor at a time;
@@ -284,17 +285,6 @@ struct invt_munit_params {
 	void *trace_arg;
 };
 
-/*
- * The parameters every arch's configuration names alike (@c: a struct
- * invt_msmmu_config, invt_mvtd_config or invt_mrv_config), as designated
- * initialisers of struct invt_munit_params.
- */
-#define INVT_MUNIT_PARAMS_OF(c)							\
-	.id = (c)->id, .seed = (c)->seed, .threaded = (c)->threaded, .ats = (c)->ats,	\
-	.cfg_entries = (c)->cfg_entries, .iotlb_sets = (c)->iotlb_sets,		\
-	.iotlb_ways = (c)->iotlb_ways, .atc_window = (c)->atc_window,		\
-	.window_arg = (c)->window_arg, .trace = (c)->trace, .trace_arg = (c)->trace_arg
-
 /**
  * struct invt_munit - the arch-neutral part of a modelled unit, embedded in
  * the arch's instance (invt_munit_arch() finds it back).
@@ -411,22 +401,6 @@ struct invt_munit_stats {
 	struct invt_cache_stats iotlb;
 };
 
-/*
- * Copy what every arch's public stats name alike from @us (a struct
- * invt_munit_stats) into @st (struct invt_msmmu_stats, ...).
- */
-#define INVT_MUNIT_STATS_COPY(st, us)						\
-	do {									\
-		memcpy((st)->by_op, (us)->n.by_op, sizeof((st)->by_op));	\
-		(st)->translations = (us)->n.translations;			\
-		(st)->walks = (us)->n.walks;					\
-		(st)->cfg_fetches = (us)->n.cfg_fetches;			\
-		(st)->consumed = (us)->consumed;				\
-		(st)->errors = (us)->errors;					\
-		(st)->clock_ns = (us)->clock_ns;				\
-		(st)->iotlb = (us)->iotlb;					\
-	} while (0)
-
 /* splitmix64 finaliser: seeds and victim choices. */
 static inline uint64_t invt_munit_mix(uint64_t z)
 {
@@ -455,27 +429,6 @@ static inline uint64_t invt_munit_mix(uint64_t z)
 int invt_munit_init(struct invt_munit *u, const struct invt_munit_params *p,
 		    const struct invt_munit_ops *ops, struct invt_mem *mem,
 		    struct invt_oracle *oracle);
-
-/**
- * invt_munit_set_queue() - point the unit at its consumer's cost table and
- * counters (after the arch set up its queue).
- * @u: the unit.
- * @cost_ns: the consumer's cost table, @nr_costs entries.
- * @nr_costs: its size.
- * @consumed: the consumer's commands consumed (atomic).
- * @errors: its command errors (atomic).
- * @handshake_errors: its forbidden register writes (atomic), or NULL.
- */
-static inline void invt_munit_set_queue(struct invt_munit *u, const uint32_t *cost_ns,
-					unsigned int nr_costs, const uint64_t *consumed,
-					const uint64_t *errors, const uint64_t *handshake_errors)
-{
-	u->cost_ns = cost_ns;
-	u->nr_costs = nr_costs;
-	u->consumed = consumed;
-	u->errors = errors;
-	u->handshake_errors = handshake_errors;
-}
 
 /**
  * invt_munit_fini() - stop and release the queue (@u->ops->queue_destroy),
@@ -600,61 +553,5 @@ int invt_munit_walk_nested(struct invt_munit *u, const struct invt_munit_cfg *c,
  * Return: 0, -EFAULT (faulted), -ENODEV (no such device).
  */
 int invt_munit_dma(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t iova, bool write);
-
-/*
- * INVT_MUNIT_QUEUE_OPS() - the queue operations of an arch whose instance
- * (struct @type, the unit as member u) has its consumer as member hq with
- * @hqp_start(), @hqp_stop(), @hqp_destroy() and @hqp_clock(): defines
- * static @pfx_queue_start, _stop, _destroy and _clock for its
- * struct invt_munit_ops.
- */
-#define INVT_MUNIT_QUEUE_OPS(pfx, type, hqp)					\
-static int pfx##_queue_start(struct invt_munit *u)				\
-{										\
-	return hqp##_start(&invt_munit_arch(u, type, u)->hq);			\
-}										\
-static void pfx##_queue_stop(struct invt_munit *u)				\
-{										\
-	hqp##_stop(&invt_munit_arch(u, type, u)->hq);				\
-}										\
-static void pfx##_queue_destroy(struct invt_munit *u)				\
-{										\
-	hqp##_destroy(&invt_munit_arch(u, type, u)->hq);			\
-}										\
-static uint64_t pfx##_queue_clock(struct invt_munit *u)			\
-{										\
-	return hqp##_clock(&invt_munit_arch(u, type, u)->hq);			\
-}
-
-/*
- * INVT_MUNIT_PUBLIC_API() - the public functions every modelled unit has
- * the same way, for struct @type (the unit as member u, allocated with
- * malloc): invt_@pfx_destroy(), _iotlb(), _start(), _stop() and _dma(),
- * as <invtrack/model-ARCH.h> declares them.
- */
-#define INVT_MUNIT_PUBLIC_API(pfx, type)					\
-void invt_##pfx##_destroy(type *m)						\
-{										\
-	if (!m)									\
-		return;								\
-	invt_munit_fini(&m->u);							\
-	free(m);								\
-}										\
-struct invt_cache *invt_##pfx##_iotlb(type *m)					\
-{										\
-	return m->u.iotlb;							\
-}										\
-int invt_##pfx##_start(type *m)							\
-{										\
-	return invt_munit_start(&m->u);						\
-}										\
-void invt_##pfx##_stop(type *m)							\
-{										\
-	invt_munit_stop(&m->u);							\
-}										\
-int invt_##pfx##_dma(type *m, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)	\
-{										\
-	return invt_munit_dma(&m->u, sid, ssid, iova, write);			\
-}
 
 #endif /* INVT_MODEL_UNIT_H */

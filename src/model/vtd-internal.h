@@ -14,7 +14,7 @@
 
 #include <invtrack/model/vtd.h>
 
-#include "unit.h"
+#include "unit-arch.h"
 /*
  * Path-qualified: every arch's hardware-side directory is on the include
  * path, and SMMUv3 has headers of the same names.

@@ -20,7 +20,7 @@
 #include <invtrack/model/oracle.h>
 #include <invtrack/pt.h>
 
-#include "../../src/model/unit.h"
+#include "../../src/model/unit-arch.h"
 
 #define TEST_IPA_OFF	(UINT64_C(1) << 36)
 #define TEST_IOVA	UINT64_C(0x40201000)
