@@ -8,7 +8,9 @@
  * the scope of IODIR commands and the leaf checks.  IOTLB tags: first-stage
  * leaves (GSCID or host, PSCID), G-stage leaves (GSCID, NONE); walks use
  * the format of <invtrack/pt-riscv.h> the MODE names, and a leaf in the
- * root table fills no walk entry.
+ * root table fills no walk entry.  A device context with both iohgatp and
+ * fsc (iosatp) not Bare translates in two stages (unit-nest.c); a process
+ * directory under a G stage (its address guest-physical) is not modelled.
  *
  * Leaves are checked by the hardware side itself, whatever the format's
  * callbacks say: U must be 1 (device requests are not privileged; G-stage
@@ -108,14 +110,28 @@ int mrv_cfg_fetch(struct invt_munit *u, uint32_t did, uint32_t pid, struct invt_
 	c->entry_ssid = pid;
 	c->ats = dc.en_ats;
 	if (dc.gmode != RV_HW_ATP_BARE) {
-		/* G stage only: nested (a first stage too) is not modelled. */
-		if (dc.pdtv || dc.fmode != RV_HW_ATP_BARE || pid)
+		/* A process directory at a guest-physical address: not modelled. */
+		if (dc.pdtv || pid)
 			return -EFAULT;
 		s = INVT_MUNIT_S2;
+		c->stages = INVT_MUNIT_STAGE(s);
 		c->tag_s2 = dc.gscid;
 		c->tag_s1 = INVT_CACHE_ID_NONE;
 		c->fmt[s] = invt_pt_fmt_rv_by_mode(true, dc.gmode);
 		c->root[s] = dc.groot;
+		if (dc.fmode == RV_HW_ATP_BARE)
+			return c->fmt[s] ? 0 : -EFAULT;		/* G stage only */
+		/*
+		 * Two stages (§4.1 "Process to translate an IOVA"): with
+		 * iohgatp not Bare, fsc is the VS stage's iosatp, whose root
+		 * and tables are guest-physical and translated by the G stage;
+		 * entries tagged (GSCID, PSCID).
+		 */
+		c->stages |= INVT_MUNIT_STAGE(INVT_MUNIT_S1);
+		c->tag_s1 = dc.pscid;
+		c->fmt[INVT_MUNIT_S1] = invt_pt_fmt_rv_by_mode(false, dc.fmode);
+		c->root[INVT_MUNIT_S1] = dc.froot;
+		return c->fmt[s] && c->fmt[INVT_MUNIT_S1] ? 0 : -EFAULT;
 	} else if (!dc.pdtv) {
 		/* A process_id without PDTV: "transaction type disallowed". */
 		if (pid || dc.fmode == RV_HW_ATP_BARE)

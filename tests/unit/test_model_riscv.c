@@ -36,6 +36,7 @@
 #define DID_G		2
 #define DID_PDT		3
 #define DID_ATS		4
+#define DID_NEST	5
 #define VA_X		UINT64_C(0x200000)
 #define VA_Z		UINT64_C(0x80000000)
 
@@ -1013,12 +1014,64 @@ static void test_share_replace(void **state)
 	assert_int_equal(share_replace(INVT_MRV_TAG_SCID, false), 0);
 }
 
+/*
+ * Two stages: iohgatp and iosatp both set.  The VS stage's tables and pages
+ * sit at GPAs the G stage maps (identity here); the combined leaf is tagged
+ * (GSCID, PSCID); once the G stage stops mapping a VS-stage table, a walk
+ * through it faults.
+ */
+static void test_nested(void **state)
+{
+	struct fx *f = fx_new(false, 3, 16, 4, 16);
+	struct dom *g = dom_new(f, 1, true);
+	struct dom *s = dom_new(f, 2, false);
+	struct invt_cache_key k = { .kinds = INVT_CACHE_K(INVT_CACHE_NESTED), .tag_s2 = GSCID,
+				    .tag_s1 = PSCID_A, .sid = DID_NEST, .ssid = 0, .iova = VA_Z };
+	struct unlink u = { .g.table_unlinked = on_unlinked, .f = f };
+	struct invt_cache_entry e;
+	struct invt_pt_walk res;
+	uint64_t pa[2];
+	unsigned int i;
+
+	(void)state;
+	pa[0] = map(f, s, VA_Z, RW);
+	pa[1] = map(f, s, VA_Z + SZ_4K, RW);
+	assert_int_equal(invt_pt_hw_walk(&invt_pt_fmt_rv_sv39, &s->ops.ops, s->pt.root_pa, VA_Z,
+					 &res), 0);
+	for (i = 0; i < res.nr_tables; i++)
+		assert_int_equal(invt_pt_map(&g->pt, res.tables[i], res.tables[i], SZ_4K, RW), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(invt_pt_map(&g->pt, pa[i], pa[i], SZ_4K, RW), 0);
+	dc_set(f, DID_NEST, TC_V, ATP(8, g->pt.root_pa) | F(GSCID, 44), F(PSCID_A, 12),
+	       ATP(8, s->pt.root_pa));
+	assert_int_equal(invt_mrv_add_device(f->m, DID_NEST, 0), 0);
+	assert_int_equal(invt_mrv_dma(f->m, DID_NEST, 0, VA_Z, true), 0);
+	assert_int_equal(invt_cache_lookup(invt_mrv_iotlb(f->m), &k, &e), 0);
+	assert_true(e.pa == pa[0]);
+	assert_int_equal(e.domain, s->id);
+	assert_int_equal(e.domain_s2, g->id);
+	assert_int_equal(invt_mrv_dma(f->m, DID_NEST, 0, VA_Z + 8, false), 0);
+	assert_int_equal(mst(f).walks, 1);
+	/* A process_id under a G stage (a guest-physical PDT): not modelled. */
+	assert_int_equal(invt_mrv_dma(f->m, DID_NEST, 1, VA_Z, false), -EFAULT);
+	/* The G stage stops mapping the last VS-stage table, GVMA + fence. */
+	assert_int_equal(invt_pt_unmap(&g->pt, res.tables[res.nr_tables - 1], SZ_4K, &u.g), 0);
+	assert_int_equal(RUN(f, GVMA_ALL(GSCID)), 0);
+	release(f);
+	assert_int_equal(invt_mrv_dma(f->m, DID_NEST, 0, VA_Z + SZ_4K, false), -EFAULT);
+	assert_int_equal(ost(f).accesses, 2);
+	assert_int_equal(ost(f).faults, 2);
+	assert_int_equal(ost(f).total, 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_stage),
 		cmocka_unit_test(test_handshakes),
 		cmocka_unit_test(test_gstage),
+		cmocka_unit_test(test_nested),
 		cmocka_unit_test(test_stale_leaf),
 		cmocka_unit_test(test_iotinval_at_fence),
 		cmocka_unit_test(test_walk_cache_leaf_only),

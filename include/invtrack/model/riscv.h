@@ -38,8 +38,11 @@
  * contexts with iohgatp Bare and a first stage (iosatp, or a PD8 process
  * directory whose process context names the first stage; requests without a
  * process_id use process_id 0 when DPE is set), or a G stage with the first
- * stage Bare and no process_id.  Two-stage (nested) contexts, both stages
- * Bare, and anything misconfigured fault.  First-stage leaves must have
+ * stage Bare and no process_id, or both (iohgatp and iosatp not Bare, no
+ * process_id): two stages, the first stage's tables and output
+ * guest-physical, translated by the G stage, combined leaves tagged (GSCID,
+ * PSCID).  A process directory under a G stage, both stages Bare, and
+ * anything misconfigured fault.  First-stage leaves must have
  * U = 1 (device requests are not privileged) and A = 1, and writes need
  * W = D = 1 (no A/D updates: AMO_HWAD is 0); G-stage leaves the same.
  *
