@@ -22,7 +22,7 @@
 
 #include "riscv-internal.h"
 
-/* The capabilities every instance has at reset (see model-riscv.h). */
+/* The capabilities every instance has at reset (see <invtrack/model/riscv.h>). */
 #define MRV_CAPS	(INVT_RV_CAP_SV39 | INVT_RV_CAP_SV48 | INVT_RV_CAP_SV57 | \
 			 INVT_RV_CAP_SV39X4 | INVT_RV_CAP_SV48X4 | INVT_RV_CAP_SV57X4 | \
 			 INVT_RV_CAP_PD8)

@@ -3,7 +3,7 @@
  * unit-arch.h - what an architecture's modelled instance uses to build
  * itself on the shared modelled unit (unit.h): its parameters from the
  * arch's configuration, its consumer's counters, its queue operations, the
- * public functions every model-ARCH.h declares alike, its stats.
+ * public functions every <invtrack/model/ARCH.h> declares alike, its stats.
  * Model-internal, not installed.
  */
 #ifndef INVT_MODEL_UNIT_ARCH_H
@@ -91,7 +91,7 @@ static uint64_t pfx##_queue_clock(struct invt_munit *u)			\
  * INVT_MUNIT_PUBLIC_API() - the public functions every modelled unit has
  * the same way, for struct @type (the unit as member u, allocated with
  * malloc): invt_@pfx_destroy(), _iotlb(), _start(), _stop() and _dma(),
- * as <invtrack/model-ARCH.h> declares them.
+ * as <invtrack/model/ARCH.h> declares them.
  */
 #define INVT_MUNIT_PUBLIC_API(pfx, type)					\
 void invt_##pfx##_destroy(type *m)						\

@@ -21,7 +21,7 @@
  *  4. the combined leaf is filled (span: the smaller of the two leaves'),
  *     and the stage-1 walk entry of the last stage-1 table.
  * The arch checks each stage's leaf (invt_munit_ops.leaf).  What each
- * invalidation removes of these entries is the cache's (model-cache.h):
+ * invalidation removes of these entries is the cache's (<invtrack/model/cache.h>):
  * stage-2 invalidations by IPA do not remove combined entries.
  */
 #include <errno.h>
