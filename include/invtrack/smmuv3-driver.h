@@ -530,8 +530,8 @@ struct invt_smmu_attach {
  * @new: the domain, or NULL to detach.
  *
  * With a two-level CD table, the leaf table of @ssid is allocated here on
- * its first attach (blocking CDs), published and invalidated (CFGI_CD
- * Leaf = 0, CMD_SYNC).
+ * its first attach (blocking CDs) and, once the core's prepare succeeded,
+ * published and invalidated (CFGI_CD Leaf = 0, CMD_SYNC).
  *
  * Return: 0; -EINVAL (S2 or nested domain on a master with substreams, or
  * at an ssid other than 0; bad ssid);

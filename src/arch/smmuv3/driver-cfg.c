@@ -608,30 +608,43 @@ static int cdtab_alloc(struct invt_smmu_master *m)
 }
 
 /*
- * The leaf CD table of @ssid, allocated (blocking CDs) and published on
- * first use: non-leaf CFGI_CD for (SID, @ssid) on every SID + CMD_SYNC
- * (§5.3.1: V 0 -> 1 needs the L1CD invalidated only).  On -ENOMEM nothing
- * changed; a queue error leaves the leaf published (it blocks).  cfg_lock
+ * The leaf CD table of @ssid when it is missing: allocated with blocking
+ * CDs into @l2 (zeroed before, left zeroed when the leaf exists) and its
+ * L1CD built into *@d, nothing published.  Return: 0 or -ENOMEM.  cfg_lock
  * held.
  */
-static int cd_l2_get(struct invt_smmu_master *m, uint32_t ssid, bool inval)
+static int cd_l2_alloc(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_l2 *l2,
+		       uint64_t *d)
 {
-	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_CD, ssid, false, inval };
-	struct invt_smmu_l2 *l2;
-	uint64_t d;
 	int ret;
 
 	if (!m->cd_2lvl || cd_slot(m, ssid))
 		return 0;
-	l2 = &m->cd_l2[ssid >> CD_L2_LOG2];
 	ret = l2_alloc(m->smmu, CD_L2_LOG2, block_cd, l2);
 	if (!ret)
-		ret = l1_desc(l2, false, &d);
-	if (ret) {
-		if (l2->va)
-			l2_free(m->smmu, CD_L2_LOG2, l2);
-		return ret;
+		ret = l1_desc(l2, false, d);
+	if (ret && l2->va)
+		l2_free(m->smmu, CD_L2_LOG2, l2);
+	return ret;
+}
+
+/*
+ * Publish @l2 of cd_l2_alloc() as the leaf of @ssid: non-leaf CFGI_CD for
+ * (SID, @ssid) on every SID + CMD_SYNC (§5.3.1: V 0 -> 1 needs the L1CD
+ * invalidated only).  A leaf another attach published meanwhile wins: @l2
+ * is freed.  A queue error leaves the leaf published (it blocks).  cfg_lock
+ * held.
+ */
+static int cd_l2_publish(struct invt_smmu_master *m, uint32_t ssid, struct invt_smmu_l2 *l2,
+			 uint64_t d, bool inval)
+{
+	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_CD, ssid, false, inval };
+
+	if (cd_slot(m, ssid)) {
+		l2_free(m->smmu, CD_L2_LOG2, l2);
+		return 0;
 	}
+	m->cd_l2[ssid >> CD_L2_LOG2] = *l2;
 	/*
 	 * Release store: pairs with the SMMU's acquire load of the L1CD, which
 	 * then reads the leaf's blocking CDs, never what the memory held
@@ -761,6 +774,8 @@ static bool config_inval(const struct invt_smmu *smmu)
 int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master *m,
 			     uint32_t ssid, struct invt_smmu_domain *new)
 {
+	struct invt_smmu_l2 leaf = { 0 };
+	uint64_t d = 0;
 	int ret;
 
 	if (!a || !m || ssid >= m->dev.nr_ssids)
@@ -774,10 +789,14 @@ int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master
 		if (ret)
 			return ret;
 	}
-	/* A two-level CD table gets the leaf of @ssid on its first attach. */
+	/*
+	 * A two-level CD table gets the leaf of @ssid on its first attach:
+	 * allocated before the core's prepare and published only after it
+	 * succeeded, so that an -ENOMEM of either changes nothing.
+	 */
 	if (new && m->cd_2lvl) {
 		invt_mutex_lock(&m->smmu->cfg_lock);
-		ret = cd_l2_get(m, ssid, config_inval(m->smmu));
+		ret = cd_l2_alloc(m, ssid, &leaf, &d);
 		invt_mutex_unlock(&m->smmu->cfg_lock);
 		if (ret)
 			return ret;
@@ -786,7 +805,18 @@ int invt_smmu_attach_prepare(struct invt_smmu_attach *a, struct invt_smmu_master
 	a->ssid = ssid;
 	a->new = new;
 	a->installed = false;
-	return invt_attach_prepare(&a->tx, &m->dev, ssid, new ? &new->dom : NULL);
+	ret = invt_attach_prepare(&a->tx, &m->dev, ssid, new ? &new->dom : NULL);
+	if (ret || !leaf.va) {
+		if (leaf.va)
+			l2_free(m->smmu, CD_L2_LOG2, &leaf);
+		return ret;
+	}
+	invt_mutex_lock(&m->smmu->cfg_lock);
+	ret = cd_l2_publish(m, ssid, &leaf, d, config_inval(m->smmu));
+	invt_mutex_unlock(&m->smmu->cfg_lock);
+	if (ret)
+		invt_attach_abort(&a->tx);	/* nothing installed: the core's undo */
+	return ret;
 }
 
 int invt_smmu_attach_install(struct invt_smmu_attach *a)
