@@ -19,8 +19,12 @@
  * the code documents as optional) and leave what struct af_watch names
  * byte-for-byte as it was: the DMA memory the driver holds (its stream / CD,
  * context / PASID or DDT / PDT tables; queue memory excepted), and for each
- * watched domain its array's live entries, its tag bindings and its
- * attachment count, and each watched tag space's bitmap.  Leaks are for
+ * watched domain its array's live entries, its tag bindings, its
+ * attachment count and its children (nested domains and viommus pinning a
+ * parent), each watched tag space's bitmap, and what the test's own
+ * snapshot adds (struct af_watch.extra: e.g. a vdevice's pins).  Each
+ * enumeration's count of sites per kind is checked against the count the
+ * test expects (so a new or vanished allocation fails it).  Leaks are for
  * AddressSanitizer (make asan runs the unit suite with detect_leaks=1) and
  * for the DMA and page-table live counts, checked here.
  */
@@ -188,6 +192,8 @@ static void af_pt_init(struct af_pt *p, struct invt_mem *mem, uint32_t domain)
 
 /* -------------------------------------------------------------- snapshots */
 
+struct af_snap;
+
 /* What a failed operation must leave as it was. */
 struct af_watch {
 	struct af_dma *dma;
@@ -201,6 +207,7 @@ struct af_watch {
 	unsigned int nr_dom;
 	struct invt_tag_space *ts[AF_MAX_WATCH];
 	unsigned int nr_ts;
+	void (*extra)(struct af_snap *s);	/* optional: more state to compare */
 };
 
 struct af_snap {
@@ -279,8 +286,9 @@ static void af_take(const struct af_watch *w, struct af_snap *s)
 		const struct invt_domain *dom = w->dom[i];
 		const struct invt_invs *invs = dom->invs;
 
-		af_part(s, "a domain's attachment count and tag bindings");
+		af_part(s, "a domain's attachment count, children and tag bindings");
 		af_put(s, &dom->nr_attached, sizeof(dom->nr_attached));
+		af_put(s, &dom->nr_children, sizeof(dom->nr_children));
 		af_put(s, &dom->nr_bindings, sizeof(dom->nr_bindings));
 		for (k = 0; k < dom->nr_bindings; k++)
 			af_put(s, &dom->bindings[k], sizeof(dom->bindings[k]));
@@ -305,6 +313,8 @@ static void af_take(const struct af_watch *w, struct af_snap *s)
 		if (ts->bitmap)
 			af_put(s, ts->bitmap, words * sizeof(unsigned long));
 	}
+	if (w->extra)
+		w->extra(s);
 }
 
 /* @after equals @before, or the test fails naming the part that differs. */
@@ -380,11 +390,14 @@ static bool af_fired(const struct af_watch *w, enum af_kind kind)
  * failing them, first uses included: a table allocated on first use is
  * still missing after a failure that changed nothing).  Each failure must
  * return -ENOMEM and change nothing watched.  @cleanup undoes a successful
- * @op and @prepare; every call returns 0 on success.  Returns the number
+ * @op and @prepare; every call returns 0 on success.  @expect, when not
+ * NULL, is the number of sites of each kind the test expects (heap, DMA,
+ * page-table): a count that differs fails the test.  Returns the number
  * of sites.
  */
 static unsigned long af_enumerate(const struct af_watch *w, const char *what, af_op_t prepare,
-				  af_op_t op, af_op_t cleanup, void *arg)
+				  af_op_t op, af_op_t cleanup, void *arg,
+				  const unsigned long *expect)
 {
 	unsigned long sites[AF_NR_KINDS] = { 0 }, k, optional = 0, total = 0;
 	struct af_snap s0, s1;
@@ -431,6 +444,10 @@ static unsigned long af_enumerate(const struct af_watch *w, const char *what, af
 	printf("%s: %lu heap, %lu DMA, %lu page-table allocation sites, each failed: "
 	       "-ENOMEM and nothing changed (%lu optional)\n", what, sites[AF_HEAP], sites[AF_DMA],
 	       sites[AF_PT], optional);
+	for (kind = 0; expect && kind < AF_NR_KINDS; kind++)
+		if (sites[kind] != expect[kind])
+			fail_msg("%s: %lu %s allocation sites, %lu expected", what, sites[kind],
+				 af_kind_name[kind], expect[kind]);
 	return total;
 }
 

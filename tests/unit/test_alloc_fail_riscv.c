@@ -10,7 +10,13 @@
  *  - a master with ATS and PASIDs: its process directory table;
  *  - a stage-1 and a stage-2 domain: page-table root, core state;
  *  - attach of a blocked device, of a PASID, and replaces: arrays, PSCIDs
- *    and GSCIDs, device and process contexts.
+ *    and GSCIDs, device and process contexts;
+ *  - nested domains (a DC with both stages, the parent's GSCID) over the
+ *    stage-2 domain: their init, and master B's transitions nested <->
+ *    parent <-> the other nested domain <-> blocked;
+ *  - the viommu layer over the IOMMU: viommu, vdevice, nested domain and
+ *    event queue allocation, nested attaches through it (vdevice pins),
+ *    an event lost to an allocation failure (one lost-events header).
  */
 #include "alloc-fail-drv.h"
 
@@ -32,7 +38,7 @@ struct env {
 	struct invt_rv_config cfg;
 	struct invt_rv rv;
 	struct af_pt pt[3];
-	struct invt_rv_domain dom[3];
+	struct invt_rv_domain dom[AF_NR_DOMS];
 	struct invt_rv_master ma, mb;
 	struct af_watch w;
 };
@@ -80,6 +86,11 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Bring-up's sites (heap, DMA, page-table). */
+static const unsigned long init_expect[AF_NR_KINDS] = {
+	2, 3, 0,	/* PSCID and GSCID bitmaps; queue, completion word, DDT */
+};
+
 static int op_init(void *arg)
 {
 	return invt_rv_init(&E->rv, &E->ctx, &E->cfg);
@@ -122,7 +133,7 @@ static void test_init(void **state)
 	E->w.region_len[3] = sizeof(E->ctx.iommus);
 	E->w.region_name[3] = "the context's instance list";
 	E->w.nr_region = 4;
-	af_enumerate(&E->w, "riscv init", af_noop, op_init, op_destroy, NULL);
+	af_enumerate(&E->w, "riscv init", af_noop, op_init, op_destroy, NULL, init_expect);
 	E->w.nr_region = 0;
 }
 
@@ -131,10 +142,68 @@ static int drv_down(void)
 	return op_destroy(NULL);
 }
 
+/* Nested domains: the guest's Sv48 VS stage at a GPA of its own, PSCID i. */
+static int drv_domain_init_nested(int i, int parent)
+{
+	const struct invt_rv_s1_cfg s1 = { INVT_RV_ATP_MODE_SV48,
+					   0x40000ull + (uint64_t)i * 0x1000, (uint32_t)i };
+
+	return invt_rv_domain_init_nested(&E->dom[i], &E->dom[parent], &s1);
+}
+
+/* A fault-queue record (§3.2): DID in bits [63:40]. */
+static void drv_fault_record(uint8_t *rec, uint32_t pid)
+{
+	rec[0] = 13;		/* CAUSE: load page fault */
+	rec[5] = (uint8_t)pid;
+	rec[6] = (uint8_t)(pid >> 8);
+	rec[7] = (uint8_t)(pid >> 16);
+}
+
+/*
+ * The allocation sites (heap, DMA, page-table) of each operation.  Heap:
+ * the core's (arrays, tag bindings, attachment slots) and the viommu's
+ * objects; DMA: the DDT, PDTs and queue memory.
+ */
+#define NT 2	/* a nested domain's replace: the parent's GSCID is kept */
+static const unsigned long expect[AF_NR_OPS][AF_NR_KINDS] = {
+	[AF_OP_MASTER] = { 0, 1, 0 },		/* the process directory */
+	[AF_OP_DOM_S1] = { 1, 0, 1 },		/* the core's empty array; the table's root */
+	[AF_OP_DOM_S2] = { 1, 0, 1 },
+	[AF_OP_ATT_S1] = { 5, 0, 0 },		/* the core's prepare, a new tag */
+	[AF_OP_ATT_S2] = { 5, 0, 0 },
+	[AF_OP_ATT_PASID] = { 4, 0, 0 },		/* the domain's tag exists */
+	[AF_OP_REP_S1_S1] = { 3, 0, 0 },		/* one of them optional */
+	[AF_OP_REP_S1_S2] = { 3, 0, 0 },
+	[AF_OP_REP_S2_S1] = { 2, 0, 0 },		/* a tag's second user: no new tag */
+	[AF_OP_DOM_NESTED] = { 1, 0, 0 },	/* the core's empty array; no table */
+	[AF_OP_N_ATTACH] = { 5, 0, 0 },		/* the parent's tag, S1_CLEAR, ATC_FULL */
+	[AF_OP_N_FROM_PARENT] = { 2, 0, 0 },	/* the parent's tag is kept */
+	[AF_OP_N_TO_PARENT] = { 2, 0, 0 },
+	[AF_OP_N_TO_NESTED] = { 2, 0, 0 },
+	[AF_OP_N_FROM_S1] = { 3, 0, 0 },
+	[AF_OP_N_DETACH] = { 0, 0, 0 },		/* a detach allocates nothing */
+	[AF_OP_V_CREATE] = { 1, 0, 0 },		/* the viommu */
+	[AF_OP_V_VDEV] = { 1, 0, 0 },		/* the vdevice */
+	[AF_OP_V_NESTED_INIT] = { 2, 0, 0 },	/* the nested list, the core's array */
+	[AF_OP_V_ADOPT] = { 1, 0, 0 },		/* the nested list */
+	[AF_OP_V_EVENTQ] = { 1, 0, 0 },		/* the queue */
+	[AF_OP_V_ATTACH] = { 5, 0, 0 },		/* as a nested attach; the pin allocates nothing */
+	[AF_OP_V_FROM_NESTED] = { NT, 0, 0 },
+	[AF_OP_V_TO_PARENT] = { NT, 0, 0 },
+};
+#undef NT
+
+static const unsigned long (*drv_expect(void))[AF_NR_KINDS]
+{
+	return expect;
+}
+
 /* Master A: SID_A, ATS, NR_SSIDS ssids; master B: SID_B, no ATS. */
 AF_DRV_TESTS(rv, E->rv, NR_SSIDS, unit_up, drv_down,
 	     .name = "riscv", .rid = "device", .s1 = "stage-1", .s2 = "stage-2", .tag = "PSCID",
-	     .master_what = "process directory")
+	     .master_what = "process directory",
+	     .viommu_arch = INVT_VIOMMU_RISCV, .vevent_type = INVT_VEVENT_RISCV)
 
 int main(void)
 {
@@ -143,6 +212,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_viommu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,8 +11,15 @@
  *  - a master with ATS and 128 PASIDs: its PASID directory, the tables'
  *    bookkeeping and the RID's PASID table;
  *  - a first-stage and a second-stage domain: page-table root, core state;
- *  - attach of a blocked RID, of a PASID whose PASID table does not exist
- *    yet, and replaces: arrays, DIDs, context and PASID entries.
+ *  - attach of a blocked RID, of a PASID, and replaces: arrays, DIDs,
+ *    context and PASID entries; the first attach of a PASID whose PASID
+ *    table does not exist yet (PASID 64, test_pasid_table);
+ *  - nested domains (PASID entry PGTT 011b, a DID of their own) over the
+ *    second-stage domain: their init, and master B's transitions nested
+ *    <-> parent <-> the other nested domain <-> blocked;
+ *  - the viommu layer over the unit: viommu, vdevice, nested domain and
+ *    event queue allocation, nested attaches through it (vdevice pins),
+ *    an event lost to an allocation failure (one lost-events header).
  */
 #include "alloc-fail-drv.h"
 
@@ -34,7 +41,7 @@ struct env {
 	struct invt_vtd_config cfg;
 	struct invt_vtd vtd;
 	struct af_pt pt[3];
-	struct invt_vtd_domain dom[3];
+	struct invt_vtd_domain dom[AF_NR_DOMS];
 	struct invt_vtd_master ma, mb;
 	struct af_watch w;
 };
@@ -68,6 +75,8 @@ static int setup(void **state)
 		.mem = &E->dma.ops,
 	};
 	E->w.dma = &E->dma;
+	/* A unit with nested translation (ECAP.NEST; FLTS and SLTS above). */
+	invt_mvtd_regs(E->hw)->ecap |= INVT_VTD_ECAP_NEST;
 	return 0;
 }
 
@@ -84,6 +93,11 @@ static int teardown(void **state)
 	E = NULL;
 	return 0;
 }
+
+/* Bring-up's sites (heap, DMA, page-table). */
+static const unsigned long init_expect[AF_NR_KINDS] = {
+	3, 5, 0,	/* DID bitmap, queue bookkeeping; queue, status, root, context tables */
+};
 
 static int op_init(void *arg)
 {
@@ -117,7 +131,7 @@ static void test_init(void **state)
 	E->w.region_len[1] = sizeof(E->ctx.iommus);
 	E->w.region_name[1] = "the context's instance list";
 	E->w.nr_region = 2;
-	af_enumerate(&E->w, "vtd init", af_noop, op_init, op_destroy, NULL);
+	af_enumerate(&E->w, "vtd init", af_noop, op_init, op_destroy, NULL, init_expect);
 	E->w.nr_region = 0;
 }
 
@@ -126,10 +140,86 @@ static int drv_down(void)
 	return op_destroy(NULL);
 }
 
+/* Nested domains: a 4-level guest first stage at a GPA of its own. */
+static int drv_domain_init_nested(int i, int parent)
+{
+	const struct invt_vtd_s1_cfg s1 = { .fsptptr = 0x40000ull + (uint64_t)i * 0x1000,
+					    .levels = 4 };
+
+	return invt_vtd_domain_init_nested(&E->dom[i], &E->dom[parent], &s1);
+}
+
+/* A fault record (§7.2.1, FRCD_REG layout): SID in bits [79:64]. */
+static void drv_fault_record(uint8_t *rec, uint32_t pid)
+{
+	rec[8] = (uint8_t)pid;
+	rec[9] = (uint8_t)(pid >> 8);
+	rec[15] = 0x80;		/* F */
+}
+
+/*
+ * The allocation sites (heap, DMA, page-table) of each operation.  Heap:
+ * the core's (arrays, tag bindings, attachment slots), the driver's
+ * bookkeeping and the viommu's objects; DMA: root, context and PASID
+ * tables, queue memory.
+ */
+#define NT 3	/* a nested domain's replace: its own DID */
+static const unsigned long expect[AF_NR_OPS][AF_NR_KINDS] = {
+	/* The tables' bookkeeping; the PASID directory and PASID 0's table. */
+	[AF_OP_MASTER] = { 2, 2, 0 },
+	[AF_OP_DOM_S1] = { 1, 0, 1 },		/* the core's empty array; the table's root */
+	[AF_OP_DOM_S2] = { 1, 0, 1 },
+	[AF_OP_ATT_S1] = { 5, 0, 0 },		/* the core's prepare, a new tag */
+	[AF_OP_ATT_S2] = { 5, 0, 0 },
+	[AF_OP_ATT_PASID] = { 4, 0, 0 },		/* the domain's tag exists */
+	[AF_OP_REP_S1_S1] = { 3, 0, 0 },		/* one of them optional */
+	[AF_OP_REP_S1_S2] = { 3, 0, 0 },
+	[AF_OP_REP_S2_S1] = { 2, 0, 0 },		/* a tag's second user: no new tag */
+	[AF_OP_DOM_NESTED] = { 1, 0, 0 },	/* the core's empty array; no table */
+	[AF_OP_N_ATTACH] = { 5, 0, 0 },		/* its own DID, S1_CLEAR in the parent's array */
+	/* A nested domain's own DID: one site more than SMMUv3's and RISC-V's. */
+	[AF_OP_N_FROM_PARENT] = { 3, 0, 0 },
+	[AF_OP_N_TO_PARENT] = { 3, 0, 0 },
+	[AF_OP_N_TO_NESTED] = { 3, 0, 0 },
+	[AF_OP_N_FROM_S1] = { 3, 0, 0 },
+	[AF_OP_N_DETACH] = { 0, 0, 0 },		/* a detach allocates nothing */
+	[AF_OP_V_CREATE] = { 1, 0, 0 },		/* the viommu */
+	[AF_OP_V_VDEV] = { 1, 0, 0 },		/* the vdevice */
+	[AF_OP_V_NESTED_INIT] = { 2, 0, 0 },	/* the nested list, the core's array */
+	[AF_OP_V_ADOPT] = { 1, 0, 0 },		/* the nested list */
+	[AF_OP_V_EVENTQ] = { 1, 0, 0 },		/* the queue */
+	[AF_OP_V_ATTACH] = { 5, 0, 0 },		/* as a nested attach; the pin allocates nothing */
+	[AF_OP_V_FROM_NESTED] = { NT, 0, 0 },
+	[AF_OP_V_TO_PARENT] = { NT, 0, 0 },
+	/* PASID 64: the core's prepare, then its PASID table (first use). */
+	[AF_OP_ARCH] = { 4, 1, 0 },
+};
+#undef NT
+
+static const unsigned long (*drv_expect(void))[AF_NR_KINDS]
+{
+	return expect;
+}
+
 /* Master A: SID_A, ATS, NR_SSIDS ssids; master B: SID_B, no ATS. */
 AF_DRV_TESTS(vtd, E->vtd, NR_SSIDS, unit_up, drv_down,
 	     .name = "vtd", .rid = "RID", .s1 = "first-stage", .s2 = "second-stage", .tag = "DID",
-	     .master_what = "PASID directory and tables")
+	     .master_what = "PASID directory and tables",
+	     .viommu_arch = INVT_VIOMMU_VTD, .vevent_type = INVT_VEVENT_VTD)
+
+/*
+ * The first attach of a PASID whose PASID table does not exist yet
+ * (PASID 64: the second table) allocates it after the core's prepare; its
+ * failure aborts the prepare: nothing changed.
+ */
+static void test_pasid_table(void **state)
+{
+	struct af_scen sc = { "vtd attach PASID 64 (a new PASID table)", AF_OP_ARCH,
+			      { { 0, 0, 2 } }, 1, { 0, 64, 0 }, 0 };
+
+	af_d = drv();
+	af_run_scens(af_d, &sc, 1);
+}
 
 int main(void)
 {
@@ -138,6 +228,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_viommu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pasid_table, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
