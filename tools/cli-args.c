@@ -36,6 +36,7 @@ const char cli_default_text[] =
 	"range-inv = on\n"
 	"iotlb-tags = device\n"
 	"oas = 48\n"
+	"smmu-tables = linear\n"
 	"queue-slots = 256\n"
 	"faults = 0\n"
 	"cost = none\n"
@@ -51,7 +52,8 @@ const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_SECONDS] = "seconds",	[CLI_KEY_OPS] = "ops",
 	[CLI_KEY_SEED] = "seed",	[CLI_KEY_MODE] = "mode",
 	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_IOTLB_TAGS] = "iotlb-tags",
-	[CLI_KEY_OAS] = "oas",		[CLI_KEY_QUEUE_SLOTS] = "queue-slots",
+	[CLI_KEY_OAS] = "oas",		[CLI_KEY_SMMU_TABLES] = "smmu-tables",
+	[CLI_KEY_QUEUE_SLOTS] = "queue-slots",
 	[CLI_KEY_FAULTS] = "faults",
 	[CLI_KEY_COST] = "cost",
 	[CLI_KEY_ABLATE] = "ablate",	[CLI_KEY_DELAYS] = "delays",
@@ -339,6 +341,10 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 			ret = cli_fail(err, len, "must be 36, 40, 42, 44, 48 or 52");
 		if (!ret)
 			p->oas = (unsigned int)v;
+		break;
+	case CLI_KEY_SMMU_TABLES:
+		ret = set_word(s, "linear", "2lvl", &b, err, len);
+		p->smmu_2lvl = b;
 		break;
 	case CLI_KEY_QUEUE_SLOTS:
 		ret = cli_set_uint(s, 2, 65536, &v, err, len);

@@ -45,6 +45,10 @@
  * @CLI_KEY_RANGE_INV: "range-inv": on or off.
  * @CLI_KEY_IOTLB_TAGS: "iotlb-tags": device (strictest) or domain.
  * @CLI_KEY_OAS: "oas": SMMUv3 output address size (SMMU_IDR5.OAS) in bits.
+ * @CLI_KEY_SMMU_TABLES: "smmu-tables": SMMUv3 stream and CD table formats the
+ *	modelled SMMUs offer: linear (SMMU_IDR0.ST_LEVEL linear, no CD2L) or
+ *	2lvl (ST_LEVEL two-level, CD2L, 16 StreamID bits); the driver chooses
+ *	from the ID registers as Linux does.
  * @CLI_KEY_QUEUE_SLOTS: "queue-slots": command queue entries (VT-d: at
  *	least 128).
  * @CLI_KEY_FAULTS: "faults": injected hardware faults per command.
@@ -71,6 +75,7 @@ enum cli_key {
 	CLI_KEY_RANGE_INV,
 	CLI_KEY_IOTLB_TAGS,
 	CLI_KEY_OAS,
+	CLI_KEY_SMMU_TABLES,
 	CLI_KEY_QUEUE_SLOTS,
 	CLI_KEY_FAULTS,
 	CLI_KEY_COST,

@@ -151,7 +151,8 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "          %u domains (stage-1 and stage-2 alternately), "
 		"range invalidation %s", p->domains, p->ril ? "on" : "off");
 	if (!p->arch || !strcmp(p->arch, "smmuv3"))
-		fprintf(f, ", OAS %u bits", p->oas ? p->oas : 48);
+		fprintf(f, ", OAS %u bits, %s tables", p->oas ? p->oas : 48,
+			p->smmu_2lvl ? "two-level" : "linear");
 	fprintf(f, "\n");
 	if (p->threaded)
 		fprintf(f, "  load    threaded: %u churn + %u DMA threads%s", p->cpus, p->dma,
@@ -365,6 +366,7 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	fprintf(f, ", \"ablate\": ");
 	json_str(f, o->ablate[0] ? o->ablate : NULL);
 	fprintf(f, ", \"delays\": %s", p->delays ? "true" : "false");
+	fprintf(f, ", \"smmu_tables\": \"%s\"", p->smmu_2lvl ? "2lvl" : "linear");
 	fprintf(f, ", \"queue_slots\": %u, \"faults\": %g",
 		p->queue_slots ? p->queue_slots : 256, p->faults);
 	fprintf(f, ", \"mix\": ");
