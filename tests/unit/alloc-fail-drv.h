@@ -59,6 +59,7 @@ enum af_op {
 	AF_OP_V_FROM_NESTED,	/* B nested -> the viommu's nested domain */
 	AF_OP_V_TO_PARENT,	/* B the viommu's nested domain -> parent */
 	AF_OP_ARCH,		/* the arch test's own (SMMUv3: a new CD leaf) */
+	AF_OP_ARCH2,		/* and another */
 	AF_NR_OPS
 };
 

@@ -193,6 +193,8 @@ static const unsigned long expect[AF_NR_OPS][AF_NR_KINDS] = {
 	[AF_OP_V_TO_PARENT] = { NT, 0, 0 },
 	/* PASID 64: the core's prepare, then its PASID table (first use). */
 	[AF_OP_ARCH] = { 4, 1, 0 },
+	/* A nested domain there: as many (its own DID; entries in its parent's array). */
+	[AF_OP_ARCH2] = { 4, 1, 0 },
 };
 #undef NT
 
@@ -210,15 +212,21 @@ AF_DRV_TESTS(vtd, E->vtd, NR_SSIDS, unit_up, drv_down,
 /*
  * The first attach of a PASID whose PASID table does not exist yet
  * (PASID 64: the second table) allocates it after the core's prepare; its
- * failure aborts the prepare: nothing changed.
+ * failure aborts the prepare: nothing changed.  The same for a nested
+ * domain (VT-d nests at any PASID), whose aborted prepare gives its new
+ * DID back.
  */
 static void test_pasid_table(void **state)
 {
-	struct af_scen sc = { "vtd attach PASID 64 (a new PASID table)", AF_OP_ARCH,
-			      { { 0, 0, 2 } }, 1, { 0, 64, 0 }, 0 };
+	struct af_scen sc[] = {
+		{ "vtd attach PASID 64 (a new PASID table)", AF_OP_ARCH,
+		  { { 0, 0, 2 } }, 1, { 0, 64, 0 }, 0 },
+		{ "vtd attach PASID 64 (a new PASID table) to a nested domain", AF_OP_ARCH2,
+		  { { 0, 0, 2 } }, 1, { 0, 64, AF_N1 }, 0 },
+	};
 
 	af_d = drv();
-	af_run_scens(af_d, &sc, 1);
+	af_run_scens(af_d, sc, 2);
 }
 
 int main(void)
