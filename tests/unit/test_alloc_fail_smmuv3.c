@@ -23,7 +23,8 @@
  * bring-up allocates the level-1 stream table only, a master's init the
  * leaf array of its SID (lazily, on first use) and its L1CD table with the
  * leaf of CD 0, and the first attach of a PASID in another CD leaf that
- * leaf (test_cd_leaf).
+ * leaf (test_cd_leaf); a master with two SIDs needing two new leaf arrays
+ * (test_two_leaves).
  */
 #include "alloc-fail-drv.h"
 
@@ -240,6 +241,8 @@ static const unsigned long expect_2lvl[AF_NR_OPS][AF_NR_KINDS] = {
 	[AF_OP_N_DETACH] = { 0, 0, 0 },		/* a detach allocates nothing */
 	/* PASID 1025: the core's prepare and the CD leaf (first use). */
 	[AF_OP_ARCH] = { 4, 1, 0 },
+	/* Master A's init with two SIDs, each in a leaf array not there yet. */
+	[AF_OP_ARCH2] = { 1, 4, 0 },
 };
 #undef NT
 
@@ -271,6 +274,26 @@ static void test_cd_leaf(void **state)
 	af_run_scens(d, &sc, 1);
 }
 
+static int op_master_two_leaves(void *arg)
+{
+	static const uint32_t sids[] = { 0x303, 0x404 };
+
+	return invt_smmu_master_init(&E->ma, &E->smmu, sids, 2, SSIDS_A, true);
+}
+
+/*
+ * A master whose two SIDs need two new leaf arrays: both are allocated
+ * before either is published, so a failure of the second frees the first
+ * (nothing published, the level-1 table as it was).
+ */
+static void test_two_leaves(void **state)
+{
+	af_d = drv();
+	af_enumerate(&E->w, "smmuv3 master init, two SIDs in two new leaf arrays",
+		     af_prep_master, op_master_two_leaves, af_op_master_destroy, NULL,
+		     af_exp(af_d, AF_OP_ARCH2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +309,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attach, setup_2lvl, teardown),
 		cmocka_unit_test_setup_teardown(test_nested, setup_2lvl, teardown),
 		cmocka_unit_test_setup_teardown(test_cd_leaf, setup_2lvl, teardown),
+		cmocka_unit_test_setup_teardown(test_two_leaves, setup_2lvl, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
