@@ -20,7 +20,9 @@
  *  3. stage 2 of the stage-1 leaf's output, the same way;
  *  4. the combined leaf is filled (span: the smaller of the two leaves'),
  *     and the stage-1 walk entry of the last stage-1 table.
- * The arch checks each stage's leaf (invt_munit_ops.leaf).  What each
+ * The arch checks each stage's leaf (invt_munit_ops.leaf).  A structure the
+ * arch's configuration fetch reads at an IPA (SMMUv3's CDs of a nested STE)
+ * goes through the same stage 2 (invt_munit_s2_fetch_locked()).  What each
  * invalidation removes of these entries is the cache's (<invtrack/model/cache.h>):
  * stage-2 invalidations by IPA do not remove combined entries.
  */
@@ -157,6 +159,26 @@ static uint64_t *nest_table_va(struct invt_pt_ops *ops, uint64_t ipa)
 	}
 	x->table_pa = pa & ~((UINT64_C(1) << 12) - 1);
 	return va;
+}
+
+int invt_munit_s2_fetch_locked(struct invt_munit *u, const struct invt_munit_cfg *c, uint64_t ipa,
+			       uint64_t *pa)
+{
+	struct invt_munit_walk w = { .fault = INVT_MUNIT_FAULT_NONE };
+	struct invt_munit_cfg s2c = *c;
+	struct nest_ctx x = {
+		.u = u, .c = &s2c, .w = &w,
+		.use_s2 = { .instance = u->p.id, .sid = c->sid, .ssid = c->ssid, .iova = ipa },
+	};
+	unsigned int shift, prot;
+
+	/* The stage-2 domain, as the unit records it once the fetch is done. */
+	s2c.domain_s2 = invt_munit_frame_domain(u, c->root[INVT_MUNIT_S2]);
+	x.use_s2.cfg_domain = s2c.domain_s2;
+	if (stage2(&x, ipa, pa, &shift, &prot) || !(prot & INVT_PT_READ) ||
+	    !invt_mem_va(u->mem, *pa))
+		return -EFAULT;
+	return 0;
 }
 
 int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *c,

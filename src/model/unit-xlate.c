@@ -49,8 +49,7 @@ static unsigned int first_stage(const struct invt_munit_cfg *c)
 	return c->stages & INVT_MUNIT_STAGE(INVT_MUNIT_S1) ? INVT_MUNIT_S1 : INVT_MUNIT_S2;
 }
 
-/* The owner domain of the table frame at @pa, or INVT_MEM_NO_DOMAIN. */
-static uint32_t frame_domain(struct invt_munit *u, uint64_t pa)
+uint32_t invt_munit_frame_domain(struct invt_munit *u, uint64_t pa)
 {
 	struct invt_frame_info info;
 
@@ -70,19 +69,20 @@ static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct i
 	memset(c, 0, sizeof(*c));
 	c->ia_bits = 64;
 	c->oa_bits = 64;
+	c->oa_bits_s2 = 64;
 	if (u->ops->cfg_fetch(u, sid, ssid, c))
 		return -EFAULT;
 	c->sid = sid;
 	c->ssid = ssid;
-	c->domain = frame_domain(u, c->root[first_stage(c)]);
+	c->domain = invt_munit_frame_domain(u, c->root[first_stage(c)]);
 	c->domain_s2 = INVT_MEM_NO_DOMAIN;
 	if (invt_munit_nested(c)) {
 		/* The stage-1 root is an IPA: its owner is the frame it maps to. */
-		c->domain_s2 = frame_domain(u, c->root[INVT_MUNIT_S2]);
+		c->domain_s2 = invt_munit_frame_domain(u, c->root[INVT_MUNIT_S2]);
 		c->domain = INVT_MEM_NO_DOMAIN;
 		if (!invt_pt_hw_walk(c->fmt[INVT_MUNIT_S2], &u->ptops.ops, c->root[INVT_MUNIT_S2],
 				     c->root[INVT_MUNIT_S1], &res))
-			c->domain = frame_domain(u, res.oa);
+			c->domain = invt_munit_frame_domain(u, res.oa);
 	}
 	/*
 	 * Stamped after the reads: a configuration read before a change began

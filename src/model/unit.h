@@ -95,7 +95,9 @@ enum invt_munit_tag {
  *	DC.tc.EN_ATS).
  * @ia_bits: input address size; an address at or above 2^@ia_bits is a
  *	translation fault (64: no limit).
- * @oa_bits: output address size the arch's leaf check applies (64: none).
+ * @oa_bits: output address size the arch's leaf check applies (64: none);
+ *	nested: stage 1's (an IPA size).
+ * @oa_bits_s2: nested: stage 2's output address size (64: none).
  * @tag_s2: the stage-2 tag of its translations (VMID, DID, GSCID).
  * @tag_s1: the stage-1 tag (ASID, PASID, PSCID), else INVT_CACHE_ID_NONE.
  * @fmt: per stage, the table format walked (NULL when it does not translate).
@@ -125,6 +127,7 @@ struct invt_munit_cfg {
 	bool ats;
 	uint8_t ia_bits;
 	uint8_t oa_bits;
+	uint8_t oa_bits_s2;
 	uint32_t tag_s2;
 	uint32_t tag_s1;
 	const struct invt_pt_fmt *fmt[INVT_MUNIT_NR_STAGES];
@@ -220,10 +223,12 @@ struct invt_munit;
  * struct invt_munit_ops - what differs per architecture.
  * @cfg_fetch: fetch and parse the configuration of (@sid, @ssid) from model
  *	memory, as the hardware does on a configuration cache miss; fill
- *	@c's arch fields, stages, tags, formats and roots (@c is zeroed; the
- *	unit sets @sid, @ssid, @domain, @stamp and @valid).  Count
- *	@u->n.cfg_fetches when the fetch starts.  Unit lock held.  Return: 0
- *	or -EFAULT (not cached).
+ *	@c's arch fields, stages, tags, formats and roots (@c is zeroed but
+ *	for @ia_bits, @oa_bits and @oa_bits_s2, 64; the unit then sets @sid,
+ *	@ssid, @domain, @domain_s2, @stamp and @valid).  A structure at an
+ *	IPA (a nested configuration's) is read through
+ *	invt_munit_s2_fetch_locked().  Count @u->n.cfg_fetches when the
+ *	fetch starts.  Unit lock held.  Return: 0 or -EFAULT (not cached).
  * @cfg_in_scope: whether the cached @c falls in the arch's configuration
  *	invalidation @scope.
  * @enabled: optional: translation is enabled (else every request aborts,
@@ -527,10 +532,31 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 			     struct invt_oracle_use *use, uint64_t iova, struct invt_munit_walk *w);
 
 /**
+ * invt_munit_s2_fetch_locked() - stage 2 of a structure a configuration
+ *	fetch reads at an IPA (SMMUv3: the CD or L1CD of a nested STE, whose
+ *	S1ContextPtr is an IPA), as for a stage-1 table access: the stage-2
+ *	leaf (tag_s2) from the IOTLB, else the stage-2 walk cache or a walk
+ *	from the stage-2 root, each entry used checked by the oracle as the
+ *	stage-2 domain's, what was walked filled in.  Unit lock held.
+ * @u: the unit.
+ * @c: the configuration being fetched: @c->sid, @c->ssid, @c->tag_s2 and
+ *	the stage-2 format and root set.
+ * @ipa: the structure's address.
+ * @pa: receives its physical address.
+ *
+ * Return: 0, or -EFAULT: a stage-2 fault (not mapped, not readable, or
+ * outside memory); nothing of the structure may be read.
+ */
+int invt_munit_s2_fetch_locked(struct invt_munit *u, const struct invt_munit_cfg *c, uint64_t ipa,
+			       uint64_t *pa);
+
+/* The owner domain of the table frame at @pa, or INVT_MEM_NO_DOMAIN. */
+uint32_t invt_munit_frame_domain(struct invt_munit *u, uint64_t pa);
+
+/**
  * invt_munit_walk_nested() - a two-stage translation of @iova through the
  *	unit's caches, for a nested configuration given by its roots and tags
- *	rather than fetched (tests; the arch fetches nested configurations
- *	once their drivers write them).  Takes the unit lock.
+ *	rather than fetched (tests of the unit alone).  Takes the unit lock.
  * @u: the unit.
  * @c: the configuration: @c->stages both, formats, roots (stage 1 an
  *	IPA), tags, @c->sid / @c->ssid the requester the oracle is told of.
