@@ -31,6 +31,7 @@ enum msmmu_event {
 	MSMMU_EV_C_BAD_CD,
 	MSMMU_EV_ILLEGAL_STE,
 	MSMMU_EV_ILLEGAL_CD,
+	MSMMU_EV_CD_FETCH_S2,
 };
 
 /**

@@ -9,15 +9,27 @@
  * (VMID, NONE).
  *
  * What the model supports of the configurations (others fault, counted as
- * faults): STE Config S1 (0b101) with a CD of 4 KiB granule, or S2 (0b110)
- * with a 4 KiB granule and no concatenated tables at the start, any input
- * size the parser accepts (the ARM 4K descriptors of invt_pt_fmt_arm_s1_4k
- * / _s2_4k walked from the starting level T0SZ / S2SL0 name).  An input
- * address at or above 2^(64 - TxSZ) is a translation fault, a leaf beyond
- * the effective output size an address size fault.  Abort, bypass (which
- * the driver never uses) and nested STEs fault, as do invalid or ILLEGAL
+ * faults): STE Config S1 (0b101) with a CD of 4 KiB granule, S2 (0b110)
+ * with a 4 KiB granule and no concatenated tables at the start, or nested
+ * (0b111) with both, any input size the parser accepts (the ARM 4K
+ * descriptors of invt_pt_fmt_arm_s1_4k / _s2_4k walked from the starting
+ * level T0SZ / S2SL0 name).  An input address at or above 2^(64 - TxSZ) is
+ * a translation fault, a leaf beyond the effective output size (stage 1:
+ * MIN(CD.IPS, OAS); stage 2: MIN(S2PS, OAS)) an address size fault.  Abort
+ * and bypass (which the driver never uses) fault, as do invalid or ILLEGAL
  * structures (recorded as C_BAD_STE / C_BAD_CD); a failed fetch is not
- * cached.  Stream tables (linear, or two-level through L1STDs) and CD
+ * cached.
+ *
+ * Nested (Config 0b111, IHI0070 §3.3.2, §5.2): stage-2 fields from the STE,
+ * VMID S2VMID; S1ContextPtr is an IPA, so each CD fetch (and the L1CD fetch
+ * of a two-level CD table) is translated by stage 2 first (§3.3.2: stage-1
+ * structure fetches go through stage 2 when both stages translate), through
+ * the IOTLB's stage-2 entries as a table access is; a stage-2 fault there
+ * aborts the transaction (a stage-2 fault of CLASS CD, counted in
+ * cd_fetch_s2_faults).  The CD's TTB0 is an IPA, and so is every stage-1
+ * table address (unit-nest.c); combined leaves are tagged (VMID, ASID).
+ *
+ * Stream tables (linear, or two-level through L1STDs) and CD
  * tables (linear, or through L1CDs) are located by hw-cfg.c from the
  * SMMU_STRTAB_BASE(_CFG) latched when SMMUEN was acknowledged; while
  * the SMMU is disabled every transaction aborts (GBPA).
@@ -99,8 +111,11 @@ bool msmmu_enabled(struct invt_munit *u)
 int msmmu_leaf(const struct invt_munit_cfg *c, unsigned int stage, struct invt_pt_walk *res,
 	       bool *global)
 {
+	unsigned int oa_bits = invt_munit_nested(c) && stage == INVT_MUNIT_S2 ? c->oa_bits_s2 :
+									       c->oa_bits;
+
 	/* A leaf beyond the effective output size: address size fault. */
-	if (c->oa_bits < 64 && (res->oa >> c->oa_bits))
+	if (oa_bits < 64 && (res->oa >> oa_bits))
 		return -EFAULT;
 	*global = stage == INVT_MUNIT_S1 && !(res->pte & ARM_PTE_NG);
 	return 0;
@@ -112,21 +127,58 @@ static const uint64_t *l1_va(void *arg, uint64_t pa)
 	return invt_mem_va(arg, pa);
 }
 
-/* Stage-1 configuration from the STE's CD.  Return: 0 or -EFAULT. */
+/**
+ * struct cd_ipa - reading a nested STE's CD table, at IPAs.
+ * @m: the instance.
+ * @c: the configuration being fetched (its stage 2 set).
+ * @s2_fault: a fetch faulted at stage 2.
+ */
+struct cd_ipa {
+	struct invt_msmmu *m;
+	const struct invt_munit_cfg *c;
+	bool s2_fault;
+};
+
+/* A CD-table structure at @ipa: stage 2 first, then model memory. */
+static const uint64_t *cd_ipa_va(void *arg, uint64_t ipa)
+{
+	struct cd_ipa *x = arg;
+	uint64_t pa;
+
+	if (invt_munit_s2_fetch_locked(&x->m->u, x->c, ipa, &pa)) {
+		x->s2_fault = true;
+		return NULL;
+	}
+	return invt_mem_va(x->m->u.mem, pa);
+}
+
+/*
+ * Stage-1 configuration from the STE's CD (nested: the CD table at IPAs,
+ * read through stage 2).  Return: 0 or -EFAULT.
+ */
 static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uint32_t ssid,
 			struct invt_munit_cfg *c)
 {
-	const struct smmu_hw_mem l1 = { l1_va, m->u.mem };
+	struct cd_ipa x = { .m = m, .c = c };
+	const struct smmu_hw_mem l1 = ste->s2 ? (struct smmu_hw_mem){ cd_ipa_va, &x } :
+						(struct smmu_hw_mem){ l1_va, m->u.mem };
 	enum smmu_hw_cfg_why why;
 	struct smmu_hw_cd cd;
-	uint64_t cd_pa;
-	uint64_t *va;
+	uint64_t cd_addr;
+	const uint64_t *va;
 
-	if (smmu_hw_cd_find(ste, ssid != 0, ssid, &l1, &cd_pa, NULL))
+	if (smmu_hw_cd_find(ste, ssid != 0, ssid, &l1, &cd_addr, NULL)) {
+		if (x.s2_fault)
+			m->u.n.events[MSMMU_EV_CD_FETCH_S2]++;
 		return -EFAULT;		/* event, abort, or stage 1 bypassed */
-	va = invt_mem_va(m->u.mem, cd_pa);
-	if (!va)
+	}
+	/* A CD is 64 bytes, 64-byte aligned: within one page of either stage. */
+	va = l1.va(l1.arg, cd_addr);
+	if (!va) {
+		if (x.s2_fault)
+			m->u.n.events[MSMMU_EV_CD_FETCH_S2]++;
 		return -EFAULT;
+	}
 	if (smmu_hw_cd_parse(va, ste, &m->idr, &cd, &why)) {
 		record_bad(m, true, why);
 		return -EFAULT;
@@ -140,6 +192,26 @@ static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uin
 		return -EFAULT;
 	c->tag_s1 = cd.asid;
 	c->root[INVT_MUNIT_S1] = cd.ttb0 & ~MSMMU_PAGE_MASK;
+	return 0;
+}
+
+/*
+ * Stage 2 from the STE (Config 0b110, or 0b111 whose CD then sets the
+ * input and stage-1 output sizes).  Return: 0 or -EFAULT.
+ */
+static int cfg_s2(struct invt_msmmu *m, const struct smmu_hw_ste *ste, struct invt_munit_cfg *c)
+{
+	if (ste->s2_granule != MSMMU_GRANULE)
+		return -EFAULT;
+	c->stages |= INVT_MUNIT_STAGE(INVT_MUNIT_S2);
+	c->ia_bits = (uint8_t)(64 - ste->s2t0sz);
+	c->oa_bits = ste->s2_pa_bits;
+	c->oa_bits_s2 = ste->s2_pa_bits;
+	c->fmt[INVT_MUNIT_S2] = stage_fmt(m, INVT_MUNIT_S2, c->ia_bits, ste->s2_level);
+	if (!c->fmt[INVT_MUNIT_S2])
+		return -EFAULT;		/* concatenated tables: not modelled */
+	c->tag_s1 = INVT_CACHE_ID_NONE;
+	c->root[INVT_MUNIT_S2] = ste->s2ttb & ~MSMMU_PAGE_MASK;
 	return 0;
 }
 
@@ -170,26 +242,20 @@ int msmmu_cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct in
 		record_bad(m, false, why);	/* V == 0 or ILLEGAL: C_BAD_STE */
 		return -EFAULT;
 	}
-	if (ste.s1 == ste.s2)
-		return -EFAULT;		/* abort, bypass or nested */
+	if (!ste.s1 && !ste.s2)
+		return -EFAULT;		/* abort or bypass */
+	c->sid = sid;
+	c->ssid = ssid;
 	c->entry_ssid = ssid;
 	c->ats = ste.eats;
 	c->tag_s2 = ste.s2vmid;
+	if (ste.s2 && cfg_s2(m, &ste, c))
+		return -EFAULT;
 	if (ste.s1) {
-		c->stages = INVT_MUNIT_STAGE(INVT_MUNIT_S1);
+		c->stages |= INVT_MUNIT_STAGE(INVT_MUNIT_S1);
 		return cfg_fetch_cd(m, &ste, ssid, c);
 	}
 	if (ssid)
 		return -EFAULT;		/* C_BAD_SUBSTREAMID: stage 1 is off */
-	if (ste.s2_granule != MSMMU_GRANULE)
-		return -EFAULT;
-	c->stages = INVT_MUNIT_STAGE(INVT_MUNIT_S2);
-	c->ia_bits = (uint8_t)(64 - ste.s2t0sz);
-	c->oa_bits = ste.s2_pa_bits;
-	c->fmt[INVT_MUNIT_S2] = stage_fmt(m, INVT_MUNIT_S2, c->ia_bits, ste.s2_level);
-	if (!c->fmt[INVT_MUNIT_S2])
-		return -EFAULT;		/* concatenated tables: not modelled */
-	c->tag_s1 = INVT_CACHE_ID_NONE;
-	c->root[INVT_MUNIT_S2] = ste.s2ttb & ~MSMMU_PAGE_MASK;
 	return 0;
 }

@@ -213,6 +213,7 @@ void invt_msmmu_stats(struct invt_msmmu *m, struct invt_msmmu_stats *st)
 	st->c_bad_cd = us.n.events[MSMMU_EV_C_BAD_CD];
 	st->illegal_ste = us.n.events[MSMMU_EV_ILLEGAL_STE];
 	st->illegal_cd = us.n.events[MSMMU_EV_ILLEGAL_CD];
+	st->cd_fetch_s2_faults = us.n.events[MSMMU_EV_CD_FETCH_S2];
 	st->disabled_aborts = us.n.disabled_aborts;
 	st->handshake_errors = us.handshake_errors;
 }

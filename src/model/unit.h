@@ -53,7 +53,7 @@
 #define INVT_MUNIT_SCOPE_WORDS		4u
 
 /* Arch event counters kept with the unit's (SMMUv3: C_BAD_STE, ...). */
-#define INVT_MUNIT_NR_EVENTS		4u
+#define INVT_MUNIT_NR_EVENTS		5u
 
 /* Stages, as indices of struct invt_munit_cfg's per-stage arrays. */
 enum invt_munit_stage {

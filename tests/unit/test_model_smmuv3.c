@@ -1179,6 +1179,254 @@ static void test_share_replace(void **state)
 	fx_free(f);
 }
 
+/* ------------------------------------------------------------- nesting */
+
+#define SID_NEST	5
+#define VMID_N		3
+#define IPA_CD		UINT64_C(0x7f000000)	/* the guest's CD table */
+#define IPA_OUT		UINT64_C(0x40000000)	/* where the guest maps VA_X */
+
+/*
+ * A nested stream (STE Config 0b111) as the driver writes it, with the
+ * driver's builders: stage 2 of parent @p under VMID_N; S1ContextPtr the IPA
+ * IPA_CD, whose CD 0 (ASID, TTB0 = the guest table's root) sits in a frame
+ * @p maps IPA_CD to (elsewhere: a fetch that skipped stage 2 would read an
+ * unrelated address).  The guest's table @g maps VA_X and VA_X + 4K to the
+ * IPAs IPA_OUT and IPA_OUT + 4K, which @p maps to data frames *@out; the
+ * guest's own tables sit at IPAs @p maps to themselves.
+ */
+struct nest {
+	struct fx *f;
+	struct dom *p, *g;
+	uint64_t cd_pa;
+	uint64_t data[2];
+	uint64_t table[4];
+	unsigned int nr_tables;
+};
+
+static void nest_map_cd(struct nest *n)
+{
+	assert_int_equal(invt_pt_map(&n->p->pt, IPA_CD, n->cd_pa, SZ_4K, RW), 0);
+}
+
+static void nest_new(struct nest *n, bool map_cd)
+{
+	struct invt_smmu_ste s = {
+		.valid = true, .config = INVT_SMMU_STE_NESTED, .s1cdmax = CDMAX,
+		.s1ctxptr = IPA_CD, .s2vmid = VMID_N, .s2t0sz = 16, .s2sl0 = 2,
+		.s2tg = INVT_SMMU_TG_4K, .s2ps = INVT_SMMU_PS_48,
+	};
+	struct invt_smmu_cd cd = { .valid = true, .t0sz = 16, .tg0 = INVT_SMMU_TG_4K,
+				   .ips = INVT_SMMU_PS_48, .asid = ASID, .mair = 0xff };
+	uint64_t w[INVT_SMMU_CFG_WORDS];
+	struct invt_pt_walk res;
+	unsigned int i;
+
+	memset(n, 0, sizeof(*n));
+	n->f = fx_new(false, false, 3, 16, 4, 16, false);
+	n->p = dom_new(n->f, 2, false);
+	n->g = dom_new(n->f, 3, true);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(invt_mem_alloc(n->f->mem, INVT_FRAME_DATA, n->g->id,
+						VA_X + i * SZ_4K, &n->data[i]), 0);
+		assert_int_equal(invt_pt_map(&n->g->pt, VA_X + i * SZ_4K, IPA_OUT + i * SZ_4K,
+					     SZ_4K, RW), 0);
+		assert_int_equal(invt_pt_map(&n->p->pt, IPA_OUT + i * SZ_4K, n->data[i], SZ_4K,
+					     RW), 0);
+	}
+	assert_int_equal(invt_pt_hw_walk(&invt_pt_fmt_arm_s1_4k, &n->g->ops.ops,
+					 n->g->pt.root_pa, VA_X, &res), 0);
+	n->nr_tables = res.nr_tables;
+	for (i = 0; i < res.nr_tables; i++) {
+		n->table[i] = res.tables[i];
+		assert_int_equal(invt_pt_map(&n->p->pt, res.tables[i], res.tables[i], SZ_4K,
+					     INVT_PT_READ), 0);
+	}
+	assert_int_equal(invt_mem_alloc(n->f->mem, INVT_FRAME_OTHER, 0, 0, &n->cd_pa), 0);
+	cd.ttb0 = n->g->pt.root_pa;
+	assert_int_equal(invt_smmu_cd_build(&cd, w), 0);
+	invt_smmu_cfg_write(slot_va(n->f, n->cd_pa), w);
+	if (map_cd)
+		nest_map_cd(n);
+	s.s2ttb = n->p->pt.root_pa;
+	assert_int_equal(invt_smmu_ste_build(&s, w), 0);
+	invt_smmu_cfg_write(slot_va(n->f, n->f->strtab + 64 * SID_NEST), w);
+	assert_int_equal(invt_msmmu_add_device(n->f->m, SID_NEST, 0), 0);
+}
+
+/* Whether the IOTLB holds an entry of @kind (tags as the SMMU fills them) at @addr. */
+static bool cached(struct fx *f, enum invt_cache_kind kind, uint64_t addr, uint64_t *pa)
+{
+	struct invt_cache_key k = {
+		.kinds = INVT_CACHE_K(kind), .tag_s2 = VMID_N, .sid = NONE, .ssid = NONE,
+		.tag_s1 = kind == INVT_CACHE_NESTED || kind == INVT_CACHE_WALK_S1 ? ASID : NONE,
+		.iova = addr,
+	};
+	struct invt_cache_entry e;
+
+	if (invt_cache_lookup(invt_msmmu_iotlb(f->m), &k, &e))
+		return false;
+	if (pa)
+		*pa = e.pa;
+	return true;
+}
+
+/*
+ * End to end: the nested STE and its CD at an IPA translate VA_X in two
+ * stages; the CD fetch and every stage-1 table access went through stage 2
+ * (their stage-2 leaves are cached), the combined leaf is tagged (VMID, ASID)
+ * with both domains, and serves the next access without a walk.
+ */
+static void test_nested_translates(void **state)
+{
+	struct nest n;
+	struct invt_cache_key k = { .kinds = INVT_CACHE_K(INVT_CACHE_NESTED), .tag_s2 = VMID_N,
+				    .tag_s1 = ASID, .sid = NONE, .ssid = NONE, .iova = VA_X };
+	struct invt_cache_entry e;
+	struct invt_msmmu_stats st;
+	uint64_t pa;
+	unsigned int i;
+
+	(void)state;
+	nest_new(&n, true);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X + 0x10, true), 0);
+	assert_int_equal(invt_cache_lookup(invt_msmmu_iotlb(n.f->m), &k, &e), 0);
+	assert_true(e.pa == n.data[0]);
+	assert_int_equal(e.domain, n.g->id);
+	assert_int_equal(e.domain_s2, n.p->id);
+	assert_true(cached(n.f, INVT_CACHE_S2, IPA_CD, &pa) && pa == n.cd_pa);
+	assert_true(cached(n.f, INVT_CACHE_S2, IPA_OUT, &pa) && pa == n.data[0]);
+	for (i = 0; i < n.nr_tables; i++)
+		assert_true(cached(n.f, INVT_CACHE_S2, n.table[i], NULL));
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X + 0x20, false), 0);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X + SZ_4K, false), 0);
+	st = mst(n.f);
+	assert_int_equal(st.cfg_fetches, 1);
+	assert_int_equal(st.walks, 2);
+	assert_int_equal(st.xlate_s1, 3);
+	assert_int_equal(st.cd_fetch_s2_faults, 0);
+	/* A substream with no CD written (V = 0): C_BAD_CD, read through stage 2. */
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 1, VA_X, false), -EFAULT);
+	assert_int_equal(mst(n.f).c_bad_cd, 1);
+	assert_int_equal(ost(n.f).accesses, 3);
+	assert_int_equal(ost(n.f).total, 0);
+	fx_free(n.f);
+}
+
+/*
+ * Stage-2 faults on the way: the CD table's IPA not mapped by stage 2 (the
+ * CD fetch faults; nothing is cached, so mapping it is enough), then the
+ * last stage-1 table's IPA unmapped from stage 2 (TLBI_S2_IPA + CMD_SYNC):
+ * a walk that reaches that table faults, even from the stage-1 walk cache,
+ * and reads none of its entries.
+ */
+static void test_nested_s2_faults(void **state)
+{
+	struct unlink u;
+	struct nest n;
+	uint64_t last;
+
+	(void)state;
+	nest_new(&n, false);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), -EFAULT);
+	assert_int_equal(mst(n.f).cd_fetch_s2_faults, 1);
+	assert_false(cached(n.f, INVT_CACHE_S2, IPA_CD, NULL));
+	nest_map_cd(&n);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	assert_int_equal(mst(n.f).cd_fetch_s2_faults, 1);
+	assert_true(cached(n.f, INVT_CACHE_WALK_S1, VA_X, NULL));
+
+	/* The host stops mapping the guest's last-level table. */
+	last = n.table[n.nr_tables - 1];
+	u = (struct unlink){ .g.table_unlinked = on_unlinked, .f = n.f };
+	assert_int_equal(invt_pt_unmap(&n.p->pt, last, SZ_4K, &u.g), 0);
+	assert_int_equal(RUN(n.f, { .opcode = INVT_SMMU_CMD_TLBI_S2_IPA, .vmid = VMID_N,
+				    .addr = last }), 0);
+	release(n.f);
+	assert_false(cached(n.f, INVT_CACHE_S2, last, NULL));
+	/* VA_X + 4K: no combined entry; the walk cache leads to that table. */
+	assert_true(cached(n.f, INVT_CACHE_WALK_S1, VA_X + SZ_4K, NULL));
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X + SZ_4K, false), -EFAULT);
+	assert_false(cached(n.f, INVT_CACHE_NESTED, VA_X + SZ_4K, NULL));
+	assert_false(cached(n.f, INVT_CACHE_S2, IPA_OUT + SZ_4K, NULL));
+	/* VA_X itself still hits its combined entry (S2_IPA keeps it). */
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	assert_int_equal(ost(n.f).faults, 2);
+	assert_int_equal(ost(n.f).total, 0);
+	fx_free(n.f);
+}
+
+/*
+ * What each TLBI removes of a combined entry and the stage-2 entries under
+ * it: S2_IPA keeps the combined leaf (and a host that unmaps and frees the
+ * page with S2_IPA alone leaves it stale: the oracle says so); NH_VA,
+ * NH_VAA, NH_ASID and NH_ALL of its VMID remove it and leave the stage-2
+ * entries; S12_VMALL removes both; another VMID's commands touch neither.
+ */
+static void test_nested_removal(void **state)
+{
+	static const struct invt_smmu_cmd removes[] = {
+		{ .opcode = INVT_SMMU_CMD_TLBI_NH_VA, .vmid = VMID_N, .asid = ASID, .addr = VA_X },
+		{ .opcode = INVT_SMMU_CMD_TLBI_NH_VAA, .vmid = VMID_N, .addr = VA_X },
+		{ .opcode = INVT_SMMU_CMD_TLBI_NH_ASID, .vmid = VMID_N, .asid = ASID },
+		{ .opcode = INVT_SMMU_CMD_TLBI_NH_ALL, .vmid = VMID_N },
+	};
+	static const struct invt_smmu_cmd keeps[] = {
+		{ .opcode = INVT_SMMU_CMD_TLBI_S2_IPA, .vmid = VMID_N, .addr = IPA_OUT },
+		{ .opcode = INVT_SMMU_CMD_TLBI_NH_ALL, .vmid = VMID_N + 1 },
+		{ .opcode = INVT_SMMU_CMD_TLBI_NH_ASID, .vmid = VMID_N, .asid = ASID + 1 },
+		{ .opcode = INVT_SMMU_CMD_TLBI_S12_VMALL, .vmid = VMID_N + 1 },
+	};
+	struct unlink u;
+	struct nest n;
+	struct invt_violation v;
+	unsigned int i;
+
+	(void)state;
+	nest_new(&n, true);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+		assert_int_equal(run(n.f, &keeps[i], 1), 0);
+		assert_true(cached(n.f, INVT_CACHE_NESTED, VA_X, NULL));
+		assert_true(cached(n.f, INVT_CACHE_S2, IPA_CD, NULL));
+		/* Only S2_IPA removed it; the combined hits since refill nothing. */
+		assert_false(cached(n.f, INVT_CACHE_S2, IPA_OUT, NULL));
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+		assert_true(cached(n.f, INVT_CACHE_NESTED, VA_X, NULL));
+		assert_int_equal(run(n.f, &removes[i], 1), 0);
+		assert_false(cached(n.f, INVT_CACHE_NESTED, VA_X, NULL));
+		assert_true(cached(n.f, INVT_CACHE_S2, IPA_CD, NULL));
+	}
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	assert_int_equal(RUN(n.f, { .opcode = INVT_SMMU_CMD_TLBI_S12_VMALL, .vmid = VMID_N }), 0);
+	assert_false(cached(n.f, INVT_CACHE_NESTED, VA_X, NULL));
+	assert_false(cached(n.f, INVT_CACHE_S2, IPA_OUT, NULL));
+	assert_false(cached(n.f, INVT_CACHE_S2, IPA_CD, NULL));
+	assert_false(cached(n.f, INVT_CACHE_WALK_S1, VA_X, NULL));
+	assert_int_equal(ost(n.f).total, 0);
+
+	/* The host unmaps IPA_OUT, invalidates by IPA only, frees the page. */
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	u = (struct unlink){ .g.table_unlinked = on_unlinked, .f = n.f };
+	assert_int_equal(invt_pt_unmap(&n.p->pt, IPA_OUT, SZ_4K, &u.g), 0);
+	assert_int_equal(invt_mem_chain_add(n.f->mem, &n.f->pending, n.data[0]), 0);
+	assert_int_equal(RUN(n.f, { .opcode = INVT_SMMU_CMD_TLBI_S2_IPA, .vmid = VMID_N,
+				    .addr = IPA_OUT }), 0);
+	release(n.f);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	assert_int_equal(ost(n.f).violations[INVT_VIOL_STALE_TLB], 1);
+	v = last_report(n.f);
+	assert_int_equal(v.cache, INVT_CACHE_NESTED);
+	assert_int_equal(v.verdict, INVT_MEM_FREED);
+	/* With NH_ALL of the VMID (the S1_CLEAR entry) the access faults, clean. */
+	assert_int_equal(RUN(n.f, { .opcode = INVT_SMMU_CMD_TLBI_NH_ALL, .vmid = VMID_N }), 0);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), -EFAULT);
+	assert_int_equal(ost(n.f).total, 1);
+	fx_free(n.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1201,6 +1449,9 @@ int main(void)
 		cmocka_unit_test(test_oas44_illegal_ste),
 		cmocka_unit_test(test_blocking_cd_no_event),
 		cmocka_unit_test(test_cd_table_2lvl),
+		cmocka_unit_test(test_nested_translates),
+		cmocka_unit_test(test_nested_s2_faults),
+		cmocka_unit_test(test_nested_removal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,12 +35,15 @@
  * each other.  Each device ATC has its own lock, taken outside the
  * instance's by an ATS translation, never together by the executor.
  *
- * What the model translates (src/model/smmuv3-xlate.c): linear stream
- * tables; STE Config S1 with a CD of 4 KiB granule, or S2 with a 4 KiB
- * granule, any input size the STE / CD legally name (T0SZ, S2T0SZ with
- * S2SL0, without concatenated tables); addresses beyond the input size or
- * leaves beyond the output size (MIN(IPS or S2PS, OAS)) fault.  Abort,
- * bypass (which the driver never uses) and nested STEs fault.
+ * What the model translates (src/model/smmuv3-xlate.c): linear and
+ * two-level stream and CD tables; STE Config S1 with a CD of 4 KiB granule,
+ * S2 with a 4 KiB granule, or nested (both: the CD table and every stage-1
+ * table at IPAs, each fetch translated by stage 2; combined IOTLB entries
+ * tagged (VMID, ASID), which TLBI_S2_IPA leaves in place), any input size
+ * the STE / CD legally name (T0SZ, S2T0SZ with S2SL0, without concatenated
+ * tables); addresses beyond the input size or leaves beyond the output size
+ * (MIN(IPS or S2PS, OAS)) fault.  Abort and bypass (which the driver never
+ * uses) fault.
  *
  * Registers: SMMU_IDR0/1/3/5 describe the configured SMMU (OAS, RIL, ATS;
  * VMSAv8-64 only, so IAS == OAS); SMMU_CR0 / CR0ACK and SMMU_GBPA are
@@ -164,6 +167,8 @@ struct invt_msmmu_config {
  * @c_bad_cd: C_BAD_CD events: CDs fetched with V == 0 or ILLEGAL.
  * @illegal_ste: of @c_bad_ste, the ILLEGAL ones (a driver bug).
  * @illegal_cd: of @c_bad_cd, the ILLEGAL ones (a driver bug).
+ * @cd_fetch_s2_faults: nested STEs: CD or L1CD fetches that faulted at
+ *	stage 2 (their IPA not mapped readable; the transaction aborted).
  * @disabled_aborts: transactions aborted because CR0ACK.SMMUEN was 0.
  * @handshake_errors: register writes the spec forbids (see above).
  * @faults: faults injected, per enum invt_hw_fault.
@@ -184,6 +189,7 @@ struct invt_msmmu_stats {
 	uint64_t c_bad_cd;
 	uint64_t illegal_ste;
 	uint64_t illegal_cd;
+	uint64_t cd_fetch_s2_faults;
 	uint64_t disabled_aborts;
 	uint64_t handshake_errors;
 	uint64_t faults[INVT_HW_FAULT_NR];
