@@ -13,7 +13,10 @@
  * Supported (others fault, counted as faults; a failed fetch is not
  * cached): RTADDR.TTM = 01b (scalable mode); PGTT first-stage with FSPM 0
  * (4-level) or 1 (5-level) and ECAP.FLTS; PGTT second-stage with AW 2
- * (4-level) or AW 3 (5-level, with CAP.SAGAW 5-level) and ECAP.SLTS.  The
+ * (4-level) or AW 3 (5-level, with CAP.SAGAW 5-level) and ECAP.SLTS; PGTT
+ * nested (011b) with both and ECAP.NEST: the first stage's tables guest
+ * physical, translated by the second stage (unit-nest.c).  The root,
+ * context and PASID structures are host physical in every mode.  The
  * first-stage global bit is not honoured (entries are filled non-global).
  */
 #include <errno.h>
@@ -93,7 +96,22 @@ static int cfg_stage(struct invt_mvtd *m, const struct vtd_hw_pasid *pe, struct 
 		c->fmt[s] = mvtd_fmt(m, false, pe->aw == 3);
 		c->root[s] = pe->ssptptr & ~MVTD_PAGE_MASK;
 		break;
-	default:	/* nested, pass-through: not modelled */
+	case VTD_HW_PGTT_NESTED:
+		/*
+		 * §3.8, §9.6: FSPTPTR and every first-stage table are guest
+		 * physical, each access translated by the second stage from
+		 * SSPTPTR (unit-nest.c); combined entries tagged (DID, PASID).
+		 */
+		if (!m->cfg.nest || pe->fspm > 1 || (pe->aw != 2 && !(pe->aw == 3 && m->cfg.sagaw5)))
+			return -EFAULT;
+		c->tag_s1 = c->entry_ssid;
+		c->fmt[INVT_MUNIT_S1] = mvtd_fmt(m, true, pe->fspm == 1);
+		c->root[INVT_MUNIT_S1] = pe->fsptptr & ~MVTD_PAGE_MASK;
+		c->fmt[INVT_MUNIT_S2] = mvtd_fmt(m, false, pe->aw == 3);
+		c->root[INVT_MUNIT_S2] = pe->ssptptr & ~MVTD_PAGE_MASK;
+		c->stages = INVT_MUNIT_STAGE(INVT_MUNIT_S1) | INVT_MUNIT_STAGE(INVT_MUNIT_S2);
+		return c->fmt[INVT_MUNIT_S1] && c->fmt[INVT_MUNIT_S2] ? 0 : -EFAULT;
+	default:	/* pass-through: not modelled */
 		return -EFAULT;
 	}
 	c->stages = INVT_MUNIT_STAGE(s);

@@ -171,6 +171,8 @@ static void mvtd_reset_caps(struct invt_mvtd *m)
 		ecap |= INVT_VTD_ECAP_FLTS;
 	if (c->slts)
 		ecap |= INVT_VTD_ECAP_SLTS;
+	if (c->nest)
+		ecap |= INVT_VTD_ECAP_NEST;
 	m->regs.cap = cap;
 	m->regs.ecap = ecap;
 }
@@ -186,7 +188,8 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 
 	if (!cfg || !mem || !oracle || !out || !cfg->cfg_entries ||
 	    cfg->cfg_entries > INVT_MUNIT_MAX_CFG_ENTRIES || cfg->mamv > 63 || cfg->nd > 6 ||
-	    cfg->pasid_bits > 20 || cfg->iotlb_tag > INVT_MVTD_TAG_DID || cfg->gsts_lag > 1000)
+	    cfg->pasid_bits > 20 || cfg->iotlb_tag > INVT_MVTD_TAG_DID || cfg->gsts_lag > 1000 ||
+	    (cfg->nest && (!cfg->flts || !cfg->slts)))
 		return -EINVAL;
 	m = calloc(1, sizeof(*m));
 	if (!m)

@@ -28,6 +28,7 @@
 #include <invtrack/model/oracle.h>
 #include <invtrack/model/vtd.h>
 #include <invtrack/pt-vtd.h>
+#include <invtrack/vtd-cfg.h>
 #include <invtrack/vtd-driver.h>
 #include <invtrack/vtd-queue.h>
 #include <invtrack/vtd.h>
@@ -129,6 +130,8 @@ static uint64_t *va(struct fx *f, uint64_t pa)
 
 /* The IOTLB variant fx_new() builds: the strictest (0) unless a test says. */
 static unsigned int fx_iotlb_tag;
+/* Whether fx_new() builds a unit with ECAP.NEST. */
+static bool fx_nest;
 
 /* Write GCMD, then poll GSTS (ringing the doorbell) until @sts shows; return polls. */
 static unsigned int gcmd(struct fx *f, uint32_t cmd, uint32_t sts)
@@ -157,6 +160,7 @@ static struct fx *fx_new(bool threaded, uint64_t seed)
 		.pasid_bits = 8, .flts = true, .slts = true, .threaded = threaded,
 		.iotlb_sets = 16, .iotlb_ways = 4, .cfg_entries = 16, .seed = seed,
 		.atc_window = on_window, .trace = on_trace, .iotlb_tag = fx_iotlb_tag,
+		.nest = fx_nest,
 	};
 	struct fx *f = calloc(1, sizeof(*f));
 
@@ -1125,6 +1129,223 @@ static void test_gcmd(void **state)
 	fx_free(f);
 }
 
+/* ------------------------------------------------------------- nesting */
+
+#define DID_N		7
+#define GPA_OUT		UINT64_C(0x40000000)	/* where the guest maps VA_X */
+
+/*
+ * A nested PASID entry (PGTT 011b, §9.6) as the driver writes it, with the
+ * driver's builder: DID_N, SSPTPTR the second-stage parent @p (AW 4-level),
+ * FSPTPTR the guest's first-stage table @g, guest physical.  @g maps VA_X and
+ * VA_X + 4K to GPA_OUT and GPA_OUT + 4K, which @p maps to data frames; the
+ * guest's tables sit at GPAs @p maps to themselves (read-only).
+ */
+struct nest {
+	struct fx *f;
+	struct dom *p, *g;
+	uint64_t data[2];
+	uint64_t table[5];
+	unsigned int nr_tables;
+};
+
+static void nest_new(struct nest *n, bool nest_cap)
+{
+	struct invt_vtd_pasid_entry e = {
+		.present = true, .aw = INVT_VTD_AW_48, .pgtt = INVT_VTD_PGTT_NESTED,
+		.did = DID_N, .flpm = INVT_VTD_FLPM_4L,
+	};
+	uint64_t w[INVT_VTD_PASID_WORDS];
+	struct invt_pt_walk res;
+	unsigned int i;
+
+	memset(n, 0, sizeof(*n));
+	fx_nest = nest_cap;
+	n->f = fx_new(false, 7);
+	fx_nest = false;
+	n->p = dom_new(n->f, 0, false);
+	n->g = dom_new(n->f, 1, true);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(invt_mem_alloc(n->f->mem, INVT_FRAME_DATA, n->g->id,
+						VA_X + i * SZ_4K, &n->data[i]), 0);
+		assert_int_equal(invt_pt_map(&n->g->pt, VA_X + i * SZ_4K, GPA_OUT + i * SZ_4K,
+					     SZ_4K, RW), 0);
+		assert_int_equal(invt_pt_map(&n->p->pt, GPA_OUT + i * SZ_4K, n->data[i], SZ_4K,
+					     RW), 0);
+	}
+	assert_int_equal(invt_pt_hw_walk(&invt_pt_fmt_vtd_fs_4l, &n->g->ops.ops,
+					 n->g->pt.root_pa, VA_X, &res), 0);
+	n->nr_tables = res.nr_tables;
+	for (i = 0; i < res.nr_tables; i++) {
+		n->table[i] = res.tables[i];
+		assert_int_equal(invt_pt_map(&n->p->pt, res.tables[i], res.tables[i], SZ_4K,
+					     INVT_PT_READ), 0);
+	}
+	e.ssptptr = n->p->pt.root_pa;
+	e.fsptptr = n->g->pt.root_pa;
+	assert_int_equal(invt_vtd_pasid_build(&e, w), 0);
+	invt_vtd_cfg_write(va(n->f, n->f->ptab + 64 * PASID), w, INVT_VTD_PASID_WORDS);
+	ctx_set(n->f, RID, false);
+	assert_int_equal(invt_mvtd_add_device(n->f->m, RID, 0), 0);
+}
+
+/*
+ * Whether the IOTLB holds an entry of @kind at @addr: by (requester id,
+ * PASID) as the strictest variant looks entries up, DID_N as they carry.
+ */
+static bool cached(struct fx *f, enum invt_cache_kind kind, uint64_t addr)
+{
+	struct invt_cache_key k = {
+		.kinds = INVT_CACHE_K(kind), .tag_s2 = DID_N, .sid = RID,
+		.ssid = INVT_CACHE_ID_NONE, .iova = addr,
+		.tag_s1 = kind == INVT_CACHE_NESTED || kind == INVT_CACHE_WALK_S1 ? PASID :
+										    INVT_CACHE_ID_NONE,
+	};
+	struct invt_cache_entry e;
+
+	return !invt_cache_lookup(invt_mvtd_iotlb(f->m), &k, &e);
+}
+
+/*
+ * End to end: the nested PASID entry translates VA_X in two stages, every
+ * first-stage table access through the second stage; the combined leaf is
+ * tagged (DID, PASID) with both domains; the next access hits it.  A unit
+ * without ECAP.NEST faults the same entry.
+ */
+static void test_nested_translates(void **state)
+{
+	struct invt_cache_key k = { .kinds = INVT_CACHE_K(INVT_CACHE_NESTED), .tag_s2 = DID_N,
+				    .tag_s1 = PASID, .sid = RID, .ssid = INVT_CACHE_ID_NONE,
+				    .iova = VA_X };
+	struct invt_cache_entry e;
+	struct nest n;
+	unsigned int i;
+
+	(void)state;
+	nest_new(&n, true);
+	assert_true(n.f->r->ecap & INVT_VTD_ECAP_NEST);
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X + 0x10, true), 0);
+	assert_int_equal(invt_cache_lookup(invt_mvtd_iotlb(n.f->m), &k, &e), 0);
+	assert_true(e.pa == n.data[0]);
+	assert_int_equal(e.domain, n.g->id);
+	assert_int_equal(e.domain_s2, n.p->id);
+	assert_true(cached(n.f, INVT_CACHE_S2, GPA_OUT));
+	for (i = 0; i < n.nr_tables; i++)
+		assert_true(cached(n.f, INVT_CACHE_S2, n.table[i]));
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X + 0x20, false), 0);
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X + SZ_4K, false), 0);
+	assert_int_equal(mst(n.f).walks, 2);
+	assert_int_equal(mst(n.f).cfg_fetches, 1);
+	assert_int_equal(ost(n.f).accesses, 3);
+	assert_int_equal(ost(n.f).total, 0);
+	fx_free(n.f);
+
+	nest_new(&n, false);
+	assert_false(n.f->r->ecap & INVT_VTD_ECAP_NEST);
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), -EFAULT);
+	fx_free(n.f);
+}
+
+/*
+ * The host stops mapping the guest's last first-stage table (second-stage
+ * PSI of that GPA, then a wait): a walk that reaches it faults, even from
+ * the paging-structure cache, and fills nothing.
+ */
+static void test_nested_s2_fault(void **state)
+{
+	struct unlink u;
+	struct nest n;
+	struct fx *f;
+	uint64_t last;
+
+	(void)state;
+	nest_new(&n, true);
+	f = n.f;	/* the descriptor macros' */
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), 0);
+	last = n.table[n.nr_tables - 1];
+	u = (struct unlink){ .g.table_unlinked = on_unlinked, .f = n.f };
+	assert_int_equal(invt_pt_unmap(&n.p->pt, last, SZ_4K, &u.g), 0);
+	IOTLB_PSI(DID_N, last);
+	assert_int_equal(wait_done(n.f), 0);
+	release(n.f);
+	assert_false(cached(n.f, INVT_CACHE_S2, last));
+	assert_true(cached(n.f, INVT_CACHE_WALK_S1, VA_X + SZ_4K));
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X + SZ_4K, false), -EFAULT);
+	assert_false(cached(n.f, INVT_CACHE_NESTED, VA_X + SZ_4K));
+	assert_false(cached(n.f, INVT_CACHE_S2, GPA_OUT + SZ_4K));
+	assert_int_equal(ost(n.f).faults, 1);
+	assert_int_equal(ost(n.f).total, 0);
+	fx_free(n.f);
+}
+
+/*
+ * What each IOTLB descriptor removes of a combined entry: a second-stage
+ * PSI of the GPA removes the stage-2 leaf and keeps the combined one (the
+ * model removes first-stage and nested entries of the DID in the PSI's
+ * range only, the strict reading; a host that unmaps and frees with a PSI
+ * alone leaves it stale, and the oracle says so); PASID-based IOTLB page-
+ * and PASID-selective and domain-selective IOTLB of the DID remove it;
+ * another DID's or PASID's descriptors do not.
+ */
+static void test_nested_removal(void **state)
+{
+	struct invt_violation v;
+	struct unlink u;
+	struct nest n;
+	struct fx *f;
+
+	(void)state;
+	nest_new(&n, true);
+	f = n.f;	/* the descriptor macros' */
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), 0);
+	IOTLB_PSI(DID_N, GPA_OUT);
+	IOTLB_DSI(DID_A);
+	PIOTLB_PAGE(DID_N, PASID + 1, VA_X);
+	PIOTLB_PAGE(DID_A, PASID, VA_X);
+	assert_int_equal(wait_done(n.f), 0);
+	assert_true(cached(n.f, INVT_CACHE_NESTED, VA_X));
+	assert_false(cached(n.f, INVT_CACHE_S2, GPA_OUT));
+	assert_true(cached(n.f, INVT_CACHE_S2, n.table[0]));
+
+	PIOTLB_PAGE(DID_N, PASID, VA_X);
+	assert_int_equal(wait_done(n.f), 0);
+	assert_false(cached(n.f, INVT_CACHE_NESTED, VA_X));
+	assert_true(cached(n.f, INVT_CACHE_S2, n.table[0]));
+
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), 0);
+	put(n.f, F(PASID, 32) | F(DID_N, 16) | 0x26, 0);	/* PASID-selective */
+	assert_int_equal(wait_done(n.f), 0);
+	assert_false(cached(n.f, INVT_CACHE_NESTED, VA_X));
+	assert_false(cached(n.f, INVT_CACHE_WALK_S1, VA_X));
+
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), 0);
+	IOTLB_DSI(DID_N);
+	assert_int_equal(wait_done(n.f), 0);
+	assert_false(cached(n.f, INVT_CACHE_NESTED, VA_X));
+	assert_false(cached(n.f, INVT_CACHE_S2, n.table[0]));
+	assert_int_equal(ost(n.f).total, 0);
+
+	/* The host unmaps GPA_OUT, invalidates by GPA only, frees the page. */
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), 0);
+	u = (struct unlink){ .g.table_unlinked = on_unlinked, .f = n.f };
+	assert_int_equal(invt_pt_unmap(&n.p->pt, GPA_OUT, SZ_4K, &u.g), 0);
+	assert_int_equal(invt_mem_chain_add(n.f->mem, &n.f->pending, n.data[0]), 0);
+	IOTLB_PSI(DID_N, GPA_OUT);
+	assert_int_equal(wait_done(n.f), 0);
+	release(n.f);
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), 0);
+	assert_int_equal(ost(n.f).violations[INVT_VIOL_STALE_TLB], 1);
+	v = last_report(n.f);
+	assert_int_equal(v.cache, INVT_CACHE_NESTED);
+	assert_int_equal(v.verdict, INVT_MEM_FREED);
+	/* With the DID's domain-selective flush (the S1_CLEAR entry): clean. */
+	IOTLB_DSI(DID_N);
+	assert_int_equal(wait_done(n.f), 0);
+	assert_int_equal(invt_mvtd_dma(n.f->m, RID, PASID, VA_X, false), -EFAULT);
+	assert_int_equal(ost(n.f).total, 1);
+	fx_free(n.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1145,6 +1366,9 @@ int main(void)
 		cmocka_unit_test(test_devtlb_timeout),
 		cmocka_unit_test(test_threaded),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_nested_translates),
+		cmocka_unit_test(test_nested_s2_fault),
+		cmocka_unit_test(test_nested_removal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,8 +31,11 @@
  *
  * What the model translates (src/model/vtd-xlate.c): scalable mode only
  * (RTADDR.TTM = 01b); PASID entries with PGTT first-stage (4- or 5-level,
- * FSPM) or second-stage (AW 4- or 5-level).  Nested and pass-through
- * entries, legacy mode, and not present or reserved structures fault.
+ * FSPM), second-stage (AW 4- or 5-level) or, with @nest, nested (011b: the
+ * first-stage table pointer and every first-stage table guest physical,
+ * each access translated by the second stage; combined IOTLB entries
+ * tagged with the entry's DID and PASID).  Pass-through entries, legacy
+ * mode, and not present or reserved structures fault.
  *
  * Global command (§11.4.4, §11.4.5): GCMD writes are reported in GSTS a few
  * consumer runs later (@gsts_lag); the unit translates through the root
@@ -42,7 +45,7 @@
  *
  * Registers at reset (§11.4.2 CAP_REG, §11.4.3 ECAP_REG): CAP.PSI, MAMV,
  * ND, SAGAW (4-level always, 5-level with @sagaw5), MGAW; ECAP.QI, DT,
- * PASID + PSS, SMTS, FLTS, SLTS as configured (QI and SMTS always: the only
+ * PASID + PSS, SMTS, FLTS, SLTS, NEST as configured (QI and SMTS always: the only
  * interface and mode modelled).
  *
  * Locking: one mutex per unit (the IOTLB's cache lock) covers the
@@ -127,6 +130,8 @@ typedef void (*invt_mvtd_trace_t)(void *arg, uint32_t instance, const uint64_t q
  * @pasid_bits: PASID width 1..20 (ECAP.PSS = bits - 1); 0 means 20.
  * @flts: ECAP.FLTS: first-stage translation.
  * @slts: ECAP.SLTS: second-stage translation.
+ * @nest: ECAP.NEST: nested translation, PASID entries with PGTT 011b
+ *	(needs @flts and @slts, else -EINVAL).
  * @threaded: the consumer runs on its own thread (else inline).
  * @iotlb_tag: an enum invt_mvtd_iotlb_tag (0: INVT_MVTD_TAG_SID).
  * @gsts_lag: consumer runs between taking a GCMD write and reporting it in
@@ -169,6 +174,7 @@ struct invt_mvtd_config {
 	unsigned int pasid_bits;
 	bool flts;
 	bool slts;
+	bool nest;
 	bool threaded;
 	unsigned int iotlb_tag;
 	unsigned int gsts_lag;

@@ -14,6 +14,7 @@
  *	first-stage tables	WALK_S1	 tag_s2 = DID, tag_s1 = PASID
  *	second-stage leaves	S2	 tag_s2 = DID, tag_s1 = NONE
  *	second-stage tables	WALK_S2	 tag_s2 = DID, tag_s1 = NONE
+ *	nested (combined) leaves NESTED tag_s2 = DID, tag_s1 = PASID
  *	device-TLB entries	ATC	 sid = SID, ssid = PASID or NONE (no PASID)
  * where PASID is the request's PASID, or the context entry's RID_PASID for
  * requests without one.
