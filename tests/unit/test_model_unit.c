@@ -359,6 +359,48 @@ static void test_oracle_sees_combined(void **state)
 	assert_int_equal(st.violations[INVT_VIOL_STALE_TLB], 1);
 }
 
+/*
+ * A structure a configuration fetch reads at an IPA: translated by stage 2
+ * (its leaf cached, tagged with the VMID alone); an IPA stage 2 does not
+ * map faults and caches nothing, and so does a mapping without read
+ * permission.
+ */
+static void test_s2_fetch(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t frame, ipa, pa = 0;
+	struct invt_oracle_stats st;
+	struct invt_cache_entry e;
+	int ret;
+
+	assert_int_equal(invt_mem_alloc(t->mem, INVT_FRAME_OTHER, 0, 0, &frame), 0);
+	ipa = frame + TEST_IPA_OFF;
+	invt_cache_lock(t->u.iotlb);
+	ret = invt_munit_s2_fetch_locked(&t->u, &t->c, ipa + 0x40, &pa);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(ret, -EFAULT);
+	assert_false(cached(t, INVT_CACHE_K(INVT_CACHE_S2), INVT_CACHE_ID_NONE, ipa, &e));
+
+	assert_int_equal(invt_pt_map(&t->s2, ipa, frame, PAGE, INVT_PT_READ), 0);
+	invt_cache_lock(t->u.iotlb);
+	ret = invt_munit_s2_fetch_locked(&t->u, &t->c, ipa + 0x40, &pa);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(ret, 0);
+	assert_true(pa == frame + 0x40);
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_S2), INVT_CACHE_ID_NONE, ipa, &e));
+	assert_true(e.pa == frame);
+	assert_int_equal(e.domain, TEST_DOM_S2);
+
+	/* Write-only at stage 2: a structure fetch is a read, it faults. */
+	assert_int_equal(invt_pt_map(&t->s2, ipa + PAGE, frame, PAGE, INVT_PT_WRITE), 0);
+	invt_cache_lock(t->u.iotlb);
+	ret = invt_munit_s2_fetch_locked(&t->u, &t->c, ipa + PAGE, &pa);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(ret, -EFAULT);
+	invt_oracle_stats(t->oracle, &st);
+	assert_int_equal(st.total, 0);
+}
+
 static void test_not_nested(void **state)
 {
 	struct tctx *t = *state;
@@ -380,6 +422,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_removal_of_combined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oracle_sees_combined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_s2_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_nested, setup, teardown),
 	};
 
