@@ -1427,6 +1427,46 @@ static void test_nested_removal(void **state)
 	fx_free(n.f);
 }
 
+/*
+ * A two-level CD table at IPAs: the L1CD array and the leaf table it points
+ * to are both read through stage 2; the leaf's IPA unmapped faults the CD
+ * fetch (counted), mapped it translates.
+ */
+static void test_nested_cd_2lvl(void **state)
+{
+	struct invt_smmu_ste s = {
+		.valid = true, .config = INVT_SMMU_STE_NESTED, .s1cdmax = CDMAX,
+		.s1fmt = INVT_SMMU_S1FMT_L2_4K, .s1ctxptr = IPA_CD + SZ_2M, .s2vmid = VMID_N,
+		.s2t0sz = 16, .s2sl0 = 2, .s2tg = INVT_SMMU_TG_4K, .s2ps = INVT_SMMU_PS_48,
+	};
+	uint64_t w[INVT_SMMU_CFG_WORDS], l1, d;
+	struct nest n;
+
+	(void)state;
+	fx_cd2l = true;
+	nest_new(&n, false);
+	fx_cd2l = false;
+	/* CD 5 in the leaf table (the frame behind IPA_CD): CD 0's copy. */
+	memcpy(slot_va(n.f, n.cd_pa + 64 * 5), slot_va(n.f, n.cd_pa), 64);
+	assert_int_equal(invt_mem_alloc(n.f->mem, INVT_FRAME_OTHER, 0, 0, &l1), 0);
+	assert_int_equal(invt_pt_map(&n.p->pt, IPA_CD + SZ_2M, l1, SZ_4K, INVT_PT_READ), 0);
+	assert_int_equal(invt_smmu_l1cd_build(IPA_CD, true, &d), 0);
+	invt_smmu_l1_publish(slot_va(n.f, l1), d);
+	s.s2ttb = n.p->pt.root_pa;
+	assert_int_equal(invt_smmu_ste_build(&s, w), 0);
+	invt_smmu_cfg_write(slot_va(n.f, n.f->strtab + 64 * SID_NEST), w);
+
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 5, VA_X, false), -EFAULT);
+	assert_int_equal(mst(n.f).cd_fetch_s2_faults, 1);
+	assert_true(cached(n.f, INVT_CACHE_S2, IPA_CD + SZ_2M, NULL));
+	nest_map_cd(&n);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 5, VA_X, false), 0);
+	assert_true(cached(n.f, INVT_CACHE_S2, IPA_CD, NULL));
+	assert_int_equal(mst(n.f).cd_fetch_s2_faults, 1);
+	assert_int_equal(ost(n.f).total, 0);
+	fx_free(n.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1452,6 +1492,7 @@ int main(void)
 		cmocka_unit_test(test_nested_translates),
 		cmocka_unit_test(test_nested_s2_faults),
 		cmocka_unit_test(test_nested_removal),
+		cmocka_unit_test(test_nested_cd_2lvl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
