@@ -40,8 +40,19 @@ static int atc_translate(const struct invt_mdev_unit *u, struct invt_cache *atc,
 
 	if (!invt_cache_lookup_locked(atc, &key, &e)) {
 		memset(xl, 0, sizeof(*xl));
-		xl->stale = invt_oracle_check_atc(u->oracle, &use, &e) > 0;
+		if (e.cookie) {
+			/* Filled through a VM's two stages (cookie: its slot + 1). */
+			struct invt_oracle_nest n = {
+				.vm = (uint32_t)(e.cookie - 1), .s1 = e.table, .s2 = e.leaf,
+				.flags = INVT_ORACLE_NEST_S1 | INVT_ORACLE_NEST_S2,
+			};
+
+			xl->stale = invt_oracle_check_nested(u->oracle, &use, &e, &n) > 0;
+		} else {
+			xl->stale = invt_oracle_check_atc(u->oracle, &use, &e) > 0;
+		}
 		invt_mdev_xl_from_entry(xl, &e);
+		xl->nested = e.domain_s2 != INVT_MEM_NO_DOMAIN;
 		return 0;
 	}
 	ret = u->translate(u->unit, sid, ssid, iova, true, xl);
@@ -59,8 +70,13 @@ static int atc_translate(const struct invt_mdev_unit *u, struct invt_cache *atc,
 	e.iova = iova & ~((UINT64_C(1) << xl->shift) - 1);
 	e.pa = xl->base;
 	e.domain = xl->domain;
-	e.domain_s2 = INVT_MEM_NO_DOMAIN;
+	e.domain_s2 = xl->nested ? xl->domain_s2 : INVT_MEM_NO_DOMAIN;
 	e.leaf = xl->leaf;
+	if (xl->has_vm) {
+		/* The oracle's two-stage facts: the guest's IPA page, the VM. */
+		e.table = xl->guest;
+		e.cookie = (uint64_t)xl->vm + 1;
+	}
 	e.attach_gen = invt_oracle_atc_gen(u->oracle, u->id, sid, ssid, xl->domain);
 	/* The stamp after the translation it records (the oracle's rule). */
 	e.fill_time = invt_oracle_stamp(u->oracle);
@@ -87,7 +103,10 @@ int invt_mdev_dma(const struct invt_mdev_unit *u, struct invt_cache *atc, uint32
 		invt_oracle_count_fault(u->oracle);
 		return -EFAULT;
 	}
-	invt_oracle_count_access(u->oracle);
+	if (xl.nested)
+		invt_oracle_count_nested_access(u->oracle);
+	else
+		invt_oracle_count_access(u->oracle);
 	return 0;
 }
 

@@ -26,6 +26,13 @@
  * @leaf: the leaf frame when the translation was cached.
  * @stale: the oracle recorded a violation on the way (the access still
  *	goes through: a violation is the finding, not a fault).
+ * @nested: it went through two stages; @domain is the stage-1 domain,
+ *	@domain_s2 the stage-2 one.
+ * @domain_s2: see @nested.
+ * @has_vm: nested, in a VM the oracle keeps (slot @vm): @guest is the IPA
+ *	page of the output, as invt_oracle_guest_ref() gave it at fill.
+ * @vm: see @has_vm.
+ * @guest: see @has_vm.
  */
 struct invt_mdev_xl {
 	uint64_t base;
@@ -35,6 +42,11 @@ struct invt_mdev_xl {
 	uint32_t domain;
 	struct invt_frame_ref leaf;
 	bool stale;
+	bool nested;
+	uint32_t domain_s2;
+	bool has_vm;
+	uint32_t vm;
+	struct invt_frame_ref guest;
 };
 
 /**

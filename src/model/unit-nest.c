@@ -20,6 +20,10 @@
  *  3. stage 2 of the stage-1 leaf's output, the same way;
  *  4. the combined leaf is filled (span: the smaller of the two leaves'),
  *     and the stage-1 walk entry of the last stage-1 table.
+ * Stage-2 entries are checked as the parent's (invt_oracle_check_tlb()); the
+ * combined and stage-1 walk entries of a VM's guest against the guest's IPA
+ * pages and the host frames (invt_oracle_check_nested(), the references
+ * taken at fill: struct invt_munit_cfg), else as single-stage entries.
  * The arch checks each stage's leaf (invt_munit_ops.leaf).  A structure the
  * arch's configuration fetch reads at an IPA (SMMUv3's CDs of a nested STE)
  * goes through the same stage 2 (invt_munit_s2_fetch_locked()).  What each
@@ -75,6 +79,9 @@ static void fill_walk(struct nest_ctx *x, enum invt_cache_kind kind, unsigned in
 	e.iova = iova & ~((UINT64_C(1) << wshift) - 1);
 	e.pa = table;
 	invt_mem_ref(x->u->mem, table_pa, &e.table);
+	/* A guest's walk entry: also the next table's IPA page (the oracle's). */
+	if (stage == INVT_MUNIT_S1 && x->c->has_vm)
+		invt_oracle_guest_ref(x->u->oracle, x->c->vm, table, &e.leaf);
 	e.fill_time = invt_oracle_stamp(x->u->oracle);
 	invt_cache_insert_locked(x->u->iotlb, &e, NULL);
 }
@@ -142,6 +149,26 @@ static int stage2(struct nest_ctx *x, uint64_t ipa, uint64_t *pa, unsigned int *
 	return 0;
 }
 
+/*
+ * The oracle's check of a stage-1 side entry of @c (a combined leaf or a
+ * stage-1 walk entry) about to be used: against the guest's IPA pages and
+ * the host frames when the parent is a VM's, else as a single-stage entry.
+ */
+static int check_s1(struct invt_munit *u, const struct invt_munit_cfg *c,
+		    const struct invt_oracle_use *use, const struct invt_cache_entry *e)
+{
+	struct invt_oracle_nest n = {
+		.vm = c->vm, .flags = INVT_ORACLE_NEST_S1 | INVT_ORACLE_NEST_S2,
+	};
+
+	if (!c->has_vm)
+		return invt_oracle_check_tlb(u->oracle, use, e);
+	/* See struct invt_munit_cfg: which reference is which stage's. */
+	n.s1 = e->kind == INVT_CACHE_NESTED ? e->table : e->leaf;
+	n.s2 = e->kind == INVT_CACHE_NESTED ? e->leaf : e->table;
+	return invt_oracle_check_nested(u->oracle, use, e, &n);
+}
+
 /* A stage-1 table access: the IPA's table through stage 2, or nothing. */
 static uint64_t *nest_table_va(struct invt_pt_ops *ops, uint64_t ipa)
 {
@@ -200,8 +227,9 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 	x.use_s2.cfg_domain = c->domain_s2;
 	invt_munit_key(u, c, K(NESTED), iova, &key);
 	if (!invt_cache_lookup_locked(u->iotlb, &key, &e)) {
-		if (invt_oracle_check_tlb(u->oracle, use, &e) > 0)
+		if (check_s1(u, c, use, &e) > 0)
 			w->stale = true;
+		w->guest = e.table;
 		w->pa = e.pa | (iova & ((UINT64_C(1) << e.shift) - 1));
 		w->shift = e.shift;
 		w->prot = e.prot;
@@ -212,7 +240,7 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 	u->n.walks++;
 	key.kinds = K(WALK_S1);
 	if (!invt_cache_lookup_locked(u->iotlb, &key, &from)) {
-		if (invt_oracle_check_tlb(u->oracle, use, &from) > 0)
+		if (check_s1(u, c, use, &from) > 0)
 			w->stale = true;
 		from_walk = true;
 		ret = invt_pt_hw_walk_from(fmt, &x.ops, from.pa, from.level, iova, &res);
@@ -245,6 +273,10 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 	e.iova = iova & ~((UINT64_C(1) << w->shift) - 1);
 	e.pa = pa & ~((UINT64_C(1) << w->shift) - 1);
 	invt_mem_ref(u->mem, e.pa, &e.leaf);
+	/* A guest's combined leaf: also its output's IPA page (the oracle's). */
+	if (c->has_vm)
+		invt_oracle_guest_ref(u->oracle, c->vm, res.oa, &e.table);
+	w->guest = e.table;
 	e.fill_time = invt_oracle_stamp(u->oracle);
 	invt_cache_insert_locked(u->iotlb, &e, NULL);
 

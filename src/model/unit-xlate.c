@@ -77,12 +77,24 @@ static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct i
 	c->domain = invt_munit_frame_domain(u, c->root[first_stage(c)]);
 	c->domain_s2 = INVT_MEM_NO_DOMAIN;
 	if (invt_munit_nested(c)) {
-		/* The stage-1 root is an IPA: its owner is the frame it maps to. */
+		struct invt_frame_info info;
+		int vm;
+
 		c->domain_s2 = invt_munit_frame_domain(u, c->root[INVT_MUNIT_S2]);
 		c->domain = INVT_MEM_NO_DOMAIN;
-		if (!invt_pt_hw_walk(c->fmt[INVT_MUNIT_S2], &u->ptops.ops, c->root[INVT_MUNIT_S2],
-				     c->root[INVT_MUNIT_S1], &res))
+		vm = invt_oracle_vm_find(u->oracle, c->domain_s2);
+		if (vm >= 0) {
+			/* A VM's guest: the stage-1 root's IPA page names its domain. */
+			c->has_vm = true;
+			c->vm = (uint32_t)vm;
+			if (!invt_oracle_guest_info(u->oracle, c->vm, c->root[INVT_MUNIT_S1], &info) &&
+			    info.state == INVT_FRAME_TABLE)
+				c->domain = info.domain;
+		} else if (!invt_pt_hw_walk(c->fmt[INVT_MUNIT_S2], &u->ptops.ops,
+					    c->root[INVT_MUNIT_S2], c->root[INVT_MUNIT_S1], &res)) {
+			/* The stage-1 root is an IPA: its owner is the frame it maps to. */
 			c->domain = invt_munit_frame_domain(u, res.oa);
+		}
 	}
 	/*
 	 * Stamped after the reads: a configuration read before a change began
@@ -187,6 +199,11 @@ static int nested_locked(struct invt_munit *u, const struct invt_munit_cfg *c,
 	xl->shift = w.shift;
 	xl->prot = w.prot;
 	xl->domain = c->domain;
+	xl->domain_s2 = c->domain_s2;
+	xl->nested = true;
+	xl->has_vm = c->has_vm;
+	xl->vm = c->vm;
+	xl->guest = w.guest;
 	invt_mem_ref(u->mem, xl->base, &xl->leaf);
 	u->n.xlate[INVT_MUNIT_S1]++;
 	return 0;

@@ -107,6 +107,10 @@ enum invt_munit_tag {
  *	INVT_MEM_NO_DOMAIN.
  * @domain_s2: nested: owner domain of the stage-2 root table frame, else
  *	INVT_MEM_NO_DOMAIN.
+ * @has_vm: nested: stage 2 is the nest parent of a VM the oracle keeps
+ *	(invt_oracle_vm_find()): the stage-1 side of what it caches is
+ *	checked against the guest's IPA pages (invt_oracle_check_nested()).
+ * @vm: with @has_vm, the oracle's VM slot.
  * @stamp: the oracle's stamp when it was fetched.
  *
  * Nested (both stages translate, unit-nest.c): @root[INVT_MUNIT_S1] and
@@ -114,7 +118,11 @@ enum invt_munit_tag {
  * itself translated by stage 2; the IOTLB then holds stage-2 leaves tagged
  * (@tag_s2, NONE) and combined (INVT_CACHE_NESTED) leaves tagged (@tag_s2,
  * @tag_s1), the walk cache stage-1 entries (IPA of the next table, both
- * tags) and stage-2 entries (@tag_s2).
+ * tags) and stage-2 entries (@tag_s2).  With @has_vm, a combined leaf also
+ * remembers the guest's IPA page it leads to in its @table reference and a
+ * stage-1 walk entry the next table's IPA page in its @leaf reference
+ * (invt_oracle_guest_ref(); the other reference is the host frame, as
+ * always).
  */
 struct invt_munit_cfg {
 	bool valid;
@@ -134,6 +142,8 @@ struct invt_munit_cfg {
 	uint64_t root[INVT_MUNIT_NR_STAGES];
 	uint32_t domain;
 	uint32_t domain_s2;
+	bool has_vm;
+	uint32_t vm;
 	uint64_t stamp;
 };
 
@@ -168,6 +178,8 @@ enum invt_munit_fault {
  * @global: the stage-1 leaf matches every tag_s1.
  * @hit: it came from a combined IOTLB entry (no walk).
  * @stale: the oracle recorded a violation on the way.
+ * @guest: with the configuration's @has_vm, the guest's IPA page of the
+ *	output as the combined leaf remembers it.
  */
 struct invt_munit_walk {
 	enum invt_munit_fault fault;
@@ -178,6 +190,7 @@ struct invt_munit_walk {
 	bool global;
 	bool hit;
 	bool stale;
+	struct invt_frame_ref guest;
 };
 
 /**

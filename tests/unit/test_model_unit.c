@@ -135,7 +135,8 @@ static void s2_unmap(struct tctx *t, uint64_t ipa)
 static int setup(void **state)
 {
 	struct invt_mem_config mc = { .nr_frames = 256 };
-	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 1, .nr_ssids = 1 };
+	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 1, .nr_ssids = 1,
+					 .nr_vms = 1 };
 	struct invt_munit_params p = {
 		.cfg_entries = 1, .iotlb_sets = 16, .iotlb_ways = 4, .tag = INVT_MUNIT_TAG_DOMAIN,
 		.atc_name = "atc",
@@ -360,6 +361,83 @@ static void test_oracle_sees_combined(void **state)
 }
 
 /*
+ * A VM the oracle keeps (slot 0, parent TEST_DOM_S2, IPA pages = frames +
+ * TEST_IPA_OFF), the configuration naming it: combined and stage-1 walk
+ * entries carry the guest's IPA pages, checked on both stages.  The guest
+ * unmapping its page and its invalidation completing makes the combined
+ * entry stale at stage 1; the host's frame of a guest table page going
+ * makes the stage-1 walk entry stale at stage 2.
+ */
+static void test_oracle_guest_pages(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t data_ipa = t->data_pa[0] + TEST_IPA_OFF;
+	uint64_t table_ipa = s1_last_table(t, TEST_IOVA);
+	struct invt_violation v[4];
+	struct invt_oracle_stats st;
+	struct invt_pt_walk res;
+	struct invt_cache_entry e;
+	struct invt_munit_walk w;
+	unsigned int i;
+
+	assert_int_equal(invt_oracle_vm_init(t->oracle, 0, TEST_DOM_S2,
+					     invt_mem_base(t->mem) + TEST_IPA_OFF, 256 * PAGE), 0);
+	assert_int_equal(invt_pt_hw_walk(&invt_pt_fmt_arm_s1_4k, &t->s1ops, t->s1.root_pa,
+					 TEST_IOVA, &res), 0);
+	for (i = 0; i < res.nr_tables; i++)
+		assert_int_equal(invt_oracle_guest_map(t->oracle, 0, res.tables[i], 1,
+						       INVT_FRAME_TABLE, TEST_DOM_S1, 0), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(invt_oracle_guest_map(t->oracle, 0, t->data_pa[i] + TEST_IPA_OFF,
+						       1, INVT_FRAME_DATA, TEST_DOM_S1,
+						       i ? TEST_IOVA2 : TEST_IOVA), 0);
+	t->c.has_vm = true;
+	t->c.vm = 0;
+
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_false(w.stale);
+	assert_true(w.guest.pa == data_ipa);
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_NESTED), TEST_ASID, TEST_IOVA, &e));
+	assert_true(e.table.pa == data_ipa);
+	assert_true(e.leaf.pa == t->data_pa[0]);
+	assert_true(cached(t, INVT_CACHE_K(INVT_CACHE_WALK_S1), TEST_ASID, TEST_IOVA, &e));
+	assert_true(e.leaf.pa == table_ipa);
+	assert_true(e.table.pa == table_ipa - TEST_IPA_OFF);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_true(w.hit);
+	assert_false(w.stale);
+
+	/* The guest unmaps its page; stale only once its invalidation completed. */
+	assert_int_equal(invt_oracle_guest_unmap(t->oracle, 0, data_ipa, 1), 0);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_false(w.stale);
+	assert_int_equal(invt_oracle_guest_inv_done(t->oracle, 0, data_ipa, 1), 0);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	assert_true(w.hit);
+	assert_true(w.stale);
+	invt_oracle_stats(t->oracle, &st);
+	assert_int_equal(st.violations[INVT_VIOL_STALE_TLB], 1);
+	assert_int_equal(invt_oracle_reports(t->oracle, v, 4), 1);
+	assert_int_equal(v[0].stage, 1);
+	assert_int_equal(v[0].cache, INVT_CACHE_NESTED);
+
+	/*
+	 * The host frame of the last table goes (freed with no invalidation):
+	 * the walk entry leading to it is stale at stage 2, whatever the walk
+	 * then reads there.
+	 */
+	assert_int_equal(invt_mem_free(t->mem, table_ipa - TEST_IPA_OFF), 0);
+	invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA2, &w);
+	assert_true(w.stale);
+	/* Then the table's stage-2 leaf, checked as the parent's (stage 0). */
+	assert_int_equal(invt_oracle_reports(t->oracle, v, 4), 3);
+	assert_int_equal(v[1].stage, 2);
+	assert_int_equal(v[1].cache, INVT_CACHE_WALK_S1);
+	assert_int_equal(v[2].stage, 0);
+	assert_int_equal(v[2].cache, INVT_CACHE_S2);
+}
+
+/*
  * A structure a configuration fetch reads at an IPA: translated by stage 2
  * (its leaf cached, tagged with the VMID alone); an IPA stage 2 does not
  * map faults and caches nothing, and so does a mapping without read
@@ -422,6 +500,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_removal_of_combined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oracle_sees_combined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oracle_guest_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s2_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_nested, setup, teardown),
 	};

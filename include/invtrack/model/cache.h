@@ -137,11 +137,16 @@ enum invt_cache_kind {
  * @domain: the domain whose table produced the entry (stage-1 domain for a
  *	nested entry).
  * @domain_s2: nested: the stage-2 domain; else INVT_MEM_NO_DOMAIN.
- * @leaf: leaf entries: the data frame at @pa, when it was filled.
- * @table: walk entries: the table frame at @pa, when it was filled.
+ * @leaf: leaf entries: the data frame at @pa, when it was filled.  A
+ *	stage-1 walk entry of a VM's guest (two stages): the IPA page of the
+ *	next table (invt_oracle_guest_ref()).
+ * @table: walk entries: the table frame at @pa, when it was filled.  A
+ *	combined leaf or ATC entry of a VM's guest: the IPA page of its
+ *	output (invt_oracle_guest_ref()).
  * @attach_gen: ATC: generation of the (device, ssid) attachment at fill.
  * @fill_time: the filler's clock at fill; informational.
- * @cookie: free for the caller.
+ * @cookie: free for the caller (the model's ATCs: a VM's slot + 1 for an
+ *	entry filled through its two stages, else 0).
  *
  * Oracle fields are stored and returned, never interpreted by the cache.
  */
