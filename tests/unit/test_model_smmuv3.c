@@ -80,7 +80,7 @@ static void on_trace(void *arg, uint32_t instance, const uint64_t dw[2], unsigne
 }
 
 /* OAS and CR0ACK lag of the next fx_new() (0: the model's defaults). */
-static unsigned int fx_oas_bits, fx_ack_lag;
+static unsigned int fx_oas_bits, fx_ack_lag, fx_vms;
 static bool fx_cd2l;
 
 /* Write SMMU_CR0 and wait for SMMU_CR0ACK, as a driver must (§6.3). */
@@ -103,7 +103,7 @@ static struct fx *fx_new(bool threaded, bool ats, uint64_t seed, unsigned int se
 {
 	struct invt_mem_config mc = { .nr_frames = NR_FRAMES, .poison = 0 };
 	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 16, .nr_ssids = 8,
-					 .seed = seed };
+					 .seed = seed, .nr_vms = fx_vms };
 	struct invt_msmmu_config c = {
 		.id = 0, .ril = true, .ats = ats, .threaded = threaded, .iotlb_sets = sets,
 		.iotlb_ways = ways, .cfg_entries = cfg_entries, .seed = seed,
@@ -1184,7 +1184,11 @@ static void test_share_replace(void **state)
 #define SID_NEST	5
 #define VMID_N		3
 #define IPA_CD		UINT64_C(0x7f000000)	/* the guest's CD table */
-#define IPA_OUT		UINT64_C(0x40000000)	/* where the guest maps VA_X */
+#define IPA_OUT		UINT64_C(0x7f200000)	/* where the guest maps VA_X */
+#define IPA_L1CD	UINT64_C(0x7f100000)	/* a two-level CD table's L1CDs */
+/* The guest's IPA space as the oracle keeps it: below and over the pool. */
+#define IPA_BASE	UINT64_C(0x7f000000)
+#define IPA_SIZE	UINT64_C(0x2000000)
 
 /*
  * A nested stream (STE Config 0b111) as the driver writes it, with the
@@ -1209,7 +1213,7 @@ static void nest_map_cd(struct nest *n)
 	assert_int_equal(invt_pt_map(&n->p->pt, IPA_CD, n->cd_pa, SZ_4K, RW), 0);
 }
 
-static void nest_new(struct nest *n, bool map_cd)
+static void nest_new(struct nest *n, bool map_cd, bool ats)
 {
 	struct invt_smmu_ste s = {
 		.valid = true, .config = INVT_SMMU_STE_NESTED, .s1cdmax = CDMAX,
@@ -1223,7 +1227,7 @@ static void nest_new(struct nest *n, bool map_cd)
 	unsigned int i;
 
 	memset(n, 0, sizeof(*n));
-	n->f = fx_new(false, false, 3, 16, 4, 16, false);
+	n->f = fx_new(false, ats, 3, 16, 4, 16, false);
 	n->p = dom_new(n->f, 2, false);
 	n->g = dom_new(n->f, 3, true);
 	for (i = 0; i < 2; i++) {
@@ -1249,9 +1253,10 @@ static void nest_new(struct nest *n, bool map_cd)
 	if (map_cd)
 		nest_map_cd(n);
 	s.s2ttb = n->p->pt.root_pa;
+	s.eats = ats ? INVT_SMMU_EATS_FULL : 0;
 	assert_int_equal(invt_smmu_ste_build(&s, w), 0);
 	invt_smmu_cfg_write(slot_va(n->f, n->f->strtab + 64 * SID_NEST), w);
-	assert_int_equal(invt_msmmu_add_device(n->f->m, SID_NEST, 0), 0);
+	assert_int_equal(invt_msmmu_add_device(n->f->m, SID_NEST, ats ? 8 : 0), 0);
 }
 
 /* Whether the IOTLB holds an entry of @kind (tags as the SMMU fills them) at @addr. */
@@ -1288,7 +1293,7 @@ static void test_nested_translates(void **state)
 	unsigned int i;
 
 	(void)state;
-	nest_new(&n, true);
+	nest_new(&n, true, false);
 	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X + 0x10, true), 0);
 	assert_int_equal(invt_cache_lookup(invt_msmmu_iotlb(n.f->m), &k, &e), 0);
 	assert_true(e.pa == n.data[0]);
@@ -1327,7 +1332,7 @@ static void test_nested_s2_faults(void **state)
 	uint64_t last;
 
 	(void)state;
-	nest_new(&n, false);
+	nest_new(&n, false, false);
 	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), -EFAULT);
 	assert_int_equal(mst(n.f).cd_fetch_s2_faults, 1);
 	assert_false(cached(n.f, INVT_CACHE_S2, IPA_CD, NULL));
@@ -1383,7 +1388,7 @@ static void test_nested_removal(void **state)
 	unsigned int i;
 
 	(void)state;
-	nest_new(&n, true);
+	nest_new(&n, true, false);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
 		assert_int_equal(run(n.f, &keeps[i], 1), 0);
@@ -1436,7 +1441,7 @@ static void test_nested_cd_2lvl(void **state)
 {
 	struct invt_smmu_ste s = {
 		.valid = true, .config = INVT_SMMU_STE_NESTED, .s1cdmax = CDMAX,
-		.s1fmt = INVT_SMMU_S1FMT_L2_4K, .s1ctxptr = IPA_CD + SZ_2M, .s2vmid = VMID_N,
+		.s1fmt = INVT_SMMU_S1FMT_L2_4K, .s1ctxptr = IPA_L1CD, .s2vmid = VMID_N,
 		.s2t0sz = 16, .s2sl0 = 2, .s2tg = INVT_SMMU_TG_4K, .s2ps = INVT_SMMU_PS_48,
 	};
 	uint64_t w[INVT_SMMU_CFG_WORDS], l1, d;
@@ -1444,12 +1449,12 @@ static void test_nested_cd_2lvl(void **state)
 
 	(void)state;
 	fx_cd2l = true;
-	nest_new(&n, false);
+	nest_new(&n, false, false);
 	fx_cd2l = false;
 	/* CD 5 in the leaf table (the frame behind IPA_CD): CD 0's copy. */
 	memcpy(slot_va(n.f, n.cd_pa + 64 * 5), slot_va(n.f, n.cd_pa), 64);
 	assert_int_equal(invt_mem_alloc(n.f->mem, INVT_FRAME_OTHER, 0, 0, &l1), 0);
-	assert_int_equal(invt_pt_map(&n.p->pt, IPA_CD + SZ_2M, l1, SZ_4K, INVT_PT_READ), 0);
+	assert_int_equal(invt_pt_map(&n.p->pt, IPA_L1CD, l1, SZ_4K, INVT_PT_READ), 0);
 	assert_int_equal(invt_smmu_l1cd_build(IPA_CD, true, &d), 0);
 	invt_smmu_l1_publish(slot_va(n.f, l1), d);
 	s.s2ttb = n.p->pt.root_pa;
@@ -1458,12 +1463,57 @@ static void test_nested_cd_2lvl(void **state)
 
 	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 5, VA_X, false), -EFAULT);
 	assert_int_equal(mst(n.f).cd_fetch_s2_faults, 1);
-	assert_true(cached(n.f, INVT_CACHE_S2, IPA_CD + SZ_2M, NULL));
+	assert_true(cached(n.f, INVT_CACHE_S2, IPA_L1CD, NULL));
 	nest_map_cd(&n);
 	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 5, VA_X, false), 0);
 	assert_true(cached(n.f, INVT_CACHE_S2, IPA_CD, NULL));
 	assert_int_equal(mst(n.f).cd_fetch_s2_faults, 1);
 	assert_int_equal(ost(n.f).total, 0);
+	fx_free(n.f);
+}
+
+/*
+ * A VM the oracle keeps (the parent's slot, the guest's CD table, tables and
+ * pages mapped on its side) with an ATS device: the ATC entry filled through
+ * both stages is checked as one (nested accesses counted); once the guest
+ * unmapped its page and its invalidation completed, an ATC hit without an
+ * ATC_INV is stale at stage 1.
+ */
+static void test_nested_vm_ats(void **state)
+{
+	struct invt_violation v;
+	struct nest n;
+	unsigned int i;
+
+	(void)state;
+	fx_vms = 1;
+	nest_new(&n, true, true);
+	fx_vms = 0;
+	assert_int_equal(invt_oracle_vm_init(n.f->o, 0, n.p->id, IPA_BASE, IPA_SIZE), 0);
+	assert_int_equal(invt_oracle_guest_map(n.f->o, 0, IPA_CD, 1, INVT_FRAME_OTHER, 0, 0), 0);
+	for (i = 0; i < n.nr_tables; i++)
+		assert_int_equal(invt_oracle_guest_map(n.f->o, 0, n.table[i], 1, INVT_FRAME_TABLE,
+						       n.g->id, 0), 0);
+	assert_int_equal(invt_oracle_guest_map(n.f->o, 0, IPA_OUT, 2, INVT_FRAME_DATA, n.g->id,
+					       VA_X), 0);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X + 8, true), 0);
+	assert_int_equal(mst(n.f).translations, 1);	/* the second hit the ATC */
+	assert_int_equal(ost(n.f).nested_accesses, 2);
+	assert_int_equal(ost(n.f).accesses, 2);
+	assert_int_equal(ost(n.f).total, 0);
+
+	/* The guest unmaps IPA_OUT and invalidates (no ATC_INV reaches the device). */
+	assert_int_equal(invt_oracle_guest_unmap(n.f->o, 0, IPA_OUT, 1), 0);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	assert_int_equal(ost(n.f).total, 0);
+	assert_int_equal(invt_oracle_guest_inv_done(n.f->o, 0, IPA_OUT, 1), 0);
+	assert_int_equal(invt_msmmu_dma(n.f->m, SID_NEST, 0, VA_X, false), 0);
+	assert_int_equal(ost(n.f).violations[INVT_VIOL_STALE_TLB], 1);
+	v = last_report(n.f);
+	assert_int_equal(v.cache, INVT_CACHE_ATC);
+	assert_int_equal(v.stage, 1);
+	assert_true(v.ipa == IPA_OUT);
 	fx_free(n.f);
 }
 
@@ -1493,6 +1543,7 @@ int main(void)
 		cmocka_unit_test(test_nested_s2_faults),
 		cmocka_unit_test(test_nested_removal),
 		cmocka_unit_test(test_nested_cd_2lvl),
+		cmocka_unit_test(test_nested_vm_ats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
