@@ -44,6 +44,7 @@
 #include "../../src/arch/riscv/hw.h"
 #include "../../src/arch/smmuv3/hw.h"
 #include "../../src/arch/vtd/hw.h"
+#include "../../src/viommu/internal.h"
 #include "fuzz.h"
 
 #define LOG_MAX 1024
@@ -75,7 +76,10 @@ struct world {
 	bool seq_known;		/* (not known after a lost-events header) */
 };
 
-static struct world worlds[3];
+#define EVENTQ_DEPTH 4
+
+/* Per architecture: the world inputs run on, and one never given an input. */
+static struct world worlds[3], fresh[3];
 
 static struct cap *cap_of(struct invt_iommu *iommu)
 {
@@ -194,8 +198,101 @@ static void world_init(struct world *w, int arch)
 	ok &= !invt_attach(&w->dev[0], 0, &w->nd[0]);
 	ok &= !invt_attach(&w->dev[2], 0, &w->nd[1]);
 	ok &= !invt_attach(&w->dev[1], 0, &w->parent[0]);
-	ok &= !invt_veventq_alloc(w->v[0], type_of(arch), 4);
+	ok &= !invt_veventq_alloc(w->v[0], type_of(arch), EVENTQ_DEPTH);
 	FUZZ_CHECK(ok, "world set-up");
+	w->seq_known = true;	/* a new queue's first event is number 0 */
+}
+
+/*
+ * Put back what an input can change: the capture and VM 0's event queue
+ * (a new one: empty, sequence 0; its records are freed).  Invalidation
+ * changes nothing else: the viommus, vdevices, pins, nested domains and
+ * tags are only read.  The statistics keep counting (nothing reads them).
+ */
+static void world_reset(struct world *w, bool events)
+{
+	const int type = type_of(w->arch);
+
+	w->cap.nlog = 0;
+	w->cap.waits = 0;
+	w->cap.last_ok_mark = 0;
+	w->cap.fail_wait = 0;
+	w->cap.submit_err = 0;
+	if (events) {
+		FUZZ_CHECK(!invt_veventq_free(w->v[0], type) &&
+			   !invt_veventq_alloc(w->v[0], type, EVENTQ_DEPTH), "new event queue");
+		w->next_seq = 0;
+		w->seq_known = true;
+	}
+}
+
+/* The index of @dom among @w's domains (-1: none of them). */
+static int dom_idx(const struct world *w, const struct invt_domain *dom)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (dom == &w->parent[i])
+			return (int)i;
+		if (dom == &w->nd[i])
+			return (int)i + 2;
+	}
+	return -1;
+}
+
+/* @w, after world_reset(), is as @f, a world that never ran an input. */
+static void world_check_fresh(struct world *w, struct world *f)
+{
+	unsigned int i, k, t;
+	uint32_t wt, ft;
+	int wr, fr;
+
+	FUZZ_CHECK(w->next_seq == f->next_seq && w->seq_known == f->seq_known, "harness state");
+	FUZZ_CHECK(w->cap.nlog == f->cap.nlog && w->cap.waits == f->cap.waits &&
+		   w->cap.last_ok_mark == f->cap.last_ok_mark &&
+		   w->cap.fail_wait == f->cap.fail_wait && w->cap.submit_err == f->cap.submit_err,
+		   "capture state");
+	for (i = 0; i < 2; i++) {
+		struct invt_viommu *wv = w->v[i], *fv = f->v[i];
+		struct invt_list *wp, *fp;
+
+		/* Stage-2 tags (and nested domains' own) on the instance. */
+		wr = invt_viommu_s2_tag(wv, &wt);
+		fr = invt_viommu_s2_tag(fv, &ft);
+		FUZZ_CHECK(wr == fr && (wr || wt == ft), "VM %u: S2 tag", i);
+		wr = invt_domain_tag(&w->nd[i], &w->cap.iommu, &wt);
+		fr = invt_domain_tag(&f->nd[i], &f->cap.iommu, &ft);
+		FUZZ_CHECK(wr == fr && (wr || wt == ft), "VM %u: nested tag", i);
+		/* vdevices: ids, devices, pins, in order. */
+		for (wp = wv->vdevs.next, fp = fv->vdevs.next;
+		     wp != &wv->vdevs && fp != &fv->vdevs; wp = wp->next, fp = fp->next) {
+			const struct invt_vdevice *a = invt_container_of(wp, struct invt_vdevice, node);
+			const struct invt_vdevice *b = invt_container_of(fp, struct invt_vdevice, node);
+
+			FUZZ_CHECK(a->vid == b->vid && a->pid == b->pid && a->pins == b->pins &&
+				   a->dev - w->dev == b->dev - f->dev, "VM %u: vdevice %#x", i, a->vid);
+		}
+		FUZZ_CHECK(wp == &wv->vdevs && fp == &fv->vdevs, "VM %u: vdevices", i);
+		/* Nested domains and their guest tags. */
+		FUZZ_CHECK(wv->nr_nested == fv->nr_nested, "VM %u: nested domains", i);
+		for (k = 0; k < wv->nr_nested; k++)
+			FUZZ_CHECK(wv->nested[k].vtag == fv->nested[k].vtag &&
+				   dom_idx(w, wv->nested[k].dom) == dom_idx(f, fv->nested[k].dom),
+				   "VM %u: nested domain %u", i, k);
+		/* Event queues: which, and their state. */
+		for (t = 0; t < INVT_VEVENT_NR; t++) {
+			const struct invt_veventq *a = wv->queues[t], *b = fv->queues[t];
+
+			FUZZ_CHECK(!a == !b, "VM %u: queue %u", i, t);
+			if (!a)
+				continue;
+			FUZZ_CHECK(a->type == b->type && a->depth == b->depth && a->nr == b->nr &&
+				   a->lost_queued == b->lost_queued && a->sequence == b->sequence &&
+				   invt_list_empty(&a->events) == invt_list_empty(&b->events) &&
+				   a->lost.hdr.flags == b->lost.hdr.flags,
+				   "VM %u: queue %u state", i, t);
+		}
+	}
 }
 
 /* ------------------------------------------------ structured generator */
@@ -480,12 +577,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arch = INVT_VIOMMU_SMMUV3 + data[0] % 3;
 	flags = data[1];
 	w = &worlds[arch - INVT_VIOMMU_SMMUV3];
-	if (!w->arch)
+	if (!w->arch) {
 		world_init(w, arch);
+		world_init(&fresh[arch - INVT_VIOMMU_SMMUV3], arch);
+	}
 	bytes = invt_viommu_cmd_bytes(arch);
 	f = (struct fz){ .p = data + 2, .n = size - 2 };
 	if (flags & 0x10) {
 		events(w, &f);
+		world_reset(w, true);
+		world_check_fresh(w, &fresh[arch - INVT_VIOMMU_SMMUV3]);
 		return 0;
 	}
 	if (flags & 8) {
@@ -506,9 +607,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(cmds, f.p, (size_t)n * bytes);
 	}
 
-	w->cap.nlog = 0;
-	w->cap.waits = 0;
-	w->cap.last_ok_mark = 0;
 	w->cap.fail_wait = flags & 3;
 	w->cap.submit_err = flags & 4 ? -EIO : 0;
 	ret = invt_viommu_invalidate(w->v[0], cmds, n, &done);
@@ -543,5 +641,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(ret1 == ret && done1 == 0, "alone: %d (%u), in the batch: %d", ret1,
 			   done1, ret);
 	}
+	world_reset(w, false);
+	world_check_fresh(w, &fresh[arch - INVT_VIOMMU_SMMUV3]);
 	return 0;
 }
