@@ -8,8 +8,9 @@
  *
  * Input: byte 0 the architecture (mod 3); byte 1 bits [1:0] which wait
  * fails with -EIO (0: none), bit 2 every submit fails, bit 3 the commands
- * come from the structured generator (8 input bytes per command, so that
- * valid commands are common) instead of the raw bytes; the rest commands.
+ * come from the structured generator (up to 9 input bytes per command, so
+ * that valid commands are common) instead of the raw bytes; the rest
+ * commands.
  * With byte 1 bit 4 the rest is event traffic instead: per step one byte
  * (bits [1:0] the physical id: VM 0's nested device 0x100, its device
  * 0x180 on the parent directly, VM 1's 0x200, an unbound one; bit 2 read
@@ -24,8 +25,10 @@
  *    tag, a StreamID / RID / device_id only one of VM 0's devices, and only
  *    the opcodes a translation produces;
  *  - *done is exact: the host commands ahead of the last completion waited
- *    for successfully are exactly those of the first *done guest commands,
- *    each run alone (and each of them succeeds alone);
+ *    for successfully are exactly (byte for byte, in order) those of the
+ *    first *done guest commands, each run alone (and each of them succeeds
+ *    alone); what a command does alone is remembered (struct alone_memo),
+ *    as the world it runs in is the same for every input;
  *  - a refused command, sent alone, is refused with the same error;
  *  - events: only the nested device's faults reach VM 0's queue (depth 4),
  *    with virtual id 7; reads return whole records that fit the buffer,
@@ -86,17 +89,18 @@ static struct cap *cap_of(struct invt_iommu *iommu)
 	return invt_container_of(iommu, struct cap, iommu);
 }
 
-static void cap_build_sync(struct invt_batch *b)
+static FUZZ_HARNESS_ONLY void cap_build_sync(struct invt_batch *b)
 {
 	memset(invt_batch_reserve(b, cap_of(b->iommu)->bytes), MARK, cap_of(b->iommu)->bytes);
 }
 
-static void cap_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
+static FUZZ_HARNESS_ONLY void cap_build(struct invt_batch *b, const struct invt_inv *inv,
+					 const struct invt_range *r)
 {
 	cap_build_sync(b);
 }
 
-static bool is_mark(const uint8_t *c, unsigned int bytes)
+static FUZZ_HARNESS_ONLY bool is_mark(const uint8_t *c, unsigned int bytes)
 {
 	unsigned int i;
 
@@ -106,7 +110,7 @@ static bool is_mark(const uint8_t *c, unsigned int bytes)
 	return true;
 }
 
-static int cap_submit(struct invt_batch *b, uint64_t *token)
+static FUZZ_HARNESS_ONLY int cap_submit(struct invt_batch *b, uint64_t *token)
 {
 	struct cap *c = cap_of(b->iommu);
 	uint32_t off;
@@ -120,7 +124,7 @@ static int cap_submit(struct invt_batch *b, uint64_t *token)
 	return c->submit_err;
 }
 
-static int cap_wait(struct invt_iommu *iommu, uint64_t token)
+static FUZZ_HARNESS_ONLY int cap_wait(struct invt_iommu *iommu, uint64_t token)
 {
 	struct cap *c = cap_of(iommu);
 
@@ -145,7 +149,7 @@ static int type_of(int arch)
 }
 
 /* The id field of a record (SMMUv3 bits [63:32], VT-d [79:64], RISC-V [63:40]). */
-static uint32_t rec_id(int type, const uint8_t *r)
+static FUZZ_HARNESS_ONLY uint32_t rec_id(int type, const uint8_t *r)
 {
 	if (type == INVT_VEVENT_SMMUV3)
 		return r[4] | (uint32_t)r[5] << 8 | (uint32_t)r[6] << 16 | (uint32_t)r[7] << 24;
@@ -154,7 +158,7 @@ static uint32_t rec_id(int type, const uint8_t *r)
 	return r[5] | (uint32_t)r[6] << 8 | (uint32_t)r[7] << 16;
 }
 
-static void rec_set_id(int type, uint8_t *r, uint32_t id)
+static FUZZ_HARNESS_ONLY void rec_set_id(int type, uint8_t *r, uint32_t id)
 {
 	if (type == INVT_VEVENT_SMMUV3) {
 		r[4] = (uint8_t)id, r[5] = (uint8_t)(id >> 8);
@@ -209,7 +213,7 @@ static void world_init(struct world *w, int arch)
  * changes nothing else: the viommus, vdevices, pins, nested domains and
  * tags are only read.  The statistics keep counting (nothing reads them).
  */
-static void world_reset(struct world *w, bool events)
+static FUZZ_HARNESS_ONLY void world_reset(struct world *w, bool events)
 {
 	const int type = type_of(w->arch);
 
@@ -227,7 +231,7 @@ static void world_reset(struct world *w, bool events)
 }
 
 /* The index of @dom among @w's domains (-1: none of them). */
-static int dom_idx(const struct world *w, const struct invt_domain *dom)
+static FUZZ_HARNESS_ONLY int dom_idx(const struct world *w, const struct invt_domain *dom)
 {
 	unsigned int i;
 
@@ -241,7 +245,7 @@ static int dom_idx(const struct world *w, const struct invt_domain *dom)
 }
 
 /* @w, after world_reset(), is as @f, a world that never ran an input. */
-static void world_check_fresh(struct world *w, struct world *f)
+static FUZZ_HARNESS_ONLY void world_check_fresh(struct world *w, struct world *f)
 {
 	unsigned int i, k, t;
 	uint32_t wt, ft;
@@ -297,7 +301,7 @@ static void world_check_fresh(struct world *w, struct world *f)
 
 /* ------------------------------------------------ structured generator */
 
-static void gen_smmu(struct fz *f, uint8_t *out)
+static FUZZ_HARNESS_ONLY void gen_smmu(struct fz *f, uint8_t *out)
 {
 	static const uint8_t ops[] = {
 		INVT_SMMU_CMD_TLBI_NH_ALL, INVT_SMMU_CMD_TLBI_NH_ASID, INVT_SMMU_CMD_TLBI_NH_VA,
@@ -340,7 +344,7 @@ static void gen_smmu(struct fz *f, uint8_t *out)
 		memset(out, 0xff, 16);
 }
 
-static void gen_vtd(struct fz *f, uint8_t *out)
+static FUZZ_HARNESS_ONLY void gen_vtd(struct fz *f, uint8_t *out)
 {
 	static const uint8_t types[] = {
 		INVT_VTD_DESC_PIOTLB, INVT_VTD_DESC_PC, INVT_VTD_DESC_DEVTLB,
@@ -384,7 +388,7 @@ static void gen_vtd(struct fz *f, uint8_t *out)
 		memset(out, 0xff, 32);
 }
 
-static void gen_rv(struct fz *f, uint8_t *out)
+static FUZZ_HARNESS_ONLY void gen_rv(struct fz *f, uint8_t *out)
 {
 	struct invt_rv_cmd c = { 0 };
 
@@ -433,16 +437,159 @@ static void gen_rv(struct fz *f, uint8_t *out)
 		memset(out, 0xff, 16);
 }
 
+static void gen_one(int arch, struct fz *f, uint8_t *out)
+{
+	if (arch == INVT_VIOMMU_SMMUV3)
+		gen_smmu(f, out);
+	else if (arch == INVT_VIOMMU_VTD)
+		gen_vtd(f, out);
+	else
+		gen_rv(f, out);
+}
+
+#define GEN_READ_MAX 12		/* input bytes a generator reads, at most */
+#define GEN_MEMO_SIZE 16384		/* entries, a power of two */
+
+/* A generated command, and the input bytes it came from. */
+struct gen_memo {
+	int arch;
+	uint8_t in[GEN_READ_MAX];
+	unsigned int used;
+	uint8_t out[32];
+};
+
+static struct gen_memo gen_memo[GEN_MEMO_SIZE];
+
+static FUZZ_HARNESS_ONLY uint32_t memo_hash(int arch, const uint8_t *p, unsigned int bytes)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)arch;	/* FNV-1a */
+	unsigned int i;
+
+	for (i = 0; i < bytes; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/*
+ * The next command of @f, generated for @arch into @out (@bytes bytes).  A
+ * generator is a function of the bytes it reads, at most GEN_READ_MAX: when
+ * as many are left, the command is remembered by them (the encoders are
+ * the code under test of another harness, and the most expensive part here).
+ */
+static FUZZ_HARNESS_ONLY void gen(int arch, struct fz *f, uint8_t *out, unsigned int bytes)
+{
+	struct gen_memo *m;
+	const uint8_t *in = f->p;
+
+	if (f->n < GEN_READ_MAX) {
+		gen_one(arch, f, out);
+		return;
+	}
+	m = &gen_memo[memo_hash(arch, in, GEN_READ_MAX) & (GEN_MEMO_SIZE - 1)];
+	if (m->used && m->arch == arch && !memcmp(m->in, in, GEN_READ_MAX)) {
+		memcpy(out, m->out, bytes);
+		f->p += m->used;
+		f->n -= m->used;
+		return;
+	}
+	gen_one(arch, f, out);
+	m->arch = arch;
+	memcpy(m->in, in, GEN_READ_MAX);
+	m->used = (unsigned int)(f->p - in);
+	FUZZ_CHECK(m->used && m->used <= GEN_READ_MAX, "a generator read %u bytes", m->used);
+	memcpy(m->out, out, bytes);
+}
+
+/* --------------------------------------------- commands run alone, memo */
+
+#define ALONE_HOST_MAX 4		/* host commands remembered per guest command */
+#define ALONE_MEMO_SIZE 16384		/* entries, a power of two */
+#define ALONE_RECHECK 16		/* every 16th answer from the memo is rerun */
+
+/*
+ * What one guest command did, run alone on a reset world: its return value,
+ * *done, and the host commands it issued (completion marks left out).  The
+ * world is the same before every input (world_check_fresh()), so the answer
+ * is the same every time; every ALONE_RECHECK-th one is rerun and compared
+ * all the same.
+ */
+struct alone {
+	bool valid;
+	int arch;
+	uint8_t cmd[32];
+	int ret;
+	uint32_t done;
+	unsigned int nhost;
+	uint8_t host[ALONE_HOST_MAX][32];
+};
+
+static struct alone alone_memo[ALONE_MEMO_SIZE];
+static unsigned long alone_hits;
+
+/* Run @cmd alone on @w (reset) into @a; false when it issued too many to keep. */
+static FUZZ_HARNESS_ONLY bool alone_run(struct world *w, const uint8_t *cmd, unsigned int bytes,
+					struct alone *a)
+{
+	unsigned int k;
+
+	w->cap.nlog = 0;
+	a->ret = invt_viommu_invalidate(w->v[0], cmd, 1, &a->done);
+	a->nhost = 0;
+	for (k = 0; k < w->cap.nlog; k++) {
+		if (is_mark(w->cap.log[k], w->cap.bytes))
+			continue;
+		if (a->nhost == ALONE_HOST_MAX)
+			return false;
+		memcpy(a->host[a->nhost++], w->cap.log[k], w->cap.bytes);
+	}
+	return true;
+}
+
+static FUZZ_HARNESS_ONLY bool alone_same(const struct alone *a, const struct alone *b,
+					 unsigned int hbytes)
+{
+	unsigned int k;
+
+	if (a->ret != b->ret || a->done != b->done || a->nhost != b->nhost)
+		return false;
+	for (k = 0; k < a->nhost; k++)
+		if (memcmp(a->host[k], b->host[k], hbytes))
+			return false;
+	return true;
+}
+
+/* What @cmd does alone on @w: from the memo, or run (and remembered). */
+static FUZZ_HARNESS_ONLY const struct alone *alone(struct world *w, const uint8_t *cmd,
+						   unsigned int bytes)
+{
+	struct alone *m = &alone_memo[memo_hash(w->arch, cmd, bytes) & (ALONE_MEMO_SIZE - 1)];
+	static struct alone run;
+
+	if (m->valid && m->arch == w->arch && !memcmp(m->cmd, cmd, bytes)) {
+		if (++alone_hits % ALONE_RECHECK)
+			return m;
+		FUZZ_CHECK(alone_run(w, cmd, bytes, &run) && alone_same(m, &run, w->cap.bytes),
+			   "a command alone did not do what it did before");
+		return m;
+	}
+	run.valid = alone_run(w, cmd, bytes, &run);
+	run.arch = w->arch;
+	memcpy(run.cmd, cmd, bytes);
+	if (run.valid)
+		*m = run;
+	return &run;
+}
+
 /* ------------------------------------------------------------- checks */
 
 /* VM 0's physical ids. */
-static bool own_pid(uint32_t id)
+static FUZZ_HARNESS_ONLY bool own_pid(uint32_t id)
 {
 	return id == 0x100 || id == 0x180;
 }
 
 /* A host command is legal, of a translation's opcodes, and VM 0's only. */
-static void check_host(int arch, const uint8_t *c)
+static FUZZ_HARNESS_ONLY void check_host(int arch, const uint8_t *c)
 {
 	if (arch == INVT_VIOMMU_SMMUV3) {
 		struct smmu_hw_cmd h;
@@ -508,6 +655,15 @@ static void check_host(int arch, const uint8_t *c)
 	}
 }
 
+/* The first host command (not a completion mark) of @log at or after @k, or @end. */
+static FUZZ_HARNESS_ONLY unsigned int next_host(const uint8_t (*log)[32], unsigned int k,
+					       unsigned int end, unsigned int bytes)
+{
+	while (k < end && is_mark(log[k], bytes))
+		k++;
+	return k;
+}
+
 /* Event traffic on VM 0's queue (see the input format above). */
 static void events(struct world *w, struct fz *f)
 {
@@ -564,13 +720,14 @@ static void events(struct world *w, struct fz *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t cmds[MAX_CMDS * 32];
+	static uint8_t cmds[MAX_CMDS * 32], batch_log[LOG_MAX][32];
+	const struct alone *a;
 	struct world *w;
 	struct fz f;
-	unsigned int bytes, i, k, host_done = 0, counted = 0;
-	uint32_t n, done = 0xdeadbeef, done1;
+	unsigned int bytes, i, k, h, nlog, last_ok;
+	uint32_t n, done = 0xdeadbeef;
 	uint8_t flags;
-	int arch, ret, ret1;
+	int arch, ret;
 
 	if (size < 2)
 		return 0;
@@ -590,16 +747,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (flags & 8) {
-		for (n = 0; f.n && n < MAX_CMDS; n++) {
-			uint8_t *out = cmds + (size_t)n * bytes;
-
-			if (arch == INVT_VIOMMU_SMMUV3)
-				gen_smmu(&f, out);
-			else if (arch == INVT_VIOMMU_VTD)
-				gen_vtd(&f, out);
-			else
-				gen_rv(&f, out);
-		}
+		for (n = 0; f.n && n < MAX_CMDS; n++)
+			gen(arch, &f, cmds + (size_t)n * bytes, bytes);
 	} else {
 		n = (uint32_t)(f.n / bytes);
 		if (n > MAX_CMDS)
@@ -621,25 +770,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < w->cap.nlog; i++)
 		if (!is_mark(w->cap.log[i], w->cap.bytes))
 			check_host(arch, w->cap.log[i]);
-	/* Exactness: host commands ahead of the last completion waited for ... */
-	for (i = 0; i < w->cap.last_ok_mark; i++)
-		host_done += !is_mark(w->cap.log[i], w->cap.bytes);
-	/* ... are those of the *done first commands, each run alone. */
-	for (i = 0; i < done; i++) {
-		w->cap.nlog = 0;
-		ret1 = invt_viommu_invalidate(w->v[0], cmds + (size_t)i * bytes, 1, &done1);
-		FUZZ_CHECK(!ret1 && done1 == 1, "command %u: %d alone, done in the batch", i, ret1);
-		for (k = 0; k < w->cap.nlog; k++)
-			counted += !is_mark(w->cap.log[k], w->cap.bytes);
+	/*
+	 * Exactness: the host commands ahead of the last completion waited
+	 * for are those of the *done first commands, each run alone, in order.
+	 */
+	nlog = w->cap.nlog;
+	last_ok = w->cap.last_ok_mark;
+	memcpy(batch_log, w->cap.log, (size_t)nlog * sizeof(batch_log[0]));
+	for (i = 0, k = 0; i < done; i++) {
+		a = alone(w, cmds + (size_t)i * bytes, bytes);
+		FUZZ_CHECK(!a->ret && a->done == 1, "command %u: %d alone, done in the batch", i,
+			   a->ret);
+		for (h = 0; h < a->nhost; h++, k++) {
+			k = next_host(batch_log, k, last_ok, w->cap.bytes);
+			FUZZ_CHECK(k < last_ok, "done %u: command %u's host command %u not completed",
+				   done, i, h);
+			FUZZ_CHECK(!memcmp(batch_log[k], a->host[h], w->cap.bytes),
+				   "command %u's host command %u differs from the one alone", i, h);
+		}
 	}
-	FUZZ_CHECK(counted == host_done, "done %u: %u host commands counted, %u completed (%d)",
-		   done, counted, host_done, ret);
+	FUZZ_CHECK(next_host(batch_log, k, last_ok, w->cap.bytes) == last_ok,
+		   "done %u: more host commands completed (%d)", done, ret);
 	/* A refused command is refused alone too, with the same error. */
 	if (ret && ret != -EIO) {
-		w->cap.nlog = 0;
-		ret1 = invt_viommu_invalidate(w->v[0], cmds + (size_t)done * bytes, 1, &done1);
-		FUZZ_CHECK(ret1 == ret && done1 == 0, "alone: %d (%u), in the batch: %d", ret1,
-			   done1, ret);
+		a = alone(w, cmds + (size_t)done * bytes, bytes);
+		FUZZ_CHECK(a->ret == ret && a->done == 0, "alone: %d (%u), in the batch: %d",
+			   a->ret, a->done, ret);
 	}
 	world_reset(w, false);
 	world_check_fresh(w, &fresh[arch - INVT_VIOMMU_SMMUV3]);
