@@ -27,7 +27,7 @@
  *  - *done is exact: the host commands ahead of the last completion waited
  *    for successfully are exactly (byte for byte, in order) those of the
  *    first *done guest commands, each run alone (and each of them succeeds
- *    alone); what a command does alone is remembered (struct alone_memo),
+ *    alone); what a command does alone is remembered (alone()),
  *    as the world it runs in is the same for every input;
  *  - a refused command, sent alone, is refused with the same error;
  *  - events: only the nested device's faults reach VM 0's queue (depth 4),
