@@ -80,7 +80,11 @@
  * @fsts: FSTS_REG (0x34): the unit sets IQE/ITE/ICE; software clears them
  *	by writing 1 (the driver stores the value with the bits to clear into
  *	@fsts_clear and rings the doorbell; the model applies it).
- * @fsts_clear: write-1-to-clear mailbox for @fsts (driver side).
+ * @fsts_clear: write-1-to-clear mailbox for @fsts (driver side).  The
+ *	unit clears the bits in @fsts before it takes them out of the mailbox
+ *	(release), so a bit still in it is a clear not yet landed: the driver
+ *	reads the mailbox (acquire) before @fsts and counts such a bit as
+ *	cleared, as a real W1C write is by the time it is done.
  * @iqh: IQH_REG (0x80), written by the unit: QH at [18:4] (128-bit
  *	descriptors) or [18:5] (256-bit), i.e. the byte offset of the next
  *	descriptor it will fetch; 0 whenever queued invalidation is disabled

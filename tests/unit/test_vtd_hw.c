@@ -21,6 +21,7 @@
 
 #include <invtrack/model/cache.h>
 #include <invtrack/model/mem.h>
+#include <invtrack/vtd-queue.h>
 #include <invtrack/vtd-regs.h>
 
 /* Path-qualified: SMMUv3's hardware headers have the same names. */
@@ -847,6 +848,139 @@ static void test_queue_wrap(void **state)
 	}
 }
 
+/* ------------------------------------------- driver and unit together */
+
+/*
+ * The driver's queue (queue.c) on this consumer, with the consumer run by
+ * hand (threaded mode: no doorbell; the test is its thread) so that a
+ * driver poll can be placed inside the unit's handling of an ITE.
+ */
+struct dqfx {
+	struct invt_mem *mem;
+	struct invt_vtd_regs regs;
+	struct vtd_hw_queue hq;
+	struct invt_dma_ops dma;
+	struct invt_vtd_qi q;
+	unsigned int aborted;		/* VTD_HW_EV_ABORTED seen */
+	bool poll_in_abort;		/* the driver polls at the first one */
+};
+
+static void *dq_alloc(void *arg, size_t bytes, uint64_t *pa)
+{
+	struct dqfx *f = arg;
+
+	if (invt_mem_alloc_contig(f->mem, (bytes + 4095) / 4096, INVT_FRAME_OTHER, 0, 0, pa))
+		return NULL;
+	return invt_mem_va(f->mem, *pa);
+}
+
+static void dq_free(void *arg, void *va, uint64_t pa, size_t bytes)
+{
+	struct dqfx *f = arg;
+
+	(void)va;
+	invt_mem_free_contig(f->mem, pa, (bytes + 4095) / 4096);
+}
+
+static int dq_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4],
+		   enum vtd_hw_event ev, unsigned int iqei)
+{
+	struct dqfx *f = arg;
+
+	(void)qw;
+	(void)iqei;
+	if (ev == VTD_HW_EV_ABORTED && !f->aborted++ && f->poll_in_abort)
+		/*
+		 * A driver thread that runs while the unit handles the
+		 * time-out: whatever FSTS and IQH say now must be the whole
+		 * truth (no doorbell: the clear it asks for waits in the
+		 * mailbox; a short spin limit ends its wait for it).
+		 */
+		invt_vtd_qi_poll(&f->q);
+	if (ev == VTD_HW_EV_EXEC && d->type == VTD_HW_DEVTLB_INV && d->sid == 0x42)
+		return VTD_HW_EXEC_TIMEOUT;
+	return VTD_HW_EXEC_OK;
+}
+
+/* Submit @n raw 128-bit descriptors; return the token of the last wait. */
+static uint64_t dq_submit(struct dqfx *f, const uint64_t (*qw)[2], unsigned int n)
+{
+	uint8_t buf[8][16];
+	uint64_t tok = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t w[2] = { htole64(qw[i][0]), htole64(qw[i][1]) };
+
+		memcpy(buf[i], w, 16);
+	}
+	assert_int_equal(invt_vtd_qi_submit(&f->q, buf, n, NULL, &tok), 0);
+	return tok;
+}
+
+/*
+ * An ITE aborts the two waits the unit fetched (everything up to the IQT it
+ * read).  A driver that polls while the unit is still consuming them must
+ * not see the error before IQH stopped past them (§6.5.2.10: IQH does not
+ * advance while ITE is set): it would record only the waits below the IQH
+ * it read, clear ITE, and the others would stay pending for ever - their
+ * status never written, never recorded as aborted - holding the queue's
+ * room (the stuck state of threaded runs with ITEs).  Both waits must
+ * retire, their waiters get -EIO after a fresh wait, and the queue goes on.
+ */
+static void test_queue_ite_driver(void **state)
+{
+	const uint64_t b1[2][2] = { { F(0x42, 32) | 0x3, 0x5000 },	/* times out */
+				    { 0x5 | F(1, 5) | F(1, 6), 0 } };	/* wait, SW FN */
+	const uint64_t b2[2][2] = { { 0x12, 0 }, { 0x5 | F(1, 5) | F(1, 6), 0 } };
+	struct invt_mem_config mc = { .nr_frames = 64 };
+	struct vtd_hw_queue_exec ex = { .exec = dq_exec };
+	struct dqfx *f = calloc(1, sizeof(*f));
+	uint64_t t1, t2, t3;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(invt_mem_create(&mc, &f->mem), 0);
+	f->dma = (struct invt_dma_ops){ dq_alloc, dq_free, f };
+	ex.arg = f;
+	vtd_hw_queue_init(&f->hq, &f->regs, f->mem, &caps_all, &ex, VTD_HW_QUEUE_THREADED);
+	assert_int_equal(invt_vtd_qi_init(&f->q, &f->regs, 0, false, &f->dma), 0);
+	f->q.spin_limit = 256;
+	f->poll_in_abort = true;
+
+	t1 = dq_submit(f, b1, 2);
+	t2 = dq_submit(f, b2, 2);
+	vtd_hw_queue_run(&f->hq);		/* the time-out, both waits aborted */
+	assert_int_equal(f->aborted, 2);
+	assert_int_equal(f->regs.iqh, 4 * 16);
+	/* The unit takes any clear asked for, the driver recovers, the unit resumes. */
+	vtd_hw_queue_run(&f->hq);
+	invt_vtd_qi_poll(&f->q);
+	vtd_hw_queue_run(&f->hq);
+	assert_int_equal(f->regs.fsts, 0);
+	assert_int_equal(__atomic_load_n(&f->q.stats.ite, __ATOMIC_RELAXED), 1);
+	assert_int_equal(__atomic_load_n(&f->q.stats.aborted, __ATOMIC_RELAXED), 2);
+	/* Nothing pending: every wait written retired. */
+	assert_int_equal(f->q.pend_first, f->q.pend_last);
+	assert_int_equal(__atomic_load_n(&f->q.retired, __ATOMIC_RELAXED), f->q.prod);
+
+	/* The waiters resubmit; with the unit on its thread their waits complete. */
+	f->q.spin_limit = INVT_VTD_QI_DEFAULT_SPINS;
+	assert_int_equal(vtd_hw_queue_start(&f->hq), 0);
+	assert_int_equal(invt_vtd_qi_wait(&f->q, t1), -EIO);
+	assert_int_equal(invt_vtd_qi_wait(&f->q, t2), -EIO);
+	t3 = dq_submit(f, b2, 2);
+	assert_int_equal(invt_vtd_qi_wait(&f->q, t3), 0);
+	vtd_hw_queue_stop(&f->hq);
+	assert_int_equal(__atomic_load_n(&f->q.stats.ite, __ATOMIC_RELAXED), 1);
+	assert_int_equal(__atomic_load_n(&f->q.stats.timeouts, __ATOMIC_RELAXED), 0);
+
+	invt_vtd_qi_destroy(&f->q);
+	vtd_hw_queue_destroy(&f->hq);
+	invt_mem_destroy(f->mem);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_queue_iqe),
 		cmocka_unit_test(test_queue_ite),
 		cmocka_unit_test(test_queue_wrap),
+		cmocka_unit_test(test_queue_ite_driver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

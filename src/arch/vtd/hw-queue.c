@@ -32,16 +32,20 @@
  *    An IQT beyond the queue (IQEI 1) or not a multiple of the descriptor
  *    size (IQEI 6) stops it the same way;
  *  - a device-TLB invalidation the executor reports as timed out (test hook)
- *    still takes effect; the unit sets IQER.ITESID to its SID and FSTS.ITE
- *    and aborts the wait descriptors pending in hardware (the FN = 0 waits
- *    not yet completed among them).  The model treats
- *    everything up to the IQT it last read as fetched: those descriptors are
- *    consumed at once, the invalidations among them executed, the waits
- *    aborted (neither status write nor IWC).  Then fetching stops until
- *    software clears FSTS.ITE (the driver sees IQH past its aborted waits,
- *    as Linux's qi_check_fault() expects, and resubmits);
+ *    still takes effect; the unit aborts the wait descriptors pending in
+ *    hardware (the FN = 0 waits not yet completed among them) and sets
+ *    IQER.ITESID to its SID and FSTS.ITE.  The model treats everything up
+ *    to the IQT it last read as fetched: those descriptors are consumed
+ *    first, the invalidations among them executed, the waits aborted
+ *    (neither status write nor IWC), and ITE is set only then, with IQH
+ *    past them: IQH does not move while ITE is set (§6.5.2.10), so the
+ *    driver reads there the end of what was aborted, as Linux's
+ *    qi_check_fault() expects, and resubmits.  Fetching stops until
+ *    software clears FSTS.ITE;
  *  - FSTS is write-1-to-clear: the driver stores the bits into the
  *    @fsts_clear mailbox and rings the doorbell (or the thread polls it);
+ *    the unit clears the FSTS bits before it takes them out of the mailbox
+ *    (a bit still there is a write not yet landed: <invtrack/vtd-regs.h>);
  *  - with @global_cmd, a GCMD write (<invtrack/vtd-regs.h>) is taken when
  *    the consumer next runs and reported in GSTS @gsts_lag runs later
  *    (§11.4.4: software must wait for the status): SRTP latches RTADDR
@@ -91,13 +95,21 @@ static void hwq_apply_clear(struct vtd_hw_queue *hq)
 	/*
 	 * Acquire: pairs with the driver's release store of the mailbox.
 	 * Forbids re-reading a descriptor it rewrote after an IQE before its
-	 * stores to it.  Release (acq_rel): the emptied mailbox is published
-	 * after this read.
+	 * stores to it.
 	 */
-	uint32_t clr = __atomic_exchange_n(&hq->regs->fsts_clear, 0, __ATOMIC_ACQ_REL);
+	uint32_t clr = __atomic_load_n(&hq->regs->fsts_clear, __ATOMIC_ACQUIRE);
 
-	if (clr)
-		__atomic_fetch_and(&hq->regs->fsts, ~clr, __ATOMIC_RELEASE);
+	if (!clr)
+		return;
+	/* Relaxed: ordered before the mailbox's release below. */
+	__atomic_fetch_and(&hq->regs->fsts, ~clr, __ATOMIC_RELAXED);
+	/*
+	 * Release: pairs with the driver's acquire load of the mailbox before
+	 * it reads FSTS (<invtrack/vtd-regs.h>).  Forbids it seeing the
+	 * mailbox emptied of a bit and FSTS with that bit still set: it would
+	 * take the error it already recovered for a new one.
+	 */
+	__atomic_fetch_and(&hq->regs->fsts_clear, ~clr, __ATOMIC_RELEASE);
 }
 
 /* Take a GCMD write; report the taken one once its lag ran out.  Locked. */
@@ -240,6 +252,35 @@ static void hwq_abort_deferred(struct vtd_hw_queue *hq)
 }
 
 /*
+ * A device-TLB invalidation at @off timed out (device @sid).  Everything
+ * after it up to @tail, the IQT last read, counts as fetched: it is consumed
+ * in "abort mode" (invalidations executed, waits aborted), and only then,
+ * with IQH past it, is ITE raised (hwq_settle_ite()): §6.5.2.10, IQH does
+ * not advance while ITE is set, so a driver that sees ITE reads in IQH the
+ * exact end of what was aborted (Linux's qi_check_fault() marks the waits
+ * below it).  Raising it first would let a driver thread recover between
+ * two IQH updates and never learn of the waits aborted after its read.
+ * Consumer lock held.
+ */
+static void hwq_time_out(struct vtd_hw_queue *hq, uint16_t sid, uint64_t off, uint64_t tail,
+			 uint64_t qbytes, unsigned int dsz)
+{
+	hwq_abort_deferred(hq);
+	hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
+	hq->ite_pending = true;
+	hq->ite_sid = sid;
+}
+
+/* Raise a pending ITE once its abort mode is over, or the queue stopped.  Locked. */
+static void hwq_settle_ite(struct vtd_hw_queue *hq, bool stopped)
+{
+	if (hq->ite_pending && (!hq->abort_left || stopped)) {
+		hq->ite_pending = false;
+		hwq_raise_ite(hq, hq->ite_sid);
+	}
+}
+
+/*
  * Fetch and execute the descriptor at @slot, @off bytes from the start of a
  * queue of @qbytes with @tail the last IQT read.  Return: 0 when it was
  * consumed, -1 when the queue stops on it (IQE raised).
@@ -264,21 +305,10 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	devtlb = d.type == VTD_HW_DEVTLB_INV || d.type == VTD_HW_PDEVTLB_INV;
 	fault = hq->abort_left ? -1 :
 		invt_hw_faults_draw(&hq->faults, (hq->iqe_at != off + 1) << INVT_HW_FAULT_ILL |
-				    /*
-				     * ITE inline only, for now: threaded runs with ITEs
-				     * hung in about 1 of 5 (a wait the unit aborted stays
-				     * pending in the driver, the queue never frees room);
-				     * open in the reliability issue.
-				     */
-				    (devtlb && hq->mode == VTD_HW_QUEUE_INLINE) << INVT_HW_FAULT_ATC_TIMEOUT |
-				    /*
-				     * One ICE at a time (FSTS.ICE is one bit); inline only:
-				     * the queue goes on past an ICE, and a threaded
-				     * driver's waiters count it again at every poll until
-				     * the unit took the clear.
-				     */
-				    (devtlb && hq->mode == VTD_HW_QUEUE_INLINE &&
-				     !(hwq_fsts(hq) & INVT_VTD_FSTS_ICE)) << INVT_HW_FAULT_ICE |
+				    devtlb << INVT_HW_FAULT_ATC_TIMEOUT |
+				    /* One ICE at a time: FSTS.ICE is one bit. */
+				    (devtlb && !(hwq_fsts(hq) & INVT_VTD_FSTS_ICE)) <<
+					INVT_HW_FAULT_ICE |
 				    (hq->mode == VTD_HW_QUEUE_THREADED) << INVT_HW_FAULT_STALL);
 	if (fault == INVT_HW_FAULT_ILL) {
 		/* As if corrupted on its way: an invalid type (IQEI 3). */
@@ -292,9 +322,7 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	if (fault == INVT_HW_FAULT_ATC_TIMEOUT) {
 		/* The device did not answer: its device-TLB is untouched. */
 		__atomic_fetch_add(&hq->clock_ns, hq->cost_ns[op], __ATOMIC_RELAXED);
-		hwq_raise_ite(hq, d.sid);
-		hwq_abort_deferred(hq);
-		hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
+		hwq_time_out(hq, d.sid, off, tail, qbytes, dsz);
 		return 0;
 	}
 	if (hq->abort_left) {
@@ -321,10 +349,7 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 		hwq_complete_wait(hq, &d);
 	} else if (rc == VTD_HW_EXEC_TIMEOUT &&
 		   (d.type == VTD_HW_DEVTLB_INV || d.type == VTD_HW_PDEVTLB_INV)) {
-		hwq_raise_ite(hq, d.sid);
-		hwq_abort_deferred(hq);
-		/* Everything after it up to @tail counts as fetched. */
-		hq->abort_left = (uint32_t)(((tail + qbytes - off - dsz) % qbytes) / dsz);
+		hwq_time_out(hq, d.sid, off, tail, qbytes, dsz);
 	} else if (fault == INVT_HW_FAULT_ICE) {
 		hwq_raise_ice(hq);
 	}
@@ -400,7 +425,11 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 		__atomic_store_n(&r->iqh, head, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&hq->consumed, 1, __ATOMIC_RELAXED);
 		total++;
+		/* After the IQH store: ITE names the final IQH (hwq_time_out()). */
+		hwq_settle_ite(hq, false);
 	}
+	/* Stopped inside abort mode (an invalid descriptor): ITE now, IQH stays. */
+	hwq_settle_ite(hq, true);
 	/* Out of descriptors (or stopped): the FN = 0 waits complete now. */
 	hwq_complete_deferred(hq);
 out:

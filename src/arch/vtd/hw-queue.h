@@ -82,9 +82,12 @@ enum vtd_hw_queue_mode {
  *	first runs.
  * @clock_ns: modelled time: the sum of the costs of the descriptors
  *	executed (atomic).
- * @lock: one consumer at a time; protects @abort_left.
+ * @lock: one consumer at a time; protects @abort_left, @ite_pending, @ite_sid.
  * @abort_left: descriptors still to consume in "abort mode" after a
  *	device-TLB timeout: wait descriptors among them are aborted.
+ * @ite_pending: a device-TLB timeout whose ITE is raised once abort mode
+ *	is over (lock; see hw-queue.c).
+ * @ite_sid: its device, for IQER.ITESID (lock).
  * @global_cmd: the unit implements GCMD/GSTS: the queue is fetched only
  *	while GSTS.QIES is set (set before the consumer first runs).
  * @gsts_lag: runs of the consumer between taking a GCMD write and
@@ -117,6 +120,8 @@ struct vtd_hw_queue {
 	uint64_t clock_ns;
 	invt_mutex_t lock;
 	uint32_t abort_left;
+	bool ite_pending;
+	uint16_t ite_sid;
 	bool global_cmd;
 	unsigned int gsts_lag;
 	uint32_t gcmd;
@@ -143,8 +148,8 @@ struct vtd_hw_queue {
  * ILL: IQE (IQEI 3, as an invalid descriptor) with IQH at it, unexecuted.
  * ATC_TIMEOUT (a device-TLB invalidation): not executed, ITE as for a
  * device that did not answer (§6.5.2.10).  ICE (a device-TLB
- * invalidation, inline mode): executed, then FSTS.ICE as for a stray
- * completion.
+ * invalidation, while FSTS.ICE is clear): executed, then FSTS.ICE as for a
+ * stray completion.
  * STALL (threaded mode): the consumer leaves the queue alone for a while.
  */
 void vtd_hw_queue_faults(struct vtd_hw_queue *hq, double rate, uint64_t seed);

@@ -138,7 +138,8 @@ static void qi_doorbell(struct invt_vtd_qi *q)
 		q->regs->doorbell(q->regs->doorbell_arg);
 }
 
-static uint32_t qi_fsts_errors(const struct invt_vtd_qi *q)
+/* The error bits of FSTS as the unit holds them (clears not yet taken included). */
+static uint32_t qi_fsts_raw(const struct invt_vtd_qi *q)
 {
 	/*
 	 * Acquire: pairs with the unit's release store when it sets an error
@@ -146,6 +147,25 @@ static uint32_t qi_fsts_errors(const struct invt_vtd_qi *q)
 	 * the unit stopped on it.
 	 */
 	return __atomic_load_n(&q->regs->fsts, __ATOMIC_ACQUIRE) & FSTS_ERRS;
+}
+
+/*
+ * The errors to recover: FSTS less the bits whose clear the unit has not
+ * taken yet (a W1C write in flight: that error was recovered already, and
+ * recovering it again would count it twice and, for ITE, read an IQH the
+ * unit may already have moved past after resuming).
+ */
+static uint32_t qi_fsts_errors(const struct invt_vtd_qi *q)
+{
+	/*
+	 * Acquire, before FSTS is read: pairs with the unit's release when it
+	 * takes bits out of the mailbox after clearing them in FSTS.  Forbids
+	 * seeing a bit gone from the mailbox and still set in FSTS by the
+	 * clear it asked for (<invtrack/vtd-regs.h>).
+	 */
+	uint32_t clearing = __atomic_load_n(&q->regs->fsts_clear, __ATOMIC_ACQUIRE);
+
+	return qi_fsts_raw(q) & ~clearing;
 }
 
 /* IQH_REG as a queue index. */
@@ -311,7 +331,7 @@ static void qi_clear(struct invt_vtd_qi *q, uint32_t bit, uint64_t at)
 	 */
 	__atomic_fetch_or(&q->regs->fsts_clear, bit, __ATOMIC_RELEASE);
 	qi_doorbell(q);
-	while ((qi_fsts_errors(q) & bit) && qi_iqh_index(q) == (at & qi_mask(q)) &&
+	while ((qi_fsts_raw(q) & bit) && qi_iqh_index(q) == (at & qi_mask(q)) &&
 	       ++spins <= limit)
 		qi_relax(spins);
 }
