@@ -8,7 +8,8 @@
  *                  [--until-accesses N] [--until-invalidations N] [--until-attaches N]
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
  *                  [--removal N] [--queue-slots N] [--min-full-waits N]
- *                  [--faults RATE --min-faults N] [--watchdog S]
+ *                  [--faults RATE --min-faults N] [--watchdog S [--expect-watchdog]]
+ *                  [--hang-after N]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT] [--all-runs]]
  *
  * Tests stop on work done, never on time: --until-* run the load until at
@@ -31,9 +32,15 @@
  * them full that often (they wrapped, waited for room and went on).
  * --faults injects hardware faults and requires at least --min-faults of
  * them, every one recovered, and no violation.  --watchdog S fails the test
- * when the run made no progress report for S seconds: the load stops on
- * work (--until-* or --ops), a run that hangs - threads deadlocked, even
- * while stopping - is ended by the watchdog, not by meson's timeout.
+ * when a count the run stops on and has not reached (--until-*, else --ops)
+ * did not grow for S seconds, or no progress report came for S seconds: the
+ * load stops on work, a run that hangs - load threads stuck in a wait loop
+ * while the main thread still reports, threads deadlocked, even while
+ * stopping - is ended by the watchdog within S seconds, not by meson's
+ * timeout.  --hang-after N stops the thread that writes the N-th command
+ * for good (in the driver's submit, its queue lock held) and
+ * --expect-watchdog makes the watchdog firing the pass and anything else a
+ * failure: the watchdog's own test.
  * With --ablate: runs seeds seed, seed+1, ... with the rule switched off,
  * each stopping at its first violation, until one found the expected class
  * or --runs seeds were tried (--all-runs or --min-rate: all of them, to
@@ -43,6 +50,7 @@
  * seed of every run.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,15 +112,29 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 }
 
 /*
- * The watchdog: the run's progress callback (called from its main thread
- * about every 0.25 s, also while the load runs threaded) stamps the time;
- * a thread fails the test when no stamp came for wd_seconds.  It compares
+ * The watchdog.  The run's progress callback (called from its main thread
+ * about every 0.25 s, also while the load runs threaded) stamps the time
+ * and, for each count the run stops on and has not reached yet, when it
+ * last grew: checked accesses, invalidations and attach transactions with
+ * --until-*, operations with --ops.  A thread fails the test when no report
+ * came for wd_seconds (the main thread is stuck: in stopping the load, in
+ * teardown) or when one of those counts did not grow for wd_seconds while
+ * reports came (load threads stuck in a driver's wait loop: the main
+ * thread goes on reporting, which alone proves nothing).  It compares
  * times only with each other, never a count with a time.
  */
+enum { WD_ACCESSES, WD_INVALIDATIONS, WD_ATTACHES, WD_OPS, WD_NR };
+static const char *const wd_names[WD_NR] = {
+	"accesses checked", "invalidations", "attach transactions", "operations",
+};
 static double wd_seconds;
+static bool wd_expect;		/* --expect-watchdog: firing is the pass */
+static double wd_start;		/* under wd_lock */
 static double wd_last;		/* under wd_lock */
 static bool wd_done;		/* under wd_lock */
 static struct invt_scn_progress wd_pr;	/* under wd_lock */
+static uint64_t wd_count[WD_NR];	/* under wd_lock */
+static double wd_grew[WD_NR];	/* under wd_lock */
 static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static double wd_now(void)
@@ -123,21 +145,65 @@ static double wd_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The counts the run stops on and has not reached; all when it stopped. */
+static unsigned int wd_watched(const struct invt_scn_params *p, const uint64_t *c)
+{
+	const uint64_t want[WD_NR] = {
+		p->until.accesses, p->until.invalidations, p->until.attaches,
+		p->until.accesses || p->until.invalidations || p->until.attaches ? 0 : p->ops,
+	};
+	unsigned int k, m = 0;
+
+	for (k = 0; k < WD_NR; k++)
+		if (want[k] && c[k] < want[k])
+			m |= 1u << k;
+	return m;
+}
+
+/* @arg: the run's parameters; its result is read as it grows. */
+struct wd_arg {
+	const struct invt_scn_params *p;
+	const struct invt_scn_result *r;
+};
+
 static void wd_progress(void *arg, const struct invt_scn_progress *pr)
 {
-	(void)arg;
+	const struct wd_arg *a = arg;
+	double now = wd_now();
+	uint64_t c[WD_NR];
+	unsigned int k;
+
+	/* Relaxed: the run's statistics counters (scn_count()). */
+	c[WD_ACCESSES] = pr->accesses;
+	c[WD_INVALIDATIONS] = __atomic_load_n(&a->r->invalidations, __ATOMIC_RELAXED);
+	c[WD_ATTACHES] = __atomic_load_n(&a->r->attaches, __ATOMIC_RELAXED) +
+			 __atomic_load_n(&a->r->detaches, __ATOMIC_RELAXED) +
+			 __atomic_load_n(&a->r->replaces, __ATOMIC_RELAXED);
+	c[WD_OPS] = pr->ops;
 	pthread_mutex_lock(&wd_lock);
-	wd_last = wd_now();
+	wd_last = now;
 	wd_pr = *pr;
+	for (k = 0; k < WD_NR; k++) {
+		if (c[k] != wd_count[k])
+			wd_grew[k] = now;
+		wd_count[k] = c[k];
+	}
+	/* After the last report the load has stopped: only teardown is left. */
+	if (pr->final)
+		for (k = 0; k < WD_NR; k++)
+			wd_grew[k] = INFINITY;
 	pthread_mutex_unlock(&wd_lock);
 }
 
 static void *wd_thread(void *arg)
 {
-	(void)arg;
+	const struct wd_arg *a = arg;
+
 	for (;;) {
-		struct timespec ts = { .tv_sec = 1 };
-		bool fire;
+		struct timespec ts = { .tv_nsec = 250000000 };
+		unsigned int k, watched;
+		double now;
+		int stuck = -1;
 
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&wd_lock);
@@ -145,31 +211,79 @@ static void *wd_thread(void *arg)
 			pthread_mutex_unlock(&wd_lock);
 			return NULL;
 		}
-		fire = wd_now() - wd_last > wd_seconds;
-		if (fire) {
-			printf("WATCHDOG: no progress for %g s (a deadlock): last report after "
-			       "%.1f s, %llu ops, %llu accesses\n", wd_seconds, wd_pr.elapsed,
-			       (unsigned long long)wd_pr.ops, (unsigned long long)wd_pr.accesses);
+		now = wd_now();
+		watched = wd_watched(a->p, wd_count);
+		for (k = 0; k < WD_NR; k++)
+			if ((watched >> k & 1) && now - wd_grew[k] > wd_seconds)
+				stuck = (int)k;
+		if (now - wd_last > wd_seconds || stuck >= 0) {
+			if (stuck >= 0)
+				printf("WATCHDOG: %s did not grow for %g s (a hang: load threads "
+				       "stuck)", wd_names[stuck], wd_seconds);
+			else
+				printf("WATCHDOG: no progress report for %g s (a deadlock: the "
+				       "run's main thread stuck)", wd_seconds);
+			printf(" after %.1f s: last report after %.1f s, %llu ops, %llu accesses, "
+			       "%llu invalidations, %llu attach transactions; seed %llu\n",
+			       now - wd_start, wd_pr.elapsed, (unsigned long long)wd_pr.ops,
+			       (unsigned long long)wd_pr.accesses,
+			       (unsigned long long)wd_count[WD_INVALIDATIONS],
+			       (unsigned long long)wd_count[WD_ATTACHES],
+			       (unsigned long long)a->p->seed);
+			if (wd_expect)
+				printf("watchdog fired as expected\n1 passed, 0 failed\n");
 			fflush(stdout);
-			_exit(1);
+			_exit(wd_expect ? 0 : 1);
 		}
 		pthread_mutex_unlock(&wd_lock);
+	}
+}
+
+/*
+ * --hang-after N: the thread writing the N-th command to a queue stops
+ * there for good, inside the driver's submit (its queue lock held), as a
+ * driver stuck in a wait loop would: the watchdog's own test.
+ */
+static uint64_t hang_after;
+
+static void hang_trace(void *arg, uint64_t seq, uint64_t clock, uint32_t instance,
+		       const uint64_t *w, unsigned int nwords)
+{
+	(void)arg;
+	(void)clock;
+	(void)instance;
+	(void)w;
+	(void)nwords;
+	while (seq + 1 >= hang_after) {
+		struct timespec ts = { .tv_sec = 1 };
+
+		nanosleep(&ts, NULL);
 	}
 }
 
 static int run(const struct invt_scn_params *p, struct invt_scn_result *r)
 {
 	struct invt_scn_params wp = *p;
+	struct wd_arg wa = { &wp, r };
 	char err[256] = "";
+	unsigned int k;
 	pthread_t wd;
 	int ret;
 
+	if (hang_after)
+		wp.trace = hang_trace;
 	if (wd_seconds > 0) {
 		wp.progress = wd_progress;
+		wp.progress_arg = &wa;
 		wp.progress_interval = 0.25;
 		wd_done = false;
-		wd_last = wd_now();
-		if (pthread_create(&wd, NULL, wd_thread, NULL))
+		wd_start = wd_last = wd_now();
+		memset(&wd_pr, 0, sizeof(wd_pr));
+		for (k = 0; k < WD_NR; k++) {
+			wd_count[k] = 0;
+			wd_grew[k] = wd_last;
+		}
+		if (pthread_create(&wd, NULL, wd_thread, &wa))
 			return -EAGAIN;
 	}
 	ret = invt_scn_run(&wp, r, err, sizeof(err));
@@ -273,6 +387,10 @@ int main(int argc, char **argv)
 			min_faults = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--watchdog")) {
 			wd_seconds = strtod(v, NULL), k++;
+		} else if (!strcmp(a, "--expect-watchdog")) {
+			wd_expect = true;
+		} else if (v && !strcmp(a, "--hang-after")) {
+			hang_after = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--queue-slots")) {
 			p.queue_slots = strtoul(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--removal")) {
