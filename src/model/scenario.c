@@ -575,7 +575,7 @@ static void *scn_thread_fn(void *arg)
 		if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
 			break;
 		/* A DMA engine gives the churn threads a chance on 2 cores. */
-		if (t->dma && !(++n & 255))
+		if (t->dma && !(++n & 15))
 			sched_yield();
 	}
 	invt_sb_drain();
