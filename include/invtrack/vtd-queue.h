@@ -44,13 +44,15 @@
  *    is left stopped: waits and submits that need it fail with -EIO.
  *  - ITE: a device-TLB invalidation timed out; hardware aborted the wait
  *    descriptors it had fetched and not completed (their status is never
- *    written) and stops fetching until ITE is cleared.  The recovering thread
- *    records the fetched waits whose status is unwritten as aborted; their
+ *    written) and stops fetching until ITE is cleared; IQH, which does not
+ *    move while ITE is set, is past them.  The recovering thread records
+ *    the waits below IQH whose status is unwritten as aborted; their
  *    waiters submit a fresh wait (everything before it is then complete when
  *    it completes, as Linux resubmits) and return -EIO.
  *  - ICE: reported, counted and cleared.
  * Clearing writes the bit into @fsts_clear (atomic OR, release) and rings
- * the doorbell.  Recovery runs under the producer lock, by whichever thread
+ * the doorbell; until the unit took it, the bit counts as cleared (an
+ * error is recovered once, however many threads poll meanwhile).  Recovery runs under the producer lock, by whichever thread
  * finds the error while polling: a producer waiting for space, a waiter, or
  * a caller of invt_vtd_qi_poll().
  */

@@ -87,12 +87,14 @@ static void status_write(uint64_t addr, uint32_t data)
 static void fake_doorbell(void *arg)
 {
 	struct fake *f = arg;
-	uint32_t clr = __atomic_exchange_n(&f->regs.fsts_clear, 0, __ATOMIC_ACQUIRE);
+	uint32_t clr = __atomic_load_n(&f->regs.fsts_clear, __ATOMIC_ACQUIRE);
 	uint64_t iqa, tail, n, qs, shift;
 	unsigned int dsz;
 	uint8_t *base;
 
-	__atomic_fetch_and(&f->regs.fsts, ~clr, __ATOMIC_RELEASE);
+	/* FSTS first, then the mailbox (<invtrack/vtd-regs.h>). */
+	__atomic_fetch_and(&f->regs.fsts, ~clr, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&f->regs.fsts_clear, ~clr, __ATOMIC_RELEASE);
 	if (f->paused || (f->regs.fsts & (INVT_VTD_FSTS_IQE | INVT_VTD_FSTS_ITE)))
 		return;
 	iqa = __atomic_load_n(&f->regs.iqa, __ATOMIC_ACQUIRE);
