@@ -268,17 +268,30 @@ int invt_rv_cmd_encode(const struct invt_rv_cmd *c, uint64_t dw[2])
 	return 0;
 }
 
+/* @v as 8 little-endian bytes at @b (one store where the host is little-endian). */
+static void put_le64(uint8_t *b, uint64_t v)
+{
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+	b[2] = (uint8_t)(v >> 16);
+	b[3] = (uint8_t)(v >> 24);
+	b[4] = (uint8_t)(v >> 32);
+	b[5] = (uint8_t)(v >> 40);
+	b[6] = (uint8_t)(v >> 48);
+	b[7] = (uint8_t)(v >> 56);
+}
+
 int invt_rv_cmd_encode_le(const struct invt_rv_cmd *c, void *slot)
 {
 	uint8_t *b = slot;
 	uint64_t dw[2];
-	int ret, i;
+	int ret;
 
 	ret = invt_rv_cmd_encode(c, dw);
 	if (ret)
 		return ret;
 	/* §3.1 / fctl.BE = 0: queue entries are little-endian. */
-	for (i = 0; i < 16; i++)
-		b[i] = (uint8_t)(dw[i / 8] >> (8 * (i % 8)));
+	put_le64(b, dw[0]);
+	put_le64(b + 8, dw[1]);
 	return 0;
 }

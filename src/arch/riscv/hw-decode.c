@@ -206,14 +206,20 @@ int rv_hw_decode(const uint64_t dw[2], const struct rv_hw_limits *lim, struct rv
 	return 0;
 }
 
+/* The 8 little-endian bytes at @p (one load where the host is little-endian). */
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	       (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
 void rv_hw_words_le(const void *slot, uint64_t dw[2])
 {
 	const uint8_t *p = slot;
-	int i;
 
-	dw[0] = dw[1] = 0;
-	for (i = 15; i >= 0; i--)
-		dw[i >> 3] = dw[i >> 3] << 8 | p[i];
+	dw[0] = get_le64(p);
+	dw[1] = get_le64(p + 8);
 }
 
 /*

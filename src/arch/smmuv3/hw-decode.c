@@ -264,15 +264,20 @@ int smmu_hw_decode(const uint64_t dw[2], unsigned int feat, struct smmu_hw_cmd *
 	return SMMU_HW_CERROR_NONE;
 }
 
+/* The 8 little-endian bytes at @p (one load where the host is little-endian). */
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	       (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
 int smmu_hw_decode_le(const void *slot, unsigned int feat, struct smmu_hw_cmd *out,
 		      enum smmu_hw_ill *why)
 {
 	const uint8_t *p = slot;
-	uint64_t dw[2] = { 0, 0 };
-	int i;
+	uint64_t dw[2] = { get_le64(p), get_le64(p + 8) };
 
-	for (i = 15; i >= 0; i--)
-		dw[i >> 3] = dw[i >> 3] << 8 | p[i];
 	return smmu_hw_decode(dw, feat, out, why);
 }
 

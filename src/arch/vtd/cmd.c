@@ -277,11 +277,23 @@ int invt_vtd_desc_encode(const struct invt_vtd_desc *d, uint64_t qw[2])
 	return 0;
 }
 
+/* @v as 8 little-endian bytes at @b (one store where the host is little-endian). */
+static void put_le64(uint8_t *b, uint64_t v)
+{
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+	b[2] = (uint8_t)(v >> 16);
+	b[3] = (uint8_t)(v >> 24);
+	b[4] = (uint8_t)(v >> 32);
+	b[5] = (uint8_t)(v >> 40);
+	b[6] = (uint8_t)(v >> 48);
+	b[7] = (uint8_t)(v >> 56);
+}
+
 int invt_vtd_desc_encode_le(const struct invt_vtd_desc *d, void *slot, unsigned int bytes)
 {
 	uint8_t *b = slot;
 	uint64_t qw[2];
-	unsigned int i;
 	int ret;
 
 	if (bytes != 16 && bytes != 32)
@@ -290,7 +302,11 @@ int invt_vtd_desc_encode_le(const struct invt_vtd_desc *d, void *slot, unsigned 
 	if (ret)
 		return ret;
 	/* §6.5.2: descriptors are little-endian; qw2 and qw3 are 0 here. */
-	for (i = 0; i < bytes; i++)
-		b[i] = i < 16 ? (uint8_t)(qw[i / 8] >> (8 * (i % 8))) : 0;
+	put_le64(b, qw[0]);
+	put_le64(b + 8, qw[1]);
+	if (bytes == 32) {
+		put_le64(b + 16, 0);
+		put_le64(b + 24, 0);
+	}
 	return 0;
 }

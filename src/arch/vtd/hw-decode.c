@@ -193,19 +193,22 @@ int vtd_hw_decode(const uint64_t *qw, bool wide, const struct vtd_hw_caps *caps,
 	return VTD_HW_IQEI_NONE;
 }
 
+/* The 8 little-endian bytes at @p (one load where the host is little-endian). */
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	       (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
 void vtd_hw_load_le(const void *slot, unsigned int nr, uint64_t qw[4])
 {
 	const uint8_t *p = slot;
-	unsigned int i, b;
+	unsigned int i;
 
-	for (i = 0; i < 4; i++) {
-		qw[i] = 0;
-		if (i >= nr)
-			continue;
-		/* §6.5.2: descriptors are little-endian in memory. */
-		for (b = 8; b-- > 0;)
-			qw[i] = qw[i] << 8 | p[8 * i + b];
-	}
+	/* §6.5.2: descriptors are little-endian in memory. */
+	for (i = 0; i < 4; i++)
+		qw[i] = i < nr ? get_le64(p + 8 * i) : 0;
 }
 
 int vtd_hw_decode_le(const void *slot, bool wide, const struct vtd_hw_caps *caps,
