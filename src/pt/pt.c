@@ -457,12 +457,16 @@ static bool table_empty_outside(const struct invt_pt_fmt *fmt, struct invt_pt_op
 				uint64_t table_pa, unsigned int lvl, unsigned int first,
 				unsigned int last)
 {
-	unsigned int i;
+	unsigned int i, n = pt_lvl_entries(fmt, lvl), per_page = pt_entries(fmt);
+	const uint64_t *page = NULL;
 
-	for (i = 0; i < pt_lvl_entries(fmt, lvl); i++) {
+	for (i = 0; i < n; i++) {
+		/* One table_va() per page of the table, not per entry. */
+		if (!(i & (per_page - 1)))
+			page = pt_entry(ops, fmt, table_pa, i);
 		if (i >= first && i <= last)
 			continue;
-		if (fmt->is_present(fmt, pte_get(pt_entry(ops, fmt, table_pa, i)), lvl))
+		if (fmt->is_present(fmt, pte_get(&page[i & (per_page - 1)]), lvl))
 			return false;
 	}
 	return true;
