@@ -654,21 +654,43 @@ void invt_mem_chain_init(struct invt_mem_chain *chain)
 	chain->count = 0;
 }
 
+/* Called with the lock held: put frame @i on @chain if can_free() accepts it. */
+static int chain_add_locked(struct invt_mem *mem, struct invt_mem_chain *chain, uint32_t i)
+{
+	if (!can_free(mem, i))
+		return -EINVAL;
+	mem->meta[i].in_chain = true;
+	mem->meta[i].chain_next = chain->head;
+	chain->head = i;
+	chain->count++;
+	return 0;
+}
+
 int invt_mem_chain_add(struct invt_mem *mem, struct invt_mem_chain *chain, uint64_t pa)
 {
 	uint32_t i = frame_idx_exact(mem, pa);
-	int ret = -EINVAL;
+	int ret;
 
 	pthread_mutex_lock(&mem->lock);
-	if (can_free(mem, i)) {
-		mem->meta[i].in_chain = true;
-		mem->meta[i].chain_next = chain->head;
-		chain->head = i;
-		chain->count++;
-		ret = 0;
-	}
+	ret = chain_add_locked(mem, chain, i);
 	pthread_mutex_unlock(&mem->lock);
 	return ret;
+}
+
+size_t invt_mem_chain_add_range(struct invt_mem *mem, struct invt_mem_chain *chain, uint64_t pa,
+				size_t nr)
+{
+	size_t k, left_out = 0;
+
+	pthread_mutex_lock(&mem->lock);
+	for (k = 0; k < nr; k++) {
+		uint64_t a = pa + ((uint64_t)k << INVT_MEM_FRAME_SHIFT);
+
+		if (chain_add_locked(mem, chain, frame_idx_exact(mem, a)))
+			left_out++;
+	}
+	pthread_mutex_unlock(&mem->lock);
+	return left_out;
 }
 
 size_t invt_mem_chain_free(struct invt_mem *mem, struct invt_mem_chain *chain)

@@ -491,6 +491,35 @@ static void test_chain(void **state)
 	invt_mem_destroy(mem);
 }
 
+/* invt_mem_chain_add_range(): each frame as invt_mem_chain_add() would take it. */
+static void test_chain_range(void **state)
+{
+	struct invt_mem *mem = mk(8, BASE, 0);
+	struct invt_mem_chain ch = INVT_MEM_CHAIN_INIT;
+	uint64_t a, b;
+
+	(void)state;
+	assert_int_equal(invt_mem_alloc_contig(mem, 4, INVT_FRAME_DATA, 1, 0x10000, &a), 0);
+	b = alloc_ok(mem, INVT_FRAME_TABLE, 1, 0);
+	assert_int_equal(invt_mem_chain_add(mem, &ch, a + SZ_4K), 0);
+	/* the frame already chained and the free one after @b are left out */
+	assert_int_equal(invt_mem_chain_add_range(mem, &ch, a, 4), 1);
+	assert_int_equal(invt_mem_chain_add_range(mem, &ch, b, 2), 1);
+	assert_int_equal(invt_mem_chain_add_range(mem, &ch, a + 8, 1), 1);	/* unaligned */
+	assert_int_equal(invt_mem_chain_add_range(mem, &ch, BASE + 8 * SZ_4K, 1), 1);
+	assert_int_equal(invt_mem_chain_add_range(mem, &ch, a, 0), 0);
+	assert_int_equal(ch.count, 5);
+	/* added in address order: the chain frees b, then a + 3, a + 2, a, a + 1 */
+	assert_int_equal(invt_mem_chain_free(mem, &ch), 5);
+	assert_int_equal(stats(mem).nr_free, 8);
+	assert_int_equal(alloc_ok(mem, INVT_FRAME_OTHER, 0, 0), a + SZ_4K);
+	assert_int_equal(alloc_ok(mem, INVT_FRAME_OTHER, 0, 0), a);
+	assert_int_equal(alloc_ok(mem, INVT_FRAME_OTHER, 0, 0), a + 2 * SZ_4K);
+	assert_int_equal(alloc_ok(mem, INVT_FRAME_OTHER, 0, 0), a + 3 * SZ_4K);
+	assert_int_equal(alloc_ok(mem, INVT_FRAME_OTHER, 0, 0), b);
+	invt_mem_destroy(mem);
+}
+
 /* ---- src/pt on model memory ---- */
 
 struct unlink_ctx {
@@ -745,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_contig),
 		cmocka_unit_test(test_read_write),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_chain_range),
 		cmocka_unit_test(test_pt_on_model_memory),
 		cmocka_unit_test(test_threads),
 	};

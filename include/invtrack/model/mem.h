@@ -406,6 +406,22 @@ void invt_mem_chain_init(struct invt_mem_chain *chain);
 int invt_mem_chain_add(struct invt_mem *mem, struct invt_mem_chain *chain, uint64_t pa);
 
 /**
+ * invt_mem_chain_add_range() - put @nr consecutive frames on a chain.
+ * @mem: the pool.
+ * @chain: the chain.
+ * @pa: the first frame.
+ * @nr: frames.
+ *
+ * The same as invt_mem_chain_add() of each frame in address order (those it
+ * would refuse are left out, the others added), under one acquisition of
+ * the pool's lock.
+ *
+ * Return: the number of frames left out (0: all added).
+ */
+size_t invt_mem_chain_add_range(struct invt_mem *mem, struct invt_mem_chain *chain, uint64_t pa,
+				size_t nr);
+
+/**
  * invt_mem_chain_free() - free every frame of a chain, last added first.
  * @mem: the pool.
  * @chain: the chain; empty afterwards.
