@@ -84,7 +84,7 @@ static void scn_table_unlinked(struct invt_pt_gather *g, uint64_t pa)
 static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *sg,
 			uint64_t iova, uint64_t last)
 {
-	unsigned int i, f;
+	unsigned int i;
 
 	for (i = 0; i < SCN_PAGES; i++) {
 		uint64_t a = scn_slot_iova(i);
@@ -100,9 +100,9 @@ static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *
 
 		if (!d->block_pa[i] || a < iova || a > last)
 			continue;
-		for (f = 0; f < SCN_BLOCK_FRAMES; f++)
-			if (invt_mem_chain_add(s->mem, &sg->chain, d->block_pa[i] + f * SCN_SZ_4K))
-				sg->errors++;
+		sg->errors += (unsigned int)invt_mem_chain_add_range(s->mem, &sg->chain,
+								      d->block_pa[i],
+								      SCN_BLOCK_FRAMES);
 		d->block_pa[i] = 0;
 	}
 }
