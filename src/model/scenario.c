@@ -167,20 +167,23 @@ static void scn_dma_free(void *arg, void *va, uint64_t pa, size_t bytes)
 	invt_mem_free_contig(s->mem, pa, scn_frames(bytes));
 }
 
-/* Inline mode: FNV-1a of the command stream, in consumption order. */
+/*
+ * Inline mode: a hash of the command stream, in consumption order: FNV-1a's
+ * step over 64-bit words (not bytes: this runs for every command), each
+ * product folded down so that high bits reach the low ones too.
+ */
 void scn_trace_hash(struct scn *s, uint32_t instance, const uint64_t *w, unsigned int nwords,
 		    unsigned int cerror)
 {
 	uint64_t h = s->res->trace_hash, v[6] = { instance, cerror };
-	unsigned int i, b, n = 2;
+	unsigned int i, n = 2;
 
 	for (i = 0; i < nwords && i < 4; i++)
 		v[n++] = w[i];
-	for (i = 0; i < n; i++)
-		for (b = 0; b < 64; b += 8) {
-			h ^= (v[i] >> b) & 0xff;
-			h *= UINT64_C(0x100000001b3);
-		}
+	for (i = 0; i < n; i++) {
+		h = (h ^ v[i]) * UINT64_C(0x100000001b3);
+		h ^= h >> 32;
+	}
 	s->res->trace_hash = h;
 }
 

@@ -324,8 +324,8 @@ const char *invt_scn_fault_name(const char *arch, unsigned int kind);
  *	issued for the same invalidations, computed for each one from the
  *	array just before it (see docs/comparison.md for the policies).
  * @linux_waits: the completions that policy would have waited for.
- * @trace_hash: inline mode: FNV-1a hash of every command consumed, in
- *	order, with its instance.
+ * @trace_hash: inline mode: a hash (FNV-1a's step over 64-bit words) of
+ *	every command consumed, in order, with its instance.
  * @oracle: the oracle's counters (accesses, faults, violations).
  * @nr_reports: entries of @reports used.
  * @reports: the first violations.
