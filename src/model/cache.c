@@ -6,7 +6,9 @@
  * Slots are one array, set s holding slots [s * ways, (s + 1) * ways).  An
  * entry lives in set hash(iova >> shift, shift).  nr_shift[] counts the
  * entries of each span size so that a lookup probes only the sets of sizes
- * present.  Invalidations scan every slot: they are rare next to lookups, and
+ * present; kind_shift_mask[] says which sizes each kind of entry has, so
+ * that a lookup skips the sizes only other kinds have (their entries could
+ * not match it).  Invalidations scan every slot: they are rare next to lookups, and
  * a range may cover any number of sets.
  *
  * A fully associative cache (one set) of FA_INDEX_MIN ways or more (a
@@ -44,6 +46,8 @@ struct invt_cache {
 	uint64_t *valid_map;		/* bit i: slots[i].valid */
 	uint32_t nr_shift[64];
 	uint64_t shift_mask;		/* bit s: nr_shift[s] != 0 */
+	uint32_t nr_kind_shift[INVT_CACHE_NR_KINDS][64];
+	uint64_t kind_shift_mask[INVT_CACHE_NR_KINDS];	/* bit s: nr_kind_shift[k][s] != 0 */
 	/* The index of a large one-set cache (NULL otherwise); under @lock. */
 	uint32_t *fa_head;		/* per bucket: first slot, or FA_NONE */
 	uint32_t *fa_next;		/* per slot: next in its bucket's chain */
@@ -210,6 +214,8 @@ static void slot_clear(struct invt_cache *c, struct slot *s)
 	c->entries--;
 	if (--c->nr_shift[shift] == 0)
 		c->shift_mask &= ~(UINT64_C(1) << shift);
+	if (--c->nr_kind_shift[s->e.kind][shift] == 0)
+		c->kind_shift_mask[s->e.kind] &= ~(UINT64_C(1) << shift);
 }
 
 /* Called with the lock held: @s (invalid) takes @e. */
@@ -232,6 +238,8 @@ static void slot_fill(struct invt_cache *c, struct slot *s, const struct invt_ca
 	c->entries++;
 	c->nr_shift[e->shift]++;
 	c->shift_mask |= UINT64_C(1) << e->shift;
+	c->nr_kind_shift[e->kind][e->shift]++;
+	c->kind_shift_mask[e->kind] |= UINT64_C(1) << e->shift;
 }
 
 /*
@@ -357,10 +365,14 @@ static const struct slot *probe(const struct invt_cache *c, const struct slot *s
 static const struct invt_cache_entry *find(struct invt_cache *c, const struct invt_cache_key *key)
 {
 	const struct slot *best = NULL;
-	uint64_t mask;
+	uint64_t mask, sizes = 0;
+	uint32_t kinds;
 
+	/* The sizes of the kinds looked up: no other entry can match. */
+	for (kinds = key->kinds & (INVT_CACHE_K_ALL); kinds; kinds &= kinds - 1)
+		sizes |= c->kind_shift_mask[__builtin_ctz(kinds)];
 	if (fa_indexed(c)) {
-		for (mask = c->shift_mask; mask; mask &= mask - 1) {
+		for (mask = sizes; mask; mask &= mask - 1) {
 			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
 			uint32_t i = c->fa_head[fa_bucket(c, key->iova & ~((UINT64_C(1) << shift) - 1),
 							  shift)];
@@ -378,7 +390,7 @@ static const struct invt_cache_entry *find(struct invt_cache *c, const struct in
 	} else if (c->nr_sets == 1) {
 		best = probe(c, c->slots, key, NULL);
 	} else {
-		for (mask = c->shift_mask; mask; mask &= mask - 1) {
+		for (mask = sizes; mask; mask &= mask - 1) {
 			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
 			unsigned int set = set_of(c, key->iova & ~((UINT64_C(1) << shift) - 1),
 						  shift);
