@@ -449,7 +449,8 @@ static bool masked_eq(uint32_t a, uint32_t b, uint32_t mask)
 	return (a & mask) == (b & mask);
 }
 
-bool invt_cache_matches(const struct invt_cache_match *m, const struct invt_cache_entry *e)
+/* invt_cache_matches(), inlined into the invalidation scan. */
+static inline bool match_entry(const struct invt_cache_match *m, const struct invt_cache_entry *e)
 {
 	if (e->kind >= INVT_CACHE_NR_KINDS || !(m->kinds & INVT_CACHE_K(e->kind)))
 		return false;
@@ -464,13 +465,25 @@ bool invt_cache_matches(const struct invt_cache_match *m, const struct invt_cach
 	return e->iova <= m->last && span_last(e) >= m->start;
 }
 
+bool invt_cache_matches(const struct invt_cache_match *m, const struct invt_cache_entry *e)
+{
+	return match_entry(m, e);
+}
+
 long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_cache_match *m)
 {
 	size_t w, nw = ((size_t)cache->nr_sets * cache->ways + 63) / 64;
 	long removed = 0;
+	unsigned int k;
+	bool any = false;
 
 	if (m->start > m->last)
 		return -EINVAL;
+	/* Nothing to visit when no entry is of a kind the descriptor removes. */
+	for (k = 0; k < INVT_CACHE_NR_KINDS && !any; k++)
+		any = (m->kinds & INVT_CACHE_K(k)) && cache->kind_shift_mask[k];
+	if (!any)
+		return 0;
 	/* The valid slots only, in slot order. */
 	for (w = 0; w < nw; w++) {
 		uint64_t bits = cache->valid_map[w];
@@ -478,7 +491,7 @@ long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_ca
 		for (; bits; bits &= bits - 1) {
 			struct slot *s = &cache->slots[w * 64 + (size_t)__builtin_ctzll(bits)];
 
-			if (invt_cache_matches(m, &s->e)) {
+			if (match_entry(m, &s->e)) {
 				slot_clear(cache, s);
 				removed++;
 			}
