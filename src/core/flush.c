@@ -224,44 +224,64 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 }
 
 /*
- * Wait for every pending completion of pass @pass, even after an error;
- * keep the first.  A batch whose completion reports a command error, or
- * whose queue counted one while it ran (the completion that heard of it may
- * be an earlier one of the batch, or another thread's), is built and sent
- * again (and waited for), up to INVT_CMD_RETRIES times: the queue skipped
- * the failed command (IHI0070 §7.1, VT-d §6.5.2.10, RISC-V IOMMU §3.1.1),
- * so what it would have invalidated may still be cached.  Other errors
- * (-ETIMEDOUT: a dead queue) are not retried.
+ * A batch whose completion reports a command error, or whose queue counted
+ * one while it ran (the completion that heard of it may be an earlier one of
+ * the batch, or another thread's), is built and sent again (and waited for),
+ * up to INVT_CMD_RETRIES times: the queue skipped the failed command (IHI0070
+ * §7.1, VT-d §6.5.2.10, RISC-V IOMMU §3.1.1), so what it would have
+ * invalidated may still be cached.  Other errors (-ETIMEDOUT: a dead queue)
+ * are not retried.  @ret is what the first wait returned.
+ * Return: the batch's final status.
  */
-static void wait_all(struct invt_ctx *ctx, const struct invt_invs *invs, int pass, int first,
-		     const struct invt_range *r, struct pending *p, unsigned int *n, int *err)
+static __attribute__((noinline, cold)) int
+wait_retry(struct invt_ctx *ctx, const struct invt_invs *invs, int pass, int first,
+	   const struct invt_range *r, const struct pending *p, int ret)
 {
-	unsigned int i, tries;
+	uint64_t errs = p->errors;
+	unsigned int tries;
+
+	for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+		uint64_t token, now = queue_errors(p->iommu);
+		size_t end;
+		int serr = 0;
+
+		if (ret != -EIO && (ret || now == errs))
+			break;
+		errs = now;
+		if (!flush_instance(ctx, invs, p->i, p->end, &end, pass, first, r, &token,
+				    &serr)) {
+			ret = 0;	/* nothing of it is left to flush */
+			break;
+		}
+		ret = p->iommu->ops->wait(p->iommu, token);
+		if (!ret)
+			ret = serr;
+	}
+	/* Out of retries with an error still possible: say so. */
+	if (!ret && tries == INVT_CMD_RETRIES && queue_errors(p->iommu) != errs)
+		ret = -EIO;
+	return ret;
+}
+
+/*
+ * Wait for every pending completion of pass @pass, even after an error;
+ * keep the first.  A command error sends the batch again (wait_retry()).
+ * The common case (the completion reports success and the queue counted no
+ * error) costs the wait and, where the queue counts errors, one call.
+ */
+static inline void wait_all(struct invt_ctx *ctx, const struct invt_invs *invs, int pass,
+			    int first, const struct invt_range *r, struct pending *p,
+			    unsigned int *n, int *err)
+{
+	unsigned int i;
 
 	for (i = 0; i < *n; i++) {
-		int ret = p[i].iommu->ops->wait(p[i].iommu, p[i].token);
-		uint64_t errs = p[i].errors;
+		struct invt_iommu *iommu = p[i].iommu;
+		int ret = iommu->ops->wait(iommu, p[i].token);
 
-		for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
-			uint64_t token, now = queue_errors(p[i].iommu);
-			size_t end;
-			int serr = 0;
-
-			if (ret != -EIO && (ret || now == errs))
-				break;
-			errs = now;
-			if (!flush_instance(ctx, invs, p[i].i, p[i].end, &end, pass, first, r,
-					    &token, &serr)) {
-				ret = 0;	/* nothing of it is left to flush */
-				break;
-			}
-			ret = p[i].iommu->ops->wait(p[i].iommu, token);
-			if (!ret)
-				ret = serr;
-		}
-		/* Out of retries with an error still possible: say so. */
-		if (!ret && tries == INVT_CMD_RETRIES && queue_errors(p[i].iommu) != errs)
-			ret = -EIO;
+		if (__builtin_expect(ret == -EIO || (!ret && iommu->ops->errors &&
+						     queue_errors(iommu) != p[i].errors), 0))
+			ret = wait_retry(ctx, invs, pass, first, r, &p[i], ret);
 		if (ret && !*err)
 			*err = ret;
 	}
@@ -275,36 +295,77 @@ static void wait_all(struct invt_ctx *ctx, const struct invt_invs *invs, int pas
  * others (nor the later phases: each is as much as can still be done).
  * Return: 0, or the first submit or wait error.
  */
-static int flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs,
-			const struct invt_range *r, int first)
+static inline __attribute__((always_inline)) int
+flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs, const struct invt_range *r,
+	     int first)
 {
 	/* Loaded once: unref may lower it under us (see <invtrack/invs.h>). */
 	size_t n = INVT_READ_ONCE(invs->num_invs), i, end;
 	struct pending pend[INVT_MAX_PENDING];
 	unsigned int npend = 0;
 	bool later_passes = false;
-	int pass, err = 0;
+	int pass = first, err = 0;
 
-	for (pass = first; pass < INVT_NR_PHASES; pass++) {
+	/*
+	 * The first pass, with the common case inline: an instance whose
+	 * completion orders later commands and whose queue does not order the
+	 * phases by itself (SMMUv3: INVT_IOMMU_SYNC_ORDERS alone) gets its
+	 * whole run in one scan, one batch, one submission, built here rather
+	 * than through flush_instance() (same commands).
+	 */
+	for (i = 0; i < n; i = end) {
+		struct invt_iommu *iommu = invs->inv[i].iommu;
+		struct pending *p = &pend[npend];
+
+		if (!iommu) {
+			end = run_end(invs, i, n);
+			continue;
+		}
+		p->errors = queue_errors(iommu);
+		if ((iommu->flags & (INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS)) ==
+		    INVT_IOMMU_SYNC_ORDERS && !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER)) {
+			struct invt_batch b;
+
+			batch_init(&b, iommu);
+			end = build_run_in_order(&b, invs, i, n, first, r, false);
+			if (!batch_total(&b))
+				continue;
+			p->token = invt_batch_submit(&b);
+			if (b.err && !err)
+				err = b.err;
+		} else {
+			later_passes |= !(iommu->flags & INVT_IOMMU_SYNC_ORDERS);
+			if (!flush_instance(ctx, invs, i, n, &end, pass, first, r, &p->token, &err))
+				continue;
+		}
+		p->iommu = iommu;
+		p->i = i;
+		p->end = end;
+		if (++npend == INVT_MAX_PENDING)
+			wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
+	}
+	wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
+
+	/* Pass k > first: phase k of the instances without SYNC_ORDERS. */
+	for (pass = first + 1; later_passes && pass < INVT_NR_PHASES; pass++) {
 		for (i = 0; i < n; i = end) {
-			uint64_t token, errors;
+			struct invt_iommu *iommu = invs->inv[i].iommu;
+			struct pending *p = &pend[npend];
 
-			if (!invs->inv[i].iommu) {
+			if (!iommu) {
 				end = run_end(invs, i, n);
 				continue;
 			}
-			errors = queue_errors(invs->inv[i].iommu);
-			later_passes |= !(invs->inv[i].iommu->flags & INVT_IOMMU_SYNC_ORDERS);
-			if (!flush_instance(ctx, invs, i, n, &end, pass, first, r, &token, &err))
+			p->errors = queue_errors(iommu);
+			if (!flush_instance(ctx, invs, i, n, &end, pass, first, r, &p->token, &err))
 				continue;
-			pend[npend] = (struct pending){ .iommu = invs->inv[i].iommu, .token = token,
-							.i = i, .end = end, .errors = errors };
+			p->iommu = iommu;
+			p->i = i;
+			p->end = end;
 			if (++npend == INVT_MAX_PENDING)
 				wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
 		}
 		wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
-		if (!later_passes)
-			break;
 	}
 	return err;
 }
@@ -368,12 +429,38 @@ static const struct invt_invs *late_entries(const struct invt_invs *old,
 	return &late->invs;
 }
 
+/*
+ * The recheck found @next published since @invs was loaded: flush the later
+ * phases of what @next adds (see domain_flush()).  Out of line: the common
+ * case never comes here, and its frame stays small without @room.
+ */
+static __attribute__((noinline)) int flush_late(struct invt_ctx *ctx,
+						const struct invt_invs *invs,
+						const struct invt_invs *next,
+						const struct invt_range *r)
+{
+	const struct invt_invs *late;
+	union late_invs room;
+
+	late = late_entries(invs, next, &room);
+	/*
+	 * Too many to collect: flush @next's late phases whole.  @next is
+	 * published, and an unref may lower its num_invs under us: read it
+	 * once, as the reader rules of <invtrack/invs.h> say (@room is ours,
+	 * but one load serves both).
+	 */
+	if (!late)
+		late = next;
+	if (!INVT_READ_ONCE(late->num_invs))
+		return 0;
+	return flush_phases(ctx, late, r, INVT_PHASE_S1_CLEAR);
+}
+
 static int domain_flush(struct invt_domain *dom, const struct invt_range *r)
 {
 	struct invt_ctx *ctx = dom->ctx;
-	const struct invt_invs *invs, *next, *late;
+	const struct invt_invs *invs, *next;
 	struct invt_reader *self;
-	union late_invs room;
 	int err, ret;
 
 	/*
@@ -401,7 +488,7 @@ static int domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	invt_rcu_read_lock();
 	invs = invt_rcu_dereference(dom->invs);
 	invt_hook(ctx, INVT_HOOK_INVALIDATE_LOADED);
-	err = invt_invs_flush(ctx, invs, r);
+	err = flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
 
 	/*
 	 * Look at the array again, after a load->load barrier.  A device
@@ -418,31 +505,20 @@ static int domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	 * barrier after publishing; the forbidden outcome is this load
 	 * returning the array from before the attach while the completion we
 	 * read came after the new device's refill (tests/stress/litmus_recheck
-	 * runs that chain).  Flush the later phases of any newer array.  (Linux
-	 * SMMUv3 reads nr_ats_masters after TLBI + CMD_SYNC and smp_mb() for
-	 * the same reason.)  The common case costs one load.
+	 * runs that chain).  Flush the later phases of any newer array
+	 * (flush_late()).  (Linux SMMUv3 reads nr_ats_masters after TLBI +
+	 * CMD_SYNC and smp_mb() for the same reason.)  The common case costs
+	 * one load.
 	 */
-	if (invt_ablated(ctx, INVT_ABLATE_RECHECK))
-		goto out;
-	invt_smp_rmb();
-	next = invt_rcu_dereference(dom->invs);
-	if (next != invs) {
-		late = late_entries(invs, next, &room);
-		/*
-		 * Too many to collect: flush @next's late phases whole.  @next is
-		 * published, and an unref may lower its num_invs under us: read
-		 * it once, as the reader rules of <invtrack/invs.h> say (@room is
-		 * ours, but one load serves both).
-		 */
-		if (!late)
-			late = next;
-		if (INVT_READ_ONCE(late->num_invs)) {
-			ret = flush_phases(ctx, late, r, INVT_PHASE_S1_CLEAR);
+	if (!invt_ablated(ctx, INVT_ABLATE_RECHECK)) {
+		invt_smp_rmb();
+		next = invt_rcu_dereference(dom->invs);
+		if (next != invs) {
+			ret = flush_late(ctx, invs, next, r);
 			if (ret && !err)
 				err = ret;
 		}
 	}
-out:
 	invt_rcu_read_unlock();
 	invt_inv_exit(self);
 	return err;
