@@ -115,7 +115,9 @@ static size_t run_end(const struct invt_invs *invs, size_t i, size_t n)
 }
 
 /*
- * Build the commands of @phase for the live entries in [@i, @end).
+ * Build the commands of @phase for the live entries in [@i, @end), the run
+ * of one instance: its phases are in order (see build_run_in_order()), so
+ * the scan stops at the first entry of a later phase.
  * Return: whether any command was built.
  */
 static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size_t i,
@@ -125,9 +127,12 @@ static bool build_phase(struct invt_batch *b, const struct invt_invs *invs, size
 
 	for (; i < end; i++) {
 		const struct invt_inv *inv = &invs->inv[i];
+		enum invt_phase p = invt_inv_phase(inv->type);
 
+		if (p > phase)
+			break;
 		/* Relaxed: see <invtrack/invs.h>, reader rules. */
-		if (invt_inv_phase(inv->type) != phase || !INVT_READ_ONCE(inv->users))
+		if (p != phase || !INVT_READ_ONCE(inv->users))
 			continue;
 		b->iommu->ops->build(b, inv, r);
 	}
@@ -193,15 +198,17 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 		/* Each phase behind the previous phase's sync: one scan, one wait. */
 		*end = build_run_in_order(&b, invs, i, n, first, r,
 					  invt_ablated(ctx, INVT_ABLATE_ATC_ORDER));
+	} else if ((b.iommu->flags & INVT_IOMMU_QUEUE_ORDERS) && pass == first) {
+		/*
+		 * The queue orders the phases: one completion for all, after
+		 * one scan of the run (its phases are in order).
+		 */
+		*end = build_run_in_order(&b, invs, i, n, first, r, true);
+		if (batch_total(&b))
+			batch_sync(&b);
 	} else {
 		*end = run_end(invs, i, n);
-		if ((b.iommu->flags & INVT_IOMMU_QUEUE_ORDERS) && pass == first) {
-			/* The queue orders the phases: one completion for all. */
-			for (phase = first; phase < INVT_NR_PHASES; phase++)
-				build_phase(&b, invs, i, *end, phase, r);
-			if (batch_total(&b))
-				batch_sync(&b);
-		} else if (!(b.iommu->flags & INVT_IOMMU_SYNC_ORDERS)) {
+		if (!(b.iommu->flags & INVT_IOMMU_SYNC_ORDERS)) {
 			if (invt_ablated(ctx, INVT_ABLATE_ATC_ORDER)) {
 				/* Ablated: every phase in the first pass, one completion. */
 				for (phase = first; pass == first && phase < INVT_NR_PHASES;
