@@ -75,6 +75,10 @@
 #ifndef FASTPATH_BUILDTYPE
 #define FASTPATH_BUILDTYPE "unknown"
 #endif
+/* 1 when the core inlines liburcu's read lock (-Durcu_inline=true). */
+#ifndef BENCH_URCU_INLINE
+#define BENCH_URCU_INLINE 0
+#endif
 
 #define REPS 15
 #define CHURN_TICK_NS 100000ull
@@ -423,8 +427,9 @@ static void print_text_header(const struct opts *o)
 	       "backend (16 B cmds, sum-only submit, SYNC_ORDERS); topology: entries=1 -> 1 "
 	       "instance x 1 non-ATS device, entries=N>=4 -> N/4 instances x (IOTLB_S1 + 3 ATS "
 	       "devices = 3 ATC); churn: 2nd thread attach/detach pairs of a non-ATS device on "
-	       "instance 0 per second (max: unpaced); median of %d reps; build=%s ndebug=%d%s\n",
-	       REPS, FASTPATH_BUILDTYPE, ndebug(), o->quick ? " quick" : "");
+	       "instance 0 per second (max: unpaced); median of %d reps; build=%s ndebug=%d "
+	       "urcu_inline=%d%s\n",
+	       REPS, FASTPATH_BUILDTYPE, ndebug(), BENCH_URCU_INLINE, o->quick ? " quick" : "");
 }
 
 static void print_text(const struct result *r)
@@ -445,9 +450,11 @@ static void print_json(const struct result *res, size_t n, const struct opts *o)
 {
 	size_t i;
 
-	printf("{\"benchmark\":\"fastpath\",\"build\":\"%s\",\"ndebug\":%s,\"quick\":%s,"
+	printf("{\"benchmark\":\"fastpath\",\"build\":\"%s\",\"ndebug\":%s,\"urcu_inline\":%s,"
+	       "\"quick\":%s,"
 	       "\"reps\":%d,\"size\":%llu,\"backend\":\"bench\",\"churn_rate\":%.0f,\"cases\":[",
-	       FASTPATH_BUILDTYPE, ndebug() ? "true" : "false", o->quick ? "true" : "false",
+	       FASTPATH_BUILDTYPE, ndebug() ? "true" : "false",
+	       BENCH_URCU_INLINE ? "true" : "false", o->quick ? "true" : "false",
 	       REPS, BENCH_SIZE, o->churn_rate);
 	for (i = 0; i < n; i++) {
 		const struct result *r = &res[i];

@@ -13,7 +13,7 @@
 
 #ifndef NDEBUG
 /* Set by invt_rcu_register_thread(), cleared by its undo (compat-user.h). */
-__thread bool invt_rcu_registered;
+__thread bool invt_rcu_registered __attribute__((tls_model("initial-exec")));
 
 void invt_rcu_unregistered(void)
 {

@@ -20,7 +20,50 @@
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * liburcu's read-side lock, inline or a call.  By default the core calls
+ * urcu_memb_read_lock() / urcu_memb_read_unlock() in liburcu-memb.so: two
+ * calls per invalidation, each reaching liburcu's thread-local reader
+ * record through __tls_get_addr (about 75 instructions of a 1-entry
+ * invalidation's ~470).  Built with -Durcu_inline=true (INVT_URCU_INLINE),
+ * the core defines _LGPL_SOURCE, so that liburcu's headers inline them
+ * (about 28 instructions, no call), and declares that record initial-exec
+ * (one %fs-relative access, as invt_reader_self below): liburcu-memb.so is
+ * a load-time dependency of whatever links the core, so its TLS is in the
+ * static TLS block.  What that costs is a licensing matter, hence an
+ * option, off by default (docs/performance.md, "The RCU read lock"):
+ * liburcu is LGPL-2.1-or-later, and _LGPL_SOURCE compiles its read-side
+ * code into our objects.  Under the GPL-2.0-only option that is fine (the
+ * LGPL allows it); under the BSD-2-Clause option our sources stay BSD, but
+ * binaries built this way contain LGPL code and whoever distributes them
+ * takes on the LGPL's terms for it.  Inlined code also ties the binary to
+ * the liburcu major version it was built against.  The kernel port has no
+ * such question: its rcu_read_lock() is a preempt-count update.  Not under
+ * ThreadSanitizer (its annotations below assume the calls).  The ordering
+ * is liburcu's either way, the same code inline or called: with
+ * sys_membarrier the read side orders its counter stores with compiler
+ * barriers only, and pairs with the membarrier() of synchronize_rcu()
+ * (every running thread of the process executes a full barrier), which
+ * forbids a grace period ending while a reader that started before it
+ * still holds a pointer it loaded.
+ */
+#if defined(__SANITIZE_THREAD__)
+#undef INVT_URCU_INLINE
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#undef INVT_URCU_INLINE
+#endif
+#endif
+#ifdef INVT_URCU_INLINE
+#ifndef _LGPL_SOURCE
+#define _LGPL_SOURCE
+#endif
 #include <urcu/urcu-memb.h>
+extern __thread struct urcu_reader urcu_memb_reader __attribute__((tls_model("initial-exec")));
+#else
+#include <urcu/urcu-memb.h>
+#endif
 
 /* ------------------------------------------------------------ allocation */
 
@@ -267,7 +310,8 @@ typedef struct rcu_head invt_rcu_head_t;
  * read-side section, with a message naming the missing call.
  */
 #ifndef NDEBUG
-extern __thread bool invt_rcu_registered;
+/* initial-exec: one %fs-relative load, no __tls_get_addr call from libinvtrack.so. */
+extern __thread bool invt_rcu_registered __attribute__((tls_model("initial-exec")));
 void invt_rcu_unregistered(void) __attribute__((noreturn, cold));
 #define invt_rcu_set_registered(on) (invt_rcu_registered = (on))
 #define invt_rcu_check_registered()                                            \
