@@ -249,7 +249,7 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
  * are not retried.  @ret is what the first wait returned.
  * Return: the batch's final status.
  */
-static __attribute__((noinline, cold)) int
+static __attribute__((__noinline__, __cold__)) int
 wait_retry(struct invt_ctx *ctx, const struct invt_invs *invs, int pass, int first,
 	   const struct invt_range *r, const struct pending *p, int ret)
 {
@@ -311,7 +311,7 @@ static inline void wait_all(struct invt_ctx *ctx, const struct invt_invs *invs, 
  * others (nor the later phases: each is as much as can still be done).
  * Return: 0, or the first submit or wait error.
  */
-static inline __attribute__((always_inline)) int
+static inline __attribute__((__always_inline__)) int
 flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs, const struct invt_range *r,
 	     int first)
 {
@@ -446,11 +446,23 @@ static const struct invt_invs *late_entries(const struct invt_invs *old,
 }
 
 /*
+ * The later phases of @invs, in a frame of their own: flush_late() holds a
+ * private array on its stack, and both together would pass the kernel's
+ * 2 KiB frame limit.
+ */
+static __attribute__((__noinline__)) int flush_late_phases(struct invt_ctx *ctx,
+							   const struct invt_invs *invs,
+							   const struct invt_range *r)
+{
+	return flush_phases(ctx, invs, r, INVT_PHASE_S1_CLEAR);
+}
+
+/*
  * The recheck found @next published since @invs was loaded: flush the later
  * phases of what @next adds (see domain_flush()).  Out of line: the common
  * case never comes here, and its frame stays small without @room.
  */
-static __attribute__((noinline)) int flush_late(struct invt_ctx *ctx,
+static __attribute__((__noinline__)) int flush_late(struct invt_ctx *ctx,
 						const struct invt_invs *invs,
 						const struct invt_invs *next,
 						const struct invt_range *r)
@@ -469,11 +481,11 @@ static __attribute__((noinline)) int flush_late(struct invt_ctx *ctx,
 		late = next;
 	if (!INVT_READ_ONCE(late->num_invs))
 		return 0;
-	return flush_phases(ctx, late, r, INVT_PHASE_S1_CLEAR);
+	return flush_late_phases(ctx, late, r);
 }
 
 /* Inlined into both entry points: one call less on the fast path. */
-static inline __attribute__((always_inline)) int
+static inline __attribute__((__always_inline__)) int
 domain_flush(struct invt_domain *dom, const struct invt_range *r)
 {
 	struct invt_ctx *ctx = dom->ctx;
