@@ -37,6 +37,8 @@ const char cli_default_text[] =
 	"iotlb-tags = device\n"
 	"oas = 48\n"
 	"smmu-tables = linear\n"
+	"vms = 0\n"
+	"viommu = on\n"
 	"queue-slots = 256\n"
 	"faults = 0\n"
 	"cost = none\n"
@@ -53,6 +55,7 @@ const char *const cli_key_names[CLI_KEY_NR] = {
 	[CLI_KEY_SEED] = "seed",	[CLI_KEY_MODE] = "mode",
 	[CLI_KEY_RANGE_INV] = "range-inv", [CLI_KEY_IOTLB_TAGS] = "iotlb-tags",
 	[CLI_KEY_OAS] = "oas",		[CLI_KEY_SMMU_TABLES] = "smmu-tables",
+	[CLI_KEY_VMS] = "vms",		[CLI_KEY_VIOMMU] = "viommu",
 	[CLI_KEY_QUEUE_SLOTS] = "queue-slots",
 	[CLI_KEY_FAULTS] = "faults",
 	[CLI_KEY_COST] = "cost",
@@ -345,6 +348,14 @@ int cli_set(struct cli_opts *o, int k, const char *s, int level, char *err, size
 	case CLI_KEY_SMMU_TABLES:
 		ret = set_word(s, "linear", "2lvl", &b, err, len);
 		p->smmu_2lvl = b;
+		break;
+	case CLI_KEY_VMS:
+		ret = cli_set_uint(s, 0, INVT_SCN_MAX_VMS, &v, err, len);
+		p->vms = (unsigned int)v;
+		break;
+	case CLI_KEY_VIOMMU:
+		ret = set_word(s, "on", "off", &b, err, len);
+		p->viommu_off = b;
 		break;
 	case CLI_KEY_QUEUE_SLOTS:
 		ret = cli_set_uint(s, 2, 65536, &v, err, len);

@@ -383,6 +383,12 @@ static void key_value(const struct cli_opts *o, int k, char *buf, size_t len)
 	case CLI_KEY_SMMU_TABLES:
 		snprintf(buf, len, "%s", p->smmu_2lvl ? "2lvl" : "linear");
 		break;
+	case CLI_KEY_VMS:
+		snprintf(buf, len, "%u", p->vms);
+		break;
+	case CLI_KEY_VIOMMU:
+		snprintf(buf, len, "%s", p->viommu_off ? "off" : "on");
+		break;
 	case CLI_KEY_QUEUE_SLOTS:
 		snprintf(buf, len, "%u", p->queue_slots ? p->queue_slots : 256);
 		break;

@@ -49,6 +49,9 @@
  *	modelled SMMUs offer: linear (SMMU_IDR0.ST_LEVEL linear, no CD2L) or
  *	2lvl (ST_LEVEL two-level, CD2L, 16 StreamID bits); the driver chooses
  *	from the ID registers as Linux does.
+ * @CLI_KEY_VMS: "vms": VMs (a nest parent and nested domains each), 0: none.
+ * @CLI_KEY_VIOMMU: "viommu": on or off: the guests' invalidations through
+ *	a viommu per (VM, instance), or straight to the queues.
  * @CLI_KEY_QUEUE_SLOTS: "queue-slots": command queue entries (VT-d: at
  *	least 128).
  * @CLI_KEY_FAULTS: "faults": injected hardware faults per command.
@@ -76,6 +79,8 @@ enum cli_key {
 	CLI_KEY_IOTLB_TAGS,
 	CLI_KEY_OAS,
 	CLI_KEY_SMMU_TABLES,
+	CLI_KEY_VMS,
+	CLI_KEY_VIOMMU,
 	CLI_KEY_QUEUE_SLOTS,
 	CLI_KEY_FAULTS,
 	CLI_KEY_COST,

@@ -154,6 +154,10 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		fprintf(f, ", OAS %u bits, %s tables", p->oas ? p->oas : 48,
 			p->smmu_2lvl ? "two-level" : "linear");
 	fprintf(f, "\n");
+	if (p->vms)
+		fprintf(f, "          %u VM%s: a nest parent and a nested domain per instance each, "
+			"guest invalidations %s\n", p->vms, p->vms == 1 ? "" : "s",
+			p->viommu_off ? "straight to the queues (viommu off)" : "through viommus");
 	if (p->threaded)
 		fprintf(f, "  load    threaded: %u churn + %u DMA threads%s", p->cpus, p->dma,
 			p->delays ? ", delays at protocol points" : "");
@@ -181,6 +185,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->elapsed > 0 ? r->oracle.accesses / r->elapsed : 0.0);
 	fprintf(f, "  %" PRIu64 " more accesses faulted (unmapped or blocked: expected, not "
 		"violations)\n", r->oracle.faults);
+	if (p->vms)
+		fprintf(f, "  nested accesses %" PRIu64 " (of those checked: two stages, both "
+			"checked)\n", r->oracle.nested_accesses);
 	if (!p->arch || !strcmp(p->arch, "smmuv3")) {
 		fprintf(f, "  translated through stage 1 %" PRIu64 ", stage 2 %" PRIu64 "\n",
 			r->xlate_s1, r->xlate_s2);
@@ -214,6 +221,20 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		fmt_ns(b, sizeof(b), r->modelled_overlap_ns),
 		fmt_ns(c, sizeof(c), r->modelled_serial_ns),
 		r->modelled_serial_ns ? 100.0 * saved / r->modelled_serial_ns : 0.0);
+	if (p->vms) {
+		fprintf(f, "guest invalidations: %" PRIu64 " (%s), %" PRIu64 " guest commands"
+			" (completions included)\n", r->guest.invalidations,
+			p->viommu_off ? "straight to the queues" : "through the viommus",
+			r->guest.commands);
+		fprintf(f, "  guest maps %" PRIu64 "  unmaps %" PRIu64 "; guest pages the host "
+			"moved %" PRIu64 "\n", r->guest.maps, r->guest.unmaps, r->guest.migrations);
+		if (!p->viommu_off)
+			fprintf(f, "  viommu: %" PRIu64 " guest commands done, %" PRIu64
+				" rejected, %" PRIu64 " host commands; events %" PRIu64 ", lost %"
+				PRIu64 "\n", r->guest.viommu_commands, r->guest.viommu_rejected,
+				r->guest.viommu_host_commands, r->guest.viommu_events,
+				r->guest.viommu_lost_events);
+	}
 	fprintf(f, "commands consumed by the %s units: %" PRIu64 "\n", arch_label(&o->p),
 		r->commands);
 	for (op = 0; op < 256; op++) {
@@ -367,6 +388,8 @@ static void json_scenario(FILE *f, const struct cli_opts *o)
 	json_str(f, o->ablate[0] ? o->ablate : NULL);
 	fprintf(f, ", \"delays\": %s", p->delays ? "true" : "false");
 	fprintf(f, ", \"smmu_tables\": \"%s\"", p->smmu_2lvl ? "2lvl" : "linear");
+	fprintf(f, ", \"vms\": %u, \"viommu\": %s", p->vms,
+		p->vms && !p->viommu_off ? "true" : "false");
 	fprintf(f, ", \"queue_slots\": %u, \"faults\": %g",
 		p->queue_slots ? p->queue_slots : 256, p->faults);
 	fprintf(f, ", \"mix\": ");
@@ -396,13 +419,15 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "  \"dma\": {\"accesses\": %" PRIu64 ", \"faults\": %" PRIu64
 		", \"stage1_translations\": %" PRIu64 ", \"stage2_translations\": %" PRIu64
 		", \"c_bad_ste\": %" PRIu64 ", \"c_bad_cd\": %" PRIu64 ", \"illegal_config\": %"
-		PRIu64 ", \"handshake_errors\": %" PRIu64 "},\n", r->oracle.accesses,
-		r->oracle.faults, r->xlate_s1, r->xlate_s2, r->bad_ste, r->bad_cd, r->illegal_cfg,
-		r->handshake_errors);
+		PRIu64 ", \"handshake_errors\": %" PRIu64 ", \"nested_accesses\": %" PRIu64 "},\n",
+		r->oracle.accesses, r->oracle.faults, r->xlate_s1, r->xlate_s2, r->bad_ste,
+		r->bad_cd, r->illegal_cfg, r->handshake_errors, r->oracle.nested_accesses);
 	fprintf(f, "  \"invalidations\": {\"count\": %" PRIu64 ", \"commands\": %" PRIu64
 		", \"minimum_commands\": %" PRIu64 ", \"mismatches\": %" PRIu64 ", \"syncs\": %"
 		PRIu64 ", \"waits\": %" PRIu64 ",\n", r->invalidations, r->inv_commands,
 		r->inv_minimum, r->inv_mismatches, r->inv_syncs, r->inv_waits);
+	fprintf(f, "    \"guest_count\": %" PRIu64 ", \"guest_commands\": %" PRIu64 ",\n",
+		r->guest.invalidations, r->guest.commands);
 	fprintf(f, "    \"cpu_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"mean\": %" PRIu64
 		"}, \"modelled_ns\": {\"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", \"mean\": %"
 		PRIu64 "},\n", r->cpu_ns_p50, r->cpu_ns_p99, r->cpu_ns_mean, r->modelled_ns_p50,
@@ -424,6 +449,14 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		first = false;
 	}
 	fprintf(f, "},\n");
+	fprintf(f, "  \"guest\": {\"maps\": %" PRIu64 ", \"unmaps\": %" PRIu64
+		", \"migrations\": %" PRIu64 "},\n", r->guest.maps, r->guest.unmaps,
+		r->guest.migrations);
+	fprintf(f, "  \"viommu\": {\"guest_commands\": %" PRIu64 ", \"guest_rejected\": %"
+		PRIu64 ", \"host_commands\": %" PRIu64 ", \"events\": %" PRIu64
+		", \"lost_events\": %" PRIu64 "},\n", r->guest.viommu_commands,
+		r->guest.viommu_rejected, r->guest.viommu_host_commands, r->guest.viommu_events,
+		r->guest.viommu_lost_events);
 	fprintf(f, "  \"queue\": {\"slots\": %u, \"full_waits\": %" PRIu64 "},\n",
 		queue_slots(&o->p), r->queue_full_waits);
 	fprintf(f, "  \"faults\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64

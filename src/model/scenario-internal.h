@@ -35,6 +35,34 @@
 #define SCN_MEM_FRAMES		16384
 #define SCN_ATC_ENTRIES		32
 
+/*
+ * A VM's guest memory: SCN_VM_PAGES IPA pages from SCN_VM_IPA_BASE, all
+ * mapped by its nest parent (the host backs the whole guest), away from the
+ * slots the parent's own map / unmap operations use.
+ */
+#define SCN_VM_PAGES		512
+#define SCN_VM_IPA_BASE		UINT64_C(0x80000000)
+/* Guest commands of one guest invalidation, at most. */
+#define SCN_GUEST_CMDS		(SCN_PAGES_PER_REGION + INVT_SCN_MAX_DEVICES + 4)
+
+struct scn;
+struct scn_vm;
+
+/**
+ * struct scn_gpt_ops - page-table memory of a guest's stage 1: IPA pages of
+ *	its VM, reached through the host frames the parent maps them to.
+ * @ops: give &@ops to invt_pt_init().
+ * @s: the scenario.
+ * @vm: the VM (its lock is held around every use).
+ * @domain: the nested domain the table pages belong to.
+ */
+struct scn_gpt_ops {
+	struct invt_pt_ops ops;
+	struct scn *s;
+	struct scn_vm *vm;
+	uint32_t domain;
+};
+
 /**
  * struct scn_domain - a domain and what is mapped in it.
  * @drv: the arch driver's domain (allocated by the arch glue).
@@ -47,6 +75,15 @@
  * @page_pa: frame of each 4 KiB slot, 0 when unmapped.
  * @block_pa: first frame of each 2 MiB slot, 0 when unmapped.
  * @up: initialised.
+ * @vm: a VM's nest parent or nested domain: the VM; NULL otherwise.
+ * @nested: a nested domain (guest stage 1): @pt is @gpt, the guest's, in
+ *	IPA pages, and @page_pa holds IPAs; guarded by @vm's lock, not @lock.
+ * @inst: nested: the instance whose viommu it belongs to (devices of
+ *	other instances do not attach it).
+ * @s1tag: nested: the guest's stage-1 tag (RISC-V PSCID, SMMUv3 ASID, VT-d
+ *	guest DID).
+ * @gpt: nested: the guest's stage-1 table.
+ * @gops: nested: its memory.
  */
 struct scn_domain {
 	void *drv;
@@ -58,6 +95,57 @@ struct scn_domain {
 	uint64_t page_pa[SCN_PAGES];
 	uint64_t block_pa[SCN_BLOCKS];
 	bool up;
+	struct scn_vm *vm;
+	bool nested;
+	unsigned int inst;
+	uint32_t s1tag;
+	struct invt_pt gpt;
+	struct scn_gpt_ops gops;
+};
+
+struct invt_viommu;
+
+/**
+ * struct scn_vm - a VM: a nest parent and a nested domain per instance.
+ * @idx: its oracle VM slot.
+ * @parent: index of its nest parent in scn.dom.
+ * @nested: index of its nested domain of each instance in scn.dom.
+ * @lock: the guest's side: its stage-1 tables, its nested domains'
+ *	@page_pa, and @ipa_pa (the host changes an entry only under it).
+ *	Nests outside the parent's scn_domain.lock and the viommu's locks.
+ * @ipa_pa: the host frame behind each guest page.
+ * @viommu: its viommu on each instance (NULL with viommu off).
+ * @up: the lock is initialised.
+ */
+struct scn_vm {
+	unsigned int idx;
+	int parent;
+	int nested[INVT_SCN_MAX_INSTANCES];
+	pthread_mutex_t lock;
+	uint64_t ipa_pa[SCN_VM_PAGES];
+	struct invt_viommu *viommu[INVT_SCN_MAX_INSTANCES];
+	bool up;
+};
+
+/**
+ * struct scn_guest_inv - one guest invalidation, as the arch's guest
+ *	commands say it (struct scn_unit_ops.guest_cmds).
+ * @s2tag: the stage-2 tag the commands carry (a viommu replaces it).
+ * @s1tag: the nested domain's stage-1 tag.
+ * @iova: first byte of the unmapped range.
+ * @last: its last byte.
+ * @all: every translation of @s1tag (tables were unlinked).
+ * @nr_ats: devices whose ATCs are invalidated.
+ * @ats: their ids as the guest names them (virtual with a viommu).
+ */
+struct scn_guest_inv {
+	uint32_t s2tag;
+	uint32_t s1tag;
+	uint64_t iova;
+	uint64_t last;
+	bool all;
+	unsigned int nr_ats;
+	uint32_t ats[INVT_SCN_MAX_DEVICES];
 };
 
 /**
@@ -219,6 +307,17 @@ struct invt_munit_stats;
  * @install: the driver's install of @tx.
  * @commit: the driver's commit of @tx.
  * @abort: the driver's abort of @tx.
+ * @viommu_arch: the enum invt_viommu_arch of the guest format (0: no VMs
+ *	in the scenario for this architecture).
+ * @guest_fmt: the guest's stage-1 table format.
+ * @nested_init: initialise driver domain @dom as a nested domain over
+ *	@parent (a driver domain of @domain_init, S2) whose guest stage 1 has
+ *	its root at IPA @root and stage-1 tag @s1tag; *@core: its core domain.
+ * @guest_cmds: write the guest commands of @gi into @buf (the guest
+ *	format's size each), setting @sync[i] for each completion command;
+ *	return how many (at most SCN_GUEST_CMDS).
+ * @iommu: the core instance of driver @drv.
+ * @core_dev: the core device of master @m.
  */
 struct scn_unit_ops {
 	struct invt_munit *(*create)(struct scn *s, unsigned int i, void **hw, int *ret);
@@ -246,6 +345,13 @@ struct scn_unit_ops {
 	int (*install)(void *tx);
 	void (*commit)(void *tx);
 	void (*abort)(void *tx);
+	int viommu_arch;
+	const struct invt_pt_fmt *guest_fmt;
+	int (*nested_init)(struct scn *s, void *dom, void *parent, uint64_t root, uint32_t s1tag,
+			   struct invt_domain **core);
+	unsigned int (*guest_cmds)(const struct scn_guest_inv *gi, uint8_t *buf, bool *sync);
+	struct invt_iommu *(*iommu)(void *drv);
+	struct invt_device *(*core_dev)(void *m);
 };
 
 /**
@@ -418,6 +524,7 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @until_seen: each count of p->until (accesses, invalidations, attaches)
  *	as last seen by the thread that decides when the load stops.
  * @until_at: when each of them last grew (0: not yet looked at).
+ * @vm: the VMs (p->vms of them).
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -454,6 +561,7 @@ struct scn {
 	unsigned int flight_done;
 	uint64_t until_seen[3];
 	double until_at[3];
+	struct scn_vm vm[INVT_SCN_MAX_VMS];
 };
 
 /* Record an event (inline mode; a no-op threaded), stamped with the run's clock. */
@@ -517,5 +625,16 @@ void scn_on_written(struct scn *s, uint32_t inst, const void *slot, unsigned int
 void scn_acct_begin(void);
 struct scn_acct *scn_acct_end(void);
 void scn_atc_window(void *arg, uint32_t instance, uint32_t sid, uint32_t ssid, uint64_t iova);
+
+/* scenario-vm.c: the VMs (p->vms > 0). */
+int scn_vm_build(struct scn *s, char *err, size_t errlen);
+int scn_vm_devices(struct scn *s, char *err, size_t errlen);
+void scn_vm_detached(struct scn *s);
+void scn_vm_teardown(struct scn *s);
+void scn_vm_collect(struct scn *s);
+void scn_guest_map(struct scn *s, struct scn_domain *d, uint64_t *rng);
+void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng);
+void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng);
+int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng);
 
 #endif /* INVT_SCENARIO_INTERNAL_H */

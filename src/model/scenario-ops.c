@@ -37,6 +37,10 @@ void scn_op_map(struct scn *s, uint64_t *rng)
 	uint64_t pa;
 	int ret;
 
+	if (d->nested) {
+		scn_guest_map(s, d, rng);
+		return;
+	}
 	pthread_mutex_lock(&d->lock);
 	if (*slot_pa)
 		goto out;
@@ -227,6 +231,15 @@ void scn_op_unmap(struct scn *s, uint64_t *rng)
 	unsigned int pick = scn_below(rng, 10), slot, n;
 	uint64_t iova, size;
 
+	if (d->nested) {
+		scn_guest_unmap(s, d, rng);
+		return;
+	}
+	/* A VM's parent: half its unmaps move a guest page instead. */
+	if (d->vm && pick < 5) {
+		scn_host_migrate(s, d, rng);
+		return;
+	}
 	if (pick < 7) {
 		iova = scn_slot_iova(scn_below(rng, SCN_PAGES));
 		size = SCN_SZ_4K;
@@ -303,6 +316,8 @@ static void scn_attach_op(struct scn *s, uint64_t *rng, int mode)
 	cur = dv->cur[ssid];
 	if (mode == 2 || (!mode && cur >= 0 && scn_below(rng, 5) == 0)) {
 		target = -1;
+	} else if (s->p->vms) {
+		target = scn_vm_target(s, dv, rng);
 	} else {
 		target = (int)scn_below(rng, s->nr_dom);
 		/* Devices with PASIDs take stage-1 domains (even indices). */
@@ -419,10 +434,14 @@ void scn_op_abort(struct scn *s, uint64_t *rng)
 	if (!dv->drv)
 		goto out;	/* unplugged for good (see scn_dev_plug()) */
 	cur = dv->cur[ssid];
-	target = (int)scn_below(rng, s->nr_dom);
-	/* Devices with PASIDs take stage-1 domains (even indices). */
-	if (dv->nr_ssids > 1)
-		target &= ~1;
+	if (s->p->vms) {
+		target = scn_vm_target(s, dv, rng);
+	} else {
+		target = (int)scn_below(rng, s->nr_dom);
+		/* Devices with PASIDs take stage-1 domains (even indices). */
+		if (dv->nr_ssids > 1)
+			target &= ~1;
+	}
 	if (target == cur)
 		goto out;
 	nd = &s->dom[target];
@@ -646,6 +665,8 @@ static void scn_gap_burst(struct scn *s, struct scn_gap g)
 	struct scn_domain *d = &s->dom[g.old];
 	unsigned int i, slot = scn_below(&s->rng_hook, SCN_PAGES);
 
+	if (d->nested)
+		return;		/* the guest's table: not the host's to unmap */
 	for (i = 0; i < SCN_PAGES; i++, slot = (slot + 1) % SCN_PAGES)
 		if (d->page_pa[slot])
 			break;

@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include <invtrack/model/riscv.h>
+#include <invtrack/pt-riscv.h>
 #include <invtrack/riscv-driver.h>
+#include <invtrack/riscv.h>
+#include <invtrack/viommu.h>
 
 #include "riscv-internal.h"
 #include "scenario-internal.h"
@@ -183,6 +186,76 @@ static void rv_abort(void *tx)
 	invt_rv_attach_abort(tx);
 }
 
+static int rv_nested_init(struct scn *s, void *dom, void *parent, uint64_t root, uint32_t s1tag,
+			  struct invt_domain **core)
+{
+	struct invt_rv_s1_cfg s1 = { .mode = INVT_RV_ATP_MODE_SV48, .root = root, .pscid = s1tag };
+	struct invt_rv_domain *rd = dom;
+
+	(void)s;
+	*core = &rd->dom;
+	return invt_rv_domain_init_nested(rd, parent, &s1);
+}
+
+static unsigned int rv_guest_put(const struct invt_rv_cmd *c, uint8_t *buf, unsigned int n)
+{
+	return invt_rv_cmd_encode_le(c, buf + (size_t)n * INVT_RV_CMD_BYTES) ? n : n + 1;
+}
+
+/*
+ * The guest's commands (RISC-V IOMMU 1.0): IOTINVAL.VMA with GV = 1 (the
+ * GSCID), PSCV = 1 (its PSCID) and AV = 1 per page, or without AV when
+ * tables went (§3.1.1: AV = 0 covers the non-leaf entries too); IOFENCE.C
+ * (§3.1.2); ATS.INVAL of everything per ATS device (§3.1.4, PCIe S = 1
+ * with all address bits set); IOFENCE.C.
+ */
+static unsigned int rv_guest_cmds(const struct scn_guest_inv *gi, uint8_t *buf, bool *sync)
+{
+	struct invt_rv_cmd c = {
+		.opcode = INVT_RV_OP_IOTINVAL, .func3 = INVT_RV_FUNC_VMA,
+		.gv = true, .gscid = gi->s2tag, .pscv = true, .pscid = gi->s1tag,
+	};
+	struct invt_rv_cmd fence = { .opcode = INVT_RV_OP_IOFENCE, .func3 = INVT_RV_FUNC_C };
+	unsigned int n = 0, k;
+	uint64_t a;
+
+	if (gi->all || gi->last - gi->iova >= SCN_PAGES_PER_REGION * SCN_SZ_4K) {
+		n = rv_guest_put(&c, buf, n);
+	} else {
+		c.av = true;
+		for (a = gi->iova; a <= gi->last; a += SCN_SZ_4K) {
+			c.addr = a;
+			n = rv_guest_put(&c, buf, n);
+		}
+	}
+	sync[n] = true;
+	n = rv_guest_put(&fence, buf, n);
+	for (k = 0; k < gi->nr_ats; k++) {
+		struct invt_rv_cmd at = {
+			.opcode = INVT_RV_OP_ATS, .func3 = INVT_RV_FUNC_ATS_INVAL,
+			.rid = (uint16_t)gi->ats[k], .dseg = (uint8_t)(gi->ats[k] >> 16),
+			.dsv = (gi->ats[k] >> 16) != 0, .s = true, .addr = INVT_RV_ATS_ADDR_ALL,
+		};
+
+		n = rv_guest_put(&at, buf, n);
+	}
+	if (gi->nr_ats) {
+		sync[n] = true;
+		n = rv_guest_put(&fence, buf, n);
+	}
+	return n;
+}
+
+static struct invt_iommu *rv_iommu(void *drv)
+{
+	return &((struct invt_rv *)drv)->iommu;
+}
+
+static struct invt_device *rv_core_dev(void *m)
+{
+	return &((struct invt_rv_master *)m)->dev;
+}
+
 static const struct scn_unit_ops rv_unit = {
 	.create = rv_create,
 	.destroy = rv_destroy,
@@ -206,6 +279,12 @@ static const struct scn_unit_ops rv_unit = {
 	.install = rv_install,
 	.commit = rv_commit,
 	.abort = rv_abort,
+	.viommu_arch = INVT_VIOMMU_RISCV,
+	.guest_fmt = &invt_pt_fmt_rv_sv48,
+	.nested_init = rv_nested_init,
+	.guest_cmds = rv_guest_cmds,
+	.iommu = rv_iommu,
+	.core_dev = rv_core_dev,
 };
 
 /*

@@ -136,6 +136,17 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 		return SCN_ERR("set ops, seconds or until"), -EINVAL;
 	if (p->seconds < 0 || p->seconds > 86400)
 		return SCN_ERR("seconds must be 0..86400"), -EINVAL;
+	if (p->vms > INVT_SCN_MAX_VMS)
+		return SCN_ERR("vms must be 0..%d", INVT_SCN_MAX_VMS), -EINVAL;
+	if (p->vms && !scn_arch_find(p->arch)->unit->nested_init)
+		return SCN_ERR("vms: no nested domains in the %s scenario yet",
+			       scn_arch_find(p->arch)->name), -EOPNOTSUPP;
+	if (p->vms && p->domains + p->vms * (1 + p->instances) > INVT_SCN_MAX_DOMAINS)
+		return SCN_ERR("domains + vms * (1 + instances) must be at most %d",
+			       INVT_SCN_MAX_DOMAINS), -EINVAL;
+	/* A viommu lives on its instance and a vdevice on its device. */
+	if (p->vms && (p->mix[INVT_SCN_OP_REMOVE] || p->mix[INVT_SCN_OP_UNPLUG]))
+		return SCN_ERR("vms: no remove or unplug operations yet"), -EOPNOTSUPP;
 	return 0;
 }
 
@@ -289,7 +300,7 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	struct invt_oracle_config oc = {
 		.nr_instances = p->instances, .nr_sids = 1u << SCN_SID_BITS,
 		.nr_ssids = p->pasids, .max_reports = INVT_SCN_MAX_REPORTS, .seed = p->seed,
-		.collapse = true,
+		.collapse = true, .nr_vms = p->vms,
 	};
 	int ret;
 
@@ -326,8 +337,12 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 	ret = scn_build_instances(s, err, errlen);
 	if (!ret)
 		ret = scn_build_domains(s, err, errlen);
+	if (!ret && p->vms)
+		ret = scn_vm_build(s, err, errlen);
 	if (!ret)
 		ret = scn_build_devices(s, err, errlen);
+	if (!ret && p->vms)
+		ret = scn_vm_devices(s, err, errlen);
 	return ret;
 }
 
@@ -342,6 +357,10 @@ static void scn_teardown(struct scn *s)
 			if (dv->cur[j] >= 0)
 				scn_attach(s, dv, j, -1);
 	}
+	if (s->p->vms) {
+		scn_vm_detached(s);
+		scn_vm_teardown(s);
+	}
 	for (i = 0; i < s->nr_dev; i++) {
 		if (s->dev[i].drv)	/* NULL: unplugged for good */
 			s->arch->device_destroy(s, &s->dev[i]);
@@ -350,6 +369,10 @@ static void scn_teardown(struct scn *s)
 	for (i = 0; i < s->nr_dom; i++) {
 		struct scn_domain *d = &s->dom[i];
 
+		if (d->nested) {	/* gone with its VM (scn_vm_detached()) */
+			pthread_mutex_destroy(&d->lock);
+			continue;
+		}
 		for (j = 0; j < SCN_PAGES; j++)
 			scn_unmap_range(s, d, scn_slot_iova(j), SCN_SZ_4K);
 		for (j = 0; j < SCN_BLOCKS; j++)
@@ -663,6 +686,7 @@ static void scn_collect_result(struct scn *s)
 	}
 	res->syncs = res->by_op[s->sync_op];
 	scn_collect_faults(s);
+	scn_vm_collect(s);
 	scn_hist_finish(&s->cpu_hist);
 	scn_hist_finish(&s->mod_hist);
 	res->cpu_ns_p50 = scn_hist_pct(&s->cpu_hist, 50);

@@ -39,6 +39,7 @@
 #define INVT_SCN_MAX_THREADS	16
 #define INVT_SCN_MAX_REPORTS	8
 #define INVT_SCN_FLIGHT_SHOWN	12
+#define INVT_SCN_MAX_VMS	4
 
 /**
  * struct invt_scn_event - one event of the flight recorder.
@@ -172,6 +173,20 @@ enum invt_scn_op {
  *	stream and CD tables (SMMU_IDR0.ST_LEVEL 0b01, CD2L), and the driver is
  *	let use 16 bits: its stream table has two levels.  Ignored by the other
  *	architectures.
+ * @vms: virtual machines, 0..INVT_SCN_MAX_VMS (0: no nesting).  A VM is a
+ *	nest parent (a stage-2 domain, IPA -> PA, owned by the host, which
+ *	maps the guest's memory in it and now and then moves a guest page to
+ *	another frame: unmap, invt_domain_invalidate() of the parent, copy,
+ *	map) and one nested domain per instance (the guest's stage 1, IOVA
+ *	-> IPA, its tables in guest pages).  Devices without PASIDs attach to
+ *	the nested domains of their instance, to parents and to other
+ *	domains alike; the guest maps and unmaps its stage 1 and invalidates
+ *	it with stage-1 commands of the architecture's guest format.
+ *	Architectures without nested domains in the scenario refuse it.
+ * @viommu_off: with @vms, the guests' stage-1 invalidations go straight to
+ *	the instance's queue (the same commands with the parent's stage-2 tag)
+ *	instead of through a viommu per (VM, instance) (<invtrack/viommu.h>),
+ *	and attaching a nested domain needs no vdevice.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
  * @mix: optional weights of the operations (enum invt_scn_op): each step
  *	picks one in proportion.  All zero: the built-in mix (@dma_percent DMA
@@ -219,6 +234,8 @@ struct invt_scn_params {
 	double faults;
 	unsigned int oas;
 	bool smmu_2lvl;
+	unsigned int vms;
+	bool viommu_off;
 	unsigned int dma_percent;
 	unsigned int mix[INVT_SCN_OP_NR];
 	const char *ablate;
@@ -266,6 +283,35 @@ struct invt_scn_faults {
  * architecture does not have.
  */
 const char *invt_scn_fault_name(const char *arch, unsigned int kind);
+
+/**
+ * struct invt_scn_guest - what the guests of a run did (invt_scn_params.vms).
+ * @maps: stage-1 pages the guests mapped.
+ * @unmaps: guest unmaps (each followed by a guest invalidation).
+ * @invalidations: guest invalidations (one per unmap: stage-1 commands, a
+ *	completion, the ATC commands of the instance's ATS devices, a
+ *	completion).
+ * @commands: guest commands those invalidations sent, completions included.
+ * @migrations: guest pages the host moved to another frame (its unmap of
+ *	the parent, the parent's invalidation, copy, map).
+ * @viommu_commands: guest commands the viommus counted done.
+ * @viommu_rejected: guest commands the viommus refused (a clean run: 0).
+ * @viommu_host_commands: commands the viommus wrote to the queues for them.
+ * @viommu_events: events the viommus queued for the guests.
+ * @viommu_lost_events: events lost (queue full).
+ */
+struct invt_scn_guest {
+	uint64_t maps;
+	uint64_t unmaps;
+	uint64_t invalidations;
+	uint64_t commands;
+	uint64_t migrations;
+	uint64_t viommu_commands;
+	uint64_t viommu_rejected;
+	uint64_t viommu_host_commands;
+	uint64_t viommu_events;
+	uint64_t viommu_lost_events;
+};
 
 /**
  * struct invt_scn_result - what happened.
@@ -350,6 +396,7 @@ const char *invt_scn_fault_name(const char *arch, unsigned int kind);
  * @queue_full_waits: times a driver found its command queue full and
  *	waited for room.
  * @faults: injected faults and the drivers' recoveries.
+ * @guest: with @p->vms, what the guests and their viommus did.
  */
 struct invt_scn_result {
 	uint64_t maps;
@@ -403,6 +450,7 @@ struct invt_scn_result {
 	uint64_t by_op[256];
 	uint64_t queue_full_waits;
 	struct invt_scn_faults faults;
+	struct invt_scn_guest guest;
 };
 
 /**

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * scenario-vm.c - the scenario's VMs (invt_scn_params.vms): per VM a nest
+ * parent (stage 2, IPA -> PA) the host owns and a nested domain per
+ * instance (the guest's stage 1, IOVA -> IPA, its tables in guest pages).
+ *
+ * Host side: the parent maps the whole guest memory (SCN_VM_PAGES pages at
+ * SCN_VM_IPA_BASE) at build; the parent's map / unmap operations work on
+ * the usual slots outside it; a migration moves one guest page to another
+ * frame (unmap, invt_domain_invalidate() of the parent, copy, map, free),
+ * which is what makes a parent invalidation reach the guest's combined
+ * translations and the devices' ATCs.
+ *
+ * Guest side, under the VM's lock: a map takes an IPA page from the oracle
+ * (invt_oracle_guest_alloc(): the one freed last) and writes the stage-1
+ * PTE; an unmap clears PTEs, tells the oracle (invt_oracle_guest_unmap()),
+ * invalidates with the architecture's guest commands - stage-1 commands of
+ * the nested domain's tag, a completion, an ATC invalidation of each ATS
+ * device of the instance, a completion - and once they completed tells the
+ * oracle again (invt_oracle_guest_inv_done()).  The commands go through the
+ * VM's viommu on the nested domain's instance (invt_viommu_invalidate()),
+ * or with viommu off straight to the instance's queue carrying the parent's
+ * stage-2 tag, read under the parent's lock as the viommu does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <invtrack/compat.h>
+#include <invtrack/viommu.h>
+
+#include "../core/compat-user.h"
+#include "scenario-internal.h"
+
+#define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
+
+/* The guest's id of device @dv in @vm's viommus (its vSID / RID / device_id). */
+static uint32_t scn_vid(const struct scn_vm *vm, const struct scn_device *dv)
+{
+	return 0x100u * (vm->idx + 1) + dv->sid;
+}
+
+static uint64_t scn_vm_ipa(unsigned int k)
+{
+	return SCN_VM_IPA_BASE + (uint64_t)k * SCN_SZ_4K;
+}
+
+/* ---- the guest's table memory: IPA pages, through the parent's frames ---- */
+
+static uint64_t *scn_gpt_va(struct invt_pt_ops *ops, uint64_t ipa)
+{
+	struct scn_gpt_ops *g = invt_container_of(ops, struct scn_gpt_ops, ops);
+	uint64_t k = (ipa - SCN_VM_IPA_BASE) >> 12;
+
+	/* Under the VM's lock: the host moves a page only under it. */
+	if (ipa < SCN_VM_IPA_BASE || k >= SCN_VM_PAGES)
+		return NULL;
+	return invt_mem_va(g->s->mem, g->vm->ipa_pa[k]);
+}
+
+static int scn_gpt_alloc(struct invt_pt_ops *ops, uint64_t *ipa)
+{
+	struct scn_gpt_ops *g = invt_container_of(ops, struct scn_gpt_ops, ops);
+	uint64_t *va;
+
+	if (invt_oracle_guest_alloc(g->s->oracle, g->vm->idx, INVT_FRAME_TABLE, g->domain, 0, ipa))
+		return -ENOMEM;
+	va = scn_gpt_va(ops, *ipa);
+	if (!va) {
+		invt_oracle_guest_unmap(g->s->oracle, g->vm->idx, *ipa, 1);
+		invt_oracle_guest_inv_done(g->s->oracle, g->vm->idx, *ipa, 1);
+		return -ENOMEM;
+	}
+	memset(va, 0, SCN_SZ_4K);
+	return 0;
+}
+
+/* A table page never reachable (a failed map), or the whole table at teardown. */
+static void scn_gpt_free(struct invt_pt_ops *ops, uint64_t ipa)
+{
+	struct scn_gpt_ops *g = invt_container_of(ops, struct scn_gpt_ops, ops);
+
+	invt_oracle_guest_unmap(g->s->oracle, g->vm->idx, ipa, 1);
+	invt_oracle_guest_inv_done(g->s->oracle, g->vm->idx, ipa, 1);
+}
+
+/* ---- construction ---- */
+
+static int scn_vm_parent(struct scn *s, struct scn_vm *vm, char *err, size_t errlen)
+{
+	struct scn_domain *d = &s->dom[s->nr_dom];
+	unsigned int k;
+	uint64_t pa;
+	int ret;
+
+	d->s2 = true;
+	invt_mem_pt_ops_init(&d->ops, s->mem, s->ctx.next_domain_id);
+	ret = s->arch->domain_init(s, d);
+	if (ret)
+		return SCN_ERR("vm %u: parent: %s", vm->idx, strerror(-ret)), ret;
+	pthread_mutex_init(&d->lock, NULL);
+	d->up = true;
+	d->vm = vm;
+	vm->parent = (int)s->nr_dom++;
+	ret = invt_oracle_vm_init(s->oracle, vm->idx, d->dom->id, SCN_VM_IPA_BASE,
+				  SCN_VM_PAGES * SCN_SZ_4K);
+	if (ret)
+		return SCN_ERR("vm %u: oracle: %s", vm->idx, strerror(-ret)), ret;
+	/* The host backs the whole guest memory. */
+	for (k = 0; k < SCN_VM_PAGES; k++) {
+		ret = invt_mem_alloc(s->mem, INVT_FRAME_DATA, d->dom->id, scn_vm_ipa(k), &pa);
+		if (!ret) {
+			memset(invt_mem_va(s->mem, pa), 0, SCN_SZ_4K);
+			ret = invt_pt_map(d->pt, scn_vm_ipa(k), pa, SCN_SZ_4K,
+					  INVT_PT_READ | INVT_PT_WRITE);
+			if (ret)
+				invt_mem_free(s->mem, pa);
+		}
+		if (ret)
+			return SCN_ERR("vm %u: guest memory: %s", vm->idx, strerror(-ret)), ret;
+		vm->ipa_pa[k] = pa;
+	}
+	return 0;
+}
+
+static int scn_vm_nested(struct scn *s, struct scn_vm *vm, unsigned int i, char *err,
+			 size_t errlen)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	struct scn_domain *nd = &s->dom[s->nr_dom];
+	struct invt_domain *core;
+	uint32_t id = s->ctx.next_domain_id;
+	void *drv;
+	int ret;
+
+	nd->vm = vm;
+	nd->nested = true;
+	nd->inst = i;
+	nd->s1tag = 1 + i;
+	nd->gops = (struct scn_gpt_ops){
+		.ops = { .alloc_table = scn_gpt_alloc, .free_table = scn_gpt_free,
+			 .table_va = scn_gpt_va },
+		.s = s, .vm = vm, .domain = id,
+	};
+	pthread_mutex_lock(&vm->lock);
+	ret = invt_pt_init(&nd->gpt, u->guest_fmt, &nd->gops.ops);
+	pthread_mutex_unlock(&vm->lock);
+	if (ret)
+		return SCN_ERR("vm %u: guest table: %s", vm->idx, strerror(-ret)), ret;
+	drv = calloc(1, u->domain_size);
+	if (!drv)
+		return SCN_ERR("out of memory"), -ENOMEM;
+	ret = u->nested_init(s, drv, s->dom[vm->parent].drv, nd->gpt.root_pa, nd->s1tag, &core);
+	if (ret) {
+		free(drv);
+		return SCN_ERR("vm %u: nested domain: %s", vm->idx, strerror(-ret)), ret;
+	}
+	nd->drv = drv;
+	nd->dom = core;
+	nd->pt = &nd->gpt;
+	pthread_mutex_init(&nd->lock, NULL);
+	nd->up = true;
+	vm->nested[i] = (int)s->nr_dom++;
+	if (core->id != id)
+		return SCN_ERR("vm %u: unexpected nested domain id", vm->idx), -EINVAL;
+	if (vm->viommu[i]) {
+		ret = invt_viommu_nested_adopt(vm->viommu[i], core, nd->s1tag);
+		if (ret)
+			return SCN_ERR("vm %u: viommu adopt: %s", vm->idx, strerror(-ret)), ret;
+	}
+	return 0;
+}
+
+int scn_vm_build(struct scn *s, char *err, size_t errlen)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	unsigned int v, i;
+	int ret;
+
+	for (v = 0; v < s->p->vms; v++) {
+		struct scn_vm *vm = &s->vm[v];
+
+		vm->idx = v;
+		pthread_mutex_init(&vm->lock, NULL);
+		vm->up = true;
+		ret = scn_vm_parent(s, vm, err, errlen);
+		if (ret)
+			return ret;
+		for (i = 0; !s->p->viommu_off && i < s->p->instances; i++) {
+			ret = invt_viommu_create(&vm->viommu[i], u->viommu_arch,
+						 u->iommu(s->inst[i].drv), s->dom[vm->parent].dom);
+			if (!ret)
+				ret = invt_veventq_alloc(vm->viommu[i], u->viommu_arch - 1, 64);
+			if (ret)
+				return SCN_ERR("vm %u: viommu: %s", v, strerror(-ret)), ret;
+		}
+		for (i = 0; i < s->p->instances; i++) {
+			ret = scn_vm_nested(s, vm, i, err, errlen);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Every device without PASIDs gets a vdevice in each VM's viommu of its instance. */
+int scn_vm_devices(struct scn *s, char *err, size_t errlen)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	unsigned int v, k;
+	int ret;
+
+	for (v = 0; v < s->p->vms; v++) {
+		for (k = 0; k < s->nr_dev; k++) {
+			struct scn_device *dv = &s->dev[k];
+			struct invt_viommu *vi = s->vm[v].viommu[dv->inst];
+
+			if (!vi || dv->nr_ssids > 1)
+				continue;
+			ret = invt_vdevice_create(vi, scn_vid(&s->vm[v], dv), u->core_dev(dv->drv));
+			if (ret)
+				return SCN_ERR("vm %u: vdevice %u: %s", v, k, strerror(-ret)), ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Teardown, every device detached: the vdevices, the nested domains and
+ * the viommus go; the parents stay for the usual domain teardown, their
+ * guest memory unmapped first.
+ */
+void scn_vm_detached(struct scn *s)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	unsigned int v, i, k;
+
+	for (v = 0; v < s->p->vms; v++) {
+		struct scn_vm *vm = &s->vm[v];
+
+		if (!vm->up)
+			continue;
+		for (i = 0; i < s->p->instances; i++) {
+			struct scn_domain *nd;
+
+			for (k = 0; vm->viommu[i] && k < s->nr_dev; k++)
+				if (s->dev[k].inst == i)
+					invt_vdevice_destroy(vm->viommu[i], scn_vid(vm, &s->dev[k]));
+			if (!vm->nested[i])
+				continue;
+			nd = &s->dom[vm->nested[i]];
+			if (vm->viommu[i])
+				invt_viommu_nested_release(vm->viommu[i], nd->dom);
+			if (!u->domain_destroy(nd->drv))
+				free(nd->drv);
+			nd->drv = NULL;
+			pthread_mutex_lock(&vm->lock);
+			invt_pt_free(&nd->gpt);
+			pthread_mutex_unlock(&vm->lock);
+		}
+		for (i = 0; i < s->p->instances; i++)
+			if (vm->viommu[i] && !invt_viommu_destroy(vm->viommu[i]))
+				vm->viommu[i] = NULL;
+	}
+}
+
+/* Teardown of a parent's guest memory (before its slots and its domain). */
+void scn_vm_teardown(struct scn *s)
+{
+	unsigned int v, k;
+
+	for (v = 0; v < s->p->vms; v++) {
+		struct scn_vm *vm = &s->vm[v];
+		struct scn_domain *d;
+
+		if (!vm->up)
+			continue;
+		if (vm->parent) {	/* 0: never built (plain domains come first) */
+			d = &s->dom[vm->parent];
+			pthread_mutex_lock(&d->lock);
+			scn_unmap_range(s, d, SCN_VM_IPA_BASE, SCN_VM_PAGES * SCN_SZ_4K);
+			pthread_mutex_unlock(&d->lock);
+			for (k = 0; k < SCN_VM_PAGES; k++)
+				if (vm->ipa_pa[k])
+					invt_mem_free(s->mem, vm->ipa_pa[k]);
+		}
+		pthread_mutex_destroy(&vm->lock);
+		vm->up = false;
+	}
+}
+
+void scn_vm_collect(struct scn *s)
+{
+	struct invt_scn_guest *g = &s->res->guest;
+	struct invt_viommu_stats st;
+	unsigned int v, i;
+
+	for (v = 0; v < s->p->vms; v++) {
+		for (i = 0; i < s->p->instances; i++) {
+			if (!s->vm[v].viommu[i])
+				continue;
+			invt_viommu_get_stats(s->vm[v].viommu[i], &st);
+			g->viommu_commands += st.guest_commands;
+			g->viommu_rejected += st.guest_rejected;
+			g->viommu_host_commands += st.host_commands;
+			g->viommu_events += st.events;
+			g->viommu_lost_events += st.lost_events;
+		}
+	}
+}
+
+/* ---- attach targets ---- */
+
+/*
+ * A domain for @dv to move to: any; devices with PASIDs take stage-1
+ * domains of the plain ones (even indices); a nested domain is taken on
+ * the device's own instance (its viommu's).
+ */
+int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng)
+{
+	int t = (int)scn_below(rng, s->nr_dom);
+	struct scn_domain *d = &s->dom[t];
+
+	if (dv->nr_ssids > 1) {
+		if (d->s2 || d->vm)
+			t = (int)scn_below(rng, s->p->domains);
+		return t & ~1;
+	}
+	if (d->nested && d->inst != dv->inst)
+		t = d->vm->nested[dv->inst];
+	return t;
+}
+
+/* ---- the guest ---- */
+
+/* Issue @n guest commands of @buf straight to @iommu's queue, split at the syncs. */
+static int scn_guest_direct(struct invt_iommu *iommu, const uint8_t *buf, const bool *sync,
+			    unsigned int n, unsigned int bytes)
+{
+	struct invt_batch b;
+	unsigned int i;
+	uint64_t token;
+	int ret = 0, wret;
+
+	invt_batch_init(&b, iommu);
+	for (i = 0; i < n; i++) {
+		void *slot;
+
+		if (!sync[i]) {
+			slot = invt_batch_reserve(&b, bytes);
+			if (slot)
+				memcpy(slot, buf + (size_t)i * bytes, bytes);
+			continue;
+		}
+		iommu->ops->build_sync(&b);
+		token = invt_batch_submit(&b);
+		wret = iommu->ops->wait(iommu, token);
+		if (!ret)
+			ret = b.err ? b.err : wret;
+		invt_batch_init(&b, iommu);
+	}
+	return ret;
+}
+
+/*
+ * The guest invalidates [@iova, @last] of nested domain @d (everything of
+ * its tag when @all): stage-1 commands, a completion, the ATCs of the ATS
+ * devices of its instance, a completion.  The caller holds the VM's lock.
+ */
+static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t iova,
+				 uint64_t last, bool all)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	struct scn_vm *vm = d->vm;
+	struct invt_viommu *vi = vm->viommu[d->inst];
+	struct scn_guest_inv gi = { .s1tag = d->s1tag, .iova = iova, .last = last, .all = all };
+	unsigned int bytes = invt_viommu_cmd_bytes(u->viommu_arch), n, k;
+	uint8_t buf[SCN_GUEST_CMDS * 32];
+	bool sync[SCN_GUEST_CMDS] = { 0 };
+	struct invt_domain *pd = s->dom[vm->parent].dom;
+	struct invt_iommu *iommu;
+	uint32_t done;
+
+	for (k = 0; k < s->nr_dev; k++) {
+		struct scn_device *dv = &s->dev[k];
+
+		if (dv->inst == d->inst && dv->ats && dv->nr_ssids == 1)
+			gi.ats[gi.nr_ats++] = vi ? scn_vid(vm, dv) : dv->sid;
+	}
+	if (vi) {
+		/* The viommu puts the parent's stage-2 tag in. */
+		n = u->guest_cmds(&gi, buf, sync);
+		if (invt_viommu_invalidate(vi, buf, n, &done))
+			scn_count(&s->res->unit_errors, 1);
+	} else {
+		/*
+		 * Straight to the queue: the parent's tag, held under its lock
+		 * until the commands completed (as the viommu does), so that
+		 * it cannot go to another domain meanwhile.  No tag there:
+		 * nothing of the parent is cached on the instance.
+		 */
+		iommu = u->iommu(s->inst[d->inst].drv);
+		invt_mutex_lock(&pd->lock);
+		n = 0;
+		if (!invt_domain_tag_locked(pd, iommu, &gi.s2tag)) {
+			n = u->guest_cmds(&gi, buf, sync);
+			if (scn_guest_direct(iommu, buf, sync, n, bytes))
+				scn_count(&s->res->unit_errors, 1);
+		}
+		invt_mutex_unlock(&pd->lock);
+		if (!n)
+			n = u->guest_cmds(&gi, buf, sync);
+	}
+	scn_count(&s->res->guest.invalidations, 1);
+	scn_count(&s->res->guest.commands, n);
+}
+
+void scn_guest_map(struct scn *s, struct scn_domain *d, uint64_t *rng)
+{
+	struct scn_vm *vm = d->vm;
+	unsigned int prot = INVT_PT_READ | (scn_below(rng, 4) ? INVT_PT_WRITE : 0);
+	unsigned int slot = scn_below(rng, SCN_PAGES);
+	uint64_t iova = scn_slot_iova(slot), ipa;
+
+	pthread_mutex_lock(&vm->lock);
+	if (d->page_pa[slot])
+		goto out;
+	if (invt_oracle_guest_alloc(s->oracle, vm->idx, INVT_FRAME_DATA, d->dom->id, iova, &ipa))
+		goto out;	/* guest memory exhausted: skip */
+	if (invt_pt_map(&d->gpt, iova, ipa, SCN_SZ_4K, prot)) {
+		invt_oracle_guest_unmap(s->oracle, vm->idx, ipa, 1);
+		invt_oracle_guest_inv_done(s->oracle, vm->idx, ipa, 1);
+		goto out;
+	}
+	/* Relaxed: DMA threads read it as a hint (scn_pick_iova()). */
+	__atomic_store_n(&d->page_pa[slot], ipa, __ATOMIC_RELAXED);
+	scn_count(&s->res->guest.maps, 1);
+	scn_flight(s, "guest map", 0, 0, 0, d->dom->id, iova, iova + SCN_SZ_4K - 1, ipa);
+out:
+	pthread_mutex_unlock(&vm->lock);
+}
+
+struct scn_ggather {
+	struct invt_pt_gather g;
+	unsigned int nr;
+	uint64_t ipa[INVT_PT_MAX_LEVELS * 4];
+};
+
+static void scn_gtable_unlinked(struct invt_pt_gather *g, uint64_t ipa)
+{
+	struct scn_ggather *gg = invt_container_of(g, struct scn_ggather, g);
+
+	if (gg->nr < sizeof(gg->ipa) / sizeof(gg->ipa[0]))
+		gg->ipa[gg->nr++] = ipa;
+}
+
+void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng)
+{
+	struct scn_vm *vm = d->vm;
+	struct scn_ggather gg = { .g.table_unlinked = scn_gtable_unlinked };
+	uint64_t data[SCN_PAGES_PER_REGION], iova, last;
+	unsigned int slot, n = 1, i, nr = 0;
+
+	slot = scn_below(rng, SCN_PAGES);
+	if (scn_below(rng, 10) >= 7) {
+		/* A run inside one region; sometimes the whole region. */
+		slot -= slot % SCN_PAGES_PER_REGION;
+		n = scn_below(rng, 2) ? SCN_PAGES_PER_REGION : 1 + scn_below(rng, SCN_PAGES_PER_REGION);
+		slot += scn_below(rng, SCN_PAGES_PER_REGION - n + 1);
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (invt_pt_unmap(&d->gpt, scn_slot_iova(slot), n * SCN_SZ_4K, &gg.g) || !gg.g.size)
+		goto out;
+	iova = gg.g.iova;
+	last = gg.g.iova + (gg.g.size - 1);
+	for (i = 0; i < SCN_PAGES; i++) {
+		uint64_t a = scn_slot_iova(i);
+
+		if (d->page_pa[i] && a >= iova && a <= last && nr < SCN_PAGES_PER_REGION) {
+			data[nr++] = d->page_pa[i];
+			__atomic_store_n(&d->page_pa[i], 0, __ATOMIC_RELAXED);
+		}
+	}
+	for (i = 0; i < nr; i++)
+		invt_oracle_guest_unmap(s->oracle, vm->idx, data[i], 1);
+	for (i = 0; i < gg.nr; i++)
+		invt_oracle_guest_unmap(s->oracle, vm->idx, gg.ipa[i], 1);
+	scn_flight(s, "guest unmap", 0, 0, 0, d->dom->id, iova, last, 0);
+	scn_guest_invalidate(s, d, iova, last, gg.nr > 0 || !gg.g.leaf_only);
+	scn_flight(s, "guest invalidated", 0, 0, 0, d->dom->id, iova, last, 0);
+	for (i = 0; i < nr; i++)
+		invt_oracle_guest_inv_done(s->oracle, vm->idx, data[i], 1);
+	for (i = 0; i < gg.nr; i++)
+		invt_oracle_guest_inv_done(s->oracle, vm->idx, gg.ipa[i], 1);
+	scn_count(&s->res->guest.unmaps, 1);
+out:
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* ---- the host ---- */
+
+/*
+ * The host moves guest page @k of @parent's VM to another frame: unmap it
+ * from the parent and invalidate the parent (which must reach every cached
+ * translation through that page, stage-1 combined ones and ATCs included),
+ * copy, map the new frame, free the old one.  The guest's side waits on the
+ * VM's lock meanwhile; its devices fault on the page.
+ */
+void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng)
+{
+	struct scn_vm *vm = parent->vm;
+	unsigned int k = scn_below(rng, SCN_VM_PAGES);
+	uint64_t ipa = scn_vm_ipa(k), old, pa;
+
+	pthread_mutex_lock(&vm->lock);
+	pthread_mutex_lock(&parent->lock);
+	old = vm->ipa_pa[k];
+	if (invt_mem_alloc(s->mem, INVT_FRAME_DATA, parent->dom->id, ipa, &pa))
+		goto out;
+	scn_unmap_range(s, parent, ipa, SCN_SZ_4K);
+	memcpy(invt_mem_va(s->mem, pa), invt_mem_va(s->mem, old), SCN_SZ_4K);
+	/* The page's last-level table keeps its other pages: no allocation. */
+	if (invt_pt_map(parent->pt, ipa, pa, SCN_SZ_4K, INVT_PT_READ | INVT_PT_WRITE)) {
+		invt_mem_free(s->mem, pa);
+		goto out;	/* the old frame stays the guest's, unmapped */
+	}
+	vm->ipa_pa[k] = pa;
+	invt_mem_free(s->mem, old);
+	scn_count(&s->res->guest.migrations, 1);
+	scn_flight(s, "migrate", 0, 0, 0, parent->dom->id, ipa, ipa + SCN_SZ_4K - 1, pa);
+out:
+	pthread_mutex_unlock(&parent->lock);
+	pthread_mutex_unlock(&vm->lock);
+}
