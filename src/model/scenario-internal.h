@@ -313,6 +313,12 @@ struct invt_munit_stats;
  * @nested_init: initialise driver domain @dom as a nested domain over
  *	@parent (a driver domain of @domain_init, S2) whose guest stage 1 has
  *	its root at IPA @root and stage-1 tag @s1tag; *@core: its core domain.
+ *	Guest structures it needs (SMMUv3: the CD table) come from
+ *	scn_vm_guest_page().
+ * @nested_own_tag: a nested domain has a tag of its own on an instance
+ *	(VT-d: its DID), which its guest's stage-1 commands carry: the guest
+ *	names it by @s1tag (the viommu's vtag); else they carry the parent's
+ *	stage-2 tag.
  * @guest_cmds: write the guest commands of @gi into @buf (the guest
  *	format's size each), setting @sync[i] for each completion command;
  *	return how many (at most SCN_GUEST_CMDS).
@@ -347,8 +353,9 @@ struct scn_unit_ops {
 	void (*abort)(void *tx);
 	int viommu_arch;
 	const struct invt_pt_fmt *guest_fmt;
-	int (*nested_init)(struct scn *s, void *dom, void *parent, uint64_t root, uint32_t s1tag,
-			   struct invt_domain **core);
+	int (*nested_init)(struct scn *s, struct scn_vm *vm, void *dom, void *parent,
+			   uint64_t root, uint32_t s1tag, struct invt_domain **core);
+	bool nested_own_tag;
 	unsigned int (*guest_cmds)(const struct scn_guest_inv *gi, uint8_t *buf, bool *sync);
 	struct invt_iommu *(*iommu)(void *drv);
 	struct invt_device *(*core_dev)(void *m);
@@ -636,5 +643,7 @@ void scn_guest_map(struct scn *s, struct scn_domain *d, uint64_t *rng);
 void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng);
 void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng);
 int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng);
+/* A zeroed guest page for a guest structure (OTHER): its host VA, its IPA in *@ipa. */
+void *scn_vm_guest_page(struct scn *s, struct scn_vm *vm, uint64_t *ipa);
 
 #endif /* INVT_SCENARIO_INTERNAL_H */

@@ -186,13 +186,14 @@ static void rv_abort(void *tx)
 	invt_rv_attach_abort(tx);
 }
 
-static int rv_nested_init(struct scn *s, void *dom, void *parent, uint64_t root, uint32_t s1tag,
-			  struct invt_domain **core)
+static int rv_nested_init(struct scn *s, struct scn_vm *vm, void *dom, void *parent,
+			  uint64_t root, uint32_t s1tag, struct invt_domain **core)
 {
 	struct invt_rv_s1_cfg s1 = { .mode = INVT_RV_ATP_MODE_SV48, .root = root, .pscid = s1tag };
 	struct invt_rv_domain *rd = dom;
 
 	(void)s;
+	(void)vm;
 	*core = &rd->dom;
 	return invt_rv_domain_init_nested(rd, parent, &s1);
 }
@@ -228,8 +229,8 @@ static unsigned int rv_guest_cmds(const struct scn_guest_inv *gi, uint8_t *buf, 
 			n = rv_guest_put(&c, buf, n);
 		}
 	}
-	sync[n] = true;
 	n = rv_guest_put(&fence, buf, n);
+	sync[n ? n - 1 : 0] = true;
 	for (k = 0; k < gi->nr_ats; k++) {
 		struct invt_rv_cmd at = {
 			.opcode = INVT_RV_OP_ATS, .func3 = INVT_RV_FUNC_ATS_INVAL,
@@ -240,8 +241,8 @@ static unsigned int rv_guest_cmds(const struct scn_guest_inv *gi, uint8_t *buf, 
 		n = rv_guest_put(&at, buf, n);
 	}
 	if (gi->nr_ats) {
-		sync[n] = true;
 		n = rv_guest_put(&fence, buf, n);
+		sync[n ? n - 1 : 0] = true;
 	}
 	return n;
 }

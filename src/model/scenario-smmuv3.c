@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include <invtrack/model/smmuv3.h>
+#include <invtrack/smmuv3-cfg.h>
 #include <invtrack/smmuv3-driver.h>
+#include <invtrack/smmuv3.h>
+#include <invtrack/viommu.h>
 
 #include "hw.h"
 #include "scenario-internal.h"
@@ -226,6 +229,93 @@ static void smmu_abort(void *tx)
 	invt_smmu_attach_abort(tx);
 }
 
+/*
+ * A nested domain: the guest's CD table, one CD (S1CDMax 0, linear), in a
+ * guest page: V, the 4K granule, T0SZ 16 (48-bit VAs), IPS 32 bits (the
+ * guest's memory is below 4 GiB), the guest's ASID, TTB0 its table's root
+ * (IHI0070 §5.4).  The vSTE says Config 0b111 with S1ContextPtr that page.
+ */
+static int smmu_nested_init(struct scn *s, struct scn_vm *vm, void *dom, void *parent,
+			    uint64_t root, uint32_t s1tag, struct invt_domain **core)
+{
+	struct invt_smmu_cd cd = {
+		.valid = true, .tg0 = INVT_SMMU_TG_4K, .t0sz = 16, .ips = INVT_SMMU_PS_32,
+		.asid = s1tag, .ttb0 = root, .mair = 0xff,
+	};
+	struct invt_smmu_domain *sd = dom;
+	uint64_t w[INVT_SMMU_CFG_WORDS], ipa;
+	uint8_t *page = scn_vm_guest_page(s, vm, &ipa);
+	unsigned int i, b;
+	int ret;
+
+	if (!page)
+		return -ENOMEM;
+	ret = invt_smmu_cd_build(&cd, w);
+	if (ret)
+		return ret;
+	for (i = 0; i < INVT_SMMU_CFG_WORDS; i++)
+		for (b = 0; b < 8; b++)
+			page[i * 8 + b] = (uint8_t)(w[i] >> (8 * b));
+	*core = &sd->dom;
+	return invt_smmu_domain_init_nested(sd, parent, ipa, 0, INVT_SMMU_S1FMT_LINEAR);
+}
+
+static unsigned int smmu_guest_put(const struct invt_smmu_cmd *c, uint8_t *buf, unsigned int n)
+{
+	return invt_smmu_cmd_encode_le(c, buf + (size_t)n * 16) ? n : n + 1;
+}
+
+/*
+ * The guest's commands (IHI0070 §4.4): TLBI_NH_VA of the VMID and ASID per
+ * page (Leaf 0: tables may have gone), or TLBI_NH_ASID when tables went;
+ * CMD_SYNC; ATC_INV of everything (Size 52) per ATS device; CMD_SYNC.
+ */
+static unsigned int smmu_guest_cmds(const struct scn_guest_inv *gi, uint8_t *buf, bool *sync)
+{
+	struct invt_smmu_cmd c = {
+		.opcode = INVT_SMMU_CMD_TLBI_NH_VA, .vmid = (uint16_t)gi->s2tag,
+		.asid = (uint16_t)gi->s1tag,
+	};
+	struct invt_smmu_cmd cs = { .opcode = INVT_SMMU_CMD_SYNC };
+	unsigned int n = 0, k;
+	uint64_t a;
+
+	if (gi->all || gi->last - gi->iova >= SCN_PAGES_PER_REGION * SCN_SZ_4K) {
+		c.opcode = INVT_SMMU_CMD_TLBI_NH_ASID;
+		n = smmu_guest_put(&c, buf, n);
+	} else {
+		for (a = gi->iova; a <= gi->last; a += SCN_SZ_4K) {
+			c.addr = a;
+			n = smmu_guest_put(&c, buf, n);
+		}
+	}
+	n = smmu_guest_put(&cs, buf, n);
+	sync[n ? n - 1 : 0] = true;
+	for (k = 0; k < gi->nr_ats; k++) {
+		struct invt_smmu_cmd at = {
+			.opcode = INVT_SMMU_CMD_ATC_INV, .sid = gi->ats[k],
+			.size = INVT_SMMU_ATC_SIZE_ALL,
+		};
+
+		n = smmu_guest_put(&at, buf, n);
+	}
+	if (gi->nr_ats) {
+		n = smmu_guest_put(&cs, buf, n);
+		sync[n ? n - 1 : 0] = true;
+	}
+	return n;
+}
+
+static struct invt_iommu *smmu_iommu(void *drv)
+{
+	return &((struct invt_smmu *)drv)->iommu;
+}
+
+static struct invt_device *smmu_core_dev(void *m)
+{
+	return &((struct invt_smmu_master *)m)->dev;
+}
+
 static const struct scn_unit_ops smmu_unit = {
 	.create = smmu_create,
 	.destroy = smmu_destroy,
@@ -248,6 +338,12 @@ static const struct scn_unit_ops smmu_unit = {
 	.install = smmu_install,
 	.commit = smmu_commit,
 	.abort = smmu_abort,
+	.viommu_arch = INVT_VIOMMU_SMMUV3,
+	.guest_fmt = &invt_pt_fmt_arm_s1_4k,
+	.nested_init = smmu_nested_init,
+	.guest_cmds = smmu_guest_cmds,
+	.iommu = smmu_iommu,
+	.core_dev = smmu_core_dev,
 };
 
 static unsigned int smmu_op_index(const void *cmd)

@@ -85,6 +85,19 @@ static void scn_gpt_free(struct invt_pt_ops *ops, uint64_t ipa)
 	invt_oracle_guest_inv_done(g->s->oracle, g->vm->idx, ipa, 1);
 }
 
+void *scn_vm_guest_page(struct scn *s, struct scn_vm *vm, uint64_t *ipa)
+{
+	struct scn_gpt_ops g = { .s = s, .vm = vm };
+	void *va;
+
+	if (invt_oracle_guest_alloc(s->oracle, vm->idx, INVT_FRAME_OTHER, 0, 0, ipa))
+		return NULL;
+	va = scn_gpt_va(&g.ops, *ipa);
+	if (va)
+		memset(va, 0, SCN_SZ_4K);
+	return va;
+}
+
 /* ---- construction ---- */
 
 static int scn_vm_parent(struct scn *s, struct scn_vm *vm, char *err, size_t errlen)
@@ -151,7 +164,8 @@ static int scn_vm_nested(struct scn *s, struct scn_vm *vm, unsigned int i, char 
 	drv = calloc(1, u->domain_size);
 	if (!drv)
 		return SCN_ERR("out of memory"), -ENOMEM;
-	ret = u->nested_init(s, drv, s->dom[vm->parent].drv, nd->gpt.root_pa, nd->s1tag, &core);
+	ret = u->nested_init(s, vm, drv, s->dom[vm->parent].drv, nd->gpt.root_pa, nd->s1tag,
+			     &core);
 	if (ret) {
 		free(drv);
 		return SCN_ERR("vm %u: nested domain: %s", vm->idx, strerror(-ret)), ret;
@@ -351,8 +365,10 @@ static int scn_guest_direct(struct invt_iommu *iommu, const uint8_t *buf, const 
 			slot = invt_batch_reserve(&b, bytes);
 			if (slot)
 				memcpy(slot, buf + (size_t)i * bytes, bytes);
-			continue;
 		}
+		/* The host's completion for the guest's; the last command ends a batch. */
+		if (!sync[i] && i + 1 < n)
+			continue;
 		iommu->ops->build_sync(&b);
 		token = invt_batch_submit(&b);
 		wret = iommu->ops->wait(iommu, token);
@@ -381,6 +397,7 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 	struct invt_domain *pd = s->dom[vm->parent].dom;
 	struct invt_iommu *iommu;
 	uint32_t done;
+	int ret;
 
 	for (k = 0; k < s->nr_dev; k++) {
 		struct scn_device *dv = &s->dev[k];
@@ -389,21 +406,24 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 			gi.ats[gi.nr_ats++] = vi ? scn_vid(vm, dv) : dv->sid;
 	}
 	if (vi) {
-		/* The viommu puts the parent's stage-2 tag in. */
+		/* The viommu puts the host's tag in (VT-d: for the guest's DID). */
+		gi.s2tag = u->nested_own_tag ? d->s1tag : 0;
 		n = u->guest_cmds(&gi, buf, sync);
 		if (invt_viommu_invalidate(vi, buf, n, &done))
 			scn_count(&s->res->unit_errors, 1);
 	} else {
 		/*
-		 * Straight to the queue: the parent's tag, held under its lock
-		 * until the commands completed (as the viommu does), so that
-		 * it cannot go to another domain meanwhile.  No tag there:
-		 * nothing of the parent is cached on the instance.
+		 * Straight to the queue: the parent's tag (VT-d: the nested
+		 * domain's own DID), held under the parent's lock until the
+		 * commands completed (as the viommu does), so that it cannot go
+		 * to another domain meanwhile.  No tag there: nothing of it is
+		 * cached on the instance.
 		 */
 		iommu = u->iommu(s->inst[d->inst].drv);
 		invt_mutex_lock(&pd->lock);
 		n = 0;
-		if (!invt_domain_tag_locked(pd, iommu, &gi.s2tag)) {
+		ret = invt_domain_tag_locked(u->nested_own_tag ? d->dom : pd, iommu, &gi.s2tag);
+		if (!ret) {
 			n = u->guest_cmds(&gi, buf, sync);
 			if (scn_guest_direct(iommu, buf, sync, n, bytes))
 				scn_count(&s->res->unit_errors, 1);

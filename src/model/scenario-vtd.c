@@ -13,7 +13,10 @@
 #include <string.h>
 
 #include <invtrack/model/vtd.h>
+#include <invtrack/pt-vtd.h>
+#include <invtrack/viommu.h>
 #include <invtrack/vtd-driver.h>
+#include <invtrack/vtd.h>
 
 #include "scenario-internal.h"
 #include "vtd-internal.h"
@@ -164,6 +167,81 @@ static void vtd_abort(void *tx)
 	invt_vtd_attach_abort(tx);
 }
 
+static int vtd_nested_init(struct scn *s, struct scn_vm *vm, void *dom, void *parent,
+			   uint64_t root, uint32_t s1tag, struct invt_domain **core)
+{
+	struct invt_vtd_s1_cfg s1 = { .fsptptr = root, .levels = 4 };
+	struct invt_vtd_domain *vd = dom;
+
+	(void)s;
+	(void)vm;
+	(void)s1tag;	/* the guest's DID: the viommu's vtag; the unit's DID is the domain's */
+	*core = &vd->dom;
+	return invt_vtd_domain_init_nested(vd, parent, &s1);
+}
+
+static unsigned int vtd_guest_put(const struct invt_vtd_desc *d, uint8_t *buf, unsigned int n)
+{
+	return invt_vtd_desc_encode_le(d, buf + (size_t)n * INVT_VTD_DESC_BYTES,
+				       INVT_VTD_DESC_BYTES) ? n : n + 1;
+}
+
+/*
+ * The guest's descriptors (VT-d scalable mode, 256-bit): PASID-based IOTLB
+ * invalidation (§6.5.2.4) of the DID and PASID 0 (RID_PASID), page-selective
+ * per page (IH = 0: tables may have gone) or PASID-selective when tables
+ * went; an invalidation wait (§6.5.2.8); a device-TLB invalidation of every
+ * address per ATS device (§6.5.2.5, S = 1, address all ones); a wait.
+ */
+static unsigned int vtd_guest_cmds(const struct scn_guest_inv *gi, uint8_t *buf, bool *sync)
+{
+	struct invt_vtd_desc c = { .type = INVT_VTD_DESC_PIOTLB, .did = (uint16_t)gi->s2tag };
+	/* The guest's status write: the VMM performs it once the batch is done. */
+	struct invt_vtd_desc wait = {
+		.type = INVT_VTD_DESC_WAIT, .sw = true, .status_addr = SCN_VM_IPA_BASE,
+		.status_data = 1,
+	};
+	unsigned int n = 0, k;
+	uint64_t a;
+
+	if (gi->all || gi->last - gi->iova >= SCN_PAGES_PER_REGION * SCN_SZ_4K) {
+		c.g = INVT_VTD_PIOTLB_PASID;
+		n = vtd_guest_put(&c, buf, n);
+	} else {
+		c.g = INVT_VTD_PIOTLB_PSI;
+		for (a = gi->iova; a <= gi->last; a += SCN_SZ_4K) {
+			c.addr = a;
+			n = vtd_guest_put(&c, buf, n);
+		}
+	}
+	n = vtd_guest_put(&wait, buf, n);
+	sync[n ? n - 1 : 0] = true;
+	for (k = 0; k < gi->nr_ats; k++) {
+		struct invt_vtd_desc d = {
+			.type = INVT_VTD_DESC_DEVTLB, .sid = (uint16_t)gi->ats[k],
+			.pfsid = (uint16_t)gi->ats[k], .size = true,
+			.addr = INVT_VTD_DEVTLB_ALL_ADDR,
+		};
+
+		n = vtd_guest_put(&d, buf, n);
+	}
+	if (gi->nr_ats) {
+		n = vtd_guest_put(&wait, buf, n);
+		sync[n ? n - 1 : 0] = true;
+	}
+	return n;
+}
+
+static struct invt_iommu *vtd_iommu(void *drv)
+{
+	return &((struct invt_vtd *)drv)->iommu;
+}
+
+static struct invt_device *vtd_core_dev(void *m)
+{
+	return &((struct invt_vtd_master *)m)->dev;
+}
+
 static const struct scn_unit_ops vtd_unit = {
 	.create = vtd_create,
 	.destroy = vtd_destroy,
@@ -186,6 +264,13 @@ static const struct scn_unit_ops vtd_unit = {
 	.install = vtd_install,
 	.commit = vtd_commit,
 	.abort = vtd_abort,
+	.viommu_arch = INVT_VIOMMU_VTD,
+	.guest_fmt = &invt_pt_fmt_vtd_fs_4l,
+	.nested_init = vtd_nested_init,
+	.nested_own_tag = true,
+	.guest_cmds = vtd_guest_cmds,
+	.iommu = vtd_iommu,
+	.core_dev = vtd_core_dev,
 };
 
 /*
