@@ -518,6 +518,16 @@ out:
 	pthread_mutex_unlock(&vm->lock);
 }
 
+void scn_guest_step(struct scn *s, struct scn_vm *vm, uint64_t *rng)
+{
+	struct scn_domain *d = &s->dom[vm->nested[scn_below(rng, s->p->instances)]];
+
+	if (scn_below(rng, 3))
+		scn_guest_map(s, d, rng);
+	else
+		scn_guest_unmap(s, d, rng);
+}
+
 /* ---- the host ---- */
 
 /*

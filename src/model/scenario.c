@@ -580,6 +580,7 @@ struct scn_thread {
 	bool dma;
 	unsigned int engine;
 	unsigned int nr_engines;
+	struct scn_vm *vm;
 };
 
 static void *scn_thread_fn(void *arg)
@@ -593,15 +594,23 @@ static void *scn_thread_fn(void *arg)
 	if (!t->dma && s->p->ablate && !strcmp(s->p->ablate, "barrier"))
 		invt_sb_pt_enable(true);
 	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
-		if (t->dma)
+		if (t->vm)
+			scn_guest_step(s, t->vm, &t->rng);
+		else if (t->dma)
 			scn_op_dma(s, &t->rng, t->engine, t->nr_engines);
 		else
 			scn_churn_step(s, &t->rng);
 		scn_count(&s->ops_done, 1);
 		if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
 			break;
+		/* A guest thread leaves the host's churn most of the machine. */
+		if (t->vm) {
+			struct timespec ts = { .tv_nsec = 20000 };
+
+			nanosleep(&ts, NULL);
+		}
 		/* A DMA engine gives the churn threads a chance on 2 cores. */
-		if (t->dma && !(++n & 15))
+		if (t->dma && !t->vm && !(++n & 15))
 			sched_yield();
 	}
 	invt_sb_drain();
@@ -611,17 +620,20 @@ static void *scn_thread_fn(void *arg)
 
 static int scn_run_threaded(struct scn *s)
 {
-	struct scn_thread th[2 * INVT_SCN_MAX_THREADS];
+	struct scn_thread th[2 * INVT_SCN_MAX_THREADS + INVT_SCN_MAX_VMS];
 	unsigned int n = 0, i;
 	double start = scn_now(), next = start;
 	int ret = 0;
 
-	for (i = 0; i < s->p->cpus + s->p->dma; i++) {
+	for (i = 0; i < s->p->cpus + s->p->dma + s->p->vms; i++) {
 		unsigned int engines = s->p->dma < s->nr_dev ? s->p->dma : s->nr_dev;
 
 		th[n] = (struct scn_thread){ .s = s, .rng = s->p->seed * 1000003 + i,
 					     .dma = i >= s->p->cpus };
-		if (th[n].dma) {
+		/* The guests: one vCPU thread per VM, after the others. */
+		if (i >= s->p->cpus + s->p->dma)
+			th[n].vm = &s->vm[i - s->p->cpus - s->p->dma];
+		else if (th[n].dma) {
 			th[n].engine = (i - s->p->cpus) % engines;
 			th[n].nr_engines = engines;
 		}
