@@ -44,6 +44,13 @@ struct invt_ctx;
  *	without issuing them (the viommu layer).
  * @INVT_ABLATE_VDEV_PIN: "vdev-pin": a vdevice can be destroyed while a
  *	nested domain is attached to its device (the viommu layer).
+ * @INVT_ABLATE_PARENT_FLUSH: "parent-flush": a nest parent's array gets no
+ *	IOTLB_S2_S1_CLEAR entry for a nested domain attached over it, so a
+ *	host unmap of the parent leaves the guest's combined (stage 1 + 2)
+ *	translations cached (Linux VT-d's missing parent flush, 2024).
+ * @INVT_ABLATE_NESTED_ATC: "nested-atc": devices attached to nested domains
+ *	get no ATC_FULL entry: neither a parent unmap nor their leaving
+ *	invalidates their ATCs.
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -58,6 +65,8 @@ enum invt_ablation {
 	INVT_ABLATE_QUIESCE,
 	INVT_ABLATE_VIOMMU_COUNT,
 	INVT_ABLATE_VDEV_PIN,
+	INVT_ABLATE_PARENT_FLUSH,
+	INVT_ABLATE_NESTED_ATC,
 	INVT_ABLATE_NR,
 };
 
@@ -65,7 +74,8 @@ enum invt_ablation {
  * invt_ablate() - switch one rule off in @ctx, by name.
  * @ctx: the context.
  * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
- *	"recheck", "teardown-iotlb", "abort-atc", "quiesce".
+ *	"recheck", "teardown-iotlb", "abort-atc", "quiesce", "viommu-count",
+ *	"vdev-pin", "parent-flush", "nested-atc".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */

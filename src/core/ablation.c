@@ -16,6 +16,8 @@ static const char *const ablation_names[INVT_ABLATE_NR] = {
 	[INVT_ABLATE_QUIESCE] = "quiesce",
 	[INVT_ABLATE_VIOMMU_COUNT] = "viommu-count",
 	[INVT_ABLATE_VDEV_PIN] = "vdev-pin",
+	[INVT_ABLATE_PARENT_FLUSH] = "parent-flush",
+	[INVT_ABLATE_NESTED_ATC] = "nested-atc",
 };
 
 const char *invt_ablation_name(int rule)

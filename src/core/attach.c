@@ -165,11 +165,17 @@ static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, 
 	case INVT_DOMAIN_NESTED:
 		e.type = INVT_INV_IOTLB_S2;
 		entries_insert(invs, &e);
+		/* Ablation: the parent unmap leaves combined entries (VT-d, 2024). */
+		if (invt_ablated(dom->ctx, INVT_ABLATE_PARENT_FLUSH))
+			break;
 		e.type = INVT_INV_IOTLB_S2_S1_CLEAR;
 		entries_insert(invs, &e);
 		break;
 	}
 	for (i = 0; dev->ats && i < dev->nr_sids; i++) {
+		if (dom->type == INVT_DOMAIN_NESTED &&
+		    invt_ablated(dom->ctx, INVT_ABLATE_NESTED_ATC))
+			break;
 		e.type = dom->type == INVT_DOMAIN_NESTED ? INVT_INV_ATC_FULL : INVT_INV_ATC;
 		e.id = dev->sids[i];
 		e.ssid = dom->type == INVT_DOMAIN_NESTED ? 0 : ssid;

@@ -8,6 +8,7 @@
  *                  [--until-accesses N] [--until-invalidations N] [--until-attaches N]
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
  *                  [--removal N] [--queue-slots N] [--min-full-waits N]
+ *                  [--vms N [--viommu-off] --min-nested N --min-guest-commands N]
  *                  [--faults RATE --min-faults N] [--watchdog S [--expect-watchdog]]
  *                  [--hang-after N]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT] [--all-runs]]
@@ -31,7 +32,11 @@
  * command queues and --min-full-waits requires the drivers to have found
  * them full that often (they wrapped, waited for room and went on).
  * --faults injects hardware faults and requires at least --min-faults of
- * them, every one recovered, and no violation.  --watchdog S fails the test
+ * them, every one recovered, and no violation.  --vms N builds N VMs
+ * (nested domains, guest stage-1 invalidations through viommus, or straight
+ * to the queues with --viommu-off) and requires at least --min-nested
+ * two-stage accesses checked, --min-guest-commands guest commands sent and
+ * none refused by a viommu.  --watchdog S fails the test
  * when a count the run stops on and has not reached (--until-*, else --ops)
  * did not grow for S seconds, or no progress report came for S seconds: the
  * load stops on work, a run that hangs - load threads stuck in a wait loop
@@ -331,6 +336,7 @@ int main(int argc, char **argv)
 	unsigned int runs = 1, min_rate = 0, hits = 0, i;
 	const char *expect = NULL;
 	unsigned long long min_removals = 0, min_full = 0, min_faults = 0;
+	unsigned long long min_nested = 0, min_guest = 0;
 	bool twice = false, all_runs = false;
 	int k, cls = -1;
 
@@ -400,6 +406,14 @@ int main(int argc, char **argv)
 				[INVT_SCN_OP_ATTACH] = 3, [INVT_SCN_OP_DETACH] = 1,
 				[INVT_SCN_OP_REMOVE] = 1, [INVT_SCN_OP_UNPLUG] = 1,
 				[INVT_SCN_OP_DMA] = 10 }, sizeof(p.mix));
+		} else if (v && !strcmp(a, "--vms")) {
+			p.vms = strtoul(v, NULL, 0), k++;
+		} else if (!strcmp(a, "--viommu-off")) {
+			p.viommu_off = true;
+		} else if (v && !strcmp(a, "--min-nested")) {
+			min_nested = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--min-guest-commands")) {
+			min_guest = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--ablate")) {
 			p.ablate = v, k++;
 		} else if (v && !strcmp(a, "--expect")) {
@@ -465,6 +479,15 @@ int main(int argc, char **argv)
 	if (r.removals < min_removals || r.unplugs < min_removals) {
 		printf("FAIL: %llu instance removals and %llu device unplugs, fewer than %llu\n",
 		       (unsigned long long)r.removals, (unsigned long long)r.unplugs, min_removals);
+		return 1;
+	}
+	if (r.oracle.nested_accesses < min_nested || r.guest.commands < min_guest ||
+	    r.guest.viommu_rejected) {
+		printf("FAIL: %llu nested accesses (at least %llu wanted), %llu guest commands (at "
+		       "least %llu), %llu refused by the viommus\n",
+		       (unsigned long long)r.oracle.nested_accesses, min_nested,
+		       (unsigned long long)r.guest.commands, min_guest,
+		       (unsigned long long)r.guest.viommu_rejected);
 		return 1;
 	}
 	if (r.illegal_cfg || r.handshake_errors) {
