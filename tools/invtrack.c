@@ -69,6 +69,14 @@ void cli_usage_run(FILE *f)
 		"                      (default) or two-level stream and CD tables\n"
 		"                      (SMMU_IDR0.ST_LEVEL, CD2L, 16 StreamID bits); the\n"
 		"                      driver chooses from the ID registers as Linux does\n"
+		"  --vms N             VMs, 0..%d (0: no nesting): each a nest parent (stage 2,\n"
+		"                      the host's) and a nested domain per instance (the\n"
+		"                      guest's stage 1, its tables in guest memory); devices\n"
+		"                      without PASIDs attach to them; the guests map, unmap\n"
+		"                      and invalidate their stage 1, the host moves guest pages\n"
+		"  --viommu on|off     with --vms: guest invalidations as guest commands through\n"
+		"                      a viommu per (VM, instance) (default), or straight to\n"
+		"                      the queues with the parent's stage-2 tag\n"
 		"  --queue-slots N     command queue entries, a power of two 2..65536 (VT-d:\n"
 		"                      at least 128, IQA_REG.QS = 0)\n"
 		"  --faults RATE       injected hardware faults per command consumed, 0..0.5:\n"
@@ -108,7 +116,7 @@ void cli_usage_run(FILE *f)
 		"Exit status: 0 clean, 1 violations found, 2 bad input, 3 run failed,\n"
 		"130 interrupted (SIGINT) before any violation.\n",
 		INVT_SCN_MAX_INSTANCES, INVT_SCN_MAX_DEVICES, INVT_SCN_MAX_PASIDS,
-		INVT_SCN_MAX_DOMAINS, INVT_SCN_MAX_THREADS, INVT_SCN_MAX_THREADS);
+		INVT_SCN_MAX_DOMAINS, INVT_SCN_MAX_VMS, INVT_SCN_MAX_THREADS, INVT_SCN_MAX_THREADS);
 }
 
 /* The progress line: rewritten in place on stderr, cleared at the end. */

@@ -245,7 +245,7 @@ def check_roundtrip(exe):
                 'domains': '6', 'cpus': '2', 'dma': '2', 'mix': 'default', 'seconds': '10',
                 'ops': '0', 'seed': '1', 'mode': 'threaded', 'range-inv': 'on',
                 'iotlb-tags': 'device', 'oas': '48', 'smmu-tables': 'linear',
-                'queue-slots': '256', 'faults': '0',
+                'vms': '0', 'viommu': 'on', 'queue-slots': '256', 'faults': '0',
                 'cost': 'none', 'ablate': 'none', 'delays': 'off'}
         if d != want:
             die('default scenario is %s, expected %s' % (d, want))
@@ -292,6 +292,64 @@ def check_smmu_tables(exe):
             die('scenario key smmu_tables = 2lvl: %s' % d)
     print('ok: --smmu-tables linear and 2lvl, %d and %d accesses, clean' %
           (runs['linear']['accesses'], runs['2lvl']['accesses']))
+
+
+def check_vms(exe):
+    """--vms / --viommu: nested accesses checked on both stages, the guests' invalidations
+    through viommus (or straight to the queues), in the JSON and text reports, the replay line
+    and the trace; clean on every architecture."""
+    seen = []
+    for arch in ('smmuv3', 'vtd', 'riscv'):
+        for viommu in ('on', 'off'):
+            args = INLINE + ['--arch', arch, '--vms', '1', '--viommu', viommu]
+            rc, out, err = run(exe, 'run', *args, '--json')
+            expect_rc('--vms 1 --viommu %s (%s)' % (viommu, arch), rc, 0, out, err)
+            doc = json.loads(out)
+            if doc['violations']['total'] or not doc['dma']['nested_accesses'] or \
+                    not doc['invalidations']['guest_count'] or \
+                    doc['invalidations']['guest_commands'] < doc['invalidations']['guest_count']:
+                die('--vms 1 --viommu %s (%s): %s %s %s' % (viommu, arch, doc['violations'],
+                                                           doc['dma'], doc['invalidations']))
+            if doc['invalidations']['commands'] != doc['invalidations']['minimum_commands']:
+                die('--vms 1 (%s): inline commands above the minimum: %s' %
+                    (arch, doc['invalidations']))
+            vio = doc['viommu']
+            if (viommu == 'on') != (vio['guest_commands'] ==
+                                    doc['invalidations']['guest_commands']) or \
+                    vio['guest_rejected'] or (viommu == 'off' and vio['guest_commands']):
+                die('--vms 1 --viommu %s (%s): viommu %s' % (viommu, arch, vio))
+            if doc['scenario']['vms'] != 1 or doc['scenario']['viommu'] != (viommu == 'on'):
+                die('--vms 1 --viommu %s: the report says %s' % (viommu, doc['scenario']))
+            if '--vms 1' not in doc['replay'] or \
+                    ('--viommu off' in doc['replay']) != (viommu == 'off'):
+                die('--vms 1 --viommu %s: replay line %r' % (viommu, doc['replay']))
+            seen.append(doc['dma']['nested_accesses'])
+        rc, out, err = run(exe, 'run', *(INLINE + ['--arch', arch, '--vms', '1']))
+        expect_rc('--vms 1 (%s, text)' % arch, rc, 0, out, err)
+        for want in ('nested accesses', 'guest invalidations:', 'viommu:'):
+            if want not in out:
+                die('--vms 1 (%s): the text report lacks %r:\n%s' % (arch, want, out))
+    rc, out, err = run(exe, 'run', '--vms', '9')
+    if rc == 0:
+        die('--vms 9 accepted')
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'scn')
+        with open(path, 'w') as f:
+            f.write('vms = 2\nviommu = off\n')
+        d = scenario_dict(print_scenario(exe, '--scenario', path))
+        if d['vms'] != '2' or d['viommu'] != 'off':
+            die('scenario keys vms = 2, viommu = off: %s' % d)
+        trace = os.path.join(tmp, 'trace')
+        rc, out, err = run(exe, 'run', *(INLINE + ['--arch', 'riscv', '--vms', '1',
+                                                   '--trace', trace]))
+        expect_rc('--vms 1 --trace', rc, 0, out, err)
+        with open(trace) as f:
+            text = f.read()
+        # The guests' stage-1 commands: IOTINVAL.VMA with GV and PSCV, GSCID forced.
+        if not any('IOTINVAL.VMA' in l and 'gv=1' in l and 'pscv=1' in l
+                   for l in text.splitlines()):
+            die('--vms 1 --trace shows no guest IOTINVAL.VMA:\n%s' % text[:2000])
+    print('ok: --vms 1 on every arch, viommu on and off, clean; nested accesses %s' % seen)
 
 
 def check_override(exe):
@@ -756,7 +814,7 @@ def main():
               'ablate': check_ablate, 'cost': check_cost, 'help': check_help,
               'progress': check_progress, 'man': check_man, 'docs': check_docs,
               'replay': check_replay, 'interrupt': check_interrupt, 'ats': check_ats,
-              'mix': check_mix, 'smmu-tables': check_smmu_tables}
+              'mix': check_mix, 'smmu-tables': check_smmu_tables, 'vms': check_vms}
     if check not in checks:
         die('unknown check ' + check)
     checks[check](exe, *rest)
