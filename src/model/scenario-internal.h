@@ -640,7 +640,10 @@ void scn_vm_detached(struct scn *s);
 void scn_vm_teardown(struct scn *s);
 void scn_vm_collect(struct scn *s);
 void scn_guest_map(struct scn *s, struct scn_domain *d, uint64_t *rng);
-/* Threaded mode: a step of @vm's guest thread (a map or an unmap of its stage 1). */
+/*
+ * Threaded mode: a step of @vm's thread: a map or an unmap of its guest's
+ * stage 1, or (one in 16) the VMM moving a guest page.
+ */
 void scn_guest_step(struct scn *s, struct scn_vm *vm, uint64_t *rng);
 void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng);
 void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng);

@@ -521,11 +521,15 @@ out:
 void scn_guest_step(struct scn *s, struct scn_vm *vm, uint64_t *rng)
 {
 	struct scn_domain *d = &s->dom[vm->nested[scn_below(rng, s->p->instances)]];
+	unsigned int r = scn_below(rng, 16);
 
-	if (scn_below(rng, 3))
+	/* One step in 16 is the VMM's: it moves a guest page. */
+	if (r < 10)
 		scn_guest_map(s, d, rng);
-	else
+	else if (r < 15)
 		scn_guest_unmap(s, d, rng);
+	else
+		scn_host_migrate(s, &s->dom[vm->parent], rng);
 }
 
 /* ---- the host ---- */
@@ -540,10 +544,15 @@ void scn_guest_step(struct scn *s, struct scn_vm *vm, uint64_t *rng)
 void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng)
 {
 	struct scn_vm *vm = parent->vm;
-	unsigned int k = scn_below(rng, SCN_VM_PAGES);
-	uint64_t ipa = scn_vm_ipa(k), old, pa;
+	struct scn_domain *nd = &s->dom[vm->nested[scn_below(rng, s->p->instances)]];
+	unsigned int k = scn_below(rng, SCN_VM_PAGES), slot = scn_below(rng, SCN_PAGES);
+	uint64_t ipa, old, pa;
 
 	pthread_mutex_lock(&vm->lock);
+	/* Mostly a page the guest maps now (its tables otherwise, or any page). */
+	if (nd->page_pa[slot] && scn_below(rng, 4))
+		k = (unsigned int)((nd->page_pa[slot] - SCN_VM_IPA_BASE) >> 12);
+	ipa = scn_vm_ipa(k);
 	pthread_mutex_lock(&parent->lock);
 	old = vm->ipa_pa[k];
 	if (invt_mem_alloc(s->mem, INVT_FRAME_DATA, parent->dom->id, ipa, &pa))
