@@ -648,6 +648,10 @@ void scn_guest_step(struct scn *s, struct scn_vm *vm, uint64_t *rng);
 void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng);
 void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng);
 int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng);
+/* Device @dv's vdevices in every VM (after its master was created). */
+int scn_vm_device_added(struct scn *s, struct scn_device *dv);
+/* @dv goes (every ssid detached): its vdevices are destroyed with it. */
+int scn_vm_device_removed(struct scn *s, struct scn_device *dv);
 /* A zeroed guest page for a guest structure (OTHER): its host VA, its IPA in *@ipa. */
 void *scn_vm_guest_page(struct scn *s, struct scn_vm *vm, uint64_t *ipa);
 

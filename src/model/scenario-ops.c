@@ -520,9 +520,14 @@ static int scn_dev_unplug(struct scn *s, struct scn_device *dv, int *was)
 		if (dv->cur[j] >= 0 && !ret)
 			ret = scn_attach(s, dv, j, -1);
 	}
+	/* Its vdevices go with it, as iommufd destroys them at device removal. */
+	if (!ret && s->p->vms)
+		ret = scn_vm_device_removed(s, dv);
 	if (!ret)
 		ret = s->arch->device_destroy(s, dv);
 	if (ret) {
+		if (s->p->vms)
+			scn_vm_device_added(s, dv);
 		scn_dev_reattach(s, dv, was);
 		__atomic_store_n(&dv->gone, 0, __ATOMIC_RELAXED);
 		return ret;
@@ -542,6 +547,8 @@ static int scn_dev_plug(struct scn *s, struct scn_device *dv, const int *was)
 {
 	int ret = s->inst[dv->inst].up ? s->arch->device_init(s, dv) : -ENODEV;
 
+	if (!ret && s->p->vms)
+		ret = scn_vm_device_added(s, dv);
 	if (ret)
 		return ret;
 	scn_dev_reattach(s, dv, was);
@@ -569,6 +576,9 @@ void scn_op_remove(struct scn *s, uint64_t *rng)
 	int (*was)[INVT_SCN_MAX_PASIDS];
 	char err[128];
 
+	/* A viommu is bound to its instance's driver: not with VMs (yet). */
+	if (s->p->vms)
+		return;
 	was = calloc(INVT_SCN_MAX_DEVICES, sizeof(*was));
 	if (!was)
 		return;

@@ -218,24 +218,57 @@ int scn_vm_build(struct scn *s, char *err, size_t errlen)
 	return 0;
 }
 
-/* Every device without PASIDs gets a vdevice in each VM's viommu of its instance. */
-int scn_vm_devices(struct scn *s, char *err, size_t errlen)
+int scn_vm_device_added(struct scn *s, struct scn_device *dv)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
-	unsigned int v, k;
+	unsigned int v;
 	int ret;
 
 	for (v = 0; v < s->p->vms; v++) {
-		for (k = 0; k < s->nr_dev; k++) {
-			struct scn_device *dv = &s->dev[k];
-			struct invt_viommu *vi = s->vm[v].viommu[dv->inst];
+		struct invt_viommu *vi = s->vm[v].viommu[dv->inst];
 
-			if (!vi || dv->nr_ssids > 1)
-				continue;
-			ret = invt_vdevice_create(vi, scn_vid(&s->vm[v], dv), u->core_dev(dv->drv));
-			if (ret)
-				return SCN_ERR("vm %u: vdevice %u: %s", v, k, strerror(-ret)), ret;
+		if (!vi || dv->nr_ssids > 1)
+			continue;
+		ret = invt_vdevice_create(vi, scn_vid(&s->vm[v], dv), u->core_dev(dv->drv));
+		if (ret) {
+			while (v--)
+				if (s->vm[v].viommu[dv->inst])
+					invt_vdevice_destroy(s->vm[v].viommu[dv->inst],
+							     scn_vid(&s->vm[v], dv));
+			return ret;
 		}
+	}
+	return 0;
+}
+
+int scn_vm_device_removed(struct scn *s, struct scn_device *dv)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	unsigned int v;
+	int ret;
+
+	for (v = 0; v < s->p->vms; v++) {
+		struct invt_viommu *vi = s->vm[v].viommu[dv->inst];
+
+		if (!vi)
+			continue;
+		ret = invt_viommu_device_removed(vi, u->core_dev(dv->drv));
+		if (ret)
+			return ret;	/* still on a nested domain: nothing else went */
+	}
+	return 0;
+}
+
+/* Every device without PASIDs gets a vdevice in each VM's viommu of its instance. */
+int scn_vm_devices(struct scn *s, char *err, size_t errlen)
+{
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < s->nr_dev; k++) {
+		ret = scn_vm_device_added(s, &s->dev[k]);
+		if (ret)
+			return SCN_ERR("vdevice %u: %s", k, strerror(-ret)), ret;
 	}
 	return 0;
 }

@@ -144,9 +144,6 @@ static int scn_check(const struct invt_scn_params *p, char *err, size_t errlen)
 	if (p->vms && p->domains + p->vms * (1 + p->instances) > INVT_SCN_MAX_DOMAINS)
 		return SCN_ERR("domains + vms * (1 + instances) must be at most %d",
 			       INVT_SCN_MAX_DOMAINS), -EINVAL;
-	/* A viommu lives on its instance and a vdevice on its device. */
-	if (p->vms && (p->mix[INVT_SCN_OP_REMOVE] || p->mix[INVT_SCN_OP_UNPLUG]))
-		return SCN_ERR("vms: no remove or unplug operations yet"), -EOPNOTSUPP;
 	return 0;
 }
 
