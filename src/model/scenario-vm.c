@@ -442,8 +442,18 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 		/* The viommu puts the host's tag in (VT-d: for the guest's DID). */
 		gi.s2tag = u->nested_own_tag ? d->s1tag : 0;
 		n = u->guest_cmds(&gi, buf, sync);
-		if (invt_viommu_invalidate(vi, buf, n, &done))
-			scn_count(&s->res->unit_errors, 1);
+		/*
+		 * A device unplugged meanwhile has no vdevice: its command is
+		 * refused (-ENOENT, counted by the viommu) and the guest goes on
+		 * after it, as a guest told of the error would.
+		 */
+		for (k = 0; k < n; k += done + 1) {
+			ret = invt_viommu_invalidate(vi, buf + (size_t)k * bytes, n - k, &done);
+			if (!ret)
+				break;
+			if (ret != -ENOENT)
+				scn_count(&s->res->unit_errors, 1);
+		}
 	} else {
 		/*
 		 * Straight to the queue: the parent's tag (VT-d: the nested
