@@ -245,7 +245,7 @@ def check_roundtrip(exe):
                 'domains': '6', 'cpus': '2', 'dma': '2', 'mix': 'default', 'seconds': '10',
                 'ops': '0', 'seed': '1', 'mode': 'threaded', 'range-inv': 'on',
                 'iotlb-tags': 'device', 'oas': '48', 'smmu-tables': 'linear',
-                'vms': '0', 'viommu': 'on', 'queue-slots': '256', 'faults': '0',
+                'vms': '1', 'viommu': 'on', 'queue-slots': '256', 'faults': '0',
                 'cost': 'none', 'ablate': 'none', 'delays': 'off'}
         if d != want:
             die('default scenario is %s, expected %s' % (d, want))
@@ -295,15 +295,15 @@ def check_smmu_tables(exe):
 
 
 def check_vms(exe):
-    """--vms / --viommu: nested accesses checked on both stages, the guests' invalidations
+    """--vms / --viommu (one VM by default): nested accesses checked on both stages, the guests' invalidations
     through viommus (or straight to the queues), in the JSON and text reports, the replay line
     and the trace; clean on every architecture."""
     seen = []
     for arch in ('smmuv3', 'vtd', 'riscv'):
         for viommu in ('on', 'off'):
-            args = INLINE + ['--arch', arch, '--vms', '1', '--viommu', viommu]
+            args = INLINE + ['--arch', arch, '--vms', '2', '--viommu', viommu]
             rc, out, err = run(exe, 'run', *args, '--json')
-            expect_rc('--vms 1 --viommu %s (%s)' % (viommu, arch), rc, 0, out, err)
+            expect_rc('--vms 2 --viommu %s (%s)' % (viommu, arch), rc, 0, out, err)
             doc = json.loads(out)
             if doc['violations']['total'] or not doc['dma']['nested_accesses'] or \
                     not doc['invalidations']['guest_count'] or \
@@ -318,9 +318,9 @@ def check_vms(exe):
                                     doc['invalidations']['guest_commands']) or \
                     vio['guest_rejected'] or (viommu == 'off' and vio['guest_commands']):
                 die('--vms 1 --viommu %s (%s): viommu %s' % (viommu, arch, vio))
-            if doc['scenario']['vms'] != 1 or doc['scenario']['viommu'] != (viommu == 'on'):
+            if doc['scenario']['vms'] != 2 or doc['scenario']['viommu'] != (viommu == 'on'):
                 die('--vms 1 --viommu %s: the report says %s' % (viommu, doc['scenario']))
-            if '--vms 1' not in doc['replay'] or \
+            if '--vms 2' not in doc['replay'] or \
                     ('--viommu off' in doc['replay']) != (viommu == 'off'):
                 die('--vms 1 --viommu %s: replay line %r' % (viommu, doc['replay']))
             seen.append(doc['dma']['nested_accesses'])
@@ -329,6 +329,14 @@ def check_vms(exe):
         for want in ('nested accesses', 'guest invalidations:', 'viommu:'):
             if want not in out:
                 die('--vms 1 (%s): the text report lacks %r:\n%s' % (arch, want, out))
+    # The default scenario has one VM; --vms 0 turns nesting off.
+    for args, want in [([], 1), (['--vms', '0'], 0)]:
+        rc, out, err = run(exe, 'run', *(INLINE + args), '--json')
+        expect_rc('vms default %s' % args, rc, 0, out, err)
+        doc = json.loads(out)
+        if doc['scenario']['vms'] != want or bool(doc['dma']['nested_accesses']) != bool(want):
+            die('%s: vms %s, nested accesses %s' % (args, doc['scenario']['vms'],
+                                                    doc['dma']['nested_accesses']))
     rc, out, err = run(exe, 'run', '--vms', '9')
     if rc == 0:
         die('--vms 9 accepted')
