@@ -354,6 +354,11 @@ static void json_violation(FILE *f, const struct invt_violation *v, uint64_t see
 		PRIu64 ", \"repeats\": %" PRIu64 ", \"why\": ", v->freed_at, v->fill_stamp,
 		v->use_stamp, v->repeats);
 	json_str(f, v->why);
+	fprintf(f, ", \"stage\": %u, \"vm\": ", v->stage);
+	if (v->stage)
+		fprintf(f, "%" PRIu32 ", \"ipa\": %" PRIu64, v->vm, v->ipa);
+	else
+		fprintf(f, "null, \"ipa\": null");
 	invt_violation_format(v, seed, line, sizeof(line));
 	fprintf(f, ", \"text\": ");
 	json_str(f, line);
