@@ -234,6 +234,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 				PRIu64 "\n", r->guest.viommu_commands, r->guest.viommu_rejected,
 				r->guest.viommu_host_commands, r->guest.viommu_events,
 				r->guest.viommu_lost_events);
+		fprintf(f, "  isolation: %" PRIu64 " guest-issued commands named a tag or device "
+			"the VM does not own%s\n", r->guest.isolation,
+			r->guest.isolation ? " (an isolation breach)" : "");
 	}
 	fprintf(f, "commands consumed by the %s units: %" PRIu64 "\n", arch_label(&o->p),
 		r->commands);
@@ -459,9 +462,9 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->guest.migrations);
 	fprintf(f, "  \"viommu\": {\"guest_commands\": %" PRIu64 ", \"guest_rejected\": %"
 		PRIu64 ", \"host_commands\": %" PRIu64 ", \"events\": %" PRIu64
-		", \"lost_events\": %" PRIu64 "},\n", r->guest.viommu_commands,
-		r->guest.viommu_rejected, r->guest.viommu_host_commands, r->guest.viommu_events,
-		r->guest.viommu_lost_events);
+		", \"lost_events\": %" PRIu64 ", \"isolation\": %" PRIu64 "},\n",
+		r->guest.viommu_commands, r->guest.viommu_rejected, r->guest.viommu_host_commands,
+		r->guest.viommu_events, r->guest.viommu_lost_events, r->guest.isolation);
 	fprintf(f, "  \"queue\": {\"slots\": %u, \"full_waits\": %" PRIu64 "},\n",
 		queue_slots(&o->p), r->queue_full_waits);
 	fprintf(f, "  \"faults\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64

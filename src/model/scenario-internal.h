@@ -324,6 +324,10 @@ struct invt_munit_stats;
  *	return how many (at most SCN_GUEST_CMDS).
  * @iommu: the core instance of driver @drv.
  * @core_dev: the core device of master @m.
+ * @cmd_ids: the stage-2 tag (VMID, DID, GSCID) and the device id (StreamID,
+ *	source-id, device_id) a command in queue format names, decoded as the
+ *	unit does: SCN_ID_TAG and SCN_ID_DEV for each it names (0: neither, or
+ *	a command the decoder refuses).
  */
 struct scn_unit_ops {
 	struct invt_munit *(*create)(struct scn *s, unsigned int i, void **hw, int *ret);
@@ -359,7 +363,12 @@ struct scn_unit_ops {
 	unsigned int (*guest_cmds)(const struct scn_guest_inv *gi, uint8_t *buf, bool *sync);
 	struct invt_iommu *(*iommu)(void *drv);
 	struct invt_device *(*core_dev)(void *m);
+	unsigned int (*cmd_ids)(const void *cmd, uint32_t *tag, uint32_t *dev);
 };
+
+/* struct scn_unit_ops.cmd_ids */
+#define SCN_ID_TAG	(1u << 0)
+#define SCN_ID_DEV	(1u << 1)
 
 /**
  * struct scn_arch - what the scenario needs from one architecture: its
@@ -652,6 +661,13 @@ int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng);
 int scn_vm_device_added(struct scn *s, struct scn_device *dv);
 /* @dv goes (every ssid detached): its vdevices are destroyed with it. */
 int scn_vm_device_removed(struct scn *s, struct scn_device *dv);
+/*
+ * The commands a guest invalidation of this thread submits to instance
+ * @inst: each must name only the VM's own stage-2 tags and the devices its
+ * viommu binds (struct invt_scn_guest.isolation counts the others).
+ */
+void scn_vm_check_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n,
+			    unsigned int cmd_bytes);
 /* A zeroed guest page for a guest structure (OTHER): its host VA, its IPA in *@ipa. */
 void *scn_vm_guest_page(struct scn *s, struct scn_vm *vm, uint64_t *ipa);
 

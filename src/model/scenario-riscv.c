@@ -13,9 +13,11 @@
 #include <invtrack/model/riscv.h>
 #include <invtrack/pt-riscv.h>
 #include <invtrack/riscv-driver.h>
+#include <invtrack/riscv-regs.h>
 #include <invtrack/riscv.h>
 #include <invtrack/viommu.h>
 
+#include "../arch/riscv/hw.h"
 #include "riscv-internal.h"
 #include "scenario-internal.h"
 
@@ -257,6 +259,36 @@ static struct invt_device *rv_core_dev(void *m)
 	return &((struct invt_rv_master *)m)->dev;
 }
 
+static unsigned int rv_cmd_ids(const void *cmd, uint32_t *tag, uint32_t *dev)
+{
+	/* Every optional field the guest formats use (as the viommu decodes them). */
+	const struct rv_hw_limits lim = {
+		.caps = INVT_RV_CAP_ATS | INVT_RV_CAP_NL | INVT_RV_CAP_S | INVT_RV_CAP_PD8 |
+			(1ull << 39) | (1ull << 40),
+	};
+	struct rv_hw_cmd d;
+	uint64_t dw[2];
+
+	rv_hw_words_le(cmd, dw);
+	if (rv_hw_decode(dw, &lim, &d, NULL))
+		return 0;
+	switch (d.kind) {
+	case RV_HW_IOTINVAL_VMA:
+	case RV_HW_IOTINVAL_GVMA:
+		*tag = d.gscid;
+		return d.gv ? SCN_ID_TAG : 0;
+	case RV_HW_ATS_INVAL:
+		*dev = (d.dsv ? (uint32_t)d.dseg << 16 : 0) | d.rid;
+		return SCN_ID_DEV;
+	case RV_HW_IODIR_INVAL_DDT:
+	case RV_HW_IODIR_INVAL_PDT:
+		*dev = d.did;
+		return d.dv ? SCN_ID_DEV : 0;
+	default:
+		return 0;
+	}
+}
+
 static const struct scn_unit_ops rv_unit = {
 	.create = rv_create,
 	.destroy = rv_destroy,
@@ -286,6 +318,7 @@ static const struct scn_unit_ops rv_unit = {
 	.guest_cmds = rv_guest_cmds,
 	.iommu = rv_iommu,
 	.core_dev = rv_core_dev,
+	.cmd_ids = rv_cmd_ids,
 };
 
 /*

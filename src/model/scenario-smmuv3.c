@@ -316,6 +316,32 @@ static struct invt_device *smmu_core_dev(void *m)
 	return &((struct invt_smmu_master *)m)->dev;
 }
 
+static unsigned int smmu_cmd_ids(const void *cmd, uint32_t *tag, uint32_t *dev)
+{
+	struct smmu_hw_cmd d;
+
+	if (smmu_hw_decode_le(cmd, ~0u, &d, NULL))
+		return 0;
+	switch (d.op) {
+	case INVT_SMMU_CMD_TLBI_NH_ALL:
+	case INVT_SMMU_CMD_TLBI_NH_ASID:
+	case INVT_SMMU_CMD_TLBI_NH_VA:
+	case INVT_SMMU_CMD_TLBI_NH_VAA:
+	case INVT_SMMU_CMD_TLBI_S12_VMALL:
+	case INVT_SMMU_CMD_TLBI_S2_IPA:
+		*tag = d.vmid;
+		return SCN_ID_TAG;
+	case INVT_SMMU_CMD_ATC_INV:
+	case INVT_SMMU_CMD_CFGI_STE:
+	case INVT_SMMU_CMD_CFGI_CD:
+	case INVT_SMMU_CMD_CFGI_CD_ALL:
+		*dev = d.sid;
+		return SCN_ID_DEV;
+	default:
+		return 0;
+	}
+}
+
 static const struct scn_unit_ops smmu_unit = {
 	.create = smmu_create,
 	.destroy = smmu_destroy,
@@ -344,6 +370,7 @@ static const struct scn_unit_ops smmu_unit = {
 	.guest_cmds = smmu_guest_cmds,
 	.iommu = smmu_iommu,
 	.core_dev = smmu_core_dev,
+	.cmd_ids = smmu_cmd_ids,
 };
 
 static unsigned int smmu_op_index(const void *cmd)

@@ -32,6 +32,8 @@ void scn_on_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n
 	const uint8_t *c = cmds;
 	uint32_t i;
 
+	if (s->p->vms)
+		scn_vm_check_submitted(s, inst, cmds, n, cmd_bytes);
 	if (!acct.on || inst >= INVT_SCN_MAX_INSTANCES)
 		return;
 	acct.cmds += n;

@@ -381,6 +381,47 @@ int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng)
 
 /* ---- the guest ---- */
 
+/*
+ * The guest invalidation this thread is issuing (its VM and its nested
+ * domain), or NULL: what scn_vm_check_submitted() holds the commands to.
+ */
+static __thread const struct scn_domain *scn_issuing;
+
+void scn_vm_check_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n,
+			    unsigned int cmd_bytes)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	const struct scn_domain *d = scn_issuing;
+	const uint8_t *c = cmds;
+	struct invt_iommu *iommu;
+	uint32_t ptag = 0, ntag = 0, tag, dev, i;
+	bool pok, nok;
+
+	if (!d || !u->cmd_ids)
+		return;
+	if (inst != d->inst) {
+		scn_count(&s->res->guest.isolation, n);
+		return;
+	}
+	/* The parent's lock is held by this thread (the viommu, or the direct path). */
+	iommu = u->iommu(s->inst[inst].drv);
+	pok = !invt_domain_tag_locked(s->dom[d->vm->parent].dom, iommu, &ptag);
+	nok = u->nested_own_tag && !invt_domain_tag_locked(d->dom, iommu, &ntag);
+	for (i = 0; i < n; i++, c += cmd_bytes) {
+		unsigned int f = u->cmd_ids(c, &tag, &dev);
+		bool bad = false;
+
+		if ((f & SCN_ID_TAG) && !(pok && tag == ptag) && !(nok && tag == ntag))
+			bad = true;
+		/* The devices its viommu binds: those of the instance without PASIDs. */
+		if ((f & SCN_ID_DEV) && !(dev < s->nr_dev && s->dev[dev].inst == inst &&
+					  s->dev[dev].nr_ssids == 1))
+			bad = true;
+		if (bad)
+			scn_count(&s->res->guest.isolation, 1);
+	}
+}
+
 /* Issue @n guest commands of @buf straight to @iommu's queue, split at the syncs. */
 static int scn_guest_direct(struct invt_iommu *iommu, const uint8_t *buf, const bool *sync,
 			    unsigned int n, unsigned int bytes)
@@ -438,6 +479,7 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 		if (dv->inst == d->inst && dv->ats && dv->nr_ssids == 1)
 			gi.ats[gi.nr_ats++] = vi ? scn_vid(vm, dv) : dv->sid;
 	}
+	scn_issuing = d;
 	if (vi) {
 		/* The viommu puts the host's tag in (VT-d: for the guest's DID). */
 		gi.s2tag = u->nested_own_tag ? d->s1tag : 0;
@@ -475,6 +517,7 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 		if (!n)
 			n = u->guest_cmds(&gi, buf, sync);
 	}
+	scn_issuing = NULL;
 	scn_count(&s->res->guest.invalidations, 1);
 	scn_count(&s->res->guest.commands, n);
 }

@@ -18,6 +18,7 @@
 #include <invtrack/vtd-driver.h>
 #include <invtrack/vtd.h>
 
+#include "../arch/vtd/hw.h"
 #include "scenario-internal.h"
 #include "vtd-internal.h"
 
@@ -242,6 +243,27 @@ static struct invt_device *vtd_core_dev(void *m)
 	return &((struct invt_vtd_master *)m)->dev;
 }
 
+static unsigned int vtd_cmd_ids(const void *cmd, uint32_t *tag, uint32_t *dev)
+{
+	const struct vtd_hw_caps caps = { .feat = VTD_HW_FEAT_ALL, .mamv = 63 };
+	struct vtd_hw_desc d;
+
+	if (vtd_hw_decode_le(cmd, true, &caps, &d, NULL))
+		return 0;
+	switch (d.type) {
+	case INVT_VTD_DESC_PIOTLB:
+	case INVT_VTD_DESC_PC:
+		*tag = d.did;
+		return SCN_ID_TAG;
+	case INVT_VTD_DESC_DEVTLB:
+	case INVT_VTD_DESC_PDEVTLB:
+		*dev = d.sid;
+		return SCN_ID_DEV;
+	default:
+		return 0;
+	}
+}
+
 static const struct scn_unit_ops vtd_unit = {
 	.create = vtd_create,
 	.destroy = vtd_destroy,
@@ -271,6 +293,7 @@ static const struct scn_unit_ops vtd_unit = {
 	.guest_cmds = vtd_guest_cmds,
 	.iommu = vtd_iommu,
 	.core_dev = vtd_core_dev,
+	.cmd_ids = vtd_cmd_ids,
 };
 
 /*

@@ -316,7 +316,8 @@ def check_vms(exe):
             vio = doc['viommu']
             if (viommu == 'on') != (vio['guest_commands'] ==
                                     doc['invalidations']['guest_commands']) or \
-                    vio['guest_rejected'] or (viommu == 'off' and vio['guest_commands']):
+                    vio['guest_rejected'] or vio['isolation'] or \
+                    (viommu == 'off' and vio['guest_commands']):
                 die('--vms 1 --viommu %s (%s): viommu %s' % (viommu, arch, vio))
             if doc['scenario']['vms'] != 2 or doc['scenario']['viommu'] != (viommu == 'on'):
                 die('--vms 1 --viommu %s: the report says %s' % (viommu, doc['scenario']))

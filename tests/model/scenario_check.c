@@ -481,6 +481,11 @@ int main(int argc, char **argv)
 		       (unsigned long long)r.removals, (unsigned long long)r.unplugs, min_removals);
 		return 1;
 	}
+	if (r.guest.isolation) {
+		printf("FAIL: %llu guest-issued commands named a tag or device the VM does not own\n",
+		       (unsigned long long)r.guest.isolation);
+		return 1;
+	}
 	if (r.oracle.nested_accesses < min_nested || r.guest.commands < min_guest ||
 	    r.guest.viommu_rejected) {
 		printf("FAIL: %llu nested accesses (at least %llu wanted), %llu guest commands (at "

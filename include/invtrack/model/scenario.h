@@ -299,6 +299,9 @@ const char *invt_scn_fault_name(const char *arch, unsigned int kind);
  * @viommu_host_commands: commands the viommus wrote to the queues for them.
  * @viommu_events: events the viommus queued for the guests.
  * @viommu_lost_events: events lost (queue full).
+ * @isolation: commands a guest invalidation put on a queue that name a
+ *	stage-2 tag or a device the issuing VM does not own (or go to another
+ *	instance than its viommu's): an isolation breach; a clean run has none.
  */
 struct invt_scn_guest {
 	uint64_t maps;
@@ -311,6 +314,7 @@ struct invt_scn_guest {
 	uint64_t viommu_host_commands;
 	uint64_t viommu_events;
 	uint64_t viommu_lost_events;
+	uint64_t isolation;
 };
 
 /**
