@@ -35,6 +35,15 @@
 
 #define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
+/*
+ * Times a guest sends an invalidation's unfinished commands again after the
+ * unit failed one (an injected command error or timeout).  At the fault
+ * rates the scenario allows (at most 0.5 per command) sixteen failures in a
+ * row are rare; the guest then goes on as if it had completed, which the
+ * oracle reports if anything stale is used.
+ */
+#define SCN_GUEST_RETRIES	16
+
 /* The guest's id of device @dv in @vm's viommus (its vSID / RID / device_id). */
 static uint32_t scn_vid(const struct scn_vm *vm, const struct scn_device *dv)
 {
@@ -470,6 +479,7 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 	bool sync[SCN_GUEST_CMDS] = { 0 };
 	struct invt_domain *pd = s->dom[vm->parent].dom;
 	struct invt_iommu *iommu;
+	unsigned int tries;
 	uint32_t done;
 	int ret;
 
@@ -487,14 +497,23 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 		/*
 		 * A device unplugged meanwhile has no vdevice: its command is
 		 * refused (-ENOENT, counted by the viommu) and the guest goes on
-		 * after it, as a guest told of the error would.
+		 * after it, as a guest told of the error would.  Any other error
+		 * (a command error or timeout the unit raised) leaves command
+		 * @done not completed: the guest sends it and the rest again, as
+		 * it must before it may reuse what it unmapped.
 		 */
-		for (k = 0; k < n; k += done + 1) {
+		for (k = 0, tries = 0; k < n;) {
 			ret = invt_viommu_invalidate(vi, buf + (size_t)k * bytes, n - k, &done);
 			if (!ret)
 				break;
-			if (ret != -ENOENT)
-				scn_count(&s->res->unit_errors, 1);
+			if (ret == -ENOENT) {
+				k += done + 1;
+				continue;
+			}
+			scn_count(&s->res->unit_errors, 1);
+			k += done;
+			if (++tries > SCN_GUEST_RETRIES)
+				break;
 		}
 	} else {
 		/*
@@ -510,8 +529,12 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 		ret = invt_domain_tag_locked(u->nested_own_tag ? d->dom : pd, iommu, &gi.s2tag);
 		if (!ret) {
 			n = u->guest_cmds(&gi, buf, sync);
-			if (scn_guest_direct(iommu, buf, sync, n, bytes))
+			/* A failed wait: the whole invalidation again (see above). */
+			for (tries = 0; tries <= SCN_GUEST_RETRIES; tries++) {
+				if (!scn_guest_direct(iommu, buf, sync, n, bytes))
+					break;
 				scn_count(&s->res->unit_errors, 1);
+			}
 		}
 		invt_mutex_unlock(&pd->lock);
 		if (!n)
