@@ -649,6 +649,11 @@ static void gpage_write_begin(struct gpage *p)
 	uint64_t s = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
 
 	__atomic_store_n(&p->seq, s + 1, __ATOMIC_RELAXED);
+	/*
+	 * Pairs with the acquire fence in gpage_read() between its field
+	 * loads and its second counter load: forbids a reader seeing a new
+	 * field value yet the old even counter (a torn version taken whole).
+	 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
