@@ -5,8 +5,8 @@
  * Measures ns per single-page leaf invalidation (size 4096) in two ways:
  *
  *   core      invt_domain_invalidate() on a domain whose array has N entries:
- *             the thread's invalidator section, full barrier, RCU read lock,
- *             array load, then the flush engine (one scan per instance, users
+ *             the thread's invalidator section (also the arrays' read side:
+ *             no RCU read lock in userspace), full barrier, array load, then the flush engine (one scan per instance, users
  *             checks, pending waits), a load->load barrier and the second
  *             look at the array.
  *   baseline  the lower bound: one walk over a plain immutable C array of the
@@ -75,7 +75,10 @@
 #ifndef FASTPATH_BUILDTYPE
 #define FASTPATH_BUILDTYPE "unknown"
 #endif
-/* 1 when the core inlines liburcu's read lock (-Durcu_inline=true). */
+/*
+ * 1 in a -Durcu_inline=true build, which changes bench/peers only: the
+ * core takes no RCU read lock on its fast path (its section is the read side).
+ */
 #ifndef BENCH_URCU_INLINE
 #define BENCH_URCU_INLINE 0
 #endif

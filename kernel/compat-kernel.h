@@ -138,6 +138,14 @@ typedef struct rcu_head invt_rcu_head_t;
 
 #define invt_rcu_read_lock() rcu_read_lock()
 #define invt_rcu_read_unlock() rcu_read_unlock()
+/*
+ * The arrays' read side is RCU here (userspace uses the invalidator section
+ * instead, and its grace period waits for the sections: compat-user.h), so
+ * an array's grace period is RCU's alone.
+ */
+#define invt_invs_read_lock() rcu_read_lock()
+#define invt_invs_read_unlock() rcu_read_unlock()
+#define invt_invs_sections_wait() ((void)0)
 /* Address dependency ordering; pairs with invt_rcu_assign_pointer(). */
 #define invt_rcu_dereference(p) rcu_dereference(p)
 /* Release store: the array's contents before its pointer; pairs with the above. */

@@ -51,6 +51,10 @@ struct invt_ctx;
  * @INVT_ABLATE_NESTED_ATC: "nested-atc": devices attached to nested domains
  *	get no ATC_FULL entry: neither a parent unmap nor their leaving
  *	invalidates their ATCs.
+ * @INVT_ABLATE_RECLAIM: "reclaim": a replaced array is freed after
+ *	liburcu's grace period alone, without waiting for the invalidator
+ *	sections in progress, which are the arrays' read side in userspace
+ *	(src/core/compat-user.h): a section may still hold the freed array.
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -67,6 +71,7 @@ enum invt_ablation {
 	INVT_ABLATE_VDEV_PIN,
 	INVT_ABLATE_PARENT_FLUSH,
 	INVT_ABLATE_NESTED_ATC,
+	INVT_ABLATE_RECLAIM,
 	INVT_ABLATE_NR,
 };
 
@@ -75,7 +80,7 @@ enum invt_ablation {
  * @ctx: the context.
  * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
  *	"recheck", "teardown-iotlb", "abort-atc", "quiesce", "viommu-count",
- *	"vdev-pin", "parent-flush", "nested-atc".
+ *	"vdev-pin", "parent-flush", "nested-atc", "reclaim".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */

@@ -805,7 +805,8 @@ void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range 
  * invt_rcu_register_thread() - register the calling thread with RCU.
  *
  * Every thread that calls into the core must be registered (liburcu memb
- * flavor): invalidators read arrays under RCU, and prepare, commit, abort,
+ * flavor): invalidators read arrays inside their invalidator sections,
+ * which an array's grace period waits for, and prepare, commit, abort,
  * invt_iommu_unregister(), invt_domain_destroy() and invt_ctx_destroy()
  * free replaced arrays with invt_call_rcu() or wait for grace periods,
  * which liburcu allows only from registered threads.

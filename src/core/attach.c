@@ -344,7 +344,7 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 		struct invt_invs *old = owner->invs;
 
 		invt_rcu_assign_pointer(owner->invs, purged);
-		invt_invs_free_rcu(old);
+		invt_invs_free_rcu(ctx, old);
 	}
 	invt_mutex_unlock(&owner->lock);
 
@@ -399,7 +399,7 @@ static int domain_join(struct invt_domain *dom, struct invt_device *dev, uint32_
 	b->users++;
 	old = owner->invs;
 	invt_rcu_assign_pointer(owner->invs, merged);
-	invt_invs_free_rcu(old);
+	invt_invs_free_rcu(owner->ctx, old);
 	__atomic_fetch_add(&dom->nr_attached, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&dev->iommu->nr_attached, 1, __ATOMIC_RELAXED);
 	invt_mutex_unlock(&owner->lock);
@@ -443,7 +443,7 @@ static int domain_rejoin(struct invt_domain *dom, struct invt_invs *del)
 	if (!ret) {
 		old = owner->invs;
 		invt_rcu_assign_pointer(owner->invs, merged);
-		invt_invs_free_rcu(old);
+		invt_invs_free_rcu(owner->ctx, old);
 	}
 	invt_mutex_unlock(&owner->lock);
 	return ret;

@@ -126,6 +126,25 @@ void invt_inv_quiesce(const void *key)
 	pthread_mutex_unlock(&readers_lock);
 }
 
+void invt_inv_quiesce_all(void)
+{
+	struct invt_reader *r;
+
+	pthread_mutex_lock(&readers_lock);
+	for (r = readers; r; r = r->next) {
+		/* Acquire: pairs with the release stores of invt_inv_enter/exit(). */
+		unsigned long s = invt_load_acquire(&r->state);
+		unsigned int spins = 0;
+
+		/* That section ends in bounded time (it never waits for us). */
+		while ((s & 1) && invt_load_acquire(&r->state) == s) {
+			if (++spins >= 64)
+				sched_yield();
+		}
+	}
+	pthread_mutex_unlock(&readers_lock);
+}
+
 /* Per-thread fault injection state: countdown to the failing allocation. */
 static __thread unsigned int fault_countdown;
 static __thread unsigned long alloc_count;

@@ -22,48 +22,12 @@
 #include <string.h>
 
 /*
- * liburcu's read-side lock, inline or a call.  By default the core calls
- * urcu_memb_read_lock() / urcu_memb_read_unlock() in liburcu-memb.so: two
- * calls per invalidation, each reaching liburcu's thread-local reader
- * record through __tls_get_addr (about 75 instructions of a 1-entry
- * invalidation's ~470).  Built with -Durcu_inline=true (INVT_URCU_INLINE),
- * the core defines _LGPL_SOURCE, so that liburcu's headers inline them
- * (about 28 instructions, no call), and declares that record initial-exec
- * (one %fs-relative access, as invt_reader_self below): liburcu-memb.so is
- * a load-time dependency of whatever links the core, so its TLS is in the
- * static TLS block.  What that costs is a licensing matter, hence an
- * option, off by default (docs/performance.md, "The RCU read lock"):
- * liburcu is LGPL-2.1-or-later, and _LGPL_SOURCE compiles its read-side
- * code into our objects.  Under the GPL-2.0-only option that is fine (the
- * LGPL allows it); under the BSD-2-Clause option our sources stay BSD, but
- * binaries built this way contain LGPL code and whoever distributes them
- * takes on the LGPL's terms for it.  Inlined code also ties the binary to
- * the liburcu major version it was built against.  The kernel port has no
- * such question: its rcu_read_lock() is a preempt-count update.  Not under
- * ThreadSanitizer (its annotations below assume the calls).  The ordering
- * is liburcu's either way, the same code inline or called: with
- * sys_membarrier the read side orders its counter stores with compiler
- * barriers only, and pairs with the membarrier() of synchronize_rcu()
- * (every running thread of the process executes a full barrier), which
- * forbids a grace period ending while a reader that started before it
- * still holds a pointer it loaded.
+ * liburcu, always through its shared library: the core's fast path makes no
+ * call into it (the invalidator section is the arrays' read side, see
+ * invt_invs_read_lock() below), and no build defines _LGPL_SOURCE, so no
+ * LGPL-2.1 code is compiled into the core.
  */
-#if defined(__SANITIZE_THREAD__)
-#undef INVT_URCU_INLINE
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#undef INVT_URCU_INLINE
-#endif
-#endif
-#ifdef INVT_URCU_INLINE
-#ifndef _LGPL_SOURCE
-#define _LGPL_SOURCE
-#endif
 #include <urcu/urcu-memb.h>
-extern __thread struct urcu_reader urcu_memb_reader __attribute__((tls_model("initial-exec")));
-#else
-#include <urcu/urcu-memb.h>
-#endif
 
 /* ------------------------------------------------------------ allocation */
 
@@ -256,6 +220,12 @@ static inline void invt_inv_exit(struct invt_reader *r)
  */
 void invt_inv_quiesce(const void *key);
 
+/*
+ * The same for the sections of every key: what the arrays' grace period
+ * waits for on top of liburcu's (invt_invs_read_lock() below).
+ */
+void invt_inv_quiesce_all(void);
+
 /* -------------------------------------------------------------------- RCU */
 
 /*
@@ -336,9 +306,55 @@ static inline void invt_rcu_read_unlock(void)
 	urcu_memb_read_unlock();
 }
 
+/*
+ * The read side of the domains' arrays: in userspace, the invalidator
+ * section itself (domain_flush() enters it before its full barrier and
+ * leaves it after its last access to an array), so the fast path makes no
+ * call into liburcu: urcu_memb_read_lock() and _unlock() are calls that
+ * reach liburcu's thread-local reader record through __tls_get_addr, about
+ * 75 instructions of a 1-entry invalidation, unless _LGPL_SOURCE inlines
+ * them (docs/performance.md, "The RCU read lock").  The grace period of an
+ * array is then liburcu's plus invt_invs_sections_wait(): a full barrier
+ * and invt_inv_quiesce_all(), run by invt_synchronize_rcu() and, before the
+ * free, by the array's call_rcu callback (invs.c), so that nothing on the
+ * attach or detach path waits.  Only the registration check is left here.
+ * The kernel maps these to rcu_read_lock() / rcu_read_unlock() and the wait
+ * to nothing (compat-kernel.h): its sections run with preemption disabled,
+ * inside an RCU read-side section.
+ */
+static inline void invt_invs_read_lock(void)
+{
+	invt_rcu_check_registered();
+}
+
+static inline void invt_invs_read_unlock(void)
+{
+}
+
+/*
+ * Wait for every invalidator section in progress: after it, no section
+ * holds an array that was unpublished before the caller's last full
+ * barrier.  Full barrier first: the caller's (or, through the call_rcu
+ * queue, the unpublishing thread's) loads of the records come after it.
+ * It pairs with the full barrier at the top of domain_flush(), which
+ * follows the section's entry and precedes its load of the array: either
+ * we see the section in progress and wait for it, or its load returns the
+ * array that replaced ours (store buffering, forbidden both ways).  The
+ * sections' release exits and invt_inv_quiesce_all()'s acquire loads order
+ * each section's accesses to the array before the free that follows.
+ * Context: may spin and yield; never from inside a section.
+ */
+static inline void invt_invs_sections_wait(void)
+{
+	invt_smp_mb();
+	invt_inv_quiesce_all();
+}
+
+/* liburcu's grace period, then the arrays' (invt_invs_sections_wait()). */
 static inline void invt_synchronize_rcu(void)
 {
 	urcu_memb_synchronize_rcu();
+	invt_invs_sections_wait();
 	invt_tsan_gp_acquire();
 }
 

@@ -515,7 +515,12 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	if (!invt_ablated(ctx, INVT_ABLATE_BARRIER))
 		invt_smp_mb();
 
-	invt_rcu_read_lock();
+	/*
+	 * The arrays' read side: in userspace the section entered above is it
+	 * (an array is freed after the sections in progress: compat-user.h),
+	 * so this is only the registration check; in the kernel, RCU.
+	 */
+	invt_invs_read_lock();
 	invs = invt_rcu_dereference(dom->invs);
 	invt_hook(ctx, INVT_HOOK_INVALIDATE_LOADED);
 	err = flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
@@ -549,7 +554,8 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 				err = ret;
 		}
 	}
-	invt_rcu_read_unlock();
+	invt_invs_read_unlock();
+	/* The last access to an array is above: the section may end. */
 	invt_inv_exit(self);
 	return err;
 }

@@ -12,19 +12,24 @@
 
 /*
  * An array with the RCU head that frees it and the number of entries it was
- * built with (num_invs may be lowered since), hidden before it.
+ * built with (num_invs may be lowered since), hidden before it; @no_wait:
+ * freed without waiting for the invalidator sections (ablation "reclaim").
  */
 struct invt_invs_box {
 	invt_rcu_head_t rcu;
 	size_t built;
+	bool no_wait;
 	struct invt_invs invs; /* last: ends in a flexible array */
 };
 
 /* Entries @invs was built with, trailing trash cut off since included. */
 size_t invt_invs_built(const struct invt_invs *invs);
 
-/* Free @invs after a grace period (it was published). */
-void invt_invs_free_rcu(struct invt_invs *invs);
+/*
+ * Free @invs, an array of @ctx that was published and is no longer, after a
+ * grace period and after the invalidator sections in progress (compat-user.h).
+ */
+void invt_invs_free_rcu(struct invt_ctx *ctx, struct invt_invs *invs);
 
 /*
  * A new array of the live entries of @invs for which @keep (NULL: all)

@@ -40,16 +40,36 @@ void invt_invs_free(struct invt_invs *invs)
 		invt_free(invs_box(invs));
 }
 
+/*
+ * After the grace period: wait for the invalidator sections in progress too
+ * (the arrays' read side, compat-user.h: invt_invs_read_lock()), then free.
+ * On call_rcu's thread, so no attach or detach waits for a section here.
+ */
 static void invs_free_rcu_cb(invt_rcu_head_t *head)
 {
+	struct invt_invs_box *box = invt_container_of(head, struct invt_invs_box, rcu);
+
+	if (!box->no_wait)
+		invt_invs_sections_wait();
 	invt_tsan_gp_acquire();
-	invt_free(invt_container_of(head, struct invt_invs_box, rcu));
+	invt_free(box);
 }
 
-void invt_invs_free_rcu(struct invt_invs *invs)
+void invt_invs_free_rcu(struct invt_ctx *ctx, struct invt_invs *invs)
 {
-	if (invs)
-		invt_call_rcu(&invs_box(invs)->rcu, invs_free_rcu_cb);
+	if (!invs)
+		return;
+	invs_box(invs)->no_wait = invt_ablated(ctx, INVT_ABLATE_RECLAIM);
+	/*
+	 * Full barrier: the store that unpublished @invs (the caller's) comes
+	 * before the callback's loads of the section records, which follow it
+	 * through the call_rcu queue and the callback's own full barrier.
+	 * Pairs with the full barrier at the top of domain_flush() (after the
+	 * section's entry, before the array's load): forbidden, a section
+	 * that loads @invs while the callback misses it (store buffering).
+	 */
+	invt_smp_mb();
+	invt_call_rcu(&invs_box(invs)->rcu, invs_free_rcu_cb);
 }
 
 static int cmp_u32(uint32_t a, uint32_t b)

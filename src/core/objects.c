@@ -84,7 +84,7 @@ int invt_iommu_unregister(struct invt_iommu *iommu)
 			clean = invt_invs_filter(old, inv_not_of, iommu);
 			if (clean) {
 				invt_rcu_assign_pointer(dom->invs, clean);
-				invt_invs_free_rcu(old);
+				invt_invs_free_rcu(ctx, old);
 			} else {
 				ret = -ENOMEM;
 			}
@@ -290,7 +290,7 @@ int invt_domain_destroy(struct invt_domain *dom)
 	invt_list_del(&dom->node);
 	invt_mutex_unlock(&ctx->lock);
 	INVT_DEBUG_ASSERT(!dom->nr_bindings);
-	invt_invs_free_rcu(dom->invs);
+	invt_invs_free_rcu(ctx, dom->invs);
 	dom->invs = NULL;
 	invt_free(dom->bindings);
 	invt_mutex_destroy(&dom->lock);
