@@ -3,7 +3,8 @@
 # make test       install missing build packages (as root), build, run every test
 # make sanitize   unit + stress tests under ASan+UBSan and under TSan
 # make ablations  the test-only build with protocol rules switchable; ablation tests
-# make bench      release build, then bench/fastpath, bench/peers and bench/scaling
+# make bench      release build, then bench/fastpath, bench/peers, bench/scaling and
+#                 bench/latency.py (modelled latency against the number of instances)
 # make bench-report  the same runs drawn into docs/perf/*.png (python3-matplotlib)
 # make run        build, then `invtrack run` on the default scenario (about 10 s)
 # make fuzz       clang build of the libFuzzer harnesses, each run FUZZ_SECONDS (default 60)
@@ -98,6 +99,7 @@ bench: deps
 	./build-release/bench/fastpath
 	./build-release/bench/peers
 	./build-release/bench/scaling
+	python3 bench/latency.py ./build-release/tools/invtrack
 
 bench-report: deps
 	@if ! $(PYTHON) -c 'import matplotlib' 2>/dev/null; then \

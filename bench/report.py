@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-INSTANCES = [1, 2, 4, 8, 16]    # invtrack run takes 1..16 instances
+from latency import latency  # noqa: E402  (bench/latency.py: make bench prints it too)
 
 
 def run_json(args):
@@ -91,18 +91,6 @@ def scaling_plot(sc, out):
     fig.savefig(os.path.join(out, 'scaling.png'), dpi=110)
 
 
-def latency(invtrack):
-    rows = []
-    for k in INSTANCES:
-        r = run_json([invtrack, 'run', '--arch', 'smmuv3', '--mode', 'inline', '--ops', '100000',
-                      '--seed', '1', '--instances', str(k), '--devices', str(2 * k),
-                      '--domains', '1', '--ats', '0.5', '--json'])
-        inv = r['invalidations']
-        rows.append({'instances': k, 'serial_ns': inv['modelled_serial_ns'],
-                     'overlap_ns': inv['modelled_overlap_ns'], 'count': inv['count']})
-    return rows
-
-
 def latency_plot(rows, out):
     fig, ax = plt.subplots(figsize=(7, 4))
     k = [r['instances'] for r in rows]
@@ -122,7 +110,8 @@ def main():
         sys.exit(__doc__)
     build, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    fp = run_json([os.path.join(build, 'bench/fastpath'), '--json'])
+    # Thread CPU time: time preempted by other processes does not count (fastpath.c).
+    fp = run_json([os.path.join(build, 'bench/fastpath'), '--json', '--clock', 'cpu'])
     pr = run_json([os.path.join(build, 'bench/peers'), '--json'])
     sc = run_json([os.path.join(build, 'bench/scaling'), '--json'])
     lat = latency(os.path.join(build, 'tools/invtrack'))
