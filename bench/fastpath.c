@@ -226,7 +226,8 @@ static double path_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double run_core(struct topo *t, uint64_t iters)
+/* Not inlined: callgrind runs toggle collection on it (docs/performance.md). */
+static __attribute__((noinline)) double run_core(struct topo *t, uint64_t iters)
 {
 	double t0 = path_s();
 	int ret = 0;
@@ -240,7 +241,7 @@ static double run_core(struct topo *t, uint64_t iters)
 }
 
 /* Seconds for @iters baseline invalidations, each after a full barrier if @mb. */
-static double run_baseline(struct topo *t, uint64_t iters, bool mb)
+static __attribute__((noinline)) double run_baseline(struct topo *t, uint64_t iters, bool mb)
 {
 	double t0 = path_s();
 	uint64_t i;
