@@ -260,8 +260,8 @@ int main(int argc, char **argv)
 		forbidden += early;
 		if (early && ablate) {
 			/* X is freed and I still holds it: stop before I reads it. */
-			printf("litmus_reclaim: ablate=%s %.2f s, %llu iterations: forbidden=%llu\n",
-			       ablate, now_s() - t0, (unsigned long long)iter + 1,
+			printf("litmus_reclaim: ablate=%s %.2f s, %llu iterations: "
+			       "forbidden=%llu\n", ablate, now_s() - t0, (unsigned long long)iter + 1,
 			       (unsigned long long)forbidden);
 			fflush(stdout);
 			_exit(litmus_verdict("litmus_reclaim", ablate, false, forbidden, seconds,
