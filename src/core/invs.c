@@ -49,9 +49,10 @@ static void invs_free_rcu_cb(invt_rcu_head_t *head)
 {
 	struct invt_invs_box *box = invt_container_of(head, struct invt_invs_box, rcu);
 
+	/* First: what the caller of invt_call_rcu() wrote (no_wait included). */
+	invt_tsan_gp_acquire();
 	if (!box->no_wait)
 		invt_invs_sections_wait();
-	invt_tsan_gp_acquire();
 	invt_free(box);
 }
 
