@@ -68,6 +68,8 @@ void invt_invs_free_rcu(struct invt_ctx *ctx, struct invt_invs *invs)
 	 * Pairs with the full barrier at the top of domain_flush() (after the
 	 * section's entry, before the array's load): forbidden, a section
 	 * that loads @invs while the callback misses it (store buffering).
+	 * (Userspace; in the kernel RCU covers the readers and it is only
+	 * redundant, on a path that allocates and publishes anyway.)
 	 */
 	invt_smp_mb();
 	invt_call_rcu(&invs_box(invs)->rcu, invs_free_rcu_cb);
