@@ -228,6 +228,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 			r->guest.commands);
 		fprintf(f, "  guest maps %" PRIu64 "  unmaps %" PRIu64 "; guest pages the host "
 			"moved %" PRIu64 "\n", r->guest.maps, r->guest.unmaps, r->guest.migrations);
+		if (r->guest.skipped)
+			fprintf(f, "  %" PRIu64 " guest invalidations skipped: their instance's "
+				"driver was removed\n", r->guest.skipped);
 		if (!p->viommu_off)
 			fprintf(f, "  viommu: %" PRIu64 " guest commands done, %" PRIu64
 				" rejected, %" PRIu64 " host commands; events %" PRIu64 ", lost %"
@@ -458,8 +461,8 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	}
 	fprintf(f, "},\n");
 	fprintf(f, "  \"guest\": {\"maps\": %" PRIu64 ", \"unmaps\": %" PRIu64
-		", \"migrations\": %" PRIu64 "},\n", r->guest.maps, r->guest.unmaps,
-		r->guest.migrations);
+		", \"migrations\": %" PRIu64 ", \"skipped\": %" PRIu64 "},\n", r->guest.maps,
+		r->guest.unmaps, r->guest.migrations, r->guest.skipped);
 	fprintf(f, "  \"viommu\": {\"guest_commands\": %" PRIu64 ", \"guest_rejected\": %"
 		PRIu64 ", \"host_commands\": %" PRIu64 ", \"events\": %" PRIu64
 		", \"lost_events\": %" PRIu64 ", \"isolation\": %" PRIu64 "},\n",

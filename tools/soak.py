@@ -42,6 +42,8 @@ SHAPES = [
     ('no-range-inv', ['--range-inv', 'off']),
     ('busy', ['--cpus', '4', '--dma', '4', '--instances', '3']),
     ('tiny-queues', ['--queue-slots', '4']),
+    # With the default scenario's VM: a removal takes the instance's viommu
+    # and vdevices away with its driver and builds them again after the probe.
     ('removal', ['--mix', 'map:4,unmap:2,attach:3,detach:1,remove:1,unplug:1,dma:10']),
 ]
 

@@ -114,7 +114,16 @@ struct invt_viommu;
  *	@page_pa, and @ipa_pa (the host changes an entry only under it).
  *	Nests outside the parent's scn_domain.lock and the viommu's locks.
  * @ipa_pa: the host frame behind each guest page.
- * @viommu: its viommu on each instance (NULL with viommu off).
+ * @viommu: its viommu on each instance (NULL with viommu off, and while
+ *	the instance's driver is removed).  Created and destroyed with @lock
+ *	held and every device lock of the instance (scn_op_remove()): read it
+ *	under either.
+ * @down: the instance's driver is removed (scn_vm_inst_down() until
+ *	scn_vm_inst_up()): the guest sends it no command, and no device
+ *	attaches the VM's nested domain there.  Written as @viommu is.
+ * @has_dev: the guest has device k (a vdevice in its viommu of the
+ *	device's instance; with viommu off, plugged): the devices its ATC
+ *	invalidations name.  Under @lock.
  * @up: the lock is initialised.
  */
 struct scn_vm {
@@ -124,6 +133,8 @@ struct scn_vm {
 	pthread_mutex_t lock;
 	uint64_t ipa_pa[SCN_VM_PAGES];
 	struct invt_viommu *viommu[INVT_SCN_MAX_INSTANCES];
+	bool down[INVT_SCN_MAX_INSTANCES];
+	bool has_dev[INVT_SCN_MAX_DEVICES];
 	bool up;
 };
 
@@ -661,6 +672,23 @@ int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng);
 int scn_vm_device_added(struct scn *s, struct scn_device *dv);
 /* @dv goes (every ssid detached): its vdevices are destroyed with it. */
 int scn_vm_device_removed(struct scn *s, struct scn_device *dv);
+/*
+ * Instance @i's driver goes (its devices unplugged: no vdevice left, no
+ * nested domain attached on it): each VM's nested domain on it leaves its
+ * viommu, which is destroyed; the guests send the instance nothing until
+ * scn_vm_inst_up().  The caller holds every device lock of the instance.
+ * Return: 0, or an error with every VM as it was.
+ */
+int scn_vm_inst_down(struct scn *s, unsigned int i);
+/* Domain index @t, which device @dv (its lock held) may attach now: @t, or its VM's parent. */
+int scn_vm_attachable(struct scn *s, struct scn_device *dv, int t);
+/*
+ * Instance @i's driver is back: each VM's viommu on it is created again and
+ * adopts the VM's nested domain there (the devices' vdevices come back as
+ * they are plugged).  Locks as for scn_vm_inst_down().  Return: 0, or the
+ * first error (the VMs it failed for keep sending the instance nothing).
+ */
+int scn_vm_inst_up(struct scn *s, unsigned int i);
 /*
  * The commands a guest invalidation of this thread submits to instance
  * @inst: each must name only the VM's own stage-2 tags and the devices its

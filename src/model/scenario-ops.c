@@ -495,10 +495,13 @@ out:
 static void scn_dev_reattach(struct scn *s, struct scn_device *dv, const int *was)
 {
 	uint32_t j;
+	int t;
 
-	for (j = 0; j < dv->nr_ssids; j++)
-		if (was[j] >= 0 && dv->cur[j] != was[j])
-			scn_attach(s, dv, j, was[j]);
+	for (j = 0; j < dv->nr_ssids; j++) {
+		t = s->p->vms ? scn_vm_attachable(s, dv, was[j]) : was[j];
+		if (t >= 0 && dv->cur[j] != t)
+			scn_attach(s, dv, j, t);
+	}
 }
 
 /*
@@ -558,13 +561,17 @@ static int scn_dev_plug(struct scn *s, struct scn_device *dv, const int *was)
 
 /*
  * Remove an instance's driver while the load goes on, as an unbind would:
- * its devices unplugged (detached, masters removed), then the driver's
- * destroy, which unregisters the instance from the core - every domain's
- * array rebuilt without its entries, one grace period waited before
- * anything readers may still walk is freed - and disables the unit.
- * Invalidations of other instances' domains and DMA go on meanwhile.  Then
- * the driver probes the unit again and the devices come back, attached as
- * before.  The devices' locks are taken in index order (every other
+ * its devices unplugged (detached, their vdevices destroyed, masters
+ * removed), the VMs' viommus on it destroyed (scn_vm_inst_down(): each
+ * VM's nested domain there leaves its viommu first; the guests send the
+ * instance nothing meanwhile), then the driver's destroy, which
+ * unregisters the instance from the core - every domain's array rebuilt
+ * without its entries, one grace period waited before anything readers
+ * may still walk is freed - and disables the unit.  Invalidations of other
+ * instances' domains, the guests' work and DMA go on meanwhile.  Then the
+ * driver probes the unit again, the viommus are created again and adopt
+ * the nested domains, and the devices come back (vdevices first), attached
+ * as before.  The devices' locks are taken in index order (every other
  * operation takes one device lock at a time), so attach operations on
  * them wait.
  */
@@ -576,9 +583,6 @@ void scn_op_remove(struct scn *s, uint64_t *rng)
 	int (*was)[INVT_SCN_MAX_PASIDS];
 	char err[128];
 
-	/* A viommu is bound to its instance's driver: not with VMs (yet). */
-	if (s->p->vms)
-		return;
 	was = calloc(INVT_SCN_MAX_DEVICES, sizeof(*was));
 	if (!was)
 		return;
@@ -598,16 +602,23 @@ void scn_op_remove(struct scn *s, uint64_t *rng)
 		if (scn_dev_unplug(s, mine[off], was[off]))
 			goto replug;
 	}
+	/* A viommu is bound to its instance's driver: it goes first. */
+	if (s->p->vms && scn_vm_inst_down(s, i))
+		goto replug;
 	scn_flight(s, "remove", i, 0, 0, INVT_MEM_NO_DOMAIN, 0, 0, 0);
 	if (s->arch->drv_down(s, i))
-		goto replug;
+		goto vms_up;
 	/* Threaded: the load runs a while with the instance gone. */
 	if (s->p->threaded)
 		sched_yield();
 	if (s->arch->drv_up(s, i, err, sizeof(err)))
-		goto out;	/* its devices stay unplugged */
+		goto out;	/* its devices stay unplugged, the guests send it nothing */
 	scn_flight(s, "probe", i, 0, 0, INVT_MEM_NO_DOMAIN, 0, 0, 0);
 	scn_count(&s->res->removals, 1);
+vms_up:
+	/* A VM whose viommu cannot be had again attaches its parent there. */
+	if (s->p->vms)
+		scn_vm_inst_up(s, i);
 replug:
 	for (k = 0; k < off; k++)
 		scn_dev_plug(s, mine[k], was[k]);

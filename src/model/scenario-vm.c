@@ -195,9 +195,40 @@ static int scn_vm_nested(struct scn *s, struct scn_vm *vm, unsigned int i, char 
 	return 0;
 }
 
-int scn_vm_build(struct scn *s, char *err, size_t errlen)
+/* @vm's viommu on instance @i (its driver up), with its event queue. */
+static int scn_vm_viommu_create(struct scn *s, struct scn_vm *vm, unsigned int i)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
+	struct invt_viommu *vi;
+	int ret;
+
+	ret = invt_viommu_create(&vi, u->viommu_arch, u->iommu(s->inst[i].drv),
+				 s->dom[vm->parent].dom);
+	if (ret)
+		return ret;
+	ret = invt_veventq_alloc(vi, u->viommu_arch - 1, 64);
+	if (ret) {
+		invt_viommu_destroy(vi);
+		return ret;
+	}
+	vm->viommu[i] = vi;
+	return 0;
+}
+
+/* What a viommu counted (@st), into the result (before it goes, and at the end). */
+static void scn_vm_viommu_count(struct scn *s, const struct invt_viommu_stats *st)
+{
+	struct invt_scn_guest *g = &s->res->guest;
+
+	scn_count(&g->viommu_commands, st->guest_commands);
+	scn_count(&g->viommu_rejected, st->guest_rejected);
+	scn_count(&g->viommu_host_commands, st->host_commands);
+	scn_count(&g->viommu_events, st->events);
+	scn_count(&g->viommu_lost_events, st->lost_events);
+}
+
+int scn_vm_build(struct scn *s, char *err, size_t errlen)
+{
 	unsigned int v, i;
 	int ret;
 
@@ -211,10 +242,7 @@ int scn_vm_build(struct scn *s, char *err, size_t errlen)
 		if (ret)
 			return ret;
 		for (i = 0; !s->p->viommu_off && i < s->p->instances; i++) {
-			ret = invt_viommu_create(&vm->viommu[i], u->viommu_arch,
-						 u->iommu(s->inst[i].drv), s->dom[vm->parent].dom);
-			if (!ret)
-				ret = invt_veventq_alloc(vm->viommu[i], u->viommu_arch - 1, 64);
+			ret = scn_vm_viommu_create(s, vm, i);
 			if (ret)
 				return SCN_ERR("vm %u: viommu: %s", v, strerror(-ret)), ret;
 		}
@@ -230,42 +258,133 @@ int scn_vm_build(struct scn *s, char *err, size_t errlen)
 int scn_vm_device_added(struct scn *s, struct scn_device *dv)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
-	unsigned int v;
-	int ret;
+	unsigned int v, k = (unsigned int)(dv - s->dev);
+	int ret = 0;
 
 	for (v = 0; v < s->p->vms; v++) {
-		struct invt_viommu *vi = s->vm[v].viommu[dv->inst];
+		struct scn_vm *vm = &s->vm[v];
+		struct invt_viommu *vi;
 
-		if (!vi || dv->nr_ssids > 1)
+		if (dv->nr_ssids > 1)
 			continue;
-		ret = invt_vdevice_create(vi, scn_vid(&s->vm[v], dv), u->core_dev(dv->drv));
-		if (ret) {
-			while (v--)
-				if (s->vm[v].viommu[dv->inst])
-					invt_vdevice_destroy(s->vm[v].viommu[dv->inst],
-							     scn_vid(&s->vm[v], dv));
-			return ret;
-		}
+		pthread_mutex_lock(&vm->lock);
+		vi = vm->viommu[dv->inst];
+		if (vi)
+			ret = invt_vdevice_create(vi, scn_vid(vm, dv), u->core_dev(dv->drv));
+		/* With viommu off the guest has the device while it is plugged. */
+		if (!ret && (vi || s->p->viommu_off))
+			vm->has_dev[k] = true;
+		pthread_mutex_unlock(&vm->lock);
+		if (ret)
+			break;
 	}
-	return 0;
+	if (!ret)
+		return 0;
+	while (v--) {
+		struct scn_vm *vm = &s->vm[v];
+
+		pthread_mutex_lock(&vm->lock);
+		if (vm->viommu[dv->inst])
+			invt_vdevice_destroy(vm->viommu[dv->inst], scn_vid(vm, dv));
+		vm->has_dev[k] = false;
+		pthread_mutex_unlock(&vm->lock);
+	}
+	return ret;
 }
 
+/*
+ * Under the VM's lock, so that a guest never names a device whose vdevice
+ * is gone (the VMM unplugs the guest's device with it).
+ */
 int scn_vm_device_removed(struct scn *s, struct scn_device *dv)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
-	unsigned int v;
-	int ret;
+	unsigned int v, k = (unsigned int)(dv - s->dev);
+	int ret = 0;
 
 	for (v = 0; v < s->p->vms; v++) {
-		struct invt_viommu *vi = s->vm[v].viommu[dv->inst];
+		struct scn_vm *vm = &s->vm[v];
 
-		if (!vi)
-			continue;
-		ret = invt_viommu_device_removed(vi, u->core_dev(dv->drv));
+		pthread_mutex_lock(&vm->lock);
+		if (vm->viommu[dv->inst])
+			ret = invt_viommu_device_removed(vm->viommu[dv->inst], u->core_dev(dv->drv));
+		if (!ret)
+			vm->has_dev[k] = false;
+		pthread_mutex_unlock(&vm->lock);
 		if (ret)
 			return ret;	/* still on a nested domain: nothing else went */
 	}
 	return 0;
+}
+
+int scn_vm_inst_down(struct scn *s, unsigned int i)
+{
+	unsigned int v;
+	int ret = 0;
+
+	for (v = 0; v < s->p->vms && !ret; v++) {
+		struct scn_vm *vm = &s->vm[v];
+		struct scn_domain *nd = &s->dom[vm->nested[i]];
+		struct invt_viommu_stats st;
+		struct invt_viommu *vi;
+
+		pthread_mutex_lock(&vm->lock);
+		vi = vm->viommu[i];
+		/*
+		 * The lifetime rules' order: no device is attached to the nested
+		 * domain (the instance's devices were detached) and no vdevice
+		 * is left (each destroyed with its device), so the nested
+		 * domain, which pins the viommu, leaves it, and the viommu goes.
+		 */
+		if (vi) {
+			ret = invt_viommu_nested_release(vi, nd->dom);
+			if (!ret) {
+				/* Its counters, for the report, before it goes. */
+				invt_viommu_get_stats(vi, &st);
+				ret = invt_viommu_destroy(vi);
+				if (ret)
+					invt_viommu_nested_adopt(vi, nd->dom, nd->s1tag);
+			}
+			if (!ret) {
+				scn_vm_viommu_count(s, &st);
+				vm->viommu[i] = NULL;
+			}
+		}
+		if (!ret)
+			vm->down[i] = true;
+		pthread_mutex_unlock(&vm->lock);
+	}
+	if (ret)
+		scn_vm_inst_up(s, i);	/* the VMs done so far get theirs back */
+	return ret;
+}
+
+int scn_vm_inst_up(struct scn *s, unsigned int i)
+{
+	unsigned int v;
+	int ret, first = 0;
+
+	for (v = 0; v < s->p->vms; v++) {
+		struct scn_vm *vm = &s->vm[v];
+		struct scn_domain *nd = &s->dom[vm->nested[i]];
+
+		pthread_mutex_lock(&vm->lock);
+		ret = 0;
+		if (!s->p->viommu_off && !vm->viommu[i]) {
+			ret = scn_vm_viommu_create(s, vm, i);
+			if (!ret) {
+				ret = invt_viommu_nested_adopt(vm->viommu[i], nd->dom, nd->s1tag);
+				if (ret && !invt_viommu_destroy(vm->viommu[i]))
+					vm->viommu[i] = NULL;
+			}
+		}
+		if (!ret)
+			vm->down[i] = false;
+		else if (!first)
+			first = ret;	/* down[i] stays: its guest sends nothing there */
+		pthread_mutex_unlock(&vm->lock);
+	}
+	return first;
 }
 
 /* Every device without PASIDs gets a vdevice in each VM's viommu of its instance. */
@@ -348,7 +467,6 @@ void scn_vm_teardown(struct scn *s)
 
 void scn_vm_collect(struct scn *s)
 {
-	struct invt_scn_guest *g = &s->res->guest;
 	struct invt_viommu_stats st;
 	unsigned int v, i;
 
@@ -357,11 +475,7 @@ void scn_vm_collect(struct scn *s)
 			if (!s->vm[v].viommu[i])
 				continue;
 			invt_viommu_get_stats(s->vm[v].viommu[i], &st);
-			g->viommu_commands += st.guest_commands;
-			g->viommu_rejected += st.guest_rejected;
-			g->viommu_host_commands += st.host_commands;
-			g->viommu_events += st.events;
-			g->viommu_lost_events += st.lost_events;
+			scn_vm_viommu_count(s, &st);
 		}
 	}
 }
@@ -385,6 +499,21 @@ int scn_vm_target(struct scn *s, struct scn_device *dv, uint64_t *rng)
 	}
 	if (d->nested && d->inst != dv->inst)
 		t = d->vm->nested[dv->inst];
+	return scn_vm_attachable(s, dv, t);
+}
+
+/*
+ * A nested domain of an instance whose VM has no viommu there (its driver
+ * failed to come back after a removal) would be attached without a vdevice
+ * and invalidated by no guest: its VM's parent instead.  Reads vm->down
+ * under @dv's lock: it is written with every device lock of the instance.
+ */
+int scn_vm_attachable(struct scn *s, struct scn_device *dv, int t)
+{
+	const struct scn_domain *d = t >= 0 ? &s->dom[t] : NULL;
+
+	if (d && d->nested && d->vm->down[dv->inst])
+		return d->vm->parent;
 	return t;
 }
 
@@ -483,10 +612,22 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 	uint32_t done;
 	int ret;
 
+	/*
+	 * The instance's driver is removed: no viommu, no queue, and nothing
+	 * of the guest's cached there (detaching its devices flushed every
+	 * tag they used: each tag's last user left) nor filled (none of its
+	 * devices translates until the driver is back and it is plugged
+	 * again).  The VMM completes the guest's commands itself.
+	 */
+	if (vm->down[d->inst]) {
+		scn_count(&s->res->guest.skipped, 1);
+		return;
+	}
+	/* The guest's devices: those with a vdevice (plugged, with viommu off). */
 	for (k = 0; k < s->nr_dev; k++) {
 		struct scn_device *dv = &s->dev[k];
 
-		if (dv->inst == d->inst && dv->ats && dv->nr_ssids == 1)
+		if (dv->inst == d->inst && dv->ats && dv->nr_ssids == 1 && vm->has_dev[k])
 			gi.ats[gi.nr_ats++] = vi ? scn_vid(vm, dv) : dv->sid;
 	}
 	scn_issuing = d;

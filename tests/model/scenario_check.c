@@ -94,6 +94,10 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	if (r->removals || r->unplugs)
 		printf("; removals %llu unplugs %llu", (unsigned long long)r->removals,
 		       (unsigned long long)r->unplugs);
+	if (p->vms)
+		printf("; nested accesses %llu, guest commands %llu (%llu invalidations skipped: "
+		       "instance removed)", (unsigned long long)r->oracle.nested_accesses,
+		       (unsigned long long)r->guest.commands, (unsigned long long)r->guest.skipped);
 	if (!p->threaded)
 		printf("; invalidation commands %llu = minimum %llu (%llu mismatches)",
 		       (unsigned long long)r->inv_commands, (unsigned long long)r->inv_minimum,

@@ -302,6 +302,9 @@ const char *invt_scn_fault_name(const char *arch, unsigned int kind);
  * @isolation: commands a guest invalidation put on a queue that name a
  *	stage-2 tag or a device the issuing VM does not own (or go to another
  *	instance than its viommu's): an isolation breach; a clean run has none.
+ * @skipped: guest invalidations of an instance whose driver was removed
+ *	(its devices unplugged, nothing of the guest's reachable there): no
+ *	command sent; not in @invalidations.
  */
 struct invt_scn_guest {
 	uint64_t maps;
@@ -315,6 +318,7 @@ struct invt_scn_guest {
 	uint64_t viommu_events;
 	uint64_t viommu_lost_events;
 	uint64_t isolation;
+	uint64_t skipped;
 };
 
 /**
