@@ -785,6 +785,19 @@ void scn_guest_step(struct scn *s, struct scn_vm *vm, uint64_t *rng)
 /* ---- the host ---- */
 
 /*
+ * The IPA of the last-level table of nested domain @d's stage 1 on the
+ * walk of @iova, or 0 (nothing mapped there).  The caller holds the VM's
+ * lock.
+ */
+static uint64_t scn_guest_leaf_table(struct scn_domain *d, uint64_t iova)
+{
+	struct invt_pt_walk w;
+
+	invt_pt_hw_walk(d->gpt.fmt, &d->gops.ops, d->gpt.root_pa, iova, &w);
+	return w.nr_tables ? w.tables[w.nr_tables - 1] : 0;
+}
+
+/*
  * The host moves guest page @k of @parent's VM to another frame: unmap it
  * from the parent and invalidate the parent (which must reach every cached
  * translation through that page, stage-1 combined ones and ATCs included),
@@ -796,12 +809,22 @@ void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng)
 	struct scn_vm *vm = parent->vm;
 	struct scn_domain *nd = &s->dom[vm->nested[scn_below(rng, s->p->instances)]];
 	unsigned int k = scn_below(rng, SCN_VM_PAGES), slot = scn_below(rng, SCN_PAGES);
-	uint64_t ipa, old, pa;
+	unsigned int pick = scn_below(rng, 8);
+	uint64_t ipa, old, pa, table;
 
 	pthread_mutex_lock(&vm->lock);
-	/* Mostly a page the guest maps now (its tables otherwise, or any page). */
-	if (nd->page_pa[slot] && scn_below(rng, 4))
+	/*
+	 * Half the time a data page the guest maps now; 3 in 8 the guest's
+	 * last-level table that maps it, which the units' stage-1 walk-cache
+	 * entries point to (RISC-V's IOTINVAL.GVMA by address drops the VM's
+	 * combined entries whole: its walk entries are all a parent flush
+	 * must still remove there); else any page.
+	 */
+	if (nd->page_pa[slot] && pick < 4)
 		k = (unsigned int)((nd->page_pa[slot] - SCN_VM_IPA_BASE) >> 12);
+	else if (nd->page_pa[slot] && pick < 7 &&
+		 (table = scn_guest_leaf_table(nd, scn_slot_iova(slot))))
+		k = (unsigned int)((table - SCN_VM_IPA_BASE) >> 12);
 	ipa = scn_vm_ipa(k);
 	pthread_mutex_lock(&parent->lock);
 	old = vm->ipa_pa[k];
