@@ -103,10 +103,6 @@ struct invt_rv_cmdq_stats {
  * @done: highest token known complete (atomic, only raised).
  * @open_error: an illegal command was skipped and no fence after it was
  *	written yet: the next one written fails (under @lock).
- * @ill_seen: logical index + 1 of the last illegal command recovered, so
- *	that a cmd_ill the IOMMU has not cleared yet is not recovered twice
- *	(under @lock).
- * @to_seen: the same for cmd_to (under @lock).
  * @fail_max: largest token in @fail_log (atomic, release).
  * @fail_log: tokens of fences that completed without covering everything
  *	before them (under @lock).
@@ -138,8 +134,6 @@ struct invt_rv_cmdq {
 	uint64_t last_fence;
 	uint64_t done;
 	bool open_error;
-	uint64_t ill_seen;
-	uint64_t to_seen;
 	uint64_t fail_max;
 	uint64_t fail_log[INVT_RV_CMDQ_FAIL_LOG];
 	uint64_t nr_fail;

@@ -178,9 +178,19 @@ static bool hwq_control(struct rv_hw_queue *hq)
 	 * Acquire: pairs with the driver's release store of cqcsr_clear.
 	 * Forbids re-reading a failed entry older than the driver's rewrite.
 	 */
-	clr = __atomic_exchange_n(&r->cqcsr_clear, 0, __ATOMIC_ACQUIRE);
-	if (clr & CQCSR_W1C)
-		__atomic_fetch_and(&r->cqcsr, ~(clr & CQCSR_W1C), __ATOMIC_RELAXED);
+	clr = __atomic_load_n(&r->cqcsr_clear, __ATOMIC_ACQUIRE);
+	if (clr) {
+		if (clr & CQCSR_W1C)
+			__atomic_fetch_and(&r->cqcsr, ~(clr & CQCSR_W1C), __ATOMIC_RELAXED);
+		/*
+		 * Release, after the bits left cqcsr: pairs with the driver's
+		 * acquire load of the mailbox before it reads cqcsr.  Forbids
+		 * it seeing the bits gone from the mailbox and still set by the
+		 * error it cleared (it would recover that one twice).  Only the
+		 * bits taken: the driver may have added others meanwhile.
+		 */
+		__atomic_fetch_and(&r->cqcsr_clear, ~clr, __ATOMIC_RELEASE);
+	}
 	/*
 	 * Acquire: pairs with the driver's release when it sets cqen, after
 	 * cqb and the queue memory.  Forbids using either before then.

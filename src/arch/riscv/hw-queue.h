@@ -8,9 +8,10 @@
  * the hardware-side decoder (hw.h).  Behaviour (RISC-V IOMMU 1.0 §3.1, §5):
  *  - the queue is on while cqcsr.cqen is set and cqb names it; cqon follows
  *    cqen; at each 0 -> 1 of cqen, cqh and the error bits are reset;
- *  - cqcsr_clear (the driver's write-1-to-clear mailbox) is consumed with an
- *    atomic exchange and applied to cmd_ill, cmd_to, cqmf and fence_w_ip
- *    when the consumer runs;
+ *  - cqcsr_clear (the driver's write-1-to-clear mailbox) is applied to
+ *    cmd_ill, cmd_to, cqmf and fence_w_ip when the consumer runs, and only
+ *    then are the bits taken out of it (so a bit gone from the mailbox is
+ *    gone from cqcsr too, unless raised again);
  *  - no wrap bit: empty when cqh == cqt; the driver keeps cqt != cqh - 1;
  *  - commands are fetched in order from cqh up to cqt and executed as
  *    fetched, but an IOFENCE.C completes (its earlier commands take effect,

@@ -183,32 +183,54 @@ static void recover_ill(struct invt_rv_cmdq *q, uint64_t bad)
 		/* Skip it: a plain fence keeps the order and loses nothing. */
 		invt_rv_cmd_encode_le(&skip, slot);
 	}
-	q->ill_seen = bad + 1;
 	q_clear(q, INVT_RV_CQCSR_CMD_ILL);
+}
+
+/*
+ * The error bits to recover: cqcsr less those whose clear the IOMMU has
+ * not taken yet (a write-1-to-clear in flight in the mailbox: that error
+ * was recovered already; recovering it again would skip a second command).
+ */
+static uint32_t q_errors(struct invt_rv_cmdq *q)
+{
+	/*
+	 * Acquire, before cqcsr is read: pairs with the IOMMU's release when
+	 * it takes bits out of the mailbox after clearing them in cqcsr.
+	 * Forbids seeing a bit gone from the mailbox and still set in cqcsr by
+	 * the error we cleared.
+	 */
+	uint32_t clearing = __atomic_load_n(&q->regs->cqcsr_clear, __ATOMIC_ACQUIRE);
+
+	/*
+	 * Acquire: pairs with the IOMMU's release when it sets an error bit.
+	 * Forbids reading cqh or the failed slot from before it stopped.
+	 */
+	return __atomic_load_n(&q->regs->cqcsr, __ATOMIC_ACQUIRE) & ~clearing;
 }
 
 /* Recover whatever error cqcsr shows.  q->lock held. */
 static void q_recover(struct invt_rv_cmdq *q)
 {
-	/*
-	 * Acquire: pairs with the IOMMU's release when it sets an error bit.
-	 * Forbids reading cqh or the failed slot from before it stopped.
-	 */
-	uint32_t csr = __atomic_load_n(&q->regs->cqcsr, __ATOMIC_ACQUIRE);
+	/* Acquire (q_errors()): nothing read below is older than the error. */
+	uint32_t csr = q_errors(q);
 	uint64_t head;
 
 	if (!(csr & CQCSR_ERRORS))
 		return;
 	/* Stopped: cqh is exact. */
 	head = q_read_head(q);
-	if ((csr & INVT_RV_CQCSR_CMD_ILL) && q->ill_seen != head + 1 && head < q->prod)
+	/*
+	 * A bit set again after the IOMMU took our clear is a new error, even
+	 * at the same cqh: a command refused again when re-read, a fence
+	 * reporting another timeout.  Each is recovered (RISC-V IOMMU §3.1.1).
+	 */
+	if ((csr & INVT_RV_CQCSR_CMD_ILL) && head < q->prod)
 		recover_ill(q, head);
-	if ((csr & INVT_RV_CQCSR_CMD_TO) && q->to_seen != head + 1 && head < q->prod) {
+	if ((csr & INVT_RV_CQCSR_CMD_TO) && head < q->prod) {
 		/* The fence at cqh reported it; it runs again once cleared. */
 		report(q, INVT_RV_CQCSR_CMD_TO, head);
 		stat_add(&q->stats.cmd_to, 1);
 		q_fail(q, head + 1);
-		q->to_seen = head + 1;
 		q_clear(q, INVT_RV_CQCSR_CMD_TO);
 	}
 	if (csr & INVT_RV_CQCSR_CQMF) {
@@ -221,7 +243,8 @@ static void q_recover(struct invt_rv_cmdq *q)
 static bool q_error_pending(struct invt_rv_cmdq *q)
 {
 	/* Relaxed: only a hint; q_recover() reads it again with acquire. */
-	return __atomic_load_n(&q->regs->cqcsr, __ATOMIC_RELAXED) & CQCSR_ERRORS;
+	return __atomic_load_n(&q->regs->cqcsr, __ATOMIC_RELAXED) & CQCSR_ERRORS &
+	       ~__atomic_load_n(&q->regs->cqcsr_clear, __ATOMIC_RELAXED);
 }
 
 uint64_t invt_rv_cmdq_poll(struct invt_rv_cmdq *q)
