@@ -121,6 +121,20 @@ static inline int invt_hw_faults_draw(struct invt_hw_faults *f, unsigned int all
 }
 
 /**
+ * invt_hw_faults_undo() - take back a fault just drawn that the unit could
+ *	not raise (the queue stopped before the command for another reason,
+ *	and the command is read again later): it is not counted as injected.
+ * @f: the injector.
+ * @kind: what invt_hw_faults_draw() returned (not a STALL).
+ */
+static inline void invt_hw_faults_undo(struct invt_hw_faults *f, int kind)
+{
+	if (kind >= 0 && kind < INVT_HW_FAULT_STALL)
+		/* Relaxed: statistics. */
+		__atomic_fetch_sub(&f->injected[kind], 1, __ATOMIC_RELAXED);
+}
+
+/**
  * invt_hw_faults_stalled() - whether the queue stalls in this consumer run.
  * @f: the injector.
  *

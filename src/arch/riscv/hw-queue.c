@@ -241,6 +241,7 @@ static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t
 	const void *slot;
 	uint64_t dw[2];
 	int ret, fault;
+	bool bad;
 
 	slot = hq->ops.va(hq->ops.arg, base + 16 * (uint64_t)idx, 16);
 	if (!slot) {
@@ -251,19 +252,34 @@ static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t
 		return 0;
 	}
 	rv_hw_words_le(slot, dw);
-	fault = rv_hw_decode(dw, &hq->lim, &cmd, &why) ? INVT_HW_FAULT_ILL :
+	bad = rv_hw_decode(dw, &hq->lim, &cmd, &why) != 0;
+	/*
+	 * One timeout reported per fence: a second one before the fence would
+	 * be reported by the same cmd_to, so it is not injected (each injected
+	 * fault has an error of its own for the driver to recover).
+	 */
+	fault = bad ? INVT_HW_FAULT_ILL :
 		invt_hw_faults_draw(&hq->faults, (hq->ill_at != idx + 1) << INVT_HW_FAULT_ILL |
-				    (cmd.kind == RV_HW_ATS_INVAL) << INVT_HW_FAULT_ATC_TIMEOUT |
+				    (cmd.kind == RV_HW_ATS_INVAL && !hq->to_pending)
+					    << INVT_HW_FAULT_ATC_TIMEOUT |
 				    (hq->mode == RV_HW_QUEUE_THREADED && !hq->open)
 					    << INVT_HW_FAULT_STALL);
 	if (fault == INVT_HW_FAULT_ILL) {
-		/* Undecodable, or an injected fault: as if corrupted on its way. */
+		/*
+		 * Undecodable, or an injected fault: as if corrupted on its way.
+		 * Behind an open fence that fails (its own cmd_to or cqmf), the
+		 * queue stops at that fence instead: this command is read again
+		 * after the recovery, so an injected fault is taken back.
+		 */
+		if (hq->open && !hwq_complete_fence(hq, idx)) {
+			if (!bad)
+				invt_hw_faults_undo(&hq->faults, fault);
+			return 0;
+		}
 		hq->ill_at = idx + 1;
 		hwq_trace(hq, dw, RV_HW_QUEUE_ERR_ILL);
-		if (!hq->open || hwq_complete_fence(hq, idx)) {
-			hwq_set_cqh(hq, idx);
-			hwq_raise(hq, INVT_RV_CQCSR_CMD_ILL);
-		}
+		hwq_set_cqh(hq, idx);
+		hwq_raise(hq, INVT_RV_CQCSR_CMD_ILL);
 		return 0;
 	}
 	if (fault == INVT_HW_FAULT_STALL)

@@ -118,8 +118,14 @@ static unsigned int hwq_execute(struct smmu_hw_queue *hq, const uint8_t *slot)
 	rc = smmu_hw_decode_le(slot, hq->feat, &cmd, NULL);
 	if (rc != SMMU_HW_CERROR_NONE)
 		return rc;
+	/*
+	 * One timeout reported per CMD_SYNC: a second one before the sync
+	 * would be reported by the same CERROR_ATC_INV_SYNC, so it is not
+	 * injected (each injected fault has an error of its own to recover).
+	 */
 	switch (invt_hw_faults_draw(&hq->faults, 1u << INVT_HW_FAULT_ILL |
-				    (cmd.op == SMMU_HW_OP_ATC_INV) << INVT_HW_FAULT_ATC_TIMEOUT |
+				    (cmd.op == SMMU_HW_OP_ATC_INV && !hq->atc_timeout)
+					    << INVT_HW_FAULT_ATC_TIMEOUT |
 				    (hq->mode == SMMU_HW_QUEUE_THREADED) << INVT_HW_FAULT_STALL)) {
 	case INVT_HW_FAULT_ILL:
 		return SMMU_HW_CERROR_ILL;	/* as if corrupted on its way */
