@@ -183,6 +183,18 @@ struct invt_range {
  */
 #define INVT_CMD_RETRIES 3
 
+/*
+ * Times the commands of an operation that has no way to fail are sent again:
+ * a driver's configuration invalidation (an install, an abort, bring-up)
+ * and a commit's or abort's ATC invalidation, without which the device
+ * could go on using what it was told to forget.  Command errors are
+ * transient (a command corrupted on its way, a device slow to answer: each
+ * try is a new chance), so only a unit or device that keeps failing uses
+ * them all up; the caller then reports the error (a driver) or keeps what
+ * the invalidation was meant to clean in the array (the core).
+ */
+#define INVT_CMD_RETRIES_MUST 32
+
 struct invt_iommu_ops {
 	void (*build)(struct invt_batch *b, const struct invt_inv *inv,
 		      const struct invt_range *r);

@@ -277,10 +277,18 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 	 * The device now uses another configuration, so nothing refills its ATC
 	 * from @dom; what it holds from @dom goes now.  @dom's array still holds
 	 * the entries, so invalidations of @dom keep covering the device until
-	 * the unref below.
+	 * the unref below.  Nothing else can clean it (the caller cannot
+	 * fail), so a failed flush is tried again, up to INVT_CMD_RETRIES_MUST
+	 * sends in all (each flush sends up to INVT_CMD_RETRIES + 1 times).
 	 */
-	if (clean_atc && dev->ats)
-		err = entries_flush(ctx, del, atc);
+	if (clean_atc && dev->ats) {
+		unsigned int round = 0;
+
+		do
+			err = entries_flush(ctx, del, atc);
+		while (err == -EIO &&
+		       ++round < INVT_CMD_RETRIES_MUST / (INVT_CMD_RETRIES + 1));
+	}
 	invt_hook(ctx, INVT_HOOK_COMMIT_BEFORE_UNREF);
 
 	invt_mutex_lock(&owner->lock);

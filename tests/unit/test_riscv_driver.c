@@ -95,13 +95,13 @@ static void doorbell(void *arg)
 		bool fence = (dw0 & 0x3ff) == 2;
 
 		/*
-		 * The driver sends a failed batch again (INVT_CMD_RETRIES
+		 * The driver sends a failed batch again (INVT_CMD_RETRIES_MUST
 		 * times): the rejected command's resends are rejected too, so
 		 * that the error reaches the caller; an unwind goes through.
 		 */
 		if (!fence && f->fail_at &&
 		    (++f->seen == f->fail_at ||
-		     (f->seen > f->fail_at && f->resends < INVT_CMD_RETRIES &&
+		     (f->seen > f->fail_at && f->resends < INVT_CMD_RETRIES_MUST &&
 		      dw0 == f->bad[0] && dw1 == f->bad[1]))) {
 			if (f->seen == f->fail_at)
 				f->resends = 0;

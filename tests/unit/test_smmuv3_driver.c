@@ -65,7 +65,7 @@ static int rec_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot)
 	struct rec *r = arg;
 
 	/*
-	 * The driver resends a failed batch (INVT_CMD_RETRIES times): the
+	 * The driver resends a failed batch (INVT_CMD_RETRIES_MUST times): the
 	 * rejected command's resends are rejected too, so that the error
 	 * reaches the caller; what comes after them (an unwind) goes through.
 	 */
@@ -76,7 +76,7 @@ static int rec_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot)
 			r->rejected++;
 			return SMMU_HW_CERROR_ILL;
 		}
-		if (r->seen > r->fail_at && r->resends < INVT_CMD_RETRIES &&
+		if (r->seen > r->fail_at && r->resends < INVT_CMD_RETRIES_MUST &&
 		    cmd->op == r->bad.op && cmd->sid == r->bad.sid && cmd->ssid == r->bad.ssid) {
 			r->resends++;
 			r->rejected++;
@@ -448,7 +448,7 @@ static void test_init_unwind(void **state)
 	E->rec[0].fail_at = 1;
 	E->rec[0].seen = 0;
 	assert_int_equal(invt_smmu_init(&E->smmu[0], &E->ctx, &cfg), -EIO);
-	assert_int_equal(E->rec[0].rejected, 1 + INVT_CMD_RETRIES);
+	assert_int_equal(E->rec[0].rejected, 1 + INVT_CMD_RETRIES_MUST);
 	E->rec[0].fail_at = 0;
 	expect_unwound();
 
@@ -1114,9 +1114,9 @@ static void fail_each_cfgi(struct invt_smmu_master *m, uint32_t ssid,
 			assert_int_equal(invt_smmu_attach_install(&a), -EIO);
 			E->rec[0].fail_at = 0;
 			assert_false(a.installed);
-			assert_int_equal(s->stats.wait_errors - werr, 1 + INVT_CMD_RETRIES);
+			assert_int_equal(s->stats.wait_errors - werr, 1 + INVT_CMD_RETRIES_MUST);
 			invt_smmu_attach_abort(&a);
-			assert_int_equal(s->stats.wait_errors - werr, 1 + INVT_CMD_RETRIES);
+			assert_int_equal(s->stats.wait_errors - werr, 1 + INVT_CMD_RETRIES_MUST);
 		}
 		assert_memory_equal(st, s->strtab, sbytes);
 		assert_memory_equal(ct, m->cdtab, cbytes);

@@ -115,13 +115,13 @@ static void unit_doorbell(void *arg)
 		qw1 = le64(d + 8);
 		assert_int_equal(le64(d + 16) | le64(d + 24), 0);	/* qw2, qw3 */
 		/*
-		 * The driver sends a failed batch again (INVT_CMD_RETRIES
+		 * The driver sends a failed batch again (INVT_CMD_RETRIES_MUST
 		 * times): the rejected descriptor's resends are rejected too,
 		 * so that the error reaches the caller; an unwind goes through.
 		 */
 		if ((qw0 & 0xf) != 5 && u->fail_at &&
 		    (++u->seen == u->fail_at ||
-		     (u->seen > u->fail_at && u->resends < INVT_CMD_RETRIES &&
+		     (u->seen > u->fail_at && u->resends < INVT_CMD_RETRIES_MUST &&
 		      qw0 == u->bad0 && qw1 == u->bad1))) {
 			if (u->seen == u->fail_at)
 				u->resends = 0;
@@ -1009,7 +1009,7 @@ static void test_install_error(void **state)
 		invt_invs_free(after);
 		assert_int_equal(invt_device_domain(&m.dev, 0), &da.dom);
 	}
-	assert_int_equal(v->qi.stats.iqe, 2 * (1 + INVT_CMD_RETRIES));	/* each sent 4 times */
+	assert_int_equal(v->qi.stats.iqe, 2 * (1 + INVT_CMD_RETRIES_MUST));	/* each sent 33 times */
 	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
 	assert_int_equal(invt_vtd_master_destroy(&m), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&da), 0);

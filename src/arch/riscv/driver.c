@@ -217,8 +217,10 @@ static int rv_submit_wait_once(struct invt_rv *rv, const void *cmds, uint32_t nc
 /*
  * A queue error while these commands ran (cmd_ill, cmd_to: theirs or
  * another's) may have skipped one of them: send them again (directory and
- * TLB invalidations are idempotent), up to INVT_CMD_RETRIES times, as the
- * core does with its batches.
+ * TLB invalidations are idempotent), up to INVT_CMD_RETRIES_MUST times:
+ * an install, an abort or bring-up has no way to fail (RISC-V IOMMU §3.1.1:
+ * cmd_ill and cmd_to are cleared and the queue goes on; each try is a new
+ * chance).
  */
 int invt_rv_submit_wait(struct invt_rv *rv, const void *cmds, uint32_t ncmds)
 {
@@ -229,7 +231,7 @@ int invt_rv_submit_wait(struct invt_rv *rv, const void *cmds, uint32_t ncmds)
 	if (!ncmds)
 		return -EINVAL;
 	ret = rv_submit_wait_once(rv, cmds, ncmds);
-	for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+	for (tries = 0; tries < INVT_CMD_RETRIES_MUST; tries++) {
 		uint64_t now = rv_errors(&rv->iommu);
 
 		if (ret != -EIO && (ret || now == errs))

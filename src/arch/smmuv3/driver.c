@@ -231,7 +231,9 @@ static int smmu_submit_wait_once(struct invt_smmu *smmu, const void *cmds, uint3
  * A command error on the queue while these commands ran (their CMD_SYNC
  * failed, or another one heard of it) may have skipped one of them: send
  * them again (configuration and TLB invalidations are idempotent), up to
- * INVT_CMD_RETRIES times, as the core does with its batches.
+ * INVT_CMD_RETRIES_MUST times: an install, an abort or bring-up has no way
+ * to fail (IHI0070 §7.1: the error is acknowledged through GERRORN and the
+ * queue goes on; each try is a new chance).
  */
 int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncmds)
 {
@@ -239,7 +241,7 @@ int invt_smmu_submit_wait(struct invt_smmu *smmu, const void *cmds, uint32_t ncm
 	unsigned int tries;
 	int ret = smmu_submit_wait_once(smmu, cmds, ncmds);
 
-	for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+	for (tries = 0; tries < INVT_CMD_RETRIES_MUST; tries++) {
 		uint64_t now = smmu_errors(&smmu->iommu);
 
 		if (ret != -EIO && (ret || now == errs))

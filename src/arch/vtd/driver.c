@@ -341,8 +341,10 @@ static int vtd_submit_wait_once(struct invt_vtd *vtd, const void *descs, uint32_
 /*
  * A queue error while these descriptors ran (IQE, ITE, ICE: theirs or
  * another's) may have skipped one of them: send them again (cache
- * invalidations are idempotent), up to INVT_CMD_RETRIES times, as the core
- * does with its batches.
+ * invalidations are idempotent), up to INVT_CMD_RETRIES_MUST times: an
+ * install, an abort or bring-up has no way to fail (VT-d §6.5.2.10: IQE,
+ * ITE and ICE are cleared in FSTS and the queue goes on; each try is a new
+ * chance).
  */
 int invt_vtd_submit_wait(struct invt_vtd *vtd, const void *descs, uint32_t n)
 {
@@ -350,7 +352,7 @@ int invt_vtd_submit_wait(struct invt_vtd *vtd, const void *descs, uint32_t n)
 	unsigned int tries;
 	int ret = vtd_submit_wait_once(vtd, descs, n);
 
-	for (tries = 0; tries < INVT_CMD_RETRIES; tries++) {
+	for (tries = 0; tries < INVT_CMD_RETRIES_MUST; tries++) {
 		uint64_t now = vtd_errors(&vtd->iommu);
 
 		if (ret != -EIO && (ret || now == errs))
