@@ -262,6 +262,11 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 					invt_scn_fault_name(o->p.arch, k), r->faults.kind_injected[k],
 					r->faults.kind_recovered[k]);
 		fprintf(f, ")\n");
+		if (r->faults.inv_failed || r->faults.leaked_frames)
+			fprintf(f, "  invalidations failed after the drivers' retries %" PRIu64
+				": %" PRIu64 " frames withheld until a later one completed, %"
+				PRIu64 " never freed\n", r->faults.inv_failed,
+				r->faults.withheld_frames, r->faults.leaked_frames);
 	}
 	text_violations(f, o, r);
 }
@@ -471,7 +476,10 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	fprintf(f, "  \"queue\": {\"slots\": %u, \"full_waits\": %" PRIu64 "},\n",
 		queue_slots(&o->p), r->queue_full_waits);
 	fprintf(f, "  \"faults\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64
-		", \"by_kind\": {", r->faults.injected, r->faults.recovered);
+		", \"failed_invalidations\": %" PRIu64 ", \"withheld_frames\": %" PRIu64
+		", \"leaked_frames\": %" PRIu64 ", \"by_kind\": {", r->faults.injected,
+		r->faults.recovered, r->faults.inv_failed, r->faults.withheld_frames,
+		r->faults.leaked_frames);
 	first = true;
 	for (op = 0; op < INVT_HW_FAULT_NR; op++) {
 		const char *n = invt_scn_fault_name(o->p.arch, op);

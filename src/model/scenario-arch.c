@@ -147,6 +147,8 @@ int scn_unit_domain_init(struct scn *s, struct scn_domain *d)
 	d->drv = dom;
 	d->dom = core;
 	d->pt = pt;
+	invt_mem_chain_init(&d->wh.chain);
+	d->wh.pending = false;
 	return 0;
 }
 

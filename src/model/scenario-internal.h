@@ -64,6 +64,52 @@ struct scn_gpt_ops {
 };
 
 /**
+ * struct scn_withheld - what an unmap took out of a domain and may not free
+ *	yet: its invalidation failed (the driver's retries included), so
+ *	some IOTLB, walk cache or ATC may still hold the range.
+ * @chain: the data frames and table pages, freed together once an
+ *	invalidation of [@start, @last] completed.
+ * @start: first byte of the range still to invalidate.
+ * @last: its last byte.
+ * @leaf: only leaf entries changed in it (no table page on @chain).
+ * @pending: an invalidation of [@start, @last] is owed; without it @chain
+ *	is empty and the range meaningless.
+ *
+ * A driver does the same with its page-table memory: freed only after the
+ * IOTLB invalidation covering it completed, so a failed one holds the
+ * memory back until a later one of the range succeeds.
+ */
+struct scn_withheld {
+	struct invt_mem_chain chain;
+	uint64_t start;
+	uint64_t last;
+	bool leaf;
+	bool pending;
+};
+
+/* Guest pages of a nested domain a guest invalidation has not covered yet. */
+#define SCN_GUEST_WITHHELD	64
+
+/**
+ * struct scn_gwithheld - the guest's pages (IPAs) an unmap of a nested
+ *	domain took out whose guest invalidation did not complete: the guest
+ *	keeps them (invt_oracle_guest_inv_done() not called) until a later
+ *	invalidation of the range completes.
+ * @nr: pages in @ipa.
+ * @ipa: the pages.
+ * @start: first byte (IOVA) of the range still to invalidate.
+ * @last: its last byte.
+ * @all: the whole tag must be invalidated (tables were unlinked).
+ */
+struct scn_gwithheld {
+	unsigned int nr;
+	uint64_t ipa[SCN_GUEST_WITHHELD];
+	uint64_t start;
+	uint64_t last;
+	bool all;
+};
+
+/**
  * struct scn_domain - a domain and what is mapped in it.
  * @drv: the arch driver's domain (allocated by the arch glue).
  * @dom: the core's domain inside it.
@@ -84,6 +130,10 @@ struct scn_gpt_ops {
  *	guest DID).
  * @gpt: nested: the guest's stage-1 table.
  * @gops: nested: its memory.
+ * @wh: frames an unmap freed whose invalidation has not completed yet
+ *	(under @lock; see scn_unmap_range()).
+ * @gwh: nested: the guest's pages whose invalidation has not completed yet
+ *	(under @vm's lock; see scn_guest_unmap()).
  */
 struct scn_domain {
 	void *drv;
@@ -101,6 +151,8 @@ struct scn_domain {
 	uint32_t s1tag;
 	struct invt_pt gpt;
 	struct scn_gpt_ops gops;
+	struct scn_withheld wh;
+	struct scn_gwithheld gwh;
 };
 
 struct invt_viommu;
@@ -632,7 +684,11 @@ void scn_op_remove(struct scn *s, uint64_t *rng);
 void scn_op_unplug(struct scn *s, uint64_t *rng);
 void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int nr_engines);
 int scn_attach(struct scn *s, struct scn_device *dv, uint32_t ssid, int target);
-void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);
+int scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size);
+void scn_free_after_inv(struct scn *s, struct scn_domain *d, uint64_t pa);
+int scn_withheld_flush(struct scn *s, struct scn_domain *d);
+void scn_withheld_teardown(struct scn *s, struct scn_domain *d);
+void scn_guest_withheld_teardown(struct scn *s, struct scn_domain *d);
 void scn_hook(void *arg, int point);
 void scn_hist_add(struct scn_hist *h, uint64_t v);
 /* Sort the values kept, before scn_hist_pct(). */

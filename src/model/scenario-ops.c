@@ -68,10 +68,11 @@ out:
 
 /* ---- unmap ---- */
 
+/* An unmap's frames go straight onto the domain's chain (struct scn_withheld). */
 struct scn_gather {
 	struct invt_pt_gather g;
 	struct invt_mem *mem;
-	struct invt_mem_chain chain;
+	struct invt_mem_chain *chain;
 	unsigned int errors;
 };
 
@@ -80,7 +81,7 @@ static void scn_table_unlinked(struct invt_pt_gather *g, uint64_t pa)
 	struct scn_gather *sg = invt_container_of(g, struct scn_gather, g);
 
 	/* The table page waits for the invalidation like the data frames. */
-	if (invt_mem_chain_add(sg->mem, &sg->chain, pa))
+	if (invt_mem_chain_add(sg->mem, sg->chain, pa))
 		sg->errors++;
 }
 
@@ -94,7 +95,7 @@ static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *
 		uint64_t a = scn_slot_iova(i);
 
 		if (d->page_pa[i] && a >= iova && a <= last) {
-			if (invt_mem_chain_add(s->mem, &sg->chain, d->page_pa[i]))
+			if (invt_mem_chain_add(s->mem, sg->chain, d->page_pa[i]))
 				sg->errors++;
 			__atomic_store_n(&d->page_pa[i], 0, __ATOMIC_RELAXED);
 		}
@@ -104,7 +105,7 @@ static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *
 
 		if (!d->block_pa[i] || a < iova || a > last)
 			continue;
-		sg->errors += (unsigned int)invt_mem_chain_add_range(s->mem, &sg->chain,
+		sg->errors += (unsigned int)invt_mem_chain_add_range(s->mem, sg->chain,
 								      d->block_pa[i],
 								      SCN_BLOCK_FRAMES);
 		d->block_pa[i] = 0;
@@ -131,12 +132,6 @@ static void scn_reprobe(struct scn *s)
 		scn_dma(s, s->probe[i].dev, s->probe[i].ssid, s->probe[i].iova, false);
 }
 
-/*
- * Unmap [@iova, @iova + @size) of @d (the caller holds d->lock): clear the
- * PTEs, invalidate what the page table reports, and only then free the data
- * frames and unlinked table pages.  Inline mode also checks that the
- * invalidation cost exactly the minimum for the policy in force.
- */
 /* CPU time of the calling thread: what an invalidation costs it. */
 static uint64_t scn_thread_ns(void)
 {
@@ -172,14 +167,56 @@ static void scn_account(struct scn *s, const struct scn_acct *a, uint64_t cpu_ns
 	pthread_mutex_unlock(&s->stat_lock);
 }
 
-void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size)
+/*
+ * The invalidation of @d's withheld range completed (@ret 0): free what
+ * waited for it.  Otherwise keep it, the range grown to the new one, for the
+ * next invalidation of the domain: a frame whose invalidation did not
+ * complete may still be cached (IOTLB, walk cache, ATC), so it is not given
+ * to anyone else.  The caller holds d->lock.
+ */
+static void scn_withheld_done(struct scn *s, struct scn_domain *d, size_t before, int ret)
 {
-	struct scn_gather sg = { .mem = s->mem, .chain = INVT_MEM_CHAIN_INIT };
+	struct scn_withheld *w = &d->wh;
+
+	if (!ret) {
+		/*
+		 * Nothing can use the frames any more.  (An ablation build may
+		 * still hold the PTE clears in this thread's emulated store
+		 * buffer: they must land before the pages are reused.)
+		 */
+		invt_sb_drain();
+		invt_mem_chain_free(s->mem, &w->chain);
+		w->pending = false;
+		return;
+	}
+	scn_count(&s->res->faults.inv_failed, 1);
+	scn_count(&s->res->faults.withheld_frames, w->chain.count - before);
+	w->pending = true;
+	scn_flight(s, "withheld", 0, 0, 0, d->dom->id, w->start, w->last, w->chain.count);
+}
+
+/*
+ * Unmap [@iova, @iova + @size) of @d (the caller holds d->lock, or is the
+ * only thread left): clear the PTEs, invalidate what the page table reports,
+ * and only once that completed free the data frames and unlinked table
+ * pages.  A range whose invalidation failed earlier is invalidated with it
+ * (one range covering both), and its frames freed with these.  Inline mode
+ * also checks that the invalidation cost exactly the minimum for the policy
+ * in force.
+ *
+ * Return: 0, or the invalidation's error: the frames are withheld (d->wh).
+ */
+int scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t size)
+{
+	struct scn_withheld *w = &d->wh;
+	struct scn_gather sg = { .mem = s->mem, .chain = &w->chain };
 	uint64_t min_cmds = 0, min_syncs = 0, t0;
 	/* Injected faults make the drivers send batches again: no minimum then. */
 	bool check = !s->p->ablate && !(s->p->faults > 0);
+	size_t before = w->chain.count;
 	struct invt_invs *invs;
 	struct invt_range r;
+	int ret;
 
 	sg.g.table_unlinked = scn_table_unlinked;
 	/*
@@ -191,11 +228,22 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	invs = invt_domain_invs_get(d->dom);
 	if (invt_pt_unmap(d->pt, iova, size, &sg.g) || !sg.g.size) {
 		invt_invs_free(invs);
-		return;
+		/* Nothing unmapped: a good moment to retry what is owed. */
+		return w->pending ? scn_withheld_flush(s, d) : 0;
 	}
 	scn_collect(s, d, &sg, sg.g.iova, sg.g.iova + (sg.g.size - 1));
 	r = (struct invt_range){ .start = sg.g.iova, .last = sg.g.iova + (sg.g.size - 1),
 				 .leaf = sg.g.leaf_only };
+	if (w->pending) {
+		/* One invalidation for both: what is owed and what is new. */
+		r.start = r.start < w->start ? r.start : w->start;
+		r.last = r.last > w->last ? r.last : w->last;
+		r.leaf = r.leaf && w->leaf;
+		check = false;
+	}
+	w->start = r.start;
+	w->last = r.last;
+	w->leaf = r.leaf;
 	if (invs) {
 		uint64_t lc = 0, lw = 0;
 
@@ -210,19 +258,77 @@ void scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_
 	scn_acct_begin();
 	t0 = scn_thread_ns();
 	scn_flight(s, "unmap", 0, 0, 0, d->dom->id, r.start, r.last, 0);
-	invt_domain_invalidate(d->dom, sg.g.iova, sg.g.size, sg.g.leaf_only);
+	ret = invt_domain_invalidate(d->dom, r.start, r.last - r.start + 1, r.leaf);
 	scn_account(s, scn_acct_end(), scn_thread_ns() - t0, min_cmds, check);
-	scn_flight(s, "invalidated", 0, 0, 0, d->dom->id, r.start, r.last, 0);
+	scn_flight(s, ret ? "invalidate failed" : "invalidated", 0, 0, 0, d->dom->id, r.start,
+		   r.last, 0);
 	scn_count(&s->res->invalidations, 1);
-	/*
-	 * The invalidation completed: nothing can use the frames any more.  (An
-	 * ablation build may still hold the PTE clears in this thread's
-	 * emulated store buffer: they must land before the pages are reused.)
-	 */
-	invt_sb_drain();
-	invt_mem_chain_free(s->mem, &sg.chain);
+	scn_withheld_done(s, d, before, ret);
 	scn_count(&s->res->unmaps, 1);
 	scn_reprobe(s);
+	return ret;
+}
+
+/*
+ * Invalidate @d's withheld range again (the caller holds d->lock, or is the
+ * only thread left) and free its frames when that completed.
+ * Return: 0 (nothing withheld any more) or the invalidation's error.
+ */
+int scn_withheld_flush(struct scn *s, struct scn_domain *d)
+{
+	struct scn_withheld *w = &d->wh;
+	int ret;
+
+	if (!w->pending)
+		return 0;
+	ret = invt_domain_invalidate(d->dom, w->start, w->last - w->start + 1, w->leaf);
+	scn_count(&s->res->invalidations, 1);
+	scn_flight(s, ret ? "invalidate failed" : "invalidated", 0, 0, 0, d->dom->id, w->start,
+		   w->last, 0);
+	if (!ret) {
+		invt_sb_drain();
+		invt_mem_chain_free(s->mem, &w->chain);
+		w->pending = false;
+	} else {
+		scn_count(&s->res->faults.inv_failed, 1);
+	}
+	return ret;
+}
+
+/* Tries a teardown gives a withheld range before it gives the frames up. */
+#define SCN_WITHHELD_TRIES	16
+
+/*
+ * Teardown, before @d is destroyed: invalidate what @d still withholds until
+ * that completes (bounded); frames still withheld then are never freed
+ * (counted in faults.leaked_frames), as a driver would leak memory a cache
+ * may still point to rather than reuse it.
+ */
+void scn_withheld_teardown(struct scn *s, struct scn_domain *d)
+{
+	unsigned int tries;
+
+	for (tries = 0; d->wh.pending && tries < SCN_WITHHELD_TRIES; tries++)
+		scn_withheld_flush(s, d);
+	if (!d->wh.pending)
+		return;
+	scn_count(&s->res->faults.leaked_frames, d->wh.chain.count);
+	invt_mem_chain_init(&d->wh.chain);
+	d->wh.pending = false;
+}
+
+/*
+ * Free @pa, a frame @d mapped until an unmap just before (the caller holds
+ * d->lock): now if that unmap's invalidation completed, otherwise with the
+ * frames it withheld.
+ */
+void scn_free_after_inv(struct scn *s, struct scn_domain *d, uint64_t pa)
+{
+	if (!d->wh.pending || invt_mem_chain_add(s->mem, &d->wh.chain, pa)) {
+		invt_mem_free(s->mem, pa);
+		return;
+	}
+	scn_count(&s->res->faults.withheld_frames, 1);
 }
 
 void scn_op_unmap(struct scn *s, uint64_t *rng)

@@ -37,12 +37,12 @@
 
 /*
  * Times a guest sends an invalidation's unfinished commands again after the
- * unit failed one (an injected command error or timeout).  At the fault
- * rates the scenario allows (at most 0.5 per command) sixteen failures in a
- * row are rare; the guest then goes on as if it had completed, which the
- * oracle reports if anything stale is used.
+ * unit failed one (an injected command error or timeout), as the host's
+ * operations that cannot fail do.  When they are used up, the guest keeps
+ * the pages it unmapped (struct scn_gwithheld) and invalidates them again
+ * with its next unmap of the domain.
  */
-#define SCN_GUEST_RETRIES	16
+#define SCN_GUEST_RETRIES	INVT_CMD_RETRIES_MUST
 
 /* The guest's id of device @dv in @vm's viommus (its vSID / RID / device_id). */
 static uint32_t scn_vid(const struct scn_vm *vm, const struct scn_device *dv)
@@ -419,6 +419,8 @@ void scn_vm_detached(struct scn *s)
 		for (i = 0; i < s->p->instances; i++) {
 			struct scn_domain *nd;
 
+			if (vm->nested[i])
+				scn_guest_withheld_teardown(s, &s->dom[vm->nested[i]]);
 			for (k = 0; vm->viommu[i] && k < s->nr_dev; k++)
 				if (s->dev[k].inst == i)
 					invt_vdevice_destroy(vm->viommu[i], scn_vid(vm, &s->dev[k]));
@@ -455,10 +457,10 @@ void scn_vm_teardown(struct scn *s)
 			d = &s->dom[vm->parent];
 			pthread_mutex_lock(&d->lock);
 			scn_unmap_range(s, d, SCN_VM_IPA_BASE, SCN_VM_PAGES * SCN_SZ_4K);
-			pthread_mutex_unlock(&d->lock);
 			for (k = 0; k < SCN_VM_PAGES; k++)
 				if (vm->ipa_pa[k])
-					invt_mem_free(s->mem, vm->ipa_pa[k]);
+					scn_free_after_inv(s, d, vm->ipa_pa[k]);
+			pthread_mutex_unlock(&d->lock);
 		}
 		pthread_mutex_destroy(&vm->lock);
 		vm->up = false;
@@ -595,8 +597,9 @@ static int scn_guest_direct(struct invt_iommu *iommu, const uint8_t *buf, const 
  * The guest invalidates [@iova, @last] of nested domain @d (everything of
  * its tag when @all): stage-1 commands, a completion, the ATCs of the ATS
  * devices of its instance, a completion.  The caller holds the VM's lock.
+ * Return: true when every command completed.
  */
-static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t iova,
+static bool scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t iova,
 				 uint64_t last, bool all)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
@@ -610,7 +613,7 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 	struct invt_iommu *iommu;
 	unsigned int tries;
 	uint32_t done;
-	int ret;
+	int ret = 0;
 
 	/*
 	 * The instance's driver is removed: no viommu, no queue, and nothing
@@ -656,6 +659,9 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 			if (++tries > SCN_GUEST_RETRIES)
 				break;
 		}
+		/* Done once every command went (refused ones for unplugged devices too). */
+		if (k >= n)
+			ret = 0;
 	} else {
 		/*
 		 * Straight to the queue: the parent's tag (VT-d: the nested
@@ -667,12 +673,14 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 		iommu = u->iommu(s->inst[d->inst].drv);
 		invt_mutex_lock(&pd->lock);
 		n = 0;
-		ret = invt_domain_tag_locked(u->nested_own_tag ? d->dom : pd, iommu, &gi.s2tag);
-		if (!ret) {
+		if (invt_domain_tag_locked(u->nested_own_tag ? d->dom : pd, iommu, &gi.s2tag)) {
+			ret = 0;	/* no tag: nothing of it is cached */
+		} else {
 			n = u->guest_cmds(&gi, buf, sync);
 			/* A failed wait: the whole invalidation again (see above). */
 			for (tries = 0; tries <= SCN_GUEST_RETRIES; tries++) {
-				if (!scn_guest_direct(iommu, buf, sync, n, bytes))
+				ret = scn_guest_direct(iommu, buf, sync, n, bytes);
+				if (!ret)
 					break;
 				scn_count(&s->res->unit_errors, 1);
 			}
@@ -684,6 +692,81 @@ static void scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 	scn_issuing = NULL;
 	scn_count(&s->res->guest.invalidations, 1);
 	scn_count(&s->res->guest.commands, n);
+	return !ret;
+}
+
+/* The guest is done with @n pages of @vm: the oracle may hand them out again. */
+static void scn_guest_release(struct scn *s, struct scn_vm *vm, const uint64_t *ipa,
+			      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		invt_oracle_guest_inv_done(s->oracle, vm->idx, ipa[i], 1);
+}
+
+/*
+ * Invalidate [@iova, @last] of nested domain @d (@all: its whole tag) for
+ * the @nr data pages and @ntab table pages the guest just unmapped, and
+ * release them once that completed.  What an earlier invalidation of @d
+ * left withheld (d->gwh) is covered by the same commands and released with
+ * them.  If it fails, the guest keeps every one of these pages: a page
+ * whose invalidation did not complete may still be cached (IOTLB, ATC) and
+ * is not reused.  The caller holds the VM's lock.
+ */
+static void scn_guest_inv_pages(struct scn *s, struct scn_domain *d, uint64_t iova,
+				uint64_t last, bool all, const uint64_t *data, unsigned int nr,
+				const uint64_t *tab, unsigned int ntab)
+{
+	struct scn_gwithheld *w = &d->gwh;
+	struct scn_vm *vm = d->vm;
+	unsigned int i;
+
+	if (w->nr) {
+		iova = iova < w->start ? iova : w->start;
+		last = last > w->last ? last : w->last;
+		all = all || w->all;
+	}
+	if (scn_guest_invalidate(s, d, iova, last, all)) {
+		scn_flight(s, "guest invalidated", 0, 0, 0, d->dom->id, iova, last, 0);
+		scn_guest_release(s, vm, data, nr);
+		scn_guest_release(s, vm, tab, ntab);
+		scn_guest_release(s, vm, w->ipa, w->nr);
+		w->nr = 0;
+		return;
+	}
+	scn_flight(s, "guest invalidate failed", 0, 0, 0, d->dom->id, iova, last, 0);
+	scn_count(&s->res->faults.inv_failed, 1);
+	scn_count(&s->res->faults.withheld_frames, nr + ntab);
+	w->start = iova;
+	w->last = last;
+	w->all = all;
+	for (i = 0; i < nr + ntab; i++) {
+		uint64_t ipa = i < nr ? data[i] : tab[i - nr];
+
+		if (w->nr < SCN_GUEST_WITHHELD)
+			w->ipa[w->nr++] = ipa;
+		else	/* no room: never released (the guest loses the page) */
+			scn_count(&s->res->faults.leaked_frames, 1);
+	}
+}
+
+/*
+ * Teardown, while the viommus still know the devices: invalidate what @d's
+ * guest still withholds (bounded), then give up what is left (counted in
+ * faults.leaked_frames: the guest never reuses those pages).
+ */
+void scn_guest_withheld_teardown(struct scn *s, struct scn_domain *d)
+{
+	struct scn_gwithheld *w = &d->gwh;
+	unsigned int tries;
+
+	pthread_mutex_lock(&d->vm->lock);
+	for (tries = 0; w->nr && tries < SCN_GUEST_RETRIES; tries++)
+		scn_guest_inv_pages(s, d, w->start, w->last, w->all, NULL, 0, NULL, 0);
+	scn_count(&s->res->faults.leaked_frames, w->nr);
+	w->nr = 0;
+	pthread_mutex_unlock(&d->vm->lock);
 }
 
 void scn_guest_map(struct scn *s, struct scn_domain *d, uint64_t *rng)
@@ -757,12 +840,8 @@ void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng)
 	for (i = 0; i < gg.nr; i++)
 		invt_oracle_guest_unmap(s->oracle, vm->idx, gg.ipa[i], 1);
 	scn_flight(s, "guest unmap", 0, 0, 0, d->dom->id, iova, last, 0);
-	scn_guest_invalidate(s, d, iova, last, gg.nr > 0 || !gg.g.leaf_only);
-	scn_flight(s, "guest invalidated", 0, 0, 0, d->dom->id, iova, last, 0);
-	for (i = 0; i < nr; i++)
-		invt_oracle_guest_inv_done(s->oracle, vm->idx, data[i], 1);
-	for (i = 0; i < gg.nr; i++)
-		invt_oracle_guest_inv_done(s->oracle, vm->idx, gg.ipa[i], 1);
+	scn_guest_inv_pages(s, d, iova, last, gg.nr > 0 || !gg.g.leaf_only, data, nr, gg.ipa,
+			    gg.nr);
 	scn_count(&s->res->guest.unmaps, 1);
 out:
 	pthread_mutex_unlock(&vm->lock);
@@ -838,7 +917,8 @@ void scn_host_migrate(struct scn *s, struct scn_domain *parent, uint64_t *rng)
 		goto out;	/* the old frame stays the guest's, unmapped */
 	}
 	vm->ipa_pa[k] = pa;
-	invt_mem_free(s->mem, old);
+	/* Withheld with the unmap's frames if its invalidation failed. */
+	scn_free_after_inv(s, parent, old);
 	scn_count(&s->res->guest.migrations, 1);
 	scn_flight(s, "migrate", 0, 0, 0, parent->dom->id, ipa, ipa + SCN_SZ_4K - 1, pa);
 out:

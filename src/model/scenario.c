@@ -374,6 +374,7 @@ static void scn_teardown(struct scn *s)
 			scn_unmap_range(s, d, scn_slot_iova(j), SCN_SZ_4K);
 		for (j = 0; j < SCN_BLOCKS; j++)
 			scn_unmap_range(s, d, scn_block_iova(j), SCN_SZ_2M);
+		scn_withheld_teardown(s, d);
 		s->arch->domain_destroy(s, d);
 		pthread_mutex_destroy(&d->lock);
 	}

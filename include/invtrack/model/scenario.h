@@ -266,12 +266,22 @@ void invt_scn_defaults(struct invt_scn_params *p);
  *	queue going again; a stall: the queue consuming again).
  * @kind_injected: @injected per enum invt_hw_fault (<invtrack/model/faults.h>).
  * @kind_recovered: @recovered per kind.
+ * @inv_failed: invalidations (the host's invt_domain_invalidate() calls and
+ *	the guests' command sequences) that still failed after the drivers'
+ *	retries: what they unmapped is withheld, not freed, and invalidated
+ *	again later (at the domain's next unmap, at the latest at teardown).
+ * @withheld_frames: frames (host frames and guest pages) withheld so.
+ * @leaked_frames: of @withheld_frames, those no later invalidation covered
+ *	by the end of the run: never freed (a clean run has none).
  */
 struct invt_scn_faults {
 	uint64_t injected;
 	uint64_t recovered;
 	uint64_t kind_injected[INVT_HW_FAULT_NR];
 	uint64_t kind_recovered[INVT_HW_FAULT_NR];
+	uint64_t inv_failed;
+	uint64_t withheld_frames;
+	uint64_t leaked_frames;
 };
 
 /**
