@@ -88,9 +88,10 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 	if (r->queue_full_waits)
 		printf("; queue full %llu times", (unsigned long long)r->queue_full_waits);
 	if (r->faults.injected)
-		printf("; faults %llu injected, %llu recovered",
+		printf("; faults %llu injected, %llu recovered, %llu invalidations failed",
 		       (unsigned long long)r->faults.injected,
-		       (unsigned long long)r->faults.recovered);
+		       (unsigned long long)r->faults.recovered,
+		       (unsigned long long)r->faults.inv_failed);
 	if (r->removals || r->unplugs)
 		printf("; removals %llu unplugs %llu", (unsigned long long)r->removals,
 		       (unsigned long long)r->unplugs);
@@ -478,6 +479,13 @@ int main(int argc, char **argv)
 		printf("FAIL: %llu faults injected (at least %llu wanted), %llu recovered\n",
 		       (unsigned long long)r.faults.injected, min_faults,
 		       (unsigned long long)r.faults.recovered);
+		return 1;
+	}
+	/* Withheld after a failed invalidation, then never covered by one. */
+	if (r.faults.leaked_frames) {
+		printf("FAIL: %llu frames never freed (%llu invalidations failed)\n",
+		       (unsigned long long)r.faults.leaked_frames,
+		       (unsigned long long)r.faults.inv_failed);
 		return 1;
 	}
 	if (r.removals < min_removals || r.unplugs < min_removals) {
