@@ -31,7 +31,10 @@ int scn_unit_drv_up(struct scn *s, unsigned int i, char *err, size_t errlen)
 	ret = u->drv_init(s, i, drv, u->regs(in->hw));
 	if (ret) {
 		free(drv);
-		return snprintf(err, errlen, "instance %u: driver: %s", i, strerror(-ret)), ret;
+		return snprintf(err, errlen, "instance %u: driver bring-up failed: %s%s", i,
+				strerror(-ret), ret == -EIO ?
+				" (its command queue kept reporting errors through every retry)" :
+				""), ret;
 	}
 	in->drv = drv;
 	in->up = true;

@@ -267,7 +267,9 @@ static int scn_build_devices(struct scn *s, char *err, size_t errlen)
 			dv->cur[j] = -1;
 		ret = s->arch->device_init(s, dv);
 		if (ret)
-			return SCN_ERR("device %u: %s", k, strerror(-ret)), ret;
+			return SCN_ERR("device %u: set-up failed: %s%s", k, strerror(-ret),
+				       ret == -EIO ? " (its instance's command queue kept reporting"
+						     " errors through every retry)" : ""), ret;
 		pthread_mutex_init(&dv->lock, NULL);
 		dv->up = true;
 		s->nr_dev++;
