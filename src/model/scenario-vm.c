@@ -624,7 +624,7 @@ static bool scn_guest_invalidate(struct scn *s, struct scn_domain *d, uint64_t i
 	 */
 	if (vm->down[d->inst]) {
 		scn_count(&s->res->guest.skipped, 1);
-		return;
+		return true;
 	}
 	/* The guest's devices: those with a vdevice (plugged, with viommu off). */
 	for (k = 0; k < s->nr_dev; k++) {
