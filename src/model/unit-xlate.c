@@ -22,22 +22,126 @@
  * keeps across the translation request and the fill (mdev.c).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
 
 #define K(kind)		INVT_CACHE_K(INVT_CACHE_##kind)
 
+int invt_munit_cfgc_init(struct invt_munit_cfgc *cc, unsigned int nr, uint64_t seed)
+{
+	unsigned int buckets = 2;
+
+	memset(cc, 0, sizeof(*cc));
+	if (!nr || nr > INVT_MUNIT_MAX_CFG_ENTRIES)
+		return -EINVAL;
+	while (buckets < 2 * nr)
+		buckets *= 2;
+	cc->slot = calloc(nr, sizeof(*cc->slot));
+	cc->valid = calloc((nr + 63) / 64, sizeof(*cc->valid));
+	cc->bucket = calloc(buckets, sizeof(*cc->bucket));
+	cc->next = calloc(nr, sizeof(*cc->next));
+	if (!cc->slot || !cc->valid || !cc->bucket || !cc->next) {
+		invt_munit_cfgc_fini(cc);
+		return -ENOMEM;
+	}
+	cc->bucket_mask = buckets - 1;
+	cc->nr = nr;
+	cc->rng = seed;
+	return 0;
+}
+
+void invt_munit_cfgc_fini(struct invt_munit_cfgc *cc)
+{
+	free(cc->slot);
+	free(cc->valid);
+	free(cc->bucket);
+	free(cc->next);
+	memset(cc, 0, sizeof(*cc));
+}
+
+/* The index bucket of (@sid, @ssid). */
+static unsigned int cfgc_bucket(const struct invt_munit_cfgc *cc, uint32_t sid, uint32_t ssid)
+{
+	uint64_t h = ((uint64_t)sid << 32 | ssid) * UINT64_C(0x9e3779b97f4a7c15);
+
+	return (unsigned int)(h >> 40) & cc->bucket_mask;
+}
+
+/* The valid slot holding (@sid, @ssid), or NULL. */
+static struct invt_munit_cfg *cfgc_find(const struct invt_munit_cfgc *cc, uint32_t sid,
+					uint32_t ssid)
+{
+	unsigned int i = cc->bucket[cfgc_bucket(cc, sid, ssid)];
+
+	while (i) {
+		struct invt_munit_cfg *c = &cc->slot[i - 1];
+
+		if (c->sid == sid && c->ssid == ssid)
+			return c;
+		i = cc->next[i - 1];
+	}
+	return NULL;
+}
+
+/* Empty the valid slot @i: out of its bucket's chain and the valid map. */
+static void cfgc_remove(struct invt_munit_cfgc *cc, unsigned int i)
+{
+	struct invt_munit_cfg *c = &cc->slot[i];
+	uint16_t *link = &cc->bucket[cfgc_bucket(cc, c->sid, c->ssid)];
+
+	while (*link != i + 1)
+		link = &cc->next[*link - 1];
+	*link = cc->next[i];
+	cc->next[i] = 0;
+	cc->valid[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	c->valid = false;
+}
+
+/* Put @c, valid, in slot @i (empty). */
+static void cfgc_fill(struct invt_munit_cfgc *cc, unsigned int i, const struct invt_munit_cfg *c)
+{
+	uint16_t *head = &cc->bucket[cfgc_bucket(cc, c->sid, c->ssid)];
+
+	cc->slot[i] = *c;
+	cc->next[i] = *head;
+	*head = (uint16_t)(i + 1);
+	cc->valid[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
+/* The lowest empty slot, or @cc->nr when every slot is valid. */
+static unsigned int cfgc_free_slot(const struct invt_munit_cfgc *cc)
+{
+	unsigned int w, words = (cc->nr + 63) / 64;
+
+	for (w = 0; w < words; w++) {
+		if (~cc->valid[w]) {
+			unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(~cc->valid[w]);
+
+			return i < cc->nr ? i : cc->nr;
+		}
+	}
+	return cc->nr;
+}
+
 unsigned int invt_munit_cfg_invalidate_locked(struct invt_munit *u, const void *scope)
 {
-	unsigned int i, n = 0;
+	struct invt_munit_cfgc *cc = &u->cfgc;
+	unsigned int w, n = 0, words = (cc->nr + 63) / 64;
 
-	for (i = 0; i < u->p.cfg_entries; i++) {
-		struct invt_munit_cfg *c = &u->cfgc[i];
+	/* The valid slots in order, as a scan of every slot visits them. */
+	for (w = 0; w < words; w++) {
+		uint64_t m = cc->valid[w];
 
-		if (c->valid && u->ops->cfg_in_scope(scope, c)) {
-			c->valid = false;
-			n++;
+		while (m) {
+			unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(m);
+
+			m &= m - 1;
+			if (u->ops->cfg_in_scope(scope, &cc->slot[i])) {
+				cfgc_remove(cc, i);
+				n++;
+			}
 		}
 	}
 	return n;
@@ -113,31 +217,26 @@ static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct i
 static int cfg_get_locked(struct invt_munit *u, struct invt_oracle_use *use,
 			  struct invt_munit_cfg *out, bool *stale)
 {
-	unsigned int i, n = u->p.cfg_entries, victim = n;
+	struct invt_munit_cfgc *cc = &u->cfgc;
+	struct invt_munit_cfg *c = cfgc_find(cc, use->sid, use->ssid);
+	unsigned int victim;
 
-	for (i = 0; i < n; i++) {
-		struct invt_munit_cfg *c = &u->cfgc[i];
-
-		if (!c->valid) {
-			if (victim == n)
-				victim = i;
-			continue;
-		}
-		if (c->sid == use->sid && c->ssid == use->ssid) {
-			use->cfg_domain = c->domain;
-			if (invt_oracle_check_config(u->oracle, use, c->stamp) > 0)
-				*stale = true;
-			*out = *c;
-			return 0;
-		}
+	if (c) {
+		use->cfg_domain = c->domain;
+		if (invt_oracle_check_config(u->oracle, use, c->stamp) > 0)
+			*stale = true;
+		*out = *c;
+		return 0;
 	}
 	if (cfg_fetch(u, use->sid, use->ssid, out))
 		return -EFAULT;
-	if (victim == n) {
-		u->cfg_rng += UINT64_C(0x9e3779b97f4a7c15);
-		victim = (unsigned int)(invt_munit_mix(u->cfg_rng) % n);
+	victim = cfgc_free_slot(cc);
+	if (victim == cc->nr) {
+		cc->rng += UINT64_C(0x9e3779b97f4a7c15);
+		victim = (unsigned int)(invt_munit_mix(cc->rng) % cc->nr);
+		cfgc_remove(cc, victim);
 	}
-	u->cfgc[victim] = *out;
+	cfgc_fill(cc, victim, out);
 	use->cfg_domain = out->domain;
 	return 0;
 }

@@ -37,13 +37,15 @@ int invt_munit_init(struct invt_munit *u, const struct invt_munit_params *p,
 	ret = invt_cache_create(&cc, &u->iotlb);
 	if (ret)
 		return ret;
-	u->cfgc = calloc(p->cfg_entries, sizeof(*u->cfgc));
-	if (!u->cfgc || invt_mdev_table_init(&u->devs)) {
-		free(u->cfgc);
+	if (invt_munit_cfgc_init(&u->cfgc, p->cfg_entries, invt_munit_mix(p->seed ^ SALT_CFG))) {
 		invt_cache_destroy(u->iotlb);
 		return -ENOMEM;
 	}
-	u->cfg_rng = invt_munit_mix(p->seed ^ SALT_CFG);
+	if (invt_mdev_table_init(&u->devs)) {
+		invt_munit_cfgc_fini(&u->cfgc);
+		invt_cache_destroy(u->iotlb);
+		return -ENOMEM;
+	}
 	invt_mem_pt_ops_init(&u->ptops, mem, INVT_MEM_NO_DOMAIN);
 	return 0;
 }
@@ -51,7 +53,7 @@ int invt_munit_init(struct invt_munit *u, const struct invt_munit_params *p,
 void invt_munit_release(struct invt_munit *u)
 {
 	invt_mdev_table_destroy(&u->devs);
-	free(u->cfgc);
+	invt_munit_cfgc_fini(&u->cfgc);
 	invt_cache_destroy(u->iotlb);
 }
 

@@ -37,7 +37,7 @@
 
 #include "mdev.h"
 
-/* Largest configuration cache: it is searched linearly. */
+/* Largest configuration cache (its index holds slot numbers in 16 bits). */
 #define INVT_MUNIT_MAX_CFG_ENTRIES	4096u
 
 /* Commands counted per op index (every arch has at most 256). */
@@ -145,6 +145,36 @@ struct invt_munit_cfg {
 	bool has_vm;
 	uint32_t vm;
 	uint64_t stamp;
+};
+
+/**
+ * struct invt_munit_cfgc - the configuration cache: @nr slots, each holding
+ * one configuration, at most one per (sid, ssid), and an index over them
+ * (all under the unit lock).
+ * @slot: the slots; @slot[i].valid says whether slot i holds one.
+ * @valid: bit i of word i / 64: @slot[i].valid, so that the lowest free slot
+ *	and the valid slots are found without visiting the others.
+ * @bucket: per hash bucket of (sid, ssid), 1 + the first valid slot of its
+ *	chain, 0 for none.
+ * @next: per slot, 1 + the next valid slot of its bucket's chain, 0 at the
+ *	end.
+ * @bucket_mask: buckets - 1 (a power of two, at least twice @nr).
+ * @nr: slots.
+ * @rng: the victim generator, when no slot is free.
+ *
+ * The index changes which slots are visited, not what the cache does: a
+ * miss takes the lowest free slot, else a seeded random one, and an
+ * invalidation removes every valid slot in its scope, exactly as a scan of
+ * all the slots in order would (the same seed gives the same run).
+ */
+struct invt_munit_cfgc {
+	struct invt_munit_cfg *slot;
+	uint64_t *valid;
+	uint16_t *bucket;
+	uint16_t *next;
+	unsigned int bucket_mask;
+	unsigned int nr;
+	uint64_t rng;
 };
 
 /* Both stages translate: a nested configuration. */
@@ -313,7 +343,6 @@ struct invt_munit_params {
  * @ptops: page-table ops over @mem (only table_va is used, by walks).
  * @iotlb: IOTLB and walk cache; its lock is the unit lock.
  * @cfgc: configuration cache, @p.cfg_entries slots (unit lock).
- * @cfg_rng: the configuration cache's victim generator (unit lock).
  * @n: the unit's counters (unit lock).
  * @cost_ns: the consumer's cost table (set before it first ran).
  * @nr_costs: entries of @cost_ns.
@@ -334,8 +363,7 @@ struct invt_munit {
 	struct invt_mem_pt_ops ptops;
 	struct invt_cache *iotlb;
 
-	struct invt_munit_cfg *cfgc;
-	uint64_t cfg_rng;
+	struct invt_munit_cfgc cfgc;
 	struct invt_munit_counters n;
 
 	const uint32_t *cost_ns;
@@ -520,6 +548,16 @@ void invt_munit_complete_locked(struct invt_munit *u, uint32_t types, uint64_t s
 /*
  * unit-xlate.c: configuration cache, translation, device accesses.
  */
+
+/*
+ * Set up an empty configuration cache of @nr slots (1..INVT_MUNIT_MAX_CFG_
+ * ENTRIES) whose victims @seed chooses.  Return: 0 or -ENOMEM (nothing
+ * left allocated).
+ */
+int invt_munit_cfgc_init(struct invt_munit_cfgc *cc, unsigned int nr, uint64_t seed);
+
+/* Free a configuration cache's slots and index. */
+void invt_munit_cfgc_fini(struct invt_munit_cfgc *cc);
 
 /*
  * Remove every cached configuration in the arch's @scope.  Unit lock held.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * test_model_unit.c - the arch-neutral modelled unit (src/model/unit.h):
- * two-stage walks.  A unit with a test arch's ops walks ARM 4K tables: the
- * stage-1 tables live at IPAs (PA + TEST_IPA_OFF, mapped by stage 2), so a
- * walk that skipped stage 2 for a table access would read nothing.
+ * two-stage walks and the configuration cache.  A unit with a test arch's
+ * ops walks ARM 4K tables: the stage-1 tables live at IPAs (PA +
+ * TEST_IPA_OFF, mapped by stage 2), so a walk that skipped stage 2 for a
+ * table access would read nothing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -489,6 +490,144 @@ static void test_not_nested(void **state)
 	assert_int_equal(t->u.n.translations, 0);
 }
 
+/* The configuration cache: fetches counted, scopes by sid (UINT32_MAX: all). */
+static unsigned int cc_fetches;
+static uint64_t cc_root;
+
+static int cc_cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid,
+			struct invt_munit_cfg *c)
+{
+	u->n.cfg_fetches++;
+	cc_fetches++;
+	/* Stage 2 only, from a root mapping nothing at the test's addresses. */
+	c->stages = INVT_MUNIT_STAGE(INVT_MUNIT_S2);
+	c->fmt[INVT_MUNIT_S2] = &invt_pt_fmt_arm_s2_4k;
+	c->root[INVT_MUNIT_S2] = cc_root;
+	c->tag_s2 = TEST_VMID;
+	c->tag_s1 = INVT_CACHE_ID_NONE;
+	return 0;
+}
+
+static bool cc_in_scope(const void *scope, const struct invt_munit_cfg *c)
+{
+	uint32_t sid = *(const uint32_t *)scope;
+
+	return sid == UINT32_MAX || c->sid == sid;
+}
+
+static const struct invt_munit_ops cc_ops = {
+	.cfg_fetch = cc_cfg_fetch,
+	.cfg_in_scope = cc_in_scope,
+	.leaf = t_leaf,
+	.queue_start = t_queue_start,
+	.queue_stop = t_queue_stop,
+	.queue_destroy = t_queue_stop,
+	.queue_clock = t_queue_clock,
+};
+
+#define CC_SLOTS	5u
+#define CC_SIDS		16u
+
+/* A unit of CC_SLOTS configuration slots with devices 0..CC_SIDS-1. */
+static void cc_unit(struct tctx *t, struct invt_munit *u, uint64_t seed)
+{
+	struct invt_munit_params p = {
+		.seed = seed, .cfg_entries = CC_SLOTS, .iotlb_sets = 4, .iotlb_ways = 2,
+		.tag = INVT_MUNIT_TAG_DOMAIN, .atc_name = "atc",
+	};
+	uint32_t sid;
+
+	memset(u, 0, sizeof(*u));
+	assert_int_equal(invt_munit_init(u, &p, &cc_ops, t->mem, t->oracle), 0);
+	invt_munit_set_queue(u, NULL, 0, &t->consumed, &t->errors, NULL);
+	for (sid = 0; sid < CC_SIDS; sid++)
+		assert_int_equal(invt_munit_add_device(u, sid, 0), 0);
+	cc_root = t->s2.root_pa;
+}
+
+/* Fetches one access of (@sid, @ssid) costs (it faults: nothing is mapped there). */
+static unsigned int cc_access(struct invt_munit *u, uint32_t sid, uint32_t ssid)
+{
+	unsigned int before = cc_fetches;
+
+	assert_int_equal(invt_munit_dma(u, sid, ssid, 0, false), -EFAULT);
+	return cc_fetches - before;
+}
+
+static unsigned int cc_invalidate(struct invt_munit *u, uint32_t sid)
+{
+	unsigned int n;
+
+	invt_cache_lock(u->iotlb);
+	n = invt_munit_cfg_invalidate_locked(u, &sid);
+	invt_cache_unlock(u->iotlb);
+	return n;
+}
+
+static void test_cfg_cache(void **state)
+{
+	struct tctx *t = *state;
+	struct invt_munit u, v;
+	unsigned int i, missed = 0;
+	uint64_t rng = 7;
+
+	cc_unit(t, &u, 1);
+	/* Free slots: every configuration stays until invalidated. */
+	for (i = 0; i < CC_SLOTS; i++)
+		assert_int_equal(cc_access(&u, i, i % 2), 1);
+	for (i = 0; i < CC_SLOTS; i++)
+		assert_int_equal(cc_access(&u, i, i % 2), 0);
+	assert_int_equal(cc_access(&u, 1, 0), 1);	/* another ssid, in a victim's slot */
+	assert_int_equal(cc_invalidate(&u, UINT32_MAX), CC_SLOTS);
+	for (i = 0; i < CC_SLOTS; i++)
+		assert_int_equal(cc_access(&u, 2, i), 1);
+	/* Only the scope goes, whatever it shares a chain with. */
+	assert_int_equal(cc_invalidate(&u, 3), 0);
+	assert_int_equal(cc_invalidate(&u, 2), CC_SLOTS);
+	assert_int_equal(cc_invalidate(&u, 2), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(cc_access(&u, i, 0), 1);
+	assert_int_equal(cc_invalidate(&u, 1), 1);
+	assert_int_equal(cc_access(&u, 0, 0), 0);
+	assert_int_equal(cc_access(&u, 2, 0), 0);
+	assert_int_equal(cc_access(&u, 1, 0), 1);
+	assert_int_equal(cc_invalidate(&u, UINT32_MAX), 3);
+
+	/*
+	 * Full: each miss replaces one entry, the cache never holds more than
+	 * its slots nor one key twice, and the same seed replaces the same.
+	 */
+	invt_munit_release(&u);
+	cc_unit(t, &u, 1);
+	cc_unit(t, &v, 1);
+	for (i = 0; i < 2000; i++) {
+		uint32_t sid, ssid;
+		unsigned int fu, fv;
+
+		rng = invt_munit_mix(rng);
+		sid = (uint32_t)(rng % CC_SIDS);
+		ssid = (uint32_t)(rng >> 32) % 2;
+		fu = cc_access(&u, sid, ssid);
+		fv = cc_access(&v, sid, ssid);
+		assert_int_equal(fu, fv);
+		assert_true(fu <= 1);
+		missed += fu;
+		assert_int_equal(cc_access(&u, sid, ssid), 0);
+		assert_int_equal(cc_access(&v, sid, ssid), 0);
+		if (i % 97 == 0) {
+			assert_int_equal(cc_invalidate(&u, sid), cc_invalidate(&v, sid));
+			assert_int_equal(cc_access(&u, sid, ssid), 1);
+			assert_int_equal(cc_access(&v, sid, ssid), 1);
+		}
+	}
+	assert_true(missed > CC_SLOTS && missed < 2000);
+	assert_int_equal(cc_invalidate(&u, UINT32_MAX), CC_SLOTS);
+	assert_int_equal(cc_invalidate(&v, UINT32_MAX), CC_SLOTS);
+	assert_int_equal(u.n.cfg_fetches, v.n.cfg_fetches);
+	invt_munit_release(&u);
+	invt_munit_release(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oracle_guest_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s2_fetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cfg_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
