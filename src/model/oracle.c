@@ -153,6 +153,7 @@ struct invt_oracle {
 	/* Atomic; see invt_oracle_count_nested_access(). */
 	uint64_t nested_accesses;
 	uint64_t viol[INVT_VIOL_NR];
+	/* Written under @lock, atomically: invt_oracle_total() reads it without. */
 	uint64_t total;
 	size_t max_reports, nr_reports;
 	bool collapse;
@@ -396,7 +397,8 @@ static void record_locked(struct invt_oracle *o, const struct invt_violation *v)
 	size_t i;
 
 	o->viol[v->kind]++;
-	o->total++;
+	/* Atomic for invt_oracle_total()'s lockless read; written only under @lock. */
+	__atomic_store_n(&o->total, o->total + 1, __ATOMIC_RELAXED);
 	for (i = 0; o->collapse && i < o->nr_reports; i++) {
 		if (same_item(&o->reports[i], v)) {
 			o->reports[i].repeats++;
@@ -1257,6 +1259,15 @@ void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st)
 		st->violations[k] = o->viol[k];
 	st->total = o->total;
 	pthread_mutex_unlock(&o->lock);
+}
+
+uint64_t invt_oracle_total(struct invt_oracle *o)
+{
+	/*
+	 * Relaxed: a count, polled; nothing read after it depends on it (what
+	 * it counts is read under @lock, by invt_oracle_reports()).
+	 */
+	return __atomic_load_n(&o->total, __ATOMIC_RELAXED);
 }
 
 size_t invt_oracle_reports(struct invt_oracle *o, struct invt_violation *out, size_t max)

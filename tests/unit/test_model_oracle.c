@@ -69,6 +69,7 @@ static struct invt_oracle_stats stats(struct invt_oracle *o)
 	struct invt_oracle_stats st;
 
 	invt_oracle_stats(o, &st);
+	assert_int_equal(invt_oracle_total(o), st.total);
 	return st;
 }
 

@@ -621,6 +621,17 @@ uint64_t invt_oracle_seed(const struct invt_oracle *o);
 void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st);
 
 /**
+ * invt_oracle_total() - how many violations were found, without the lock
+ *	invt_oracle_stats() takes: cheap enough to poll after every operation.
+ * @o: the oracle.
+ *
+ * Return: the total at some point during the call (a count recorded by
+ * another thread may show a little late); invt_oracle_reports() or
+ * invt_oracle_stats() then give what it counts.
+ */
+uint64_t invt_oracle_total(struct invt_oracle *o);
+
+/**
  * invt_oracle_reports() - the first violations, in the order found.
  * @o: the oracle.
  * @out: room for @max.
