@@ -137,16 +137,19 @@ void scn_flight_collect(struct scn *s)
 	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
 	struct invt_scn_result *res = s->res;
 	uint64_t n = s->nr_flight, first = n > SCN_FLIGHT ? n - SCN_FLIGHT : 0, k;
-	struct invt_oracle_stats st;
+	uint64_t total;
 	unsigned int i, m, j, nr;
 
 	if (!s->flight)
 		return;
-	/* Only when the oracle found something new: a report's events are taken once. */
-	invt_oracle_stats(s->oracle, &st);
-	if (st.total == s->flight_seen)
+	/*
+	 * Only when the oracle found something new: a report's events are
+	 * taken once.  Called after every inline operation: the lockless count.
+	 */
+	total = invt_oracle_total(s->oracle);
+	if (total == s->flight_seen)
 		return;
-	s->flight_seen = st.total;
+	s->flight_seen = total;
 	nr = (unsigned int)invt_oracle_reports(s->oracle, reports, INVT_SCN_MAX_REPORTS);
 	for (i = s->flight_done; i < nr; i++) {
 		const struct invt_violation *v = &reports[i];
