@@ -589,7 +589,7 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @hooks: the drivers' observers (accounting, trace).
  * @glue: storage owned by the arch glue (e.g. shared tag spaces), or NULL.
  * @stat_lock: protects @cpu_hist, @mod_hist.
- * @cpu_hist: CPU time of the invalidating thread per invalidation.
+ * @cpu_hist: CPU time of the invalidating thread per timed invalidation.
  * @mod_hist: modelled latency per invalidation.
  * @trace_lock: serialises @p->trace calls and @trace_seq.
  * @trace_seq: next trace sequence number.

@@ -371,8 +371,9 @@ struct invt_scn_guest {
  * @cpu_ns_p50: median CPU time of the invalidating thread over one
  *	invt_domain_invalidate() call (CLOCK_THREAD_CPUTIME_ID): the core, the
  *	driver, polling for completions and, inline, the modelled unit, which
- *	runs in that thread.  Percentiles are exact (nearest rank) up to 2^22
- *	invalidations, then taken from a uniform sample of that many.
+ *	runs in that thread.  One invalidation in 8 is timed (the clock is a
+ *	system call); percentiles over those are exact (nearest rank) up to
+ *	2^22 of them, then taken from a uniform sample of that many.
  * @cpu_ns_p99: 99th percentile of the same.
  * @cpu_ns_mean: mean of the same.
  * @modelled_ns_p50: median modelled latency of one invalidation: each
