@@ -118,6 +118,10 @@ enum invt_pt_fault {
  * @prot_ok: bit p set when the permission combination p (INVT_PT_READ |
  *	INVT_PT_WRITE) can be encoded exactly; invt_pt_map() refuses the others.
  * @is_present: the entry is valid (hardware would use it) at @lvl.
+ * @present_mask: optional: an entry is present, at every level, exactly
+ *	when it has one of these bits (@is_present's answer, for scans of
+ *	many entries; invt_pt_fmt_check() verifies it bit by bit); 0 when
+ *	presence is not a mask test.
  * @is_table: the entry points to a next-level table (never true at level 0).
  * @is_leaf: the entry is a well-formed leaf at @lvl (page or block).
  * @oa: output address of a table or leaf entry (the table page, or the base
@@ -144,6 +148,7 @@ struct invt_pt_fmt {
 	uint32_t leaf_levels;
 	uint32_t prot_ok;
 	bool (*is_present)(const struct invt_pt_fmt *fmt, uint64_t pte, unsigned int lvl);
+	uint64_t present_mask;
 	bool (*is_table)(const struct invt_pt_fmt *fmt, uint64_t pte, unsigned int lvl);
 	bool (*is_leaf)(const struct invt_pt_fmt *fmt, uint64_t pte, unsigned int lvl);
 	uint64_t (*oa)(const struct invt_pt_fmt *fmt, uint64_t pte, unsigned int lvl);

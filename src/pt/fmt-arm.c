@@ -188,6 +188,7 @@ static unsigned int arm_s2_leaf_prot(const struct invt_pt_fmt *fmt, uint64_t pte
 	.bits_per_level = 9,					\
 	.leaf_levels = 0x7,	/* 4 KiB, 2 MiB, 1 GiB */	\
 	.is_present = arm_is_present,				\
+	.present_mask = ARM_PTE_VALID,				\
 	.is_table = arm_is_table,				\
 	.is_leaf = arm_is_leaf,					\
 	.oa = arm_oa,						\

@@ -134,6 +134,7 @@ static uint64_t rv_make_leaf(const struct invt_pt_fmt *fmt, uint64_t pa, unsigne
 	/* read-only, read/write */				\
 	.prot_ok = (1u << INVT_PT_READ) | (1u << (INVT_PT_READ | INVT_PT_WRITE)), \
 	.is_present = rv_is_present,				\
+	.present_mask = RV_PTE_V,				\
 	.is_table = rv_is_table,				\
 	.is_leaf = rv_is_leaf,					\
 	.oa = rv_oa,						\

@@ -131,6 +131,7 @@ static uint64_t ss_make_leaf(const struct invt_pt_fmt *fmt, uint64_t pa, unsigne
 	.prot_ok = (1u << INVT_PT_READ) | (1u << INVT_PT_WRITE) |	\
 		   (1u << (INVT_PT_READ | INVT_PT_WRITE)),	\
 	.is_present = ss_is_present,				\
+	.present_mask = SS_R | SS_W,				\
 	.is_table = ss_is_table,				\
 	.is_leaf = ss_is_leaf,					\
 	.oa = vtd_oa,						\
@@ -215,6 +216,7 @@ const struct invt_pt_fmt invt_pt_fmt_vtd_fs_4l = {
 	/* read-only, read/write: present always grants read */
 	.prot_ok = (1u << INVT_PT_READ) | (1u << (INVT_PT_READ | INVT_PT_WRITE)),
 	.is_present = fs_is_present,
+	.present_mask = FS_P,
 	.is_table = fs_is_table,
 	.is_leaf = fs_is_leaf,
 	.oa = vtd_oa,

@@ -110,6 +110,31 @@ static inline uint64_t *pt_entry(struct invt_pt_ops *ops, const struct invt_pt_f
 	return &table_va(ops, table_pa + (page << fmt->granule_shift))[idx & (pt_entries(fmt) - 1)];
 }
 
+/*
+ * @fmt->present_mask, when set, says what is_present() says of every entry:
+ * checked on each single bit at each level (is_present() of the formats
+ * tests bits, so agreeing on single bits is agreeing on all entries; zero
+ * is never present).
+ */
+static bool present_mask_ok(const struct invt_pt_fmt *fmt)
+{
+	unsigned int lvl, b;
+
+	if (!fmt->present_mask)
+		return true;
+	for (lvl = 0; lvl < fmt->levels; lvl++) {
+		if (fmt->is_present(fmt, 0, lvl))
+			return false;
+		for (b = 0; b < 64; b++) {
+			uint64_t bit = UINT64_C(1) << b;
+
+			if (fmt->is_present(fmt, bit, lvl) != !!(fmt->present_mask & bit))
+				return false;
+		}
+	}
+	return true;
+}
+
 int invt_pt_fmt_check(const struct invt_pt_fmt *fmt)
 {
 	unsigned int top;
@@ -135,7 +160,7 @@ int invt_pt_fmt_check(const struct invt_pt_fmt *fmt)
 	/* Combinations 1..3 only: a mapping grants at least one permission. */
 	if (!fmt->prot_ok || (fmt->prot_ok & ~UINT32_C(0xe)))
 		return -EINVAL;
-	return 0;
+	return present_mask_ok(fmt) ? 0 : -EINVAL;
 }
 
 int invt_pt_init(struct invt_pt *pt, const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops)
@@ -452,21 +477,47 @@ static void gather_leaf(struct invt_pt_gather *g, uint64_t iova, uint64_t next)
 	g->unmapped += next - iova;
 }
 
+/* No entry of @page in [@from, @to) is present at @lvl. */
+static bool entries_absent(const struct invt_pt_fmt *fmt, const uint64_t *page, unsigned int lvl,
+			   unsigned int from, unsigned int to)
+{
+	unsigned int i;
+
+	if (fmt->present_mask) {
+		/* The mask test inline: this scan is most of an unmap's cost. */
+		for (i = from; i < to; i++)
+			if (pte_get(&page[i]) & fmt->present_mask)
+				return false;
+		return true;
+	}
+	for (i = from; i < to; i++)
+		if (fmt->is_present(fmt, pte_get(&page[i]), lvl))
+			return false;
+	return true;
+}
+
 /* No entry of the table at @table_pa outside [first, last] is present. */
 static bool table_empty_outside(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops,
 				uint64_t table_pa, unsigned int lvl, unsigned int first,
 				unsigned int last)
 {
-	unsigned int i, n = pt_lvl_entries(fmt, lvl), per_page = pt_entries(fmt);
-	const uint64_t *page = NULL;
+	unsigned int n = pt_lvl_entries(fmt, lvl), per_page = pt_entries(fmt), start;
 
-	for (i = 0; i < n; i++) {
-		/* One table_va() per page of the table, not per entry. */
-		if (!(i & (per_page - 1)))
-			page = pt_entry(ops, fmt, table_pa, i);
-		if (i >= first && i <= last)
-			continue;
-		if (fmt->is_present(fmt, pte_get(&page[i & (per_page - 1)]), lvl))
+	/* Page by page (one table_va() each), around [first, last]. */
+	for (start = 0; start < n; start += per_page) {
+		const uint64_t *page = pt_entry(ops, fmt, table_pa, start);
+		unsigned int end = n - start < per_page ? n - start : per_page;
+		unsigned int lo = first > start ? first - start : 0;
+		unsigned int hi = last + 1 > start ? last + 1 - start : 0;
+
+		/* Entries [lo, hi) of this page are inside [first, last]. */
+		if (lo > end)
+			lo = end;
+		if (hi > end)
+			hi = end;
+		if (hi < lo)
+			hi = lo;
+		if (!entries_absent(fmt, page, lvl, 0, lo) || !entries_absent(fmt, page, lvl, hi, end))
 			return false;
 	}
 	return true;

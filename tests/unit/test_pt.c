@@ -663,6 +663,26 @@ static void test_unmap_tables(void **state)
 	tm_done(tm);
 }
 
+/* An entry left at either end of a table, or of the range's neighbours, keeps it. */
+static void test_unmap_keeps_table(void **state)
+{
+	struct tmem *tm = tm_new(S1);
+	static const uint64_t left[] = { 0x0, 0x1ff000, 0x100000, 0x0ff000, 0x101000 };
+	unsigned int k;
+
+	for (k = 0; k < sizeof(left) / sizeof(left[0]); k++) {
+		uint64_t gone = left[k] == 0x100000 ? 0x0 : 0x100000;
+
+		assert_int_equal(invt_pt_map(&tm->pt, left[k], 0x9000, SZ_4K, RW), 0);
+		assert_int_equal(invt_pt_map(&tm->pt, gone, 0xa000, SZ_4K, RW), 0);
+		unmap_ok(tm, gone, SZ_4K, gone, SZ_4K, SZ_4K, true, 0);
+		/* the last one goes with its tables */
+		unmap_ok(tm, left[k], SZ_4K, left[k], SZ_4K, SZ_4K, false, 3);
+		tm_free_unlinked(tm);
+	}
+	tm_done(tm);
+}
+
 static void test_unmap_partial_block(void **state)
 {
 	struct tmem *tm = tm_new(S1);
@@ -778,7 +798,10 @@ static void test_fmt_check(void **state)
 	assert_int_equal(invt_pt_fmt_check(S1), 0);
 	assert_int_equal(invt_pt_fmt_check(S2), 0);
 	assert_int_equal(invt_pt_fmt_check(NULL), -EINVAL);
-	for (i = 0; i < 9; i++) {
+	/* the scans' mask test says what is_present() says */
+	assert_int_not_equal(S1->present_mask, 0);
+	assert_int_not_equal(S2->present_mask, 0);
+	for (i = 0; i < 11; i++) {
 		f = *S1;
 		switch (i) {
 		case 0: f.levels = 0; break;
@@ -790,6 +813,8 @@ static void test_fmt_check(void **state)
 		case 6: f.prot_ok |= 1; break;
 		case 7: f.make_leaf = NULL; break;
 		case 8: f.granule_shift = 13; break;
+		case 9: f.present_mask |= UINT64_C(1) << 1; break;
+		case 10: f.present_mask = UINT64_C(1) << 63; break;
 		}
 		assert_int_equal(invt_pt_fmt_check(&f), -EINVAL);
 	}
@@ -907,6 +932,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_einval),
 		cmocka_unit_test(test_map_enomem),
 		cmocka_unit_test(test_free_all),
+		cmocka_unit_test(test_unmap_keeps_table),
 		cmocka_unit_test(test_fmt_check),
 		cmocka_unit_test(test_concurrent_walk),
 	};
