@@ -8,8 +8,10 @@
  * model's decoder (src/arch/vtd/hw*) is written separately on purpose: do
  * not share these definitions with it.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <invtrack/vtd.h>
 
@@ -277,17 +279,12 @@ int invt_vtd_desc_encode(const struct invt_vtd_desc *d, uint64_t qw[2])
 	return 0;
 }
 
-/* @v as 8 little-endian bytes at @b (one store where the host is little-endian). */
+/* @v as 8 little-endian bytes at @b: one store (GCC merges the byte stores only in part). */
 static void put_le64(uint8_t *b, uint64_t v)
 {
-	b[0] = (uint8_t)v;
-	b[1] = (uint8_t)(v >> 8);
-	b[2] = (uint8_t)(v >> 16);
-	b[3] = (uint8_t)(v >> 24);
-	b[4] = (uint8_t)(v >> 32);
-	b[5] = (uint8_t)(v >> 40);
-	b[6] = (uint8_t)(v >> 48);
-	b[7] = (uint8_t)(v >> 56);
+	uint64_t le = htole64(v);
+
+	memcpy(b, &le, sizeof(le));
 }
 
 int invt_vtd_desc_encode_le(const struct invt_vtd_desc *d, void *slot, unsigned int bytes)
