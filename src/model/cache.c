@@ -3,13 +3,20 @@
  * cache.c - bounded translation caches with seeded eviction (see
  * <invtrack/model/cache.h>; the SMMUv3 TLBI -> descriptor table is there).
  *
- * Slots are one array, set s holding slots [s * ways, (s + 1) * ways).  An
- * entry lives in set hash(iova >> shift, shift).  nr_shift[] counts the
- * entries of each span size so that a lookup probes only the sets of sizes
- * present; kind_shift_mask[] says which sizes each kind of entry has, so
- * that a lookup skips the sizes only other kinds have (their entries could
- * not match it).  Invalidations scan every slot: they are rare next to lookups, and
- * a range may cover any number of sets.
+ * Slots are numbered alike in two arrays (keys, entries), set s holding
+ * slots [s * ways, (s + 1) * ways).  An entry lives in set hash(iova >>
+ * shift, shift).  nr_shift[] counts the entries of each span size so that a
+ * lookup probes only the sets of sizes present; kind_shift_mask[] says which
+ * sizes each kind of entry has, so that a lookup skips the sizes only other
+ * kinds have (their entries could not match it).  Invalidations scan every
+ * valid slot: they are rare next to lookups, and a range may cover any
+ * number of sets.
+ *
+ * A slot's key holds what lookups, invalidations and inserts compare (kind,
+ * tags, requester, span: the entry's identity) in 32 bytes, apart from the
+ * rest of the entry (136 bytes): a probe of four ways or an invalidation
+ * scan reads two cache lines of keys per four slots instead of nine, and
+ * an entry only when it matches.
  *
  * A fully associative cache (one set) of FA_INDEX_MIN ways or more (a
  * device's ATC) also keeps a hash index: each valid slot is chained in
@@ -27,9 +34,17 @@
 
 #include <invtrack/model/cache.h>
 
-struct slot {
+/* What a lookup, an invalidation and an insert compare of slot i's entry. */
+struct slot_key {
+	uint8_t kind;
+	bool global;
+	uint8_t shift;
 	bool valid;
-	struct invt_cache_entry e;
+	uint32_t tag_s2;
+	uint32_t tag_s1;
+	uint32_t sid;
+	uint32_t ssid;
+	uint64_t iova;
 };
 
 /* Ways from which a one-set cache keeps the hash index. */
@@ -42,8 +57,9 @@ struct invt_cache {
 	unsigned int nr_sets;
 	unsigned int ways;
 	uint64_t rng;
-	struct slot *slots;
-	uint64_t *valid_map;		/* bit i: slots[i].valid */
+	struct slot_key *keys;		/* per slot: its key, valid or not */
+	struct invt_cache_entry *ents;	/* per slot: the entry, while keys[i].valid */
+	uint64_t *valid_map;		/* bit i: keys[i].valid */
 	uint32_t nr_shift[64];
 	uint64_t shift_mask;		/* bit s: nr_shift[s] != 0 */
 	uint32_t nr_kind_shift[INVT_CACHE_NR_KINDS][64];
@@ -88,9 +104,18 @@ static unsigned int fa_bucket(const struct invt_cache *c, uint64_t iova, unsigne
 	return (unsigned int)(mix64((iova >> shift) * 64 + shift) & (c->fa_buckets - 1));
 }
 
-static uint64_t span_last(const struct invt_cache_entry *e)
+static uint64_t span_last(const struct slot_key *k)
 {
-	return e->iova + ((UINT64_C(1) << e->shift) - 1);
+	return k->iova + ((UINT64_C(1) << k->shift) - 1);
+}
+
+static struct slot_key key_of(const struct invt_cache_entry *e)
+{
+	return (struct slot_key){
+		.kind = e->kind, .global = e->global, .shift = e->shift, .valid = true,
+		.tag_s2 = e->tag_s2, .tag_s1 = e->tag_s1, .sid = e->sid, .ssid = e->ssid,
+		.iova = e->iova,
+	};
 }
 
 int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **cachep)
@@ -106,10 +131,12 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->slots = calloc(n, sizeof(*c->slots));
+	c->keys = calloc(n, sizeof(*c->keys));
+	c->ents = calloc(n, sizeof(*c->ents));
 	c->valid_map = calloc((n + 63) / 64, sizeof(*c->valid_map));
-	if (!c->slots || !c->valid_map || pthread_mutex_init(&c->lock, NULL)) {
-		free(c->slots);
+	if (!c->keys || !c->ents || !c->valid_map || pthread_mutex_init(&c->lock, NULL)) {
+		free(c->keys);
+		free(c->ents);
 		free(c->valid_map);
 		free(c);
 		return -ENOMEM;
@@ -128,7 +155,8 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 			free(c->fa_next);
 			free(c->fa_prev);
 			pthread_mutex_destroy(&c->lock);
-			free(c->slots);
+			free(c->keys);
+			free(c->ents);
 			free(c->valid_map);
 			free(c);
 			return -ENOMEM;
@@ -152,7 +180,8 @@ void invt_cache_destroy(struct invt_cache *cache)
 	free(cache->fa_head);
 	free(cache->fa_next);
 	free(cache->fa_prev);
-	free(cache->slots);
+	free(cache->keys);
+	free(cache->ents);
 	free(cache->valid_map);
 	free(cache);
 }
@@ -186,26 +215,27 @@ void invt_cache_unlock(struct invt_cache *cache)
 	pthread_mutex_unlock(&cache->lock);
 }
 
-static bool same_identity(const struct invt_cache_entry *a, const struct invt_cache_entry *b)
+/* The same entry (an insert replaces it): every field of the key. */
+static bool same_identity(const struct slot_key *a, const struct slot_key *b)
 {
 	return a->kind == b->kind && a->tag_s2 == b->tag_s2 && a->tag_s1 == b->tag_s1 &&
 	       a->sid == b->sid && a->ssid == b->ssid && a->global == b->global &&
 	       a->iova == b->iova && a->shift == b->shift;
 }
 
-/* Called with the lock held: @s becomes invalid. */
-static void slot_clear(struct invt_cache *c, struct slot *s)
+/* Called with the lock held: slot @i becomes invalid. */
+static void slot_clear(struct invt_cache *c, size_t i)
 {
-	unsigned int shift = s->e.shift;
-	size_t i = (size_t)(s - c->slots);
+	struct slot_key *k = &c->keys[i];
+	unsigned int shift = k->shift;
 
-	s->valid = false;
+	k->valid = false;
 	c->valid_map[i / 64] &= ~(UINT64_C(1) << (i % 64));
 	if (fa_indexed(c)) {
 		uint32_t next = c->fa_next[i], prev = c->fa_prev[i];
 
 		if (prev == FA_NONE)
-			c->fa_head[fa_bucket(c, s->e.iova, shift)] = next;
+			c->fa_head[fa_bucket(c, k->iova, shift)] = next;
 		else
 			c->fa_next[prev] = next;
 		if (next != FA_NONE)
@@ -214,18 +244,16 @@ static void slot_clear(struct invt_cache *c, struct slot *s)
 	c->entries--;
 	if (--c->nr_shift[shift] == 0)
 		c->shift_mask &= ~(UINT64_C(1) << shift);
-	if (--c->nr_kind_shift[s->e.kind][shift] == 0)
-		c->kind_shift_mask[s->e.kind] &= ~(UINT64_C(1) << shift);
+	if (--c->nr_kind_shift[k->kind][shift] == 0)
+		c->kind_shift_mask[k->kind] &= ~(UINT64_C(1) << shift);
 }
 
-/* Called with the lock held: @s (invalid) takes @e. */
-static void slot_fill(struct invt_cache *c, struct slot *s, const struct invt_cache_entry *e)
+/* Called with the lock held: slot @i (invalid) takes @e. */
+static void slot_fill(struct invt_cache *c, size_t i, const struct invt_cache_entry *e)
 {
-	size_t i = (size_t)(s - c->slots);
-
-	s->valid = true;
+	c->keys[i] = key_of(e);
 	c->valid_map[i / 64] |= UINT64_C(1) << (i % 64);
-	s->e = *e;
+	c->ents[i] = *e;
 	if (fa_indexed(c)) {
 		unsigned int b = fa_bucket(c, e->iova, e->shift);
 
@@ -252,32 +280,32 @@ static int fa_insert(struct invt_cache *c, const struct invt_cache_entry *e,
 		     struct invt_cache_entry *evicted)
 {
 	uint32_t i = c->fa_head[fa_bucket(c, e->iova, e->shift)];
-	size_t w, nw = ((size_t)c->ways + 63) / 64;
-	struct slot *victim = NULL;
+	size_t w, nw = ((size_t)c->ways + 63) / 64, victim = SIZE_MAX;
+	struct slot_key k = key_of(e);
 	int ret = 0;
 
 	for (; i != FA_NONE; i = c->fa_next[i]) {
-		if (same_identity(&c->slots[i].e, e)) {
-			c->slots[i].e = *e;
+		if (same_identity(&c->keys[i], &k)) {
+			c->ents[i] = *e;
 			c->inserts++;
 			c->replaced++;
 			return 0;
 		}
 	}
-	for (w = 0; w < nw && !victim; w++) {
+	for (w = 0; w < nw && victim == SIZE_MAX; w++) {
 		uint64_t free_bits = ~c->valid_map[w];
-		size_t k;
+		size_t j;
 
 		if (!free_bits)
 			continue;
-		k = w * 64 + (size_t)__builtin_ctzll(free_bits);
-		if (k < c->ways)
-			victim = &c->slots[k];
+		j = w * 64 + (size_t)__builtin_ctzll(free_bits);
+		if (j < c->ways)
+			victim = j;
 	}
-	if (!victim) {
-		victim = &c->slots[rng_next(c) % c->ways];
+	if (victim == SIZE_MAX) {
+		victim = (size_t)(rng_next(c) % c->ways);
 		if (evicted)
-			*evicted = victim->e;
+			*evicted = c->ents[victim];
 		slot_clear(c, victim);
 		c->evictions++;
 		ret = 1;
@@ -290,7 +318,8 @@ static int fa_insert(struct invt_cache *c, const struct invt_cache_entry *e,
 int invt_cache_insert_locked(struct invt_cache *cache, const struct invt_cache_entry *e,
 			     struct invt_cache_entry *evicted)
 {
-	struct slot *set, *victim = NULL;
+	size_t set, victim = SIZE_MAX;
+	struct slot_key k;
 	unsigned int w;
 	int ret = 0;
 
@@ -299,21 +328,24 @@ int invt_cache_insert_locked(struct invt_cache *cache, const struct invt_cache_e
 		return -EINVAL;
 	if (fa_indexed(cache))
 		return fa_insert(cache, e, evicted);
-	set = &cache->slots[(size_t)set_of(cache, e->iova, e->shift) * cache->ways];
+	k = key_of(e);
+	set = (size_t)set_of(cache, e->iova, e->shift) * cache->ways;
 	for (w = 0; w < cache->ways; w++) {
-		if (set[w].valid && same_identity(&set[w].e, e)) {
-			set[w].e = *e;
+		const struct slot_key *sk = &cache->keys[set + w];
+
+		if (sk->valid && same_identity(sk, &k)) {
+			cache->ents[set + w] = *e;
 			cache->inserts++;
 			cache->replaced++;
 			return 0;
 		}
-		if (!set[w].valid && !victim)
-			victim = &set[w];
+		if (!sk->valid && victim == SIZE_MAX)
+			victim = set + w;
 	}
-	if (!victim) {
-		victim = &set[rng_next(cache) % cache->ways];
+	if (victim == SIZE_MAX) {
+		victim = set + (size_t)(rng_next(cache) % cache->ways);
 		if (evicted)
-			*evicted = victim->e;
+			*evicted = cache->ents[victim];
 		slot_clear(cache, victim);
 		cache->evictions++;
 		ret = 1;
@@ -334,7 +366,7 @@ int invt_cache_insert(struct invt_cache *cache, const struct invt_cache_entry *e
 	return ret;
 }
 
-static bool key_matches(const struct invt_cache_key *k, const struct invt_cache_entry *e)
+static bool key_matches(const struct invt_cache_key *k, const struct slot_key *e)
 {
 	return (k->kinds & INVT_CACHE_K(e->kind)) &&
 	       (e->tag_s2 == k->tag_s2 || k->tag_s2 == INVT_CACHE_ID_ANY) &&
@@ -343,20 +375,29 @@ static bool key_matches(const struct invt_cache_key *k, const struct invt_cache_
 	       k->iova >= e->iova && k->iova <= span_last(e);
 }
 
-/* Called with the lock held: the best match among the ways of @set. */
-static const struct slot *probe(const struct invt_cache *c, const struct slot *set,
-				const struct invt_cache_key *key, const struct slot *best)
+/* No slot: probe()'s and find()'s "none yet". */
+#define NO_SLOT SIZE_MAX
+
+/* Whether slot @i is a better match than slot @best (smallest span, then lowest slot). */
+static bool better(const struct invt_cache *c, size_t i, size_t best)
+{
+	return best == NO_SLOT || c->keys[i].shift < c->keys[best].shift ||
+	       (c->keys[i].shift == c->keys[best].shift && i < best);
+}
+
+/* Called with the lock held: the best match among the ways of the set at slot @set. */
+static size_t probe(const struct invt_cache *c, size_t set, const struct invt_cache_key *key,
+		    size_t best)
 {
 	unsigned int w;
 
 	for (w = 0; w < c->ways; w++) {
-		const struct slot *s = &set[w];
+		const struct slot_key *sk = &c->keys[set + w];
 
-		if (!s->valid || !key_matches(key, &s->e))
+		if (!sk->valid || !key_matches(key, sk))
 			continue;
-		if (!best || s->e.shift < best->e.shift ||
-		    (s->e.shift == best->e.shift && s < best))
-			best = s;
+		if (better(c, set + w, best))
+			best = set + w;
 	}
 	return best;
 }
@@ -364,7 +405,7 @@ static const struct slot *probe(const struct invt_cache *c, const struct slot *s
 /* Called with the lock held. */
 static const struct invt_cache_entry *find(struct invt_cache *c, const struct invt_cache_key *key)
 {
-	const struct slot *best = NULL;
+	size_t best = NO_SLOT;
 	uint64_t mask, sizes = 0;
 	uint32_t kinds;
 
@@ -378,31 +419,26 @@ static const struct invt_cache_entry *find(struct invt_cache *c, const struct in
 							  shift)];
 
 			for (; i != FA_NONE; i = c->fa_next[i]) {
-				const struct slot *s = &c->slots[i];
-
-				if (!key_matches(key, &s->e))
-					continue;
-				if (!best || s->e.shift < best->e.shift ||
-				    (s->e.shift == best->e.shift && s < best))
-					best = s;
+				if (key_matches(key, &c->keys[i]) && better(c, i, best))
+					best = i;
 			}
 		}
 	} else if (c->nr_sets == 1) {
-		best = probe(c, c->slots, key, NULL);
+		best = probe(c, 0, key, NO_SLOT);
 	} else {
 		for (mask = sizes; mask; mask &= mask - 1) {
 			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
 			unsigned int set = set_of(c, key->iova & ~((UINT64_C(1) << shift) - 1),
 						  shift);
 
-			best = probe(c, &c->slots[(size_t)set * c->ways], key, best);
+			best = probe(c, (size_t)set * c->ways, key, best);
 		}
 	}
-	if (best)
+	if (best != NO_SLOT)
 		c->hits++;
 	else
 		c->misses++;
-	return best ? &best->e : NULL;
+	return best != NO_SLOT ? &c->ents[best] : NULL;
 }
 
 int invt_cache_lookup_locked(struct invt_cache *cache, const struct invt_cache_key *key,
@@ -449,8 +485,8 @@ static bool masked_eq(uint32_t a, uint32_t b, uint32_t mask)
 	return (a & mask) == (b & mask);
 }
 
-/* invt_cache_matches(), inlined into the invalidation scan. */
-static inline bool match_entry(const struct invt_cache_match *m, const struct invt_cache_entry *e)
+/* invt_cache_matches() on an entry's key, inlined into the invalidation scan. */
+static inline bool match_key(const struct invt_cache_match *m, const struct slot_key *e)
 {
 	if (e->kind >= INVT_CACHE_NR_KINDS || !(m->kinds & INVT_CACHE_K(e->kind)))
 		return false;
@@ -467,7 +503,9 @@ static inline bool match_entry(const struct invt_cache_match *m, const struct in
 
 bool invt_cache_matches(const struct invt_cache_match *m, const struct invt_cache_entry *e)
 {
-	return match_entry(m, e);
+	struct slot_key k = key_of(e);
+
+	return match_key(m, &k);
 }
 
 long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_cache_match *m)
@@ -489,10 +527,10 @@ long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_ca
 		uint64_t bits = cache->valid_map[w];
 
 		for (; bits; bits &= bits - 1) {
-			struct slot *s = &cache->slots[w * 64 + (size_t)__builtin_ctzll(bits)];
+			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
 
-			if (match_entry(m, &s->e)) {
-				slot_clear(cache, s);
+			if (match_key(m, &cache->keys[i])) {
+				slot_clear(cache, i);
 				removed++;
 			}
 		}
@@ -518,8 +556,8 @@ size_t invt_cache_for_each(struct invt_cache *cache,
 
 	pthread_mutex_lock(&cache->lock);
 	for (i = 0; i < n; i++) {
-		if (cache->slots[i].valid) {
-			fn(&cache->slots[i].e, arg);
+		if (cache->keys[i].valid) {
+			fn(&cache->ents[i], arg);
 			visited++;
 		}
 	}
