@@ -79,6 +79,7 @@ struct invt_mem {
 	uint64_t *contents;		/* nr frames */
 	uint64_t *zero_page;		/* table_va outside the pool */
 	struct frame_meta *meta;
+	uint64_t *free_map;		/* bit i: frame i is FREE (on the free list) */
 	uint32_t free_head;
 	uint64_t events;		/* internal clock */
 	unsigned int fail_nth;		/* 0: disarmed */
@@ -193,6 +194,7 @@ static void free_list_push(struct invt_mem *mem, uint32_t i)
 {
 	struct frame_meta *f = &mem->meta[i];
 
+	mem->free_map[i / 64] |= UINT64_C(1) << (i % 64);
 	f->prev = NONE;
 	f->next = mem->free_head;
 	if (mem->free_head != NONE)
@@ -204,6 +206,7 @@ static void free_list_del(struct invt_mem *mem, uint32_t i)
 {
 	struct frame_meta *f = &mem->meta[i];
 
+	mem->free_map[i / 64] &= ~(UINT64_C(1) << (i % 64));
 	if (f->prev != NONE)
 		mem->meta[f->prev].next = f->next;
 	else
@@ -249,12 +252,14 @@ int invt_mem_create(const struct invt_mem_config *cfg, struct invt_mem **memp)
 		mem->contents = NULL;
 	mem->zero_page = aligned_alloc(INVT_MEM_FRAME_SIZE, INVT_MEM_FRAME_SIZE);
 	mem->meta = calloc(mem->nr, sizeof(*mem->meta));
-	if (!mem->contents || !mem->zero_page || !mem->meta ||
+	mem->free_map = calloc((mem->nr + 63) / 64, sizeof(*mem->free_map));
+	if (!mem->contents || !mem->zero_page || !mem->meta || !mem->free_map ||
 	    pthread_mutex_init(&mem->lock, NULL)) {
 		if (mem->contents)
 			munmap(mem->contents, mem->nr * INVT_MEM_FRAME_SIZE);
 		free(mem->zero_page);
 		free(mem->meta);
+		free(mem->free_map);
 		free(mem);
 		return -ENOMEM;
 	}
@@ -283,6 +288,7 @@ void invt_mem_destroy(struct invt_mem *mem)
 	munmap(mem->contents, mem->nr * INVT_MEM_FRAME_SIZE);
 	free(mem->zero_page);
 	free(mem->meta);
+	free(mem->free_map);
 	free(mem);
 }
 
@@ -376,6 +382,23 @@ int invt_mem_alloc(struct invt_mem *mem, enum invt_frame_state state, uint32_t d
 	return 0;
 }
 
+/* Called with the lock held: frames [@start, @start + @nr) are all FREE. */
+static bool frames_free(const struct invt_mem *mem, size_t start, size_t nr)
+{
+	size_t i = start, end = start + nr;
+
+	/* The free map a word at a time, not each frame's metadata. */
+	while (i < end) {
+		size_t b = i % 64, n = end - i < 64 - b ? end - i : 64 - b;
+		uint64_t mask = (n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << b;
+
+		if ((mem->free_map[i / 64] & mask) != mask)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 int invt_mem_alloc_contig(struct invt_mem *mem, size_t nr, enum invt_frame_state state,
 			  uint32_t domain, uint64_t iova, uint64_t *pa)
 {
@@ -397,10 +420,7 @@ int invt_mem_alloc_contig(struct invt_mem *mem, size_t nr, enum invt_frame_state
 	start = (size_t)((((mem->base + bytes - 1) & ~(bytes - 1)) - mem->base) >>
 			 INVT_MEM_FRAME_SHIFT);
 	for (; start + nr <= mem->nr && start + nr > start; start += nr) {
-		for (k = 0; k < nr; k++)
-			if (mem->meta[start + k].state != INVT_FRAME_FREE)
-				break;
-		if (k < nr)
+		if (!frames_free(mem, start, nr))
 			continue;
 		now = tick(mem);
 		for (k = 0; k < nr; k++) {

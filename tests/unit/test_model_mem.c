@@ -365,6 +365,44 @@ static void test_clock(void **state)
 
 /* ---- contiguous runs ---- */
 
+/*
+ * A run is free only when every frame of it is, wherever the pool starts:
+ * here 3 frames past a boundary, so that a run of n frames starts at a
+ * frame i with (i + 3) % n == 0, across the free map's words.
+ */
+static void test_contig_runs(void **state)
+{
+	struct invt_mem *mem = mk(300, BASE + 3 * SZ_4K, 0);
+	uint64_t pa[300], x;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 300; i++)
+		pa[i] = alloc_ok(mem, INVT_FRAME_OTHER, 0, 0);
+	for (i = 1; i < 300; i++)
+		if (i != 124 && i != 260)
+			assert_int_equal(invt_mem_free(mem, pa[i]), 0);
+	/* 128: [125, 253); then [253, 381) is past the end */
+	assert_int_equal(invt_mem_alloc_contig(mem, 128, INVT_FRAME_OTHER, 0, 0, &x), 0);
+	assert_int_equal(x, pa[125]);
+	assert_int_equal(invt_mem_alloc_contig(mem, 128, INVT_FRAME_OTHER, 0, 0, &x), -ENOMEM);
+	/* 64: [61, 125) ends at the used 124, the others are taken or past the end */
+	assert_int_equal(invt_mem_alloc_contig(mem, 64, INVT_FRAME_OTHER, 0, 0, &x), -ENOMEM);
+	assert_int_equal(invt_mem_alloc_contig(mem, 32, INVT_FRAME_OTHER, 0, 0, &x), 0);
+	assert_int_equal(x, pa[29]);
+	assert_int_equal(invt_mem_alloc_contig(mem, 4, INVT_FRAME_OTHER, 0, 0, &x), 0);
+	assert_int_equal(x, pa[1]);
+	assert_int_equal(invt_mem_alloc_contig(mem, 8, INVT_FRAME_OTHER, 0, 0, &x), 0);
+	assert_int_equal(x, pa[5]);
+	assert_int_equal(invt_mem_alloc_contig(mem, 16, INVT_FRAME_OTHER, 0, 0, &x), 0);
+	assert_int_equal(x, pa[13]);
+	/* frame 0 back: [0, 1) of a one-frame run */
+	assert_int_equal(invt_mem_free(mem, pa[0]), 0);
+	assert_int_equal(invt_mem_alloc_contig(mem, 1, INVT_FRAME_OTHER, 0, 0, &x), 0);
+	assert_int_equal(x, pa[0]);
+	invt_mem_destroy(mem);
+}
+
 static void test_contig(void **state)
 {
 	struct invt_mem *mem = mk(1024, BASE, 0);
@@ -772,6 +810,7 @@ int main(void)
 		cmocka_unit_test(test_owner_transitions),
 		cmocka_unit_test(test_clock),
 		cmocka_unit_test(test_contig),
+		cmocka_unit_test(test_contig_runs),
 		cmocka_unit_test(test_read_write),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_chain_range),
