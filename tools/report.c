@@ -39,6 +39,8 @@ static const char *verdict_name(int v)
 
 static const char *cache_name(unsigned int cache)
 {
+	if (cache == INVT_VIOL_CACHE_COMMAND)
+		return "command";
 	return cache == INVT_VIOL_CACHE_CONFIG ? "config" : invt_cache_kind_name(cache);
 }
 
@@ -107,10 +109,11 @@ static void text_violations(FILE *f, const struct cli_opts *o, const struct invt
 		return;
 	}
 	fprintf(f, "violations: %" PRIu64 " (STALE_TLB %" PRIu64 ", STALE_CONFIG %" PRIu64
-		", WRONG_DOMAIN %" PRIu64 "); the first %u distinct:\n", r->oracle.total,
-		r->oracle.violations[INVT_VIOL_STALE_TLB],
+		", WRONG_DOMAIN %" PRIu64 ", ISOLATION %" PRIu64 "); the first %u distinct:\n",
+		r->oracle.total, r->oracle.violations[INVT_VIOL_STALE_TLB],
 		r->oracle.violations[INVT_VIOL_STALE_CONFIG],
-		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN], r->nr_reports);
+		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN],
+		r->oracle.violations[INVT_VIOL_ISOLATION], r->nr_reports);
 	for (i = 0; i < r->nr_reports; i++) {
 		invt_violation_format(&r->reports[i], o->p.seed, line, sizeof(line));
 		if (r->reports[i].repeats)
@@ -366,7 +369,9 @@ static void json_violation(FILE *f, const struct invt_violation *v, uint64_t see
 		v->use_stamp, v->repeats);
 	json_str(f, v->why);
 	fprintf(f, ", \"stage\": %u, \"vm\": ", v->stage);
-	if (v->stage)
+	if (v->kind == INVT_VIOL_ISOLATION)
+		fprintf(f, "%" PRIu32 ", \"ipa\": null", v->vm);
+	else if (v->stage)
 		fprintf(f, "%" PRIu32 ", \"ipa\": %" PRIu64, v->vm, v->ipa);
 	else
 		fprintf(f, "null, \"ipa\": null");
@@ -493,10 +498,12 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 	}
 	fprintf(f, "}},\n");
 	fprintf(f, "  \"violations\": {\"total\": %" PRIu64 ", \"stale_tlb\": %" PRIu64
-		", \"stale_config\": %" PRIu64 ", \"wrong_domain\": %" PRIu64 ", \"first\": [",
+		", \"stale_config\": %" PRIu64 ", \"wrong_domain\": %" PRIu64
+		", \"isolation\": %" PRIu64 ", \"first\": [",
 		r->oracle.total, r->oracle.violations[INVT_VIOL_STALE_TLB],
 		r->oracle.violations[INVT_VIOL_STALE_CONFIG],
-		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
+		r->oracle.violations[INVT_VIOL_WRONG_DOMAIN],
+		r->oracle.violations[INVT_VIOL_ISOLATION]);
 	for (i = 0; i < r->nr_reports; i++) {
 		fprintf(f, "%s\n    ", i ? "," : "");
 		json_violation(f, &r->reports[i], o->p.seed, r->flight[i], r->nr_flight[i]);

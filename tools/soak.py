@@ -155,7 +155,7 @@ def main():
             if v:
                 problem = '%d violations (%s)' % (v, ', '.join(
                     '%s %d' % (k, doc['violations'][k])
-                    for k in ('stale_tlb', 'stale_config', 'wrong_domain')))
+                    for k in ('stale_tlb', 'stale_config', 'wrong_domain', 'isolation')))
             elif not threaded and doc['invalidations']['mismatches']:
                 problem = '%d invalidations issued more than the minimum commands' % \
                     doc['invalidations']['mismatches']

@@ -55,6 +55,10 @@ struct invt_ctx;
  *	liburcu's grace period alone, without waiting for the invalidator
  *	sections in progress, which are the arrays' read side in userspace
  *	(src/core/compat-user.h): a section may still hold the freed array.
+ * @INVT_ABLATE_VIOMMU_ISOLATION: "viommu-isolation": guest commands keep
+ *	the stage-2 tag (VMID, VT-d DID, GSCID) and the virtual device id the
+ *	guest wrote instead of the viommu's tag and the physical id (the
+ *	viommu layer).
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -72,6 +76,7 @@ enum invt_ablation {
 	INVT_ABLATE_PARENT_FLUSH,
 	INVT_ABLATE_NESTED_ATC,
 	INVT_ABLATE_RECLAIM,
+	INVT_ABLATE_VIOMMU_ISOLATION,
 	INVT_ABLATE_NR,
 };
 
@@ -80,7 +85,7 @@ enum invt_ablation {
  * @ctx: the context.
  * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
  *	"recheck", "teardown-iotlb", "abort-atc", "quiesce", "viommu-count",
- *	"vdev-pin", "parent-flush", "nested-atc", "reclaim".
+ *	"vdev-pin", "parent-flush", "nested-atc", "reclaim", "viommu-isolation".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */

@@ -19,6 +19,7 @@ static const char *const ablation_names[INVT_ABLATE_NR] = {
 	[INVT_ABLATE_PARENT_FLUSH] = "parent-flush",
 	[INVT_ABLATE_NESTED_ATC] = "nested-atc",
 	[INVT_ABLATE_RECLAIM] = "reclaim",
+	[INVT_ABLATE_VIOMMU_ISOLATION] = "viommu-isolation",
 };
 
 const char *invt_ablation_name(int rule)

@@ -1222,6 +1222,48 @@ int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use
 	return stale ? INVT_VIOL_STALE_TLB + 1 : 0;
 }
 
+int invt_oracle_check_isolation(struct invt_oracle *o, const struct invt_oracle_guest_cmd *c)
+{
+	struct invt_violation v;
+	const char *why = NULL;
+	unsigned int i;
+	bool own;
+
+	if (!o || !c || c->nr_tags > INVT_ORACLE_MAX_VM_TAGS || (c->nr_devs && !c->devs))
+		return -EINVAL;
+	if (c->instance != c->home) {
+		why = "command on another instance than its viommu's";
+	} else {
+		for (i = 0, own = false; (c->names & INVT_ORACLE_NAMES_TAG) && i < c->nr_tags; i++)
+			own = own || c->tags[i] == c->tag_s2;
+		if ((c->names & INVT_ORACLE_NAMES_TAG) && !own)
+			why = "stage-2 tag the issuing VM does not own";
+		for (i = 0, own = false; (c->names & INVT_ORACLE_NAMES_DEV) && i < c->nr_devs; i++)
+			own = own || c->devs[i] == c->dev;
+		if (!why && (c->names & INVT_ORACLE_NAMES_DEV) && !own)
+			why = "device the issuing VM's viommu does not bind";
+	}
+	if (!why)
+		return 0;
+	memset(&v, 0, sizeof(v));
+	v.kind = INVT_VIOL_ISOLATION;
+	v.instance = c->instance;
+	v.sid = c->names & INVT_ORACLE_NAMES_DEV ? c->dev : INVT_CACHE_ID_NONE;
+	v.cache = INVT_VIOL_CACHE_COMMAND;
+	v.tag_s2 = c->names & INVT_ORACLE_NAMES_TAG ? c->tag_s2 : INVT_CACHE_ID_NONE;
+	v.tag_s1 = INVT_CACHE_ID_NONE;
+	v.domain = INVT_MEM_NO_DOMAIN;
+	v.expected_domain = INVT_MEM_NO_DOMAIN;
+	v.verdict = -1;
+	v.vm = c->vm;
+	v.why = why;
+	v.use_stamp = invt_oracle_stamp(o);
+	pthread_mutex_lock(&o->lock);
+	record_locked(o, &v);
+	pthread_mutex_unlock(&o->lock);
+	return INVT_VIOL_ISOLATION + 1;
+}
+
 void invt_oracle_count_access(struct invt_oracle *o)
 {
 	__atomic_fetch_add(&o->accesses, 1, __ATOMIC_RELAXED);
@@ -1288,6 +1330,7 @@ const char *invt_violation_name(int kind)
 		[INVT_VIOL_STALE_TLB] = "STALE_TLB",
 		[INVT_VIOL_STALE_CONFIG] = "STALE_CONFIG",
 		[INVT_VIOL_WRONG_DOMAIN] = "WRONG_DOMAIN",
+		[INVT_VIOL_ISOLATION] = "ISOLATION",
 	};
 
 	return kind >= 0 && kind < INVT_VIOL_NR ? names[kind] : "?";
@@ -1343,6 +1386,13 @@ int invt_violation_format(const struct invt_violation *v, uint64_t seed, char *b
 	const char *via;
 	bool tlb;
 
+	if (v->cache == INVT_VIOL_CACHE_COMMAND)
+		return snprintf(buf, len,
+				"%s: instance %" PRIu32 " vm %" PRIu32 " tag %s device %s, at t=%"
+				PRIu64 " (rule: %s); replay: --seed %" PRIu64,
+				invt_violation_name(v->kind), v->instance, v->vm,
+				id_str(s2, v->tag_s2), id_str(s1, v->sid), v->use_stamp,
+				v->why ? v->why : "?", seed);
 	if (v->cache == INVT_VIOL_CACHE_CONFIG) {
 		via = "config";
 		tlb = false;

@@ -532,32 +532,33 @@ void scn_vm_check_submitted(struct scn *s, uint32_t inst, const void *cmds, uint
 {
 	const struct scn_unit_ops *u = s->arch->unit;
 	const struct scn_domain *d = scn_issuing;
+	struct invt_oracle_guest_cmd gc;
+	uint32_t devs[INVT_SCN_MAX_DEVICES];
 	const uint8_t *c = cmds;
 	struct invt_iommu *iommu;
-	uint32_t ptag = 0, ntag = 0, tag, dev, i;
-	bool pok, nok;
+	uint32_t tag, i;
 
 	if (!d || !u->cmd_ids)
 		return;
-	if (inst != d->inst) {
-		scn_count(&s->res->guest.isolation, n);
-		return;
-	}
+	gc = (struct invt_oracle_guest_cmd){
+		.instance = inst, .vm = d->vm->idx, .home = d->inst, .devs = devs,
+	};
 	/* The parent's lock is held by this thread (the viommu, or the direct path). */
-	iommu = u->iommu(s->inst[inst].drv);
-	pok = !invt_domain_tag_locked(s->dom[d->vm->parent].dom, iommu, &ptag);
-	nok = u->nested_own_tag && !invt_domain_tag_locked(d->dom, iommu, &ntag);
+	iommu = u->iommu(s->inst[d->inst].drv);
+	if (!invt_domain_tag_locked(s->dom[d->vm->parent].dom, iommu, &tag))
+		gc.tags[gc.nr_tags++] = tag;
+	if (u->nested_own_tag && !invt_domain_tag_locked(d->dom, iommu, &tag))
+		gc.tags[gc.nr_tags++] = tag;
+	/* The devices its viommu binds: those of the instance without PASIDs. */
+	for (i = 0; i < s->nr_dev; i++)
+		if (s->dev[i].inst == d->inst && s->dev[i].nr_ssids == 1)
+			devs[gc.nr_devs++] = s->dev[i].sid;
 	for (i = 0; i < n; i++, c += cmd_bytes) {
-		unsigned int f = u->cmd_ids(c, &tag, &dev);
-		bool bad = false;
-
-		if ((f & SCN_ID_TAG) && !(pok && tag == ptag) && !(nok && tag == ntag))
-			bad = true;
-		/* The devices its viommu binds: those of the instance without PASIDs. */
-		if ((f & SCN_ID_DEV) && !(dev < s->nr_dev && s->dev[dev].inst == inst &&
-					  s->dev[dev].nr_ssids == 1))
-			bad = true;
-		if (bad)
+		gc.names = u->cmd_ids(c, &gc.tag_s2, &gc.dev);
+		gc.names = (gc.names & SCN_ID_TAG ? INVT_ORACLE_NAMES_TAG : 0) |
+			   (gc.names & SCN_ID_DEV ? INVT_ORACLE_NAMES_DEV : 0);
+		/* Recorded as an ISOLATION violation; the counter is its view. */
+		if (invt_oracle_check_isolation(s->oracle, &gc) > 0)
 			scn_count(&s->res->guest.isolation, 1);
 	}
 }

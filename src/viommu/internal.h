@@ -176,10 +176,26 @@ struct invt_vdevice *invt_vio_vdev_by_vid(struct invt_viommu *viommu, uint32_t v
 struct invt_vdevice *invt_vio_vdev_by_pid(struct invt_viommu *viommu, uint32_t pid);
 
 /**
+ * invt_vio_s2_tag() - the stage-2 tag a translated stage-1 command carries.
+ * @x: the translation's context (@x->have_tag set).
+ * @sent: the tag the guest wrote.
+ *
+ * The parent's, whatever the guest sent; in the "viommu-isolation"
+ * ablation the guest's own (the model's ISOLATION check must see it).
+ */
+static inline uint32_t invt_vio_s2_tag(const struct invt_vio_xctx *x, uint32_t sent)
+{
+	return invt_ctx_ablated(x->viommu->ctx, INVT_ABLATE_VIOMMU_ISOLATION) ? sent : x->tag;
+}
+
+/**
  * invt_vio_lookup() - for translations: the physical id of a virtual one.
  * @x: the translation's context (viommu->lock held).
  * @vid: the virtual id.
  * @pid: out.
+ *
+ * In the "viommu-isolation" ablation *@pid is @vid itself (still -ENOENT
+ * without a vdevice).
  *
  * Return: 0, or -ENOENT.
  */

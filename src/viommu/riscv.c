@@ -61,7 +61,7 @@ static int rv_xlate(const struct invt_vio_xctx *x, const void *gcmd, void *host)
 		if (!x->have_tag)
 			return INVT_VIO_NONE;
 		c.gv = true;
-		c.gscid = x->tag;
+		c.gscid = invt_vio_s2_tag(x, d.gscid);
 		break;
 	case RV_HW_ATS_INVAL:		/* §3.1.4: device_id = segment:RID */
 		vid = (d.dsv ? (uint32_t)d.dseg << 16 : 0) | d.rid;

@@ -48,14 +48,14 @@ static int smmu_xlate(const struct invt_vio_xctx *x, const void *gcmd, void *hos
 		/* Stage-1 entries of the VM: the VMID is the parent's, whatever was sent. */
 		if (!x->have_tag)
 			return INVT_VIO_NONE;
-		c.vmid = (uint16_t)x->tag;
+		c.vmid = (uint16_t)invt_vio_s2_tag(x, d.vmid);
 		break;
 	case INVT_SMMU_CMD_TLBI_NSNH_ALL:	/* §4.4.3: every VM's: only ours */
 		if (!x->have_tag)
 			return INVT_VIO_NONE;
 		memset(&c, 0, sizeof(c));
 		c.opcode = INVT_SMMU_CMD_TLBI_NH_ALL;
-		c.vmid = (uint16_t)x->tag;
+		c.vmid = (uint16_t)invt_vio_s2_tag(x, d.vmid);
 		break;
 	case INVT_SMMU_CMD_ATC_INV:		/* §4.5.1 */
 	case INVT_SMMU_CMD_CFGI_CD:		/* §4.3.3 */

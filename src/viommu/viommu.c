@@ -69,7 +69,7 @@ int invt_vio_lookup(const struct invt_vio_xctx *x, uint32_t vid, uint32_t *pid)
 
 	if (!vd)
 		return -ENOENT;
-	*pid = vd->pid;
+	*pid = invt_ctx_ablated(x->viommu->ctx, INVT_ABLATE_VIOMMU_ISOLATION) ? vid : vd->pid;
 	return 0;
 }
 
@@ -335,9 +335,15 @@ int invt_vio_vtag_tag(const struct invt_vio_xctx *x, uint32_t vtag, uint32_t *ta
 	unsigned int i;
 
 	for (i = 0; i < viommu->nr_nested; i++)
-		if (viommu->nested[i].vtag == vtag)
+		if (viommu->nested[i].vtag == vtag) {
 			/* The nested domain's tags live under its parent's lock: held. */
-			return invt_domain_tag_locked(viommu->nested[i].dom, viommu->iommu, tag);
+			int ret = invt_domain_tag_locked(viommu->nested[i].dom, viommu->iommu, tag);
+
+			/* Ablation "viommu-isolation": the guest's DID goes through. */
+			if (!ret && invt_ctx_ablated(viommu->ctx, INVT_ABLATE_VIOMMU_ISOLATION))
+				*tag = vtag;
+			return ret;
+		}
 	return -ENOENT;
 }
 

@@ -480,7 +480,8 @@ def check_ablate(exe):
     rc, out, err = run(exe, 'run', '--ablate', 'tag-flush', '--mode', 'inline', '--ops', '100000',
                        '--seed', '3')
     expect_rc('--ablate tag-flush', rc, 1, out, err)
-    m = re.search(r'^violations: (\d+) \(STALE_TLB \d+, STALE_CONFIG \d+, WRONG_DOMAIN (\d+)\)',
+    m = re.search(r'^violations: (\d+) \(STALE_TLB \d+, STALE_CONFIG \d+, WRONG_DOMAIN (\d+), '
+                  r'ISOLATION \d+\)',
                   out, re.M)
     if not m or int(m.group(2)) == 0:
         die('no WRONG_DOMAIN violation in the report:\n' + out)

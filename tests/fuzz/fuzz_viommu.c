@@ -23,7 +23,10 @@
  *  - every command that reaches the queue is legal for the hardware (the
  *    hardware-side decoder) and isolated: a VMID / DID / GSCID only VM 0's
  *    tag, a StreamID / RID / device_id only one of VM 0's devices, and only
- *    the opcodes a translation produces;
+ *    the opcodes a translation produces; the tag and id each names also go
+ *    through the model oracle's isolation check
+ *    (invt_oracle_check_isolation(), the one the scenario uses), which must
+ *    find nothing;
  *  - *done is exact: the host commands ahead of the last completion waited
  *    for successfully are exactly (byte for byte, in order) those of the
  *    first *done guest commands, each run alone (and each of them succeeds
@@ -39,6 +42,8 @@
 #include <string.h>
 
 #include <invtrack/core.h>
+#include <invtrack/model/mem.h>
+#include <invtrack/model/oracle.h>
 #include <invtrack/riscv.h>
 #include <invtrack/smmuv3.h>
 #include <invtrack/viommu.h>
@@ -591,6 +596,20 @@ static FUZZ_HARNESS_ONLY bool own_pid(uint32_t id)
 /* A host command is legal, of a translation's opcodes, and VM 0's only. */
 static FUZZ_HARNESS_ONLY void check_host(int arch, const uint8_t *c)
 {
+	static const uint32_t devs[] = { 0x100, 0x180 };
+	static struct invt_oracle *o;
+	struct invt_oracle_guest_cmd gc = {
+		.nr_tags = 1, .tags = { 0x42 }, .nr_devs = 2, .devs = devs,
+	};
+
+	if (!o) {
+		struct invt_mem_config mc = { .nr_frames = 1 };
+		struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 1, .nr_ssids = 1 };
+		struct invt_mem *mem;
+
+		FUZZ_CHECK(!invt_mem_create(&mc, &mem) && !invt_oracle_create(&oc, mem, &o),
+			   "oracle");
+	}
 	if (arch == INVT_VIOMMU_SMMUV3) {
 		struct smmu_hw_cmd h;
 
@@ -602,11 +621,15 @@ static FUZZ_HARNESS_ONLY void check_host(int arch, const uint8_t *c)
 		case SMMU_HW_OP_TLBI_NH_VA:
 		case SMMU_HW_OP_TLBI_NH_VAA:
 			FUZZ_CHECK(h.vmid == 0x42, "VMID %#x", h.vmid);
+			gc.names = INVT_ORACLE_NAMES_TAG;
+			gc.tag_s2 = h.vmid;
 			break;
 		case SMMU_HW_OP_ATC_INV:
 		case SMMU_HW_OP_CFGI_CD:
 		case SMMU_HW_OP_CFGI_CD_ALL:
 			FUZZ_CHECK(own_pid(h.sid), "SID %#x", h.sid);
+			gc.names = INVT_ORACLE_NAMES_DEV;
+			gc.dev = h.sid;
 			break;
 		default:
 			FUZZ_CHECK(0, "SMMU op %#x reached the queue", h.op);
@@ -621,11 +644,15 @@ static FUZZ_HARNESS_ONLY void check_host(int arch, const uint8_t *c)
 		case VTD_HW_PC_INV:
 			FUZZ_CHECK(d.did == 0x42, "DID %#x", d.did);
 			FUZZ_CHECK(d.type != VTD_HW_PC_INV || d.g != 3, "global PASID-cache");
+			gc.names = INVT_ORACLE_NAMES_TAG;
+			gc.tag_s2 = d.did;
 			break;
 		case VTD_HW_DEVTLB_INV:
 		case VTD_HW_PDEVTLB_INV:
 			FUZZ_CHECK(own_pid(d.sid) && d.pfsid == d.sid, "SID %#x PFSID %#x", d.sid,
 				   d.pfsid);
+			gc.names = INVT_ORACLE_NAMES_DEV;
+			gc.dev = d.sid;
 			break;
 		default:
 			FUZZ_CHECK(0, "VT-d type %u reached the queue", d.type);
@@ -640,19 +667,26 @@ static FUZZ_HARNESS_ONLY void check_host(int arch, const uint8_t *c)
 		switch (h.kind) {
 		case RV_HW_IOTINVAL_VMA:
 			FUZZ_CHECK(h.gv && h.gscid == 0x42, "GV %d GSCID %#x", h.gv, h.gscid);
+			gc.names = INVT_ORACLE_NAMES_TAG;
+			gc.tag_s2 = h.gscid;
 			break;
 		case RV_HW_ATS_INVAL:
 			FUZZ_CHECK(own_pid((h.dsv ? (uint32_t)h.dseg << 16 : 0) | h.rid), "RID %#x",
 				   h.rid);
+			gc.names = INVT_ORACLE_NAMES_DEV;
+			gc.dev = (h.dsv ? (uint32_t)h.dseg << 16 : 0) | h.rid;
 			break;
 		case RV_HW_IODIR_INVAL_DDT:
 		case RV_HW_IODIR_INVAL_PDT:
 			FUZZ_CHECK(h.dv && own_pid(h.did), "DID %#x", h.did);
+			gc.names = INVT_ORACLE_NAMES_DEV;
+			gc.dev = h.did;
 			break;
 		default:
 			FUZZ_CHECK(0, "RISC-V kind %#x reached the queue", h.kind);
 		}
 	}
+	FUZZ_CHECK(!invt_oracle_check_isolation(o, &gc), "the oracle's isolation check");
 }
 
 /* The first host command (not a completion mark) of @log at or after @k, or @end. */

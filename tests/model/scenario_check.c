@@ -104,11 +104,12 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 		       (unsigned long long)r->inv_commands, (unsigned long long)r->inv_minimum,
 		       (unsigned long long)r->inv_mismatches);
 	printf("; unit errors %llu; violations %llu (stale_tlb %llu, stale_config %llu, "
-	       "wrong_domain %llu)\n", (unsigned long long)r->unit_errors,
+	       "wrong_domain %llu, isolation %llu)\n", (unsigned long long)r->unit_errors,
 	       (unsigned long long)r->oracle.total,
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_TLB],
 	       (unsigned long long)r->oracle.violations[INVT_VIOL_STALE_CONFIG],
-	       (unsigned long long)r->oracle.violations[INVT_VIOL_WRONG_DOMAIN]);
+	       (unsigned long long)r->oracle.violations[INVT_VIOL_WRONG_DOMAIN],
+	       (unsigned long long)r->oracle.violations[INVT_VIOL_ISOLATION]);
 	if (r->xlate_s1 + r->xlate_s2 + r->bad_ste + r->bad_cd + r->handshake_errors)
 		printf("  translations: stage 1 %llu, stage 2 %llu; C_BAD_STE %llu, C_BAD_CD %llu "
 		       "(ILLEGAL %llu); handshake errors %llu\n",

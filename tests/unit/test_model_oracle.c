@@ -24,6 +24,7 @@
 #define STALE_TLB (INVT_VIOL_STALE_TLB + 1)
 #define STALE_CONFIG (INVT_VIOL_STALE_CONFIG + 1)
 #define WRONG_DOMAIN (INVT_VIOL_WRONG_DOMAIN + 1)
+#define ISOLATION (INVT_VIOL_ISOLATION + 1)
 
 struct fix {
 	struct invt_mem *mem;
@@ -732,8 +733,84 @@ static void test_format(void **state)
 	assert_string_equal(invt_violation_name(INVT_VIOL_STALE_TLB), "STALE_TLB");
 	assert_string_equal(invt_violation_name(INVT_VIOL_STALE_CONFIG), "STALE_CONFIG");
 	assert_string_equal(invt_violation_name(INVT_VIOL_WRONG_DOMAIN), "WRONG_DOMAIN");
+	assert_string_equal(invt_violation_name(INVT_VIOL_ISOLATION), "ISOLATION");
 	assert_string_equal(invt_violation_name(INVT_VIOL_NR), "?");
 	assert_string_equal(invt_violation_name(-1), "?");
+}
+
+/* ---- ISOLATION: a command issued for a guest names what its VM does not own ---- */
+
+static void test_isolation(void **state)
+{
+	struct fix *f = *state;
+	static const uint32_t devs[] = { 1, 3 };
+	struct invt_oracle_guest_cmd c = {
+		.instance = 1, .vm = 2, .home = 1, .names = INVT_ORACLE_NAMES_TAG,
+		.tag_s2 = 7, .nr_tags = 2, .tags = { 5, 7 }, .nr_devs = 2, .devs = devs,
+	};
+	struct invt_violation v;
+	char buf[512];
+
+	/* Owned: either tag, either device, or a command naming neither. */
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), 0);
+	c.tag_s2 = 5;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), 0);
+	c.names = INVT_ORACLE_NAMES_DEV;
+	c.tag_s2 = 99;		/* not named: not looked at */
+	c.dev = 3;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), 0);
+	c.names = 0;
+	c.dev = 2;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), 0);
+	assert_int_equal(stats(f->o).total, 0);
+
+	/* Another VM's tag, or any tag while the VM owns none there. */
+	c.names = INVT_ORACLE_NAMES_TAG | INVT_ORACLE_NAMES_DEV;
+	c.tag_s2 = 6;
+	c.dev = 1;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), ISOLATION);
+	v = last_report(f->o);
+	assert_int_equal(v.kind, INVT_VIOL_ISOLATION);
+	assert_int_equal(v.instance, 1);
+	assert_int_equal(v.vm, 2);
+	assert_int_equal(v.tag_s2, 6);
+	assert_int_equal(v.sid, 1);
+	assert_int_equal(v.cache, INVT_VIOL_CACHE_COMMAND);
+	assert_string_equal(v.why, "stage-2 tag the issuing VM does not own");
+	c.tag_s2 = 5;
+	c.nr_tags = 0;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), ISOLATION);
+
+	/* A device the viommu does not bind (the virtual id left in). */
+	c.nr_tags = 2;
+	c.dev = 0x101;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), ISOLATION);
+	v = last_report(f->o);
+	assert_int_equal(v.sid, 0x101);
+	assert_string_equal(v.why, "device the issuing VM's viommu does not bind");
+
+	/* Another instance than the viommu's, whatever it names. */
+	c.dev = 1;
+	c.instance = 0;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), ISOLATION);
+	v = last_report(f->o);
+	assert_string_equal(v.why, "command on another instance than its viommu's");
+	invt_violation_format(&v, 42, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "ISOLATION: instance 0 vm 2 tag 5 device 1, at t="));
+	assert_non_null(strstr(buf, "(rule: command on another instance than its viommu's); "
+				    "replay: --seed 42"));
+	assert_int_equal(stats(f->o).violations[INVT_VIOL_ISOLATION], 4);
+	assert_int_equal(stats(f->o).total, 4);
+
+	/* Bad input records nothing. */
+	assert_int_equal(invt_oracle_check_isolation(f->o, NULL), -EINVAL);
+	assert_int_equal(invt_oracle_check_isolation(NULL, &c), -EINVAL);
+	c.nr_tags = INVT_ORACLE_MAX_VM_TAGS + 1;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), -EINVAL);
+	c.nr_tags = 2;
+	c.devs = NULL;
+	assert_int_equal(invt_oracle_check_isolation(f->o, &c), -EINVAL);
+	assert_int_equal(stats(f->o).total, 4);
 }
 
 /* ---- threads (for TSan): exact totals whatever the interleaving ---- */
@@ -1820,6 +1897,7 @@ int main(void)
 		cmocka_unit_test(test_nested_collapse),
 		cmocka_unit_test_setup_teardown(test_nested_counts, setup_nest, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_threads, setup_nest, teardown),
+		cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

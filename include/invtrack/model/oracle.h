@@ -22,6 +22,13 @@
  *		the one that configuration points to (a tag reused while
  *		still cached).  Checked before the frame, since a reused tag
  *		can hit entries whose frames are still live.
+ *  ISOLATION	a command issued for a guest (translated from its
+ *		invalidation batch by its viommu, or sent for it straight to
+ *		the queue) reached a unit naming a stage-2 tag (VMID, DID,
+ *		GSCID) or a device the issuing VM does not own, or reached
+ *		another instance than its viommu's; or an event record a
+ *		guest read from its viommu names a device that is not the
+ *		VM's (invt_oracle_check_isolation()).
  *
  * Attachment bookkeeping per (instance, sid, ssid), from the scenario:
  *	invt_oracle_attach_begin()	before the core's prepare
@@ -95,17 +102,21 @@
  * @INVT_VIOL_STALE_TLB: a translation used after it should be gone.
  * @INVT_VIOL_STALE_CONFIG: a configuration used after it should be gone.
  * @INVT_VIOL_WRONG_DOMAIN: a translation of another domain under the tag.
+ * @INVT_VIOL_ISOLATION: a command issued for a VM named what it does not own.
  * @INVT_VIOL_NR: number of kinds.
  */
 enum invt_violation_kind {
 	INVT_VIOL_STALE_TLB,
 	INVT_VIOL_STALE_CONFIG,
 	INVT_VIOL_WRONG_DOMAIN,
+	INVT_VIOL_ISOLATION,
 	INVT_VIOL_NR,
 };
 
 /* invt_violation.cache for a configuration cache entry. */
 #define INVT_VIOL_CACHE_CONFIG INVT_CACHE_NR_KINDS
+/* invt_violation.cache for a command on a queue (ISOLATION). */
+#define INVT_VIOL_CACHE_COMMAND (INVT_CACHE_NR_KINDS + 1)
 
 /* invt_oracle_atc_gen() for ids out of range: no attachment ever has it. */
 #define INVT_ORACLE_GEN_INVALID UINT64_MAX
@@ -372,6 +383,58 @@ int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *u
  */
 int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *use,
 			  const struct invt_cache_entry *e);
+
+/* struct invt_oracle_guest_cmd.names */
+#define INVT_ORACLE_NAMES_TAG	(1u << 0)
+#define INVT_ORACLE_NAMES_DEV	(1u << 1)
+
+/* Stage-2 tags a VM may own on one instance at once (its parent's, a nested domain's). */
+#define INVT_ORACLE_MAX_VM_TAGS	2u
+
+/**
+ * struct invt_oracle_guest_cmd - one command a unit received for a guest
+ *	(or one event record a guest read: @names INVT_ORACLE_NAMES_DEV).
+ * @instance: the instance whose queue it reached.
+ * @vm: the issuing VM's slot.
+ * @home: the instance the VM's viommu (or its direct path) is bound to.
+ * @names: INVT_ORACLE_NAMES_TAG and / or _DEV: which of @tag_s2 and @dev
+ *	the command names, as the unit decodes it (0: neither).
+ * @tag_s2: the stage-2 tag it names (VMID, DID, GSCID).
+ * @dev: the device id it names (StreamID, source-id, device_id).
+ * @nr_tags: entries of @tags.
+ * @tags: the stage-2 tags the VM owns on @instance now (the nest parent's;
+ *	where a nested domain has its own, VT-d's DID, that one too).
+ * @nr_devs: entries of @devs.
+ * @devs: the device ids the VM's viommu on @instance binds.
+ */
+struct invt_oracle_guest_cmd {
+	uint32_t instance;
+	uint32_t vm;
+	uint32_t home;
+	unsigned int names;
+	uint32_t tag_s2;
+	uint32_t dev;
+	unsigned int nr_tags;
+	uint32_t tags[INVT_ORACLE_MAX_VM_TAGS];
+	unsigned int nr_devs;
+	const uint32_t *devs;
+};
+
+/**
+ * invt_oracle_check_isolation() - a command issued for a guest reached a unit.
+ * @o: the oracle.
+ * @c: the command and what the VM owns.
+ *
+ * ISOLATION when the command reached another instance than @c->home, names
+ * a stage-2 tag not in @c->tags, or a device not in @c->devs.  The report
+ * carries the instance, the device (sid), the tag (tag_s2) and the VM (vm);
+ * its cache is INVT_VIOL_CACHE_COMMAND.
+ *
+ * Return: 0, INVT_VIOL_ISOLATION + 1 when recorded, or -EINVAL (NULL,
+ * @c->nr_tags above INVT_ORACLE_MAX_VM_TAGS, @c->devs NULL with
+ * @c->nr_devs; nothing recorded).
+ */
+int invt_oracle_check_isolation(struct invt_oracle *o, const struct invt_oracle_guest_cmd *c);
 
 /** invt_oracle_count_access() - one access translated and checked. @o: the oracle. */
 void invt_oracle_count_access(struct invt_oracle *o);
