@@ -240,6 +240,11 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 				PRIu64 "\n", r->guest.viommu_commands, r->guest.viommu_rejected,
 				r->guest.viommu_host_commands, r->guest.viommu_events,
 				r->guest.viommu_lost_events);
+		fprintf(f, "  faults recorded by the units: %" PRIu64 " (%" PRIu64 " lost to a full "
+			"queue), %" PRIu64 " kept by the host; the guests read %" PRIu64
+			" events, %" PRIu64 " out of sequence\n", r->guest.fault_records,
+			r->guest.fault_overflows, r->guest.host_faults, r->guest.events_read,
+			r->guest.event_errors);
 		fprintf(f, "  isolation: %" PRIu64 " guest-issued commands named a tag or device "
 			"the VM does not own%s\n", r->guest.isolation,
 			r->guest.isolation ? " (an isolation breach)" : "");
@@ -475,9 +480,13 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		r->guest.unmaps, r->guest.migrations, r->guest.skipped);
 	fprintf(f, "  \"viommu\": {\"guest_commands\": %" PRIu64 ", \"guest_rejected\": %"
 		PRIu64 ", \"host_commands\": %" PRIu64 ", \"events\": %" PRIu64
-		", \"lost_events\": %" PRIu64 ", \"isolation\": %" PRIu64 "},\n",
+		", \"lost_events\": %" PRIu64 ", \"isolation\": %" PRIu64 ", \"fault_records\": %"
+		PRIu64 ", \"fault_overflows\": %" PRIu64 ", \"host_faults\": %" PRIu64
+		", \"events_read\": %" PRIu64 ", \"event_errors\": %" PRIu64 "},\n",
 		r->guest.viommu_commands, r->guest.viommu_rejected, r->guest.viommu_host_commands,
-		r->guest.viommu_events, r->guest.viommu_lost_events, r->guest.isolation);
+		r->guest.viommu_events, r->guest.viommu_lost_events, r->guest.isolation,
+		r->guest.fault_records, r->guest.fault_overflows, r->guest.host_faults,
+		r->guest.events_read, r->guest.event_errors);
 	fprintf(f, "  \"queue\": {\"slots\": %u, \"full_waits\": %" PRIu64 "},\n",
 		queue_slots(&o->p), r->queue_full_waits);
 	fprintf(f, "  \"faults\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64

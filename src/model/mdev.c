@@ -101,6 +101,10 @@ int invt_mdev_dma(const struct invt_mdev_unit *u, struct invt_cache *atc, uint32
 	/* A violation is the oracle's finding: the access went through. */
 	if (!xl.stale && (ret || (xl.prot & need) != need)) {
 		invt_oracle_count_fault(u->oracle);
+		if (!ret)
+			xl.fault = INVT_MDEV_FAULT_PERM;
+		if (!atc && u->fault)
+			u->fault(u->unit, sid, ssid, iova, write, &xl);
 		return -EFAULT;
 	}
 	if (xl.nested)

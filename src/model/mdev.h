@@ -33,6 +33,9 @@
  *	page of the output, as invt_oracle_guest_ref() gave it at fill.
  * @vm: see @has_vm.
  * @guest: see @has_vm.
+ * @fault: a translation that failed: where (enum invt_mdev_fault).
+ * @fault_ipa: with INVT_MDEV_FAULT_S2 or _S2_TABLE, the IPA whose stage-2
+ *	translation faulted.
  */
 struct invt_mdev_xl {
 	uint64_t base;
@@ -47,6 +50,27 @@ struct invt_mdev_xl {
 	bool has_vm;
 	uint32_t vm;
 	struct invt_frame_ref guest;
+	unsigned int fault;
+	uint64_t fault_ipa;
+};
+
+/**
+ * enum invt_mdev_fault - where a failed access stopped (struct
+ *	invt_mdev_xl.fault).
+ * @INVT_MDEV_FAULT_NONE: not known (the unit disabled, or no configuration:
+ *	the arch's own configuration events say why).
+ * @INVT_MDEV_FAULT_S1: stage 1 (or the only stage) found no translation.
+ * @INVT_MDEV_FAULT_S2: stage 2 of the output address found none.
+ * @INVT_MDEV_FAULT_S2_TABLE: stage 2 of a stage-1 table access found none.
+ * @INVT_MDEV_FAULT_PERM: translated, without the permission the access
+ *	needs (@nested says whether through two stages).
+ */
+enum invt_mdev_fault {
+	INVT_MDEV_FAULT_NONE,
+	INVT_MDEV_FAULT_S1,
+	INVT_MDEV_FAULT_S2,
+	INVT_MDEV_FAULT_S2_TABLE,
+	INVT_MDEV_FAULT_PERM,
 };
 
 /**
@@ -69,12 +93,18 @@ typedef int (*invt_mdev_translate_fn)(void *unit, uint32_t sid, uint32_t ssid, u
  * @id: the unit's instance id.
  * @translate: its translation.
  * @unit: first argument of @translate.
+ * @fault: optional: an untranslated access (a device without an ATC)
+ *	faulted; @xl says where.  Called with no lock held.  An ATS
+ *	translation request that fails records nothing: its completion
+ *	carries the failure to the device.
  */
 struct invt_mdev_unit {
 	struct invt_oracle *oracle;
 	uint32_t id;
 	invt_mdev_translate_fn translate;
 	void *unit;
+	void (*fault)(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool write,
+		      const struct invt_mdev_xl *xl);
 };
 
 /**

@@ -101,7 +101,34 @@ static void *mrv_va(void *arg, uint64_t pa, size_t len)
 
 INVT_MUNIT_QUEUE_OPS(mrv, struct invt_mrv, rv_hw_queue)
 
+/*
+ * A fault-queue record (RISC-V IOMMU 1.0 §3.2, 32 bytes): CAUSE [11:0],
+ * PID [31:12], PV [32], TTYP [39:34], DID [63:40]; iotval (the faulting
+ * address) at bytes 16-23, iotval2 at 24-31 (guest-page faults: the guest
+ * physical address >> 2, bit 0 set when an implicit access of the
+ * first-stage walk faulted).  CAUSE 13 / 15 load / store page fault
+ * (first stage, or a single stage), 21 / 23 load / store guest-page fault
+ * (second stage); TTYP 2 / 3 untranslated read / write.  The drivers leave
+ * DC.tc.DTF clear (faults are reported).
+ */
+static size_t mrv_fault_record(const struct invt_munit_fault_info *f, uint8_t *rec)
+{
+	bool s2 = f->where == INVT_MDEV_FAULT_S2 || f->where == INVT_MDEV_FAULT_S2_TABLE;
+	uint64_t w0, cause = s2 ? (f->write ? 23 : 21) : (f->write ? 15 : 13);
+
+	w0 = cause | (uint64_t)(f->write ? 3 : 2) << 34 | (uint64_t)(f->sid & 0xffffff) << 40;
+	if (f->ssid)
+		w0 |= (uint64_t)(f->ssid & 0xfffff) << 12 | UINT64_C(1) << 32;
+	invt_munit_put_le64(rec, w0);
+	invt_munit_put_le64(rec + 8, 0);
+	invt_munit_put_le64(rec + 16, f->iova);
+	invt_munit_put_le64(rec + 24, s2 ? (f->ipa >> 2 & ~UINT64_C(1)) |
+					  (f->where == INVT_MDEV_FAULT_S2_TABLE) : 0);
+	return 32;
+}
+
 static const struct invt_munit_ops mrv_ops = {
+	.fault_record = mrv_fault_record,
 	.cfg_fetch = mrv_cfg_fetch,
 	.cfg_in_scope = mrv_cfg_in_scope,
 	.leaf = mrv_leaf,

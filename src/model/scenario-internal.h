@@ -157,6 +157,30 @@ struct scn_domain {
 
 struct invt_viommu;
 
+/* Records the units' event / fault queues hold until the VMM takes them. */
+#define SCN_EVQ_DEPTH		1024
+
+/**
+ * struct scn_evq - an instance's event / fault queue as its driver sees it:
+ *	the records the unit wrote (invt_munit_set_fault_hook()), oldest first,
+ *	until the VMM side takes them (scn_vm_deliver_faults()).
+ * @lock: protects the rest; innermost (taken from the unit's hook, which
+ *	runs in any accessing thread, whatever locks it holds).
+ * @head: oldest record.
+ * @nr: records held (also read without the lock as a hint).
+ * @sid: each record's device.
+ * @len: each record's size.
+ * @rec: the records.
+ */
+struct scn_evq {
+	pthread_mutex_t lock;
+	unsigned int head;
+	unsigned int nr;
+	uint32_t sid[SCN_EVQ_DEPTH];
+	uint8_t len[SCN_EVQ_DEPTH];
+	uint8_t rec[SCN_EVQ_DEPTH][32];
+};
+
 /**
  * struct scn_vm - a VM: a nest parent and a nested domain per instance.
  * @idx: its oracle VM slot.
@@ -177,6 +201,10 @@ struct invt_viommu;
  *	device's instance; with viommu off, plugged): the devices its ATC
  *	invalidations name.  Under @lock.
  * @up: the lock is initialised.
+ * @ev_next: per instance, the sequence number the guest expects next from
+ *	its viommu's event queue (under @lock).
+ * @ev_known: per instance, @ev_next is known (not after a lost-events
+ *	header, nor before the first event).
  */
 struct scn_vm {
 	unsigned int idx;
@@ -188,6 +216,8 @@ struct scn_vm {
 	bool down[INVT_SCN_MAX_INSTANCES];
 	bool has_dev[INVT_SCN_MAX_DEVICES];
 	bool up;
+	uint32_t ev_next[INVT_SCN_MAX_INSTANCES];
+	bool ev_known[INVT_SCN_MAX_INSTANCES];
 };
 
 /**
@@ -391,6 +421,9 @@ struct invt_munit_stats;
  *	source-id, device_id) a command in queue format names, decoded as the
  *	unit does: SCN_ID_TAG and SCN_ID_DEV for each it names (0: neither, or
  *	a command the decoder refuses).
+ * @event_s2: a fault record of the unit (invt_viommu's event format) says
+ *	stage 2 faulted: the host's, never a guest's.
+ * @event_id: the device id a fault record names.
  */
 struct scn_unit_ops {
 	struct invt_munit *(*create)(struct scn *s, unsigned int i, void **hw, int *ret);
@@ -427,6 +460,8 @@ struct scn_unit_ops {
 	struct invt_iommu *(*iommu)(void *drv);
 	struct invt_device *(*core_dev)(void *m);
 	unsigned int (*cmd_ids)(const void *cmd, uint32_t *tag, uint32_t *dev);
+	bool (*event_s2)(const void *rec);
+	uint32_t (*event_id)(const void *rec);
 };
 
 /* struct scn_unit_ops.cmd_ids */
@@ -604,6 +639,8 @@ const struct scn_arch *scn_arch_find(const char *name);
  *	as last seen by the thread that decides when the load stops.
  * @until_at: when each of them last grew (0: not yet looked at).
  * @vm: the VMs (p->vms of them).
+ * @evq: runs with VMs: each instance's fault records on their way to the
+ *	VMM.
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -641,6 +678,7 @@ struct scn {
 	uint64_t until_seen[3];
 	double until_at[3];
 	struct scn_vm vm[INVT_SCN_MAX_VMS];
+	struct scn_evq evq[INVT_SCN_MAX_INSTANCES];
 };
 
 /* Record an event (inline mode; a no-op threaded), stamped with the run's clock. */
@@ -752,6 +790,18 @@ int scn_vm_inst_up(struct scn *s, unsigned int i);
  */
 void scn_vm_check_submitted(struct scn *s, uint32_t inst, const void *cmds, uint32_t n,
 			    unsigned int cmd_bytes);
+/*
+ * The unit's fault hook (invt_munit_fault_fn, @arg the scenario): the
+ * record goes to its instance's struct scn_evq.
+ */
+void scn_vm_fault(void *arg, uint32_t instance, uint32_t sid, const void *record, size_t len);
+/*
+ * The VMM's side of the units' fault records (any thread holding no
+ * scenario lock): each goes to the viommu whose nested domain its device
+ * is attached to, with the virtual id (invt_viommu_report_fault()), or
+ * stays with the host.
+ */
+void scn_vm_deliver_faults(struct scn *s);
 /* A zeroed guest page for a guest structure (OTHER): its host VA, its IPA in *@ipa. */
 void *scn_vm_guest_page(struct scn *s, struct scn_vm *vm, uint64_t *ipa);
 

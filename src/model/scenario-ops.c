@@ -502,6 +502,8 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
 	struct scn_domain *d = NULL;
 	int cur;
 
+	/* The VMM's side of the units' fault records (runs with VMs). */
+	scn_vm_deliver_faults(s);
 	/*
 	 * An unplugged device makes no access.  Relaxed: one that checked
 	 * before the unplug began may still make one; it meets whatever

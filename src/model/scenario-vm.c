@@ -32,6 +32,7 @@
 
 #include "../core/compat-user.h"
 #include "scenario-internal.h"
+#include "unit.h"
 
 #define SCN_ERR(...) snprintf(err, errlen, __VA_ARGS__)
 
@@ -49,6 +50,8 @@ static uint32_t scn_vid(const struct scn_vm *vm, const struct scn_device *dv)
 {
 	return 0x100u * (vm->idx + 1) + dv->sid;
 }
+
+static void scn_guest_events(struct scn *s, struct scn_vm *vm, unsigned int inst);
 
 static uint64_t scn_vm_ipa(unsigned int k)
 {
@@ -206,7 +209,8 @@ static int scn_vm_viommu_create(struct scn *s, struct scn_vm *vm, unsigned int i
 				 s->dom[vm->parent].dom);
 	if (ret)
 		return ret;
-	ret = invt_veventq_alloc(vi, u->viommu_arch - 1, 64);
+	ret = invt_veventq_alloc(vi, u->viommu_arch - 1,
+				 s->p->vevent_depth ? s->p->vevent_depth : 64);
 	if (ret) {
 		invt_viommu_destroy(vi);
 		return ret;
@@ -232,6 +236,11 @@ int scn_vm_build(struct scn *s, char *err, size_t errlen)
 	unsigned int v, i;
 	int ret;
 
+	/* The units' fault records go to the VMM's side (scn_vm_deliver_faults()). */
+	for (i = 0; s->p->vms && i < s->p->instances; i++) {
+		pthread_mutex_init(&s->evq[i].lock, NULL);
+		invt_munit_set_fault_hook(s->inst[i].unit, scn_vm_fault, s);
+	}
 	for (v = 0; v < s->p->vms; v++) {
 		struct scn_vm *vm = &s->vm[v];
 
@@ -447,6 +456,12 @@ void scn_vm_teardown(struct scn *s)
 {
 	unsigned int v, k;
 
+	/* Single-threaded now: later faults (teardown's own accesses) are dropped. */
+	for (k = 0; k < s->p->instances; k++) {
+		invt_munit_set_fault_hook(s->inst[k].unit, NULL, NULL);
+		pthread_mutex_destroy(&s->evq[k].lock);
+	}
+
 	for (v = 0; v < s->p->vms; v++) {
 		struct scn_vm *vm = &s->vm[v];
 		struct scn_domain *d;
@@ -472,6 +487,14 @@ void scn_vm_collect(struct scn *s)
 	struct invt_viommu_stats st;
 	unsigned int v, i;
 
+	/* What is still on its way: to the viommus, then to the guests. */
+	scn_vm_deliver_faults(s);
+	for (v = 0; v < s->p->vms; v++) {
+		pthread_mutex_lock(&s->vm[v].lock);
+		for (i = 0; i < s->p->instances; i++)
+			scn_guest_events(s, &s->vm[v], i);
+		pthread_mutex_unlock(&s->vm[v].lock);
+	}
 	for (v = 0; v < s->p->vms; v++) {
 		for (i = 0; i < s->p->instances; i++) {
 			if (!s->vm[v].viommu[i])
@@ -480,6 +503,163 @@ void scn_vm_collect(struct scn *s)
 			scn_vm_viommu_count(s, &st);
 		}
 	}
+}
+
+/* ---- faults: the units' records, the VMM, the guests' event queues ---- */
+
+void scn_vm_fault(void *arg, uint32_t instance, uint32_t sid, const void *record, size_t len)
+{
+	struct scn *s = arg;
+	struct scn_evq *q = &s->evq[instance];
+	unsigned int k;
+
+	scn_count(&s->res->guest.fault_records, 1);
+	if (instance >= s->p->instances || len > sizeof(q->rec[0]))
+		return;
+	pthread_mutex_lock(&q->lock);
+	if (q->nr == SCN_EVQ_DEPTH) {
+		/* The queue is full: the unit drops the record (an overflow). */
+		pthread_mutex_unlock(&q->lock);
+		scn_count(&s->res->guest.fault_overflows, 1);
+		return;
+	}
+	k = (q->head + q->nr) % SCN_EVQ_DEPTH;
+	q->sid[k] = sid;
+	q->len[k] = (uint8_t)len;
+	memcpy(q->rec[k], record, len);
+	/* Relaxed: a hint for scn_vm_deliver_faults(); the lock orders the record. */
+	__atomic_store_n(&q->nr, q->nr + 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* Records taken from an instance's queue at once (the rest wait for the next call). */
+#define SCN_EVQ_BATCH	16
+
+/*
+ * One record: a stage-1 fault goes to the viommu (of any VM) whose nested
+ * domain the device is attached to (invt_viommu_report_fault() finds out:
+ * -ENOENT no vdevice, -ENODEV on none of its nested domains); anything
+ * else stays with the host.
+ */
+static void scn_vm_deliver(struct scn *s, unsigned int inst, uint32_t sid, const uint8_t *rec,
+			   size_t len)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	unsigned int v;
+
+	if (!u->event_s2(rec)) {
+		for (v = 0; v < s->p->vms; v++) {
+			struct scn_vm *vm = &s->vm[v];
+			int ret = -ENOENT;
+
+			/* The VM's lock keeps its viommu (instance removal destroys it). */
+			pthread_mutex_lock(&vm->lock);
+			if (vm->viommu[inst])
+				ret = invt_viommu_report_fault(vm->viommu[inst], sid, rec, len);
+			pthread_mutex_unlock(&vm->lock);
+			if (!ret)
+				return;
+		}
+	}
+	scn_count(&s->res->guest.host_faults, 1);
+}
+
+void scn_vm_deliver_faults(struct scn *s)
+{
+	uint8_t rec[SCN_EVQ_BATCH][32], len[SCN_EVQ_BATCH];
+	uint32_t sid[SCN_EVQ_BATCH];
+	unsigned int i, n, k;
+
+	if (!s->p->vms || !s->arch->unit->event_s2)
+		return;
+	for (i = 0; i < s->p->instances; i++) {
+		struct scn_evq *q = &s->evq[i];
+
+		/* Relaxed: a hint; a record pushed meanwhile waits for the next call. */
+		if (!__atomic_load_n(&q->nr, __ATOMIC_RELAXED))
+			continue;
+		pthread_mutex_lock(&q->lock);
+		for (n = 0; n < SCN_EVQ_BATCH && q->nr; n++) {
+			sid[n] = q->sid[q->head];
+			len[n] = q->len[q->head];
+			memcpy(rec[n], q->rec[q->head], len[n]);
+			q->head = (q->head + 1) % SCN_EVQ_DEPTH;
+			__atomic_store_n(&q->nr, q->nr - 1, __ATOMIC_RELAXED);
+		}
+		pthread_mutex_unlock(&q->lock);
+		/* No scenario lock held: each VM's lock, then its viommu's, inside. */
+		for (k = 0; k < n; k++)
+			scn_vm_deliver(s, i, sid[k], rec[k], len[k]);
+	}
+}
+
+/* The devices @vm's viommu on @inst binds, by virtual id; how many. */
+static unsigned int scn_vm_vids(const struct scn *s, const struct scn_vm *vm, unsigned int inst,
+				uint32_t *vids)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < s->nr_dev; k++)
+		if (s->dev[k].inst == inst && s->dev[k].nr_ssids == 1)
+			vids[n++] = scn_vid(vm, &s->dev[k]);
+	return n;
+}
+
+/*
+ * The guest reads its viommu's event queue on @inst, whole records: each
+ * must name one of its own virtual ids (another VM's device, or a physical
+ * id, is an ISOLATION violation) and come in sequence, a gap only after a
+ * lost-events header, wrapping at INVT_VEVENT_SEQ_MAX.  The caller holds
+ * the VM's lock.
+ */
+static void scn_guest_events(struct scn *s, struct scn_vm *vm, unsigned int inst)
+{
+	const struct scn_unit_ops *u = s->arch->unit;
+	const size_t hb = sizeof(struct invt_vevent_header);
+	struct invt_viommu *vi = vm->viommu[inst];
+	uint32_t vids[INVT_SCN_MAX_DEVICES];
+	struct invt_oracle_guest_cmd gc = {
+		.instance = inst, .vm = vm->idx, .home = inst, .names = INVT_ORACLE_NAMES_DEV,
+		.devs = vids,
+	};
+	uint8_t buf[8 * (sizeof(struct invt_vevent_header) + 32)];
+	struct invt_vevent_header h;
+	size_t rb;
+	long got, off;
+	int type;
+
+	if (!vi || !u->event_id)
+		return;
+	type = u->viommu_arch - 1;
+	rb = invt_vevent_record_bytes(type);
+	gc.nr_devs = scn_vm_vids(s, vm, inst, vids);
+	while ((got = invt_veventq_read(vi, type, buf, sizeof(buf))) > 0) {
+		for (off = 0; off + (long)hb <= got;) {
+			memcpy(&h, buf + off, hb);
+			off += (long)hb;
+			scn_count(&s->res->guest.events_read, 1);
+			if (h.sequence > INVT_VEVENT_SEQ_MAX ||
+			    (vm->ev_known[inst] && h.sequence != vm->ev_next[inst]))
+				scn_count(&s->res->guest.event_errors, 1);
+			if (h.flags & INVT_VEVENT_FLAG_LOST_EVENTS) {
+				vm->ev_known[inst] = false;
+				continue;
+			}
+			if (off + (long)rb > got) {
+				scn_count(&s->res->guest.event_errors, 1);	/* a partial record */
+				break;
+			}
+			gc.dev = u->event_id(buf + off);
+			invt_oracle_check_isolation(s->oracle, &gc);
+			off += (long)rb;
+			vm->ev_next[inst] = h.sequence == INVT_VEVENT_SEQ_MAX ? 0 : h.sequence + 1;
+			vm->ev_known[inst] = true;
+		}
+		if (off != got)
+			scn_count(&s->res->guest.event_errors, 1);
+	}
+	if (got < 0)
+		scn_count(&s->res->guest.event_errors, 1);
 }
 
 /* ---- attach targets ---- */
@@ -778,6 +958,7 @@ void scn_guest_map(struct scn *s, struct scn_domain *d, uint64_t *rng)
 	uint64_t iova = scn_slot_iova(slot), ipa;
 
 	pthread_mutex_lock(&vm->lock);
+	scn_guest_events(s, vm, d->inst);
 	if (d->page_pa[slot])
 		goto out;
 	if (invt_oracle_guest_alloc(s->oracle, vm->idx, INVT_FRAME_DATA, d->dom->id, iova, &ipa))
@@ -824,6 +1005,7 @@ void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng)
 		slot += scn_below(rng, SCN_PAGES_PER_REGION - n + 1);
 	}
 	pthread_mutex_lock(&vm->lock);
+	scn_guest_events(s, vm, d->inst);
 	if (invt_pt_unmap(&d->gpt, scn_slot_iova(slot), n * SCN_SZ_4K, &gg.g) || !gg.g.size)
 		goto out;
 	iova = gg.g.iova;

@@ -243,6 +243,35 @@ static struct invt_device *vtd_core_dev(void *m)
 	return &((struct invt_vtd_master *)m)->dev;
 }
 
+/* Little-endian 64-bit word @i of a record. */
+static uint64_t vtd_rec_word(const void *rec, unsigned int i)
+{
+	const uint8_t *p = (const uint8_t *)rec + 8 * i;
+	uint64_t w = 0;
+	unsigned int b;
+
+	for (b = 0; b < 8; b++)
+		w |= (uint64_t)p[b] << (8 * b);
+	return w;
+}
+
+/*
+ * Fault record: FR [103:96] (word 1 [39:32]); the scalable-mode reasons of
+ * the second stage (0x78-0x7c, 0x84) are the host's.
+ */
+static bool vtd_event_s2(const void *rec)
+{
+	unsigned int fr = (unsigned int)(vtd_rec_word(rec, 1) >> 32) & 0xff;
+
+	return (fr >= 0x78 && fr <= 0x7c) || fr == 0x84;
+}
+
+/* Fault record: SID [79:64]. */
+static uint32_t vtd_event_id(const void *rec)
+{
+	return (uint32_t)vtd_rec_word(rec, 1) & 0xffff;
+}
+
 static unsigned int vtd_cmd_ids(const void *cmd, uint32_t *tag, uint32_t *dev)
 {
 	const struct vtd_hw_caps caps = { .feat = VTD_HW_FEAT_ALL, .mamv = 63 };
@@ -294,6 +323,8 @@ static const struct scn_unit_ops vtd_unit = {
 	.iommu = vtd_iommu,
 	.core_dev = vtd_core_dev,
 	.cmd_ids = vtd_cmd_ids,
+	.event_s2 = vtd_event_s2,
+	.event_id = vtd_event_id,
 };
 
 /*

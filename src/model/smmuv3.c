@@ -108,6 +108,32 @@ static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot
 
 INVT_MUNIT_QUEUE_OPS(msmmu, struct invt_msmmu, smmu_hw_queue)
 
+/*
+ * The event record of a translation fault (IHI0070 §7.3, 32 bytes):
+ * F_TRANSLATION (0x10), or F_PERMISSION (0x13) for a translated access
+ * without the permission.  Word 0: event number [7:0], SSV [11],
+ * SubstreamID [31:12], StreamID [63:32]; word 1: RnW [35] (1: a read), S2
+ * [39] (stage 2 faulted), CLASS [41:40] (0b01 TTD: a stage-1 table access,
+ * 0b10 IN: the input address); word 2: InputAddr; word 3: the IPA [51:12]
+ * of a stage-2 fault.  The drivers set CD.R and STE.S2R (record faults).
+ */
+static size_t msmmu_fault_record(const struct invt_munit_fault_info *f, uint8_t *rec)
+{
+	bool s2 = f->where == INVT_MDEV_FAULT_S2 || f->where == INVT_MDEV_FAULT_S2_TABLE;
+	uint64_t w0, w1;
+
+	w0 = (f->where == INVT_MDEV_FAULT_PERM ? 0x13 : 0x10) | (uint64_t)f->sid << 32;
+	if (f->ssid)
+		w0 |= UINT64_C(1) << 11 | (uint64_t)(f->ssid & 0xfffff) << 12;
+	w1 = (f->write ? 0 : UINT64_C(1) << 35) | (s2 ? UINT64_C(1) << 39 : 0) |
+	     (uint64_t)(f->where == INVT_MDEV_FAULT_S2_TABLE ? 1 : 2) << 40;
+	invt_munit_put_le64(rec, w0);
+	invt_munit_put_le64(rec + 8, w1);
+	invt_munit_put_le64(rec + 16, f->iova);
+	invt_munit_put_le64(rec + 24, s2 ? f->ipa & UINT64_C(0x000ffffffffff000) : 0);
+	return 32;
+}
+
 static const struct invt_munit_ops msmmu_ops = {
 	.cfg_fetch = msmmu_cfg_fetch,
 	.cfg_in_scope = msmmu_cfg_in_scope,
@@ -118,6 +144,7 @@ static const struct invt_munit_ops msmmu_ops = {
 	.queue_stop = msmmu_queue_stop,
 	.queue_destroy = msmmu_queue_destroy,
 	.queue_clock = msmmu_queue_clock,
+	.fault_record = msmmu_fault_record,
 };
 
 int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,

@@ -288,12 +288,22 @@ static void fill_locked(struct invt_munit *u, const struct invt_munit_cfg *c, un
 static int nested_locked(struct invt_munit *u, const struct invt_munit_cfg *c,
 			 struct invt_oracle_use *use, uint64_t iova, struct invt_mdev_xl *xl)
 {
+	static const unsigned int where[] = {
+		[INVT_MUNIT_FAULT_NONE] = INVT_MDEV_FAULT_S1,
+		[INVT_MUNIT_FAULT_S1] = INVT_MDEV_FAULT_S1,
+		[INVT_MUNIT_FAULT_S2] = INVT_MDEV_FAULT_S2,
+		[INVT_MUNIT_FAULT_S2_TABLE] = INVT_MDEV_FAULT_S2_TABLE,
+	};
 	struct invt_munit_walk w;
 	int ret = invt_munit_nested_locked(u, c, use, iova, &w);
 
 	xl->stale = xl->stale || w.stale;
-	if (ret)
+	xl->nested = true;
+	if (ret) {
+		xl->fault = where[w.fault];
+		xl->fault_ipa = w.fault_ipa;
 		return ret;
+	}
 	xl->base = w.pa & ~((UINT64_C(1) << w.shift) - 1);
 	xl->shift = w.shift;
 	xl->prot = w.prot;
@@ -337,8 +347,13 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 	}
 	if (cfg_get_locked(u, &use, &c, &xl->stale) || (ats && !c.ats))
 		goto out;
-	if (c.ia_bits < 64 && (iova >> c.ia_bits))
-		goto out;		/* beyond the input size: translation fault */
+	if (c.ia_bits < 64 && (iova >> c.ia_bits)) {
+		/* Beyond the input size: a translation fault of the first stage. */
+		xl->fault = first_stage(&c) == INVT_MUNIT_S1 ? INVT_MDEV_FAULT_S1 :
+							       INVT_MDEV_FAULT_S2;
+		xl->nested = invt_munit_nested(&c);
+		goto out;
+	}
 	if (invt_munit_nested(&c)) {
 		ret = nested_locked(u, &c, &use, iova, xl);
 		goto out;
@@ -365,6 +380,7 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 	}
 	if (ret || u->ops->leaf(&c, stage, &res, &global)) {
 		ret = -EFAULT;		/* a fault: nothing is cached */
+		xl->fault = stage == INVT_MUNIT_S1 ? INVT_MDEV_FAULT_S1 : INVT_MDEV_FAULT_S2;
 		goto out;
 	}
 	fill_locked(u, &c, stage, &res, global, iova, from_walk ? &e : NULL, xl);
@@ -381,11 +397,37 @@ static int munit_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iov
 	return translate(unit, sid, ssid, iova, ats, xl);
 }
 
+void invt_munit_set_fault_hook(struct invt_munit *u, invt_munit_fault_fn fn, void *arg)
+{
+	u->fault_arg = arg;
+	u->fault = fn;
+}
+
+/* An untranslated access faulted: the arch's record goes to the hook. */
+static void munit_fault(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool write,
+			const struct invt_mdev_xl *xl)
+{
+	struct invt_munit *u = unit;
+	struct invt_munit_fault_info f = {
+		.sid = sid, .ssid = ssid, .iova = iova, .ipa = xl->fault_ipa, .write = write,
+		.where = xl->fault, .nested = xl->nested,
+	};
+	uint8_t rec[INVT_MUNIT_FAULT_RECORD_MAX];
+	size_t len;
+
+	if (!u->fault || !u->ops->fault_record || f.where == INVT_MDEV_FAULT_NONE)
+		return;
+	len = u->ops->fault_record(&f, rec);
+	if (len)
+		u->fault(u->fault_arg, u->p.id, sid, rec, len);
+}
+
 int invt_munit_dma(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t iova, bool write)
 {
 	struct invt_mdev *d = invt_munit_find_dev(u, sid);
 	struct invt_mdev_unit mu = {
 		.oracle = u->oracle, .id = u->p.id, .translate = munit_translate, .unit = u,
+		.fault = munit_fault,
 	};
 
 	if (!d)

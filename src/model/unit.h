@@ -262,6 +262,53 @@ struct invt_munit_counters {
 
 struct invt_munit;
 
+/* Bytes of the largest fault record an arch writes (SMMUv3, RISC-V: 32). */
+#define INVT_MUNIT_FAULT_RECORD_MAX	32u
+
+/**
+ * struct invt_munit_fault_info - a translation fault of an untranslated access,
+ *	as the unit knows it when it records one.
+ * @sid: the device.
+ * @ssid: 0 or the substream / PASID / process id.
+ * @iova: the input address.
+ * @ipa: stage-2 faults: the IPA whose translation faulted.
+ * @write: a write (else a read).
+ * @where: an enum invt_mdev_fault (never _NONE).
+ * @nested: the configuration translates through two stages.
+ */
+struct invt_munit_fault_info {
+	uint32_t sid;
+	uint32_t ssid;
+	uint64_t iova;
+	uint64_t ipa;
+	bool write;
+	unsigned int where;
+	bool nested;
+};
+
+/* Store @v little-endian at @p (fault records). */
+static inline void invt_munit_put_le64(uint8_t *p, uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/**
+ * typedef invt_munit_fault_fn - where a unit's fault records go: the
+ *	memory of its event / fault queue as its driver reads it.
+ * @arg: the hook's argument.
+ * @instance: the unit's id.
+ * @sid: the device the record names.
+ * @record: the record, in the arch's format (little-endian).
+ * @len: its bytes.
+ *
+ * Called with no lock of the unit held, from the accessing thread.
+ */
+typedef void (*invt_munit_fault_fn)(void *arg, uint32_t instance, uint32_t sid,
+				    const void *record, size_t len);
+
 /**
  * struct invt_munit_ops - what differs per architecture.
  * @cfg_fetch: fetch and parse the configuration of (@sid, @ssid) from model
@@ -285,6 +332,9 @@ struct invt_munit;
  * @queue_stop: stop it (no-op when not running).
  * @queue_destroy: stop it and release the queue.
  * @queue_clock: modelled time executed so far.
+ * @fault_record: optional: write the arch's record of @f into @rec (at
+ *	most INVT_MUNIT_FAULT_RECORD_MAX bytes); return its size, or 0 when
+ *	the arch records no such fault.
  */
 struct invt_munit_ops {
 	int (*cfg_fetch)(struct invt_munit *u, uint32_t sid, uint32_t ssid,
@@ -298,6 +348,7 @@ struct invt_munit_ops {
 	void (*queue_stop)(struct invt_munit *u);
 	void (*queue_destroy)(struct invt_munit *u);
 	uint64_t (*queue_clock)(struct invt_munit *u);
+	size_t (*fault_record)(const struct invt_munit_fault_info *f, uint8_t *rec);
 };
 
 /**
@@ -354,6 +405,8 @@ struct invt_munit_params {
  *	(consumer lock; applied under the unit lock).
  * @nr_pending: entries of @pending used (consumer lock).
  * @devs: the devices (mdev.c; its own lock).
+ * @fault: where fault records go (invt_munit_set_fault_hook()), or NULL.
+ * @fault_arg: its first argument.
  */
 struct invt_munit {
 	struct invt_munit_params p;
@@ -376,6 +429,9 @@ struct invt_munit {
 	unsigned int nr_pending;
 
 	struct invt_mdev_table devs;
+
+	invt_munit_fault_fn fault;
+	void *fault_arg;
 };
 
 /* The arch's instance of type @type around the unit @u (member @member). */
@@ -618,6 +674,17 @@ uint32_t invt_munit_frame_domain(struct invt_munit *u, uint64_t pa);
  */
 int invt_munit_walk_nested(struct invt_munit *u, const struct invt_munit_cfg *c, uint64_t iova,
 			   struct invt_munit_walk *w);
+
+/**
+ * invt_munit_set_fault_hook() - where the unit's fault records go.
+ * @u: the unit, before any device access.
+ * @fn: the hook (NULL: records are dropped, as with the queue disabled).
+ * @arg: its first argument.
+ *
+ * A translation fault of an untranslated access is recorded (the arch's
+ * invt_munit_ops.fault_record) and handed to @fn.
+ */
+void invt_munit_set_fault_hook(struct invt_munit *u, invt_munit_fault_fn fn, void *arg);
 
 /**
  * invt_munit_dma() - one device access through the unit.

@@ -137,7 +137,41 @@ static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4
 
 INVT_MUNIT_QUEUE_OPS(mvtd, struct invt_mvtd, vtd_hw_queue)
 
+/*
+ * A fault record (the Fault Recording Register layout, 16 bytes):
+ * FI [63:12] the page of the faulting address, SID [79:64], PP [95] and
+ * PV [123:104] the PASID, FR [103:96] the reason, T [126] (1: a read), F
+ * [127].  Scalable-mode reasons: 0x71 first-stage entry not present, 0x77
+ * first-stage write permission in a nested translation, 0x79 second-stage
+ * read / write permission (not present), 0x85 no write permission.  The
+ * drivers leave FPD clear (faults are recorded).
+ */
+static size_t mvtd_fault_record(const struct invt_munit_fault_info *f, uint8_t *rec)
+{
+	uint64_t hi, fr;
+
+	switch (f->where) {
+	case INVT_MDEV_FAULT_S2:
+	case INVT_MDEV_FAULT_S2_TABLE:
+		fr = 0x79;
+		break;
+	case INVT_MDEV_FAULT_PERM:
+		fr = f->nested ? 0x77 : 0x85;
+		break;
+	default:
+		fr = 0x71;
+		break;
+	}
+	hi = (f->sid & 0xffff) | fr << 32 | (f->write ? 0 : UINT64_C(1) << 62) | UINT64_C(1) << 63;
+	if (f->ssid)
+		hi |= UINT64_C(1) << 31 | (uint64_t)(f->ssid & 0xfffff) << 40;
+	invt_munit_put_le64(rec, f->iova & ~UINT64_C(0xfff));
+	invt_munit_put_le64(rec + 8, hi);
+	return 16;
+}
+
 static const struct invt_munit_ops mvtd_ops = {
+	.fault_record = mvtd_fault_record,
 	.cfg_fetch = mvtd_cfg_fetch,
 	.cfg_in_scope = mvtd_cfg_in_scope,
 	.enabled = mvtd_enabled,

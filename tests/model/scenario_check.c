@@ -9,6 +9,7 @@
  *                  [--min-accesses N] [--twice] [--delays] [--iotlb-by-tags]
  *                  [--removal N] [--queue-slots N] [--min-full-waits N]
  *                  [--vms N [--viommu-off] --min-nested N --min-guest-commands N]
+ *                  [--vevent-depth N] [--min-events N] [--min-lost-events N]
  *                  [--faults RATE --min-faults N] [--watchdog S [--expect-watchdog]]
  *                  [--hang-after N]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT] [--all-runs]]
@@ -36,7 +37,11 @@
  * (nested domains, guest stage-1 invalidations through viommus, or straight
  * to the queues with --viommu-off) and requires at least --min-nested
  * two-stage accesses checked, --min-guest-commands guest commands sent and
- * none refused by a viommu.  --watchdog S fails the test
+ * none refused by a viommu; with viommus, the guests' event queues must
+ * read in sequence (each event of one of the VM's own devices: the oracle's
+ * ISOLATION check), and --min-events / --min-lost-events events forwarded
+ * to them / lost (--vevent-depth sizes each queue: small ones overflow).
+ * --watchdog S fails the test
  * when a count the run stops on and has not reached (--until-*, else --ops)
  * did not grow for S seconds, or no progress report came for S seconds: the
  * load stops on work, a run that hangs - load threads stuck in a wait loop
@@ -342,7 +347,7 @@ int main(int argc, char **argv)
 	unsigned int runs = 1, min_rate = 0, hits = 0, i;
 	const char *expect = NULL;
 	unsigned long long min_removals = 0, min_full = 0, min_faults = 0;
-	unsigned long long min_nested = 0, min_guest = 0;
+	unsigned long long min_nested = 0, min_guest = 0, min_events = 0, min_lost = 0;
 	bool twice = false, all_runs = false;
 	int k, cls = -1;
 
@@ -420,6 +425,12 @@ int main(int argc, char **argv)
 			min_nested = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--min-guest-commands")) {
 			min_guest = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--vevent-depth")) {
+			p.vevent_depth = strtoul(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--min-events")) {
+			min_events = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--min-lost-events")) {
+			min_lost = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--ablate")) {
 			p.ablate = v, k++;
 		} else if (v && !strcmp(a, "--expect")) {
@@ -506,6 +517,15 @@ int main(int argc, char **argv)
 		       (unsigned long long)r.oracle.nested_accesses, min_nested,
 		       (unsigned long long)r.guest.commands, min_guest,
 		       (unsigned long long)r.guest.viommu_rejected);
+		return 1;
+	}
+	if (r.guest.event_errors || r.guest.viommu_events < min_events ||
+	    r.guest.viommu_lost_events < min_lost) {
+		printf("FAIL: %llu guest events out of sequence, %llu events (at least %llu "
+		       "wanted), %llu lost (at least %llu)\n",
+		       (unsigned long long)r.guest.event_errors,
+		       (unsigned long long)r.guest.viommu_events, min_events,
+		       (unsigned long long)r.guest.viommu_lost_events, min_lost);
 		return 1;
 	}
 	if (r.illegal_cfg || r.handshake_errors) {

@@ -187,6 +187,8 @@ enum invt_scn_op {
  *	the instance's queue (the same commands with the parent's stage-2 tag)
  *	instead of through a viommu per (VM, instance) (<invtrack/viommu.h>),
  *	and attaching a nested domain needs no vdevice.
+ * @vevent_depth: with @vms and viommus, the depth of each viommu's event
+ *	queue (0: 64); a small one makes the guests lose events.
  * @dma_percent: inline mode: share of operations that are DMA accesses.
  * @mix: optional weights of the operations (enum invt_scn_op): each step
  *	picks one in proportion.  All zero: the built-in mix (@dma_percent DMA
@@ -236,6 +238,7 @@ struct invt_scn_params {
 	bool smmu_2lvl;
 	unsigned int vms;
 	bool viommu_off;
+	unsigned int vevent_depth;
 	unsigned int dma_percent;
 	unsigned int mix[INVT_SCN_OP_NR];
 	const char *ablate;
@@ -309,6 +312,16 @@ const char *invt_scn_fault_name(const char *arch, unsigned int kind);
  * @viommu_host_commands: commands the viommus wrote to the queues for them.
  * @viommu_events: events the viommus queued for the guests.
  * @viommu_lost_events: events lost (queue full).
+ * @fault_records: translation faults the units recorded (untranslated
+ *	accesses of devices; runs with VMs only).
+ * @fault_overflows: of those, records the units' event / fault queues had
+ *	no room for (lost before the VMM saw them).
+ * @host_faults: records the VMM left with the host (a stage-2 fault, or
+ *	the device on no nested domain of a viommu).
+ * @events_read: events (and lost-events headers) the guests read from
+ *	their viommus' queues.
+ * @event_errors: of those, records out of sequence (a clean run has none;
+ *	a record of another VM's device is an ISOLATION violation).
  * @isolation: commands a guest invalidation put on a queue that name a
  *	stage-2 tag or a device the issuing VM does not own (or go to another
  *	instance than its viommu's): an isolation breach; a clean run has none.
@@ -327,6 +340,11 @@ struct invt_scn_guest {
 	uint64_t viommu_host_commands;
 	uint64_t viommu_events;
 	uint64_t viommu_lost_events;
+	uint64_t fault_records;
+	uint64_t fault_overflows;
+	uint64_t host_faults;
+	uint64_t events_read;
+	uint64_t event_errors;
 	uint64_t isolation;
 	uint64_t skipped;
 };
