@@ -240,9 +240,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 				PRIu64 "\n", r->guest.viommu_commands, r->guest.viommu_rejected,
 				r->guest.viommu_host_commands, r->guest.viommu_events,
 				r->guest.viommu_lost_events);
-		fprintf(f, "  faults recorded by the units: %" PRIu64 " (%" PRIu64 " lost to a full "
-			"queue), %" PRIu64 " kept by the host; the guests read %" PRIu64
-			" events, %" PRIu64 " out of sequence\n", r->guest.fault_records,
+		fprintf(f, "  faults recorded by the units: %" PRIu64 " (%" PRIu64
+			" lost to a full queue), %" PRIu64 " kept by the host\n  the guests read %"
+			PRIu64 " events, %" PRIu64 " out of sequence\n", r->guest.fault_records,
 			r->guest.fault_overflows, r->guest.host_faults, r->guest.events_read,
 			r->guest.event_errors);
 		fprintf(f, "  isolation: %" PRIu64 " guest-issued commands named a tag or device "

@@ -646,7 +646,8 @@ static void scn_guest_events(struct scn *s, struct scn_vm *vm, unsigned int inst
 				continue;
 			}
 			if (off + (long)rb > got) {
-				scn_count(&s->res->guest.event_errors, 1);	/* a partial record */
+				/* A partial record. */
+				scn_count(&s->res->guest.event_errors, 1);
 				break;
 			}
 			gc.dev = u->event_id(buf + off);
