@@ -216,6 +216,8 @@ static int scn_vm_viommu_create(struct scn *s, struct scn_vm *vm, unsigned int i
 		return ret;
 	}
 	vm->viommu[i] = vi;
+	/* A new viommu numbers its events from 0: the guest starts over. */
+	vm->ev_known[i] = false;
 	return 0;
 }
 
