@@ -403,7 +403,10 @@ void invt_munit_set_fault_hook(struct invt_munit *u, invt_munit_fault_fn fn, voi
 	u->fault = fn;
 }
 
-/* An untranslated access faulted: the arch's record goes to the hook. */
+/*
+ * An untranslated access faulted: through a nested configuration, the
+ * arch's record goes to the hook (invt_munit_set_fault_hook()).
+ */
 static void munit_fault(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool write,
 			const struct invt_mdev_xl *xl)
 {
@@ -415,7 +418,7 @@ static void munit_fault(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, 
 	uint8_t rec[INVT_MUNIT_FAULT_RECORD_MAX];
 	size_t len;
 
-	if (!u->fault || !u->ops->fault_record || f.where == INVT_MDEV_FAULT_NONE)
+	if (!u->fault || !f.nested || !u->ops->fault_record || f.where == INVT_MDEV_FAULT_NONE)
 		return;
 	len = u->ops->fault_record(&f, rec);
 	if (len)

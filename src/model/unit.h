@@ -681,8 +681,10 @@ int invt_munit_walk_nested(struct invt_munit *u, const struct invt_munit_cfg *c,
  * @fn: the hook (NULL: records are dropped, as with the queue disabled).
  * @arg: its first argument.
  *
- * A translation fault of an untranslated access is recorded (the arch's
- * invt_munit_ops.fault_record) and handed to @fn.
+ * A translation fault of an untranslated access through a nested
+ * configuration is recorded (the arch's invt_munit_ops.fault_record) and
+ * handed to @fn: the faults a VMM may have to forward.  Faults of other
+ * configurations are the host driver's alone and are only counted.
  */
 void invt_munit_set_fault_hook(struct invt_munit *u, invt_munit_fault_fn fn, void *arg);
 

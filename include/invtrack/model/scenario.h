@@ -312,12 +312,13 @@ const char *invt_scn_fault_name(const char *arch, unsigned int kind);
  * @viommu_host_commands: commands the viommus wrote to the queues for them.
  * @viommu_events: events the viommus queued for the guests.
  * @viommu_lost_events: events lost (queue full).
- * @fault_records: translation faults the units recorded (untranslated
- *	accesses of devices; runs with VMs only).
+ * @fault_records: translation faults of nested translations the units
+ *	recorded (untranslated accesses of devices on nested domains; runs
+ *	with VMs only; other devices' faults stay with the host driver).
  * @fault_overflows: of those, records the units' event / fault queues had
  *	no room for (lost before the VMM saw them).
  * @host_faults: records the VMM left with the host (a stage-2 fault, or
- *	the device on no nested domain of a viommu).
+ *	a stage-1 fault no viommu takes).
  * @events_read: events (and lost-events headers) the guests read from
  *	their viommus' queues.
  * @event_errors: of those, records out of sequence (a clean run has none;
