@@ -7,7 +7,9 @@
 #ifndef INVT_SCENARIO_INTERNAL_H
 #define INVT_SCENARIO_INTERNAL_H
 
+#include <endian.h>
 #include <pthread.h>
+#include <string.h>
 
 #include <invtrack/ablation.h>
 #include <invtrack/core.h>
@@ -804,5 +806,14 @@ void scn_vm_fault(void *arg, uint32_t instance, uint32_t sid, const void *record
 void scn_vm_deliver_faults(struct scn *s);
 /* A zeroed guest page for a guest structure (OTHER): its host VA, its IPA in *@ipa. */
 void *scn_vm_guest_page(struct scn *s, struct scn_vm *vm, uint64_t *ipa);
+
+/* Little-endian 64-bit word @i of a unit's event / fault record. */
+static inline uint64_t scn_rec_word(const void *rec, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const uint8_t *)rec + 8 * i, sizeof(w));
+	return le64toh(w);
+}
 
 #endif /* INVT_SCENARIO_INTERNAL_H */

@@ -259,22 +259,10 @@ static struct invt_device *rv_core_dev(void *m)
 	return &((struct invt_rv_master *)m)->dev;
 }
 
-/* Little-endian 64-bit word @i of a record. */
-static uint64_t rv_rec_word(const void *rec, unsigned int i)
-{
-	const uint8_t *p = (const uint8_t *)rec + 8 * i;
-	uint64_t w = 0;
-	unsigned int b;
-
-	for (b = 0; b < 8; b++)
-		w |= (uint64_t)p[b] << (8 * b);
-	return w;
-}
-
 /* Fault-queue record (§3.2): CAUSE [11:0]; 20, 21, 23: a guest-page fault (stage 2). */
 static bool rv_event_s2(const void *rec)
 {
-	unsigned int cause = (unsigned int)rv_rec_word(rec, 0) & 0xfff;
+	unsigned int cause = (unsigned int)scn_rec_word(rec, 0) & 0xfff;
 
 	return cause == 20 || cause == 21 || cause == 23;
 }
@@ -282,7 +270,7 @@ static bool rv_event_s2(const void *rec)
 /* Fault-queue record: DID [63:40]. */
 static uint32_t rv_event_id(const void *rec)
 {
-	return (uint32_t)(rv_rec_word(rec, 0) >> 40);
+	return (uint32_t)(scn_rec_word(rec, 0) >> 40);
 }
 
 static unsigned int rv_cmd_ids(const void *cmd, uint32_t *tag, uint32_t *dev)

@@ -316,28 +316,16 @@ static struct invt_device *smmu_core_dev(void *m)
 	return &((struct invt_smmu_master *)m)->dev;
 }
 
-/* Little-endian 64-bit word @i of a record. */
-static uint64_t smmu_rec_word(const void *rec, unsigned int i)
-{
-	const uint8_t *p = (const uint8_t *)rec + 8 * i;
-	uint64_t w = 0;
-	unsigned int b;
-
-	for (b = 0; b < 8; b++)
-		w |= (uint64_t)p[b] << (8 * b);
-	return w;
-}
-
 /* Event record (IHI0070 §7.3): S2 [103] (word 1 bit 39): stage 2 faulted. */
 static bool smmu_event_s2(const void *rec)
 {
-	return smmu_rec_word(rec, 1) >> 39 & 1;
+	return scn_rec_word(rec, 1) >> 39 & 1;
 }
 
 /* Event record: StreamID [63:32]. */
 static uint32_t smmu_event_id(const void *rec)
 {
-	return (uint32_t)(smmu_rec_word(rec, 0) >> 32);
+	return (uint32_t)(scn_rec_word(rec, 0) >> 32);
 }
 
 static unsigned int smmu_cmd_ids(const void *cmd, uint32_t *tag, uint32_t *dev)

@@ -243,25 +243,13 @@ static struct invt_device *vtd_core_dev(void *m)
 	return &((struct invt_vtd_master *)m)->dev;
 }
 
-/* Little-endian 64-bit word @i of a record. */
-static uint64_t vtd_rec_word(const void *rec, unsigned int i)
-{
-	const uint8_t *p = (const uint8_t *)rec + 8 * i;
-	uint64_t w = 0;
-	unsigned int b;
-
-	for (b = 0; b < 8; b++)
-		w |= (uint64_t)p[b] << (8 * b);
-	return w;
-}
-
 /*
  * Fault record: FR [103:96] (word 1 [39:32]); the scalable-mode reasons of
  * the second stage (0x78-0x7c, 0x84) are the host's.
  */
 static bool vtd_event_s2(const void *rec)
 {
-	unsigned int fr = (unsigned int)(vtd_rec_word(rec, 1) >> 32) & 0xff;
+	unsigned int fr = (unsigned int)(scn_rec_word(rec, 1) >> 32) & 0xff;
 
 	return (fr >= 0x78 && fr <= 0x7c) || fr == 0x84;
 }
@@ -269,7 +257,7 @@ static bool vtd_event_s2(const void *rec)
 /* Fault record: SID [79:64]. */
 static uint32_t vtd_event_id(const void *rec)
 {
-	return (uint32_t)vtd_rec_word(rec, 1) & 0xffff;
+	return (uint32_t)scn_rec_word(rec, 1) & 0xffff;
 }
 
 static unsigned int vtd_cmd_ids(const void *cmd, uint32_t *tag, uint32_t *dev)
