@@ -296,6 +296,15 @@ static inline double now_s(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The calling thread's CPU time in seconds (the benches' --clock cpu). */
+static inline double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static const struct invt_range bench_range = {
 	.start = BENCH_IOVA,
 	.last = BENCH_IOVA + BENCH_SIZE - 1,

@@ -219,12 +219,7 @@ static bool clock_cpu;
 
 static double path_s(void)
 {
-	struct timespec ts;
-
-	if (!clock_cpu)
-		return now_s();
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_cpu ? thread_cpu_s() : now_s();
 }
 
 /* Not inlined: callgrind runs toggle collection on it (docs/performance.md). */
