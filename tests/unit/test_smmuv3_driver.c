@@ -58,6 +58,8 @@ struct rec {
 	unsigned int rejected;
 	struct smmu_hw_cmd bad;	/* the rejected one: its resends are too */
 	unsigned int resends;	/* resends of it rejected so far */
+	const uint64_t *peek;	/* an STE copied at the next CFGI_STE, or NULL */
+	uint64_t peeked[8];
 };
 
 static int rec_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot)
@@ -82,6 +84,10 @@ static int rec_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot)
 			r->rejected++;
 			return SMMU_HW_CERROR_ILL;
 		}
+	}
+	if (r->peek && cmd->op == SMMU_HW_OP_CFGI_STE) {
+		memcpy(r->peeked, r->peek, sizeof(r->peeked));
+		r->peek = NULL;
 	}
 	if (r->n < MAXREC)
 		r->cmd[r->n] = *cmd;
@@ -181,7 +187,7 @@ static int env_setup(void **state)
 					  .table_va = tpt_va };
 	smmu_hw_cfg_idr_init(&E->idr, SMMU_HW_FEAT_ALL);
 	for (i = 0; i < NSMMU; i++) {
-		struct smmu_hw_queue_exec exec = { rec_exec, NULL, &E->rec[i] };
+		struct smmu_hw_queue_exec exec = { .exec = rec_exec, .arg = &E->rec[i] };
 
 		/*
 		 * The ID registers of a full-featured SMMU without RIL (tests
@@ -771,7 +777,8 @@ static void test_master_rid(void **state)
 	struct invt_smmu_domain d1, d2, d3;
 	struct invt_smmu_master m;
 	struct invt_smmu_attach a;
-	uint64_t writes;
+	uint64_t writes, body[8];
+	unsigned int i;
 	size_t at;
 
 	domain(&d1, INVT_DOMAIN_S1);
@@ -819,10 +826,22 @@ static void test_master_rid(void **state)
 	assert_int_equal(invt_smmu_master_destroy(&m), -EBUSY);
 	check_rid(&m, &d3);
 
-	/* S2 -> ABORT (the break structure itself: one step) -> S2 -> S1. */
+	/*
+	 * S2 -> ABORT (the break structure itself: one step) -> S2 -> S1.
+	 * When the SMMU is told (the CFGI), word 0 aborts and the body is
+	 * still the stage-2 one: no read of the slot, in any word order, can
+	 * combine the old Config with a cleared S2 body (an ILLEGAL STE).
+	 */
+	memcpy(body, ste_mem(s, 10), sizeof(body));
+	E->rec[0].peek = ste_mem(s, 10);
 	at = install(&a, &m, 0, NULL);
 	expect_steps(0, &at, &m, OP_STE, 0, true, 1);
 	assert_int_equal(E->rec[0].n, at);
+	assert_null(E->rec[0].peek);
+	assert_int_equal(le64toh(E->rec[0].peeked[0]), INVT_SMMU_STE_W0_ABORT);
+	assert_memory_equal(&E->rec[0].peeked[1], &body[1], sizeof(body) - sizeof(body[0]));
+	for (i = 1; i < 8; i++)		/* then the body (IGNORED) cleared */
+		assert_int_equal(ste_mem(s, 10)[i], 0);
 	invt_smmu_attach_commit(&a);
 	check_rid(&m, NULL);
 	at = install(&a, &m, 0, &d3);

@@ -176,8 +176,9 @@ static bool slot_equal(const uint64_t *slot, const uint64_t w[WORDS])
  * wanted are left alone.  When @w is the structure the break goes through
  * (the aborting STE, the blocking CD), whose other words are IGNORED, the
  * words are written and one CFGI + SYNC ends the change: any mix of old
- * and new words the SMMU may read is that structure.  Stops at the first
- * queue error and returns it.
+ * and new words the SMMU may read is that structure (from a structure in
+ * use, word 0 goes first and its sync completes before the body changes).
+ * Stops at the first queue error and returns it.
  */
 static int cfg_install(const struct cfg_target *t, uint64_t *const *slots, unsigned int n,
 		       const uint64_t *w, uint64_t v)
@@ -202,10 +203,30 @@ static int cfg_install(const struct cfg_target *t, uint64_t *const *slots, unsig
 	if (same)
 		return 0;
 	if (w && !memcmp(w, v == STE_V ? abort_ste : block_cd, sizeof(block_cd))) {
+		if (!valid) {
+			for (i = 0; i < n; i++)
+				invt_smmu_cfg_write(slots[i], w);
+			count_writes(smmu, n);
+			return cfg_sync(t);
+		}
+		/*
+		 * From a structure the SMMU may be using: word 0 first, and its
+		 * sync completed before the body changes.  The SMMU reads the
+		 * words in any order (§3.21.3), so old word 0 with new body
+		 * words could be read: ILLEGAL for a stage-2 STE (S2T0SZ 0,
+		 * §5.2.2), a C_BAD_STE.  Once the break structure is in use its
+		 * body is IGNORED: no CFGI for it.
+		 */
 		for (i = 0; i < n; i++)
-			invt_smmu_cfg_write(slots[i], w);
+			invt_smmu_cfg_break_to(slots[i], brk);
 		count_writes(smmu, n);
-		return cfg_sync(t);
+		ret = cfg_sync(t);
+		if (ret)
+			return ret;
+		for (i = 0; i < n; i++)
+			invt_smmu_cfg_write_body(slots[i], w);
+		count_writes(smmu, n);
+		return 0;
 	}
 	if (valid) {
 		/*
