@@ -100,6 +100,7 @@ static void *mrv_va(void *arg, uint64_t pa, size_t len)
 }
 
 INVT_MUNIT_QUEUE_OPS(mrv, struct invt_mrv, rv_hw_queue)
+INVT_MUNIT_ACK_OPS(mrv, struct invt_mrv)
 
 /*
  * A fault-queue record (RISC-V IOMMU 1.0 §3.2, 32 bytes): CAUSE [11:0],
@@ -144,6 +145,7 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 {
 	struct rv_hw_queue_ops ops = {
 		.exec = mrv_exec, .fence = mrv_fence, .trace = mrv_trace, .va = mrv_va,
+		.ack_begin = mrv_ack_begin, .ack_end = mrv_ack_end,
 	};
 	struct invt_munit_params up;
 	struct invt_mrv *m;

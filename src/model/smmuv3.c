@@ -107,6 +107,7 @@ static int msmmu_exec(void *arg, const struct smmu_hw_cmd *cmd, const void *slot
 }
 
 INVT_MUNIT_QUEUE_OPS(msmmu, struct invt_msmmu, smmu_hw_queue)
+INVT_MUNIT_ACK_OPS(msmmu, struct invt_msmmu)
 
 /*
  * The event record of a translation fault (IHI0070 §7.3, 32 bytes):
@@ -195,7 +196,10 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	 * CMD_SYNC with CS = IRQ writes nothing (no msi callback): the
 	 * driver's producer polls SMMU_CMDQ_CONS.
 	 */
-	exec = (struct smmu_hw_queue_exec){ .exec = msmmu_exec, .arg = m };
+	exec = (struct smmu_hw_queue_exec){
+		.exec = msmmu_exec, .ack_begin = msmmu_ack_begin, .ack_end = msmmu_ack_end,
+		.arg = m,
+	};
 	smmu_hw_queue_init(&m->hq, &m->regs, feat, &exec,
 			   cfg->threaded ? SMMU_HW_QUEUE_THREADED : SMMU_HW_QUEUE_INLINE);
 	smmu_hw_queue_ctrl_init(&m->hq, cfg->ack_lag);

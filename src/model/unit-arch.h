@@ -88,6 +88,27 @@ static uint64_t pfx##_queue_clock(struct invt_munit *u)			\
 }
 
 /*
+ * INVT_MUNIT_ACK_OPS() - the consumer's ack_begin / ack_end hooks of an
+ * arch whose instance is struct @type (the unit as member u): defines
+ * static @pfx_ack_begin and @pfx_ack_end, which hold and release the
+ * unit's lock.  A translation holds that lock from its enable check
+ * through its configuration fetch (translate()), so an acknowledgement
+ * published in between (a disable, a new table base) is seen by the
+ * driver only after every translation that used the old state finished
+ * reading it.  Lock order: consumer lock, then unit lock (as the
+ * executors take them).
+ */
+#define INVT_MUNIT_ACK_OPS(pfx, type)						\
+static void pfx##_ack_begin(void *arg)						\
+{										\
+	invt_cache_lock(((type *)arg)->u.iotlb);				\
+}										\
+static void pfx##_ack_end(void *arg)						\
+{										\
+	invt_cache_unlock(((type *)arg)->u.iotlb);				\
+}
+
+/*
  * INVT_MUNIT_PUBLIC_API() - the public functions every modelled unit has
  * the same way, for struct @type (the unit as member u, allocated with
  * malloc): invt_@pfx_destroy(), _iotlb(), _start(), _stop() and _dma(),

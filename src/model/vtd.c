@@ -136,6 +136,7 @@ static int mvtd_exec(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4
 }
 
 INVT_MUNIT_QUEUE_OPS(mvtd, struct invt_mvtd, vtd_hw_queue)
+INVT_MUNIT_ACK_OPS(mvtd, struct invt_mvtd)
 
 /*
  * A fault record (the Fault Recording Register layout, 16 bytes):
@@ -245,7 +246,10 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 	caps.feat = (cfg->ats ? VTD_HW_FEAT_DT : 0) | (cfg->pasid ? VTD_HW_FEAT_SM : 0) |
 		    (cfg->psi ? VTD_HW_FEAT_PSI : 0);
 	caps.mamv = cfg->mamv;
-	exec = (struct vtd_hw_queue_exec){ .exec = mvtd_exec, .arg = m };
+	exec = (struct vtd_hw_queue_exec){
+		.exec = mvtd_exec, .ack_begin = mvtd_ack_begin, .ack_end = mvtd_ack_end,
+		.arg = m,
+	};
 	vtd_hw_queue_init(&m->hq, &m->regs, mem, &caps, &exec,
 			  cfg->threaded ? VTD_HW_QUEUE_THREADED : VTD_HW_QUEUE_INLINE);
 	if (cfg->cost_ns)

@@ -538,7 +538,9 @@ static void *q_va(void *arg, uint64_t pa, size_t len)
 
 static struct qfx *q_new(enum rv_hw_queue_mode mode)
 {
-	struct rv_hw_queue_ops ops = { q_exec, q_fence, q_trace, q_va, NULL };
+	struct rv_hw_queue_ops ops = {
+		.exec = q_exec, .fence = q_fence, .trace = q_trace, .va = q_va,
+	};
 	struct qfx *q = calloc(1, sizeof(*q));
 
 	assert_non_null(q);

@@ -240,7 +240,7 @@ struct env {
 static struct env *env_new(unsigned int log2size, enum smmu_hw_queue_mode mode, uint32_t start,
 			   uint32_t nseen, bool run_thread)
 {
-	struct smmu_hw_queue_exec exec = { rec_exec, rec_msi, NULL };
+	struct smmu_hw_queue_exec exec = { .exec = rec_exec, .msi = rec_msi };
 	struct env *env = calloc(1, sizeof(*env));
 
 	assert_non_null(env);
@@ -375,7 +375,7 @@ static void test_wrap_table(void **state)
 	alarm(TIME_LIMIT);
 	for (i = 0; i < sizeof(wrap_cases) / sizeof(wrap_cases[0]); i++) {
 		const struct wrap_case *c = &wrap_cases[i];
-		struct smmu_hw_queue_exec exec = { rec_exec, NULL, NULL };
+		struct smmu_hw_queue_exec exec = { .exec = rec_exec };
 		struct invt_smmu_regs regs = { 0 };
 		struct smmu_hw_queue hq;
 		struct rec rec = { 0 };

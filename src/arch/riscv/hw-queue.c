@@ -143,6 +143,13 @@ static void hwq_ddtp_tick(struct rv_hw_queue *hq)
 		hq->ddtp_lag--;
 	} else if (hq->ddtp_lag == 0) {
 		hq->ddtp_lag = -1;
+		/*
+		 * Translations held off (ops.ack_begin): one that read the
+		 * old ddtp has finished its directory reads before the driver
+		 * can see busy clear and free the directory.
+		 */
+		if (hq->ops.ack_begin)
+			hq->ops.ack_begin(hq->ops.arg);
 		/* Release: pairs with the acquire of rv_hw_queue_ddtp(). */
 		__atomic_store_n(&hq->ddtp, v, __ATOMIC_RELEASE);
 		/*
@@ -150,6 +157,8 @@ static void hwq_ddtp_tick(struct rv_hw_queue *hq)
 		 * Forbids it seeing the write done before it took effect.
 		 */
 		__atomic_fetch_and(&r->ddtp, ~INVT_RV_DDTP_BUSY, __ATOMIC_RELEASE);
+		if (hq->ops.ack_end)
+			hq->ops.ack_end(hq->ops.arg);
 	}
 }
 

@@ -64,6 +64,10 @@
  * @trace: told about every command decoded, in fetch order: its words and
  *	0, RV_HW_QUEUE_ERR_ILL or RV_HW_QUEUE_ERR_TO.  May be NULL.
  * @va: host pointer of @len bytes of model memory at @pa, or NULL.
+ * @ack_begin: called before a new ddtp takes effect, and @ack_end after
+ *	busy clears.  The unit holds off translations in between, so none
+ *	that read the old ddtp is still reading the directory when the
+ *	driver sees busy clear and frees it.  Both or neither may be NULL.
  * @arg: argument of each.
  *
  * All run in the consumer's thread with its lock held; none may call the
@@ -74,6 +78,8 @@ struct rv_hw_queue_ops {
 	void (*fence)(void *arg, const struct rv_hw_cmd *cmd, uint64_t seq, bool timed_out);
 	void (*trace)(void *arg, const uint64_t dw[2], unsigned int err);
 	void *(*va)(void *arg, uint64_t pa, size_t len);
+	void (*ack_begin)(void *arg);
+	void (*ack_end)(void *arg);
 	void *arg;
 };
 

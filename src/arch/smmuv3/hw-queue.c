@@ -194,9 +194,16 @@ static void hwq_cr0_ack(struct smmu_hw_queue *hq, uint32_t cr0)
 	/*
 	 * Release: pairs with the driver's acquire poll of CR0ACK and with
 	 * the translation path's acquire (smmu_hw_queue_translating()).
-	 * Forbids either seeing the enable before the latched bases.
+	 * Forbids either seeing the enable before the latched bases.  Under
+	 * the unit's translation hold (exec.ack_begin): a translation that
+	 * saw SMMUEN = 1 has finished reading the stream table before the
+	 * driver can see SMMUEN = 0 and free it.
 	 */
+	if (hq->exec.ack_begin)
+		hq->exec.ack_begin(hq->exec.arg);
 	__atomic_store_n(&r->cr0ack, cr0, __ATOMIC_RELEASE);
+	if (hq->exec.ack_end)
+		hq->exec.ack_end(hq->exec.arg);
 }
 
 /*

@@ -35,13 +35,22 @@ struct smmu_hw_cmd;	/* src/arch/smmuv3/hw.h */
  * @msi: CMD_SYNC with CS = IRQ: write @data to @addr.  The model makes the
  *	32-bit write with a release store (pairs with the driver's acquire
  *	load of the completion word).  May be NULL: no write.
- * @arg: argument of both.
+ * @ack_begin: called, with the consumer's lock held, before CR0ACK takes
+ *	a new value, and @ack_end after.  The unit holds off translations in
+ *	between, so none that checked SMMUEN before a disable is still
+ *	reading the stream table when the driver sees the acknowledgement
+ *	(hardware completes the structure reads of translations in flight
+ *	before it acknowledges, and the driver frees the table after).  Both
+ *	or neither may be NULL.
+ * @arg: argument of each.
  *
- * Neither may use the driver's queue functions.
+ * None may use the driver's queue functions.
  */
 struct smmu_hw_queue_exec {
 	int (*exec)(void *arg, const struct smmu_hw_cmd *cmd, const void *slot);
 	void (*msi)(void *arg, uint64_t addr, uint32_t data);
+	void (*ack_begin)(void *arg);
+	void (*ack_end)(void *arg);
 	void *arg;
 };
 

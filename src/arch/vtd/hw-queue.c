@@ -133,6 +133,13 @@ static void hwq_apply_gcmd(struct vtd_hw_queue *hq)
 	if (hq->gcmd_left-- > 0)
 		return;
 	cmd = hq->gcmd;
+	/*
+	 * Translations held off (exec.ack_begin) while the command takes
+	 * effect: one that read the old root or TES = 1 has finished its
+	 * table reads before the driver can see GSTS change and free them.
+	 */
+	if (hq->exec.ack_begin)
+		hq->exec.ack_begin(hq->exec.arg);
 	sts = __atomic_load_n(&r->gsts, __ATOMIC_RELAXED);
 	if (cmd & INVT_VTD_GCMD_SRTP) {
 		/*
@@ -158,6 +165,8 @@ static void hwq_apply_gcmd(struct vtd_hw_queue *hq)
 	 * seeing the status before IQH was reset.
 	 */
 	__atomic_store_n(&r->gsts, sts, __ATOMIC_RELEASE);
+	if (hq->exec.ack_end)
+		hq->exec.ack_end(hq->exec.arg);
 }
 
 static uint32_t hwq_fsts(struct vtd_hw_queue *hq)

@@ -51,11 +51,19 @@ enum vtd_hw_event {
  *	decoder's code for VTD_HW_EV_INVALID (else 0).  Return VTD_HW_EXEC_OK,
  *	or for a device-TLB descriptor VTD_HW_EXEC_TIMEOUT when the device did
  *	not answer (the invalidation counts as executed).  May be NULL.
- * @arg: its argument.
+ * @ack_begin: called, with the consumer's lock held, before a global
+ *	command takes effect (a new root table pointer, TES or QIES changes
+ *	in GSTS), and @ack_end after.  The unit holds off translations in
+ *	between, so none that read the old root or TES = 1 is still reading
+ *	the tables when the driver sees the status and frees them.  Both or
+ *	neither may be NULL.
+ * @arg: argument of each.
  */
 struct vtd_hw_queue_exec {
 	int (*exec)(void *arg, const struct vtd_hw_desc *d, const uint64_t qw[4],
 		    enum vtd_hw_event ev, unsigned int iqei);
+	void (*ack_begin)(void *arg);
+	void (*ack_end)(void *arg);
 	void *arg;
 };
 
