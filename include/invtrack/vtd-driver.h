@@ -44,7 +44,16 @@
  * which the section orders; only where one was already submitted (more than
  * a batch for the unit) a wait with FN = 1 goes between them (§6.5.2.8:
  * later descriptors only after it completes).  invt_vtd_plan_count() counts
- * the same.  Every wait
+ * the same.
+ *
+ * Economy: no descriptor that another of the same invalidation covers.  The
+ * rewritten PASID-based IOTLB descriptors become one IOTLB descriptor per
+ * DID, none where the batch has the DID's own; a DID's domain-selective
+ * IOTLB invalidation (a nest parent's first-stage clear) drops the earlier
+ * ones of that DID still in the batch; a device's PASID-based device-TLB
+ * invalidations are not built after its plain one for the same range (an
+ * ATS invalidation without PASID reaches every PASID, PCIe Base §10.3.1).
+ * Every wait
  * the driver writes has SW = 1 (a status write) and, but with no_fence,
  * FN = 1.  struct invt_vtd_config.no_fence turns this off (waits with FN = 0,
  * no SYNC_ORDERS: the engine waits after each phase).
@@ -539,7 +548,8 @@ int invt_vtd_entry_req(const struct invt_vtd *vtd, const struct invt_inv *inv,
  *	one per non-empty phase with no_fence, plus the fenced waits of the
  *	unlisted pair - see "Ordering" above).
  *
- * From invt_vtd_inv_count() per live entry, without building anything.
+ * From invt_vtd_inv_count() per live entry, less what the build op leaves
+ * out as covered (see "Economy" above), without building anything.
  * Entries of instances that are not VT-d units are ignored.
  */
 void invt_vtd_plan_count(const struct invt_invs *invs, const struct invt_range *r,

@@ -321,24 +321,26 @@ static const struct scn_unit_ops vtd_unit = {
  * PASID-based IOTLB invalidation (first stage) or an IOTLB PSI/DSI (second
  * stage), a device-TLB tag a (PASID) device-TLB invalidation - gathered in
  * one batch per unit, which qi_batch_flush_descs() submits with a wait
- * descriptor and waits for before the next unit: the same descriptors as
- * invtrack, one wait per unit, none overlapped.
+ * descriptor and waits for before the next unit: a descriptor per live
+ * entry, one wait per unit, none overlapped.  invtrack builds fewer where
+ * one descriptor covers another's (src/arch/vtd/batch.h).
  */
 static void vtd_linux_count(const struct invt_invs *invs, const struct invt_range *r,
 			    uint64_t *cmds, uint64_t *waits)
 {
 	const struct invt_iommu *cur = NULL;
 	size_t n = invs->num_invs, i;
-	uint64_t syncs;
 
-	invt_vtd_plan_count(invs, r, cmds, &syncs);
-	/* invtrack separates phases with fenced waits; Linux one wait per unit. */
-	*cmds -= syncs;
+	(void)r;
+	*cmds = 0;
 	*waits = 0;
 	for (i = 0; i < n; i++) {
 		const struct invt_inv *e = &invs->inv[i];
 
-		if (!e->iommu || !e->users || e->iommu == cur)
+		if (!e->iommu || !e->users)
+			continue;
+		(*cmds)++;
+		if (e->iommu == cur)
 			continue;
 		cur = e->iommu;
 		(*cmds)++;

@@ -756,27 +756,25 @@ static void test_invalidate_desc(void **state)
 		/*
 		 * PASID-based IOTLB then a plain device TLB: the pair §6.5.2.12
 		 * does not order, so the PASID-based IOTLB descriptors become
-		 * IOTLB PSIs of the DID (§6.5.2.3: they also remove its
-		 * first-stage entries), which it does order; the PASID-based
-		 * device TLB after them is ordered too.  No wait between.
+		 * the IOTLB PSI of the DID (§6.5.2.3: it also removes the
+		 * DID's first-stage entries of every PASID), which it does
+		 * order: one for both PASIDs.  The plain device TLB removes
+		 * the device's entries of every PASID in its range (PCIe
+		 * §10.3.1): no PASID-based one for PASID 7.  No wait between.
 		 */
-		const uint64_t seq[] = { D_IOTLB_PSI(did), D_IOTLB_PSI(did), D_DEVTLB(rid),
-					 D_PDEVTLB(rid, 7), 0x65 };
+		const uint64_t seq[] = { D_IOTLB_PSI(did), D_DEVTLB(rid), 0x65 };
 
-		expect_seq(0, from, seq, 5);
+		expect_seq(0, from, seq, 3);
 		assert_int_equal(E->unit[0].qw1[from], 0x42);		/* AM 2, IH */
-		assert_int_equal(E->unit[0].qw1[from + 1], 0x42);
-		assert_int_equal(E->unit[0].qw1[from + 2], 0x1001);	/* S, 16 KiB at 0 */
-		assert_int_equal(E->unit[0].qw1[from + 3], 0x1000 | (1u << 11));
+		assert_int_equal(E->unit[0].qw1[from + 1], 0x1001);	/* S, 16 KiB at 0 */
 	}
-	/* The whole address space: DSIs. */
+	/* The whole address space: a DSI. */
 	from = E->unit[0].n;
 	assert_int_equal(invt_domain_invalidate_all(&d.dom), 0);
 	{
-		const uint64_t seq[] = { D_IOTLB_DSI(did), D_IOTLB_DSI(did), D_DEVTLB(rid),
-					 D_PDEVTLB(rid, 7), 0x65 };
+		const uint64_t seq[] = { D_IOTLB_DSI(did), D_DEVTLB(rid), 0x65 };
 
-		expect_seq(0, from, seq, 5);
+		expect_seq(0, from, seq, 3);
 	}
 	/* Only the PASID: the PASID-based IOTLB stays (type 8 waits for it). */
 	assert_int_equal(invt_vtd_attach(&m, 0, NULL), 0);
@@ -869,9 +867,12 @@ static void invalidate_many(bool ablate)
 	invt_invs_free(invs);
 	from = E->unit[0].n;
 	assert_int_equal(invt_domain_invalidate(&d.dom, 0x1000, 0x1000, true), 0);
-	/* PASIDs 0..NP, [a fenced wait,] the RID's device TLB, NP PASIDs', a wait. */
+	/*
+	 * PASIDs 0..NP, [a fenced wait,] the RID's device TLB (it covers the
+	 * NP PASIDs' device TLB entries too), a wait.
+	 */
 	assert_int_equal(E->unit[0].n - from, cmds);
-	assert_int_equal(cmds, 2 * (NP + 1) + (ablate ? 1 : 2));
+	assert_int_equal(cmds, (NP + 1) + (ablate ? 2 : 3));
 	assert_int_equal(syncs, ablate ? 1 : 2);
 	for (k = 0; k <= NP; k++)
 		assert_int_equal(E->unit[0].qw0[from + k], D_PIOTLB_PSI(did, k));
@@ -953,12 +954,12 @@ static void test_plan_count(void **state)
 			assert_int_equal(E->unit[0].n - n0 + E->unit[1].n - n1, cmds);
 			assert_int_equal(E->unit[0].waits - w0 + E->unit[1].waits - w1, syncs);
 			/*
-			 * d1: unit 0 IOTLB x2 (the PASID-based ones, widened
-			 * before the plain device TLB), DEVTLB, PDEVTLB,
-			 * wait; unit 1 PIOTLB, wait.  d2: IOTLB, DEVTLB
-			 * (ordered, §6.5.2.12), wait.
+			 * d1: unit 0 IOTLB (the two PASID-based ones, widened
+			 * before the plain device TLB: one DID), DEVTLB (it
+			 * covers PASID 2 too), wait; unit 1 PIOTLB, wait.
+			 * d2: IOTLB, DEVTLB (ordered, §6.5.2.12), wait.
 			 */
-			assert_int_equal(cmds, k ? 3 : 7);
+			assert_int_equal(cmds, k ? 3 : 5);
 		}
 	}
 	assert_int_equal(v0->stats.build_errors + v1->stats.build_errors, 0);
@@ -972,6 +973,132 @@ static void test_plan_count(void **state)
 	assert_int_equal(invt_vtd_master_destroy(&m1), 0);
 	assert_int_equal(invt_vtd_master_destroy(&m2), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&d1), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d2), 0);
+}
+
+/* No two descriptors of unit @u from @from on are the same (both words). */
+static void expect_no_twice(unsigned int u, size_t from)
+{
+	size_t i, j;
+
+	for (i = from; i < E->unit[u].n; i++)
+		for (j = i + 1; j < E->unit[u].n; j++)
+			assert_false(E->unit[u].qw0[i] == E->unit[u].qw0[j] &&
+				     E->unit[u].qw1[i] == E->unit[u].qw1[j] &&
+				     !is_wait(E->unit[u].qw0[i], true) &&
+				     !is_wait(E->unit[u].qw0[i], false));
+}
+
+/*
+ * Invalidate one page of @d, expect exactly @seq on unit 0, no descriptor
+ * twice, and the count invt_vtd_plan_count() gives.
+ */
+static void expect_inv(struct invt_vtd_domain *d, const uint64_t *seq, size_t n)
+{
+	const struct invt_range r = { .start = PAGE, .last = 2 * PAGE - 1, .leaf = true };
+	struct invt_invs *invs = invt_domain_invs_get(&d->dom);
+	size_t from = E->unit[0].n;
+	uint64_t cmds, syncs;
+
+	assert_non_null(invs);
+	invt_vtd_plan_count(invs, &r, &cmds, &syncs);
+	invt_invs_free(invs);
+	assert_int_equal(invt_domain_invalidate(&d->dom, PAGE, PAGE, true), 0);
+	expect_seq(0, from, seq, n);
+	expect_no_twice(0, from);
+	assert_int_equal(cmds, n);
+	assert_int_equal(syncs, 1);
+}
+
+/*
+ * One domain at a RID (RID_PASID 0) and at PASIDs, of one and of several
+ * devices of a unit, with and without ATS: one descriptor per DID and per
+ * device where one covers the others, exactly what plan_count claims.
+ */
+static void test_rid_pasids(void **state)
+{
+	struct invt_vtd *v = unit_up(0);
+	const uint32_t ra = 0x40, rn = 0x41, rb = 0x42, r1 = 0x43, r2 = 0x44;
+	struct invt_vtd_domain d, d2;
+	struct invt_vtd_master ma, mn, mb, m1, m2;
+	uint32_t did, did2;
+
+	domain(&d, INVT_DOMAIN_S1);
+	domain(&d2, INVT_DOMAIN_S2);
+	assert_int_equal(invt_vtd_master_init(&ma, v, &ra, 1, 8, true), 0);
+	assert_int_equal(invt_vtd_master_init(&mn, v, &rn, 1, 8, false), 0);
+	assert_int_equal(invt_vtd_master_init(&mb, v, &rb, 1, 8, true), 0);
+	assert_int_equal(invt_vtd_master_init(&m1, v, &r1, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_master_init(&m2, v, &r2, 1, 1, true), 0);
+
+	/* ATS device at its RID and PASIDs 3, 5: PASID-based IOTLBs widened to one PSI. */
+	assert_int_equal(invt_vtd_attach(&ma, 0, &d), 0);
+	assert_int_equal(invt_vtd_attach(&ma, 3, &d), 0);
+	assert_int_equal(invt_vtd_attach(&ma, 5, &d), 0);
+	did = did_of(&d, v);
+	{
+		const uint64_t seq[] = { D_IOTLB_PSI(did), D_DEVTLB(ra), 0x65 };
+
+		expect_inv(&d, seq, 3);
+		assert_int_equal(E->unit[0].qw1[E->unit[0].n - 3], PAGE | 0x40);	/* IH */
+		assert_int_equal(E->unit[0].qw1[E->unit[0].n - 2], PAGE);		/* S = 0 */
+	}
+	/* And a device without ATS at its RID and PASID 2: nothing more. */
+	assert_int_equal(invt_vtd_attach(&mn, 0, &d), 0);
+	assert_int_equal(invt_vtd_attach(&mn, 2, &d), 0);
+	{
+		const uint64_t seq[] = { D_IOTLB_PSI(did), D_DEVTLB(ra), 0x65 };
+
+		expect_inv(&d, seq, 3);
+	}
+	/* A second ATS device at PASID 4 only: its PASID-based device TLB. */
+	assert_int_equal(invt_vtd_attach(&mb, 4, &d), 0);
+	{
+		const uint64_t seq[] = { D_IOTLB_PSI(did), D_DEVTLB(ra), D_PDEVTLB(rb, 4), 0x65 };
+
+		expect_inv(&d, seq, 4);
+	}
+	/* No plain device TLB left: PASID-based ones, ordered by §6.5.2.12. */
+	assert_int_equal(invt_vtd_attach(&ma, 0, NULL), 0);
+	{
+		const uint64_t seq[] = {
+			D_PIOTLB_PSI(did, 0), D_PIOTLB_PSI(did, 2), D_PIOTLB_PSI(did, 3),
+			D_PIOTLB_PSI(did, 4), D_PIOTLB_PSI(did, 5), D_PDEVTLB(ra, 3),
+			D_PDEVTLB(ra, 5), D_PDEVTLB(rb, 4), 0x65,
+		};
+
+		expect_inv(&d, seq, 9);
+	}
+	/* Without ATS anywhere: one PASID-based IOTLB per PASID. */
+	assert_int_equal(invt_vtd_attach(&ma, 3, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&ma, 5, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&mb, 4, NULL), 0);
+	{
+		const uint64_t seq[] = { D_PIOTLB_PSI(did, 0), D_PIOTLB_PSI(did, 2), 0x65 };
+
+		expect_inv(&d, seq, 3);
+	}
+	/* A second-stage domain at the RIDs of two devices: one IOTLB PSI. */
+	assert_int_equal(invt_vtd_attach(&m1, 0, &d2), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 0, &d2), 0);
+	did2 = did_of(&d2, v);
+	{
+		const uint64_t seq[] = { D_IOTLB_PSI(did2), D_DEVTLB(r1), D_DEVTLB(r2), 0x65 };
+
+		expect_inv(&d2, seq, 4);
+	}
+	assert_int_equal(v->stats.build_errors, 0);
+
+	assert_int_equal(invt_vtd_attach(&mn, 0, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&mn, 2, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m1, 0, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&m2, 0, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m1), 0);
+	assert_int_equal(invt_vtd_master_destroy(&m2), 0);
+	assert_int_equal(invt_vtd_master_destroy(&ma), 0);
+	assert_int_equal(invt_vtd_master_destroy(&mn), 0);
+	assert_int_equal(invt_vtd_master_destroy(&mb), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&d), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&d2), 0);
 }
 
@@ -1206,27 +1333,29 @@ static void test_nested(void **state)
 	}
 	invt_vtd_attach_commit(&a);
 	{
-		const uint64_t seq[] = {
-			D_DEVTLB(rid), 0x65, D_IOTLB_DSI(d1), D_IOTLB_DSI(d1), 0x65,
-		};
+		/* N1's DID: its second stage and first-stage clear are one DSI. */
+		const uint64_t seq[] = { D_DEVTLB(rid), 0x65, D_IOTLB_DSI(d1), 0x65 };
 
-		expect_seq(0, at, seq, 5);
+		expect_seq(0, at, seq, 4);
 	}
 	check_pe_nested(v, rid, 0, &n2);
 
-	/* A parent unmap of one page: PSI and clear of N2's DID, whole device TLB. */
+	/*
+	 * A parent unmap of one page: the clear of N2's DID (a DSI: it covers
+	 * the DID's PSI, §6.5.2.3), the whole device TLB.
+	 */
 	from = E->unit[0].n;
 	assert_int_equal(invt_domain_invalidate(&p.dom, PAGE, PAGE, true), 0);
 	{
-		const uint64_t seq[] = { D_IOTLB_PSI(d2), D_IOTLB_DSI(d2), D_DEVTLB(rid), 0x65 };
+		const uint64_t seq[] = { D_IOTLB_DSI(d2), D_DEVTLB(rid), 0x65 };
 		const struct invt_range r = { .start = PAGE, .last = 2 * PAGE - 1, .leaf = true };
 		uint64_t cmds, syncs;
 
-		expect_seq(0, from, seq, 4);
+		expect_seq(0, from, seq, 3);
 		inv = invt_domain_invs_get(&p.dom);
 		invt_vtd_plan_count(inv, &r, &cmds, &syncs);
 		invt_invs_free(inv);
-		assert_int_equal(cmds, 4);
+		assert_int_equal(cmds, 3);
 		assert_int_equal(syncs, 1);
 	}
 
@@ -1257,6 +1386,58 @@ static void test_nested(void **state)
 	assert_int_equal(invt_vtd_domain_destroy(&p), -EBUSY);
 	assert_int_equal(invt_vtd_domain_destroy(&n1), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&n2), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&p), 0);
+}
+
+/*
+ * A nest parent attached directly at one ATS device's RID while a nested
+ * domain over it holds another's: the nested DID's PSI goes under its
+ * first-stage clear (a DSI, §6.5.2.3); the whole address space gives each
+ * DSI once.
+ */
+static void test_nested_and_parent(void **state)
+{
+	struct invt_vtd *v = nest_unit_up(0);
+	const struct invt_vtd_s1_cfg g = { .fsptptr = 0x12345000, .levels = 4 };
+	const uint32_t rn = 0x34, rp = 0x35;
+	struct invt_vtd_domain p, n;
+	struct invt_vtd_master mn, mp;
+	uint32_t dn, dp;
+	size_t from;
+
+	assert_int_equal(invt_vtd_domain_init_levels(&p, &E->ctx, INVT_DOMAIN_S2, 4, &E->pt.ops),
+			 0);
+	assert_int_equal(invt_vtd_domain_init_nested(&n, &p, &g), 0);
+	assert_int_equal(invt_vtd_master_init(&mn, v, &rn, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_master_init(&mp, v, &rp, 1, 1, true), 0);
+	assert_int_equal(invt_vtd_attach(&mn, 0, &n), 0);
+	assert_int_equal(invt_vtd_attach(&mp, 0, &p), 0);
+	dn = did_of(&n, v);
+	dp = did_of(&p, v);
+	{
+		/* IOTLB_S2 by DID, the clear, ATC (rp), ATC_FULL (rn). */
+		const uint64_t seq[] = { D_IOTLB_PSI(dp), D_IOTLB_DSI(dn), D_DEVTLB(rp),
+					 D_DEVTLB(rn), 0x65 };
+
+		expect_inv(&p, seq, 5);
+		/* The nested device's TLB, whole: S = 1, ADDR[62:12] ones. */
+		assert_int_equal(E->unit[0].qw1[E->unit[0].n - 2], 0x7ffffffffffff001ull);
+	}
+	from = E->unit[0].n;
+	assert_int_equal(invt_domain_invalidate_all(&p.dom), 0);
+	{
+		const uint64_t seq[] = { D_IOTLB_DSI(dp), D_IOTLB_DSI(dn), D_DEVTLB(rp),
+					 D_DEVTLB(rn), 0x65 };
+
+		expect_seq(0, from, seq, 5);
+		expect_no_twice(0, from);
+	}
+	assert_int_equal(v->stats.build_errors, 0);
+	assert_int_equal(invt_vtd_attach(&mp, 0, NULL), 0);
+	assert_int_equal(invt_vtd_attach(&mn, 0, NULL), 0);
+	assert_int_equal(invt_vtd_master_destroy(&mn), 0);
+	assert_int_equal(invt_vtd_master_destroy(&mp), 0);
+	assert_int_equal(invt_vtd_domain_destroy(&n), 0);
 	assert_int_equal(invt_vtd_domain_destroy(&p), 0);
 }
 
@@ -1408,11 +1589,13 @@ int main(void)
 		T(test_invalidate_ordered),
 		T(test_invalidate_many),
 		T(test_plan_count),
+		T(test_rid_pasids),
 		T(test_install_error),
 		T(test_no_fence),
 		T(test_ablate_config_inval),
 		T(test_ablate_atc_order),
 		T(test_nested),
+		T(test_nested_and_parent),
 		T(test_nested_refused),
 		T(test_nested_alloc_fail),
 	};

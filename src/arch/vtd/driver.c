@@ -19,6 +19,7 @@
 #include <invtrack/ablation.h>
 #include <invtrack/vtd-driver.h>
 
+#include "batch.h"
 #include "compat-user.h"
 
 #define DESC_BYTES	INVT_VTD_DESC_BYTES
@@ -102,26 +103,19 @@ static int emit_to_batch(void *arg, const struct invt_vtd_desc *d)
 /*
  * struct invt_batch.drv: PASID-based IOTLB (type 6) descriptors written
  * since the batch's last wait, still in b->buf (BATCH_PIOTLB) or already
- * submitted (BATCH_PIOTLB_SENT).
+ * submitted (BATCH_PIOTLB_SENT); BATCH_DEVTLB: the batch's last plain
+ * device-TLB invalidation (type 3) was of SID BATCH_DEVTLB_SID(b->drv).
  */
 #define BATCH_PIOTLB		1u
 #define BATCH_PIOTLB_SENT	2u
+#define BATCH_PIOTLB_ANY	(BATCH_PIOTLB | BATCH_PIOTLB_SENT)
+#define BATCH_DEVTLB		4u
+#define BATCH_DEVTLB_SID(drv)	((uint16_t)((drv) >> 16))
 
 /* Entries that become a plain (non-PASID) device-TLB invalidation, type 3. */
 static bool plain_devtlb(const struct invt_inv *inv)
 {
 	return inv->type == INVT_INV_ATC_FULL || (inv->type == INVT_INV_ATC && !inv->ssid);
-}
-
-/* §6.5.2: type in qw0[3:0] (qw0[11:9] = 0); §6.5.2.4: DID qw0[31:16]. */
-static bool slot_is_piotlb(const uint8_t *slot)
-{
-	return (slot[0] & 0xf) == INVT_VTD_DESC_PIOTLB && !(slot[1] & 0x0e);
-}
-
-static uint16_t slot_did(const uint8_t *slot)
-{
-	return (uint16_t)(slot[2] | slot[3] << 8);
 }
 
 /* invt_vtd_emit_t over one slot of the batch (the encoder writes nothing on error). */
@@ -131,20 +125,68 @@ static int emit_to_slot(void *arg, const struct invt_vtd_desc *d)
 }
 
 /*
- * Rewrite every PASID-based IOTLB descriptor in @b->buf as the IOTLB
- * invalidation (type 2) of its DID over the same range @r: PSI with the
+ * Remove the slots of @drop from @b->buf, keeping the order of the others;
+ * a type 6 slot that stays becomes the type 2 descriptor @t2 of its DID when
+ * @t2 is given (@t2's DID field, qw0[31:16], is rewritten).  The batch is
+ * the driver's until submitted: only invt_batch_reserve() added to it, one
+ * descriptor per DESC_BYTES, so used and cmds shrink together.
+ */
+static void batch_compact(struct invt_batch *b, uint64_t drop, const uint8_t *t2)
+{
+	uint32_t n = b->used / DESC_BYTES, i, w = 0;
+
+	if (!drop && !t2)
+		return;
+	for (i = 0; i < n; i++) {
+		uint8_t *src = b->buf + (size_t)i * DESC_BYTES, *dst;
+		struct vtd_slot s;
+
+		if (drop & (1ull << i))
+			continue;
+		dst = b->buf + (size_t)w++ * DESC_BYTES;
+		vtd_slot_read(src, &s);
+		if (t2 && s.type == INVT_VTD_DESC_PIOTLB) {
+			memcpy(dst, t2, DESC_BYTES);
+			dst[2] = (uint8_t)s.key;
+			dst[3] = (uint8_t)(s.key >> 8);
+		} else if (dst != src) {
+			memcpy(dst, src, DESC_BYTES);
+		}
+	}
+	b->cmds -= n - w;
+	b->used = w * DESC_BYTES;
+}
+
+/* The unsent descriptors of @b as the economy rules see them (batch.h). */
+static unsigned int batch_slots(const struct invt_batch *b, struct vtd_slot *s)
+{
+	unsigned int n = b->used / DESC_BYTES, i;
+
+	for (i = 0; i < n; i++)
+		vtd_slot_read(b->buf + (size_t)i * DESC_BYTES, &s[i]);
+	return n;
+}
+
+/*
+ * Rewrite the PASID-based IOTLB descriptors in @b->buf as the IOTLB
+ * invalidation (type 2) of their DID over the same range @r: PSI with the
  * widened mask, or DSI without CAP.PSI or past MAMV (range.c).  §6.5.2.3:
  * a type 2 PSI or DSI invalidates the IOTLB and paging-structure entries
  * caching first-stage and nested mappings of the DID, of every PASID and
  * (PSI) whatever the address - all the type 6 descriptor removed, and more.
- * Return: 0, or an encoder error (then the slots before the failed one are
- * rewritten, the others not: each either way is a whole descriptor).
+ * One per DID, none where the batch has the DID's type 2 already
+ * (vtd_econ_widen_drops()): several PASIDs of one domain never become the
+ * same descriptor twice.
+ * Return: 0, or an encoder error (then @b is as it was: the widened
+ * descriptor differs from one DID to another only in its DID field).
  */
 static int widen_piotlb(const struct invt_vtd *vtd, struct invt_batch *b,
 			const struct invt_range *r)
 {
 	struct invt_vtd_inv req = { .kind = INVT_VTD_INV_S2, .all = r->all };
-	uint32_t off;
+	struct vtd_slot s[VTD_BATCH_SLOTS];
+	uint8_t t2[DESC_BYTES];
+	unsigned int n = batch_slots(b, s);
 	int ret;
 
 	if (!r->all) {
@@ -152,16 +194,10 @@ static int widen_piotlb(const struct invt_vtd *vtd, struct invt_batch *b,
 		req.start = r->start;
 		req.last = r->last;
 	}
-	for (off = 0; off < b->used; off += DESC_BYTES) {
-		uint8_t *slot = b->buf + off;
-
-		if (!slot_is_piotlb(slot))
-			continue;
-		req.did = slot_did(slot);
-		ret = invt_vtd_inv_emit(&vtd->caps, &req, emit_to_slot, slot);
-		if (ret)
-			return ret;
-	}
+	ret = invt_vtd_inv_emit(&vtd->caps, &req, emit_to_slot, t2);
+	if (ret)
+		return ret;
+	batch_compact(b, vtd_econ_widen_drops(s, n), t2);
 	return 0;
 }
 
@@ -177,32 +213,71 @@ static int widen_piotlb(const struct invt_vtd *vtd, struct invt_batch *b,
  *
  * Before the first type 3 after type 6 descriptors, those still in the
  * batch become type 2 descriptors of their DIDs (widen_piotlb()), which
- * §6.5.2.12 does order before it: the same number of descriptors, no wait,
- * and on hardware more of the IOTLB invalidated (the DIDs' whole first
- * stage).  Where one went out in an earlier submission of the batch (more
- * than a batch of descriptors for the unit), or a rewrite fails, a wait with
- * FN = 1 (§6.5.2.8: later descriptors only after it completes) and SW = 1
- * (every wait this driver writes reports a status) instead.  Neither under
- * the "atc-order" ablation.  invt_vtd_plan_count() counts the same.
+ * §6.5.2.12 does order before it: no more descriptors (fewer where
+ * several PASIDs share a DID), no wait, and on hardware more of the IOTLB
+ * invalidated (the DIDs' whole first stage).  Where one went out in an
+ * earlier submission of the batch (more than a batch of descriptors for
+ * the unit), or a rewrite fails, a wait with FN = 1 (§6.5.2.8: later
+ * descriptors only after it completes) and SW = 1 (every wait this driver
+ * writes reports a status) instead.  Neither under the "atc-order"
+ * ablation.  invt_vtd_plan_count() counts the same.
  */
 static void order_unlisted_pair(struct invt_vtd *vtd, struct invt_batch *b,
 				const struct invt_inv *inv, const struct invt_range *r)
 {
 	const struct invt_vtd_desc w = { .type = INVT_VTD_DESC_WAIT, .sw = true, .fn = true };
 
-	if (!(vtd->iommu.flags & INVT_IOMMU_QUEUE_ORDERS) || !plain_devtlb(inv) || !b->drv ||
+	if (!(vtd->iommu.flags & INVT_IOMMU_QUEUE_ORDERS) || !plain_devtlb(inv) ||
+	    !(b->drv & BATCH_PIOTLB_ANY) ||
 	    invt_ctx_ablated(vtd->iommu.ctx, INVT_ABLATE_ATC_ORDER))
 		return;
 	if (!(b->drv & BATCH_PIOTLB_SENT)) {
 		if (!widen_piotlb(vtd, b, r)) {
-			b->drv = 0;
+			b->drv &= ~BATCH_PIOTLB_ANY;
 			return;
 		}
 		stat_add(&vtd->stats.build_errors, 1);
 	}
 	if (emit_to_batch(b, &w))
 		stat_add(&vtd->stats.build_errors, 1);
-	b->drv = 0;
+	b->drv &= ~BATCH_PIOTLB_ANY;
+}
+
+/*
+ * Whether an earlier descriptor of this invalidation covers @inv's: a
+ * PASID-based device-TLB invalidation (type 8) of a SID whose plain one
+ * (type 3, the RID's ATC entry, sorted just before) was built for the same
+ * range - an ATS invalidation without PASID removes the translations of
+ * every PASID in its range (PCIe Base §10.3.1: the PASID TLP prefix, when
+ * present, narrows an Invalidate Request to one PASID).
+ */
+static bool devtlb_covered(const struct invt_batch *b, const struct invt_inv *inv)
+{
+	return inv->type == INVT_INV_ATC && inv->ssid && (b->drv & BATCH_DEVTLB) &&
+	       BATCH_DEVTLB_SID(b->drv) == (uint16_t)inv->id;
+}
+
+/* §6.5.2.3: type 2 in qw0[3:0], G = 2 (domain-selective) in qw0[5:4]. */
+static bool slot_is_dsi(const uint8_t *slot)
+{
+	return slot[0] == (INVT_VTD_DESC_IOTLB | 2u << 4) && !(slot[1] & 0x0e);
+}
+
+/*
+ * After a second-stage entry's descriptor: where it is a DSI, drop the
+ * earlier type 2 and type 6 descriptors of its DID still in the batch
+ * (vtd_econ_dsi_drops()): a nest parent's PSI before its first-stage clear,
+ * or the same DSI twice for the whole address space.
+ */
+static void dsi_covers(struct invt_batch *b)
+{
+	struct vtd_slot s[VTD_BATCH_SLOTS];
+	unsigned int n;
+
+	if (!b->used || !slot_is_dsi(b->buf + b->used - DESC_BYTES))
+		return;
+	n = batch_slots(b, s);
+	batch_compact(b, vtd_econ_dsi_drops(s, n - 1, s[n - 1].key), NULL);
 }
 
 static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
@@ -212,6 +287,8 @@ static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const st
 	int ret;
 
 	ret = invt_vtd_entry_req(vtd, inv, r, &req);
+	if (!ret && devtlb_covered(b, inv))
+		return;
 	if (!ret && invt_vtd_inv_count(&vtd->caps, &req) > 0)
 		order_unlisted_pair(vtd, b, inv, r);
 	if (!ret)
@@ -221,6 +298,10 @@ static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const st
 	/* After the emit: a submit it caused moved the earlier ones to SENT. */
 	else if (inv->type == INVT_INV_IOTLB_S1)
 		b->drv |= BATCH_PIOTLB;
+	else if (inv->type == INVT_INV_IOTLB_S2 || inv->type == INVT_INV_IOTLB_S2_S1_CLEAR)
+		dsi_covers(b);
+	else if (plain_devtlb(inv))
+		b->drv = (b->drv & 0xffffu) | BATCH_DEVTLB | (uint32_t)(uint16_t)inv->id << 16;
 }
 
 static void vtd_build_sync(struct invt_batch *b)
@@ -232,7 +313,7 @@ static void vtd_build_sync(struct invt_batch *b)
 		stat_add(&vtd->stats.build_errors, 1);
 	/* FN = 1: what follows runs after everything ahead of the wait. */
 	if (vtd->fence)
-		b->drv = 0;
+		b->drv &= ~BATCH_PIOTLB_ANY;
 }
 
 /* SW = 1 waits among @n descriptors in queue format. */
@@ -735,41 +816,133 @@ static uint64_t entry_count(struct invt_iommu *iommu, const struct invt_inv *inv
 }
 
 /*
- * The batch of one unit as order_unlisted_pair() sees it: slots used in
- * b->buf (invt_batch_reserve() submits a full one first), and the type 6
- * descriptors since the last wait, in the buffer or submitted.
+ * The batch of one unit as vtd_build() sees it: the descriptors in b->buf
+ * (invt_batch_reserve() submits a full one first), whether type 6 ones were
+ * built since the last wait, in the buffer or submitted, and the SID of the
+ * last plain device-TLB invalidation.
  */
-struct pair_sim {
-	uint32_t used;
+struct plan_sim {
+	struct vtd_slot s[VTD_BATCH_SLOTS];
+	unsigned int n;
 	bool piotlb;
 	bool sent;
+	bool devtlb;
+	uint16_t devtlb_sid;
 };
 
-static void sim_desc(struct pair_sim *s)
+static void sim_push(struct plan_sim *s, uint8_t type, uint16_t key)
 {
-	if (s->used == INVT_BATCH_BYTES / DESC_BYTES) {
+	if (s->n == VTD_BATCH_SLOTS) {
 		s->sent |= s->piotlb;
 		s->piotlb = false;
-		s->used = 0;
+		s->n = 0;
 	}
-	s->used++;
+	s->s[s->n].type = type;
+	s->s[s->n].key = key;
+	s->n++;
 }
 
-/* Whether order_unlisted_pair() adds a wait before @e, then @e's descriptor. */
-static bool sim_entry(struct pair_sim *s, const struct invt_inv *e)
+/* batch_compact() on the simulated batch; @widen: type 6 becomes type 2. */
+static unsigned int sim_compact(struct plan_sim *s, uint64_t drop, bool widen)
 {
-	bool wait = false;
+	unsigned int i, w = 0, n = s->n;
 
-	if (plain_devtlb(e) && (s->piotlb || s->sent)) {
-		wait = s->sent;
-		if (wait)
-			sim_desc(s);
+	for (i = 0; i < n; i++) {
+		if (drop & (1ull << i))
+			continue;
+		s->s[w] = s->s[i];
+		if (widen && s->s[w].type == INVT_VTD_DESC_PIOTLB)
+			s->s[w].type = INVT_VTD_DESC_IOTLB;
+		w++;
+	}
+	s->n = w;
+	return n - w;
+}
+
+/* The engine's flush phase of @type (IOTLB, first-stage clear, ATC). */
+static int entry_phase(uint8_t type)
+{
+	if (type == INVT_INV_IOTLB_S1 || type == INVT_INV_IOTLB_S2)
+		return 0;
+	return type == INVT_INV_IOTLB_S2_S1_CLEAR ? 1 : 2;
+}
+
+/* The descriptor type and key vtd_build() emits for @e. */
+static void entry_slot(const struct invt_inv *e, struct vtd_slot *d)
+{
+	d->key = (uint16_t)e->id;
+	switch (e->type) {
+	case INVT_INV_IOTLB_S1:
+		d->type = INVT_VTD_DESC_PIOTLB;
+		break;
+	case INVT_INV_IOTLB_S2:
+	case INVT_INV_IOTLB_S2_S1_CLEAR:
+		d->type = INVT_VTD_DESC_IOTLB;
+		break;
+	default:
+		d->type = plain_devtlb(e) ? INVT_VTD_DESC_DEVTLB : INVT_VTD_DESC_PDEVTLB;
+		break;
+	}
+}
+
+/* invt_vtd_emit_t: keep the descriptor. */
+static int emit_keep(void *arg, const struct invt_vtd_desc *d)
+{
+	*(struct invt_vtd_desc *)arg = *d;
+	return 0;
+}
+
+/* Whether vtd_build() writes a domain-selective IOTLB invalidation for @e. */
+static bool entry_is_dsi(const struct invt_iommu *iommu, const struct invt_inv *e,
+			 const struct invt_range *r)
+{
+	const struct invt_vtd *vtd = invt_vtd_from_iommu((struct invt_iommu *)iommu);
+	struct invt_vtd_desc d = { .type = 0 };
+	struct invt_vtd_inv req;
+
+	if (e->type != INVT_INV_IOTLB_S2 && e->type != INVT_INV_IOTLB_S2_S1_CLEAR)
+		return false;
+	if (invt_vtd_entry_req(vtd, e, r, &req) ||
+	    invt_vtd_inv_emit(&vtd->caps, &req, emit_keep, &d))
+		return false;
+	return d.type == INVT_VTD_DESC_IOTLB && d.g == INVT_VTD_IOTLB_DSI;
+}
+
+/*
+ * What vtd_build() does for @e beyond its one descriptor: +1 for the wait
+ * order_unlisted_pair() adds, minus the descriptors dropped or not built.
+ * *@wait: whether it added the wait.
+ */
+static int64_t sim_entry(struct plan_sim *s, const struct invt_inv *e, const struct invt_range *r,
+			 bool order, bool *wait)
+{
+	struct vtd_slot d;
+	int64_t delta = 0;
+
+	*wait = false;
+	entry_slot(e, &d);
+	if (e->type == INVT_INV_ATC && e->ssid && s->devtlb && s->devtlb_sid == d.key)
+		return -1;
+	if (order && plain_devtlb(e) && (s->piotlb || s->sent)) {
+		if (s->sent) {
+			*wait = true;
+			sim_push(s, INVT_VTD_DESC_WAIT, 0);
+			delta++;
+		} else {
+			delta -= sim_compact(s, vtd_econ_widen_drops(s->s, s->n), true);
+		}
 		s->piotlb = s->sent = false;
 	}
-	sim_desc(s);
-	if (e->type == INVT_INV_IOTLB_S1)
+	sim_push(s, d.type, d.key);
+	if (e->type == INVT_INV_IOTLB_S1) {
 		s->piotlb = true;
-	return wait;
+	} else if (entry_is_dsi(e->iommu, e, r)) {
+		delta -= sim_compact(s, vtd_econ_dsi_drops(s->s, s->n - 1, d.key), false);
+	} else if (plain_devtlb(e)) {
+		s->devtlb = true;
+		s->devtlb_sid = d.key;
+	}
+	return delta;
 }
 
 void invt_vtd_plan_count(const struct invt_invs *invs, const struct invt_range *r,
@@ -778,29 +951,42 @@ void invt_vtd_plan_count(const struct invt_invs *invs, const struct invt_range *
 	/* Loaded once, as the engine does: unref may lower it (invs.h). */
 	size_t n = INVT_READ_ONCE(invs->num_invs), i;
 	const struct invt_iommu *cur = NULL;
-	struct pair_sim sim = { 0 };
+	struct plan_sim sim = { .n = 0 };
+	bool order = false, one_batch = false, wait;
+	int phase = 0;
 
 	invt_invs_plan_count(invs, r, &vtd_ops, entry_count, cmds, syncs);
 	/*
-	 * Plus order_unlisted_pair()'s waits: only where a type 6 descriptor
-	 * went out in an earlier submission than the type 3 after it.  The
-	 * engine builds a unit's phases in array order (sorted by type).
+	 * Plus order_unlisted_pair()'s waits, less what vtd_build() drops or
+	 * does not build (batch.h).  The engine builds a unit's phases in
+	 * array order (sorted by type): in one batch where the queue orders
+	 * them (or under the "atc-order" ablation), else a batch per phase.
 	 */
 	for (i = 0; i < n; i++) {
 		const struct invt_inv *e = &invs->inv[i];
+		int64_t delta;
 
 		if (e->iommu != cur) {
 			cur = e->iommu;
-			sim = (struct pair_sim){ 0 };
+			sim = (struct plan_sim){ .n = 0 };
+			if (cur && cur->ops == &vtd_ops) {
+				bool ablated = invt_ctx_ablated(cur->ctx, INVT_ABLATE_ATC_ORDER);
+
+				order = (cur->flags & INVT_IOMMU_QUEUE_ORDERS) && !ablated;
+				one_batch = (cur->flags & INVT_IOMMU_QUEUE_ORDERS) || ablated;
+			}
+			phase = entry_phase(e->type);
 		}
 		/* Relaxed: the reader rules of <invtrack/invs.h>. */
-		if (!cur || cur->ops != &vtd_ops || !(cur->flags & INVT_IOMMU_QUEUE_ORDERS) ||
-		    invt_ctx_ablated(cur->ctx, INVT_ABLATE_ATC_ORDER) ||
-		    !INVT_READ_ONCE(e->users) || !entry_count(e->iommu, e, r))
+		if (!cur || cur->ops != &vtd_ops || !INVT_READ_ONCE(e->users) ||
+		    !entry_count(e->iommu, e, r))
 			continue;
-		if (sim_entry(&sim, e)) {
-			(*cmds)++;
-			(*syncs)++;
+		if (!one_batch && entry_phase(e->type) != phase) {
+			phase = entry_phase(e->type);
+			sim = (struct plan_sim){ .n = 0 };
 		}
+		delta = sim_entry(&sim, e, r, order, &wait);
+		*cmds = (uint64_t)((int64_t)*cmds + delta);
+		*syncs += wait;
 	}
 }
