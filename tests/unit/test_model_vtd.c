@@ -316,6 +316,7 @@ static int wait_done(struct fx *f)
 #define PC_PASID(did, p)	put(f, F(p, 32) | F(did, 16) | 0x17, 0)
 #define PIOTLB_PAGE(did, p, a)	put(f, F(p, 32) | F(did, 16) | 0x36, (a))
 #define DEVTLB(sid, a)		put(f, F(sid, 32) | 0x3, (a))
+#define PDEVTLB(sid, p, a)	put(f, F(p, 32) | F(sid, 16) | 0x8, (a))
 
 static struct invt_oracle_stats ost(struct fx *f)
 {
@@ -609,6 +610,62 @@ static void test_devtlb(void **state)
 	assert_int_equal(wait_done(f), 0);
 	map(f, a, VA_Y);
 	assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, 0, VA_Y, false), -EFAULT);
+	fx_free(f);
+}
+
+/* Translation requests (device-TLB misses) of DMA reads at @va by @ssid 0, 1, 2. */
+static void atc_misses(struct fx *f, uint64_t va, uint32_t mask)
+{
+	uint64_t before = mst(f).translations;
+	uint32_t ssid;
+
+	for (ssid = 0; ssid < 3; ssid++)
+		assert_int_equal(invt_mvtd_dma(f->m, RID_ATS, ssid, va, false), 0);
+	assert_int_equal(mst(f).translations - before, __builtin_popcount(mask));
+}
+
+/*
+ * What each device-TLB invalidation removes from a device TLB holding
+ * translations of requests without PASID and of PASIDs 1 and 2: type 8
+ * only its PASID's, with G = 1 too (the strictest ATC: no Global Invalidate
+ * Supported, PCIe Base §10.5.1.2); type 3 every PASID's (an ATS invalidation
+ * without PASID prefix, PCIe Base §10.3.1).  A miss shows as a translation
+ * request; hits do not.
+ */
+static void test_devtlb_pasid_scopes(void **state)
+{
+	struct fx *f = fx_new(false, 1);
+	struct dom *a = dom_new(f, 0, true);
+
+	(void)state;
+	ctx_set(f, RID_ATS, true);
+	pasid_set(f, 0, a, true, DID_A);	/* RID_PASID: requests without PASID */
+	pasid_set(f, 1, a, true, DID_A);
+	pasid_set(f, 2, a, true, DID_A);
+	assert_int_equal(invt_mvtd_add_device(f->m, RID_ATS, 8), 0);
+	map(f, a, VA_X);
+	map(f, a, VA_Y);
+	atc_misses(f, VA_X, 0x7);		/* filled: no PASID, PASIDs 1, 2 */
+	atc_misses(f, VA_X, 0);			/* all hit */
+	atc_misses(f, VA_Y, 0x7);
+	/* Type 8, PASID 1: its entry only. */
+	PDEVTLB(RID_ATS, 1, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	atc_misses(f, VA_X, 0x2);
+	/* Type 8, PASID 2, G = 1: still PASID 2's alone. */
+	PDEVTLB(RID_ATS, 2, VA_X | 1);
+	assert_int_equal(wait_done(f), 0);
+	atc_misses(f, VA_X, 0x4);
+	/* A PASID without entries, G = 1: nothing. */
+	PDEVTLB(RID_ATS, 5, VA_X | 1);
+	assert_int_equal(wait_done(f), 0);
+	atc_misses(f, VA_X, 0);
+	/* Type 3: every PASID's entries in its range, none outside. */
+	DEVTLB(RID_ATS, VA_X);
+	assert_int_equal(wait_done(f), 0);
+	atc_misses(f, VA_X, 0x7);
+	atc_misses(f, VA_Y, 0);
+	assert_int_equal(ost(f).total, 0);
 	fx_free(f);
 }
 
@@ -1363,6 +1420,7 @@ int main(void)
 		cmocka_unit_test(test_driver_rid_detached),
 		cmocka_unit_test(test_did_reuse),
 		cmocka_unit_test(test_devtlb),
+		cmocka_unit_test(test_devtlb_pasid_scopes),
 		cmocka_unit_test(test_devtlb_timeout),
 		cmocka_unit_test(test_threaded),
 		cmocka_unit_test(test_determinism),

@@ -52,8 +52,18 @@ static void plan_devtlb(const struct vtd_hw_desc *d, struct invt_cache_match *m)
 
 	invt_cache_match_init(m, K(ATC));
 	invt_cache_match_sid(m, d->sid);
-	/* Type 3 (no PASID) hits every entry of the device; type 8 G=1 too. */
-	if (d->type == VTD_HW_PDEVTLB_INV && !d->g)
+	/*
+	 * Type 3 goes out as an ATS Invalidate Request without PASID prefix,
+	 * which removes the device's translations of every PASID in its range
+	 * (PCIe Base §10.3.1).  Type 8 carries the PASID prefix: that PASID's
+	 * only.  Its G bit (qw1[0], §6.5.2.6) becomes the request's Global
+	 * Invalidate bit, which an ATC without Global Invalidate Supported
+	 * (ATS Capability register bit 6, PCIe Base §10.5.1.2) ignores; VT-d
+	 * rev. 3.0 dropped global mappings from device-TLB invalidation.  The
+	 * strictest device, modelled here, removes the named PASID's entries
+	 * alone whatever G says.
+	 */
+	if (d->type == VTD_HW_PDEVTLB_INV)
 		invt_cache_match_ssid(m, d->pasid);
 	vtd_hw_devtlb_span(d, &first, &last);
 	invt_cache_match_range(m, first, last);

@@ -26,7 +26,7 @@
  *   PIOTLB G=2 (DID,PASID)     S1|NESTED|WALK_S1 DID     PASID   kept   all        removed
  *   PIOTLB G=3 (DID,PASID,A)   S1|NESTED|WALK_S1 DID     PASID   match  2^AM pages IH keeps
  *   DEVTLB (SID,ADDR,S)        ATC (sid SID, ssid *)                    S span     -
- *   PDEVTLB (SID,PASID,A,S,G)  ATC (sid SID, ssid PASID; G=1: *)        S span     -
+ *   PDEVTLB (SID,PASID,A,S,G)  ATC (sid SID, ssid PASID, whatever G)   S span     -
  *
  * A type 2 PSI or DSI removes the DID's second-stage entries and every
  * first-stage entry tagged with the DID, of any PASID (VT-d §6.5.2.3; QEMU's
@@ -37,8 +37,11 @@
  * (hardware may invalidate more).  Type 6 G=2 spares global first-stage
  * entries ("all non-global mappings of the PASID"); G=3 removes them too.
  * A device-TLB invalidation without PASID also hits PASID-tagged entries of
- * the device (an ATS invalidation without a PASID prefix); the G bit of
- * type 8 widens it to every PASID (over-invalidation is allowed).
+ * the device (an ATS invalidation without a PASID prefix, PCIe Base
+ * §10.3.1).  The G bit of type 8 (Global Invalidate in the ATS request) is
+ * ignored by an ATC that does not report Global Invalidate Supported (ATS
+ * Capability bit 6, PCIe Base §10.5.1.2): the model is that device, and a
+ * type 8 removes its PASID's entries only, G or not.
  *
  * Written independently of the driver's encoder and range policy: it sees
  * descriptors only as the hardware-side decoder produced them.
