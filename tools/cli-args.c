@@ -194,7 +194,7 @@ static int set_ablate(struct cli_opts *o, const char *s, char *err, size_t len)
 const char *const cli_mix_names[INVT_SCN_OP_NR] = {
 	[INVT_SCN_OP_MAP] = "map", [INVT_SCN_OP_UNMAP] = "unmap", [INVT_SCN_OP_ATTACH] = "attach",
 	[INVT_SCN_OP_DETACH] = "detach", [INVT_SCN_OP_REMOVE] = "remove",
-	[INVT_SCN_OP_UNPLUG] = "unplug", [INVT_SCN_OP_DMA] = "dma",
+	[INVT_SCN_OP_UNPLUG] = "unplug", [INVT_SCN_OP_ABORT] = "abort", [INVT_SCN_OP_DMA] = "dma",
 };
 
 /* "default", or "NAME:WEIGHT" items separated by ','; names not given weigh 0. */
@@ -220,14 +220,15 @@ static int set_mix(unsigned int *mix, const char *s, char *err, size_t len)
 		colon = strchr(item, ':');
 		if (!colon)
 			return cli_fail(err, len, "'%s': not NAME:WEIGHT (map, unmap, attach, "
-					"detach, remove, unplug, dma)", item);
+					"detach, remove, unplug, abort, dma)", item);
 		for (i = 0; i < INVT_SCN_OP_NR; i++)
 			if (strlen(cli_mix_names[i]) == (size_t)(colon - item) &&
 			    !strncmp(item, cli_mix_names[i], colon - item))
 				break;
 		if (i == INVT_SCN_OP_NR)
 			return cli_fail(err, len, "unknown operation '%.*s' (map, unmap, attach, "
-					"detach, remove, unplug, dma)", (int)(colon - item), item);
+					"detach, remove, unplug, abort, dma)",
+					(int)(colon - item), item);
 		snprintf(num, sizeof(num), "%s", colon + 1);
 		if (cli_set_uint(num, 0, 1000000, &v, err, len))
 			return -EINVAL;
@@ -554,7 +555,7 @@ int cli_parse_run(struct cli_opts *o, int argc, char **argv, char *err, size_t l
 	if (o->p.threaded && o->p.mix[INVT_SCN_OP_DMA] && !(o->p.mix[INVT_SCN_OP_MAP] |
 			      o->p.mix[INVT_SCN_OP_UNMAP] | o->p.mix[INVT_SCN_OP_ATTACH] |
 			      o->p.mix[INVT_SCN_OP_DETACH] | o->p.mix[INVT_SCN_OP_REMOVE] |
-			      o->p.mix[INVT_SCN_OP_UNPLUG])) {
+			      o->p.mix[INVT_SCN_OP_UNPLUG] | o->p.mix[INVT_SCN_OP_ABORT])) {
 		ret = cli_fail(err, len, "--mix: only dma weighs: threaded runs do DMA on "
 			       "--dma threads, their churn threads need another weight");
 		goto out;

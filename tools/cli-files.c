@@ -304,9 +304,10 @@ void cli_fmt_mix(char *buf, size_t len, const unsigned int *mix)
 		snprintf(buf, len, "default");
 		return;
 	}
-	/* remove and unplug only when they weigh: a mix without them reads as before. */
+	/* remove, unplug, abort only when they weigh: a mix without them reads as before. */
 	for (i = 0; i < INVT_SCN_OP_NR; i++)
-		if (mix[i] || (i != INVT_SCN_OP_REMOVE && i != INVT_SCN_OP_UNPLUG))
+		if (mix[i] || (i != INVT_SCN_OP_REMOVE && i != INVT_SCN_OP_UNPLUG &&
+			       i != INVT_SCN_OP_ABORT))
 			cat(buf, len, &n, "%s%s:%u", n ? "," : "", cli_mix_names[i], mix[i]);
 }
 

@@ -519,6 +519,9 @@ static void scn_mix_step(struct scn *s, uint64_t *rng, bool dma)
 	case INVT_SCN_OP_UNPLUG:
 		scn_op_unplug(s, rng);
 		break;
+	case INVT_SCN_OP_ABORT:
+		scn_op_abort(s, rng);
+		break;
 	default:
 		scn_op_dma(s, rng, 0, 1);
 		break;

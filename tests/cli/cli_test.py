@@ -189,8 +189,24 @@ def check_mix(exe):
     if heavy['scenario']['mix'] != 'map:4,unmap:4,attach:1,detach:1,dma:10' or \
             base['scenario']['mix'] != 'default':
         die('the report does not give the mix: %s' % heavy['scenario']['mix'])
-    print('ok: --mix: %d unmaps weighed 4 against %d by default' %
-          (heavy['ops']['unmap'], base['ops']['unmap']))
+    # abort alone, as an option and as the scenario key: only aborted attaches.
+    aborts = go('--mix', 'abort:1')
+    others = [k for k in ('map', 'unmap', 'attach', 'detach', 'replace', 'remove', 'unplug')
+              if aborts['ops'][k]]
+    if not aborts['ops']['abort'] or others or aborts['scenario']['mix'] != \
+            'map:0,unmap:0,attach:0,detach:0,abort:1,dma:0':
+        die('--mix abort:1: %s, mix %s' % (aborts['ops'], aborts['scenario']['mix']))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'abort.scn')
+        with open(path, 'w') as f:
+            f.write('mode = inline\nops = 2000\nmix = abort:2\n')
+        rc, out, err = run(exe, 'run', '--scenario', path)
+        expect_rc('mix = abort:2', rc, 0, out, err)
+        m = re.search(r'  map 0  unmap 0  attach 0  detach 0  replace 0  abort (\d+) ', out)
+        if not m or int(m.group(1)) == 0:
+            die('mix = abort:2: the report counts no aborts:\n' + out)
+    print('ok: --mix: %d unmaps weighed 4 against %d by default; abort alone: %d aborts' %
+          (heavy['ops']['unmap'], base['ops']['unmap'], aborts['ops']['abort']))
 
 
 def check_threaded(exe):

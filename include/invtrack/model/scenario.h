@@ -113,6 +113,9 @@ struct invt_scn_work {
  *	as before.
  * @INVT_SCN_OP_UNPLUG: hot-unplug a device (detached, removed, no DMA) and
  *	plug it back, attached as before.
+ * @INVT_SCN_OP_ABORT: prepare and install an attach of a (device, ssid) to
+ *	another domain, access through it, then abort it (the default mix's
+ *	5 %).
  * @INVT_SCN_OP_DMA: one device access (inline mode; threaded mode has DMA threads).
  * @INVT_SCN_OP_NR: number of operations.
  */
@@ -123,6 +126,7 @@ enum invt_scn_op {
 	INVT_SCN_OP_DETACH,
 	INVT_SCN_OP_REMOVE,
 	INVT_SCN_OP_UNPLUG,
+	INVT_SCN_OP_ABORT,
 	INVT_SCN_OP_DMA,
 	INVT_SCN_OP_NR,
 };
