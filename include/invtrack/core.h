@@ -173,9 +173,18 @@ struct invt_range {
  *	its wait: when it grew, an error may have lost a command of the batch
  *	whichever completion heard of it, and the batch is sent again, up to
  *	INVT_CMD_RETRIES times.  Drivers do the same with their own commands.
+ * @ats_off: optional: the ATC of @dev did not answer (a commit's or an
+ *	abort's ATC invalidation failed INVT_CMD_RETRIES_MUST times), so what
+ *	it holds is unknown: turn ATS off for @dev in its configuration
+ *	(SMMUv3 STE.EATS = 0, VT-d context-entry DTE = 0, RISC-V DC.tc.EN_ATS
+ *	= 0) and wait for that configuration's invalidation, after which the
+ *	unit refuses the device's translation requests and its translated
+ *	traffic.  Keeps ATS off for every later configuration of @dev.  Called
+ *	with no core lock held; may sleep.  Returns 0, or a negative errno
+ *	(ATS may still be on: the core then keeps the ATC's entries).
  *
- * All five run on the invalidation fast path: no allocation, no sleeping
- * lock in the common case.
+ * The first five run on the invalidation fast path: no allocation, no
+ * sleeping lock in the common case.
  */
 /*
  * Times a batch of commands is sent again after a command error on its queue
@@ -195,6 +204,8 @@ struct invt_range {
  */
 #define INVT_CMD_RETRIES_MUST 32
 
+struct invt_device;
+
 struct invt_iommu_ops {
 	void (*build)(struct invt_batch *b, const struct invt_inv *inv,
 		      const struct invt_range *r);
@@ -202,6 +213,7 @@ struct invt_iommu_ops {
 	int (*submit)(struct invt_batch *b, uint64_t *token);
 	int (*wait)(struct invt_iommu *iommu, uint64_t token);
 	uint64_t (*errors)(struct invt_iommu *iommu);
+	int (*ats_off)(struct invt_iommu *iommu, struct invt_device *dev);
 };
 
 /*
@@ -380,7 +392,9 @@ struct invt_attachment {
  * @iommu: its instance.
  * @sids: stream IDs (SMMUv3 SID, VT-d RID, RISC-V device_id).
  * @nr_sids: entries in @sids, 1..INVT_MAX_SIDS.
- * @ats: ATS is enabled: attachments add ATC entries.
+ * @ats: ATS is enabled: attachments add ATC entries.  Cleared (atomic) for
+ *	good once the device's ATC stopped answering (struct invt_iommu_ops,
+ *	@ats_off); invt_device_ats() reads it.
  * @nr_ssids: ssids 0..@nr_ssids-1 may be attached (0 is the RID).
  * @lock: protects @slots, @nr_slots, @nr_used and the fields of the
  *	attachments they point to (a transaction's owner reads its own slot's
@@ -427,6 +441,16 @@ int invt_device_init(struct invt_device *dev, struct invt_iommu *iommu, const ui
  * Return: true while some ssid is attached or has a transaction open.
  */
 bool invt_device_in_use(struct invt_device *dev);
+
+/**
+ * invt_device_ats() - whether ATS is on for a device.
+ * @dev: the device.
+ *
+ * Return: false from device init without ATS, or once the core turned ATS
+ * off because the device's ATC stopped answering (struct invt_iommu_ops,
+ * @ats_off); then for good.
+ */
+bool invt_device_ats(const struct invt_device *dev);
 
 /**
  * invt_device_destroy() - release a device.

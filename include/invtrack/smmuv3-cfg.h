@@ -407,4 +407,18 @@ void invt_smmu_cfg_write_body(uint64_t *slot, const uint64_t w[INVT_SMMU_CFG_WOR
  */
 void invt_smmu_cfg_make_valid(uint64_t *slot, const uint64_t w[INVT_SMMU_CFG_WORDS]);
 
+/**
+ * invt_smmu_ste_set_eats() - change STE.EATS of a valid STE in place.
+ * @slot: the STE's 8 words in memory.
+ * @eats: enum invt_smmu_eats value.
+ *
+ * EATS (bits [93:92], word 1) lies within one 64-bit doubleword, which the
+ * SMMU reads single-copy atomically: §3.21.3 lets such a field change
+ * without making the STE invalid.  The caller then issues CMD_CFGI_STE and
+ * CMD_SYNC and waits: from then on, with EATS = 0b00, the SMMU answers the
+ * stream's ATS Translation Requests with UR and (SMMU_CR0.ATSCHK = 1)
+ * terminates its Translated traffic with F_TRANSL_FORBIDDEN (§5.2 EATS).
+ */
+void invt_smmu_ste_set_eats(uint64_t *slot, uint8_t eats);
+
 #endif /* INVTRACK_SMMUV3_CFG_H */

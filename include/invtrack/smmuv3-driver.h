@@ -93,6 +93,8 @@ struct invt_smmu_mem_ops {
  *	(a malformed entry, or a command the encoder rejected); nothing was
  *	queued for them.
  * @ack_timeouts: CR0ACK or GBPA acknowledgements that did not come in time.
+ * @ats_disabled: masters whose ATS was turned off because their ATC did not
+ *	answer (invt_smmu_master_ats_off()).
  */
 struct invt_smmu_stats {
 	uint64_t submits;
@@ -104,6 +106,7 @@ struct invt_smmu_stats {
 	uint64_t cfg_writes;
 	uint64_t build_errors;
 	uint64_t ack_timeouts;
+	uint64_t ats_disabled;
 };
 
 struct invt_smmu;
@@ -458,6 +461,8 @@ int invt_smmu_domain_destroy(struct invt_smmu_domain *d);
  * @cd_l2: with @cd_2lvl, the leaf table of each L1CD (under smmu->cfg_lock).
  * @ste_config: what its STEs hold now (enum invt_smmu_ste_config).
  * @rid: the domain at ssid 0 as installed (under smmu->cfg_lock).
+ * @ats_off: ATS was turned off for good (invt_smmu_master_ats_off()): its
+ *	STEs have EATS = 0 (under smmu->cfg_lock).
  */
 struct invt_smmu_master {
 	struct invt_device dev;
@@ -470,6 +475,7 @@ struct invt_smmu_master {
 	struct invt_smmu_l2 *cd_l2;
 	uint8_t ste_config;
 	struct invt_smmu_domain *rid;
+	bool ats_off;
 };
 
 /**
@@ -505,6 +511,23 @@ int invt_smmu_master_init(struct invt_smmu_master *m, struct invt_smmu *smmu,
  * the STEs made valid again and nothing freed (the master stays usable).
  */
 int invt_smmu_master_destroy(struct invt_smmu_master *m);
+
+/**
+ * invt_smmu_master_ats_off() - turn ATS off for a master, for good.
+ * @m: the master.
+ *
+ * For an ATC that does not answer (the core calls it through struct
+ * invt_iommu_ops, @ats_off): STE.EATS = 0b00 in each of its STEs, changed in
+ * place (one doubleword, §3.21.3), then CMD_CFGI_STE per SID and CMD_SYNC,
+ * waited for.  From then on the SMMU answers the master's ATS Translation
+ * Requests with UR and, SMMU_CR0.ATSCHK being set, terminates its
+ * Translated traffic (F_TRANSL_FORBIDDEN, §5.2 EATS); every later STE of
+ * the master has EATS = 0b00.  Counted in stats.ats_disabled.
+ *
+ * Return: 0, or a queue error (EATS is 0b00 in memory; the SMMU may not
+ * have been told).
+ */
+int invt_smmu_master_ats_off(struct invt_smmu_master *m);
 
 /**
  * struct invt_smmu_attach - one attach / detach / replace of (master, ssid).

@@ -20,15 +20,32 @@
  * flushed before release, ATC quiescence.
  *
  * A flush that fails (the driver's submit or wait returned an error) never
- * lets go of what it was meant to clean: an ATC whose invalidation failed
- * keeps its entries in the domain's array, and a tag whose flush failed is
- * quarantined in its tag space instead of released.
+ * lets go of what it was meant to clean: a tag whose flush failed is
+ * quarantined in its tag space instead of released.  An ATC whose
+ * invalidation failed INVT_CMD_RETRIES_MUST times holds what nobody knows:
+ * the driver turns the device's ATS off in its configuration (struct
+ * invt_iommu_ops, @ats_off), after which the unit refuses the device's
+ * translated traffic and nothing in its ATC can be used; then the device's
+ * ATC entries leave every array its attachments put them in, so that no
+ * later invalidation waits on an ATC that does not answer.  Where the
+ * driver cannot turn ATS off, the entries stay in the domain's array.
  */
 #include "internal.h"
 
 static bool type_is_atc(uint8_t type)
 {
 	return type == INVT_INV_ATC || type == INVT_INV_ATC_FULL;
+}
+
+/*
+ * Relaxed: dev->ats goes from true to false once (ats_off_device()), after
+ * the driver's configuration invalidation completed; a reader that still
+ * sees true adds or flushes ATC entries that are harmless and are taken out
+ * again (invt_attach_commit()).
+ */
+bool invt_device_ats(const struct invt_device *dev)
+{
+	return __atomic_load_n(&dev->ats, __ATOMIC_RELAXED);
 }
 
 static struct invt_tag_space *domain_tag_space(struct invt_iommu *iommu,
@@ -121,7 +138,7 @@ static size_t entries_count(const struct invt_device *dev, const struct invt_dom
 {
 	size_t n = dom->type == INVT_DOMAIN_NESTED ? 2 : 1;
 
-	return n + (dev->ats ? dev->nr_sids : 0);
+	return n + (invt_device_ats(dev) ? dev->nr_sids : 0);
 }
 
 /* Insert @e into the sorted @invs (room is there). */
@@ -147,6 +164,7 @@ static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, 
 			 const struct invt_domain *dom, uint32_t tag)
 {
 	struct invt_inv e = { .iommu = dev->iommu, .id = tag, .users = 1 };
+	bool ats = invt_device_ats(dev);
 	unsigned int i;
 
 	invs->num_invs = 0;
@@ -172,7 +190,7 @@ static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, 
 		entries_insert(invs, &e);
 		break;
 	}
-	for (i = 0; dev->ats && i < dev->nr_sids; i++) {
+	for (i = 0; ats && i < dev->nr_sids; i++) {
 		if (dom->type == INVT_DOMAIN_NESTED &&
 		    invt_ablated(dom->ctx, INVT_ABLATE_NESTED_ATC))
 			break;
@@ -181,7 +199,7 @@ static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, 
 		e.ssid = dom->type == INVT_DOMAIN_NESTED ? 0 : ssid;
 		entries_insert(invs, &e);
 	}
-	invs->has_atc = dev->ats;
+	invs->has_atc = ats;
 }
 
 static const struct invt_range range_all = { .all = true };
@@ -253,6 +271,110 @@ static uint32_t entries_unref(struct invt_domain *owner, struct invt_invs *del)
 }
 
 /*
+ * Purge @owner's trash; also rebuild an array whose last ATC entry was cut
+ * off the end, so that its has_atc says what it holds.  owner->lock held.
+ */
+static void owner_purge(struct invt_domain *owner)
+{
+	struct invt_invs *purged = invt_invs_purge(owner->invs);
+
+	if (!purged && invt_invs_stale_atc(owner->invs))
+		purged = invt_invs_filter(owner->invs, NULL, NULL);
+	if (purged) {
+		struct invt_invs *old = owner->invs;
+
+		invt_rcu_assign_pointer(owner->invs, purged);
+		invt_invs_free_rcu(owner->ctx, old);
+	}
+}
+
+/*
+ * The device's ATS is off (its configuration invalidation completed): take
+ * the ATC entries of @entries, an attachment's, out of @dom's array and out
+ * of @entries.  Nothing is flushed: the unit refuses the device's translated
+ * traffic, so what its ATC holds is never used.  Never fails.
+ */
+static void domain_drop_atc(struct invt_domain *dom, struct invt_invs *entries)
+{
+	struct invt_domain *owner = invt_invs_owner(dom);
+	struct invt_inv all[32];
+	size_t n = entries->num_invs;
+	uint32_t atc = atc_mask(entries), dead;
+
+	INVT_DEBUG_ASSERT(n <= 32);
+	if (!atc)
+		return;
+	memcpy(all, entries->inv, n * sizeof(all[0]));
+	entries_keep(entries, atc);
+	invt_mutex_lock(&owner->lock);
+	dead = entries_unref(owner, entries);
+	/* Detach quiescence, as in domain_leave(). */
+	if (dead && !invt_ablated(owner->ctx, INVT_ABLATE_QUIESCE)) {
+		invt_smp_mb();
+		invt_inv_quiesce(owner);
+	}
+	owner_purge(owner);
+	invt_mutex_unlock(&owner->lock);
+	memcpy(entries->inv, all, n * sizeof(all[0]));
+	entries->num_invs = n;
+	entries_keep(entries, ~atc);
+	entries->has_atc = 0;
+}
+
+/*
+ * An idle attached slot of @dev whose entries still hold ATC entries, made
+ * busy (the caller's to release), or NULL.
+ */
+static struct invt_attachment *slot_claim_atc(struct invt_device *dev)
+{
+	struct invt_attachment *a = NULL;
+	uint32_t i;
+
+	invt_mutex_lock(&dev->lock);
+	for (i = 0; i < dev->nr_slots; i++) {
+		struct invt_attachment *s = dev->slots[i];
+
+		if (s && !s->busy && !s->left && s->domain && s->entries &&
+		    atc_mask(s->entries)) {
+			s->busy = true;
+			a = s;
+			break;
+		}
+	}
+	invt_mutex_unlock(&dev->lock);
+	return a;
+}
+
+/*
+ * The ATC of @dev did not answer: have the driver turn its ATS off, then
+ * take its ATC entries out of the arrays of its idle attachments.  Busy
+ * ones (transactions in flight, the caller's included) drop theirs as they
+ * end (domain_leave() flushes no ATC once ATS is off, invt_attach_commit()
+ * strips the new domain's).  Return: 0, or the driver's error (ATS may
+ * still be on: nothing changed here).
+ */
+static int ats_off_device(struct invt_device *dev)
+{
+	struct invt_iommu *iommu = dev->iommu;
+	struct invt_attachment *a;
+	int ret;
+
+	if (!iommu->ops->ats_off)
+		return -EOPNOTSUPP;
+	ret = iommu->ops->ats_off(iommu, dev);
+	if (ret)
+		return ret;
+	__atomic_store_n(&dev->ats, false, __ATOMIC_RELAXED);
+	while ((a = slot_claim_atc(dev))) {
+		domain_drop_atc(a->domain, a->entries);
+		invt_mutex_lock(&dev->lock);
+		a->busy = false;
+		invt_mutex_unlock(&dev->lock);
+	}
+	return 0;
+}
+
+/*
  * Remove the attachment's entries @del from @dom's array (for a nested
  * domain, its parent's).  @clean_atc: first invalidate the device's ATC for
  * them (the device used @dom and no longer does: commit, or an abort after
@@ -266,7 +388,6 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 	struct invt_domain *owner = invt_invs_owner(dom), *holder;
 	struct invt_ctx *ctx = owner->ctx;
 	struct invt_tag_binding *b;
-	struct invt_invs *purged;
 	uint32_t dead = in_array ? 0 : dead_mask(del), iotlb, atc = atc_mask(del);
 	bool keep_tag = false;
 	size_t i;
@@ -281,13 +402,19 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 	 * fail), so a failed flush is tried again, up to INVT_CMD_RETRIES_MUST
 	 * sends in all (each flush sends up to INVT_CMD_RETRIES + 1 times).
 	 */
-	if (clean_atc && dev->ats) {
+	if (clean_atc && invt_device_ats(dev)) {
 		unsigned int round = 0;
 
 		do
 			err = entries_flush(ctx, del, atc);
 		while (err == -EIO &&
 		       ++round < INVT_CMD_RETRIES_MUST / (INVT_CMD_RETRIES + 1));
+		/*
+		 * An ATC that never answers: with ATS off it can no longer be
+		 * used, and its entries leave the array below as usual.
+		 */
+		if (err && !ats_off_device(dev))
+			err = 0;
 	}
 	invt_hook(ctx, INVT_HOOK_COMMIT_BEFORE_UNREF);
 
@@ -341,19 +468,7 @@ static void domain_leave(struct invt_domain *dom, struct invt_device *dev, struc
 		invt_inv_quiesce(owner);
 	}
 
-	/*
-	 * Purge trash; also rebuild an array whose last ATC entry was cut off
-	 * the end, so that its has_atc says what it holds.
-	 */
-	purged = invt_invs_purge(owner->invs);
-	if (!purged && invt_invs_stale_atc(owner->invs))
-		purged = invt_invs_filter(owner->invs, NULL, NULL);
-	if (purged) {
-		struct invt_invs *old = owner->invs;
-
-		invt_rcu_assign_pointer(owner->invs, purged);
-		invt_invs_free_rcu(ctx, old);
-	}
+	owner_purge(owner);
 	invt_mutex_unlock(&owner->lock);
 
 	__atomic_fetch_sub(&dom->nr_attached, 1, __ATOMIC_RELEASE);
@@ -569,6 +684,12 @@ void invt_attach_commit(struct invt_attach *tx)
 
 	if (tx->old)
 		domain_leave(tx->old, dev, att->entries, true, !att->left);
+	/*
+	 * ATS went off since prepare (this leave's ATC did not answer, or
+	 * another transaction's): the new domain keeps no ATC entry of ours.
+	 */
+	if (tx->add && !invt_device_ats(dev))
+		domain_drop_atc(tx->new, tx->add);
 	slot_release(dev, att, tx->new, tx->add, false);
 	/* After the slot: an unpin may let the upper layer free what it pinned. */
 	if (tx->old && tx->old->pin_ops)

@@ -415,7 +415,7 @@ static int big_wait(struct invt_iommu *iommu, uint64_t token)
 }
 
 static const struct invt_iommu_ops big_ops = { big_build, big_build_sync, big_submit, big_wait,
-						 NULL };
+						 NULL, NULL };
 
 static void test_batch_counters_64(void **state)
 {

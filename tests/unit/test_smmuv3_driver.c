@@ -338,8 +338,9 @@ static void test_init(void **state)
 	assert_int_equal(s->stats.waits, 1);
 	assert_int_equal(s->stats.cmds, 4);
 	assert_int_equal(s->stats.syncs, 1);
-	/* Enabled, acknowledged; GBPA aborts while disabled. */
-	assert_int_equal(E->regs[0].cr0, INVT_SMMU_CR0_SMMUEN | INVT_SMMU_CR0_CMDQEN);
+	/* Enabled (ATSCHK: the SMMU has ATS), acknowledged; GBPA aborts while disabled. */
+	assert_int_equal(E->regs[0].cr0, INVT_SMMU_CR0_SMMUEN | INVT_SMMU_CR0_CMDQEN |
+					 (s->ats ? INVT_SMMU_CR0_ATSCHK : 0));
 	assert_int_equal(E->regs[0].cr0ack, E->regs[0].cr0);
 	assert_int_equal(E->regs[0].gbpa, INVT_SMMU_GBPA_ABORT);
 	assert_int_equal(E->hq[0].handshake_errors, 0);

@@ -318,6 +318,12 @@ static int ste_s2_fields(struct invt_smmu *smmu, const struct invt_smmu_domain *
 	return 0;
 }
 
+/* STE.EATS of @m: full ATS while ATS is on for it (§5.2 EATS). */
+static uint8_t master_eats(const struct invt_smmu_master *m)
+{
+	return m->dev.ats && !m->ats_off ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
+}
+
 /* The STE of @m for @config; @d: the S2 domain (Config S2), the nested one (NESTED). */
 static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smmu_domain *d,
 		     uint64_t w[WORDS])
@@ -332,7 +338,7 @@ static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smm
 		ste.s1cdmax = (uint8_t)m->cdmax;
 		ste.s1fmt = m->cd_2lvl ? INVT_SMMU_S1FMT_L2_64K : INVT_SMMU_S1FMT_LINEAR;
 		ste.s1ctxptr = m->cdtab_pa;
-		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
+		ste.eats = master_eats(m);
 		break;
 	case INVT_SMMU_STE_S2:
 		ret = invt_domain_tag(&d->dom, &m->smmu->iommu, &vmid);
@@ -340,7 +346,7 @@ static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smm
 			ret = ste_s2_fields(m->smmu, d, vmid, &ste);
 		if (ret)
 			return ret;
-		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
+		ste.eats = master_eats(m);
 		break;
 	case INVT_SMMU_STE_NESTED:
 		/*
@@ -358,7 +364,7 @@ static int ste_words(struct invt_smmu_master *m, uint8_t config, struct invt_smm
 		ste.s1cdmax = d->s1cdmax;
 		ste.s1fmt = d->s1fmt;
 		ste.s1ctxptr = d->s1ctxptr;
-		ste.eats = m->dev.ats ? INVT_SMMU_EATS_FULL : INVT_SMMU_EATS_OFF;
+		ste.eats = master_eats(m);
 		break;
 	default:
 		break;
@@ -783,6 +789,28 @@ int invt_smmu_master_destroy(struct invt_smmu_master *m)
 	/* The STEs' CFGI_STE (Leaf = 0) completed: no CD or L1CD is cached. */
 	cdtab_free(m);
 	return invt_device_destroy(&m->dev);
+}
+
+int invt_smmu_master_ats_off(struct invt_smmu_master *m)
+{
+	/* Leaf = 1: only the STEs changed, no L1STD. */
+	struct cfg_target t = { m, INVT_SMMU_CMD_CFGI_STE, 0, true, true };
+	uint64_t *slots[INVT_MAX_SIDS];
+	unsigned int i;
+	int ret;
+
+	invt_mutex_lock(&m->smmu->cfg_lock);
+	/* From here on every STE written for @m has EATS = 0b00. */
+	m->ats_off = true;
+	ste_slots(m, slots);
+	for (i = 0; i < m->dev.nr_sids; i++)
+		invt_smmu_ste_set_eats(slots[i], INVT_SMMU_EATS_OFF);
+	count_writes(m->smmu, m->dev.nr_sids);
+	ret = cfg_sync(&t);
+	invt_mutex_unlock(&m->smmu->cfg_lock);
+	if (!ret)
+		__atomic_fetch_add(&m->smmu->stats.ats_disabled, 1, __ATOMIC_RELAXED);
+	return ret;
 }
 
 /* --------------------------------------------------------------- attach */

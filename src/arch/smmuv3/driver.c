@@ -197,12 +197,20 @@ static uint64_t smmu_errors(struct invt_iommu *iommu)
 	       __atomic_load_n(&st->atc_inv_sync, __ATOMIC_RELAXED);
 }
 
+/* The ATC of @dev did not answer: EATS = 0 (invt_smmu_master_ats_off()). */
+static int smmu_ats_off(struct invt_iommu *iommu, struct invt_device *dev)
+{
+	(void)iommu;
+	return invt_smmu_master_ats_off(invt_container_of(dev, struct invt_smmu_master, dev));
+}
+
 static const struct invt_iommu_ops smmu_ops = {
 	.build = smmu_build,
 	.build_sync = smmu_build_sync,
 	.submit = smmu_submit,
 	.wait = smmu_wait,
 	.errors = smmu_errors,
+	.ats_off = smmu_ats_off,
 };
 
 static int smmu_submit_wait_once(struct invt_smmu *smmu, const void *cmds, uint32_t ncmds)
@@ -567,7 +575,13 @@ int invt_smmu_init(struct invt_smmu *smmu, struct invt_ctx *ctx, const struct in
 	ret = invalidate_all(smmu);
 	if (ret)
 		goto err_disable;
-	ret = cr0_write_ack(smmu, regs, INVT_SMMU_CR0_CMDQEN | INVT_SMMU_CR0_SMMUEN);
+	/*
+	 * ATSCHK with ATS: Translated traffic of a stream whose STE.EATS is
+	 * 0b00 is terminated rather than let through (§5.2 EATS, §6.3.9), so
+	 * that turning a master's ATS off stops its use of its ATC.
+	 */
+	ret = cr0_write_ack(smmu, regs, INVT_SMMU_CR0_CMDQEN | INVT_SMMU_CR0_SMMUEN |
+				       (feat.ats ? INVT_SMMU_CR0_ATSCHK : 0));
 	if (ret)
 		goto err_disable;
 

@@ -565,3 +565,18 @@ void invt_smmu_cfg_break(uint64_t *slot)
 	 */
 	INVT_WRITE_ONCE(slot[0], htole64(0));
 }
+
+void invt_smmu_ste_set_eats(uint64_t *slot, uint8_t eats)
+{
+	uint64_t w1 = le64toh(INVT_READ_ONCE(slot[STE_EATS.word]));
+
+	w1 &= ~(((1ull << STE_EATS.width) - 1) << STE_EATS.lo);
+	w1 |= (uint64_t)(eats & 3) << STE_EATS.lo;
+	/*
+	 * One single-copy-atomic 64-bit store: EATS is a field within one
+	 * aligned doubleword, which §3.21.3 lets software change in a valid
+	 * STE directly, followed by CMD_CFGI_STE and CMD_SYNC.  No ordering
+	 * here: the CFGI is published by the release store of PROD.
+	 */
+	INVT_WRITE_ONCE(slot[STE_EATS.word], htole64(w1));
+}
