@@ -40,6 +40,13 @@ static int atc_translate(const struct invt_mdev_unit *u, struct invt_cache *atc,
 
 	if (!invt_cache_lookup_locked(atc, &key, &e)) {
 		memset(xl, 0, sizeof(*xl));
+		/*
+		 * A Translated request: the unit terminates it when ATS is off
+		 * for the device, so the entry never reaches memory (and is
+		 * not the oracle's business).
+		 */
+		if (u->translated && u->translated(u->unit, sid, ssid))
+			return -EFAULT;
 		if (e.cookie) {
 			/* Filled through a VM's two stages (cookie: its slot + 1). */
 			struct invt_oracle_nest n = {

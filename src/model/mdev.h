@@ -97,6 +97,13 @@ typedef int (*invt_mdev_translate_fn)(void *unit, uint32_t sid, uint32_t ssid, u
  *	faulted; @xl says where.  Called with no lock held.  An ATS
  *	translation request that fails records nothing: its completion
  *	carries the failure to the device.
+ * @translated: optional: whether the unit lets a Translated request of
+ *	(@sid, @ssid) (an address from the device's ATC) reach memory: 0, or
+ *	-EFAULT when it terminates it because ATS is off in the device's
+ *	configuration (SMMUv3 STE.EATS = 0b00 with SMMU_CR0.ATSCHK = 1:
+ *	abort, F_TRANSL_FORBIDDEN, IHI0070 §5.2 EATS; VT-d context-entry DTE
+ *	= 0; RISC-V DC.tc.EN_ATS = 0: "Transaction type disallowed", cause
+ *	260) or the unit is off.  Called with the ATC's lock held.
  */
 struct invt_mdev_unit {
 	struct invt_oracle *oracle;
@@ -105,6 +112,7 @@ struct invt_mdev_unit {
 	void *unit;
 	void (*fault)(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool write,
 		      const struct invt_mdev_xl *xl);
+	int (*translated)(void *unit, uint32_t sid, uint32_t ssid);
 };
 
 /**
@@ -124,7 +132,10 @@ void invt_mdev_xl_from_entry(struct invt_mdev_xl *xl, const struct invt_cache_en
  * @iova: the address.
  * @write: a write (needs write permission) or a read.
  *
- * With an ATC: a hit is checked by the oracle (invt_oracle_check_atc()); a
+ * With an ATC: a hit is a Translated request, which the unit may refuse
+ * (@u->translated: ATS off in the device's configuration): then it faults
+ * and nothing the ATC holds reaches memory; else it is checked by the
+ * oracle (invt_oracle_check_atc()); a
  * miss sends an ATS translation request through @u->translate and fills the
  * ATC with the attachment generation invt_oracle_atc_gen() gives, all under
  * the ATC's lock, so that an ATC invalidation (which takes that lock) falls
