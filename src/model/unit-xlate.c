@@ -397,6 +397,31 @@ static int munit_translate(void *unit, uint32_t sid, uint32_t ssid, uint64_t iov
 	return translate(unit, sid, ssid, iova, ats, xl);
 }
 
+/*
+ * A Translated request (an address from the device's ATC): let through only
+ * while the unit is on and the configuration of (@sid, @ssid) enables ATS
+ * (STE.EATS, context-entry DTE, DC.tc.EN_ATS); see struct invt_mdev_unit.
+ * The configuration comes through the configuration cache, checked by the
+ * oracle as for any use.
+ */
+static int munit_translated(void *unit, uint32_t sid, uint32_t ssid)
+{
+	struct invt_munit *u = unit;
+	struct invt_oracle_use use = {
+		.instance = u->p.id, .sid = sid, .ssid = ssid, .cfg_domain = INVT_MEM_NO_DOMAIN,
+	};
+	struct invt_munit_cfg c;
+	bool stale = false;
+	int ret = -EFAULT;
+
+	invt_cache_lock(u->iotlb);
+	if ((!u->ops->enabled || u->ops->enabled(u)) && !cfg_get_locked(u, &use, &c, &stale) &&
+	    c.ats)
+		ret = 0;
+	invt_cache_unlock(u->iotlb);
+	return ret;
+}
+
 void invt_munit_set_fault_hook(struct invt_munit *u, invt_munit_fault_fn fn, void *arg)
 {
 	u->fault_arg = arg;
@@ -430,7 +455,7 @@ int invt_munit_dma(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t i
 	struct invt_mdev *d = invt_munit_find_dev(u, sid);
 	struct invt_mdev_unit mu = {
 		.oracle = u->oracle, .id = u->p.id, .translate = munit_translate, .unit = u,
-		.fault = munit_fault,
+		.fault = munit_fault, .translated = munit_translated,
 	};
 
 	if (!d)
