@@ -62,6 +62,8 @@
  * @submit_errors: submits that returned an error.
  * @cfg_writes: DC and PC writes (each step counts).
  * @build_errors: entries the ops could not turn into commands.
+ * @ats_disabled: masters whose ATS was turned off because their ATC did not
+ *	answer (invt_rv_master_ats_off()).
  */
 struct invt_rv_stats {
 	uint64_t submits;
@@ -72,6 +74,7 @@ struct invt_rv_stats {
 	uint64_t submit_errors;
 	uint64_t cfg_writes;
 	uint64_t build_errors;
+	uint64_t ats_disabled;
 };
 
 /**
@@ -276,6 +279,8 @@ int invt_rv_domain_destroy(struct invt_rv_domain *d);
  * @pdt: its PD8 process directory (host pointer), or NULL without PASIDs.
  * @pdt_pa: its physical address.
  * @rid: the domain at ssid 0 as installed (under rv->cfg_lock).
+ * @ats_off: ATS was turned off for good (invt_rv_master_ats_off()): its DCs
+ *	have EN_ATS = 0 (under rv->cfg_lock).
  */
 struct invt_rv_master {
 	struct invt_device dev;
@@ -283,6 +288,7 @@ struct invt_rv_master {
 	uint64_t *pdt;
 	uint64_t pdt_pa;
 	struct invt_rv_domain *rid;
+	bool ats_off;
 };
 
 /**
@@ -313,6 +319,24 @@ int invt_rv_master_init(struct invt_rv_master *m, struct invt_rv *rv, const uint
  * the DCs valid again and nothing freed.
  */
 int invt_rv_master_destroy(struct invt_rv_master *m);
+
+/**
+ * invt_rv_master_ats_off() - turn ATS off for a master, for good.
+ * @m: the master.
+ *
+ * For an ATC that does not answer (the core calls it through struct
+ * invt_iommu_ops, @ats_off): each valid DC of the master is written again
+ * with DC.tc.EN_ATS = 0 (§2.1.3.1), the change made as any DC change
+ * (break, IODIR.INVAL_DDT, write, IODIR.INVAL_DDT, each with an IOFENCE.C
+ * waited for; §7.3.1).  From then on the IOMMU rejects the device's ATS
+ * Translation Requests and its Translated requests ("Transaction type
+ * disallowed", cause 260, §2.3); every later DC of the master has EN_ATS = 0.
+ * Counted in stats.ats_disabled.
+ *
+ * Return: 0, or a queue error (EN_ATS is 0 in memory; the IOMMU may not
+ * have been told).
+ */
+int invt_rv_master_ats_off(struct invt_rv_master *m);
 
 /**
  * struct invt_rv_attach - one attach / detach / replace of (master, ssid).

@@ -136,6 +136,8 @@
  *	and each write counts).
  * @build_errors: entries or waits the ops could not turn into descriptors;
  *	nothing was queued for them.
+ * @ats_disabled: masters whose ATS was turned off because their device-TLB
+ *	did not answer (invt_vtd_master_ats_off()).
  */
 struct invt_vtd_stats {
 	uint64_t submits;
@@ -146,6 +148,7 @@ struct invt_vtd_stats {
 	uint64_t submit_errors;
 	uint64_t cfg_writes;
 	uint64_t build_errors;
+	uint64_t ats_disabled;
 };
 
 /**
@@ -424,6 +427,24 @@ int invt_vtd_master_init(struct invt_vtd_master *m, struct invt_vtd *vtd, const 
  * usable).
  */
 int invt_vtd_master_destroy(struct invt_vtd_master *m);
+
+/**
+ * invt_vtd_master_ats_off() - turn ATS off for a master, for good.
+ * @m: the master.
+ *
+ * For a device-TLB that does not answer (the core calls it through struct
+ * invt_iommu_ops, @ats_off): the scalable-mode context entry of each RID
+ * is written again with DTE (Device-TLB Enable, bit 2, §9.4) clear, then
+ * device-selective context-cache invalidations and a global PASID-cache
+ * invalidation (§6.5.3.3, a present context entry modified) and a wait.
+ * From then on the unit blocks the device's Translation Requests and
+ * Translated Requests (§9.4 DTE).  No device-TLB invalidation: that is what
+ * does not answer.  Counted in stats.ats_disabled.
+ *
+ * Return: 0, or a queue error (DTE is clear in memory; the unit may not
+ * have been told).
+ */
+int invt_vtd_master_ats_off(struct invt_vtd_master *m);
 
 /**
  * struct invt_vtd_attach - one attach / detach / replace of (master, ssid).

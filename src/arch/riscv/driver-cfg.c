@@ -223,7 +223,7 @@ static int domain_tag(struct invt_rv *rv, struct invt_rv_domain *d, uint32_t *ta
 static int dc_words(struct invt_rv_master *m, struct invt_rv_domain *d,
 		    uint64_t w[INVT_RV_DC_WORDS_MAX])
 {
-	struct invt_rv_dc dc = { .valid = true, .en_ats = m->dev.ats };
+	struct invt_rv_dc dc = { .valid = true, .en_ats = m->dev.ats && !m->ats_off };
 	uint32_t tag;
 	int ret;
 
@@ -314,6 +314,30 @@ static int slot_install(struct invt_rv_master *m, uint32_t ssid, struct invt_rv_
 		return ctx_install(&t, slots, m->dev.nr_sids, d ? w : NULL, m->rv->dc_words,
 				   INVT_RV_DC_TC_V);
 	}
+}
+
+int invt_rv_master_ats_off(struct invt_rv_master *m)
+{
+	struct cfg_target t = { m, false, 0, true };
+	uint64_t w[INVT_RV_DC_WORDS_MAX], *slots[INVT_MAX_SIDS];
+	int ret = 0;
+
+	invt_mutex_lock(&m->rv->cfg_lock);
+	/* From here on every DC written for @m has EN_ATS = 0. */
+	m->ats_off = true;
+	/* A master without PASIDs and without a RID domain has invalid DCs. */
+	if (m->pdt || m->rid) {
+		ret = dc_words(m, m->rid, w);
+		if (!ret) {
+			dc_slots(m, slots);
+			ret = ctx_install(&t, slots, m->dev.nr_sids, w, m->rv->dc_words,
+					  INVT_RV_DC_TC_V);
+		}
+	}
+	invt_mutex_unlock(&m->rv->cfg_lock);
+	if (!ret)
+		__atomic_fetch_add(&m->rv->stats.ats_disabled, 1, __ATOMIC_RELAXED);
+	return ret;
 }
 
 /* ------------------------------------------------------------- masters */

@@ -196,12 +196,20 @@ static uint64_t rv_errors(struct invt_iommu *iommu)
 	       __atomic_load_n(&st->cqmf, __ATOMIC_RELAXED);
 }
 
+/* The ATC of @dev did not answer: EN_ATS = 0 (invt_rv_master_ats_off()). */
+static int rv_ats_off(struct invt_iommu *iommu, struct invt_device *dev)
+{
+	(void)iommu;
+	return invt_rv_master_ats_off(invt_container_of(dev, struct invt_rv_master, dev));
+}
+
 static const struct invt_iommu_ops rv_ops = {
 	.build = rv_build,
 	.build_sync = rv_build_sync,
 	.submit = rv_submit,
 	.wait = rv_wait,
 	.errors = rv_errors,
+	.ats_off = rv_ats_off,
 };
 
 static int rv_submit_wait_once(struct invt_rv *rv, const void *cmds, uint32_t ncmds)

@@ -404,10 +404,20 @@ static int ctx_install(struct invt_vtd_master *m, const uint64_t *w, bool pc_glo
 	return seq_run(&s);
 }
 
+/* The scalable-mode context entry of @m (§9.4), DTE as @dte says. */
+static int master_ctx_words(const struct invt_vtd_master *m, bool dte, uint64_t ctx[CTX_WORDS])
+{
+	struct invt_vtd_ctx_entry ce = {
+		.present = true, .dte = dte, .paside = m->dev.nr_ssids > 1, .pdts = m->pdts,
+		.pasid_dir = m->pdir_pa, .rid_pasid = 0,
+	};
+
+	return invt_vtd_ctx_build(&ce, ctx);
+}
+
 int invt_vtd_master_init(struct invt_vtd_master *m, struct invt_vtd *vtd, const uint32_t *ids,
 			 unsigned int nr_ids, uint32_t nr_ssids, bool ats)
 {
-	struct invt_vtd_ctx_entry ce = { .present = true };
 	uint64_t ctx[CTX_WORDS];
 	unsigned int i, dir_entries;
 	int ret;
@@ -440,12 +450,7 @@ int invt_vtd_master_init(struct invt_vtd_master *m, struct invt_vtd *vtd, const 
 		ret = -ENOMEM;
 		goto err;
 	}
-	ce.dte = ats;
-	ce.paside = nr_ssids > 1;
-	ce.pdts = m->pdts;
-	ce.pasid_dir = m->pdir_pa;
-	ce.rid_pasid = 0;
-	ret = invt_vtd_ctx_build(&ce, ctx);
+	ret = master_ctx_words(m, ats, ctx);
 	if (ret)
 		goto err;	/* unusable memory */
 
@@ -475,6 +480,27 @@ err_unlock:
 err:
 	master_free(m);
 	invt_device_destroy(&m->dev);
+	return ret;
+}
+
+int invt_vtd_master_ats_off(struct invt_vtd_master *m)
+{
+	struct invt_vtd *vtd = m->vtd;
+	uint64_t ctx[CTX_WORDS];
+	int ret;
+
+	invt_mutex_lock(&vtd->cfg_lock);
+	ret = master_ctx_words(m, false, ctx);
+	/*
+	 * Present before and after: only word 0's DTE changes, each word is
+	 * one 64-bit store.  Then context cache (device-selective), PASID
+	 * cache (global: every PASID of the RIDs) and a wait (§6.5.3.3).
+	 */
+	if (!ret)
+		ret = ctx_install(m, ctx, true);
+	invt_mutex_unlock(&vtd->cfg_lock);
+	if (!ret)
+		__atomic_fetch_add(&vtd->stats.ats_disabled, 1, __ATOMIC_RELAXED);
 	return ret;
 }
 

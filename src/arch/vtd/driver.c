@@ -401,12 +401,20 @@ static uint64_t vtd_errors(struct invt_iommu *iommu)
 	       __atomic_load_n(&st->ice, __ATOMIC_RELAXED);
 }
 
+/* The device-TLB of @dev did not answer: DTE = 0 (invt_vtd_master_ats_off()). */
+static int vtd_ats_off(struct invt_iommu *iommu, struct invt_device *dev)
+{
+	(void)iommu;
+	return invt_vtd_master_ats_off(invt_container_of(dev, struct invt_vtd_master, dev));
+}
+
 static const struct invt_iommu_ops vtd_ops = {
 	.build = vtd_build,
 	.build_sync = vtd_build_sync,
 	.submit = vtd_submit,
 	.wait = vtd_wait,
 	.errors = vtd_errors,
+	.ats_off = vtd_ats_off,
 };
 
 static int vtd_submit_wait_once(struct invt_vtd *vtd, const void *descs, uint32_t n)
