@@ -115,18 +115,23 @@ void invt_munit_account_locked(struct invt_munit *u, unsigned int op, const uint
 bool invt_munit_atc_inv(struct invt_munit *u, uint32_t sid, const struct invt_cache_match *match)
 {
 	struct invt_mdev *d = invt_munit_find_dev(u, sid);
-
-	if (d && d->atc) {
-		invt_cache_lock(d->atc);
-		invt_cache_invalidate_locked(d->atc, match);
-		invt_cache_unlock(d->atc);
-	}
 	/*
 	 * Relaxed: the flag is a test's fault injection, set before the
 	 * commands it concerns are submitted (the doorbell or the producer
 	 * index's release/acquire orders it); no data hangs on it.
 	 */
-	return d && __atomic_load_n(&d->atc_timeout, __ATOMIC_RELAXED);
+	bool timeout = d && __atomic_load_n(&d->atc_timeout, __ATOMIC_RELAXED);
+
+	/*
+	 * A device that does not answer did not invalidate either (the
+	 * strictest reading of a timeout): its ATC keeps what it held.
+	 */
+	if (d && d->atc && !timeout) {
+		invt_cache_lock(d->atc);
+		invt_cache_invalidate_locked(d->atc, match);
+		invt_cache_unlock(d->atc);
+	}
+	return timeout;
 }
 
 void invt_munit_atc_window(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t addr)
