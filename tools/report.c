@@ -275,6 +275,9 @@ void report_text(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 				": %" PRIu64 " frames withheld until a later one completed, %"
 				PRIu64 " never freed\n", r->faults.inv_failed,
 				r->faults.withheld_frames, r->faults.leaked_frames);
+		if (r->faults.ats_disabled)
+			fprintf(f, "  devices whose ATC never answered, ATS turned off: %" PRIu64 "\n",
+				r->faults.ats_disabled);
 	}
 	text_violations(f, o, r);
 }
@@ -491,9 +494,9 @@ void report_json(FILE *f, const struct cli_opts *o, const struct invt_scn_result
 		queue_slots(&o->p), r->queue_full_waits);
 	fprintf(f, "  \"faults\": {\"injected\": %" PRIu64 ", \"recovered\": %" PRIu64
 		", \"failed_invalidations\": %" PRIu64 ", \"withheld_frames\": %" PRIu64
-		", \"leaked_frames\": %" PRIu64 ", \"by_kind\": {", r->faults.injected,
-		r->faults.recovered, r->faults.inv_failed, r->faults.withheld_frames,
-		r->faults.leaked_frames);
+		", \"leaked_frames\": %" PRIu64 ", \"ats_disabled\": %" PRIu64
+		", \"by_kind\": {", r->faults.injected, r->faults.recovered, r->faults.inv_failed,
+		r->faults.withheld_frames, r->faults.leaked_frames, r->faults.ats_disabled);
 	first = true;
 	for (op = 0; op < INVT_HW_FAULT_NR; op++) {
 		const char *n = invt_scn_fault_name(o->p.arch, op);

@@ -125,6 +125,7 @@ static void rv_drv_count(struct scn *s, void *drv)
 		  __atomic_load_n(&rv->cmdq.stats.ill, __ATOMIC_RELAXED));
 	scn_count(&f->kind_recovered[INVT_HW_FAULT_ATC_TIMEOUT],
 		  __atomic_load_n(&rv->cmdq.stats.cmd_to, __ATOMIC_RELAXED));
+	scn_count(&f->ats_disabled, __atomic_load_n(&rv->stats.ats_disabled, __ATOMIC_RELAXED));
 }
 
 /* The last instance gone: the shared space goes (the scenario frees g). */

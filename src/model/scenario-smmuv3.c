@@ -170,6 +170,7 @@ static void smmu_drv_count(struct scn *s, void *drv)
 		  __atomic_load_n(&smmu->cmdq.stats.ill, __ATOMIC_RELAXED));
 	scn_count(&f->kind_recovered[INVT_HW_FAULT_ATC_TIMEOUT],
 		  __atomic_load_n(&smmu->cmdq.stats.atc_inv_sync, __ATOMIC_RELAXED));
+	scn_count(&f->ats_disabled, __atomic_load_n(&smmu->stats.ats_disabled, __ATOMIC_RELAXED));
 }
 
 static void smmu_events(const struct invt_munit_stats *st, struct invt_scn_result *res)

@@ -280,6 +280,9 @@ void invt_scn_defaults(struct invt_scn_params *p);
  * @withheld_frames: frames (host frames and guest pages) withheld so.
  * @leaked_frames: of @withheld_frames, those no later invalidation covered
  *	by the end of the run: never freed (a clean run has none).
+ * @ats_disabled: devices whose ATS the drivers turned off because their
+ *	ATC did not answer a commit's or an abort's invalidation
+ *	INVT_CMD_RETRIES_MUST times (struct invt_iommu_ops, @ats_off).
  */
 struct invt_scn_faults {
 	uint64_t injected;
@@ -289,6 +292,7 @@ struct invt_scn_faults {
 	uint64_t inv_failed;
 	uint64_t withheld_frames;
 	uint64_t leaked_frames;
+	uint64_t ats_disabled;
 };
 
 /**
