@@ -110,6 +110,7 @@ static void vtd_drv_count(struct scn *s, void *drv)
 		  __atomic_load_n(&vtd->qi.stats.ite, __ATOMIC_RELAXED));
 	scn_count(&f->kind_recovered[INVT_HW_FAULT_ICE],
 		  __atomic_load_n(&vtd->qi.stats.ice, __ATOMIC_RELAXED));
+	scn_count(&f->ats_disabled, __atomic_load_n(&vtd->stats.ats_disabled, __ATOMIC_RELAXED));
 }
 
 /*
