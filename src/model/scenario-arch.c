@@ -164,6 +164,16 @@ int scn_unit_domain_destroy(struct scn *s, struct scn_domain *d)
 	return ret;
 }
 
+/* Whether @dv is one of the first p->dead_atcs devices with ATS. */
+static bool scn_dead_atc(const struct scn *s, const struct scn_device *dv)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < s->nr_dev && &s->dev[i] != dv; i++)
+		n += s->dev[i].ats;
+	return n < s->p->dead_atcs;
+}
+
 int scn_unit_device_init(struct scn *s, struct scn_device *dv)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
@@ -177,6 +187,8 @@ int scn_unit_device_init(struct scn *s, struct scn_device *dv)
 	ret = dv->hw_dev ? 0 : invt_munit_add_device(s->inst[dv->inst].unit, dv->sid,
 						     dv->ats ? SCN_ATC_ENTRIES : 0);
 	dv->hw_dev |= !ret;
+	if (!ret && dv->ats && scn_dead_atc(s, dv))
+		ret = invt_munit_set_atc_timeout(s->inst[dv->inst].unit, dv->sid, true);
 	if (!ret)
 		ret = u->master_init(s, dv, m, s->inst[dv->inst].drv);
 	if (ret)

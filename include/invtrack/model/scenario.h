@@ -170,6 +170,10 @@ enum invt_scn_op {
  *	ITE (a device-TLB invalidation timed out) and ICE; RISC-V cmd_ill and
  *	cmd_to; and on every architecture a queue that stalls for a while.
  *	The drivers recover; invt_scn_result.faults says what happened.
+ * @dead_atcs: the first @dead_atcs devices with ATS have an ATC that never
+ *	answers: every ATC invalidation to one times out and leaves it as it
+ *	was (tests; 0 by default, no option or scenario key).  Their drivers
+ *	turn their ATS off (invt_scn_result.faults.ats_disabled).
  * @oas: SMMUv3: the SMMUs' output (and input) address size, SMMU_IDR5.OAS
  *	in bits: 36, 40, 42, 44, 48 or 52; 0 means 48.  Drivers size their
  *	domains from it.  Ignored by the other architectures.
@@ -238,6 +242,7 @@ struct invt_scn_params {
 	bool iotlb_by_tags;
 	unsigned int queue_slots;
 	double faults;
+	unsigned int dead_atcs;
 	unsigned int oas;
 	bool smmu_2lvl;
 	unsigned int vms;
