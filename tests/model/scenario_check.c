@@ -11,6 +11,7 @@
  *                  [--vms N [--viommu-off] --min-nested N --min-guest-commands N]
  *                  [--vevent-depth N] [--min-events N] [--min-lost-events N]
  *                  [--faults RATE --min-faults N] [--watchdog S [--expect-watchdog]]
+ *                  [--dead-atcs N --min-ats-disabled N]
  *                  [--hang-after N]
  *                  [--ablate RULE --expect CLASS [--runs K] [--min-rate PCT] [--all-runs]]
  *
@@ -33,7 +34,10 @@
  * command queues and --min-full-waits requires the drivers to have found
  * them full that often (they wrapped, waited for room and went on).
  * --faults injects hardware faults and requires at least --min-faults of
- * them, every one recovered, and no violation.  --vms N builds N VMs
+ * them, every one recovered, and no violation.  --dead-atcs N gives the
+ * first N devices with ATS an ATC that never answers and requires at least
+ * --min-ats-disabled of them to have had their ATS turned off (and, as
+ * always, no violation and no frame left unfreed).  --vms N builds N VMs
  * (nested domains, guest stage-1 invalidations through viommus, or straight
  * to the queues with --viommu-off) and requires at least --min-nested
  * two-stage accesses checked, --min-guest-commands guest commands sent and
@@ -96,6 +100,10 @@ static void print_result(const char *what, const struct invt_scn_params *p,
 		printf("; faults %llu injected, %llu recovered, %llu invalidations failed",
 		       (unsigned long long)r->faults.injected,
 		       (unsigned long long)r->faults.recovered,
+		       (unsigned long long)r->faults.inv_failed);
+	if (r->faults.ats_disabled)
+		printf("; ATS turned off for %llu devices, %llu invalidations failed",
+		       (unsigned long long)r->faults.ats_disabled,
 		       (unsigned long long)r->faults.inv_failed);
 	if (r->removals || r->unplugs)
 		printf("; removals %llu unplugs %llu", (unsigned long long)r->removals,
@@ -346,7 +354,7 @@ int main(int argc, char **argv)
 	unsigned long long min_accesses = 0;
 	unsigned int runs = 1, min_rate = 0, hits = 0, i;
 	const char *expect = NULL;
-	unsigned long long min_removals = 0, min_full = 0, min_faults = 0;
+	unsigned long long min_removals = 0, min_full = 0, min_faults = 0, min_ats_off = 0;
 	unsigned long long min_nested = 0, min_guest = 0, min_events = 0, min_lost = 0;
 	bool twice = false, all_runs = false;
 	int k, cls = -1;
@@ -402,6 +410,10 @@ int main(int argc, char **argv)
 			p.faults = strtod(v, NULL), k++;
 		} else if (v && !strcmp(a, "--min-faults")) {
 			min_faults = strtoull(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--dead-atcs")) {
+			p.dead_atcs = (unsigned int)strtoul(v, NULL, 0), k++;
+		} else if (v && !strcmp(a, "--min-ats-disabled")) {
+			min_ats_off = strtoull(v, NULL, 0), k++;
 		} else if (v && !strcmp(a, "--watchdog")) {
 			wd_seconds = strtod(v, NULL), k++;
 		} else if (!strcmp(a, "--expect-watchdog")) {
@@ -487,10 +499,17 @@ int main(int argc, char **argv)
 		       (unsigned long long)r.queue_full_waits, min_full);
 		return 1;
 	}
-	if (r.faults.injected < min_faults || r.faults.recovered != r.faults.injected) {
+	/* An ATC that never answers makes errors of its own: recovered, not injected. */
+	if (r.faults.injected < min_faults || r.faults.recovered < r.faults.injected ||
+	    (!p.dead_atcs && r.faults.recovered != r.faults.injected)) {
 		printf("FAIL: %llu faults injected (at least %llu wanted), %llu recovered\n",
 		       (unsigned long long)r.faults.injected, min_faults,
 		       (unsigned long long)r.faults.recovered);
+		return 1;
+	}
+	if (r.faults.ats_disabled < min_ats_off) {
+		printf("FAIL: ATS turned off for %llu devices, fewer than %llu\n",
+		       (unsigned long long)r.faults.ats_disabled, min_ats_off);
 		return 1;
 	}
 	/* Withheld after a failed invalidation, then never covered by one. */
