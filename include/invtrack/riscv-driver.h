@@ -281,6 +281,7 @@ int invt_rv_domain_destroy(struct invt_rv_domain *d);
  * @rid: the domain at ssid 0 as installed (under rv->cfg_lock).
  * @ats_off: ATS was turned off for good (invt_rv_master_ats_off()): its DCs
  *	have EN_ATS = 0 (under rv->cfg_lock).
+ * @ats_off_done: and the IOMMU was told (the IODIRs completed).
  */
 struct invt_rv_master {
 	struct invt_device dev;
@@ -289,6 +290,7 @@ struct invt_rv_master {
 	uint64_t pdt_pa;
 	struct invt_rv_domain *rid;
 	bool ats_off;
+	bool ats_off_done;
 };
 
 /**

@@ -463,6 +463,7 @@ int invt_smmu_domain_destroy(struct invt_smmu_domain *d);
  * @rid: the domain at ssid 0 as installed (under smmu->cfg_lock).
  * @ats_off: ATS was turned off for good (invt_smmu_master_ats_off()): its
  *	STEs have EATS = 0 (under smmu->cfg_lock).
+ * @ats_off_done: and the SMMU was told (the CFGI_STEs completed).
  */
 struct invt_smmu_master {
 	struct invt_device dev;
@@ -476,6 +477,7 @@ struct invt_smmu_master {
 	uint8_t ste_config;
 	struct invt_smmu_domain *rid;
 	bool ats_off;
+	bool ats_off_done;
 };
 
 /**

@@ -381,6 +381,8 @@ int invt_vtd_domain_destroy(struct invt_vtd_domain *d);
  * @ptab: the PASID table of each of those entries, or NULL (under
  *	vtd->cfg_lock).
  * @ptab_pa: their physical addresses.
+ * @ats_off_done: ATS was turned off for good and the unit told
+ *	(invt_vtd_master_ats_off(); under vtd->cfg_lock).
  */
 struct invt_vtd_master {
 	struct invt_device dev;
@@ -392,6 +394,7 @@ struct invt_vtd_master {
 	unsigned int nr_ptab;
 	uint64_t **ptab;
 	uint64_t *ptab_pa;
+	bool ats_off_done;
 };
 
 /**

@@ -361,10 +361,13 @@ static int ats_off_device(struct invt_device *dev)
 
 	if (!iommu->ops->ats_off)
 		return -EOPNOTSUPP;
-	ret = iommu->ops->ats_off(iommu, dev);
-	if (ret)
-		return ret;
-	__atomic_store_n(&dev->ats, false, __ATOMIC_RELAXED);
+	/* Another transaction of @dev turned it off already: only the arrays. */
+	if (invt_device_ats(dev)) {
+		ret = iommu->ops->ats_off(iommu, dev);
+		if (ret)
+			return ret;
+		__atomic_store_n(&dev->ats, false, __ATOMIC_RELAXED);
+	}
 	while ((a = slot_claim_atc(dev))) {
 		domain_drop_atc(a->domain, a->entries);
 		invt_mutex_lock(&dev->lock);
@@ -715,6 +718,13 @@ void invt_attach_abort(struct invt_attach *tx)
 	/* Ablation builds: give the old domain back what prepare took out early. */
 	if (left && tx->old && !domain_rejoin(tx->old, att->entries))
 		left = false;
+	/*
+	 * ATS went off while this slot was busy (this leave's ATC did not
+	 * answer, or another transaction's): the old domain, which the slot
+	 * keeps, holds no ATC entry of ours any more.
+	 */
+	if (tx->old && !left && att->entries && !invt_device_ats(dev))
+		domain_drop_atc(tx->old, att->entries);
 	slot_release(dev, att, tx->old, att ? att->entries : NULL, left);
 	tx->add = NULL;
 	if (tx->new && tx->new->pin_ops)

@@ -323,6 +323,10 @@ int invt_rv_master_ats_off(struct invt_rv_master *m)
 	int ret = 0;
 
 	invt_mutex_lock(&m->rv->cfg_lock);
+	if (m->ats_off_done) {
+		invt_mutex_unlock(&m->rv->cfg_lock);
+		return 0;
+	}
 	/* From here on every DC written for @m has EN_ATS = 0. */
 	m->ats_off = true;
 	/* A master without PASIDs and without a RID domain has invalid DCs. */
@@ -334,9 +338,11 @@ int invt_rv_master_ats_off(struct invt_rv_master *m)
 					  INVT_RV_DC_TC_V);
 		}
 	}
-	invt_mutex_unlock(&m->rv->cfg_lock);
-	if (!ret)
+	if (!ret) {
+		m->ats_off_done = true;
 		__atomic_fetch_add(&m->rv->stats.ats_disabled, 1, __ATOMIC_RELAXED);
+	}
+	invt_mutex_unlock(&m->rv->cfg_lock);
 	return ret;
 }
 

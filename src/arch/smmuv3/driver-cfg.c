@@ -800,6 +800,10 @@ int invt_smmu_master_ats_off(struct invt_smmu_master *m)
 	int ret;
 
 	invt_mutex_lock(&m->smmu->cfg_lock);
+	if (m->ats_off_done) {
+		invt_mutex_unlock(&m->smmu->cfg_lock);
+		return 0;
+	}
 	/* From here on every STE written for @m has EATS = 0b00. */
 	m->ats_off = true;
 	ste_slots(m, slots);
@@ -807,9 +811,11 @@ int invt_smmu_master_ats_off(struct invt_smmu_master *m)
 		invt_smmu_ste_set_eats(slots[i], INVT_SMMU_EATS_OFF);
 	count_writes(m->smmu, m->dev.nr_sids);
 	ret = cfg_sync(&t);
-	invt_mutex_unlock(&m->smmu->cfg_lock);
-	if (!ret)
+	if (!ret) {
+		m->ats_off_done = true;
 		__atomic_fetch_add(&m->smmu->stats.ats_disabled, 1, __ATOMIC_RELAXED);
+	}
+	invt_mutex_unlock(&m->smmu->cfg_lock);
 	return ret;
 }
 

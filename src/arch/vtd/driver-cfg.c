@@ -490,6 +490,10 @@ int invt_vtd_master_ats_off(struct invt_vtd_master *m)
 	int ret;
 
 	invt_mutex_lock(&vtd->cfg_lock);
+	if (m->ats_off_done) {
+		invt_mutex_unlock(&vtd->cfg_lock);
+		return 0;
+	}
 	ret = master_ctx_words(m, false, ctx);
 	/*
 	 * Present before and after: only word 0's DTE changes, each word is
@@ -498,9 +502,11 @@ int invt_vtd_master_ats_off(struct invt_vtd_master *m)
 	 */
 	if (!ret)
 		ret = ctx_install(m, ctx, true);
-	invt_mutex_unlock(&vtd->cfg_lock);
-	if (!ret)
+	if (!ret) {
+		m->ats_off_done = true;
 		__atomic_fetch_add(&vtd->stats.ats_disabled, 1, __ATOMIC_RELAXED);
+	}
+	invt_mutex_unlock(&vtd->cfg_lock);
 	return ret;
 }
 
