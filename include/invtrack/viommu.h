@@ -395,8 +395,10 @@ long invt_veventq_depth(struct invt_viommu *viommu, int type);
  * fault stays with the host.  An allocation failure loses the event (a
  * lost-events header reports it).
  *
- * Context: may sleep (the viommu's mutex, one allocation); a host fault
- * handler running in interrupt context defers the call to a thread.
+ * Context: may sleep (the viommu's event lock, one allocation); a host
+ * fault handler running in interrupt context defers the call to a thread.
+ * It does not wait for a guest invalidation in progress on @viommu (the
+ * event lock is never held across a wait on the hardware).
  *
  * Return: 0 (queued, or counted lost); -ENOENT (no vdevice for @pid: the
  * host's); -ENODEV (the device is on no nested domain of @viommu: the

@@ -194,8 +194,14 @@ struct scn_evq {
  * @ipa_pa: the host frame behind each guest page.
  * @viommu: its viommu on each instance (NULL with viommu off, and while
  *	the instance's driver is removed).  Created and destroyed with @lock
- *	held and every device lock of the instance (scn_op_remove()): read it
- *	under either.
+ *	held and every device lock of the instance (scn_op_remove()), and
+ *	set with @vio_lock held too: read it under any of them.
+ * @vio_lock: @viommu for the VMM's fault path (scn_vm_deliver()), which
+ *	holds it, not @lock, across invt_viommu_report_fault(): @lock is held
+ *	across the guest's invalidations and the host's page moves, which
+ *	wait on the hardware, and the fault path runs in the DMA threads.  A
+ *	viommu is destroyed with it held.  Nests inside @lock, outside the
+ *	viommu's locks.
  * @down: the instance's driver is removed (scn_vm_inst_down() until
  *	scn_vm_inst_up()): the guest sends it no command, and no device
  *	attaches the VM's nested domain there.  Written as @viommu is.
@@ -213,6 +219,7 @@ struct scn_vm {
 	int parent;
 	int nested[INVT_SCN_MAX_INSTANCES];
 	pthread_mutex_t lock;
+	pthread_mutex_t vio_lock;
 	uint64_t ipa_pa[SCN_VM_PAGES];
 	struct invt_viommu *viommu[INVT_SCN_MAX_INSTANCES];
 	bool down[INVT_SCN_MAX_INSTANCES];

@@ -215,10 +215,28 @@ static int scn_vm_viommu_create(struct scn *s, struct scn_vm *vm, unsigned int i
 		invt_viommu_destroy(vi);
 		return ret;
 	}
+	pthread_mutex_lock(&vm->vio_lock);
 	vm->viommu[i] = vi;
+	pthread_mutex_unlock(&vm->vio_lock);
 	/* A new viommu numbers its events from 0: the guest starts over. */
 	vm->ev_known[i] = false;
 	return 0;
+}
+
+/*
+ * Destroy @vm's viommu on @i, and forget it unless that failed.  Under
+ * vio_lock: no fault report is using it meanwhile.  The caller holds vm->lock.
+ */
+static int scn_vm_viommu_destroy(struct scn_vm *vm, unsigned int i)
+{
+	int ret;
+
+	pthread_mutex_lock(&vm->vio_lock);
+	ret = invt_viommu_destroy(vm->viommu[i]);
+	if (!ret)
+		vm->viommu[i] = NULL;
+	pthread_mutex_unlock(&vm->vio_lock);
+	return ret;
 }
 
 /* What a viommu counted (@st), into the result (before it goes, and at the end). */
@@ -248,6 +266,7 @@ int scn_vm_build(struct scn *s, char *err, size_t errlen)
 
 		vm->idx = v;
 		pthread_mutex_init(&vm->lock, NULL);
+		pthread_mutex_init(&vm->vio_lock, NULL);
 		vm->up = true;
 		ret = scn_vm_parent(s, vm, err, errlen);
 		if (ret)
@@ -352,14 +371,12 @@ int scn_vm_inst_down(struct scn *s, unsigned int i)
 			if (!ret) {
 				/* Its counters, for the report, before it goes. */
 				invt_viommu_get_stats(vi, &st);
-				ret = invt_viommu_destroy(vi);
+				ret = scn_vm_viommu_destroy(vm, i);
 				if (ret)
 					invt_viommu_nested_adopt(vi, nd->dom, nd->s1tag);
 			}
-			if (!ret) {
+			if (!ret)
 				scn_vm_viommu_count(s, &st);
-				vm->viommu[i] = NULL;
-			}
 		}
 		if (!ret)
 			vm->down[i] = true;
@@ -385,8 +402,8 @@ int scn_vm_inst_up(struct scn *s, unsigned int i)
 			ret = scn_vm_viommu_create(s, vm, i);
 			if (!ret) {
 				ret = invt_viommu_nested_adopt(vm->viommu[i], nd->dom, nd->s1tag);
-				if (ret && !invt_viommu_destroy(vm->viommu[i]))
-					vm->viommu[i] = NULL;
+				if (ret)
+					scn_vm_viommu_destroy(vm, i);
 			}
 		}
 		if (!ret)
@@ -479,6 +496,7 @@ void scn_vm_teardown(struct scn *s)
 					scn_free_after_inv(s, d, vm->ipa_pa[k]);
 			pthread_mutex_unlock(&d->lock);
 		}
+		pthread_mutex_destroy(&vm->vio_lock);
 		pthread_mutex_destroy(&vm->lock);
 		vm->up = false;
 	}
@@ -554,11 +572,15 @@ static void scn_vm_deliver(struct scn *s, unsigned int inst, uint32_t sid, const
 			struct scn_vm *vm = &s->vm[v];
 			int ret = -ENOENT;
 
-			/* The VM's lock keeps its viommu (instance removal destroys it). */
-			pthread_mutex_lock(&vm->lock);
+			/*
+			 * vio_lock keeps the viommu (instance removal destroys it
+			 * under it); not vm->lock, which the guest holds across
+			 * its invalidations' waits on the hardware.
+			 */
+			pthread_mutex_lock(&vm->vio_lock);
 			if (vm->viommu[inst])
 				ret = invt_viommu_report_fault(vm->viommu[inst], sid, rec, len);
-			pthread_mutex_unlock(&vm->lock);
+			pthread_mutex_unlock(&vm->vio_lock);
 			if (!ret)
 				return;
 		}

@@ -83,7 +83,9 @@ int invt_veventq_alloc(struct invt_viommu *viommu, int type, uint32_t depth)
 		invt_free(q);
 		return -EEXIST;
 	}
+	invt_mutex_lock(&viommu->ev_lock);
 	viommu->queues[type] = q;
+	invt_mutex_unlock(&viommu->ev_lock);
 	invt_mutex_unlock(&viommu->lock);
 	return 0;
 }
@@ -97,12 +99,17 @@ static void queue_free(struct invt_veventq *q)
 
 void invt_vio_queues_free(struct invt_viommu *viommu)
 {
+	struct invt_veventq *q;
 	int t;
 
 	for (t = 0; t < INVT_VEVENT_NR; t++) {
-		if (viommu->queues[t])
-			queue_free(viommu->queues[t]);
+		/* Unlinked under ev_lock: no fault report still looks at it. */
+		invt_mutex_lock(&viommu->ev_lock);
+		q = viommu->queues[t];
 		viommu->queues[t] = NULL;
+		invt_mutex_unlock(&viommu->ev_lock);
+		if (q)
+			queue_free(q);
 	}
 }
 
@@ -113,17 +120,19 @@ int invt_veventq_free(struct invt_viommu *viommu, int type)
 	if (type < 0 || type >= INVT_VEVENT_NR)
 		return -ENOENT;
 	invt_mutex_lock(&viommu->lock);
+	invt_mutex_lock(&viommu->ev_lock);
 	q = viommu->queues[type];
 	viommu->queues[type] = NULL;
+	invt_mutex_unlock(&viommu->ev_lock);
 	invt_mutex_unlock(&viommu->lock);
 	if (!q)
 		return -ENOENT;
-	/* Unlinked under viommu->lock: no reader or reporter reaches it now. */
+	/* Unlinked under both locks: no reader or reporter reaches it now. */
 	queue_free(q);
 	return 0;
 }
 
-/* The queue of @type, with viommu->lock held for as long as it is used. */
+/* The queue of @type, with viommu->lock or ev_lock held for as long as it is used. */
 static struct invt_veventq *queue_get(struct invt_viommu *viommu, int type)
 {
 	if (type < 0 || type >= INVT_VEVENT_NR)
@@ -191,7 +200,7 @@ long invt_veventq_depth(struct invt_viommu *viommu, int type)
 
 /*
  * Queue @rec (@len bytes, its id already virtual) on the viommu's queue;
- * viommu->lock held.  Return: 0 (queued or counted lost), -ENXIO (no queue).
+ * viommu->lock or viommu->ev_lock held.  Return: 0 (queued or counted lost), -ENXIO (no queue).
  */
 int invt_vio_queue(struct invt_viommu *viommu, const void *rec, size_t len)
 {
@@ -241,7 +250,13 @@ int invt_viommu_report_fault(struct invt_viommu *viommu, uint32_t pid, const voi
 	if (!record || len != record_bytes[a->event_type] || len > sizeof(rec) ||
 	    a->event_id(record) != pid)
 		return -EINVAL;
-	invt_mutex_lock(&viommu->lock);
+	/*
+	 * ev_lock, not lock: the vdevices, their pins and the queues change
+	 * only with both held, and lock may be held across a guest
+	 * invalidation's waits on the hardware, which a fault must not sit
+	 * behind (the VMM's fault path runs beside the device's accesses).
+	 */
+	invt_mutex_lock(&viommu->ev_lock);
 	vd = invt_vio_vdev_by_pid(viommu, pid);
 	if (!vd) {
 		ret = -ENOENT;
@@ -253,7 +268,7 @@ int invt_viommu_report_fault(struct invt_viommu *viommu, uint32_t pid, const voi
 		a->event_set_id(rec, vd->vid);
 		ret = invt_vio_queue(viommu, rec, len);
 	}
-	invt_mutex_unlock(&viommu->lock);
+	invt_mutex_unlock(&viommu->ev_lock);
 	if (ret == -ENOENT || ret == -ENODEV)
 		invt_vio_stat(&viommu->stats.host_faults, 1);
 	return ret;

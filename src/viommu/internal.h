@@ -143,7 +143,14 @@ struct invt_vio_nested {
  * struct invt_viommu - one VM's view of one physical instance.
  * @lock: protects @vdevs, the vdevices' @pins, @nested, @nr_nested and
  *	@queues (not the queues' contents: their own locks).  Nests outside
- *	ctx->lock, the parent's domain lock and the queues' locks.
+ *	@ev_lock, ctx->lock, the parent's domain lock and the queues' locks.
+ *	Held across a guest invalidation's waits on the hardware.
+ * @ev_lock: what fault reporting reads, for invt_viommu_report_fault(),
+ *	which takes it instead of @lock: @vdevs, the vdevices' @pins and
+ *	@queues are changed with both held, so either one keeps them as they
+ *	are.  A fault is thus never held up by a guest invalidation waiting
+ *	on the hardware under @lock.  Nests inside @lock, outside the
+ *	queues' locks.
  * @arch: the guest formats.
  * @iommu: the instance.
  * @parent: the nest parent.
@@ -157,6 +164,7 @@ struct invt_vio_nested {
  */
 struct invt_viommu {
 	invt_mutex_t lock;
+	invt_mutex_t ev_lock;
 	const struct invt_vio_arch *arch;
 	struct invt_iommu *iommu;
 	struct invt_domain *parent;
@@ -212,7 +220,7 @@ int invt_vio_lookup(const struct invt_vio_xctx *x, uint32_t vid, uint32_t *pid);
  */
 int invt_vio_vtag_tag(const struct invt_vio_xctx *x, uint32_t vtag, uint32_t *tag);
 
-/* Event queues (eventq.c); viommu->lock held by the callers. */
+/* Event queues (eventq.c): viommu->lock held (invt_vio_queue(): or ev_lock). */
 void invt_vio_queues_free(struct invt_viommu *viommu);
 int invt_vio_queue(struct invt_viommu *viommu, const void *rec, size_t len);
 

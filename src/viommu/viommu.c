@@ -88,6 +88,7 @@ int invt_viommu_create(struct invt_viommu **out, int arch, struct invt_iommu *io
 	if (!v)
 		return -ENOMEM;
 	invt_mutex_init(&v->lock);
+	invt_mutex_init(&v->ev_lock);
 	v->arch = a;
 	v->iommu = iommu;
 	v->parent = parent;
@@ -119,6 +120,7 @@ int invt_viommu_destroy(struct invt_viommu *viommu)
 	invt_mutex_lock(&ctx->lock);
 	viommu->parent->nr_children--;
 	invt_mutex_unlock(&ctx->lock);
+	invt_mutex_destroy(&viommu->ev_lock);
 	invt_mutex_destroy(&viommu->lock);
 	invt_free(viommu->nested);
 	invt_free(viommu);
@@ -145,6 +147,14 @@ void invt_viommu_get_stats(struct invt_viommu *viommu, struct invt_viommu_stats 
 
 /* ------------------------------------------------------------ pins */
 
+/* Set @vd's pins; viommu->lock held (fault reporting reads them under ev_lock). */
+static void vio_set_pins(struct invt_viommu *viommu, struct invt_vdevice *vd, unsigned int pins)
+{
+	invt_mutex_lock(&viommu->ev_lock);
+	vd->pins = pins;
+	invt_mutex_unlock(&viommu->ev_lock);
+}
+
 /*
  * struct invt_domain_pin_ops of the nested domains: the core's attach path
  * calls them with no core lock held (viommu->lock nests outside domain
@@ -163,7 +173,7 @@ static int vio_pin(void *arg, struct invt_domain *dom, struct invt_device *dev, 
 	else if (!vd)
 		ret = -ENOENT;
 	else
-		vd->pins++;
+		vio_set_pins(viommu, vd, vd->pins + 1);
 	invt_mutex_unlock(&viommu->lock);
 	return ret;
 }
@@ -181,7 +191,7 @@ static void vio_unpin(void *arg, struct invt_domain *dom, struct invt_device *de
 	 */
 	INVT_DEBUG_ASSERT(vd || invt_ctx_ablated(viommu->ctx, INVT_ABLATE_VDEV_PIN));
 	if (vd && vd->pins)
-		vd->pins--;
+		vio_set_pins(viommu, vd, vd->pins - 1);
 	invt_mutex_unlock(&viommu->lock);
 }
 
@@ -367,7 +377,9 @@ int invt_vdevice_create(struct invt_viommu *viommu, uint32_t vid, struct invt_de
 		invt_free(vd);
 		return -EEXIST;
 	}
+	invt_mutex_lock(&viommu->ev_lock);
 	invt_list_add_tail(&vd->node, &viommu->vdevs);
+	invt_mutex_unlock(&viommu->ev_lock);
 	invt_mutex_unlock(&viommu->lock);
 	return 0;
 }
@@ -377,7 +389,10 @@ static int vdev_destroy(struct invt_viommu *viommu, struct invt_vdevice *vd)
 {
 	if (vd->pins && !invt_ctx_ablated(viommu->ctx, INVT_ABLATE_VDEV_PIN))
 		return -EBUSY;
+	/* Unlinked under ev_lock too: no fault report still looks at it. */
+	invt_mutex_lock(&viommu->ev_lock);
 	invt_list_del(&vd->node);
+	invt_mutex_unlock(&viommu->ev_lock);
 	invt_free(vd);
 	return 0;
 }
