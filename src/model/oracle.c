@@ -9,7 +9,9 @@
  * (cfg_done with cfg_begin, open with gen, pending and new_domain), so they
  * are kept under a mutex rather than as separate atomics: a reader could
  * otherwise pair a cfg_done of one transaction with the cfg_begin of the
- * next and report a configuration that is still current.  The mutex is one
+ * next and report a configuration that is still current.  The check on
+ * every configuration-cache hit reads that pair packed in one word instead
+ * (struct attach.cfg_word) and takes the mutex only to report.  The mutex is one
  * of ATT_STRIPES, chosen by the slot's index, so that DMA threads checking
  * different attachments do not all bounce one lock; the violation records
  * have their own mutex (o->lock), taken inside a stripe's.
@@ -53,6 +55,10 @@
  * @cfg_done: the change begun at @cfg_begin is done (its configuration is
  *	installed and invalidated): configurations filled before it are stale.
  * @prev_done: @cfg_done before the open transaction's begin.
+ * @cfg_word: @cfg_begin << 1 | @cfg_done, stored (release) under the lock at
+ *	every change of either, so that invt_oracle_check_config(), on every
+ *	configuration-cache hit, reads the pair of one change with one acquire
+ *	load instead of taking the stripe lock (see cfg_word_set()).
  */
 struct attach {
 	uint64_t gen;
@@ -65,6 +71,7 @@ struct attach {
 	bool open;
 	bool cfg_done;
 	bool prev_done;
+	uint64_t cfg_word;
 };
 
 /* Locks of the attach slots: slot i is under stripe i % ATT_STRIPES. */
@@ -272,6 +279,21 @@ static pthread_mutex_t *att_lock(struct invt_oracle *o, const struct attach *a)
 	return &o->stripe[(size_t)(a - o->att) % ATT_STRIPES].lock;
 }
 
+/*
+ * Publish @a's cfg_begin and cfg_done as its cfg_word; the slot's stripe
+ * lock held.  Release: pairs with the acquire load in
+ * invt_oracle_check_config().  A checker that reads cfg_done set thereby
+ * also sees everything before it: the change's configuration invalidation,
+ * which completed (under the cache lock the checker holds now) before the
+ * scenario reported the change done.  Forbids a check that reads the change
+ * done yet looks at a configuration that invalidation removed, which a
+ * report would call stale although it never was.
+ */
+static void cfg_word_set(struct attach *a)
+{
+	__atomic_store_n(&a->cfg_word, a->cfg_begin << 1 | a->cfg_done, __ATOMIC_RELEASE);
+}
+
 int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid,
 			     uint32_t new_domain)
 {
@@ -294,6 +316,7 @@ int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 	a->prev_done = a->cfg_done;
 	a->cfg_begin = now;
 	a->cfg_done = false;
+	cfg_word_set(a);
 	pthread_mutex_unlock(att_lock(o, a));
 	return 0;
 }
@@ -308,6 +331,7 @@ int invt_oracle_config_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, 
 	pthread_mutex_lock(att_lock(o, a));
 	if (a->open) {
 		a->cfg_done = true;
+		cfg_word_set(a);
 		ret = 0;
 	}
 	pthread_mutex_unlock(att_lock(o, a));
@@ -353,6 +377,7 @@ int invt_oracle_attach_abort(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 		 */
 		a->cfg_begin = a->prev_begin;
 		a->cfg_done = a->prev_done;
+		cfg_word_set(a);
 		a->open = false;
 		ret = 0;
 	}
@@ -473,6 +498,7 @@ int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use
 {
 	struct invt_violation v;
 	struct attach *a;
+	uint64_t w;
 	int ret = 0;
 
 	if (!use)
@@ -480,6 +506,17 @@ int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use
 	a = slot(o, use->instance, use->sid, use->ssid);
 	if (!a)
 		return -EINVAL;
+	/*
+	 * cfg_done and cfg_begin of the same change, in one word (acquire:
+	 * pairs with the release in cfg_word_set()).  The scenario sets
+	 * cfg_done only after the change's invalidation completed, which
+	 * removed (under the cache lock our caller holds) every configuration
+	 * filled before it: one still cached is stale.  No lock on this path,
+	 * taken on every configuration-cache hit.
+	 */
+	w = __atomic_load_n(&a->cfg_word, __ATOMIC_ACQUIRE);
+	if (!(w & 1) || fill_stamp >= w >> 1)
+		return 0;
 	use_fields(&v, INVT_VIOL_STALE_CONFIG, use);
 	v.cache = INVT_VIOL_CACHE_CONFIG;
 	v.tag_s2 = INVT_CACHE_ID_NONE;
@@ -489,13 +526,8 @@ int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use
 	v.fill_stamp = fill_stamp;
 	v.why = "configuration filled before the change began, used after it was done";
 
+	/* Stale: the report is made under the lock, the verdict taken again there. */
 	pthread_mutex_lock(att_lock(o, a));
-	/*
-	 * Under the lock, cfg_done and cfg_begin belong to the same change.
-	 * The scenario sets cfg_done only after the change's invalidation
-	 * completed, which removed (under the cache lock our caller holds)
-	 * every configuration filled before it: one still cached is stale.
-	 */
 	if (a->cfg_done && fill_stamp < a->cfg_begin) {
 		v.expected_domain = current_domain(a);
 		v.use_stamp = invt_oracle_stamp(o);
