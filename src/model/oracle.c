@@ -544,7 +544,10 @@ int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *u
 			  const struct invt_cache_entry *e)
 {
 	const struct invt_frame_ref *ref;
+	enum invt_mem_verdict verdict;
+	struct invt_frame_info now;
 	struct invt_violation v;
+	bool wrong;
 	int frame;
 
 	if (!use || !e || !slot(o, use->instance, use->sid, use->ssid))
@@ -564,18 +567,26 @@ int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *u
 	default:
 		return -EINVAL;
 	}
+	/*
+	 * The verdicts first; the report (a few hundred bytes to fill) only
+	 * when one fires: this runs for every entry a translation uses.
+	 */
+	wrong = use->cfg_domain != INVT_MEM_NO_DOMAIN && e->domain != use->cfg_domain;
+	verdict = invt_mem_check(o->mem, ref, &now);
+	if (!wrong && verdict == INVT_MEM_LIVE)
+		return 0;
 	use_fields(&v, INVT_VIOL_STALE_TLB, use);
 	entry_fields(&v, e, ref);
 	v.expected_domain = use->cfg_domain;
-	/* The frame's verdict goes into a WRONG_DOMAIN report too. */
-	if (use->cfg_domain != INVT_MEM_NO_DOMAIN && e->domain != use->cfg_domain) {
-		frame_check(o, ref, &v);
+	/* As frame_check() fills them: a WRONG_DOMAIN report has the verdict too. */
+	v.verdict = verdict;
+	if (verdict == INVT_MEM_FREED || verdict == INVT_MEM_REUSED)
+		v.freed_at = now.free_time;
+	if (wrong) {
 		v.kind = INVT_VIOL_WRONG_DOMAIN;
 		v.why = "entry of another domain under the configuration's tags";
-	} else if (frame_check(o, ref, &v) != INVT_MEM_LIVE) {
-		v.why = frame_why(frame, (enum invt_mem_verdict)v.verdict);
 	} else {
-		return 0;
+		v.why = frame_why(frame, verdict);
 	}
 	v.use_stamp = invt_oracle_stamp(o);
 	pthread_mutex_lock(&o->lock);
