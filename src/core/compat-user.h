@@ -29,6 +29,15 @@
  */
 #include <urcu/urcu-memb.h>
 
+/* ThreadSanitizer builds (see the RCU section below, and invt_inv_enter_mb()). */
+#if defined(__SANITIZE_THREAD__)
+#define INVT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define INVT_TSAN 1
+#endif
+#endif
+
 /* ------------------------------------------------------------ allocation */
 
 /* May fail on purpose: see invt_fault_inject() in <invtrack/fault.h>. */
@@ -202,6 +211,35 @@ static inline struct invt_reader *invt_inv_enter(const void *key)
 }
 
 /*
+ * invt_inv_enter() and then a full barrier (invt_smp_mb()), for the caller
+ * whose next access after entering is behind one (domain_flush()).  On x86
+ * one locked add to @state does both: @key's store stays before it (stores
+ * are not reordered with a locked instruction, so the odd state is still
+ * seen after @key, the release invt_inv_enter() gives), and a locked
+ * instruction is a full barrier (Intel SDM vol. 3, 8.2.2: loads and stores
+ * are not reordered with it), so it orders the caller's earlier stores
+ * before its later loads and pairs where the caller's invt_smp_mb() would.
+ * For the compiler it is a seq_cst read-modify-write: earlier stores do not
+ * sink below it, later loads do not rise above it.  Elsewhere, and under
+ * ThreadSanitizer (which does not see a locked add as a fence), the two
+ * steps.  Return: the record, for invt_inv_exit().
+ */
+static inline struct invt_reader *invt_inv_enter_mb(const void *key)
+{
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(INVT_TSAN) && \
+	!defined(INVT_ABLATIONS)
+	INVT_WRITE_ONCE(invt_reader_self.key, key);
+	__atomic_fetch_add(&invt_reader_self.state, 1, __ATOMIC_SEQ_CST);
+	return &invt_reader_self;
+#else
+	struct invt_reader *r = invt_inv_enter(key);
+
+	invt_smp_mb();
+	return r;
+#endif
+}
+
+/*
  * Leave the section.  Release: every command the section submitted and
  * waited for is done before the even state is seen; pairs with the acquire
  * loads in invt_inv_quiesce(), so that its caller runs after the section.
@@ -244,14 +282,6 @@ void invt_inv_quiesce_all(void);
  * so the frees that follow happen after every reader TSan saw.  call_rcu
  * releases it too, for the writer's own accesses before the call.
  */
-#if defined(__SANITIZE_THREAD__)
-#define INVT_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define INVT_TSAN 1
-#endif
-#endif
-
 #ifdef INVT_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);

@@ -305,6 +305,20 @@ static inline void wait_all(struct invt_ctx *ctx, const struct invt_invs *invs, 
 }
 
 /*
+ * Complete the pending record @p (its token and error count are already in
+ * it) for the run [@i, @end) of @iommu, the (*@npend)th of the pass.
+ * Return: whether the pending array is full (wait for it before the next).
+ */
+static inline bool pend_record(struct pending *p, struct invt_iommu *iommu, size_t i,
+			       size_t end, unsigned int *npend)
+{
+	p->iommu = iommu;
+	p->i = i;
+	p->end = end;
+	return ++*npend == INVT_MAX_PENDING;
+}
+
+/*
  * Flush phases @first.. of @invs.  Pass k issues phase k to every instance
  * without SYNC_ORDERS (and, in the first pass, every phase to the others),
  * then waits for all of them.  An error on one instance does not stop the
@@ -354,10 +368,7 @@ flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs, const struct in
 			if (!flush_instance(ctx, invs, i, n, &end, pass, first, r, &p->token, &err))
 				continue;
 		}
-		p->iommu = iommu;
-		p->i = i;
-		p->end = end;
-		if (++npend == INVT_MAX_PENDING)
+		if (pend_record(p, iommu, i, end, &npend))
 			wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
 	}
 	wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
@@ -375,10 +386,7 @@ flush_phases(struct invt_ctx *ctx, const struct invt_invs *invs, const struct in
 			p->errors = queue_errors(iommu);
 			if (!flush_instance(ctx, invs, i, n, &end, pass, first, r, &p->token, &err))
 				continue;
-			p->iommu = iommu;
-			p->i = i;
-			p->end = end;
-			if (++npend == INVT_MAX_PENDING)
+			if (pend_record(p, iommu, i, end, &npend))
 				wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
 		}
 		wait_all(ctx, invs, pass, first, r, pend, &npend, &err);
@@ -484,6 +492,112 @@ static __attribute__((__noinline__)) int flush_late(struct invt_ctx *ctx,
 	return flush_late_phases(ctx, late, r);
 }
 
+/* The general first flush of an array (any instances): out of line. */
+static __attribute__((__noinline__)) int flush_any(struct invt_ctx *ctx,
+						   const struct invt_invs *invs,
+						   const struct invt_range *r)
+{
+	return flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
+}
+
+/* wait_retry() for flush_one_instance(): the wait of [0, @n) of @iommu returned @ret. */
+static __attribute__((__noinline__, __cold__)) int
+flush_one_retry(struct invt_ctx *ctx, const struct invt_invs *invs, size_t n,
+		struct invt_iommu *iommu, const struct invt_range *r, uint64_t errors, int ret)
+{
+	const struct pending p = { .iommu = iommu, .i = 0, .end = n, .errors = errors };
+
+	return wait_retry(ctx, invs, INVT_PHASE_IOTLB, INVT_PHASE_IOTLB, r, &p, ret);
+}
+
+/*
+ * The first flush of @invs when all its @n entries are on @iommu, which has
+ * INVT_IOMMU_SYNC_ORDERS (a domain behind one SMMUv3 or VT-d unit, the
+ * common small case), and the atc-order rule is not ablated: what
+ * flush_phases() does for it (the same commands, completions, submission
+ * and wait), in a straight line: one batch, one scan building every phase
+ * with a completion between phases (one at the end instead where the queue
+ * orders the phases, INVT_IOMMU_QUEUE_ORDERS), one submission, one wait.
+ * The queue's error count is read before the submission and compared after
+ * the wait as wait_all() does; a retry goes out of line (wait_retry()).
+ * Return: 0, or the submit error, or else the wait's.
+ */
+static __attribute__((__noinline__)) int
+flush_one_instance(struct invt_ctx *ctx, const struct invt_invs *invs, size_t n,
+		   struct invt_iommu *iommu, const struct invt_range *r)
+{
+	const struct invt_iommu_ops *ops = iommu->ops;
+	bool queue_orders = iommu->flags & INVT_IOMMU_QUEUE_ORDERS;
+	void (*build)(struct invt_batch *, const struct invt_inv *,
+		      const struct invt_range *) = ops->build;
+	uint64_t (*errors_fn)(struct invt_iommu *) = ops->errors;
+	uint64_t errors = errors_fn ? errors_fn(iommu) : 0, token, phase_start = 0;
+	enum invt_phase phase = INVT_PHASE_IOTLB;
+	struct invt_batch b;
+	int ret, err;
+	size_t i;
+
+	batch_init(&b, iommu);
+	for (i = 0; i < n; i++) {
+		const struct invt_inv *inv = &invs->inv[i];
+		enum invt_phase p = invt_inv_phase(inv->type);
+
+		/* Relaxed: see <invtrack/invs.h>, reader rules. */
+		if (!INVT_READ_ONCE(inv->users))
+			continue;
+		INVT_DEBUG_ASSERT(p >= phase);
+		if (p != phase) {
+			if (batch_total(&b) != phase_start && !queue_orders)
+				batch_sync(&b);
+			phase = p;
+			phase_start = batch_total(&b);
+		}
+		build(&b, inv, r);
+	}
+	if (!batch_total(&b))
+		return 0;
+	if (batch_total(&b) != phase_start || queue_orders)
+		batch_sync(&b);
+	/*
+	 * batch_submit() less the batch's bookkeeping, which nothing reads
+	 * after this submission.  A submit error is kept ahead of the wait's,
+	 * as flush_phases() keeps the first error.
+	 */
+	token = b.token;
+	err = 0;
+	if (__builtin_expect(b.used != 0, 1))
+		err = ops->submit(&b, &token);
+	err = b.err ? b.err : err;
+	ret = ops->wait(iommu, token);
+	/*
+	 * wait_all()'s test, in another order: any error goes to wait_retry(),
+	 * which retries -EIO alone and returns others as they are.
+	 */
+	if (__builtin_expect(ret || (errors_fn && errors_fn(iommu) != errors), 0))
+		ret = flush_one_retry(ctx, invs, n, iommu, r, errors, ret);
+	return err ? err : ret;
+}
+
+/*
+ * The first flush of @invs, the array domain_flush() loaded (from a domain:
+ * allocated in a box, internal.h): flush_one_instance() when the array's
+ * entries are all on one instance with INVT_IOMMU_SYNC_ORDERS, as computed
+ * when it was built; the general engine otherwise.
+ */
+static inline __attribute__((__always_inline__)) int
+flush_first(struct invt_ctx *ctx, const struct invt_invs *invs, const struct invt_range *r)
+{
+	/* Loaded once: unref may lower it under us (see <invtrack/invs.h>). */
+	size_t n = INVT_READ_ONCE(invs->num_invs);
+	struct invt_iommu *iommu = invt_invs_box_of(invs)->one_iommu;
+
+	if (!n)
+		return 0;
+	if (__builtin_expect(iommu && !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER), 1))
+		return flush_one_instance(ctx, invs, n, iommu, r);
+	return flush_any(ctx, invs, r);
+}
+
 /* Inlined into both entry points: one call less on the fast path. */
 static inline __attribute__((__always_inline__)) int
 domain_flush(struct invt_domain *dom, const struct invt_range *r)
@@ -500,20 +614,25 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	 * (attach.c, domain_leave): either the detach sees this section in
 	 * progress and waits for it to end, or every load below sees that
 	 * detach's unref (its ATC entries as trash).
-	 */
-	self = invt_inv_enter(dom);
-
-	/*
+	 *
 	 * Full barrier: the caller's PTE stores are visible before the array is
 	 * loaded.  Pairs with the barrier in invt_attach_prepare() after it
 	 * publishes an array: with both, either this load sees the new
 	 * attachment or the new attachment's hardware sees the cleared PTE.
 	 * Without this one, x86 may satisfy the load below from before the
 	 * stores leave the store buffer (the store-buffering pattern).
-	 * (Ablating it ablates the section's pairing above too.)
+	 * (Ablating it ablates the section's pairing above too.)  In a normal
+	 * build the entry and the barrier are one step (invt_inv_enter_mb():
+	 * on x86 one locked add); the ablation build keeps them apart so that
+	 * the barrier can be left out.
 	 */
+#ifdef INVT_ABLATIONS
+	self = invt_inv_enter(dom);
 	if (!invt_ablated(ctx, INVT_ABLATE_BARRIER))
 		invt_smp_mb();
+#else
+	self = invt_inv_enter_mb(dom);
+#endif
 
 	/*
 	 * The arrays' read side: in userspace the section entered above is it
@@ -523,7 +642,7 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	invt_invs_read_lock();
 	invs = invt_rcu_dereference(dom->invs);
 	invt_hook(ctx, INVT_HOOK_INVALIDATE_LOADED);
-	err = flush_phases(ctx, invs, r, INVT_PHASE_IOTLB);
+	err = flush_first(ctx, invs, r);
 
 	/*
 	 * Look at the array again, after a load->load barrier.  A device

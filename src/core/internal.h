@@ -13,14 +13,39 @@
 /*
  * An array with the RCU head that frees it and the number of entries it was
  * built with (num_invs may be lowered since), hidden before it; @no_wait:
- * freed without waiting for the invalidator sections (ablation "reclaim").
+ * freed without waiting for the invalidator sections (ablation "reclaim");
+ * @one_iommu: set by invt_invs_merge() and invt_invs_filter() when every
+ * entry is on this one instance and it has INVT_IOMMU_SYNC_ORDERS (the
+ * flush engine's straight-line case, flush.c), NULL otherwise and in arrays
+ * built by hand.  It stays true of the array: entries keep their instance,
+ * and unref only cuts entries off its end.
  */
 struct invt_invs_box {
 	invt_rcu_head_t rcu;
 	size_t built;
 	bool no_wait;
+	struct invt_iommu *one_iommu;
 	struct invt_invs invs; /* last: ends in a flexible array */
 };
+
+static inline const struct invt_invs_box *invt_invs_box_of(const struct invt_invs *invs)
+{
+	return invt_container_of(invs, const struct invt_invs_box, invs);
+}
+
+#ifdef __KERNEL__
+/*
+ * Enter an invalidator section, then a full barrier: the kernel's per-CPU
+ * section and smp_mb() (compat-user.h has a one-step version for x86).
+ */
+static inline struct invt_reader *invt_inv_enter_mb(const void *key)
+{
+	struct invt_reader *r = invt_inv_enter(key);
+
+	invt_smp_mb();
+	return r;
+}
+#endif
 
 /* Entries @invs was built with, trailing trash cut off since included. */
 size_t invt_invs_built(const struct invt_invs *invs);

@@ -167,14 +167,22 @@ static bool add_is_known(const struct invt_invs *invs, const struct invt_invs *a
 	return false;
 }
 
-static void invs_set_has_atc(struct invt_invs *invs)
+/* Set has_atc, and the box's one_iommu (internal.h), from the entries of @invs. */
+static void invs_summarize(struct invt_invs *invs)
 {
+	struct invt_iommu *one = invs->num_invs ? invs->inv[0].iommu : NULL;
 	size_t i;
 
 	invs->has_atc = 0;
-	for (i = 0; i < invs->num_invs; i++)
+	for (i = 0; i < invs->num_invs; i++) {
 		if (type_is_atc(invs->inv[i].type))
 			invs->has_atc = 1;
+		if (invs->inv[i].iommu != one)
+			one = NULL;
+	}
+	if (one && !(one->flags & INVT_IOMMU_SYNC_ORDERS))
+		one = NULL;
+	invs_box(invs)->one_iommu = one;
 }
 
 int invt_invs_merge(const struct invt_invs *invs, const struct invt_invs *add,
@@ -218,7 +226,7 @@ int invt_invs_merge(const struct invt_invs *invs, const struct invt_invs *add,
 		m->num_invs++;
 	}
 	INVT_DEBUG_ASSERT(m->num_invs == n);
-	invs_set_has_atc(m);
+	invs_summarize(m);
 	*out = m;
 	return 0;
 }
@@ -287,7 +295,7 @@ struct invt_invs *invt_invs_filter(const struct invt_invs *invs,
 			p->inv[j].users = INVT_READ_ONCE(invs->inv[i].users);
 			j++;
 		}
-	invs_set_has_atc(p);
+	invs_summarize(p);
 	return p;
 }
 
