@@ -41,17 +41,7 @@
  * iterations showed none); --seconds S limits a stall: no iteration for S
  * seconds stops it with "HANG" (exit 1).
  */
-#include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include <invtrack/ablation.h>
-#include <invtrack/core.h>
 
 #include "litmus.h"
 
@@ -59,11 +49,7 @@
 #define NEW_SID 2
 #define CMD_BYTES 16
 
-static struct invt_ctx ctx;
-static struct invt_iommu iommu;
-static struct invt_tag_space tags;
-static struct invt_domain dom;
-static struct invt_device base_dev, new_dev;
+static struct litmus_one lit;
 
 static uint64_t ste;		/* the new device's configuration: the iteration that installed it */
 static uint64_t submitted;	/* last completion token submitted */
@@ -76,13 +62,6 @@ static int quit;		/* the invalidator's decision, passed through the barrier */
 static __thread bool is_invalidator;
 
 static uint64_t iterations, forbidden;
-
-/* Spin a little, then let the other thread run: the machine may have 2 cores, shared. */
-static void relax(unsigned int *spins)
-{
-	if (++*spins > 100)
-		sched_yield();
-}
 
 static void lit_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
 {
@@ -116,7 +95,7 @@ static int lit_wait(struct invt_iommu *unused, uint64_t token)
 	}
 	/* Relaxed on purpose: see the comment at the top. */
 	while (__atomic_load_n(&completed, __ATOMIC_RELAXED) < token)
-		relax(&spins);
+		litmus_relax(&spins);
 	return 0;
 }
 
@@ -127,16 +106,9 @@ static const struct invt_iommu_ops lit_ops = {
 	.wait = lit_wait,
 };
 
-/* Both threads arrive; the (2k+1)th and (2k+2)th arrivals leave together. */
 static void spin_barrier(uint64_t *gen)
 {
-	uint64_t target = (*gen += 2);
-	unsigned int spins = 0;
-
-	/* Seq-cst RMW and acquire loads: each iteration's accesses stay inside it. */
-	__atomic_fetch_add(&arrivals, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&arrivals, __ATOMIC_ACQUIRE) < target)
-		relax(&spins);
+	litmus_spin_barrier(&arrivals, gen, true);
 }
 
 static void *attacher(void *arg)
@@ -156,8 +128,8 @@ static void *attacher(void *arg)
 		iter++;
 		/* I's first submission: its first load of the array is behind us. */
 		while (__atomic_load_n(&submitted, __ATOMIC_ACQUIRE) == seen)
-			relax(&spins);
-		if (invt_attach_prepare(&tx, &new_dev, 0, &dom))
+			litmus_relax(&spins);
+		if (invt_attach_prepare(&tx, &lit.new_dev, 0, &lit.dom))
 			abort();
 		/* Install, behind prepare's full barrier; the device uses it at once... */
 		__atomic_store_n(&ste, iter, __ATOMIC_RELAXED);
@@ -170,11 +142,11 @@ static void *attacher(void *arg)
 		while (!__atomic_load_n(&i_done, __ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&completed, __atomic_load_n(&submitted, __ATOMIC_ACQUIRE),
 					 __ATOMIC_RELEASE);
-			relax(&spins);
+			litmus_relax(&spins);
 		}
 		invt_attach_commit(&tx);
 		spin_barrier(&gen);
-		if (invt_attach(&new_dev, 0, NULL))
+		if (invt_attach(&lit.new_dev, 0, NULL))
 			abort();
 		spin_barrier(&gen);
 	}
@@ -199,7 +171,7 @@ static void *invalidator(void *arg)
 		spin_barrier(&gen);
 		if (q)
 			break;
-		if (invt_domain_invalidate(&dom, 0, 4096, true))
+		if (invt_domain_invalidate(&lit.dom, 0, 4096, true))
 			abort();
 		__atomic_store_n(&i_done, 1, __ATOMIC_RELEASE);
 		spin_barrier(&gen);
@@ -216,83 +188,32 @@ static void *invalidator(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "ablate", required_argument, NULL, 'a' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *ablate = NULL;
-	double seconds = 60, elapsed, seen_at = 0;
-	uint64_t want = 1000, seen = 0, n;
-	bool stalled = false;
-	struct timespec t0, t1;
-	uint32_t sid;
+	struct litmus_opts o = { .seconds = 60, .want = 1000 };
+	double elapsed;
+	bool stalled;
 	pthread_t ta, ti;
-	int c, ret = 0;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			seconds = atof(optarg);
-		else if (c == 'a')
-			ablate = optarg;
-		else if (c == 'n')
-			want = strtoull(optarg, NULL, 0);
-		else
-			return 2;
-	}
+	if (litmus_parse(argc, argv, &o))
+		return 2;
 	invt_rcu_register_thread();
-	invt_ctx_init(&ctx);
-	ret |= invt_tag_space_init(&tags, 1, 16);
-	iommu.ops = &lit_ops;
-	iommu.flags = INVT_IOMMU_SYNC_ORDERS;
-	iommu.tags[0] = &tags;
-	iommu.tags[1] = &tags;
-	ret |= invt_iommu_register(&ctx, &iommu);
-	ret |= invt_domain_init(&ctx, &dom, INVT_DOMAIN_S1, NULL);
-	sid = BASE_SID;
-	ret |= invt_device_init(&base_dev, &iommu, &sid, 1, 1, false);
-	sid = NEW_SID;
-	ret |= invt_device_init(&new_dev, &iommu, &sid, 1, 1, true);
 	/* The base device gives I an IOTLB entry to invalidate, shared with the new one. */
-	ret |= invt_attach(&base_dev, 0, &dom);
-	if (ret)
+	if (litmus_one_init(&lit, &lit_ops, o.ablate, BASE_SID, NEW_SID, true))
 		return 2;
-	if (ablate && (ret = invt_ablate(&ctx, ablate))) {
-		fprintf(stderr, "cannot ablate '%s': %s\n", ablate, strerror(-ret));
-		return 2;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_create(&ta, NULL, attacher, NULL);
 	pthread_create(&ti, NULL, invalidator, NULL);
-	do {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-		/* Relaxed: counters of the invalidator; a late read runs a little longer. */
-		n = __atomic_load_n(&iterations, __ATOMIC_RELAXED);
-		if (n >= want)
-			break;
-		if (n != seen)
-			seen = n, seen_at = elapsed;
-		stalled = elapsed - seen_at >= seconds;
-	} while (!stalled && !(ablate && __atomic_load_n(&forbidden, __ATOMIC_RELAXED)));
+	stalled = litmus_monitor(&o, &iterations, &forbidden, &elapsed);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(ti, NULL);
 	pthread_join(ta, NULL);
 
 	printf("litmus_recheck: ablate=%s %.2f s, %llu iterations: forbidden=%llu\n",
-	       ablate ? ablate : "none", elapsed, (unsigned long long)iterations,
+	       o.ablate ? o.ablate : "none", elapsed, (unsigned long long)iterations,
 	       (unsigned long long)forbidden);
-	ret = invt_attach(&base_dev, 0, NULL) | invt_device_destroy(&base_dev) |
-	      invt_device_destroy(&new_dev) | invt_domain_destroy(&dom) |
-	      invt_iommu_unregister(&iommu);
-	invt_tag_space_destroy(&tags);
-	ret |= invt_ctx_destroy(&ctx);
+	ret = litmus_one_destroy(&lit);
 	invt_rcu_unregister_thread();
 	if (ret)
 		return 1;
-	return litmus_verdict("litmus_recheck", ablate, stalled, forbidden, seconds, iterations, want);
+	return litmus_verdict("litmus_recheck", o.ablate, stalled, forbidden, o.seconds, iterations,
+			      o.want);
 }

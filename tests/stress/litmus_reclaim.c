@@ -39,29 +39,15 @@
  * How long it runs: --iterations N (default 200); --seconds S limits a
  * stall: no iteration for S seconds stops it with "HANG" (exit 1).
  */
-#include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
-
-#include <invtrack/ablation.h>
-#include <invtrack/core.h>
 
 #include "litmus.h"
 
 #define CMD_BYTES 16
 
-static struct invt_ctx ctx;
-static struct invt_iommu iommu;
-static struct invt_tag_space tags;
-static struct invt_domain dom;
-static struct invt_device base_dev, new_dev;
+static struct litmus_one lit;
 
 static __thread bool is_invalidator;
 static uint64_t held;		/* I is parked in its wait (this iteration) */
@@ -69,20 +55,6 @@ static int go;			/* A lets I go */
 static uint64_t sentinel_done;	/* A's call_rcu sentinel ran: X's callback too */
 static uint64_t started;	/* A starts I's next invalidation; ~0: I stops */
 static uint64_t finished;	/* I's invalidations that returned */
-
-static void relax(unsigned int *spins)
-{
-	if (++*spins > 100)
-		sched_yield();
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void lit_build(struct invt_batch *b, const struct invt_inv *inv, const struct invt_range *r)
 {
@@ -110,7 +82,7 @@ static int lit_wait(struct invt_iommu *unused, uint64_t token)
 	/* Release / acquire: A sees I parked after I's load of the array. */
 	__atomic_store_n(&held, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
-		relax(&spins);
+		litmus_relax(&spins);
 	__atomic_store_n(&go, 0, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -136,10 +108,10 @@ static void *invalidator(void *arg)
 		unsigned int spins = 0;
 
 		while ((s = __atomic_load_n(&started, __ATOMIC_ACQUIRE)) == n)
-			relax(&spins);
+			litmus_relax(&spins);
 		if (s == UINT64_MAX)
 			break;
-		if (invt_domain_invalidate(&dom, 0, 4096, true))
+		if (invt_domain_invalidate(&lit.dom, 0, 4096, true))
 			abort();
 		__atomic_store_n(&finished, ++n, __ATOMIC_RELEASE);
 	}
@@ -160,71 +132,41 @@ static void sentinel_cb(struct rcu_head *head)
 /* Wait until *@flag >= @v; false after @seconds without (a stall). */
 static bool wait_count(uint64_t *flag, uint64_t v, double seconds)
 {
-	double t0 = now_s();
+	double t0 = litmus_now_s();
 	unsigned int spins = 0;
 
 	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < v) {
-		if (now_s() - t0 >= seconds)
+		if (litmus_now_s() - t0 >= seconds)
 			return false;
-		relax(&spins);
+		litmus_relax(&spins);
 	}
 	return true;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "ablate", required_argument, NULL, 'a' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "window-us", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *ablate = NULL;
-	double seconds = 60, window = 0.002, t0 = now_s();
-	uint64_t want = 200, iter = 0, forbidden = 0;
+	struct litmus_opts o = { .seconds = 60, .want = 200, .window_us = 2000 };
+	const char *ablate;
+	double seconds, window, t0 = litmus_now_s();
+	uint64_t want, iter = 0, forbidden = 0;
 	bool stalled = false;
 	struct rcu_head sentinel;
 	pthread_t ti;
-	uint32_t sid;
-	int c, ret = 0;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			seconds = atof(optarg);
-		else if (c == 'a')
-			ablate = optarg;
-		else if (c == 'n')
-			want = strtoull(optarg, NULL, 0);
-		else if (c == 'w')
-			window = atof(optarg) / 1e6;
-		else
-			return 2;
-	}
-	invt_rcu_register_thread();
-	invt_ctx_init(&ctx);
-	/*
-	 * Before the set-up retires its first array: a callback queued
-	 * earlier would still wait for I's section, and the sentinel, queued
-	 * behind it, could not run.
-	 */
-	if (ablate && (ret = invt_ablate(&ctx, ablate))) {
-		fprintf(stderr, "cannot ablate '%s': %s\n", ablate, strerror(-ret));
+	if (litmus_parse(argc, argv, &o))
 		return 2;
-	}
-	ret |= invt_tag_space_init(&tags, 1, 16);
-	iommu.ops = &lit_ops;
-	iommu.flags = INVT_IOMMU_SYNC_ORDERS;
-	iommu.tags[0] = &tags;
-	iommu.tags[1] = &tags;
-	ret |= invt_iommu_register(&ctx, &iommu);
-	ret |= invt_domain_init(&ctx, &dom, INVT_DOMAIN_S1, NULL);
-	sid = 1;
-	ret |= invt_device_init(&base_dev, &iommu, &sid, 1, 1, false);
-	sid = 2;
-	ret |= invt_device_init(&new_dev, &iommu, &sid, 1, 1, false);
-	ret |= invt_attach(&base_dev, 0, &dom);
-	if (ret)
+	ablate = o.ablate;
+	seconds = o.seconds;
+	want = o.want;
+	window = o.window_us / 1e6;
+	invt_rcu_register_thread();
+	/*
+	 * The ablation comes before the set-up retires its first array
+	 * (litmus_one_init()): a callback queued earlier would still wait for
+	 * I's section, and the sentinel, queued behind it, could not run.
+	 */
+	if (litmus_one_init(&lit, &lit_ops, ablate, 1, 2, false))
 		return 2;
 	pthread_create(&ti, NULL, invalidator, NULL);
 	for (iter = 0; iter < want; iter++) {
@@ -244,7 +186,7 @@ int main(int argc, char **argv)
 		 * this attach published, and every iteration retires exactly the
 		 * array I holds.
 		 */
-		if (invt_attach(&new_dev, 0, &dom) || invt_attach(&new_dev, 0, NULL))
+		if (invt_attach(&lit.new_dev, 0, &lit.dom) || invt_attach(&lit.new_dev, 0, NULL))
 			abort();
 		__atomic_store_n(&sentinel_done, 0, __ATOMIC_RELAXED);
 		urcu_memb_call_rcu(&sentinel, sentinel_cb);
@@ -261,8 +203,8 @@ int main(int argc, char **argv)
 		if (early && ablate) {
 			/* X is freed and I still holds it: stop before I reads it. */
 			printf("litmus_reclaim: ablate=%s %.2f s, %llu iterations: "
-			       "forbidden=%llu\n", ablate, now_s() - t0, (unsigned long long)iter + 1,
-			       (unsigned long long)forbidden);
+			       "forbidden=%llu\n", ablate, litmus_now_s() - t0,
+			       (unsigned long long)iter + 1, (unsigned long long)forbidden);
 			fflush(stdout);
 			_exit(litmus_verdict("litmus_reclaim", ablate, false, forbidden, seconds,
 					     iter + 1, want));
@@ -292,13 +234,9 @@ int main(int argc, char **argv)
 	pthread_join(ti, NULL);
 
 	printf("litmus_reclaim: ablate=%s %.2f s, %llu iterations: forbidden=%llu\n",
-	       ablate ? ablate : "none", now_s() - t0, (unsigned long long)iter,
+	       ablate ? ablate : "none", litmus_now_s() - t0, (unsigned long long)iter,
 	       (unsigned long long)forbidden);
-	ret = invt_attach(&base_dev, 0, NULL);
-	ret |= invt_device_destroy(&base_dev) | invt_device_destroy(&new_dev) |
-	       invt_domain_destroy(&dom) | invt_iommu_unregister(&iommu);
-	invt_tag_space_destroy(&tags);
-	ret |= invt_ctx_destroy(&ctx);
+	ret = litmus_one_destroy(&lit);
 	invt_rcu_unregister_thread();
 	if (ret)
 		return 1;

@@ -29,16 +29,7 @@
  * for S seconds stops it with "HANG" (exit 1).  Without --iterations it
  * runs for --seconds.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include <invtrack/ablation.h>
-#include <invtrack/core.h>
 
 #include "litmus.h"
 #include "record.h"
@@ -85,15 +76,10 @@ static void on_cmd(void *arg, struct invt_rec_iommu *r, const struct invt_rec_cm
 		i_covered = true;
 }
 
-/* Both threads arrive; the (2k+1)th and (2k+2)th arrivals leave together. */
+/* Pause only: both threads on a core, so that the random delays sweep. */
 static void spin_barrier(uint64_t *gen)
 {
-	uint64_t target = (*gen += 2);
-
-	/* Seq-cst RMW and acquire loads: each iteration's accesses stay inside it. */
-	__atomic_fetch_add(&arrivals, 1, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&arrivals, __ATOMIC_ACQUIRE) < target)
-		__builtin_ia32_pause();
+	litmus_spin_barrier(&arrivals, gen, false);
 }
 
 static uint64_t rnd(uint64_t *s)
@@ -168,36 +154,15 @@ static void *invalidator(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "seconds", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'r' },
-		{ "ablate", required_argument, NULL, 'a' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *ablate = NULL;
-	double seconds = 3, elapsed;
-	uint64_t want = 0, seen = 0, n;
-	double seen_at = 0;
-	bool stalled = false;
-	uint64_t seed = (uint64_t)time(NULL);
-	struct timespec t0, t1;
+	struct litmus_opts o = { .seconds = 3, .seed = (uint64_t)time(NULL) };
+	double elapsed;
+	bool stalled;
 	pthread_t ta, ti;
 	uint32_t sid = 1;
-	int c, ret = 0;
+	int ret = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			seconds = atof(optarg);
-		else if (c == 'r')
-			seed = strtoull(optarg, NULL, 0);
-		else if (c == 'a')
-			ablate = optarg;
-		else if (c == 'n')
-			want = strtoull(optarg, NULL, 0);
-		else
-			return 2;
-	}
+	if (litmus_parse(argc, argv, &o))
+		return 2;
 	invt_rcu_register_thread();
 	invt_ctx_init(&ctx);
 	invt_recorder_init(&rec, false);
@@ -206,39 +171,17 @@ int main(int argc, char **argv)
 	ret |= invt_rec_iommu_init(&ctx, &ri, &rec, 0, INVT_IOMMU_SYNC_ORDERS, 8, NULL, 4);
 	ret |= invt_domain_init(&ctx, &dom, INVT_DOMAIN_S2, NULL);
 	ret |= invt_device_init(&dev, &ri.iommu, &sid, 1, 1, false);
-	if (ret)
+	if (ret || litmus_ablate(&ctx, o.ablate))
 		return 2;
-	if (ablate && (ret = invt_ablate(&ctx, ablate))) {
-		fprintf(stderr, "cannot ablate '%s': %s\n", ablate, strerror(-ret));
-		return 2;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_create(&ta, NULL, attacher, NULL);
-	pthread_create(&ti, NULL, invalidator, &seed);
-	do {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (!want)
-			continue;
-		/* Relaxed: counters of the invalidator; a late read runs a little longer. */
-		n = __atomic_load_n(&iterations, __ATOMIC_RELAXED);
-		if (n >= want)
-			break;
-		/* With --iterations, --seconds limits a stall. */
-		if (n != seen)
-			seen = n, seen_at = elapsed;
-		stalled = elapsed - seen_at >= seconds;
-	} while ((want ? !stalled : elapsed < seconds) &&
-		 !(ablate && __atomic_load_n(&forbidden, __ATOMIC_RELAXED)));
+	pthread_create(&ti, NULL, invalidator, &o.seed);
+	stalled = litmus_monitor(&o, &iterations, &forbidden, &elapsed);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(ti, NULL);
 	pthread_join(ta, NULL);
 
 	printf("litmus_sb: seed=%llu ablate=%s %.2f s, %llu iterations: missed=%llu saw_mapped=%llu forbidden=%llu\n",
-	       (unsigned long long)seed, ablate ? ablate : "none", elapsed,
+	       (unsigned long long)o.seed, o.ablate ? o.ablate : "none", elapsed,
 	       (unsigned long long)iterations, (unsigned long long)missed,
 	       (unsigned long long)saw_mapped, (unsigned long long)forbidden);
 	ret = invt_device_destroy(&dev) | invt_domain_destroy(&dom) | invt_rec_iommu_destroy(&ri) |
@@ -247,5 +190,6 @@ int main(int argc, char **argv)
 	invt_rcu_unregister_thread();
 	if (ret)
 		return 1;
-	return litmus_verdict("litmus_sb", ablate, stalled, forbidden, seconds, iterations, want);
+	return litmus_verdict("litmus_sb", o.ablate, stalled, forbidden, o.seconds, iterations,
+			      o.want);
 }
