@@ -126,11 +126,11 @@ void invt_inv_quiesce(const void *key)
 	pthread_mutex_unlock(&readers_lock);
 }
 
-void invt_inv_quiesce_all(void)
+/* Wait for every section in progress; readers_lock held. */
+static void readers_wait_all(void)
 {
 	struct invt_reader *r;
 
-	pthread_mutex_lock(&readers_lock);
 	for (r = readers; r; r = r->next) {
 		/* Acquire: pairs with the release stores of invt_inv_enter/exit(). */
 		unsigned long s = invt_load_acquire(&r->state);
@@ -141,6 +141,59 @@ void invt_inv_quiesce_all(void)
 			if (++spins >= 64)
 				sched_yield();
 		}
+	}
+}
+
+void invt_inv_quiesce_all(void)
+{
+	pthread_mutex_lock(&readers_lock);
+	readers_wait_all();
+	pthread_mutex_unlock(&readers_lock);
+}
+
+/*
+ * The passes of invt_invs_sections_wait_after(), numbered: @sections_started
+ * the last one started, @sections_done the last one finished (both written
+ * under readers_lock, read without it).
+ */
+static unsigned long sections_started;
+static unsigned long sections_done;
+
+unsigned long invt_invs_sections_ticket(void)
+{
+	/* After the caller's full barrier: see invt_invs_sections_wait_after(). */
+	return INVT_READ_ONCE(sections_started);
+}
+
+void invt_invs_sections_wait_after(unsigned long ticket)
+{
+	unsigned long pass;
+
+	/*
+	 * Acquire: pairs with the release of @sections_done below, so that
+	 * what that pass saw (the sections' release exits) comes before the
+	 * caller's free.
+	 */
+	if (invt_load_acquire(&sections_done) > ticket)
+		return;
+	pthread_mutex_lock(&readers_lock);
+	if (INVT_READ_ONCE(sections_done) <= ticket) {
+		pass = sections_started + 1;
+		INVT_WRITE_ONCE(sections_started, pass);
+		/*
+		 * Full barrier: this pass's number is stored before its loads of
+		 * the records.  Pairs with the full barrier before the ticket's
+		 * load (invt_invs_free_rcu(): after the unpublishing store) and
+		 * with the fast path's (after a section's entry, before its load
+		 * of the array).  Forbidden: a pass numbered above a ticket that
+		 * misses a section in progress whose load returned the array
+		 * retired before that ticket (a cycle of three from-read edges,
+		 * each behind a full barrier).
+		 */
+		invt_smp_mb();
+		readers_wait_all();
+		/* Release: pairs with the acquire above. */
+		invt_store_release(&sections_done, pass);
 	}
 	pthread_mutex_unlock(&readers_lock);
 }

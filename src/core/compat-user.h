@@ -387,6 +387,18 @@ static inline void invt_invs_sections_wait(void)
 	invt_inv_quiesce_all();
 }
 
+/*
+ * invt_invs_sections_wait() for many retired arrays at one pass: the ticket
+ * is taken when an array is retired, after the full barrier that follows
+ * its unpublishing store; invt_invs_sections_wait_after(@ticket) returns
+ * once a pass of invt_inv_quiesce_all() that started after the ticket was
+ * taken has finished, making one if none has (the callbacks that one grace
+ * period releases share the first one's pass).
+ * Context of the wait: as invt_invs_sections_wait().
+ */
+unsigned long invt_invs_sections_ticket(void);
+void invt_invs_sections_wait_after(unsigned long ticket);
+
 /* liburcu's grace period, then the arrays' (invt_invs_sections_wait()). */
 static inline void invt_synchronize_rcu(void)
 {

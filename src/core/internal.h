@@ -14,6 +14,7 @@
  * An array with the RCU head that frees it and the number of entries it was
  * built with (num_invs may be lowered since), hidden before it; @no_wait:
  * freed without waiting for the invalidator sections (ablation "reclaim");
+ * @ticket: invt_invs_sections_ticket() when it was retired;
  * @one_iommu: set by invt_invs_merge() and invt_invs_filter() when every
  * entry is on this one instance and it has INVT_IOMMU_SYNC_ORDERS (the
  * flush engine's straight-line case, flush.c), NULL otherwise and in arrays
@@ -24,6 +25,7 @@ struct invt_invs_box {
 	invt_rcu_head_t rcu;
 	size_t built;
 	bool no_wait;
+	unsigned long ticket;
 	struct invt_iommu *one_iommu;
 	struct invt_invs invs; /* last: ends in a flexible array */
 };
@@ -45,6 +47,10 @@ static inline struct invt_reader *invt_inv_enter_mb(const void *key)
 	invt_smp_mb();
 	return r;
 }
+
+/* RCU alone is the arrays' grace period here: no sections to wait for. */
+#define invt_invs_sections_ticket() 0ul
+#define invt_invs_sections_wait_after(ticket) ((void)(ticket))
 #endif
 
 /* Entries @invs was built with, trailing trash cut off since included. */

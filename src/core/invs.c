@@ -52,7 +52,7 @@ static void invs_free_rcu_cb(invt_rcu_head_t *head)
 	/* First: what the caller of invt_call_rcu() wrote (no_wait included). */
 	invt_tsan_gp_acquire();
 	if (!box->no_wait)
-		invt_invs_sections_wait();
+		invt_invs_sections_wait_after(box->ticket);
 	invt_free(box);
 }
 
@@ -63,15 +63,18 @@ void invt_invs_free_rcu(struct invt_ctx *ctx, struct invt_invs *invs)
 	invs_box(invs)->no_wait = invt_ablated(ctx, INVT_ABLATE_RECLAIM);
 	/*
 	 * Full barrier: the store that unpublished @invs (the caller's) comes
-	 * before the callback's loads of the section records, which follow it
-	 * through the call_rcu queue and the callback's own full barrier.
-	 * Pairs with the full barrier at the top of domain_flush() (after the
-	 * section's entry, before the array's load): forbidden, a section
-	 * that loads @invs while the callback misses it (store buffering).
-	 * (Userspace; in the kernel RCU covers the readers and it is only
-	 * redundant, on a path that allocates and publishes anyway.)
+	 * before the load of the ticket, and so before the loads of the
+	 * section records by any pass numbered above it (which stores its
+	 * number, then a full barrier, then loads: compat-user.c), the pass
+	 * the callback waits for.  Pairs with the full barrier at the top of
+	 * domain_flush() (after the section's entry, before the array's load)
+	 * and with the pass's: forbidden, a section that loads @invs while
+	 * that pass misses it.  (Userspace; in the kernel RCU covers the
+	 * readers and it is only redundant, on a path that allocates and
+	 * publishes anyway.)
 	 */
 	invt_smp_mb();
+	invs_box(invs)->ticket = invt_invs_sections_ticket();
 	invt_call_rcu(&invs_box(invs)->rcu, invs_free_rcu_cb);
 }
 
