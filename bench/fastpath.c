@@ -6,10 +6,11 @@
  *
  *   core      invt_domain_invalidate() on a domain whose array has N entries:
  *             the thread's invalidator section (also the arrays' read side:
- *             no RCU read lock in userspace), full barrier, array load,
- *             then the flush engine (one scan per instance, users checks,
- *             pending waits), a load->load barrier and the second look at
- *             the array.
+ *             no RCU read lock in userspace) and a full barrier (on x86 one
+ *             locked add), array load, then the flush engine (an array on
+ *             one instance: one straight-line scan, submission and wait;
+ *             others: one scan per instance, pending waits; users checks in
+ *             both), a load->load barrier and the second look at the array.
  *   baseline  the lower bound: one walk over a plain immutable C array of the
  *             same entries (no RCU, no barrier, no lock, no users check) that
  *             emits the same commands, with the same syncs, into the same
