@@ -53,6 +53,8 @@
 #define INVAL_DDT(d)	{ OP(3, 0) | F(1, 33) | F(d, 40), 0 }
 #define INVAL_PDT(d, p)	{ OP(3, 1) | F(p, 12) | F(1, 33) | F(d, 40), 0 }
 #define ATS_INV(d, a)	{ OP(4, 0) | F(d, 40), (a) }
+/* PV = 1: the request carries PID; G is the payload's bit 0. */
+#define ATS_INV_PID(d, p, a)	{ OP(4, 0) | F(p, 12) | F(1, 32) | F(d, 40), (a) }
 #define FENCE(v, pa)	{ OP(2, 0) | F(1, 10) | F(3, 12) | F(v, 32), (pa) >> 2 }
 
 /* Device and process context bits (§2.1.3, §2.2.2). */
@@ -761,6 +763,56 @@ static void test_ats_inval_must_wait_for_fence(void **state)
 	fx_free(f);
 }
 
+/* Translation requests (ATC misses) of DMA reads at @va by process_id 0, 1, 2. */
+static void atc_misses(struct fx *f, uint64_t va, uint32_t mask)
+{
+	uint64_t before = mst(f).translations;
+	uint32_t pid;
+
+	for (pid = 0; pid < 3; pid++)
+		assert_int_equal(invt_mrv_dma(f->m, DID_ATS, pid, va, false), 0);
+	assert_int_equal(mst(f).translations - before, __builtin_popcount(mask));
+}
+
+/*
+ * What each ATS.INVAL (RISC-V IOMMU 1.0 §3.1.4) removes from an ATC
+ * holding translations of requests without a PASID (DPE: process_id 0) and
+ * of process_ids 1 and 2: PV = 1 only its PID's, with G = 1 too (the
+ * strictest ATC: no Global Invalidate Supported, PCIe Base §10.5.1.2); PV = 0
+ * every PID's (no PASID prefix, PCIe Base §10.3.1).  A miss shows as a
+ * translation request; hits do not.
+ */
+static void test_atc_pasid_scopes(void **state)
+{
+	struct fx *f = fx_s1(false);
+	struct dom *a = &f->dom[0];
+	uint32_t pid;
+
+	(void)state;
+	for (pid = 0; pid < 3; pid++)
+		pc_set(f, pid, a, PSCID_A);
+	dc_set(f, DID_ATS, TC_V | TC_EN_ATS | TC_PDTV | TC_DPE, 0, 0, ATP(1, f->pdt));
+	assert_int_equal(invt_mrv_add_device(f->m, DID_ATS, 8), 0);
+	atc_misses(f, VA_X, 0x7);		/* filled: no PASID, 1, 2 */
+	atc_misses(f, VA_X, 0);			/* all hit */
+	atc_misses(f, VA_X + SZ_4K, 0x7);
+	/* PV = 1, PID 1: its entry only. */
+	assert_int_equal(RUN(f, ATS_INV_PID(DID_ATS, 1, VA_X)), 0);
+	atc_misses(f, VA_X, 0x2);
+	/* PV = 1, PID 2, G = 1: still PID 2's alone. */
+	assert_int_equal(RUN(f, ATS_INV_PID(DID_ATS, 2, VA_X | 1)), 0);
+	atc_misses(f, VA_X, 0x4);
+	/* A PID without entries, G = 1: nothing. */
+	assert_int_equal(RUN(f, ATS_INV_PID(DID_ATS, 5, VA_X | 1)), 0);
+	atc_misses(f, VA_X, 0);
+	/* PV = 0: every PID's entries in the range, none outside. */
+	assert_int_equal(RUN(f, ATS_INV(DID_ATS, VA_X)), 0);
+	atc_misses(f, VA_X, 0x7);
+	atc_misses(f, VA_X + SZ_4K, 0);
+	assert_int_equal(ost(f).total, 0);
+	fx_free(f);
+}
+
 static void test_atc_timeout(void **state)
 {
 	struct fx *f = fx_ats();
@@ -1080,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_pscid_reuse),
 		cmocka_unit_test(test_ats),
 		cmocka_unit_test(test_ats_inval_must_wait_for_fence),
+		cmocka_unit_test(test_atc_pasid_scopes),
 		cmocka_unit_test(test_atc_timeout),
 		cmocka_unit_test(test_threaded),
 		cmocka_unit_test(test_determinism),

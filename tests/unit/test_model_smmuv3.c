@@ -449,9 +449,10 @@ static void test_atc_cfgi_planner(void **state)
 	assert_int_equal(smmu_hw_exec_plan(&c, &p), 0);
 	assert_int_equal(p.match.ssid_mask, 0);
 	c.ssv = true;
-	c.global = true;	/* Global: every ssid too */
+	c.global = true;	/* Global: ignored, SSID's entries alone */
 	assert_int_equal(smmu_hw_exec_plan(&c, &p), 0);
-	assert_int_equal(p.match.ssid_mask, 0);
+	assert_int_equal(p.match.ssid, 3);
+	assert_int_equal(p.match.ssid_mask, UINT32_MAX);
 
 	memset(&c, 0, sizeof(c));
 	c.op = SMMU_HW_OP_CFGI_STE_RANGE;
@@ -816,6 +817,54 @@ static void test_ats(void **state)
 	assert_int_equal(invt_msmmu_dma(f->m, SID_ATS, 0, VA_X + SZ_4K, false), -EFAULT);
 	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 0, VA_X + SZ_4K, false), 0);
 	assert_int_equal(mst(f).by_op[INVT_SMMU_CMD_ATC_INV], 4);
+	fx_free(f);
+}
+
+/* Translation requests (ATC misses) of DMA reads at @va by ssid 0, 1, 2. */
+static void atc_misses(struct fx *f, uint64_t va, uint32_t mask)
+{
+	uint64_t before = mst(f).translations;
+	uint32_t ssid;
+
+	for (ssid = 0; ssid < 3; ssid++)
+		assert_int_equal(invt_msmmu_dma(f->m, SID_ATS, ssid, va, false), 0);
+	assert_int_equal(mst(f).translations - before, __builtin_popcount(mask));
+}
+
+/*
+ * What each CMD_ATC_INV (IHI0070 §4.5.1) removes from an ATC holding
+ * translations of requests without a PASID and of SubstreamIDs 1 and 2:
+ * SSV = 1 only its SubstreamID's, with Global = 1 too (the strictest ATC: no
+ * Global Invalidate Supported, PCIe Base §10.5.1.2); SSV = 0 every
+ * SubstreamID's (no PASID prefix, PCIe Base §10.3.1).  A miss shows as a
+ * translation request; hits do not.
+ */
+static void test_atc_pasid_scopes(void **state)
+{
+	struct fx *f = fx_ats();
+	struct invt_smmu_cmd g = ATC_INV(SID_ATS, true, 2, VA_X, 0);
+
+	(void)state;
+	cd_set(f, SID_ATS, 2, &f->dom[0], ASID);
+	atc_misses(f, VA_X, 0x7);		/* filled: no PASID, 1, 2 */
+	atc_misses(f, VA_X, 0);			/* all hit */
+	atc_misses(f, VA_X + SZ_4K, 0x7);
+	/* SSV = 1, SubstreamID 1: its entry only. */
+	assert_int_equal(RUN(f, ATC_INV(SID_ATS, true, 1, VA_X, 0)), 0);
+	atc_misses(f, VA_X, 0x2);
+	/* SSV = 1, SubstreamID 2, Global = 1: still 2's alone. */
+	g.global = true;
+	assert_int_equal(RUN(f, g), 0);
+	atc_misses(f, VA_X, 0x4);
+	/* A SubstreamID without entries, Global = 1: nothing. */
+	g.ssid = 5;
+	assert_int_equal(RUN(f, g), 0);
+	atc_misses(f, VA_X, 0);
+	/* SSV = 0: every SubstreamID's entries in the span, none outside. */
+	assert_int_equal(RUN(f, ATC_INV(SID_ATS, false, 0, VA_X, 0)), 0);
+	atc_misses(f, VA_X, 0x7);
+	atc_misses(f, VA_X + SZ_4K, 0);
+	assert_int_equal(ost(f).total, 0);
 	fx_free(f);
 }
 
@@ -1532,6 +1581,7 @@ int main(void)
 		cmocka_unit_test(test_stale_config),
 		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_ats),
+		cmocka_unit_test(test_atc_pasid_scopes),
 		cmocka_unit_test(test_atc_timeout),
 		cmocka_unit_test(test_threaded),
 		cmocka_unit_test(test_determinism),

@@ -461,14 +461,16 @@ static void test_exec_dir_ats(void **state)
 	assert_int_equal(p.match[0].ssid_mask, UINT32_MAX);
 	assert_int_equal(p.match[0].start, 0x12344000);
 	assert_int_equal(p.match[0].last, 0x12347fff);	/* one trailing 1: 16 KiB */
-	/* no PASID, or G: every ssid */
+	/* no PASID: every ssid */
 	c.pv = false;
 	assert_int_equal(rv_hw_exec_plan(&c, &p), 0);
 	assert_int_equal(p.match[0].ssid_mask, 0);
+	/* G: ignored (no Global Invalidate Supported), PID's entries alone */
 	c.pv = true;
 	c.g = true;
 	assert_int_equal(rv_hw_exec_plan(&c, &p), 0);
-	assert_int_equal(p.match[0].ssid_mask, 0);
+	assert_int_equal(p.match[0].ssid, 3);
+	assert_int_equal(p.match[0].ssid_mask, UINT32_MAX);
 	/* fences and PRGR change nothing */
 	c = (struct rv_hw_cmd){ .kind = RV_HW_IOFENCE_C };
 	assert_int_equal(rv_hw_exec_plan(&c, &p), 0);

@@ -59,8 +59,9 @@
  *
  * NSNH_ALL's "any VMID" is tag_s2 = 0 under mask 0xffff0000: every 16-bit
  * VMID, not the EL2 tag.  ATC_INV: sid = SID exact; ssid = SSID exact when
- * SSV = 1, wildcard when SSV = 0 (it also hits PASID-tagged entries) or when
- * Global (dw0[9]) is set (over-invalidating is allowed); span = 4 KiB << Size
+ * SSV = 1, whatever Global (dw0[9]) says (the modelled ATC reports no Global
+ * Invalidate Supported, PCIe Base §10.5.1.2, and ignores it), wildcard when
+ * SSV = 0 (it also hits PASID-tagged entries, §10.3.1); span = 4 KiB << Size
  * from Address aligned down to it (Size 52: everything; above 52 the
  * executor may raise CERROR_ILL instead).
  * S2_IPA leaves NESTED entries in place: the spec expects NH_ALL / NH_VAA or

@@ -80,8 +80,18 @@ static void plan_ats(const struct rv_hw_cmd *c, struct rv_hw_exec *p)
 	p->pid = c->pv ? c->pid : 0;
 	invt_cache_match_init(m, K(ATC));
 	invt_cache_match_sid(m, p->did);
-	/* Without a PASID every PASID's entries go; Global may over-invalidate. */
-	if (c->pv && !c->g)
+	/*
+	 * ATS.INVAL (RISC-V IOMMU 1.0 §3.1.4) sends PCIe's Invalidate Request
+	 * with the payload's G, S and address: with PV = 0 it has no PASID
+	 * prefix and removes the device's translations of every PASID in its
+	 * range (PCIe Base §10.3.1); with PV = 1 it carries PID as the PASID,
+	 * and only that PASID's go.  G is the Global Invalidate bit, which an
+	 * ATC without Global Invalidate Supported (ATS Capability bit 6, PCIe
+	 * Base §10.5.1.2) ignores; with it, G reaches only other PASIDs' entries
+	 * marked Global.  The modelled ATC, the strictest, reports no support
+	 * and marks no entry Global: PID's entries alone, whatever G says.
+	 */
+	if (c->pv)
 		invt_cache_match_ssid(m, c->pid);
 	rv_hw_ats_span(c, &first, &last);
 	invt_cache_match_range(m, first, last);

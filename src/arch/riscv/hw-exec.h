@@ -45,8 +45,9 @@
  * host tag.  GVMA with AV = 1 drops the combined entries of the GSCID whole
  * (the §3.1.1 note allows it; the model does not tag them with the GPA).
  * ATS.INVAL: sid = the device_id (RID, with DSEG << 16 when DSV = 1); ssid =
- * PID exact when PV = 1 and G = 0, else every ssid (a request without a
- * PASID invalidates every PASID's entries; G may over-invalidate).
+ * PID exact when PV = 1, G or not (the ATC has no Global Invalidate
+ * Supported, PCIe Base §10.5.1.2, and ignores G), else every ssid (a
+ * request without a PASID invalidates every PASID's entries, §10.3.1).
  * IODIR never touches the IOTLB, IOTINVAL never the directory cache.
  */
 #ifndef INVTRACK_RISCV_HW_EXEC_H

@@ -95,8 +95,18 @@ static void plan_atc(const struct smmu_hw_cmd *c, struct invt_cache_match *m)
 
 	invt_cache_match_init(m, K(ATC));
 	invt_cache_match_sid(m, c->sid);
-	/* SSV = 0 hits PASID-tagged entries too; Global may over-invalidate. */
-	if (c->ssv && !c->global)
+	/*
+	 * CMD_ATC_INV (IHI0070 §4.5.1) sends an ATS Invalidate Request: with
+	 * SSV = 0 it has no PASID prefix and removes the device's translations
+	 * of every PASID in its range (PCIe Base §10.3.1); with SSV = 1 it
+	 * carries SubstreamID as the PASID, and only that PASID's go.  Global
+	 * becomes the request's Global Invalidate bit, which an ATC without
+	 * Global Invalidate Supported (ATS Capability bit 6, PCIe Base
+	 * §10.5.1.2) ignores; with it, G reaches only other PASIDs' entries
+	 * marked Global.  The modelled ATC, the strictest, reports no support
+	 * and marks no entry Global: SSID's entries alone, whatever Global says.
+	 */
+	if (c->ssv)
 		invt_cache_match_ssid(m, c->ssid);
 	smmu_hw_atc_span(c, &first, &last);
 	invt_cache_match_range(m, first, last);

@@ -92,12 +92,14 @@ struct smmu_hw_exec {
  * globals (NH_ASID / EL2_ASID keep them), the span (smmu_hw_tlbi_span();
  * the whole address space for the *_ALL / *_ASID forms) and Leaf (leaf_only:
  * walk entries stay).  TTL only hints and does not narrow the match.
- * ATC_INV: the device's entries of SSID (SSV = 1 and Global = 0; else of
- * every ssid) over smmu_hw_atc_span().  CFGI_STE: every configuration of
- * the stream; CFGI_STE_RANGE: of 2^(Range+1) streams, the low Range+1 bits
- * of SID ignored (Range 31: CFGI_ALL); CFGI_CD: (SID, SSID); CFGI_CD_ALL:
- * every configuration of the stream.  Leaf on CFGI_STE / CFGI_CD concerns
- * level-1 descriptors, which the model does not cache: ignored.
+ * ATC_INV: the device's entries of SSID (SSV = 1, Global or not: the ATC
+ * has no Global Invalidate Supported, PCIe Base §10.5.1.2) or of every ssid
+ * (SSV = 0, PCIe Base §10.3.1) over smmu_hw_atc_span().  CFGI_STE: every
+ * configuration of the stream; CFGI_STE_RANGE: of 2^(Range+1) streams, the
+ * low Range+1 bits of SID ignored (Range 31: CFGI_ALL); CFGI_CD: (SID,
+ * SSID); CFGI_CD_ALL: every configuration of the stream.  Leaf on CFGI_STE /
+ * CFGI_CD concerns level-1 descriptors, which the model does not cache:
+ * ignored.
  *
  * Return: 0, or -EINVAL for an opcode the decoder does not accept.
  */
