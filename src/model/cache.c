@@ -10,7 +10,11 @@
  * sizes each kind of entry has, so that a lookup skips the sizes only other
  * kinds have (their entries could not match it).  Invalidations scan every
  * valid slot: they are rare next to lookups, and a range may cover any
- * number of sets.
+ * number of sets.  Two bitmaps per slot narrow the scan: kind_map[k] marks
+ * the valid slots of kind k, tag_map[b] those whose tag_s2 hashes to bucket
+ * b; an invalidation visits only the slots of the kinds it removes and,
+ * when it names one tag_s2 exactly (a domain, a VM: nearly all do), of that
+ * tag's bucket.  The scan still decides on the whole key, in slot order.
  *
  * A slot's key holds what lookups, invalidations and inserts compare (kind,
  * tags, requester, span: the entry's identity) in 32 bytes, apart from the
@@ -26,6 +30,12 @@
  * span, then lowest slot) and the slot an insert takes (the lowest invalid
  * one, else a seeded random way) are those of the full scan, so the same
  * seed gives the same run.
+ *
+ * A lookup probes the sizes present from the smallest up and, at size s,
+ * compares only the entries that start at the address aligned to s and span
+ * exactly s: an entry of another size that matches is visited in its own
+ * size's probe.  So the first probe that finds a match holds the best one
+ * (smallest span) and the lookup stops there.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -51,6 +61,9 @@ struct slot_key {
 #define FA_INDEX_MIN 8
 #define FA_NONE UINT32_MAX
 
+/* Buckets of tag_map (a power of two). */
+#define TAG_BUCKETS 64
+
 struct invt_cache {
 	pthread_mutex_t lock;
 	const char *name;
@@ -60,6 +73,9 @@ struct invt_cache {
 	struct slot_key *keys;		/* per slot: its key, valid or not */
 	struct invt_cache_entry *ents;	/* per slot: the entry, while keys[i].valid */
 	uint64_t *valid_map;		/* bit i: keys[i].valid */
+	size_t nr_words;		/* of each slot bitmap */
+	uint64_t *kind_map;		/* [kind][word]: bit i: valid, keys[i].kind == kind */
+	uint64_t *tag_map;		/* [bucket][word]: bit i: valid, tag_bucket(tag_s2) */
 	uint32_t nr_shift[64];
 	uint64_t shift_mask;		/* bit s: nr_shift[s] != 0 */
 	uint32_t nr_kind_shift[INVT_CACHE_NR_KINDS][64];
@@ -93,6 +109,14 @@ static unsigned int set_of(const struct invt_cache *c, uint64_t iova, unsigned i
 		return 0;
 	return (unsigned int)(mix64((iova >> shift) * 64 + shift) & (c->nr_sets - 1));
 }
+
+/* tag_map's bucket of @tag: a multiplicative hash's top bits. */
+static unsigned int tag_bucket(uint32_t tag)
+{
+	return (unsigned int)((tag * UINT32_C(0x9e3779b1)) >> (32 - 6));
+}
+
+_Static_assert(TAG_BUCKETS == 1 << 6, "tag_bucket() takes 6 bits");
 
 static bool fa_indexed(const struct invt_cache *c)
 {
@@ -133,11 +157,17 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 		return -ENOMEM;
 	c->keys = calloc(n, sizeof(*c->keys));
 	c->ents = calloc(n, sizeof(*c->ents));
-	c->valid_map = calloc((n + 63) / 64, sizeof(*c->valid_map));
-	if (!c->keys || !c->ents || !c->valid_map || pthread_mutex_init(&c->lock, NULL)) {
+	c->nr_words = (n + 63) / 64;
+	c->valid_map = calloc(c->nr_words, sizeof(*c->valid_map));
+	c->kind_map = calloc(INVT_CACHE_NR_KINDS * c->nr_words, sizeof(*c->kind_map));
+	c->tag_map = calloc(TAG_BUCKETS * c->nr_words, sizeof(*c->tag_map));
+	if (!c->keys || !c->ents || !c->valid_map || !c->kind_map || !c->tag_map ||
+	    pthread_mutex_init(&c->lock, NULL)) {
 		free(c->keys);
 		free(c->ents);
 		free(c->valid_map);
+		free(c->kind_map);
+		free(c->tag_map);
 		free(c);
 		return -ENOMEM;
 	}
@@ -158,6 +188,8 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 			free(c->keys);
 			free(c->ents);
 			free(c->valid_map);
+			free(c->kind_map);
+			free(c->tag_map);
 			free(c);
 			return -ENOMEM;
 		}
@@ -183,6 +215,8 @@ void invt_cache_destroy(struct invt_cache *cache)
 	free(cache->keys);
 	free(cache->ents);
 	free(cache->valid_map);
+	free(cache->kind_map);
+	free(cache->tag_map);
 	free(cache);
 }
 
@@ -228,9 +262,13 @@ static void slot_clear(struct invt_cache *c, size_t i)
 {
 	struct slot_key *k = &c->keys[i];
 	unsigned int shift = k->shift;
+	uint64_t bit = UINT64_C(1) << (i % 64);
+	size_t w = i / 64;
 
 	k->valid = false;
-	c->valid_map[i / 64] &= ~(UINT64_C(1) << (i % 64));
+	c->valid_map[w] &= ~bit;
+	c->kind_map[k->kind * c->nr_words + w] &= ~bit;
+	c->tag_map[tag_bucket(k->tag_s2) * c->nr_words + w] &= ~bit;
 	if (fa_indexed(c)) {
 		uint32_t next = c->fa_next[i], prev = c->fa_prev[i];
 
@@ -251,8 +289,13 @@ static void slot_clear(struct invt_cache *c, size_t i)
 /* Called with the lock held: slot @i (invalid) takes @e. */
 static void slot_fill(struct invt_cache *c, size_t i, const struct invt_cache_entry *e)
 {
+	uint64_t bit = UINT64_C(1) << (i % 64);
+	size_t w = i / 64;
+
 	c->keys[i] = key_of(e);
-	c->valid_map[i / 64] |= UINT64_C(1) << (i % 64);
+	c->valid_map[w] |= bit;
+	c->kind_map[e->kind * c->nr_words + w] |= bit;
+	c->tag_map[tag_bucket(e->tag_s2) * c->nr_words + w] |= bit;
 	c->ents[i] = *e;
 	if (fa_indexed(c)) {
 		unsigned int b = fa_bucket(c, e->iova, e->shift);
@@ -366,6 +409,15 @@ int invt_cache_insert(struct invt_cache *cache, const struct invt_cache_entry *e
 	return ret;
 }
 
+/* key_matches() of an entry known to span exactly the probed size's block of @k->iova. */
+static bool key_tags_match(const struct invt_cache_key *k, const struct slot_key *e)
+{
+	return (k->kinds & INVT_CACHE_K(e->kind)) &&
+	       (e->tag_s2 == k->tag_s2 || k->tag_s2 == INVT_CACHE_ID_ANY) &&
+	       (e->global || e->tag_s1 == k->tag_s1 || k->tag_s1 == INVT_CACHE_ID_ANY) &&
+	       e->sid == k->sid && e->ssid == k->ssid;
+}
+
 static bool key_matches(const struct invt_cache_key *k, const struct slot_key *e)
 {
 	return (k->kinds & INVT_CACHE_K(e->kind)) &&
@@ -402,7 +454,46 @@ static size_t probe(const struct invt_cache *c, size_t set, const struct invt_ca
 	return best;
 }
 
-/* Called with the lock held. */
+/*
+ * Called with the lock held: the lowest of the slots of the set at @set
+ * that hold a match of span 2^@shift starting at @iova (@key->iova
+ * aligned), or NO_SLOT.
+ */
+static size_t probe_size(const struct invt_cache *c, size_t set, const struct invt_cache_key *key,
+			 uint64_t iova, unsigned int shift)
+{
+	unsigned int w;
+
+	for (w = 0; w < c->ways; w++) {
+		const struct slot_key *sk = &c->keys[set + w];
+
+		if (sk->iova == iova && sk->shift == shift && sk->valid && key_tags_match(key, sk))
+			return set + w;
+	}
+	return NO_SLOT;
+}
+
+/* Likewise through the index of a large one-set cache: the lowest such slot of the chain. */
+static size_t fa_probe_size(const struct invt_cache *c, const struct invt_cache_key *key,
+			    uint64_t iova, unsigned int shift)
+{
+	uint32_t i = c->fa_head[fa_bucket(c, iova, shift)];
+	size_t best = NO_SLOT;
+
+	for (; i != FA_NONE; i = c->fa_next[i]) {
+		const struct slot_key *sk = &c->keys[i];
+
+		if (i < best && sk->iova == iova && sk->shift == shift && key_tags_match(key, sk))
+			best = i;
+	}
+	return best;
+}
+
+/*
+ * Called with the lock held.  The sizes are probed from the smallest: the
+ * first match is of the smallest span, the lowest slot of that span (see the
+ * top of the file).
+ */
 static const struct invt_cache_entry *find(struct invt_cache *c, const struct invt_cache_key *key)
 {
 	size_t best = NO_SLOT;
@@ -412,26 +503,18 @@ static const struct invt_cache_entry *find(struct invt_cache *c, const struct in
 	/* The sizes of the kinds looked up: no other entry can match. */
 	for (kinds = key->kinds & (INVT_CACHE_K_ALL); kinds; kinds &= kinds - 1)
 		sizes |= c->kind_shift_mask[__builtin_ctz(kinds)];
-	if (fa_indexed(c)) {
-		for (mask = sizes; mask; mask &= mask - 1) {
-			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
-			uint32_t i = c->fa_head[fa_bucket(c, key->iova & ~((UINT64_C(1) << shift) - 1),
-							  shift)];
-
-			for (; i != FA_NONE; i = c->fa_next[i]) {
-				if (key_matches(key, &c->keys[i]) && better(c, i, best))
-					best = i;
-			}
-		}
-	} else if (c->nr_sets == 1) {
+	if (c->nr_sets == 1 && !fa_indexed(c)) {
 		best = probe(c, 0, key, NO_SLOT);
 	} else {
-		for (mask = sizes; mask; mask &= mask - 1) {
+		for (mask = sizes; mask && best == NO_SLOT; mask &= mask - 1) {
 			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
-			unsigned int set = set_of(c, key->iova & ~((UINT64_C(1) << shift) - 1),
-						  shift);
+			uint64_t iova = key->iova & ~((UINT64_C(1) << shift) - 1);
 
-			best = probe(c, (size_t)set * c->ways, key, best);
+			if (fa_indexed(c))
+				best = fa_probe_size(c, key, iova, shift);
+			else
+				best = probe_size(c, (size_t)set_of(c, iova, shift) * c->ways, key,
+						  iova, shift);
 		}
 	}
 	if (best != NO_SLOT)
@@ -480,6 +563,12 @@ int invt_cache_lookup_cb(struct invt_cache *cache, const struct invt_cache_key *
 	return ret;
 }
 
+/* No valid entry is of @kind. */
+static bool c_kind_empty(const struct invt_cache *c, unsigned int kind)
+{
+	return !c->kind_shift_mask[kind];
+}
+
 static bool masked_eq(uint32_t a, uint32_t b, uint32_t mask)
 {
 	return (a & mask) == (b & mask);
@@ -510,22 +599,31 @@ bool invt_cache_matches(const struct invt_cache_match *m, const struct invt_cach
 
 long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_cache_match *m)
 {
-	size_t w, nw = ((size_t)cache->nr_sets * cache->ways + 63) / 64;
+	size_t w, nw = cache->nr_words;
+	const uint64_t *tags = NULL;
+	uint32_t kinds = m->kinds & INVT_CACHE_K_ALL, k;
 	long removed = 0;
-	unsigned int k;
-	bool any = false;
 
 	if (m->start > m->last)
 		return -EINVAL;
 	/* Nothing to visit when no entry is of a kind the descriptor removes. */
-	for (k = 0; k < INVT_CACHE_NR_KINDS && !any; k++)
-		any = (m->kinds & INVT_CACHE_K(k)) && cache->kind_shift_mask[k];
-	if (!any)
+	for (k = kinds; k; k &= k - 1) {
+		if (!c_kind_empty(cache, (unsigned int)__builtin_ctz(k)))
+			break;
+	}
+	if (!k)
 		return 0;
-	/* The valid slots only, in slot order. */
+	/* One tag_s2 named exactly: its bucket's slots only. */
+	if (m->tag_s2_mask == UINT32_MAX)
+		tags = &cache->tag_map[tag_bucket(m->tag_s2) * nw];
+	/* The valid slots of those kinds (and bucket) only, in slot order. */
 	for (w = 0; w < nw; w++) {
-		uint64_t bits = cache->valid_map[w];
+		uint64_t bits = 0;
 
+		for (k = kinds; k; k &= k - 1)
+			bits |= cache->kind_map[(size_t)__builtin_ctz(k) * nw + w];
+		if (tags)
+			bits &= tags[w];
 		for (; bits; bits &= bits - 1) {
 			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
 
