@@ -252,9 +252,10 @@ void invt_cache_unlock(struct invt_cache *cache)
 /* The same entry (an insert replaces it): every field of the key. */
 static bool same_identity(const struct slot_key *a, const struct slot_key *b)
 {
-	return a->kind == b->kind && a->tag_s2 == b->tag_s2 && a->tag_s1 == b->tag_s1 &&
-	       a->sid == b->sid && a->ssid == b->ssid && a->global == b->global &&
-	       a->iova == b->iova && a->shift == b->shift;
+	/* The address first: it tells the entries of a set apart most often. */
+	return a->iova == b->iova && a->shift == b->shift && a->kind == b->kind &&
+	       a->tag_s2 == b->tag_s2 && a->tag_s1 == b->tag_s1 && a->sid == b->sid &&
+	       a->ssid == b->ssid && a->global == b->global;
 }
 
 /* Called with the lock held: slot @i becomes invalid. */

@@ -132,23 +132,14 @@ static bool flight_match(const struct invt_scn_event *e, const struct invt_viola
 	       (v->iova & ~UINT64_C(0xfff)) >= e->iova && (v->iova & ~UINT64_C(0xfff)) <= e->last;
 }
 
-void scn_flight_collect(struct scn *s)
+/* The oracle found something new since the last collection (@total violations). */
+static __attribute__((noinline)) void flight_collect_new(struct scn *s, uint64_t total)
 {
 	struct invt_violation reports[INVT_SCN_MAX_REPORTS];
 	struct invt_scn_result *res = s->res;
 	uint64_t n = s->nr_flight, first = n > SCN_FLIGHT ? n - SCN_FLIGHT : 0, k;
-	uint64_t total;
 	unsigned int i, m, j, nr;
 
-	if (!s->flight)
-		return;
-	/*
-	 * Only when the oracle found something new: a report's events are
-	 * taken once.  Called after every inline operation: the lockless count.
-	 */
-	total = invt_oracle_total(s->oracle);
-	if (total == s->flight_seen)
-		return;
 	s->flight_seen = total;
 	nr = (unsigned int)invt_oracle_reports(s->oracle, reports, INVT_SCN_MAX_REPORTS);
 	for (i = s->flight_done; i < nr; i++) {
@@ -173,6 +164,22 @@ void scn_flight_collect(struct scn *s)
 		res->nr_flight[i] = m;
 	}
 	s->flight_done = nr;
+}
+
+void scn_flight_collect(struct scn *s)
+{
+	uint64_t total;
+
+	if (!s->flight)
+		return;
+	/*
+	 * Only when the oracle found something new: a report's events are
+	 * taken once.  Called after every inline operation: the lockless
+	 * count, and the reports' copy (a large frame) only past it.
+	 */
+	total = invt_oracle_total(s->oracle);
+	if (total != s->flight_seen)
+		flight_collect_new(s, total);
 }
 
 /* ---- latency samples ---- */

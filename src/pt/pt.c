@@ -588,6 +588,14 @@ int invt_pt_unmap(struct invt_pt *pt, uint64_t iova, uint64_t size,
 
 /* ---- hardware-side walk ---- */
 
+/* is_present(), through @fmt->present_mask when the format has one (see present_mask_ok()). */
+static inline bool pte_present(const struct invt_pt_fmt *fmt, uint64_t pte, unsigned int lvl)
+{
+	if (fmt->present_mask)
+		return pte & fmt->present_mask;
+	return fmt->is_present(fmt, pte, lvl);
+}
+
 int invt_pt_hw_walk(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops, uint64_t root_pa,
 		    uint64_t iova, struct invt_pt_walk *res)
 {
@@ -621,7 +629,7 @@ int invt_pt_hw_walk_from(const struct invt_pt_fmt *fmt, struct invt_pt_ops *ops,
 		pte = pte_get_acquire(pt_entry(ops, fmt, table, pt_index(fmt, iova, lvl)));
 		res->level = lvl;
 		res->pte = pte;
-		if (!fmt->is_present(fmt, pte, lvl)) {
+		if (!pte_present(fmt, pte, lvl)) {
 			res->fault = INVT_PT_FAULT_TRANSLATION;
 			return -EFAULT;
 		}
