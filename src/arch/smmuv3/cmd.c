@@ -76,7 +76,8 @@ static const struct cmd_field F_IPA = { 1, 12, 40 };
 /* §4.7.3 CMD_SYNC: MSIAddress[55:2] in dw1[55:2]. */
 static const struct cmd_field F_MSIADDR = { 1, 2, 54 };
 
-static void put(uint64_t dw[2], struct cmd_field f, uint64_t val)
+static inline __attribute__((always_inline)) void put(uint64_t dw[2], struct cmd_field f,
+						       uint64_t val)
 {
 	uint64_t mask = f.width == 64 ? ~0ull : (1ull << f.width) - 1;
 
@@ -134,49 +135,77 @@ static unsigned int carried(uint8_t opcode)
 }
 
 /* Which fields of @c are non-zero. */
-static unsigned int present(const struct invt_smmu_cmd *c)
+/*
+ * Whether @c sets a field that @allowed does not carry.  With @allowed a
+ * constant (see invt_smmu_cmd_encode()), only the fields of the groups
+ * outside it are read.
+ */
+static inline bool stray(const struct invt_smmu_cmd *c, unsigned int allowed)
 {
-	unsigned int p = 0;
+	uint64_t x = 0;
 
-	p |= c->sid ? C_SID : 0;
-	p |= c->ssid ? C_SSID : 0;
-	p |= c->ssv ? C_SSV : 0;
-	p |= c->leaf ? C_LEAF : 0;
-	p |= c->vmid ? C_VMID : 0;
-	p |= c->asid ? C_ASID : 0;
-	p |= (c->num | c->scale | c->ttl | c->tg) ? C_RANGE_INV : 0;
-	p |= c->addr ? C_ADDR : 0;
-	p |= c->size ? C_SIZE : 0;
-	p |= c->global ? C_GLOBAL : 0;
-	p |= c->range ? C_STE_RANGE : 0;
-	p |= c->grpid ? C_GRPID : 0;
-	p |= c->resp ? C_RESP : 0;
-	p |= c->action ? C_ACTION : 0;
-	p |= c->stag ? C_STAG : 0;
-	p |= (c->cs | c->msh | c->msiattr | c->msidata | c->msiaddr) ? C_SYNC : 0;
-	return p;
-}
-
-/* Values too wide for their field, or reserved whatever the opcode. */
-static bool widths_ok(const struct invt_smmu_cmd *c)
-{
-	return c->ssid < INVT_SMMU_SSID_LIMIT && c->num <= 31 && c->scale <= 31 &&
-	       c->ttl <= 3 && c->tg <= 3 && c->size <= INVT_SMMU_ATC_SIZE_ALL &&
-	       c->range <= 31 && c->grpid <= 511 &&
-	       c->resp <= INVT_SMMU_PRI_RESP_SUCCESS &&	/* §4.5.2: 3 is ILLEGAL */
-	       c->action <= INVT_SMMU_RESUME_ABORT &&	/* 3: Abort ignored on Retry */
-	       c->cs <= INVT_SMMU_SYNC_CS_SEV &&		/* §4.7.3: 3 is CERROR_ILL */
-	       c->msh <= 3 && c->msh != 1 &&		/* §4.7.3: 1 reserved */
-	       c->msiattr <= 15;
+	if (!(allowed & C_SID))
+		x |= c->sid;
+	if (!(allowed & C_SSID))
+		x |= c->ssid;
+	if (!(allowed & C_SSV))
+		x |= c->ssv;
+	if (!(allowed & C_LEAF))
+		x |= c->leaf;
+	if (!(allowed & C_VMID))
+		x |= c->vmid;
+	if (!(allowed & C_ASID))
+		x |= c->asid;
+	if (!(allowed & C_RANGE_INV))
+		x |= c->num | c->scale | c->ttl | c->tg;
+	if (!(allowed & C_ADDR))
+		x |= c->addr;
+	if (!(allowed & C_SIZE))
+		x |= c->size;
+	if (!(allowed & C_GLOBAL))
+		x |= c->global;
+	if (!(allowed & C_STE_RANGE))
+		x |= c->range;
+	if (!(allowed & C_GRPID))
+		x |= c->grpid;
+	if (!(allowed & C_RESP))
+		x |= c->resp;
+	if (!(allowed & C_ACTION))
+		x |= c->action;
+	if (!(allowed & C_STAG))
+		x |= c->stag;
+	if (!(allowed & C_SYNC))
+		x |= c->cs | c->msh | c->msiattr | c->msidata | c->msiaddr;
+	return x != 0;
 }
 
 /*
- * §4.4.1.1: VA/IPA TLBI address, range and level hint.  TG 0 is a single
- * address: NUM, SCALE and TTL are RES0.  TG != 0: NUM = SCALE = TTL = 0 is
- * reserved (CERROR_ILL); TTL 1 with the 16K granule is reserved when DS == 0;
- * an address not aligned to the granule, or to the block size of the level
- * TTL names, gives an UNPREDICTABLE range.
+ * Values too wide for their field, in the groups @allowed carries: the
+ * others are 0 once stray() passed, and 0 fits every field.
  */
+static inline bool widths_ok(const struct invt_smmu_cmd *c, unsigned int allowed)
+{
+	if ((allowed & C_SSID) && c->ssid >= INVT_SMMU_SSID_LIMIT)
+		return false;
+	if ((allowed & C_RANGE_INV) &&
+	    (c->num > 31 || c->scale > 31 || c->ttl > 3 || c->tg > 3))
+		return false;
+	if ((allowed & C_SIZE) && c->size > INVT_SMMU_ATC_SIZE_ALL)
+		return false;
+	if ((allowed & C_STE_RANGE) && c->range > 31)
+		return false;
+	if ((allowed & C_GRPID) && c->grpid > 511)
+		return false;
+	if ((allowed & C_RESP) && c->resp > INVT_SMMU_PRI_RESP_SUCCESS)
+		return false;	/* §4.5.2: 3 is ILLEGAL */
+	if ((allowed & C_ACTION) && c->action > INVT_SMMU_RESUME_ABORT)
+		return false;	/* 3: Abort ignored on Retry */
+	if (allowed & C_SYNC)	/* §4.7.3: CS 3 is CERROR_ILL, MSH 1 reserved */
+		return c->cs <= INVT_SMMU_SYNC_CS_SEV && c->msh <= 3 && c->msh != 1 &&
+		       c->msiattr <= 15;
+	return true;
+}
+
 static bool tlbi_addr_ok(const struct invt_smmu_cmd *c)
 {
 	unsigned int g, bits;
@@ -200,7 +229,7 @@ static bool tlbi_addr_ok(const struct invt_smmu_cmd *c)
 	return !(c->addr & ((1ull << g) - 1));
 }
 
-static bool opcode_rules_ok(const struct invt_smmu_cmd *c)
+static inline __attribute__((always_inline)) bool opcode_rules_ok(const struct invt_smmu_cmd *c)
 {
 	uint64_t mask;
 
@@ -237,16 +266,21 @@ static bool opcode_rules_ok(const struct invt_smmu_cmd *c)
 	}
 }
 
-int invt_smmu_cmd_encode(const struct invt_smmu_cmd *c, uint64_t dw[2])
+/*
+ * Encode @c, a command of an opcode that carries @allowed (a constant in
+ * each case of invt_smmu_cmd_encode(): every opcode gets its own copy, which
+ * reads and checks only what concerns it).
+ */
+static inline __attribute__((always_inline)) int encode(const struct invt_smmu_cmd *c,
+							unsigned int allowed, uint64_t dw[2])
 {
-	unsigned int allowed = carried(c->opcode);
 	uint64_t w[2] = { 0, 0 };
 
 	if (allowed & C_INVALID)
 		return -EINVAL;
-	if (present(c) & ~allowed)
+	if (stray(c, allowed))
 		return -EINVAL;
-	if (!widths_ok(c) || !opcode_rules_ok(c))
+	if (!widths_ok(c, allowed) || !opcode_rules_ok(c))
 		return -EINVAL;
 
 	put(w, F_OPCODE, c->opcode);
@@ -299,6 +333,37 @@ int invt_smmu_cmd_encode(const struct invt_smmu_cmd *c, uint64_t dw[2])
 	dw[1] = w[1];
 	return 0;
 }
+
+#define ENCODE(op) case op: return encode(c, carried(op), dw)
+
+int invt_smmu_cmd_encode(const struct invt_smmu_cmd *c, uint64_t dw[2])
+{
+	switch (c->opcode) {
+	ENCODE(INVT_SMMU_CMD_CFGI_STE);
+	ENCODE(INVT_SMMU_CMD_CFGI_STE_RANGE);
+	ENCODE(INVT_SMMU_CMD_CFGI_CD);
+	ENCODE(INVT_SMMU_CMD_CFGI_CD_ALL);
+	ENCODE(INVT_SMMU_CMD_TLBI_NH_ALL);
+	ENCODE(INVT_SMMU_CMD_TLBI_NH_ASID);
+	ENCODE(INVT_SMMU_CMD_TLBI_NH_VA);
+	ENCODE(INVT_SMMU_CMD_TLBI_NH_VAA);
+	ENCODE(INVT_SMMU_CMD_TLBI_EL2_ALL);
+	ENCODE(INVT_SMMU_CMD_TLBI_EL2_ASID);
+	ENCODE(INVT_SMMU_CMD_TLBI_EL2_VA);
+	ENCODE(INVT_SMMU_CMD_TLBI_EL2_VAA);
+	ENCODE(INVT_SMMU_CMD_TLBI_S12_VMALL);
+	ENCODE(INVT_SMMU_CMD_TLBI_S2_IPA);
+	ENCODE(INVT_SMMU_CMD_TLBI_NSNH_ALL);
+	ENCODE(INVT_SMMU_CMD_ATC_INV);
+	ENCODE(INVT_SMMU_CMD_PRI_RESP);
+	ENCODE(INVT_SMMU_CMD_RESUME);
+	ENCODE(INVT_SMMU_CMD_SYNC);
+	default:
+		return -EINVAL;		/* carried() says C_INVALID */
+	}
+}
+
+#undef ENCODE
 
 /* @v as 8 little-endian bytes at @b: one store (GCC merges the byte stores only in part). */
 static void put_le64(uint8_t *b, uint64_t v)
