@@ -72,7 +72,8 @@ static const struct cmd_field F_PRG_INDEX = { 1, 32, 9 };
 static const struct cmd_field F_PRG_RESP = { 1, 44, 4 };
 static const struct cmd_field F_PRG_DST = { 1, 48, 16 };
 
-static void put(uint64_t dw[2], struct cmd_field f, uint64_t val)
+static inline __attribute__((always_inline)) void put(uint64_t dw[2], struct cmd_field f,
+						       uint64_t val)
 {
 	uint64_t mask = f.width == 64 ? ~0ull : (1ull << f.width) - 1;
 
@@ -105,27 +106,28 @@ enum {
 
 #define C_ATS	(C_PV | C_DSV | C_PID | C_RID | C_DSEG)
 
-static unsigned int carried(const struct invt_rv_cmd *c)
+/* What (@opcode, @func3) carries: constants folded in each encoder (invt_rv_cmd_encode()). */
+static inline unsigned int carried(uint8_t opcode, uint8_t func3)
 {
-	switch (c->opcode) {
+	switch (opcode) {
 	case INVT_RV_OP_IOTINVAL:
-		if (c->func3 == INVT_RV_FUNC_VMA)
+		if (func3 == INVT_RV_FUNC_VMA)
 			return C_AV | C_PSCV | C_GV | C_NL | C_S | C_PSCID | C_GSCID | C_ADDR;
-		if (c->func3 == INVT_RV_FUNC_GVMA)
+		if (func3 == INVT_RV_FUNC_GVMA)
 			return C_AV | C_GV | C_NL | C_S | C_GSCID | C_ADDR;
 		return C_INVALID;
 	case INVT_RV_OP_IOFENCE:
-		return c->func3 == INVT_RV_FUNC_C ? C_AV | C_FENCE | C_DATA | C_ADDR : C_INVALID;
+		return func3 == INVT_RV_FUNC_C ? C_AV | C_FENCE | C_DATA | C_ADDR : C_INVALID;
 	case INVT_RV_OP_IODIR:
-		if (c->func3 == INVT_RV_FUNC_INVAL_DDT)
+		if (func3 == INVT_RV_FUNC_INVAL_DDT)
 			return C_DV | C_DID;
-		if (c->func3 == INVT_RV_FUNC_INVAL_PDT)
+		if (func3 == INVT_RV_FUNC_INVAL_PDT)
 			return C_DV | C_DID | C_PID;
 		return C_INVALID;
 	case INVT_RV_OP_ATS:
-		if (c->func3 == INVT_RV_FUNC_ATS_INVAL)
+		if (func3 == INVT_RV_FUNC_ATS_INVAL)
 			return C_ATS | C_GLOBAL | C_S | C_ADDR;
-		if (c->func3 == INVT_RV_FUNC_ATS_PRGR)
+		if (func3 == INVT_RV_FUNC_ATS_PRGR)
 			return C_ATS | C_PRGR;
 		return C_INVALID;
 	default:
@@ -133,43 +135,74 @@ static unsigned int carried(const struct invt_rv_cmd *c)
 	}
 }
 
-static unsigned int present(const struct invt_rv_cmd *c)
+/*
+ * Whether @c sets a field that @allowed does not carry.  With @allowed a
+ * constant (see invt_rv_cmd_encode()), only the fields of the groups
+ * outside it are read.
+ */
+static inline bool stray(const struct invt_rv_cmd *c, unsigned int allowed)
 {
-	unsigned int p = 0;
+	uint64_t x = 0;
 
-	p |= c->av ? C_AV : 0;
-	p |= c->pscv ? C_PSCV : 0;
-	p |= c->gv ? C_GV : 0;
-	p |= c->nl ? C_NL : 0;
-	p |= c->s ? C_S : 0;
-	p |= (c->wsi || c->pr || c->pw) ? C_FENCE : 0;
-	p |= c->dv ? C_DV : 0;
-	p |= c->pv ? C_PV : 0;
-	p |= c->dsv ? C_DSV : 0;
-	p |= c->global ? C_GLOBAL : 0;
-	p |= c->pscid ? C_PSCID : 0;
-	p |= c->gscid ? C_GSCID : 0;
-	p |= c->pid ? C_PID : 0;
-	p |= c->did ? C_DID : 0;
-	p |= c->rid ? C_RID : 0;
-	p |= c->dseg ? C_DSEG : 0;
-	p |= c->data ? C_DATA : 0;
-	p |= (c->prgi || c->resp || c->dst) ? C_PRGR : 0;
-	p |= c->addr ? C_ADDR : 0;
-	return p;
+	if (!(allowed & C_AV))
+		x |= c->av;
+	if (!(allowed & C_PSCV))
+		x |= c->pscv;
+	if (!(allowed & C_GV))
+		x |= c->gv;
+	if (!(allowed & C_NL))
+		x |= c->nl;
+	if (!(allowed & C_S))
+		x |= c->s;
+	if (!(allowed & C_FENCE))
+		x |= c->wsi | c->pr | c->pw;
+	if (!(allowed & C_DV))
+		x |= c->dv;
+	if (!(allowed & C_PV))
+		x |= c->pv;
+	if (!(allowed & C_DSV))
+		x |= c->dsv;
+	if (!(allowed & C_GLOBAL))
+		x |= c->global;
+	if (!(allowed & C_PSCID))
+		x |= c->pscid;
+	if (!(allowed & C_GSCID))
+		x |= c->gscid;
+	if (!(allowed & C_PID))
+		x |= c->pid;
+	if (!(allowed & C_DID))
+		x |= c->did;
+	if (!(allowed & C_RID))
+		x |= c->rid;
+	if (!(allowed & C_DSEG))
+		x |= c->dseg;
+	if (!(allowed & C_DATA))
+		x |= c->data;
+	if (!(allowed & C_PRGR))
+		x |= c->prgi | c->resp | c->dst;
+	if (!(allowed & C_ADDR))
+		x |= c->addr;
+	return x != 0;
 }
 
-static bool widths_ok(const struct invt_rv_cmd *c)
+/*
+ * Values too wide for their field, in the groups @allowed carries: the
+ * others are 0 once stray() passed, and 0 fits every field.
+ */
+static inline bool widths_ok(const struct invt_rv_cmd *c, unsigned int allowed)
 {
-	return c->pscid < INVT_RV_PSCID_LIMIT && c->gscid < INVT_RV_GSCID_LIMIT &&
-	       c->pid < INVT_RV_PID_LIMIT && c->did < INVT_RV_DID_LIMIT && c->prgi <= 511 &&
-	       c->resp <= 15;
+	return (!(allowed & C_PSCID) || c->pscid < INVT_RV_PSCID_LIMIT) &&
+	       (!(allowed & C_GSCID) || c->gscid < INVT_RV_GSCID_LIMIT) &&
+	       (!(allowed & C_PID) || c->pid < INVT_RV_PID_LIMIT) &&
+	       (!(allowed & C_DID) || c->did < INVT_RV_DID_LIMIT) &&
+	       (!(allowed & C_PRGR) || (c->prgi <= 511 && c->resp <= 15));
 }
 
 /* Operands a command ignores (and so must be 0) or finds illegal. */
-static bool rules_ok(const struct invt_rv_cmd *c)
+static inline __attribute__((always_inline)) bool rules_ok(const struct invt_rv_cmd *c,
+							    uint8_t opcode, uint8_t func3)
 {
-	switch (c->opcode) {
+	switch (opcode) {
 	case INVT_RV_OP_IOTINVAL:
 		if (c->addr & 0xfff)
 			return false;
@@ -179,7 +212,7 @@ static bool rules_ok(const struct invt_rv_cmd *c)
 		/* §3.1.1: GSCID only with GV. */
 		if (!c->gv && c->gscid)
 			return false;
-		if (c->func3 == INVT_RV_FUNC_VMA) {
+		if (func3 == INVT_RV_FUNC_VMA) {
 			/* PSCID only with PSCV. */
 			if (!c->pscv && c->pscid)
 				return false;
@@ -198,7 +231,7 @@ static bool rules_ok(const struct invt_rv_cmd *c)
 		/* §3.1.3: DID only with DV; INVAL_PDT requires DV = 1. */
 		if (!c->dv && c->did)
 			return false;
-		return c->func3 != INVT_RV_FUNC_INVAL_PDT || c->dv;
+		return func3 != INVT_RV_FUNC_INVAL_PDT || c->dv;
 	case INVT_RV_OP_ATS:
 		if (!c->pv && (c->pid || c->global))
 			return false;
@@ -210,21 +243,28 @@ static bool rules_ok(const struct invt_rv_cmd *c)
 	}
 }
 
-int invt_rv_cmd_encode(const struct invt_rv_cmd *c, uint64_t dw[2])
+/*
+ * Encode @c, a command of (@opcode, @func3): constants in each case of
+ * invt_rv_cmd_encode(), so that every command gets its own copy, which reads
+ * and checks only what concerns it.
+ */
+static inline __attribute__((always_inline)) int encode(const struct invt_rv_cmd *c,
+							uint8_t opcode, uint8_t func3,
+							uint64_t dw[2])
 {
-	unsigned int allowed = carried(c);
+	unsigned int allowed = carried(opcode, func3);
 	uint64_t w[2] = { 0, 0 };
 
 	if (allowed & C_INVALID)
 		return -EINVAL;
-	if (present(c) & ~allowed)
+	if (stray(c, allowed))
 		return -EINVAL;
-	if (!widths_ok(c) || !rules_ok(c))
+	if (!widths_ok(c, allowed) || !rules_ok(c, opcode, func3))
 		return -EINVAL;
 
-	put(w, F_OPCODE, c->opcode);
-	put(w, F_FUNC3, c->func3);
-	switch (c->opcode) {
+	put(w, F_OPCODE, opcode);
+	put(w, F_FUNC3, func3);
+	switch (opcode) {
 	case INVT_RV_OP_IOTINVAL:
 		put(w, F_IOT_AV, c->av);
 		put(w, F_IOT_PSCID, c->pscid);
@@ -254,7 +294,7 @@ int invt_rv_cmd_encode(const struct invt_rv_cmd *c, uint64_t dw[2])
 		put(w, F_ATS_DSV, c->dsv);
 		put(w, F_ATS_RID, c->rid);
 		put(w, F_ATS_DSEG, c->dseg);
-		if (c->func3 == INVT_RV_FUNC_ATS_INVAL) {
+		if (func3 == INVT_RV_FUNC_ATS_INVAL) {
 			put(w, F_INV_G, c->global);
 			put(w, F_INV_S, c->s);
 			put(w, F_INV_ADDR, c->addr >> 12);
@@ -269,6 +309,29 @@ int invt_rv_cmd_encode(const struct invt_rv_cmd *c, uint64_t dw[2])
 	dw[1] = w[1];
 	return 0;
 }
+
+/* Two function codes per opcode (§3.1): 0 and 1; carried() refuses the others. */
+#define ENCODE(op)							\
+	case op:							\
+		if (c->func3 == 0)					\
+			return encode(c, op, 0, dw);			\
+		if (c->func3 == 1)					\
+			return encode(c, op, 1, dw);			\
+		return -EINVAL
+
+int invt_rv_cmd_encode(const struct invt_rv_cmd *c, uint64_t dw[2])
+{
+	switch (c->opcode) {
+	ENCODE(INVT_RV_OP_IOTINVAL);
+	ENCODE(INVT_RV_OP_IOFENCE);
+	ENCODE(INVT_RV_OP_IODIR);
+	ENCODE(INVT_RV_OP_ATS);
+	default:
+		return -EINVAL;		/* carried() says C_INVALID */
+	}
+}
+
+#undef ENCODE
 
 /* @v as 8 little-endian bytes at @b: one store (GCC merges the byte stores only in part). */
 static void put_le64(uint8_t *b, uint64_t v)
