@@ -37,57 +37,62 @@ struct op_desc {
  * Resp [13:12]; STAG [15:0]; TTL [9:8] + TG [11:10] 0xf00; VA [63:12];
  * IPA [51:12]; MSIAddress [55:2].
  */
-static const struct op_desc ops[] = {
+/* Indexed by opcode: an entry without a name is an opcode the SMMU does not know. */
+#define OP(op, feat, dw0, dw1, name) [op] = { op, feat, dw0, dw1, name }
+
+static const struct op_desc ops[256] = {
 	/* §4.3.1 CMD_CFGI_STE: SID dw0[63:32]; Leaf dw1[0] */
-	{ SMMU_HW_OP_CFGI_STE, 0, 0xffffffff000000ffull, 0x1ull, "CMD_CFGI_STE" },
+	OP(SMMU_HW_OP_CFGI_STE, 0, 0xffffffff000000ffull, 0x1ull, "CMD_CFGI_STE"),
 	/* §4.3.2 CMD_CFGI_STE_RANGE: SID dw0[63:32]; Range dw1[4:0] */
-	{ SMMU_HW_OP_CFGI_STE_RANGE, 0, 0xffffffff000000ffull, 0x1full, "CMD_CFGI_STE_RANGE" },
+	OP(SMMU_HW_OP_CFGI_STE_RANGE, 0, 0xffffffff000000ffull, 0x1full, "CMD_CFGI_STE_RANGE"),
 	/* §4.3.3 CMD_CFGI_CD: SSID dw0[31:12]; SID dw0[63:32]; Leaf dw1[0] */
-	{ SMMU_HW_OP_CFGI_CD, SMMU_HW_FEAT_S1, 0xfffffffffffff0ffull, 0x1ull, "CMD_CFGI_CD" },
+	OP(SMMU_HW_OP_CFGI_CD, SMMU_HW_FEAT_S1, 0xfffffffffffff0ffull, 0x1ull, "CMD_CFGI_CD"),
 	/* §4.3.4 CMD_CFGI_CD_ALL: SID dw0[63:32] */
-	{ SMMU_HW_OP_CFGI_CD_ALL, SMMU_HW_FEAT_S1, 0xffffffff000000ffull, 0, "CMD_CFGI_CD_ALL" },
+	OP(SMMU_HW_OP_CFGI_CD_ALL, SMMU_HW_FEAT_S1, 0xffffffff000000ffull, 0, "CMD_CFGI_CD_ALL"),
 	/* §4.4.2.1 CMD_TLBI_NH_ALL: VMID dw0[47:32] */
-	{ SMMU_HW_OP_TLBI_NH_ALL, SMMU_HW_FEAT_S1, 0x0000ffff000000ffull, 0, "CMD_TLBI_NH_ALL" },
+	OP(SMMU_HW_OP_TLBI_NH_ALL, SMMU_HW_FEAT_S1, 0x0000ffff000000ffull, 0, "CMD_TLBI_NH_ALL"),
 	/* §4.4.2.2 CMD_TLBI_NH_ASID: VMID dw0[47:32]; ASID dw0[63:48] */
-	{ SMMU_HW_OP_TLBI_NH_ASID, SMMU_HW_FEAT_S1, 0xffffffff000000ffull, 0,
-	  "CMD_TLBI_NH_ASID" },
+	OP(SMMU_HW_OP_TLBI_NH_ASID, SMMU_HW_FEAT_S1, 0xffffffff000000ffull, 0,
+	   "CMD_TLBI_NH_ASID"),
 	/* §4.4.2.4 CMD_TLBI_NH_VA: NUM, SCALE, VMID, ASID; Leaf, TTL, TG, VA */
-	{ SMMU_HW_OP_TLBI_NH_VA, SMMU_HW_FEAT_S1, 0xffffffff01f1f0ffull,
-	  0xffffffffffffff01ull, "CMD_TLBI_NH_VA" },
+	OP(SMMU_HW_OP_TLBI_NH_VA, SMMU_HW_FEAT_S1, 0xffffffff01f1f0ffull,
+	   0xffffffffffffff01ull, "CMD_TLBI_NH_VA"),
 	/* §4.4.2.3 CMD_TLBI_NH_VAA: NUM, SCALE, VMID; Leaf, TTL, TG, VA */
-	{ SMMU_HW_OP_TLBI_NH_VAA, SMMU_HW_FEAT_S1, 0x0000ffff01f1f0ffull,
-	  0xffffffffffffff01ull, "CMD_TLBI_NH_VAA" },
+	OP(SMMU_HW_OP_TLBI_NH_VAA, SMMU_HW_FEAT_S1, 0x0000ffff01f1f0ffull,
+	   0xffffffffffffff01ull, "CMD_TLBI_NH_VAA"),
 	/* §4.4.2.7 CMD_TLBI_EL2_ALL: no fields */
-	{ SMMU_HW_OP_TLBI_EL2_ALL, SMMU_HW_FEAT_HYP, 0xffull, 0, "CMD_TLBI_EL2_ALL" },
+	OP(SMMU_HW_OP_TLBI_EL2_ALL, SMMU_HW_FEAT_HYP, 0xffull, 0, "CMD_TLBI_EL2_ALL"),
 	/* §4.4.2.10 CMD_TLBI_EL2_ASID: ASID dw0[63:48] */
-	{ SMMU_HW_OP_TLBI_EL2_ASID, SMMU_HW_FEAT_HYP, 0xffff0000000000ffull, 0,
-	  "CMD_TLBI_EL2_ASID" },
+	OP(SMMU_HW_OP_TLBI_EL2_ASID, SMMU_HW_FEAT_HYP, 0xffff0000000000ffull, 0,
+	   "CMD_TLBI_EL2_ASID"),
 	/* §4.4.2.8 CMD_TLBI_EL2_VA: NUM, SCALE, ASID; Leaf, TTL, TG, VA */
-	{ SMMU_HW_OP_TLBI_EL2_VA, SMMU_HW_FEAT_HYP, 0xffff000001f1f0ffull,
-	  0xffffffffffffff01ull, "CMD_TLBI_EL2_VA" },
+	OP(SMMU_HW_OP_TLBI_EL2_VA, SMMU_HW_FEAT_HYP, 0xffff000001f1f0ffull,
+	   0xffffffffffffff01ull, "CMD_TLBI_EL2_VA"),
 	/* §4.4.2.9 CMD_TLBI_EL2_VAA: NUM, SCALE; Leaf, TTL, TG, VA */
-	{ SMMU_HW_OP_TLBI_EL2_VAA, SMMU_HW_FEAT_HYP, 0x0000000001f1f0ffull,
-	  0xffffffffffffff01ull, "CMD_TLBI_EL2_VAA" },
+	OP(SMMU_HW_OP_TLBI_EL2_VAA, SMMU_HW_FEAT_HYP, 0x0000000001f1f0ffull,
+	   0xffffffffffffff01ull, "CMD_TLBI_EL2_VAA"),
 	/* §4.4.3.2 CMD_TLBI_S12_VMALL: VMID dw0[47:32] */
-	{ SMMU_HW_OP_TLBI_S12_VMALL, SMMU_HW_FEAT_S2, 0x0000ffff000000ffull, 0,
-	  "CMD_TLBI_S12_VMALL" },
+	OP(SMMU_HW_OP_TLBI_S12_VMALL, SMMU_HW_FEAT_S2, 0x0000ffff000000ffull, 0,
+	   "CMD_TLBI_S12_VMALL"),
 	/* §4.4.3.1 CMD_TLBI_S2_IPA: NUM, SCALE, VMID; Leaf, TTL, TG, IPA[51:12] */
-	{ SMMU_HW_OP_TLBI_S2_IPA, SMMU_HW_FEAT_S2, 0x0000ffff01f1f0ffull,
-	  0x000fffffffffff01ull, "CMD_TLBI_S2_IPA" },
+	OP(SMMU_HW_OP_TLBI_S2_IPA, SMMU_HW_FEAT_S2, 0x0000ffff01f1f0ffull,
+	   0x000fffffffffff01ull, "CMD_TLBI_S2_IPA"),
 	/* §4.4.4.1 CMD_TLBI_NSNH_ALL: no fields */
-	{ SMMU_HW_OP_TLBI_NSNH_ALL, 0, 0xffull, 0, "CMD_TLBI_NSNH_ALL" },
+	OP(SMMU_HW_OP_TLBI_NSNH_ALL, 0, 0xffull, 0, "CMD_TLBI_NSNH_ALL"),
 	/* §4.5.1 CMD_ATC_INV: Global, SSV, SSID, SID; Size dw1[5:0], Address */
-	{ SMMU_HW_OP_ATC_INV, SMMU_HW_FEAT_ATS, 0xfffffffffffffaffull,
-	  0xfffffffffffff03full, "CMD_ATC_INV" },
+	OP(SMMU_HW_OP_ATC_INV, SMMU_HW_FEAT_ATS, 0xfffffffffffffaffull,
+	   0xfffffffffffff03full, "CMD_ATC_INV"),
 	/* §4.5.2 CMD_PRI_RESP: SSV, SSID, SID; PRGIndex dw1[8:0], Resp dw1[13:12] */
-	{ SMMU_HW_OP_PRI_RESP, SMMU_HW_FEAT_PRI, 0xfffffffffffff8ffull, 0x31ffull,
-	  "CMD_PRI_RESP" },
+	OP(SMMU_HW_OP_PRI_RESP, SMMU_HW_FEAT_PRI, 0xfffffffffffff8ffull, 0x31ffull,
+	   "CMD_PRI_RESP"),
 	/* §4.7.1 CMD_RESUME: Ac/Ab dw0[13:12], SID dw0[63:32]; STAG dw1[15:0] */
-	{ SMMU_HW_OP_RESUME, SMMU_HW_FEAT_STALL, 0xffffffff000030ffull, 0xffffull,
-	  "CMD_RESUME" },
+	OP(SMMU_HW_OP_RESUME, SMMU_HW_FEAT_STALL, 0xffffffff000030ffull, 0xffffull,
+	   "CMD_RESUME"),
 	/* §4.7.3 CMD_SYNC: CS, MSH, MSIAttr, MSIData; MSIAddress dw1[55:2] */
-	{ SMMU_HW_OP_SYNC, 0, 0xffffffff0fc030ffull, 0x00fffffffffffffcull, "CMD_SYNC" },
+	OP(SMMU_HW_OP_SYNC, 0, 0xffffffff0fc030ffull, 0x00fffffffffffffcull, "CMD_SYNC"),
 };
+
+#undef OP
 
 /* NUM/SCALE in dw0 and TTL/TG in dw1: RES0 on an SMMU without RIL. */
 #define RIL_DW0_BITS	0x0000000001f1f000ull
@@ -97,12 +102,7 @@ static const struct op_desc ops[] = {
 
 static const struct op_desc *find_op(uint8_t op)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (ops[i].op == op)
-			return &ops[i];
-	return NULL;
+	return ops[op].name ? &ops[op] : NULL;
 }
 
 static bool is_addr_tlbi(uint8_t op)
