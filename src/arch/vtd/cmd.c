@@ -75,7 +75,8 @@ static const struct desc_field F_PD = { 0, 7, 1 };
 static const struct desc_field F_SDATA = { 0, 32, 32 };
 static const struct desc_field F_SADDR = { 1, 2, 62 };
 
-static void put(uint64_t qw[2], struct desc_field f, uint64_t val)
+static inline __attribute__((always_inline)) void put(uint64_t qw[2], struct desc_field f,
+						       uint64_t val)
 {
 	uint64_t mask = f.width == 64 ? ~0ull : (1ull << f.width) - 1;
 
@@ -98,18 +99,22 @@ enum {
 	C_INVALID = 1u << 31,
 };
 
-static unsigned int carried(const struct invt_vtd_desc *d)
+/*
+ * What a descriptor of (@type, @g) carries; a wait's also depends on @sw and
+ * @iflag.  Constants in each encoder of invt_vtd_desc_encode().
+ */
+static inline unsigned int carried(uint8_t type, uint8_t g, bool sw, bool iflag)
 {
-	switch (d->type) {
+	switch (type) {
 	case INVT_VTD_DESC_CC:
-		switch (d->g) {
+		switch (g) {
 		case INVT_VTD_CC_GLOBAL:	return C_G;
 		case INVT_VTD_CC_DOMAIN:	return C_G | C_DID;
 		case INVT_VTD_CC_DEVICE:	return C_G | C_DID | C_SID | C_FM;
 		default:			return C_INVALID;
 		}
 	case INVT_VTD_DESC_IOTLB:
-		switch (d->g) {
+		switch (g) {
 		case INVT_VTD_IOTLB_GLOBAL:	return C_G | C_DRW;
 		case INVT_VTD_IOTLB_DSI:	return C_G | C_DRW | C_DID;
 		case INVT_VTD_IOTLB_PSI:	return C_G | C_DRW | C_DID | C_PSI;
@@ -118,7 +123,7 @@ static unsigned int carried(const struct invt_vtd_desc *d)
 	case INVT_VTD_DESC_DEVTLB:
 		return C_SID | C_ATS;
 	case INVT_VTD_DESC_IEC:
-		switch (d->g) {
+		switch (g) {
 		case INVT_VTD_IEC_GLOBAL:	return 0;
 		case INVT_VTD_IEC_INDEX:	return C_G | C_IEC_IDX;
 		default:			return C_INVALID;
@@ -129,17 +134,17 @@ static unsigned int carried(const struct invt_vtd_desc *d)
 		 * raises an interrupt (IF) completes unobserved; implementations
 		 * may refuse it (the model does, with IQE): never encode one.
 		 */
-		if (!d->sw && !d->iflag)
+		if (!sw && !iflag)
 			return C_INVALID;
-		return d->sw ? C_WAIT | C_STATUS : C_WAIT;
+		return sw ? C_WAIT | C_STATUS : C_WAIT;
 	case INVT_VTD_DESC_PIOTLB:
-		switch (d->g) {
+		switch (g) {
 		case INVT_VTD_PIOTLB_PASID:	return C_G | C_DID | C_PASID;
 		case INVT_VTD_PIOTLB_PSI:	return C_G | C_DID | C_PASID | C_PSI;
 		default:			return C_INVALID;
 		}
 	case INVT_VTD_DESC_PC:
-		switch (d->g) {
+		switch (g) {
 		case INVT_VTD_PC_DOMAIN:	return C_DID;
 		case INVT_VTD_PC_PASID:		return C_G | C_DID | C_PASID;
 		case INVT_VTD_PC_GLOBAL:	return C_G;
@@ -147,39 +152,64 @@ static unsigned int carried(const struct invt_vtd_desc *d)
 		}
 	case INVT_VTD_DESC_PDEVTLB:
 		/* G is a 1-bit flag here, not a granularity. */
-		return d->g > 1 ? C_INVALID : C_G | C_SID | C_ATS | C_PASID;
+		return g > 1 ? C_INVALID : C_G | C_SID | C_ATS | C_PASID;
 	default:
 		return C_INVALID;
 	}
 }
 
-/* Which fields of @d are non-zero. */
-static unsigned int present(const struct invt_vtd_desc *d)
+/*
+ * Whether @d sets a field that @allowed does not carry.  With @allowed a
+ * constant (see invt_vtd_desc_encode()), only the fields of the groups
+ * outside it are read.
+ */
+static inline bool stray(const struct invt_vtd_desc *d, unsigned int allowed)
 {
-	unsigned int p = 0;
+	uint64_t x = 0;
 
-	p |= d->g ? C_G : 0;
-	p |= (d->dr | d->dw) ? C_DRW : 0;
-	p |= d->did ? C_DID : 0;
-	p |= d->sid ? C_SID : 0;
-	p |= d->fm ? C_FM : 0;
-	p |= (d->am | d->ih) ? C_PSI : 0;
-	p |= (d->pfsid | d->qdep | d->size) ? C_ATS : 0;
-	p |= d->pasid ? C_PASID : 0;
-	p |= (d->im | d->iidx) ? C_IEC_IDX : 0;
-	p |= (d->iflag | d->sw | d->fn | d->pd) ? C_WAIT : 0;
-	p |= (d->status_data || d->status_addr) ? C_STATUS : 0;
-	return p;
+	if (!(allowed & C_G))
+		x |= d->g;
+	if (!(allowed & C_DRW))
+		x |= d->dr | d->dw;
+	if (!(allowed & C_DID))
+		x |= d->did;
+	if (!(allowed & C_SID))
+		x |= d->sid;
+	if (!(allowed & C_FM))
+		x |= d->fm;
+	if (!(allowed & C_PSI))
+		x |= d->am | d->ih;
+	if (!(allowed & C_ATS))
+		x |= d->pfsid | d->qdep | d->size;
+	if (!(allowed & C_PASID))
+		x |= d->pasid;
+	if (!(allowed & C_IEC_IDX))
+		x |= d->im | d->iidx;
+	if (!(allowed & C_WAIT))
+		x |= d->iflag | d->sw | d->fn | d->pd;
+	if (!(allowed & C_STATUS))
+		x |= d->status_data | d->status_addr;
+	/* The address belongs to whichever of C_PSI / C_ATS the type carries. */
+	if (!(allowed & (C_PSI | C_ATS)))
+		x |= d->addr;
+	return x != 0;
 }
 
-/* Values too wide for their field, whatever the type. */
-static bool widths_ok(const struct invt_vtd_desc *d)
+/*
+ * Values too wide for their field, in the groups @allowed carries: the
+ * others are 0 once stray() passed, and 0 fits every field.
+ */
+static inline bool widths_ok(const struct invt_vtd_desc *d, unsigned int allowed)
 {
-	return d->fm <= 3 && d->am <= INVT_VTD_AM_MAX && d->qdep <= 31 && d->im <= 31 &&
-	       d->pasid < INVT_VTD_PASID_LIMIT;
+	return (!(allowed & C_FM) || d->fm <= 3) &&
+	       (!(allowed & C_PSI) || d->am <= INVT_VTD_AM_MAX) &&
+	       (!(allowed & C_ATS) || d->qdep <= 31) &&
+	       (!(allowed & C_IEC_IDX) || d->im <= 31) &&
+	       (!(allowed & C_PASID) || d->pasid < INVT_VTD_PASID_LIMIT);
 }
 
-static bool rules_ok(const struct invt_vtd_desc *d, unsigned int allowed)
+static inline __attribute__((always_inline)) bool rules_ok(const struct invt_vtd_desc *d,
+							    unsigned int allowed)
 {
 	uint64_t mask;
 
@@ -203,23 +233,27 @@ static bool rules_ok(const struct invt_vtd_desc *d, unsigned int allowed)
 	return true;
 }
 
-int invt_vtd_desc_encode(const struct invt_vtd_desc *d, uint64_t qw[2])
+/*
+ * Encode @d, a descriptor of (@type, @g) (a wait: with @sw, @iflag): constants
+ * in each case of invt_vtd_desc_encode(), so that every kind of descriptor
+ * gets its own copy, which reads and checks only what concerns it.
+ */
+static inline __attribute__((always_inline)) int encode(const struct invt_vtd_desc *d,
+							uint8_t type, uint8_t g, bool sw,
+							bool iflag, uint64_t qw[2])
 {
-	unsigned int allowed = carried(d);
+	unsigned int allowed = carried(type, g, sw, iflag);
 	uint64_t w[2] = { 0, 0 };
 
 	if (allowed & C_INVALID)
 		return -EINVAL;
-	if (present(d) & ~allowed)
+	if (stray(d, allowed))
 		return -EINVAL;
-	/* The address belongs to whichever of C_PSI / C_ATS the type carries. */
-	if (d->addr && !(allowed & (C_PSI | C_ATS)))
-		return -EINVAL;
-	if (!widths_ok(d) || !rules_ok(d, allowed))
+	if (!widths_ok(d, allowed) || !rules_ok(d, allowed))
 		return -EINVAL;
 
-	put(w, F_TYPE, d->type);
-	switch (d->type) {
+	put(w, F_TYPE, type);
+	switch (type) {
 	case INVT_VTD_DESC_CC:
 		put(w, F_G, d->g);
 		put(w, F_DID, d->did);
@@ -278,6 +312,41 @@ int invt_vtd_desc_encode(const struct invt_vtd_desc *d, uint64_t qw[2])
 	qw[1] = w[1];
 	return 0;
 }
+
+/* Granularities are 2-bit fields (§6.5.2): carried() refuses the rest. */
+#define ENCODE(type)							\
+	case type:							\
+		switch (d->g) {						\
+		case 0: return encode(d, type, 0, false, false, qw);	\
+		case 1: return encode(d, type, 1, false, false, qw);	\
+		case 2: return encode(d, type, 2, false, false, qw);	\
+		case 3: return encode(d, type, 3, false, false, qw);	\
+		default: return -EINVAL;				\
+		}
+
+int invt_vtd_desc_encode(const struct invt_vtd_desc *d, uint64_t qw[2])
+{
+	switch (d->type) {
+	ENCODE(INVT_VTD_DESC_CC);
+	ENCODE(INVT_VTD_DESC_IOTLB);
+	ENCODE(INVT_VTD_DESC_DEVTLB);
+	ENCODE(INVT_VTD_DESC_IEC);
+	ENCODE(INVT_VTD_DESC_PIOTLB);
+	ENCODE(INVT_VTD_DESC_PC);
+	ENCODE(INVT_VTD_DESC_PDEVTLB);
+	case INVT_VTD_DESC_WAIT:
+		/* Carries G nowhere: stray() refuses a non-zero one. */
+		if (d->sw)
+			return encode(d, INVT_VTD_DESC_WAIT, 0, true, false, qw);
+		if (d->iflag)
+			return encode(d, INVT_VTD_DESC_WAIT, 0, false, true, qw);
+		return -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+#undef ENCODE
 
 /* @v as 8 little-endian bytes at @b: one store (GCC merges the byte stores only in part). */
 static void put_le64(uint8_t *b, uint64_t v)
