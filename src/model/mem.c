@@ -536,35 +536,51 @@ int invt_mem_set_owner(struct invt_mem *mem, uint64_t pa, enum invt_frame_state 
 	return ret;
 }
 
-/* Called with the lock held. */
+/* One try at frame_snapshot(): false when a change was under way or happened meanwhile. */
+static inline bool frame_snapshot_try(const struct frame_meta *f, struct invt_frame_info *info)
+{
+	uint32_t s = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
+
+	if (s & 1)
+		return false;
+	info->state = (enum invt_frame_state)__atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
+	info->domain = __atomic_load_n(&f->domain, __ATOMIC_ACQUIRE);
+	info->iova = __atomic_load_n(&f->iova, __ATOMIC_ACQUIRE);
+	info->gen = __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE);
+	info->alloc_time = __atomic_load_n(&f->alloc_time, __ATOMIC_ACQUIRE);
+	info->free_time = __atomic_load_n(&f->free_time, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&f->seq, __ATOMIC_RELAXED) == s;
+}
+
+/* frame_snapshot() once the first try failed: retry, yielding after a while. */
+static __attribute__((noinline)) void frame_snapshot_retry(const struct frame_meta *f,
+							   struct invt_frame_info *info)
+{
+	unsigned int spins;
+
+	for (spins = 1;; spins++) {
+		/* The writer holds the lock for a few stores; it may be preempted. */
+		if (spins > 64)
+			sched_yield();
+		if (frame_snapshot_try(f, info))
+			return;
+	}
+}
+
 /*
  * A consistent copy of frame @i's snapshot fields, with or without the
  * lock: retried while a change is under way or happened meanwhile.
  * Acquire loads: pair with the release stores of meta_begin() / META_SET /
  * meta_end(), so a copy never mixes two changes.
  */
-static void frame_snapshot(const struct invt_mem *mem, uint32_t i, struct invt_frame_info *info)
+static inline void frame_snapshot(const struct invt_mem *mem, uint32_t i,
+				  struct invt_frame_info *info)
 {
 	const struct frame_meta *f = &mem->meta[i];
-	unsigned int spins = 0;
-	uint32_t s;
 
-	for (;; spins++) {
-		/* The writer holds the lock for a few stores; it may be preempted. */
-		if (spins > 64)
-			sched_yield();
-		s = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
-		if (s & 1)
-			continue;
-		info->state = (enum invt_frame_state)__atomic_load_n(&f->state, __ATOMIC_ACQUIRE);
-		info->domain = __atomic_load_n(&f->domain, __ATOMIC_ACQUIRE);
-		info->iova = __atomic_load_n(&f->iova, __ATOMIC_ACQUIRE);
-		info->gen = __atomic_load_n(&f->gen, __ATOMIC_ACQUIRE);
-		info->alloc_time = __atomic_load_n(&f->alloc_time, __ATOMIC_ACQUIRE);
-		info->free_time = __atomic_load_n(&f->free_time, __ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&f->seq, __ATOMIC_RELAXED) == s)
-			return;
-	}
+	/* Inline: nearly every read finds no change under way. */
+	if (!frame_snapshot_try(f, info))
+		frame_snapshot_retry(f, info);
 }
 
 int invt_mem_info(struct invt_mem *mem, uint64_t pa, struct invt_frame_info *info)
