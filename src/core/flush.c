@@ -628,6 +628,7 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	 */
 #ifdef INVT_ABLATIONS
 	self = invt_inv_enter(dom);
+	/* Pairs with invt_attach_prepare()'s barrier (comment above). */
 	if (!invt_ablated(ctx, INVT_ABLATE_BARRIER))
 		invt_smp_mb();
 #else

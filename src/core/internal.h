@@ -44,6 +44,11 @@ static inline struct invt_reader *invt_inv_enter_mb(const void *key)
 {
 	struct invt_reader *r = invt_inv_enter(key);
 
+	/*
+	 * Full barrier: the caller's PTE stores before its loads of the array.
+	 * Pairs with the barrier in invt_attach_prepare() after it publishes
+	 * an array; forbids both missing the other (domain_flush()).
+	 */
 	invt_smp_mb();
 	return r;
 }
