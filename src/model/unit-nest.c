@@ -87,6 +87,33 @@ static void fill_walk(struct nest_ctx *x, enum invt_cache_kind kind, unsigned in
 }
 
 /*
+ * The stage-1 walk entry of the last table @res read for @iova, unless the
+ * walk started from that very entry (@from) or the root holds the leaf and
+ * the arch caches no root entry.  Also after a walk that faulted at stage
+ * 1 (not at stage 2 of a table access: that walk caches nothing): every
+ * table it read is the root or was reached through a valid table
+ * descriptor, and a walk cache may hold a valid table descriptor whatever
+ * the rest of the walk finds (VT-d §6.2.4: paging-structure caches hold
+ * present non-leaf entries; Arm and RISC-V allow speculative walks, which
+ * cache table descriptors no access used).  An invalid or faulting
+ * descriptor is never cached: the entry points at the table that holds
+ * it, not past it.  The commands that remove such an entry are those of
+ * any stage-1 walk entry (the Leaf = 0 / IH = 0 / NL = 1 forms and every
+ * form without an address).
+ */
+static void fill_s1_walk(struct nest_ctx *x, uint64_t iova, const struct invt_pt_walk *res,
+			 const struct invt_cache_entry *from)
+{
+	unsigned int lvl = res->level;
+	uint64_t table = res->tables[res->nr_tables - 1];
+
+	if (from && from->pa == table && from->level == lvl)
+		return;		/* that entry stays as it was filled */
+	if (from || res->nr_tables > 1 || x->u->ops->walk_cache_root)
+		fill_walk(x, INVT_CACHE_WALK_S1, INVT_MUNIT_S1, lvl, iova, table, x->table_pa);
+}
+
+/*
  * Stage 2 of @ipa: its leaf (cached or walked and filled).  Return: 0 with
  * *@pa (exact), *@shift and *@prot, or -EFAULT.
  */
@@ -218,8 +245,8 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 	struct invt_cache_entry e, from;
 	struct invt_cache_key key;
 	struct invt_pt_walk res;
-	unsigned int s2_shift, s2_prot, lvl;
-	uint64_t pa, table;
+	unsigned int s2_shift, s2_prot;
+	uint64_t pa;
 	bool from_walk = false;
 	int ret;
 
@@ -251,6 +278,9 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 		return -EFAULT;		/* stage 2 of a table access */
 	if (ret || u->ops->leaf(c, INVT_MUNIT_S1, &res, &w->global)) {
 		w->fault = INVT_MUNIT_FAULT_S1;
+		/* The tables it read may stay cached (see fill_s1_walk()). */
+		if (res.nr_tables)
+			fill_s1_walk(&x, iova, &res, from_walk ? &from : NULL);
 		return -EFAULT;
 	}
 	if (stage2(&x, res.oa, &pa, &s2_shift, &s2_prot)) {
@@ -280,11 +310,7 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 	e.fill_time = invt_oracle_stamp(u->oracle);
 	invt_cache_insert_locked(u->iotlb, &e, NULL);
 
-	lvl = res.level;
-	table = res.tables[res.nr_tables - 1];
-	if (!(from_walk && from.pa == table && from.level == lvl) &&
-	    (from_walk || res.nr_tables > 1 || u->ops->walk_cache_root))
-		fill_walk(&x, INVT_CACHE_WALK_S1, INVT_MUNIT_S1, lvl, iova, table, x.table_pa);
+	fill_s1_walk(&x, iova, &res, from_walk ? &from : NULL);
 	return 0;
 }
 
