@@ -292,6 +292,55 @@ static void test_stage1_fault(void **state)
 	assert_int_equal(w.fault, INVT_MUNIT_FAULT_S1);
 }
 
+/*
+ * A stage-1 fault keeps the walk entry of the last table the walk read (a
+ * valid table descriptor led there), which the commands of walk entries
+ * remove (a Leaf = 1 form does not); and a use of it after its table's
+ * frame went with no such command is what the oracle reports: a missing
+ * invalidation of the entry is caught.
+ */
+static void test_stage1_fault_keeps_walk_entry(void **state)
+{
+	struct tctx *t = *state;
+	uint64_t table = s1_last_table(t, TEST_IOVA), hole = TEST_IOVA + 16 * PAGE;
+	const uint32_t walk = INVT_CACHE_K(INVT_CACHE_WALK_S1);
+	struct invt_violation v[2];
+	struct invt_cache_match m;
+	struct invt_cache_entry e;
+	struct invt_munit_walk w;
+
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, hole, &w), -EFAULT);
+	assert_int_equal(w.fault, INVT_MUNIT_FAULT_S1);
+	assert_false(cached(t, INVT_CACHE_K(INVT_CACHE_NESTED), TEST_ASID, hole, &e));
+	assert_true(cached(t, walk, TEST_ASID, hole, &e));
+	assert_true(e.pa == table);
+	assert_true(e.table.pa == table - TEST_IPA_OFF);
+
+	/* TLBI_NH_VA-like of the hole: Leaf = 1 keeps it, Leaf = 0 removes it. */
+	invt_cache_match_init(&m, INVT_CACHE_K(INVT_CACHE_S1) | INVT_CACHE_K(INVT_CACHE_NESTED) |
+				  walk);
+	invt_cache_match_tag_s2(&m, TEST_VMID);
+	invt_cache_match_tag_s1(&m, TEST_ASID);
+	invt_cache_match_range(&m, hole, hole + PAGE - 1);
+	m.leaf_only = true;
+	invt_cache_lock(t->u.iotlb);
+	assert_int_equal(invt_cache_invalidate_locked(t->u.iotlb, &m), 0);
+	m.leaf_only = false;
+	assert_int_equal(invt_cache_invalidate_locked(t->u.iotlb, &m), 1);
+	invt_cache_unlock(t->u.iotlb);
+	assert_false(cached(t, walk, TEST_ASID, hole, &e));
+
+	/* Filled again; the table's frame goes with no invalidation. */
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, hole, &w), -EFAULT);
+	assert_true(cached(t, walk, TEST_ASID, hole, &e));
+	assert_int_equal(invt_mem_free(t->mem, table - TEST_IPA_OFF), 0);
+	invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w);
+	assert_true(w.stale);
+	assert_true(invt_oracle_reports(t->oracle, v, 2) >= 1);
+	assert_int_equal(v[0].kind, INVT_VIOL_STALE_TLB);
+	assert_int_equal(v[0].cache, INVT_CACHE_WALK_S1);
+}
+
 /* A walk continued from a stage-1 walk entry still reaches its table through stage 2. */
 static void test_walk_cache_table_through_stage2(void **state)
 {
@@ -635,6 +684,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stage2_fault_on_stage1_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stage2_fault_on_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stage1_fault, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stage1_fault_keeps_walk_entry, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_walk_cache_table_through_stage2, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_removal_of_combined, setup, teardown),
