@@ -18,7 +18,7 @@
  *
  * A slot's key holds what lookups, invalidations and inserts compare (kind,
  * tags, requester, span: the entry's identity) in 32 bytes, apart from the
- * rest of the entry (136 bytes): a probe of four ways or an invalidation
+ * rest of the entry (144 bytes): a probe of four ways or an invalidation
  * scan reads two cache lines of keys per four slots instead of nine, and
  * an entry only when it matches.
  *
@@ -591,11 +591,18 @@ static inline bool match_key(const struct invt_cache_match *m, const struct slot
 	return e->iova <= m->last && span_last(e) >= m->start;
 }
 
+/* @m's output-IPA condition on @e (struct invt_cache_match, @by_ipa). */
+static bool match_ipa(const struct invt_cache_match *m, const struct invt_cache_entry *e)
+{
+	return !m->by_ipa || e->kind != INVT_CACHE_NESTED ||
+	       (e->ipa <= m->ipa_last && e->ipa + ((UINT64_C(1) << e->shift) - 1) >= m->ipa_start);
+}
+
 bool invt_cache_matches(const struct invt_cache_match *m, const struct invt_cache_entry *e)
 {
 	struct slot_key k = key_of(e);
 
-	return match_key(m, &k);
+	return match_key(m, &k) && match_ipa(m, e);
 }
 
 long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_cache_match *m)
@@ -628,7 +635,7 @@ long invt_cache_invalidate_locked(struct invt_cache *cache, const struct invt_ca
 		for (; bits; bits &= bits - 1) {
 			size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
 
-			if (match_key(m, &cache->keys[i])) {
+			if (match_key(m, &cache->keys[i]) && match_ipa(m, &cache->ents[i])) {
 				slot_clear(cache, i);
 				removed++;
 			}

@@ -641,6 +641,44 @@ static void test_match_edges(void **state)
 	invt_cache_destroy(c);
 }
 
+/*
+ * A match by output IPA (RISC-V IOTINVAL.GVMA by address): combined
+ * entries go only where their IPA span overlaps; other kinds ignore it.
+ */
+static void test_match_by_ipa(void **state)
+{
+	struct invt_cache *c = mk(4, 4, 5);
+	struct invt_cache_entry e[4] = {
+		ent(INVT_CACHE_NESTED, 7, 1, false, 0x1000, 12, 0xa000),
+		ent(INVT_CACHE_NESTED, 7, 1, false, 0x200000, 21, 0xc00000),
+		ent(INVT_CACHE_NESTED, 7, 2, false, 0x2000, 12, 0xb000),
+		ent(INVT_CACHE_S2, 7, NONE, false, 0x90000, 12, 0xd000),
+	};
+	struct invt_cache_match m;
+	unsigned int i;
+
+	(void)state;
+	e[0].ipa = 0x90000;
+	e[1].ipa = 0x400000;	/* [0x400000, 0x5fffff] */
+	e[2].ipa = 0x91000;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(invt_cache_insert(c, &e[i], NULL), 0);
+	invt_cache_match_init(&m, K(NESTED) | K(S2));
+	invt_cache_match_tag_s2(&m, 7);
+	invt_cache_match_ipa_range(&m, 0x90000, 0x90fff);
+	assert_true(invt_cache_matches(&m, &e[0]));
+	assert_false(invt_cache_matches(&m, &e[2]));
+	assert_true(invt_cache_matches(&m, &e[3]));	/* not NESTED: input range only */
+	assert_int_equal(invt_cache_invalidate(c, &m), 2);
+	assert_int_equal(look(c, key(K(NESTED), 7, 2, 0x2000)), 0xb000);
+	/* inside the 2 MiB entry's output span */
+	invt_cache_match_ipa_range(&m, 0x5ff000, 0x5fffff);
+	assert_int_equal(invt_cache_invalidate(c, &m), 1);
+	assert_int_equal(look(c, key(K(NESTED), 7, 1, 0x200000)), 0);
+	assert_int_equal(stats(c).entries, 1);
+	invt_cache_destroy(c);
+}
+
 /* ---- lookup and check under the lock ---- */
 
 struct cb_arg {
@@ -821,6 +859,7 @@ int main(void)
 		cmocka_unit_test(test_eviction_determinism),
 		cmocka_unit_test(test_tlbi_table),
 		cmocka_unit_test(test_match_edges),
+		cmocka_unit_test(test_match_by_ipa),
 		cmocka_unit_test(test_lookup_cb),
 		cmocka_unit_test(test_concurrency_smoke),
 	};

@@ -148,6 +148,9 @@ enum invt_cache_kind {
  * @fill_time: the filler's clock at fill; informational.
  * @cookie: free for the caller (the model's ATCs: a VM's slot + 1 for an
  *	entry filled through its two stages, else 0).
+ * @ipa: a combined (NESTED) leaf: the intermediate (guest physical)
+ *	address stage 1 gives for @iova, aligned to 2^@shift, which a match
+ *	by IPA compares (struct invt_cache_match); 0 in other kinds.
  *
  * Oracle fields are stored and returned, never interpreted by the cache.
  */
@@ -170,6 +173,7 @@ struct invt_cache_entry {
 	uint64_t attach_gen;
 	uint64_t fill_time;
 	uint64_t cookie;
+	uint64_t ipa;
 };
 
 /**
@@ -207,6 +211,13 @@ struct invt_cache_key {
  *	overlaps [@start, @last] match.
  * @keep_global: global entries never match (TLBI by ASID).
  * @leaf_only: walk entries never match (Leaf = 1).
+ * @by_ipa: NESTED entries match only when their output IPA span,
+ *	[ipa, ipa + 2^shift - 1], overlaps [@ipa_start, @ipa_last] (a
+ *	second-stage invalidation by guest physical address that reaches the
+ *	combined entries translating to it: RISC-V IOTINVAL.GVMA); entries of
+ *	other kinds ignore it.
+ * @ipa_start: see @by_ipa.
+ * @ipa_last: see @by_ipa (inclusive).
  *
  * Start from invt_cache_match_init() (everything wildcard) and narrow with
  * the setters below, so a forgotten field over-invalidates rather than
@@ -221,6 +232,8 @@ struct invt_cache_match {
 	uint64_t start, last;
 	bool keep_global;
 	bool leaf_only;
+	bool by_ipa;
+	uint64_t ipa_start, ipa_last;
 };
 
 /**
@@ -288,6 +301,23 @@ static inline void invt_cache_match_range(struct invt_cache_match *m, uint64_t s
 {
 	m->start = start;
 	m->last = last;
+}
+
+/**
+ * invt_cache_match_ipa_range() - match NESTED entries by output IPA.
+ * @m: the descriptor.
+ * @start: first IPA.
+ * @last: last IPA (inclusive), at least @start.
+ *
+ * Only NESTED entries whose output IPA span overlaps [@start, @last] match
+ * (see struct invt_cache_match, @by_ipa); the input range still applies.
+ */
+static inline void invt_cache_match_ipa_range(struct invt_cache_match *m, uint64_t start,
+					      uint64_t last)
+{
+	m->by_ipa = true;
+	m->ipa_start = start;
+	m->ipa_last = last;
 }
 
 /**
