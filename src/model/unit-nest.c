@@ -28,7 +28,9 @@
  * arch's configuration fetch reads at an IPA (SMMUv3's CDs of a nested STE)
  * goes through the same stage 2 (invt_munit_s2_fetch_locked()).  What each
  * invalidation removes of these entries is the cache's (<invtrack/model/cache.h>):
- * stage-2 invalidations by IPA do not remove combined entries.
+ * stage-2 invalidations by IPA do not remove combined entries, except
+ * where the arch's command reaches them by the IPA they translate to
+ * (RISC-V IOTINVAL.GVMA: the combined leaf records it, .ipa).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -302,6 +304,8 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 	e.prot = (uint8_t)w->prot;
 	e.iova = iova & ~((UINT64_C(1) << w->shift) - 1);
 	e.pa = pa & ~((UINT64_C(1) << w->shift) - 1);
+	/* Its IPA, which a removal by IPA compares (RISC-V IOTINVAL.GVMA). */
+	e.ipa = res.oa & ~((UINT64_C(1) << w->shift) - 1);
 	invt_mem_ref(u->mem, e.pa, &e.leaf);
 	/* A guest's combined leaf: also its output's IPA page (the oracle's). */
 	if (c->has_vm)

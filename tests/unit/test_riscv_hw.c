@@ -324,21 +324,24 @@ static void test_spans(void **state)
 
 #define HOST	RV_HW_EXEC_HOST
 #define NONE	INVT_CACHE_ID_NONE
-static const struct { uint8_t kind; bool global; uint8_t shift; uint32_t s2, s1; uint64_t va; }
-ents[] = {
-	{ INVT_CACHE_S1, false, 12, HOST, 5, VA_X },		/* 0 */
-	{ INVT_CACHE_S1, false, 12, HOST, 6, VA_X },		/* 1: other PSCID */
-	{ INVT_CACHE_S1, true, 12, HOST, 5, VA_X },		/* 2: global */
-	{ INVT_CACHE_S1, false, 12, HOST, 5, VB },		/* 3: other VA */
-	{ INVT_CACHE_WALK_S1, false, 21, HOST, 5, VA_X },	/* 4: walk */
-	{ INVT_CACHE_S1, false, 12, 1, 5, VA_X },		/* 5: VM 1 first stage */
-	{ INVT_CACHE_NESTED, false, 12, 1, 5, VA_X },		/* 6: VM 1 combined */
-	{ INVT_CACHE_WALK_S1, false, 21, 1, 5, VA_X },		/* 7: VM 1 walk */
-	{ INVT_CACHE_S2, false, 12, 1, NONE, VA_X },		/* 8: VM 1 G stage */
-	{ INVT_CACHE_WALK_S2, false, 21, 1, NONE, VA_X },	/* 9: VM 1 G walk */
-	{ INVT_CACHE_S2, false, 12, 2, NONE, VA_X },		/* 10: VM 2 G stage */
-	{ INVT_CACHE_S2, false, 12, 1, NONE, VB },		/* 11: VM 1 other GPA */
-	{ INVT_CACHE_S1, false, 12, HOST, 5, VA_X + 0x3000 },	/* 12: 3 pages on */
+/* ipa: a combined entry's GPA (what GVMA by address compares), else 0. */
+static const struct {
+	uint8_t kind; bool global; uint8_t shift; uint32_t s2, s1; uint64_t va, ipa;
+} ents[] = {
+	{ INVT_CACHE_S1, false, 12, HOST, 5, VA_X, 0 },		/* 0 */
+	{ INVT_CACHE_S1, false, 12, HOST, 6, VA_X, 0 },		/* 1: other PSCID */
+	{ INVT_CACHE_S1, true, 12, HOST, 5, VA_X, 0 },		/* 2: global */
+	{ INVT_CACHE_S1, false, 12, HOST, 5, VB, 0 },		/* 3: other VA */
+	{ INVT_CACHE_WALK_S1, false, 21, HOST, 5, VA_X, 0 },	/* 4: walk */
+	{ INVT_CACHE_S1, false, 12, 1, 5, VA_X, 0 },		/* 5: VM 1 first stage */
+	{ INVT_CACHE_NESTED, false, 12, 1, 5, VA_X, VA_X },	/* 6: VM 1 combined */
+	{ INVT_CACHE_WALK_S1, false, 21, 1, 5, VA_X, 0 },		/* 7: VM 1 walk */
+	{ INVT_CACHE_S2, false, 12, 1, NONE, VA_X, 0 },		/* 8: VM 1 G stage */
+	{ INVT_CACHE_WALK_S2, false, 21, 1, NONE, VA_X, 0 },	/* 9: VM 1 G walk */
+	{ INVT_CACHE_S2, false, 12, 2, NONE, VA_X, 0 },		/* 10: VM 2 G stage */
+	{ INVT_CACHE_S2, false, 12, 1, NONE, VB, 0 },		/* 11: VM 1 other GPA */
+	{ INVT_CACHE_S1, false, 12, HOST, 5, VA_X + 0x3000, 0 },	/* 12: 3 pages on */
+	{ INVT_CACHE_NESTED, false, 12, 1, 5, VB, VB },		/* 13: VM 1, other GPA */
 };
 #define NR_ENTS		(sizeof(ents) / sizeof(ents[0]))
 #define ALL_ENTS	((1u << NR_ENTS) - 1)
@@ -355,12 +358,13 @@ static const struct {
 	{ "VMA AV NL takes walks", { op(1, 0) | f(1, 10) | f(1, 34), iot_addr(VA_X) }, 0x0017 },
 	{ "VMA AV S 4 pages", { op(1, 0) | f(1, 10), iot_addr(VA_X + 0x1000) | f(1, 9) },
 	  0x1007 },
-	{ "VMA GV", { op(1, 0) | f(1, 33) | f(1, 44), 0 }, 0x00e0 },
+	{ "VMA GV", { op(1, 0) | f(1, 33) | f(1, 44), 0 }, 0x20e0 },
 	{ "VMA GV AV", { op(1, 0) | f(1, 10) | f(1, 33) | f(1, 44), iot_addr(VA_X) }, 0x0060 },
-	{ "GVMA all VMs", { op(1, 1), 0 }, 0x0f40 },
-	{ "GVMA GV", { op(1, 1) | f(1, 33) | f(1, 44), 0 }, 0x0b40 },
-	{ "GVMA GV AV: leaf + combined", { op(1, 1) | f(1, 10) | f(1, 33) | f(1, 44),
-					   iot_addr(VA_X) }, 0x0140 },
+	{ "GVMA all VMs", { op(1, 1), 0 }, 0x2f40 },
+	{ "GVMA GV", { op(1, 1) | f(1, 33) | f(1, 44), 0 }, 0x2b40 },
+	/* The combined entries of that GPA only (not 13), whatever their VA. */
+	{ "GVMA GV AV: leaf + combined of the GPA", { op(1, 1) | f(1, 10) | f(1, 33) | f(1, 44),
+						      iot_addr(VA_X) }, 0x0140 },
 	{ "GVMA GV AV NL", { op(1, 1) | f(1, 10) | f(1, 33) | f(1, 34) | f(1, 44),
 			     iot_addr(VA_X) }, 0x0340 },
 };
@@ -377,7 +381,7 @@ static void populate(struct invt_cache *c)
 			.kind = ents[i].kind, .global = ents[i].global, .shift = ents[i].shift,
 			.tag_s2 = ents[i].s2, .tag_s1 = ents[i].s1, .sid = NONE, .ssid = NONE,
 			.iova = ents[i].va, .domain = 10, .domain_s2 = INVT_MEM_NO_DOMAIN,
-			.cookie = i,
+			.cookie = i, .ipa = ents[i].ipa,
 		};
 
 		assert_int_equal(invt_cache_insert(c, &e, NULL), 0);

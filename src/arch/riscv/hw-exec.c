@@ -64,10 +64,15 @@ static void plan_gvma(const struct rv_hw_cmd *c, struct rv_hw_exec *p)
 	invt_cache_match_init(m, K(S2) | K(WALK_S2));
 	invt_cache_match_tag_s2(m, c->gscid);
 	plan_addr(c, m);
-	/* ... and every combined VA -> SPA entry of the VM, whatever its GPA. */
+	/*
+	 * ... and the combined VA -> SPA entries of the VM whose VA maps to a
+	 * GPA in that range (§3.1.1 note), whatever their VA: no more, the
+	 * strictest reading (a unit may drop them all).
+	 */
 	p->nr_match = 2;
 	invt_cache_match_init(&p->match[1], K(NESTED));
 	invt_cache_match_tag_s2(&p->match[1], c->gscid);
+	invt_cache_match_ipa_range(&p->match[1], m->start, m->last);
 }
 
 static void plan_ats(const struct rv_hw_cmd *c, struct rv_hw_exec *p)

@@ -35,15 +35,19 @@
  *   GV=0                  S2|WALK_S2|NESTED   any GSCID   *       -      all         -
  *   GV=1 AV=0             S2|WALK_S2|NESTED   GSCID       *       -      all         -
  *   GV=1 AV=1             S2|WALK_S2          GSCID       *       -      GPA (S)     !NL
- *                       + NESTED              GSCID       *       -      all         -
+ *                       + NESTED              GSCID       *       -      by GPA (S)  -
  *   ATS.INVAL             ATC                 -           -       -      PCIe size   -
  *
  * "leaf" !NL: with AV = 1 and NL = 0 only leaf entries go (walk entries
  * stay: §3.1.1 names "first-stage leaf page table entries"); NL = 1 (the
  * non-leaf extension) removes the walk entries over the range too.  "any
  * GSCID" is tag_s2 0 under mask 0xffff0000: every 16-bit GSCID, never the
- * host tag.  GVMA with AV = 1 drops the combined entries of the GSCID whole
- * (the §3.1.1 note allows it; the model does not tag them with the GPA).
+ * host tag.  GVMA with AV = 1 drops the combined entries of the GSCID
+ * whose VA maps to a GPA in the range ("by GPA": the entry's output IPA,
+ * invt_cache_match_ipa_range()), whatever their VA, and no others: the
+ * §3.1.1 note requires those and allows dropping all of the GSCID; the
+ * model takes the strictest reading, so a parent flush that stops at the
+ * GVMA leaves the other combined entries for the oracle to judge.
  * ATS.INVAL: sid = the device_id (RID, with DSEG << 16 when DSV = 1); ssid =
  * PID exact when PV = 1, G or not (the ATC has no Global Invalidate
  * Supported, PCIe Base §10.5.1.2, and ignores G), else every ssid (a
