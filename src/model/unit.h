@@ -328,6 +328,10 @@ typedef void (*invt_munit_fault_fn)(void *arg, uint32_t instance, uint32_t sid,
  *	every tag_s1, or -EFAULT (a fault: nothing is cached).
  * @walk_cache_root: a leaf found in the root table fills a walk-cache
  *	entry of the root (RISC-V does not: nothing to cache).
+ * @walk_s1_pa: a nested configuration's stage-1 walk entries hold the
+ *	stage-2 translation of their table's IPA with it: a walk from one
+ *	reads that table at the PA the entry holds, with no stage-2 lookup
+ *	(unit-nest.c; else each walk translates the IPA again).
  * @queue_start: start the consumer thread.
  * @queue_stop: stop it (no-op when not running).
  * @queue_destroy: stop it and release the queue.
@@ -344,6 +348,7 @@ struct invt_munit_ops {
 	int (*leaf)(const struct invt_munit_cfg *c, unsigned int stage, struct invt_pt_walk *res,
 		    bool *global);
 	bool walk_cache_root;
+	bool walk_s1_pa;
 	int (*queue_start)(struct invt_munit *u);
 	void (*queue_stop)(struct invt_munit *u);
 	void (*queue_destroy)(struct invt_munit *u);
