@@ -141,6 +141,14 @@ static const struct invt_munit_ops msmmu_ops = {
 	.enabled = msmmu_enabled,
 	.leaf = msmmu_leaf,
 	.walk_cache_root = true,
+	/*
+	 * A nested stage-1 walk entry holds the stage-2 translation of its
+	 * table's IPA: an entry that combines both stages, which
+	 * CMD_TLBI_S2_IPA need not remove (IHI0070 §4.4.3.1), as it need not
+	 * remove combined leaves; NH_ALL, NH_ASID, NH_VA / NH_VAA with
+	 * Leaf = 0 and S12_VMALL do.
+	 */
+	.walk_s1_pa = true,
 	.queue_start = msmmu_queue_start,
 	.queue_stop = msmmu_queue_stop,
 	.queue_destroy = msmmu_queue_destroy,

@@ -51,6 +51,11 @@ static uint64_t nest_zero_table[4096 / sizeof(uint64_t)];
  * @use_s2: the oracle's use for stage-2 entries (the stage-2 domain's).
  * @w: the result being built (@w->stale, @w->fault).
  * @table_pa: the PA of the stage-1 table accessed last.
+ * @from_ipa: a walk from a stage-1 walk entry that holds its table's PA
+ *	(invt_munit_ops.walk_s1_pa): the table's IPA ...
+ * @from_pa: ... and that PA, which the walk's first table access uses
+ *	instead of stage 2 ...
+ * @from_valid: ... while true.
  */
 struct nest_ctx {
 	struct invt_pt_ops ops;
@@ -59,9 +64,18 @@ struct nest_ctx {
 	struct invt_oracle_use use_s2;
 	struct invt_munit_walk *w;
 	uint64_t table_pa;
+	uint64_t from_ipa;
+	uint64_t from_pa;
+	bool from_valid;
 };
 
-/* Fill a walk entry of @kind: the next table @table of @iova's walk at @lvl. */
+/*
+ * Fill a walk entry of @kind: the next table @table of @iova's walk at @lvl,
+ * whose PA is @table_pa (stage 1: @table is an IPA).  A stage-1 entry keeps
+ * both, the IPA (.pa) and the table's frame (.table), and the oracle
+ * judges it on both (check_s1()); with invt_munit_ops.walk_s1_pa the walk
+ * that starts from it reads the table at that frame (nest_table_va()).
+ */
 static void fill_walk(struct nest_ctx *x, enum invt_cache_kind kind, unsigned int stage,
 		      unsigned int lvl, uint64_t iova, uint64_t table, uint64_t table_pa)
 {
@@ -207,6 +221,15 @@ static uint64_t *nest_table_va(struct invt_pt_ops *ops, uint64_t ipa)
 
 	if (x->w->fault != INVT_MUNIT_FAULT_NONE)
 		return nest_zero_table;
+	/* The walk entry's table, at the PA the entry holds. */
+	if (x->from_valid && ipa == x->from_ipa) {
+		x->from_valid = false;
+		va = invt_mem_va(x->u->mem, x->from_pa);
+		if (va) {
+			x->table_pa = x->from_pa;
+			return va;
+		}
+	}
 	if (stage2(x, ipa, &pa, &shift, &prot) || !(prot & INVT_PT_READ) ||
 	    !(va = invt_mem_va(x->u->mem, pa))) {
 		x->w->fault = INVT_MUNIT_FAULT_S2_TABLE;
@@ -272,6 +295,9 @@ int invt_munit_nested_locked(struct invt_munit *u, const struct invt_munit_cfg *
 		if (check_s1(u, c, use, &from) > 0)
 			w->stale = true;
 		from_walk = true;
+		x.from_valid = u->ops->walk_s1_pa;
+		x.from_ipa = from.pa;
+		x.from_pa = from.table.pa;
 		ret = invt_pt_hw_walk_from(fmt, &x.ops, from.pa, from.level, iova, &res);
 	} else {
 		ret = invt_pt_hw_walk(fmt, &x.ops, c->root[INVT_MUNIT_S1], iova, &res);

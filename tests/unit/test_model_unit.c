@@ -363,6 +363,62 @@ static void test_walk_cache_table_through_stage2(void **state)
 	assert_true(w.fault_ipa == table);
 }
 
+/*
+ * With invt_munit_ops.walk_s1_pa the walk entry holds its table's PA: after
+ * the host unmaps the table page and invalidates stage 2 only, a walk from
+ * the entry still reads the table there; once the frame goes with no
+ * stage-1 invalidation, a use of the entry is reported (the missing
+ * TLBI_NH_ALL is caught); a stage-1 removal sends the walk back to the
+ * root, where stage 2 faults.
+ */
+static void test_walk_cache_table_pa(void **state)
+{
+	static struct invt_munit_ops ops;	/* outlives a failed assert (teardown) */
+	struct tctx *t = *state;
+	uint64_t table = s1_last_table(t, TEST_IOVA);
+	struct invt_violation v[2];
+	struct invt_cache_match m;
+	struct invt_munit_walk w;
+	struct invt_cache_entry e;
+
+	ops = t_ops;
+	ops.walk_s1_pa = true;
+	t->u.ops = &ops;
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA, &w), 0);
+	s2_unmap(t, table);
+	invt_cache_match_init(&m, INVT_CACHE_K(INVT_CACHE_S2) | INVT_CACHE_K(INVT_CACHE_WALK_S2));
+	invt_cache_lock(t->u.iotlb);
+	invt_cache_invalidate_locked(t->u.iotlb, &m);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA2, &w), 0);
+	assert_false(w.hit);
+	assert_false(w.stale);
+	assert_true(w.pa == t->data_pa[1]);
+
+	/* The combined leaves go (Leaf = 1); the table's frame is freed. */
+	invt_cache_match_init(&m, INVT_CACHE_K(INVT_CACHE_NESTED));
+	invt_cache_lock(t->u.iotlb);
+	invt_cache_invalidate_locked(t->u.iotlb, &m);
+	invt_cache_unlock(t->u.iotlb);
+	assert_int_equal(invt_mem_free(t->mem, table - TEST_IPA_OFF), 0);
+	invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA2, &w);
+	assert_true(w.stale);
+	assert_int_equal(invt_oracle_reports(t->oracle, v, 2), 1);
+	assert_int_equal(v[0].kind, INVT_VIOL_STALE_TLB);
+	assert_int_equal(v[0].cache, INVT_CACHE_WALK_S1);
+
+	/* Stage 1 removed: from the root, stage 2 of the table faults. */
+	invt_cache_match_init(&m, INVT_CACHE_K(INVT_CACHE_NESTED) |
+				  INVT_CACHE_K(INVT_CACHE_WALK_S1));
+	invt_cache_lock(t->u.iotlb);
+	invt_cache_invalidate_locked(t->u.iotlb, &m);
+	invt_cache_unlock(t->u.iotlb);
+	assert_false(cached(t, INVT_CACHE_K(INVT_CACHE_WALK_S1), TEST_ASID, TEST_IOVA2, &e));
+	assert_int_equal(invt_munit_walk_nested(&t->u, &t->c, TEST_IOVA2, &w), -EFAULT);
+	assert_int_equal(w.fault, INVT_MUNIT_FAULT_S2_TABLE);
+	t->u.ops = &t_ops;
+}
+
 /* Stage-2 removals by IPA keep combined entries; removals by VMID drop them. */
 static void test_removal_of_combined(void **state)
 {
@@ -688,6 +744,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_walk_cache_table_through_stage2, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_walk_cache_table_pa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removal_of_combined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oracle_sees_combined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oracle_guest_pages, setup, teardown),
