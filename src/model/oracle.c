@@ -11,7 +11,9 @@
  * otherwise pair a cfg_done of one transaction with the cfg_begin of the
  * next and report a configuration that is still current.  The check on
  * every configuration-cache hit reads that pair packed in one word instead
- * (struct attach.cfg_word) and takes the mutex only to report.  The mutex is one
+ * (struct attach.cfg_word) and takes the mutex only to report; the ATC
+ * checks (on every ATC hit and fill) read the generation fields under a
+ * sequence count (att_gen_read()), likewise.  The mutex is one
  * of ATT_STRIPES, chosen by the slot's index, so that DMA threads checking
  * different attachments do not all bounce one lock; the violation records
  * have their own mutex (o->lock), taken inside a stripe's.
@@ -31,6 +33,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +44,8 @@
 
 /*
  * struct attach - the attachment bookkeeping of one (instance, sid, ssid).
- * All fields under the slot's stripe lock (att_lock()).
+ * All fields written under the slot's stripe lock (att_lock()); read under
+ * it, except @cfg_word and the fields @seq covers.
  * @gen: the committed generation (0 at start).
  * @next_gen: the last generation handed to a transaction (>= @gen); each
  *	begin takes a fresh one, so an aborted transaction's is never reused.
@@ -59,6 +63,10 @@
  *	every change of either, so that invt_oracle_check_config(), on every
  *	configuration-cache hit, reads the pair of one change with one acquire
  *	load instead of taking the stripe lock (see cfg_word_set()).
+ * @seq: sequence count of @gen, @pending, @open and @new_domain, which the
+ *	ATC checks read without the lock (att_gen_read()): odd while a writer
+ *	(holding the lock) changes them.  Those four are stored with relaxed
+ *	atomics inside att_write_begin() / att_write_end().
  */
 struct attach {
 	uint64_t gen;
@@ -72,6 +80,7 @@ struct attach {
 	bool cfg_done;
 	bool prev_done;
 	uint64_t cfg_word;
+	uint32_t seq;
 };
 
 /* Locks of the attach slots: slot i is under stripe i % ATT_STRIPES. */
@@ -79,8 +88,25 @@ struct attach {
 
 /* One lock per 64-byte line, so that two stripes never share one. */
 struct att_stripe {
-	pthread_mutex_t lock;
-	char pad[64 - sizeof(pthread_mutex_t) % 64];
+	_Alignas(64) pthread_mutex_t lock;
+};
+
+/* Stripes of the access counters: each thread counts in its CPU's. */
+#define CNT_STRIPES 8
+
+/*
+ * One stripe of the access counters, alone on its 64-byte line (the oracle
+ * is allocated 64-byte aligned), so that DMA threads on different CPUs
+ * count without passing a line between them, as per-CPU counters do.  The
+ * totals are the sums over the stripes.
+ * @accesses: atomic, relaxed: a pure event count.
+ * @faults: likewise.
+ * @nested_accesses: atomic; see invt_oracle_count_nested_access().
+ */
+struct cnt_stripe {
+	_Alignas(64) uint64_t accesses;
+	uint64_t faults;
+	uint64_t nested_accesses;
 };
 
 /* struct gpage .prev / .next: no page. */
@@ -153,12 +179,12 @@ struct invt_oracle {
 	struct invt_mem *mem;
 	unsigned int nr_instances, nr_sids, nr_ssids;
 	uint64_t seed;
-	/* Atomic; see invt_oracle_stamp(). */
-	uint64_t clock;
-	/* Atomic, relaxed: pure event counts, nothing is ordered by them. */
-	uint64_t accesses, faults;
-	/* Atomic; see invt_oracle_count_nested_access(). */
-	uint64_t nested_accesses;
+	/*
+	 * Atomic; see invt_oracle_stamp().  On a line of its own: every fill
+	 * writes it, and the fields above are read on every check.
+	 */
+	_Alignas(64) uint64_t clock;
+	struct cnt_stripe cnt[CNT_STRIPES];
 	uint64_t viol[INVT_VIOL_NR];
 	/* Written under @lock, atomically: invt_oracle_total() reads it without. */
 	uint64_t total;
@@ -187,9 +213,11 @@ int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *me
 	    n > SIZE_MAX / sizeof(struct attach))
 		return -EINVAL;
 
-	o = calloc(1, sizeof(*o));
+	/* Aligned for the lines of struct att_stripe, clock and struct cnt_stripe. */
+	o = aligned_alloc(_Alignof(struct invt_oracle), sizeof(*o));
 	if (!o)
 		return -ENOMEM;
+	memset(o, 0, sizeof(*o));
 	o->mem = mem;
 	o->nr_instances = cfg->nr_instances;
 	o->nr_sids = cfg->nr_sids;
@@ -294,6 +322,87 @@ static void cfg_word_set(struct attach *a)
 	__atomic_store_n(&a->cfg_word, a->cfg_begin << 1 | a->cfg_done, __ATOMIC_RELEASE);
 }
 
+/*
+ * The write section of @a's generation fields; the slot's stripe lock held
+ * (writers are serialised by it, readers never wait for it).  The count
+ * goes odd, then a release fence: pairs with the acquire fence of
+ * att_gen_read().  A reader that reads any store of the section (made
+ * after this fence) then reads the odd count, or a later one, at its
+ * second look: forbids a snapshot that mixes a section's new fields with
+ * an unchanged count.
+ */
+static void att_write_begin(struct attach *a)
+{
+	__atomic_store_n(&a->seq, a->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/*
+ * Release: the section's stores before the even count; pairs with the
+ * acquire load that begins att_gen_read().  Forbids a reader that sees
+ * the even count of this section and then older field values.
+ */
+static void att_write_end(struct attach *a)
+{
+	__atomic_store_n(&a->seq, a->seq + 1, __ATOMIC_RELEASE);
+}
+
+#define ATT_SET(a, field, v) __atomic_store_n(&(a)->field, (v), __ATOMIC_RELAXED)
+
+/* The generation fields of a slot, as one consistent snapshot. */
+struct att_gen {
+	uint64_t gen;
+	uint64_t pending;
+	uint32_t new_domain;
+	bool open;
+};
+
+/*
+ * @a's generation fields without the stripe lock: a seqlock read, or,
+ * when a writer is inside its section (odd count) or finished one
+ * meanwhile (the count moved), under the lock -- never a wait on a
+ * writer that may be preempted.
+ *
+ * Why a lock-free read decides as the lock did.  The snapshot is that of
+ * one write section W (the last before the reader's first load, in the
+ * lock's order): every section that happens before the read is W or
+ * earlier (coherence of @seq: its end store is visible to the acquire
+ * load), and no section that happens after it can be seen (a load never
+ * reads a store that happens after it).  A locked reader orders itself
+ * with the writers in the same way; where neither order is forced (a
+ * writer concurrent with the check), both versions may take either side.
+ * So a use ordered after attach_done() (for example by the ATC lock, which
+ * the ATC invalidation released before the scenario reported the commit)
+ * still sees the new generation and reports an entry of the old one, and
+ * a check that happens before the commit still sees the old one.
+ */
+static void att_gen_read(struct invt_oracle *o, const struct attach *a, struct att_gen *g)
+{
+	/* Acquire: pairs with att_write_end(); see there. */
+	uint32_t s0 = __atomic_load_n(&a->seq, __ATOMIC_ACQUIRE);
+
+	g->gen = __atomic_load_n(&a->gen, __ATOMIC_RELAXED);
+	g->pending = __atomic_load_n(&a->pending, __ATOMIC_RELAXED);
+	g->new_domain = __atomic_load_n(&a->new_domain, __ATOMIC_RELAXED);
+	g->open = __atomic_load_n(&a->open, __ATOMIC_RELAXED);
+	/* Acquire fence: pairs with att_write_begin()'s; see there. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (!(s0 & 1) && __atomic_load_n(&a->seq, __ATOMIC_RELAXED) == s0)
+		return;
+	pthread_mutex_lock(att_lock(o, a));
+	g->gen = a->gen;
+	g->pending = a->pending;
+	g->new_domain = a->new_domain;
+	g->open = a->open;
+	pthread_mutex_unlock(att_lock(o, a));
+}
+
+/* The ATC generation rule: an entry filled under @attach_gen is current. */
+static bool att_gen_current(const struct att_gen *g, uint64_t attach_gen)
+{
+	return attach_gen == g->gen || (g->open && attach_gen == g->pending);
+}
+
 int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid, uint32_t ssid,
 			     uint32_t new_domain)
 {
@@ -309,9 +418,11 @@ int invt_oracle_attach_begin(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 		pthread_mutex_unlock(att_lock(o, a));
 		return -EBUSY;
 	}
-	a->open = true;
-	a->new_domain = new_domain;
-	a->pending = ++a->next_gen;
+	att_write_begin(a);
+	ATT_SET(a, open, true);
+	ATT_SET(a, new_domain, new_domain);
+	ATT_SET(a, pending, ++a->next_gen);
+	att_write_end(a);
 	a->prev_begin = a->cfg_begin;
 	a->prev_done = a->cfg_done;
 	a->cfg_begin = now;
@@ -351,9 +462,11 @@ int invt_oracle_attach_done(struct invt_oracle *o, uint32_t inst, uint32_t sid, 
 		 * cfg_begin / cfg_done stay: a configuration cached before the
 		 * change began is as stale after the commit as before it.
 		 */
-		a->gen = a->pending;
+		att_write_begin(a);
+		ATT_SET(a, gen, a->pending);
+		ATT_SET(a, open, false);
+		att_write_end(a);
 		a->domain = a->new_domain;
-		a->open = false;
 		ret = 0;
 	}
 	pthread_mutex_unlock(att_lock(o, a));
@@ -378,7 +491,9 @@ int invt_oracle_attach_abort(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 		a->cfg_begin = a->prev_begin;
 		a->cfg_done = a->prev_done;
 		cfg_word_set(a);
-		a->open = false;
+		att_write_begin(a);
+		ATT_SET(a, open, false);
+		att_write_end(a);
 		ret = 0;
 	}
 	pthread_mutex_unlock(att_lock(o, a));
@@ -389,14 +504,13 @@ uint64_t invt_oracle_atc_gen(struct invt_oracle *o, uint32_t inst, uint32_t sid,
 			     uint32_t domain)
 {
 	struct attach *a = slot(o, inst, sid, ssid);
-	uint64_t gen;
+	struct att_gen g;
 
 	if (!a)
 		return INVT_ORACLE_GEN_INVALID;
-	pthread_mutex_lock(att_lock(o, a));
-	gen = a->open && domain == a->new_domain ? a->pending : a->gen;
-	pthread_mutex_unlock(att_lock(o, a));
-	return gen;
+	/* No lock: see att_gen_read(). */
+	att_gen_read(o, a, &g);
+	return g.open && domain == g.new_domain ? g.pending : g.gen;
 }
 
 /* The domain whose configuration is in force; under the slot's stripe lock. */
@@ -607,6 +721,19 @@ int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *u
 	a = slot(o, use->instance, use->sid, use->ssid);
 	if (!a)
 		return -EINVAL;
+	/*
+	 * Both rules hold: no report to build, no lock to take (this runs on
+	 * every ATC hit).  The generation read without the lock decides as
+	 * the locked one below (see att_gen_read()); a verdict of stale is
+	 * taken again under the lock, where the report is made.
+	 */
+	if (invt_mem_check(o->mem, &e->leaf, NULL) == INVT_MEM_LIVE) {
+		struct att_gen g;
+
+		att_gen_read(o, a, &g);
+		if (att_gen_current(&g, e->attach_gen))
+			return 0;
+	}
 	use_fields(&v, INVT_VIOL_STALE_TLB, use);
 	entry_fields(&v, e, &e->leaf);
 	stale = frame_check(o, &e->leaf, &v) != INVT_MEM_LIVE;
@@ -1224,6 +1351,14 @@ int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use
 	stale = !nest_live(o, g, use, e, n);
 	if (!stale && e->kind != INVT_CACHE_ATC)
 		return 0;
+	if (!stale) {
+		struct att_gen gn;
+
+		/* An ATC entry, live: the generation rule as in invt_oracle_check_atc(). */
+		att_gen_read(o, a, &gn);
+		if (att_gen_current(&gn, e->attach_gen))
+			return 0;
+	}
 	/*
 	 * Found stale (or an ATC entry): the report is built by a second look.
 	 * Pages and frames do not come back (versions and generations only
@@ -1249,7 +1384,7 @@ int invt_oracle_check_nested(struct invt_oracle *o, const struct invt_oracle_use
 
 	stale = stale && nest_frames(o, g, e, n, &v);
 	pthread_mutex_lock(att_lock(o, a));
-	/* As in invt_oracle_check_atc(): the generation rule, under the slot's lock. */
+	/* As in invt_oracle_check_atc(): the generation rule again, under the slot's lock. */
 	if (!stale && e->attach_gen != a->gen && !(a->open && e->attach_gen == a->pending)) {
 		stale = true;
 		v.why = "ATC filled under a replaced attachment";
@@ -1307,27 +1442,43 @@ int invt_oracle_check_isolation(struct invt_oracle *o, const struct invt_oracle_
 	return INVT_VIOL_ISOLATION + 1;
 }
 
+/*
+ * The counter stripe of the CPU the caller runs on (any stripe is correct:
+ * the counters are atomic, and the caller may move to another CPU
+ * meanwhile; the CPU only keeps two threads off one line).
+ */
+static struct cnt_stripe *cnt_here(struct invt_oracle *o)
+{
+	int cpu = sched_getcpu();
+
+	return &o->cnt[cpu > 0 ? (unsigned int)cpu % CNT_STRIPES : 0];
+}
+
 void invt_oracle_count_access(struct invt_oracle *o)
 {
-	__atomic_fetch_add(&o->accesses, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&cnt_here(o)->accesses, 1, __ATOMIC_RELAXED);
 }
 
 void invt_oracle_count_fault(struct invt_oracle *o)
 {
-	__atomic_fetch_add(&o->faults, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&cnt_here(o)->faults, 1, __ATOMIC_RELAXED);
 }
 
 void invt_oracle_count_nested_access(struct invt_oracle *o)
 {
-	__atomic_fetch_add(&o->accesses, 1, __ATOMIC_RELAXED);
+	struct cnt_stripe *c = cnt_here(o);
+
+	__atomic_fetch_add(&c->accesses, 1, __ATOMIC_RELAXED);
 	/*
-	 * Release, paired with the acquire load in invt_oracle_stats(), which
-	 * reads nested_accesses before accesses: every increment here is a
-	 * release RMW, so a reader that counts it synchronises with it and
-	 * also counts the increment of accesses above.  Forbids a snapshot with
-	 * more nested accesses than accesses.
+	 * Release, paired with the acquire loads in invt_oracle_stats(), which
+	 * read every stripe's nested_accesses before any stripe's accesses:
+	 * every increment here is a release RMW, so a reader that counts it
+	 * (reads it or a later RMW of the same counter) synchronises with it
+	 * and also counts the increment of accesses above, whichever stripe
+	 * that was in.  Forbids a snapshot with more nested accesses than
+	 * accesses.
 	 */
-	__atomic_fetch_add(&o->nested_accesses, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&c->nested_accesses, 1, __ATOMIC_RELEASE);
 }
 
 void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st)
@@ -1336,9 +1487,13 @@ void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	/* Acquire, before accesses: see invt_oracle_count_nested_access(). */
-	st->nested_accesses = __atomic_load_n(&o->nested_accesses, __ATOMIC_ACQUIRE);
-	st->accesses = __atomic_load_n(&o->accesses, __ATOMIC_RELAXED);
-	st->faults = __atomic_load_n(&o->faults, __ATOMIC_RELAXED);
+	for (k = 0; k < CNT_STRIPES; k++)
+		st->nested_accesses += __atomic_load_n(&o->cnt[k].nested_accesses,
+						       __ATOMIC_ACQUIRE);
+	for (k = 0; k < CNT_STRIPES; k++) {
+		st->accesses += __atomic_load_n(&o->cnt[k].accesses, __ATOMIC_RELAXED);
+		st->faults += __atomic_load_n(&o->cnt[k].faults, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_lock(&o->lock);
 	for (k = 0; k < INVT_VIOL_NR; k++)
 		st->violations[k] = o->viol[k];
