@@ -165,6 +165,13 @@ static struct invt_mdev *find_published(struct invt_mdev_table *t, uint32_t id)
 
 struct invt_mdev *invt_mdev_find(struct invt_mdev_table *t, uint32_t id)
 {
+	/*
+	 * Acquire: pairs with the release in invt_mdev_add() that stored the
+	 * pointer after the device was set up.  Forbids a finder that gets
+	 * the device and reads its fields (the ATC) as they were before.
+	 */
+	if (id < INVT_MDEV_DIRECT)
+		return __atomic_load_n(&t->direct[id], __ATOMIC_ACQUIRE);
 	return find_published(t, id);
 }
 
@@ -223,6 +230,9 @@ int invt_mdev_add(struct invt_mdev_table *t, uint32_t id, unsigned int atc_entri
 		t->devs[t->nr] = d;
 		/* Release: the device and the array before the count. */
 		__atomic_store_n(&t->nr, t->nr + 1, __ATOMIC_RELEASE);
+		/* Release: the device before its pointer; see invt_mdev_find(). */
+		if (id < INVT_MDEV_DIRECT)
+			__atomic_store_n(&t->direct[id], d, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&t->lock);
 	if (ret) {

@@ -169,11 +169,17 @@ struct invt_mdev {
  * @cap: room in @devs.
  * @retired: arrays @devs replaced, freed with the table (a lookup may still
  *	walk one).
+ * @direct: the devices of ids below INVT_MDEV_DIRECT by id, NULL where none
+ *	(each stored with release once, after the device is set up): a lookup
+ *	of such an id is one load instead of a search of @devs.
  */
 struct invt_mdev_retired {
 	struct invt_mdev **devs;
 	struct invt_mdev_retired *next;
 };
+
+/* Ids that struct invt_mdev_table looks up directly. */
+#define INVT_MDEV_DIRECT 64
 
 struct invt_mdev_table {
 	pthread_mutex_t lock;
@@ -181,6 +187,7 @@ struct invt_mdev_table {
 	size_t nr;
 	size_t cap;
 	struct invt_mdev_retired *retired;
+	struct invt_mdev *direct[INVT_MDEV_DIRECT];
 };
 
 /**
