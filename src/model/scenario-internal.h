@@ -121,6 +121,8 @@ struct scn_gwithheld {
  * @lock: serialises map and unmap of the table and protects @page_pa and
  *	@block_pa (held across an unmap's invalidation).
  * @page_pa: frame of each 4 KiB slot, 0 when unmapped.
+ * @page_map: bit i: @page_pa[i] is not 0 (written with it, by
+ *	scn_page_set(); read without the lock as a hint by scn_pick_iova()).
  * @block_pa: first frame of each 2 MiB slot, 0 when unmapped.
  * @up: initialised.
  * @vm: a VM's nest parent or nested domain: the VM; NULL otherwise.
@@ -145,6 +147,7 @@ struct scn_domain {
 	bool s2;
 	pthread_mutex_t lock;
 	uint64_t page_pa[SCN_PAGES];
+	uint64_t page_map;
 	uint64_t block_pa[SCN_BLOCKS];
 	bool up;
 	struct scn_vm *vm;
@@ -161,6 +164,27 @@ struct invt_viommu;
 
 /* Records the units' event / fault queues hold until the VMM takes them. */
 #define SCN_EVQ_DEPTH		1024
+
+_Static_assert(SCN_PAGES == 64, "struct scn_domain.page_map has a bit per slot");
+
+/*
+ * Set @d's @slot to @pa (0: unmapped), the writer of @d's slots holding
+ * its lock (@d->lock, or its VM's for a nested domain).  Relaxed, both: the
+ * DMA threads read them as hints (scn_pick_iova()); only that lock orders
+ * them, and a plain store of the map is enough as its writers are
+ * serialised by it.
+ */
+static inline void scn_page_set(struct scn_domain *d, unsigned int slot, uint64_t pa)
+{
+	uint64_t map = __atomic_load_n(&d->page_map, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&d->page_pa[slot], pa, __ATOMIC_RELAXED);
+	if (pa)
+		map |= UINT64_C(1) << slot;
+	else
+		map &= ~(UINT64_C(1) << slot);
+	__atomic_store_n(&d->page_map, map, __ATOMIC_RELAXED);
+}
 
 /**
  * struct scn_evq - an instance's event / fault queue as its driver sees it:
@@ -650,6 +674,8 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @vm: the VMs (p->vms of them).
  * @evq: runs with VMs: each instance's fault records on their way to the
  *	VMM.
+ * @evq_held: records held in @evq, all instances together (atomic; changed
+ *	with each queue's @nr under its lock, read without as a hint).
  */
 struct scn {
 	const struct invt_scn_params *p;
@@ -688,6 +714,7 @@ struct scn {
 	double until_at[3];
 	struct scn_vm vm[INVT_SCN_MAX_VMS];
 	struct scn_evq evq[INVT_SCN_MAX_INSTANCES];
+	unsigned int evq_held;
 };
 
 /* Record an event (inline mode; a no-op threaded), stamped with the run's clock. */

@@ -58,8 +58,11 @@ void scn_op_map(struct scn *s, uint64_t *rng)
 			invt_mem_free(s->mem, pa);
 		goto out;
 	}
-	/* Relaxed: DMA threads read it as a hint (scn_pick_iova()). */
-	__atomic_store_n(slot_pa, pa, __ATOMIC_RELAXED);
+	if (block)
+		/* Relaxed: DMA threads read it as a hint (scn_pick_iova()). */
+		__atomic_store_n(slot_pa, pa, __ATOMIC_RELAXED);
+	else
+		scn_page_set(d, slot, pa);
 	scn_count(&s->res->maps, 1);
 	scn_flight(s, "map", 0, 0, 0, id, iova, iova + (block ? SCN_SZ_2M : SCN_SZ_4K) - 1, pa);
 out:
@@ -97,7 +100,7 @@ static void scn_collect(struct scn *s, struct scn_domain *d, struct scn_gather *
 		if (d->page_pa[i] && a >= iova && a <= last) {
 			if (invt_mem_chain_add(s->mem, sg->chain, d->page_pa[i]))
 				sg->errors++;
-			__atomic_store_n(&d->page_pa[i], 0, __ATOMIC_RELAXED);
+			scn_page_set(d, i, 0);
 		}
 	}
 	for (i = 0; i < SCN_BLOCKS; i++) {
@@ -472,18 +475,23 @@ static void scn_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_
 /* A slot of @d that looks mapped (a racy hint), or any slot. */
 static uint64_t scn_pick_iova(struct scn_domain *d, uint64_t *rng)
 {
-	unsigned int i, slot = scn_below(rng, SCN_PAGES);
+	unsigned int slot = scn_below(rng, SCN_PAGES);
 
 	if (!scn_below(rng, 8)) {
 		slot = scn_below(rng, SCN_BLOCKS);
 		return scn_block_iova(slot) + scn_below(rng, SCN_BLOCK_FRAMES) * SCN_SZ_4K;
 	}
-	for (i = 0; d && i < SCN_PAGES; i++) {
-		unsigned int j = (slot + i) % SCN_PAGES;
+	if (d) {
+		/*
+		 * The first slot from @slot on (round the table) that looks
+		 * mapped.  Relaxed: only where to aim; the oracle judges what
+		 * happens.
+		 */
+		uint64_t map = __atomic_load_n(&d->page_map, __ATOMIC_RELAXED);
+		uint64_t from = map >> slot | (slot ? map << (SCN_PAGES - slot) : 0);
 
-		/* Relaxed: only where to aim; the oracle judges what happens. */
-		if (__atomic_load_n(&d->page_pa[j], __ATOMIC_RELAXED))
-			return scn_slot_iova(j);
+		if (from)
+			return scn_slot_iova((slot + (unsigned int)__builtin_ctzll(from)) % SCN_PAGES);
 	}
 	return scn_slot_iova(slot);
 }
@@ -502,8 +510,13 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
 	struct scn_domain *d = NULL;
 	int cur;
 
-	/* The VMM's side of the units' fault records (runs with VMs). */
-	scn_vm_deliver_faults(s);
+	/*
+	 * The VMM's side of the units' fault records (runs with VMs), when
+	 * some are held.  Relaxed: a hint (see scn_vm_deliver_faults()), so
+	 * that the call is made only then.
+	 */
+	if (__atomic_load_n(&s->evq_held, __ATOMIC_RELAXED))
+		scn_vm_deliver_faults(s);
 	/*
 	 * An unplugged device makes no access.  Relaxed: one that checked
 	 * before the unplug began may still make one; it meets whatever

@@ -547,8 +547,9 @@ void scn_vm_fault(void *arg, uint32_t instance, uint32_t sid, const void *record
 	q->sid[k] = sid;
 	q->len[k] = (uint8_t)len;
 	memcpy(q->rec[k], record, len);
-	/* Relaxed: a hint for scn_vm_deliver_faults(); the lock orders the record. */
+	/* Relaxed: hints for scn_vm_deliver_faults(); the lock orders the record. */
 	__atomic_store_n(&q->nr, q->nr + 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->evq_held, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -594,6 +595,12 @@ void scn_vm_deliver_faults(struct scn *s)
 	uint32_t sid[SCN_EVQ_BATCH];
 	unsigned int i, n, k;
 
+	/*
+	 * Relaxed: a hint, read on every DMA operation (one load for all the
+	 * queues); a record pushed meanwhile waits for the next call.
+	 */
+	if (!__atomic_load_n(&s->evq_held, __ATOMIC_RELAXED))
+		return;
 	if (!s->p->vms || !s->arch->unit->event_s2)
 		return;
 	for (i = 0; i < s->p->instances; i++) {
@@ -610,6 +617,7 @@ void scn_vm_deliver_faults(struct scn *s)
 			q->head = (q->head + 1) % SCN_EVQ_DEPTH;
 			__atomic_store_n(&q->nr, q->nr - 1, __ATOMIC_RELAXED);
 		}
+		__atomic_fetch_sub(&s->evq_held, n, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&q->lock);
 		/* No scenario lock held: each VM's lock, then its viommu's, inside. */
 		for (k = 0; k < n; k++)
@@ -993,8 +1001,7 @@ void scn_guest_map(struct scn *s, struct scn_domain *d, uint64_t *rng)
 		invt_oracle_guest_inv_done(s->oracle, vm->idx, ipa, 1);
 		goto out;
 	}
-	/* Relaxed: DMA threads read it as a hint (scn_pick_iova()). */
-	__atomic_store_n(&d->page_pa[slot], ipa, __ATOMIC_RELAXED);
+	scn_page_set(d, slot, ipa);
 	scn_count(&s->res->guest.maps, 1);
 	scn_flight(s, "guest map", 0, 0, 0, d->dom->id, iova, iova + SCN_SZ_4K - 1, ipa);
 out:
@@ -1040,7 +1047,7 @@ void scn_guest_unmap(struct scn *s, struct scn_domain *d, uint64_t *rng)
 
 		if (d->page_pa[i] && a >= iova && a <= last && nr < SCN_PAGES_PER_REGION) {
 			data[nr++] = d->page_pa[i];
-			__atomic_store_n(&d->page_pa[i], 0, __ATOMIC_RELAXED);
+			scn_page_set(d, i, 0);
 		}
 	}
 	for (i = 0; i < nr; i++)
