@@ -53,11 +53,17 @@
  * reported, never asserted.  Iterations are calibrated so that each case runs
  * for about 0.7 s on an idle machine (--quick: a few ms); REPS repetitions
  * of each path, interleaved (core, baseline, baseline_mb back to back),
- * after a warm-up.  Printed: ratio / ratio_mb, the median core time over
- * the median baseline time; ratio_paired / ratio_mb_paired, the median of
- * the per-repetition ratios (each of three runs back to back, so a busy
- * machine slows both sides of one ratio alike: the estimate to read on a
- * shared machine); ratio_min / ratio_mb_min, fastest over fastest.
+ * after a warm-up (--reps N sets how many; the three paths of one
+ * repetition run back to back, in an order that rotates from one
+ * repetition to the next, so that no path always runs first).  Printed:
+ * ratio / ratio_mb, the median core time over the median baseline time;
+ * ratio_paired / ratio_mb_paired, the median of the per-repetition ratios
+ * (each of three runs back to back, so a busy machine slows both sides of
+ * one ratio alike: the estimate to read on a shared machine), with their
+ * interquartile range (ratio_paired_iqr, ratio_mb_paired_iqr: the first
+ * and third quartiles of the per-repetition ratios, the spread to read
+ * before trusting a difference of a few per cent); ratio_min /
+ * ratio_mb_min, fastest over fastest.
  * --entries N runs one array size only (for profiling).  --clock cpu times
  * both paths by the thread's CPU time instead of the wall clock, so that
  * time spent preempted by other processes does not count (a shared machine).
@@ -87,7 +93,9 @@
 #define BENCH_URCU_INLINE 0
 #endif
 
+/* Repetitions of each path per case: --reps, default REPS. */
 #define REPS 15
+#define MAX_REPS 201
 #define CHURN_TICK_NS 100000ull
 
 /* ------------------------------------------------------------ baseline */
@@ -296,6 +304,10 @@ struct result {
 	double baseline_mb_min_ns;
 	double ratio_paired;
 	double ratio_mb_paired;
+	double ratio_paired_q1;
+	double ratio_paired_q3;
+	double ratio_mb_paired_q1;
+	double ratio_mb_paired_q3;
 	uint64_t cmds;
 	uint64_t iters;
 	double churn_ops_per_s;
@@ -307,6 +319,7 @@ struct opts {
 	bool json;
 	bool ats_lock;
 	unsigned int only;	/* one array size (--entries), 0: all */
+	int reps;		/* repetitions of each path per case (--reps) */
 	double churn_rate;	/* pairs/s; < 0: max */
 };
 
@@ -333,17 +346,41 @@ static void check_total(const struct topo *t, const char *path, const char *cnam
 		    iters * t->expect_cmds);
 }
 
+/* Quantile @q of the @n sorted values @v (linear between neighbours). */
+static double quantile(const double *v, int n, double q)
+{
+	double pos = q * (n - 1);
+	int k = (int)pos;
+
+	return k + 1 < n ? v[k] + (pos - k) * (v[k + 1] - v[k]) : v[k];
+}
+
+/* One repetition's run of path @path (0 core, 1 baseline, 2 baseline_mb): ns per call. */
+static double run_path(struct topo *t, int path, uint64_t iters, const char *cname)
+{
+	static const char *const names[] = { "core", "baseline", "baseline_mb" };
+	struct sink before = sink;
+	double ns;
+
+	if (!path)
+		ns = run_core(t, iters) * 1e9 / iters;
+	else
+		ns = run_baseline(t, iters, path == 2) * 1e9 / iters;
+	check_total(t, names[path], cname, &before, iters);
+	return ns;
+}
+
 static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct result *res)
 {
 	char cname[24];
-	/* Per repetition of one path: 3 paths x REPS reps ~ 0.7 s a case. */
+	/* Per repetition of one path: 3 paths x 15 reps ~ 0.7 s a case. */
 	double rep_s = o->quick ? 0.0002 : 0.015, calib_s = o->quick ? 0.0002 : 0.004;
-	double core_t[REPS], base_t[REPS], mb_t[REPS], pair[REPS], pair_mb[REPS];
+	double core_t[MAX_REPS], base_t[MAX_REPS], mb_t[MAX_REPS], pair[MAX_REPS];
+	double pair_mb[MAX_REPS], ns[3];
 	double t0 = now_s(), el;
 	uint64_t iters = 1, churn_ops = 0;
-	struct sink before;
+	int rep, reps = o->reps, k;
 	struct churn c;
-	int rep;
 
 	churn_label(cname, sizeof(cname), churn_on, o->churn_rate);
 	if (churn_on)
@@ -371,19 +408,21 @@ static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct
 	run_baseline(t, iters, false);
 	run_baseline(t, iters, true);
 
-	for (rep = 0; rep < REPS; rep++) {
-		before = sink;
-		core_t[rep] = run_core(t, iters) * 1e9 / iters;
-		check_total(t, "core", cname, &before, iters);
-		before = sink;
-		base_t[rep] = run_baseline(t, iters, false) * 1e9 / iters;
-		check_total(t, "baseline", cname, &before, iters);
-		before = sink;
-		mb_t[rep] = run_baseline(t, iters, true) * 1e9 / iters;
-		check_total(t, "baseline_mb", cname, &before, iters);
-		/* Paired: the three ran back to back, on the same machine state. */
-		pair[rep] = core_t[rep] / base_t[rep];
-		pair_mb[rep] = core_t[rep] / mb_t[rep];
+	for (rep = 0; rep < reps; rep++) {
+		/*
+		 * The three back to back, on the same machine state (paired);
+		 * the first of them rotates, so that none always runs first.
+		 */
+		for (k = 0; k < 3; k++) {
+			int path = (rep + k) % 3;
+
+			ns[path] = run_path(t, path, iters, cname);
+		}
+		core_t[rep] = ns[0];
+		base_t[rep] = ns[1];
+		mb_t[rep] = ns[2];
+		pair[rep] = ns[0] / ns[1];
+		pair_mb[rep] = ns[0] / ns[2];
 	}
 
 	if (churn_on)
@@ -395,16 +434,21 @@ static void run_case(struct topo *t, bool churn_on, const struct opts *o, struct
 	res->instances = t->nr_iommus;
 	res->churn = churn_on;
 	memcpy(res->churn_label, cname, sizeof(cname));
-	res->ratio_paired = median(pair, REPS);
-	res->ratio_mb_paired = median(pair_mb, REPS);
-	res->core_ns = median(core_t, REPS);
-	res->baseline_ns = median(base_t, REPS);
-	res->baseline_mb_ns = median(mb_t, REPS);
+	/* median() sorts its array: the quartiles read the sorted values. */
+	res->ratio_paired = median(pair, reps);
+	res->ratio_paired_q1 = quantile(pair, reps, 0.25);
+	res->ratio_paired_q3 = quantile(pair, reps, 0.75);
+	res->ratio_mb_paired = median(pair_mb, reps);
+	res->ratio_mb_paired_q1 = quantile(pair_mb, reps, 0.25);
+	res->ratio_mb_paired_q3 = quantile(pair_mb, reps, 0.75);
+	res->core_ns = median(core_t, reps);
+	res->baseline_ns = median(base_t, reps);
+	res->baseline_mb_ns = median(mb_t, reps);
 	res->core_min_ns = core_t[0];
-	res->core_max_ns = core_t[REPS - 1];
+	res->core_max_ns = core_t[reps - 1];
 	res->baseline_min_ns = base_t[0];
-	res->baseline_mb_min_ns = mb_t[0];	/* median() sorted it */
-	res->baseline_max_ns = base_t[REPS - 1];
+	res->baseline_mb_min_ns = mb_t[0];
+	res->baseline_max_ns = base_t[reps - 1];
 	res->cmds = t->expect_cmds;
 	res->iters = iters;
 	res->churn_ops_per_s = churn_ops / el;
@@ -448,9 +492,11 @@ static void print_text_header(const struct opts *o)
 	       "backend (16 B cmds, sum-only submit, SYNC_ORDERS); topology: entries=1 -> 1 "
 	       "instance x 1 non-ATS device, entries=N>=4 -> N/4 instances x (IOTLB_S1 + 3 ATS "
 	       "devices = 3 ATC); churn: 2nd thread attach/detach pairs of a non-ATS device on "
-	       "instance 0 per second (max: unpaced); median of %d reps; build=%s ndebug=%d "
+	       "instance 0 per second (max: unpaced); median of %d reps (paired ratios: "
+	       "median and interquartile range); build=%s ndebug=%d "
 	       "urcu_inline=%d clock=%s%s\n",
-	       REPS, FASTPATH_BUILDTYPE, ndebug(), BENCH_URCU_INLINE, clock_cpu ? "cpu" : "wall",
+	       o->reps, FASTPATH_BUILDTYPE, ndebug(), BENCH_URCU_INLINE,
+	       clock_cpu ? "cpu" : "wall",
 	       o->quick ? " quick" : "");
 }
 
@@ -458,11 +504,13 @@ static void print_text(const struct result *r)
 {
 	printf("fastpath entries=%u churn=%s core_ns=%.1f baseline_ns=%.1f ratio=%.2f "
 	       "baseline_mb_ns=%.1f ratio_mb=%.2f ratio_paired=%.2f ratio_mb_paired=%.2f "
+	       "ratio_paired_iqr=%.3f-%.3f ratio_mb_paired_iqr=%.3f-%.3f "
 	       "ratio_min=%.2f ratio_mb_min=%.2f instances=%u cmds=%" PRIu64 " iters=%" PRIu64
 	       " core_range=%.1f-%.1f baseline_range=%.1f-%.1f churn_ops_per_s=%.0f\n",
 	       r->entries, r->churn_label, r->core_ns, r->baseline_ns, ratio_of(r),
 	       r->baseline_mb_ns, ratio_mb_of(r), r->ratio_paired, r->ratio_mb_paired,
-	       ratio_min_of(r), ratio_mb_min_of(r), r->instances, r->cmds, r->iters,
+	       r->ratio_paired_q1, r->ratio_paired_q3, r->ratio_mb_paired_q1,
+	       r->ratio_mb_paired_q3, ratio_min_of(r), ratio_mb_min_of(r), r->instances, r->cmds, r->iters,
 	       r->core_min_ns, r->core_max_ns, r->baseline_min_ns, r->baseline_max_ns,
 	       r->churn_ops_per_s);
 	fflush(stdout);
@@ -478,7 +526,7 @@ static void print_json(const struct result *res, size_t n, const struct opts *o)
 	       FASTPATH_BUILDTYPE, ndebug() ? "true" : "false",
 	       BENCH_URCU_INLINE ? "true" : "false", clock_cpu ? "cpu" : "wall",
 	       o->quick ? "true" : "false",
-	       REPS, BENCH_SIZE, o->churn_rate);
+	       o->reps, BENCH_SIZE, o->churn_rate);
 	for (i = 0; i < n; i++) {
 		const struct result *r = &res[i];
 
@@ -486,13 +534,17 @@ static void print_json(const struct result *res, size_t n, const struct opts *o)
 		       "\"core_ns\":%.2f,\"baseline_ns\":%.2f,\"ratio\":%.4f,"
 		       "\"baseline_mb_ns\":%.2f,"
 		       "\"ratio_mb\":%.4f,\"ratio_paired\":%.4f,\"ratio_mb_paired\":%.4f,"
+		       "\"ratio_paired_q1\":%.4f,\"ratio_paired_q3\":%.4f,"
+		       "\"ratio_mb_paired_q1\":%.4f,\"ratio_mb_paired_q3\":%.4f,"
 		       "\"ratio_min\":%.4f,\"ratio_mb_min\":%.4f,"
 		       "\"cmds\":%" PRIu64 ",\"iters\":%" PRIu64
 		       ",\"core_min_ns\":%.2f,\"core_max_ns\":%.2f,\"baseline_min_ns\":%.2f,"
 		       "\"baseline_max_ns\":%.2f,\"churn_ops_per_s\":%.0f,\"seconds\":%.3f}",
 		       i ? "," : "", r->entries, r->instances, r->churn ? "true" : "false",
 		       r->churn_label, r->core_ns, r->baseline_ns, ratio_of(r), r->baseline_mb_ns,
-		       ratio_mb_of(r), r->ratio_paired, r->ratio_mb_paired, ratio_min_of(r),
+		       ratio_mb_of(r), r->ratio_paired, r->ratio_mb_paired, r->ratio_paired_q1,
+		       r->ratio_paired_q3, r->ratio_mb_paired_q1, r->ratio_mb_paired_q3,
+		       ratio_min_of(r),
 		       ratio_mb_min_of(r), r->cmds, r->iters, r->core_min_ns, r->core_max_ns,
 		       r->baseline_min_ns, r->baseline_max_ns, r->churn_ops_per_s, r->seconds);
 	}
@@ -614,7 +666,7 @@ static void ats_lock(const struct opts *o)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: fastpath [--quick] [--json] [--churn-rate RATE|max] [--entries N] "
-		   "[--clock wall|cpu] [--ats-lock]\n"
+		   "[--clock wall|cpu] [--reps N] [--ats-lock]\n"
 		   "  --quick            a few ms per case (smoke run: checks command counts)\n"
 		   "  --json             print the results as one JSON document\n"
 		   "  --churn-rate R     the churn thread's attach+detach pairs per second\n"
@@ -623,13 +675,16 @@ static void usage(FILE *f)
 		   "                     for profiling one size)\n"
 		   "  --clock C          time the paths by wall clock (default) or by the\n"
 		   "                     thread's CPU time (cpu: preemption does not count)\n"
-		   "  --ats-lock         what ATC entries cost two invalidating threads\n");
+		   "  --reps N           repetitions of each path per case (3-%d, default %d;\n"
+		   "                     more narrow the paired ratios' interquartile range)\n"
+		   "  --ats-lock         what ATC entries cost two invalidating threads\n",
+		MAX_REPS, REPS);
 }
 
 int main(int argc, char **argv)
 {
 	struct result res[NR_ENTRY_COUNTS * 2];
-	struct opts o = { .churn_rate = 100000 };
+	struct opts o = { .churn_rate = 100000, .reps = REPS };
 	size_t nres = 0, i;
 	struct topo t;
 	int a, churn;
@@ -646,6 +701,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			clock_cpu = !strcmp(argv[a], "cpu");
+		} else if (!strcmp(argv[a], "--reps") && a + 1 < argc) {
+			o.reps = atoi(argv[++a]);
+			if (o.reps < 3 || o.reps > MAX_REPS) {
+				usage(stderr);
+				return 2;
+			}
 		} else if (!strcmp(argv[a], "--ats-lock")) {
 			o.ats_lock = true;
 		} else if (!strcmp(argv[a], "--churn-rate") && a + 1 < argc) {
