@@ -511,53 +511,59 @@ flush_one_retry(struct invt_ctx *ctx, const struct invt_invs *invs, size_t n,
 }
 
 /*
- * The first flush of @invs when all its @n entries are on @iommu, which has
- * INVT_IOMMU_SYNC_ORDERS (a domain behind one SMMUv3 or VT-d unit, the
- * common small case), and the atc-order rule is not ablated: what
- * flush_phases() does for it (the same commands, completions, submission
- * and wait), in a straight line: one batch, one scan building every phase
- * with a completion between phases (one at the end instead where the queue
- * orders the phases, INVT_IOMMU_QUEUE_ORDERS), one submission, one wait.
- * The queue's error count is read before the submission and compared after
- * the wait as wait_all() does; a retry goes out of line (wait_retry()).
+ * The first flush of @invs when all its entries are on one instance with
+ * INVT_IOMMU_SYNC_ORDERS, as @plan says (a domain behind one SMMUv3 or VT-d
+ * unit, the common small case; internal.h), and the atc-order rule is not
+ * ablated: what flush_phases() does for it (the same commands, completions,
+ * submission and wait), in a straight line: one batch, the phases' entries
+ * where @plan says they end (no per-entry phase or instance test), a
+ * completion between phases that built a command (one at the end instead
+ * where the queue orders the phases, INVT_IOMMU_QUEUE_ORDERS), one
+ * submission, one wait.  @n is the num_invs the caller loaded: no phase
+ * goes past it.  The queue's error count is read before the submission and
+ * compared after the wait as wait_all() does; a retry goes out of line
+ * (wait_retry()).  Inlined into the entry points, so that an invalidation
+ * of such an array runs in one frame.
  * Return: 0, or the submit error, or else the wait's.
  */
-static __attribute__((__noinline__)) int
+static inline __attribute__((__always_inline__)) int
 flush_one_instance(struct invt_ctx *ctx, const struct invt_invs *invs, size_t n,
-		   struct invt_iommu *iommu, const struct invt_range *r)
+		   const struct invt_invs_plan *plan, const struct invt_range *r)
 {
-	const struct invt_iommu_ops *ops = iommu->ops;
-	bool queue_orders = iommu->flags & INVT_IOMMU_QUEUE_ORDERS;
+	struct invt_iommu *iommu = plan->iommu;
+	const struct invt_iommu_ops *ops = plan->ops;
 	void (*build)(struct invt_batch *, const struct invt_inv *,
 		      const struct invt_range *) = ops->build;
 	uint64_t (*errors_fn)(struct invt_iommu *) = ops->errors;
 	uint64_t errors = errors_fn ? errors_fn(iommu) : 0, token, phase_start = 0;
-	enum invt_phase phase = INVT_PHASE_IOTLB;
+	const uint32_t *end = plan->phase_end, *last = end + plan->nr_phases - 1;
+	const struct invt_inv *inv = invs->inv, *stop;
 	struct invt_batch b;
 	int ret, err;
-	size_t i;
 
 	batch_init(&b, iommu);
-	for (i = 0; i < n; i++) {
-		const struct invt_inv *inv = &invs->inv[i];
-		enum invt_phase p = invt_inv_phase(inv->type);
-
-		/* Relaxed: see <invtrack/invs.h>, reader rules. */
-		if (!INVT_READ_ONCE(inv->users))
-			continue;
-		INVT_DEBUG_ASSERT(p >= phase);
-		if (p != phase) {
-			if (batch_total(&b) != phase_start && !queue_orders)
-				batch_sync(&b);
-			phase = p;
-			phase_start = batch_total(&b);
+	for (;;) {
+		stop = &invs->inv[*end < n ? *end : n];
+		for (; inv < stop; inv++) {
+			/* Relaxed: see <invtrack/invs.h>, reader rules. */
+			if (INVT_READ_ONCE(inv->users))
+				build(&b, inv, r);
 		}
-		build(&b, inv, r);
+		if (end++ == last)
+			break;
+		/* The next phase's commands behind this one's completion. */
+		if (batch_total(&b) != phase_start && !(iommu->flags & INVT_IOMMU_QUEUE_ORDERS)) {
+			ops->build_sync(&b);
+			b.syncs++;
+		}
+		phase_start = batch_total(&b);
 	}
-	if (!batch_total(&b))
+	if (__builtin_expect(!batch_total(&b), 0))
 		return 0;
-	if (batch_total(&b) != phase_start || queue_orders)
-		batch_sync(&b);
+	if (batch_total(&b) != phase_start || (iommu->flags & INVT_IOMMU_QUEUE_ORDERS)) {
+		ops->build_sync(&b);
+		b.syncs++;
+	}
 	/*
 	 * batch_submit() less the batch's bookkeeping, which nothing reads
 	 * after this submission.  A submit error is kept ahead of the wait's,
@@ -587,40 +593,40 @@ flush_one_instance(struct invt_ctx *ctx, const struct invt_invs *invs, size_t n,
 static inline __attribute__((__always_inline__)) int
 flush_first(struct invt_ctx *ctx, const struct invt_invs *invs, const struct invt_range *r)
 {
+	const struct invt_invs_plan *plan = &invt_invs_box_of(invs)->plan;
 	/* Loaded once: unref may lower it under us (see <invtrack/invs.h>). */
 	size_t n = INVT_READ_ONCE(invs->num_invs);
-	struct invt_iommu *iommu = invt_invs_box_of(invs)->one_iommu;
 
-	if (!n)
-		return 0;
-	if (__builtin_expect(iommu && !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER), 1))
-		return flush_one_instance(ctx, invs, n, iommu, r);
+	if (__builtin_expect(plan->iommu && !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER), 1))
+		return flush_one_instance(ctx, invs, n, plan, r);
 	return flush_any(ctx, invs, r);
 }
 
-/* Inlined into both entry points: one call less on the fast path. */
-static inline __attribute__((__always_inline__)) int
-domain_flush(struct invt_domain *dom, const struct invt_range *r)
+/*
+ * The top of domain_flush() (and of invt_domain_invalidate(), which calls
+ * it before domain_invalidate_entered()): enter this thread's invalidator
+ * section of @dom, and the full barrier.  Return: the section's record.
+ */
+static inline __attribute__((__always_inline__)) struct invt_reader *
+domain_flush_enter(struct invt_domain *dom)
 {
-	struct invt_ctx *ctx = dom->ctx;
-	const struct invt_invs *invs, *next;
 	struct invt_reader *self;
-	int err, ret;
 
 	/*
 	 * Enter this thread's invalidator section of @dom before the barrier
 	 * below: the barrier also orders this store before the loads of the
 	 * array, and pairs with the one before invt_inv_quiesce() in a detach
 	 * (attach.c, domain_leave): either the detach sees this section in
-	 * progress and waits for it to end, or every load below sees that
-	 * detach's unref (its ATC entries as trash).
+	 * progress and waits for it to end, or every load of the array after
+	 * it sees that detach's unref (its ATC entries as trash).
 	 *
 	 * Full barrier: the caller's PTE stores are visible before the array is
 	 * loaded.  Pairs with the barrier in invt_attach_prepare() after it
 	 * publishes an array: with both, either this load sees the new
 	 * attachment or the new attachment's hardware sees the cleared PTE.
-	 * Without this one, x86 may satisfy the load below from before the
-	 * stores leave the store buffer (the store-buffering pattern).
+	 * Without this one, x86 may satisfy the array's load (in
+	 * domain_flush_entered(), after this) from before the stores leave
+	 * the store buffer (the store-buffering pattern).
 	 * (Ablating it ablates the section's pairing above too.)  In a normal
 	 * build the entry and the barrier are one step (invt_inv_enter_mb():
 	 * on x86 one locked add); the ablation build keeps them apart so that
@@ -629,11 +635,26 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 #ifdef INVT_ABLATIONS
 	self = invt_inv_enter(dom);
 	/* Pairs with invt_attach_prepare()'s barrier (comment above). */
-	if (!invt_ablated(ctx, INVT_ABLATE_BARRIER))
+	if (!invt_ablated(dom->ctx, INVT_ABLATE_BARRIER))
 		invt_smp_mb();
 #else
 	self = invt_inv_enter_mb(dom);
 #endif
+	return self;
+}
+
+/*
+ * The rest of domain_flush(), in the section @self of @dom that
+ * domain_flush_enter() entered: load the array, flush it, look again, and
+ * leave the section.
+ */
+static inline __attribute__((__always_inline__)) int
+domain_flush_entered(struct invt_domain *dom, struct invt_reader *self,
+		     const struct invt_range *r)
+{
+	struct invt_ctx *ctx = dom->ctx;
+	const struct invt_invs *invs, *next;
+	int err, ret;
 
 	/*
 	 * The arrays' read side: in userspace the section entered above is it
@@ -680,14 +701,35 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 	return err;
 }
 
+/* An invalidation of @dom: its section and barrier, then the flush. */
+static inline __attribute__((__always_inline__)) int
+domain_flush(struct invt_domain *dom, const struct invt_range *r)
+{
+	return domain_flush_entered(dom, domain_flush_enter(dom), r);
+}
+
+/*
+ * invt_domain_invalidate() after its section's entry and barrier: the
+ * range, then domain_flush()'s rest.  In a frame of its own, so that the
+ * barrier runs before this frame's stores (the saved registers, the range,
+ * the batch's set-up): a full barrier waits for the stores ahead of it to
+ * drain, and these need not be ahead of it.
+ */
+static __attribute__((__noinline__)) int
+domain_invalidate_entered(struct invt_domain *dom, struct invt_reader *self, uint64_t iova,
+			  uint64_t last, bool leaf)
+{
+	const struct invt_range r = { .start = iova, .last = last, .leaf = leaf };
+
+	return domain_flush_entered(dom, self, &r);
+}
+
 int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size, bool leaf)
 {
-	struct invt_range r = { .start = iova, .leaf = leaf };
-
 	if (!size || size - 1 > UINT64_MAX - iova || dom->type == INVT_DOMAIN_NESTED)
 		return -EINVAL;
-	r.last = iova + (size - 1);
-	return domain_flush(dom, &r);
+	return domain_invalidate_entered(dom, domain_flush_enter(dom), iova, iova + (size - 1),
+					 leaf);
 }
 
 int invt_domain_invalidate_all(struct invt_domain *dom)

@@ -10,23 +10,66 @@
 
 #include "compat-user.h"
 
+/* Flush phases of one instance, in the order they must complete. */
+enum invt_phase {
+	INVT_PHASE_IOTLB,
+	INVT_PHASE_S1_CLEAR,
+	INVT_PHASE_ATC,
+	INVT_NR_PHASES,
+};
+
+static inline enum invt_phase invt_inv_phase(uint8_t type)
+{
+	switch (type) {
+	case INVT_INV_IOTLB_S1:
+	case INVT_INV_IOTLB_S2:
+		return INVT_PHASE_IOTLB;
+	case INVT_INV_IOTLB_S2_S1_CLEAR:
+		return INVT_PHASE_S1_CLEAR;
+	default:
+		return INVT_PHASE_ATC;
+	}
+}
+
+/*
+ * The straight-line flush of an array whose entries are all on one instance
+ * (flush.c: flush_one_instance()), decided when the array is built
+ * (invt_invs_merge(), invt_invs_filter()) rather than at every call:
+ * @iommu: that instance, when it has INVT_IOMMU_SYNC_ORDERS; NULL when the
+ *	entries span instances, the instance lacks it, the array is empty or
+ *	was built by hand (the general engine flushes those);
+ * @ops: @iommu's ops (fixed once it is registered): one load less between
+ *	the array and the first command;
+ * @nr_phases: how many phases hold entries (1 to INVT_NR_PHASES);
+ * @phase_end: the end of each of those phases' entries, in phase order (an
+ *	array is sorted by type within an instance, and phases follow types,
+ *	so each phase's entries are contiguous and start where the previous
+ *	phase's end).
+ * It stays true of the array: entries keep their instance and type, and
+ * unref only lowers users and cuts entries off the end (the flush bounds
+ * each phase by the num_invs it loaded).
+ */
+struct invt_invs_plan {
+	struct invt_iommu *iommu;
+	const struct invt_iommu_ops *ops;
+	unsigned int nr_phases;
+	uint32_t phase_end[INVT_NR_PHASES];
+};
+
 /*
  * An array with the RCU head that frees it and the number of entries it was
  * built with (num_invs may be lowered since), hidden before it; @no_wait:
  * freed without waiting for the invalidator sections (ablation "reclaim");
- * @ticket: invt_invs_sections_ticket() when it was retired;
- * @one_iommu: set by invt_invs_merge() and invt_invs_filter() when every
- * entry is on this one instance and it has INVT_IOMMU_SYNC_ORDERS (the
- * flush engine's straight-line case, flush.c), NULL otherwise and in arrays
- * built by hand.  It stays true of the array: entries keep their instance,
- * and unref only cuts entries off its end.
+ * @ticket: invt_invs_sections_ticket() when it was retired; @plan: how the
+ * fast path flushes it (above).  @plan is last but the array, so that it
+ * shares a cache line with num_invs: the fast path reads both.
  */
 struct invt_invs_box {
 	invt_rcu_head_t rcu;
 	size_t built;
 	bool no_wait;
 	unsigned long ticket;
-	struct invt_iommu *one_iommu;
+	struct invt_invs_plan plan;
 	struct invt_invs invs; /* last: ends in a flexible array */
 };
 
@@ -93,27 +136,6 @@ static inline void invt_hook(const struct invt_ctx *ctx, enum invt_hook_point po
 #define invt_ablated(ctx, rule) ((void)(ctx), false)
 #define invt_hook(ctx, point) ((void)(ctx))
 #endif
-
-/* Flush phases of one instance, in the order they must complete. */
-enum invt_phase {
-	INVT_PHASE_IOTLB,
-	INVT_PHASE_S1_CLEAR,
-	INVT_PHASE_ATC,
-	INVT_NR_PHASES,
-};
-
-static inline enum invt_phase invt_inv_phase(uint8_t type)
-{
-	switch (type) {
-	case INVT_INV_IOTLB_S1:
-	case INVT_INV_IOTLB_S2:
-		return INVT_PHASE_IOTLB;
-	case INVT_INV_IOTLB_S2_S1_CLEAR:
-		return INVT_PHASE_S1_CLEAR;
-	default:
-		return INVT_PHASE_ATC;
-	}
-}
 
 /* The domain whose array an attachment to @dom changes. */
 static inline struct invt_domain *invt_invs_owner(struct invt_domain *dom)

@@ -170,22 +170,42 @@ static bool add_is_known(const struct invt_invs *invs, const struct invt_invs *a
 	return false;
 }
 
-/* Set has_atc, and the box's one_iommu (internal.h), from the entries of @invs. */
+/*
+ * Set has_atc, and the box's plan (internal.h), from the entries of @invs:
+ * the straight-line flush's instance and its phases' ends, when every entry
+ * is on one instance with INVT_IOMMU_SYNC_ORDERS.
+ */
 static void invs_summarize(struct invt_invs *invs)
 {
-	struct invt_iommu *one = invs->num_invs ? invs->inv[0].iommu : NULL;
-	size_t i;
+	struct invt_invs_plan *plan = &invs_box(invs)->plan;
+	size_t n = invs->num_invs, i;
+	/* phase_end holds 32-bit ends: a longer array goes the general way. */
+	struct invt_iommu *one = n && n <= UINT32_MAX ? invs->inv[0].iommu : NULL;
+	int phase = -1;
 
 	invs->has_atc = 0;
-	for (i = 0; i < invs->num_invs; i++) {
-		if (type_is_atc(invs->inv[i].type))
+	plan->nr_phases = 0;
+	for (i = 0; i < n; i++) {
+		const struct invt_inv *inv = &invs->inv[i];
+		int p = invt_inv_phase(inv->type);
+
+		if (type_is_atc(inv->type))
 			invs->has_atc = 1;
-		if (invs->inv[i].iommu != one)
+		if (inv->iommu != one)
 			one = NULL;
+		if (!one)
+			continue;
+		/* Sorted: within one instance, phases only rise. */
+		INVT_DEBUG_ASSERT(p >= phase);
+		if (p != phase)
+			plan->nr_phases++;
+		plan->phase_end[plan->nr_phases - 1] = (uint32_t)(i + 1);
+		phase = p;
 	}
 	if (one && !(one->flags & INVT_IOMMU_SYNC_ORDERS))
 		one = NULL;
-	invs_box(invs)->one_iommu = one;
+	plan->iommu = one;
+	plan->ops = one ? one->ops : NULL;
 }
 
 int invt_invs_merge(const struct invt_invs *invs, const struct invt_invs *add,
