@@ -8,9 +8,11 @@
  *             the thread's invalidator section (also the arrays' read side:
  *             no RCU read lock in userspace) and a full barrier (on x86 one
  *             locked add), array load, then the flush engine (an array on
- *             one instance: one straight-line scan, submission and wait;
- *             others: one scan per instance, pending waits; users checks in
- *             both), a load->load barrier and the second look at the array.
+ *             one instance: one straight-line scan of its phases, where the
+ *             plan computed when the array was built says they end, one
+ *             submission and one wait, inline; others: one scan per
+ *             instance, pending waits; users checks in both), a load->load
+ *             barrier and the second look at the array.
  *   baseline  the lower bound: one walk over a plain immutable C array of the
  *             same entries (no RCU, no barrier, no lock, no users check) that
  *             emits the same commands, with the same syncs, into the same

@@ -11,7 +11,10 @@
  * later commands (INVT_IOMMU_SYNC_ORDERS) get all three phases, separated by
  * completion commands, in one submission and one wait; those whose queue
  * also orders the phases by itself (INVT_IOMMU_QUEUE_ORDERS) get them with
- * one completion at the end.
+ * one completion at the end.  When all of an array's entries are on one
+ * SYNC_ORDERS instance, the array carries the plan of its first flush,
+ * computed when it was built (internal.h), and that flush runs in a
+ * straight line (flush_one_instance()), inline in the entry point.
  *
  * Nothing here allocates, sleeps or takes a lock: an invalidation marks
  * its section in a record only its thread writes (detach quiescence).
