@@ -59,13 +59,20 @@ static struct world *cur;
  * that nothing orders the invalidator's reads of the array before the
  * detacher's unref for ThreadSanitizer: only the reader rules can.
  */
-static int race_go, race_done;
+static int race_ready, race_go, race_done;
 
 static void *detacher(void *arg)
 {
 	struct world *w = arg;
 
 	invt_rcu_register_thread();
+	/*
+	 * Registered before the invalidation starts: registering takes the
+	 * readers' lock, which an array's call_rcu callback holds while it
+	 * waits for the sections in progress, and the invalidator's section
+	 * waits for this thread below (a cycle no real driver's wait makes).
+	 */
+	__atomic_store_n(&race_ready, 1, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&race_go, __ATOMIC_RELAXED))
 		sched_yield();
 	/* Unref in place of the array the invalidator is flushing. */
@@ -247,10 +254,13 @@ static void test_late_many_racing(void **state)
 	size_t wi;
 
 	world_init(&w, true, NLATE);
+	race_ready = 0;
 	race_go = 0;
 	race_done = 0;
 	w.race = true;
 	assert_int_equal(pthread_create(&t, NULL, detacher, &w), 0);
+	while (!__atomic_load_n(&race_ready, __ATOMIC_RELAXED))
+		sched_yield();
 	w.armed = true;
 	assert_int_equal(invt_domain_invalidate(&w.dom, 0x10000, PAGE, true), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
