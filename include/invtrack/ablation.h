@@ -46,8 +46,12 @@ struct invt_ctx;
  *	nested domain is attached to its device (the viommu layer).
  * @INVT_ABLATE_PARENT_FLUSH: "parent-flush": a nest parent's array gets no
  *	IOTLB_S2_S1_CLEAR entry for a nested domain attached over it, so a
- *	host unmap of the parent leaves the guest's combined (stage 1 + 2)
- *	translations cached (Linux VT-d's missing parent flush, 2024).
+ *	host unmap of the parent sends only the stage-2 invalidation of the
+ *	nested domain's tag, which leaves the guest's combined (stage 1 + 2)
+ *	translations cached where it does not remove them (SMMUv3's
+ *	CMD_TLBI_S2_IPA; RISC-V's IOTINVAL.GVMA keeps the guest's walk
+ *	entries; not VT-d, whose page-selective IOTLB invalidation of a DID
+ *	removes all its first-stage and nested entries).
  * @INVT_ABLATE_NESTED_ATC: "nested-atc": devices attached to nested domains
  *	get no ATC_FULL entry: neither a parent unmap nor their leaving
  *	invalidates their ATCs.
@@ -59,6 +63,11 @@ struct invt_ctx;
  *	the stage-2 tag (VMID, VT-d DID, GSCID) and the virtual device id the
  *	guest wrote instead of the viommu's tag and the physical id (the
  *	viommu layer).
+ * @INVT_ABLATE_PARENT_TAGS: "parent-tags": a nest parent's array gets no
+ *	entry at all for a nested domain attached over it (neither IOTLB_S2
+ *	nor IOTLB_S2_S1_CLEAR): a host unmap of the parent invalidates
+ *	nothing under the nested domain's tag (Linux VT-d's missing parent
+ *	flush, 2024: the parent had no cache tags of its nested domains).
  * @INVT_ABLATE_NR: number of rules.
  */
 enum invt_ablation {
@@ -77,6 +86,7 @@ enum invt_ablation {
 	INVT_ABLATE_NESTED_ATC,
 	INVT_ABLATE_RECLAIM,
 	INVT_ABLATE_VIOMMU_ISOLATION,
+	INVT_ABLATE_PARENT_TAGS,
 	INVT_ABLATE_NR,
 };
 
@@ -85,7 +95,8 @@ enum invt_ablation {
  * @ctx: the context.
  * @rule: "barrier", "two-phase", "tag-flush", "atc-order", "config-inval",
  *	"recheck", "teardown-iotlb", "abort-atc", "quiesce", "viommu-count",
- *	"vdev-pin", "parent-flush", "nested-atc", "reclaim", "viommu-isolation".
+ *	"vdev-pin", "parent-flush", "nested-atc", "reclaim", "viommu-isolation",
+ *	"parent-tags".
  *
  * Return: 0, -EINVAL for an unknown name, -EOPNOTSUPP in a normal build.
  */

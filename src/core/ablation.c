@@ -20,6 +20,7 @@ static const char *const ablation_names[INVT_ABLATE_NR] = {
 	[INVT_ABLATE_NESTED_ATC] = "nested-atc",
 	[INVT_ABLATE_RECLAIM] = "reclaim",
 	[INVT_ABLATE_VIOMMU_ISOLATION] = "viommu-isolation",
+	[INVT_ABLATE_PARENT_TAGS] = "parent-tags",
 };
 
 const char *invt_ablation_name(int rule)

@@ -181,9 +181,12 @@ static void entries_fill(struct invt_invs *invs, const struct invt_device *dev, 
 		entries_insert(invs, &e);
 		break;
 	case INVT_DOMAIN_NESTED:
+		/* Ablation: the parent knows no tag of its nested domains (VT-d, 2024). */
+		if (invt_ablated(dom->ctx, INVT_ABLATE_PARENT_TAGS))
+			break;
 		e.type = INVT_INV_IOTLB_S2;
 		entries_insert(invs, &e);
-		/* Ablation: the parent unmap leaves combined entries (VT-d, 2024). */
+		/* Ablation: the parent unmap leaves combined entries. */
 		if (invt_ablated(dom->ctx, INVT_ABLATE_PARENT_FLUSH))
 			break;
 		e.type = INVT_INV_IOTLB_S2_S1_CLEAR;

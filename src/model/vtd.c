@@ -83,6 +83,11 @@ static void pend_locked(struct invt_mvtd *m, const struct vtd_hw_desc *d,
 	p.type = d->type;
 	if (plan->kind == VTD_HW_EXEC_TLB) {
 		p.match = plan->match;
+		/* A PSI's first-stage scope: a second pending of the same type. */
+		if (plan->has_fs) {
+			invt_munit_pend_locked(&m->u, &p);
+			p.match = plan->match_fs;
+		}
 	} else {
 		p.cfg = true;
 		memcpy(p.scope, &plan->cfg, sizeof(plan->cfg));

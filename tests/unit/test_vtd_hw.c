@@ -340,6 +340,7 @@ ents[] = {
 	{ INVT_CACHE_S1, false, 12, 1, 5, VB },			/* 7: other address */
 	{ INVT_CACHE_S2, false, 12, 1, NONE, VB },		/* 8 */
 	{ INVT_CACHE_S1, true, 12, 1, 5, VA_X },		/* 9: global */
+	{ INVT_CACHE_NESTED, false, 12, 1, 5, VB },		/* 10: nested, other address */
 };
 #define NR_ENTS		(sizeof(ents) / sizeof(ents[0]))
 #define ALL_ENTS	((1u << NR_ENTS) - 1)
@@ -350,12 +351,14 @@ static const struct {
 	bool psi;
 	uint32_t removed;
 } rows[] = {
-	{ "IOTLB global", 0x12, 0, true, 0x3ff },
-	{ "IOTLB DSI: S2 and S1 of the DID", F(1, 16) | 0x22, 0, true, 0x3eb },
-	{ "IOTLB PSI: S1 of every PASID of the DID too", F(1, 16) | 0x32, VA_X, true, 0x26b },
-	{ "IOTLB PSI IH keeps walks", F(1, 16) | 0x32, VA_X | F(1, 6), true, 0x20b },
-	{ "IOTLB PSI without CAP.PSI is a DSI", F(1, 16) | 0x32, VA_X, false, 0x3eb },
-	{ "PIOTLB PASID keeps globals", F(5, 32) | F(1, 16) | 0x26, 0, true, 0x0a1 },
+	{ "IOTLB global", 0x12, 0, true, 0x7ff },
+	{ "IOTLB DSI: S2 and S1 of the DID", F(1, 16) | 0x22, 0, true, 0x7eb },
+	/* §6.5.2.3: S2 of the range, S1 (leaves, tables) of the DID at any address. */
+	{ "IOTLB PSI: S1 of every PASID and address of the DID too", F(1, 16) | 0x32, VA_X, true,
+	  0x6eb },
+	{ "IOTLB PSI IH keeps second-stage walks", F(1, 16) | 0x32, VA_X | F(1, 6), true, 0x6ab },
+	{ "IOTLB PSI without CAP.PSI is a DSI", F(1, 16) | 0x32, VA_X, false, 0x7eb },
+	{ "PIOTLB PASID keeps globals", F(5, 32) | F(1, 16) | 0x26, 0, true, 0x4a1 },
 	{ "PIOTLB page of the PASID", F(5, 32) | F(1, 16) | 0x36, VA_X, true, 0x221 },
 	{ "PIOTLB page IH", F(5, 32) | F(1, 16) | 0x36, VA_X | F(1, 6), true, 0x201 },
 	/* Page-selective: globals go whatever the PASID (they serve all PASIDs). */
@@ -411,6 +414,8 @@ static void test_iotlb_scopes(void **state)
 		assert_int_equal(vtd_hw_exec_plan(&d, rows[i].psi, &plan), 0);
 		assert_int_equal(plan.kind, VTD_HW_EXEC_TLB);
 		assert_true(invt_cache_invalidate(c, &plan.match) >= 0);
+		if (plan.has_fs)
+			assert_true(invt_cache_invalidate(c, &plan.match_fs) >= 0);
 		if (survivors(c) != (ALL_ENTS & ~rows[i].removed))
 			fail_msg("%s: survivors %#x, expected %#x", rows[i].name, survivors(c),
 				 ALL_ENTS & ~rows[i].removed);

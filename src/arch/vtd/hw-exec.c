@@ -14,8 +14,19 @@
 /* First-stage forms (type 6): first-stage leaves, nested leaves, tables. */
 #define KINDS_FS	(K(S1) | K(NESTED) | K(WALK_S1))
 
-/* Types 2 and 6: IOTLB and paging-structure caches. */
-static int plan_iotlb(const struct vtd_hw_desc *d, bool psi, struct invt_cache_match *m)
+/* Kinds a page-selective type 2 removes by address: second-stage ones. */
+#define KINDS_SS	(K(S2) | K(WALK_S2))
+
+/*
+ * Types 2 and 6: IOTLB and paging-structure caches.  A type 2 PSI has two
+ * scopes (§6.5.2.3, scalable mode): the DID's second-stage entries in the
+ * address range (@m), and every first-stage and nested entry of the DID,
+ * leaves and paging-structure entries, whatever their address (@fs, with
+ * *@has_fs set): the address of a PSI is an input address of the second
+ * stage, which says nothing of the first-stage addresses of the DID.
+ */
+static int plan_iotlb(const struct vtd_hw_desc *d, bool psi, struct invt_cache_match *m,
+		      struct invt_cache_match *fs, bool *has_fs)
 {
 	uint64_t first, last;
 	bool page;
@@ -28,6 +39,12 @@ static int plan_iotlb(const struct vtd_hw_desc *d, bool psi, struct invt_cache_m
 			return -EINVAL;
 		invt_cache_match_tag_s2(m, d->did);		/* DSI / PSI */
 		page = d->g == 3 && psi;
+		if (page) {
+			invt_cache_match_init(fs, KINDS_FS);
+			invt_cache_match_tag_s2(fs, d->did);
+			*has_fs = true;
+			m->kinds = KINDS_SS;
+		}
 	} else {
 		if (d->g != 2 && d->g != 3)
 			return -EINVAL;
@@ -123,7 +140,7 @@ int vtd_hw_exec_plan(const struct vtd_hw_desc *d, bool psi, struct vtd_hw_exec *
 	case VTD_HW_IOTLB_INV:
 	case VTD_HW_PIOTLB_INV:
 		out->kind = VTD_HW_EXEC_TLB;
-		return plan_iotlb(d, psi, &out->match);
+		return plan_iotlb(d, psi, &out->match, &out->match_fs, &out->has_fs);
 	case VTD_HW_DEVTLB_INV:
 	case VTD_HW_PDEVTLB_INV:
 		out->kind = VTD_HW_EXEC_DEVTLB;

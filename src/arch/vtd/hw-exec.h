@@ -22,7 +22,8 @@
  *   descriptor                 kinds             tag_s2  tag_s1  global range      walk
  *   IOTLB G=1 global           TLB               *       *       match  all        removed
  *   IOTLB G=2 DSI (DID)        TLB               DID     *       match  all        removed
- *   IOTLB G=3 PSI (DID,ADDR)   TLB               DID     *       match  2^AM pages IH keeps
+ *   IOTLB G=3 PSI (DID,ADDR)   S2|WALK_S2        DID     -       -      2^AM pages IH keeps
+ *     and                      S1|NESTED|WALK_S1 DID     *       match  all        removed
  *   PIOTLB G=2 (DID,PASID)     S1|NESTED|WALK_S1 DID     PASID   kept   all        removed
  *   PIOTLB G=3 (DID,PASID,A)   S1|NESTED|WALK_S1 DID     PASID   match  2^AM pages IH keeps
  *   DEVTLB (SID,ADDR,S)        ATC (sid SID, ssid *)                    S span     -
@@ -31,9 +32,10 @@
  * A type 2 PSI or DSI removes the DID's second-stage entries and every
  * first-stage entry tagged with the DID, of any PASID (VT-d §6.5.2.3; QEMU's
  * model does the same); a type 6 only first-stage entries of DID + PASID
- * (§6.5.2.4).  §6.5.2.3 has a PSI remove the DID's first-stage and nested
- * entries whatever their address; the model removes those in the range only
- * (less: a driver relying on the rest would be caught).  Type 2 G=3 on a unit without CAP.PSI is executed as a DSI
+ * (§6.5.2.4).  A PSI removes the DID's second-stage entries in its range
+ * and the DID's first-stage and nested entries whatever their address
+ * (§6.5.2.3, scalable mode: its address is a second-stage input address).
+ * Type 2 G=3 on a unit without CAP.PSI is executed as a DSI
  * (hardware may invalidate more).  Type 6 G=2 spares global first-stage
  * entries ("all non-global mappings of the PASID"); G=3 removes them too.
  * A device-TLB invalidation without PASID also hits PASID-tagged entries of
@@ -110,12 +112,16 @@ struct vtd_hw_cfg_scope {
  * struct vtd_hw_exec - a descriptor's effect on the caches.
  * @kind: an enum vtd_hw_exec_kind.
  * @match: TLB and DEVTLB: the descriptor for invt_cache_invalidate().
+ * @has_fs: TLB: a second descriptor, @match_fs, applies too (type 2 PSI).
+ * @match_fs: see @has_fs: the DID's first-stage and nested entries.
  * @cfg: CFG: the scope.
  * @sid: DEVTLB: the device whose TLB is targeted.
  */
 struct vtd_hw_exec {
 	int kind;
 	struct invt_cache_match match;
+	bool has_fs;
+	struct invt_cache_match match_fs;
 	struct vtd_hw_cfg_scope cfg;
 	uint16_t sid;
 };
