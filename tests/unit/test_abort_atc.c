@@ -10,7 +10,9 @@
  *  3. A reads 0x10000: an ATS translation request fills its ATC;
  *  4. abort: A is detached again and its ATC must no longer translate
  *     0x10000 (the access faults, the oracle reports nothing);
- *  5. unmap 0x10000 and invalidate D, free the frame: still clean.
+ *  5. unmap 0x10000 and invalidate D, free the frame: still clean;
+ *  6. A attached to D again (ATS enabled in its configuration once more):
+ *     0x10000 faults, nothing of the aborted attachment is left in its ATC.
  * And an abort before any install sends no ATC invalidation.
  */
 #include <errno.h>
@@ -61,6 +63,21 @@ static void five_steps(const struct mrig_ops *ops)
 	assert_int_equal(ops->dma(r, DEV_ID, IOVA, false), -EFAULT);
 	assert_int_equal(ops->dma(r, DEV_ID, IOVA, true), -EFAULT);
 	assert_int_equal(mrig_violations(r), 0);
+
+	/*
+	 * Step 6: A attached to D for good.  Its configuration enables ATS
+	 * again, so an ATC entry the abort left would now be used (the unmap
+	 * above did not reach A's ATC: A was not in D's array): the access
+	 * must walk D's table and fault.
+	 */
+	assert_int_equal(invt_oracle_attach_begin(r->oracle, 0, DEV_ID, 0, r->dom->id), 0);
+	assert_int_equal(ops->attach(r, 0, true), 0);
+	assert_int_equal(invt_oracle_config_done(r->oracle, 0, DEV_ID, 0), 0);
+	assert_int_equal(invt_oracle_attach_done(r->oracle, 0, DEV_ID, 0), 0);
+	assert_int_equal(ops->dma(r, DEV_ID, IOVA, false), -EFAULT);
+	assert_int_equal(ops->dma(r, DEV_ID, IOVA, true), -EFAULT);
+	assert_int_equal(mrig_violations(r), 0);
+	assert_int_equal(ops->attach(r, 0, false), 0);
 	mrig_free(r);
 }
 
