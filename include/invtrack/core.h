@@ -9,6 +9,10 @@
  *
  * Locking, outermost first:
  *	ctx->lock		the context's lists of instances and domains
+ *	iommu->devs_lock	the instance's devices in use (held across a
+ *				dead ATC's ATS-off: the driver's locks nest
+ *				inside it; never taken with another core lock
+ *				held)
  *	domain->lock		writers of the domain's array, its tag bindings
  *	tag_space->lock		the tag bitmap
  *	device->lock		the device's attachment table (held briefly)
@@ -174,7 +178,8 @@ struct invt_range {
  *	whichever completion heard of it, and the batch is sent again, up to
  *	INVT_CMD_RETRIES times.  Drivers do the same with their own commands.
  * @ats_off: optional: the ATC of @dev did not answer (a commit's or an
- *	abort's ATC invalidation failed INVT_CMD_RETRIES_MUST times), so what
+ *	abort's ATC invalidation failed INVT_CMD_RETRIES_MUST times, or an
+ *	invalidation's, sent alone that often: invt_domain_invalidate()), so what
  *	it holds is unknown: turn ATS off for @dev in its configuration
  *	(SMMUv3 STE.EATS = 0, VT-d context-entry DTE = 0, RISC-V DC.tc.EN_ATS
  *	= 0) and wait for that configuration's invalidation, after which the
@@ -266,6 +271,14 @@ struct invt_iommu_ops {
  * @ctx: the context, set by invt_iommu_register().
  * @node: in ctx->iommus.
  * @nr_attached: attachments on devices of this instance (atomic).
+ * @devs_lock: protects @devs and the devices' @linked and @dev_node; held
+ *	across the turning off of a found device's ATS (the device cannot go
+ *	meanwhile: it leaves @devs before invt_device_destroy() may run).
+ * @devs: the devices of this instance with an ssid in use (attached, or a
+ *	transaction open), by struct invt_device.dev_node: how an unmap whose
+ *	invalidation found an ATC that never answers finds the device from the
+ *	ATC entry's SID (attach.c, invt_atc_dead_off()).  Set up by
+ *	invt_iommu_register().
  */
 struct invt_iommu {
 	uint32_t id;
@@ -275,6 +288,8 @@ struct invt_iommu {
 	struct invt_ctx *ctx;
 	struct invt_list node;
 	int nr_attached;
+	invt_mutex_t devs_lock;
+	struct invt_list devs;
 };
 
 /**
@@ -406,6 +421,9 @@ struct invt_attachment {
  *	lock-free reader looks at it: invalidations read domains' arrays.
  * @nr_slots: size of @slots.
  * @nr_used: attachments in @slots.
+ * @dev_node: in iommu->devs while @linked (under iommu->devs_lock).
+ * @linked: in iommu->devs: from a transaction's claim of a slot to the end
+ *	of the transaction that leaves @nr_used at 0.
  */
 struct invt_device {
 	struct invt_iommu *iommu;
@@ -417,6 +435,8 @@ struct invt_device {
 	struct invt_attachment **slots;
 	uint32_t nr_slots;
 	uint32_t nr_used;
+	struct invt_list dev_node;
+	bool linked;
 };
 
 /**
@@ -726,7 +746,16 @@ struct invt_domain *invt_device_domain(struct invt_device *dev, uint32_t ssid);
  * returned.  Then some cache may still hold the range: the caller must not
  * reuse the memory until a later invalidation of it returns 0.
  *
- * Context: the calling thread is registered with RCU.
+ * An -EIO that is an ATC that never answers (an attached ATS device whose
+ * ATC invalidation alone fails INVT_CMD_RETRIES_MUST sends in a row) is
+ * recovered here, as a commit recovers it: the device's ATS is turned off
+ * (struct invt_iommu_ops, @ats_off), its ATC entries leave the arrays, and
+ * the invalidation is sent again, so it completes.  Only on that error path
+ * does the call take locks and may sleep (the driver's configuration
+ * invalidation).
+ *
+ * Context: the calling thread is registered with RCU; may sleep only after
+ * an -EIO (above).
  * Return: 0; -EINVAL (size 0, range past 2^64, nested domain), nothing
  * done; or the first error of the drivers' submit or wait (-EIO,
  * -ETIMEDOUT, ...).

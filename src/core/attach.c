@@ -28,7 +28,10 @@
  * translated traffic and nothing in its ATC can be used; then the device's
  * ATC entries leave every array its attachments put them in, so that no
  * later invalidation waits on an ATC that does not answer.  Where the
- * driver cannot turn ATS off, the entries stay in the domain's array.
+ * driver cannot turn ATS off, the entries stay in the domain's array.  An
+ * unmap whose invalidation meets such an ATC while its device is attached
+ * does the same from the flush path (invt_atc_dead_off()): each instance
+ * keeps its devices in use (iommu->devs), found by the ATC entry's SID.
  */
 #include "internal.h"
 
@@ -381,6 +384,170 @@ static int ats_off_device(struct invt_device *dev)
 }
 
 /*
+ * @dev has a slot in use (the caller's transaction claimed it): make it
+ * findable from its SIDs (invt_atc_dead_off()).  Only a device with ATS
+ * can have ATC entries.  No core lock held.
+ */
+static void device_link(struct invt_device *dev)
+{
+	struct invt_iommu *iommu = dev->iommu;
+
+	if (!invt_device_ats(dev))
+		return;
+	invt_mutex_lock(&iommu->devs_lock);
+	if (!dev->linked) {
+		invt_list_add_tail(&dev->dev_node, &iommu->devs);
+		dev->linked = true;
+	}
+	invt_mutex_unlock(&iommu->devs_lock);
+}
+
+/*
+ * The caller's transaction on @dev ended: if no ssid of @dev is in use any
+ * more, take it out of iommu->devs, before the caller may destroy it (a
+ * transaction of @dev that claimed a slot since links it again after its
+ * claim).  Always under the lock: another transaction of @dev may have
+ * linked it without our knowing.  No core lock held.
+ */
+static void device_unlink_idle(struct invt_device *dev)
+{
+	struct invt_iommu *iommu = dev->iommu;
+
+	invt_mutex_lock(&iommu->devs_lock);
+	invt_mutex_lock(&dev->lock);
+	if (dev->linked && !dev->nr_used) {
+		invt_list_del(&dev->dev_node);
+		dev->linked = false;
+	}
+	invt_mutex_unlock(&dev->lock);
+	invt_mutex_unlock(&iommu->devs_lock);
+}
+
+/* ATC entries of distinct devices the unmap path probes in one pass. */
+#define INVT_MAX_DEAD_ATCS 8
+
+/* An ATC entry's device: its instance and SID. */
+struct atc_id {
+	struct invt_iommu *iommu;
+	uint32_t sid;
+};
+
+/* A private array of one entry, on the stack. */
+union one_inv {
+	struct invt_invs invs;
+	char room[sizeof(struct invt_invs) + sizeof(struct invt_inv)];
+};
+
+/*
+ * Whether the ATC of entry @inv does not answer: its invalidation alone
+ * failed INVT_CMD_RETRIES_MUST sends in a row, the rule of a commit's ATC
+ * clean (domain_leave()).  Sent from inside an invalidator section of the
+ * array @inv was loaded from, so a detach of its device waits for it.
+ */
+static bool atc_dead(struct invt_ctx *ctx, const struct invt_inv *inv)
+{
+	union one_inv one;
+	unsigned int round = 0;
+	int err;
+
+	one.invs.num_invs = 1;
+	one.invs.num_trashes = 0;
+	one.invs.has_atc = 1;
+	one.invs.inv[0] = (struct invt_inv){ .iommu = inv->iommu, .type = inv->type,
+					     .id = inv->id, .ssid = inv->ssid, .users = 1 };
+	do
+		err = invt_invs_flush(ctx, &one.invs, &range_all);
+	while (err == -EIO && ++round < INVT_CMD_RETRIES_MUST / (INVT_CMD_RETRIES + 1));
+	return err == -EIO;
+}
+
+/*
+ * Find, in @owner's array, the ATC entries whose ATC does not answer (each
+ * device once, at most INVT_MAX_DEAD_ATCS): into @dead.  Return: how many.
+ */
+static unsigned int find_dead_atcs(struct invt_domain *owner, struct atc_id *dead)
+{
+	const struct invt_invs *invs;
+	struct invt_reader *self;
+	struct atc_id last = { NULL, 0 };
+	unsigned int nr = 0, k;
+	size_t n, i;
+
+	/*
+	 * An invalidator section, as domain_flush() enters one (the barrier
+	 * pairs with the one before invt_inv_quiesce() in a detach): a detach
+	 * that unrefs an ATC entry we may still send to waits for us.
+	 */
+	self = invt_inv_enter_mb(owner);
+	invt_invs_read_lock();
+	invs = invt_rcu_dereference(owner->invs);
+	/* Loaded once: unref may lower it under us (see <invtrack/invs.h>). */
+	n = INVT_READ_ONCE(invs->num_invs);
+	for (i = 0; i < n && nr < INVT_MAX_DEAD_ATCS; i++) {
+		const struct invt_inv *inv = &invs->inv[i];
+		struct atc_id id = { inv->iommu, inv->id };
+
+		/* Relaxed: see <invtrack/invs.h>, reader rules. */
+		if (!type_is_atc(inv->type) || !INVT_READ_ONCE(inv->users) || !id.iommu ||
+		    !id.iommu->ops->ats_off)
+			continue;
+		/* One probe a device: its entries of one type are adjacent. */
+		if (id.iommu == last.iommu && id.sid == last.sid)
+			continue;
+		last = id;
+		for (k = 0; k < nr; k++)
+			if (dead[k].iommu == id.iommu && dead[k].sid == id.sid)
+				break;
+		if (k == nr && atc_dead(owner->ctx, inv))
+			dead[nr++] = id;
+	}
+	invt_invs_read_unlock();
+	invt_inv_exit(self);
+	return nr;
+}
+
+/*
+ * Turn ATS off for the device of @iommu that has @sid and an ssid in use,
+ * if its ATS is still on (ats_off_device()).  iommu->devs_lock is held
+ * across it, so the device cannot leave meanwhile.
+ * Return: whether this call turned it off.
+ */
+static bool ats_off_sid(struct invt_iommu *iommu, uint32_t sid)
+{
+	struct invt_device *found = NULL;
+	struct invt_list *pos;
+	unsigned int i;
+	bool off = false;
+
+	invt_mutex_lock(&iommu->devs_lock);
+	invt_list_for_each(pos, &iommu->devs) {
+		struct invt_device *dev = invt_container_of(pos, struct invt_device, dev_node);
+
+		for (i = 0; i < dev->nr_sids && !found; i++)
+			if (dev->sids[i] == sid)
+				found = dev;
+		if (found)
+			break;
+	}
+	if (found && invt_device_ats(found))
+		off = !ats_off_device(found);
+	invt_mutex_unlock(&iommu->devs_lock);
+	return off;
+}
+
+int invt_atc_dead_off(struct invt_domain *dom)
+{
+	struct atc_id dead[INVT_MAX_DEAD_ATCS];
+	unsigned int nr, i;
+	int off = 0;
+
+	nr = find_dead_atcs(invt_invs_owner(dom), dead);
+	for (i = 0; i < nr; i++)
+		off += ats_off_sid(dead[i].iommu, dead[i].sid);
+	return off;
+}
+
+/*
  * Remove the attachment's entries @del from @dom's array (for a nested
  * domain, its parent's).  @clean_atc: first invalidate the device's ATC for
  * them (the device used @dom and no longer does: commit, or an abort after
@@ -642,6 +809,10 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 	tx->installing = false;
 	invt_mutex_unlock(&dev->lock);
 
+	/* Findable from its SIDs while it is in use (invt_atc_dead_off()). */
+	if (new)
+		device_link(dev);
+
 	if (new) {
 		/* An upper layer's hold (struct invt_domain_pin_ops): nothing changed yet. */
 		ret = new->pin_ops ? new->pin_ops->pin(new->pin_arg, new, dev, ssid) : 0;
@@ -652,6 +823,7 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 		}
 		if (ret) {
 			slot_release(dev, tx->slot, tx->old, tx->slot->entries, left);
+			device_unlink_idle(dev);
 			return ret;
 		}
 	}
@@ -697,6 +869,7 @@ void invt_attach_commit(struct invt_attach *tx)
 	if (tx->add && !invt_device_ats(dev))
 		domain_drop_atc(tx->new, tx->add);
 	slot_release(dev, att, tx->new, tx->add, false);
+	device_unlink_idle(dev);
 	/* After the slot: an unpin may let the upper layer free what it pinned. */
 	if (tx->old && tx->old->pin_ops)
 		tx->old->pin_ops->unpin(tx->old->pin_arg, tx->old, dev, tx->ssid);
@@ -729,6 +902,7 @@ void invt_attach_abort(struct invt_attach *tx)
 	if (tx->old && !left && att->entries && !invt_device_ats(dev))
 		domain_drop_atc(tx->old, att->entries);
 	slot_release(dev, att, tx->old, att ? att->entries : NULL, left);
+	device_unlink_idle(dev);
 	tx->add = NULL;
 	if (tx->new && tx->new->pin_ops)
 		tx->new->pin_ops->unpin(tx->new->pin_arg, tx->new, dev, tx->ssid);

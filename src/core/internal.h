@@ -143,6 +143,15 @@ static inline struct invt_domain *invt_invs_owner(struct invt_domain *dom)
 	return dom && dom->type == INVT_DOMAIN_NESTED ? dom->parent : dom;
 }
 
+/*
+ * An invalidation of @dom (not nested) failed with -EIO (attach.c): find the
+ * ATCs of its array that never answer and have their devices' ATS turned
+ * off, their ATC entries out of the arrays.  Call with no lock held and
+ * outside any invalidator section; may sleep.  Return: how many devices
+ * this call turned ATS off for (then flush again).
+ */
+int invt_atc_dead_off(struct invt_domain *dom);
+
 int invt_tag_get(struct invt_tag_space *ts, uint32_t *tag);
 
 /*

@@ -38,6 +38,8 @@ int invt_iommu_register(struct invt_ctx *ctx, struct invt_iommu *iommu)
 	}
 	iommu->ctx = ctx;
 	iommu->nr_attached = 0;
+	invt_mutex_init(&iommu->devs_lock);
+	invt_list_init(&iommu->devs);
 	invt_list_add_tail(&iommu->node, &ctx->iommus);
 	invt_mutex_unlock(&ctx->lock);
 	return 0;
@@ -104,6 +106,9 @@ int invt_iommu_unregister(struct invt_iommu *iommu)
 		invt_tag_forget(iommu->tags[1], iommu);
 	/* Readers that loaded an array naming @iommu have left: it may be freed. */
 	invt_synchronize_rcu();
+	/* No device of it is in use (no attach runs: the caller's guarantee). */
+	INVT_DEBUG_ASSERT(invt_list_empty(&iommu->devs));
+	invt_mutex_destroy(&iommu->devs_lock);
 	iommu->ctx = NULL;
 	return 0;
 }
@@ -230,6 +235,8 @@ int invt_device_destroy(struct invt_device *dev)
 {
 	if (dev->nr_used)
 		return -EBUSY;
+	/* The transaction that left nr_used at 0 took it out of iommu->devs. */
+	INVT_DEBUG_ASSERT(!dev->linked);
 	invt_mutex_destroy(&dev->lock);
 	return 0;
 }
