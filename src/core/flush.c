@@ -727,19 +727,53 @@ domain_invalidate_entered(struct invt_domain *dom, struct invt_reader *self, uin
 	return domain_flush_entered(dom, self, &r);
 }
 
+/*
+ * The flush of @dom returned -EIO: a command error outlived its retries.
+ * Where that is an ATC that never answers (an ATS device still attached),
+ * have its ATS turned off and its ATC entries taken out of the arrays, as
+ * a commit does when the ATC of a device that leaves never answers
+ * (attach.c, invt_atc_dead_off()), and flush again: the unmap completes.
+ * Each round turns off at least one more device, so the rounds end.
+ * Return: the last flush's status.
+ */
+static __attribute__((__noinline__, __cold__)) int
+flush_dead_atc(struct invt_domain *dom, const struct invt_range *r)
+{
+	int ret = -EIO;
+
+	while (ret == -EIO && invt_atc_dead_off(dom) > 0)
+		ret = domain_flush(dom, r);
+	return ret;
+}
+
 int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size, bool leaf)
 {
+	int ret;
+
 	if (!size || size - 1 > UINT64_MAX - iova || dom->type == INVT_DOMAIN_NESTED)
 		return -EINVAL;
-	return domain_invalidate_entered(dom, domain_flush_enter(dom), iova, iova + (size - 1),
-					 leaf);
+	ret = domain_invalidate_entered(dom, domain_flush_enter(dom), iova, iova + (size - 1),
+					leaf);
+	if (__builtin_expect(ret == -EIO, 0)) {
+		const struct invt_range r = { .start = iova, .last = iova + (size - 1),
+					      .leaf = leaf };
+
+		ret = flush_dead_atc(dom, &r);
+	}
+	return ret;
 }
 
 int invt_domain_invalidate_all(struct invt_domain *dom)
 {
+	static const struct invt_range all = { .all = true };
+	int ret;
+
 	if (dom->type == INVT_DOMAIN_NESTED)
 		return -EINVAL;
-	return domain_flush(dom, &(const struct invt_range){ .all = true });
+	ret = domain_flush(dom, &all);
+	if (__builtin_expect(ret == -EIO, 0))
+		ret = flush_dead_atc(dom, &all);
+	return ret;
 }
 
 void invt_invs_plan_count(const struct invt_invs *invs, const struct invt_range *r,

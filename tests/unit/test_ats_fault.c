@@ -18,6 +18,8 @@
  *    invalidation waits on A any more, and B's ATC lost nothing (B faults
  *    after the unmap, as it must);
  *  - the frame is freed and reused: the oracle reports nothing throughout.
+ * And the same ATC dying while A stays attached: the unmap's invalidation
+ * turns A's ATS off itself and completes (unmap_while_attached()).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -119,22 +121,72 @@ static void never_answers(const struct mrig_ops *ops)
 	mrig_free(r);
 }
 
+/*
+ * A's ATC stops answering while A stays attached: the unmap's invalidation
+ * finds it dead, A's ATS goes off and its ATC entry leaves D's array, and
+ * the invalidation is sent again and completes (it used to return -EIO until
+ * A's next detach or replace), so the frame can be freed.
+ */
+static void unmap_while_attached(const struct mrig_ops *ops)
+{
+	struct mrig *r = mrig_new(ops, dev_ids, 2);
+	uint64_t pa2;
+	unsigned int i;
+
+	mrig_map_page(r, IOVA);
+	for (i = 0; i < 2; i++) {
+		attach(r, i, true);
+		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, false), 0);
+		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, true), 0);
+	}
+	assert_int_equal(atc_entries(r), 2);
+	assert_int_equal(ops->never_answer(r, DEV_A), 0);
+
+	/* Unmap with A attached: completes, A's ATS off, B's ATC cleaned. */
+	assert_int_equal(mrig_unmap_page(r, IOVA), 0);
+	assert_int_equal(ops->ats_disabled(r), 1);
+	assert_false(invt_device_ats(ops->dev(r, 0)));
+	assert_true(invt_device_ats(ops->dev(r, 1)));
+	assert_int_equal(atc_entries(r), 1);	/* B's only */
+	/* The frame goes to another page of D: no device may reach it at IOVA. */
+	assert_int_equal(invt_mem_alloc(r->mem, INVT_FRAME_DATA, r->dom->id, IOVA + SZ_4K, &pa2),
+			 0);
+	for (i = 0; i < 2; i++) {
+		/* A's ATC still holds IOVA: its Translated request is refused. */
+		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, false), -EFAULT);
+		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, true), -EFAULT);
+	}
+	assert_int_equal(mrig_violations(r), 0);
+	assert_int_equal(invt_mem_free(r->mem, pa2), 0);
+
+	/* A's detach waits on no ATC; nothing turned off twice. */
+	for (i = 0; i < 2; i++)
+		attach(r, i, false);
+	assert_int_equal(ops->ats_disabled(r), 1);
+	assert_int_equal(atc_entries(r), 0);
+	assert_int_equal(mrig_violations(r), 0);
+	mrig_free(r);
+}
+
 static void test_smmuv3(void **state)
 {
 	(void)state;
 	never_answers(&mrig_smmuv3);
+	unmap_while_attached(&mrig_smmuv3);
 }
 
 static void test_vtd(void **state)
 {
 	(void)state;
 	never_answers(&mrig_vtd);
+	unmap_while_attached(&mrig_vtd);
 }
 
 static void test_riscv(void **state)
 {
 	(void)state;
 	never_answers(&mrig_riscv);
+	unmap_while_attached(&mrig_riscv);
 }
 
 int main(void)
