@@ -159,8 +159,19 @@ static int rec_wait(struct invt_iommu *iommu, uint64_t token)
 		rec_log(ri->rec, INVT_REC_EV_WAIT, iommu->id, NULL, token);
 		invt_spin_unlock(&ri->rec->lock);
 	}
+	/* Set by the test between operations; one thread waits then. */
+	if (ri->fail_waits) {
+		ri->fail_waits--;
+		__atomic_fetch_add(&ri->errors, 1, __ATOMIC_RELAXED);
+		return -EIO;
+	}
 	/* Relaxed: set by the test between operations. */
 	return __atomic_load_n(&ri->wait_err, __ATOMIC_RELAXED);
+}
+
+static uint64_t rec_errors(struct invt_iommu *iommu)
+{
+	return __atomic_load_n(&to_rec(iommu)->errors, __ATOMIC_RELAXED);
 }
 
 static const struct invt_iommu_ops rec_ops = {
@@ -168,6 +179,7 @@ static const struct invt_iommu_ops rec_ops = {
 	.build_sync = rec_build_sync,
 	.submit = rec_submit,
 	.wait = rec_wait,
+	.errors = rec_errors,
 };
 
 void invt_recorder_init(struct invt_recorder *rec, bool logging)

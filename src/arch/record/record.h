@@ -119,6 +119,10 @@ struct invt_recorder {
  * @submit_err: what every submit returns (0, or an injected error); the
  *	commands are logged all the same.
  * @wait_err: what every wait returns (0, or an injected error).
+ * @fail_waits: the next this many waits return -EIO and each adds one
+ *	command error to @errors, as a queue whose completion heard of a
+ *	refused command does (set by the test between operations).
+ * @errors: command errors so far (struct invt_iommu_ops, @errors); atomic.
  */
 struct invt_rec_iommu {
 	struct invt_iommu iommu;
@@ -131,6 +135,8 @@ struct invt_rec_iommu {
 	uint64_t waits;
 	int submit_err;
 	int wait_err;
+	unsigned int fail_waits;
+	uint64_t errors;
 };
 
 /**
