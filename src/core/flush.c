@@ -243,6 +243,57 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
 }
 
 /*
+ * Whether a failed batch of @iommu for pass @pass may be sent again from its
+ * last phase alone (wait_retry()): its phases went out in one batch, each
+ * ended by its own completion (INVT_IOMMU_SYNC_ORDERS without
+ * INVT_IOMMU_QUEUE_ORDERS: SMMUv3), the atc-order rule in force.
+ */
+static bool retry_last_phase(const struct invt_ctx *ctx, const struct invt_iommu *iommu,
+			     int pass, int first)
+{
+	return (iommu->flags & (INVT_IOMMU_SYNC_ORDERS | INVT_IOMMU_QUEUE_ORDERS)) ==
+	       INVT_IOMMU_SYNC_ORDERS && pass == first &&
+	       !invt_ablated(ctx, INVT_ABLATE_ATC_ORDER);
+}
+
+/*
+ * Send again the last phase of the live entries of [@i, @end) (phases
+ * @first.. of one instance's run) with its completion.  Entries only turn
+ * to trash in place, so the last phase that has live entries now is the one
+ * that was last when the batch went out, unless all of that phase's entries
+ * left since (then nothing of it needs sending, and an earlier phase goes
+ * again: more than needed, never less).
+ * Return: whether anything was queued (then *@token names its completion);
+ * a submit error goes to *@err.
+ */
+static bool flush_last_phase(const struct invt_invs *invs, size_t i, size_t end, int first,
+			     const struct invt_range *r, uint64_t *token, int *err)
+{
+	struct invt_batch b;
+	int last = -1;
+	size_t k;
+
+	/* Sorted by phase within the run: the last live entry has the last phase. */
+	for (k = i; k < end; k++) {
+		int p = invt_inv_phase(invs->inv[k].type);
+
+		/* Relaxed: see <invtrack/invs.h>, reader rules. */
+		if (p >= first && INVT_READ_ONCE(invs->inv[k].users))
+			last = p;
+	}
+	if (last < 0)
+		return false;
+	batch_init(&b, invs->inv[i].iommu);
+	if (!build_phase(&b, invs, i, end, last, r))
+		return false;
+	batch_sync(&b);
+	*token = batch_submit(&b);
+	if (b.err && !*err)
+		*err = b.err;
+	return true;
+}
+
+/*
  * A batch whose completion reports a command error, or whose queue counted
  * one while it ran (the completion that heard of it may be an earlier one of
  * the batch, or another thread's), is built and sent again (and waited for),
@@ -250,6 +301,30 @@ static bool flush_instance(struct invt_ctx *ctx, const struct invt_invs *invs, s
  * §7.1, VT-d §6.5.2.10, RISC-V IOMMU §3.1.1), so what it would have
  * invalidated may still be cached.  Other errors (-ETIMEDOUT: a dead queue)
  * are not retried.  @ret is what the first wait returned.
+ *
+ * What goes again is what the failed completion covered, as far as the
+ * engine can tell:
+ *  - a batch of every phase with a completion after each (SMMUv3: a
+ *    CMD_SYNC completes only once every command before it took effect,
+ *    IHI0070 §4.7.3, and a command error fails the first CMD_SYNC after
+ *    the refused command, §7.1, or the CMD_SYNC itself on an ATC
+ *    invalidation timeout, CERROR_ATC_INV_SYNC): when the last completion
+ *    failed and the queue counted exactly one error meanwhile, that error
+ *    is this one, behind the previous completion, which therefore did not
+ *    fail: only the last phase goes again (flush_last_phase()).  An error
+ *    heard elsewhere (an earlier completion of the batch, another
+ *    thread's), or more than one, sends the whole batch: a phase that
+ *    failed has every later phase sent again after it (an ATC invalidated
+ *    before its IOTLB clean may have refilled from the stale entry);
+ *  - a batch with one completion (VT-d, INVT_IOMMU_QUEUE_ORDERS: one wait
+ *    descriptor ends it, VT-d §6.5.2.8) goes again whole: its completion
+ *    covers every descriptor of it, and neither an IQE (the descriptor at
+ *    IQH refused) nor an ITE (a device-TLB invalidation timed out, which
+ *    aborts the pending wait descriptors, §6.5.2.10) tells the engine which
+ *    of them was lost;
+ *  - an instance waited on phase by phase (RISC-V: IOFENCE.C does not order
+ *    later commands) already sends one phase per batch, and that phase goes
+ *    again.
  * Return: the batch's final status.
  */
 static __attribute__((__noinline__, __cold__)) int
@@ -263,12 +338,17 @@ wait_retry(struct invt_ctx *ctx, const struct invt_invs *invs, int pass, int fir
 		uint64_t token, now = queue_errors(p->iommu);
 		size_t end;
 		int serr = 0;
+		bool sent;
 
 		if (ret != -EIO && (ret || now == errs))
 			break;
+		if (ret == -EIO && now - errs == 1 && retry_last_phase(ctx, p->iommu, pass, first))
+			sent = flush_last_phase(invs, p->i, p->end, first, r, &token, &serr);
+		else
+			sent = flush_instance(ctx, invs, p->i, p->end, &end, pass, first, r, &token,
+					      &serr);
 		errs = now;
-		if (!flush_instance(ctx, invs, p->i, p->end, &end, pass, first, r, &token,
-				    &serr)) {
+		if (!sent) {
 			ret = 0;	/* nothing of it is left to flush */
 			break;
 		}

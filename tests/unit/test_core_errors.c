@@ -10,6 +10,8 @@
  *    completes; unregistering the instance drops it;
  *  - an ATC whose invalidation failed on commit stays in the old domain's
  *    array;
+ *  - a failed completion sends again what it covered: the last phase alone
+ *    where completions order later commands and it was the only error;
  *  - abort after invt_attach_installing() cleans the ATC, before it not;
  *  - a nest parent of another context is refused (init and prepare);
  *  - no array keeps an unregistered instance in its trailing trash;
@@ -40,7 +42,8 @@ struct world {
 	struct invt_tag_space shared;	/* tags 1..2, shared by both instances */
 };
 
-static void world_init(struct world *w, bool shared_tags)
+/* Two instances with INVT_IOMMU_* @flags. */
+static void world_init_flags(struct world *w, bool shared_tags, unsigned int flags)
 {
 	struct invt_tag_space *sp[2] = { &w->shared, &w->shared };
 	int i;
@@ -52,7 +55,12 @@ static void world_init(struct world *w, bool shared_tags)
 		assert_int_equal(invt_tag_space_init(&w->shared, 1, 2), 0);
 	for (i = 0; i < 2; i++)
 		assert_int_equal(invt_rec_iommu_init(&w->ctx, &w->ri[i], &w->rec, (uint32_t)i + 1,
-						     0, 4, shared_tags ? sp : NULL, 2), 0);
+						     flags, 4, shared_tags ? sp : NULL, 2), 0);
+}
+
+static void world_init(struct world *w, bool shared_tags)
+{
+	world_init_flags(w, shared_tags, 0);
 }
 
 static void world_fini(struct world *w, bool shared_tags)
@@ -268,6 +276,80 @@ static void test_atc_clean_error(void **state)
 	assert_int_equal(invt_domain_destroy(&d1), 0);
 	assert_int_equal(invt_domain_destroy(&d2), 0);
 	world_fini(&w, false);
+}
+
+/* on_cmd: a command error counted at the first page invalidation (*@arg: once more). */
+static void count_error_at_page(void *arg, struct invt_rec_iommu *ri,
+				const struct invt_rec_cmd *cmd)
+{
+	bool *once = arg;
+
+	if (cmd->op == INVT_REC_INV_PAGE && *once) {
+		*once = false;
+		__atomic_fetch_add(&ri->errors, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * What a failed completion makes the engine send again (wait_retry()), for
+ * an ATS device's page: IOTLB phase, then ATC phase.
+ *  - completions that order later commands (SMMUv3-like), the last one
+ *    failed and the only error counted: the ATC phase alone, once per
+ *    failure;
+ *  - the same with a second error counted during the batch (heard by the
+ *    IOTLB phase's completion): the whole batch;
+ *  - phase-by-phase waits (RISC-V-like): the failed phase alone (here the
+ *    IOTLB phase, whose wait comes first).
+ */
+static void test_retry_failed_phase(void **state)
+{
+	static const unsigned int flags[2] = { INVT_IOMMU_SYNC_ORDERS, 0 };
+	struct invt_domain d;
+	struct invt_device a;
+	struct world w;
+	bool once;
+	int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		world_init_flags(&w, false, flags[k]);
+		assert_int_equal(invt_domain_init(&w.ctx, &d, INVT_DOMAIN_S1, NULL), 0);
+		dev_init(&a, &w.ri[0], 7, true);
+		assert_int_equal(invt_attach(&a, 0, &d), 0);
+
+		/* The last completion fails once, then twice in a row. */
+		w.ri[0].fail_waits = 1;
+		invt_recorder_reset(&w.rec);
+		assert_int_equal(invt_domain_invalidate(&d, 0, PAGE, true), 0);
+		/* Phase by phase, the first wait is the IOTLB phase's. */
+		assert_int_equal(logged(&w, INVT_REC_INV_PAGE, 1), k ? 2 : 1);
+		assert_int_equal(logged(&w, INVT_REC_ATC, 1), k ? 1 : 2);
+		if (!k) {
+			w.ri[0].fail_waits = 2;
+			invt_recorder_reset(&w.rec);
+			assert_int_equal(invt_domain_invalidate(&d, 0, PAGE, true), 0);
+			assert_int_equal(logged(&w, INVT_REC_INV_PAGE, 1), 1);
+			assert_int_equal(logged(&w, INVT_REC_ATC, 1), 3);
+			assert_int_equal(logged(&w, INVT_REC_SYNC, 1), 4);
+		}
+
+		/* Another error counted while the batch ran: all of it again. */
+		once = true;
+		w.rec.on_cmd = count_error_at_page;
+		w.rec.arg = &once;
+		w.ri[0].fail_waits = 1;
+		invt_recorder_reset(&w.rec);
+		assert_int_equal(invt_domain_invalidate(&d, 0, PAGE, true), 0);
+		w.rec.on_cmd = NULL;
+		assert_int_equal(logged(&w, INVT_REC_INV_PAGE, 1), 2);
+		assert_int_equal(logged(&w, INVT_REC_ATC, 1), k ? 1 : 2);
+		assert_int_equal(w.ri[0].fail_waits, 0);
+
+		assert_int_equal(invt_attach(&a, 0, NULL), 0);
+		assert_int_equal(invt_device_destroy(&a), 0);
+		assert_int_equal(invt_domain_destroy(&d), 0);
+		world_fini(&w, false);
+	}
 }
 
 /* Abort: an ATC invalidation after installing began, none before. */
@@ -505,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_tag_quarantine),
 		cmocka_unit_test(test_tag_quarantine_same_domain),
 		cmocka_unit_test(test_atc_clean_error),
+		cmocka_unit_test(test_retry_failed_phase),
 		cmocka_unit_test(test_abort_installed),
 		cmocka_unit_test(test_cross_context_parent),
 		cmocka_unit_test(test_unregister_trailing_trash),
