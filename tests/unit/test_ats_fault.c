@@ -68,20 +68,46 @@ static unsigned int atc_entries(struct mrig *r)
 	return n;
 }
 
-static void never_answers(const struct mrig_ops *ops)
+/* D maps IOVA; both devices attach and fill their ATCs from it (a second read hits). */
+static void both_filled(struct mrig *r)
 {
-	struct mrig *r = mrig_new(ops, dev_ids, 2);
-	uint64_t pa2;
 	unsigned int i;
 
 	mrig_map_page(r, IOVA);
-	/* Both devices fill their ATCs from D; a second read hits. */
 	for (i = 0; i < 2; i++) {
 		attach(r, i, true);
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, false), 0);
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, true), 0);
+		assert_int_equal(r->ops->dma(r, dev_ids[i], IOVA, false), 0);
+		assert_int_equal(r->ops->dma(r, dev_ids[i], IOVA, true), 0);
 	}
 	assert_int_equal(atc_entries(r), 2);
+}
+
+/*
+ * IOVA was unmapped and its frame freed: the frame goes to another page of
+ * D, and no device may reach it at IOVA (A's ATC still holds IOVA: its
+ * Translated request is refused).
+ */
+static void freed_frame_unreachable(struct mrig *r)
+{
+	uint64_t pa2;
+	unsigned int i;
+
+	assert_int_equal(invt_mem_alloc(r->mem, INVT_FRAME_DATA, r->dom->id, IOVA + SZ_4K, &pa2),
+			 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(r->ops->dma(r, dev_ids[i], IOVA, false), -EFAULT);
+		assert_int_equal(r->ops->dma(r, dev_ids[i], IOVA, true), -EFAULT);
+	}
+	assert_int_equal(mrig_violations(r), 0);
+	assert_int_equal(invt_mem_free(r->mem, pa2), 0);
+}
+
+static void never_answers(const struct mrig_ops *ops)
+{
+	struct mrig *r = mrig_new(ops, dev_ids, 2);
+	unsigned int i;
+
+	both_filled(r);
 	assert_true(invt_device_ats(ops->dev(r, 0)));
 	assert_int_equal(ops->ats_disabled(r), 0);
 
@@ -104,15 +130,7 @@ static void never_answers(const struct mrig_ops *ops)
 
 	/* Unmap: the invalidation completes (B's ATC included), nothing lost. */
 	assert_int_equal(mrig_unmap_page(r, IOVA), 0);
-	/* The frame goes to another page of D: no device may reach it at IOVA. */
-	assert_int_equal(invt_mem_alloc(r->mem, INVT_FRAME_DATA, r->dom->id, IOVA + SZ_4K, &pa2),
-			 0);
-	for (i = 0; i < 2; i++) {
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, false), -EFAULT);
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, true), -EFAULT);
-	}
-	assert_int_equal(mrig_violations(r), 0);
-	assert_int_equal(invt_mem_free(r->mem, pa2), 0);
+	freed_frame_unreachable(r);
 
 	for (i = 0; i < 2; i++)
 		attach(r, i, false);
@@ -130,16 +148,9 @@ static void never_answers(const struct mrig_ops *ops)
 static void unmap_while_attached(const struct mrig_ops *ops)
 {
 	struct mrig *r = mrig_new(ops, dev_ids, 2);
-	uint64_t pa2;
 	unsigned int i;
 
-	mrig_map_page(r, IOVA);
-	for (i = 0; i < 2; i++) {
-		attach(r, i, true);
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, false), 0);
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, true), 0);
-	}
-	assert_int_equal(atc_entries(r), 2);
+	both_filled(r);
 	assert_int_equal(ops->never_answer(r, DEV_A), 0);
 
 	/* Unmap with A attached: completes, A's ATS off, B's ATC cleaned. */
@@ -148,16 +159,7 @@ static void unmap_while_attached(const struct mrig_ops *ops)
 	assert_false(invt_device_ats(ops->dev(r, 0)));
 	assert_true(invt_device_ats(ops->dev(r, 1)));
 	assert_int_equal(atc_entries(r), 1);	/* B's only */
-	/* The frame goes to another page of D: no device may reach it at IOVA. */
-	assert_int_equal(invt_mem_alloc(r->mem, INVT_FRAME_DATA, r->dom->id, IOVA + SZ_4K, &pa2),
-			 0);
-	for (i = 0; i < 2; i++) {
-		/* A's ATC still holds IOVA: its Translated request is refused. */
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, false), -EFAULT);
-		assert_int_equal(ops->dma(r, dev_ids[i], IOVA, true), -EFAULT);
-	}
-	assert_int_equal(mrig_violations(r), 0);
-	assert_int_equal(invt_mem_free(r->mem, pa2), 0);
+	freed_frame_unreachable(r);
 
 	/* A's detach waits on no ATC; nothing turned off twice. */
 	for (i = 0; i < 2; i++)
