@@ -422,8 +422,9 @@ struct invt_attachment {
  * @nr_slots: size of @slots.
  * @nr_used: attachments in @slots.
  * @dev_node: in iommu->devs while @linked (under iommu->devs_lock).
- * @linked: in iommu->devs: from a transaction's claim of a slot to the end
- *	of the transaction that leaves @nr_used at 0.
+ * @linked: in iommu->devs (ATS devices): from a transaction's claim of a
+ *	slot to the end of the transaction that leaves @nr_used at 0.  Written
+ *	under iommu->devs_lock and @lock both, read under either.
  */
 struct invt_device {
 	struct invt_iommu *iommu;

@@ -384,38 +384,52 @@ static int ats_off_device(struct invt_device *dev)
 }
 
 /*
- * @dev has a slot in use (the caller's transaction claimed it): make it
- * findable from its SIDs (invt_atc_dead_off()).  Only a device with ATS
- * can have ATC entries.  No core lock held.
+ * @dev has a slot in use (the caller's transaction claimed it) and was not
+ * linked when it did: make it findable from its SIDs (invt_atc_dead_off()).
+ * @linked is written under both iommu->devs_lock and dev->lock, so either
+ * lock reads it.  No core lock held.
  */
 static void device_link(struct invt_device *dev)
 {
 	struct invt_iommu *iommu = dev->iommu;
 
-	if (!invt_device_ats(dev))
-		return;
 	invt_mutex_lock(&iommu->devs_lock);
+	invt_mutex_lock(&dev->lock);
 	if (!dev->linked) {
 		invt_list_add_tail(&dev->dev_node, &iommu->devs);
 		dev->linked = true;
 	}
+	invt_mutex_unlock(&dev->lock);
 	invt_mutex_unlock(&iommu->devs_lock);
+}
+
+/* Whether @dev is listed with no ssid in use: unlink it.  dev->lock held. */
+static bool device_idle_linked(const struct invt_device *dev)
+{
+	return dev->linked && !dev->nr_used;
 }
 
 /*
  * The caller's transaction on @dev ended: if no ssid of @dev is in use any
  * more, take it out of iommu->devs, before the caller may destroy it (a
  * transaction of @dev that claimed a slot since links it again after its
- * claim).  Always under the lock: another transaction of @dev may have
- * linked it without our knowing.  No core lock held.
+ * claim).  The common case (still in use, or never linked) costs dev->lock.
+ * No core lock held.
  */
 static void device_unlink_idle(struct invt_device *dev)
 {
 	struct invt_iommu *iommu = dev->iommu;
+	bool idle;
 
+	invt_mutex_lock(&dev->lock);
+	idle = device_idle_linked(dev);
+	invt_mutex_unlock(&dev->lock);
+	if (!idle)
+		return;
+	/* Again under both locks: another transaction may have begun. */
 	invt_mutex_lock(&iommu->devs_lock);
 	invt_mutex_lock(&dev->lock);
-	if (dev->linked && !dev->nr_used) {
+	if (device_idle_linked(dev)) {
 		invt_list_del(&dev->dev_node);
 		dev->linked = false;
 	}
@@ -768,7 +782,7 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 			struct invt_domain *new)
 {
 	struct invt_ctx *ctx;
-	bool left = false;
+	bool left = false, link;
 	int ret;
 
 	if (ssid >= dev->nr_ssids || !dev->iommu->ctx)
@@ -807,10 +821,12 @@ int invt_attach_prepare(struct invt_attach *tx, struct invt_device *dev, uint32_
 	tx->new = new;
 	tx->add = NULL;
 	tx->installing = false;
+	/* Only a device with ATS can have ATC entries to be found by. */
+	link = new && !dev->linked && invt_device_ats(dev);
 	invt_mutex_unlock(&dev->lock);
 
 	/* Findable from its SIDs while it is in use (invt_atc_dead_off()). */
-	if (new)
+	if (link)
 		device_link(dev);
 
 	if (new) {
