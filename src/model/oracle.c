@@ -334,6 +334,11 @@ static void cfg_word_set(struct attach *a)
 static void att_write_begin(struct attach *a)
 {
 	__atomic_store_n(&a->seq, a->seq + 1, __ATOMIC_RELAXED);
+	/*
+	 * Pairs with the acquire fence in att_gen_read() between its field
+	 * loads and its second count load: forbids a reader that sees a field
+	 * this section stores next and still the even count from before it.
+	 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
