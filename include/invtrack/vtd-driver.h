@@ -13,10 +13,14 @@
  *	IOTLB_S1 (id = DID, ssid = PASID)  PASID-based IOTLB (type 6), PSI or
  *	                                   PASID-selective; PASID 0 for the RID
  *	IOTLB_S2 (id = DID)                IOTLB (type 2), PSI or DSI
- *	IOTLB_S2_S1_CLEAR (id = DID)       IOTLB DSI: in scalable mode it drops
- *	                                   every entry of the DID, first-stage and
- *	                                   nested ones included; type 6 has no
- *	                                   "all PASIDs" granularity
+ *	IOTLB_S2_S1_CLEAR (id = DID)       IOTLB (type 2), PSI or DSI of the
+ *	                                   range: in scalable mode either drops
+ *	                                   every first-stage and nested entry of
+ *	                                   the DID, whatever the address
+ *	                                   (§6.5.2.3); type 6 has no "all
+ *	                                   PASIDs" granularity.  Built only where
+ *	                                   the batch has no type 2 of the DID
+ *	                                   (its IOTLB_S2 entry's is the same)
  *	ATC (id = RID, ssid)               device-TLB (type 3) for ssid 0,
  *	                                   PASID-based device-TLB (type 8) else
  *	ATC_FULL (id = RID)                device-TLB, S = 1, whole span
@@ -49,8 +53,9 @@
  * Economy: no descriptor that another of the same invalidation covers.  The
  * rewritten PASID-based IOTLB descriptors become one IOTLB descriptor per
  * DID, none where the batch has the DID's own; a DID's domain-selective
- * IOTLB invalidation (a nest parent's first-stage clear) drops the earlier
- * ones of that DID still in the batch; a device's PASID-based device-TLB
+ * IOTLB invalidation drops the earlier ones of that DID still in the batch;
+ * a nested DID's first-stage clear is not built where the batch has a type
+ * 2 of the DID (vtd_econ_clear_covered()); a device's PASID-based device-TLB
  * invalidations are not built after its plain one for the same range (an
  * ATS invalidation without PASID reaches every PASID, PCIe Base §10.3.1).
  * Every wait

@@ -1341,13 +1341,14 @@ static void test_nested(void **state)
 	check_pe_nested(v, rid, 0, &n2);
 
 	/*
-	 * A parent unmap of one page: the clear of N2's DID (a DSI: it covers
-	 * the DID's PSI, §6.5.2.3), the whole device TLB.
+	 * A parent unmap of one page: one PSI of N2's DID, which also removes
+	 * all its first-stage and nested entries (§6.5.2.3): its first-stage
+	 * clear builds nothing more.  Then the whole device TLB.
 	 */
 	from = E->unit[0].n;
 	assert_int_equal(invt_domain_invalidate(&p.dom, PAGE, PAGE, true), 0);
 	{
-		const uint64_t seq[] = { D_IOTLB_DSI(d2), D_DEVTLB(rid), 0x65 };
+		const uint64_t seq[] = { D_IOTLB_PSI(d2), D_DEVTLB(rid), 0x65 };
 		const struct invt_range r = { .start = PAGE, .last = 2 * PAGE - 1, .leaf = true };
 		uint64_t cmds, syncs;
 
@@ -1414,9 +1415,13 @@ static void test_nested_and_parent(void **state)
 	assert_int_equal(invt_vtd_attach(&mp, 0, &p), 0);
 	dn = did_of(&n, v);
 	dp = did_of(&p, v);
+	assert_true(dn < dp);
 	{
-		/* IOTLB_S2 by DID, the clear, ATC (rp), ATC_FULL (rn). */
-		const uint64_t seq[] = { D_IOTLB_PSI(dp), D_IOTLB_DSI(dn), D_DEVTLB(rp),
+		/*
+		 * IOTLB_S2 by DID (dn, attached first, is the lower), dn's also
+		 * covering its clear; ATC (rp), ATC_FULL (rn).
+		 */
+		const uint64_t seq[] = { D_IOTLB_PSI(dn), D_IOTLB_PSI(dp), D_DEVTLB(rp),
 					 D_DEVTLB(rn), 0x65 };
 
 		expect_inv(&p, seq, 5);
@@ -1426,7 +1431,7 @@ static void test_nested_and_parent(void **state)
 	from = E->unit[0].n;
 	assert_int_equal(invt_domain_invalidate_all(&p.dom), 0);
 	{
-		const uint64_t seq[] = { D_IOTLB_DSI(dp), D_IOTLB_DSI(dn), D_DEVTLB(rp),
+		const uint64_t seq[] = { D_IOTLB_DSI(dn), D_IOTLB_DSI(dp), D_DEVTLB(rp),
 					 D_DEVTLB(rn), 0x65 };
 
 		expect_seq(0, from, seq, 5);

@@ -56,3 +56,13 @@ uint64_t vtd_econ_dsi_drops(const struct vtd_slot *s, unsigned int n, uint16_t d
 			drop |= 1ull << i;
 	return drop;
 }
+
+bool vtd_econ_clear_covered(const struct vtd_slot *s, unsigned int n, uint16_t did)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].type == INVT_VTD_DESC_IOTLB && s[i].key == did)
+			return true;
+	return false;
+}

@@ -11,6 +11,7 @@
 #ifndef INVTRACK_VTD_BATCH_H
 #define INVTRACK_VTD_BATCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <invtrack/core.h>
@@ -60,5 +61,18 @@ uint64_t vtd_econ_widen_drops(const struct vtd_slot *s, unsigned int n);
  * Return: the mask of the slots to drop.
  */
 uint64_t vtd_econ_dsi_drops(const struct vtd_slot *s, unsigned int n, uint16_t did);
+
+/**
+ * vtd_econ_clear_covered() - whether a nested DID's first-stage clear
+ * (IOTLB_S2_S1_CLEAR of @did) needs no descriptor: @s[0..@n) holds a type 2
+ * of @did, the one its second-stage entry (sorted just before) built over
+ * the same range, or a DSI.  In scalable mode either removes every
+ * first-stage and nested entry of the DID, whatever the address
+ * (§6.5.2.3), all the clear asks.  Where that descriptor went out in an
+ * earlier submission of the batch, the clear builds its own.
+ *
+ * Return: true when the clear is covered.
+ */
+bool vtd_econ_clear_covered(const struct vtd_slot *s, unsigned int n, uint16_t did);
 
 #endif /* INVTRACK_VTD_BATCH_H */

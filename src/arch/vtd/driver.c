@@ -51,14 +51,17 @@ int invt_vtd_entry_req(const struct invt_vtd *vtd, const struct invt_inv *inv,
 		req->pasid = inv->ssid;
 		break;
 	case INVT_INV_IOTLB_S2:
+	case INVT_INV_IOTLB_S2_S1_CLEAR:
+		/*
+		 * §6.5.2.3, scalable mode: a type 2 PSI of a DID removes the
+		 * second-stage entries in its range and every first-stage and
+		 * nested entry of the DID, whatever the address.  So the
+		 * first-stage clear of a nested DID is the same descriptor as
+		 * its second-stage entry's (clear_covered() skips it).
+		 */
 		req->kind = INVT_VTD_INV_S2;
 		req->did = (uint16_t)inv->id;
 		break;
-	case INVT_INV_IOTLB_S2_S1_CLEAR:
-		req->kind = INVT_VTD_INV_DID_ALL;
-		req->did = (uint16_t)inv->id;
-		req->all = true;
-		return 0;
 	case INVT_INV_ATC:
 		req->kind = INVT_VTD_INV_ATC;
 		req->sid = (uint16_t)inv->id;
@@ -257,6 +260,15 @@ static bool devtlb_covered(const struct invt_batch *b, const struct invt_inv *in
 	       BATCH_DEVTLB_SID(b->drv) == (uint16_t)inv->id;
 }
 
+/* A nested DID's first-stage clear that the batch already covers (batch.h). */
+static bool clear_covered(const struct invt_batch *b, const struct invt_inv *inv)
+{
+	struct vtd_slot s[VTD_BATCH_SLOTS];
+
+	return inv->type == INVT_INV_IOTLB_S2_S1_CLEAR &&
+	       vtd_econ_clear_covered(s, batch_slots(b, s), (uint16_t)inv->id);
+}
+
 /* §6.5.2.3: type 2 in qw0[3:0], G = 2 (domain-selective) in qw0[5:4]. */
 static bool slot_is_dsi(const uint8_t *slot)
 {
@@ -287,7 +299,7 @@ static void vtd_build(struct invt_batch *b, const struct invt_inv *inv, const st
 	int ret;
 
 	ret = invt_vtd_entry_req(vtd, inv, r, &req);
-	if (!ret && devtlb_covered(b, inv))
+	if (!ret && (devtlb_covered(b, inv) || clear_covered(b, inv)))
 		return;
 	if (!ret && invt_vtd_inv_count(&vtd->caps, &req) > 0)
 		order_unlisted_pair(vtd, b, inv, r);
@@ -930,6 +942,8 @@ static int64_t sim_entry(struct plan_sim *s, const struct invt_inv *e, const str
 	*wait = false;
 	entry_slot(e, &d);
 	if (e->type == INVT_INV_ATC && e->ssid && s->devtlb && s->devtlb_sid == d.key)
+		return -1;
+	if (e->type == INVT_INV_IOTLB_S2_S1_CLEAR && vtd_econ_clear_covered(s->s, s->n, d.key))
 		return -1;
 	if (order && plain_devtlb(e) && (s->piotlb || s->sent)) {
 		if (s->sent) {
