@@ -792,22 +792,6 @@ domain_flush(struct invt_domain *dom, const struct invt_range *r)
 }
 
 /*
- * invt_domain_invalidate() after its section's entry and barrier: the
- * range, then domain_flush()'s rest.  In a frame of its own, so that the
- * barrier runs before this frame's stores (the saved registers, the range,
- * the batch's set-up): a full barrier waits for the stores ahead of it to
- * drain, and these need not be ahead of it.
- */
-static __attribute__((__noinline__)) int
-domain_invalidate_entered(struct invt_domain *dom, struct invt_reader *self, uint64_t iova,
-			  uint64_t last, bool leaf)
-{
-	const struct invt_range r = { .start = iova, .last = last, .leaf = leaf };
-
-	return domain_flush_entered(dom, self, &r);
-}
-
-/*
  * The flush of @dom returned -EIO: a command error outlived its retries.
  * Where that is an ATC that never answers (an ATS device still attached),
  * have its ATS turned off and its ATC entries taken out of the arrays, as
@@ -826,21 +810,32 @@ flush_dead_atc(struct invt_domain *dom, const struct invt_range *r)
 	return ret;
 }
 
+/*
+ * invt_domain_invalidate() after its section's entry and barrier: the
+ * range, then domain_flush()'s rest.  In a frame of its own, so that the
+ * barrier runs before this frame's stores (the saved registers, the range,
+ * the batch's set-up): a full barrier waits for the stores ahead of it to
+ * drain, and these need not be ahead of it.
+ */
+static __attribute__((__noinline__)) int
+domain_invalidate_entered(struct invt_domain *dom, struct invt_reader *self, uint64_t iova,
+			  uint64_t last, bool leaf)
+{
+	const struct invt_range r = { .start = iova, .last = last, .leaf = leaf };
+	int ret = domain_flush_entered(dom, self, &r);
+
+	/* Here, not in the caller: its call stays a tail call. */
+	if (__builtin_expect(ret == -EIO, 0))
+		ret = flush_dead_atc(dom, &r);
+	return ret;
+}
+
 int invt_domain_invalidate(struct invt_domain *dom, uint64_t iova, uint64_t size, bool leaf)
 {
-	int ret;
-
 	if (!size || size - 1 > UINT64_MAX - iova || dom->type == INVT_DOMAIN_NESTED)
 		return -EINVAL;
-	ret = domain_invalidate_entered(dom, domain_flush_enter(dom), iova, iova + (size - 1),
-					leaf);
-	if (__builtin_expect(ret == -EIO, 0)) {
-		const struct invt_range r = { .start = iova, .last = iova + (size - 1),
-					      .leaf = leaf };
-
-		ret = flush_dead_atc(dom, &r);
-	}
-	return ret;
+	return domain_invalidate_entered(dom, domain_flush_enter(dom), iova, iova + (size - 1),
+					 leaf);
 }
 
 int invt_domain_invalidate_all(struct invt_domain *dom)
