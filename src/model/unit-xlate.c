@@ -212,33 +212,35 @@ static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct i
 
 /*
  * The configuration of (sid, ssid): cached (checked by the oracle), or
- * fetched and cached.  Unit lock held.  Return: 0 or -EFAULT.
+ * fetched and cached.  Unit lock held.  Return: its slot in the
+ * configuration cache, valid until the unit lock is dropped (a translation
+ * reads it in place: nothing it does under the lock fetches or removes a
+ * configuration), or NULL on a fetch fault (nothing cached).
  */
-static int cfg_get_locked(struct invt_munit *u, struct invt_oracle_use *use,
-			  struct invt_munit_cfg *out, bool *stale)
+static const struct invt_munit_cfg *cfg_get_locked(struct invt_munit *u,
+						   struct invt_oracle_use *use, bool *stale)
 {
 	struct invt_munit_cfgc *cc = &u->cfgc;
-	struct invt_munit_cfg *c = cfgc_find(cc, use->sid, use->ssid);
+	struct invt_munit_cfg *c = cfgc_find(cc, use->sid, use->ssid), fetched;
 	unsigned int victim;
 
 	if (c) {
 		use->cfg_domain = c->domain;
 		if (invt_oracle_check_config(u->oracle, use, c->stamp) > 0)
 			*stale = true;
-		*out = *c;
-		return 0;
+		return c;
 	}
-	if (cfg_fetch(u, use->sid, use->ssid, out))
-		return -EFAULT;
+	if (cfg_fetch(u, use->sid, use->ssid, &fetched))
+		return NULL;
 	victim = cfgc_free_slot(cc);
 	if (victim == cc->nr) {
 		cc->rng += UINT64_C(0x9e3779b97f4a7c15);
 		victim = (unsigned int)(invt_munit_mix(cc->rng) % cc->nr);
 		cfgc_remove(cc, victim);
 	}
-	cfgc_fill(cc, victim, out);
-	use->cfg_domain = out->domain;
-	return 0;
+	cfgc_fill(cc, victim, &fetched);
+	use->cfg_domain = fetched.domain;
+	return &cc->slot[victim];
 }
 
 /* Fill the leaf and, unless it came from there, the walk entry. */
@@ -330,7 +332,7 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 		.instance = u->p.id, .sid = sid, .ssid = ssid, .iova = iova,
 		.cfg_domain = INVT_MEM_NO_DOMAIN,
 	};
-	struct invt_munit_cfg c;
+	const struct invt_munit_cfg *c;
 	struct invt_cache_entry e;
 	struct invt_cache_key key;
 	struct invt_pt_walk res;
@@ -345,21 +347,22 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 		u->n.disabled_aborts++;
 		goto out;
 	}
-	if (cfg_get_locked(u, &use, &c, &xl->stale) || (ats && !c.ats))
+	c = cfg_get_locked(u, &use, &xl->stale);
+	if (!c || (ats && !c->ats))
 		goto out;
-	if (c.ia_bits < 64 && (iova >> c.ia_bits)) {
+	if (c->ia_bits < 64 && (iova >> c->ia_bits)) {
 		/* Beyond the input size: a translation fault of the first stage. */
-		xl->fault = first_stage(&c) == INVT_MUNIT_S1 ? INVT_MDEV_FAULT_S1 :
+		xl->fault = first_stage(c) == INVT_MUNIT_S1 ? INVT_MDEV_FAULT_S1 :
 							       INVT_MDEV_FAULT_S2;
-		xl->nested = invt_munit_nested(&c);
+		xl->nested = invt_munit_nested(c);
 		goto out;
 	}
-	if (invt_munit_nested(&c)) {
-		ret = nested_locked(u, &c, &use, iova, xl);
+	if (invt_munit_nested(c)) {
+		ret = nested_locked(u, c, &use, iova, xl);
 		goto out;
 	}
-	stage = first_stage(&c);
-	invt_munit_key(u, &c, stage == INVT_MUNIT_S1 ? K(S1) : K(S2), iova, &key);
+	stage = first_stage(c);
+	invt_munit_key(u, c, stage == INVT_MUNIT_S1 ? K(S1) : K(S2), iova, &key);
 	if (!invt_cache_lookup_locked(u->iotlb, &key, &e)) {
 		if (invt_oracle_check_tlb(u->oracle, &use, &e) > 0)
 			xl->stale = true;
@@ -374,16 +377,16 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 		if (invt_oracle_check_tlb(u->oracle, &use, &e) > 0)
 			xl->stale = true;
 		from_walk = true;
-		ret = invt_pt_hw_walk_from(c.fmt[stage], &u->ptops.ops, e.pa, e.level, iova, &res);
+		ret = invt_pt_hw_walk_from(c->fmt[stage], &u->ptops.ops, e.pa, e.level, iova, &res);
 	} else {
-		ret = invt_pt_hw_walk(c.fmt[stage], &u->ptops.ops, c.root[stage], iova, &res);
+		ret = invt_pt_hw_walk(c->fmt[stage], &u->ptops.ops, c->root[stage], iova, &res);
 	}
-	if (ret || u->ops->leaf(&c, stage, &res, &global)) {
+	if (ret || u->ops->leaf(c, stage, &res, &global)) {
 		ret = -EFAULT;		/* a fault: nothing is cached */
 		xl->fault = stage == INVT_MUNIT_S1 ? INVT_MDEV_FAULT_S1 : INVT_MDEV_FAULT_S2;
 		goto out;
 	}
-	fill_locked(u, &c, stage, &res, global, iova, from_walk ? &e : NULL, xl);
+	fill_locked(u, c, stage, &res, global, iova, from_walk ? &e : NULL, xl);
 	u->n.xlate[stage]++;
 out:
 	invt_cache_unlock(u->iotlb);
@@ -410,14 +413,16 @@ static int munit_translated(void *unit, uint32_t sid, uint32_t ssid)
 	struct invt_oracle_use use = {
 		.instance = u->p.id, .sid = sid, .ssid = ssid, .cfg_domain = INVT_MEM_NO_DOMAIN,
 	};
-	struct invt_munit_cfg c;
+	const struct invt_munit_cfg *c;
 	bool stale = false;
 	int ret = -EFAULT;
 
 	invt_cache_lock(u->iotlb);
-	if ((!u->ops->enabled || u->ops->enabled(u)) && !cfg_get_locked(u, &use, &c, &stale) &&
-	    c.ats)
-		ret = 0;
+	if (!u->ops->enabled || u->ops->enabled(u)) {
+		c = cfg_get_locked(u, &use, &stale);
+		if (c && c->ats)
+			ret = 0;
+	}
 	invt_cache_unlock(u->iotlb);
 	return ret;
 }
