@@ -35,7 +35,13 @@
  * compares only the entries that start at the address aligned to s and span
  * exactly s: an entry of another size that matches is visited in its own
  * size's probe.  So the first probe that finds a match holds the best one
- * (smallest span) and the lookup stops there.
+ * (smallest span) and the lookup stops there.  A cache of several sets also
+ * keeps, per set, the sizes its valid entries span (set_shifts[]): a probe
+ * of a size the set holds no entry of reads no key.  Most probes are such
+ * (a set holds four pages; block entries are few), and most translations
+ * of a run miss (they fault), so a miss usually reads one set's keys.
+ * set_count[] counts them per set and size, so that keeping set_shifts[]
+ * costs an increment and a decrement.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -76,6 +82,12 @@ struct invt_cache {
 	size_t nr_words;		/* of each slot bitmap */
 	uint64_t *kind_map;		/* [kind][word]: bit i: valid, keys[i].kind == kind */
 	uint64_t *tag_map;		/* [bucket][word]: bit i: valid, tag_bucket(tag_s2) */
+	/*
+	 * Several sets of at most 255 ways (else both NULL): per set, bit s: a
+	 * valid slot of it spans 2^s; [set][s]: how many.
+	 */
+	uint64_t *set_shifts;
+	uint8_t (*set_count)[64];
 	uint32_t nr_shift[64];
 	uint64_t shift_mask;		/* bit s: nr_shift[s] != 0 */
 	uint32_t nr_kind_shift[INVT_CACHE_NR_KINDS][64];
@@ -161,8 +173,15 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 	c->valid_map = calloc(c->nr_words, sizeof(*c->valid_map));
 	c->kind_map = calloc(INVT_CACHE_NR_KINDS * c->nr_words, sizeof(*c->kind_map));
 	c->tag_map = calloc(TAG_BUCKETS * c->nr_words, sizeof(*c->tag_map));
+	if (cfg->nr_sets > 1 && cfg->ways <= UINT8_MAX) {
+		c->set_shifts = calloc(cfg->nr_sets, sizeof(*c->set_shifts));
+		c->set_count = calloc(cfg->nr_sets, sizeof(*c->set_count));
+	}
 	if (!c->keys || !c->ents || !c->valid_map || !c->kind_map || !c->tag_map ||
+	    (cfg->nr_sets > 1 && cfg->ways <= UINT8_MAX && (!c->set_shifts || !c->set_count)) ||
 	    pthread_mutex_init(&c->lock, NULL)) {
+		free(c->set_shifts);
+		free(c->set_count);
 		free(c->keys);
 		free(c->ents);
 		free(c->valid_map);
@@ -185,6 +204,8 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 			free(c->fa_next);
 			free(c->fa_prev);
 			pthread_mutex_destroy(&c->lock);
+			free(c->set_shifts);
+			free(c->set_count);
 			free(c->keys);
 			free(c->ents);
 			free(c->valid_map);
@@ -217,6 +238,8 @@ void invt_cache_destroy(struct invt_cache *cache)
 	free(cache->valid_map);
 	free(cache->kind_map);
 	free(cache->tag_map);
+	free(cache->set_shifts);
+	free(cache->set_count);
 	free(cache);
 }
 
@@ -280,6 +303,8 @@ static void slot_clear(struct invt_cache *c, size_t i)
 		if (next != FA_NONE)
 			c->fa_prev[next] = prev;
 	}
+	if (c->set_shifts && --c->set_count[i / c->ways][shift] == 0)
+		c->set_shifts[i / c->ways] &= ~(UINT64_C(1) << shift);
 	c->entries--;
 	if (--c->nr_shift[shift] == 0)
 		c->shift_mask &= ~(UINT64_C(1) << shift);
@@ -306,6 +331,10 @@ static void slot_fill(struct invt_cache *c, size_t i, const struct invt_cache_en
 		if (c->fa_head[b] != FA_NONE)
 			c->fa_prev[c->fa_head[b]] = (uint32_t)i;
 		c->fa_head[b] = (uint32_t)i;
+	}
+	if (c->set_shifts) {
+		c->set_count[i / c->ways][e->shift]++;
+		c->set_shifts[i / c->ways] |= UINT64_C(1) << e->shift;
 	}
 	c->entries++;
 	c->nr_shift[e->shift]++;
@@ -499,23 +528,36 @@ static const struct invt_cache_entry *find(struct invt_cache *c, const struct in
 {
 	size_t best = NO_SLOT;
 	uint64_t mask, sizes = 0;
-	uint32_t kinds;
+	uint32_t kinds = key->kinds & INVT_CACHE_K_ALL;
 
 	/* The sizes of the kinds looked up: no other entry can match. */
-	for (kinds = key->kinds & (INVT_CACHE_K_ALL); kinds; kinds &= kinds - 1)
-		sizes |= c->kind_shift_mask[__builtin_ctz(kinds)];
-	if (c->nr_sets == 1 && !fa_indexed(c)) {
+	if (kinds && !(kinds & (kinds - 1))) {
+		sizes = c->kind_shift_mask[__builtin_ctz(kinds)];	/* one kind: most lookups */
+	} else {
+		for (; kinds; kinds &= kinds - 1)
+			sizes |= c->kind_shift_mask[__builtin_ctz(kinds)];
+	}
+	if (c->nr_sets > 1) {
+		for (mask = sizes; mask; mask &= mask - 1) {
+			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
+			uint64_t iova = key->iova & ~((UINT64_C(1) << shift) - 1);
+			unsigned int set = set_of(c, iova, shift);
+
+			/* No entry of this size in the set: nothing to compare. */
+			if (c->set_shifts && !(c->set_shifts[set] & (UINT64_C(1) << shift)))
+				continue;
+			best = probe_size(c, (size_t)set * c->ways, key, iova, shift);
+			if (best != NO_SLOT)
+				break;
+		}
+	} else if (!fa_indexed(c)) {
 		best = probe(c, 0, key, NO_SLOT);
 	} else {
 		for (mask = sizes; mask && best == NO_SLOT; mask &= mask - 1) {
 			unsigned int shift = (unsigned int)__builtin_ctzll(mask);
 			uint64_t iova = key->iova & ~((UINT64_C(1) << shift) - 1);
 
-			if (fa_indexed(c))
-				best = fa_probe_size(c, key, iova, shift);
-			else
-				best = probe_size(c, (size_t)set_of(c, iova, shift) * c->ways, key,
-						  iova, shift);
+			best = fa_probe_size(c, key, iova, shift);
 		}
 	}
 	if (best != NO_SLOT)
