@@ -11,6 +11,9 @@
  * root table fills no walk entry.  A device context with both iohgatp and
  * fsc (iosatp) not Bare translates in two stages (unit-nest.c); a process
  * directory under a G stage (its address guest-physical) is not modelled.
+ * A valid DC that refuses the request (a process_id without PDTV) is
+ * cached like any valid one; a DC or PC with V = 0 (the driver's way to
+ * block) or misconfigured is not, nor is any fetch that faulted.
  *
  * Leaves are checked by the hardware side itself, whatever the format's
  * callbacks say: U must be 1 (device requests are not privileged; G-stage
@@ -108,10 +111,20 @@ int mrv_cfg_fetch(struct invt_munit *u, uint32_t did, uint32_t pid, struct invt_
 	if (rv_hw_dc_parse(w, m->regs.capabilities, &dc))
 		return -EFAULT;		/* not valid or misconfigured */
 	c->entry_ssid = pid;
+	if (pid && !dc.pdtv) {
+		/*
+		 * A process_id without PDTV: "transaction type disallowed"
+		 * (cause 260, §4.1), decided by the valid DC alone, which the
+		 * IOMMU may cache as any valid one; software invalidates it
+		 * with IODIR.INVAL_DDT after changing it.  Cached.
+		 */
+		c->blocks = true;
+		return 0;
+	}
 	c->ats = dc.en_ats;
 	if (dc.gmode != RV_HW_ATP_BARE) {
 		/* A process directory at a guest-physical address: not modelled. */
-		if (dc.pdtv || pid)
+		if (dc.pdtv)
 			return -EFAULT;
 		s = INVT_MUNIT_S2;
 		c->stages = INVT_MUNIT_STAGE(s);
@@ -133,9 +146,8 @@ int mrv_cfg_fetch(struct invt_munit *u, uint32_t did, uint32_t pid, struct invt_
 		c->root[INVT_MUNIT_S1] = dc.froot;
 		return c->fmt[s] && c->fmt[INVT_MUNIT_S1] ? 0 : -EFAULT;
 	} else if (!dc.pdtv) {
-		/* A process_id without PDTV: "transaction type disallowed". */
-		if (pid || dc.fmode == RV_HW_ATP_BARE)
-			return -EFAULT;	/* or both stages Bare: not modelled */
+		if (dc.fmode == RV_HW_ATP_BARE)
+			return -EFAULT;	/* both stages Bare: not modelled */
 		c->tag_s2 = RV_HW_EXEC_HOST;
 		c->tag_s1 = dc.pscid;
 		c->fmt[s] = invt_pt_fmt_rv_by_mode(false, dc.fmode);

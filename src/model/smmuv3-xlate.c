@@ -15,10 +15,14 @@
  * descriptors of invt_pt_fmt_arm_s1_4k / _s2_4k walked from the starting
  * level T0SZ / S2SL0 name).  An input address at or above 2^(64 - TxSZ) is
  * a translation fault, a leaf beyond the effective output size (stage 1:
- * MIN(CD.IPS, OAS); stage 2: MIN(S2PS, OAS)) an address size fault.  Abort
- * and bypass (which the driver never uses) fault, as do invalid or ILLEGAL
- * structures (recorded as C_BAD_STE / C_BAD_CD); a failed fetch is not
- * cached.
+ * MIN(CD.IPS, OAS); stage 2: MIN(S2PS, OAS)) an address size fault.  An
+ * STE of Config abort and a CD with EPD0 and EPD1 set (the driver's
+ * aborting STE and blocking CD) are valid structures: cached like any
+ * other (IHI0070 §3.21.3: an SMMU may cache any valid structure, and
+ * software invalidates it after changing it), each request through them
+ * faulting.  Bypass (which the driver never uses) faults uncached, as do
+ * invalid or ILLEGAL structures (recorded as C_BAD_STE / C_BAD_CD, never
+ * cached) and any fetch that faulted.
  *
  * Nested (Config 0b111, IHI0070 §3.3.2, §5.2): stage-2 fields from the STE,
  * VMID S2VMID; S1ContextPtr is an IPA, so each CD fetch (and the L1CD fetch
@@ -183,6 +187,10 @@ static int cfg_fetch_cd(struct invt_msmmu *m, const struct smmu_hw_ste *ste, uin
 		record_bad(m, true, why);
 		return -EFAULT;
 	}
+	if (cd.epd0 && cd.epd1) {
+		c->blocks = true;	/* valid, walks nothing: cached (§3.21.3) */
+		return 0;
+	}
 	if (cd.epd0 || cd.tg0_granule != MSMMU_GRANULE)
 		return -EFAULT;		/* not a table format the model walks */
 	c->ia_bits = (uint8_t)(64 - cd.t0sz);
@@ -242,11 +250,21 @@ int msmmu_cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct in
 		record_bad(m, false, why);	/* V == 0 or ILLEGAL: C_BAD_STE */
 		return -EFAULT;
 	}
-	if (!ste.s1 && !ste.s2)
-		return -EFAULT;		/* abort or bypass */
 	c->sid = sid;
 	c->ssid = ssid;
 	c->entry_ssid = ssid;
+	if (!(ste.config & 4)) {
+		/*
+		 * Config abort (V = 1): a valid STE, which the SMMU may cache
+		 * as any other (§3.21.3, §16.2); software must issue
+		 * CMD_CFGI_STE after changing it (§4.3.2) before a new Config
+		 * is guaranteed to be seen.  Cached, every request aborts.
+		 */
+		c->blocks = true;
+		return 0;
+	}
+	if (!ste.s1 && !ste.s2)
+		return -EFAULT;		/* bypass: not modelled, not cached */
 	c->ats = ste.eats;
 	c->tag_s2 = ste.s2vmid;
 	if (ste.s2 && cfg_s2(m, &ste, c))

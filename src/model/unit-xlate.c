@@ -8,7 +8,9 @@
  *  1. configuration of (sid, ssid): the configuration cache, or a fetch by
  *     the arch (invt_munit_ops.cfg_fetch: STE + CD, context + PASID entry,
  *     DC + PC).  A cached one is checked by the oracle before use
- *     (STALE_CONFIG);
+ *     (STALE_CONFIG).  A valid one that blocks (an aborting STE) is cached
+ *     and terminates the request; an invalid or malformed one is not
+ *     cached;
  *  2. the IOTLB: leaves of stage 1 tagged (tag_s2, tag_s1), of stage 2
  *     (tag_s2, NONE), looked up as the unit's enum invt_munit_tag says; a
  *     hit is checked (WRONG_DOMAIN, STALE_TLB) and used;
@@ -178,9 +180,11 @@ static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct i
 		return -EFAULT;
 	c->sid = sid;
 	c->ssid = ssid;
-	c->domain = invt_munit_frame_domain(u, c->root[first_stage(c)]);
+	c->domain = INVT_MEM_NO_DOMAIN;
 	c->domain_s2 = INVT_MEM_NO_DOMAIN;
-	if (invt_munit_nested(c)) {
+	if (!c->blocks)
+		c->domain = invt_munit_frame_domain(u, c->root[first_stage(c)]);
+	if (!c->blocks && invt_munit_nested(c)) {
 		struct invt_frame_info info;
 		int vm;
 
@@ -212,7 +216,8 @@ static int cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct i
 
 /*
  * The configuration of (sid, ssid): cached (checked by the oracle), or
- * fetched and cached.  Unit lock held.  Return: its slot in the
+ * fetched and cached (one that blocks too: the caller terminates the
+ * request).  Unit lock held.  Return: its slot in the
  * configuration cache, valid until the unit lock is dropped (a translation
  * reads it in place: nothing it does under the lock fetches or removes a
  * configuration), or NULL on a fetch fault (nothing cached).
@@ -348,8 +353,8 @@ static int translate(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t
 		goto out;
 	}
 	c = cfg_get_locked(u, &use, &xl->stale);
-	if (!c || (ats && !c->ats))
-		goto out;
+	if (!c || c->blocks || (ats && !c->ats))
+		goto out;	/* blocked or refused by the configuration */
 	if (c->ia_bits < 64 && (iova >> c->ia_bits)) {
 		/* Beyond the input size: a translation fault of the first stage. */
 		xl->fault = first_stage(c) == INVT_MUNIT_S1 ? INVT_MDEV_FAULT_S1 :
@@ -420,7 +425,7 @@ static int munit_translated(void *unit, uint32_t sid, uint32_t ssid)
 	invt_cache_lock(u->iotlb);
 	if (!u->ops->enabled || u->ops->enabled(u)) {
 		c = cfg_get_locked(u, &use, &stale);
-		if (c && c->ats)
+		if (c && !c->blocks && c->ats)
 			ret = 0;
 	}
 	invt_cache_unlock(u->iotlb);

@@ -93,6 +93,14 @@ enum invt_munit_tag {
  * @stages: INVT_MUNIT_STAGE() bits of the stages that translate.
  * @ats: ATS translation requests are served (STE.EATS, context DTE,
  *	DC.tc.EN_ATS).
+ * @blocks: a valid structure terminates every request of (sid, ssid)
+ *	(SMMUv3: an STE of Config abort, a CD with EPD0 and EPD1 set; VT-d: a
+ *	context entry with PASIDE 0, ssid != 0; RISC-V: a DC without PDTV,
+ *	ssid != 0): cached like any valid configuration, as the
+ *	specifications allow, so that a change away from it without its
+ *	invalidation leaves it in use (STALE_CONFIG when the change is done);
+ *	no other field but @sid, @ssid, @cfg_tag, @entry_ssid, @per_ssid and
+ *	@stamp is meaningful.
  * @ia_bits: input address size; an address at or above 2^@ia_bits is a
  *	translation fault (64: no limit).
  * @oa_bits: output address size the arch's leaf check applies (64: none);
@@ -133,6 +141,7 @@ struct invt_munit_cfg {
 	bool per_ssid;
 	uint8_t stages;
 	bool ats;
+	bool blocks;
 	uint8_t ia_bits;
 	uint8_t oa_bits;
 	uint8_t oa_bits_s2;
@@ -318,7 +327,10 @@ typedef void (*invt_munit_fault_fn)(void *arg, uint32_t instance, uint32_t sid,
  *	@ssid, @domain, @domain_s2, @stamp and @valid).  A structure at an
  *	IPA (a nested configuration's) is read through
  *	invt_munit_s2_fetch_locked().  Count @u->n.cfg_fetches when the
- *	fetch starts.  Unit lock held.  Return: 0 or -EFAULT (not cached).
+ *	fetch starts.  Unit lock held.  Return: 0 (with @c->blocks set for a
+ *	valid structure that terminates the request: cached, see struct
+ *	invt_munit_cfg) or -EFAULT (an invalid, malformed or unmodelled
+ *	structure, or a fetch that faulted: not cached).
  * @cfg_in_scope: whether the cached @c falls in the arch's configuration
  *	invalidation @scope.
  * @enabled: optional: translation is enabled (else every request aborts,

@@ -10,6 +10,12 @@
  * INVT_MVTD_TAG_SID (the default) the requester id, which the lookup then
  * uses instead of the DID: (sid, PASID, page).
  *
+ * A present entry that blocks the request is cached like any present one
+ * (the only one: a context entry with PASIDE 0 for a request with PASID);
+ * a not-present entry (the driver's way to block) or one with reserved
+ * bits set is not (the unit reports CAP.CM = 0, §6.1: such entries are
+ * cached only in Caching Mode).
+ *
  * Supported (others fault, counted as faults; a failed fetch is not
  * cached): RTADDR.TTM = 01b (scalable mode); PGTT first-stage with FSPM 0
  * (4-level) or 1 (5-level) and ECAP.FLTS; PGTT second-stage with AW 2
@@ -144,9 +150,19 @@ int mvtd_cfg_fetch(struct invt_munit *u, uint32_t sid, uint32_t ssid, struct inv
 	va = mvtd_va(m, ctp + coff);
 	if (!va || vtd_hw_ctx_parse(va, &ctx))
 		return -EFAULT;
-	if (ssid && (!ctx.paside || !m->cfg.pasid || (ssid >> pasid_bits)))
-		return -EFAULT;
 	c->entry_ssid = ssid ? ssid : ctx.rid_pasid;
+	if (ssid && !ctx.paside) {
+		/*
+		 * A request with PASID through a present context entry whose
+		 * PASIDE is 0 is blocked by that entry (§9.4), which the
+		 * context cache may hold as any present one (§6.2.1); software
+		 * invalidates it after changing the entry (§6.5.3.3).  Cached.
+		 */
+		c->blocks = true;
+		return 0;
+	}
+	if (ssid && (!m->cfg.pasid || (ssid >> pasid_bits)))
+		return -EFAULT;
 	c->ats = ctx.dte;
 	if (!vtd_hw_pasid_offset(&ctx, c->entry_ssid, &doff, &toff))
 		return -EFAULT;

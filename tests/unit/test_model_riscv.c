@@ -601,6 +601,53 @@ static void test_walk_cache_leaf_only(void **state)
 	fx_free(f);
 }
 
+/*
+ * A process_id through a valid DC without PDTV is refused by the DC alone
+ * (cause 260), which the IOMMU may cache: its change to a process
+ * directory is seen only after IODIR.INVAL_DDT.
+ */
+static void test_stale_refusing_dc(void **state)
+{
+	struct fx *f = fx_s1(false);
+	struct dom *a = &f->dom[0];
+	uint64_t fetches;
+
+	(void)state;
+	dc_set(f, DID_PDT, TC_V, 0, F(PSCID_A, 12), ATP(8, a->pt.root_pa));	/* no PDTV */
+	pc_set(f, 2, a, 8);
+	assert_int_equal(invt_mrv_add_device(f->m, DID_PDT, 0), 0);
+	assert_int_equal(invt_mrv_dma(f->m, DID_PDT, 2, VA_X, false), -EFAULT);
+	fetches = mst(f).cfg_fetches;
+	assert_int_equal(invt_mrv_dma(f->m, DID_PDT, 2, VA_X, false), -EFAULT);
+	assert_int_equal(mst(f).cfg_fetches, fetches);			/* cached */
+	/* to a process directory without IODIR.INVAL_DDT: still refused */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, DID_PDT, 2, a->id), 0);
+	dc_set(f, DID_PDT, TC_V | TC_PDTV, 0, 0, ATP(1, f->pdt));
+	assert_int_equal(RUN(f, INVAL_PDT(DID_PDT, 2)), 0);	/* not the DC's */
+	assert_int_equal(invt_oracle_config_done(f->o, 0, DID_PDT, 2), 0);
+	invt_mrv_dma(f->m, DID_PDT, 2, VA_X, false);	/* a violation, not a fault */
+	assert_int_equal(mst(f).cfg_fetches, fetches);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_CONFIG], 1);
+	assert_int_equal(ost(f).total, 1);
+	assert_int_equal(last_report(f).cache, INVT_VIOL_CACHE_CONFIG);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, DID_PDT, 2), 0);
+	/* back without PDTV and to it again, each with IODIR.INVAL_DDT: clean */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, DID_PDT, 2, INVT_MEM_NO_DOMAIN), 0);
+	dc_set(f, DID_PDT, TC_V, 0, F(PSCID_A, 12), ATP(8, a->pt.root_pa));
+	assert_int_equal(RUN(f, INVAL_DDT(DID_PDT)), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, DID_PDT, 2), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, DID_PDT, 2), 0);
+	assert_int_equal(invt_mrv_dma(f->m, DID_PDT, 2, VA_X, false), -EFAULT);
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, DID_PDT, 2, a->id), 0);
+	dc_set(f, DID_PDT, TC_V | TC_PDTV, 0, 0, ATP(1, f->pdt));
+	assert_int_equal(RUN(f, INVAL_DDT(DID_PDT)), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, DID_PDT, 2), 0);
+	assert_int_equal(invt_mrv_dma(f->m, DID_PDT, 2, VA_X, false), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, DID_PDT, 2), 0);
+	assert_int_equal(ost(f).total, 1);
+	fx_free(f);
+}
+
 static void test_stale_config(void **state)
 {
 	struct fx *f = fx_s1(false);
@@ -1128,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_iotinval_at_fence),
 		cmocka_unit_test(test_walk_cache_leaf_only),
 		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_stale_refusing_dc),
 		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_pscid_reuse),
 		cmocka_unit_test(test_ats),

@@ -730,6 +730,80 @@ static void test_tag_reuse(void **state)
 	fx_free(f);
 }
 
+/* Word 0 alone: the aborting STE, or the blocking CD (other words 0). */
+static void cfg_w0(struct fx *f, uint64_t pa, uint64_t w0)
+{
+	uint64_t w[INVT_SMMU_CFG_WORDS] = { w0 };
+
+	invt_smmu_cfg_write(slot_va(f, pa), w);
+}
+
+/*
+ * An aborting STE and a blocking CD are valid structures: cached (§3.21.3),
+ * so that a change away from them is seen only after its CMD_CFGI_STE /
+ * CMD_CFGI_CD; without it the cached one is still used (STALE_CONFIG).
+ */
+static void test_stale_abort_config(void **state)
+{
+	struct fx *f = fx_s1(false, false);
+	struct dom *a = &f->dom[0];
+	const struct invt_smmu_cmd cfgi = { .opcode = INVT_SMMU_CMD_CFGI_STE, .sid = SID_S1 };
+	uint64_t fetches;
+
+	(void)state;
+	cfg_w0(f, f->strtab + 64 * SID_S1, INVT_SMMU_STE_W0_ABORT);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 0, VA_X, false), -EFAULT);
+	fetches = mst(f).cfg_fetches;
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 0, VA_X, false), -EFAULT);
+	assert_int_equal(mst(f).cfg_fetches, fetches);		/* cached */
+	assert_int_equal(mst(f).c_bad_ste, 0);			/* no event: V = 1 */
+	/* abort -> translating without CMD_CFGI_STE: the abort is still used */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, SID_S1, 0, a->id), 0);
+	ste_s1(f, SID_S1, 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, SID_S1, 0), 0);
+	/* (a violation is not counted as a fault: invt_mdev_dma() returns 0) */
+	invt_msmmu_dma(f->m, SID_S1, 0, VA_X, false);
+	assert_int_equal(mst(f).cfg_fetches, fetches);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_CONFIG], 1);
+	assert_int_equal(ost(f).total, 1);
+	assert_int_equal(last_report(f).cache, INVT_VIOL_CACHE_CONFIG);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, SID_S1, 0), 0);
+
+	/* abort again, then translating, each change with CMD_CFGI_STE: clean */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, SID_S1, 0, INVT_MEM_NO_DOMAIN), 0);
+	cfg_w0(f, f->strtab + 64 * SID_S1, INVT_SMMU_STE_W0_ABORT);
+	assert_int_equal(run(f, &cfgi, 1), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, SID_S1, 0), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, SID_S1, 0), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 0, VA_X, false), -EFAULT);
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, SID_S1, 0, a->id), 0);
+	ste_s1(f, SID_S1, 0);
+	assert_int_equal(run(f, &cfgi, 1), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, SID_S1, 0), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 0, VA_X, false), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, SID_S1, 0), 0);
+	assert_int_equal(ost(f).total, 1);
+
+	/* the blocking CD of substream 1: cached, stale until CMD_CFGI_CD */
+	cfg_w0(f, f->cdtab[SID_S1] + 64, INVT_SMMU_CD_W0_BLOCK);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 1, VA_X, false), -EFAULT);
+	fetches = mst(f).cfg_fetches;
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 1, VA_X, false), -EFAULT);
+	assert_int_equal(mst(f).cfg_fetches, fetches);
+	assert_int_equal(mst(f).c_bad_cd, 0);
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, SID_S1, 1, a->id), 0);
+	cd_set(f, SID_S1, 1, a, ASID);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, SID_S1, 1), 0);
+	invt_msmmu_dma(f->m, SID_S1, 1, VA_X, false);
+	assert_int_equal(mst(f).cfg_fetches, fetches);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_CONFIG], 2);
+	assert_int_equal(RUN(f, CFGI_CD(SID_S1, 1)), 0);
+	assert_int_equal(invt_msmmu_dma(f->m, SID_S1, 1, VA_X, false), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, SID_S1, 1), 0);
+	assert_int_equal(ost(f).total, 2);
+	fx_free(f);
+}
+
 static void test_stale_config(void **state)
 {
 	struct fx *f = fx_s1(false, false);
@@ -1587,6 +1661,7 @@ int main(void)
 		cmocka_unit_test(test_s2_ipa_keeps_nested),
 		cmocka_unit_test(test_tag_reuse),
 		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_stale_abort_config),
 		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_ats),
 		cmocka_unit_test(test_atc_pasid_scopes),

@@ -547,6 +547,55 @@ static void test_stale_config(void **state)
 	fx_free(f);
 }
 
+/*
+ * A request with PASID through a present context entry with PASIDE 0 is
+ * blocked by that entry, which the context cache may hold: its change to
+ * PASIDE 1 is seen only after a context-cache invalidation.
+ */
+static void test_stale_blocking_context(void **state)
+{
+	struct fx *f = fx_ss(false);
+	struct dom *a = &f->dom[0];
+	uint64_t *ce = va(f, f->ctx + 32 * (RID & 0x7f));
+	uint64_t fetches;
+
+	(void)state;
+	/* Release: pairs with the parser's acquire of qw0. */
+	__atomic_store_n(&ce[0], f->pdir | 1, __ATOMIC_RELEASE);	/* PASIDE 0 */
+	pasid_set(f, PASID, a, false, DID_A);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, PASID, VA_X, false), -EFAULT);
+	fetches = mst(f).cfg_fetches;
+	assert_int_equal(invt_mvtd_dma(f->m, RID, PASID, VA_X, false), -EFAULT);
+	assert_int_equal(mst(f).cfg_fetches, fetches);			/* cached */
+	/* PASIDE 1 without the context-cache invalidation: still blocked */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, RID, PASID, a->id), 0);
+	ctx_set(f, RID, false);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, RID, PASID), 0);
+	invt_mvtd_dma(f->m, RID, PASID, VA_X, false);	/* a violation, not a fault */
+	assert_int_equal(mst(f).cfg_fetches, fetches);
+	assert_int_equal(ost(f).violations[INVT_VIOL_STALE_CONFIG], 1);
+	assert_int_equal(ost(f).total, 1);
+	assert_int_equal(last_report(f).cache, INVT_VIOL_CACHE_CONFIG);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, RID, PASID), 0);
+	/* back to PASIDE 0 and to 1 again, each with the invalidation: clean */
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, RID, PASID, INVT_MEM_NO_DOMAIN), 0);
+	__atomic_store_n(&ce[0], f->pdir | 1, __ATOMIC_RELEASE);
+	put(f, F(RID, 32) | 0x31, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, RID, PASID), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, RID, PASID), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, PASID, VA_X, false), -EFAULT);
+	assert_int_equal(invt_oracle_attach_begin(f->o, 0, RID, PASID, a->id), 0);
+	ctx_set(f, RID, false);
+	put(f, F(RID, 32) | 0x31, 0);
+	assert_int_equal(wait_done(f), 0);
+	assert_int_equal(invt_oracle_config_done(f->o, 0, RID, PASID), 0);
+	assert_int_equal(invt_mvtd_dma(f->m, RID, PASID, VA_X, false), 0);
+	assert_int_equal(invt_oracle_attach_done(f->o, 0, RID, PASID), 0);
+	assert_int_equal(ost(f).total, 1);
+	fx_free(f);
+}
+
 /* A DID reused for another table without an IOTLB flush: WRONG_DOMAIN. */
 static void test_did_reuse(void **state)
 {
@@ -1422,6 +1471,7 @@ int main(void)
 		cmocka_unit_test(test_stale_tlb),
 		cmocka_unit_test(test_fs_scopes),
 		cmocka_unit_test(test_stale_config),
+		cmocka_unit_test(test_stale_blocking_context),
 		cmocka_unit_test(test_share_replace),
 		cmocka_unit_test(test_gcmd),
 		cmocka_unit_test(test_qi_ordering),
