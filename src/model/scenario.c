@@ -592,6 +592,8 @@ static void *scn_thread_fn(void *arg)
 	struct scn *s = t->s;
 	unsigned int n = 0;
 
+	/* Names for per-thread profiles (perf, /proc/PID/task/TID/comm). */
+	pthread_setname_np(pthread_self(), t->vm ? "scn-vcpu" : t->dma ? "scn-dma" : "scn-churn");
 	invt_rcu_register_thread();
 	/* The "barrier" ablation is observable only through buffered PTE clears. */
 	if (!t->dma && s->p->ablate && !strcmp(s->p->ablate, "barrier"))

@@ -417,6 +417,7 @@ static void *hwq_thread(void *arg)
 {
 	struct rv_hw_queue *hq = arg;
 
+	pthread_setname_np(pthread_self(), "rv-cmdq");
 	/* Acquire: pairs with rv_hw_queue_stop()'s release of the flag. */
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
 		/* Poll cqt; when idle give the CPU away (2-CPU machines). */

@@ -438,6 +438,7 @@ static void *hwq_thread(void *arg)
 {
 	struct smmu_hw_queue *hq = arg;
 
+	pthread_setname_np(pthread_self(), "smmu-cmdq");
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
 		/* Poll PROD; when idle give the CPU away (2-CPU machines). */
 		if (!smmu_hw_queue_run(hq))

@@ -490,6 +490,7 @@ static void *hwq_thread(void *arg)
 {
 	struct vtd_hw_queue *hq = arg;
 
+	pthread_setname_np(pthread_self(), "vtd-qi");
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
 		/* Poll IQT and the mailbox; when idle give the CPU away. */
 		if (!vtd_hw_queue_run(hq))
