@@ -75,7 +75,14 @@
  * @poll: the model's clock, or NULL: the driver calls it once per round
  *	while it polls a busy bit or cqon, so that a model run inline can let
  *	its acknowledgements lag.  Set before either side starts.
- * @doorbell_arg: argument of @doorbell and @poll.
+ * @consume: NULL, or a model's step that the driver calls once per round
+ *	while it polls @cqh (for room) or a fence's completion word: a model
+ *	whose consumer runs on a thread of its own lets the polling thread
+ *	consume, the interleaving in which the IOMMU consumed right then, so
+ *	that completion never waits for that thread to be scheduled.  Real
+ *	hardware and inline models leave it NULL.  Set before either side
+ *	starts.
+ * @doorbell_arg: argument of @doorbell, @poll and @consume.
  */
 struct invt_riscv_regs {
 	uint64_t capabilities;
@@ -88,6 +95,7 @@ struct invt_riscv_regs {
 	uint32_t cqcsr_clear;
 	void (*doorbell)(void *arg);
 	void (*poll)(void *arg);
+	void (*consume)(void *arg);
 	void *doorbell_arg;
 };
 

@@ -179,10 +179,16 @@
  *	while it polls @cr0ack or @gbpa for an acknowledgement, so that a
  *	model run inline can let its acknowledgements lag (real hardware
  *	moves on its own).
- * @doorbell_arg: argument of @doorbell and @poll.
+ * @consume: NULL, or a model's step that the driver calls once per round
+ *	without progress while it polls @cmdq_cons (for a CMD_SYNC, or for
+ *	room): a model whose consumer runs on a thread of its own lets the
+ *	polling thread consume, the interleaving in which the SMMU consumed
+ *	right then, so that completion never waits for that thread to be
+ *	scheduled.  Real hardware and inline models leave it NULL.
+ * @doorbell_arg: argument of @doorbell, @poll and @consume.
  *
  * Every register is accessed with __atomic loads and stores whose order is
- * named where they are used.  @doorbell, @poll and @doorbell_arg are set
+ * named where they are used.  The hooks and @doorbell_arg are set
  * before either side starts and never change.  Zeroed registers (but the
  * IDRs) are the reset state: SMMU disabled, empty queue, no error.
  */
@@ -203,6 +209,7 @@ struct invt_smmu_regs {
 	uint32_t cmdq_cons;
 	void (*doorbell)(void *arg);
 	void (*poll)(void *arg);
+	void (*consume)(void *arg);
 	void *doorbell_arg;
 };
 

@@ -100,7 +100,15 @@
  *	thread polls instead); the driver calls it after writing @iqt,
  *	@fsts_clear or @gcmd, and while polling @gsts.  Set before either side
  *	starts, never changed.
- * @doorbell_arg: its argument.
+ * @consume: NULL, or a model's step that the driver calls once per round
+ *	while it polls a wait descriptor's status word, @iqh (for room or a
+ *	cleared error) or @gsts without a doorbell: a model whose consumer
+ *	runs on a thread of its own lets the polling thread consume, the
+ *	interleaving in which the unit fetched right then, so that completion
+ *	never waits for that thread to be scheduled.  Real hardware and
+ *	inline models leave it NULL.  Set before either side starts, never
+ *	changed.
+ * @doorbell_arg: the argument of @doorbell and @consume.
  */
 struct invt_vtd_regs {
 	uint64_t cap;
@@ -117,6 +125,7 @@ struct invt_vtd_regs {
 	uint32_t ics;
 	uint64_t iqer;
 	void (*doorbell)(void *arg);
+	void (*consume)(void *arg);
 	void *doorbell_arg;
 };
 

@@ -320,14 +320,14 @@ static int hwq_one(struct rv_hw_queue *hq, uint64_t base, uint32_t idx, uint32_t
 	return 1;
 }
 
-unsigned int rv_hw_queue_run(struct rv_hw_queue *hq)
+/* Consume everything available.  @hq->lock held. */
+static unsigned int hwq_run_locked(struct rv_hw_queue *hq)
 {
 	struct invt_riscv_regs *r = hq->regs;
 	uint32_t mask, idx, tail;
 	uint64_t cqb, base, ddtp, before;
 	unsigned int log2;
 
-	pthread_mutex_lock(&hq->lock);
 	before = __atomic_load_n(&hq->consumed, __ATOMIC_RELAXED);
 	if (!hwq_control(hq) || invt_hw_faults_stalled(&hq->faults))
 		goto out;
@@ -364,8 +364,17 @@ unsigned int rv_hw_queue_run(struct rv_hw_queue *hq)
 out:
 	/* Only this thread, under the lock, adds to it. */
 	before = __atomic_load_n(&hq->consumed, __ATOMIC_RELAXED) - before;
-	pthread_mutex_unlock(&hq->lock);
 	return (unsigned int)before;
+}
+
+unsigned int rv_hw_queue_run(struct rv_hw_queue *hq)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&hq->lock);
+	n = hwq_run_locked(hq);
+	pthread_mutex_unlock(&hq->lock);
+	return n;
 }
 
 void rv_hw_queue_faults(struct rv_hw_queue *hq, double rate, uint64_t seed)
@@ -376,6 +385,25 @@ void rv_hw_queue_faults(struct rv_hw_queue *hq, double rate, uint64_t seed)
 static void hwq_doorbell(void *arg)
 {
 	rv_hw_queue_run(arg);
+}
+
+/*
+ * The registers' consume hook (threaded mode): a driver polling cqh or a
+ * fence's completion word lets the IOMMU take a step in its own thread -
+ * the interleaving in which it consumed right then - so that completion
+ * never waits for the consumer thread to be scheduled.  Only while the
+ * consumer is started (a stopped one consumes nothing).  A trylock: a
+ * consumer that holds @hq->lock is consuming already, and the poller goes
+ * back to polling.
+ */
+static void hwq_consume(void *arg)
+{
+	struct rv_hw_queue *hq = arg;
+
+	if (!__atomic_load_n(&hq->live, __ATOMIC_RELAXED) || pthread_mutex_trylock(&hq->lock))
+		return;
+	hwq_run_locked(hq);
+	pthread_mutex_unlock(&hq->lock);
 }
 
 int rv_hw_queue_init(struct rv_hw_queue *hq, struct invt_riscv_regs *regs,
@@ -398,6 +426,8 @@ int rv_hw_queue_init(struct rv_hw_queue *hq, struct invt_riscv_regs *regs,
 		regs->doorbell = hwq_doorbell;
 	/* Polls run the IOMMU too (one consumer at a time: hq->lock). */
 	regs->poll = hwq_doorbell;
+	if (mode == RV_HW_QUEUE_THREADED)
+		regs->consume = hwq_consume;
 	regs->doorbell_arg = hq;
 	return 0;
 }
@@ -408,6 +438,7 @@ void rv_hw_queue_destroy(struct rv_hw_queue *hq)
 	if (hq->regs->doorbell_arg == hq) {
 		hq->regs->doorbell = NULL;
 		hq->regs->poll = NULL;
+		hq->regs->consume = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
 	pthread_mutex_destroy(&hq->lock);
@@ -438,6 +469,7 @@ int rv_hw_queue_start(struct rv_hw_queue *hq)
 	if (ret)
 		return -ret;
 	hq->running = true;
+	__atomic_store_n(&hq->live, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -445,6 +477,7 @@ void rv_hw_queue_stop(struct rv_hw_queue *hq)
 {
 	if (!hq->running)
 		return;
+	__atomic_store_n(&hq->live, 0, __ATOMIC_RELAXED);
 	/* Release: pairs with the thread's acquire; nothing else hangs on it. */
 	__atomic_store_n(&hq->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(hq->thread, NULL);

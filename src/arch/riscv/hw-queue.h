@@ -115,6 +115,9 @@ enum rv_hw_queue_mode {
  * @errors: cmd_ill, cmd_to and cqmf raised (atomic).
  * @stop: asks the thread to return (atomic).
  * @running: a consumer thread exists.
+ * @live: the consumer consumes: on its thread, and in the threads polling
+ *	its registers (the consume hook).  Set by start, cleared by stop;
+ *	relaxed atomic accesses: it orders nothing (@lock does).
  * @thread: the consumer thread.
  * @ack_lag: ticks (runs: doorbells, polls, thread rounds) a ddtp write or a
  *	cqen change stays busy before it takes effect.
@@ -151,6 +154,7 @@ struct rv_hw_queue {
 	uint64_t errors;
 	int stop;
 	bool running;
+	int live;
 	pthread_t thread;
 	unsigned int ack_lag;
 	uint64_t ddtp_seen;

@@ -268,6 +268,18 @@ static void q_poll_round(struct invt_rv_cmdq *q, unsigned int spins)
 }
 
 /*
+ * One round of polling cqh or a completion word: a model whose consumer
+ * runs on its own thread may consume in this one (the registers' consume
+ * hook; real hardware moves on its own), then relax.
+ */
+static void q_wait_round(struct invt_rv_cmdq *q, unsigned int spins)
+{
+	if (q->regs->consume)
+		q->regs->consume(q->regs->doorbell_arg);
+	q_relax(spins);
+}
+
+/*
  * Wait for cqcsr.cqon to read @on and cqcsr.busy 0: the IOMMU acted on the
  * last cqen write (spec 1.0, cqcsr: software checks busy before writing
  * cqcsr again, and uses the queue only once cqon is 1).
@@ -433,7 +445,7 @@ int invt_rv_cmdq_submit(struct invt_rv_cmdq *q, const void *cmds, uint32_t ncmds
 				ret = -ETIMEDOUT;
 				break;
 			}
-			q_relax(spins);
+			q_wait_round(q, spins);
 			continue;
 		}
 		waited = false;
@@ -535,7 +547,7 @@ int invt_rv_cmdq_wait(struct invt_rv_cmdq *q, uint64_t token)
 			stat_add(&q->stats.timeouts, 1);
 			return -ETIMEDOUT;
 		}
-		q_relax(spins);
+		q_wait_round(q, spins);
 	}
 	return fence_status(q, token);
 }

@@ -320,7 +320,8 @@ void smmu_hw_queue_ctrl_init(struct smmu_hw_queue *hq, unsigned int ack_lag)
 	hq->regs->doorbell_arg = hq;
 }
 
-unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
+/* Consume everything available.  @hq->lock held. */
+static unsigned int hwq_run_locked(struct smmu_hw_queue *hq)
 {
 	struct invt_smmu_regs *r = hq->regs;
 	unsigned int total = 0, log2size, err;
@@ -328,7 +329,6 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 	uint8_t *mem;
 	uint64_t base;
 
-	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	if (hq->ctrl) {
 		hwq_tick_locked(hq);
 		/*
@@ -392,8 +392,36 @@ unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
 		total += n;
 	}
 out:
-	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 	return total;
+}
+
+unsigned int smmu_hw_queue_run(struct smmu_hw_queue *hq)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
+	n = hwq_run_locked(hq);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
+	return n;
+}
+
+/*
+ * The registers' consume hook (threaded mode): a driver polling CONS lets
+ * the SMMU take a step in its own thread - the interleaving in which the
+ * SMMU consumed right then - so that completion never waits for the
+ * consumer thread to be scheduled.  Only while the consumer is started (a
+ * stopped one consumes nothing).  A trylock: a consumer that holds
+ * @hq->lock is consuming already, and the poller goes back to polling.
+ */
+static void hwq_consume(void *arg)
+{
+	struct smmu_hw_queue *hq = arg;
+
+	if (!__atomic_load_n(&hq->live, __ATOMIC_RELAXED) ||
+	    pthread_mutex_trylock(invt_pmutex(&hq->lock)))
+		return;
+	hwq_run_locked(hq);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 }
 
 static void hwq_doorbell(void *arg)
@@ -415,6 +443,9 @@ void smmu_hw_queue_init(struct smmu_hw_queue *hq, struct invt_smmu_regs *regs, u
 	if (mode == SMMU_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;
 		regs->doorbell_arg = hq;
+	} else {
+		regs->consume = hwq_consume;
+		regs->doorbell_arg = hq;
 	}
 }
 
@@ -429,6 +460,7 @@ void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)
 	if (hq->regs->doorbell_arg == hq) {
 		hq->regs->doorbell = NULL;
 		hq->regs->poll = NULL;
+		hq->regs->consume = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
 	pthread_mutex_destroy(invt_pmutex(&hq->lock));
@@ -464,6 +496,7 @@ int smmu_hw_queue_start(struct smmu_hw_queue *hq)
 		return -ret;
 	}
 	hq->running = true;
+	__atomic_store_n(&hq->live, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -471,6 +504,7 @@ void smmu_hw_queue_stop(struct smmu_hw_queue *hq)
 {
 	if (!hq->running)
 		return;
+	__atomic_store_n(&hq->live, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&hq->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(*(pthread_t *)hq->thread, NULL);
 	free(hq->thread);

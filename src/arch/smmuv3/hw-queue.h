@@ -85,6 +85,9 @@ enum smmu_hw_queue_mode {
  * @errors: command errors raised (atomic).
  * @stop: asks the consumer thread to return (atomic).
  * @running: a consumer thread exists.
+ * @live: the consumer consumes: on its thread, and in the threads polling
+ *	its registers (the consume hook).  Set by start, cleared by stop;
+ *	relaxed atomic accesses: it orders nothing (@lock does).
  * @thread: the consumer thread (a pthread_t, allocated while @running: the
  *	public headers do not include <pthread.h>).
  * @ctrl: SMMU_CR0 / CR0ACK / GBPA are modelled (smmu_hw_queue_ctrl_init()):
@@ -126,6 +129,7 @@ struct smmu_hw_queue {
 	uint64_t errors;
 	int stop;
 	bool running;
+	int live;
 	void *thread;
 	bool ctrl;
 	unsigned int ack_lag;

@@ -101,6 +101,18 @@ static void cmdq_relax(unsigned int spins)
 #endif
 }
 
+/*
+ * One round of polling CONS without progress.  A model whose consumer runs
+ * on its own thread may consume in this one first (the registers' consume
+ * hook; real hardware moves on its own and needs nothing).
+ */
+static void cmdq_poll_round(struct invt_smmu_cmdq *q, unsigned int spins)
+{
+	if (q->regs->consume)
+		q->regs->consume(q->regs->doorbell_arg);
+	cmdq_relax(spins);
+}
+
 /* Raise *p to at least @v; return the value it holds afterwards. */
 static uint64_t atomic_max_u64(uint64_t *p, uint64_t v)
 {
@@ -446,7 +458,7 @@ int invt_smmu_cmdq_submit(struct invt_smmu_cmdq *q, const void *cmds, uint32_t n
 				ret = -ETIMEDOUT;
 				break;
 			}
-			cmdq_relax(spins);
+			cmdq_poll_round(q, spins);
 			continue;
 		}
 		waited = false;
@@ -546,7 +558,7 @@ int invt_smmu_cmdq_wait(struct invt_smmu_cmdq *q, uint64_t token)
 			__atomic_fetch_add(&q->stats.timeouts, 1, __ATOMIC_RELAXED);
 			return -ETIMEDOUT;
 		}
-		cmdq_relax(spins);
+		cmdq_poll_round(q, spins);
 	}
 	return cmdq_sync_status(q, token);
 }

@@ -534,9 +534,14 @@ static int gcmd_handshake(struct invt_vtd *vtd, uint32_t cmd, uint32_t sts, bool
 		 */
 		if (!(__atomic_load_n(&r->gsts, __ATOMIC_ACQUIRE) & sts) == !on)
 			return 0;
-		/* A register access the inline model reacts to. */
+		/*
+		 * A register access the inline model reacts to; a model with
+		 * a consumer thread may take the command in this one.
+		 */
 		if (r->doorbell)
 			r->doorbell(r->doorbell_arg);
+		else if (r->consume)
+			r->consume(r->doorbell_arg);
 		if (!(spins & 63))
 			sched_yield();
 	}

@@ -365,7 +365,8 @@ static int hwq_one(struct vtd_hw_queue *hq, const uint8_t *slot, bool wide, uint
 	return 0;
 }
 
-unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
+/* Consume everything available.  @hq->lock held. */
+static unsigned int hwq_run_locked(struct vtd_hw_queue *hq)
 {
 	struct invt_vtd_regs *r = hq->regs;
 	uint64_t iqa, base, qbytes, head, tail;
@@ -374,7 +375,6 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 	uint8_t *mem;
 	bool wide;
 
-	pthread_mutex_lock(invt_pmutex(&hq->lock));
 	hwq_apply_clear(hq);
 	hwq_apply_gcmd(hq);
 	if (invt_hw_faults_stalled(&hq->faults))
@@ -442,8 +442,17 @@ unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
 	/* Out of descriptors (or stopped): the FN = 0 waits complete now. */
 	hwq_complete_deferred(hq);
 out:
-	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 	return total;
+}
+
+unsigned int vtd_hw_queue_run(struct vtd_hw_queue *hq)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(invt_pmutex(&hq->lock));
+	n = hwq_run_locked(hq);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
+	return n;
 }
 
 void vtd_hw_queue_faults(struct vtd_hw_queue *hq, double rate, uint64_t seed)
@@ -454,6 +463,26 @@ void vtd_hw_queue_faults(struct vtd_hw_queue *hq, double rate, uint64_t seed)
 static void hwq_doorbell(void *arg)
 {
 	vtd_hw_queue_run(arg);
+}
+
+/*
+ * The registers' consume hook (threaded mode): a driver polling a wait's
+ * status word, IQH or GSTS lets the unit take a step in its own thread -
+ * the interleaving in which it fetched right then - so that completion
+ * never waits for the consumer thread to be scheduled.  Only while the
+ * consumer is started (a stopped one consumes nothing).  A trylock: a
+ * consumer that holds @hq->lock is consuming already, and the poller goes
+ * back to polling.
+ */
+static void hwq_consume(void *arg)
+{
+	struct vtd_hw_queue *hq = arg;
+
+	if (!__atomic_load_n(&hq->live, __ATOMIC_RELAXED) ||
+	    pthread_mutex_trylock(invt_pmutex(&hq->lock)))
+		return;
+	hwq_run_locked(hq);
+	pthread_mutex_unlock(invt_pmutex(&hq->lock));
 }
 
 void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, struct invt_mem *mem,
@@ -473,6 +502,9 @@ void vtd_hw_queue_init(struct vtd_hw_queue *hq, struct invt_vtd_regs *regs, stru
 	if (mode == VTD_HW_QUEUE_INLINE) {
 		regs->doorbell = hwq_doorbell;
 		regs->doorbell_arg = hq;
+	} else {
+		regs->consume = hwq_consume;
+		regs->doorbell_arg = hq;
 	}
 }
 
@@ -481,6 +513,7 @@ void vtd_hw_queue_destroy(struct vtd_hw_queue *hq)
 	vtd_hw_queue_stop(hq);
 	if (hq->regs->doorbell_arg == hq) {
 		hq->regs->doorbell = NULL;
+		hq->regs->consume = NULL;
 		hq->regs->doorbell_arg = NULL;
 	}
 	pthread_mutex_destroy(invt_pmutex(&hq->lock));
@@ -510,6 +543,7 @@ int vtd_hw_queue_start(struct vtd_hw_queue *hq)
 	if (ret)
 		return -ret;
 	hq->running = true;
+	__atomic_store_n(&hq->live, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -517,6 +551,7 @@ void vtd_hw_queue_stop(struct vtd_hw_queue *hq)
 {
 	if (!hq->running)
 		return;
+	__atomic_store_n(&hq->live, 0, __ATOMIC_RELAXED);
 	/* Release: pairs with the thread's acquire; it sees the request. */
 	__atomic_store_n(&hq->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(hq->thread, NULL);

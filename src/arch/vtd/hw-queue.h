@@ -116,6 +116,9 @@ enum vtd_hw_queue_mode {
  *	on a position that keeps failing).
  * @stop: asks the consumer thread to return (atomic).
  * @running: a consumer thread exists.
+ * @live: the consumer consumes: on its thread, and in the threads polling
+ *	its registers (the consume hook).  Set by start, cleared by stop;
+ *	relaxed atomic accesses: it orders nothing (@lock does).
  * @thread: the consumer thread.
  */
 struct vtd_hw_queue {
@@ -144,6 +147,7 @@ struct vtd_hw_queue {
 	uint64_t iqe_at;
 	int stop;
 	bool running;
+	int live;
 	pthread_t thread;
 };
 

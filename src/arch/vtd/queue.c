@@ -126,6 +126,18 @@ static void qi_relax(unsigned int spins)
 #endif
 }
 
+/*
+ * One round of polling: a model whose consumer runs on its own thread may
+ * consume in this one (the registers' consume hook; real hardware moves on
+ * its own), then relax.
+ */
+static void qi_wait_round(struct invt_vtd_qi *q, unsigned int spins)
+{
+	if (q->regs->consume)
+		q->regs->consume(q->regs->doorbell_arg);
+	qi_relax(spins);
+}
+
 /* Statistics only: relaxed, nothing is ordered by a counter. */
 static void stat_add(uint64_t *counter, uint64_t v)
 {
@@ -333,7 +345,7 @@ static void qi_clear(struct invt_vtd_qi *q, uint32_t bit, uint64_t at)
 	qi_doorbell(q);
 	while ((qi_fsts_raw(q) & bit) && qi_iqh_index(q) == (at & qi_mask(q)) &&
 	       ++spins <= limit)
-		qi_relax(spins);
+		qi_wait_round(q, spins);
 }
 
 /*
@@ -633,7 +645,7 @@ int invt_vtd_qi_submit(struct invt_vtd_qi *q, const void *descs, uint32_t n, uin
 				ret = -ETIMEDOUT;
 				break;
 			}
-			qi_relax(spins);
+			qi_wait_round(q, spins);
 			continue;
 		}
 		waited = false;
@@ -736,7 +748,7 @@ int invt_vtd_qi_wait(struct invt_vtd_qi *q, uint64_t token)
 				stat_add(&q->stats.timeouts, 1);
 				return -ETIMEDOUT;
 			}
-			qi_relax(spins);
+			qi_wait_round(q, spins);
 		}
 		/*
 		 * Aborted by an ITE: a fresh wait completes only once everything
