@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <string.h>
 
+#include <invtrack/model/hwq-idle.h>
+
 #include "hw-queue.h"
 
 /* cqcsr bits the driver clears by writing 1 (§5.9). */
@@ -447,13 +449,13 @@ void rv_hw_queue_destroy(struct rv_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct rv_hw_queue *hq = arg;
+	unsigned int idle = 0;
 
 	pthread_setname_np(pthread_self(), "rv-cmdq");
 	/* Acquire: pairs with rv_hw_queue_stop()'s release of the flag. */
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		/* Poll cqt; when idle give the CPU away (2-CPU machines). */
-		if (!rv_hw_queue_run(hq))
-			sched_yield();
+		/* Poll the registers; idle cheaply (model/hwq-idle.h). */
+		invt_hwq_idle(&idle, rv_hw_queue_run(hq));
 	}
 	return NULL;
 }

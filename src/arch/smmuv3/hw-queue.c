@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <invtrack/model/hwq-idle.h>
 #include <invtrack/smmuv3-queue.h>
 
 /* invt_pmutex(): the lock as a pthread mutex, taken without draining anything. */
@@ -469,12 +470,12 @@ void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct smmu_hw_queue *hq = arg;
+	unsigned int idle = 0;
 
 	pthread_setname_np(pthread_self(), "smmu-cmdq");
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		/* Poll PROD; when idle give the CPU away (2-CPU machines). */
-		if (!smmu_hw_queue_run(hq))
-			sched_yield();
+		/* Poll the registers; idle cheaply (model/hwq-idle.h). */
+		invt_hwq_idle(&idle, smmu_hw_queue_run(hq));
 	}
 	return NULL;
 }

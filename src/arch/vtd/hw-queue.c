@@ -57,6 +57,8 @@
 #include <sched.h>
 #include <string.h>
 
+#include <invtrack/model/hwq-idle.h>
+
 #include "hw-queue.h"
 
 /* invt_pmutex(): the lock as a pthread mutex, taken without draining anything. */
@@ -522,12 +524,12 @@ void vtd_hw_queue_destroy(struct vtd_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct vtd_hw_queue *hq = arg;
+	unsigned int idle = 0;
 
 	pthread_setname_np(pthread_self(), "vtd-qi");
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		/* Poll IQT and the mailbox; when idle give the CPU away. */
-		if (!vtd_hw_queue_run(hq))
-			sched_yield();
+		/* Poll the registers; idle cheaply (model/hwq-idle.h). */
+		invt_hwq_idle(&idle, vtd_hw_queue_run(hq));
 	}
 	return NULL;
 }
