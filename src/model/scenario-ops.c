@@ -552,6 +552,27 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
  * committed, which the oracle reports (STALE_TLB), as it does for any use
  * of it after the new domain unmaps the page.
  */
+/* How long an aborted attach's configuration stays installed (threaded). */
+#define SCN_ABORT_WINDOW_NS	10000
+
+static void scn_abort_window(void)
+{
+	struct timespec ts;
+	uint64_t end, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + SCN_ABORT_WINDOW_NS;
+	do {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#elif defined(__aarch64__)
+		__asm__ __volatile__("yield" ::: "memory");
+#endif
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	} while (now < end);
+}
+
 void scn_op_abort(struct scn *s, uint64_t *rng)
 {
 	struct scn_device *dv = &s->dev[scn_below(rng, s->nr_dev)];
@@ -596,12 +617,15 @@ void scn_op_abort(struct scn *s, uint64_t *rng)
 		}
 		/*
 		 * Threaded: the DMA engines get a turn at the new configuration.
-		 * One yield: on a loaded machine each may cost a time slice, and
-		 * the churn thread's other operations (the racy ablations) need
-		 * that time more.
+		 * Without --delays, a short wait on this CPU while they run on
+		 * the others: a yield here gives the CPU to a DMA engine for up
+		 * to its slice (scenario.c, SCN_DMA_SLICE_NS) with the device's
+		 * lock held, and the other churn threads queue on it.
 		 */
-		if (s->p->threaded)
+		if (s->p->threaded && s->p->delays)
 			sched_yield();
+		else if (s->p->threaded)
+			scn_abort_window();
 	}
 	/* Even a failed install may have reached the hardware: the same abort. */
 	s->arch->abort(s, dv);

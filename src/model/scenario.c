@@ -586,11 +586,24 @@ struct scn_thread {
 	struct scn_vm *vm;
 };
 
+/*
+ * Threaded runs on a machine with fewer CPUs than threads: how long a DMA
+ * engine, and a churn thread, runs before it yields (checked every 16 DMA
+ * operations, every 4 churn operations, with a vDSO clock read).  The
+ * ratio sets the share of the CPU each side gets (about 4:1 to the DMA
+ * engines), the length how often the two interleave on one CPU.  A yield
+ * every 16 DMA operations cost a context switch each (on a VM, most of the
+ * run's CPU).  Not with --delays (scn_thread_fn()).
+ */
+#define SCN_DMA_SLICE_NS	200000
+#define SCN_CHURN_SLICE_NS	50000
+
 static void *scn_thread_fn(void *arg)
 {
 	struct scn_thread *t = arg;
 	struct scn *s = t->s;
 	unsigned int n = 0;
+	double last = scn_now(), now;
 
 	/* Names for per-thread profiles (perf, /proc/PID/task/TID/comm). */
 	pthread_setname_np(pthread_self(), t->vm ? "scn-vcpu" : t->dma ? "scn-dma" : "scn-churn");
@@ -614,9 +627,24 @@ static void *scn_thread_fn(void *arg)
 
 			nanosleep(&ts, NULL);
 		}
-		/* A DMA engine gives the churn threads a chance on 2 cores. */
-		if (t->dma && !t->vm && !(++n & 15))
+		if (t->vm || (++n & (t->dma ? 15 : 3)))
+			continue;
+		/*
+		 * With --delays (hunting races, not throughput) a DMA engine
+		 * yields every 16 operations: the churn threads' windows then
+		 * see DMA from all sides, as they did before the slices.
+		 */
+		if (s->p->delays) {
+			if (t->dma)
+				sched_yield();
+			continue;
+		}
+		/* The engines and the churn take turns (SCN_DMA_SLICE_NS). */
+		now = scn_now();
+		if (now - last >= (t->dma ? SCN_DMA_SLICE_NS : SCN_CHURN_SLICE_NS) / 1e9) {
 			sched_yield();
+			last = scn_now();
+		}
 	}
 	invt_sb_drain();
 	invt_rcu_unregister_thread();
