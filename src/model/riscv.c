@@ -181,6 +181,8 @@ int invt_mrv_create(const struct invt_mrv_config *cfg, struct invt_mem *mem,
 		free(m);
 		return ret;
 	}
+	if (cfg->consumer_only)
+		m->regs.consume = NULL;	/* completion waits for the consumer thread */
 	rv_hw_queue_set_lag(&m->hq, cfg->ack_lag);
 	rv_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	if (cfg->cost_ns)

@@ -37,6 +37,7 @@ static struct invt_munit *rv_create(struct scn *s, unsigned int i, void **hw, in
 	const struct invt_scn_params *p = s->p;
 	struct invt_mrv_config mc = {
 		.id = i, .ats = true, .napot = p->ril, .nl = false, .threaded = p->threaded,
+		.consumer_only = p->delays,
 		.ack_lag = 2,	/* ddtp / cqon acknowledgements lag: the driver waits */
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.iotlb_tag = p->iotlb_by_tags ? INVT_MRV_TAG_SCID : INVT_MRV_TAG_DEVICE,

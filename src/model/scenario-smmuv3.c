@@ -90,6 +90,7 @@ static struct invt_munit *smmu_create(struct scn *s, unsigned int i, void **hw, 
 	struct invt_msmmu_config mc = {
 		.id = i, .ril = p->ril, .ats = p->ats_percent > 0, .oas_bits = p->oas,
 		.ack_lag = SCN_ACK_LAG, .threaded = p->threaded,
+		.consumer_only = p->delays,
 		.sidsize = 16, .st_2lvl = p->smmu_2lvl, .cd2l = p->smmu_2lvl,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.seed = p->seed * 31 + i, .faults = p->faults,

@@ -33,6 +33,7 @@ static struct invt_munit *vtd_create(struct scn *s, unsigned int i, void **hw, i
 	struct invt_mvtd_config mc = {
 		.id = i, .psi = p->ril, .mamv = 9, .nd = 2, .ats = true, .pasid = true,
 		.pasid_bits = 20, .flts = true, .slts = true, .nest = true, .threaded = p->threaded,
+		.consumer_only = p->delays,
 		.iotlb_sets = 64, .iotlb_ways = 4, .cfg_entries = 64,
 		.iotlb_tag = p->iotlb_by_tags ? INVT_MVTD_TAG_DID : INVT_MVTD_TAG_SID,
 		.seed = p->seed * 31 + i, .cost_ns = p->cost_ns, .faults = p->faults,

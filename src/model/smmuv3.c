@@ -210,6 +210,8 @@ int invt_msmmu_create(const struct invt_msmmu_config *cfg, struct invt_mem *mem,
 	};
 	smmu_hw_queue_init(&m->hq, &m->regs, feat, &exec,
 			   cfg->threaded ? SMMU_HW_QUEUE_THREADED : SMMU_HW_QUEUE_INLINE);
+	if (cfg->consumer_only)
+		m->regs.consume = NULL;	/* completion waits for the consumer thread */
 	smmu_hw_queue_ctrl_init(&m->hq, cfg->ack_lag);
 	smmu_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);
 	if (cfg->cost_ns)

@@ -257,6 +257,8 @@ int invt_mvtd_create(const struct invt_mvtd_config *cfg, struct invt_mem *mem,
 	};
 	vtd_hw_queue_init(&m->hq, &m->regs, mem, &caps, &exec,
 			  cfg->threaded ? VTD_HW_QUEUE_THREADED : VTD_HW_QUEUE_INLINE);
+	if (cfg->consumer_only)
+		m->regs.consume = NULL;	/* completion waits for the consumer thread */
 	if (cfg->cost_ns)
 		memcpy(m->hq.cost_ns, cfg->cost_ns, sizeof(m->hq.cost_ns));
 	vtd_hw_queue_faults(&m->hq, cfg->faults, cfg->seed);

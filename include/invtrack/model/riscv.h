@@ -125,6 +125,10 @@ enum invt_mrv_iotlb_tag {
  * @napot: capabilities.S: IOTINVAL S (NAPOT address ranges) accepted.
  * @nl: capabilities.NL: IOTINVAL NL (non-leaf invalidation) accepted.
  * @threaded: the consumer runs on its own thread, else from the doorbell.
+ * @consumer_only: threaded: only the consumer thread consumes; the
+ *	drivers' completion polls do not (the registers' consume hook is left
+ *	NULL), so completion waits for that thread, as the races that
+ *	scenarios with delays hunt need.
  * @iotlb_tag: an enum invt_mrv_iotlb_tag (0: INVT_MRV_TAG_DEVICE).
  * @ack_lag: a ddtp write or a cqcsr.cqen change stays busy for this many
  *	ticks (doorbells, polls, consumer-thread rounds) before the IOMMU
@@ -152,6 +156,7 @@ struct invt_mrv_config {
 	bool napot;
 	bool nl;
 	bool threaded;
+	bool consumer_only;
 	unsigned int iotlb_tag;
 	unsigned int ack_lag;
 	unsigned int iotlb_sets;

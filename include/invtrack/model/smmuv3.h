@@ -108,6 +108,10 @@ typedef void (*invt_msmmu_trace_t)(void *arg, uint32_t instance, const uint64_t 
  * @cd2l: SMMU_IDR0.CD2L: two-level CD tables (STE.S1Fmt 0b01 / 0b10, L1CDs
  *	§5.3) are legal and followed.
  * @threaded: SMMU_HW_QUEUE_THREADED when true, else INLINE.
+ * @consumer_only: threaded: only the consumer thread consumes; the
+ *	drivers' completion polls do not (the registers' consume hook is left
+ *	NULL), so completion waits for that thread, as the races that
+ *	scenarios with delays hunt need.
  * @iotlb_sets: IOTLB (leaves and walk entries) sets, a power of two.
  * @iotlb_ways: ways per set.
  * @cfg_entries: configuration cache capacity ((sid, ssid) entries); when
@@ -138,6 +142,7 @@ struct invt_msmmu_config {
 	bool st_2lvl;
 	bool cd2l;
 	bool threaded;
+	bool consumer_only;
 	unsigned int iotlb_sets;
 	unsigned int iotlb_ways;
 	unsigned int cfg_entries;

@@ -133,6 +133,10 @@ typedef void (*invt_mvtd_trace_t)(void *arg, uint32_t instance, const uint64_t q
  * @nest: ECAP.NEST: nested translation, PASID entries with PGTT 011b
  *	(needs @flts and @slts, else -EINVAL).
  * @threaded: the consumer runs on its own thread (else inline).
+ * @consumer_only: threaded: only the consumer thread consumes; the
+ *	drivers' completion polls do not (the registers' consume hook is left
+ *	NULL), so completion waits for that thread, as the races that
+ *	scenarios with delays hunt need.
  * @iotlb_tag: an enum invt_mvtd_iotlb_tag (0: INVT_MVTD_TAG_SID).
  * @gsts_lag: consumer runs between taking a GCMD write and reporting it in
  *	GSTS, 0..1000; 0 means 2 (a status that lags, so that a driver not
@@ -176,6 +180,7 @@ struct invt_mvtd_config {
 	bool slts;
 	bool nest;
 	bool threaded;
+	bool consumer_only;
 	unsigned int iotlb_tag;
 	unsigned int gsts_lag;
 	unsigned int iotlb_sets;

@@ -449,13 +449,20 @@ void rv_hw_queue_destroy(struct rv_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct rv_hw_queue *hq = arg;
-	unsigned int idle = 0;
+	unsigned int idle = 0, n;
 
 	pthread_setname_np(pthread_self(), "rv-cmdq");
 	/* Acquire: pairs with rv_hw_queue_stop()'s release of the flag. */
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		/* Poll the registers; idle cheaply (model/hwq-idle.h). */
-		invt_hwq_idle(&idle, rv_hw_queue_run(hq));
+		n = rv_hw_queue_run(hq);
+		/*
+		 * Idle cheaply while the drivers' polls consume too
+		 * (model/hwq-idle.h); else stay at hand: yield.
+		 */
+		if (hq->regs->consume)
+			invt_hwq_idle(&idle, n);
+		else if (!n)
+			sched_yield();
 	}
 	return NULL;
 }

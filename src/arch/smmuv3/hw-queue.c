@@ -470,12 +470,19 @@ void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct smmu_hw_queue *hq = arg;
-	unsigned int idle = 0;
+	unsigned int idle = 0, n;
 
 	pthread_setname_np(pthread_self(), "smmu-cmdq");
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		/* Poll the registers; idle cheaply (model/hwq-idle.h). */
-		invt_hwq_idle(&idle, smmu_hw_queue_run(hq));
+		n = smmu_hw_queue_run(hq);
+		/*
+		 * Idle cheaply while the drivers' polls consume too
+		 * (model/hwq-idle.h); else stay at hand: yield.
+		 */
+		if (hq->regs->consume)
+			invt_hwq_idle(&idle, n);
+		else if (!n)
+			sched_yield();
 	}
 	return NULL;
 }
