@@ -46,12 +46,24 @@ int scn_unit_drv_down(struct scn *s, unsigned int i)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
 	struct scn_inst *in = &s->inst[i];
-	int ret = u->drv_destroy(in->drv);
+	void **retired = NULL;
+	int ret;
 
+	if (s->p->threaded) {
+		/* Room first: a removal that cannot keep the driver does not happen. */
+		retired = realloc(in->retired, (in->nr_retired + 1) * sizeof(*retired));
+		if (!retired)
+			return -ENOMEM;
+		in->retired = retired;
+	}
+	ret = u->drv_destroy(in->drv);
 	if (ret)
 		return ret;
 	u->drv_count(s, in->drv);	/* its counters outlive the destroy, not the free */
-	free(in->drv);
+	if (retired)
+		retired[in->nr_retired++] = in->drv;	/* see struct scn_inst */
+	else
+		free(in->drv);
 	in->drv = NULL;
 	in->up = false;
 	return 0;
@@ -97,6 +109,9 @@ void scn_unit_inst_destroy(struct scn *s, unsigned int i)
 	if (s->inst[i].up)
 		u->drv_destroy(s->inst[i].drv);
 	free(s->inst[i].drv);
+	while (s->inst[i].nr_retired)
+		free(s->inst[i].retired[--s->inst[i].nr_retired]);
+	free(s->inst[i].retired);
 	if (s->inst[i].hw)
 		u->destroy(s->inst[i].hw);
 	s->inst[i] = (struct scn_inst){ 0 };
