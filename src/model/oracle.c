@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,14 +90,22 @@ struct att_stripe {
 	_Alignas(64) pthread_mutex_t lock;
 };
 
-/* Stripes of the access counters: each thread counts in its CPU's. */
-#define CNT_STRIPES 8
+/*
+ * Stripes of the access counters: each of the first CNT_OWNED belongs to
+ * the one thread that claimed it (cnt_claim()); threads beyond those
+ * share the last.
+ */
+#define CNT_OWNED 31
+#define CNT_SHARED CNT_OWNED
+#define CNT_STRIPES (CNT_OWNED + 1)
 
 /*
  * One stripe of the access counters, alone on its 64-byte line (the oracle
- * is allocated 64-byte aligned), so that DMA threads on different CPUs
- * count without passing a line between them, as per-CPU counters do.  The
- * totals are the sums over the stripes.
+ * is allocated 64-byte aligned), so that threads count without passing a
+ * line between them.  The totals are the sums over the stripes.  An owned
+ * stripe has one writer: it adds with a load and a store (no locked RMW),
+ * atomic so that invt_oracle_stats() may read it meanwhile; the shared
+ * stripe adds with atomic RMWs.
  * @accesses: atomic, relaxed: a pure event count.
  * @faults: likewise.
  * @nested_accesses: atomic; see invt_oracle_count_nested_access().
@@ -184,6 +191,10 @@ struct invt_oracle {
 	 * writes it, and the fields above are read on every check.
 	 */
 	_Alignas(64) uint64_t clock;
+	/* Unique in the process: what a thread's stripe (cnt_mine) names. */
+	uint64_t id;
+	/* Atomic: owned stripes handed out (cnt_claim()); may pass CNT_OWNED. */
+	unsigned int cnt_claimed;
 	struct cnt_stripe cnt[CNT_STRIPES];
 	uint64_t viol[INVT_VIOL_NR];
 	/* Written under @lock, atomically: invt_oracle_total() reads it without. */
@@ -197,6 +208,9 @@ struct invt_oracle {
 	unsigned int nr_vms;
 	struct vm *vms;
 };
+
+/* The last oracle id handed out (atomic); ids start at 1 (cnt_mine.id 0: none). */
+static uint64_t oracle_ids;
 
 int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *mem,
 		       struct invt_oracle **out)
@@ -225,6 +239,8 @@ int invt_oracle_create(const struct invt_oracle_config *cfg, struct invt_mem *me
 	o->seed = cfg->seed;
 	o->max_reports = cfg->max_reports ? cfg->max_reports : DEFAULT_MAX_REPORTS;
 	o->collapse = cfg->collapse;
+	/* Relaxed: only unique, not ordered with anything. */
+	o->id = __atomic_add_fetch(&oracle_ids, 1, __ATOMIC_RELAXED);
 	o->att = calloc(n, sizeof(*o->att));
 	o->reports = calloc(o->max_reports, sizeof(*o->reports));
 	o->nr_vms = cfg->nr_vms;
@@ -1448,42 +1464,76 @@ int invt_oracle_check_isolation(struct invt_oracle *o, const struct invt_oracle_
 }
 
 /*
- * The counter stripe of the CPU the caller runs on (any stripe is correct:
- * the counters are atomic, and the caller may move to another CPU
- * meanwhile; the CPU only keeps two threads off one line).
+ * The stripe this thread counts in, for the oracle of id @id (a thread
+ * counts for one oracle at a time in practice; one that moves to another
+ * claims a stripe there).  @owned: this thread is the stripe's only writer.
  */
-static struct cnt_stripe *cnt_here(struct invt_oracle *o)
-{
-	int cpu = sched_getcpu();
+static __thread struct {
+	uint64_t id;
+	struct cnt_stripe *c;
+	bool owned;
+} cnt_mine;
 
-	return &o->cnt[cpu > 0 ? (unsigned int)cpu % CNT_STRIPES : 0];
+static __attribute__((noinline)) void cnt_claim(struct invt_oracle *o)
+{
+	/* Relaxed: the claim only has to be unique; the stripe is zeroed at create. */
+	unsigned int k = __atomic_fetch_add(&o->cnt_claimed, 1, __ATOMIC_RELAXED);
+
+	cnt_mine.owned = k < CNT_OWNED;
+	cnt_mine.c = &o->cnt[cnt_mine.owned ? k : CNT_SHARED];
+	cnt_mine.id = o->id;
+}
+
+/*
+ * Add 1 to @ctr of this thread's stripe.  @mo: the ordering of the store
+ * (or RMW) that makes the new value visible.  An owned stripe has no other
+ * writer, so a relaxed load and a store of the sum lose no count; the
+ * store is atomic for the readers in invt_oracle_stats().
+ */
+#define CNT_ADD(ctr, mo)							\
+	do {									\
+		uint64_t *p_ = &cnt_mine.c->ctr;				\
+										\
+		if (cnt_mine.owned)						\
+			__atomic_store_n(p_, __atomic_load_n(p_, __ATOMIC_RELAXED) + 1, (mo)); \
+		else								\
+			__atomic_fetch_add(p_, 1, (mo));			\
+	} while (0)
+
+static inline void cnt_here(struct invt_oracle *o)
+{
+	if (__builtin_expect(cnt_mine.id != o->id, 0))
+		cnt_claim(o);
 }
 
 void invt_oracle_count_access(struct invt_oracle *o)
 {
-	__atomic_fetch_add(&cnt_here(o)->accesses, 1, __ATOMIC_RELAXED);
+	cnt_here(o);
+	CNT_ADD(accesses, __ATOMIC_RELAXED);
 }
 
 void invt_oracle_count_fault(struct invt_oracle *o)
 {
-	__atomic_fetch_add(&cnt_here(o)->faults, 1, __ATOMIC_RELAXED);
+	cnt_here(o);
+	CNT_ADD(faults, __ATOMIC_RELAXED);
 }
 
 void invt_oracle_count_nested_access(struct invt_oracle *o)
 {
-	struct cnt_stripe *c = cnt_here(o);
-
-	__atomic_fetch_add(&c->accesses, 1, __ATOMIC_RELAXED);
+	cnt_here(o);
+	CNT_ADD(accesses, __ATOMIC_RELAXED);
 	/*
 	 * Release, paired with the acquire loads in invt_oracle_stats(), which
 	 * read every stripe's nested_accesses before any stripe's accesses:
-	 * every increment here is a release RMW, so a reader that counts it
-	 * (reads it or a later RMW of the same counter) synchronises with it
-	 * and also counts the increment of accesses above, whichever stripe
-	 * that was in.  Forbids a snapshot with more nested accesses than
-	 * accesses.
+	 * on the shared stripe every increment is a release RMW, so a reader
+	 * that counts it (reads it or a later RMW of the same counter)
+	 * synchronises with it; on an owned stripe the reader that reads this
+	 * store (or a later one of the same thread, which is release too)
+	 * synchronises with it.  Either way the reader also counts the
+	 * increment of accesses above.  Forbids a snapshot with more nested
+	 * accesses than accesses.
 	 */
-	__atomic_fetch_add(&c->nested_accesses, 1, __ATOMIC_RELEASE);
+	CNT_ADD(nested_accesses, __ATOMIC_RELEASE);
 }
 
 void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st)

@@ -595,6 +595,59 @@ static void test_atc_frame(void **state)
 
 /* ---- counters, reports, format ---- */
 
+/* More counting threads than the oracle has stripes of its own (31). */
+#define C_THREADS 40
+#define C_ROUNDS 2000
+
+struct counter {
+	struct invt_oracle *o[2];
+};
+
+/* Counts in one oracle, then another, then the first again. */
+static void *counter_fn(void *arg)
+{
+	struct counter *c = arg;
+	int k, i;
+
+	for (k = 0; k < 3; k++) {
+		struct invt_oracle *o = c->o[k & 1];
+
+		for (i = 0; i < C_ROUNDS; i++) {
+			invt_oracle_count_access(o);
+			invt_oracle_count_fault(o);
+			invt_oracle_count_nested_access(o);
+		}
+	}
+	return NULL;
+}
+
+/* Every count lands, whichever stripe a thread got (its own or the shared one). */
+static void test_count_threads(void **state)
+{
+	struct fix *f = *state;
+	struct invt_oracle_config oc = { .nr_instances = 1, .nr_sids = 1, .nr_ssids = 1 };
+	struct counter c;
+	struct invt_oracle_stats st;
+	pthread_t t[C_THREADS];
+	int i;
+
+	c.o[0] = f->o;
+	assert_int_equal(invt_oracle_create(&oc, f->mem, &c.o[1]), 0);
+	for (i = 0; i < C_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, counter_fn, &c), 0);
+	for (i = 0; i < C_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	st = stats(c.o[0]);
+	assert_int_equal(st.accesses, 2 * C_THREADS * 2 * C_ROUNDS);
+	assert_int_equal(st.nested_accesses, C_THREADS * 2 * C_ROUNDS);
+	assert_int_equal(st.faults, C_THREADS * 2 * C_ROUNDS);
+	st = stats(c.o[1]);
+	assert_int_equal(st.accesses, 2 * C_THREADS * C_ROUNDS);
+	assert_int_equal(st.nested_accesses, C_THREADS * C_ROUNDS);
+	assert_int_equal(st.faults, C_THREADS * C_ROUNDS);
+	invt_oracle_destroy(c.o[1]);
+}
+
 static void test_reports(void **state)
 {
 	struct fix *f = *state;	/* max_reports = 3 */
@@ -1898,6 +1951,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nested_counts, setup_nest, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_threads, setup_nest, teardown),
 		cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_threads, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
