@@ -12,15 +12,26 @@
 
 #include "scenario-internal.h"
 
-uint64_t scn_slot_iova(unsigned int slot)
+/* scn_slot_iova() and scn_block_iova(), inline for the DMA engines. */
+static inline uint64_t slot_iova(unsigned int slot)
 {
 	return SCN_PAGE_BASE + (uint64_t)(slot / SCN_PAGES_PER_REGION) * SCN_SZ_2M +
 	       (uint64_t)(slot % SCN_PAGES_PER_REGION) * SCN_SZ_4K;
 }
 
-uint64_t scn_block_iova(unsigned int slot)
+static inline uint64_t block_iova(unsigned int slot)
 {
 	return SCN_BLOCK_BASE + (uint64_t)slot * SCN_SZ_2M;
+}
+
+uint64_t scn_slot_iova(unsigned int slot)
+{
+	return slot_iova(slot);
+}
+
+uint64_t scn_block_iova(unsigned int slot)
+{
+	return block_iova(slot);
 }
 
 /* ---- map ---- */
@@ -473,13 +484,13 @@ static void scn_dma(struct scn *s, struct scn_device *dv, uint32_t ssid, uint64_
 }
 
 /* A slot of @d that looks mapped (a racy hint), or any slot. */
-static uint64_t scn_pick_iova(struct scn_domain *d, uint64_t *rng)
+static inline uint64_t scn_pick_iova(struct scn_domain *d, uint64_t *rng)
 {
 	unsigned int slot = scn_below(rng, SCN_PAGES);
 
 	if (!scn_below(rng, 8)) {
 		slot = scn_below(rng, SCN_BLOCKS);
-		return scn_block_iova(slot) + scn_below(rng, SCN_BLOCK_FRAMES) * SCN_SZ_4K;
+		return block_iova(slot) + scn_below(rng, SCN_BLOCK_FRAMES) * SCN_SZ_4K;
 	}
 	if (d) {
 		/*
@@ -491,23 +502,28 @@ static uint64_t scn_pick_iova(struct scn_domain *d, uint64_t *rng)
 		uint64_t from = map >> slot | (slot ? map << (SCN_PAGES - slot) : 0);
 
 		if (from)
-			return scn_slot_iova((slot + (unsigned int)__builtin_ctzll(from)) % SCN_PAGES);
+			return slot_iova((slot + (unsigned int)__builtin_ctzll(from)) % SCN_PAGES);
 	}
-	return scn_slot_iova(slot);
+	return slot_iova(slot);
 }
 
 /*
  * One access by a device of DMA engine @engine of @nr_engines: mostly where
  * translations exist (an attached ssid, a mapped page of its domain),
- * sometimes anywhere: faults are expected and counted.
+ * sometimes anywhere: faults are expected and counted.  The draws from
+ * @rng are kept in a local, which the compiler keeps in a register.
  */
 void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int nr_engines)
 {
 	/* Engine e drives the devices e, e + n, e + 2n, ... (inline: n = 1). */
-	unsigned int mine = (s->nr_dev - engine + nr_engines - 1) / nr_engines;
-	struct scn_device *dv = &s->dev[engine + nr_engines * scn_below(rng, mine)];
-	uint32_t ssid = scn_below(rng, dv->nr_ssids), i;
+	unsigned int mine = nr_engines == 1 ? s->nr_dev :
+			    (s->nr_dev - engine + nr_engines - 1) / nr_engines;
+	uint64_t r = *rng;
+	struct scn_device *dv = &s->dev[engine + nr_engines * scn_below(&r, mine)];
+	uint32_t ssid = scn_below(&r, dv->nr_ssids), i, k;
 	struct scn_domain *d = NULL;
+	uint64_t iova;
+	bool write;
 	int cur;
 
 	/*
@@ -522,19 +538,26 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
 	 * before the unplug began may still make one; it meets whatever
 	 * configuration the unit has then, which the oracle judges.
 	 */
-	if (__atomic_load_n(&dv->gone, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&dv->gone, __ATOMIC_RELAXED)) {
+		*rng = r;
 		return;
-	for (i = 0; i < dv->nr_ssids && scn_below(rng, 8); i++) {
-		uint32_t k = (ssid + i) % dv->nr_ssids;
-
+	}
+	/* The ssids from @ssid on, round the device's (k: (ssid + i) % nr_ssids). */
+	for (i = 0, k = ssid; i < dv->nr_ssids && scn_below(&r, 8); i++) {
 		cur = __atomic_load_n(&dv->cur[k], __ATOMIC_RELAXED);
 		if (cur >= 0) {
 			ssid = k;
 			d = &s->dom[cur];
 			break;
 		}
+		if (++k == dv->nr_ssids)
+			k = 0;
 	}
-	scn_dma(s, dv, ssid, scn_pick_iova(d, rng), scn_below(rng, 2));
+	/* In this order: the draws (and so runs of a seed) as before. */
+	write = scn_below(&r, 2);
+	iova = scn_pick_iova(d, &r);
+	*rng = r;
+	scn_dma(s, dv, ssid, iova, write);
 }
 
 /* ---- abort after install ---- */
