@@ -575,15 +575,18 @@ static void scn_run_inline(struct scn *s)
 /*
  * A churn thread, or a DMA engine: engine e of n drives devices e, e + n,
  * ... (with more engines than devices, several drive the same ones).
+ * Each on a 64-byte line of its own: its thread writes @rng on every
+ * operation.  @ops: operations not yet added to s->ops_done.
  */
 struct scn_thread {
-	struct scn *s;
+	_Alignas(64) struct scn *s;
 	pthread_t tid;
 	uint64_t rng;
 	bool dma;
 	unsigned int engine;
 	unsigned int nr_engines;
 	struct scn_vm *vm;
+	uint64_t ops;
 };
 
 /*
@@ -618,7 +621,13 @@ static void *scn_thread_fn(void *arg)
 			scn_op_dma(s, &t->rng, t->engine, t->nr_engines);
 		else
 			scn_churn_step(s, &t->rng);
-		scn_count(&s->ops_done, 1);
+		/*
+		 * Without an operation limit, counted 64 at a time: the shared
+		 * count's line (with @stop and what every DMA access reads of
+		 * @s) is then written once per 64 operations, not per access.
+		 */
+		if (s->p->ops || !(++t->ops & 63))
+			scn_count(&s->ops_done, s->p->ops ? 1 : 64);
 		if (s->p->ops && __atomic_load_n(&s->ops_done, __ATOMIC_RELAXED) >= s->p->ops)
 			break;
 		/* A guest thread leaves the host's churn most of the machine. */
@@ -646,6 +655,8 @@ static void *scn_thread_fn(void *arg)
 			last = scn_now();
 		}
 	}
+	if (!s->p->ops)
+		scn_count(&s->ops_done, t->ops & 63);
 	invt_sb_drain();
 	invt_rcu_unregister_thread();
 	return NULL;
