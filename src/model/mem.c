@@ -615,20 +615,18 @@ int invt_mem_ref(struct invt_mem *mem, uint64_t pa, struct invt_frame_ref *ref)
 enum invt_mem_verdict invt_mem_check(struct invt_mem *mem, const struct invt_frame_ref *ref,
 				     struct invt_frame_info *now)
 {
-	struct invt_frame_info info;
+	struct invt_frame_info own, *info = now ? now : &own;
 	uint32_t i = frame_idx_exact(mem, ref->pa);
 
 	if (i == NONE) {
-		if (now)
-			memset(now, 0, sizeof(*now));
+		memset(info, 0, sizeof(*info));
 		return INVT_MEM_BAD_REF;
 	}
-	frame_snapshot(mem, i, &info);
-	if (now)
-		*now = info;
-	if (info.gen != ref->gen)
-		return info.state == INVT_FRAME_FREE ? INVT_MEM_FREED : INVT_MEM_REUSED;
-	if (info.state != ref->state || info.domain != ref->domain || info.iova != ref->iova)
+	/* Straight into @now: this runs for every cached entry a translation uses. */
+	frame_snapshot(mem, i, info);
+	if (info->gen != ref->gen)
+		return info->state == INVT_FRAME_FREE ? INVT_MEM_FREED : INVT_MEM_REUSED;
+	if (info->state != ref->state || info->domain != ref->domain || info->iova != ref->iova)
 		return INVT_MEM_CHANGED;
 	return INVT_MEM_LIVE;
 }
