@@ -1538,14 +1538,23 @@ void invt_oracle_count_nested_access(struct invt_oracle *o)
 
 void invt_oracle_stats(struct invt_oracle *o, struct invt_oracle_stats *st)
 {
-	unsigned int k;
+	/*
+	 * The stripes handed out so far: claims take them in order, the
+	 * shared one last (cnt_claim()).  Relaxed: a thread whose claim this
+	 * load misses has counted nothing that a snapshot taken a moment
+	 * earlier would hold; the run's final statistics are read after the
+	 * threads were joined.
+	 */
+	unsigned int n = __atomic_load_n(&o->cnt_claimed, __ATOMIC_RELAXED), k;
 
+	if (n > CNT_STRIPES)
+		n = CNT_STRIPES;
 	memset(st, 0, sizeof(*st));
 	/* Acquire, before accesses: see invt_oracle_count_nested_access(). */
-	for (k = 0; k < CNT_STRIPES; k++)
+	for (k = 0; k < n; k++)
 		st->nested_accesses += __atomic_load_n(&o->cnt[k].nested_accesses,
 						       __ATOMIC_ACQUIRE);
-	for (k = 0; k < CNT_STRIPES; k++) {
+	for (k = 0; k < n; k++) {
 		st->accesses += __atomic_load_n(&o->cnt[k].accesses, __ATOMIC_RELAXED);
 		st->faults += __atomic_load_n(&o->cnt[k].faults, __ATOMIC_RELAXED);
 	}
