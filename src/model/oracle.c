@@ -628,30 +628,19 @@ static enum invt_mem_verdict frame_check(struct invt_oracle *o, const struct inv
 	return verdict;
 }
 
-int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use *use,
-			     uint64_t fill_stamp)
+/*
+ * invt_oracle_check_config() found @a's configuration word stale for
+ * @fill_stamp: take the verdict again under the lock and report.  Out of
+ * line, so that the check on every configuration-cache hit keeps no
+ * report on its stack.
+ */
+static __attribute__((noinline, cold)) int config_stale(struct invt_oracle *o, struct attach *a,
+							const struct invt_oracle_use *use,
+							uint64_t fill_stamp)
 {
 	struct invt_violation v;
-	struct attach *a;
-	uint64_t w;
 	int ret = 0;
 
-	if (!use)
-		return -EINVAL;
-	a = slot(o, use->instance, use->sid, use->ssid);
-	if (!a)
-		return -EINVAL;
-	/*
-	 * cfg_done and cfg_begin of the same change, in one word (acquire:
-	 * pairs with the release in cfg_word_set()).  The scenario sets
-	 * cfg_done only after the change's invalidation completed, which
-	 * removed (under the cache lock our caller holds) every configuration
-	 * filled before it: one still cached is stale.  No lock on this path,
-	 * taken on every configuration-cache hit.
-	 */
-	w = __atomic_load_n(&a->cfg_word, __ATOMIC_ACQUIRE);
-	if (!(w & 1) || fill_stamp >= w >> 1)
-		return 0;
 	use_fields(&v, INVT_VIOL_STALE_CONFIG, use);
 	v.cache = INVT_VIOL_CACHE_CONFIG;
 	v.tag_s2 = INVT_CACHE_ID_NONE;
@@ -675,13 +664,72 @@ int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use
 	return ret;
 }
 
+int invt_oracle_check_config(struct invt_oracle *o, const struct invt_oracle_use *use,
+			     uint64_t fill_stamp)
+{
+	struct attach *a;
+	uint64_t w;
+
+	if (!use)
+		return -EINVAL;
+	a = slot(o, use->instance, use->sid, use->ssid);
+	if (!a)
+		return -EINVAL;
+	/*
+	 * cfg_done and cfg_begin of the same change, in one word (acquire:
+	 * pairs with the release in cfg_word_set()).  The scenario sets
+	 * cfg_done only after the change's invalidation completed, which
+	 * removed (under the cache lock our caller holds) every configuration
+	 * filled before it: one still cached is stale.  No lock on this path,
+	 * taken on every configuration-cache hit.
+	 */
+	w = __atomic_load_n(&a->cfg_word, __ATOMIC_ACQUIRE);
+	if (!(w & 1) || fill_stamp >= w >> 1)
+		return 0;
+	return config_stale(o, a, use, fill_stamp);
+}
+
+/*
+ * invt_oracle_check_tlb() found @e (its frame @ref, of kind @frame) stale
+ * or of the wrong domain: report it.  Out of line, so that the check of
+ * every entry a translation uses keeps no report on its stack.
+ * Return: as invt_oracle_check_tlb().
+ */
+static __attribute__((noinline, cold)) int tlb_report(struct invt_oracle *o,
+						      const struct invt_oracle_use *use,
+						      const struct invt_cache_entry *e,
+						      const struct invt_frame_ref *ref, int frame,
+						      enum invt_mem_verdict verdict,
+						      const struct invt_frame_info *now, bool wrong)
+{
+	struct invt_violation v;
+
+	use_fields(&v, INVT_VIOL_STALE_TLB, use);
+	entry_fields(&v, e, ref);
+	v.expected_domain = use->cfg_domain;
+	/* As frame_check() fills them: a WRONG_DOMAIN report has the verdict too. */
+	v.verdict = verdict;
+	if (verdict == INVT_MEM_FREED || verdict == INVT_MEM_REUSED)
+		v.freed_at = now->free_time;
+	if (wrong) {
+		v.kind = INVT_VIOL_WRONG_DOMAIN;
+		v.why = "entry of another domain under the configuration's tags";
+	} else {
+		v.why = frame_why(frame, verdict);
+	}
+	v.use_stamp = invt_oracle_stamp(o);
+	pthread_mutex_lock(&o->lock);
+	record_locked(o, &v);
+	pthread_mutex_unlock(&o->lock);
+	return v.kind + 1;
+}
+
 int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *use,
 			  const struct invt_cache_entry *e)
 {
 	const struct invt_frame_ref *ref;
 	enum invt_mem_verdict verdict;
 	struct invt_frame_info now;
-	struct invt_violation v;
 	bool wrong;
 	int frame;
 
@@ -710,24 +758,7 @@ int invt_oracle_check_tlb(struct invt_oracle *o, const struct invt_oracle_use *u
 	verdict = invt_mem_check(o->mem, ref, &now);
 	if (!wrong && verdict == INVT_MEM_LIVE)
 		return 0;
-	use_fields(&v, INVT_VIOL_STALE_TLB, use);
-	entry_fields(&v, e, ref);
-	v.expected_domain = use->cfg_domain;
-	/* As frame_check() fills them: a WRONG_DOMAIN report has the verdict too. */
-	v.verdict = verdict;
-	if (verdict == INVT_MEM_FREED || verdict == INVT_MEM_REUSED)
-		v.freed_at = now.free_time;
-	if (wrong) {
-		v.kind = INVT_VIOL_WRONG_DOMAIN;
-		v.why = "entry of another domain under the configuration's tags";
-	} else {
-		v.why = frame_why(frame, verdict);
-	}
-	v.use_stamp = invt_oracle_stamp(o);
-	pthread_mutex_lock(&o->lock);
-	record_locked(o, &v);
-	pthread_mutex_unlock(&o->lock);
-	return v.kind + 1;
+	return tlb_report(o, use, e, ref, frame, verdict, &now, wrong);
 }
 
 int invt_oracle_check_atc(struct invt_oracle *o, const struct invt_oracle_use *use,
