@@ -4,14 +4,14 @@
  * idles between runs that found nothing (userspace model, threaded mode).
  *
  * The drivers' completion polls let the unit consume in the polling thread
- * (the registers' poll hooks), so no completion waits for the consumer
+ * (the registers' consume hooks), so no completion waits for the consumer
  * thread; that thread only adds asynchrony (commands consumed while the
  * driver still writes a batch, or before it polls).  On a machine with
  * fewer CPUs than runnable threads, yielding after every empty run costs a
  * context switch each time and takes the CPU from the DMA engines.  So:
- * after a run that consumed something, one yield (a batch may be on its
- * way); after more empty runs, sleeps that double up to
- * INVT_HWQ_IDLE_MAX_NS.
+ * the first empty run after one that consumed something yields (a batch
+ * may be on its way); further empty runs sleep, twice as long each time,
+ * up to INVT_HWQ_IDLE_MAX_NS.
  */
 #ifndef INVTRACK_MODEL_HWQ_IDLE_H
 #define INVTRACK_MODEL_HWQ_IDLE_H
