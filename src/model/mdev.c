@@ -58,6 +58,9 @@ static int atc_translate(const struct invt_mdev_unit *u, struct invt_cache *atc,
 		} else {
 			xl->stale = invt_oracle_check_atc(u->oracle, &use, &e) > 0;
 		}
+		/* The unit accepted the request and the oracle judged it: let go. */
+		if (u->translated)
+			u->translated_end(u->unit);
 		invt_mdev_xl_from_entry(xl, &e);
 		xl->nested = e.domain_s2 != INVT_MEM_NO_DOMAIN;
 		return 0;

@@ -103,7 +103,13 @@ typedef int (*invt_mdev_translate_fn)(void *unit, uint32_t sid, uint32_t ssid, u
  *	configuration (SMMUv3 STE.EATS = 0b00 with SMMU_CR0.ATSCHK = 1:
  *	abort, F_TRANSL_FORBIDDEN, IHI0070 §5.2 EATS; VT-d context-entry DTE
  *	= 0; RISC-V DC.tc.EN_ATS = 0: "Transaction type disallowed", cause
- *	260) or the unit is off.  Called with the ATC's lock held.
+ *	260) or the unit is off.  Called with the ATC's lock held.  On 0
+ *	the unit stays locked (its configuration cannot change) until
+ *	@translated_end: the oracle judges the request as the unit accepted
+ *	it.  A configuration invalidation that turns ATS off completes only
+ *	after that, so an attachment cannot be reported done in between (a
+ *	dead ATC keeps its entries: nothing else holds the commit back).
+ * @translated_end: with @translated: ends what its 0 began.
  */
 struct invt_mdev_unit {
 	struct invt_oracle *oracle;
@@ -113,6 +119,7 @@ struct invt_mdev_unit {
 	void (*fault)(void *unit, uint32_t sid, uint32_t ssid, uint64_t iova, bool write,
 		      const struct invt_mdev_xl *xl);
 	int (*translated)(void *unit, uint32_t sid, uint32_t ssid);
+	void (*translated_end)(void *unit);
 };
 
 /**

@@ -428,8 +428,17 @@ static int munit_translated(void *unit, uint32_t sid, uint32_t ssid)
 		if (c && !c->blocks && c->ats)
 			ret = 0;
 	}
-	invt_cache_unlock(u->iotlb);
+	/* Accepted: locked until munit_translated_end() (struct invt_mdev_unit). */
+	if (ret)
+		invt_cache_unlock(u->iotlb);
 	return ret;
+}
+
+static void munit_translated_end(void *unit)
+{
+	struct invt_munit *u = unit;
+
+	invt_cache_unlock(u->iotlb);
 }
 
 void invt_munit_set_fault_hook(struct invt_munit *u, invt_munit_fault_fn fn, void *arg)
@@ -466,6 +475,7 @@ int invt_munit_dma(struct invt_munit *u, uint32_t sid, uint32_t ssid, uint64_t i
 	struct invt_mdev_unit mu = {
 		.oracle = u->oracle, .id = u->p.id, .translate = munit_translate, .unit = u,
 		.fault = munit_fault, .translated = munit_translated,
+		.translated_end = munit_translated_end,
 	};
 
 	if (!d)
