@@ -559,7 +559,7 @@ static void test_full_queue_waits(void **state)
 		sleep_ms(1);
 	/* Four entries written and published; the producer polls CONS. */
 	assert_true(invt_smmu_q_full(__atomic_load_n(&env->regs.cmdq_prod, __ATOMIC_ACQUIRE),
-				     env->regs.cmdq_cons, 2));
+				     __atomic_load_n(&env->regs.cmdq_cons, __ATOMIC_ACQUIRE), 2));
 	sleep_ms(30);
 	assert_int_equal(__atomic_load_n(&sub.done, __ATOMIC_ACQUIRE), 0);
 	assert_int_equal(rec_count(env), 0);

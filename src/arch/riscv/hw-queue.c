@@ -402,7 +402,7 @@ static void hwq_consume(void *arg)
 {
 	struct rv_hw_queue *hq = arg;
 
-	if (!__atomic_load_n(&hq->live, __ATOMIC_RELAXED) || pthread_mutex_trylock(&hq->lock))
+	if (!__atomic_load_n(&hq->live, __ATOMIC_ACQUIRE) || pthread_mutex_trylock(&hq->lock))
 		return;
 	hwq_run_locked(hq);
 	pthread_mutex_unlock(&hq->lock);
@@ -478,7 +478,13 @@ int rv_hw_queue_start(struct rv_hw_queue *hq)
 	if (ret)
 		return -ret;
 	hq->running = true;
-	__atomic_store_n(&hq->live, 1, __ATOMIC_RELAXED);
+	/*
+	 * Release: pairs with the acquire load in hwq_consume().  A thread
+	 * that consumes in its poll sees all that was done before the start,
+	 * as the consumer thread does (pthread_create()); forbids it acting
+	 * on state older than that.
+	 */
+	__atomic_store_n(&hq->live, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

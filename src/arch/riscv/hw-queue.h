@@ -116,8 +116,9 @@ enum rv_hw_queue_mode {
  * @stop: asks the thread to return (atomic).
  * @running: a consumer thread exists.
  * @live: the consumer consumes: on its thread, and in the threads polling
- *	its registers (the consume hook).  Set by start, cleared by stop;
- *	relaxed atomic accesses: it orders nothing (@lock does).
+ *	its registers (the consume hook).  Set by start (release), read by
+ *	the hook (acquire), cleared by stop (relaxed: @lock orders the
+ *	queue's work itself).
  * @thread: the consumer thread.
  * @ack_lag: ticks (runs: doorbells, polls, thread rounds) a ddtp write or a
  *	cqen change stays busy before it takes effect.

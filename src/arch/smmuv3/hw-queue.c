@@ -418,7 +418,7 @@ static void hwq_consume(void *arg)
 {
 	struct smmu_hw_queue *hq = arg;
 
-	if (!__atomic_load_n(&hq->live, __ATOMIC_RELAXED) ||
+	if (!__atomic_load_n(&hq->live, __ATOMIC_ACQUIRE) ||
 	    pthread_mutex_trylock(invt_pmutex(&hq->lock)))
 		return;
 	hwq_run_locked(hq);
@@ -504,7 +504,13 @@ int smmu_hw_queue_start(struct smmu_hw_queue *hq)
 		return -ret;
 	}
 	hq->running = true;
-	__atomic_store_n(&hq->live, 1, __ATOMIC_RELAXED);
+	/*
+	 * Release: pairs with the acquire load in hwq_consume().  A thread
+	 * that consumes in its poll sees all that was done before the start,
+	 * as the consumer thread does (pthread_create()); forbids it acting
+	 * on state older than that.
+	 */
+	__atomic_store_n(&hq->live, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

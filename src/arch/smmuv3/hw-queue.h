@@ -86,8 +86,9 @@ enum smmu_hw_queue_mode {
  * @stop: asks the consumer thread to return (atomic).
  * @running: a consumer thread exists.
  * @live: the consumer consumes: on its thread, and in the threads polling
- *	its registers (the consume hook).  Set by start, cleared by stop;
- *	relaxed atomic accesses: it orders nothing (@lock does).
+ *	its registers (the consume hook).  Set by start (release), read by
+ *	the hook (acquire), cleared by stop (relaxed: @lock orders the
+ *	queue's work itself).
  * @thread: the consumer thread (a pthread_t, allocated while @running: the
  *	public headers do not include <pthread.h>).
  * @ctrl: SMMU_CR0 / CR0ACK / GBPA are modelled (smmu_hw_queue_ctrl_init()):

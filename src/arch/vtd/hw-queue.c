@@ -480,7 +480,7 @@ static void hwq_consume(void *arg)
 {
 	struct vtd_hw_queue *hq = arg;
 
-	if (!__atomic_load_n(&hq->live, __ATOMIC_RELAXED) ||
+	if (!__atomic_load_n(&hq->live, __ATOMIC_ACQUIRE) ||
 	    pthread_mutex_trylock(invt_pmutex(&hq->lock)))
 		return;
 	hwq_run_locked(hq);
@@ -552,7 +552,13 @@ int vtd_hw_queue_start(struct vtd_hw_queue *hq)
 	if (ret)
 		return -ret;
 	hq->running = true;
-	__atomic_store_n(&hq->live, 1, __ATOMIC_RELAXED);
+	/*
+	 * Release: pairs with the acquire load in hwq_consume().  A thread
+	 * that consumes in its poll sees all that was done before the start,
+	 * as the consumer thread does (pthread_create()); forbids it acting
+	 * on state older than that.
+	 */
+	__atomic_store_n(&hq->live, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
