@@ -56,7 +56,11 @@ int scn_unit_drv_down(struct scn *s, unsigned int i)
 			return -ENOMEM;
 		in->retired = retired;
 	}
+	/* Not while an unmap counts on a copy of an array naming it. */
+	pthread_rwlock_wrlock(&s->drv_lock);
+	s->drv_gen++;
 	ret = u->drv_destroy(in->drv);
+	pthread_rwlock_unlock(&s->drv_lock);
 	if (ret)
 		return ret;
 	u->drv_count(s, in->drv);	/* its counters outlive the destroy, not the free */

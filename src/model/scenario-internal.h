@@ -664,6 +664,12 @@ const struct scn_arch *scn_arch_find(const char *name);
  * @hooks: the drivers' observers (accounting, trace).
  * @glue: storage owned by the arch glue (e.g. shared tag spaces), or NULL.
  * @stat_lock: protects @cpu_hist, @mod_hist.
+ * @drv_lock: a driver's destroy (scn_unit_drv_down(), write side) waits
+ *	for the counts made on a copy of a domain's array (scn_unmap_range(),
+ *	read side), whose entries name the driver's struct invt_iommu; protects
+ *	@drv_gen.
+ * @drv_gen: drivers destroyed so far: a copy taken before one is not
+ *	counted.
  * @cpu_hist: CPU time of the invalidating thread per timed invalidation.
  * @mod_hist: modelled latency per invalidation.
  * @trace_lock: serialises @p->trace calls and @trace_seq.
@@ -706,6 +712,8 @@ struct scn {
 	struct invt_drv_hooks hooks;
 	void *glue;
 	pthread_mutex_t stat_lock;
+	pthread_rwlock_t drv_lock;
+	unsigned long drv_gen;
 	struct scn_hist cpu_hist;
 	struct scn_hist mod_hist;
 	pthread_mutex_t trace_lock;

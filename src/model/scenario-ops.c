@@ -237,9 +237,13 @@ int scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t
 	size_t before = w->chain.count;
 	struct invt_invs *invs;
 	struct invt_range r;
+	unsigned long gen;
 	int ret;
 
 	sg.g.table_unlinked = scn_table_unlinked;
+	pthread_rwlock_rdlock(&s->drv_lock);
+	gen = s->drv_gen;
+	pthread_rwlock_unlock(&s->drv_lock);
 	/*
 	 * The array as it is now, for the minimum (exact when nothing races).
 	 * Read before the PTEs are cleared: taking the domain's lock after
@@ -265,17 +269,23 @@ int scn_unmap_range(struct scn *s, struct scn_domain *d, uint64_t iova, uint64_t
 	w->start = r.start;
 	w->last = r.last;
 	w->leaf = r.leaf;
-	if (invs) {
+	/*
+	 * The copy's entries name drivers: count only if none was destroyed
+	 * since it was taken, and none can be while counting (s->drv_lock).
+	 */
+	pthread_rwlock_rdlock(&s->drv_lock);
+	if (invs && gen == s->drv_gen) {
 		uint64_t lc = 0, lw = 0;
 
 		s->arch->plan_count(invs, &r, &min_cmds, &min_syncs);
 		s->arch->linux_count(invs, &r, &lc, &lw);
 		scn_count(&s->res->linux_commands, lc);
 		scn_count(&s->res->linux_waits, lw);
-		invt_invs_free(invs);
 	} else {
 		check = false;
 	}
+	pthread_rwlock_unlock(&s->drv_lock);
+	invt_invs_free(invs);
 	/* Relaxed: only which invalidations are timed (the first of each SCN_CPU_SAMPLE). */
 	timed = !(__atomic_load_n(&s->res->invalidations, __ATOMIC_RELAXED) % SCN_CPU_SAMPLE);
 	scn_acct_begin();

@@ -305,6 +305,7 @@ static int scn_build(struct scn *s, char *err, size_t errlen)
 
 	invt_ctx_init(&s->ctx);
 	pthread_mutex_init(&s->stat_lock, NULL);
+	pthread_rwlock_init(&s->drv_lock, NULL);
 	pthread_mutex_init(&s->trace_lock, NULL);
 	if (p->ablate) {
 		ret = invt_ablate(&s->ctx, p->ablate);
@@ -387,6 +388,7 @@ static void scn_teardown(struct scn *s)
 	invt_mem_destroy(s->mem);
 	invt_ctx_destroy(&s->ctx);
 	pthread_mutex_destroy(&s->stat_lock);
+	pthread_rwlock_destroy(&s->drv_lock);
 	pthread_mutex_destroy(&s->trace_lock);
 	scn_hist_free(&s->cpu_hist);
 	scn_hist_free(&s->mod_hist);
