@@ -44,11 +44,11 @@
  * costs an increment and a decrement.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <invtrack/model/cache.h>
+#include <invtrack/model/ylock.h>
 
 /* What a lookup, an invalidation and an insert compare of slot i's entry. */
 struct slot_key {
@@ -71,7 +71,7 @@ struct slot_key {
 #define TAG_BUCKETS 64
 
 struct invt_cache {
-	pthread_mutex_t lock;
+	struct invt_ylock lock;	/* every field below; see invtrack/model/ylock.h */
 	const char *name;
 	unsigned int nr_sets;
 	unsigned int ways;
@@ -178,8 +178,7 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 		c->set_count = calloc(cfg->nr_sets, sizeof(*c->set_count));
 	}
 	if (!c->keys || !c->ents || !c->valid_map || !c->kind_map || !c->tag_map ||
-	    (cfg->nr_sets > 1 && cfg->ways <= UINT8_MAX && (!c->set_shifts || !c->set_count)) ||
-	    pthread_mutex_init(&c->lock, NULL)) {
+	    (cfg->nr_sets > 1 && cfg->ways <= UINT8_MAX && (!c->set_shifts || !c->set_count))) {
 		free(c->set_shifts);
 		free(c->set_count);
 		free(c->keys);
@@ -203,7 +202,6 @@ int invt_cache_create(const struct invt_cache_config *cfg, struct invt_cache **c
 			free(c->fa_head);
 			free(c->fa_next);
 			free(c->fa_prev);
-			pthread_mutex_destroy(&c->lock);
 			free(c->set_shifts);
 			free(c->set_count);
 			free(c->keys);
@@ -229,7 +227,6 @@ void invt_cache_destroy(struct invt_cache *cache)
 {
 	if (!cache)
 		return;
-	pthread_mutex_destroy(&cache->lock);
 	free(cache->fa_head);
 	free(cache->fa_next);
 	free(cache->fa_prev);
@@ -264,12 +261,12 @@ const char *invt_cache_kind_name(unsigned int kind)
 
 void invt_cache_lock(struct invt_cache *cache)
 {
-	pthread_mutex_lock(&cache->lock);
+	invt_ylock_lock(&cache->lock);
 }
 
 void invt_cache_unlock(struct invt_cache *cache)
 {
-	pthread_mutex_unlock(&cache->lock);
+	invt_ylock_unlock(&cache->lock);
 }
 
 /* The same entry (an insert replaces it): every field of the key. */
@@ -433,9 +430,9 @@ int invt_cache_insert(struct invt_cache *cache, const struct invt_cache_entry *e
 {
 	int ret;
 
-	pthread_mutex_lock(&cache->lock);
+	invt_ylock_lock(&cache->lock);
 	ret = invt_cache_insert_locked(cache, e, evicted);
-	pthread_mutex_unlock(&cache->lock);
+	invt_ylock_unlock(&cache->lock);
 	return ret;
 }
 
@@ -583,9 +580,9 @@ int invt_cache_lookup(struct invt_cache *cache, const struct invt_cache_key *key
 {
 	int ret;
 
-	pthread_mutex_lock(&cache->lock);
+	invt_ylock_lock(&cache->lock);
 	ret = invt_cache_lookup_locked(cache, key, out);
-	pthread_mutex_unlock(&cache->lock);
+	invt_ylock_unlock(&cache->lock);
 	return ret;
 }
 
@@ -596,13 +593,13 @@ int invt_cache_lookup_cb(struct invt_cache *cache, const struct invt_cache_key *
 	const struct invt_cache_entry *e;
 	int ret;
 
-	pthread_mutex_lock(&cache->lock);
+	invt_ylock_lock(&cache->lock);
 	e = find(cache, key);
 	/* A copy: @fn may insert, which could overwrite the slot. */
 	if (e)
 		copy = *e;
 	ret = fn(cache, e ? &copy : NULL, arg);
-	pthread_mutex_unlock(&cache->lock);
+	invt_ylock_unlock(&cache->lock);
 	return ret;
 }
 
@@ -691,9 +688,9 @@ long invt_cache_invalidate(struct invt_cache *cache, const struct invt_cache_mat
 {
 	long ret;
 
-	pthread_mutex_lock(&cache->lock);
+	invt_ylock_lock(&cache->lock);
 	ret = invt_cache_invalidate_locked(cache, m);
-	pthread_mutex_unlock(&cache->lock);
+	invt_ylock_unlock(&cache->lock);
 	return ret;
 }
 
@@ -702,20 +699,20 @@ size_t invt_cache_for_each(struct invt_cache *cache,
 {
 	size_t i, n = (size_t)cache->nr_sets * cache->ways, visited = 0;
 
-	pthread_mutex_lock(&cache->lock);
+	invt_ylock_lock(&cache->lock);
 	for (i = 0; i < n; i++) {
 		if (cache->keys[i].valid) {
 			fn(&cache->ents[i], arg);
 			visited++;
 		}
 	}
-	pthread_mutex_unlock(&cache->lock);
+	invt_ylock_unlock(&cache->lock);
 	return visited;
 }
 
 void invt_cache_stats(struct invt_cache *cache, struct invt_cache_stats *st)
 {
-	pthread_mutex_lock(&cache->lock);
+	invt_ylock_lock(&cache->lock);
 	st->capacity = (size_t)cache->nr_sets * cache->ways;
 	st->entries = cache->entries;
 	st->hits = cache->hits;
@@ -724,5 +721,5 @@ void invt_cache_stats(struct invt_cache *cache, struct invt_cache_stats *st)
 	st->replaced = cache->replaced;
 	st->evictions = cache->evictions;
 	st->invalidated = cache->invalidated;
-	pthread_mutex_unlock(&cache->lock);
+	invt_ylock_unlock(&cache->lock);
 }

@@ -18,8 +18,9 @@
  * sequence of operations on a cache created with the same seed evicts the
  * same entries.  The cache never holds more than nr_sets x ways entries.
  *
- * Concurrency: each cache has its own mutex; every function without the
- * _locked suffix takes it.  To make a lookup and the check of its result
+ * Concurrency: each cache has its own lock (a spinning, then yielding lock:
+ * <invtrack/model/ylock.h>; held for a lookup, an insert or one invalidation,
+ * never across a sleep); every function without the _locked suffix takes it.  To make a lookup and the check of its result
  * atomic with respect to invalidations (docs/design.md §8), either run the
  * check in invt_cache_lookup_cb()'s callback, or bracket _locked calls with
  * invt_cache_lock() / invt_cache_unlock().  The cache lock may be held while
