@@ -9,6 +9,8 @@
  * when they are destroyed.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +589,7 @@ struct scn_thread {
 	bool dma;
 	unsigned int engine;
 	unsigned int nr_engines;
+	int cpu;		/* the CPU it runs on (scn_pin_cpus()), or -1 */
 	struct scn_vm *vm;
 	uint64_t ops;
 };
@@ -594,14 +597,56 @@ struct scn_thread {
 /*
  * Threaded runs on a machine with fewer CPUs than threads: how long a DMA
  * engine, and a churn thread, runs before it yields (checked every 16 DMA
- * operations, every 4 churn operations, with a vDSO clock read).  The
- * ratio sets the share of the CPU each side gets (about 4:1 to the DMA
- * engines), the length how often the two interleave on one CPU.  A yield
- * every 16 DMA operations cost a context switch each (on a VM, most of the
- * run's CPU).  Not with --delays (scn_thread_fn()).
+ * operations, every 4 churn operations, with a vDSO clock read).  With one
+ * engine and one churn thread per CPU (scn_pin_cpus()) the engines' slice
+ * sets their share: 150 us gave them 75-80 % of a default run's CPU and
+ * the churn threads 12-17 % (2 cores; the guest's vCPU thread most of the
+ * rest), 5.0-6.7 M checked accesses/s with 27-41 k churn operations/s;
+ * 200 us gave 5.6-7.7 M/s with 19-38 k, 100 us 4.6-5.7 M/s with 38-63 k.
+ * The churn's slice mattered little (its operations yield to the waking
+ * vCPU and queue threads first).  A yield every 16 DMA operations cost a
+ * context switch each (on a VM, most of the run's CPU).  Not with --delays
+ * (scn_thread_fn()).
  */
-#define SCN_DMA_SLICE_NS	200000
-#define SCN_CHURN_SLICE_NS	50000
+#define SCN_DMA_SLICE_NS	150000
+#define SCN_CHURN_SLICE_NS	100000
+
+/*
+ * The slices set the split only between threads that share a CPU.  Left to
+ * the scheduler, two churn threads sometimes shared one CPU and the two
+ * engines the other: the churn then had a whole CPU to itself, and a run
+ * checked half the accesses of one whose CPUs each held a churn thread and
+ * an engine (2.7-4.4 M/s against 5.2-7.8 M/s, default scenario, 2 cores);
+ * which of the two a run got was chance.  So, when the CPUs this process
+ * may use are fewer than its churn threads and engines, churn thread i and
+ * engine i are pinned to the i-th of those CPUs (modulo their number);
+ * guest vCPU threads and the units' queue threads go where the scheduler
+ * puts them.  Not with --delays (its races were measured unpinned).
+ * Return: how many CPUs @cpu_ids names (0: no pinning).
+ */
+static unsigned int scn_pin_cpus(const struct scn *s, int *cpu_ids, unsigned int max)
+{
+	unsigned int n = 0;
+	cpu_set_t set;
+	int c;
+
+	if (s->p->delays || sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (c = 0; c < CPU_SETSIZE && n < max; c++)
+		if (CPU_ISSET(c, &set))
+			cpu_ids[n++] = c;
+	return n && n < s->p->cpus + s->p->dma ? n : 0;
+}
+
+/* Best effort: a thread the kernel will not move runs where it is. */
+static void scn_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
 
 static void *scn_thread_fn(void *arg)
 {
@@ -612,6 +657,8 @@ static void *scn_thread_fn(void *arg)
 
 	/* Names for per-thread profiles (perf, /proc/PID/task/TID/comm). */
 	pthread_setname_np(pthread_self(), t->vm ? "scn-vcpu" : t->dma ? "scn-dma" : "scn-churn");
+	if (t->cpu >= 0)
+		scn_pin_self(t->cpu);
 	invt_rcu_register_thread();
 	/* The "barrier" ablation is observable only through buffered PTE clears. */
 	if (!t->dma && s->p->ablate && !strcmp(s->p->ablate, "barrier"))
@@ -667,7 +714,8 @@ static void *scn_thread_fn(void *arg)
 static int scn_run_threaded(struct scn *s)
 {
 	struct scn_thread th[2 * INVT_SCN_MAX_THREADS + INVT_SCN_MAX_VMS];
-	unsigned int n = 0, i;
+	int cpu_ids[2 * INVT_SCN_MAX_THREADS];
+	unsigned int n = 0, i, nr_cpus = scn_pin_cpus(s, cpu_ids, 2 * INVT_SCN_MAX_THREADS);
 	double start = scn_now(), next = start;
 	int ret = 0;
 
@@ -675,7 +723,10 @@ static int scn_run_threaded(struct scn *s)
 		unsigned int engines = s->p->dma < s->nr_dev ? s->p->dma : s->nr_dev;
 
 		th[n] = (struct scn_thread){ .s = s, .rng = s->p->seed * 1000003 + i,
-					     .dma = i >= s->p->cpus };
+					     .dma = i >= s->p->cpus, .cpu = -1 };
+		/* Churn thread k and engine k share a CPU (scn_pin_cpus()). */
+		if (nr_cpus && i < s->p->cpus + s->p->dma)
+			th[n].cpu = cpu_ids[(th[n].dma ? i - s->p->cpus : i) % nr_cpus];
 		/* The guests: one vCPU thread per VM, after the others. */
 		if (i >= s->p->cpus + s->p->dma)
 			th[n].vm = &s->vm[i - s->p->cpus - s->p->dma];
