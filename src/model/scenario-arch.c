@@ -46,17 +46,12 @@ int scn_unit_drv_down(struct scn *s, unsigned int i)
 {
 	const struct scn_unit_ops *u = s->arch->unit;
 	struct scn_inst *in = &s->inst[i];
-	void **retired = NULL;
 	int ret;
 
-	if (s->p->threaded) {
-		/* Room first: a removal that cannot keep the driver does not happen. */
-		retired = realloc(in->retired, (in->nr_retired + 1) * sizeof(*retired));
-		if (!retired)
-			return -ENOMEM;
-		in->retired = retired;
-	}
-	/* Not while an unmap counts on a copy of an array naming it. */
+	/*
+	 * Not while an unmap counts on a copy of an array naming it (the copy
+	 * is counted only if no driver was destroyed since it was taken).
+	 */
 	pthread_rwlock_wrlock(&s->drv_lock);
 	s->drv_gen++;
 	ret = u->drv_destroy(in->drv);
@@ -64,10 +59,7 @@ int scn_unit_drv_down(struct scn *s, unsigned int i)
 	if (ret)
 		return ret;
 	u->drv_count(s, in->drv);	/* its counters outlive the destroy, not the free */
-	if (retired)
-		retired[in->nr_retired++] = in->drv;	/* see struct scn_inst */
-	else
-		free(in->drv);
+	free(in->drv);
 	in->drv = NULL;
 	in->up = false;
 	return 0;
@@ -113,9 +105,6 @@ void scn_unit_inst_destroy(struct scn *s, unsigned int i)
 	if (s->inst[i].up)
 		u->drv_destroy(s->inst[i].drv);
 	free(s->inst[i].drv);
-	while (s->inst[i].nr_retired)
-		free(s->inst[i].retired[--s->inst[i].nr_retired]);
-	free(s->inst[i].retired);
 	if (s->inst[i].hw)
 		u->destroy(s->inst[i].hw);
 	s->inst[i] = (struct scn_inst){ 0 };

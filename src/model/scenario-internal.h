@@ -313,19 +313,12 @@ struct scn_device {
  * @unit: its modelled unit (unit.h), what the shared glue drives.
  * @drv: the driver (arch glue).
  * @up: the driver is initialised.
- * @retired: threaded runs: the drivers removed (scn_unit_drv_down()), freed
- *	only with the instance: a churn thread's copy of an array
- *	(scn_unmap_range()) may still name their struct invt_iommu.  Written
- *	by the remover, under the instance's device locks.
- * @nr_retired: entries of @retired.
  */
 struct scn_inst {
 	void *hw;
 	struct invt_munit *unit;
 	void *drv;
 	bool up;
-	void **retired;
-	unsigned int nr_retired;
 };
 
 /**
