@@ -101,8 +101,11 @@ bench: deps
 	./build-release/bench/scaling
 	python3 bench/latency.py ./build-release/tools/invtrack
 
+# Debian's matplotlib is for Debian's python3: when $(PYTHON) is another one
+# (pyenv, a venv) without it, /usr/bin/python3 draws the pictures.
 bench-report: deps
-	@if ! $(PYTHON) -c 'import matplotlib' 2>/dev/null; then \
+	@if ! $(PYTHON) -c 'import matplotlib' 2>/dev/null && \
+	    ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 				python3-matplotlib; \
@@ -113,7 +116,9 @@ bench-report: deps
 		fi; \
 	fi
 	$(call setup,build-release,--buildtype=release)
-	$(PYTHON) bench/report.py build-release docs/perf
+	@py=$(PYTHON); $$py -c 'import matplotlib' 2>/dev/null || py=/usr/bin/python3; \
+		echo "$$py bench/report.py build-release docs/perf"; \
+		$$py bench/report.py build-release docs/perf
 
 # The fuzzers build apart from the gcc builds: clang, -Dfuzz=true (coverage
 # instrumentation for libFuzzer), ASan+UBSan, in build-fuzz; only the
