@@ -26,20 +26,13 @@
 #define INVT_YLOCK_SPINS	128
 
 /**
- * struct invt_ylock - a spin-then-yield lock.
- * @locked: 1 while held; an int of its own so that a waiter's reads do not
- *	pull the line of what it protects (embedders may align it).
+ * struct invt_ylock - a spin-then-yield lock; zeroed memory is an unlocked
+ *	one (no init, no destroy).
+ * @locked: 1 while held.
  */
 struct invt_ylock {
 	int locked;
 };
-
-#define INVT_YLOCK_INIT { 0 }
-
-static inline void invt_ylock_init(struct invt_ylock *l)
-{
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELAXED);
-}
 
 static inline void invt_ylock_relax(void)
 {
