@@ -18,6 +18,7 @@
  *	invt_load_acquire	smp_load_acquire
  *	invt_store_release	smp_store_release
  *	invt_popcountl		hweight_long
+ *	invt_cpu_relax		cpu_relax
  *
  * In userspace the lock types are storage for a pthread mutex and rwlock
  * (the spinlock is a mutex), which only src/core/compat-user.h names (it
@@ -41,6 +42,7 @@
 #include <linux/container_of.h>
 #include <linux/errno.h>
 #include <linux/mutex.h>
+#include <linux/processor.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
@@ -75,6 +77,12 @@ static inline void invt_smp_rmb(void)
 static inline unsigned int invt_popcountl(unsigned long w)
 {
 	return hweight_long(w);
+}
+
+/* One step of a busy wait. */
+static inline void invt_cpu_relax(void)
+{
+	cpu_relax();
 }
 
 #else /* !__KERNEL__ */
@@ -170,6 +178,20 @@ static inline void invt_smp_rmb(void)
 static inline unsigned int invt_popcountl(unsigned long w)
 {
 	return (unsigned int)__builtin_popcountl(w);
+}
+
+/*
+ * One step of a busy wait: tells the CPU the loop spins (x86 PAUSE, arm64
+ * YIELD), which lets a sibling hardware thread run and spares the loop's
+ * exit a pipeline flush.
+ */
+static inline void invt_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
 }
 
 #endif /* __KERNEL__ */

@@ -596,11 +596,7 @@ static void scn_abort_window(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	end = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + SCN_ABORT_WINDOW_NS;
 	do {
-#if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
-#elif defined(__aarch64__)
-		__asm__ __volatile__("yield" ::: "memory");
-#endif
+		invt_cpu_relax();
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	} while (now < end);

@@ -22,6 +22,8 @@
 #include <sched.h>
 #include <stdbool.h>
 
+#include <invtrack/compat.h>
+
 /* Spins (each a pause) before a waiter yields the CPU. */
 #define INVT_YLOCK_SPINS	128
 
@@ -33,15 +35,6 @@
 struct invt_ylock {
 	int locked;
 };
-
-static inline void invt_ylock_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
 
 /**
  * invt_ylock_trylock() - take @l if it is free.
@@ -63,7 +56,7 @@ static __attribute__((noinline, cold, unused)) void invt_ylock_wait(struct invt_
 		/* Relaxed: only a hint; the exchange in the caller orders. */
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			if (++spins < INVT_YLOCK_SPINS) {
-				invt_ylock_relax();
+				invt_cpu_relax();
 			} else {
 				spins = 0;
 				sched_yield();

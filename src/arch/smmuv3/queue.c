@@ -94,11 +94,7 @@ static void cmdq_relax(unsigned int spins)
 		sched_yield();
 		return;
 	}
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
+	invt_cpu_relax();
 }
 
 /*
