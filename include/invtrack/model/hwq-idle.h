@@ -17,6 +17,7 @@
 #define INVTRACK_MODEL_HWQ_IDLE_H
 
 #include <sched.h>
+#include <stdbool.h>
 #include <time.h>
 
 /* The first sleep, and the longest, in ns. */
@@ -27,9 +28,17 @@
  * invt_hwq_idle() - pause a consumer thread after a run.
  * @idle: the thread's count of empty runs in a row (starts at 0).
  * @consumed: what the run consumed.
+ * @polls_consume: the drivers' polls consume too (the registers' consume
+ *	hook is set).  Without it the thread is the only consumer: it stays
+ *	at hand, yielding after each empty run, and never sleeps.
  */
-static inline void invt_hwq_idle(unsigned int *idle, unsigned int consumed)
+static inline void invt_hwq_idle(unsigned int *idle, unsigned int consumed, bool polls_consume)
 {
+	if (!polls_consume) {
+		if (!consumed)
+			sched_yield();
+		return;
+	}
 	struct timespec ts = { 0 };
 	long ns;
 

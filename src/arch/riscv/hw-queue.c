@@ -9,7 +9,6 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 
 #include <invtrack/model/hwq-idle.h>
@@ -449,20 +448,13 @@ void rv_hw_queue_destroy(struct rv_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct rv_hw_queue *hq = arg;
-	unsigned int idle = 0, n;
+	unsigned int idle = 0;
 
 	pthread_setname_np(pthread_self(), "rv-cmdq");
 	/* Acquire: pairs with rv_hw_queue_stop()'s release of the flag. */
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		n = rv_hw_queue_run(hq);
-		/*
-		 * Idle cheaply while the drivers' polls consume too
-		 * (model/hwq-idle.h); else stay at hand: yield.
-		 */
-		if (hq->regs->consume)
-			invt_hwq_idle(&idle, n);
-		else if (!n)
-			sched_yield();
+		/* As model/hwq-idle.h says: sleep only if the polls consume too. */
+		invt_hwq_idle(&idle, rv_hw_queue_run(hq), hq->regs->consume != NULL);
 	}
 	return NULL;
 }

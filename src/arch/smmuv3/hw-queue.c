@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -470,19 +469,12 @@ void smmu_hw_queue_destroy(struct smmu_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct smmu_hw_queue *hq = arg;
-	unsigned int idle = 0, n;
+	unsigned int idle = 0;
 
 	pthread_setname_np(pthread_self(), "smmu-cmdq");
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		n = smmu_hw_queue_run(hq);
-		/*
-		 * Idle cheaply while the drivers' polls consume too
-		 * (model/hwq-idle.h); else stay at hand: yield.
-		 */
-		if (hq->regs->consume)
-			invt_hwq_idle(&idle, n);
-		else if (!n)
-			sched_yield();
+		/* As model/hwq-idle.h says: sleep only if the polls consume too. */
+		invt_hwq_idle(&idle, smmu_hw_queue_run(hq), hq->regs->consume != NULL);
 	}
 	return NULL;
 }

@@ -54,7 +54,6 @@
  *    queue's base.  Descriptors are fetched only while QIES is set.
  */
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 
 #include <invtrack/model/hwq-idle.h>
@@ -524,19 +523,12 @@ void vtd_hw_queue_destroy(struct vtd_hw_queue *hq)
 static void *hwq_thread(void *arg)
 {
 	struct vtd_hw_queue *hq = arg;
-	unsigned int idle = 0, n;
+	unsigned int idle = 0;
 
 	pthread_setname_np(pthread_self(), "vtd-qi");
 	while (!__atomic_load_n(&hq->stop, __ATOMIC_ACQUIRE)) {
-		n = vtd_hw_queue_run(hq);
-		/*
-		 * Idle cheaply while the drivers' polls consume too
-		 * (model/hwq-idle.h); else stay at hand: yield.
-		 */
-		if (hq->regs->consume)
-			invt_hwq_idle(&idle, n);
-		else if (!n)
-			sched_yield();
+		/* As model/hwq-idle.h says: sleep only if the polls consume too. */
+		invt_hwq_idle(&idle, vtd_hw_queue_run(hq), hq->regs->consume != NULL);
 	}
 	return NULL;
 }
