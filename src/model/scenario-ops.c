@@ -152,13 +152,19 @@ static void scn_reprobe(struct scn *s)
  */
 #define SCN_CPU_SAMPLE	8
 
-/* CPU time of the calling thread: what an invalidation costs it. */
-static uint64_t scn_thread_ns(void)
+/* Clock @id in ns. */
+static uint64_t scn_clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* CPU time of the calling thread: what an invalidation costs it. */
+static uint64_t scn_thread_ns(void)
+{
+	return scn_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* Book one invalidation's measurements (@timed: @cpu_ns was measured). */
@@ -590,16 +596,11 @@ void scn_op_dma(struct scn *s, uint64_t *rng, unsigned int engine, unsigned int 
 
 static void scn_abort_window(void)
 {
-	struct timespec ts;
-	uint64_t end, now;
+	uint64_t end = scn_clock_ns(CLOCK_MONOTONIC) + SCN_ABORT_WINDOW_NS;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	end = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + SCN_ABORT_WINDOW_NS;
 	do {
 		invt_cpu_relax();
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	} while (now < end);
+	} while (scn_clock_ns(CLOCK_MONOTONIC) < end);
 }
 
 void scn_op_abort(struct scn *s, uint64_t *rng)
