@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <invtrack/model/cache.h>
+#include <invtrack/model/ylock.h>
 
 #define NONE INVT_CACHE_ID_NONE
 #define K(x) INVT_CACHE_K(INVT_CACHE_##x)
@@ -848,6 +849,60 @@ static void test_concurrency_smoke(void **state)
 	invt_cache_destroy(s[0].c);
 }
 
+/*
+ * The caches' lock itself (invtrack/model/ylock.h), with more threads than
+ * a 2-core machine has CPUs, so that waiters also take the yield path: a
+ * plain counter bumped under it loses no increment (a lock that let two in
+ * would lose some, and ThreadSanitizer builds would report the race).
+ */
+#define YLOCK_THREADS 4
+#define YLOCK_ITERS 200000
+
+struct ylock_shared {
+	pthread_barrier_t start;
+	struct invt_ylock lock;
+	uint64_t count;		/* under @lock, plain accesses */
+};
+
+static void *ylock_bumper(void *arg)
+{
+	struct ylock_shared *sh = arg;
+	unsigned int i;
+	uint64_t c;
+
+	pthread_barrier_wait(&sh->start);	/* all at once */
+	for (i = 0; i < YLOCK_ITERS; i++) {
+		invt_ylock_lock(&sh->lock);
+		/* A read, a pause, a write: a window another owner would hit. */
+		c = sh->count;
+		invt_cpu_relax();
+		sh->count = c + 1;
+		invt_ylock_unlock(&sh->lock);
+	}
+	return NULL;
+}
+
+static void test_ylock(void **state)
+{
+	struct ylock_shared sh = { .count = 0 };	/* zeroed: unlocked */
+	pthread_t t[YLOCK_THREADS];
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(pthread_barrier_init(&sh.start, NULL, YLOCK_THREADS), 0);
+	assert_true(invt_ylock_trylock(&sh.lock));
+	assert_false(invt_ylock_trylock(&sh.lock));	/* held: refused */
+	invt_ylock_unlock(&sh.lock);
+	assert_true(invt_ylock_trylock(&sh.lock));
+	invt_ylock_unlock(&sh.lock);
+	for (i = 0; i < YLOCK_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, ylock_bumper, &sh), 0);
+	for (i = 0; i < YLOCK_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(sh.count, (uint64_t)YLOCK_THREADS * YLOCK_ITERS);
+	pthread_barrier_destroy(&sh.start);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_match_by_ipa),
 		cmocka_unit_test(test_lookup_cb),
 		cmocka_unit_test(test_concurrency_smoke),
+		cmocka_unit_test(test_ylock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
